@@ -1,0 +1,78 @@
+// Package testutil holds helpers shared by bpfc's tests: the kernel
+// requirement check that turns a skipped kernel test into a failure in CI,
+// and an open-file-descriptor counter for leak checks.
+package testutil
+
+import (
+	"os"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// EnvRequireKernel is the environment variable that makes a kernel test
+// fail instead of skip when the kernel cannot be used (set by .ci/run).
+const EnvRequireKernel = "BPFC_REQUIRE_KERNEL"
+
+var (
+	probeOnce sync.Once
+	probeErr  string
+)
+
+// probe checks that the process may use bpf(): it must be root (or hold
+// CAP_BPF) and the bpf() syscall must answer.
+func probe() string {
+	probeOnce.Do(func() {
+		if os.Geteuid() != 0 {
+			probeErr = "not running as root (kernel tests need CAP_BPF and CAP_SYS_ADMIN)"
+			return
+		}
+		// BPF_PROG_GET_NEXT_ID with start 0 is a cheap, harmless probe:
+		// it answers ENOENT or succeeds when bpf() is usable, EPERM when not.
+		var attr [16]byte
+		_, _, errno := unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_GET_NEXT_ID, uintptr(unsafePointer(&attr[0])), uintptr(len(attr)))
+		if errno == unix.EPERM || errno == unix.ENOSYS {
+			probeErr = "bpf() not usable: " + errno.Error()
+		}
+		if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+			probeErr = "no kernel BTF: " + err.Error()
+		}
+	})
+	return probeErr
+}
+
+// RequireKernel skips the test with a clear reason when the running kernel
+// cannot be used for BPF, or fails it when BPFC_REQUIRE_KERNEL=1.
+func RequireKernel(tb testing.TB) {
+	tb.Helper()
+	if reason := probe(); reason != "" {
+		if os.Getenv(EnvRequireKernel) == "1" {
+			tb.Fatalf("kernel test cannot run (%s) and %s=1", reason, EnvRequireKernel)
+		}
+		tb.Skipf("skipping kernel test: %s", reason)
+	}
+}
+
+// OpenFDs returns the number of open file descriptors of this process.
+func OpenFDs(tb testing.TB) int {
+	tb.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		tb.Fatalf("reading /proc/self/fd: %v", err)
+	}
+	return len(ents)
+}
+
+// CheckNoFDLeak records the number of open fds now and returns a function
+// that fails the test if, when it is called, more fds are open.
+func CheckNoFDLeak(tb testing.TB) func() {
+	tb.Helper()
+	before := OpenFDs(tb)
+	return func() {
+		tb.Helper()
+		if after := OpenFDs(tb); after > before {
+			tb.Errorf("fd leak: %d fds open before, %d after", before, after)
+		}
+	}
+}
