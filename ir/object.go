@@ -1,0 +1,406 @@
+// Package ir is bpfc's intermediate representation of a BPF object: its
+// programs and subprograms with their instructions, maps and global data,
+// externs, the object's BTF, and every relocation the passes must apply.
+//
+// This file defines the object graph. A relocation record (Reloc,
+// CORERelo, Extern) carries a State: Pending until its pass handles it,
+// then Resolved (the value is known and patched into the instructions) or
+// Deferred (the value will be found at load time, by the kernel or by a
+// loader program).
+package ir
+
+import (
+	"encoding/binary"
+
+	"github.com/bpfc/bpfc/btf"
+)
+
+// State is the state of a relocation record.
+type State uint8
+
+const (
+	// Pending records have not been handled by their pass yet.
+	Pending State = iota
+	// Resolved records have a known value, patched into the instructions.
+	Resolved
+	// Deferred records are resolved at load time (kernel-side CO-RE,
+	// kfunc/ksym lookup by a loader program, attach targets).
+	Deferred
+)
+
+func (s State) String() string {
+	switch s {
+	case Pending:
+		return "pending"
+	case Resolved:
+		return "resolved"
+	case Deferred:
+		return "deferred"
+	}
+	return "state?"
+}
+
+// Object is a whole BPF object file lowered into the IR.
+type Object struct {
+	// Name is the object's base file name, e.g. "xdp_globals.o".
+	Name string
+	// License is the content of the "license" section.
+	License string
+	// KernVersion is the content of the "version" section (0 if absent).
+	KernVersion uint32
+	// ByteOrder is the byte order of the object (and of its BTF).
+	ByteOrder binary.ByteOrder
+	// BTF is the object's own BTF (nil if the object has none).
+	BTF *btf.Spec
+	// Programs are the entry points, in section then offset order.
+	Programs []*Program
+	// Subprogs are the non-entry functions (static and global
+	// subprograms), in section then offset order.
+	Subprogs []*Function
+	// Maps are BTF-defined, legacy and global-data maps, in the order
+	// they are created.
+	Maps []*Map
+	// Externs are the object's extern symbols.
+	Externs []*Extern
+}
+
+// Function is a named piece of code in a code section: a program's entry
+// or a subprogram.
+type Function struct {
+	// Name is the function's symbol name.
+	Name string
+	// Section is the ELF section holding the function.
+	Section string
+	// SectionOffset is the function's first slot within its section.
+	SectionOffset int
+	// Global reports a STB_GLOBAL function (a "global" subprogram the
+	// verifier checks separately).
+	Global bool
+	// BTFType is the BTF FUNC type id of the function (0 if unknown).
+	BTFType btf.TypeID
+	Code
+}
+
+// Code is a sequence of instructions with everything that refers to its
+// slots. All Insn fields of the records below are slot indices into Insns.
+type Code struct {
+	Insns    []Insn
+	Relocs   []*Reloc
+	CORE     []*CORERelo
+	FuncInfo []FuncInfo
+	LineInfo []LineInfo
+}
+
+// Program is an entry point: a function plus how the kernel must load it.
+type Program struct {
+	// Function is the program's entry function. Before the link pass its
+	// Code holds only the entry function; after it, the entry function
+	// followed by every subprogram it needs.
+	Function
+	// Type is the BPF_PROG_TYPE_* of the program.
+	Type uint32
+	// ExpectedAttachType is the BPF_* attach type passed at load time.
+	ExpectedAttachType uint32
+	// AttachTo is the attach target named by the section (e.g. the
+	// tracepoint or kernel function name), empty if none.
+	AttachTo string
+	// AttachBTFKind is the BTF kind to look the attach target up by
+	// (btf.KindFunc for fentry/lsm/iter, btf.KindTypedef for tp_btf's
+	// "btf_trace_" typedefs); 0 if the target is not a BTF object.
+	AttachBTFKind btf.Kind
+	// Flags are the BPF_F_* program flags (sleepable, xdp frags, ...).
+	Flags uint32
+	// Autoload is false for programs in a "?"-prefixed section or
+	// disabled by the user.
+	Autoload bool
+	// Unsupported, when not empty, says why this program cannot be loaded
+	// by bpfc (e.g. struct_ops); it is reported if the program is loaded.
+	Unsupported string
+	// Linked lists the subprograms appended by the link pass, in order.
+	Linked []string
+}
+
+// RelocKind says what an instruction refers to.
+type RelocKind uint8
+
+const (
+	// RelocMap is a ld_imm64 of a map's address (&map).
+	RelocMap RelocKind = iota + 1
+	// RelocMapValue is a ld_imm64 of an address inside a map's value:
+	// global data, at Offset bytes.
+	RelocMapValue
+	// RelocCall is a bpf2bpf call to the function Symbol.
+	RelocCall
+	// RelocFunc is a ld_imm64 of a function's address (callbacks).
+	RelocFunc
+	// RelocExtern is a reference to the extern Symbol, not yet typed: the
+	// externs pass turns it into RelocMapValue (.kconfig), RelocKsym or
+	// RelocKfunc.
+	RelocExtern
+	// RelocKsym is a ld_imm64 of a kernel variable: its BTF id (typed) or
+	// address (typeless).
+	RelocKsym
+	// RelocKfunc is a call to a kernel function by BTF id.
+	RelocKfunc
+)
+
+func (k RelocKind) String() string {
+	switch k {
+	case RelocMap:
+		return "map"
+	case RelocMapValue:
+		return "map_value"
+	case RelocCall:
+		return "call"
+	case RelocFunc:
+		return "func"
+	case RelocExtern:
+		return "extern"
+	case RelocKsym:
+		return "ksym"
+	case RelocKfunc:
+		return "kfunc"
+	}
+	return "reloc?"
+}
+
+// Reloc is one relocation record: instruction Insn refers to Symbol.
+type Reloc struct {
+	// Insn is the slot of the instruction to patch.
+	Insn int
+	// Kind says what the instruction refers to.
+	Kind RelocKind
+	// Symbol is the referenced map, function or extern name. For
+	// references to global data it is the data map's name (".data").
+	Symbol string
+	// Offset is a byte offset into the target: into a map's value for
+	// RelocMapValue.
+	Offset int64
+	// State is the record's state.
+	State State
+	// MapIndex is the index into Object.Maps of the referenced map once
+	// resolved (RelocMap, RelocMapValue); it is the fd_array index the
+	// instruction carries.
+	MapIndex int
+	// Note describes how the record was resolved or deferred.
+	Note string
+}
+
+// CORERelo is one CO-RE relocation record of .BTF.ext, attached to a slot.
+type CORERelo struct {
+	// Insn is the slot of the instruction to patch.
+	Insn int
+	// TypeID is the local BTF type id the access starts from.
+	TypeID btf.TypeID
+	// Access is the access string ("0:1:2").
+	Access string
+	// Kind is the relocation kind.
+	Kind btf.COREKind
+	// State is the record's state.
+	State State
+	// Poisoned is set when the relocation could not be satisfied and the
+	// instruction was replaced by a poison call.
+	Poisoned bool
+	// Local and Target are the relocated values computed against the
+	// local and target BTF when resolved.
+	Local, Target uint64
+	// Note describes the match ("struct task_struct.pid -> id 123") or
+	// the reason for poisoning.
+	Note string
+}
+
+// FuncInfo is one func_info record: the function starting at slot Insn
+// has BTF FUNC type TypeID.
+type FuncInfo struct {
+	Insn   int
+	TypeID btf.TypeID
+}
+
+// LineInfo is one line_info record. The string offsets point into the
+// object's BTF string table.
+type LineInfo struct {
+	Insn        int
+	FileNameOff uint32
+	LineOff     uint32
+	LineNum     uint32
+	Col         uint32
+	// FileName and Line are the resolved strings, for dumps and errors.
+	FileName string
+	Line     string
+}
+
+// MapKind says where a map definition came from.
+type MapKind uint8
+
+const (
+	// MapBTF is a BTF-defined map in ".maps".
+	MapBTF MapKind = iota + 1
+	// MapLegacy is a "struct bpf_map_def" in "maps".
+	MapLegacy
+	// MapData is global data: .data, .rodata, .bss and their .* variants.
+	MapData
+	// MapKconfig is the map backing .kconfig externs.
+	MapKconfig
+)
+
+func (k MapKind) String() string {
+	switch k {
+	case MapBTF:
+		return "btf"
+	case MapLegacy:
+		return "legacy"
+	case MapData:
+		return "data"
+	case MapKconfig:
+		return "kconfig"
+	}
+	return "kind?"
+}
+
+// Map is a map definition with its initial contents.
+type Map struct {
+	// Name is the map's symbol name, or the section name for global data
+	// (".data", ".rodata.cfg", ".kconfig").
+	Name string
+	// Kind says where the definition came from.
+	Kind MapKind
+	// Section is the ELF section of the definition.
+	Section string
+	// Definition, as for BPF_MAP_CREATE.
+	Type       uint32
+	KeySize    uint32
+	ValueSize  uint32
+	MaxEntries uint32
+	Flags      uint32
+	NumaNode   uint32
+	MapExtra   uint64
+	// Pinning is LIBBPF_PIN_* (0 none, 1 by name).
+	Pinning uint32
+	// KeyType and ValueType are BTF type ids in the object's BTF, 0 when
+	// the map has none. For global data, ValueType is the DATASEC.
+	KeyType, ValueType btf.TypeID
+	// Inner is the inner map template of a map-in-map.
+	Inner *Map
+	// Slots are initial entries of prog arrays and maps of maps, from
+	// `.values = { [i] = &x }`.
+	Slots []MapSlot
+	// Data is the initial value of a global data map (nil for .bss and
+	// .kconfig before the externs pass: all zeroes).
+	Data []byte
+	// ReadOnly maps are frozen after their contents are written
+	// (.rodata, .kconfig).
+	ReadOnly bool
+}
+
+// MapSlot is one initial entry of a prog array or map of maps.
+type MapSlot struct {
+	// Index is the key.
+	Index uint32
+	// Target is the program or map name stored at Index.
+	Target string
+}
+
+// ExternKind says what an extern symbol refers to.
+type ExternKind uint8
+
+const (
+	// ExternKconfig is a .kconfig variable (or LINUX_* value).
+	ExternKconfig ExternKind = iota + 1
+	// ExternKsym is a kernel variable in .ksyms (typed or typeless).
+	ExternKsym
+	// ExternKfunc is a kernel function in .ksyms.
+	ExternKfunc
+)
+
+func (k ExternKind) String() string {
+	switch k {
+	case ExternKconfig:
+		return "kconfig"
+	case ExternKsym:
+		return "ksym"
+	case ExternKfunc:
+		return "kfunc"
+	}
+	return "extern?"
+}
+
+// Extern is an extern symbol of the object.
+type Extern struct {
+	Name string
+	Kind ExternKind
+	// Weak externs may stay unresolved (they then read as zero).
+	Weak bool
+	// Section is the datasec the extern lives in (".kconfig", ".ksyms").
+	Section string
+	// TypeID is the extern's VAR or FUNC type id in the object's BTF.
+	TypeID btf.TypeID
+	// Typed reports a ksym whose BTF type is known (not "void").
+	Typed bool
+	// Offset and Size place a .kconfig extern within the .kconfig map.
+	Offset, Size uint32
+	// State is the record's state.
+	State State
+	// Missing is set when a weak extern was not found.
+	Missing bool
+	// Value is the resolved .kconfig value (Size bytes), or the resolved
+	// ksym address for typeless ksyms.
+	Value []byte
+	// Addr is the address of a typeless ksym.
+	Addr uint64
+	// BTFID is the resolved BTF id of a typed ksym or kfunc, and
+	// BTFModule the kernel module whose BTF holds it ("" for vmlinux).
+	BTFID     uint32
+	BTFModule string
+	// Note describes the resolution.
+	Note string
+}
+
+// Units returns every piece of code of the object: programs first, then
+// subprograms, so that passes can visit each once.
+func (o *Object) Units() []*Function {
+	fs := make([]*Function, 0, len(o.Programs)+len(o.Subprogs))
+	for _, p := range o.Programs {
+		fs = append(fs, &p.Function)
+	}
+	return append(fs, o.Subprogs...)
+}
+
+// Program returns the program called name, or nil.
+func (o *Object) Program(name string) *Program {
+	for _, p := range o.Programs {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Subprog returns the subprogram called name, or nil.
+func (o *Object) Subprog(name string) *Function {
+	for _, f := range o.Subprogs {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// Map returns the map called name and its index, or nil and -1.
+func (o *Object) Map(name string) (*Map, int) {
+	for i, m := range o.Maps {
+		if m.Name == name {
+			return m, i
+		}
+	}
+	return nil, -1
+}
+
+// Extern returns the extern called name, or nil.
+func (o *Object) Extern(name string) *Extern {
+	for _, e := range o.Externs {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}

@@ -1,0 +1,304 @@
+// This file writes the IR's stable text form: the format of the golden
+// files under testdata/golden and of `bpfc -emit=ir`. It shows every
+// instruction, every relocation record with its state, every map with its
+// definition and initial contents, and BTF only as far as it is referenced.
+package ir
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/bpfc/bpfc/btf"
+)
+
+// MaxDataDump is the number of initial-value bytes of a map shown in the
+// text form; the rest is elided.
+const MaxDataDump = 256
+
+// Names turns numeric kernel constants into names in the text form. The
+// zero value prints numbers; the frontend installs kernel-style names.
+type Names struct {
+	ProgType   func(uint32) string
+	AttachType func(uint32) string
+	MapType    func(uint32) string
+}
+
+// DefaultNames are the names used by Dump; cmd and tests set them from
+// the syscall package's stringers.
+var DefaultNames Names
+
+func (n Names) prog(t uint32) string {
+	if n.ProgType != nil {
+		return n.ProgType(t)
+	}
+	return fmt.Sprint(t)
+}
+
+func (n Names) attach(t uint32) string {
+	if n.AttachType != nil {
+		return n.AttachType(t)
+	}
+	return fmt.Sprint(t)
+}
+
+func (n Names) mapType(t uint32) string {
+	if n.MapType != nil {
+		return n.MapType(t)
+	}
+	return fmt.Sprint(t)
+}
+
+// Dump writes the text form of obj to w.
+func Dump(w io.Writer, obj *Object) error {
+	var b bytes.Buffer
+	d := dumper{b: &b, obj: obj, names: DefaultNames}
+	d.object()
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// String returns the text form of obj.
+func (o *Object) String() string {
+	var b strings.Builder
+	_ = Dump(&b, o)
+	return b.String()
+}
+
+type dumper struct {
+	b     *bytes.Buffer
+	obj   *Object
+	names Names
+}
+
+func (d *dumper) f(format string, args ...any) { fmt.Fprintf(d.b, format, args...) }
+
+// typ describes a BTF type id briefly: "[12 struct task_struct]".
+func (d *dumper) typ(id btf.TypeID) string {
+	if id == 0 {
+		return "[0 void]"
+	}
+	if d.obj.BTF == nil {
+		return fmt.Sprintf("[%d]", id)
+	}
+	kind := d.obj.BTF.TypeKind(id)
+	name := d.obj.BTF.TypeName(id)
+	if name == "" {
+		name = "(anon)"
+	}
+	return fmt.Sprintf("[%d %s %s]", id, kind, name)
+}
+
+func (d *dumper) object() {
+	o := d.obj
+	d.f("object %s\n", o.Name)
+	d.f("license %q\n", o.License)
+	d.f("version %#x\n", o.KernVersion)
+	if o.BTF != nil {
+		d.f("btf %d types\n", o.BTF.NumTypes()-1)
+	} else {
+		d.f("btf none\n")
+	}
+	for i, m := range o.Maps {
+		d.b.WriteString("\n")
+		d.mapDef(i, m, "")
+	}
+	for _, e := range o.Externs {
+		d.b.WriteString("\n")
+		d.extern(e)
+	}
+	for _, p := range o.Programs {
+		d.b.WriteString("\n")
+		d.program(p)
+	}
+	for _, f := range o.Subprogs {
+		d.b.WriteString("\n")
+		link := "static"
+		if f.Global {
+			link = "global"
+		}
+		d.f("subprog %s section %q offset %d %s type %s\n", f.Name, f.Section, f.SectionOffset, link, d.typ(f.BTFType))
+		d.code(&f.Code)
+	}
+}
+
+func (d *dumper) mapDef(i int, m *Map, indent string) {
+	if i >= 0 {
+		d.f("%smap #%d %s kind %s section %q\n", indent, i, m.Name, m.Kind, m.Section)
+	} else {
+		d.f("%sinner map %s\n", indent, m.Name)
+	}
+	d.f("%s  type %s key %d value %d max_entries %d flags %#x", indent, d.names.mapType(m.Type), m.KeySize, m.ValueSize, m.MaxEntries, m.Flags)
+	if m.NumaNode != 0 {
+		d.f(" numa_node %d", m.NumaNode)
+	}
+	if m.MapExtra != 0 {
+		d.f(" map_extra %#x", m.MapExtra)
+	}
+	if m.Pinning != 0 {
+		d.f(" pinning %d", m.Pinning)
+	}
+	if m.ReadOnly {
+		d.f(" readonly")
+	}
+	d.b.WriteString("\n")
+	if m.KeyType != 0 || m.ValueType != 0 {
+		d.f("%s  btf key %s value %s\n", indent, d.typ(m.KeyType), d.typ(m.ValueType))
+	}
+	if m.Inner != nil {
+		d.mapDef(-1, m.Inner, indent+"  ")
+	}
+	for _, s := range m.Slots {
+		d.f("%s  slot %d = %s\n", indent, s.Index, s.Target)
+	}
+	if m.Data != nil {
+		d.data(m.Data, indent+"  ")
+	}
+}
+
+func (d *dumper) data(data []byte, indent string) {
+	if len(bytes.Trim(data, "\x00")) == 0 {
+		d.f("%sdata %d bytes, all zero\n", indent, len(data))
+		return
+	}
+	d.f("%sdata %d bytes\n", indent, len(data))
+	n := len(data)
+	if n > MaxDataDump {
+		n = MaxDataDump
+	}
+	for off := 0; off < n; off += 16 {
+		end := off + 16
+		if end > n {
+			end = n
+		}
+		d.f("%s  %04x:", indent, off)
+		for _, c := range data[off:end] {
+			d.f(" %02x", c)
+		}
+		d.b.WriteString("\n")
+	}
+	if n < len(data) {
+		d.f("%s  ... %d more bytes\n", indent, len(data)-n)
+	}
+}
+
+func (d *dumper) extern(e *Extern) {
+	d.f("extern %s kind %s section %q type %s", e.Name, e.Kind, e.Section, d.typ(e.TypeID))
+	if e.Weak {
+		d.f(" weak")
+	}
+	if e.Kind == ExternKsym {
+		if e.Typed {
+			d.f(" typed")
+		} else {
+			d.f(" typeless")
+		}
+	}
+	if e.Kind == ExternKconfig {
+		d.f(" offset %d size %d", e.Offset, e.Size)
+	}
+	d.f(" %s", e.State)
+	if e.Missing {
+		d.f(" missing")
+	}
+	d.b.WriteString("\n")
+	if e.State == Resolved && !e.Missing {
+		switch e.Kind {
+		case ExternKconfig:
+			d.f("  value % x\n", e.Value)
+		case ExternKsym, ExternKfunc:
+			if e.Typed || e.Kind == ExternKfunc {
+				mod := e.BTFModule
+				if mod == "" {
+					mod = "vmlinux"
+				}
+				d.f("  btf_id %d in %s\n", e.BTFID, mod)
+			} else {
+				d.f("  addr %#x\n", e.Addr)
+			}
+		}
+	}
+	if e.Note != "" {
+		d.f("  ; %s\n", e.Note)
+	}
+}
+
+func (d *dumper) program(p *Program) {
+	d.f("program %s section %q type %s", p.Name, p.Section, d.names.prog(p.Type))
+	if p.ExpectedAttachType != 0 || p.AttachTo != "" {
+		d.f(" attach_type %s", d.names.attach(p.ExpectedAttachType))
+	}
+	if p.AttachTo != "" {
+		d.f(" attach_to %q", p.AttachTo)
+		if p.AttachBTFKind != 0 {
+			d.f(" (%s)", p.AttachBTFKind)
+		}
+	}
+	if p.Flags != 0 {
+		d.f(" flags %#x", p.Flags)
+	}
+	if !p.Autoload {
+		d.f(" noautoload")
+	}
+	d.f(" type %s\n", d.typ(p.BTFType))
+	if p.Unsupported != "" {
+		d.f("  unsupported: %s\n", p.Unsupported)
+	}
+	if len(p.Linked) > 0 {
+		d.f("  linked %s\n", strings.Join(p.Linked, ", "))
+	}
+	d.code(&p.Code)
+}
+
+func (d *dumper) code(c *Code) {
+	fi, li, ri, ci := 0, 0, 0, 0
+	for i := 0; i < len(c.Insns); i++ {
+		for fi < len(c.FuncInfo) && c.FuncInfo[fi].Insn <= i {
+			d.f("  func_info %s\n", d.typ(c.FuncInfo[fi].TypeID))
+			fi++
+		}
+		for li < len(c.LineInfo) && c.LineInfo[li].Insn <= i {
+			l := c.LineInfo[li]
+			d.f("  ; %s:%d:%d %s\n", path.Base(l.FileName), l.LineNum, l.Col, strings.TrimSpace(l.Line))
+			li++
+		}
+		d.f("  %4d: %s\n", i, Disasm(c.Insns, i))
+		for ri < len(c.Relocs) && c.Relocs[ri].Insn <= i {
+			r := c.Relocs[ri]
+			d.f("        reloc %s %s", r.Kind, r.Symbol)
+			if r.Offset != 0 || r.Kind == RelocMapValue {
+				d.f("%+d", r.Offset)
+			}
+			d.f(" %s", r.State)
+			if r.State != Pending && (r.Kind == RelocMap || r.Kind == RelocMapValue) {
+				d.f(" map#%d", r.MapIndex)
+			}
+			if r.Note != "" {
+				d.f(" ; %s", r.Note)
+			}
+			d.b.WriteString("\n")
+			ri++
+		}
+		for ci < len(c.CORE) && c.CORE[ci].Insn <= i {
+			r := c.CORE[ci]
+			d.f("        core %s %s access %q %s", r.Kind, d.typ(r.TypeID), r.Access, r.State)
+			if r.State == Resolved {
+				if r.Poisoned {
+					d.f(" poisoned")
+				} else {
+					d.f(" %d -> %d", r.Local, r.Target)
+				}
+			}
+			if r.Note != "" {
+				d.f(" ; %s", r.Note)
+			}
+			d.b.WriteString("\n")
+			ci++
+		}
+		if c.Insns[i].IsLdImm64() {
+			i++
+		}
+	}
+}
