@@ -1,0 +1,211 @@
+// This file encodes a Spec back into a BTF blob (Spec.Marshal).
+
+package btf
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+// isBigEndian reports whether order is big endian.
+func isBigEndian(order binary.ByteOrder) bool {
+	return order.Uint16([]byte{0x12, 0x34}) == 0x1234
+}
+
+// Marshal encodes the Spec's own types (not a base's) into a BTF blob in the
+// given byte order.
+//
+// The original string table is kept byte for byte as the prefix of the new
+// one, so every string offset into it (names, and the file and line strings
+// that .BTF.ext line_info refers to) stays valid; strings of edited or added
+// types that are not in it are appended, each once. Unedited types are
+// copied from the parsed blob (byte-swapped word by word if the order
+// differs); edited and added types are encoded and checked.
+func (s *Spec) Marshal(order binary.ByteOrder) ([]byte, error) {
+	be := isBigEndian(order)
+	var app binary.AppendByteOrder = binary.LittleEndian
+	if be {
+		app = binary.BigEndian
+	}
+	st := newStrtab(s.data)
+	types := make([]byte, 0, len(s.types)+64*len(s.added))
+	n := TypeID(s.NumTypes())
+	for id := s.firstID; id < n; id++ {
+		if t := s.edited(id); t != nil {
+			var err error
+			if types, err = s.encode(types, app, st, t, n); err != nil {
+				return nil, fmt.Errorf("btf: marshal type %d: %w", id, err)
+			}
+			continue
+		}
+		i := uint32(id - s.firstID)
+		start := s.typeOffset(i)
+		end := len(s.types)
+		if int(i)+1 < s.numOwn() {
+			end = s.typeOffset(i + 1)
+		}
+		raw := s.types[start:end]
+		if be == s.bigEndian {
+			types = append(types, raw...)
+			continue
+		}
+		// Every field of an encoded type is a 32-bit word.
+		for w := 0; w+4 <= len(raw); w += 4 {
+			types = app.AppendUint32(types, s.u32(raw[w:]))
+		}
+	}
+	if uint64(len(types))+uint64(len(st.buf)) > math.MaxUint32-headerLen {
+		return nil, fmt.Errorf("btf: marshal: %d bytes of types and strings: %w", len(types)+len(st.buf), ErrInvalid)
+	}
+
+	out := make([]byte, 0, headerLen+len(types)+len(st.buf))
+	out = app.AppendUint16(out, btfMagic)
+	out = append(out, btfVersion, 0)
+	out = app.AppendUint32(out, headerLen)
+	out = app.AppendUint32(out, 0)                   // type_off
+	out = app.AppendUint32(out, uint32(len(types)))  // type_len
+	out = app.AppendUint32(out, uint32(len(types)))  // str_off
+	out = app.AppendUint32(out, uint32(len(st.buf))) // str_len
+	out = append(out, types...)
+	out = append(out, st.buf...)
+	return out, nil
+}
+
+// encode appends the encoding of t to buf. Type ids must be below limit.
+func (s *Spec) encode(buf []byte, order binary.AppendByteOrder, st *strtab, t *Type, limit TypeID) ([]byte, error) {
+	if t.Kind == KindUnknown || t.Kind > maxKind {
+		return nil, fmt.Errorf("invalid kind %d: %w", t.Kind, ErrInvalid)
+	}
+	ref := func(what string, id TypeID) error {
+		if id >= limit {
+			return fmt.Errorf("%s: type id %d out of range: %w", what, id, ErrInvalid)
+		}
+		return nil
+	}
+	name := func(what, str string) (uint32, error) {
+		off, err := st.add(str)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", what, err)
+		}
+		return off, nil
+	}
+
+	vlen := t.vlen()
+	if vlen > maxVlen {
+		return nil, fmt.Errorf("%s: vlen %d exceeds %d: %w", t.Kind, vlen, maxVlen, ErrInvalid)
+	}
+	nameOff, err := name("name", t.Name)
+	if err != nil {
+		return nil, err
+	}
+	info := uint32(t.Kind)<<24 | uint32(vlen)
+	if t.KindFlag {
+		info |= 1 << 31
+	}
+	var sizeType uint32
+	switch {
+	case hasSize(t.Kind):
+		sizeType = t.Size
+	case hasTypeRef(t.Kind):
+		if err := ref(t.Kind.String(), t.Type); err != nil {
+			return nil, err
+		}
+		sizeType = uint32(t.Type)
+	}
+	buf = order.AppendUint32(buf, nameOff)
+	buf = order.AppendUint32(buf, info)
+	buf = order.AppendUint32(buf, sizeType)
+
+	switch t.Kind {
+	case KindInt:
+		if t.IntEncoding > 0xf {
+			return nil, fmt.Errorf("int encoding %#x: %w", t.IntEncoding, ErrInvalid)
+		}
+		buf = order.AppendUint32(buf, uint32(t.IntEncoding)<<24|uint32(t.IntOffset)<<16|uint32(t.IntBits))
+	case KindArray:
+		if err := ref("array element", t.Array.Type); err != nil {
+			return nil, err
+		}
+		if err := ref("array index", t.Array.IndexType); err != nil {
+			return nil, err
+		}
+		buf = order.AppendUint32(buf, uint32(t.Array.Type))
+		buf = order.AppendUint32(buf, uint32(t.Array.IndexType))
+		buf = order.AppendUint32(buf, t.Array.Nelems)
+	case KindStruct, KindUnion:
+		for i, m := range t.Members {
+			off, err := name(fmt.Sprintf("member %d", i), m.Name)
+			if err != nil {
+				return nil, err
+			}
+			if err := ref(fmt.Sprintf("member %d", i), m.Type); err != nil {
+				return nil, err
+			}
+			bits := m.BitOffset
+			if t.KindFlag {
+				if m.BitfieldSize > 0xff || m.BitOffset > 0xffffff {
+					return nil, fmt.Errorf("member %d: bitfield size %d / offset %d too large: %w", i, m.BitfieldSize, m.BitOffset, ErrInvalid)
+				}
+				bits |= m.BitfieldSize << 24
+			} else if m.BitfieldSize != 0 {
+				return nil, fmt.Errorf("member %d: bitfield without kind_flag: %w", i, ErrInvalid)
+			}
+			buf = order.AppendUint32(buf, off)
+			buf = order.AppendUint32(buf, uint32(m.Type))
+			buf = order.AppendUint32(buf, bits)
+		}
+	case KindEnum:
+		for i, e := range t.Enums {
+			off, err := name(fmt.Sprintf("enum value %d", i), e.Name)
+			if err != nil {
+				return nil, err
+			}
+			if (t.KindFlag && (e.Value < math.MinInt32 || e.Value > math.MaxInt32)) ||
+				(!t.KindFlag && (e.Value < 0 || e.Value > math.MaxUint32)) {
+				return nil, fmt.Errorf("enum value %d: %d does not fit 32 bits (signed=%v): %w", i, e.Value, t.KindFlag, ErrInvalid)
+			}
+			buf = order.AppendUint32(buf, off)
+			buf = order.AppendUint32(buf, uint32(e.Value))
+		}
+	case KindEnum64:
+		for i, e := range t.Enums {
+			off, err := name(fmt.Sprintf("enum64 value %d", i), e.Name)
+			if err != nil {
+				return nil, err
+			}
+			buf = order.AppendUint32(buf, off)
+			buf = order.AppendUint32(buf, uint32(uint64(e.Value)))
+			buf = order.AppendUint32(buf, uint32(uint64(e.Value)>>32))
+		}
+	case KindFuncProto:
+		for i, p := range t.Params {
+			off, err := name(fmt.Sprintf("param %d", i), p.Name)
+			if err != nil {
+				return nil, err
+			}
+			if err := ref(fmt.Sprintf("param %d", i), p.Type); err != nil {
+				return nil, err
+			}
+			buf = order.AppendUint32(buf, off)
+			buf = order.AppendUint32(buf, uint32(p.Type))
+		}
+	case KindVar:
+		buf = order.AppendUint32(buf, t.Linkage)
+	case KindDatasec:
+		for i, v := range t.Vars {
+			if err := ref(fmt.Sprintf("datasec var %d", i), v.Type); err != nil {
+				return nil, err
+			}
+			buf = order.AppendUint32(buf, uint32(v.Type))
+			buf = order.AppendUint32(buf, v.Offset)
+			buf = order.AppendUint32(buf, v.Size)
+		}
+	case KindDeclTag:
+		if t.ComponentIdx < -1 {
+			return nil, fmt.Errorf("decl_tag component_idx %d: %w", t.ComponentIdx, ErrInvalid)
+		}
+		buf = order.AppendUint32(buf, uint32(t.ComponentIdx))
+	}
+	return buf, nil
+}

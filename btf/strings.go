@@ -1,0 +1,154 @@
+// This file implements the string table: lookups by offset (zero-copy),
+// reverse lookups by content, CO-RE essential names, and the table builder
+// that Marshal uses.
+
+package btf
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unsafe"
+)
+
+// str returns the string at offset off of the combined (base + own) string
+// table, without copying: the result points into the parsed blob.
+func (d *data) str(off uint32) (string, bool) {
+	b, ok := d.strBytes(off)
+	if !ok {
+		return "", false
+	}
+	if len(b) == 0 {
+		return "", true
+	}
+	return unsafe.String(&b[0], len(b)), true
+}
+
+// strBytes returns the bytes of the string at offset off, without its NUL.
+func (d *data) strBytes(off uint32) ([]byte, bool) {
+	if off < d.strBase {
+		if d.base == nil {
+			return nil, false
+		}
+		return d.base.strBytes(off)
+	}
+	off -= d.strBase
+	if uint64(off) >= uint64(len(d.strs)) {
+		return nil, false
+	}
+	b := d.strs[off:]
+	// Parse checked that the section ends in NUL, so there is one.
+	return b[:bytes.IndexByte(b, 0)], true
+}
+
+// nameAt resolves a name offset for the decoder.
+func (d *data) nameAt(off uint32) (string, error) {
+	s, ok := d.str(off)
+	if !ok {
+		return "", fmt.Errorf("string offset %d out of range: %w", off, ErrInvalid)
+	}
+	return s, nil
+}
+
+// String returns the string at offset off of the string table (which for
+// split BTF continues the base's table). It refers to the table as parsed:
+// strings that Marshal would append for edited types have no offset yet.
+func (s *Spec) String(off uint32) (string, error) {
+	str, ok := s.str(off)
+	if !ok {
+		return "", fmt.Errorf("btf: string offset %d out of range (table ends at %d): %w",
+			off, uint64(s.strBase)+uint64(len(s.strs)), ErrNotFound)
+	}
+	return str, nil
+}
+
+// StringOffset returns the offset of str in the parsed string table (the
+// base's, then this Spec's own, for split BTF), or false. It finds str also
+// as the tail of a longer string, as the kernel allows. It scans the table:
+// it is meant for occasional lookups, not hot loops.
+func (s *Spec) StringOffset(str string) (uint32, bool) {
+	if str == "" {
+		return 0, true
+	}
+	if s.base != nil {
+		if off, ok := s.base.StringOffset(str); ok {
+			return off, true
+		}
+	}
+	if i := findString(s.strs, str); i >= 0 {
+		return s.strBase + uint32(i), true
+	}
+	return 0, false
+}
+
+// findString returns the offset in a NUL-separated table of a NUL-terminated
+// occurrence of str (a whole entry or the tail of one), or -1.
+func findString(table []byte, str string) int {
+	if str == "" || strings.IndexByte(str, 0) >= 0 {
+		return -1
+	}
+	needle := make([]byte, 0, len(str)+1)
+	needle = append(needle, str...)
+	needle = append(needle, 0)
+	return bytes.Index(table, needle)
+}
+
+// EssentialName returns name with a CO-RE flavor suffix removed, the way
+// libbpf does it: the name is cut after the last character X of the last
+// "X___Y" pattern where neither X nor Y is an underscore. So
+// "task_struct___v1" gives "task_struct", "a___b___c" gives "a___b", and
+// "__u32" or "x___" stay as they are.
+func EssentialName(name string) string {
+	return name[:essentialLen(name)]
+}
+
+// essentialLen returns the length of name's essential prefix.
+func essentialLen[S ~string | ~[]byte](name S) int {
+	for i := len(name) - 5; i >= 0; i-- {
+		if name[i] != '_' && name[i+1] == '_' && name[i+2] == '_' && name[i+3] == '_' && name[i+4] != '_' {
+			return i + 1
+		}
+	}
+	return len(name)
+}
+
+// strtab builds the string section for Marshal: the original table byte for
+// byte, then new strings, each stored once.
+type strtab struct {
+	base   uint32 // offset of buf[0] in the combined table
+	orig   []byte // original own table (prefix of buf)
+	buf    []byte
+	lookup map[string]uint32 // new strings and original strings found so far
+}
+
+func newStrtab(d *data) *strtab {
+	buf := make([]byte, len(d.strs), len(d.strs)+256)
+	copy(buf, d.strs)
+	if len(buf) == 0 && d.base == nil {
+		buf = append(buf, 0)
+	}
+	return &strtab{base: d.strBase, orig: d.strs, buf: buf, lookup: make(map[string]uint32)}
+}
+
+// add returns the offset of str, appending it if the table lacks it.
+func (t *strtab) add(str string) (uint32, error) {
+	if str == "" {
+		return 0, nil
+	}
+	if strings.IndexByte(str, 0) >= 0 {
+		return 0, fmt.Errorf("string %q contains NUL: %w", str, ErrInvalid)
+	}
+	if off, ok := t.lookup[str]; ok {
+		return off, nil
+	}
+	var off uint32
+	if i := findString(t.orig, str); i >= 0 {
+		off = t.base + uint32(i)
+	} else {
+		off = t.base + uint32(len(t.buf))
+		t.buf = append(t.buf, str...)
+		t.buf = append(t.buf, 0)
+	}
+	t.lookup[str] = off
+	return off, nil
+}
