@@ -100,9 +100,11 @@ func Marshal(b []byte, insns []Insn, order binary.ByteOrder) []byte {
 		} else {
 			regs = in.Src<<4 | in.Dst&0x0f
 		}
-		b = append(b, in.Op, regs)
-		b = order.AppendUint16(b, uint16(in.Off))
-		b = order.AppendUint32(b, uint32(in.Imm))
+		var s [InsnSize]byte
+		s[0], s[1] = in.Op, regs
+		order.PutUint16(s[2:], uint16(in.Off))
+		order.PutUint32(s[4:], uint32(in.Imm))
+		b = append(b, s[:]...)
 	}
 	return b
 }
