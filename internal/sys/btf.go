@@ -1,0 +1,37 @@
+// This file wraps BPF_BTF_LOAD with the same log retry as program loads.
+package sys
+
+import "unsafe"
+
+// BtfLoadRaw issues BPF_BTF_LOAD with attr as it is.
+func BtfLoadRaw(attr *BtfLoadAttr) (*FD, error) {
+	return bpfFD(CmdBTFLoad, unsafe.Pointer(attr), unsafe.Sizeof(*attr))
+}
+
+// BtfLoad loads raw BTF (header, types, strings). On failure it loads again
+// with a log (see LogOptions; at most one opts value is used) and returns a
+// *VerifierError carrying the BTF checker's log, which unwraps to the errno.
+func BtfLoad(btf []byte, opts ...LogOptions) (*FD, error) {
+	var o LogOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	fd, _, err := BtfLoadWithLog(btf, o)
+	return fd, err
+}
+
+// BtfLoadWithLog is BtfLoad that also returns the log of a successful load
+// (empty unless opts.Level > 0).
+func BtfLoadWithLog(btf []byte, opts LogOptions) (*FD, string, error) {
+	return loadWithLog(CmdBTFLoad, opts, func(level uint32, buf []byte) (*FD, uint32, error) {
+		attr := BtfLoadAttr{BtfLogLevel: level}
+		attr.Btf, attr.BtfSize = NewSlicePointerLen(btf)
+		attr.BtfLogBuf, attr.BtfLogSize = NewSlicePointerLen(buf)
+		r, err := BPF(CmdBTFLoad, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
+		if err != nil {
+			return nil, attr.BtfLogTrueSize, err
+		}
+		fd, err := NewFD(r)
+		return fd, attr.BtfLogTrueSize, err
+	})
+}
