@@ -25,6 +25,8 @@ typedef _Bool bool;
 
 #define ETH_HLEN 14
 
+struct bpf_map;
+
 /* bpf_ksym_exists() arrived in libbpf 1.2; same meaning here: true when a
  * __weak ksym or kfunc was found in the target kernel. */
 #ifndef bpf_ksym_exists
