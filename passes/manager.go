@@ -119,6 +119,11 @@ func Run(ctx *Context, obj *ir.Object) error {
 			return fmt.Errorf("%s: %s pass: %w", obj.Name, p.Name, err)
 		}
 		done |= p.Completes
+		if p.Name == "datasec" && ctx.Configure != nil {
+			if err := ctx.Configure(obj); err != nil {
+				return fmt.Errorf("%s: %w", obj.Name, err)
+			}
+		}
 		if ctx.CheckIR {
 			if err := ir.Check(obj, done); err != nil {
 				return fmt.Errorf("%s: IR check after %s pass: %w", obj.Name, p.Name, err)
