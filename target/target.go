@@ -1,0 +1,284 @@
+// Package target describes the kernel an object is loaded into: its BTF
+// (vmlinux and modules), its Kconfig, its version and its symbols. It
+// implements passes.Target for the running kernel, or for files given on
+// the command line (-btf FILE, -kconfig FILE). Everything is read lazily
+// and at most once.
+package target
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/btf"
+)
+
+// ErrNoKconfig is returned when no kernel configuration can be found.
+var ErrNoKconfig = errors.New("no kernel config found")
+
+// Options select files that stand in for the running kernel.
+type Options struct {
+	// BTF is a target BTF file (raw BTF or an ELF with .BTF); empty means
+	// the running kernel's /sys/kernel/btf/vmlinux and its modules.
+	BTF string
+	// Kconfig is a kernel config file (plain or gzip); empty means
+	// /proc/config.gz, then /boot/config-$(uname -r).
+	Kconfig string
+	// Release overrides the kernel release ("6.18.44") used for
+	// LINUX_KERNEL_VERSION; empty means uname.
+	Release string
+}
+
+// Target is a kernel to load into. Its methods are safe for concurrent
+// use; each fact is computed once.
+type Target struct {
+	opts Options
+
+	btfOnce sync.Once
+	btfSpec *btf.Spec
+	btfErr  error
+
+	modOnce sync.Once
+	mods    map[string]*btf.Spec
+	modErr  error
+
+	kcOnce sync.Once
+	kc     map[string]string
+	kcErr  error
+
+	symOnce sync.Once
+	syms    map[string]uint64
+	symErr  error
+}
+
+// New returns a Target for the given options.
+func New(opts Options) *Target { return &Target{opts: opts} }
+
+// Running returns a Target for the running kernel.
+func Running() *Target { return New(Options{}) }
+
+// BTF returns the target's vmlinux BTF.
+func (t *Target) BTF() (*btf.Spec, error) {
+	t.btfOnce.Do(func() {
+		if t.opts.BTF != "" {
+			t.btfSpec, t.btfErr = btf.LoadTarget(t.opts.BTF)
+			if t.btfErr != nil {
+				t.btfErr = fmt.Errorf("target BTF %s: %w", t.opts.BTF, t.btfErr)
+			}
+			return
+		}
+		t.btfSpec, t.btfErr = btf.LoadKernel()
+		if t.btfErr != nil {
+			t.btfErr = fmt.Errorf("kernel BTF: %w", t.btfErr)
+		}
+	})
+	return t.btfSpec, t.btfErr
+}
+
+// ModuleBTFs returns the BTF of every loaded kernel module. A target given
+// as a BTF file has no modules.
+func (t *Target) ModuleBTFs() (map[string]*btf.Spec, error) {
+	t.modOnce.Do(func() {
+		if t.opts.BTF != "" {
+			return
+		}
+		ents, err := os.ReadDir("/sys/kernel/btf")
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return
+			}
+			t.modErr = err
+			return
+		}
+		base, err := t.BTF()
+		if err != nil {
+			t.modErr = err
+			return
+		}
+		for _, e := range ents {
+			if e.Name() == "vmlinux" {
+				continue
+			}
+			spec, err := btf.LoadKernelModule(e.Name(), base)
+			if err != nil {
+				t.modErr = fmt.Errorf("module %s BTF: %w", e.Name(), err)
+				return
+			}
+			if t.mods == nil {
+				t.mods = map[string]*btf.Spec{}
+			}
+			t.mods[e.Name()] = spec
+		}
+	})
+	return t.mods, t.modErr
+}
+
+// Kconfig returns the kernel configuration: CONFIG_X -> value as written
+// in the config file ("y", "m", "42", "\"str\"").
+func (t *Target) Kconfig() (map[string]string, error) {
+	t.kcOnce.Do(func() {
+		paths := []string{t.opts.Kconfig}
+		if t.opts.Kconfig == "" {
+			paths = []string{"/proc/config.gz", "/boot/config-" + release()}
+		}
+		var errs []error
+		for _, p := range paths {
+			kc, err := readKconfig(p)
+			if err == nil {
+				t.kc = kc
+				return
+			}
+			errs = append(errs, err)
+		}
+		t.kcErr = fmt.Errorf("%w: %w", ErrNoKconfig, errors.Join(errs...))
+	})
+	return t.kc, t.kcErr
+}
+
+func readKconfig(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		data, err = io.ReadAll(io.LimitReader(zr, 64<<20))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return ParseKconfig(data)
+}
+
+// ParseKconfig parses a kernel config file. Lines "CONFIG_X=value" are
+// kept; comments, "# CONFIG_X is not set" and blank lines are skipped.
+func ParseKconfig(data []byte) (map[string]string, error) {
+	kc := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || !strings.HasPrefix(k, "CONFIG_") {
+			return nil, fmt.Errorf("kconfig line %d: %q is not CONFIG_X=value", n, line)
+		}
+		kc[k] = v
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("kconfig: %w", err)
+	}
+	return kc, nil
+}
+
+// KernelVersion returns KERNEL_VERSION(a, b, c) of the target's release,
+// with the sublevel clamped to 255 as the kernel does.
+func (t *Target) KernelVersion() (uint32, error) {
+	rel := t.opts.Release
+	if rel == "" {
+		rel = release()
+	}
+	return ParseRelease(rel)
+}
+
+// ParseRelease turns a release string ("6.18.44-fc") into
+// KERNEL_VERSION(6, 18, 44).
+func ParseRelease(rel string) (uint32, error) {
+	var nums [3]uint32
+	parts := strings.SplitN(rel, ".", 3)
+	if len(parts) < 2 {
+		return 0, fmt.Errorf("kernel release %q: want a.b[.c]", rel)
+	}
+	for i, p := range parts {
+		end := 0
+		for end < len(p) && p[end] >= '0' && p[end] <= '9' {
+			end++
+		}
+		if end == 0 {
+			if i == 2 {
+				break
+			}
+			return 0, fmt.Errorf("kernel release %q: want a.b[.c]", rel)
+		}
+		v, err := strconv.ParseUint(p[:end], 10, 32)
+		if err != nil {
+			return 0, fmt.Errorf("kernel release %q: %w", rel, err)
+		}
+		nums[i] = uint32(v)
+	}
+	if nums[2] > 255 {
+		nums[2] = 255
+	}
+	return nums[0]<<16 | nums[1]<<8 | nums[2], nil
+}
+
+func release() string {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return ""
+	}
+	return unix.ByteSliceToString(u.Release[:])
+}
+
+// Kallsyms returns the address of a kernel symbol from /proc/kallsyms.
+// Module symbols ("name [module]") are found by name too.
+func (t *Target) Kallsyms(name string) (uint64, bool, error) {
+	t.symOnce.Do(func() {
+		if t.opts.BTF != "" {
+			// A target given as files has no symbol table.
+			t.syms = map[string]uint64{}
+			return
+		}
+		t.syms, t.symErr = readKallsyms("/proc/kallsyms")
+	})
+	if t.symErr != nil {
+		return 0, false, t.symErr
+	}
+	addr, ok := t.syms[name]
+	return addr, ok, nil
+}
+
+func readKallsyms(path string) (map[string]uint64, error) {
+	f, err := os.Open(filepath.Clean(path))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	syms := make(map[string]uint64, 1<<17)
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// "ffffffff81000000 T _stext [module]"
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 3 {
+			continue
+		}
+		addr, err := strconv.ParseUint(fields[0], 16, 64)
+		if err != nil {
+			continue
+		}
+		if _, dup := syms[fields[2]]; !dup {
+			syms[fields[2]] = addr
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return syms, nil
+}
