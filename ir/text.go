@@ -12,49 +12,17 @@ import (
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/sys"
 )
 
 // MaxDataDump is the number of initial-value bytes of a map shown in the
 // text form; the rest is elided.
 const MaxDataDump = 256
 
-// Names turns numeric kernel constants into names in the text form. The
-// zero value prints numbers; the frontend installs kernel-style names.
-type Names struct {
-	ProgType   func(uint32) string
-	AttachType func(uint32) string
-	MapType    func(uint32) string
-}
-
-// DefaultNames are the names used by Dump; cmd and tests set them from
-// the syscall package's stringers.
-var DefaultNames Names
-
-func (n Names) prog(t uint32) string {
-	if n.ProgType != nil {
-		return n.ProgType(t)
-	}
-	return fmt.Sprint(t)
-}
-
-func (n Names) attach(t uint32) string {
-	if n.AttachType != nil {
-		return n.AttachType(t)
-	}
-	return fmt.Sprint(t)
-}
-
-func (n Names) mapType(t uint32) string {
-	if n.MapType != nil {
-		return n.MapType(t)
-	}
-	return fmt.Sprint(t)
-}
-
 // Dump writes the text form of obj to w.
 func Dump(w io.Writer, obj *Object) error {
 	var b bytes.Buffer
-	d := dumper{b: &b, obj: obj, names: DefaultNames}
+	d := dumper{b: &b, obj: obj}
 	d.object()
 	_, err := w.Write(b.Bytes())
 	return err
@@ -68,9 +36,8 @@ func (o *Object) String() string {
 }
 
 type dumper struct {
-	b     *bytes.Buffer
-	obj   *Object
-	names Names
+	b   *bytes.Buffer
+	obj *Object
 }
 
 func (d *dumper) f(format string, args ...any) { fmt.Fprintf(d.b, format, args...) }
@@ -130,7 +97,7 @@ func (d *dumper) mapDef(i int, m *Map, indent string) {
 	} else {
 		d.f("%sinner map %s\n", indent, m.Name)
 	}
-	d.f("%s  type %s key %d value %d max_entries %d flags %#x", indent, d.names.mapType(m.Type), m.KeySize, m.ValueSize, m.MaxEntries, m.Flags)
+	d.f("%s  type %s key %d value %d max_entries %d flags %#x", indent, sys.MapType(m.Type), m.KeySize, m.ValueSize, m.MaxEntries, m.Flags)
 	if m.NumaNode != 0 {
 		d.f(" numa_node %d", m.NumaNode)
 	}
@@ -226,9 +193,9 @@ func (d *dumper) extern(e *Extern) {
 }
 
 func (d *dumper) program(p *Program) {
-	d.f("program %s section %q type %s", p.Name, p.Section, d.names.prog(p.Type))
+	d.f("program %s section %q type %s", p.Name, p.Section, sys.ProgType(p.Type))
 	if p.ExpectedAttachType != 0 || p.AttachTo != "" {
-		d.f(" attach_type %s", d.names.attach(p.ExpectedAttachType))
+		d.f(" attach_type %s", sys.AttachType(p.ExpectedAttachType))
 	}
 	if p.AttachTo != "" {
 		d.f(" attach_to %q", p.AttachTo)
