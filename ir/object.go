@@ -62,6 +62,61 @@ type Object struct {
 	Maps []*Map
 	// Externs are the object's extern symbols.
 	Externs []*Extern
+	// DataSections are the ELF sections holding data variables (global
+	// data, ".maps", "license", ...) as the ELF section headers and
+	// symbol table describe them. clang leaves the DATASECs of these
+	// sections unsized and their global VARs at offset 0; the datasec
+	// pass completes them from here.
+	DataSections []*DataSection
+	// ModuleSlots are the kernel modules whose BTF is referenced by kfunc
+	// calls, in fd_array order after the maps: the module ModuleSlots[i]
+	// has fd_array index ModuleSlot(i) (index 0 means vmlinux in a kfunc
+	// call, so module slots never use it).
+	ModuleSlots []string
+}
+
+// DataSection is an ELF data section as the symbol table describes it.
+type DataSection struct {
+	// Name is the section name (".data", ".rodata.cfg", ".maps").
+	Name string
+	// Size is the section size in bytes (sh_size, also for .bss).
+	Size uint32
+	// Vars are the section's global and weak STT_OBJECT symbols, in
+	// symbol table order.
+	Vars []DataVar
+}
+
+// DataVar is a variable of a data section: a global or weak STT_OBJECT
+// symbol.
+type DataVar struct {
+	Name string
+	// Offset is the symbol's value: its byte offset in the section.
+	Offset uint32
+	// Size is the symbol's size in bytes.
+	Size uint32
+	// Hidden reports STV_HIDDEN or STV_INTERNAL visibility: libbpf then
+	// treats the variable as static.
+	Hidden bool
+}
+
+// ModuleSlot returns the fd_array index of the module BTF ModuleSlots[i]:
+// slots follow the maps, and never use index 0.
+func (o *Object) ModuleSlot(i int) int {
+	first := len(o.Maps)
+	if first == 0 {
+		first = 1
+	}
+	return first + i
+}
+
+// DataSection returns the data section called name, or nil.
+func (o *Object) DataSection(name string) *DataSection {
+	for _, s := range o.DataSections {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
 }
 
 // Function is a named piece of code in a code section: a program's entry
