@@ -511,3 +511,25 @@ func (d *data) checkRef(ref TypeID) error {
 	}
 	return nil
 }
+
+// emptyBTF is a valid little-endian blob with no types and an empty string
+// table.
+var emptyBTF = []byte{
+	0x9f, 0xeb, btfVersion, 0,
+	headerLen, 0, 0, 0,
+	0, 0, 0, 0, // type_off
+	0, 0, 0, 0, // type_len
+	0, 0, 0, 0, // str_off
+	1, 0, 0, 0, // str_len
+	0,
+}
+
+// NewSpec returns an empty base Spec (only void) to build types into with
+// Add and encode with Marshal.
+func NewSpec() *Spec {
+	s, err := Parse(emptyBTF)
+	if err != nil {
+		panic(err) // emptyBTF is a constant
+	}
+	return s
+}
