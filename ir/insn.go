@@ -36,7 +36,7 @@ const (
 	OpLdImm64 = ClassLD | 0x18 // BPF_LD | BPF_IMM | BPF_DW
 	OpCall    = ClassJMP | 0x80
 	OpExit    = ClassJMP | 0x90
-	OpJA      = ClassJMP | 0x00
+	OpJA      = ClassJMP          // BPF_JMP | BPF_JA
 	OpMovImm  = ClassALU64 | 0xb0 // BPF_ALU64 | BPF_MOV | BPF_K
 	OpMov32K  = ClassALU | 0xb0
 

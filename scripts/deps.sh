@@ -1,0 +1,22 @@
+#!/bin/bash
+# Installs the Debian packages bpfc's tests compare against: bpftool and
+# libbpf-dev (a second implementation: light skeletons, skel_internal.h,
+# the libbpf comparison harness) and gcc. clang is only needed to rebuild
+# the committed testdata objects (make -C testdata): pass --clang.
+set -euo pipefail
+pkgs=()
+command -v bpftool >/dev/null 2>&1 || pkgs+=(bpftool)
+[ -f /usr/include/bpf/skel_internal.h ] || pkgs+=(libbpf-dev)
+command -v gcc >/dev/null 2>&1 || pkgs+=(gcc)
+if [ "${1:-}" = "--clang" ]; then
+	command -v clang-19 >/dev/null 2>&1 || pkgs+=(clang-19 llvm-19)
+fi
+if [ ${#pkgs[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: need root to install ${pkgs[*]} (apt-get)" >&2
+		exit 1
+	fi
+	echo "deps: installing ${pkgs[*]}" >&2
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
+fi
