@@ -149,8 +149,9 @@ func MapInfoByFD(fd *FD) (*MapInfo, error) {
 }
 
 // MapHash returns the sha256 of a frozen map's contents, as Linux 6.18
-// computes it for bpf_map_info.hash (array maps only). For a map that is
-// not frozen the error Is unix.EPERM.
+// computes it for bpf_map_info.hash (array maps only): the hash covers the
+// array's storage, max_entries values each padded with zeros to a multiple
+// of 8 bytes. For a map that is not frozen the error Is unix.EPERM.
 func MapHash(fd *FD) ([HashSize]byte, error) {
 	var hash [HashSize]byte
 	raw := MapInfoRaw{Hash: NewPointer(unsafe.Pointer(&hash[0])), HashSize: HashSize}
