@@ -1,6 +1,6 @@
-// Code generated from the Linux 6.18 uapi header include/uapi/linux/bpf.h; DO NOT EDIT.
-// The enum values and kernel-style names of commands, program, map, attach
-// and link types and helper functions.
+// This file lists the enum values and kernel-style names of bpf commands,
+// program, map, attach and link types and helper functions, transcribed
+// (by a script, not kept) from the Linux 6.18 uapi include/uapi/linux/bpf.h.
 
 package sys
 
