@@ -229,7 +229,8 @@ type Reloc struct {
 	// references to global data it is the data map's name (".data").
 	Symbol string
 	// Offset is a byte offset into the target: into a map's value for
-	// RelocMapValue.
+	// RelocMapValue; into the called function for RelocCall and
+	// RelocFunc (normally 0).
 	Offset int64
 	// State is the record's state.
 	State State
@@ -391,6 +392,12 @@ type Extern struct {
 	TypeID btf.TypeID
 	// Typed reports a ksym whose BTF type is known (not "void").
 	Typed bool
+	// LocalType is what the extern was declared with in the object's
+	// BTF: the VAR's type with modifiers and typedefs skipped for a ksym
+	// (libbpf's ksym.type_id), the FUNC_PROTO for a kfunc. The datasec
+	// pass records it before it rewrites the .ksyms VARs to int for the
+	// kernel, so that later passes need not read TypeID's type.
+	LocalType btf.TypeID
 	// Offset and Size place a .kconfig extern within the .kconfig map.
 	Offset, Size uint32
 	// State is the record's state.
