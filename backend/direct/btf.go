@@ -1,0 +1,37 @@
+// This file loads the object's BTF into the kernel. If the kernel refuses
+// it, maps and programs are loaded without BTF (as libbpf does) and the
+// collection records a warning.
+package direct
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/bpfc/bpfc/internal/sys"
+)
+
+// loadBTF marshals obj.BTF and loads it with BPF_BTF_LOAD.
+func (l *loader) loadBTF() error {
+	if l.obj.BTF == nil || l.opts.NoBTF {
+		return nil
+	}
+	raw, err := l.obj.BTF.Marshal(binary.LittleEndian)
+	if err != nil {
+		return &LoadError{Object: l.obj.Name, Err: fmt.Errorf("encode BTF: %w", err)}
+	}
+	fd, log, err := sys.BtfLoadWithLog(raw, sys.LogOptions{Size: l.opts.LogSize})
+	if err != nil {
+		l.warnf("kernel refused the object's BTF, loading without it: %v%s", err, logSuffix(log))
+		return nil
+	}
+	l.btfFD = fd
+	return nil
+}
+
+// logSuffix formats a BTF log for a warning.
+func logSuffix(log string) string {
+	if log == "" {
+		return ""
+	}
+	return "\n" + log
+}

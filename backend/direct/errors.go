@@ -1,0 +1,89 @@
+// This file defines the errors the direct backend returns: sentinels for
+// errors.Is and LoadError, which names the object, section, program or map
+// a failure concerns and carries the verifier log of a rejected program.
+package direct
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bpfc/bpfc/internal/sys"
+)
+
+var (
+	// ErrVerifier is matched (errors.Is) by the error of a program or BTF
+	// load that the kernel rejected with a verifier log.
+	ErrVerifier = errors.New("rejected by the kernel verifier")
+	// ErrNotSupported is wrapped by errors for IR the backend cannot load
+	// (yet): unsupported program kinds, unresolved relocations it cannot
+	// resolve at load time.
+	ErrNotSupported = errors.New("not supported")
+	// ErrInvalidObject is wrapped by errors for an IR object that has not
+	// been through every pass or is inconsistent.
+	ErrInvalidObject = errors.New("invalid object")
+	// ErrMaxEntries is wrapped by the error for a map whose max_entries is
+	// 0 and cannot be derived (objects leave it for user space to set).
+	ErrMaxEntries = errors.New("max_entries is 0")
+	// ErrPinMismatch is wrapped when a map pinned under PinPath cannot be
+	// reused because its definition differs from the object's.
+	ErrPinMismatch = errors.New("pinned map is incompatible")
+)
+
+// logTailLines is how many lines of the verifier log LoadError.Error
+// shows unless the full log was asked for.
+const logTailLines = 20
+
+// LoadError is the error of a failed Load. It names what failed: the
+// object, and the program (with its section) or the map concerned; Log is
+// the verifier (or BTF) log when the kernel returned one.
+type LoadError struct {
+	// Object is the object's name (ir.Object.Name).
+	Object string
+	// Section and Program name the program that failed to load, if any.
+	Section, Program string
+	// Map names the map that failed, if any.
+	Map string
+	// Err is the underlying error (often a *sys.VerifierError wrapping an
+	// errno).
+	Err error
+	// Log is the kernel's verifier or BTF log, if any.
+	Log string
+	// FullLog makes Error include all of Log instead of its tail.
+	FullLog bool
+}
+
+// Error names the object, section, program or map, the cause and, for a
+// verifier rejection, the end of the verifier log (all of it with FullLog).
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Object)
+	switch {
+	case e.Program != "":
+		fmt.Fprintf(&b, ": program %s (section %s)", e.Program, e.Section)
+	case e.Map != "":
+		fmt.Fprintf(&b, ": map %s", e.Map)
+	}
+	fmt.Fprintf(&b, ": %v", e.Err)
+	if log := strings.TrimRight(e.Log, "\n\x00 "); log != "" {
+		lines := strings.Split(log, "\n")
+		if !e.FullLog && len(lines) > logTailLines {
+			fmt.Fprintf(&b, "\nverifier log (last %d of %d lines):\n", logTailLines, len(lines))
+			lines = lines[len(lines)-logTailLines:]
+		} else {
+			b.WriteString("\nverifier log:\n")
+		}
+		b.WriteString(strings.Join(lines, "\n"))
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying error, and ErrVerifier when the kernel
+// rejected a program or BTF and explained why in its log.
+func (e *LoadError) Unwrap() []error {
+	var ve *sys.VerifierError
+	if errors.As(e.Err, &ve) && strings.TrimSpace(ve.Log) != "" {
+		return []error{e.Err, ErrVerifier}
+	}
+	return []error{e.Err}
+}

@@ -1,0 +1,73 @@
+// This file pins a whole collection to a bpffs directory, one pin per map
+// and program named after it, and removes those pins again.
+package direct
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Pin pins every map and program of the collection under dir (which must be
+// on a bpffs; it is created if missing) as dir/NAME. Programs and maps
+// share the directory, so a program and a map of the same name collide:
+// Pin then fails. On failure the pins made by this call are removed.
+func (c *Collection) Pin(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("pin %s: %w", c.Object, err)
+	}
+	var made []string
+	fail := func(err error) error {
+		for _, p := range made {
+			os.Remove(p)
+		}
+		return fmt.Errorf("pin %s: %w", c.Object, err)
+	}
+	for _, name := range c.MapOrder {
+		m := c.Maps[name]
+		path := filepath.Join(dir, name)
+		if m.PinPath == path {
+			continue // pinned by name there already
+		}
+		old := m.PinPath
+		if err := m.Pin(path); err != nil {
+			return fail(err)
+		}
+		if old != "" {
+			m.PinPath = old // keep the by-name pin as the map's own
+		}
+		made = append(made, path)
+	}
+	for _, name := range c.ProgramOrder {
+		p := c.Programs[name]
+		path := filepath.Join(dir, name)
+		if err := p.Pin(path); err != nil {
+			return fail(err)
+		}
+		made = append(made, path)
+	}
+	c.pins = append(c.pins, made...)
+	return nil
+}
+
+// Unpin removes the pins made by Pin. Pins of maps pinned by name
+// (LIBBPF_PIN_BY_NAME) stay unless withMapPins is set.
+func (c *Collection) Unpin(withMapPins bool) error {
+	var errs []error
+	for _, p := range c.pins {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	c.pins = nil
+	for _, p := range c.Programs {
+		p.PinPath = ""
+	}
+	if withMapPins {
+		for _, m := range c.Maps {
+			errs = append(errs, m.Unpin())
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,321 @@
+// This file loads the object's programs: the BPF_PROG_LOAD attribute for
+// each autoloaded program (instructions, fd_array of map fds, BTF func and
+// line info, kernel-side CO-RE records, attach BTF ids), resolving the
+// kfunc and ksym references the passes deferred to load time.
+package direct
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// Program is a program loaded by Load.
+type Program struct {
+	// Name is the program's function name; Section its ELF section.
+	Name, Section string
+	// KernelName is the name given to the kernel (at most 15 bytes).
+	KernelName string
+	// Type and AttachType are the program's BPF_PROG_TYPE_* and expected
+	// attach type.
+	Type       sys.ProgType
+	AttachType sys.AttachType
+	// AttachBTFID is the vmlinux BTF id of the attach target (tp_btf,
+	// fentry, lsm, iter), 0 if none.
+	AttachBTFID btf.TypeID
+	// FD owns the program's file descriptor.
+	FD *sys.FD
+	// ID is the kernel's id for the program.
+	ID uint32
+	// VerifierLog is the verifier's log of a successful load when
+	// Options.LogLevel asked for one.
+	VerifierLog string
+	// PinPath is where the program is pinned ("" if it is not).
+	PinPath string
+}
+
+// RawFD returns the program's file descriptor number (-1 when closed).
+func (p *Program) RawFD() int { return p.FD.Int() }
+
+// Info asks the kernel for the program's info (including its translated
+// instructions).
+func (p *Program) Info() (*sys.ProgInfo, error) {
+	info, err := sys.ProgInfoByFD(p.FD)
+	if err != nil {
+		return nil, fmt.Errorf("program %s: %w", p.Name, err)
+	}
+	return info, nil
+}
+
+// TestRun runs the program once (or opts.Repeat times) with
+// BPF_PROG_TEST_RUN.
+func (p *Program) TestRun(opts sys.TestRunOpts) (*sys.TestRunResult, error) {
+	res, err := sys.TestRun(p.FD, opts)
+	if err != nil {
+		return nil, fmt.Errorf("program %s: test run: %w", p.Name, err)
+	}
+	return res, nil
+}
+
+// Pin pins the program at path (on a bpffs).
+func (p *Program) Pin(path string) error {
+	if err := sys.ObjPin(p.FD, path); err != nil {
+		return fmt.Errorf("program %s: pin: %w", p.Name, err)
+	}
+	p.PinPath = path
+	return nil
+}
+
+// Close closes the program's file descriptor.
+func (p *Program) Close() error { return p.FD.Close() }
+
+// attachPrefix returns the prefix libbpf puts before the attach target's
+// name to find its BTF object.
+func attachPrefix(t sys.AttachType) string {
+	switch t {
+	case sys.AttachTraceRawTp:
+		return "btf_trace_"
+	case sys.AttachTraceIter:
+		return "bpf_iter_"
+	case sys.AttachLSMMac, sys.AttachLSMCgroup:
+		return "bpf_lsm_"
+	}
+	return ""
+}
+
+// findKernelType returns the id of the vmlinux type called name of kind
+// kind (any kind for btf.KindUnknown).
+func (l *loader) findKernelType(name string, kind btf.Kind) (btf.TypeID, error) {
+	spec, err := l.kernelBTF()
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range spec.FindByName(name) {
+		if kind == btf.KindUnknown || spec.TypeKind(id) == kind {
+			return id, nil
+		}
+	}
+	return 0, fmt.Errorf("kernel BTF has no %s %q: %w", kind, name, btf.ErrNotFound)
+}
+
+// kernelBTF returns the running kernel's vmlinux BTF, loaded once.
+func (l *loader) kernelBTF() (*btf.Spec, error) {
+	if l.vmlinux == nil && l.vmlinuxErr == nil {
+		l.vmlinux, l.vmlinuxErr = btf.LoadKernel()
+	}
+	return l.vmlinux, l.vmlinuxErr
+}
+
+// loadPrograms loads every autoloaded program, in object order.
+func (l *loader) loadPrograms() error {
+	for _, p := range l.obj.Programs {
+		if !p.Autoload {
+			continue
+		}
+		if err := l.loadProgram(p); err != nil {
+			le, ok := err.(*LoadError)
+			if !ok {
+				le = &LoadError{Err: err}
+			}
+			le.Object, le.Program, le.Section = l.obj.Name, p.Name, p.Section
+			le.FullLog = l.opts.FullLog
+			return le
+		}
+	}
+	return nil
+}
+
+// loadProgram builds the PROG_LOAD attribute of p and loads it.
+func (l *loader) loadProgram(p *ir.Program) error {
+	if p.Unsupported != "" {
+		return fmt.Errorf("%w: %s", ErrNotSupported, p.Unsupported)
+	}
+	if p.Type == 0 {
+		return fmt.Errorf("%w: unknown program type for section %q", ErrNotSupported, p.Section)
+	}
+	if _, dup := l.coll.Programs[p.Name]; dup {
+		return fmt.Errorf("%w: program name %q used twice", ErrInvalidObject, p.Name)
+	}
+	if len(p.Insns) == 0 {
+		return fmt.Errorf("%w: no instructions", ErrInvalidObject)
+	}
+
+	insns := append([]ir.Insn(nil), p.Insns...)
+	if err := l.resolveDeferred(insns, p.Relocs); err != nil {
+		return err
+	}
+	code := ir.Marshal(nil, insns, binary.LittleEndian)
+
+	name := sanitizeName(p.Name)
+	if len(name) > sys.ObjNameLen-1 {
+		name = name[:sys.ObjNameLen-1]
+	}
+	attr := sys.ProgLoadAttr{
+		ProgType:           sys.ProgType(p.Type),
+		InsnCnt:            uint32(len(insns)),
+		Insns:              sys.NewSlicePointer(code),
+		License:            sys.NewStringPointer(l.obj.License),
+		KernVersion:        l.obj.KernVersion,
+		ProgFlags:          sys.ProgFlags(p.Flags),
+		ProgName:           sys.NewObjName(name),
+		ExpectedAttachType: sys.AttachType(p.ExpectedAttachType),
+	}
+	if len(l.fdArray) > 0 {
+		attr.FdArray = sys.NewPointer(unsafePointer(&l.fdArray[0]))
+	}
+
+	prog := &Program{
+		Name: p.Name, Section: p.Section, KernelName: name,
+		Type: attr.ProgType, AttachType: attr.ExpectedAttachType,
+	}
+
+	if p.AttachBTFKind != 0 && p.AttachTo != "" {
+		target := p.AttachTo
+		if pfx := attachPrefix(attr.ExpectedAttachType); !strings.HasPrefix(target, pfx) {
+			target = pfx + target
+		}
+		id, err := l.findKernelType(target, p.AttachBTFKind)
+		if err != nil {
+			return fmt.Errorf("attach target: %w", err)
+		}
+		attr.AttachBtfId = uint32(id)
+		prog.AttachBTFID = id
+	}
+
+	// Keep the record buffers alive until the syscall returns: the
+	// attribute holds real pointers to them.
+	var funcInfo, lineInfo, coreRelos []byte
+	if l.btfFD != nil {
+		attr.ProgBtfFd = l.btfFD.Uint()
+		if len(p.FuncInfo) > 0 {
+			recs := make([]btf.FuncInfo, len(p.FuncInfo))
+			for i, fi := range p.FuncInfo {
+				recs[i] = btf.FuncInfo{InsnOff: uint32(fi.Insn), TypeID: fi.TypeID}
+			}
+			funcInfo = btf.MarshalFuncInfos(recs, binary.LittleEndian)
+			attr.FuncInfo = sys.NewSlicePointer(funcInfo)
+			attr.FuncInfoCnt = uint32(len(recs))
+			attr.FuncInfoRecSize = btf.FuncInfoMinSize
+		}
+		if len(p.LineInfo) > 0 {
+			recs := make([]btf.LineInfo, len(p.LineInfo))
+			for i, li := range p.LineInfo {
+				recs[i] = btf.LineInfo{InsnOff: uint32(li.Insn), FileNameOff: li.FileNameOff, LineOff: li.LineOff, LineNum: li.LineNum, Col: li.Col}
+			}
+			lineInfo = btf.MarshalLineInfos(recs, binary.LittleEndian)
+			attr.LineInfo = sys.NewSlicePointer(lineInfo)
+			attr.LineInfoCnt = uint32(len(recs))
+			attr.LineInfoRecSize = btf.LineInfoMinSize
+		}
+	}
+	var recs []btf.CORERelo
+	for _, cr := range p.CORE {
+		switch cr.State {
+		case ir.Resolved:
+			continue
+		case ir.Pending:
+			return fmt.Errorf("%w: CO-RE relocation at insn %d is still pending (run every pass first)", ErrInvalidObject, cr.Insn)
+		}
+		if l.btfFD == nil {
+			return fmt.Errorf("%w: CO-RE relocation at insn %d deferred to the kernel, but the object's BTF was not loaded", ErrNotSupported, cr.Insn)
+		}
+		off, ok := l.obj.BTF.StringOffset(cr.Access)
+		if !ok {
+			return fmt.Errorf("%w: CO-RE access string %q not in the object's BTF", ErrInvalidObject, cr.Access)
+		}
+		recs = append(recs, btf.CORERelo{InsnOff: uint32(cr.Insn * ir.InsnSize), TypeID: cr.TypeID, AccessOff: off, Kind: cr.Kind})
+	}
+	if len(recs) > 0 {
+		coreRelos = btf.MarshalCORERelos(recs, binary.LittleEndian)
+		attr.CoreRelos = sys.NewSlicePointer(coreRelos)
+		attr.CoreReloCnt = uint32(len(recs))
+		attr.CoreReloRecSize = btf.CORERelosMinSize
+	}
+
+	logOpts := sys.LogOptions{Level: l.opts.LogLevel, Size: l.opts.LogSize}
+	fd, log, err := sys.ProgLoadWithLog(&attr, logOpts)
+	keepAlive(code, funcInfo, lineInfo, coreRelos, l.fdArray)
+	if err != nil {
+		return &LoadError{Err: err, Log: log}
+	}
+	prog.FD = fd
+	prog.VerifierLog = log
+	l.addProgram(prog)
+	info, err := sys.ProgInfoByFD(fd)
+	if err != nil {
+		return err
+	}
+	prog.ID = info.ID
+	return nil
+}
+
+// resolveDeferred patches, in insns (a copy of a program's code), the
+// kfunc and ksym references the passes left for load time, by looking
+// their names up in the running kernel's BTF and kallsyms.
+func (l *loader) resolveDeferred(insns []ir.Insn, relocs []*ir.Reloc) error {
+	for _, r := range relocs {
+		if r.State == ir.Pending {
+			return fmt.Errorf("%w: %s relocation of %s at insn %d is still pending (run every pass first)", ErrInvalidObject, r.Kind, r.Symbol, r.Insn)
+		}
+		if r.State != ir.Deferred {
+			continue
+		}
+		if r.Insn < 0 || r.Insn >= len(insns) {
+			return fmt.Errorf("%w: relocation of %s at insn %d out of range", ErrInvalidObject, r.Symbol, r.Insn)
+		}
+		switch r.Kind {
+		case ir.RelocMap, ir.RelocMapValue:
+			// Encoded as fd_array indices: the kernel resolves them.
+		case ir.RelocKfunc:
+			if !insns[r.Insn].IsCall() {
+				return fmt.Errorf("%w: kfunc %s: insn %d is not a call", ErrInvalidObject, r.Symbol, r.Insn)
+			}
+			id, err := l.findKernelType(r.Symbol, btf.KindFunc)
+			if err != nil {
+				if ext := l.obj.Extern(r.Symbol); ext != nil && ext.Weak {
+					return fmt.Errorf("%w: weak kfunc %s missing from the kernel (insn %d)", ErrNotSupported, r.Symbol, r.Insn)
+				}
+				return fmt.Errorf("kfunc %s (insn %d): %w", r.Symbol, r.Insn, err)
+			}
+			insns[r.Insn].Src = ir.PseudoKfuncCall
+			insns[r.Insn].Imm = int32(id)
+			insns[r.Insn].Off = 0
+		case ir.RelocKsym:
+			if r.Insn+1 >= len(insns) || !insns[r.Insn].IsLdImm64() {
+				return fmt.Errorf("%w: ksym %s: insn %d is not a ld_imm64", ErrInvalidObject, r.Symbol, r.Insn)
+			}
+			ext := l.obj.Extern(r.Symbol)
+			typed := ext != nil && ext.Typed
+			if typed {
+				id, err := l.findKernelType(r.Symbol, btf.KindVar)
+				if err != nil {
+					if ext.Weak {
+						insns[r.Insn].Src = 0
+						ir.SetImm64(insns, r.Insn, 0)
+						continue
+					}
+					return fmt.Errorf("ksym %s (insn %d): %w", r.Symbol, r.Insn, err)
+				}
+				insns[r.Insn].Src = ir.PseudoBTFID
+				ir.SetImm64(insns, r.Insn, uint64(id))
+				continue
+			}
+			addr, ok, err := l.kallsyms(r.Symbol)
+			if err != nil {
+				return fmt.Errorf("ksym %s (insn %d): %w", r.Symbol, r.Insn, err)
+			}
+			if !ok && (ext == nil || !ext.Weak) {
+				return fmt.Errorf("ksym %s (insn %d): not in /proc/kallsyms", r.Symbol, r.Insn)
+			}
+			insns[r.Insn].Src = 0
+			ir.SetImm64(insns, r.Insn, addr)
+		default:
+			return fmt.Errorf("%w: %s relocation of %s at insn %d deferred to load time", ErrNotSupported, r.Kind, r.Symbol, r.Insn)
+		}
+	}
+	return nil
+}
