@@ -6,11 +6,12 @@ package btf
 import (
 	"encoding/binary"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
 
-//go:generate sh -c "clang-19 -g -O2 -target bpf -mcpu=v3 -c testdata/minimal.c -o testdata/minimal.o && llvm-strip-19 -g testdata/minimal.o"
+//go:generate sh -c "cd testdata && clang-19 -g -O2 -target bpf -mcpu=v3 -fdebug-compilation-dir=. -c minimal.c -o minimal.o && llvm-strip-19 -g minimal.o"
 
 // rawBTF assembles a blob from type words and a string table.
 func rawBTF(order binary.ByteOrder, words []uint32, strs string) []byte {
@@ -114,4 +115,8 @@ func wantErr(t *testing.T, err, target error, substr string) {
 	if !strings.Contains(err.Error(), substr) {
 		t.Fatalf("error %q does not contain %q", err, substr)
 	}
+}
+
+func writeFile(path, content string) error {
+	return os.WriteFile(path, []byte(content), 0o644)
 }
