@@ -5,7 +5,10 @@ package direct
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/sys"
 )
@@ -34,4 +37,35 @@ func logSuffix(log string) string {
 		return ""
 	}
 	return "\n" + log
+}
+
+// openModuleBTF returns an fd of the kernel BTF object of module name,
+// found by walking the kernel's BTF ids.
+func openModuleBTF(name string) (*sys.FD, error) {
+	var id uint32
+	for {
+		next, err := sys.BtfGetNextID(id)
+		if err != nil {
+			if errors.Is(err, unix.ENOENT) {
+				return nil, fmt.Errorf("no kernel BTF for module %q: %w", name, ErrNotSupported)
+			}
+			return nil, err
+		}
+		id = next
+		fd, err := sys.BtfGetFDByID(id)
+		if err != nil {
+			if errors.Is(err, unix.ENOENT) {
+				continue // unloaded meanwhile
+			}
+			return nil, err
+		}
+		info, err := sys.BtfInfoByFD(fd)
+		if err == nil && info.KernelBTF && info.Name == name {
+			return fd, nil
+		}
+		fd.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
 }

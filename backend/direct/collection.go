@@ -83,8 +83,9 @@ type loader struct {
 	coll *Collection
 
 	btfFD   *sys.FD
-	fdArray []int32  // map fds in obj.Maps order: the PROG_LOAD fd_array
-	newPins []string // pins created by this call, removed on failure
+	modFDs  []*sys.FD // module BTF fds of obj.ModuleSlots
+	fdArray []int32   // map fds in obj.Maps order: the PROG_LOAD fd_array
+	newPins []string  // pins created by this call, removed on failure
 
 	vmlinux    *btf.Spec
 	vmlinuxErr error
@@ -120,9 +121,8 @@ func Load(obj *ir.Object, opts *Options) (_ *Collection, err error) {
 	if err := l.loadMaps(); err != nil {
 		return nil, err
 	}
-	l.fdArray = make([]int32, len(obj.Maps))
-	for i, m := range obj.Maps {
-		l.fdArray[i] = int32(l.coll.Maps[m.Name].FD.Int())
+	if err := l.buildFDArray(); err != nil {
+		return nil, err
 	}
 	if err := l.fillMapSlots(false); err != nil {
 		return nil, err
@@ -133,6 +133,7 @@ func Load(obj *ir.Object, opts *Options) (_ *Collection, err error) {
 	if err := l.fillMapSlots(true); err != nil {
 		return nil, err
 	}
+	l.closeModules()
 	l.coll.BTF = l.btfFD
 	return l.coll, nil
 }
@@ -144,6 +145,15 @@ func (l *loader) cleanup() {
 	}
 	l.coll.Close()
 	l.btfFD.Close()
+	l.closeModules()
+}
+
+// closeModules closes the module BTF fds, needed only while loading.
+func (l *loader) closeModules() {
+	for _, fd := range l.modFDs {
+		fd.Close()
+	}
+	l.modFDs = nil
 }
 
 // warnf records a warning on the collection.
@@ -169,6 +179,29 @@ func (l *loader) addMap(m *Map) {
 func (l *loader) addProgram(p *Program) {
 	l.coll.Programs[p.Name] = p
 	l.coll.ProgramOrder = append(l.coll.ProgramOrder, p.Name)
+}
+
+// buildFDArray builds the PROG_LOAD fd_array: the map fds in obj.Maps
+// order (the maps pass's BPF_PSEUDO_MAP_IDX indices), then the BTF fds of
+// the kernel modules of obj.ModuleSlots (kfunc call offsets).
+func (l *loader) buildFDArray() error {
+	n := len(l.obj.Maps)
+	if len(l.obj.ModuleSlots) > 0 {
+		n = l.obj.ModuleSlot(len(l.obj.ModuleSlots)-1) + 1
+	}
+	l.fdArray = make([]int32, n)
+	for i, m := range l.obj.Maps {
+		l.fdArray[i] = int32(l.coll.Maps[m.Name].FD.Int())
+	}
+	for i, mod := range l.obj.ModuleSlots {
+		fd, err := openModuleBTF(mod)
+		if err != nil {
+			return &LoadError{Object: l.obj.Name, Err: fmt.Errorf("kfunc module %s: %w", mod, err)}
+		}
+		l.modFDs = append(l.modFDs, fd)
+		l.fdArray[l.obj.ModuleSlot(i)] = int32(fd.Int())
+	}
+	return nil
 }
 
 // kallsyms looks up a kernel symbol's address in the running kernel.
