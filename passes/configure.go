@@ -1,0 +1,240 @@
+// This file holds the edits user code makes between opening an object and
+// loading it (libbpf's bpf_map__set_max_entries, bpf_program__set_autoload
+// and skeleton writes to .rodata), for the CLI's -set, -max-entries and
+// -disable flags. SetVariable needs the datasec pass to have run: it finds
+// variables through the completed DATASECs.
+package passes
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// ErrNotFound is wrapped by errors about a map, program, variable or
+// function that the object does not have.
+var ErrNotFound = errors.New("not found")
+
+// SetVariable writes value into the initial contents of the global
+// variable called name, found through the object's BTF in a .data* or
+// .rodata* DATASEC. The variable's type decides how value is read: an
+// integer of any size and signedness (decimal, 0x hex, 0 octal, 0b binary),
+// a bool (true/false/1/0), an enum (enumerator name or number), or a char
+// array (a string, NUL-padded; it must leave room for the terminating NUL).
+// Variables in .bss have no initial contents to write and are refused.
+func SetVariable(obj *ir.Object, name, value string) error {
+	if obj.BTF == nil {
+		return fmt.Errorf("variable %s: the object has no BTF: %w", name, ErrNotFound)
+	}
+	spec := obj.BTF
+	var bssSec string
+	for id := btf.TypeID(1); int(id) < spec.NumTypes(); id++ {
+		if spec.TypeKind(id) != btf.KindDatasec {
+			continue
+		}
+		sec, err := spec.Type(id)
+		if err != nil {
+			return fmt.Errorf("variable %s: %w", name, err)
+		}
+		for _, vs := range sec.Vars {
+			if spec.TypeKind(vs.Type) != btf.KindVar || spec.TypeName(vs.Type) != name {
+				continue
+			}
+			if !isDataSection(sec.Name) {
+				if strings.HasPrefix(sec.Name, ".bss") {
+					bssSec = sec.Name
+				}
+				continue
+			}
+			if sec.Size == 0 {
+				return fmt.Errorf("variable %s: DATASEC %s is not sized yet (run the datasec pass first)", name, sec.Name)
+			}
+			m, _ := obj.Map(sec.Name)
+			if m == nil || m.Data == nil {
+				return fmt.Errorf("variable %s: section %s has no initial contents to write: %w", name, sec.Name, ErrNotFound)
+			}
+			if uint64(vs.Offset)+uint64(vs.Size) > uint64(len(m.Data)) {
+				return fmt.Errorf("variable %s: offset %d size %d outside the %d bytes of %s: %w", name, vs.Offset, vs.Size, len(m.Data), sec.Name, btf.ErrInvalid)
+			}
+			vt, err := spec.Type(vs.Type)
+			if err != nil {
+				return fmt.Errorf("variable %s: %w", name, err)
+			}
+			if err := encodeValue(obj, vt.Type, value, m.Data[vs.Offset:vs.Offset+vs.Size]); err != nil {
+				return fmt.Errorf("variable %s in %s: %w", name, sec.Name, err)
+			}
+			return nil
+		}
+	}
+	if bssSec != "" {
+		return fmt.Errorf("variable %s is in %s, which has no initial values: only .data and .rodata variables can be set", name, bssSec)
+	}
+	return fmt.Errorf("variable %s: no such global variable in .data or .rodata: %w", name, ErrNotFound)
+}
+
+// isDataSection reports whether a section holds initialised global data.
+func isDataSection(name string) bool {
+	return name == ".data" || name == ".rodata" || strings.HasPrefix(name, ".data.") || strings.HasPrefix(name, ".rodata.")
+}
+
+// encodeValue writes value, parsed according to type id, into dst.
+func encodeValue(obj *ir.Object, id btf.TypeID, value string, dst []byte) error {
+	spec := obj.BTF
+	id, err := spec.Skip(id)
+	if err != nil {
+		return err
+	}
+	t, err := spec.Type(id)
+	if err != nil {
+		return err
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if obj.ByteOrder != nil {
+		order = obj.ByteOrder
+	}
+	put := func(v uint64, size uint32) error {
+		if int(size) > len(dst) {
+			return fmt.Errorf("%d-byte value in a %d-byte variable: %w", size, len(dst), btf.ErrInvalid)
+		}
+		switch size {
+		case 1:
+			dst[0] = byte(v)
+		case 2:
+			order.PutUint16(dst, uint16(v))
+		case 4:
+			order.PutUint32(dst, uint32(v))
+		case 8:
+			order.PutUint64(dst, v)
+		default:
+			return fmt.Errorf("unsupported %d-byte integer", size)
+		}
+		return nil
+	}
+	switch t.Kind {
+	case btf.KindInt:
+		if t.IntEncoding&btf.IntBool != 0 {
+			b, err := strconv.ParseBool(value)
+			if err != nil {
+				return fmt.Errorf("bool: %q is not true, false, 1 or 0", value)
+			}
+			v := uint64(0)
+			if b {
+				v = 1
+			}
+			return put(v, t.Size)
+		}
+		v, err := parseInt(value, t.Size, t.IntEncoding&btf.IntSigned != 0)
+		if err != nil {
+			return err
+		}
+		return put(v, t.Size)
+	case btf.KindEnum, btf.KindEnum64:
+		for _, e := range t.Enums {
+			if e.Name == value {
+				return put(uint64(e.Value), t.Size)
+			}
+		}
+		v, err := parseInt(value, t.Size, t.KindFlag)
+		if err != nil {
+			names := make([]string, len(t.Enums))
+			for i, e := range t.Enums {
+				names[i] = e.Name
+			}
+			return fmt.Errorf("enum %s: %q is neither an enumerator (%s) nor a number", t.Name, value, strings.Join(names, ", "))
+		}
+		return put(v, t.Size)
+	case btf.KindArray:
+		elem, err := spec.Skip(t.Array.Type)
+		if err != nil {
+			return err
+		}
+		et, err := spec.Type(elem)
+		if err != nil {
+			return err
+		}
+		if et.Kind != btf.KindInt || et.Size != 1 {
+			return fmt.Errorf("array of %s %s: only char arrays (strings) can be set: %w", et.Kind, et.Name, ErrNotSupported)
+		}
+		n := int(t.Array.Nelems)
+		if n > len(dst) {
+			n = len(dst)
+		}
+		if len(value) >= n {
+			return fmt.Errorf("string of %d bytes does not fit char[%d] with its terminating NUL", len(value), t.Array.Nelems)
+		}
+		copy(dst, value)
+		clear(dst[len(value):n])
+		return nil
+	}
+	return fmt.Errorf("type %s %s cannot be set from the command line (ints, bools, enums and char arrays can): %w", t.Kind, t.Name, ErrNotSupported)
+}
+
+// parseInt parses an integer literal that must fit size bytes, signed or
+// not. Negative values are accepted for signed types only.
+func parseInt(s string, size uint32, signed bool) (uint64, error) {
+	bits := int(size) * 8
+	if bits == 0 || bits > 64 {
+		return 0, fmt.Errorf("unsupported %d-byte integer", size)
+	}
+	if signed {
+		v, err := strconv.ParseInt(s, 0, bits)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a %d-bit signed integer", s, bits)
+		}
+		return uint64(v), nil
+	}
+	v, err := strconv.ParseUint(s, 0, bits)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a %d-bit unsigned integer", s, bits)
+	}
+	return v, nil
+}
+
+// SetMaxEntries overrides the max_entries of the map called mapName, as
+// libbpf's bpf_map__set_max_entries does before load. Global data and
+// .kconfig maps have exactly one entry and are refused.
+func SetMaxEntries(obj *ir.Object, mapName string, n uint32) error {
+	m, _ := obj.Map(mapName)
+	if m == nil {
+		return fmt.Errorf("map %s: %w", mapName, ErrNotFound)
+	}
+	if m.Kind == ir.MapData || m.Kind == ir.MapKconfig {
+		return fmt.Errorf("map %s: global data maps have exactly one entry; max_entries cannot be changed", mapName)
+	}
+	if n == 0 {
+		return fmt.Errorf("map %s: max_entries must be at least 1", mapName)
+	}
+	for _, s := range m.Slots {
+		if s.Index >= n {
+			return fmt.Errorf("map %s: max_entries %d is too small for the initial value at index %d", mapName, n, s.Index)
+		}
+	}
+	m.MaxEntries = n
+	return nil
+}
+
+// Disable turns off autoload for every program whose name or section
+// matches glob (path.Match syntax: "fentry/*", "xdp_*"), as libbpf's
+// bpf_program__set_autoload(prog, false) does. It returns the number of
+// programs matched.
+func Disable(obj *ir.Object, glob string) (int, error) {
+	if _, err := path.Match(glob, ""); err != nil {
+		return 0, fmt.Errorf("disable %q: %w", glob, err)
+	}
+	n := 0
+	for _, p := range obj.Programs {
+		byName, _ := path.Match(glob, p.Name)
+		bySec, _ := path.Match(glob, p.Section)
+		if byName || bySec {
+			p.Autoload = false
+			n++
+		}
+	}
+	return n, nil
+}
