@@ -6,6 +6,7 @@ package btf
 import (
 	"encoding/binary"
 	"errors"
+	"golang.org/x/sys/unix"
 	"os"
 	"strings"
 	"testing"
@@ -119,4 +120,10 @@ func wantErr(t *testing.T, err, target error, substr string) {
 
 func writeFile(path, content string) error {
 	return os.WriteFile(path, []byte(content), 0o644)
+}
+
+// unmapForBench releases a mapping made by readKernelFile in benchmarks
+// (outside benchmarks mappings live for the life of the process).
+func unmapForBench(b []byte) {
+	_ = unix.Munmap(b) // fails harmlessly for heap memory
 }
