@@ -1,4 +1,11 @@
-// This file is the link pass (placeholder until implemented).
+// This file is the link pass, libbpf's bpf_object__relocate_calls: every
+// program (autoloaded or not) gets a private copy of each subprogram it
+// calls or takes the address of (callbacks of bpf_loop,
+// bpf_for_each_map_elem, timers), appended once after its code in
+// first-use order, recursively. The appended code brings its relocation,
+// CO-RE, func_info and line_info records along, shifted to their new
+// slots, and call and ld_imm64-of-function offsets are patched to point at
+// the copies. Subprograms no program uses are left alone.
 package passes
 
 import (
@@ -8,5 +15,123 @@ import (
 )
 
 func runLink(ctx *Context, obj *ir.Object) error {
-	return fmt.Errorf("link: %w", ErrNotSupported)
+	for _, p := range obj.Programs {
+		if err := linkProgram(obj, p); err != nil {
+			return fmt.Errorf("program %s: %w", p.Name, err)
+		}
+	}
+	return nil
+}
+
+// linkProgram appends what p needs and patches its calls. Records appended
+// with the copied code are visited by the same loop, which is how nested
+// calls are followed.
+func linkProgram(obj *ir.Object, p *ir.Program) error {
+	code := &p.Code
+	start := map[string]int{} // subprogram -> its first slot in code
+	if len(p.Linked) > 0 {
+		// Linked before (the pass ran twice): reuse the copies.
+		if err := locateLinked(obj, p, start); err != nil {
+			return err
+		}
+	}
+	for ri := 0; ri < len(code.Relocs); ri++ {
+		r := code.Relocs[ri]
+		if r.Kind != ir.RelocCall && r.Kind != ir.RelocFunc || r.State != ir.Pending {
+			continue
+		}
+		at, err := callTarget(obj, p, r)
+		if err != nil {
+			return fmt.Errorf("insn %d: %w", r.Insn, err)
+		}
+		pos, ok := start[at.Name]
+		if !ok {
+			pos = appendCode(code, &at.Code)
+			start[at.Name] = pos
+			p.Linked = append(p.Linked, at.Name)
+		}
+		if r.Offset%ir.InsnSize != 0 {
+			return fmt.Errorf("insn %d: %s of %s%+d: offset is not a multiple of %d", r.Insn, r.Kind, r.Symbol, r.Offset, ir.InsnSize)
+		}
+		target := pos + int(r.Offset/ir.InsnSize)
+		if target < pos || target >= pos+len(at.Insns) {
+			return fmt.Errorf("insn %d: %s of %s%+d: offset outside the %d-instruction function", r.Insn, r.Kind, r.Symbol, r.Offset, len(at.Insns))
+		}
+		rel := target - (r.Insn + 1)
+		in := &code.Insns[r.Insn]
+		if r.Kind == ir.RelocCall {
+			if !in.IsPseudoCall() {
+				return fmt.Errorf("insn %d: call of %s: instruction is not a bpf2bpf call", r.Insn, r.Symbol)
+			}
+			in.Imm = int32(rel)
+		} else {
+			if err := ldImm64(code.Insns, r.Insn, "address of function "+r.Symbol); err != nil {
+				return fmt.Errorf("insn %d: %w", r.Insn, err)
+			}
+			in.Src = ir.PseudoFunc
+			in.Imm = int32(rel)
+			code.Insns[r.Insn+1].Imm = 0
+		}
+		r.State = ir.Resolved
+		r.Note = fmt.Sprintf("%s at insn %d", at.Name, target)
+	}
+	return nil
+}
+
+// locateLinked finds where already linked subprograms start in p, from
+// their func_info or, failing that, the order they were appended in.
+func locateLinked(obj *ir.Object, p *ir.Program, start map[string]int) error {
+	pos := len(p.Insns)
+	for i := len(p.Linked) - 1; i >= 0; i-- {
+		f := obj.Subprog(p.Linked[i])
+		if f == nil {
+			return fmt.Errorf("linked subprogram %s: %w", p.Linked[i], ErrNotFound)
+		}
+		pos -= len(f.Insns)
+		if pos < 0 {
+			return fmt.Errorf("linked subprogram %s does not fit the program's code", f.Name)
+		}
+		start[f.Name] = pos
+	}
+	return nil
+}
+
+// callTarget returns the subprogram r calls or takes the address of.
+func callTarget(obj *ir.Object, p *ir.Program, r *ir.Reloc) (*ir.Function, error) {
+	if f := obj.Subprog(r.Symbol); f != nil {
+		return f, nil
+	}
+	if q := obj.Program(r.Symbol); q != nil {
+		// libbpf only links functions of .text, which are never entry
+		// points: calling a program's entry function is refused.
+		return nil, fmt.Errorf("%s of %s, which is the entry function of program %s (section %s): only subprograms can be called: %w",
+			r.Kind, r.Symbol, q.Name, q.Section, ErrNotSupported)
+	}
+	return nil, fmt.Errorf("%s of unknown function %s: %w", r.Kind, r.Symbol, ErrNotFound)
+}
+
+// appendCode appends a copy of src to dst, with every record deep-copied
+// and shifted to the new slots, and returns the slot where it starts.
+func appendCode(dst, src *ir.Code) int {
+	pos := len(dst.Insns)
+	dst.Insns = append(dst.Insns, src.Insns...)
+	for _, r := range src.Relocs {
+		c := *r
+		c.Insn += pos
+		dst.Relocs = append(dst.Relocs, &c)
+	}
+	for _, r := range src.CORE {
+		c := *r
+		c.Insn += pos
+		dst.CORE = append(dst.CORE, &c)
+	}
+	for _, fi := range src.FuncInfo {
+		fi.Insn += pos
+		dst.FuncInfo = append(dst.FuncInfo, fi)
+	}
+	for _, li := range src.LineInfo {
+		li.Insn += pos
+		dst.LineInfo = append(dst.LineInfo, li)
+	}
+	return pos
 }
