@@ -7,12 +7,18 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/bpfc/bpfc/ir"
 )
 
 // Pin pins every map and program of the collection under dir (which must be
-// on a bpffs; it is created if missing) as dir/NAME. Programs and maps
-// share the directory, so a program and a map of the same name collide:
-// Pin then fails. On failure the pins made by this call are removed.
+// on a bpffs; it is created if missing) as dir/NAME, NAME being the
+// program's or map's name (the kernel name for global data maps) with dots
+// replaced by '_' since bpffs refuses them, as libbpf and bpftool name
+// pins. Programs and maps share the directory, so a program and a map of
+// the same name collide: Pin then fails. On failure the pins made by this
+// call are removed.
 func (c *Collection) Pin(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("pin %s: %w", c.Object, err)
@@ -26,7 +32,7 @@ func (c *Collection) Pin(dir string) error {
 	}
 	for _, name := range c.MapOrder {
 		m := c.Maps[name]
-		path := filepath.Join(dir, name)
+		path := filepath.Join(dir, PinName(m))
 		if m.PinPath == path {
 			continue // pinned by name there already
 		}
@@ -41,7 +47,7 @@ func (c *Collection) Pin(dir string) error {
 	}
 	for _, name := range c.ProgramOrder {
 		p := c.Programs[name]
-		path := filepath.Join(dir, name)
+		path := filepath.Join(dir, strings.ReplaceAll(name, ".", "_"))
 		if err := p.Pin(path); err != nil {
 			return fail(err)
 		}
@@ -49,6 +55,17 @@ func (c *Collection) Pin(dir string) error {
 	}
 	c.pins = append(c.pins, made...)
 	return nil
+}
+
+// PinName returns the file name Collection.Pin gives map m: libbpf's
+// bpf_map__name (the kernel name of global data maps, the object's name of
+// other maps) with dots, which bpffs refuses, replaced by '_'.
+func PinName(m *Map) string {
+	name := m.Name
+	if m.Def != nil && (m.Def.Kind == ir.MapData || m.Def.Kind == ir.MapKconfig) {
+		name = m.KernelName
+	}
+	return strings.ReplaceAll(name, ".", "_")
 }
 
 // Unpin removes the pins made by Pin. Pins of maps pinned by name

@@ -1,0 +1,471 @@
+// This file tests the direct backend on hand-built IR objects: map
+// creation and initial data, fd_array map references, a verifier
+// rejection that leaves no fd behind, prog array and map-in-map slots,
+// pinning by name and collection pins.
+package direct
+
+import (
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// Instruction builders for hand-written programs.
+func ldMapIdx(dst uint8, idx int32) []ir.Insn {
+	return []ir.Insn{{Op: ir.OpLdImm64, Dst: dst, Src: ir.PseudoMapIdx, Imm: idx}, {}}
+}
+
+func ldMapValue(dst uint8, idx, off int32) []ir.Insn {
+	return []ir.Insn{{Op: ir.OpLdImm64, Dst: dst, Src: ir.PseudoMapIdxValue, Imm: idx}, {Imm: off}}
+}
+
+func movImm(dst uint8, imm int32) ir.Insn { return ir.Insn{Op: ir.OpMovImm, Dst: dst, Imm: imm} }
+func movReg(dst, src uint8) ir.Insn    { return ir.Insn{Op: ir.ClassALU64 | 0xb0 | 0x08, Dst: dst, Src: src} }
+func addImm(dst uint8, imm int32) ir.Insn {
+	return ir.Insn{Op: ir.ClassALU64 | 0x00, Dst: dst, Imm: imm}
+}
+func call(helper int32) ir.Insn { return ir.Insn{Op: ir.OpCall, Imm: helper} }
+func exit() ir.Insn            { return ir.Insn{Op: ir.OpExit} }
+
+func concat(parts ...any) []ir.Insn {
+	var out []ir.Insn
+	for _, p := range parts {
+		switch v := p.(type) {
+		case ir.Insn:
+			out = append(out, v)
+		case []ir.Insn:
+			out = append(out, v...)
+		}
+	}
+	return out
+}
+
+func prog(name string, typ sys.ProgType, insns []ir.Insn) *ir.Program {
+	return &ir.Program{
+		Function: ir.Function{Name: name, Section: "test/" + name, Code: ir.Code{Insns: insns}},
+		Type:     uint32(typ),
+		Autoload: true,
+	}
+}
+
+// globalsObject is a socket filter that writes 5 to counts[2] and returns
+// the first u32 of .rodata plus 1.
+func globalsObject() *ir.Object {
+	rodata := make([]byte, 8)
+	binary.LittleEndian.PutUint32(rodata, 41)
+	insns := concat(
+		ir.Insn{Op: ir.ClassST | ir.SizeW | ir.ModeMEM, Dst: 10, Off: -4, Imm: 2}, // *(u32 *)(r10-4) = 2
+		movReg(2, 10), addImm(2, -4),
+		ldMapIdx(1, 0),
+		call(1), // map_lookup_elem
+		ir.Insn{Op: ir.ClassJMP | 0x10, Dst: 0, Off: 2}, // if r0 == 0 goto +2
+		movImm(1, 5),
+		ir.Insn{Op: ir.ClassSTX | ir.SizeDW | ir.ModeMEM, Dst: 0, Src: 1}, // *(u64 *)(r0+0) = r1
+		ldMapValue(1, 1, 0),
+		ir.Insn{Op: ir.ClassLDX | ir.SizeW | ir.ModeMEM, Dst: 0, Src: 1}, // r0 = *(u32 *)(r1+0)
+		addImm(0, 1),
+		exit(),
+	)
+	return &ir.Object{
+		Name:      "hand_globals.o",
+		License:   "GPL",
+		ByteOrder: binary.LittleEndian,
+		Maps: []*ir.Map{
+			{Name: "counts", Kind: ir.MapBTF, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 4},
+			{Name: ".rodata", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 1,
+				Flags: uint32(sys.MapFlagRdonlyProg), Data: rodata, ReadOnly: true},
+		},
+		Programs: []*ir.Program{prog("sock_globals", sys.ProgTypeSocketFilter, insns)},
+	}
+}
+
+// packet is a minimal Ethernet + IPv4 frame for test runs.
+var packet = func() []byte {
+	p := make([]byte, 64)
+	p[12], p[13] = 0x08, 0x00
+	p[14] = 0x45
+	return p
+}()
+
+func mustLoad(t *testing.T, obj *ir.Object, opts *Options) *Collection {
+	t.Helper()
+	coll, err := Load(obj, opts)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	t.Cleanup(func() { coll.Close() })
+	return coll
+}
+
+func TestLoadGlobals(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+
+	coll := mustLoad(t, globalsObject(), nil)
+	ro := coll.Maps[".rodata"]
+	if ro.KernelName != "hand_glo.rodata" {
+		t.Errorf(".rodata kernel name %q, want hand_glo.rodata", ro.KernelName)
+	}
+	info, err := ro.Info()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Name != "hand_glo.rodata" || info.ID != ro.ID {
+		t.Errorf("kernel reports name %q id %d, want hand_glo.rodata id %d", info.Name, info.ID, ro.ID)
+	}
+	val, err := ro.Lookup(make([]byte, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := binary.LittleEndian.Uint32(val); got != 41 {
+		t.Errorf(".rodata[0] = %d, want 41", got)
+	}
+	if err := ro.Update(make([]byte, 4), make([]byte, 8), sys.UpdateAny); !errors.Is(err, unix.EPERM) {
+		t.Errorf("update of frozen .rodata: %v, want EPERM", err)
+	}
+
+	p := coll.Programs["sock_globals"]
+	if p.ID == 0 {
+		t.Error("program has no id")
+	}
+	res, err := p.TestRun(sys.TestRunOpts{DataIn: packet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Retval != 42 {
+		t.Errorf("retval %d, want 42", res.Retval)
+	}
+	key := []byte{2, 0, 0, 0}
+	val, err = coll.Maps["counts"].Lookup(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := binary.LittleEndian.Uint64(val); got != 5 {
+		t.Errorf("counts[2] = %d, want 5", got)
+	}
+	pinfo, err := p.Info()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pinfo.MapIDs) != 2 {
+		t.Errorf("program uses maps %v, want 2 maps", pinfo.MapIDs)
+	}
+}
+
+func TestVerifierRejection(t *testing.T) {
+	testutil.RequireKernel(t)
+	check := testutil.CheckNoFDLeak(t)
+	defer check()
+
+	obj := globalsObject()
+	// A second program reading r2, which is uninitialised.
+	obj.Programs = append(obj.Programs, prog("bad_prog_with_a_long_name", sys.ProgTypeSocketFilter, []ir.Insn{movReg(0, 2), exit()}))
+	coll, err := Load(obj, &Options{})
+	if err == nil {
+		coll.Close()
+		t.Fatal("Load succeeded, want a verifier rejection")
+	}
+	if !errors.Is(err, ErrVerifier) {
+		t.Errorf("error does not match ErrVerifier: %v", err)
+	}
+	if !errors.Is(err, unix.EACCES) {
+		t.Errorf("error does not match EACCES: %v", err)
+	}
+	var le *LoadError
+	if !errors.As(err, &le) {
+		t.Fatalf("error is %T, want *LoadError", err)
+	}
+	if le.Program != "bad_prog_with_a_long_name" || le.Section != "test/bad_prog_with_a_long_name" || le.Object != "hand_globals.o" {
+		t.Errorf("error names object %q program %q section %q", le.Object, le.Program, le.Section)
+	}
+	msg := err.Error()
+	for _, want := range []string{"hand_globals.o", "bad_prog_with_a_long_name", "R2 !read_ok", "verifier log"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not contain %q", msg, want)
+		}
+	}
+}
+
+func TestLoadErrorsCloseEverything(t *testing.T) {
+	testutil.RequireKernel(t)
+	for _, tc := range []struct {
+		name   string
+		edit   func(*ir.Object)
+		target error
+		want   string
+	}{
+		{"max entries 0", func(o *ir.Object) {
+			o.Maps = append(o.Maps, &ir.Map{Name: "events", Kind: ir.MapBTF, Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 4})
+		}, ErrMaxEntries, "map events: max_entries is 0 (set it with -max-entries events=N)"},
+		{"unsupported program", func(o *ir.Object) {
+			o.Programs[0].Unsupported = "struct_ops programs"
+		}, ErrNotSupported, "struct_ops"},
+		{"pending relocation", func(o *ir.Object) {
+			o.Programs[0].Relocs = []*ir.Reloc{{Insn: 4, Kind: ir.RelocMap, Symbol: "counts", State: ir.Pending}}
+		}, ErrInvalidObject, "still pending"},
+		{"kernel refuses map", func(o *ir.Object) {
+			o.Maps[0].Flags = 1 << 30
+		}, unix.EINVAL, "map counts"},
+		{"big endian", func(o *ir.Object) { o.ByteOrder = binary.BigEndian }, ErrNotSupported, "big-endian"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Cleanup(testutil.CheckNoFDLeak(t))
+			obj := globalsObject()
+			tc.edit(obj)
+			coll, err := Load(obj, nil)
+			if err == nil {
+				coll.Close()
+				t.Fatal("Load succeeded")
+			}
+			if !errors.Is(err, tc.target) {
+				t.Errorf("error %v does not match %v", err, tc.target)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// tailcallObject has an XDP entry tail-calling, through a prog array
+// initialised with a slot, a target returning 42; without the tail call
+// the entry returns 1.
+func tailcallObject() *ir.Object {
+	entry := concat(ldMapIdx(2, 0), movImm(3, 0), call(12), movImm(0, 1), exit()) // bpf_tail_call(ctx, &jmp, 0)
+	target := []ir.Insn{movImm(0, 42), exit()}
+	return &ir.Object{
+		Name:      "hand_tail.o",
+		License:   "GPL",
+		ByteOrder: binary.LittleEndian,
+		Maps: []*ir.Map{
+			{Name: "jmp", Kind: ir.MapBTF, Type: uint32(sys.MapTypeProgArray), KeySize: 4, ValueSize: 4, MaxEntries: 2,
+				Slots: []ir.MapSlot{{Index: 0, Target: "target"}}},
+			{Name: "inner_a", Kind: ir.MapBTF, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1},
+			{Name: "outer", Kind: ir.MapBTF, Type: uint32(sys.MapTypeArrayOfMaps), KeySize: 4, ValueSize: 4, MaxEntries: 2,
+				Inner: &ir.Map{Name: "outer.inner", Kind: ir.MapBTF, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1},
+				Slots: []ir.MapSlot{{Index: 1, Target: "inner_a"}}},
+		},
+		Programs: []*ir.Program{
+			prog("entry", sys.ProgTypeXDP, entry),
+			prog("target", sys.ProgTypeXDP, target),
+		},
+	}
+}
+
+func TestSlots(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+
+	coll := mustLoad(t, tailcallObject(), nil)
+	res, err := coll.Programs["entry"].TestRun(sys.TestRunOpts{DataIn: packet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Retval != 42 {
+		t.Errorf("entry returned %d, want 42 from the tail call", res.Retval)
+	}
+	val, err := coll.Maps["outer"].Lookup([]byte{1, 0, 0, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := binary.LittleEndian.Uint32(val), coll.Maps["inner_a"].ID; got != want {
+		t.Errorf("outer[1] holds map id %d, want inner_a's id %d", got, want)
+	}
+	if _, err := coll.Maps["outer"].Lookup([]byte{0, 0, 0, 0}); !errors.Is(err, unix.ENOENT) {
+		t.Errorf("outer[0]: %v, want ENOENT", err)
+	}
+}
+
+func TestSlotOfDisabledProgram(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+
+	obj := tailcallObject()
+	obj.Program("target").Autoload = false
+	coll := mustLoad(t, obj, nil)
+	if _, ok := coll.Programs["target"]; ok {
+		t.Error("disabled program was loaded")
+	}
+	res, err := coll.Programs["entry"].TestRun(sys.TestRunOpts{DataIn: packet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Retval != 1 {
+		t.Errorf("entry returned %d, want 1 (empty slot)", res.Retval)
+	}
+}
+
+// bpffsDir returns a new directory on a bpffs, removed at the end of the
+// test. It mounts bpffs on /sys/fs/bpf if nothing is mounted there.
+func bpffsDir(t *testing.T) string {
+	t.Helper()
+	const root = "/sys/fs/bpf"
+	var st unix.Statfs_t
+	if err := unix.Statfs(root, &st); err != nil || st.Type != unix.BPF_FS_MAGIC {
+		if err := unix.Mount("bpf", root, "bpf", 0, "mode=0700"); err != nil {
+			t.Skipf("no bpffs at %s and cannot mount one: %v", root, err)
+		}
+	}
+	dir, err := os.MkdirTemp(root, "bpfc-direct-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Errorf("removing %s: %v", dir, err)
+		}
+	})
+	return dir
+}
+
+func TestPinByName(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	dir := bpffsDir(t)
+
+	obj := globalsObject()
+	obj.Maps[0].Pinning = PinByName
+	first := mustLoad(t, obj, &Options{PinPath: dir})
+	m := first.Maps["counts"]
+	if m.Reused || m.PinPath != filepath.Join(dir, "counts") {
+		t.Fatalf("first load: reused %v pin %q", m.Reused, m.PinPath)
+	}
+	if _, err := first.Programs["sock_globals"].TestRun(sys.TestRunOpts{DataIn: packet}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A second load reuses the pinned map and sees what the first wrote.
+	second := mustLoad(t, globalsObjectPinned(), &Options{PinPath: dir})
+	m2 := second.Maps["counts"]
+	if !m2.Reused || m2.ID != m.ID {
+		t.Errorf("second load: reused %v id %d, want reuse of id %d", m2.Reused, m2.ID, m.ID)
+	}
+	val, err := m2.Lookup([]byte{2, 0, 0, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := binary.LittleEndian.Uint64(val); got != 5 {
+		t.Errorf("reused counts[2] = %d, want 5", got)
+	}
+
+	// An incompatible definition is refused and leaves the pin alone.
+	bad := globalsObjectPinned()
+	bad.Maps[0].MaxEntries = 8
+	if coll, err := Load(bad, &Options{PinPath: dir}); !errors.Is(err, ErrPinMismatch) {
+		coll.Close()
+		t.Errorf("incompatible pin: %v, want ErrPinMismatch", err)
+	}
+	if _, err := os.Stat(m.PinPath); err != nil {
+		t.Errorf("pin gone after failed load: %v", err)
+	}
+
+	// A failed load removes the pins it created, not the reused ones.
+	fail := globalsObjectPinned()
+	fail.Maps = append(fail.Maps, &ir.Map{Name: "fresh", Kind: ir.MapBTF, Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 4, MaxEntries: 1, Pinning: PinByName})
+	fail.Programs = append(fail.Programs, prog("bad", sys.ProgTypeSocketFilter, []ir.Insn{movReg(0, 2), exit()}))
+	if coll, err := Load(fail, &Options{PinPath: dir}); err == nil {
+		coll.Close()
+		t.Fatal("load with a bad program succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fresh")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("pin of map fresh left behind by a failed load: %v", err)
+	}
+	if _, err := os.Stat(m.PinPath); err != nil {
+		t.Errorf("reused pin removed by a failed load: %v", err)
+	}
+	if err := first.Maps["counts"].Unpin(); err != nil {
+		t.Error(err)
+	}
+}
+
+func globalsObjectPinned() *ir.Object {
+	obj := globalsObject()
+	obj.Maps[0].Pinning = PinByName
+	return obj
+}
+
+func TestCollectionPin(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	dir := filepath.Join(bpffsDir(t), "coll")
+
+	obj := tailcallObject()
+	obj.Maps = append(obj.Maps, &ir.Map{Name: ".rodata", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1})
+	coll := mustLoad(t, obj, nil)
+	if err := coll.Pin(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"jmp", "inner_a", "outer", "hand_tai_rodata", "entry", "target"} {
+		fd, err := sys.ObjGet(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("pin %s: %v", name, err)
+			continue
+		}
+		fd.Close()
+	}
+	if err := coll.Unpin(false); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 0 {
+		t.Errorf("pins left after Unpin: %v", ents)
+	}
+}
+
+func TestKernelMapName(t *testing.T) {
+	for _, tc := range []struct {
+		obj  string
+		m    ir.Map
+		want string
+	}{
+		{"xdp_globals.o", ir.Map{Name: ".rodata", Kind: ir.MapData}, "xdp_glob.rodata"},
+		{"xdp_globals.o", ir.Map{Name: ".data", Kind: ir.MapData}, "xdp_glob.data"},
+		{"xdp_globals.o", ir.Map{Name: ".bss", Kind: ir.MapData}, "xdp_glob.bss"},
+		{"xdp_globals.o", ir.Map{Name: ".kconfig", Kind: ir.MapKconfig}, "xdp_glo.kconfig"},
+		{"xdp_globals.o", ir.Map{Name: ".rodata.cfg", Kind: ir.MapData}, ".rodata.cfg"},
+		{"xdp_globals.o", ir.Map{Name: ".data.custom", Kind: ir.MapData}, ".data.custom"},
+		{"x.o", ir.Map{Name: ".rodata.str1.1", Kind: ir.MapData}, ".rodata.str1.1"},
+		{"x.o", ir.Map{Name: ".data.a_very_long_section", Kind: ir.MapData}, ".data.a_very_lo"},
+		{"/tmp/my-obj.bpf.o", ir.Map{Name: ".bss", Kind: ir.MapData}, "my_obj.bss"},
+		{"a.o", ir.Map{Name: "a_rather_long_map_name", Kind: ir.MapBTF}, "a_rather_long_m"},
+		{"a.o", ir.Map{Name: "outer.inner", Kind: ir.MapBTF}, "outer.inner"},
+	} {
+		if got := KernelMapName(tc.obj, &tc.m); got != tc.want {
+			t.Errorf("KernelMapName(%q, %q) = %q, want %q", tc.obj, tc.m.Name, got, tc.want)
+		}
+	}
+}
+
+func TestParseCPUList(t *testing.T) {
+	for in, want := range map[string]int{"0": 1, "0-3\n": 4, "0,2-5": 5, "0-1,4,6-7": 5} {
+		if got, err := parseCPUList(in); err != nil || got != want {
+			t.Errorf("parseCPUList(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "a", "3-1", "0-"} {
+		if _, err := parseCPUList(bad); err == nil {
+			t.Errorf("parseCPUList(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestRingbufSize(t *testing.T) {
+	page := uint32(os.Getpagesize())
+	for in, want := range map[uint32]uint32{0: 0, 1: page, page: page, page + 1: 2 * page, 3 * page: 4 * page, 256 * 1024: max(256*1024, page)} {
+		if got := ringbufSize(in); got != want {
+			t.Errorf("ringbufSize(%d) = %d, want %d", in, got, want)
+		}
+	}
+}
