@@ -83,9 +83,9 @@ type loader struct {
 	coll *Collection
 
 	btfFD   *sys.FD
-	modFDs  []*sys.FD // module BTF fds of obj.ModuleSlots
-	fdArray []int32   // map fds in obj.Maps order: the PROG_LOAD fd_array
-	newPins []string  // pins created by this call, removed on failure
+	modFDs  map[string]*sys.FD // module BTF fds by module name
+	fdArray []int32            // map fds in obj.Maps order: the PROG_LOAD fd_array
+	newPins []string           // pins created by this call, removed on failure
 
 	vmlinux    *btf.Spec
 	vmlinuxErr error
@@ -156,6 +156,23 @@ func (l *loader) closeModules() {
 	l.modFDs = nil
 }
 
+// moduleBTF returns an fd of the BTF of kernel module name, opened once
+// per Load and closed when it ends.
+func (l *loader) moduleBTF(name string) (*sys.FD, error) {
+	if fd, ok := l.modFDs[name]; ok {
+		return fd, nil
+	}
+	fd, err := openModuleBTF(name)
+	if err != nil {
+		return nil, err
+	}
+	if l.modFDs == nil {
+		l.modFDs = map[string]*sys.FD{}
+	}
+	l.modFDs[name] = fd
+	return fd, nil
+}
+
 // warnf records a warning on the collection.
 func (l *loader) warnf(format string, args ...any) {
 	l.coll.Warnings = append(l.coll.Warnings, fmt.Sprintf(format, args...))
@@ -194,11 +211,10 @@ func (l *loader) buildFDArray() error {
 		l.fdArray[i] = int32(l.coll.Maps[m.Name].FD.Int())
 	}
 	for i, mod := range l.obj.ModuleSlots {
-		fd, err := openModuleBTF(mod)
+		fd, err := l.moduleBTF(mod)
 		if err != nil {
 			return &LoadError{Object: l.obj.Name, Err: fmt.Errorf("kfunc module %s: %w", mod, err)}
 		}
-		l.modFDs = append(l.modFDs, fd)
 		l.fdArray[l.obj.ModuleSlot(i)] = int32(fd.Int())
 	}
 	return nil

@@ -29,12 +29,14 @@ func ldMapValue(dst uint8, idx, off int32) []ir.Insn {
 }
 
 func movImm(dst uint8, imm int32) ir.Insn { return ir.Insn{Op: ir.OpMovImm, Dst: dst, Imm: imm} }
-func movReg(dst, src uint8) ir.Insn    { return ir.Insn{Op: ir.ClassALU64 | 0xb0 | 0x08, Dst: dst, Src: src} }
+func movReg(dst, src uint8) ir.Insn {
+	return ir.Insn{Op: ir.ClassALU64 | 0xb0 | 0x08, Dst: dst, Src: src}
+}
 func addImm(dst uint8, imm int32) ir.Insn {
 	return ir.Insn{Op: ir.ClassALU64 | 0x00, Dst: dst, Imm: imm}
 }
 func call(helper int32) ir.Insn { return ir.Insn{Op: ir.OpCall, Imm: helper} }
-func exit() ir.Insn            { return ir.Insn{Op: ir.OpExit} }
+func exit() ir.Insn             { return ir.Insn{Op: ir.OpExit} }
 
 func concat(parts ...any) []ir.Insn {
 	var out []ir.Insn

@@ -271,51 +271,89 @@ func (l *loader) resolveDeferred(insns []ir.Insn, relocs []*ir.Reloc) error {
 		case ir.RelocMap, ir.RelocMapValue:
 			// Encoded as fd_array indices: the kernel resolves them.
 		case ir.RelocKfunc:
-			if !insns[r.Insn].IsCall() {
-				return fmt.Errorf("%w: kfunc %s: insn %d is not a call", ErrInvalidObject, r.Symbol, r.Insn)
+			if err := l.resolveKfunc(insns, r); err != nil {
+				return err
 			}
-			id, err := l.findKernelType(r.Symbol, btf.KindFunc)
-			if err != nil {
-				if ext := l.obj.Extern(r.Symbol); ext != nil && ext.Weak {
-					return fmt.Errorf("%w: weak kfunc %s missing from the kernel (insn %d)", ErrNotSupported, r.Symbol, r.Insn)
-				}
-				return fmt.Errorf("kfunc %s (insn %d): %w", r.Symbol, r.Insn, err)
-			}
-			insns[r.Insn].Src = ir.PseudoKfuncCall
-			insns[r.Insn].Imm = int32(id)
-			insns[r.Insn].Off = 0
 		case ir.RelocKsym:
-			if r.Insn+1 >= len(insns) || !insns[r.Insn].IsLdImm64() {
-				return fmt.Errorf("%w: ksym %s: insn %d is not a ld_imm64", ErrInvalidObject, r.Symbol, r.Insn)
+			if err := l.resolveKsym(insns, r); err != nil {
+				return err
 			}
-			ext := l.obj.Extern(r.Symbol)
-			typed := ext != nil && ext.Typed
-			if typed {
-				id, err := l.findKernelType(r.Symbol, btf.KindVar)
-				if err != nil {
-					if ext.Weak {
-						insns[r.Insn].Src = 0
-						ir.SetImm64(insns, r.Insn, 0)
-						continue
-					}
-					return fmt.Errorf("ksym %s (insn %d): %w", r.Symbol, r.Insn, err)
-				}
-				insns[r.Insn].Src = ir.PseudoBTFID
-				ir.SetImm64(insns, r.Insn, uint64(id))
-				continue
-			}
-			addr, ok, err := l.kallsyms(r.Symbol)
-			if err != nil {
-				return fmt.Errorf("ksym %s (insn %d): %w", r.Symbol, r.Insn, err)
-			}
-			if !ok && (ext == nil || !ext.Weak) {
-				return fmt.Errorf("ksym %s (insn %d): not in /proc/kallsyms", r.Symbol, r.Insn)
-			}
-			insns[r.Insn].Src = 0
-			ir.SetImm64(insns, r.Insn, addr)
 		default:
 			return fmt.Errorf("%w: %s relocation of %s at insn %d deferred to load time", ErrNotSupported, r.Kind, r.Symbol, r.Insn)
 		}
 	}
+	return nil
+}
+
+// poisonKfuncBase is the helper id a call to a missing weak kfunc becomes,
+// plus the extern's index, as libbpf and the maps pass do: the verifier
+// only complains ("invalid func unknown#2002000NNN") if it is reachable.
+const poisonKfuncBase = 2002000000
+
+// resolveKfunc patches a kfunc call deferred to load time with the BTF id
+// of the function in vmlinux.
+func (l *loader) resolveKfunc(insns []ir.Insn, r *ir.Reloc) error {
+	if !insns[r.Insn].IsCall() {
+		return fmt.Errorf("%w: kfunc %s: insn %d is not a call", ErrInvalidObject, r.Symbol, r.Insn)
+	}
+	in := &insns[r.Insn]
+	id, err := l.findKernelType(r.Symbol, btf.KindFunc)
+	if err != nil {
+		for i, ext := range l.obj.Externs {
+			if ext.Name == r.Symbol && ext.Weak {
+				in.Src, in.Dst, in.Off = 0, 0, 0
+				in.Imm = int32(poisonKfuncBase + i)
+				return nil
+			}
+		}
+		return fmt.Errorf("kfunc %s (insn %d): %w", r.Symbol, r.Insn, err)
+	}
+	in.Src = ir.PseudoKfuncCall
+	in.Imm = int32(id)
+	in.Off = 0
+	return nil
+}
+
+// resolveKsym patches a ksym ld_imm64 deferred to load time: a typed ksym
+// gets its vmlinux BTF id (or, when the maps pass already set the id of a
+// module variable, the module's BTF fd), a typeless one its kallsyms
+// address; a missing weak ksym reads as 0.
+func (l *loader) resolveKsym(insns []ir.Insn, r *ir.Reloc) error {
+	if r.Insn+1 >= len(insns) || !insns[r.Insn].IsLdImm64() {
+		return fmt.Errorf("%w: ksym %s: insn %d is not a ld_imm64", ErrInvalidObject, r.Symbol, r.Insn)
+	}
+	ext := l.obj.Extern(r.Symbol)
+	weak := ext != nil && ext.Weak
+	if ext != nil && ext.State != ir.Deferred && ext.Typed && ext.BTFModule != "" {
+		fd, err := l.moduleBTF(ext.BTFModule)
+		if err != nil {
+			return fmt.Errorf("ksym %s (insn %d): module %s: %w", r.Symbol, r.Insn, ext.BTFModule, err)
+		}
+		insns[r.Insn+1].Imm = int32(fd.Int())
+		return nil
+	}
+	if ext != nil && ext.Typed {
+		id, err := l.findKernelType(r.Symbol, btf.KindVar)
+		switch {
+		case err == nil:
+			insns[r.Insn].Src = ir.PseudoBTFID
+			ir.SetImm64(insns, r.Insn, uint64(id))
+		case weak:
+			insns[r.Insn].Src = 0
+			ir.SetImm64(insns, r.Insn, 0)
+		default:
+			return fmt.Errorf("ksym %s (insn %d): %w", r.Symbol, r.Insn, err)
+		}
+		return nil
+	}
+	addr, ok, err := l.kallsyms(r.Symbol)
+	if err != nil {
+		return fmt.Errorf("ksym %s (insn %d): %w", r.Symbol, r.Insn, err)
+	}
+	if !ok && !weak {
+		return fmt.Errorf("ksym %s (insn %d): not in /proc/kallsyms: %w", r.Symbol, r.Insn, btf.ErrNotFound)
+	}
+	insns[r.Insn].Src = 0
+	ir.SetImm64(insns, r.Insn, addr)
 	return nil
 }
