@@ -1,0 +1,161 @@
+// This file reads the object's .BTF and .BTF.ext sections: it parses the
+// BTF, indexes the names the frontend looks up (functions, datasecs), and
+// distributes func_info, line_info and CO-RE records to the functions that
+// contain their instructions, as slot indexes relative to each function.
+package elf
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// btfIndex holds the name lookups the frontend needs, built in one pass
+// over the type kinds (no type is decoded).
+type btfIndex struct {
+	funcs    map[string]btf.TypeID // first FUNC of each name
+	datasecs map[string]btf.TypeID // DATASEC by name
+}
+
+// readBTF parses .BTF, which must be in the object's byte order.
+func (rd *reader) readBTF() error {
+	i := rd.sectionIndex(".BTF")
+	if i < 0 {
+		return nil
+	}
+	raw, err := rd.sectionData(i)
+	if err != nil {
+		return err
+	}
+	if len(raw) >= 2 && rd.order.Uint16(raw) == 0x9feb {
+		return fmt.Errorf("section .BTF: byte order differs from the ELF header's %v: %w", rd.f.Data, ErrBadBTF)
+	}
+	spec, err := btf.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("section .BTF: %w: %w", err, ErrBadBTF)
+	}
+	rd.spec = spec
+	rd.obj.BTF = spec
+	idx := &btfIndex{funcs: make(map[string]btf.TypeID), datasecs: make(map[string]btf.TypeID)}
+	for id := btf.TypeID(1); int(id) < spec.NumTypes(); id++ {
+		switch spec.TypeKind(id) {
+		case btf.KindFunc:
+			name := spec.TypeName(id)
+			if _, ok := idx.funcs[name]; !ok {
+				idx.funcs[name] = id
+			}
+		case btf.KindDatasec:
+			idx.datasecs[spec.TypeName(id)] = id
+		}
+	}
+	rd.btfi = idx
+	return nil
+}
+
+// datasec returns the decoded DATASEC called name, or nil.
+func (rd *reader) datasec(name string) (btf.TypeID, *btf.Type, error) {
+	if rd.btfi == nil {
+		return 0, nil, nil
+	}
+	id, ok := rd.btfi.datasecs[name]
+	if !ok {
+		return 0, nil, nil
+	}
+	t, err := rd.spec.Type(id)
+	if err != nil {
+		return 0, nil, fmt.Errorf("BTF datasec %s: %w: %w", name, err, ErrBadBTF)
+	}
+	return id, t, nil
+}
+
+// readBTFExt parses .BTF.ext and hands its records to functions. It runs
+// after readCode.
+func (rd *reader) readBTFExt() error {
+	i := rd.sectionIndex(".BTF.ext")
+	if i < 0 {
+		return nil
+	}
+	if rd.spec == nil {
+		return fmt.Errorf("section .BTF.ext: object has no .BTF: %w", ErrBadBTF)
+	}
+	raw, err := rd.sectionData(i)
+	if err != nil {
+		return err
+	}
+	ext, err := btf.ParseExt(raw, rd.order, rd.spec)
+	if err != nil {
+		return fmt.Errorf("section .BTF.ext: %w: %w", err, ErrBadBTF)
+	}
+	rd.ext = ext
+	names := make([]string, 0, len(ext.Sections))
+	for name := range ext.Sections {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := rd.distributeExt(name, ext.Sections[name]); err != nil {
+			return fmt.Errorf("section .BTF.ext: %w", err)
+		}
+	}
+	for _, fn := range rd.obj.Units() {
+		sort.SliceStable(fn.FuncInfo, func(a, b int) bool { return fn.FuncInfo[a].Insn < fn.FuncInfo[b].Insn })
+		sort.SliceStable(fn.LineInfo, func(a, b int) bool { return fn.LineInfo[a].Insn < fn.LineInfo[b].Insn })
+		sort.SliceStable(fn.CORE, func(a, b int) bool { return fn.CORE[a].Insn < fn.CORE[b].Insn })
+		// func_info names the function's own type authoritatively.
+		if len(fn.FuncInfo) > 0 && fn.FuncInfo[0].Insn == 0 {
+			fn.BTFType = fn.FuncInfo[0].TypeID
+		}
+	}
+	return nil
+}
+
+// locate finds the function of a code section containing the byte offset
+// off of a .BTF.ext record, and the record's slot within it.
+func (rd *reader) locate(cs *codeSection, kind string, n int, off uint32) (*ir.Function, int, error) {
+	if off%ir.InsnSize != 0 {
+		return nil, 0, fmt.Errorf("section %q: %s record %d: offset %d is not a multiple of %d: %w", cs.name, kind, n, off, ir.InsnSize, ErrBadBTF)
+	}
+	fn := cs.funcAt(int(off / ir.InsnSize))
+	if fn == nil {
+		return nil, 0, fmt.Errorf("section %q: %s record %d: insn %d is not inside any function: %w", cs.name, kind, n, off/ir.InsnSize, ErrBadBTF)
+	}
+	return fn, int(off/ir.InsnSize) - fn.SectionOffset, nil
+}
+
+// distributeExt moves the records of one section to its functions.
+func (rd *reader) distributeExt(name string, es *btf.ExtSection) error {
+	idx := rd.sectionIndex(name)
+	cs := rd.code[idx]
+	if idx < 0 || cs == nil {
+		return fmt.Errorf("records for section %q, which is not a code section of the object: %w", name, ErrBadBTF)
+	}
+	for n, r := range es.FuncInfos {
+		fn, slot, err := rd.locate(cs, "func_info", n, r.InsnOff)
+		if err != nil {
+			return err
+		}
+		fn.FuncInfo = append(fn.FuncInfo, ir.FuncInfo{Insn: slot, TypeID: r.TypeID})
+	}
+	for n, r := range es.LineInfos {
+		fn, slot, err := rd.locate(cs, "line_info", n, r.InsnOff)
+		if err != nil {
+			return err
+		}
+		fn.LineInfo = append(fn.LineInfo, ir.LineInfo{
+			Insn: slot, FileNameOff: r.FileNameOff, LineOff: r.LineOff,
+			LineNum: r.LineNum, Col: r.Col, FileName: r.FileName, Line: r.Line,
+		})
+	}
+	for n, r := range es.CORERelos {
+		fn, slot, err := rd.locate(cs, "core_relo", n, r.InsnOff)
+		if err != nil {
+			return err
+		}
+		fn.CORE = append(fn.CORE, &ir.CORERelo{
+			Insn: slot, TypeID: r.TypeID, Access: r.Access, Kind: r.Kind, State: ir.Pending,
+		})
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+// This file turns the executable sections into functions: every STT_FUNC
+// symbol of a SHF_EXECINSTR section is one function, its instructions the
+// symbol's byte range. Functions in .text are subprograms; in any other
+// section, global (and weak) functions are programs and static ones are
+// subprograms.
+//
+// libbpf refuses static functions outside .text ("program is static and
+// not supported"); clang emits them for a static __noinline function given
+// the program's section, and bpfc lowers them as subprograms, callable
+// only through calls resolved within the object.
+package elf
+
+import (
+	"debug/elf"
+	"fmt"
+	"sort"
+
+	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// codeSection is one executable section split into functions.
+type codeSection struct {
+	index int
+	name  string
+	slots int // number of instruction slots in the section
+	// funcs are the section's functions sorted by SectionOffset, with
+	// their slot counts in sizes.
+	funcs []*ir.Function
+	sizes []int
+}
+
+// funcAt returns the function containing section slot s, or nil.
+func (cs *codeSection) funcAt(s int) *ir.Function {
+	i := sort.Search(len(cs.funcs), func(i int) bool { return cs.funcs[i].SectionOffset > s }) - 1
+	if i < 0 || s >= cs.funcs[i].SectionOffset+cs.sizes[i] {
+		return nil
+	}
+	return cs.funcs[i]
+}
+
+// readCode splits every code section into programs and subprograms.
+func (rd *reader) readCode() error {
+	for i, s := range rd.f.Sections {
+		if !rd.isCode(i) || s.Size == 0 {
+			continue
+		}
+		if err := rd.readCodeSection(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (rd *reader) readCodeSection(idx int) error {
+	sec := rd.section(idx)
+	raw, err := rd.sectionData(idx)
+	if err != nil {
+		return err
+	}
+	if len(raw)%ir.InsnSize != 0 {
+		return fmt.Errorf("section %q: %d bytes is not a whole number of instructions: %w", sec.Name, len(raw), ErrBadELF)
+	}
+	insns, err := ir.Unmarshal(raw, rd.order)
+	if err != nil {
+		return fmt.Errorf("section %q: %w: %w", sec.Name, err, ErrBadELF)
+	}
+	cs := &codeSection{index: idx, name: sec.Name, slots: len(insns)}
+	rd.code[idx] = cs
+
+	var syms []*symbol
+	for k := range rd.syms {
+		s := &rd.syms[k]
+		if k > 0 && int(s.Section) == idx && s.typ() == elf.STT_FUNC {
+			syms = append(syms, s)
+		}
+	}
+	sort.SliceStable(syms, func(a, b int) bool { return syms[a].Value < syms[b].Value })
+
+	info, known := SectionDef(sec.Name)
+	end := uint64(0)
+	for _, s := range syms {
+		where := fmt.Sprintf("section %q: function %s", sec.Name, s.Name)
+		switch {
+		case s.Name == "":
+			return fmt.Errorf("section %q: function symbol %d at offset %d has no name: %w", sec.Name, s.index, s.Value, ErrBadELF)
+		case s.Size == 0 || s.Size%ir.InsnSize != 0 || s.Value%ir.InsnSize != 0:
+			return fmt.Errorf("%s: offset %d, size %d: not whole instructions: %w", where, s.Value, s.Size, ErrBadELF)
+		case s.Value+s.Size > uint64(len(raw)) || s.Value+s.Size < s.Value:
+			return fmt.Errorf("%s: [%d, +%d) crosses the end of the section (%d bytes): %w", where, s.Value, s.Size, len(raw), ErrBadELF)
+		case s.Value < end:
+			return fmt.Errorf("%s: at offset %d overlaps the previous function: %w", where, s.Value, ErrBadELF)
+		}
+		end = s.Value + s.Size
+		start, n := int(s.Value/ir.InsnSize), int(s.Size/ir.InsnSize)
+		fn := ir.Function{
+			Name:          s.Name,
+			Section:       sec.Name,
+			SectionOffset: start,
+			Global:        s.bind() != elf.STB_LOCAL,
+		}
+		fn.Insns = append([]ir.Insn(nil), insns[start:start+n]...)
+		fn.BTFType = rd.funcType(s.Name)
+		if sec.Name == ".text" || s.bind() == elf.STB_LOCAL {
+			f := &fn
+			rd.obj.Subprogs = append(rd.obj.Subprogs, f)
+			cs.funcs = append(cs.funcs, f)
+		} else {
+			p := &ir.Program{
+				Function:           fn,
+				Type:               uint32(info.Type),
+				ExpectedAttachType: uint32(info.ExpectedAttachType),
+				AttachTo:           info.AttachTo,
+				AttachBTFKind:      info.AttachBTFKind,
+				Flags:              uint32(info.Flags),
+				Autoload:           info.Autoload,
+				Unsupported:        info.Unsupported,
+			}
+			if !known {
+				p.Unsupported = fmt.Sprintf("section %q names no known program type", sec.Name)
+			}
+			rd.obj.Programs = append(rd.obj.Programs, p)
+			cs.funcs = append(cs.funcs, &p.Function)
+		}
+		cs.sizes = append(cs.sizes, n)
+	}
+	return nil
+}
+
+// funcType returns the FUNC type id of a function name, 0 if none.
+func (rd *reader) funcType(name string) btf.TypeID {
+	if rd.btfi == nil {
+		return 0
+	}
+	return rd.btfi.funcs[name]
+}

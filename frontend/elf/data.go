@@ -1,0 +1,75 @@
+// This file turns global data sections (.data, .rodata, .bss and their
+// ".<name>" variants) into array maps of one element holding the section,
+// as libbpf does: mmapable, read-only for programs when .rodata*, named
+// after the section, with the section's BTF DATASEC as value type.
+package elf
+
+import (
+	"debug/elf"
+	"fmt"
+	"strings"
+
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// dataKind classifies a section as global data: ".data", ".rodata",
+// ".bss" or "" for other sections.
+func (rd *reader) dataKind(idx int) string {
+	s := rd.section(idx)
+	if s == nil || s.Flags&elf.SHF_EXECINSTR != 0 {
+		return ""
+	}
+	isKind := func(k string) bool { return s.Name == k || strings.HasPrefix(s.Name, k+".") }
+	switch {
+	case s.Type == elf.SHT_PROGBITS && isKind(".data"):
+		return ".data"
+	case s.Type == elf.SHT_PROGBITS && isKind(".rodata"):
+		return ".rodata"
+	case s.Type == elf.SHT_NOBITS && isKind(".bss"):
+		return ".bss"
+	}
+	return ""
+}
+
+// readData creates a map for every non-empty global data section.
+func (rd *reader) readData() error {
+	for idx, s := range rd.f.Sections {
+		kind := rd.dataKind(idx)
+		if kind == "" || s.Size == 0 {
+			continue
+		}
+		if s.Size > 1<<32-1 {
+			return fmt.Errorf("section %q: %d bytes is too large for a map value: %w", s.Name, s.Size, ErrBadELF)
+		}
+		m := &ir.Map{
+			Name:       s.Name,
+			Kind:       ir.MapData,
+			Section:    s.Name,
+			Type:       uint32(sys.MapTypeArray),
+			KeySize:    4,
+			ValueSize:  uint32(s.Size),
+			MaxEntries: 1,
+			Flags:      uint32(sys.MapFlagMmapable),
+		}
+		if kind == ".rodata" {
+			m.Flags |= uint32(sys.MapFlagRdonlyProg)
+			m.ReadOnly = true
+		}
+		if kind != ".bss" {
+			b, err := rd.sectionData(idx)
+			if err != nil {
+				return err
+			}
+			m.Data = append([]byte(nil), b...)
+		}
+		id, _, err := rd.datasec(s.Name)
+		if err != nil {
+			return err
+		}
+		m.ValueType = id
+		rd.dataMaps[idx] = m
+		rd.obj.Maps = append(rd.obj.Maps, m)
+	}
+	return nil
+}

@@ -1,0 +1,290 @@
+// Package elf lowers a BPF ELF object, as clang -g -O2 -target bpf (or
+// bpfeb) writes it, into bpfc's IR: programs and subprograms with their
+// instructions, relocation records, func_info/line_info/CO-RE records,
+// BTF-defined, legacy and global-data maps, and extern symbols.
+//
+// This file reads and validates the ELF container (relocatable, EM_BPF,
+// 64-bit, either byte order), reads the license and version sections and
+// drives the other files, one per concern.
+package elf
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// Sentinel errors. Every error returned by this package wraps one of them,
+// with context naming the object, section, symbol, program and instruction
+// concerned; test with errors.Is.
+var (
+	// ErrBadELF is returned for input that is not a well-formed BPF ELF
+	// relocatable object (header, sections, symbols, functions).
+	ErrBadELF = errors.New("bad ELF")
+	// ErrBadBTF is returned for a malformed .BTF or .BTF.ext section, or
+	// BTF that does not describe the object (missing map or extern types,
+	// records outside every function).
+	ErrBadBTF = errors.New("bad BTF")
+	// ErrBadReloc is returned for a relocation that cannot be understood:
+	// outside its section, on an instruction that takes none, against a
+	// symbol that is neither code, map, data nor extern.
+	ErrBadReloc = errors.New("bad relocation")
+	// ErrMissingFunc is returned for a call or function reference whose
+	// target is not inside any function.
+	ErrMissingFunc = errors.New("missing function")
+	// ErrBadMap is returned for a map definition that cannot be decoded.
+	ErrBadMap = errors.New("bad map definition")
+	// ErrBadExtern is returned for an extern symbol bpfc cannot classify.
+	ErrBadExtern = errors.New("bad extern")
+)
+
+// Relocation types of the BPF ELF ABI (llvm's ELFRelocs/BPF.def).
+const (
+	rBPFNone      = 0
+	rBPF64_64     = 1  // ld_imm64
+	rBPF64Abs64   = 2  // 64-bit data (.maps .values, debug info)
+	rBPF64Abs32   = 3  // 32-bit data
+	rBPF64NoDyld  = 4  // .BTF/.BTF.ext/debug, not applied at load
+	rBPF64_32     = 10 // call
+	relEntrySize  = 16 // sizeof(Elf64_Rel)
+	maxSectionLen = 1 << 30
+)
+
+// Open reads the BPF object at path and lowers it into the IR. The object's
+// Name is the file's base name.
+func Open(path string) (*ir.Object, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return Parse(bytes.NewReader(raw), filepath.Base(path))
+}
+
+// Parse lowers the BPF object read from r into the IR; name names the
+// object in errors and becomes Object.Name.
+func Parse(r io.ReaderAt, name string) (obj *ir.Object, err error) {
+	defer func() {
+		// debug/elf and the decoders are written not to panic, but the
+		// frontend must never take the process down on bad input.
+		if p := recover(); p != nil {
+			obj, err = nil, fmt.Errorf("%s: internal error on malformed input: %v: %w", name, p, ErrBadELF)
+		}
+	}()
+	rd, err := newReader(r, name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := rd.lower(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return rd.obj, nil
+}
+
+// symbol is an ELF symbol with its table index.
+type symbol struct {
+	elf.Symbol
+	index int
+}
+
+func (s *symbol) bind() elf.SymBind { return elf.ST_BIND(s.Info) }
+func (s *symbol) typ() elf.SymType  { return elf.ST_TYPE(s.Info) }
+
+// reader holds the state of one lowering.
+type reader struct {
+	name  string
+	f     *elf.File
+	order binary.ByteOrder
+	obj   *ir.Object
+
+	syms []symbol        // index i is ELF symbol i (0 is the null symbol)
+	data map[int][]byte  // section contents read so far
+	spec *btf.Spec       // object BTF, nil without .BTF
+	ext  *btf.Ext        // parsed .BTF.ext, nil without one
+	btfi *btfIndex       // name lookups in spec
+	code map[int]*codeSection
+	// maps by defining section and offset (.maps and maps).
+	mapAt   map[int]map[uint64]*ir.Map
+	btfMaps []btfMapLoc
+	// global data maps by section.
+	dataMaps map[int]*ir.Map
+	// externs by symbol index; kindless ones are classified by use.
+	externs map[int]*ir.Extern
+}
+
+func newReader(r io.ReaderAt, name string) (*reader, error) {
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", err, ErrBadELF)
+	}
+	if f.Class != elf.ELFCLASS64 {
+		return nil, fmt.Errorf("ELF class %v, want ELFCLASS64: %w", f.Class, ErrBadELF)
+	}
+	if f.Machine != elf.EM_BPF {
+		hint := ""
+		if swapped := elf.Machine(uint16(f.Machine)>>8 | uint16(f.Machine)<<8); swapped == elf.EM_BPF {
+			hint = fmt.Sprintf(" (EM_BPF in the other byte order: the header's %v byte order is wrong)", f.Data)
+		}
+		return nil, fmt.Errorf("machine %v, want EM_BPF%s: %w", f.Machine, hint, ErrBadELF)
+	}
+	if f.Type != elf.ET_REL {
+		return nil, fmt.Errorf("ELF type %v, want ET_REL (a relocatable object): %w", f.Type, ErrBadELF)
+	}
+	rd := &reader{
+		name:     name,
+		f:        f,
+		order:    f.ByteOrder,
+		data:     make(map[int][]byte),
+		code:     make(map[int]*codeSection),
+		mapAt:    make(map[int]map[uint64]*ir.Map),
+		dataMaps: make(map[int]*ir.Map),
+		externs:  make(map[int]*ir.Extern),
+		obj:      &ir.Object{Name: name, ByteOrder: f.ByteOrder},
+	}
+	return rd, nil
+}
+
+// lower runs the steps in dependency order.
+func (rd *reader) lower() error {
+	if err := rd.readSymbols(); err != nil {
+		return err
+	}
+	steps := []func() error{
+		rd.readLicense,
+		rd.readBTF,
+		rd.readCode,
+		rd.readLegacyMaps,
+		rd.readBTFMaps,
+		rd.readData,
+		rd.readExterns,
+		rd.readRelocs,
+		rd.readMapSlots,
+		rd.readBTFExt,
+		rd.finishExterns,
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	for _, fn := range rd.obj.Units() {
+		sort.SliceStable(fn.Relocs, func(i, j int) bool { return fn.Relocs[i].Insn < fn.Relocs[j].Insn })
+	}
+	return nil
+}
+
+// readSymbols reads the symbol table, keeping ELF indexes.
+func (rd *reader) readSymbols() error {
+	syms, err := rd.f.Symbols()
+	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
+		return fmt.Errorf("symbol table: %w: %w", err, ErrBadELF)
+	}
+	rd.syms = make([]symbol, len(syms)+1)
+	for i, s := range syms {
+		rd.syms[i+1] = symbol{Symbol: s, index: i + 1}
+	}
+	return nil
+}
+
+// symbolAt returns ELF symbol i.
+func (rd *reader) symbolAt(i uint32) (*symbol, bool) {
+	if i == 0 || uint64(i) >= uint64(len(rd.syms)) {
+		return nil, false
+	}
+	return &rd.syms[i], true
+}
+
+// section returns ELF section i, or nil.
+func (rd *reader) section(i int) *elf.Section {
+	if i <= 0 || i >= len(rd.f.Sections) {
+		return nil
+	}
+	return rd.f.Sections[i]
+}
+
+// sectionIndex returns the index of the section called name, or -1.
+func (rd *reader) sectionIndex(name string) int {
+	for i, s := range rd.f.Sections {
+		if i > 0 && s.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// sectionData returns the contents of section i (nil for SHT_NOBITS).
+func (rd *reader) sectionData(i int) ([]byte, error) {
+	if b, ok := rd.data[i]; ok {
+		return b, nil
+	}
+	s := rd.section(i)
+	if s == nil {
+		return nil, fmt.Errorf("section %d does not exist: %w", i, ErrBadELF)
+	}
+	if s.Type == elf.SHT_NOBITS {
+		return nil, nil
+	}
+	if s.Flags&elf.SHF_COMPRESSED != 0 {
+		return nil, fmt.Errorf("section %q: compressed sections are not supported: %w", s.Name, ErrBadELF)
+	}
+	if s.Size > maxSectionLen {
+		return nil, fmt.Errorf("section %q: %d bytes is too large: %w", s.Name, s.Size, ErrBadELF)
+	}
+	b, err := s.Data()
+	if err != nil {
+		return nil, fmt.Errorf("section %q: %w: %w", s.Name, err, ErrBadELF)
+	}
+	rd.data[i] = b
+	return b, nil
+}
+
+// symName returns a symbol's name for messages and records: section
+// symbols are named after their section, as libbpf does.
+func (rd *reader) symName(s *symbol) string {
+	if s.typ() == elf.STT_SECTION && s.Name == "" {
+		if sec := rd.section(int(s.Section)); sec != nil {
+			return sec.Name
+		}
+	}
+	return s.Name
+}
+
+// readLicense reads the "license" and "version" sections.
+func (rd *reader) readLicense() error {
+	if i := rd.sectionIndex("license"); i > 0 {
+		b, err := rd.sectionData(i)
+		if err != nil {
+			return err
+		}
+		if n := bytes.IndexByte(b, 0); n >= 0 {
+			b = b[:n]
+		}
+		rd.obj.License = string(b)
+	}
+	if i := rd.sectionIndex("version"); i > 0 {
+		b, err := rd.sectionData(i)
+		if err != nil {
+			return err
+		}
+		if len(b) != 4 {
+			return fmt.Errorf("section \"version\": %d bytes, want 4: %w", len(b), ErrBadELF)
+		}
+		rd.obj.KernVersion = rd.order.Uint32(b)
+	}
+	return nil
+}
+
+// isCode reports whether section i holds instructions libbpf would load:
+// SHT_PROGBITS with SHF_EXECINSTR.
+func (rd *reader) isCode(i int) bool {
+	s := rd.section(i)
+	return s != nil && s.Type == elf.SHT_PROGBITS && s.Flags&elf.SHF_EXECINSTR != 0
+}

@@ -1,0 +1,111 @@
+// This file collects extern symbols (undefined symbols of the object) for
+// the externs pass: Kconfig variables in .kconfig (and LINUX_* values),
+// kernel variables (ksyms) and kernel functions (kfuncs) in .ksyms, as the
+// object's BTF DATASECs describe them.
+package elf
+
+import (
+	"debug/elf"
+	"fmt"
+	"strings"
+
+	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// Names of the BTF DATASECs clang puts externs in.
+const (
+	kconfigSec = ".kconfig"
+	ksymsSec   = ".ksyms"
+)
+
+// externBTF is where an extern's BTF VAR or FUNC lives.
+type externBTF struct {
+	sec  string
+	info btf.VarSecinfo
+}
+
+// readExterns creates an Extern for every named undefined symbol. Externs
+// that BTF does not classify wait for finishExterns.
+func (rd *reader) readExterns() error {
+	byName := make(map[string]externBTF)
+	for _, sec := range []string{kconfigSec, ksymsSec} {
+		_, ds, err := rd.datasec(sec)
+		if err != nil {
+			return err
+		}
+		if ds == nil {
+			continue
+		}
+		for _, v := range ds.Vars {
+			if name := rd.spec.TypeName(v.Type); name != "" {
+				byName[name] = externBTF{sec: sec, info: v}
+			}
+		}
+	}
+	for k := 1; k < len(rd.syms); k++ {
+		s := &rd.syms[k]
+		if s.Section != elf.SHN_UNDEF || s.Name == "" {
+			continue
+		}
+		switch s.typ() {
+		case elf.STT_SECTION, elf.STT_FILE:
+			continue
+		}
+		e := &ir.Extern{Name: s.Name, Weak: s.bind() == elf.STB_WEAK, State: ir.Pending}
+		where := fmt.Sprintf("extern %s", s.Name)
+		if b, ok := byName[s.Name]; ok {
+			e.Section, e.TypeID = b.sec, b.info.Type
+			e.Offset, e.Size = b.info.Offset, b.info.Size
+			switch rd.spec.TypeKind(b.info.Type) {
+			case btf.KindFunc:
+				if b.sec != ksymsSec {
+					return fmt.Errorf("%s: function in DATASEC %s, want %s: %w", where, b.sec, ksymsSec, ErrBadExtern)
+				}
+				e.Kind, e.Typed = ir.ExternKfunc, true
+			case btf.KindVar:
+				v, err := rd.spec.Type(b.info.Type)
+				if err != nil {
+					return fmt.Errorf("%s: %w: %w", where, err, ErrBadBTF)
+				}
+				under, err := rd.spec.Skip(v.Type)
+				if err != nil {
+					return fmt.Errorf("%s: %w: %w", where, err, ErrBadBTF)
+				}
+				e.Typed = under != 0
+				e.Kind = ir.ExternKsym
+				if b.sec == kconfigSec {
+					e.Kind = ir.ExternKconfig
+				}
+			default:
+				return fmt.Errorf("%s: BTF type %d in DATASEC %s is a %s, not a var or func: %w",
+					where, b.info.Type, b.sec, rd.spec.TypeKind(b.info.Type), ErrBadBTF)
+			}
+		} else if strings.HasPrefix(s.Name, "LINUX_") {
+			e.Kind, e.Section = ir.ExternKconfig, kconfigSec
+		}
+		rd.externs[k] = e
+		rd.obj.Externs = append(rd.obj.Externs, e)
+	}
+	return nil
+}
+
+// markCalled records that extern e is the target of a call: without BTF to
+// say otherwise, it is a kfunc.
+func (rd *reader) markCalled(e *ir.Extern) {
+	if e.Kind == 0 {
+		e.Kind, e.Section = ir.ExternKfunc, ksymsSec
+	}
+}
+
+// finishExterns fails for externs that neither BTF nor their use
+// classified.
+func (rd *reader) finishExterns() error {
+	for _, e := range rd.obj.Externs {
+		if e.Kind == 0 {
+			return fmt.Errorf("extern %s: no BTF VAR or FUNC in DATASEC %s or %s, and not called: cannot tell what it is: %w",
+				e.Name, kconfigSec, ksymsSec, ErrBadExtern)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,252 @@
+// This file turns the relocation sections of code sections into the IR's
+// relocation records: ld_imm64 of maps, global data, functions and
+// externs; bpf2bpf calls (with or without a relocation) and extern calls.
+// Relocation sections of .BTF, .BTF.ext, debug and data sections are not
+// needed to load a program and are ignored, as libbpf does; those of
+// .maps are read by maps.go.
+package elf
+
+import (
+	"debug/elf"
+	"fmt"
+
+	"github.com/bpfc/bpfc/ir"
+)
+
+// relocation is one Elf64_Rel entry.
+type relocation struct {
+	off uint64
+	sym uint32
+	typ uint32
+}
+
+// relocations decodes the SHT_REL section ri.
+func (rd *reader) relocations(ri int) ([]relocation, error) {
+	rs := rd.section(ri)
+	if rs.Entsize != 0 && rs.Entsize != relEntrySize {
+		return nil, fmt.Errorf("section %q: entry size %d, want %d: %w", rs.Name, rs.Entsize, relEntrySize, ErrBadELF)
+	}
+	raw, err := rd.sectionData(ri)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw)%relEntrySize != 0 {
+		return nil, fmt.Errorf("section %q: %d bytes is not a whole number of relocations: %w", rs.Name, len(raw), ErrBadELF)
+	}
+	rels := make([]relocation, len(raw)/relEntrySize)
+	for i := range rels {
+		e := raw[i*relEntrySize:]
+		info := rd.order.Uint64(e[8:])
+		rels[i] = relocation{off: rd.order.Uint64(e), sym: uint32(info >> 32), typ: uint32(info)}
+	}
+	return rels, nil
+}
+
+// unit names a function in messages: "program x" or "subprog y".
+func (rd *reader) unit(fn *ir.Function) string {
+	if p := rd.obj.Program(fn.Name); p != nil && &p.Function == fn {
+		return "program " + fn.Name
+	}
+	return "subprog " + fn.Name
+}
+
+// readRelocs handles the relocation sections of every code section, then
+// the pc-relative calls clang resolved without a relocation.
+func (rd *reader) readRelocs() error {
+	for ri, rs := range rd.f.Sections {
+		if rs.Type != elf.SHT_REL && rs.Type != elf.SHT_RELA {
+			continue
+		}
+		target := int(rs.Info)
+		if !rd.isCode(target) {
+			continue
+		}
+		if rs.Type == elf.SHT_RELA {
+			return fmt.Errorf("section %q: SHT_RELA relocations for code are not used by BPF: %w", rs.Name, ErrBadReloc)
+		}
+		rels, err := rd.relocations(ri)
+		if err != nil {
+			return err
+		}
+		cs := rd.code[target]
+		for n, rel := range rels {
+			if err := rd.codeReloc(cs, rd.section(target).Name, n, rel); err != nil {
+				return err
+			}
+		}
+	}
+	return rd.plainCalls()
+}
+
+// codeReloc handles relocation n of code section cs (nil if the section
+// is empty).
+func (rd *reader) codeReloc(cs *codeSection, secName string, n int, rel relocation) error {
+	where := fmt.Sprintf("section %q", secName)
+	if rel.typ == rBPFNone {
+		return nil
+	}
+	if cs == nil || rel.off%ir.InsnSize != 0 || rel.off/ir.InsnSize >= uint64(cs.slots) {
+		size := 0
+		if cs != nil {
+			size = cs.slots * ir.InsnSize
+		}
+		return fmt.Errorf("%s: relocation %d at offset %d: outside the section (%d bytes) or not at an instruction: %w",
+			where, n, rel.off, size, ErrBadReloc)
+	}
+	slot := int(rel.off / ir.InsnSize)
+	fn := cs.funcAt(slot)
+	if fn == nil {
+		return fmt.Errorf("%s: relocation %d: insn %d is not inside any function: %w", where, n, slot, ErrBadReloc)
+	}
+	i := slot - fn.SectionOffset
+	where = fmt.Sprintf("%s: %s: insn %d", where, rd.unit(fn), i)
+	sym, ok := rd.symbolAt(rel.sym)
+	if !ok {
+		return fmt.Errorf("%s: relocation against symbol index %d, outside the symbol table: %w", where, rel.sym, ErrBadReloc)
+	}
+	name := rd.symName(sym)
+	in := &fn.Insns[i]
+	switch {
+	case in.IsLdImm64():
+		if i+1 >= len(fn.Insns) {
+			return fmt.Errorf("%s: ld_imm64 cut off by the end of the function: %w", where, ErrBadReloc)
+		}
+	case in.IsCall():
+	default:
+		return fmt.Errorf("%s: relocation against %q on an instruction (op %#02x) that is neither ld_imm64 nor call: %w", where, name, in.Op, ErrBadReloc)
+	}
+	add := func(r *ir.Reloc) {
+		r.Insn, r.State = i, ir.Pending
+		fn.Relocs = append(fn.Relocs, r)
+	}
+
+	if sym.Section == elf.SHN_UNDEF {
+		e := rd.externs[sym.index]
+		if e == nil {
+			return fmt.Errorf("%s: relocation against unknown symbol %q: %w", where, name, ErrBadReloc)
+		}
+		if in.IsCall() {
+			rd.markCalled(e)
+		}
+		add(&ir.Reloc{Kind: ir.RelocExtern, Symbol: e.Name})
+		return nil
+	}
+	if sym.Section >= elf.SHN_LORESERVE {
+		return fmt.Errorf("%s: relocation against %q in special section %#x (an uninitialised common symbol?): %w", where, name, uint16(sym.Section), ErrBadReloc)
+	}
+	tidx := int(sym.Section)
+	tsec := rd.section(tidx)
+	if tsec == nil {
+		return fmt.Errorf("%s: relocation against %q in section %d, which does not exist: %w", where, name, tidx, ErrBadReloc)
+	}
+
+	if in.IsCall() {
+		if in.Src != ir.PseudoCall {
+			return fmt.Errorf("%s: relocation against %q on a call that is not a bpf2bpf call (src_reg %d): %w", where, name, in.Src, ErrBadReloc)
+		}
+		if sym.Value%ir.InsnSize != 0 {
+			return fmt.Errorf("%s: call relocation against %q at unaligned offset %d: %w", where, name, sym.Value, ErrBadReloc)
+		}
+		tcs := rd.code[tidx]
+		if tcs == nil {
+			return fmt.Errorf("%s: call relocation against %q in section %q, which holds no code: %w", where, name, tsec.Name, ErrBadReloc)
+		}
+		target := int64(sym.Value/ir.InsnSize) + int64(in.Imm) + 1
+		tfn, err := rd.callee(tcs, target)
+		if err != nil {
+			return fmt.Errorf("%s: call to %q: %w", where, name, err)
+		}
+		add(&ir.Reloc{Kind: ir.RelocCall, Symbol: tfn.Name, Offset: target - int64(tfn.SectionOffset)})
+		return nil
+	}
+
+	addend := int64(in.Imm)
+	switch {
+	case rd.isCode(tidx):
+		off := int64(sym.Value) + addend
+		if off%ir.InsnSize != 0 {
+			return fmt.Errorf("%s: function address of %q at unaligned offset %d: %w", where, name, off, ErrBadReloc)
+		}
+		tcs := rd.code[tidx]
+		if tcs == nil {
+			return fmt.Errorf("%s: function address of %q in empty section %q: %w", where, name, tsec.Name, ErrMissingFunc)
+		}
+		tfn, err := rd.callee(tcs, off/ir.InsnSize)
+		if err != nil {
+			return fmt.Errorf("%s: address of %q: %w", where, name, err)
+		}
+		in.Imm = 0
+		add(&ir.Reloc{Kind: ir.RelocFunc, Symbol: tfn.Name, Offset: off/ir.InsnSize - int64(tfn.SectionOffset)})
+	case rd.mapAt[tidx] != nil || tsec.Name == ".maps" || tsec.Name == "maps":
+		off := sym.Value
+		if sym.typ() == elf.STT_SECTION {
+			off = uint64(int64(off) + addend)
+		}
+		m := rd.mapAt[tidx][off]
+		if m == nil {
+			return fmt.Errorf("%s: relocation against %q: no map defined at offset %d of section %q: %w", where, name, off, tsec.Name, ErrBadReloc)
+		}
+		in.Imm = 0
+		add(&ir.Reloc{Kind: ir.RelocMap, Symbol: m.Name})
+	case rd.dataMaps[tidx] != nil:
+		m := rd.dataMaps[tidx]
+		off := int64(sym.Value) + addend
+		if off < 0 || off > int64(m.ValueSize) {
+			return fmt.Errorf("%s: relocation against %q: offset %d outside section %q (%d bytes): %w", where, name, off, tsec.Name, m.ValueSize, ErrBadReloc)
+		}
+		in.Imm = 0
+		add(&ir.Reloc{Kind: ir.RelocMapValue, Symbol: m.Name, Offset: off})
+	default:
+		return fmt.Errorf("%s: relocation against %q in section %q, which is neither code, maps nor global data: %w", where, name, tsec.Name, ErrBadReloc)
+	}
+	return nil
+}
+
+// callee returns the function of cs containing section slot target.
+func (rd *reader) callee(cs *codeSection, target int64) (*ir.Function, error) {
+	if target < 0 || target >= int64(cs.slots) {
+		return nil, fmt.Errorf("target insn %d outside section %q (%d insns): %w", target, cs.name, cs.slots, ErrMissingFunc)
+	}
+	fn := cs.funcAt(int(target))
+	if fn == nil {
+		return nil, fmt.Errorf("target insn %d of section %q is not inside any function: %w", target, cs.name, ErrMissingFunc)
+	}
+	return fn, nil
+}
+
+// plainCalls turns bpf2bpf calls that carry no relocation (a call within
+// its own section, resolved by the assembler) into call records.
+func (rd *reader) plainCalls() error {
+	for idx := range rd.f.Sections {
+		cs := rd.code[idx]
+		if cs == nil {
+			continue
+		}
+		for _, fn := range cs.funcs {
+			relocated := make(map[int]bool, len(fn.Relocs))
+			for _, r := range fn.Relocs {
+				relocated[r.Insn] = true
+			}
+			for i := 0; i < len(fn.Insns); i++ {
+				in := fn.Insns[i]
+				if in.IsLdImm64() {
+					i++ // skip the second slot
+					continue
+				}
+				if !in.IsPseudoCall() || relocated[i] {
+					continue
+				}
+				target := int64(fn.SectionOffset) + int64(i) + int64(in.Imm) + 1
+				tfn, err := rd.callee(cs, target)
+				if err != nil {
+					return fmt.Errorf("section %q: %s: insn %d: call: %w", cs.name, rd.unit(fn), i, err)
+				}
+				fn.Relocs = append(fn.Relocs, &ir.Reloc{
+					Insn: i, Kind: ir.RelocCall, Symbol: tfn.Name,
+					Offset: target - int64(tfn.SectionOffset), State: ir.Pending,
+				})
+			}
+		}
+	}
+	return nil
+}
