@@ -23,32 +23,48 @@ func runLink(ctx *Context, obj *ir.Object) error {
 	return nil
 }
 
-// linkProgram appends what p needs and patches its calls. Records appended
-// with the copied code are visited by the same loop, which is how nested
-// calls are followed.
+// linkProgram appends what p needs and patches its calls. Like libbpf's
+// bpf_object__reloc_code it goes depth first: a subprogram's own calls are
+// linked right after it is appended, before the caller's next call.
 func linkProgram(obj *ir.Object, p *ir.Program) error {
-	code := &p.Code
-	start := map[string]int{} // subprogram -> its first slot in code
+	l := linker{obj: obj, p: p, start: map[string]int{}}
 	if len(p.Linked) > 0 {
 		// Linked before (the pass ran twice): reuse the copies.
-		if err := locateLinked(obj, p, start); err != nil {
+		if err := locateLinked(obj, p, l.start); err != nil {
 			return err
 		}
 	}
-	for ri := 0; ri < len(code.Relocs); ri++ {
-		r := code.Relocs[ri]
+	return l.relocate(p.Relocs)
+}
+
+// linker links one program.
+type linker struct {
+	obj   *ir.Object
+	p     *ir.Program
+	start map[string]int // subprogram -> its first slot in p.Code
+}
+
+// relocate patches the pending call and function-address records among
+// relocs, appending (and relocating) subprograms on first use.
+func (l *linker) relocate(relocs []*ir.Reloc) error {
+	code := &l.p.Code
+	for _, r := range relocs {
 		if r.Kind != ir.RelocCall && r.Kind != ir.RelocFunc || r.State != ir.Pending {
 			continue
 		}
-		at, err := callTarget(obj, p, r)
+		at, err := callTarget(l.obj, r)
 		if err != nil {
 			return fmt.Errorf("insn %d: %w", r.Insn, err)
 		}
-		pos, ok := start[at.Name]
+		pos, ok := l.start[at.Name]
 		if !ok {
+			n := len(code.Relocs)
 			pos = appendCode(code, &at.Code)
-			start[at.Name] = pos
-			p.Linked = append(p.Linked, at.Name)
+			l.start[at.Name] = pos
+			l.p.Linked = append(l.p.Linked, at.Name)
+			if err := l.relocate(code.Relocs[n:len(code.Relocs):len(code.Relocs)]); err != nil {
+				return err
+			}
 		}
 		if r.Offset%ir.InsnSize != 0 {
 			return fmt.Errorf("insn %d: %s of %s%+d: offset is not a multiple of %d", r.Insn, r.Kind, r.Symbol, r.Offset, ir.InsnSize)
@@ -97,7 +113,7 @@ func locateLinked(obj *ir.Object, p *ir.Program, start map[string]int) error {
 }
 
 // callTarget returns the subprogram r calls or takes the address of.
-func callTarget(obj *ir.Object, p *ir.Program, r *ir.Reloc) (*ir.Function, error) {
+func callTarget(obj *ir.Object, r *ir.Reloc) (*ir.Function, error) {
 	if f := obj.Subprog(r.Symbol); f != nil {
 		return f, nil
 	}
