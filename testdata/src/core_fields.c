@@ -157,7 +157,8 @@ int core_fields(struct xdp_md *ctx)
 	results[R_IP_IHL_SIZE] = bpf_core_field_size(struct iphdr, ihl);
 	results[R_IP_IHL_OFF] = bpf_core_field_offset(struct iphdr, ihl);
 
-	if ((void *)(iph + 1) > data_end)
+	/* Bound by the target's size of iphdr, which the reads below use. */
+	if ((void *)iph + bpf_core_type_size(struct iphdr) > data_end)
 		return XDP_ABORTED;
 	results[R_PKT_IHL] = BPF_CORE_READ_BITFIELD(iph, ihl);
 	results[R_PKT_VERSION] = BPF_CORE_READ_BITFIELD(iph, version);
