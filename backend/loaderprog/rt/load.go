@@ -1,0 +1,450 @@
+// Package rt is the run-time of bpfc's loader programs (light skeletons):
+// it puts a loader's data blob into a frozen ARRAY map, loads the loader
+// program (a sleepable BPF_PROG_TYPE_SYSCALL program) with that map in its
+// fd_array, runs it once with BPF_PROG_TEST_RUN and returns the map and
+// program descriptors the loader created. Generated skeletons import it,
+// so it uses only the standard library and golang.org/x/sys/unix.
+//
+// This file holds Load and its types.
+package rt
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrBlobHash is returned when the kernel's hash of the frozen blob map
+// differs from the hash of the blob the run-time wrote into it.
+var ErrBlobHash = errors.New("blob map hash mismatch")
+
+// Spec is a generated loader: everything Load needs.
+type Spec struct {
+	// Blob is the loader's data: bpf_attr records, BTF, map values,
+	// program instructions.
+	Blob []byte
+	// Insns are the loader program's instructions, encoded in the
+	// machine's byte order.
+	Insns []byte
+	// Maps describes the map descriptors of the context, in order.
+	Maps []MapSpec
+	// Progs names the program descriptors of the context, in order.
+	Progs []string
+	// Steps describes the loader's steps by number, for error messages.
+	Steps []string
+	// CheckHash is set when the loader verifies the blob map's hash:
+	// Load must then make the kernel compute it before the run.
+	CheckHash bool
+}
+
+// MapSpec describes one map descriptor of the context.
+type MapSpec struct {
+	// Name is the map's name in the object.
+	Name string
+	// ValueSize is the size of the map's value: the number of bytes the
+	// loader copies from an initial value given in Options.
+	ValueSize uint32
+	// HasInitialValue reports whether the loader writes an initial value
+	// into the map (global data), so Options.InitialValues applies.
+	HasInitialValue bool
+}
+
+// Layout returns the context layout of s.
+func (s *Spec) Layout() Layout { return Layout{Maps: len(s.Maps), Progs: len(s.Progs)} }
+
+// ProgHash returns the SHA-256 digest of the loader program as the kernel
+// computes it for excl_prog_hash: over the instructions as they are (the
+// loader refers to its blob by fd_array index only).
+func (s *Spec) ProgHash() [32]byte { return sha256.Sum256(s.Insns) }
+
+// Options are the run-time inputs of one Load.
+type Options struct {
+	// MaxEntries overrides max_entries of map i when MaxEntries[i] != 0.
+	MaxEntries []uint32
+	// InitialValues replaces the initial value of global-data map i when
+	// InitialValues[i] is not nil; it must hold at least ValueSize bytes.
+	InitialValues [][]byte
+	// LogLevel and LogSize ask for the BTF and verifier logs of every
+	// load the loader makes (LogSize defaults to 8 MiB). Without a log
+	// level, a failing load is run again with one to fetch the log.
+	LogLevel uint32
+	LogSize  int
+	// NoLogRetry disables that second run.
+	NoLogRetry bool
+}
+
+// Result holds the descriptors the loader created.
+type Result struct {
+	// MapFDs has one descriptor per map of Spec.Maps.
+	MapFDs []int
+	// ProgFDs has one descriptor per program of Spec.Progs; -1 for a
+	// program the loader did not load (not autoloaded).
+	ProgFDs []int
+	// ExclusiveBlob reports whether the blob map was created exclusive to
+	// the loader program (excl_prog_hash).
+	ExclusiveBlob bool
+}
+
+// Close closes every descriptor of r.
+func (r *Result) Close() error {
+	var first error
+	for _, fds := range [][]int{r.ProgFDs, r.MapFDs} {
+		for i, fd := range fds {
+			if fd > 0 {
+				if err := unix.Close(fd); err != nil && first == nil {
+					first = err
+				}
+				fds[i] = -1
+			}
+		}
+	}
+	return first
+}
+
+// StepError is a failure reported by the loader program itself: its step
+// Step (described by Desc) returned Errno.
+type StepError struct {
+	Step  int
+	Desc  string
+	Errno unix.Errno
+	// Log is the BTF or verifier log of the failing load, if one was
+	// fetched.
+	Log string
+}
+
+func (e *StepError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "loader step failed: %s", errnoName(e.Errno))
+	if e.Desc != "" {
+		fmt.Fprintf(&b, " (step %d: %s)", e.Step, e.Desc)
+	} else {
+		fmt.Fprintf(&b, " (step %d)", e.Step)
+	}
+	if log := strings.TrimSpace(e.Log); log != "" {
+		b.WriteString(":\n")
+		b.WriteString(log)
+	}
+	return b.String()
+}
+
+// Unwrap returns the errno.
+func (e *StepError) Unwrap() error { return e.Errno }
+
+// errnoName returns "ENOENT" for unix.ENOENT.
+func errnoName(e unix.Errno) string {
+	if n := unix.ErrnoName(e); n != "" {
+		return n
+	}
+	return fmt.Sprintf("errno %d", int(e))
+}
+
+// Load runs the loader described by spec once and returns the descriptors
+// it created. On any failure nothing stays open.
+func Load(spec *Spec, opts *Options) (*Result, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	if err := spec.check(opts); err != nil {
+		return nil, err
+	}
+	var pins pinner
+	defer pins.unpin()
+
+	digest := spec.ProgHash()
+	mapFD, excl, err := createBlobMap(len(spec.Blob), digest[:], &pins)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(mapFD)
+	if err := fillBlobMap(mapFD, spec.Blob, &pins); err != nil {
+		return nil, err
+	}
+	if spec.CheckHash {
+		h, err := mapHash(mapFD, &pins)
+		if err != nil {
+			return nil, err
+		}
+		if want := sha256.Sum256(spec.Blob); !bytes.Equal(h[:], want[:]) {
+			return nil, fmt.Errorf("%s: kernel %x, blob %x: %w", loaderMapName, h, want, ErrBlobHash)
+		}
+	}
+	progFD, err := loadLoaderProg(spec.Insns, mapFD, &pins)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(progFD)
+
+	lay := spec.Layout()
+	logLevel, logSize := opts.LogLevel, opts.LogSize
+	if logSize <= 0 {
+		logSize = 8 << 20
+	}
+	var logBuf []byte
+	if logLevel > 0 {
+		logBuf = make([]byte, logSize)
+	}
+	ctx := spec.newCtx(opts, logLevel, logBuf, &pins)
+	ret, err := testRun(progFD, ctx, &pins)
+	if err != nil {
+		return nil, fmt.Errorf("run loader program: %w", err)
+	}
+	if ret < 0 {
+		serr := spec.stepError(ctx, lay, ret, logBuf)
+		if logLevel == 0 && !opts.NoLogRetry && serr.wantsLog() {
+			// Run once more with a log: the loader closed everything it
+			// created and starts from a clean blob, so a second run
+			// repeats the same steps.
+			logBuf = make([]byte, logSize)
+			ctx2 := spec.newCtx(opts, 1, logBuf, &pins)
+			if ret2, err := testRun(progFD, ctx2, &pins); err == nil && ret2 < 0 {
+				serr.Log = cString(logBuf)
+			} else if err == nil && ret2 >= 0 {
+				// Cannot happen for a deterministic failure; do not leak.
+				spec.result(ctx2, lay).Close()
+			}
+		}
+		return nil, serr
+	}
+	res := spec.result(ctx, lay)
+	res.ExclusiveBlob = excl
+	return res, nil
+}
+
+// check validates spec and opts.
+func (spec *Spec) check(opts *Options) error {
+	if len(spec.Blob) == 0 {
+		return errors.New("loader spec: empty blob")
+	}
+	if len(spec.Insns) == 0 || len(spec.Insns)%8 != 0 {
+		return fmt.Errorf("loader spec: %d instruction bytes is not a positive multiple of 8", len(spec.Insns))
+	}
+	if size := spec.Layout().Size(); size > 65535 {
+		return fmt.Errorf("loader spec: context of %d bytes exceeds the kernel's 65535", size)
+	}
+	if len(opts.MaxEntries) > len(spec.Maps) || len(opts.InitialValues) > len(spec.Maps) {
+		return fmt.Errorf("loader options: %d max_entries and %d initial values for %d maps",
+			len(opts.MaxEntries), len(opts.InitialValues), len(spec.Maps))
+	}
+	for i, v := range opts.InitialValues {
+		if v == nil {
+			continue
+		}
+		m := spec.Maps[i]
+		if !m.HasInitialValue {
+			return fmt.Errorf("map %s: has no initial value to replace", m.Name)
+		}
+		if uint64(len(v)) < uint64(m.ValueSize) {
+			return fmt.Errorf("map %s: initial value of %d bytes, value size %d", m.Name, len(v), m.ValueSize)
+		}
+	}
+	return nil
+}
+
+// newCtx builds the loader context.
+func (spec *Spec) newCtx(opts *Options, logLevel uint32, logBuf []byte, pins *pinner) []byte {
+	lay := spec.Layout()
+	ctx := make([]byte, lay.Size())
+	ne.PutUint32(ctx[CtxOffSize:], uint32(len(ctx)))
+	if logLevel > 0 && len(logBuf) > 0 {
+		pins.pin(logBuf)
+		ne.PutUint32(ctx[CtxOffLogLevel:], logLevel)
+		ne.PutUint32(ctx[CtxOffLogSize:], uint32(len(logBuf)))
+		ne.PutUint64(ctx[CtxOffLogBuf:], addr(logBuf))
+	}
+	for i, n := range opts.MaxEntries {
+		ne.PutUint32(ctx[lay.MapDesc(i)+MapDescOffMaxEntries:], n)
+	}
+	for i, v := range opts.InitialValues {
+		if v != nil {
+			pins.pin(v)
+			ne.PutUint64(ctx[lay.MapDesc(i)+MapDescOffInitialValue:], addr(v))
+		}
+	}
+	ne.PutUint32(ctx[lay.Step():], ^uint32(0))
+	return pins.pin(ctx)
+}
+
+// stepError decodes a failed run.
+func (spec *Spec) stepError(ctx []byte, lay Layout, ret int32, logBuf []byte) *StepError {
+	step := int(int32(ne.Uint32(ctx[lay.Step():])))
+	e := &StepError{Step: step, Errno: unix.Errno(-ret)}
+	if step >= 0 && step < len(spec.Steps) {
+		e.Desc = spec.Steps[step]
+	}
+	if logBuf != nil {
+		e.Log = cString(logBuf)
+	}
+	return e
+}
+
+// wantsLog reports whether the failing step is a load with a log.
+func (e *StepError) wantsLog() bool {
+	return strings.HasPrefix(e.Desc, "BPF_PROG_LOAD") || strings.HasPrefix(e.Desc, "BPF_BTF_LOAD")
+}
+
+// result reads the descriptors out of a successful run's context.
+func (spec *Spec) result(ctx []byte, lay Layout) *Result {
+	res := &Result{MapFDs: make([]int, len(spec.Maps)), ProgFDs: make([]int, len(spec.Progs))}
+	for i := range res.MapFDs {
+		res.MapFDs[i] = fdOrNone(ne.Uint32(ctx[lay.MapDesc(i)+MapDescOffFD:]))
+	}
+	for j := range res.ProgFDs {
+		res.ProgFDs[j] = fdOrNone(ne.Uint32(ctx[lay.ProgDesc(j):]))
+	}
+	return res
+}
+
+func fdOrNone(v uint32) int {
+	if v == 0 || int32(v) < 0 {
+		return -1
+	}
+	return int(v)
+}
+
+// cString returns buf up to its first NUL.
+func cString(buf []byte) string {
+	if i := bytes.IndexByte(buf, 0); i >= 0 {
+		buf = buf[:i]
+	}
+	return string(buf)
+}
+
+// createBlobMap creates the ARRAY map holding the blob, exclusive to the
+// program with the given digest when the kernel supports it.
+func createBlobMap(size int, digest []byte, pins *pinner) (fd int, exclusive bool, err error) {
+	var a attr
+	a.u32(0, mapTypeArray)
+	a.u32(4, 4)
+	a.u32(8, uint32(size))
+	a.u32(12, 1)
+	a.name(28, loaderMapName)
+	a.ptr(offMapExclHash, pins.pin(digest))
+	a.u32(offMapExclHashSize, hashSize)
+	r, err := sysBPF(cmdMapCreate, &a, 96)
+	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.E2BIG) {
+		// Kernel without exclusive maps (< 6.18).
+		a.u64(offMapExclHash, 0)
+		a.u32(offMapExclHashSize, 0)
+		r, err = sysBPF(cmdMapCreate, &a, 80)
+	} else if err == nil {
+		exclusive = true
+	}
+	if err != nil {
+		return -1, false, fmt.Errorf("create %s (%d bytes): BPF_MAP_CREATE: %w", loaderMapName, size, err)
+	}
+	fd, err = newFD(r)
+	if err != nil {
+		return -1, false, fmt.Errorf("create %s: %w", loaderMapName, err)
+	}
+	return fd, exclusive, nil
+}
+
+// fillBlobMap writes the blob and freezes the map.
+func fillBlobMap(fd int, blob []byte, pins *pinner) error {
+	key := pins.pin(make([]byte, 4))
+	var a attr
+	a.u32(0, uint32(fd))
+	a.ptr(8, key)
+	a.ptr(16, pins.pin(blob))
+	if _, err := sysBPF(cmdMapUpdateElem, &a, 32); err != nil {
+		return fmt.Errorf("write %s: BPF_MAP_UPDATE_ELEM: %w", loaderMapName, err)
+	}
+	var f attr
+	f.u32(0, uint32(fd))
+	if _, err := sysBPF(cmdMapFreeze, &f, 32); err != nil {
+		return fmt.Errorf("freeze %s: BPF_MAP_FREEZE: %w", loaderMapName, err)
+	}
+	return nil
+}
+
+// mapHash asks the kernel for the SHA-256 of the frozen map's value,
+// which also caches it in the map for the loader's integrity check.
+func mapHash(fd int, pins *pinner) ([32]byte, error) {
+	var h [32]byte
+	hash := pins.pin(make([]byte, hashSize))
+	info := pins.pin(make([]byte, mapInfoSize))
+	ne.PutUint64(info[88:], addr(hash))
+	ne.PutUint32(info[96:], hashSize)
+	var a attr
+	a.u32(0, uint32(fd))
+	a.u32(4, mapInfoSize)
+	a.ptr(8, info)
+	if _, err := sysBPF(cmdObjGetInfoByFD, &a, 16); err != nil {
+		return h, fmt.Errorf("hash of %s: BPF_OBJ_GET_INFO_BY_FD: %w", loaderMapName, err)
+	}
+	copy(h[:], hash)
+	return h, nil
+}
+
+// loadLoaderProg loads the loader program with the blob map as fd_array[0].
+func loadLoaderProg(insns []byte, mapFD int, pins *pinner) (int, error) {
+	fdArray := pins.pin(make([]byte, 4))
+	ne.PutUint32(fdArray, uint32(mapFD))
+	license := pins.pin(append([]byte(loaderProgLicense), 0))
+	load := func(logBuf []byte) (int, error) {
+		var a attr
+		a.u32(0, progTypeSyscall)
+		a.u32(4, uint32(len(insns)/8))
+		a.ptr(8, pins.pin(insns))
+		a.ptr(16, license)
+		if logBuf != nil {
+			a.u32(24, 1)
+			a.u32(28, uint32(len(logBuf)))
+			a.ptr(32, pins.pin(logBuf))
+		}
+		a.u32(44, progFlagSleepable)
+		a.name(48, loaderProgName)
+		a.ptr(120, fdArray)
+		for range 5 {
+			r, err := sysBPF(cmdProgLoad, &a, attrSize)
+			if !errors.Is(err, unix.EAGAIN) {
+				return r, err
+			}
+		}
+		return -1, unix.EAGAIN
+	}
+	r, err := load(nil)
+	if err != nil {
+		logBuf := make([]byte, 4<<20)
+		if _, err2 := load(logBuf); err2 == nil {
+			return -1, fmt.Errorf("load %s: BPF_PROG_LOAD: %w", loaderProgName, err)
+		}
+		if log := strings.TrimSpace(cString(logBuf)); log != "" {
+			return -1, fmt.Errorf("load %s: BPF_PROG_LOAD: %w:\n%s", loaderProgName, err, tail(log, 40))
+		}
+		return -1, fmt.Errorf("load %s: BPF_PROG_LOAD: %w", loaderProgName, err)
+	}
+	fd, err := newFD(r)
+	if err != nil {
+		return -1, fmt.Errorf("load %s: %w", loaderProgName, err)
+	}
+	return fd, nil
+}
+
+// tail returns the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// testRun runs the loader once with ctx as context in and out, returning
+// the program's return value.
+func testRun(progFD int, ctx []byte, pins *pinner) (int32, error) {
+	var a attr
+	a.u32(0, uint32(progFD))
+	a.u32(40, uint32(len(ctx)))
+	a.u32(44, uint32(len(ctx)))
+	a.ptr(48, pins.pin(ctx))
+	a.ptr(56, ctx)
+	if _, err := sysBPF(cmdProgTestRun, &a, 80); err != nil {
+		return 0, fmt.Errorf("BPF_PROG_TEST_RUN: %w", err)
+	}
+	return int32(ne.Uint32(a[4:])), nil
+}

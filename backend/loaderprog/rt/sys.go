@@ -1,0 +1,109 @@
+// This file is the run-time's own tiny bpf(2) layer. Generated skeletons
+// import this package, so it depends on nothing but the standard library
+// and golang.org/x/sys/unix; attributes are encoded into byte arrays at the
+// offsets of the Linux 6.18 union bpf_attr.
+package rt
+
+import (
+	"encoding/binary"
+	"runtime"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// bpf commands, program and map types used by the run-time.
+const (
+	cmdMapCreate       = 0
+	cmdMapUpdateElem   = 2
+	cmdProgLoad        = 5
+	cmdProgTestRun     = 10
+	cmdObjGetInfoByFD  = 15
+	cmdMapFreeze       = 22
+	mapTypeArray       = 2
+	progTypeSyscall    = 31
+	progFlagSleepable  = 1 << 4
+	attrSize           = 168 // sizeof(union bpf_attr) in 6.18
+	mapInfoSize        = 104 // sizeof(struct bpf_map_info) in 6.18
+	hashSize           = 32
+	objNameLen         = 16
+	loaderMapName      = "__loader.map"
+	loaderProgName     = "__loader.prog"
+	loaderProgLicense  = "Dual BSD/GPL"
+	offMapExclHash     = 80 // map_create.excl_prog_hash
+	offMapExclHashSize = 88 // map_create.excl_prog_hash_size
+)
+
+var ne = binary.NativeEndian
+
+// attr is one union bpf_attr (or info struct) being built.
+type attr [attrSize]byte
+
+func (a *attr) u32(off int, v uint32) { ne.PutUint32(a[off:], v) }
+func (a *attr) u64(off int, v uint64) { ne.PutUint64(a[off:], v) }
+
+// ptr stores the address of buf's first byte at off. The caller keeps buf
+// pinned (see pinner) until the syscall returned.
+func (a *attr) ptr(off int, buf []byte) {
+	if len(buf) == 0 {
+		a.u64(off, 0)
+		return
+	}
+	a.u64(off, uint64(uintptr(unsafe.Pointer(&buf[0]))))
+}
+
+// name stores a NUL-padded object name (at most 15 bytes) at off.
+func (a *attr) name(off int, s string) {
+	copy(a[off:off+objNameLen-1], s)
+}
+
+// pinner pins every buffer whose address is written into an attribute or
+// the loader context, so the garbage collector keeps it in place.
+type pinner struct{ p runtime.Pinner }
+
+func (p *pinner) pin(buf []byte) []byte {
+	if len(buf) > 0 {
+		p.p.Pin(&buf[0])
+	}
+	return buf
+}
+
+func (p *pinner) unpin() { p.p.Unpin() }
+
+// sysBPF calls bpf(cmd, a, size), retrying EINTR, and returns the result
+// or the errno.
+func sysBPF(cmd int, a *attr, size int) (int, error) {
+	for {
+		r, _, errno := unix.Syscall(unix.SYS_BPF, uintptr(cmd), uintptr(unsafe.Pointer(&a[0])), uintptr(size))
+		if errno == unix.EINTR {
+			continue
+		}
+		if errno != 0 {
+			return -1, errno
+		}
+		return int(r), nil
+	}
+}
+
+// newFD keeps a descriptor returned by the kernel away from 0, which
+// several attribute fields read as "none".
+func newFD(raw int) (int, error) {
+	if raw != 0 {
+		return raw, nil
+	}
+	dup, err := unix.FcntlInt(0, unix.F_DUPFD_CLOEXEC, 1)
+	unix.Close(0)
+	if err != nil {
+		return -1, err
+	}
+	return dup, nil
+}
+
+// addr returns the address of buf's first byte (0 for an empty buf). The
+// caller keeps buf pinned while the kernel may use the address.
+func addr(buf []byte) uint64 {
+	if len(buf) == 0 {
+		return 0
+	}
+	return uint64(uintptr(unsafe.Pointer(&buf[0])))
+}
