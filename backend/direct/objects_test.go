@@ -1,0 +1,96 @@
+// This file loads every committed test object through the frontend, the
+// passes and the direct backend, and runs the programs whose type supports
+// BPF_PROG_TEST_RUN, checking return values and map side effects against
+// what the C sources compute (testdata/README.md).
+package direct
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/bpfc/bpfc/frontend/elf"
+	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes"
+	"github.com/bpfc/bpfc/target"
+)
+
+// testdataDir holds the committed objects.
+const testdataDir = "../../testdata"
+
+// loadObject runs an object through the frontend, every pass and Load. It
+// skips the test only when a pass reports passes.ErrNotSupported.
+// edit, when set, changes the object before the passes run (e.g.
+// passes.SetMaxEntries).
+func loadObject(t *testing.T, name string, opts *Options, edit func(*ir.Object) error) (*ir.Object, *Collection) {
+	t.Helper()
+	obj, err := compile(t, name, edit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	coll, err := Load(obj, opts)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	t.Cleanup(func() { coll.Close() })
+	return obj, coll
+}
+
+// compile runs the frontend and every pass over a test object.
+func compile(t *testing.T, name string, edit func(*ir.Object) error) (*ir.Object, error) {
+	t.Helper()
+	obj, err := elf.Open(filepath.Join(testdataDir, name))
+	if err != nil {
+		return nil, fmt.Errorf("frontend: %w", err)
+	}
+	if edit != nil {
+		if err := edit(obj); err != nil {
+			return nil, fmt.Errorf("edit: %w", err)
+		}
+	}
+	ctx := &passes.Context{Target: target.Running(), CheckIR: true}
+	if err := passes.Run(ctx, obj); err != nil {
+		if errors.Is(err, passes.ErrNotSupported) {
+			t.Skipf("SKIP (pass not supported yet): %v", err)
+		}
+		return nil, fmt.Errorf("passes: %w", err)
+	}
+	return obj, nil
+}
+
+// objectEdits are the edits an object needs before it can load, as a user
+// would make them (bpfc -max-entries).
+var objectEdits = map[string]func(*ir.Object) error{
+	"maps_kinds.o": func(o *ir.Object) error { return passes.SetMaxEntries(o, "user_sized_map", 16) },
+}
+
+func TestLoadEveryObject(t *testing.T) {
+	testutil.RequireKernel(t)
+	objs, err := filepath.Glob(filepath.Join(testdataDir, "*.o"))
+	if err != nil || len(objs) == 0 {
+		t.Fatalf("no test objects in %s: %v", testdataDir, err)
+	}
+	for _, path := range objs {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			t.Cleanup(testutil.CheckNoFDLeak(t))
+			_, coll := loadObject(t, name, nil, objectEdits[name])
+			if coll.BTF == nil {
+				t.Errorf("object BTF not loaded: warnings %q", coll.Warnings)
+			}
+			for _, w := range coll.Warnings {
+				t.Logf("warning: %s", w)
+			}
+			for _, n := range coll.ProgramOrder {
+				p := coll.Programs[n]
+				t.Logf("program %-20s %-14s id %d", n, p.Type, p.ID)
+			}
+			for _, n := range coll.MapOrder {
+				m := coll.Maps[n]
+				t.Logf("map     %-20s %-14s id %d kernel name %s", n, m.Type, m.ID, m.KernelName)
+			}
+		})
+	}
+}
