@@ -73,3 +73,45 @@ func (rd *reader) readData() error {
 	}
 	return nil
 }
+
+// readDataSections records, for the datasec pass, the size and the global
+// and weak variables of every section the object's BTF has a DATASEC for
+// (global data, .maps, license, ...): clang leaves those DATASECs unsized
+// and their global VARs at offset 0.
+func (rd *reader) readDataSections() error {
+	for idx, s := range rd.f.Sections {
+		if idx == 0 || s.Flags&elf.SHF_EXECINSTR != 0 {
+			continue
+		}
+		if id, _, err := rd.datasec(s.Name); err != nil || id == 0 {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if s.Size > 1<<32-1 {
+			return fmt.Errorf("section %q: %d bytes is too large: %w", s.Name, s.Size, ErrBadELF)
+		}
+		ds := &ir.DataSection{Name: s.Name, Size: uint32(s.Size)}
+		for k := 1; k < len(rd.syms); k++ {
+			sym := &rd.syms[k]
+			if int(sym.Section) != idx || sym.typ() != elf.STT_OBJECT ||
+				(sym.bind() != elf.STB_GLOBAL && sym.bind() != elf.STB_WEAK) {
+				continue
+			}
+			if sym.Value > uint64(s.Size) || sym.Size > uint64(s.Size)-sym.Value {
+				return fmt.Errorf("section %q: symbol %s at %d size %d is outside the %d-byte section: %w",
+					s.Name, sym.Name, sym.Value, sym.Size, s.Size, ErrBadELF)
+			}
+			vis := elf.ST_VISIBILITY(sym.Other)
+			ds.Vars = append(ds.Vars, ir.DataVar{
+				Name:   sym.Name,
+				Offset: uint32(sym.Value),
+				Size:   uint32(sym.Size),
+				Hidden: vis == elf.STV_HIDDEN || vis == elf.STV_INTERNAL,
+			})
+		}
+		rd.obj.DataSections = append(rd.obj.DataSections, ds)
+	}
+	return nil
+}

@@ -164,6 +164,7 @@ func (rd *reader) lower() error {
 		rd.readLegacyMaps,
 		rd.readBTFMaps,
 		rd.readData,
+		rd.readDataSections,
 		rd.readExterns,
 		rd.readRelocs,
 		rd.readMapSlots,
