@@ -98,7 +98,11 @@ func TestLink(t *testing.T) {
 			t.Errorf("insn %d: src %d imm %d, want src %d imm %d", c.insn, in.Src, in.Imm, c.src, c.imm)
 		}
 	}
-	if diff := cmp.Diff([]ir.FuncInfo{{0, 10}, {6, 11}, {8, 13}, {10, 12}, {14, 14}}, p.FuncInfo); diff != "" {
+	var funcs [][2]int
+	for _, fi := range p.FuncInfo {
+		funcs = append(funcs, [2]int{fi.Insn, int(fi.TypeID)})
+	}
+	if diff := cmp.Diff([][2]int{{0, 10}, {6, 11}, {8, 13}, {10, 12}, {14, 14}}, funcs); diff != "" {
 		t.Errorf("func_info (-want +got):\n%s", diff)
 	}
 	var lines [][2]int

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -83,14 +84,13 @@ func patchMap(obj *ir.Object, insns []ir.Insn, r *ir.Reloc) error {
 	if r.Kind == ir.RelocMap {
 		in.Src = ir.PseudoMapIdx
 		in2.Imm = 0
-		r.Note = fmt.Sprintf("fd_array[%d]", idx)
 	} else {
 		if r.Offset < 0 || r.Offset >= int64(m.ValueSize) {
 			return fmt.Errorf("%s: offset %d outside the %d-byte value", what, r.Offset, m.ValueSize)
 		}
 		in.Src = ir.PseudoMapIdxValue
 		in2.Imm = int32(r.Offset)
-		r.Note = fmt.Sprintf("%s%+d", m.Name, r.Offset)
+		r.Note = varAt(obj, m, uint32(r.Offset))
 	}
 	r.State = ir.Resolved
 	r.MapIndex = idx
@@ -194,4 +194,26 @@ func patchKfunc(obj *ir.Object, insns []ir.Insn, r *ir.Reloc) error {
 	}
 	r.State = ir.Resolved
 	return nil
+}
+
+// varAt names the global variable at byte off of a data map's value, from
+// its DATASEC ("rodata_name+2"), or returns "" when BTF does not say.
+func varAt(obj *ir.Object, m *ir.Map, off uint32) string {
+	if obj.BTF == nil || m.ValueType == 0 || obj.BTF.TypeKind(m.ValueType) != btf.KindDatasec {
+		return ""
+	}
+	t, err := obj.BTF.Type(m.ValueType)
+	if err != nil {
+		return ""
+	}
+	for _, vs := range t.Vars {
+		if off >= vs.Offset && off < vs.Offset+vs.Size {
+			name := obj.BTF.TypeName(vs.Type)
+			if off == vs.Offset {
+				return name
+			}
+			return fmt.Sprintf("%s%+d", name, off-vs.Offset)
+		}
+	}
+	return ""
 }

@@ -76,8 +76,8 @@ func TestMaps(t *testing.T) {
 		state ir.State
 		note  string
 	}{
-		{0, ir.PseudoMapIdx, 0, 0, 0, ir.Resolved, "fd_array[0]"},
-		{2, ir.PseudoMapIdxValue, 1, 8, 0, ir.Resolved, ".rodata+8"},
+		{0, ir.PseudoMapIdx, 0, 0, 0, ir.Resolved, ""},
+		{2, ir.PseudoMapIdxValue, 1, 8, 0, ir.Resolved, ""},
 		{4, ir.PseudoBTFID, 1234, 0, 0, ir.Resolved, "btf_id 1234 in vmlinux"},
 		{6, 0, -0x7efffff0, -1, 0, ir.Resolved, "address 0xffffffff81000010"},
 		{8, 0, 0, 0, 0, ir.Resolved, "weak ksym not found: 0"},
