@@ -1,0 +1,288 @@
+// This file runs the pass pipeline over the committed test objects: the
+// golden IR dumps (testdata/golden/<object>/<pass>.ir, or <pass>.err for
+// the pass that fails), the kernel's acceptance of the BTF the datasec pass
+// fixed, and the pipeline benchmark. The target is a fixed one built from
+// testdata/btf/kernel_a.btf, never the machine's kernel, so that goldens
+// are the same everywhere.
+package passes_test
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/frontend/elf"
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+const (
+	testdataDir = "../testdata"
+	goldenDir   = "../testdata/golden"
+	targetBTF   = "../testdata/btf/kernel_a.btf"
+)
+
+// goldenTarget is a fixed kernel: kernel_a.btf, a small Kconfig, a fixed
+// version and two kallsyms.
+type goldenTarget struct{ spec *btf.Spec }
+
+func (t *goldenTarget) BTF() (*btf.Spec, error)                   { return t.spec, nil }
+func (t *goldenTarget) ModuleBTFs() (map[string]*btf.Spec, error) { return nil, nil }
+func (t *goldenTarget) KernelVersion() (uint32, error)            { return 6<<16 | 18<<8, nil }
+
+func (t *goldenTarget) Kconfig() (map[string]string, error) {
+	return map[string]string{
+		"CONFIG_BPF":              "y",
+		"CONFIG_BPF_SYSCALL":      "y",
+		"CONFIG_BPF_JIT":          "y",
+		"CONFIG_NET_CLS_BPF":      "m",
+		"CONFIG_HZ":               "250",
+		"CONFIG_NR_CPUS":          "64",
+		"CONFIG_DEFAULT_HOSTNAME": `"(none)"`,
+	}, nil
+}
+
+func (t *goldenTarget) Kallsyms(name string) (uint64, bool, error) {
+	syms := map[string]uint64{"_stext": 0xffffffff81000000, "bpf_prog_fops": 0xffffffff82a1b2c0}
+	addr, ok := syms[name]
+	return addr, ok, nil
+}
+
+func newGoldenTarget(tb testing.TB) *goldenTarget {
+	tb.Helper()
+	spec, err := btf.LoadTarget(targetBTF)
+	if err != nil {
+		tb.Fatalf("target BTF: %v", err)
+	}
+	return &goldenTarget{spec: spec}
+}
+
+// testObjects returns the paths of the committed test objects.
+func testObjects(tb testing.TB) []string {
+	tb.Helper()
+	objs, err := filepath.Glob(filepath.Join(testdataDir, "*.o"))
+	if err != nil || len(objs) == 0 {
+		tb.Fatalf("no test objects in %s (%v)", testdataDir, err)
+	}
+	return objs
+}
+
+// pipeline runs the frontend and every pass over path, returning the IR
+// text after each pass that succeeded and the error of the one that failed.
+func pipeline(tb testing.TB, path string, target passes.Target) (map[string]string, string, error) {
+	tb.Helper()
+	obj, err := elf.Open(path)
+	if err != nil {
+		tb.Fatalf("frontend: %v", err)
+	}
+	dumps := map[string]string{}
+	var last string
+	ctx := &passes.Context{
+		Target:  target,
+		CheckIR: true,
+		AfterPass: func(pass string, obj *ir.Object) {
+			dumps[pass] = obj.String()
+			last = pass
+		},
+	}
+	err = passes.Run(ctx, obj)
+	if err == nil {
+		return dumps, "", nil
+	}
+	names := passes.Names()
+	failed := names[0]
+	if i := slices.Index(names, last); i >= 0 && i+1 < len(names) {
+		failed = names[i+1]
+	}
+	return dumps, failed, err
+}
+
+// TestGolden compares the IR after every pass with
+// testdata/golden/<object>/<pass>.ir; the failing pass, if any, has its
+// error in <pass>.err. Run with -update to rewrite them.
+func TestGolden(t *testing.T) {
+	target := newGoldenTarget(t)
+	for _, path := range testObjects(t) {
+		name := strings.TrimSuffix(filepath.Base(path), ".o")
+		t.Run(name, func(t *testing.T) {
+			dumps, failed, err := pipeline(t, path, target)
+			want := map[string]string{}
+			for pass, text := range dumps {
+				want[pass+".ir"] = text
+			}
+			if err != nil {
+				if !errors.Is(err, passes.ErrNotSupported) {
+					t.Errorf("pipeline failed in %s with an error that is not ErrNotSupported: %v", failed, err)
+				}
+				want[failed+".err"] = err.Error() + "\n"
+			}
+			dir := filepath.Join(goldenDir, name)
+			if *update {
+				writeGolden(t, dir, want)
+				return
+			}
+			have, _ := filepath.Glob(filepath.Join(dir, "*"))
+			for _, f := range have {
+				if _, ok := want[filepath.Base(f)]; !ok {
+					t.Errorf("%s: stale golden file (the pipeline no longer produces it; run with -update)", f)
+				}
+			}
+			for file, text := range want {
+				got, err := os.ReadFile(filepath.Join(dir, file))
+				if err != nil {
+					t.Errorf("%v (run go test ./passes -update)", err)
+					continue
+				}
+				if string(got) != text {
+					t.Errorf("%s/%s differs from the pipeline's output (run with -update and review the diff):\n%s",
+						dir, file, firstDiff(string(got), text))
+				}
+			}
+		})
+	}
+}
+
+func writeGolden(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for file, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// firstDiff shows the first differing line of two texts.
+func firstDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return fmt.Sprintf("line %d:\n  golden: %s\n  got:    %s", i+1, w, g)
+		}
+	}
+	return "(no line differs)"
+}
+
+// TestObjectsLink runs datasec, maps and link alone (no externs, no CO-RE)
+// over every object: objects without externs come out fully linked.
+func TestObjectsLink(t *testing.T) {
+	for _, path := range testObjects(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			obj, err := elf.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := passes.RunPasses(&passes.Context{CheckIR: true}, obj, "datasec", "maps", "link"); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range obj.Programs {
+				for _, r := range p.Relocs {
+					if (r.Kind == ir.RelocCall || r.Kind == ir.RelocFunc) && r.State != ir.Resolved {
+						t.Errorf("program %s: insn %d: %s %s left %s", p.Name, r.Insn, r.Kind, r.Symbol, r.State)
+					}
+					if (r.Kind == ir.RelocMap || r.Kind == ir.RelocMapValue) && r.State != ir.Resolved {
+						t.Errorf("program %s: insn %d: %s %s left %s", p.Name, r.Insn, r.Kind, r.Symbol, r.State)
+					}
+				}
+				for i, in := range p.Insns {
+					if in.IsLdImm64() && (in.Src == ir.PseudoMapFD || in.Src == ir.PseudoMapValue) {
+						t.Errorf("program %s: insn %d: map referenced by fd, not fd_array index", p.Name, i)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestDatasecKernelBTF loads each object's BTF, as the datasec pass leaves
+// it, into the kernel: the kernel rejects unsized DATASECs, unsorted or
+// overlapping VARs, extern VARs and FUNCs.
+func TestDatasecKernelBTF(t *testing.T) {
+	testutil.RequireKernel(t)
+	for _, path := range testObjects(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			obj, err := elf.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if obj.BTF == nil {
+				t.Skip("object has no BTF")
+			}
+			// The test means something: the kernel rejects clang's BTF.
+			if raw, err := obj.BTF.Marshal(obj.ByteOrder); err != nil {
+				t.Fatal(err)
+			} else if fd, err := sys.BtfLoad(raw); err == nil {
+				fd.Close()
+				t.Fatal("the kernel accepts the BTF before the datasec pass")
+			}
+			if err := passes.RunPasses(&passes.Context{CheckIR: true}, obj, "datasec"); err != nil {
+				t.Fatal(err)
+			}
+			raw, err := obj.BTF.Marshal(obj.ByteOrder)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fd, err := sys.BtfLoad(raw)
+			if err != nil {
+				var ve *sys.VerifierError
+				if errors.As(err, &ve) {
+					t.Fatalf("BTF_LOAD: %v\n%s", err, ve.Log)
+				}
+				t.Fatalf("BTF_LOAD: %v", err)
+			}
+			fd.Close()
+		})
+	}
+}
+
+// BenchmarkPipeline measures the frontend and every pass on the largest
+// test object. A pass that is not implemented yet ends the pipeline early;
+// the benchmark then measures what runs.
+func BenchmarkPipeline(b *testing.B) {
+	target := newGoldenTarget(b)
+	var largest string
+	var size int64
+	for _, path := range testObjects(b) {
+		if fi, err := os.Stat(path); err == nil && fi.Size() > size {
+			largest, size = path, fi.Size()
+		}
+	}
+	raw, err := os.ReadFile(largest)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%s, %d bytes", filepath.Base(largest), len(raw))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		obj, err := elf.Parse(strings.NewReader(string(raw)), filepath.Base(largest))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := passes.Run(&passes.Context{Target: target}, obj); err != nil && !errors.Is(err, passes.ErrNotSupported) {
+			b.Fatal(err)
+		}
+	}
+}
