@@ -634,6 +634,9 @@ func (r *externResolver) typedKsym(e *ir.Extern) error {
 		e.State, e.Note = ir.Deferred, noteDeferBTF
 		return nil
 	}
+	if r.obj.BTF == nil {
+		return fmt.Errorf("a typed ksym needs the object's BTF: %w", btf.ErrInvalid)
+	}
 	spec, mod, id, err := r.findKernelType(e.Name, btf.KindVar)
 	if err != nil {
 		return err
@@ -727,8 +730,12 @@ func (r *externResolver) kfunc(e *ir.Extern) error {
 	if err != nil {
 		return err
 	}
-	ok, err := typesCompat(r.obj.BTF, e.LocalType, spec, ft.Type, maxCompatLevel)
-	if err != nil {
+	ok, checked := true, "checked"
+	if e.TypeID == 0 || r.obj.BTF == nil {
+		// Called as a kfunc without a FUNC in the object's BTF: there is
+		// no declared prototype to compare.
+		checked = "prototype not checked: no local BTF"
+	} else if ok, err = typesCompat(r.obj.BTF, e.LocalType, spec, ft.Type, maxCompatLevel); err != nil {
 		return fmt.Errorf("comparing with %s [%d]: %w", where(mod), id, err)
 	}
 	if !ok {
@@ -747,6 +754,9 @@ func (r *externResolver) kfunc(e *ir.Extern) error {
 	e.BTFID = uint32(id)
 	e.BTFModule = mod
 	e.Note = fmt.Sprintf("kfunc: FUNC %s [%d] in %s", name, id, where(mod))
+	if checked != "checked" {
+		e.Note += " (" + checked + ")"
+	}
 	return nil
 }
 
