@@ -434,7 +434,9 @@ func TestExterns(t *testing.T) {
 			t.Errorf("%s: not pending", e.Name)
 		}
 	}
-	kc := func(name string, weak bool) ext { return ext{name, ir.ExternKconfig, ".kconfig", weak, true, btf.KindVar} }
+	kc := func(name string, weak bool) ext {
+		return ext{name, ir.ExternKconfig, ".kconfig", weak, true, btf.KindVar}
+	}
 	want := []ext{
 		kc("CONFIG_BPF_SYSCALL", false),
 		kc("CONFIG_NET_CLS_BPF", false),
