@@ -7,12 +7,20 @@ package direct
 import (
 	"encoding/binary"
 	"errors"
+	"maps"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/target"
 )
 
 // pktLen is the length of the test packet every network program sees.
@@ -36,6 +44,15 @@ type step struct {
 	elems []elem
 	// ctxOut checks the context after the run (syscall programs).
 	ctxOut func(t *testing.T, ctx []byte)
+	// ctxFn computes ctx at run time.
+	ctxFn func() []byte
+	// varsFn computes more expected variables at check time.
+	varsFn func(t *testing.T) map[string]uint64
+	// check runs further checks after the step.
+	check func(t *testing.T, coll *Collection)
+	// lockThread runs the program and varsFn on one locked OS thread
+	// (programs that record the current task).
+	lockThread bool
 }
 
 // elem is an expected map element; for per-CPU maps val is the sum over
@@ -54,6 +71,56 @@ func u64s(vs ...uint64) []byte {
 	return b
 }
 
+// Expected values that depend on the running kernel or process.
+func vmlinuxMemberOff(t *testing.T, typ, member string) uint64 {
+	t.Helper()
+	spec, err := btf.LoadKernel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range spec.FindByName(typ) {
+		ty, err := spec.Type(id)
+		if err != nil || ty.Kind != btf.KindStruct {
+			continue
+		}
+		for _, m := range ty.Members {
+			if m.Name == member {
+				return uint64(m.BitOffset / 8)
+			}
+		}
+	}
+	t.Fatalf("vmlinux has no %s.%s", typ, member)
+	return 0
+}
+
+func vmlinuxStruct(t *testing.T, typ string) (id, size uint64) {
+	t.Helper()
+	spec, err := btf.LoadKernel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tid := range spec.FindByName(typ) {
+		if ty, err := spec.Type(tid); err == nil && ty.Kind == btf.KindStruct {
+			return uint64(tid), uint64(ty.Size)
+		}
+	}
+	t.Fatalf("vmlinux has no struct %s", typ)
+	return 0, 0
+}
+
+func kconfigInt(t *testing.T, name string) uint64 {
+	t.Helper()
+	kc, err := target.Running().Kconfig()
+	if err != nil {
+		t.Skipf("no kernel config: %v", err)
+	}
+	v, err := strconv.ParseUint(kc[name], 0, 64)
+	if err != nil {
+		t.Fatalf("%s=%q: %v", name, kc[name], err)
+	}
+	return v
+}
+
 var runs = []struct {
 	object string
 	steps  []step
@@ -63,37 +130,41 @@ var runs = []struct {
 		{prog: "xdp_compute", want: 127, vars: map[string]uint64{
 			".bss:bss_runs": 1, ".bss:bss_result": 127, ".bss:bss_pkt_len": pktLen, ".bss:bss_name_len": 4,
 		}},
+		{prog: "xdp_compute", want: 128, vars: map[string]uint64{".bss:bss_runs": 2}},
 		{prog: "xdp_bump", want: 101, vars: map[string]uint64{
-			".data:data_base": 101, ".data.custom:custom_bumps": 1, ".bss:bss_wide_copy": 0x1122334455667788,
-			".rodata:rodata_mul": 3, ".rodata.cfg:cfg_factor": 5, ".data.custom:custom_val": 7,
+			".data:data_base": 101, ".data:data_wide": 0x1122334455667788, ".data.custom:custom_bumps": 1,
+			".bss:bss_wide_copy": 0x1122334455667788, ".rodata:rodata_mul": 3, ".rodata.cfg:cfg_factor": 5,
+			".data.custom:custom_val": 7,
 		}},
-		// 101 + 7 + 15 + 4 + 2.
-		{prog: "xdp_compute", want: 129, vars: map[string]uint64{".bss:bss_runs": 2}},
+		// 101 + 7 + 15 + 4 + 3.
+		{prog: "xdp_compute", want: 130, vars: map[string]uint64{".bss:bss_runs": 3}},
 	}},
 	{"sockfilter.o", []step{
-		{prog: "sock_snap", want: uint32(min(pktLen, 96))},
-		{prog: "sock_len", want: uint32(pktLen + 10), vars: map[string]uint64{
-			".bss:seen_packets": 1, ".bss:last_len": pktLen, ".bss:last_proto": 0x0800,
+		{prog: "sock_snap", want: 50},
+		{prog: "sock_len", want: 60, vars: map[string]uint64{
+			".bss:seen_packets": 1, ".bss:last_len": 50, ".bss:last_proto": 0x0800,
 		}},
-		{prog: "sock_snap", want: uint32(min(pktLen, 96) + 1)},
+		{prog: "sock_snap", want: 51},
 	}},
 	{"tailcall.o", []step{
 		{prog: "tail_entry", want: 10, vars: map[string]uint64{".bss:tail_a_runs": 1, ".bss:fallthrough_runs": 0}},
 		{set: map[string]uint64{".data:tail_index": 2}, prog: "tail_entry", want: 20, vars: map[string]uint64{".bss:tail_b_runs": 1}},
 		{set: map[string]uint64{".data:tail_index": 1}, prog: "tail_entry", want: 99, vars: map[string]uint64{".bss:fallthrough_runs": 1}},
-		{set: map[string]uint64{".data:tail_index": 7}, prog: "tail_entry", want: 99, vars: map[string]uint64{".bss:fallthrough_runs": 2}},
+		{set: map[string]uint64{".data:tail_index": 3}, prog: "tail_entry", want: 99, vars: map[string]uint64{".bss:fallthrough_runs": 2}},
+		{set: map[string]uint64{".data:tail_index": 7}, prog: "tail_entry", want: 99, vars: map[string]uint64{".bss:fallthrough_runs": 3}},
 		{prog: "tail_a", want: 10, vars: map[string]uint64{".bss:tail_a_runs": 2}},
+		{prog: "tail_b", want: 20, vars: map[string]uint64{".bss:tail_b_runs": 2}},
 	}},
 	{"mapinmap.o", []step{
 		{prog: "mim_rw", want: 333, vars: map[string]uint64{".bss:read_a": 111, ".bss:read_b": 222},
-			elems: []elem{{"inner_a", 1, 111}, {"inner_b", 2, 222}}},
+			elems: []elem{{"inner_a", 1, 111}, {"inner_b", 2, 222}, {"inner_a", 2, 0}}},
 	}},
 	{"maps_kinds.o", []step{
 		{prog: "fill_maps", want: 0x600d, elems: []elem{
-			{"hash_map", 1, 100}, {"hash_map", 2, 200}, {"array_map", 0, 10}, {"array_map", 3, 13},
-			{"percpu_array_map", 1, 7}, {"percpu_hash_map", 5, 55}, {"lru_map", 0xdeadbeef, 1},
+			{"hash_map", 1, 100}, {"hash_map", 2, 200}, {"array_map", 0, 10}, {"array_map", 3, 13}, {"array_map", 1, 0},
+			{"percpu_array_map", 1, 7}, {"percpu_array_map", 0, 0}, {"percpu_hash_map", 5, 55}, {"lru_map", 0xdeadbeef, 1},
 			{"sized_map", 0x0a0b0c0d, 0x0102030405060708}, {"user_sized_map", 9, 99},
-		}},
+		}, check: checkRingRecord},
 	}},
 	{"multi_prog.o", []step{
 		{prog: "xdp_pass_prog", want: 2, vars: map[string]uint64{".bss:last_prog": 1}},
@@ -105,29 +176,107 @@ var runs = []struct {
 	}},
 	{"subprogs.o", []step{
 		{prog: "sub_chain", want: 18, vars: map[string]uint64{".bss:leaf_calls": 1}},
-		{prog: "sub_shared", want: uint32(6 + pktLen)},
-		{prog: "sub_loop", want: 135, vars: map[string]uint64{".bss:loop_sum": 45}},
+		{prog: "sub_shared", want: 70, vars: map[string]uint64{".bss:leaf_calls": 2}},
+		{prog: "sub_loop", want: 135, vars: map[string]uint64{".bss:loop_sum": 45, ".bss:leaf_calls": 3}},
 		{prog: "sub_foreach", want: 433, vars: map[string]uint64{".bss:fe_sum": 10, ".bss:fe_count": 4},
-			elems: []elem{{"fe_array", 0, 1}, {"fe_array", 3, 4}}},
+			elems: []elem{{"fe_array", 0, 1}, {"fe_array", 1, 2}, {"fe_array", 2, 3}, {"fe_array", 3, 4}}},
 	}},
 	{"subprogs_insec.o", []step{
-		{prog: "insec_prog", want: uint32((pktLen + 7) * 2), vars: map[string]uint64{".bss:insec_calls": 1}},
+		{prog: "insec_prog", want: 142, vars: map[string]uint64{".bss:insec_calls": 1}},
 	}},
 	{"legacy_maps.o", []step{
-		{prog: "legacy_prog", want: uint32(pktLen), elems: []elem{{"legacy_array", 1, 42}, {"legacy_hash", pktLen, 1}}},
-		{prog: "legacy_prog", want: uint32(pktLen), elems: []elem{{"legacy_hash", pktLen, 2}}},
+		{prog: "legacy_prog", want: 50, elems: []elem{{"legacy_array", 1, 42}, {"legacy_array", 0, 0}, {"legacy_hash", 50, 1}}},
+		{prog: "legacy_prog", want: 50, elems: []elem{{"legacy_hash", 50, 2}}},
 	}},
 	{"tracing.o", []step{
-		// raw_tp/sys_enter(regs, id = 5) returns 5 * 2 + 1.
-		{prog: "rawtp_sys_enter", ctx: u64s(0, 5), want: 11, vars: map[string]uint64{".bss:rawtp_calls": 1, ".bss:rawtp_last_id": 5}},
-		// syscall(a = 6, b = 7) returns 13 and writes 42 into product.
-		{prog: "sys_prog", ctx: u64s(6|7<<32, 0), want: 13, vars: map[string]uint64{".bss:sys_calls": 1},
+		// raw_tp/sys_enter(regs, id = 39) returns 39 * 2 + 1.
+		{prog: "rawtp_sys_enter", ctx: u64s(0, 39), want: 79, vars: map[string]uint64{".bss:rawtp_calls": 1, ".bss:rawtp_last_id": 39}},
+		// syscall(a = 6, b = -7) returns -1 and writes -42 into product.
+		{prog: "sys_prog", ctx: u64s(6|0xfffffff9<<32, 0), want: 0xffffffff, vars: map[string]uint64{".bss:sys_calls": 1},
 			ctxOut: func(t *testing.T, ctx []byte) {
-				if got := binary.LittleEndian.Uint64(ctx[8:]); got != 42 {
-					t.Errorf("sys_prog: args->product = %d, want 42", got)
+				if got := int64(binary.LittleEndian.Uint64(ctx[8:])); got != -42 {
+					t.Errorf("sys_prog: args->product = %d, want -42", got)
 				}
 			}},
 	}},
+	{"core_fields.o", []step{
+		{prog: "core_fields", want: 2, varsFn: func(t *testing.T) map[string]uint64 {
+			return map[string]uint64{
+				".bss:results[0]": 1, ".bss:results[1]": 2, ".bss:results[2]": 12, ".bss:results[3]": 16,
+				".bss:results[4]": 1, ".bss:results[5]": 0, ".bss:results[6]": 56, ".bss:results[7]": 60,
+				".bss:results[10]": 5, ".bss:results[11]": 4, ".bss:results[12]": 5, ".bss:results[13]": 4,
+				".bss:results[14]": 0x0100000a, ".bss:results[15]": 0x0200000a,
+				".bss:results[16]": vmlinuxMemberOff(t, "task_struct", "pid"), ".bss:results[17]": 16,
+				".bss:results[18]": vmlinuxMemberOff(t, "task_struct", "comm") + 4, ".bss:results[19]": 1,
+				".bss:results[21]": 1, ".bss:results[25]": 0, ".bss:results[26]": 0xfffe, ".bss:results[32]": 0,
+			}
+		}},
+	}},
+	{"core_types.o", []step{
+		{prog: "core_types", ctx: []byte{}, want: 0, varsFn: func(t *testing.T) map[string]uint64 {
+			id, size := vmlinuxStruct(t, "task_struct")
+			return map[string]uint64{
+				".bss:results[1]": id, ".bss:results[2]": 0, ".bss:results[3]": 1, ".bss:results[4]": 0,
+				".bss:results[5]": size, ".bss:results[6]": 16, ".bss:results[9]": 1, ".bss:results[12]": 1,
+				".bss:results[13]": 3, ".bss:results[14]": 0, ".bss:results[17]": 1, ".bss:results[18]": 4,
+				".bss:results[21]": 4, ".bss:results[23]": 0, ".bss:results[24]": 0xfffe, ".bss:results[25]": 1,
+				".bss:results[26]": 0, ".bss:results[27]": 1,
+			}
+		}},
+	}},
+	{"core_task.o", []step{
+		{prog: "read_task", ctx: u64s(0, 39), want: 0, lockThread: true, varsFn: func(t *testing.T) map[string]uint64 {
+			pid, tid := uint64(unix.Getpid()), uint64(unix.Gettid())
+			return map[string]uint64{
+				".bss:task_pid": tid, ".bss:btf_pid": tid, ".bss:task_tgid": pid, ".bss:btf_tgid": pid,
+				".bss:leader_pid": pid, ".bss:parent_tgid": uint64(unix.Getppid()), ".bss:pid_tgid": pid<<32 | tid,
+				".bss:off_pid": vmlinuxMemberOff(t, "task_struct", "pid"), ".bss:off_comm": vmlinuxMemberOff(t, "task_struct", "comm"),
+				".bss:size_comm": 16,
+			}
+		}},
+	}},
+	{"externs.o", []step{
+		{prog: "read_externs", ctx: []byte{}, want: 0, varsFn: func(t *testing.T) map[string]uint64 {
+			return map[string]uint64{
+				".bss:kc_bpf_syscall": 1, ".bss:kc_hz": kconfigInt(t, "CONFIG_HZ"), ".bss:kc_missing_int": 0,
+				".bss:kc_missing_bool": 0, ".bss:kc_missing_tristate": 0, ".bss:has_bpf_cookie": 1,
+				".bss:prog_fops_addr": 0, ".bss:missing_rq_exists": 0,
+			}
+		}},
+		{prog: "kfunc_task", ctxFn: func() []byte { return binary.LittleEndian.AppendUint32(nil, uint32(unix.Getpid())) }, want: 0,
+			varsFn: func(t *testing.T) map[string]uint64 {
+				return map[string]uint64{
+					".bss:kf_tgid": uint64(unix.Getpid()), ".bss:kf_acquired_pid": uint64(unix.Getpid()),
+					".bss:kf_obj_value": 42, ".bss:kf_missing_exists": 0, ".bss:kf_missing_result": 0xfffe,
+				}
+			}},
+		{prog: "kfunc_task", ctx: []byte{0xff, 0xff, 0xff, 0x7f}, want: 1},
+	}},
+}
+
+// checkRingRecord reads maps_kinds.o's ring buffer through mmap: exactly
+// one 16-byte record {magic 0xb9fc, seq 1, value 64}.
+func checkRingRecord(t *testing.T, coll *Collection) {
+	t.Helper()
+	m := coll.Maps["ring_map"]
+	page := os.Getpagesize()
+	prod, err := unix.Mmap(m.RawFD(), int64(page), page+int(m.MaxEntries), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatalf("mmap ring_map: %v", err)
+	}
+	defer unix.Munmap(prod)
+	pos := binary.LittleEndian.Uint64(prod)
+	if pos != 8+16 {
+		t.Errorf("ring_map producer position %d, want 24 (one 16-byte record)", pos)
+	}
+	data := prod[page:]
+	if l := binary.LittleEndian.Uint32(data); l != 16 {
+		t.Errorf("ring_map record header length %#x, want 16", l)
+	}
+	rec := data[8:24]
+	if magic, seq, v := binary.LittleEndian.Uint32(rec), binary.LittleEndian.Uint32(rec[4:]), binary.LittleEndian.Uint64(rec[8:]); magic != 0xb9fc || seq != 1 || v != pktLen {
+		t.Errorf("ring_map record {%#x, %d, %d}, want {0xb9fc, 1, %d}", magic, seq, v, pktLen)
+	}
 }
 
 func TestRunObjects(t *testing.T) {
@@ -140,12 +289,18 @@ func TestRunObjects(t *testing.T) {
 				for v, val := range s.set {
 					setVar(t, obj, coll, v, val)
 				}
+				if s.lockThread {
+					runtime.LockOSThread()
+				}
 				if s.prog != "" {
 					p := coll.Programs[s.prog]
 					if p == nil {
 						t.Fatalf("step %d: no program %s loaded", i, s.prog)
 					}
 					opts := sys.TestRunOpts{DataIn: packet}
+					if s.ctxFn != nil {
+						s.ctx = s.ctxFn()
+					}
 					if s.ctx != nil {
 						opts = sys.TestRunOpts{CtxIn: s.ctx}
 					}
@@ -160,7 +315,20 @@ func TestRunObjects(t *testing.T) {
 						s.ctxOut(t, s.ctx)
 					}
 				}
-				for v, want := range s.vars {
+				vars := maps.Clone(s.vars)
+				if s.varsFn != nil {
+					if vars == nil {
+						vars = map[string]uint64{}
+					}
+					maps.Copy(vars, s.varsFn(t))
+				}
+				if s.lockThread {
+					runtime.UnlockOSThread()
+				}
+				if s.check != nil {
+					s.check(t, coll)
+				}
+				for v, want := range vars {
 					if got := readVar(t, obj, coll, v); got != want {
 						t.Errorf("step %d (%s): %s = %d (%#x), want %d (%#x)", i, s.prog, v, got, got, want, want)
 					}
@@ -179,6 +347,14 @@ func TestRunObjects(t *testing.T) {
 func findVar(t *testing.T, obj *ir.Object, coll *Collection, v string) (*Map, ir.DataVar) {
 	t.Helper()
 	sec, name, _ := strings.Cut(v, ":")
+	idx := -1
+	if i := strings.IndexByte(name, '['); i >= 0 && strings.HasSuffix(name, "]") {
+		n, err := strconv.Atoi(name[i+1 : len(name)-1])
+		if err != nil {
+			t.Fatalf("bad variable %s", v)
+		}
+		name, idx = name[:i], n
+	}
 	ds := obj.DataSection(sec)
 	m := coll.Maps[sec]
 	if ds == nil || m == nil {
@@ -186,6 +362,10 @@ func findVar(t *testing.T, obj *ir.Object, coll *Collection, v string) (*Map, ir
 	}
 	for _, dv := range ds.Vars {
 		if dv.Name == name {
+			if idx >= 0 { // an element of a u64 array
+				dv.Offset += uint32(idx) * 8
+				dv.Size = 8
+			}
 			if dv.Size > 8 || dv.Offset+dv.Size > m.ValueSize {
 				t.Fatalf("variable %s: size %d at %d does not fit", v, dv.Size, dv.Offset)
 			}
