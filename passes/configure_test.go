@@ -1,0 +1,201 @@
+// This file tests SetVariable, SetMaxEntries and Disable.
+package passes
+
+import (
+	"encoding/binary"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/bpfc/bpfc/ir"
+)
+
+// globalsAfterDatasec opens xdp_globals.o and runs the datasec pass.
+func globalsAfterDatasec(t *testing.T) *ir.Object {
+	t.Helper()
+	obj := openTestObject(t, "xdp_globals.o")
+	if err := runDatasec(&Context{}, obj); err != nil {
+		t.Fatal(err)
+	}
+	return obj
+}
+
+func TestSetVariable(t *testing.T) {
+	le := binary.LittleEndian
+	tests := []struct {
+		name, value string
+		sec         string
+		off         int
+		want        []byte
+	}{
+		{"rodata_mul", "7", ".rodata", 0, le.AppendUint32(nil, 7)},
+		{"rodata_mul", "0xffffffff", ".rodata", 0, le.AppendUint32(nil, 0xffffffff)},
+		{"rodata_enabled", "false", ".rodata", 4, []byte{0}},
+		{"rodata_enabled", "1", ".rodata", 4, []byte{1}},
+		{"rodata_mode", "MODE_XOR", ".rodata", 8, le.AppendUint32(nil, 3)},
+		{"rodata_mode", "2", ".rodata", 8, le.AppendUint32(nil, 2)},
+		{"rodata_name", "hello", ".rodata", 12, append([]byte("hello"), make([]byte, 11)...)},
+		{"rodata_name", "", ".rodata", 12, make([]byte, 16)},
+		{"rodata_name", "fifteen chars!!", ".rodata", 12, append([]byte("fifteen chars!!"), 0)},
+		{"cfg_factor", "9", ".rodata.cfg", 0, le.AppendUint32(nil, 9)},
+		{"data_wide", "0x0102030405060708", ".data", 8, le.AppendUint64(nil, 0x0102030405060708)},
+		{"custom_bumps", "42", ".data.custom", 4, le.AppendUint32(nil, 42)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
+			obj := globalsAfterDatasec(t)
+			m, _ := obj.Map(tt.sec)
+			before := append([]byte(nil), m.Data...)
+			if err := SetVariable(obj, tt.name, tt.value); err != nil {
+				t.Fatal(err)
+			}
+			got := m.Data[tt.off : tt.off+len(tt.want)]
+			if string(got) != string(tt.want) {
+				t.Errorf("bytes % x, want % x", got, tt.want)
+			}
+			// Nothing else changed.
+			copy(before[tt.off:], tt.want)
+			if string(before) != string(m.Data) {
+				t.Errorf("other bytes changed: % x, want % x", m.Data, before)
+			}
+		})
+	}
+}
+
+func TestSetVariableErrors(t *testing.T) {
+	tests := []struct {
+		name, value string
+		is          error
+		substr      string
+	}{
+		{"nosuch", "1", ErrNotFound, "no such global variable"},
+		{"bss_runs", "1", nil, "only .data and .rodata"},
+		{"rodata_mul", "-1", nil, "not a 32-bit unsigned integer"},
+		{"rodata_mul", "0x100000000", nil, "not a 32-bit unsigned integer"},
+		{"rodata_mul", "seven", nil, "not a 32-bit unsigned integer"},
+		{"rodata_enabled", "yes", nil, "bool"},
+		{"rodata_mode", "MODE_DIV", nil, "MODE_ADD, MODE_SUB, MODE_XOR"},
+		{"rodata_name", "sixteen chars!!!", nil, "does not fit char[16]"},
+		{"LICENSE", "MIT", ErrNotFound, "no such global variable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
+			obj := globalsAfterDatasec(t)
+			err := SetVariable(obj, tt.name, tt.value)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("error %q is not %v", err, tt.is)
+			}
+			if !strings.Contains(err.Error(), tt.substr) || !strings.Contains(err.Error(), tt.name) {
+				t.Errorf("error %q does not mention %q and %q", err, tt.name, tt.substr)
+			}
+		})
+	}
+	// Before the datasec pass every global sits at offset 0: refused.
+	obj := openTestObject(t, "xdp_globals.o")
+	if err := SetVariable(obj, "rodata_mode", "1"); err == nil || !strings.Contains(err.Error(), "datasec pass") {
+		t.Errorf("SetVariable before datasec: %v, want an error naming the datasec pass", err)
+	}
+}
+
+func TestSetMaxEntries(t *testing.T) {
+	obj := openTestObject(t, "tailcall.o")
+	var user *ir.Map
+	for _, m := range obj.Maps {
+		if m.Kind == ir.MapBTF || m.Kind == ir.MapLegacy {
+			user = m
+			break
+		}
+	}
+	if user == nil {
+		t.Fatal("tailcall.o has no BTF or legacy map")
+	}
+	if err := SetMaxEntries(obj, user.Name, 64); err != nil {
+		t.Fatal(err)
+	}
+	if user.MaxEntries != 64 {
+		t.Errorf("max_entries %d, want 64", user.MaxEntries)
+	}
+	tests := []struct {
+		name string
+		n    uint32
+		want string
+	}{
+		{"nosuch", 4, "not found"},
+		{user.Name, 0, "at least 1"},
+	}
+	for _, m := range obj.Maps {
+		if m.Kind == ir.MapData {
+			tests = append(tests, struct {
+				name string
+				n    uint32
+				want string
+			}{m.Name, 4, "exactly one entry"})
+		}
+	}
+	for _, s := range user.Slots {
+		if s.Index > 0 {
+			tests = append(tests, struct {
+				name string
+				n    uint32
+				want string
+			}{user.Name, s.Index, "too small for the initial value"})
+		}
+	}
+	for _, tt := range tests {
+		err := SetMaxEntries(obj, tt.name, tt.n)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.name) {
+			t.Errorf("SetMaxEntries(%s, %d): %v, want an error with %q", tt.name, tt.n, err, tt.want)
+		}
+	}
+}
+
+func TestDisable(t *testing.T) {
+	newObj := func() *ir.Object {
+		prog := func(name, sec string) *ir.Program {
+			return &ir.Program{Function: ir.Function{Name: name, Section: sec}, Autoload: true}
+		}
+		return &ir.Object{Programs: []*ir.Program{
+			prog("on_open", "fentry/do_sys_open"),
+			prog("on_close", "fexit/do_sys_close"),
+			prog("xdp_pass", "xdp"),
+			prog("xdp_drop", "xdp"),
+		}}
+	}
+	tests := []struct {
+		glob string
+		n    int
+		off  []string
+	}{
+		{"fentry/*", 1, []string{"on_open"}},
+		{"f*/*", 2, []string{"on_open", "on_close"}},
+		{"xdp", 2, []string{"xdp_pass", "xdp_drop"}},
+		{"xdp_d*", 1, []string{"xdp_drop"}},
+		{"on_close", 1, []string{"on_close"}},
+		{"kprobe/*", 0, nil},
+	}
+	for _, tt := range tests {
+		obj := newObj()
+		n, err := Disable(obj, tt.glob)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.glob, err)
+		}
+		if n != tt.n {
+			t.Errorf("%s: %d matched, want %d", tt.glob, n, tt.n)
+		}
+		for _, p := range obj.Programs {
+			wantOff := false
+			for _, o := range tt.off {
+				wantOff = wantOff || o == p.Name
+			}
+			if p.Autoload == wantOff {
+				t.Errorf("%s: program %s autoload %v", tt.glob, p.Name, p.Autoload)
+			}
+		}
+	}
+	if _, err := Disable(newObj(), "[x"); err == nil {
+		t.Error("bad pattern accepted")
+	}
+}
