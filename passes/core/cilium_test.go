@@ -1,0 +1,240 @@
+// This file is the differential test against cilium/ebpf's btf package
+// (a test-only dependency): for every CO-RE record of every testdata
+// object, the values bpfc computes and the instruction it patches must
+// equal what cilium/ebpf computes and patches, for the committed target BTF
+// files and for the running kernel. It also holds the side-by-side
+// benchmark of the two.
+package core
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"github.com/cilium/ebpf/asm"
+	cbtf "github.com/cilium/ebpf/btf"
+
+	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/frontend/elf"
+	"github.com/bpfc/bpfc/ir"
+)
+
+const testdataDir = "../../testdata"
+
+// coreObjects returns every testdata object that has CO-RE records.
+func coreObjects(t testing.TB) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(testdataDir, "*.o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range paths {
+		obj, err := elf.Open(p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		for _, f := range obj.Units() {
+			if len(f.CORE) > 0 {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no testdata object has CO-RE records")
+	}
+	return out
+}
+
+// ciliumFixup is one relocation as cilium/ebpf computes it.
+type ciliumFixup struct {
+	kind          string
+	poison        bool
+	local, target uint64
+	fixup         cbtf.COREFixup
+}
+
+// slot names an instruction by ELF section and slot within it.
+type slot struct {
+	section string
+	insn    int
+}
+
+var fixupRE = regexp.MustCompile(`^(\w+)=(?:(poison)|(\d+)->(\d+))$`)
+
+// ciliumRelocate computes every CO-RE relocation of the object at path
+// against target with cilium/ebpf's btf package, one CORERelocate call per
+// ELF section, and returns the fixups by section slot.
+func ciliumRelocate(t testing.TB, path string, target *cbtf.Spec, bo binary.ByteOrder) map[slot]ciliumFixup {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, ext, err := cbtf.LoadSpecAndExtInfosFromReader(f)
+	if err != nil {
+		t.Fatalf("cilium: %s: %v", path, err)
+	}
+	out := map[slot]ciliumFixup{}
+	for sec, offs := range ext.CORERelos {
+		relos := make([]*cbtf.CORERelocation, len(offs))
+		for i, o := range offs {
+			relos[i] = o.Relo
+		}
+		fixups, err := cbtf.CORERelocate(relos, []*cbtf.Spec{target}, bo,
+			func(cbtf.Type) (cbtf.TypeID, error) { return 0, nil })
+		if err != nil {
+			t.Fatalf("cilium: %s: section %s: CORERelocate: %v", path, sec, err)
+		}
+		for i, fx := range fixups {
+			m := fixupRE.FindStringSubmatch(fx.String())
+			if m == nil {
+				t.Fatalf("cilium fixup %q: unexpected form", fx.String())
+			}
+			cf := ciliumFixup{kind: m[1], poison: m[2] != "", fixup: fx}
+			if !cf.poison {
+				cf.local, _ = strconv.ParseUint(m[3], 10, 64)
+				cf.target, _ = strconv.ParseUint(m[4], 10, 64)
+			}
+			out[slot{sec, int(offs[i].Offset)}] = cf
+		}
+	}
+	return out
+}
+
+// ciliumInsn returns insns[i] of bpfc's IR as a cilium/ebpf instruction.
+func ciliumInsn(insns []ir.Insn, i int) asm.Instruction {
+	b := insns[i]
+	c := asm.Instruction{OpCode: asm.OpCode(b.Op), Dst: asm.Register(b.Dst), Src: asm.Register(b.Src), Offset: b.Off, Constant: int64(b.Imm)}
+	if b.IsLdImm64() {
+		c.Constant = int64(ir.Imm64(insns, i))
+	}
+	return c
+}
+
+// sameInsn compares a cilium instruction with a bpfc one (two slots for
+// ld_imm64).
+func sameInsn(c asm.Instruction, insns []ir.Insn, i int) bool {
+	b := insns[i]
+	if uint8(c.OpCode) != b.Op || uint8(c.Dst) != b.Dst || uint8(c.Src) != b.Src || c.Offset != b.Off {
+		return false
+	}
+	if b.IsLdImm64() {
+		return uint64(c.Constant) == ir.Imm64(insns, i)
+	}
+	return int32(c.Constant) == b.Imm
+}
+
+// differential compares bpfc and cilium/ebpf on every CO-RE record of
+// every testdata object against one target.
+func differential(t *testing.T, target *btf.Spec, ctarget *cbtf.Spec) {
+	for _, path := range coreObjects(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			obj, err := elf.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			theirs := ciliumRelocate(t, path, ctarget, obj.ByteOrder)
+			cache := NewCandCache(nil)
+			n, divergent := 0, 0
+			for _, f := range obj.Units() {
+				insns := append([]ir.Insn(nil), f.Insns...)
+				orig := f.Insns
+				for _, r := range f.CORE {
+					where := fmt.Sprintf("%s insn %d %s %s %q", f.Name, r.Insn, r.Kind, typeString(obj.BTF, r.TypeID), r.Access)
+					c, ok := theirs[slot{f.Section, f.SectionOffset + r.Insn}]
+					if !ok {
+						t.Errorf("%s: cilium/ebpf has no such relocation", where)
+						continue
+					}
+					n++
+					res, err := CalculateOrder(obj.BTF, target, r, cache, obj.ByteOrder)
+					if err != nil {
+						t.Errorf("%s: %v", where, err)
+						continue
+					}
+					if err := Patch(insns, r.Insn, r.Kind, res); err != nil {
+						t.Errorf("%s: patch: %v", where, err)
+						continue
+					}
+					poisoned := res.Poison || IsPoisoned(insns[r.Insn])
+					switch {
+					case r.Kind == btf.TypeIDLocal:
+						// cilium/ebpf renumbers local types into the BTF it
+						// builds for the kernel: its ids are not comparable.
+						if c.poison || res.Poison {
+							t.Errorf("%s: local type id poisoned (bpfc %v, cilium %v)", where, res.Poison, c.poison)
+						}
+					case c.poison && !poisoned && res.Target == 0 && (r.Kind == btf.TypeSize || r.Kind == btf.TypeIDTarget):
+						// libbpf (and so bpfc) gives 0 for type-based
+						// relocations of types the target lacks;
+						// cilium/ebpf poisons them.
+						divergent++
+						t.Logf("%s: known divergence: bpfc (like libbpf) 0, cilium/ebpf poison", where)
+					case poisoned != c.poison:
+						t.Errorf("%s: bpfc poisoned=%v (%s), cilium/ebpf %s", where, poisoned, res.Note, c.kind)
+					case poisoned:
+						// Both poisoned; the encodings of a poisoned
+						// ld_imm64 differ (libbpf: two calls, cilium/ebpf:
+						// a ld_imm64 into r10).
+						if !IsPoisoned(insns[r.Insn]) {
+							t.Errorf("%s: bpfc did not poison the instruction", where)
+						}
+					default:
+						// cilium/ebpf does not compute the local value of
+						// bitfield shifts (it reports 0); libbpf and bpfc do.
+						shift := r.Kind == btf.FieldLShiftU64 || r.Kind == btf.FieldRShiftU64
+						if (!shift && res.Local != c.local) || res.Target != c.target {
+							t.Errorf("%s: bpfc %d -> %d, cilium/ebpf %d -> %d (%s)", where, res.Local, res.Target, c.local, c.target, res.Note)
+						}
+						// The instruction as cilium/ebpf patches it.
+						ci := ciliumInsn(orig, r.Insn)
+						if err := c.fixup.Apply(&ci); err != nil {
+							t.Errorf("%s: cilium/ebpf cannot apply %s: %v", where, c.fixup.String(), err)
+						} else if !sameInsn(ci, insns, r.Insn) {
+							t.Errorf("%s: bpfc patched %s, cilium/ebpf %v", where, ir.Disasm(insns, r.Insn), ci)
+						}
+					}
+				}
+			}
+			t.Logf("%d relocations compared, %d known divergences", n, divergent)
+		})
+	}
+}
+
+func TestDifferentialCilium(t *testing.T) {
+	for _, name := range []string{"kernel_a.btf", "kernel_b.btf"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(testdataDir, "btf", name)
+			target, err := btf.LoadTarget(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctarget, err := cbtf.LoadSpec(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			differential(t, target, ctarget)
+		})
+	}
+	t.Run("vmlinux", func(t *testing.T) {
+		if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+			t.Skipf("no kernel BTF: %v", err)
+		}
+		target, err := btf.LoadKernel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctarget, err := cbtf.LoadKernelSpec()
+		if err != nil {
+			t.Fatal(err)
+		}
+		differential(t, target, ctarget)
+	})
+}
