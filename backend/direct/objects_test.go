@@ -44,6 +44,12 @@ func loadObject(t *testing.T, name string, opts *Options, edit func(*ir.Object) 
 // compile runs the frontend and every pass over a test object.
 func compile(t *testing.T, name string, edit func(*ir.Object) error) (*ir.Object, error) {
 	t.Helper()
+	return compileCtx(t, name, edit, &passes.Context{Target: target.Running(), CheckIR: true})
+}
+
+// compileCtx is compile with a pass context of the caller's.
+func compileCtx(t *testing.T, name string, edit func(*ir.Object) error, ctx *passes.Context) (*ir.Object, error) {
+	t.Helper()
 	obj, err := elf.Open(filepath.Join(testdataDir, name))
 	if err != nil {
 		return nil, fmt.Errorf("frontend: %w", err)
@@ -53,7 +59,6 @@ func compile(t *testing.T, name string, edit func(*ir.Object) error) (*ir.Object
 			return nil, fmt.Errorf("edit: %w", err)
 		}
 	}
-	ctx := &passes.Context{Target: target.Running(), CheckIR: true}
 	if err := passes.Run(ctx, obj); err != nil {
 		if errors.Is(err, passes.ErrNotSupported) {
 			t.Skipf("SKIP (pass not supported yet): %v", err)

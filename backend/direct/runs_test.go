@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes"
 	"github.com/bpfc/bpfc/target"
 )
 
@@ -281,10 +283,41 @@ func checkRingRecord(t *testing.T, coll *Collection) {
 
 func TestRunObjects(t *testing.T) {
 	testutil.RequireKernel(t)
+	for _, mode := range []struct {
+		name string
+		ctx  passes.Context
+		only []string
+	}{
+		{"resolved", passes.Context{CORE: passes.COREUser}, nil},
+		// CO-RE records handed to the kernel in PROG_LOAD's core_relos;
+		// ksyms and kfuncs resolved by the backend at load time.
+		{"deferred", passes.Context{CORE: passes.COREKernel, Defer: true}, []string{"core_fields.o", "core_types.o", "core_task.o", "externs.o", "tracing.o"}},
+	} {
+		t.Run(mode.name, func(t *testing.T) { runObjects(t, mode.ctx, mode.only) })
+	}
+}
+
+func runObjects(t *testing.T, pctx passes.Context, only []string) {
 	for _, r := range runs {
+		if only != nil && !slices.Contains(only, r.object) {
+			continue
+		}
 		t.Run(r.object, func(t *testing.T) {
 			t.Cleanup(testutil.CheckNoFDLeak(t))
-			obj, coll := loadObject(t, r.object, nil, objectEdits[r.object])
+			ctx := pctx
+			ctx.Target, ctx.CheckIR = target.Running(), true
+			obj, err := compileCtx(t, r.object, objectEdits[r.object], &ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			coll, err := Load(obj, nil)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			t.Cleanup(func() { coll.Close() })
+			if ctx.CORE == passes.COREKernel {
+				checkDeferred(t, obj)
+			}
 			for i, s := range r.steps {
 				for v, val := range s.set {
 					setVar(t, obj, coll, v, val)
@@ -340,6 +373,32 @@ func TestRunObjects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkDeferred makes sure a deferred compilation left work for load time,
+// so that the deferred run tests the backend's load-time resolution.
+func checkDeferred(t *testing.T, obj *ir.Object) {
+	t.Helper()
+	var core, relocs int
+	for _, p := range obj.Programs {
+		for _, c := range p.CORE {
+			if c.State == ir.Deferred {
+				core++
+			}
+		}
+		for _, r := range p.Relocs {
+			if r.State == ir.Deferred && (r.Kind == ir.RelocKsym || r.Kind == ir.RelocKfunc) {
+				relocs++
+			}
+		}
+	}
+	t.Logf("%s: %d CO-RE records and %d ksym/kfunc references deferred to load time", obj.Name, core, relocs)
+	if strings.HasPrefix(obj.Name, "core_") && core == 0 {
+		t.Errorf("%s: no CO-RE record deferred to the kernel", obj.Name)
+	}
+	if obj.Name == "externs.o" && relocs == 0 {
+		t.Errorf("%s: no ksym/kfunc deferred to load time", obj.Name)
 	}
 }
 
