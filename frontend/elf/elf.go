@@ -69,12 +69,19 @@ func Open(path string) (*ir.Object, error) {
 	return Parse(bytes.NewReader(raw), filepath.Base(path))
 }
 
+// recoverPanics turns a panic while lowering into an error. The fuzz test
+// turns it off so that a panic is reported as the bug it is.
+var recoverPanics = true
+
 // Parse lowers the BPF object read from r into the IR; name names the
 // object in errors and becomes Object.Name.
 func Parse(r io.ReaderAt, name string) (obj *ir.Object, err error) {
 	defer func() {
 		// debug/elf and the decoders are written not to panic, but the
 		// frontend must never take the process down on bad input.
+		if !recoverPanics {
+			return
+		}
 		if p := recover(); p != nil {
 			obj, err = nil, fmt.Errorf("%s: internal error on malformed input: %v: %w", name, p, ErrBadELF)
 		}

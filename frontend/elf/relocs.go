@@ -102,7 +102,7 @@ func (rd *reader) codeReloc(cs *codeSection, secName string, n int, rel relocati
 	where = fmt.Sprintf("%s: %s: insn %d", where, rd.unit(fn), i)
 	sym, ok := rd.symbolAt(rel.sym)
 	if !ok {
-		return fmt.Errorf("%s: relocation against symbol index %d, outside the symbol table: %w", where, rel.sym, ErrBadReloc)
+		return fmt.Errorf("%s: relocation against symbol index %d, which is not in the symbol table: %w", where, rel.sym, ErrBadReloc)
 	}
 	name := rd.symName(sym)
 	in := &fn.Insns[i]

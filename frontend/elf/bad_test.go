@@ -1,0 +1,220 @@
+// This file feeds the frontend broken objects, made by mutating bytes of
+// committed ones, and checks that each gives its specific sentinel error
+// with context, never a panic.
+package elf
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// section returns the file offset and size of a section of raw.
+func sectionAt(t *testing.T, raw []byte, name string) (off, size int) {
+	t.Helper()
+	f, err := elf.NewFile(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.Section(name)
+	if s == nil {
+		t.Fatalf("no section %s", name)
+	}
+	return int(s.Offset), int(s.Size)
+}
+
+// symbolEntry returns the file offset of the Elf64_Sym of symbol name.
+func symbolEntry(t *testing.T, raw []byte, name string) int {
+	t.Helper()
+	f, err := elf.NewFile(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := f.Section(".symtab")
+	for i, s := range syms {
+		if s.Name == name {
+			return int(tab.Offset) + (i+1)*24
+		}
+	}
+	t.Fatalf("no symbol %s", name)
+	return 0
+}
+
+func TestBadInput(t *testing.T) {
+	le := binary.LittleEndian
+	tests := []struct {
+		name   string
+		obj    string
+		mutate func(t *testing.T, raw []byte) []byte
+		want   error
+		msg    string // substring of the error message
+	}{
+		{"empty", "tailcall.o", func(t *testing.T, raw []byte) []byte { return nil }, ErrBadELF, "tailcall.o: "},
+		{"truncated header", "tailcall.o", func(t *testing.T, raw []byte) []byte { return raw[:40] }, ErrBadELF, ""},
+		{"truncated half", "tailcall.o", func(t *testing.T, raw []byte) []byte { return raw[:len(raw)/2] }, ErrBadELF, ""},
+		{"truncated before section headers end", "subprogs.o", func(t *testing.T, raw []byte) []byte { return raw[:len(raw)-10] }, ErrBadELF, ""},
+		{"not ELF", "tailcall.o", func(t *testing.T, raw []byte) []byte { raw[1] = 'X'; return raw }, ErrBadELF, ""},
+		{"wrong machine", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			le.PutUint16(raw[18:], uint16(elf.EM_X86_64))
+			return raw
+		}, ErrBadELF, "want EM_BPF"},
+		{"foreign byte order", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			raw[elf.EI_DATA] = byte(elf.ELFDATA2MSB)
+			return raw
+		}, ErrBadELF, ""},
+		{"32-bit class", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			raw[elf.EI_CLASS] = byte(elf.ELFCLASS32)
+			return raw
+		}, ErrBadELF, ""},
+		{"executable, not relocatable", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			le.PutUint16(raw[16:], uint16(elf.ET_EXEC))
+			return raw
+		}, ErrBadELF, "want ET_REL"},
+		{"corrupt BTF magic", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".BTF")
+			raw[off], raw[off+1] = 0, 0
+			return raw
+		}, ErrBadBTF, "section .BTF"},
+		{"BTF in the other byte order", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".BTF")
+			raw[off], raw[off+1] = raw[off+1], raw[off]
+			return raw
+		}, ErrBadBTF, "byte order"},
+		{"corrupt BTF type kind", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".BTF")
+			hdr := int(le.Uint32(raw[off+4:]))
+			typeOff := int(le.Uint32(raw[off+8:]))
+			raw[off+hdr+typeOff+7] = 0x1f // kind 31 in the first type's info
+			return raw
+		}, ErrBadBTF, "section .BTF"},
+		{"BTF type section beyond data", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".BTF")
+			le.PutUint32(raw[off+12:], 1<<30)
+			return raw
+		}, ErrBadBTF, ""},
+		{"corrupt BTF.ext magic", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".BTF.ext")
+			raw[off] = 0
+			return raw
+		}, ErrBadBTF, "section .BTF.ext"},
+		{"BTF.ext func_info record size", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".BTF.ext")
+			hdr := int(le.Uint32(raw[off+4:]))
+			fi := int(le.Uint32(raw[off+8:]))
+			le.PutUint32(raw[off+hdr+fi:], 3)
+			return raw
+		}, ErrBadBTF, "section .BTF.ext"},
+		{"BTF.ext record outside every function", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".BTF.ext")
+			hdr := int(le.Uint32(raw[off+4:]))
+			fi := int(le.Uint32(raw[off+8:]))
+			// rec_size, sec_name_off, num_info, then {insn_off, type_id}.
+			le.PutUint32(raw[off+hdr+fi+12:], 0x7ff8)
+			return raw
+		}, ErrBadBTF, "not inside any function"},
+		{"relocation outside its section", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".relxdp")
+			le.PutUint64(raw[off:], 1<<20)
+			return raw
+		}, ErrBadReloc, `tailcall.o: section "xdp": relocation 0 at offset 1048576: outside the section`},
+		{"unaligned relocation", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".relxdp")
+			le.PutUint64(raw[off:], 4)
+			return raw
+		}, ErrBadReloc, "not at an instruction"},
+		{"relocation against a missing symbol", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".relxdp")
+			le.PutUint32(raw[off+12:], 5000) // r_info's symbol index
+			return raw
+		}, ErrBadReloc, `section "xdp": program tail_a: insn 0: relocation against symbol index 5000`},
+		{"relocation on an ordinary instruction", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".relxdp")
+			le.PutUint64(raw[off:], 2*8) // tail_a insn 2: a load, not ld_imm64
+			return raw
+		}, ErrBadReloc, "neither ld_imm64 nor call"},
+		{"relocation section with a bad entry size", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			f, err := elf.NewFile(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, s := range f.Sections {
+				if s.Name == ".relxdp" {
+					shoff := int(le.Uint64(raw[0x28:]))
+					le.PutUint64(raw[shoff+i*64+56:], 12) // sh_entsize
+				}
+			}
+			return raw
+		}, ErrBadELF, "entry size"},
+		{"call to a missing function (no relocation)", "subprogs.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".text")
+			le.PutUint32(raw[off+4:], 0x7000) // global_a: call +2 -> +0x7000
+			return raw
+		}, ErrMissingFunc, `subprogs.o: section ".text": subprog global_a: insn 0: call: target insn 28673`},
+		{"call to a missing function (relocated)", "subprogs.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, "xdp")
+			le.PutUint32(raw[off+8+4:], 0x100) // sub_chain insn 1: call -1 -> +256
+			return raw
+		}, ErrMissingFunc, `section "xdp": program sub_chain: insn 1: call to "global_a"`},
+		{"function crossing its section's end", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			sym := symbolEntry(t, raw, "tail_entry")
+			le.PutUint64(raw[sym+16:], 4096)
+			return raw
+		}, ErrBadELF, "crosses the end of the section"},
+		{"function of a partial instruction", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			sym := symbolEntry(t, raw, "tail_a")
+			le.PutUint64(raw[sym+16:], 12)
+			return raw
+		}, ErrBadELF, "not whole instructions"},
+		{"legacy map too small", "legacy_maps.o", func(t *testing.T, raw []byte) []byte {
+			sym := symbolEntry(t, raw, "legacy_hash")
+			le.PutUint64(raw[sym+16:], 8)
+			return raw
+		}, ErrBadMap, `section "maps": map legacy_hash: 8-byte definition`},
+		{".values relocation outside every map", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".rel.maps")
+			le.PutUint64(raw[off+16:], 0x18+8*5) // tail_b: values[2] -> values[5], past jump_table's 48 bytes
+			return raw
+		}, ErrBadReloc, `section ".rel.maps": relocation 1 at offset 64: not inside any map definition`},
+		{".values relocation against a non-program", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".rel.maps")
+			sym := binary.LittleEndian.Uint32(raw[off+12:]) // tail_a's index
+			le.PutUint32(raw[off+12:], sym+1)               // tail_a_runs, a .bss variable
+			return raw
+		}, ErrBadReloc, `map jump_table: slot 0: "tail_a_runs" is not a program`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := append([]byte(nil), readObj(t, tt.obj)...)
+			raw = tt.mutate(t, raw)
+			obj, err := Parse(bytes.NewReader(raw), tt.obj)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Parse: err = %v, want %v (obj %v)", err, tt.want, obj != nil)
+			}
+			if obj != nil {
+				t.Errorf("Parse returned an object with error %v", err)
+			}
+			if !strings.HasPrefix(err.Error(), tt.obj+": ") || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error %q does not start with %q and contain %q", err, tt.obj+": ", tt.msg)
+			}
+		})
+	}
+}
+
+// TestRecoverPanics checks that the safety net turns a panic into an error.
+func TestRecoverPanics(t *testing.T) {
+	_, err := Parse(panicReader{}, "x.o")
+	if !errors.Is(err, ErrBadELF) {
+		t.Fatalf("err = %v, want ErrBadELF", err)
+	}
+}
+
+type panicReader struct{}
+
+func (panicReader) ReadAt([]byte, int64) (int, error) { panic("boom") }
