@@ -1,0 +1,137 @@
+// Package bpfc is the Go API of bpfc, a BPF object loader built like a
+// compiler: an ELF frontend lowers a BPF object into an IR (package ir),
+// ordered passes rewrite it (package passes), and a backend either loads
+// it into the kernel (package backend/direct) or emits a loader program
+// (package backend/loaderprog).
+//
+// This file ties the stages together for the common cases: Compile runs
+// the frontend and every pass with the user's edits; Load also loads the
+// result into the running kernel.
+package bpfc
+
+import (
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/bpfc/bpfc/backend/direct"
+	"github.com/bpfc/bpfc/frontend/elf"
+	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes"
+	"github.com/bpfc/bpfc/target"
+)
+
+// Options are what a user sets between opening an object and loading it.
+type Options struct {
+	// BTF is a target BTF file for CO-RE instead of the running kernel.
+	BTF string
+	// Kconfig is a kernel config file instead of the running kernel's.
+	Kconfig string
+	// CORE chooses where CO-RE relocations are computed.
+	CORE passes.COREMode
+	// Defer prepares the IR for a loader program: everything that can be
+	// resolved at load time is deferred.
+	Defer bool
+
+	// Disable lists globs (path.Match) of program names or sections that
+	// are not loaded, as libbpf's autoload switch.
+	Disable []string
+	// MaxEntries overrides map sizes by map name.
+	MaxEntries map[string]uint32
+	// Set writes .rodata/.data variables by name before load.
+	Set map[string]string
+
+	// DumpAfter names a pass after which the IR is written to Dump.
+	DumpAfter string
+	// Dump receives the IR dump.
+	Dump io.Writer
+	// StopAfter names a pass after which compilation stops.
+	StopAfter string
+	// CheckIR runs the IR checker between passes.
+	CheckIR bool
+}
+
+// Target returns the target kernel described by the options.
+func (o *Options) Target() passes.Target {
+	return target.New(target.Options{BTF: o.BTF, Kconfig: o.Kconfig})
+}
+
+// Compile reads the object at path and runs every pass over it, applying
+// the options' edits right after the datasec pass.
+func Compile(path string, opts *Options) (*ir.Object, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	obj, err := elf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	ctx := &passes.Context{
+		Target:    opts.Target(),
+		Defer:     opts.Defer,
+		CORE:      opts.CORE,
+		DumpAfter: opts.DumpAfter,
+		Dump:      opts.Dump,
+		StopAfter: opts.StopAfter,
+		CheckIR:   opts.CheckIR,
+		Configure: func(obj *ir.Object) error { return opts.apply(obj) },
+	}
+	if err := passes.Run(ctx, obj); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// apply performs the user's edits on obj in a deterministic order.
+func (o *Options) apply(obj *ir.Object) error {
+	for _, g := range o.Disable {
+		n, err := passes.Disable(obj, g)
+		if err != nil {
+			return fmt.Errorf("-disable %s: %w", g, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("-disable %s: no program matches (programs: %s)", g, programNames(obj))
+		}
+	}
+	for _, name := range sortedKeys(o.MaxEntries) {
+		if err := passes.SetMaxEntries(obj, name, o.MaxEntries[name]); err != nil {
+			return fmt.Errorf("-max-entries %s=%d: %w", name, o.MaxEntries[name], err)
+		}
+	}
+	for _, name := range sortedKeys(o.Set) {
+		if err := passes.SetVariable(obj, name, o.Set[name]); err != nil {
+			return fmt.Errorf("-set %s=%s: %w", name, o.Set[name], err)
+		}
+	}
+	return nil
+}
+
+func programNames(obj *ir.Object) string {
+	s := ""
+	for i, p := range obj.Programs {
+		if i > 0 {
+			s += ", "
+		}
+		s += p.Name + " (" + p.Section + ")"
+	}
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// Load compiles the object at path and loads it into the running kernel
+// with the direct backend.
+func Load(path string, opts *Options, dopts *direct.Options) (*direct.Collection, error) {
+	obj, err := Compile(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return direct.Load(obj, dopts)
+}

@@ -1,0 +1,222 @@
+// Command bpfc loads BPF object files into the kernel, prints their IR, or
+// writes light skeletons that load them through a loader program.
+//
+// This file parses the command line and dispatches to the emitters in
+// the other files of this directory.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/bpfc/bpfc"
+	"github.com/bpfc/bpfc/passes"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // load or verification failure
+	exitUsage   = 2
+)
+
+// usageError marks errors in the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// assignFlag is a repeatable NAME=VALUE flag.
+type assignFlag struct {
+	what string
+	m    map[string]string
+}
+
+func (a *assignFlag) String() string { return "" }
+func (a *assignFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want %s=VALUE, got %q", a.what, v)
+	}
+	if a.m == nil {
+		a.m = map[string]string{}
+	}
+	a.m[k] = val
+	return nil
+}
+
+// config is the parsed command line.
+type config struct {
+	emit      string
+	lang      string
+	out       string
+	pkg       string
+	run       bool
+	pin       string
+	dumpAfter string
+	core      string
+	logLevel  uint
+	opts      bpfc.Options
+	object    string
+}
+
+const usageText = `usage: bpfc [flags] OBJECT.o
+
+bpfc loads a BPF object file (clang -target bpf -g -O2) the way a compiler
+compiles: the ELF frontend lowers it into an IR, passes rewrite the IR
+(datasec, externs, core, maps, link), and a backend loads it.
+
+  bpfc -emit=direct OBJ            load into the kernel, print maps and programs
+  bpfc -emit=direct -pin DIR OBJ   ... and keep them pinned under DIR
+  bpfc -emit=ir OBJ                print the IR after all passes
+  bpfc -emit=ir -dump-after=core OBJ
+  bpfc -emit=loader -lang=go -pkg NAME -o FILE OBJ   write a Go light skeleton
+  bpfc -emit=loader -lang=c -o FILE.lskel.h OBJ      write a C light skeleton
+  bpfc -emit=loader -lang=raw -o FILE OBJ            write the raw loader
+  bpfc -emit=loader -run OBJ       generate the loader and run it at once
+
+Exit status: 0 ok, 1 load or verification failure, 2 usage error.
+
+Flags:
+`
+
+func parseArgs(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("bpfc", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usageText)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.emit, "emit", "direct", "what to do: `direct` (load into the kernel), loader (write a light skeleton) or ir (print the IR)")
+	fs.StringVar(&c.lang, "lang", "go", "light skeleton language with -emit=loader: `go`, c or raw")
+	fs.StringVar(&c.out, "o", "", "output `FILE` for -emit=loader and -emit=ir (default: standard output)")
+	fs.StringVar(&c.pkg, "pkg", "", "Go package `NAME` of a Go light skeleton (default: derived from the object name)")
+	fs.BoolVar(&c.run, "run", false, "with -emit=loader: run the generated loader now and print what it loaded")
+	fs.StringVar(&c.pin, "pin", "", "pin every map and program under `DIR` (on bpffs) so they stay loaded after exit")
+	fs.StringVar(&c.dumpAfter, "dump-after", "", "with -emit=ir: print the IR after `PASS` ("+strings.Join(passes.Names(), ", ")+")")
+	fs.StringVar(&c.opts.BTF, "btf", "", "target BTF `FILE` for CO-RE (raw BTF or ELF with .BTF) instead of the running kernel")
+	fs.StringVar(&c.opts.Kconfig, "kconfig", "", "kernel config `FILE` for .kconfig externs instead of /proc/config.gz")
+	fs.StringVar(&c.core, "core", "auto", "where CO-RE relocations are computed: `auto`, user (in bpfc) or kernel (BPF_PROG_LOAD core_relos)")
+	fs.UintVar(&c.logLevel, "log-level", 0, "verifier log `LEVEL` requested on every load (a rejected program's log is always printed)")
+	var disable listFlag
+	fs.Var(&disable, "disable", "do not load programs whose name or section matches `GLOB` (repeatable), e.g. -disable 'fentry/*'")
+	maxEntries := &assignFlag{what: "MAP"}
+	fs.Var(maxEntries, "max-entries", "set a map's max_entries: `MAP=N` (repeatable)")
+	set := &assignFlag{what: "VAR"}
+	fs.Var(set, "set", "set a .rodata/.data variable before load: `VAR=VALUE` (repeatable; ints, bools, enums, strings)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{err.Error()}
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return nil, usageError{fmt.Sprintf("want exactly one object file, got %d arguments", fs.NArg())}
+	}
+	c.object = fs.Arg(0)
+	switch c.emit {
+	case "direct", "ir", "loader":
+	default:
+		return nil, usageError{fmt.Sprintf("-emit=%s: want direct, loader or ir", c.emit)}
+	}
+	switch c.lang {
+	case "go", "c", "raw":
+	default:
+		return nil, usageError{fmt.Sprintf("-lang=%s: want go, c or raw", c.lang)}
+	}
+	switch c.core {
+	case "auto":
+		c.opts.CORE = passes.COREAuto
+	case "user":
+		c.opts.CORE = passes.COREUser
+	case "kernel":
+		c.opts.CORE = passes.COREKernel
+	default:
+		return nil, usageError{fmt.Sprintf("-core=%s: want auto, user or kernel", c.core)}
+	}
+	if c.dumpAfter != "" {
+		if c.emit != "ir" {
+			return nil, usageError{"-dump-after needs -emit=ir"}
+		}
+		if passes.Lookup(c.dumpAfter) == nil {
+			return nil, usageError{fmt.Sprintf("-dump-after=%s: no such pass (passes: %s)", c.dumpAfter, strings.Join(passes.Names(), ", "))}
+		}
+	}
+	if c.pin != "" && c.emit == "ir" {
+		return nil, usageError{"-pin needs -emit=direct or -emit=loader -run"}
+	}
+	if c.run && c.emit != "loader" {
+		return nil, usageError{"-run needs -emit=loader"}
+	}
+	c.opts.Disable = disable
+	c.opts.Set = set.m
+	if len(maxEntries.m) > 0 {
+		c.opts.MaxEntries = map[string]uint32{}
+		for k, v := range maxEntries.m {
+			n, err := strconv.ParseUint(v, 0, 32)
+			if err != nil {
+				return nil, usageError{fmt.Sprintf("-max-entries %s=%s: %v", k, v, err)}
+			}
+			c.opts.MaxEntries[k] = uint32(n)
+		}
+	}
+	return c, nil
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	c, err := parseArgs(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "bpfc: %v\n", err)
+		return exitUsage
+	}
+	switch c.emit {
+	case "ir":
+		err = emitIR(c, stdout)
+	case "direct":
+		err = emitDirect(c, stdout)
+	case "loader":
+		err = emitLoader(c, stdout)
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "bpfc: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintf(stderr, "bpfc: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// output opens the -o file, or returns stdout.
+func output(c *config, stdout io.Writer) (io.Writer, func() error, error) {
+	if c.out == "" || c.out == "-" {
+		return stdout, func() error { return nil }, nil
+	}
+	f, err := os.Create(c.out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, f.Close, nil
+}
