@@ -1,0 +1,372 @@
+// This file is the loader program's instruction emitter: instruction
+// constructors, labels and jumps resolved at the end, the helper-call
+// sequences the loader uses, and one sticky error (the first failure wins;
+// later emits are harmless and the error is reported by finish).
+//
+// Long loaders: a conditional jump has a 16-bit offset, so jumps to a far
+// label are emitted as the inverted condition over a `gotol` (BPF_JMP32 |
+// BPF_JA with a 32-bit offset in imm, cpu v4), which spans any program.
+// The error check after every syscall is emitted as
+//
+//	if r7 s>= 0 goto +1
+//	goto cleanup        (ja, or gotol when out of 16-bit range)
+//
+// which also keeps the verifier's branch stack flat: the fall-through
+// (cleanup) path is explored first and the successful path is the pushed
+// one, so thousands of steps never pile up pending branches.
+package loaderprog
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// ErrTooLarge is wrapped by errors for loaders beyond the kernel's limits.
+var ErrTooLarge = errors.New("loader too large")
+
+// maxInsns is the kernel's BPF_COMPLEXITY_LIMIT_INSNS, the most
+// instructions a program may have.
+const maxInsns = 1_000_000
+
+// Registers.
+const (
+	r0 = iota
+	r1
+	r2
+	r3
+	r4
+	r5
+	r6 // the context
+	r7 // the last syscall's result
+	r8
+	r9
+	r10 // frame pointer
+)
+
+// Opcode parts.
+const (
+	opK    = 0x00
+	opX    = 0x08
+	aluAdd = 0x00
+	aluAnd = 0x50
+	aluRsh = 0x70
+	aluMov = 0xb0
+
+	jEQ  = 0x10
+	jNE  = 0x50
+	jSGE = 0x70
+	jSLT = 0xc0
+	jSLE = 0xd0
+)
+
+// label names a position in the loader program.
+type label int
+
+// fixup is a jump whose offset waits for a label.
+type fixup struct {
+	at   int   // slot of the jump
+	to   label // target
+	wide bool  // gotol: offset in imm
+}
+
+// emitter accumulates the loader's instructions.
+type emitter struct {
+	insns  []ir.Insn
+	labels []int // slot of each label, -1 while unbound
+	fixups []fixup
+	err    error
+}
+
+// fail records err unless an error is already recorded.
+func (e *emitter) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
+}
+
+// failf records a formatted error.
+func (e *emitter) failf(format string, args ...any) { e.fail(fmt.Errorf(format, args...)) }
+
+// emit appends instructions.
+func (e *emitter) emit(ins ...ir.Insn) {
+	e.insns = append(e.insns, ins...)
+	if len(e.insns) > maxInsns && e.err == nil {
+		e.fail(fmt.Errorf("more than %d instructions: %w", maxInsns, ErrTooLarge))
+	}
+}
+
+// pc returns the slot of the next instruction.
+func (e *emitter) pc() int { return len(e.insns) }
+
+// newLabel returns an unbound label.
+func (e *emitter) newLabel() label {
+	e.labels = append(e.labels, -1)
+	return label(len(e.labels) - 1)
+}
+
+// bind places l at the next instruction.
+func (e *emitter) bind(l label) {
+	if e.labels[l] >= 0 {
+		e.failf("internal error: label %d bound twice", l)
+		return
+	}
+	e.labels[l] = e.pc()
+}
+
+// fits16 reports whether v fits a 16-bit signed jump offset.
+func fits16(v int) bool { return v >= math.MinInt16 && v <= math.MaxInt16 }
+
+// jump emits an unconditional jump to l: a ja when l is bound and near,
+// else a gotol.
+func (e *emitter) jump(l label) {
+	if t := e.labels[l]; t >= 0 && fits16(t-e.pc()-1) {
+		e.emit(ir.Insn{Op: ir.ClassJMP | 0x00, Off: int16(t - e.pc() - 1)})
+		return
+	}
+	e.fixups = append(e.fixups, fixup{at: e.pc(), to: l, wide: true})
+	e.emit(ir.Insn{Op: ir.ClassJMP32 | 0x00})
+}
+
+// jumpIf emits "if dst op imm goto l" for a near label l (local skips
+// inside one step). finish fails if l ends up out of 16-bit range.
+func (e *emitter) jumpIf(op uint8, dst uint8, imm int32, l label) {
+	e.fixups = append(e.fixups, fixup{at: e.pc(), to: l})
+	e.emit(ir.Insn{Op: ir.ClassJMP | op | opK, Dst: dst, Imm: imm})
+}
+
+// jumpIfReg emits "if dst op src goto l" for a near label l.
+func (e *emitter) jumpIfReg(op uint8, dst, src uint8, l label) {
+	e.fixups = append(e.fixups, fixup{at: e.pc(), to: l})
+	e.emit(ir.Insn{Op: ir.ClassJMP | op | opX, Dst: dst, Src: src})
+}
+
+// skipIf emits "if dst op imm goto +n" (n instructions forward).
+func (e *emitter) skipIf(op uint8, dst uint8, imm int32, n int) {
+	e.emit(ir.Insn{Op: ir.ClassJMP | op | opK, Dst: dst, Imm: imm, Off: int16(n)})
+}
+
+// finish resolves every jump and returns the program.
+func (e *emitter) finish() ([]ir.Insn, error) {
+	if e.err != nil {
+		return nil, e.err
+	}
+	for _, f := range e.fixups {
+		t := e.labels[f.to]
+		if t < 0 {
+			return nil, fmt.Errorf("internal error: jump at %d to unbound label %d", f.at, f.to)
+		}
+		off := t - f.at - 1
+		if f.wide {
+			e.insns[f.at].Imm = int32(off)
+			continue
+		}
+		if !fits16(off) {
+			return nil, fmt.Errorf("jump at %d: offset %d beyond 16 bits: %w", f.at, off, ErrTooLarge)
+		}
+		e.insns[f.at].Off = int16(off)
+	}
+	return e.insns, nil
+}
+
+// Instruction constructors.
+
+func mov64Reg(dst, src uint8) ir.Insn {
+	return ir.Insn{Op: ir.ClassALU64 | aluMov | opX, Dst: dst, Src: src}
+}
+
+func mov64Imm(dst uint8, imm int32) ir.Insn {
+	return ir.Insn{Op: ir.ClassALU64 | aluMov | opK, Dst: dst, Imm: imm}
+}
+
+func alu64Imm(op uint8, dst uint8, imm int32) ir.Insn {
+	return ir.Insn{Op: ir.ClassALU64 | op | opK, Dst: dst, Imm: imm}
+}
+
+func alu32Imm(op uint8, dst uint8, imm int32) ir.Insn {
+	return ir.Insn{Op: ir.ClassALU | op | opK, Dst: dst, Imm: imm}
+}
+
+// sizeOp returns the BPF size bits for a width in bytes.
+func sizeOp(width int) uint8 {
+	switch width {
+	case 1:
+		return ir.SizeB
+	case 2:
+		return ir.SizeH
+	case 4:
+		return ir.SizeW
+	}
+	return ir.SizeDW
+}
+
+func ldx(width int, dst, src uint8, off int16) ir.Insn {
+	return ir.Insn{Op: ir.ClassLDX | ir.ModeMEM | sizeOp(width), Dst: dst, Src: src, Off: off}
+}
+
+func stx(width int, dst, src uint8, off int16) ir.Insn {
+	return ir.Insn{Op: ir.ClassSTX | ir.ModeMEM | sizeOp(width), Dst: dst, Src: src, Off: off}
+}
+
+func st(width int, dst uint8, off int16, imm int32) ir.Insn {
+	return ir.Insn{Op: ir.ClassST | ir.ModeMEM | sizeOp(width), Dst: dst, Off: off, Imm: imm}
+}
+
+func callHelper(id sys.HelperID) ir.Insn { return ir.Insn{Op: ir.OpCall, Imm: int32(id)} }
+
+func exit() ir.Insn { return ir.Insn{Op: ir.OpExit} }
+
+// ldImm64 returns the two slots of a ld_imm64.
+func ldImm64(dst, src uint8, imm, imm2 int32) []ir.Insn {
+	return []ir.Insn{{Op: ir.OpLdImm64, Dst: dst, Src: src, Imm: imm}, {Imm: imm2}}
+}
+
+// Loader-specific sequences.
+
+// ldBlob loads the address of blob byte off into dst: ld_imm64 with
+// BPF_PSEUDO_MAP_IDX_VALUE, fd_array index 0 (the blob map), imm2 = off.
+func (e *emitter) ldBlob(dst uint8, off int) {
+	if off < 0 || off > maxBlobOffset {
+		e.failf("blob offset %d out of range: %w", off, ErrTooLarge)
+	}
+	e.emit(ldImm64(dst, ir.PseudoMapIdxValue, 0, int32(off))...)
+}
+
+// ldBlobMap loads the blob map's own pointer (BPF_PSEUDO_MAP_IDX, index 0).
+func (e *emitter) ldBlobMap(dst uint8) {
+	e.emit(ldImm64(dst, ir.PseudoMapIdx, 0, 0)...)
+}
+
+// ldConst64 loads a 64-bit constant.
+func (e *emitter) ldConst64(dst uint8, v uint64) {
+	e.emit(ldImm64(dst, 0, int32(uint32(v)), int32(uint32(v>>32)))...)
+}
+
+// blobStore writes width bytes of register src at blob byte off
+// (clobbers r0 unless src is r0, then r1).
+func (e *emitter) blobStore(off, width int, src uint8) {
+	tmp := uint8(r0)
+	if src == r0 {
+		tmp = r1
+	}
+	e.ldBlob(tmp, off)
+	e.emit(stx(width, tmp, src, 0))
+}
+
+// blobStoreImm writes a width-byte constant at blob byte off (clobbers r0).
+func (e *emitter) blobStoreImm(off, width int, imm int32) {
+	e.ldBlob(r0, off)
+	e.emit(st(width, r0, 0, imm))
+}
+
+// blobLoad reads width bytes at blob byte off into dst.
+func (e *emitter) blobLoad(dst uint8, off, width int) {
+	e.ldBlob(dst, off)
+	e.emit(ldx(width, dst, dst, 0))
+}
+
+// relStore stores the address of blob byte target at blob byte off (a
+// pointer field of an attribute). Clobbers r0, r1.
+func (e *emitter) relStore(off, target int) {
+	e.ldBlob(r0, target)
+	e.ldBlob(r1, off)
+	e.emit(stx(8, r1, r0, 0))
+}
+
+// ctxToBlob copies width bytes from ctx offset ctxOff to blob byte off.
+// With nonZero, a zero value in the context leaves the blob unchanged.
+func (e *emitter) ctxToBlob(off, width, ctxOff int, nonZero bool) {
+	e.emit(ldx(width, r0, r6, int16(ctxOff)))
+	if nonZero {
+		e.skipIf(jEQ, r0, 0, 3)
+	}
+	e.ldBlob(r1, off)
+	e.emit(stx(width, r1, r0, 0))
+}
+
+// stackToBlob copies a 4-byte stack slot to blob byte off.
+func (e *emitter) stackToBlob(off int, stackOff int16) {
+	e.emit(ldx(4, r0, r10, stackOff))
+	e.ldBlob(r1, off)
+	e.emit(stx(4, r1, r0, 0))
+}
+
+// sysBPF emits r7 = bpf_sys_bpf(cmd, blob+attr, size).
+func (e *emitter) sysBPF(cmd sys.Cmd, attr, size int) {
+	e.emit(mov64Imm(r1, int32(cmd)))
+	e.ldBlob(r2, attr)
+	e.emit(mov64Imm(r3, int32(size)), callHelper(sys.HelperSysBPF), mov64Reg(r7, r0))
+}
+
+// checkErr emits "if r7 < 0 goto cleanup".
+func (e *emitter) checkErr(cleanup label) {
+	e.skipIf(jSGE, r7, 0, 1)
+	e.jump(cleanup)
+}
+
+// closeReg emits "if reg > 0: bpf_sys_close(reg)" for a 32-bit fd already
+// in r1.
+func (e *emitter) closeR1() {
+	e.skipIf(jSLE, r1, 0, 1)
+	e.emit(callHelper(sys.HelperSysClose))
+}
+
+// closeStack closes the fd in a 4-byte stack slot and zeroes the slot.
+func (e *emitter) closeStack(stackOff int16) {
+	e.emit(ldx(4, r1, r10, stackOff))
+	e.closeR1()
+	e.emit(st(8, r10, stackOff, 0))
+}
+
+// closeBlob closes the 4-byte fd at blob byte off and zeroes it.
+func (e *emitter) closeBlob(off int) {
+	e.ldBlob(r8, off)
+	e.emit(ldx(4, r1, r8, 0))
+	e.closeR1()
+	e.emit(st(4, r8, 0, 0))
+}
+
+// closeBlobHigh closes the fd in the upper 32 bits of the u64 at blob byte
+// off (a bpf_btf_find_by_name_kind result) and zeroes the u64.
+func (e *emitter) closeBlobHigh(off int) {
+	e.ldBlob(r8, off)
+	e.emit(ldx(8, r1, r8, 0), alu64Imm(aluRsh, r1, 32))
+	e.closeR1()
+	e.emit(st(8, r8, 0, 0))
+}
+
+// findByNameKind emits r7 = bpf_btf_find_by_name_kind(blob+name, size,
+// kind, 0). size counts the terminating NUL.
+func (e *emitter) findByNameKind(name, size int, kind uint32) {
+	e.ldBlob(r1, name)
+	e.emit(mov64Imm(r2, int32(size)), mov64Imm(r3, int32(kind)), mov64Imm(r4, 0),
+		callHelper(sys.HelperBTFFindByNameKind), mov64Reg(r7, r0))
+}
+
+// kallsymsLookup emits r7 = bpf_kallsyms_lookup_name(blob+name, size, 0,
+// blob+res).
+func (e *emitter) kallsymsLookup(name, size, res int) {
+	e.ldBlob(r1, name)
+	e.emit(mov64Imm(r2, int32(size)), mov64Imm(r3, 0))
+	e.ldBlob(r4, res)
+	e.emit(callHelper(sys.HelperKallsymsLookupName), mov64Reg(r7, r0))
+}
+
+// zeroBlob zeroes size bytes at blob byte off with bpf_probe_read_kernel
+// from NULL (which fails and clears its destination).
+func (e *emitter) zeroBlob(off, size int) {
+	if size == 0 {
+		return
+	}
+	e.ldBlob(r1, off)
+	e.emit(mov64Imm(r2, int32(size)), mov64Imm(r3, 0), callHelper(sys.HelperProbeReadKernel))
+}
+
+// trace emits bpf_trace_printk(blob+fmt, size, r7).
+func (e *emitter) trace(fmtOff, size int) {
+	e.ldBlob(r1, fmtOff)
+	e.emit(mov64Imm(r2, int32(size)), mov64Reg(r3, r7), callHelper(sys.HelperTracePrintk))
+}
