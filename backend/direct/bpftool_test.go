@@ -28,7 +28,7 @@ func TestAgainstBpftool(t *testing.T) {
 			if err != nil {
 				t.Fatalf("bpftool: %v\n%s", err, out)
 			}
-			_, coll := loadObject(t, name, nil, nil)
+			_, coll := loadObject(t, name, &Options{PinPath: dir}, nil)
 
 			for _, mn := range coll.MapOrder {
 				m := coll.Maps[mn]

@@ -475,3 +475,26 @@ func TestRingbufSize(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifierLogOnSuccess(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	coll := mustLoad(t, globalsObject(), &Options{LogLevel: 2})
+	if log := coll.Programs["sock_globals"].VerifierLog; !strings.Contains(log, "processed") {
+		t.Errorf("verifier log of a successful load: %q", log)
+	}
+}
+
+func TestLoadErrorLogTail(t *testing.T) {
+	long := strings.Repeat("line\n", 100) + "last line"
+	for _, full := range []bool{false, true} {
+		e := &LoadError{Object: "o.o", Program: "p", Section: "xdp", Err: errors.New("boom"), Log: long, FullLog: full}
+		msg := e.Error()
+		if !strings.HasPrefix(msg, "o.o: program p (section xdp): boom\n") || !strings.HasSuffix(msg, "last line") {
+			t.Errorf("full=%v: %q", full, msg)
+		}
+		if n := strings.Count(msg, "line\n"); full && n != 100 || !full && n != logTailLines-1 {
+			t.Errorf("full=%v: %d log lines shown", full, n)
+		}
+	}
+}

@@ -33,12 +33,23 @@ func loadObject(t *testing.T, name string, opts *Options, edit func(*ir.Object) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	if opts == nil {
+		opts = testOptions(t)
+	}
 	coll, err := Load(obj, opts)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	t.Cleanup(func() { coll.Close() })
 	return obj, coll
+}
+
+// testOptions returns Options whose pin root is a fresh bpffs directory
+// removed after the test, so that maps pinned by name (maps_attrs.o) never
+// land in /sys/fs/bpf itself.
+func testOptions(t *testing.T) *Options {
+	t.Helper()
+	return &Options{PinPath: bpffsDir(t)}
 }
 
 // compile runs the frontend and every pass over a test object.
@@ -99,7 +110,7 @@ func TestLoadEveryObject(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				coll, err := Load(obj, nil)
+				coll, err := Load(obj, testOptions(t))
 				if err == nil {
 					coll.Close()
 					t.Fatalf("Load succeeded; on this kernel it must fail with %v (%s)", want.err, want.msg)

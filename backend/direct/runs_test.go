@@ -310,7 +310,7 @@ func runObjects(t *testing.T, pctx passes.Context, only []string) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			coll, err := Load(obj, nil)
+			coll, err := Load(obj, testOptions(t))
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
@@ -504,7 +504,7 @@ func TestMaxEntriesZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	coll, err := Load(obj, nil)
+	coll, err := Load(obj, testOptions(t))
 	if err == nil {
 		coll.Close()
 		t.Fatal("Load succeeded with max_entries 0")
