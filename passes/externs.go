@@ -269,6 +269,7 @@ func (r *externResolver) kconfig(e *ir.Extern) error {
 			if !e.Weak {
 				return fmt.Errorf("not found in the kernel config: %w", ErrExternNotFound)
 			}
+			zeroKconfig(m, e)
 			r.missing(e, "kconfig: not set, __weak: zero")
 			return nil
 		}
@@ -310,6 +311,7 @@ func (r *externResolver) kconfig(e *ir.Extern) error {
 		}
 		note = "kconfig: " + why
 	case strings.HasPrefix(e.Name, virtualPrefix) && e.Weak:
+		zeroKconfig(m, e)
 		r.missing(e, "kconfig: unknown virtual extern, __weak: zero")
 		return nil
 	default:
@@ -327,6 +329,14 @@ func (r *externResolver) kconfig(e *ir.Extern) error {
 	e.Missing = false
 	e.Note = note
 	return nil
+}
+
+// zeroKconfig clears a weak extern's bytes in the .kconfig map (nil data
+// is all zeroes already).
+func zeroKconfig(m *ir.Map, e *ir.Extern) {
+	if end := int(e.Offset + e.Size); end <= len(m.Data) {
+		clear(m.Data[e.Offset:end])
+	}
 }
 
 // missing records a weak extern that was not found: it reads as zero.

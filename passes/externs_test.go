@@ -655,3 +655,16 @@ func TestTypesCompat(t *testing.T) {
 		}
 	}
 }
+
+func TestExternsWeakKconfigZeroesData(t *testing.T) {
+	obj := newObjBuilder().kconfigVar("CONFIG_NOPE", "u64", true).kconfigVar("CONFIG_HZ", "int", false).finish(t)
+	m, _ := obj.Map(kconfigSec)
+	m.Data = bytes.Repeat([]byte{0xaa}, int(m.ValueSize))
+	if err := runExterns(&Context{Target: testTarget()}, obj); err != nil {
+		t.Fatal(err)
+	}
+	e := obj.Extern("CONFIG_NOPE")
+	if got := m.Data[e.Offset : e.Offset+e.Size]; !bytes.Equal(got, make([]byte, 8)) || !e.Missing {
+		t.Errorf("weak missing CONFIG_NOPE: data % x missing %v, want zeroes", got, e.Missing)
+	}
+}
