@@ -5,9 +5,11 @@
 package btf
 
 import (
+	"bytes"
 	"hash/maphash"
 	"math/bits"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -47,29 +49,74 @@ func (d *data) index(core bool) *nameIndex {
 
 // buildIndex fills idx with the named own types whose kind class is core.
 func (d *data) buildIndex(idx *nameIndex, core bool) {
-	var ids []uint32
-	for i := 0; i < d.numOwn(); i++ {
-		off := d.typeOffset(uint32(i))
-		if d.u32(d.types[off:]) == 0 {
-			continue // anonymous
-		}
-		if coreKind(Kind(d.u32(d.types[off+4:])>>24&0x1f)) != core {
-			continue
-		}
-		ids = append(ids, uint32(d.firstID)+uint32(i))
+	count := d.numCore
+	if !core {
+		count = 0
+		d.forOwn(func(id TypeID, off uint32) {
+			if off&coreFlag == 0 && d.u32(d.types[off:]) != 0 {
+				count++
+			}
+		})
 	}
-	size := 1 << bits.Len(uint(2*len(ids)))
+	size := 1 << bits.Len(uint(2*count))
 	idx.slots = make([]uint32, size)
 	idx.mask = uint32(size - 1)
-	for _, id := range ids {
-		h := uint32(maphash.Bytes(nameSeed, d.essentialBytes(TypeID(id))))
-		for i := h & idx.mask; ; i = (i + 1) & idx.mask {
+	d.forOwn(func(id TypeID, off uint32) {
+		if (off&coreFlag != 0) != core {
+			return
+		}
+		off &^= coreFlag
+		name, _ := d.strTail(d.u32(d.types[off:]))
+		if len(name) == 0 || name[0] == 0 {
+			return // anonymous (only possible here when !core)
+		}
+		for i := uint32(maphash.Bytes(nameSeed, nameKey(name))) & idx.mask; ; i = (i + 1) & idx.mask {
 			if idx.slots[i] == 0 {
-				idx.slots[i] = id
+				idx.slots[i] = uint32(id)
 				break
 			}
 		}
+	})
+}
+
+// forOwn calls fn for every own type with its raw offs entry.
+func (d *data) forOwn(fn func(id TypeID, entry uint32)) {
+	left := d.numOwn()
+	id := d.firstID
+	for _, chunk := range d.offs {
+		if left < len(chunk) {
+			chunk = chunk[:left]
+		}
+		for _, off := range chunk {
+			fn(id, off)
+			id++
+		}
+		left -= len(chunk)
 	}
+}
+
+// nameKey returns the hash key of a name: its bytes up to the first "___"
+// (all of them if there is none), stopping at a NUL. Any name and its
+// essential name (see EssentialName) have the same key, so the index can be
+// keyed without computing essential names.
+func nameKey(name []byte) []byte {
+	if i := bytes.IndexByte(name, 0); i >= 0 {
+		name = name[:i]
+	}
+	if i := bytes.Index(name, flavorSep); i >= 0 {
+		return name[:i]
+	}
+	return name
+}
+
+var flavorSep = []byte("___")
+
+// nameKeyString is nameKey for strings.
+func nameKeyString(name string) string {
+	if i := strings.Index(name, "___"); i >= 0 {
+		return name[:i]
+	}
+	return name
 }
 
 // essentialBytes returns the essential name of own type id, pointing into
@@ -83,7 +130,7 @@ func (d *data) essentialBytes(id TypeID) []byte {
 // lookup appends to ids the own types in idx whose essential name is
 // essential and that pass keep.
 func (d *data) lookup(ids []TypeID, idx *nameIndex, essential string, keep func(TypeID) bool) []TypeID {
-	h := uint32(maphash.String(nameSeed, essential))
+	h := uint32(maphash.String(nameSeed, nameKeyString(essential)))
 	for i := h & idx.mask; idx.slots[i] != 0; i = (i + 1) & idx.mask {
 		id := TypeID(idx.slots[i])
 		if string(d.essentialBytes(id)) == essential && keep(id) {

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"sync"
 )
 
@@ -53,11 +54,12 @@ type data struct {
 	strs      []byte // string section
 	strBase   uint32 // string offset where strs begins (base's total string length)
 
-	offs [][]uint32 // byte offset in types of type firstID+i, chunked
+	offs [][]uint32 // byte offset in types of type firstID+i (| coreFlag), chunked
 
 	cache sync.Map // TypeID -> *Type, decoded types
 
 	coreIdx  nameIndex // named types of the kinds CO-RE looks up
+	numCore  int       // number of types coreIdx will hold
 	otherIdx nameIndex // every other named type
 }
 
@@ -172,68 +174,119 @@ func parse(raw []byte, base *Spec) (*data, error) {
 	return d, nil
 }
 
+// kindLayout describes how a kind is framed on disk: fixed bytes after the
+// 12-byte header, bytes per vlen unit, and whether vlen may be non-zero.
+type kindLayout struct {
+	valid   bool
+	vlenOK  bool
+	core    bool // named types of this kind go into the CO-RE name index
+	fixed   uint8
+	perVlen uint8
+}
+
+var layouts = func() (l [32]kindLayout) {
+	for k := KindInt; k <= maxKind; k++ {
+		fixed, _ := trailerSize(k, 0)
+		one, _ := trailerSize(k, 1)
+		l[k] = kindLayout{valid: true, fixed: uint8(fixed), perVlen: uint8(one - fixed)}
+		l[k].vlenOK = l[k].perVlen != 0 || k == KindFunc
+		l[k].core = coreKind(k)
+	}
+	return l
+}()
+
 // indexTypes walks the type section once, validating each type's framing
-// and recording its offset.
+// and recording its offset. This loop is the whole cost of opening vmlinux,
+// so it does the checks with table lookups and leaves the wording of errors
+// to checkType.
 func (d *data) indexTypes() error {
 	types := d.types
+	be := d.bigEndian
 	strEnd := uint64(d.strBase) + uint64(len(d.strs))
-	var (
-		chunk []uint32
-		n     uint64
-		off   int
-	)
+	var chunk []uint32
+	n, off, nCore := 0, 0, 0
 	for off < len(types) {
-		id := uint64(d.firstID) + n
 		if len(types)-off < typeHeaderLen {
-			return fmt.Errorf("btf: type %d: header truncated at offset %d: %w", id, off, ErrInvalid)
+			return d.checkType(n, off)
 		}
-		nameOff := d.u32(types[off:])
-		info := d.u32(types[off+4:])
-		if info&^infoMask != 0 {
-			return fmt.Errorf("btf: type %d: reserved info bits set (%#x): %w", id, info, ErrInvalid)
+		h := types[off : off+typeHeaderLen : off+typeHeaderLen]
+		nameOff := binary.LittleEndian.Uint32(h[0:4])
+		info := binary.LittleEndian.Uint32(h[4:8])
+		if be {
+			nameOff, info = bits.ReverseBytes32(nameOff), bits.ReverseBytes32(info)
 		}
-		kind := Kind(info >> 24 & 0x1f)
+		l := layouts[info>>24&0x1f]
 		vlen := info & 0xffff
-		extra, ok := trailerSize(kind, vlen)
-		if !ok {
-			return fmt.Errorf("btf: type %d: unknown kind %d: %w", id, kind, ErrInvalid)
+		if info&^infoMask != 0 || !l.valid || uint64(nameOff) >= strEnd || (vlen != 0 && !l.vlenOK) {
+			return d.checkType(n, off)
 		}
-		if vlen != 0 && extra == 0 && kind != KindFunc {
-			return fmt.Errorf("btf: type %d: %s with vlen %d: %w", id, kind, vlen, ErrInvalid)
+		size := typeHeaderLen + int(l.fixed) + int(l.perVlen)*int(vlen)
+		if size > len(types)-off {
+			return d.checkType(n, off)
 		}
-		if uint64(nameOff) >= strEnd {
-			return fmt.Errorf("btf: type %d: name offset %d out of range (string section ends at %d): %w", id, nameOff, strEnd, ErrInvalid)
+		i := n & (chunkSize - 1)
+		if i == 0 {
+			chunk = make([]uint32, chunkSize)
+			d.offs = append(d.offs, chunk)
 		}
-		size := typeHeaderLen + int(extra)
-		if len(types)-off < size {
-			return fmt.Errorf("btf: type %d: %s with vlen %d needs %d bytes, %d left in type section: %w", id, kind, vlen, size, len(types)-off, ErrInvalid)
+		// Offsets are multiples of 4: bit 0 marks named types for the
+		// CO-RE index, so building it needs no second walk of the types.
+		flag := uint32(0)
+		if l.core && nameOff != 0 {
+			flag = coreFlag
+			nCore++
 		}
-		if len(chunk) == chunkSize || chunk == nil {
-			if chunk != nil {
-				d.offs = append(d.offs, chunk)
-			}
-			chunk = make([]uint32, 0, chunkSize)
-		}
-		chunk = append(chunk, uint32(off))
+		chunk[i] = uint32(off) | flag
 		off += size
 		n++
-		if id+1 > math.MaxUint32 {
-			return fmt.Errorf("btf: too many types: %w", ErrInvalid)
-		}
 	}
-	if chunk != nil {
-		d.offs = append(d.offs, chunk)
+	if uint64(d.firstID)+uint64(n) > math.MaxUint32 {
+		return fmt.Errorf("btf: too many types: %w", ErrInvalid)
 	}
 	d.limit = d.firstID + TypeID(n)
+	d.numCore = nCore
 	return nil
+}
+
+// checkType describes what is wrong with the framing of own type index n at
+// offset off, for indexTypes.
+func (d *data) checkType(n, off int) error {
+	types := d.types
+	id := uint64(d.firstID) + uint64(n)
+	strEnd := uint64(d.strBase) + uint64(len(d.strs))
+	if len(types)-off < typeHeaderLen {
+		return fmt.Errorf("btf: type %d: header truncated at offset %d: %w", id, off, ErrInvalid)
+	}
+	nameOff := d.u32(types[off:])
+	info := d.u32(types[off+4:])
+	if info&^infoMask != 0 {
+		return fmt.Errorf("btf: type %d: reserved info bits set (%#x): %w", id, info, ErrInvalid)
+	}
+	kind := Kind(info >> 24 & 0x1f)
+	vlen := info & 0xffff
+	extra, ok := trailerSize(kind, vlen)
+	if !ok {
+		return fmt.Errorf("btf: type %d: unknown kind %d: %w", id, kind, ErrInvalid)
+	}
+	if vlen != 0 && !layouts[kind].vlenOK {
+		return fmt.Errorf("btf: type %d: %s with vlen %d: %w", id, kind, vlen, ErrInvalid)
+	}
+	if uint64(nameOff) >= strEnd {
+		return fmt.Errorf("btf: type %d: name offset %d out of range (string section ends at %d): %w", id, nameOff, strEnd, ErrInvalid)
+	}
+	size := typeHeaderLen + int(extra)
+	return fmt.Errorf("btf: type %d: %s with vlen %d needs %d bytes, %d left in type section: %w", id, kind, vlen, size, len(types)-off, ErrInvalid)
 }
 
 // numOwn returns the number of types encoded in this blob.
 func (d *data) numOwn() int { return int(d.limit - d.firstID) }
 
+// coreFlag marks an entry of data.offs as a named type of a CO-RE kind.
+const coreFlag = 1
+
 // typeOffset returns the offset in d.types of own type index i.
 func (d *data) typeOffset(i uint32) int {
-	return int(d.offs[i>>chunkBits][i&(chunkSize-1)])
+	return int(d.offs[i>>chunkBits][i&(chunkSize-1)] &^ coreFlag)
 }
 
 // NumTypes returns the number of type ids in the Spec, including void (id 0),

@@ -41,6 +41,23 @@ func (d *data) strBytes(off uint32) ([]byte, bool) {
 	return b[:bytes.IndexByte(b, 0)], true
 }
 
+// strTail returns the string table from offset off on: the string at off,
+// its NUL and whatever follows (for scanning without a separate search for
+// the NUL).
+func (d *data) strTail(off uint32) ([]byte, bool) {
+	if off < d.strBase {
+		if d.base == nil {
+			return nil, false
+		}
+		return d.base.strTail(off)
+	}
+	off -= d.strBase
+	if uint64(off) >= uint64(len(d.strs)) {
+		return nil, false
+	}
+	return d.strs[off:], true
+}
+
 // nameAt resolves a name offset for the decoder.
 func (d *data) nameAt(off uint32) (string, error) {
 	s, ok := d.str(off)
