@@ -1,0 +1,341 @@
+// This file tests the loader backend on hand-built IR objects: loading
+// through rt, running programs, run-time overrides, and the failure paths
+// (verifier rejection, missing kfunc, tampered blob, leaks).
+package loaderprog
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// Instruction builders for hand-written programs.
+func tLdMapIdx(dst uint8, idx int32) []ir.Insn {
+	return []ir.Insn{{Op: ir.OpLdImm64, Dst: dst, Src: ir.PseudoMapIdx, Imm: idx}, {}}
+}
+
+func tLdMapValue(dst uint8, idx, off int32) []ir.Insn {
+	return []ir.Insn{{Op: ir.OpLdImm64, Dst: dst, Src: ir.PseudoMapIdxValue, Imm: idx}, {Imm: off}}
+}
+
+func tConcat(parts ...any) []ir.Insn {
+	var out []ir.Insn
+	for _, p := range parts {
+		switch v := p.(type) {
+		case ir.Insn:
+			out = append(out, v)
+		case []ir.Insn:
+			out = append(out, v...)
+		}
+	}
+	return out
+}
+
+func tProg(name string, typ sys.ProgType, insns []ir.Insn) *ir.Program {
+	return &ir.Program{
+		Function: ir.Function{Name: name, Section: "test/" + name, Code: ir.Code{Insns: insns}},
+		Type:     uint32(typ),
+		Autoload: true,
+	}
+}
+
+// globalsObject is a socket filter that writes 5 to counts[2] and returns
+// the first u32 of .rodata plus the first u32 of .data.
+func globalsObject() *ir.Object {
+	rodata := make([]byte, 8)
+	binary.LittleEndian.PutUint32(rodata, 41)
+	data := make([]byte, 4)
+	binary.LittleEndian.PutUint32(data, 1)
+	insns := tConcat(
+		ir.Insn{Op: ir.ClassST | ir.SizeW | ir.ModeMEM, Dst: 10, Off: -4, Imm: 2}, // *(u32 *)(r10-4) = 2
+		mov64Reg(2, 10), alu64Imm(aluAdd, 2, -4),
+		tLdMapIdx(1, 0),
+		callHelper(sys.HelperMapLookupElem),
+		ir.Insn{Op: ir.ClassJMP | jEQ, Dst: 0, Off: 2}, // if r0 == 0 goto +2
+		mov64Imm(1, 5),
+		stx(8, 0, 1, 0),
+		tLdMapValue(1, 1, 0),
+		ldx(4, 0, 1, 0),
+		tLdMapValue(1, 2, 0),
+		ldx(4, 1, 1, 0),
+		ir.Insn{Op: ir.ClassALU64 | opX, Dst: 0, Src: 1}, // r0 += r1
+		exit(),
+	)
+	return &ir.Object{
+		Name:      "hand_globals.o",
+		License:   "GPL",
+		ByteOrder: binary.LittleEndian,
+		Maps: []*ir.Map{
+			{Name: "counts", Kind: ir.MapBTF, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 4},
+			{Name: ".rodata", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 1,
+				Flags: uint32(sys.MapFlagRdonlyProg | sys.MapFlagMmapable), Data: rodata, ReadOnly: true},
+			{Name: ".data", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1,
+				Flags: uint32(sys.MapFlagMmapable), Data: data},
+		},
+		Programs: []*ir.Program{tProg("sock_globals", sys.ProgTypeSocketFilter, insns)},
+	}
+}
+
+// packet is the test packet of testdata/README.md.
+var packet = func() []byte {
+	p, err := hex.DecodeString("02000000000202000000000108004510003212340000401100000a0000010a000002" +
+		"22232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f")
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
+
+// generate runs Generate and checks the loader with the IR checker.
+func generate(t *testing.T, obj *ir.Object, opts *Options) *Loader {
+	t.Helper()
+	l, err := Generate(obj, opts)
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	chk := &ir.Object{Name: "loader", Programs: []*ir.Program{tProg("loader", sys.ProgTypeSyscall, l.Insns)}}
+	if err := ir.Check(chk, 0); err != nil {
+		t.Fatalf("loader program: %v", err)
+	}
+	return l
+}
+
+// runLoader runs a loader and returns its result, closed at cleanup.
+func runLoader(t *testing.T, l *Loader, opts *rt.Options) *rt.Result {
+	t.Helper()
+	res, err := rt.Load(l.Spec(), opts)
+	if err != nil {
+		t.Fatalf("rt.Load: %v", err)
+	}
+	t.Cleanup(func() { res.Close() })
+	return res
+}
+
+// borrow wraps a raw fd for the sys package without taking ownership.
+func borrow(t *testing.T, raw int) *sys.FD {
+	t.Helper()
+	fd, err := sys.NewFD(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup, err := fd.Dup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd.Disown()
+	t.Cleanup(func() { dup.Close() })
+	return dup
+}
+
+func testRunRetval(t *testing.T, raw int, opts sys.TestRunOpts) uint32 {
+	t.Helper()
+	res, err := sys.TestRun(borrow(t, raw), opts)
+	if err != nil {
+		t.Fatalf("test run: %v", err)
+	}
+	return res.Retval
+}
+
+func lookupU32(t *testing.T, raw int, key uint32, size int) []byte {
+	t.Helper()
+	k := make([]byte, 4)
+	binary.LittleEndian.PutUint32(k, key)
+	v := make([]byte, size)
+	if err := sys.MapLookupElem(borrow(t, raw), k, v); err != nil {
+		t.Fatalf("lookup %d: %v", key, err)
+	}
+	return v
+}
+
+func TestGlobals(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	for _, trace := range []bool{false, true} {
+		l := generate(t, globalsObject(), &Options{Trace: trace})
+		res := runLoader(t, l, nil)
+		if got := testRunRetval(t, res.ProgFDs[0], sys.TestRunOpts{DataIn: packet}); got != 42 {
+			t.Errorf("trace=%v: retval %d, want 42", trace, got)
+		}
+		if v := binary.LittleEndian.Uint64(lookupU32(t, res.MapFDs[0], 2, 8)); v != 5 {
+			t.Errorf("counts[2] = %d, want 5", v)
+		}
+		if !res.ExclusiveBlob {
+			t.Errorf("blob map not created exclusive")
+		}
+		// .rodata is frozen: user-space updates fail.
+		err := sys.MapUpdateElem(borrow(t, res.MapFDs[1]), make([]byte, 4), make([]byte, 8), 0)
+		if !errors.Is(err, unix.EPERM) {
+			t.Errorf(".rodata update: %v, want EPERM", err)
+		}
+		res.Close()
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	l := generate(t, globalsObject(), nil)
+	ro := make([]byte, 8)
+	binary.LittleEndian.PutUint32(ro, 100)
+	res := runLoader(t, l, &rt.Options{
+		MaxEntries:    []uint32{16},
+		InitialValues: [][]byte{nil, ro},
+	})
+	if got := testRunRetval(t, res.ProgFDs[0], sys.TestRunOpts{DataIn: packet}); got != 101 {
+		t.Errorf("retval %d, want 101", got)
+	}
+	info, err := sys.MapInfoByFD(borrow(t, res.MapFDs[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.MaxEntries != 16 {
+		t.Errorf("counts max_entries %d, want 16", info.MaxEntries)
+	}
+	// Global data through mmap.
+	mem, err := rt.Mmap(res.MapFDs[2], 4, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Munmap(mem)
+	binary.LittleEndian.PutUint32(mem, 7)
+	if got := testRunRetval(t, res.ProgFDs[0], sys.TestRunOpts{DataIn: packet}); got != 107 {
+		t.Errorf("after writing .data: retval %d, want 107", got)
+	}
+	rom, err := rt.Mmap(res.MapFDs[1], 8, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Munmap(rom)
+	if v := binary.LittleEndian.Uint32(rom); v != 100 {
+		t.Errorf(".rodata through mmap: %d, want 100", v)
+	}
+}
+
+// countIDs returns the number of maps and programs in the kernel.
+func countIDs(t *testing.T) (maps, progs int) {
+	t.Helper()
+	for id := uint32(0); ; maps++ {
+		next, err := sys.MapGetNextID(id)
+		if err != nil {
+			break
+		}
+		id = next
+	}
+	for id := uint32(0); ; progs++ {
+		next, err := sys.ProgGetNextID(id)
+		if err != nil {
+			break
+		}
+		id = next
+	}
+	return maps, progs
+}
+
+// expectFailure runs a loader that must fail and checks that nothing is
+// left behind. Other tests of other packages may create objects
+// concurrently, so the id count is retried a few times.
+func expectFailure(t *testing.T, l *Loader, spec *rt.Spec) error {
+	t.Helper()
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	maps0, progs0 := countIDs(t)
+	if spec == nil {
+		spec = l.Spec()
+	}
+	res, err := rt.Load(spec, nil)
+	if err == nil {
+		res.Close()
+		t.Fatal("rt.Load succeeded, want an error")
+	}
+	// Objects are freed asynchronously (RCU): wait for the counts to drop.
+	for range 200 {
+		maps1, progs1 := countIDs(t)
+		if maps1 <= maps0 && progs1 <= progs0 {
+			return err
+		}
+		sleepMs(10)
+	}
+	maps1, progs1 := countIDs(t)
+	t.Errorf("objects left behind: maps %d -> %d, programs %d -> %d", maps0, maps1, progs0, progs1)
+	return err
+}
+
+func TestVerifierRejection(t *testing.T) {
+	testutil.RequireKernel(t)
+	obj := globalsObject()
+	bad := tProg("bad_prog", sys.ProgTypeSocketFilter, []ir.Insn{exit()}) // r0 not initialised
+	obj.Programs = append(obj.Programs, bad)
+	l := generate(t, obj, nil)
+	err := expectFailure(t, l, nil)
+	var se *rt.StepError
+	if !errors.As(err, &se) || !errors.Is(err, unix.EACCES) {
+		t.Fatalf("error %v, want a step error with EACCES", err)
+	}
+	if !strings.Contains(se.Desc, "BPF_PROG_LOAD bad_prog") {
+		t.Errorf("step %q, want the load of bad_prog", se.Desc)
+	}
+	if !strings.Contains(se.Log, "R0 !read_ok") {
+		t.Errorf("verifier log does not say why:\n%s", se.Log)
+	}
+	if !strings.HasPrefix(err.Error(), "loader step failed: EACCES") {
+		t.Errorf("error text %q", err)
+	}
+}
+
+// kfuncObject calls a kfunc by name, deferred to load time.
+func kfuncObject(name string, weak bool) *ir.Object {
+	obj := globalsObject()
+	insns := tConcat(
+		mov64Imm(1, 1),
+		ir.Insn{Op: ir.OpCall, Src: ir.PseudoKfuncCall},
+		mov64Imm(0, 0),
+		exit(),
+	)
+	p := tProg("kfunc_prog", sys.ProgTypeSyscall, insns)
+	p.Flags = uint32(sys.ProgFlagSleepable)
+	p.Relocs = []*ir.Reloc{{Insn: 1, Kind: ir.RelocKfunc, Symbol: name, State: ir.Deferred}}
+	obj.Programs = append(obj.Programs, p)
+	obj.Externs = append(obj.Externs, &ir.Extern{Name: name, Kind: ir.ExternKfunc, Weak: weak, State: ir.Deferred})
+	return obj
+}
+
+func TestMissingKfunc(t *testing.T) {
+	testutil.RequireKernel(t)
+	l := generate(t, kfuncObject("bpfc_no_such_kfunc", false), nil)
+	err := expectFailure(t, l, nil)
+	var se *rt.StepError
+	if !errors.As(err, &se) || !errors.Is(err, unix.ENOENT) {
+		t.Fatalf("error %v, want a step error with ENOENT", err)
+	}
+	if !strings.Contains(se.Desc, "bpfc_no_such_kfunc") {
+		t.Errorf("step %q does not name the kfunc", se.Desc)
+	}
+}
+
+func TestTamperedBlob(t *testing.T) {
+	testutil.RequireKernel(t)
+	l := generate(t, globalsObject(), nil)
+	spec := l.Spec()
+	blob := append([]byte(nil), spec.Blob...)
+	blob[len(blob)-9] ^= 0x40 // inside the last attr
+	spec.Blob = blob
+	err := expectFailure(t, l, spec)
+	if !errors.Is(err, unix.EINVAL) {
+		t.Fatalf("error %v, want EINVAL from the integrity check", err)
+	}
+	var se *rt.StepError
+	if !errors.As(err, &se) || se.Step != -1 {
+		t.Errorf("error %v: want the refusal before step 0", err)
+	}
+}
+
+func sleepMs(ms int) { time.Sleep(time.Duration(ms) * time.Millisecond) }
