@@ -1,0 +1,307 @@
+// This file holds the load benchmarks (bpfc against libbpf on the same
+// CO-RE objects) and the tests that check the benchmarks measure what they
+// claim: every object loads both ways, the harness reports sane figures.
+// No test here asserts on timings.
+
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bpfc/bpfc"
+	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/passes"
+)
+
+// bpfcVariants are the ways bpfc loads an object in the benchmarks.
+var bpfcVariants = []struct {
+	name string
+	mode passes.COREMode
+	flag string // cmd/bpfc -core value
+}{
+	{"bpfc-direct-user-core", passes.COREUser, "user"},
+	{"bpfc-direct-kernel-core", passes.COREKernel, "kernel"},
+}
+
+// vmlinuxNames are the types both sides look up after parsing vmlinux BTF
+// (the same list as libbpf/load.c's -btf mode).
+var vmlinuxNames = []struct {
+	name string
+	kind btf.Kind
+}{
+	{"task_struct", btf.KindStruct},
+	{"request", btf.KindStruct},
+	{"gendisk", btf.KindStruct},
+	{"pt_regs", btf.KindStruct},
+	{"btf_trace_sched_process_exec", btf.KindTypedef},
+	{"pid_type", btf.KindEnum},
+}
+
+const vmlinuxPath = "/sys/kernel/btf/vmlinux"
+
+func objectName(file string) string { return strings.TrimSuffix(file, ".o") }
+
+// loadBpfc loads the object with bpfc's Go API and closes it again.
+func loadBpfc(path string, mode passes.COREMode) error {
+	coll, err := bpfc.Load(path, &bpfc.Options{CORE: mode}, nil)
+	if err != nil {
+		return err
+	}
+	return coll.Close()
+}
+
+func median(ts []time.Duration) float64 {
+	if len(ts) == 0 {
+		return 0
+	}
+	s := slices.Clone(ts)
+	slices.Sort(s)
+	return float64(s[len(s)/2].Nanoseconds())
+}
+
+// BenchmarkLoad opens, loads and closes each object in this process: with
+// bpfc's Go API (CO-RE computed in user space, or handed to the kernel in
+// BPF_PROG_LOAD's core_relos) and with libbpf (the C harness looping b.N
+// times; its own clock and malloc counts replace the Go figures). bpfc
+// parses vmlinux BTF once per process, libbpf once per load: these are the
+// figures of a long-running loader. BenchmarkCLI has those of a command.
+func BenchmarkLoad(b *testing.B) {
+	testutil.RequireKernel(b)
+	for _, file := range benchObjects {
+		path := filepath.Join(testdataDir, file)
+		b.Run(objectName(file), func(b *testing.B) {
+			for _, v := range bpfcVariants {
+				b.Run(v.name, func(b *testing.B) {
+					times := make([]time.Duration, 0, b.N)
+					b.ReportAllocs()
+					b.ResetTimer()
+					for range b.N {
+						t0 := time.Now()
+						if err := loadBpfc(path, v.mode); err != nil {
+							b.Fatal(err)
+						}
+						times = append(times, time.Since(t0))
+					}
+					b.StopTimer()
+					b.ReportMetric(median(times), "med-ns/op")
+				})
+			}
+			b.Run("libbpf", func(b *testing.B) {
+				r := runHarness(b, path, b.N)
+				reportHarness(b, r)
+			})
+		})
+	}
+}
+
+// reportHarness replaces the benchmark's Go-measured figures (a process
+// spawn) with the harness's own.
+func reportHarness(b *testing.B, r harnessResult) {
+	b.ReportMetric(r.NsPerOp, "ns/op")
+	b.ReportMetric(r.MedianNs, "med-ns/op")
+	b.ReportMetric(r.AllocsPerOp, "allocs/op")
+	b.ReportMetric(r.BytesPerOp, "B/op")
+	b.ReportMetric(r.FirstNs, "first-ns")
+}
+
+// BenchmarkVmlinuxBTF parses the running kernel's vmlinux BTF from the
+// file and looks up a few names, as a CO-RE load must before its first
+// candidate search: bpfc's btf.LoadTarget + FindByEssentialName (a fresh
+// parse each time, bypassing the process-wide cache of btf.LoadKernel)
+// against libbpf's btf__load_vmlinux_btf + btf__find_by_name_kind.
+func BenchmarkVmlinuxBTF(b *testing.B) {
+	b.Run("bpfc", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			spec, err := btf.LoadTarget(vmlinuxPath)
+			if err != nil {
+				b.Skipf("no vmlinux BTF: %v", err)
+			}
+			for _, n := range vmlinuxNames {
+				if len(spec.FindByEssentialName(n.name, n.kind)) == 0 {
+					b.Fatalf("vmlinux BTF has no %s %s", n.kind, n.name)
+				}
+			}
+		}
+	})
+	b.Run("libbpf", func(b *testing.B) {
+		reportHarness(b, runHarness(b, "-btf", b.N))
+	})
+}
+
+// cliCommand is one way of loading an object from the command line.
+type cliCommand struct {
+	name string
+	argv []string
+}
+
+func cliCommands(tb testing.TB, path string) []cliCommand {
+	tb.Helper()
+	bpfcBin := bpfcCommand(tb)
+	harness := libbpfHarness(tb)
+	var cmds []cliCommand
+	for _, v := range bpfcVariants {
+		cmds = append(cmds, cliCommand{v.name, []string{bpfcBin, "-emit=direct", "-core=" + v.flag, path}})
+	}
+	return append(cmds, cliCommand{"libbpf", []string{harness, path, "1"}})
+}
+
+func runCLI(c cliCommand) error {
+	var stderr bytes.Buffer
+	cmd := exec.Command(c.argv[0], c.argv[1:]...)
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w\n%s", strings.Join(c.argv, " "), err, stderr.String())
+	}
+	return nil
+}
+
+// BenchmarkCLI is a whole CO-RE load as a user times it: one process per
+// load (start-up, vmlinux BTF, feature probes, verifier, exit), `bpfc
+// -emit=direct -core=user|kernel OBJ` against the libbpf harness with
+// N=1. Every iteration runs all three, in rotating order, so they share
+// the machine's noise; the figures are per command (mean and median wall
+// time) and the bpfc/libbpf ratios of the means. ns/op is suppressed: one
+// op is three loads.
+func BenchmarkCLI(b *testing.B) {
+	testutil.RequireKernel(b)
+	for _, file := range benchObjects {
+		path := filepath.Join(testdataDir, file)
+		b.Run(objectName(file), func(b *testing.B) {
+			cmds := cliCommands(b, path)
+			times := make([][]time.Duration, len(cmds))
+			b.ResetTimer()
+			for i := range b.N {
+				for j := range cmds {
+					k := (i + j) % len(cmds)
+					t0 := time.Now()
+					if err := runCLI(cmds[k]); err != nil {
+						b.Fatal(err)
+					}
+					times[k] = append(times[k], time.Since(t0))
+				}
+			}
+			b.StopTimer()
+			means := make([]float64, len(cmds))
+			for k, c := range cmds {
+				var sum time.Duration
+				for _, t := range times[k] {
+					sum += t
+				}
+				means[k] = float64(sum.Nanoseconds()) / float64(len(times[k]))
+				b.ReportMetric(means[k], c.name+"-ns/op")
+				b.ReportMetric(median(times[k]), c.name+"-med-ns/op")
+			}
+			lib := means[len(cmds)-1]
+			for k, c := range cmds[:len(cmds)-1] {
+				b.ReportMetric(means[k]/lib, c.name+"/libbpf")
+			}
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// TestBenchObjectsLoad checks that bpfc loads every benchmark object in
+// both CO-RE modes, so a benchmark never times a failure.
+func TestBenchObjectsLoad(t *testing.T) {
+	testutil.RequireKernel(t)
+	for _, file := range benchObjects {
+		for _, v := range bpfcVariants {
+			t.Run(objectName(file)+"/"+v.name, func(t *testing.T) {
+				t.Cleanup(testutil.CheckNoFDLeak(t))
+				if err := loadBpfc(filepath.Join(testdataDir, file), v.mode); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// TestHarness runs the libbpf harness on every benchmark object and in
+// -btf mode, and checks its report is complete and consistent.
+func TestHarness(t *testing.T) {
+	testutil.RequireKernel(t)
+	cases := []string{"-btf"}
+	for _, f := range benchObjects {
+		cases = append(cases, filepath.Join(testdataDir, f))
+	}
+	for _, what := range cases {
+		t.Run(filepath.Base(what), func(t *testing.T) {
+			r := runHarness(t, what, 3)
+			if r.MinNs <= 0 || r.MinNs > r.MedianNs || r.NsPerOp < r.MinNs {
+				t.Errorf("inconsistent times: %+v", r)
+			}
+			if r.AllocsPerOp < 1 || r.BytesPerOp < 1 {
+				t.Errorf("allocations not counted: %+v", r)
+			}
+			if r.MaxRSSKB <= 0 {
+				t.Errorf("no maxrss: %+v", r)
+			}
+		})
+	}
+}
+
+// TestHarnessFails checks that the harness reports a load failure instead
+// of timing it.
+func TestHarnessFails(t *testing.T) {
+	path := libbpfHarness(t)
+	cmd := exec.Command(path, filepath.Join(testdataDir, "no-such-object.o"), "1")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("harness succeeded on a missing object:\n%s", out)
+	}
+	if !strings.Contains(string(out), "no-such-object.o") {
+		t.Errorf("error does not name the object:\n%s", out)
+	}
+}
+
+// TestCLI runs each command of BenchmarkCLI once.
+func TestCLI(t *testing.T) {
+	testutil.RequireKernel(t)
+	for _, file := range benchObjects {
+		for _, c := range cliCommands(t, filepath.Join(testdataDir, file)) {
+			t.Run(objectName(file)+"/"+c.name, func(t *testing.T) {
+				if err := runCLI(c); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+func TestParseHarness(t *testing.T) {
+	good := "iters=5 ns_per_op=100 first_ns=300 min_ns=50 median_ns=90 allocs_per_op=7 bytes_per_op=1024 maxrss_kb=2000"
+	for _, tc := range []struct {
+		name, out string
+		want      harnessResult
+		err       bool
+	}{
+		{"ok", good + "\n", harnessResult{5, 100, 300, 50, 90, 7, 1024, 2000}, false},
+		{"last line", "libbpf: noise\n" + good, harnessResult{5, 100, 300, 50, 90, 7, 1024, 2000}, false},
+		{"extra field", good + " future=1", harnessResult{5, 100, 300, 50, 90, 7, 1024, 2000}, false},
+		{"missing field", "iters=5 ns_per_op=100", harnessResult{}, true},
+		{"no iters", strings.Replace(good, "iters=5 ", "", 1), harnessResult{}, true},
+		{"bad number", strings.Replace(good, "min_ns=50", "min_ns=x", 1), harnessResult{}, true},
+		{"not key=value", good + " junk", harnessResult{}, true},
+		{"empty", "", harnessResult{}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseHarness(tc.out)
+			if (err != nil) != tc.err {
+				t.Fatalf("err = %v, want error %v", err, tc.err)
+			}
+			if !tc.err && got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
