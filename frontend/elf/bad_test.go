@@ -162,6 +162,30 @@ func TestBadInput(t *testing.T) {
 			le.PutUint32(raw[off+8+4:], 0x100) // sub_chain insn 1: call -1 -> +256
 			return raw
 		}, ErrMissingFunc, `section "xdp": program sub_chain: insn 1: call to "global_a"`},
+		{"relocation against a data symbol in code", "subprogs.o", func(t *testing.T, raw []byte) []byte {
+			sym := symbolEntry(t, raw, "mid_b")
+			raw[sym+4] = byte(elf.STB_LOCAL)<<4 | byte(elf.STT_OBJECT) // st_info
+			// sub_loop's call of leaf_c is against the .text section
+			// symbol; its ld_imm64 of loop_cb too; make one use mid_b.
+			off, size := sectionAt(t, raw, ".relxdp")
+			f, err := elf.NewFile(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			syms, _ := f.Symbols()
+			idx := 0
+			for i, s := range syms {
+				if s.Name == "mid_b" {
+					idx = i + 1
+				}
+			}
+			for e := off; e < off+size; e += 16 {
+				if le.Uint64(raw[e:]) == 16*8 { // sub_loop insn 5, ld_imm64 of .text+0x60
+					le.PutUint32(raw[e+12:], uint32(idx))
+				}
+			}
+			return raw
+		}, ErrBadReloc, `program sub_loop: insn 5: relocation against STT_OBJECT symbol "mid_b" in code section ".text", which is not a function`},
 		{"function crossing its section's end", "tailcall.o", func(t *testing.T, raw []byte) []byte {
 			sym := symbolEntry(t, raw, "tail_entry")
 			le.PutUint64(raw[sym+16:], 4096)

@@ -6,6 +6,7 @@ package elf
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/bpfc/bpfc/btf"
@@ -137,6 +138,18 @@ func (rd *reader) distributeExt(name string, es *btf.ExtSection) error {
 			return err
 		}
 		fn.FuncInfo = append(fn.FuncInfo, ir.FuncInfo{Insn: slot, TypeID: r.TypeID})
+	}
+	// line_info is the bulk of .BTF.ext: size each function's slice first.
+	counts := make(map[*ir.Function]int, len(cs.funcs))
+	for n, r := range es.LineInfos {
+		fn, _, err := rd.locate(cs, "line_info", n, r.InsnOff)
+		if err != nil {
+			return err
+		}
+		counts[fn]++
+	}
+	for fn, c := range counts {
+		fn.LineInfo = slices.Grow(fn.LineInfo, c)
 	}
 	for n, r := range es.LineInfos {
 		fn, slot, err := rd.locate(cs, "line_info", n, r.InsnOff)

@@ -9,6 +9,7 @@ package elf
 import (
 	"debug/elf"
 	"fmt"
+	"sort"
 
 	"github.com/bpfc/bpfc/ir"
 )
@@ -140,6 +141,9 @@ func (rd *reader) codeReloc(cs *codeSection, secName string, n int, rel relocati
 		return fmt.Errorf("%s: relocation against %q in section %d, which does not exist: %w", where, name, tidx, ErrBadReloc)
 	}
 
+	if rd.isCode(tidx) && sym.typ() != elf.STT_FUNC && sym.typ() != elf.STT_SECTION {
+		return fmt.Errorf("%s: relocation against %v symbol %q in code section %q, which is not a function: %w", where, sym.typ(), name, tsec.Name, ErrBadReloc)
+	}
 	if in.IsCall() {
 		if in.Src != ir.PseudoCall {
 			return fmt.Errorf("%s: relocation against %q on a call that is not a bpf2bpf call (src_reg %d): %w", where, name, in.Src, ErrBadReloc)
@@ -223,17 +227,21 @@ func (rd *reader) plainCalls() error {
 			continue
 		}
 		for _, fn := range cs.funcs {
-			relocated := make(map[int]bool, len(fn.Relocs))
-			for _, r := range fn.Relocs {
-				relocated[r.Insn] = true
-			}
+			sort.SliceStable(fn.Relocs, func(a, b int) bool { return fn.Relocs[a].Insn < fn.Relocs[b].Insn })
+			relocs := fn.Relocs // sorted by insn: walked alongside the code
 			for i := 0; i < len(fn.Insns); i++ {
 				in := fn.Insns[i]
 				if in.IsLdImm64() {
 					i++ // skip the second slot
 					continue
 				}
-				if !in.IsPseudoCall() || relocated[i] {
+				if !in.IsPseudoCall() {
+					continue
+				}
+				for len(relocs) > 0 && relocs[0].Insn < i {
+					relocs = relocs[1:]
+				}
+				if len(relocs) > 0 && relocs[0].Insn == i {
 					continue
 				}
 				target := int64(fn.SectionOffset) + int64(i) + int64(in.Imm) + 1
