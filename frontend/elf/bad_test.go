@@ -186,6 +186,12 @@ func TestBadInput(t *testing.T) {
 			}
 			return raw
 		}, ErrBadReloc, `program sub_loop: insn 5: relocation against STT_OBJECT symbol "mid_b" in code section ".text", which is not a function`},
+		{"extern BTF does not describe", "externs_percpu.o", func(t *testing.T, raw []byte) []byte {
+			ext := symbolEntry(t, raw, "runqueues")
+			lic := symbolEntry(t, raw, "LICENSE")
+			copy(raw[ext:ext+4], raw[lic:lic+4]) // st_name: the undefined symbol is now "LICENSE"
+			return raw
+		}, ErrBadExtern, "extern LICENSE: no BTF VAR or FUNC"},
 		{"function crossing its section's end", "tailcall.o", func(t *testing.T, raw []byte) []byte {
 			sym := symbolEntry(t, raw, "tail_entry")
 			le.PutUint64(raw[sym+16:], 4096)
