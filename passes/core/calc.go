@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
@@ -386,10 +387,16 @@ func CalculateOrder(local, target *btf.Spec, relo *ir.CORERelo, cache *CandCache
 		return res, nil
 	}
 	res.What = what
-	where := ""
+	note := ls.appendDetail(make([]byte, 0, 160))
+	note = append(note, " => "...)
 	if res.Module != "" {
-		where = "module " + res.Module + " "
+		note = append(note, "module "...)
+		note = append(note, res.Module...)
+		note = append(note, ' ')
 	}
-	res.Note = fmt.Sprintf("%s => %s[%d] %s", ls.Detail(), where, res.TargetType, best.Detail())
+	note = append(note, '[')
+	note = strconv.AppendUint(note, uint64(res.TargetType), 10)
+	note = append(note, "] "...)
+	res.Note = string(best.appendDetail(note))
 	return res, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/cilium/ebpf/asm"
 	cbtf "github.com/cilium/ebpf/btf"
+	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/frontend/elf"
@@ -236,5 +237,186 @@ func TestDifferentialCilium(t *testing.T) {
 			t.Fatal(err)
 		}
 		differential(t, target, ctarget)
+	})
+}
+
+// largestCOREObject returns the testdata object with the most CO-RE
+// records, opened by bpfc.
+func largestCOREObject(b *testing.B) (string, *ir.Object, int) {
+	b.Helper()
+	var (
+		best    string
+		bestObj *ir.Object
+		bestN   int
+	)
+	for _, path := range coreObjects(b) {
+		obj, err := elf.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for _, f := range obj.Units() {
+			n += len(f.CORE)
+		}
+		if n > bestN {
+			best, bestObj, bestN = path, obj, n
+		}
+	}
+	return best, bestObj, bestN
+}
+
+// mapVmlinux maps the kernel's BTF read-only, as btf.LoadKernel does; the
+// caller unmaps it.
+func mapVmlinux(b *testing.B) []byte {
+	b.Helper()
+	f, err := os.Open("/sys/kernel/btf/vmlinux")
+	if err != nil {
+		b.Skipf("no kernel BTF: %v", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_PRIVATE)
+	if err != nil {
+		// Older kernels cannot map the file.
+		if raw, err = os.ReadFile("/sys/kernel/btf/vmlinux"); err != nil {
+			b.Fatal(err)
+		}
+		return raw
+	}
+	return raw
+}
+
+// relocateAll runs every CO-RE relocation of obj against target on a copy
+// of the instructions, as the core pass does.
+func relocateAll(b *testing.B, obj *ir.Object, target *btf.Spec) {
+	cache := NewCandCache(nil)
+	for _, f := range obj.Units() {
+		if len(f.CORE) == 0 {
+			continue
+		}
+		insns := append([]ir.Insn(nil), f.Insns...)
+		for _, r := range f.CORE {
+			res, err := CalculateOrder(obj.BTF, target, r, cache, obj.ByteOrder)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := Patch(insns, r.Insn, r.Kind, res); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkCOREPass relocates the largest CO-RE test object against the
+// running kernel's BTF: "cold" includes reading and indexing vmlinux BTF
+// (what the first CO-RE load of a process pays), "warm" reuses the
+// process-wide vmlinux Spec that btf.LoadKernel keeps.
+func BenchmarkCOREPass(b *testing.B) {
+	path, obj, n := largestCOREObject(b)
+	b.Logf("%s: %d CO-RE relocations", filepath.Base(path), n)
+	b.Run("cold", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			raw := mapVmlinux(b)
+			target, err := btf.Parse(raw)
+			if err != nil {
+				b.Fatal(err)
+			}
+			relocateAll(b, obj, target)
+			_ = unix.Munmap(raw)
+		}
+	})
+	b.Run("warm", func(b *testing.B) {
+		target, err := btf.LoadKernel()
+		if err != nil {
+			b.Skipf("kernel BTF: %v", err)
+		}
+		relocateAll(b, obj, target)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			relocateAll(b, obj, target)
+		}
+	})
+}
+
+// ciliumRelos extracts cilium/ebpf's CO-RE relocations of the object at
+// path, by section, with the instructions they apply to.
+func ciliumRelos(b *testing.B, path string, obj *ir.Object) (map[string][]*cbtf.CORERelocation, map[string][]asm.Instruction) {
+	b.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	_, ext, err := cbtf.LoadSpecAndExtInfosFromReader(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bySlot := map[slot]asm.Instruction{}
+	for _, fn := range obj.Units() {
+		for _, r := range fn.CORE {
+			bySlot[slot{fn.Section, fn.SectionOffset + r.Insn}] = ciliumInsn(fn.Insns, r.Insn)
+		}
+	}
+	relos := map[string][]*cbtf.CORERelocation{}
+	insns := map[string][]asm.Instruction{}
+	for sec, offs := range ext.CORERelos {
+		for _, o := range offs {
+			relos[sec] = append(relos[sec], o.Relo)
+			insns[sec] = append(insns[sec], bySlot[slot{sec, int(o.Offset)}])
+		}
+	}
+	return relos, insns
+}
+
+// ciliumRelocateAll is relocateAll done by cilium/ebpf: CORERelocate per
+// section and Apply to a copy of each instruction.
+func ciliumRelocateAll(b *testing.B, relos map[string][]*cbtf.CORERelocation, insns map[string][]asm.Instruction, target *cbtf.Spec, bo binary.ByteOrder) {
+	for sec, rs := range relos {
+		fixups, err := cbtf.CORERelocate(rs, []*cbtf.Spec{target}, bo, func(cbtf.Type) (cbtf.TypeID, error) { return 1, nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i, fx := range fixups {
+			ins := insns[sec][i]
+			if err := fx.Apply(&ins); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkCiliumCORE is BenchmarkCOREPass done by cilium/ebpf 0.22:
+// "cold" is btf.LoadKernelSpec plus CORERelocate, "warm" CORERelocate
+// against a kernel Spec loaded (and name-indexed) once.
+func BenchmarkCiliumCORE(b *testing.B) {
+	path, obj, n := largestCOREObject(b)
+	b.Logf("%s: %d CO-RE relocations", filepath.Base(path), n)
+	relos, insns := ciliumRelos(b, path, obj)
+	b.Run("cold", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			target, err := cbtf.LoadKernelSpec()
+			if err != nil {
+				b.Skipf("kernel BTF: %v", err)
+			}
+			ciliumRelocateAll(b, relos, insns, target, obj.ByteOrder)
+		}
+	})
+	b.Run("warm", func(b *testing.B) {
+		target, err := cbtf.LoadKernelSpec()
+		if err != nil {
+			b.Skipf("kernel BTF: %v", err)
+		}
+		ciliumRelocateAll(b, relos, insns, target, obj.ByteOrder)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			ciliumRelocateAll(b, relos, insns, target, obj.ByteOrder)
+		}
 	})
 }

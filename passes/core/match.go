@@ -279,6 +279,8 @@ func Match(ls *Spec, targ *btf.Spec, tid btf.TypeID) (*Spec, bool, error) {
 		return ts, false, nil
 
 	case classField:
+		ts.Raw = make([]int, 0, len(ls.Raw)+2)
+		ts.Access = make([]Accessor, 0, len(ls.Access))
 	default:
 		return nil, false, fmt.Errorf("relocation kind %s: %w", ls.Kind, ErrNotSupported)
 	}

@@ -162,6 +162,7 @@ func ParseSpec(local *btf.Spec, root btf.TypeID, access string, kind btf.COREKin
 		return nil, err
 	}
 	spec.Raw = raw
+	spec.Access = make([]Accessor, 0, len(raw))
 
 	id, err := local.Skip(root)
 	if err != nil {
@@ -296,48 +297,62 @@ func (s *Spec) String() string {
 	if s == nil || s.BTF == nil {
 		return "<nil>"
 	}
-	var b strings.Builder
-	b.WriteString(typeString(s.BTF, s.Root))
+	return string(s.appendString(make([]byte, 0, 64)))
+}
+
+func (s *Spec) appendString(b []byte) []byte {
+	b = append(b, s.BTF.TypeKind(s.Root).String()...)
+	b = append(b, ' ')
+	b = append(b, nameOr(s.BTF.TypeName(s.Root))...)
 	switch classOf(s.Kind) {
 	case classEnumval:
 		if len(s.Access) > 0 {
-			b.WriteString("::")
-			b.WriteString(s.Access[0].Name)
+			b = append(b, "::"...)
+			b = append(b, s.Access[0].Name...)
 		}
 	case classField:
 		for i, a := range s.Access {
 			switch {
 			case a.Name != "":
-				b.WriteString(".")
-				b.WriteString(a.Name)
+				b = append(b, '.')
+				b = append(b, a.Name...)
 			case i > 0 || a.Index > 0:
-				fmt.Fprintf(&b, "[%d]", a.Index)
+				b = append(b, '[')
+				b = strconv.AppendInt(b, int64(a.Index), 10)
+				b = append(b, ']')
 			}
 		}
 	}
-	return b.String()
+	return b
 }
 
 // Detail formats the spec with its raw access and bit offset for field
 // relocations, like libbpf's debug output: "struct s.a[3] (0:1:2:3 @
 // offset 20)"; other kinds format as String.
 func (s *Spec) Detail() string {
-	if s == nil || classOf(s.Kind) != classField {
+	if s == nil || s.BTF == nil || classOf(s.Kind) != classField {
 		return s.String()
 	}
-	var b strings.Builder
-	b.WriteString(s.String())
-	b.WriteString(" (")
+	return string(s.appendDetail(make([]byte, 0, 96)))
+}
+
+func (s *Spec) appendDetail(b []byte) []byte {
+	b = s.appendString(b)
+	if classOf(s.Kind) != classField {
+		return b
+	}
+	b = append(b, " ("...)
 	for i, r := range s.Raw {
 		if i > 0 {
-			b.WriteByte(':')
+			b = append(b, ':')
 		}
-		b.WriteString(strconv.Itoa(r))
+		b = strconv.AppendInt(b, int64(r), 10)
 	}
+	b = append(b, " @ offset "...)
+	b = strconv.AppendUint(b, s.BitOffset/8, 10)
 	if s.BitOffset%8 != 0 {
-		fmt.Fprintf(&b, " @ offset %d.%d)", s.BitOffset/8, s.BitOffset%8)
-	} else {
-		fmt.Fprintf(&b, " @ offset %d)", s.BitOffset/8)
+		b = append(b, '.')
+		b = strconv.AppendUint(b, s.BitOffset%8, 10)
 	}
-	return b.String()
+	return append(b, ')')
 }
