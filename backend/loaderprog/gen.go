@@ -226,9 +226,37 @@ func Generate(obj *ir.Object, opts *Options) (*Loader, error) {
 // ksym, with every instruction that refers to it.
 type lookup struct {
 	ext   *ir.Extern
-	index int   // the extern's index in obj.Externs
-	insns []int // slots
-	slot  int   // fd_array index for a kfunc's module BTF fd
+	index int      // the extern's index in obj.Externs
+	refs  []extRef // the instructions referring to it
+	slot  int      // fd_array index for a kfunc's module BTF fd
+}
+
+// extRef is one instruction referring to an extern: a kfunc call, or a
+// ld_imm64 of a ksym (or of a kfunc's address, as bpf_ksym_exists does).
+type extRef struct {
+	at   int
+	call bool
+}
+
+// kind returns the BTF kind the extern is looked up by.
+func (lk *lookup) kind() btf.Kind {
+	if lk.ext.Kind == ir.ExternKfunc {
+		return btf.KindFunc
+	}
+	return btf.KindVar
+}
+
+// typeless reports a ksym found through kallsyms rather than BTF.
+func (lk *lookup) typeless() bool { return lk.ext.Kind == ir.ExternKsym && !lk.ext.Typed }
+
+// hasCall reports whether a kfunc call refers to the extern.
+func (lk *lookup) hasCall() bool {
+	for _, r := range lk.refs {
+		if r.call {
+			return true
+		}
+	}
+	return false
 }
 
 // programLookups returns the deferred extern lookups of p, in order of
@@ -272,14 +300,14 @@ func (g *gen) programLookups(p *ir.Program) ([]*lookup, error) {
 				return nil, fmt.Errorf("program %s: %w: reference to unknown extern %s", p.Name, ErrInvalidObject, r.Symbol)
 			}
 			ext := g.obj.Externs[idx]
-			if (r.Kind == ir.RelocKfunc) != (ext.Kind == ir.ExternKfunc) {
+			if r.Kind == ir.RelocKfunc && ext.Kind != ir.ExternKfunc || ext.Kind == ir.ExternKconfig {
 				return nil, fmt.Errorf("program %s: %w: %s relocation of %s extern %s", p.Name, ErrInvalidObject, r.Kind, ext.Kind, ext.Name)
 			}
 			lk = &lookup{ext: ext, index: idx}
 			byName[r.Symbol] = lk
 			out = append(out, lk)
 		}
-		lk.insns = append(lk.insns, r.Insn)
+		lk.refs = append(lk.refs, extRef{at: r.Insn, call: r.Kind == ir.RelocKfunc})
 	}
 	return out, nil
 }
@@ -325,7 +353,7 @@ func (g *gen) plan() error {
 		}
 		n := 0
 		for _, lk := range lks {
-			if lk.ext.Kind == ir.ExternKfunc {
+			if lk.hasCall() {
 				n++
 			}
 		}
@@ -744,20 +772,20 @@ func (g *gen) emitProgram(j int, p *ir.Program) error {
 	insns := append([]ir.Insn(nil), p.Insns...)
 	nk := 0
 	for _, lk := range lookups {
-		if lk.ext.Kind == ir.ExternKfunc {
+		if lk.hasCall() {
 			lk.slot = g.modFirst + nk
 			nk++
 		}
-		for _, at := range lk.insns {
+		for _, r := range lk.refs {
 			switch {
-			case lk.ext.Kind == ir.ExternKfunc:
-				insns[at].Src, insns[at].Imm, insns[at].Off = ir.PseudoKfuncCall, 0, 0
-			case lk.ext.Typed:
-				insns[at].Src = ir.PseudoBTFID
-				ir.SetImm64(insns, at, 0)
+			case r.call:
+				insns[r.at].Src, insns[r.at].Imm, insns[r.at].Off = ir.PseudoKfuncCall, 0, 0
+			case lk.typeless():
+				insns[r.at].Src = 0
+				ir.SetImm64(insns, r.at, 0)
 			default:
-				insns[at].Src = 0
-				ir.SetImm64(insns, at, 0)
+				insns[r.at].Src = ir.PseudoBTFID
+				ir.SetImm64(insns, r.at, 0)
 			}
 		}
 	}
@@ -814,6 +842,16 @@ func (g *gen) emitProgram(j int, p *ir.Program) error {
 	}
 	attr := addAttr(&g.b, &a, sizeProgLoad)
 
+	// Lookups first: each is a step of its own.
+	var slots []int
+	for _, lk := range lookups {
+		if s := g.emitLookup(p, lk, code); s >= 0 {
+			slots = append(slots, s)
+		}
+	}
+	if p.AttachBTFKind != 0 && p.AttachTo != "" {
+		slots = append(slots, g.emitAttachTarget(p, attr))
+	}
 	g.step("BPF_PROG_LOAD %s", p.Name)
 	e.relStore(attr+offProgLicense, license)
 	e.relStore(attr+offProgInsns, code)
@@ -831,15 +869,6 @@ func (g *gen) emitProgram(j int, p *ir.Program) error {
 	if g.hasBTF {
 		e.stackToBlob(attr+offProgBtfFd, stackBTF)
 	}
-	var slots []int
-	for _, lk := range lookups {
-		if s := g.emitLookup(lk, code); s >= 0 {
-			slots = append(slots, s)
-		}
-	}
-	if p.AttachBTFKind != 0 && p.AttachTo != "" {
-		slots = append(slots, g.emitAttachTarget(p, attr))
-	}
 	e.sysBPF(sys.CmdProgLoad, attr, sizeProgLoad)
 	g.traceResult("prog_load " + p.Name)
 	// Module BTF fds are only needed during the load, success or not.
@@ -851,20 +880,20 @@ func (g *gen) emitProgram(j int, p *ir.Program) error {
 	return nil
 }
 
-// emitLookup resolves one deferred extern of a program whose instructions
-// are at blob offset code; it returns the result slot holding a BTF fd to
-// close after the load, or -1.
-func (g *gen) emitLookup(lk *lookup, code int) int {
+// emitLookup resolves one deferred extern of program p, whose
+// instructions are at blob offset code; it returns the result slot holding
+// a BTF object fd to close after the load, or -1.
+func (g *gen) emitLookup(p *ir.Program, lk *lookup, code int) int {
 	e := &g.e
 	ext := lk.ext
 	insnAt := func(at int) int { return code + at*ir.InsnSize }
 	name, size := g.b.addString(ext.Name)
 	found := e.newLabel()
 
-	if ext.Kind == ir.ExternKsym && !ext.Typed {
+	if lk.typeless() {
 		// Typeless ksym: its address from kallsyms (0 for a weak miss).
 		res := g.result(false)
-		g.step("bpf_kallsyms_lookup_name %s", ext.Name)
+		g.step("bpf_kallsyms_lookup_name %s (program %s)", ext.Name, p.Name)
 		e.kallsymsLookup(name, size, res)
 		g.traceResult("kallsyms " + ext.Name)
 		e.jumpIf(jEQ, r7, 0, found)
@@ -873,78 +902,76 @@ func (g *gen) emitLookup(lk *lookup, code int) int {
 		}
 		e.bind(found)
 		e.blobLoad(r9, res, 8)
-		for _, at := range lk.insns {
-			e.blobStore(insnAt(at)+4, 4, r9)
+		for _, r := range lk.refs {
+			e.blobStore(insnAt(r.at)+4, 4, r9)
 		}
 		e.emit(alu64Imm(aluRsh, r9, 32))
-		for _, at := range lk.insns {
-			e.blobStore(insnAt(at)+ir.InsnSize+4, 4, r9)
+		for _, r := range lk.refs {
+			e.blobStore(insnAt(r.at)+ir.InsnSize+4, 4, r9)
 		}
 		return -1
 	}
 
-	kind := btf.KindVar
-	if ext.Kind == ir.ExternKfunc {
-		kind = btf.KindFunc
-	}
 	res := g.result(true)
-	g.step("bpf_btf_find_by_name_kind %s %s", kind, ext.Name)
-	e.findByNameKind(name, size, uint32(kind))
+	g.step("bpf_btf_find_by_name_kind %s %s (program %s)", lk.kind(), ext.Name, p.Name)
+	e.findByNameKind(name, size, uint32(lk.kind()))
 	g.traceResult("find " + ext.Name)
 	e.jumpIf(jSGE, r7, 0, found)
 	if !ext.Weak {
 		e.jump(g.cleanup)
 		e.bind(found)
-	} else {
-		// Missing weak extern: a kfunc call becomes libbpf's poisoned
-		// helper call, a ksym load a plain ld_imm64 of 0.
-		done := e.newLabel()
-		regMask := int32(0x0f) // keep dst_reg, clear src_reg (little endian)
-		if hostOrder == binary.BigEndian {
-			regMask = 0xf0
-		}
-		for _, at := range lk.insns {
-			e.ldBlob(r8, insnAt(at))
-			e.emit(ldx(1, r9, r8, 1), alu32Imm(aluAnd, r9, regMask), stx(1, r8, r9, 1))
-			if ext.Kind == ir.ExternKfunc {
-				e.emit(st(4, r8, 4, int32(poisonKfuncBase+lk.index)), st(2, r8, 2, 0))
-			}
-		}
-		e.emit(mov64Imm(r7, 0))
-		e.jump(done)
-		e.bind(found)
 		g.patchFound(lk, insnAt)
-		e.bind(done)
 		e.blobStore(res, 8, r7)
 		return res
 	}
+	// Missing weak extern: a kfunc call becomes libbpf's poisoned helper
+	// call, a ld_imm64 a plain load of 0.
+	done := e.newLabel()
+	regMask := int32(0x0f) // keep dst_reg, clear src_reg (little endian)
+	if hostOrder == binary.BigEndian {
+		regMask = 0xf0
+	}
+	for _, r := range lk.refs {
+		e.ldBlob(r8, insnAt(r.at))
+		e.emit(ldx(1, r9, r8, 1), alu32Imm(aluAnd, r9, regMask), stx(1, r8, r9, 1))
+		if r.call {
+			e.emit(st(4, r8, 4, int32(poisonKfuncBase+lk.index)), st(2, r8, 2, 0))
+		}
+	}
+	e.emit(mov64Imm(r7, 0))
+	e.jump(done)
+	e.bind(found)
 	g.patchFound(lk, insnAt)
+	e.bind(done)
 	e.blobStore(res, 8, r7)
 	return res
 }
 
 // patchFound writes a found BTF id (low half of r7) and object fd (high
-// half) into the instructions of lk.
+// half, 0 for vmlinux) into the instructions of lk: a call gets the id in
+// imm and, for a module, the fd in an fd_array slot whose index goes into
+// off; a ld_imm64 gets the id in imm and the fd in the second slot's imm.
 func (g *gen) patchFound(lk *lookup, insnAt func(int) int) {
 	e := &g.e
-	for _, at := range lk.insns {
-		e.blobStore(insnAt(at)+4, 4, r7)
+	for _, r := range lk.refs {
+		e.blobStore(insnAt(r.at)+4, 4, r7)
 	}
 	e.emit(mov64Reg(r9, r7), alu64Imm(aluRsh, r9, 32))
-	if lk.ext.Kind != ir.ExternKfunc {
-		// Typed ksym: the module's BTF fd in the second slot (0: vmlinux).
-		for _, at := range lk.insns {
-			e.blobStore(insnAt(at)+ir.InsnSize+4, 4, r9)
+	for _, r := range lk.refs {
+		if !r.call {
+			e.blobStore(insnAt(r.at)+ir.InsnSize+4, 4, r9)
 		}
+	}
+	if !lk.hasCall() {
 		return
 	}
-	// kfunc in a module: its BTF fd into an fd_array slot, the slot's
-	// index into the call's offset.
 	vmlinux := e.newLabel()
 	e.jumpIf(jEQ, r9, 0, vmlinux)
 	e.blobStore(g.fdArray+4*lk.slot, 4, r9)
-	for _, at := range lk.insns {
-		e.blobStoreImm(insnAt(at)+2, 2, int32(lk.slot))
+	for _, r := range lk.refs {
+		if r.call {
+			e.blobStoreImm(insnAt(r.at)+2, 2, int32(lk.slot))
+		}
 	}
 	e.bind(vmlinux)
 }
@@ -960,7 +987,7 @@ func (g *gen) emitAttachTarget(p *ir.Program, attr int) int {
 	}
 	name, size := g.b.addString(target)
 	res := g.result(true)
-	g.step("bpf_btf_find_by_name_kind %s %s (attach target of %s)", p.AttachBTFKind, target, p.Name)
+	g.step("bpf_btf_find_by_name_kind %s %s (attach target of program %s)", p.AttachBTFKind, target, p.Name)
 	e.findByNameKind(name, size, uint32(p.AttachBTFKind))
 	g.traceResult("attach target " + target)
 	e.checkErr(g.cleanup)

@@ -1,0 +1,448 @@
+// This file is the loader backend's proof of correctness on every test
+// object: the object goes through the frontend and every pass (with
+// externs and CO-RE deferred to load time), then is loaded both by the
+// direct backend and through a generated loader program. Both must give
+// the same maps (type, sizes, max entries, flags, BTF ids, contents) and
+// programs with identical tags and translated instructions; the programs
+// that BPF_PROG_TEST_RUN can run are run on both sides with the same input
+// and must return the same values and leave the same map contents.
+package loaderprog
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/backend/direct"
+	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/frontend/elf"
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes"
+	"github.com/bpfc/bpfc/target"
+)
+
+const testdataDir = "../../testdata"
+
+// compileObject runs a test object through the frontend and every pass,
+// deferring what can be deferred to load time.
+func compileObject(t *testing.T, name string) *ir.Object {
+	t.Helper()
+	obj, err := elf.Open(filepath.Join(testdataDir, name))
+	if err != nil {
+		t.Fatalf("frontend: %v", err)
+	}
+	// maps_kinds.o has a map the user must size.
+	if m, _ := obj.Map("user_sized_map"); m != nil && m.MaxEntries == 0 {
+		if err := passes.SetMaxEntries(obj, "user_sized_map", 16); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := &passes.Context{Target: target.Running(), Defer: true, CheckIR: true}
+	if err := passes.Run(ctx, obj); err != nil {
+		if errors.Is(err, passes.ErrNotSupported) {
+			t.Skipf("SKIP (pass not supported yet): %v", err)
+		}
+		t.Fatalf("passes: %v", err)
+	}
+	return obj
+}
+
+// testObjects lists the committed test objects.
+func testObjects(t *testing.T) []string {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(testdataDir, "*.o"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no test objects in %s: %v", testdataDir, err)
+	}
+	for i, n := range names {
+		names[i] = filepath.Base(n)
+	}
+	return names
+}
+
+// bpffsDir returns a new directory on /sys/fs/bpf, removed after the test.
+func bpffsDir(t *testing.T) string {
+	t.Helper()
+	var st unix.Statfs_t
+	if err := unix.Statfs("/sys/fs/bpf", &st); err != nil || st.Type != unix.BPF_FS_MAGIC {
+		t.Skipf("no bpffs at /sys/fs/bpf")
+	}
+	dir, err := os.MkdirTemp("/sys/fs/bpf", "bpfc-loaderprog-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// runInput returns the BPF_PROG_TEST_RUN input of a program (README.md),
+// and false for programs that cannot be run.
+func runInput(p *ir.Program) (sys.TestRunOpts, bool) {
+	switch sys.ProgType(p.Type) {
+	case sys.ProgTypeSocketFilter, sys.ProgTypeSchedCls, sys.ProgTypeXDP:
+		return sys.TestRunOpts{DataIn: packet}, true
+	case sys.ProgTypeRawTracepoint:
+		ctx := make([]byte, 16)
+		binary.LittleEndian.PutUint64(ctx[8:], 39)
+		return sys.TestRunOpts{CtxIn: ctx}, true
+	case sys.ProgTypeSyscall:
+		switch p.Name {
+		case "sys_prog":
+			ctx := []byte{6, 0, 0, 0, 0xf9, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}
+			return sys.TestRunOpts{CtxIn: ctx}, true
+		case "kfunc_task":
+			ctx := make([]byte, 4)
+			binary.LittleEndian.PutUint32(ctx, uint32(os.Getpid()))
+			return sys.TestRunOpts{CtxIn: ctx}, true
+		}
+		return sys.TestRunOpts{}, true
+	}
+	return sys.TestRunOpts{}, false
+}
+
+// side is one loaded copy of an object: fds by map and program index.
+type side struct {
+	name  string
+	maps  []*sys.FD
+	progs []*sys.FD // nil for programs not loaded
+}
+
+func directSide(t *testing.T, obj *ir.Object, coll *direct.Collection) *side {
+	s := &side{name: "direct"}
+	for _, m := range obj.Maps {
+		s.maps = append(s.maps, coll.Maps[m.Name].FD)
+	}
+	for _, p := range obj.Programs {
+		if cp := coll.Programs[p.Name]; cp != nil {
+			s.progs = append(s.progs, cp.FD)
+		} else {
+			s.progs = append(s.progs, nil)
+		}
+	}
+	return s
+}
+
+func loaderSide(t *testing.T, res *rt.Result) *side {
+	s := &side{name: "loader"}
+	for _, fd := range res.MapFDs {
+		s.maps = append(s.maps, borrow(t, fd))
+	}
+	for _, fd := range res.ProgFDs {
+		if fd < 0 {
+			s.progs = append(s.progs, nil)
+		} else {
+			s.progs = append(s.progs, borrow(t, fd))
+		}
+	}
+	return s
+}
+
+// names maps the kernel ids of a side's maps and programs to their names.
+func (s *side) names(t *testing.T, obj *ir.Object) map[uint32]string {
+	ids := map[uint32]string{}
+	for i, fd := range s.maps {
+		info, err := sys.MapInfoByFD(fd)
+		if err != nil {
+			t.Fatalf("%s: map %s: %v", s.name, obj.Maps[i].Name, err)
+		}
+		ids[info.ID] = "map " + obj.Maps[i].Name
+	}
+	for j, fd := range s.progs {
+		if fd == nil {
+			continue
+		}
+		info, err := sys.ProgInfoByFD(fd)
+		if err != nil {
+			t.Fatalf("%s: program %s: %v", s.name, obj.Programs[j].Name, err)
+		}
+		ids[info.ID] = "prog " + obj.Programs[j].Name
+	}
+	return ids
+}
+
+// mapView is what is compared of a map.
+type mapView struct {
+	Type                       sys.MapType
+	KeySize, ValueSize, MaxEnt uint32
+	Flags                      sys.MapFlags
+	HasBTF                     bool
+	KeyType, ValueType         uint32
+	MapExtra                   uint64
+	Contents                   map[string]string
+	DumpErr                    string
+}
+
+func isPerCPU(t sys.MapType) bool {
+	switch t {
+	case sys.MapTypePercpuHash, sys.MapTypePercpuArray, sys.MapTypeLRUPercpuHash, sys.MapTypePercpuCgroupStorage:
+		return true
+	}
+	return false
+}
+
+// viewMap reads a map's definition and contents. Values that are ids
+// (prog arrays, maps of maps) become names; per-CPU values are summed
+// word by word (the CPU a test run lands on may differ).
+func viewMap(t *testing.T, fd *sys.FD, ids map[uint32]string) mapView {
+	info, err := sys.MapInfoByFD(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := mapView{
+		Type: info.Type, KeySize: info.KeySize, ValueSize: info.ValueSize, MaxEnt: info.MaxEntries,
+		Flags: info.MapFlags, HasBTF: info.BTFID != 0, KeyType: info.BTFKeyTypeID, ValueType: info.BTFValueTypeID,
+		MapExtra: info.MapExtra, Contents: map[string]string{},
+	}
+	valSize := int(info.ValueSize)
+	ncpu := 1
+	if isPerCPU(info.Type) {
+		n, err := direct.PossibleCPUs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ncpu = n
+		valSize = int((info.ValueSize+7)&^7) * n
+	}
+	var key []byte
+	next := make([]byte, info.KeySize)
+	for n := 0; n < 100000; n++ {
+		if err := sys.MapGetNextKey(fd, key, next); err != nil {
+			if !errors.Is(err, unix.ENOENT) {
+				v.DumpErr = err.Error()
+			}
+			break
+		}
+		key = append(key[:0], next...)
+		val := make([]byte, valSize)
+		if err := sys.MapLookupElem(fd, key, val); err != nil {
+			if errors.Is(err, unix.ENOENT) {
+				continue // empty prog array / map-in-map slot
+			}
+			v.Contents[fmt.Sprintf("%x", key)] = "lookup: " + err.Error()
+			continue
+		}
+		var s string
+		switch {
+		case info.Type == sys.MapTypeProgArray || info.Type == sys.MapTypeArrayOfMaps || info.Type == sys.MapTypeHashOfMaps:
+			s = ids[binary.LittleEndian.Uint32(val)]
+			if s == "" {
+				s = fmt.Sprintf("unknown id %d", binary.LittleEndian.Uint32(val))
+			}
+		case ncpu > 1:
+			stride := len(val) / ncpu
+			sum := make([]uint64, (stride+7)/8)
+			for c := range ncpu {
+				for w := range sum {
+					sum[w] += binary.LittleEndian.Uint64(val[c*stride+8*w:])
+				}
+			}
+			s = fmt.Sprint(sum)
+		default:
+			s = fmt.Sprintf("%x", val)
+		}
+		v.Contents[fmt.Sprintf("%x", key)] = s
+	}
+	return v
+}
+
+// progView is what is compared of a program.
+type progView struct {
+	Type        sys.ProgType
+	Tag         string
+	Xlated      []ir.Insn
+	Maps        []string
+	AttachBTFID uint32
+	GPL         bool
+}
+
+// viewProg reads a program's info; map ids in its translated instructions
+// and map list become map names.
+func viewProg(t *testing.T, fd *sys.FD, ids map[uint32]string) progView {
+	info, err := sys.ProgInfoByFD(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insns, err := ir.Unmarshal(info.XlatedInsns, binary.LittleEndian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(insns) == 0 {
+		t.Fatalf("program id %d: no translated instructions", info.ID)
+	}
+	// Map references show the map id; kernel addresses (ksyms, subprog
+	// calls) are the same kernel for both sides.
+	for i := 0; i < len(insns); i++ {
+		if !insns[i].IsLdImm64() {
+			continue
+		}
+		if src := insns[i].Src; src == ir.PseudoMapFD || src == ir.PseudoMapValue {
+			name := ids[uint32(insns[i].Imm)]
+			if name == "" {
+				t.Errorf("xlated insn %d: unknown map id %d", i, insns[i].Imm)
+			}
+			insns[i].Imm = int32(mapNameCode(name))
+		}
+		i++
+	}
+	v := progView{Type: info.Type, Tag: fmt.Sprintf("%x", info.Tag), Xlated: insns, AttachBTFID: info.AttachBTFID, GPL: info.GPLCompatible}
+	for _, id := range info.MapIDs {
+		v.Maps = append(v.Maps, ids[id])
+	}
+	slices.Sort(v.Maps)
+	return v
+}
+
+// mapNameCode turns a map name into a stable number for instruction diffs.
+func mapNameCode(name string) uint32 {
+	var h uint32 = 2166136261
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * 16777619
+	}
+	return h & 0x7fffffff
+}
+
+// wantRetval are first-run return values from testdata/README.md, checked
+// on the loader's side (the direct side must agree anyway).
+var wantRetval = map[string]uint32{
+	"xdp_globals.o/xdp_compute": 127,
+	"sockfilter.o/sock_len":     60,
+	"tailcall.o/tail_entry":     10,
+	"mapinmap.o/mim_rw":         333,
+	"subprogs.o/sub_chain":      18,
+	"legacy_maps.o/legacy_prog": 50,
+	"tracing.o/rawtp_sys_enter": 79,
+	"tracing.o/sys_prog":        0xffffffff,
+	"externs.o/read_externs":    0,
+	"externs.o/kfunc_task":      0,
+	"core_types.o/core_types":   0,
+	"core_task.o/read_task":     0,
+	"maps_kinds.o/fill_maps":    0x600d,
+}
+
+func TestEquivalence(t *testing.T) {
+	testutil.RequireKernel(t)
+	runtime.LockOSThread() // core_task.o reads the current thread
+	defer runtime.UnlockOSThread()
+	checked := maps.Clone(wantRetval)
+	defer func() {
+		if !t.Failed() && len(checked) > 0 {
+			t.Errorf("programs never run: %v", slices.Sorted(maps.Keys(checked)))
+		}
+	}()
+	for _, name := range testObjects(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Cleanup(testutil.CheckNoFDLeak(t))
+			obj := compileObject(t, name)
+
+			coll, errD := direct.Load(obj, &direct.Options{PinPath: bpffsDir(t)})
+			if errD == nil {
+				t.Cleanup(func() { coll.Close() })
+			}
+			l, err := Generate(obj, nil)
+			if err != nil {
+				if errD != nil {
+					t.Skipf("neither backend loads it: direct: %v; loader: %v", errD, err)
+				}
+				t.Fatalf("Generate: %v", err)
+			}
+			res, errL := rt.Load(l.Spec(), nil)
+			if errL == nil {
+				t.Cleanup(func() { res.Close() })
+			}
+			switch {
+			case errD != nil && errL != nil:
+				t.Logf("both backends refuse the object (as expected for some objects):\ndirect: %v\nloader: %v", errD, firstLine(errL))
+				var de *direct.LoadError
+				var se *rt.StepError
+				if errors.As(errD, &de) && errors.As(errL, &se) && de.Program != "" && !strings.Contains(se.Desc, de.Program) {
+					t.Errorf("direct fails on program %s, the loader on step %q", de.Program, se.Desc)
+				}
+				return
+			case errD != nil:
+				t.Fatalf("direct.Load failed but the loader succeeded: %v", errD)
+			case errL != nil:
+				t.Fatalf("rt.Load failed but the direct backend succeeded: %v", errL)
+			}
+			d, lo := directSide(t, obj, coll), loaderSide(t, res)
+			compareSides(t, obj, d, lo, "after load")
+
+			// Run what can be run, on both sides, in the same order.
+			ran := false
+			for j, p := range obj.Programs {
+				opts, ok := runInput(p)
+				if !ok || d.progs[j] == nil {
+					continue
+				}
+				rd, err1 := sys.TestRun(d.progs[j], opts)
+				rl, err2 := sys.TestRun(lo.progs[j], opts)
+				if (err1 == nil) != (err2 == nil) {
+					t.Errorf("program %s: test run: direct %v, loader %v", p.Name, err1, err2)
+					continue
+				}
+				if err1 != nil {
+					continue
+				}
+				ran = true
+				if rd.Retval != rl.Retval {
+					t.Errorf("program %s: retval direct %d, loader %d", p.Name, rd.Retval, rl.Retval)
+				}
+				if want, ok := wantRetval[name+"/"+p.Name]; ok && rl.Retval != want {
+					t.Errorf("program %s: retval %d, want %d (README)", p.Name, rl.Retval, want)
+				}
+				delete(checked, name+"/"+p.Name)
+				if !slices.Equal(rd.DataOut, rl.DataOut) {
+					t.Errorf("program %s: data out differs", p.Name)
+				}
+			}
+			if ran {
+				compareSides(t, obj, d, lo, "after the test runs")
+			}
+		})
+	}
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+// compareSides compares every map and program of two loads of obj.
+func compareSides(t *testing.T, obj *ir.Object, d, l *side, when string) {
+	t.Helper()
+	idsD, idsL := d.names(t, obj), l.names(t, obj)
+	for i, m := range obj.Maps {
+		vd, vl := viewMap(t, d.maps[i], idsD), viewMap(t, l.maps[i], idsL)
+		if m.Pinning != 0 {
+			// Pinned maps are shared through the pin by direct loads.
+			vd.Contents, vl.Contents = nil, nil
+		}
+		if diff := cmp.Diff(vd, vl); diff != "" {
+			t.Errorf("%s: map %s differs (-direct +loader):\n%s", when, m.Name, diff)
+		}
+	}
+	for j, p := range obj.Programs {
+		if (d.progs[j] == nil) != (l.progs[j] == nil) {
+			t.Errorf("program %s: loaded by direct %v, by the loader %v", p.Name, d.progs[j] != nil, l.progs[j] != nil)
+			continue
+		}
+		if d.progs[j] == nil {
+			continue
+		}
+		vd, vl := viewProg(t, d.progs[j], idsD), viewProg(t, l.progs[j], idsL)
+		if diff := cmp.Diff(vd, vl); diff != "" {
+			t.Errorf("%s: program %s differs (-direct +loader):\n%s", when, p.Name, diff)
+		}
+	}
+}
