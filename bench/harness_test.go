@@ -119,6 +119,7 @@ type harnessResult struct {
 	MedianNs    float64
 	AllocsPerOp float64 // malloc/calloc/realloc calls per iteration
 	BytesPerOp  float64 // bytes those calls asked for, per iteration
+	CPUNsPerOp  float64 // user + system CPU time per iteration
 	MaxRSSKB    float64
 }
 
@@ -132,6 +133,7 @@ func parseHarness(out string) (harnessResult, error) {
 		"median_ns":     &r.MedianNs,
 		"allocs_per_op": &r.AllocsPerOp,
 		"bytes_per_op":  &r.BytesPerOp,
+		"cpu_ns_per_op": &r.CPUNsPerOp,
 		"maxrss_kb":     &r.MaxRSSKB,
 	}
 	line := strings.TrimSpace(out)

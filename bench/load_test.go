@@ -20,6 +20,7 @@ import (
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/passes"
+	"golang.org/x/sys/unix"
 )
 
 // bpfcVariants are the ways bpfc loads an object in the benchmarks.
@@ -59,6 +60,15 @@ func loadBpfc(path string, mode passes.COREMode) error {
 	return coll.Close()
 }
 
+// cpuTime returns this process's user + system CPU time.
+func cpuTime(tb testing.TB) time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatalf("getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func median(ts []time.Duration) float64 {
 	if len(ts) == 0 {
 		return 0
@@ -83,6 +93,7 @@ func BenchmarkLoad(b *testing.B) {
 				b.Run(v.name, func(b *testing.B) {
 					times := make([]time.Duration, 0, b.N)
 					b.ReportAllocs()
+					cpu0 := cpuTime(b)
 					b.ResetTimer()
 					for range b.N {
 						t0 := time.Now()
@@ -92,7 +103,9 @@ func BenchmarkLoad(b *testing.B) {
 						times = append(times, time.Since(t0))
 					}
 					b.StopTimer()
+					cpu := cpuTime(b) - cpu0
 					b.ReportMetric(median(times), "med-ns/op")
+					b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 				})
 			}
 			b.Run("libbpf", func(b *testing.B) {
@@ -111,6 +124,7 @@ func reportHarness(b *testing.B, r harnessResult) {
 	b.ReportMetric(r.AllocsPerOp, "allocs/op")
 	b.ReportMetric(r.BytesPerOp, "B/op")
 	b.ReportMetric(r.FirstNs, "first-ns")
+	b.ReportMetric(r.CPUNsPerOp, "cpu-ns/op")
 }
 
 // BenchmarkVmlinuxBTF parses the running kernel's vmlinux BTF from the
@@ -121,6 +135,7 @@ func reportHarness(b *testing.B, r harnessResult) {
 func BenchmarkVmlinuxBTF(b *testing.B) {
 	b.Run("bpfc", func(b *testing.B) {
 		b.ReportAllocs()
+		cpu0 := cpuTime(b)
 		for b.Loop() {
 			spec, err := btf.LoadTarget(vmlinuxPath)
 			if err != nil {
@@ -132,6 +147,7 @@ func BenchmarkVmlinuxBTF(b *testing.B) {
 				}
 			}
 		}
+		b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	})
 	b.Run("libbpf", func(b *testing.B) {
 		reportHarness(b, runHarness(b, "-btf", b.N))
@@ -155,14 +171,17 @@ func cliCommands(tb testing.TB, path string) []cliCommand {
 	return append(cmds, cliCommand{"libbpf", []string{harness, path, "1"}})
 }
 
-func runCLI(c cliCommand) error {
+// runCLI runs the command and returns the CPU time (user + system) it
+// used. (Its peak RSS is not reported: for a child of this process it is
+// at least this process's RSS, inherited up to exec.)
+func runCLI(c cliCommand) (time.Duration, error) {
 	var stderr bytes.Buffer
 	cmd := exec.Command(c.argv[0], c.argv[1:]...)
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s: %w\n%s", strings.Join(c.argv, " "), err, stderr.String())
+		return 0, fmt.Errorf("%s: %w\n%s", strings.Join(c.argv, " "), err, stderr.String())
 	}
-	return nil
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
 // BenchmarkCLI is a whole CO-RE load as a user times it: one process per
@@ -170,8 +189,9 @@ func runCLI(c cliCommand) error {
 // -emit=direct -core=user|kernel OBJ` against the libbpf harness with
 // N=1. Every iteration runs all three, in rotating order, so they share
 // the machine's noise; the figures are per command (mean and median wall
-// time) and the bpfc/libbpf ratios of the means. ns/op is suppressed: one
-// op is three loads.
+// time, mean CPU time of the child process) and the
+// bpfc/libbpf ratios of the means. ns/op is suppressed: one op is three
+// loads; B/op and allocs/op are the test binary's own (spawning).
 func BenchmarkCLI(b *testing.B) {
 	testutil.RequireKernel(b)
 	for _, file := range benchObjects {
@@ -179,19 +199,23 @@ func BenchmarkCLI(b *testing.B) {
 		b.Run(objectName(file), func(b *testing.B) {
 			cmds := cliCommands(b, path)
 			times := make([][]time.Duration, len(cmds))
+			cpus := make([]time.Duration, len(cmds))
 			b.ResetTimer()
 			for i := range b.N {
 				for j := range cmds {
 					k := (i + j) % len(cmds)
 					t0 := time.Now()
-					if err := runCLI(cmds[k]); err != nil {
+					cpu, err := runCLI(cmds[k])
+					if err != nil {
 						b.Fatal(err)
 					}
 					times[k] = append(times[k], time.Since(t0))
+					cpus[k] += cpu
 				}
 			}
 			b.StopTimer()
 			means := make([]float64, len(cmds))
+			cpuMeans := make([]float64, len(cmds))
 			for k, c := range cmds {
 				var sum time.Duration
 				for _, t := range times[k] {
@@ -200,10 +224,13 @@ func BenchmarkCLI(b *testing.B) {
 				means[k] = float64(sum.Nanoseconds()) / float64(len(times[k]))
 				b.ReportMetric(means[k], c.name+"-ns/op")
 				b.ReportMetric(median(times[k]), c.name+"-med-ns/op")
+				cpuMeans[k] = float64(cpus[k].Nanoseconds()) / float64(b.N)
+				b.ReportMetric(cpuMeans[k], c.name+"-cpu-ns/op")
 			}
-			lib := means[len(cmds)-1]
+			lib, libCPU := means[len(cmds)-1], cpuMeans[len(cmds)-1]
 			for k, c := range cmds[:len(cmds)-1] {
 				b.ReportMetric(means[k]/lib, c.name+"/libbpf")
+				b.ReportMetric(cpuMeans[k]/libCPU, c.name+"/libbpf-cpu")
 			}
 			b.ReportMetric(0, "ns/op")
 		})
@@ -270,7 +297,7 @@ func TestCLI(t *testing.T) {
 	for _, file := range benchObjects {
 		for _, c := range cliCommands(t, filepath.Join(testdataDir, file)) {
 			t.Run(objectName(file)+"/"+c.name, func(t *testing.T) {
-				if err := runCLI(c); err != nil {
+				if _, err := runCLI(c); err != nil {
 					t.Fatal(err)
 				}
 			})
@@ -279,15 +306,15 @@ func TestCLI(t *testing.T) {
 }
 
 func TestParseHarness(t *testing.T) {
-	good := "iters=5 ns_per_op=100 first_ns=300 min_ns=50 median_ns=90 allocs_per_op=7 bytes_per_op=1024 maxrss_kb=2000"
+	good := "iters=5 ns_per_op=100 first_ns=300 min_ns=50 median_ns=90 allocs_per_op=7 bytes_per_op=1024 cpu_ns_per_op=80 maxrss_kb=2000"
 	for _, tc := range []struct {
 		name, out string
 		want      harnessResult
 		err       bool
 	}{
-		{"ok", good + "\n", harnessResult{5, 100, 300, 50, 90, 7, 1024, 2000}, false},
-		{"last line", "libbpf: noise\n" + good, harnessResult{5, 100, 300, 50, 90, 7, 1024, 2000}, false},
-		{"extra field", good + " future=1", harnessResult{5, 100, 300, 50, 90, 7, 1024, 2000}, false},
+		{"ok", good + "\n", harnessResult{5, 100, 300, 50, 90, 7, 1024, 80, 2000}, false},
+		{"last line", "libbpf: noise\n" + good, harnessResult{5, 100, 300, 50, 90, 7, 1024, 80, 2000}, false},
+		{"extra field", good + " future=1", harnessResult{5, 100, 300, 50, 90, 7, 1024, 80, 2000}, false},
 		{"missing field", "iters=5 ns_per_op=100", harnessResult{}, true},
 		{"no iters", strings.Replace(good, "iters=5 ", "", 1), harnessResult{}, true},
 		{"bad number", strings.Replace(good, "min_ns=50", "min_ns=x", 1), harnessResult{}, true},

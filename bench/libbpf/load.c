@@ -18,9 +18,12 @@
  * iterations), first_ns (the first iteration, which also pays libbpf's
  * once-per-process kernel feature probes), min_ns, median_ns,
  * allocs_per_op and bytes_per_op (malloc/calloc/realloc calls and bytes
- * requested per iteration, counted by interposing those functions), and
- * maxrss_kb. The exit status is 0 only if every iteration succeeded; a
- * failure prints libbpf's messages.
+ * requested per iteration, counted by interposing those functions),
+ * cpu_ns_per_op (user + system CPU time of this process per iteration, from
+ * getrusage: less sensitive than wall time to other load on the machine)
+ * and maxrss_kb (meaningful when started from a small parent: a child
+ * inherits its parent's peak RSS up to exec). The exit status is 0 only
+ * if every iteration succeeded; a failure prints libbpf's messages.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -213,6 +216,15 @@ static int btf_once(void)
 	return 0;
 }
 
+static unsigned long long cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+	       (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
@@ -222,7 +234,7 @@ static int cmp_u64(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	unsigned long long *times, total = 0, t0;
+	unsigned long long *times, total = 0, t0, cpu0, cpu;
 	struct rusage ru;
 	const char *what;
 	long n, i;
@@ -246,6 +258,7 @@ int main(int argc, char **argv)
 		return 1;
 
 	counting = 1;
+	cpu0 = cpu_ns();
 	for (i = 0; i < n; i++) {
 		t0 = now_ns();
 		err = strcmp(what, "-btf") == 0 ? btf_once() : load_once(what);
@@ -258,12 +271,13 @@ int main(int argc, char **argv)
 		total += times[i];
 	}
 	counting = 0;
+	cpu = cpu_ns() - cpu0;
 
 	getrusage(RUSAGE_SELF, &ru);
 	printf("iters=%ld ns_per_op=%llu first_ns=%llu", n, total / n, times[0]);
 	qsort(times, n, sizeof(*times), cmp_u64);
-	printf(" min_ns=%llu median_ns=%llu allocs_per_op=%llu bytes_per_op=%llu maxrss_kb=%ld\n",
-	       times[0], times[n / 2], n_allocs / n, n_bytes / n, ru.ru_maxrss);
+	printf(" min_ns=%llu median_ns=%llu allocs_per_op=%llu bytes_per_op=%llu cpu_ns_per_op=%llu maxrss_kb=%ld\n",
+	       times[0], times[n / 2], n_allocs / n, n_bytes / n, cpu / n, ru.ru_maxrss);
 	free(times);
 	return 0;
 }
