@@ -194,7 +194,9 @@ func (d *dumper) extern(e *Extern) {
 
 func (d *dumper) program(p *Program) {
 	d.f("program %s section %q type %s", p.Name, p.Section, sys.ProgType(p.Type))
-	if p.ExpectedAttachType != 0 || p.AttachTo != "" {
+	// Attach type 0 is BPF_CGROUP_INET_INGRESS: only meaningful for
+	// cgroup_skb programs, "none" for every other program type.
+	if p.ExpectedAttachType != 0 || p.Type == uint32(sys.ProgTypeCgroupSKB) {
 		d.f(" attach_type %s", sys.AttachType(p.ExpectedAttachType))
 	}
 	if p.AttachTo != "" {

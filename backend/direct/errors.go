@@ -49,6 +49,10 @@ type LoadError struct {
 	Err error
 	// Log is the kernel's verifier or BTF log, if any.
 	Log string
+	// Explain says in words why the verifier rejected the program when
+	// bpfc knows more than the log: a poisoned CO-RE relocation that was
+	// reachable ("prog P insn N: CO-RE relocation ... : no candidate").
+	Explain string
 	// FullLog makes Error include all of Log instead of its tail.
 	FullLog bool
 }
@@ -65,6 +69,9 @@ func (e *LoadError) Error() string {
 		fmt.Fprintf(&b, ": map %s", e.Map)
 	}
 	fmt.Fprintf(&b, ": %v", e.Err)
+	if e.Explain != "" {
+		fmt.Fprintf(&b, "\n%s", e.Explain)
+	}
 	if log := strings.TrimRight(e.Log, "\n\x00 "); log != "" {
 		lines := strings.Split(log, "\n")
 		if !e.FullLog && len(lines) > logTailLines {

@@ -12,6 +12,7 @@ import (
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes/core"
 )
 
 // Program is a program loaded by Load.
@@ -240,7 +241,7 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	fd, log, err := sys.ProgLoadWithLog(&attr, logOpts)
 	keepAlive(code, funcInfo, lineInfo, coreRelos, l.fdArray)
 	if err != nil {
-		return &LoadError{Err: err, Log: log}
+		return &LoadError{Err: err, Log: log, Explain: core.ExplainPoison(l.obj, prog.Name, log)}
 	}
 	prog.FD = fd
 	prog.VerifierLog = log
