@@ -4,23 +4,27 @@
 // Layout (every item 8-byte aligned, in this order):
 //
 //	fd_array region   one int per map of the object (index = map index,
-//	                  the fd_array index the programs' ld_imm64 carry),
-//	                  then one slot per distinct kfunc of the program with
-//	                  the most (module BTF fds); zeroed by the prologue
+//	                  the fd_array index the programs' ld_imm64 carry;
+//	                  at least one slot, since a kfunc offset of 0 means
+//	                  vmlinux), then one slot per distinct kfunc of the
+//	                  program with the most (module BTF fds)
+//	result slots      one u64 per bpf_btf_find_by_name_kind or
+//	                  bpf_kallsyms_lookup_name of the loader; with the
+//	                  fd_array region, the scratch area the prologue
+//	                  zeroes (so a second run starts clean)
 //	BTF               the object's BTF bytes and the BTF_LOAD attr
-//	maps              one MAP_CREATE attr per map (inner templates first)
-//	values            per global-data map: the initial value, key 0, the
-//	                  MAP_UPDATE_ELEM attr, and a MAP_FREEZE attr for
-//	                  read-only maps
-//	programs          per program: license, instructions, func_info,
-//	                  line_info, core_relos, the PROG_LOAD attr, extern
-//	                  and attach-target names
+//	per map           the MAP_CREATE attr (inner template's first); for
+//	                  global data the initial value, key 0, the
+//	                  MAP_UPDATE_ELEM attr and, for read-only maps, a
+//	                  MAP_FREEZE attr
+//	per program       license, instructions, func_info, line_info,
+//	                  core_relos, the PROG_LOAD attr, then the names of
+//	                  its externs and attach target
 //	slots             key, value and MAP_UPDATE_ELEM attr per prog-array
 //	                  or map-in-map initial entry
-//	strings           trace formats (only with tracing)
-//	results           one u64 per bpf_btf_find_by_name_kind or
-//	                  bpf_kallsyms_lookup_name result; zeroed by the
-//	                  prologue
+//
+// With tracing, each step's bpf_trace_printk format follows its step's
+// data. Sizes are not capped: the fd_array grows with the object.
 //
 // Attributes are the Linux 6.18 union bpf_attr layouts of internal/sys,
 // encoded in the machine's byte order; pointer fields are left zero and

@@ -339,3 +339,71 @@ func TestTamperedBlob(t *testing.T) {
 }
 
 func sleepMs(ms int) { time.Sleep(time.Duration(ms) * time.Millisecond) }
+
+func TestNoIntegrity(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	l := generate(t, globalsObject(), &Options{NoIntegrity: true})
+	if l.CheckHash {
+		t.Fatal("CheckHash set with NoIntegrity")
+	}
+	res := runLoader(t, l, nil)
+	if got := testRunRetval(t, res.ProgFDs[0], sys.TestRunOpts{DataIn: packet}); got != 42 {
+		t.Errorf("retval %d, want 42", got)
+	}
+	// Without the check, a changed blob is not refused.
+	spec := l.Spec()
+	spec.Blob = append([]byte(nil), spec.Blob...)
+	data := spec.Blob
+	// The initial value 41 of .rodata is in the blob: change it to 50.
+	for i := 0; i+8 <= len(data); i += 8 {
+		if binary.LittleEndian.Uint64(data[i:]) == 41 {
+			binary.LittleEndian.PutUint64(data[i:], 50)
+			break
+		}
+	}
+	res2, err := rt.Load(spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res2.Close()
+	if got := testRunRetval(t, res2.ProgFDs[0], sys.TestRunOpts{DataIn: packet}); got != 51 {
+		t.Errorf("retval %d, want 51 from the changed blob", got)
+	}
+}
+
+func TestGenerateErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*ir.Object)
+		want error
+	}{
+		{"struct_ops", func(o *ir.Object) { o.Programs[0].Unsupported = "struct_ops programs" }, ErrNotSupported},
+		{"pending reloc", func(o *ir.Object) {
+			o.Programs[0].Relocs = []*ir.Reloc{{Insn: 3, Kind: ir.RelocMap, Symbol: "counts", State: ir.Pending}}
+		}, ErrInvalidObject},
+		{"map by fd", func(o *ir.Object) {
+			o.Programs[0].Insns[3].Src = ir.PseudoMapFD
+			o.Programs[0].Relocs = []*ir.Reloc{{Insn: 3, Kind: ir.RelocMap, Symbol: "counts", State: ir.Resolved}}
+		}, ErrNotSupported},
+		{"max_entries 0", func(o *ir.Object) { o.Maps[0].MaxEntries = 0 }, ErrInvalidObject},
+		{"big endian", func(o *ir.Object) { o.ByteOrder = binary.BigEndian }, ErrNotSupported},
+		{"module kfunc", func(o *ir.Object) { o.ModuleSlots = []string{"mod"} }, ErrNotSupported},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj := globalsObject()
+			tt.edit(obj)
+			if _, err := Generate(obj, nil); !errors.Is(err, tt.want) {
+				t.Errorf("Generate: %v, want %v", err, tt.want)
+			}
+		})
+	}
+	// A program that is not autoloaded is neither checked nor loaded.
+	obj := globalsObject()
+	obj.Programs[0].Unsupported = "struct_ops programs"
+	obj.Programs[0].Autoload = false
+	if _, err := Generate(obj, nil); err != nil {
+		t.Errorf("Generate with the unsupported program disabled: %v", err)
+	}
+}
