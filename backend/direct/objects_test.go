@@ -71,9 +71,6 @@ func compileCtx(t *testing.T, name string, edit func(*ir.Object) error, ctx *pas
 		}
 	}
 	if err := passes.Run(ctx, obj); err != nil {
-		if errors.Is(err, passes.ErrNotSupported) {
-			t.Skipf("SKIP (pass not supported yet): %v", err)
-		}
 		return nil, fmt.Errorf("passes: %w", err)
 	}
 	return obj, nil
