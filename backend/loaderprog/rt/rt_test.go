@@ -1,0 +1,65 @@
+// This file tests the run-time's context layout and input checks.
+package rt
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestLayout(t *testing.T) {
+	// struct { struct bpf_loader_ctx ctx; struct bpf_map_desc maps[3];
+	// struct bpf_prog_desc progs[2]; __u32 step; } as C lays it out.
+	l := Layout{Maps: 3, Progs: 2}
+	for _, c := range []struct {
+		name      string
+		got, want int
+	}{
+		{"maps[0]", l.MapDesc(0), 24},
+		{"maps[2]", l.MapDesc(2), 56},
+		{"progs[0]", l.ProgDesc(0), 72},
+		{"progs[1]", l.ProgDesc(1), 76},
+		{"step", l.Step(), 80},
+		{"size", l.Size(), 88},
+		{"empty size", Layout{}.Size(), 32},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s at %d, want %d", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	good := &Spec{Blob: make([]byte, 8), Insns: make([]byte, 16), Maps: []MapSpec{{Name: ".data", ValueSize: 8, HasInitialValue: true}, {Name: "m"}}}
+	tests := []struct {
+		name string
+		spec *Spec
+		opts *Options
+		want string
+	}{
+		{"ok", good, &Options{InitialValues: [][]byte{make([]byte, 8)}}, ""},
+		{"empty blob", &Spec{Insns: make([]byte, 8)}, &Options{}, "empty blob"},
+		{"odd insns", &Spec{Blob: []byte{1}, Insns: make([]byte, 9)}, &Options{}, "multiple of 8"},
+		{"short value", good, &Options{InitialValues: [][]byte{make([]byte, 4)}}, "initial value of 4 bytes"},
+		{"no data map", good, &Options{InitialValues: [][]byte{nil, make([]byte, 8)}}, "no initial value"},
+		{"too many", good, &Options{MaxEntries: []uint32{1, 2, 3}}, "for 2 maps"},
+	}
+	for _, tt := range tests {
+		err := tt.spec.check(tt.opts)
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestStepError(t *testing.T) {
+	e := &StepError{Step: 3, Desc: "BPF_PROG_LOAD p", Errno: unix.EACCES, Log: "R0 !read_ok\n"}
+	if got := e.Error(); got != "loader step failed: EACCES (step 3: BPF_PROG_LOAD p):\nR0 !read_ok" {
+		t.Errorf("Error() = %q", got)
+	}
+	if !errors.Is(e, unix.EACCES) || !e.wantsLog() {
+		t.Errorf("unwrap or wantsLog wrong")
+	}
+}
