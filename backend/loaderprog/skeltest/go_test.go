@@ -1,0 +1,398 @@
+// This file tests the Go light skeletons: a golden file of the generated
+// text, every test object's skeleton compiling, and skeletons of several
+// objects built into scratch programs that load, run, read and write
+// global data, resize maps, attach, read an iterator and hand their
+// descriptors to cilium/ebpf.
+package skeltest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/bpfc/bpfc"
+	"github.com/bpfc/bpfc/backend/loaderprog"
+	"github.com/bpfc/bpfc/internal/testutil"
+)
+
+// elideBlobs replaces the embedded base64 constants, which change with
+// every change of the loader generator, so that the golden file shows the
+// skeleton's code.
+func elideBlobs(src []byte) []byte {
+	re := regexp.MustCompile("(?s)(const [A-Za-z0-9_]+(Blob|Insns) = )`[^`]*`")
+	src = re.ReplaceAll(src, []byte("$1`<elided>`"))
+	re = regexp.MustCompile(`(?m)^(// [A-Za-z0-9_]+Blob is the loader's data blob) \(.*\), base64\.$`)
+	return re.ReplaceAll(src, []byte("$1, base64."))
+}
+
+func TestGoSkeletonGolden(t *testing.T) {
+	obj, l := object(t, "xdp_globals.o", nil, nil)
+	got := elideBlobs(goSkeleton(t, l, obj, ""))
+	path := filepath.Join(repoRoot(t), "testdata", "golden", "skel", "xdp_globals.go.golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("generated skeleton differs from %s (go test -update to accept):\n%s", path, lineDiff(string(want), string(got)))
+	}
+}
+
+// lineDiff shows the first differing lines.
+func lineDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) || i < len(bl); i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, x, y)
+		}
+	}
+	return ""
+}
+
+// TestGoSkeletonsBuild generates the skeleton of every test object the
+// loader backend takes and builds them all: layout assertions, names and
+// the embedded loader must compile.
+func TestGoSkeletonsBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a scratch module")
+	}
+	root := repoRoot(t)
+	objs, err := filepath.Glob(filepath.Join(root, "testdata", "*.o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	var imports []string
+	for _, path := range objs {
+		name := filepath.Base(path)
+		opts := &bpfc.Options{Defer: true}
+		if name == "maps_kinds.o" {
+			opts.MaxEntries = map[string]uint32{"user_sized_map": 16}
+		}
+		obj, err := bpfc.Compile(path, opts)
+		if err != nil {
+			t.Logf("%s: not compiled: %v", name, err)
+			continue
+		}
+		l, err := loaderprog.Generate(obj, nil)
+		if err != nil {
+			t.Logf("%s: no loader: %v", name, err)
+			continue
+		}
+		pkg := loaderprog.GoPackageName(name)
+		files[pkg+"/"+pkg+".go"] = goSkeleton(t, l, obj, pkg)
+		imports = append(imports, fmt.Sprintf("_ \"skeltest/%s\"", pkg))
+	}
+	if len(imports) < 8 {
+		t.Fatalf("only %d objects gave a skeleton", len(imports))
+	}
+	files["main.go"] = []byte("package main\n\nimport (\n" + strings.Join(imports, "\n") + "\n)\n\nfunc main() { println(\"built\") }\n")
+	out := goRun(t, files)
+	if !strings.Contains(out, "built") {
+		t.Errorf("output: %s", out)
+	}
+}
+
+const packetHex = "02000000000202000000000108004510003212340000401100000a0000010a000002" +
+	"22232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+
+// mainPrelude is the start of every scratch main.go.
+const mainPrelude = `package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+)
+
+var (
+	_ = binary.LittleEndian
+	_ = bufio.NewReader
+	_ = strings.Count
+	_ = time.Now
+	_ = unsafe.Sizeof(0)
+	_ = ebpf.NewMapFromFD
+	_ = unix.Getpid
+)
+
+var pkt, _ = hex.DecodeString("` + packetHex + `")
+
+func check(err error) {
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+}
+
+func run(p *rt.Program) uint32 {
+	r, err := p.Run(&rt.RunOptions{Data: pkt})
+	check(err)
+	return r
+}
+
+func fds() int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	check(err)
+	return len(ents)
+}
+`
+
+const xdpGlobalsMain = mainPrelude + `
+func main() {
+	s := NewXdpGlobals()
+	check(s.Load(nil))
+	fmt.Printf("compute1=%d\n", run(&s.Progs.XdpCompute))
+	fmt.Printf("bss_runs=%d\nbss_result=%d\nbss_pkt_len=%d\nbss_name_len=%d\n", s.Bss.BssRuns, s.Bss.BssResult, s.Bss.BssPktLen, s.Bss.BssNameLen)
+	fmt.Printf("compute2=%d\n", run(&s.Progs.XdpCompute))
+	fmt.Printf("rodata_mode=%d\n", s.Rodata.RodataMode)
+
+	// cilium/ebpf gets duplicates of the skeleton's descriptors.
+	mfd, err := unix.Dup(s.Maps.Bss.FD)
+	check(err)
+	m, err := ebpf.NewMapFromFD(mfd)
+	check(err)
+	val := make([]byte, m.ValueSize())
+	check(m.Lookup(uint32(0), &val))
+	fmt.Printf("cilium_bss_result=%d\n", binary.NativeEndian.Uint32(val[unsafe.Offsetof(s.Bss.BssResult):]))
+	m.Close()
+	pfd, err := unix.Dup(s.Progs.XdpCompute.FD)
+	check(err)
+	p, err := ebpf.NewProgramFromFD(pfd)
+	check(err)
+	ret, err := p.Run(&ebpf.RunOptions{Data: pkt})
+	check(err)
+	fmt.Printf("cilium_compute3=%d\n", ret)
+	p.Close()
+
+	fmt.Printf("bump=%d\n", run(&s.Progs.XdpBump))
+	fmt.Printf("data_base=%d\ncustom_bumps=%d\nbss_wide_copy=%#x\n", s.Data.DataBase, s.DataCustom.CustomBumps, s.Bss.BssWideCopy)
+	// Written through the mmaped .data: 200+7 + 3*5 + 4 + 4 runs.
+	s.Data.DataBase = 200
+	fmt.Printf("compute_base200=%d\n", run(&s.Progs.XdpCompute))
+	check(s.Close())
+
+	// cilium/ebpf keeps a few descriptors of its own (feature probes):
+	// count from here.
+	before := fds()
+	// .rodata set before Load.
+	for _, c := range []struct {
+		name string
+		set  func(s *XdpGlobals)
+	}{
+		{"xor", func(s *XdpGlobals) { s.Rodata.RodataMode = ModeXor }},
+		{"name", func(s *XdpGlobals) {
+			s.Rodata.RodataName = [16]byte{}
+			copy(s.Rodata.RodataName[:], "hello-world")
+			s.Rodata.RodataEnabled = false
+		}},
+		{"sub", func(s *XdpGlobals) {
+			s.Rodata.RodataMode = ModeSub
+			s.Rodata.RodataMul = 10
+			s.RodataCfg.CfgFactor = 2
+		}},
+	} {
+		s := NewXdpGlobals()
+		c.set(s)
+		check(s.Load(nil))
+		fmt.Printf("set_%s=%d\n", c.name, run(&s.Progs.XdpCompute))
+		check(s.Close())
+	}
+	fmt.Printf("fds_leaked=%d\n", fds()-before)
+}
+`
+
+func TestGoSkeletonXDPGlobals(t *testing.T) {
+	testutil.RequireKernel(t)
+	obj, l := object(t, "xdp_globals.o", nil, nil)
+	out := goRun(t, map[string][]byte{
+		"skel.go": goSkeleton(t, l, obj, "main"),
+		"main.go": []byte(xdpGlobalsMain),
+	})
+	checkKV(t, out, map[string]string{
+		"compute1": "127", "bss_runs": "1", "bss_result": "127", "bss_pkt_len": "64", "bss_name_len": "4",
+		"compute2": "128", "rodata_mode": "1", "cilium_bss_result": "128", "cilium_compute3": "129",
+		"bump": "101", "data_base": "101", "custom_bumps": "1", "bss_wide_copy": "0x1122334455667788",
+		"compute_base200": "230",
+		"set_xor": "105", "set_name": "119", "set_sub": "92",
+		"fds_leaked": "0",
+	})
+}
+
+const mapsKindsMain = mainPrelude + `
+func maxEntries(fd int) uint32 {
+	dup, err := unix.Dup(fd)
+	check(err)
+	m, err := ebpf.NewMapFromFD(dup)
+	check(err)
+	defer m.Close()
+	return m.MaxEntries()
+}
+
+func main() {
+	s := NewMapsKinds()
+	check(s.Load(nil))
+	fmt.Printf("default_user_sized=%d\n", maxEntries(s.Maps.UserSizedMap.FD))
+	check(s.Close())
+
+	s = NewMapsKinds()
+	s.Maps.UserSizedMap.MaxEntries = 32
+	s.Maps.HashMap.MaxEntries = 64
+	check(s.Load(nil))
+	defer s.Close()
+	fmt.Printf("user_sized=%d\nhash_map=%d\narray_map=%d\n", maxEntries(s.Maps.UserSizedMap.FD), maxEntries(s.Maps.HashMap.FD), maxEntries(s.Maps.ArrayMap.FD))
+	fmt.Printf("fill=%#x\n", run(&s.Progs.FillMaps))
+	dup, err := unix.Dup(s.Maps.UserSizedMap.FD)
+	check(err)
+	m, err := ebpf.NewMapFromFD(dup)
+	check(err)
+	var v uint32
+	check(m.Lookup(uint32(9), &v))
+	fmt.Printf("user_sized_9=%d\n", v)
+	m.Close()
+}
+`
+
+func TestGoSkeletonMapsKinds(t *testing.T) {
+	testutil.RequireKernel(t)
+	obj, l := object(t, "maps_kinds.o", &bpfc.Options{MaxEntries: map[string]uint32{"user_sized_map": 16}}, nil)
+	out := goRun(t, map[string][]byte{
+		"skel.go": goSkeleton(t, l, obj, "main"),
+		"main.go": []byte(mapsKindsMain),
+	})
+	checkKV(t, out, map[string]string{
+		"default_user_sized": "16", "user_sized": "32", "hash_map": "64", "array_map": "4",
+		"fill": "0x600d", "user_sized_9": "99",
+	})
+}
+
+const tracingMain = mainPrelude + `
+func main() {
+	s := NewTracing()
+	check(s.Load(nil))
+	defer s.Close()
+
+	ctx, _ := hex.DecodeString("06000000f9ffffff0000000000000000")
+	r, err := s.Progs.SysProg.Run(&rt.RunOptions{Ctx: ctx})
+	check(err)
+	fmt.Printf("sys=%d\nproduct=%d\nsys_calls=%d\n", int32(r), int64(binary.NativeEndian.Uint64(ctx[8:])), s.Bss.SysCalls)
+
+	rawCtx, _ := hex.DecodeString("00000000000000002700000000000000")
+	r, err = s.Progs.RawtpSysEnter.Run(&rt.RunOptions{Ctx: rawCtx})
+	check(err)
+	fmt.Printf("rawtp=%d\nrawtp_calls=%d\nrawtp_last_id=%d\n", r, s.Bss.RawtpCalls, s.Bss.RawtpLastId)
+
+	check(s.Attach())
+	fmt.Printf("links=%v\n", s.Links.RawtpSysEnter != nil && s.Links.OnSchedSwitch != nil && s.Links.DumpTask != nil && s.Links.SysProg == nil)
+	for i := 0; i < 20; i++ {
+		unix.Getppid()
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Printf("rawtp_attached=%v\n", s.Bss.RawtpCalls > 1)
+	fmt.Printf("sched_switch_attached=%v\n", s.Bss.SwitchCalls > 0)
+
+	f, err := s.Links.DumpTask.Iter()
+	check(err)
+	lines := 0
+	sc := bufio.NewScanner(f)
+	self := fmt.Sprintf("%d %d", unix.Getpid(), unix.Getpid())
+	found := false
+	for sc.Scan() {
+		lines++
+		found = found || sc.Text() == self
+	}
+	check(sc.Err())
+	f.Close()
+	fmt.Printf("iter_lines_match=%v\niter_self=%v\n", lines > 0 && uint64(lines) == s.Bss.IterTasks, found)
+
+	s.Detach()
+	n := s.Bss.RawtpCalls
+	for i := 0; i < 5; i++ {
+		unix.Getppid()
+	}
+	fmt.Printf("detached=%v\n", s.Bss.RawtpCalls == n)
+}
+`
+
+func TestGoSkeletonTracing(t *testing.T) {
+	testutil.RequireKernel(t)
+	obj, l := object(t, "tracing.o", nil, nil)
+	out := goRun(t, map[string][]byte{
+		"skel.go": goSkeleton(t, l, obj, "main"),
+		"main.go": []byte(tracingMain),
+	})
+	checkKV(t, out, map[string]string{
+		"sys": "-1", "product": "-42", "sys_calls": "1",
+		"rawtp": "79", "rawtp_calls": "1", "rawtp_last_id": "39",
+		"links": "true", "rawtp_attached": "true", "sched_switch_attached": "true",
+		"iter_lines_match": "true", "iter_self": "true", "detached": "true",
+	})
+}
+
+const tailcallMain = mainPrelude + `
+func main() {
+	s := NewTailcall()
+	check(s.Load(nil))
+	defer s.Close()
+	for _, idx := range []uint32{0, 1, 2, 3, 7} {
+		s.Data.TailIndex = idx
+		fmt.Printf("tail_%d=%d\n", idx, run(&s.Progs.TailEntry))
+	}
+	fmt.Printf("tail_a_runs=%d\ntail_b_runs=%d\nfallthrough_runs=%d\n", s.Bss.TailARuns, s.Bss.TailBRuns, s.Bss.FallthroughRuns)
+}
+`
+
+func TestGoSkeletonTailcall(t *testing.T) {
+	testutil.RequireKernel(t)
+	obj, l := object(t, "tailcall.o", nil, nil)
+	out := goRun(t, map[string][]byte{
+		"skel.go": goSkeleton(t, l, obj, "main"),
+		"main.go": []byte(tailcallMain),
+	})
+	checkKV(t, out, map[string]string{
+		"tail_0": "10", "tail_1": "99", "tail_2": "20", "tail_3": "99", "tail_7": "99",
+		"tail_a_runs": "1", "tail_b_runs": "1", "fallthrough_runs": "3",
+	})
+}
+
+// TestGoSkeletonBadNames checks the emitter's refusals.
+func TestGoSkeletonBadNames(t *testing.T) {
+	obj, l := object(t, "xdp_globals.o", nil, nil)
+	for _, pkg := range []string{"func", "1abc", "a-b"} {
+		if err := loaderprog.WriteGo(&bytes.Buffer{}, l, obj, pkg); err == nil {
+			t.Errorf("package %q accepted", pkg)
+		}
+	}
+	if err := loaderprog.WriteGo(&bytes.Buffer{}, nil, obj, "x"); err == nil {
+		t.Error("nil loader accepted")
+	}
+}
