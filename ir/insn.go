@@ -38,6 +38,10 @@ const (
 	OpExit    = ClassJMP | 0x90
 	OpJA      = ClassJMP          // BPF_JMP | BPF_JA
 	OpMovImm  = ClassALU64 | 0xb0 // BPF_ALU64 | BPF_MOV | BPF_K
+	OpGotol   = ClassJMP32        // BPF_JMP32 | BPF_JA: 32-bit offset in imm
+	OpAdd64K  = ClassALU64        // BPF_ALU64 | BPF_ADD (0) | BPF_K
+	OpAdd32K  = ClassALU          // BPF_ALU | BPF_ADD (0) | BPF_K
+	OpAdd64X  = ClassALU64 | 0x08 // BPF_ALU64 | BPF_ADD (0) | BPF_X
 	OpMov32K  = ClassALU | 0xb0
 
 	// Memory access sizes (bits 3-4 of the opcode).

@@ -34,7 +34,7 @@ func movReg(dst, src uint8) ir.Insn {
 	return ir.Insn{Op: ir.ClassALU64 | 0xb0 | 0x08, Dst: dst, Src: src}
 }
 func addImm(dst uint8, imm int32) ir.Insn {
-	return ir.Insn{Op: ir.ClassALU64 | 0x00, Dst: dst, Imm: imm}
+	return ir.Insn{Op: ir.OpAdd64K, Dst: dst, Imm: imm}
 }
 func call(helper int32) ir.Insn { return ir.Insn{Op: ir.OpCall, Imm: helper} }
 func exit() ir.Insn             { return ir.Insn{Op: ir.OpExit} }

@@ -52,7 +52,7 @@ func TestBigLoader(t *testing.T) {
 	l := generate(t, bigObject(nMaps, nProgs), nil)
 	wide := 0
 	for _, in := range l.Insns {
-		if in.Op == ir.ClassJMP32|0x00 {
+		if in.Op == ir.OpGotol {
 			wide++
 		}
 	}

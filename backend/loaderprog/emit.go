@@ -124,11 +124,11 @@ func fits16(v int) bool { return v >= math.MinInt16 && v <= math.MaxInt16 }
 // else a gotol.
 func (e *emitter) jump(l label) {
 	if t := e.labels[l]; t >= 0 && fits16(t-e.pc()-1) {
-		e.emit(ir.Insn{Op: ir.ClassJMP | 0x00, Off: int16(t - e.pc() - 1)})
+		e.emit(ir.Insn{Op: ir.OpJA, Off: int16(t - e.pc() - 1)})
 		return
 	}
 	e.fixups = append(e.fixups, fixup{at: e.pc(), to: l, wide: true})
-	e.emit(ir.Insn{Op: ir.ClassJMP32 | 0x00})
+	e.emit(ir.Insn{Op: ir.OpGotol})
 }
 
 // jumpIf emits "if dst op imm goto l" for a near label l (local skips

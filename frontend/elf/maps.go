@@ -425,7 +425,7 @@ func (rd *reader) mapSlot(relSec string, n int, rel relocation) error {
 	if !ok {
 		return fmt.Errorf("%s: symbol index %d out of range: %w", where, rel.sym, ErrBadReloc)
 	}
-	target := sym.Name
+	var target string
 	if sys.MapType(loc.m.Type) == sys.MapTypeProgArray {
 		fn := rd.funcBySymbol(sym)
 		if fn == nil || rd.obj.Program(fn.Name) == nil {

@@ -163,10 +163,10 @@ func fieldsCompat(local *btf.Spec, lid btf.TypeID, targ *btf.Spec, tid btf.TypeI
 	for depth := 0; depth < maxLevel; depth++ {
 		var lt, tt *btf.Type
 		var err error
-		if lid, lt, err = skipped(local, lid); err != nil {
+		if _, lt, err = skipped(local, lid); err != nil {
 			return false, err
 		}
-		if tid, tt, err = skipped(targ, tid); err != nil {
+		if _, tt, err = skipped(targ, tid); err != nil {
 			return false, err
 		}
 		if isComposite(lt.Kind) && isComposite(tt.Kind) {
@@ -288,7 +288,7 @@ func Match(ls *Spec, targ *btf.Spec, tid btf.TypeID) (*Spec, bool, error) {
 	for i, lacc := range ls.Access {
 		var tt *btf.Type
 		var err error
-		if tid, tt, err = skipped(targ, tid); err != nil {
+		if _, tt, err = skipped(targ, tid); err != nil {
 			return nil, false, err
 		}
 		if lacc.Name != "" {
@@ -346,10 +346,10 @@ func typesAreCompat(local *btf.Spec, lid btf.TypeID, targ *btf.Spec, tid btf.Typ
 	for depth := 0; depth < maxLevel; depth++ {
 		var lt, tt *btf.Type
 		var err error
-		if lid, lt, err = skipped(local, lid); err != nil {
+		if _, lt, err = skipped(local, lid); err != nil {
 			return false, err
 		}
-		if tid, tt, err = skipped(targ, tid); err != nil {
+		if _, tt, err = skipped(targ, tid); err != nil {
 			return false, err
 		}
 		if !kindsCompat(lt.Kind, tt.Kind) {
@@ -443,10 +443,10 @@ func typesMatchOnce(local *btf.Spec, lid btf.TypeID, targ *btf.Spec, tid btf.Typ
 	for depth := 0; depth < maxLevel; depth++ {
 		var lt, tt *btf.Type
 		var err error
-		if lid, lt, err = skipped(local, lid); err != nil {
+		if _, lt, err = skipped(local, lid); err != nil {
 			return false, err
 		}
-		if tid, tt, err = skipped(targ, tid); err != nil {
+		if _, tt, err = skipped(targ, tid); err != nil {
 			return false, err
 		}
 		if !namesMatchTM(lt.Name, tt.Name) {

@@ -19,9 +19,9 @@ func TestPatch(t *testing.T) {
 		ldsxW = ir.ClassLDX | ir.ModeMEMSX | ir.SizeW
 		stxDW = ir.ClassSTX | ir.ModeMEM | ir.SizeDW
 		stW   = ir.ClassST | ir.ModeMEM | ir.SizeW
-		add64 = ir.ClassALU64 | 0x00        // add, K
-		add32 = ir.ClassALU | 0x00          // add, K
-		addX  = ir.ClassALU64 | 0x00 | 0x08 // add, X
+		add64 = ir.OpAdd64K // add, K
+		add32 = ir.OpAdd32K // add, K
+		addX  = ir.OpAdd64X // add, X
 		exit  = ir.OpExit
 	)
 	poisoned := ir.Insn{Op: ir.OpCall, Imm: PoisonHelper}
