@@ -288,7 +288,7 @@ func Match(ls *Spec, targ *btf.Spec, tid btf.TypeID) (*Spec, bool, error) {
 	for i, lacc := range ls.Access {
 		var tt *btf.Type
 		var err error
-		if _, tt, err = skipped(targ, tid); err != nil {
+		if tid, tt, err = skipped(targ, tid); err != nil {
 			return nil, false, err
 		}
 		if lacc.Name != "" {

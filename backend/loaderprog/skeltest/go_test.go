@@ -243,7 +243,7 @@ func TestGoSkeletonXDPGlobals(t *testing.T) {
 		"compute2": "128", "rodata_mode": "1", "cilium_bss_result": "128", "cilium_compute3": "129",
 		"bump": "101", "data_base": "101", "custom_bumps": "1", "bss_wide_copy": "0x1122334455667788",
 		"compute_base200": "230",
-		"set_xor": "105", "set_name": "119", "set_sub": "92",
+		"set_xor":         "105", "set_name": "119", "set_sub": "92",
 		"fds_leaked": "0",
 	})
 }
