@@ -51,6 +51,7 @@ gcc -O2 -Wall -o "$out/load" "$root/bench/libbpf/load.c" -lbpf -lelf -lz -ldl
 if [ -z "${BENCH_GO:-}" ] && command -v hyperfine >/dev/null 2>&1; then
 	for o in "${objs[@]}"; do
 		name=$(basename "$o" .o)
+		echo "== $name" >&2
 		hyperfine -N --warmup 3 --runs "$iters" \
 			--export-markdown "$out/$name.md" \
 			-n "bpfc-direct-user-core" "$out/bpfc -emit=direct -core=user $o" \
