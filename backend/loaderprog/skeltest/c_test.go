@@ -1,0 +1,287 @@
+// This file tests the C light skeletons: generated headers compiled with
+// gcc against libbpf-dev's skel_internal.h and run, and compared with the
+// light skeleton bpftool (Debian's, libbpf 1.1) generates for the same
+// object: both must load, give the same results, and load programs with
+// the same translated instructions (modulo map ids).
+package skeltest
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bpfc/bpfc/backend/loaderprog"
+	"github.com/bpfc/bpfc/internal/testutil"
+)
+
+const skelInternal = "/usr/include/bpf/skel_internal.h"
+
+// cPrelude is the start of every test program: packet, test run and
+// xlated dump helpers. The including file includes "skel.h" after it.
+const cPrelude = `#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
+
+/* bpftool's skeleton names the enum type of a .rodata variable. */
+enum op_mode { MODE_ADD = 1, MODE_SUB = 2, MODE_XOR = 3 };
+
+static unsigned char pkt[] = {
+	0x02,0x00,0x00,0x00,0x00,0x02,0x02,0x00,0x00,0x00,0x00,0x01,0x08,0x00,0x45,0x10,
+	0x00,0x32,0x12,0x34,0x00,0x00,0x40,0x11,0x00,0x00,0x0a,0x00,0x00,0x01,0x0a,0x00,
+	0x00,0x02,0x22,0x23,0x24,0x25,0x26,0x27,0x28,0x29,0x2a,0x2b,0x2c,0x2d,0x2e,0x2f,
+	0x30,0x31,0x32,0x33,0x34,0x35,0x36,0x37,0x38,0x39,0x3a,0x3b,0x3c,0x3d,0x3e,0x3f,
+};
+
+static __attribute__((unused)) long run_prog(int fd)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = fd;
+	attr.test.data_in = (unsigned long)pkt;
+	attr.test.data_size_in = sizeof(pkt);
+	attr.test.repeat = 1;
+	if (syscall(__NR_bpf, BPF_PROG_TEST_RUN, &attr, sizeof(attr)) < 0)
+		return -errno;
+	return attr.test.retval;
+}
+
+static __attribute__((unused)) void print_xlated(const char *name, int fd)
+{
+	struct bpf_prog_info info;
+	union bpf_attr attr;
+	unsigned char *buf;
+	__u32 i, len;
+
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = fd;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (unsigned long)&info;
+	if (syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)) < 0) {
+		printf("xlated_%s_errno=%d\n", name, errno);
+		return;
+	}
+	len = info.xlated_prog_len;
+	buf = calloc(1, len + 1);
+	memset(&info, 0, sizeof(info));
+	info.xlated_prog_len = len;
+	info.xlated_prog_insns = (unsigned long)buf;
+	attr.info.info_len = sizeof(info);
+	if (syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)) < 0) {
+		printf("xlated_%s_errno=%d\n", name, errno);
+		free(buf);
+		return;
+	}
+	printf("xlated_%s=", name);
+	for (i = 0; i < len; i++)
+		printf("%02x", buf[i]);
+	printf("\n");
+	free(buf);
+}
+
+#include "skel.h"
+`
+
+const cXDPGlobalsMain = cPrelude + `
+int main(int argc, char **argv)
+{
+	struct xdp_globals *skel = xdp_globals__open();
+	int err;
+
+	if (!skel) {
+		printf("open=failed\n");
+		return 1;
+	}
+	if (argc > 1)
+		skel->rodata->rodata_mode = atoi(argv[1]); /* before load */
+	err = xdp_globals__load(skel);
+	printf("load=%d\n", err);
+	if (err) {
+		printf("errno=%d\n", errno);
+		xdp_globals__destroy(skel);
+		return 1;
+	}
+	printf("compute=%ld\n", run_prog(skel->progs.xdp_compute.prog_fd));
+	printf("bss_runs=%u\nbss_result=%u\n", skel->bss->bss_runs, skel->bss->bss_result);
+	printf("rodata_mode=%u\n", (unsigned)skel->rodata->rodata_mode);
+	skel->data->data_base = 200; /* through the mmaped .data */
+	printf("compute_base200=%ld\n", run_prog(skel->progs.xdp_compute.prog_fd));
+	printf("bump=%ld\n", run_prog(skel->progs.xdp_bump.prog_fd));
+	printf("attach=%d\n", xdp_globals__attach(skel));
+	print_xlated("xdp_compute", skel->progs.xdp_compute.prog_fd);
+	print_xlated("xdp_bump", skel->progs.xdp_bump.prog_fd);
+	xdp_globals__destroy(skel);
+	return 0;
+}
+`
+
+const cTracingMain = cPrelude + `
+int main(void)
+{
+	struct tracing *skel = tracing__open_and_load();
+	char buf[4096];
+	long n, total = 0;
+	int i, iter;
+
+	if (!skel) {
+		printf("open_and_load=failed errno=%d\n", errno);
+		return 1;
+	}
+	printf("attach=%d\n", tracing__attach(skel));
+	for (i = 0; i < 20; i++) {
+		getppid();
+		usleep(1000);
+	}
+	printf("rawtp_attached=%d\n", skel->bss->rawtp_calls > 0);
+	printf("sched_switch_attached=%d\n", skel->bss->switch_calls > 0);
+	iter = syscall(__NR_bpf, BPF_ITER_CREATE, &(union bpf_attr){ .iter_create.link_fd = skel->links.dump_task_fd }, sizeof(union bpf_attr));
+	while (iter >= 0 && (n = read(iter, buf, sizeof(buf))) > 0)
+		total += n;
+	printf("iter_read=%d\n", iter >= 0 && total > 0 && skel->bss->iter_tasks > 0);
+	if (iter >= 0)
+		close(iter);
+	tracing__detach(skel);
+	tracing__destroy(skel);
+	return 0;
+}
+`
+
+// buildC compiles main.c with header as skel.h and returns the binary.
+func buildC(t *testing.T, header []byte, mainSrc string, werror bool) string {
+	t.Helper()
+	gcc := requireTool(t, "gcc", skelInternal)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "skel.h"), header, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.c"), []byte(mainSrc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "main")
+	args := []string{"-O1", "-g0", "-Wall", "-o", bin, filepath.Join(dir, "main.c")}
+	if werror {
+		args = append(args, "-Werror")
+	}
+	out, err := exec.Command(gcc, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func runBin(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %q: %v\n%s", filepath.Base(bin), args, err, out)
+	}
+	return string(out)
+}
+
+// cSkeleton generates the bpfc C light skeleton of a test object.
+func cSkeleton(t *testing.T, name string) []byte {
+	t.Helper()
+	obj, l := object(t, name, nil, &loaderprog.Options{NoIntegrity: true})
+	var b bytes.Buffer
+	if err := loaderprog.WriteC(&b, l, obj, ""); err != nil {
+		t.Fatalf("WriteC: %v", err)
+	}
+	return b.Bytes()
+}
+
+func TestCSkeletonRefusesIntegrity(t *testing.T) {
+	obj, l := object(t, "xdp_globals.o", nil, nil)
+	if err := loaderprog.WriteC(&bytes.Buffer{}, l, obj, ""); err == nil {
+		t.Error("WriteC accepted a loader that checks its blob hash")
+	}
+}
+
+func TestCSkeletonXDPGlobals(t *testing.T) {
+	testutil.RequireKernel(t)
+	bin := buildC(t, cSkeleton(t, "xdp_globals.o"), cXDPGlobalsMain, true)
+	checkKV(t, runBin(t, bin), map[string]string{
+		"load": "0", "compute": "127", "bss_runs": "1", "bss_result": "127", "rodata_mode": "1",
+		// 200+7 + 3*5 + 4 + 2 runs
+		"compute_base200": "228", "bump": "201", "attach": "0",
+	})
+	checkKV(t, runBin(t, bin, "3"), map[string]string{"load": "0", "compute": "105", "rodata_mode": "3"})
+}
+
+func TestCSkeletonTracing(t *testing.T) {
+	testutil.RequireKernel(t)
+	bin := buildC(t, cSkeleton(t, "tracing.o"), cTracingMain, true)
+	checkKV(t, runBin(t, bin), map[string]string{
+		"attach": "0", "rawtp_attached": "1", "sched_switch_attached": "1", "iter_read": "1",
+	})
+}
+
+// TestCSkeletonBpftool compiles bpftool's light skeleton of the same
+// object with the same program: both must load and agree on results and
+// translated instructions.
+func TestCSkeletonBpftool(t *testing.T) {
+	testutil.RequireKernel(t)
+	bpftool := requireTool(t, "bpftool")
+	objPath := filepath.Join(repoRoot(t), "testdata", "xdp_globals.o")
+	theirs, err := exec.Command(bpftool, "gen", "skeleton", "-L", objPath, "name", "xdp_globals").Output()
+	if err != nil {
+		t.Fatalf("bpftool gen skeleton -L: %v", err)
+	}
+	ours := buildC(t, cSkeleton(t, "xdp_globals.o"), cXDPGlobalsMain, true)
+	ref := buildC(t, theirs, cXDPGlobalsMain, false)
+	for _, args := range [][]string{nil, {"3"}} {
+		a, b := parseKV(runBin(t, ours, args...)), parseKV(runBin(t, ref, args...))
+		if b["load"] != "0" {
+			t.Fatalf("bpftool's light skeleton does not load here: %v", b)
+		}
+		for _, k := range []string{"load", "compute", "bss_runs", "bss_result", "rodata_mode", "compute_base200", "bump", "attach"} {
+			if a[k] != b[k] {
+				t.Errorf("args %q: %s: bpfc %q, bpftool %q", args, k, a[k], b[k])
+			}
+		}
+		for _, p := range []string{"xdp_compute", "xdp_bump"} {
+			x, y := normXlated(t, a["xlated_"+p]), normXlated(t, b["xlated_"+p])
+			if len(x) == 0 || !bytes.Equal(x, y) {
+				t.Errorf("args %q: %s: translated instructions differ:\nbpfc    %x\nbpftool %x", args, p, x, y)
+			}
+		}
+	}
+}
+
+// normXlated decodes translated instructions and zeroes the map ids of
+// map loads (ld_imm64 with BPF_PSEUDO_MAP_FD or _MAP_VALUE), which differ
+// between two loads.
+func normXlated(t *testing.T, h string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.TrimSpace(h))
+	if err != nil {
+		t.Fatalf("xlated %q: %v", h, err)
+	}
+	for i := 0; i+16 <= len(b); i += 8 {
+		if b[i] != 0x18 {
+			continue
+		}
+		src := b[i+1] >> 4
+		if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
+			src = b[i+1] & 0x0f
+		}
+		if src == 1 || src == 2 {
+			copy(b[i+4:i+8], []byte{0, 0, 0, 0})
+		}
+		i += 8
+	}
+	return b
+}
