@@ -61,22 +61,35 @@ func (d *data) buildIndex(idx *nameIndex, core bool) {
 	size := 1 << bits.Len(uint(2*count))
 	idx.slots = make([]uint32, size)
 	idx.mask = uint32(size - 1)
-	d.forOwn(func(id TypeID, off uint32) {
-		if (off&coreFlag != 0) != core {
-			return
+	want := uint32(0)
+	if core {
+		want = coreFlag
+	}
+	left := d.numOwn()
+	id := uint32(d.firstID)
+	for _, chunk := range d.offs {
+		if left < len(chunk) {
+			chunk = chunk[:left]
 		}
-		off &^= coreFlag
-		name, _ := d.strTail(d.u32(d.types[off:]))
-		if len(name) == 0 || name[0] == 0 {
-			return // anonymous (only possible here when !core)
-		}
-		for i := uint32(maphash.Bytes(nameSeed, nameKey(name))) & idx.mask; ; i = (i + 1) & idx.mask {
-			if idx.slots[i] == 0 {
-				idx.slots[i] = uint32(id)
-				break
+		left -= len(chunk)
+		for _, off := range chunk {
+			id++
+			if off&coreFlag != want {
+				continue
+			}
+			off &^= coreFlag
+			name, _ := d.strTail(d.u32(d.types[off:]))
+			if len(name) == 0 || name[0] == 0 {
+				continue // anonymous (only possible here when !core)
+			}
+			for i := uint32(maphash.Bytes(nameSeed, nameKey(name))) & idx.mask; ; i = (i + 1) & idx.mask {
+				if idx.slots[i] == 0 {
+					idx.slots[i] = id - 1
+					break
+				}
 			}
 		}
-	})
+	}
 }
 
 // forOwn calls fn for every own type with its raw offs entry.

@@ -174,35 +174,38 @@ func parse(raw []byte, base *Spec) (*data, error) {
 	return d, nil
 }
 
-// kindLayout describes how a kind is framed on disk: fixed bytes after the
-// 12-byte header, bytes per vlen unit, and whether vlen may be non-zero.
-type kindLayout struct {
-	valid   bool
-	vlenOK  bool
-	core    bool // named types of this kind go into the CO-RE name index
-	fixed   uint8
-	perVlen uint8
-}
-
-var layouts = func() (l [32]kindLayout) {
+// Per-kind framing, packed into constants so that the indexing loop needs
+// no memory loads to size a type (this keeps its critical path short):
+// for kind k, bits 2k..2k+1 of fixedWords hold the number of 32-bit words
+// after the header, those of vlenWords the words per vlen unit; bit k of
+// the masks says whether k is a valid kind, may have a non-zero vlen, and
+// goes into the CO-RE name index when named.
+var fixedWords, vlenWords, validKinds, vlenKinds, coreKinds = func() (fixed, vlen uint64, valid, vlenOK, core uint32) {
 	for k := KindInt; k <= maxKind; k++ {
-		fixed, _ := trailerSize(k, 0)
+		f, _ := trailerSize(k, 0)
 		one, _ := trailerSize(k, 1)
-		l[k] = kindLayout{valid: true, fixed: uint8(fixed), perVlen: uint8(one - fixed)}
-		l[k].vlenOK = l[k].perVlen != 0 || k == KindFunc
-		l[k].core = coreKind(k)
+		fixed |= uint64(f/4) << (2 * k)
+		vlen |= uint64((one-f)/4) << (2 * k)
+		valid |= 1 << k
+		if one != f || k == KindFunc {
+			vlenOK |= 1 << k
+		}
+		if coreKind(k) {
+			core |= 1 << k
+		}
 	}
-	return l
+	return
 }()
 
 // indexTypes walks the type section once, validating each type's framing
 // and recording its offset. This loop is the whole cost of opening vmlinux,
-// so it does the checks with table lookups and leaves the wording of errors
-// to checkType.
+// so it checks with bit masks and leaves the wording of errors to
+// checkType.
 func (d *data) indexTypes() error {
 	types := d.types
 	be := d.bigEndian
 	strEnd := uint64(d.strBase) + uint64(len(d.strs))
+	fixedW, vlenW, valid, vlenOK, coreK := fixedWords, vlenWords, validKinds, vlenKinds, coreKinds
 	var chunk []uint32
 	n, off, nCore := 0, 0, 0
 	for off < len(types) {
@@ -215,12 +218,12 @@ func (d *data) indexTypes() error {
 		if be {
 			nameOff, info = bits.ReverseBytes32(nameOff), bits.ReverseBytes32(info)
 		}
-		l := layouts[info>>24&0x1f]
+		k := info >> 24 & 0x1f
 		vlen := info & 0xffff
-		if info&^infoMask != 0 || !l.valid || uint64(nameOff) >= strEnd || (vlen != 0 && !l.vlenOK) {
+		if info&^infoMask != 0 || valid>>k&1 == 0 || uint64(nameOff) >= strEnd || (vlen != 0 && vlenOK>>k&1 == 0) {
 			return d.checkType(n, off)
 		}
-		size := typeHeaderLen + int(l.fixed) + int(l.perVlen)*int(vlen)
+		size := typeHeaderLen + 4*int(fixedW>>(2*k)&3+(vlenW>>(2*k)&3)*uint64(vlen))
 		if size > len(types)-off {
 			return d.checkType(n, off)
 		}
@@ -231,12 +234,12 @@ func (d *data) indexTypes() error {
 		}
 		// Offsets are multiples of 4: bit 0 marks named types for the
 		// CO-RE index, so building it needs no second walk of the types.
-		flag := uint32(0)
-		if l.core && nameOff != 0 {
-			flag = coreFlag
+		entry := uint32(off)
+		if coreK>>k&1 != 0 && nameOff != 0 {
+			entry |= coreFlag
 			nCore++
 		}
-		chunk[i] = uint32(off) | flag
+		chunk[i] = entry
 		off += size
 		n++
 	}
@@ -268,7 +271,7 @@ func (d *data) checkType(n, off int) error {
 	if !ok {
 		return fmt.Errorf("btf: type %d: unknown kind %d: %w", id, kind, ErrInvalid)
 	}
-	if vlen != 0 && !layouts[kind].vlenOK {
+	if vlen != 0 && vlenKinds>>kind&1 == 0 {
 		return fmt.Errorf("btf: type %d: %s with vlen %d: %w", id, kind, vlen, ErrInvalid)
 	}
 	if uint64(nameOff) >= strEnd {
