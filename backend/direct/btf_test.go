@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
@@ -68,7 +69,7 @@ func TestBTF(t *testing.T) {
 	if rb.BTFKeyType != 0 || rb.BTFValueType != 0 {
 		t.Errorf("perf event array created with BTF types %d/%d", rb.BTFKeyType, rb.BTFValueType)
 	}
-	if n, err := PossibleCPUs(); err != nil || rb.MaxEntries != uint32(n) {
+	if n, err := mapdef.PossibleCPUs(); err != nil || rb.MaxEntries != uint32(n) {
 		t.Errorf("perf event array max_entries %d, want %d possible CPUs (%v)", rb.MaxEntries, n, err)
 	}
 }

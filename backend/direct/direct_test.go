@@ -430,52 +430,6 @@ func TestCollectionPin(t *testing.T) {
 	}
 }
 
-func TestKernelMapName(t *testing.T) {
-	for _, tc := range []struct {
-		obj  string
-		m    ir.Map
-		want string
-	}{
-		{"xdp_globals.o", ir.Map{Name: ".rodata", Kind: ir.MapData}, "xdp_glob.rodata"},
-		{"xdp_globals.o", ir.Map{Name: ".data", Kind: ir.MapData}, "xdp_glob.data"},
-		{"xdp_globals.o", ir.Map{Name: ".bss", Kind: ir.MapData}, "xdp_glob.bss"},
-		{"xdp_globals.o", ir.Map{Name: ".kconfig", Kind: ir.MapKconfig}, "xdp_glo.kconfig"},
-		{"xdp_globals.o", ir.Map{Name: ".rodata.cfg", Kind: ir.MapData}, ".rodata.cfg"},
-		{"xdp_globals.o", ir.Map{Name: ".data.custom", Kind: ir.MapData}, ".data.custom"},
-		{"x.o", ir.Map{Name: ".rodata.str1.1", Kind: ir.MapData}, ".rodata.str1.1"},
-		{"x.o", ir.Map{Name: ".data.a_very_long_section", Kind: ir.MapData}, ".data.a_very_lo"},
-		{"/tmp/my-obj.bpf.o", ir.Map{Name: ".bss", Kind: ir.MapData}, "my_obj.bss"},
-		{"a.o", ir.Map{Name: "a_rather_long_map_name", Kind: ir.MapBTF}, "a_rather_long_m"},
-		{"a.o", ir.Map{Name: "outer.inner", Kind: ir.MapBTF}, "outer.inner"},
-	} {
-		if got := KernelMapName(tc.obj, &tc.m); got != tc.want {
-			t.Errorf("KernelMapName(%q, %q) = %q, want %q", tc.obj, tc.m.Name, got, tc.want)
-		}
-	}
-}
-
-func TestParseCPUList(t *testing.T) {
-	for in, want := range map[string]int{"0": 1, "0-3\n": 4, "0,2-5": 5, "0-1,4,6-7": 5} {
-		if got, err := parseCPUList(in); err != nil || got != want {
-			t.Errorf("parseCPUList(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "a", "3-1", "0-"} {
-		if _, err := parseCPUList(bad); err == nil {
-			t.Errorf("parseCPUList(%q) succeeded", bad)
-		}
-	}
-}
-
-func TestRingbufSize(t *testing.T) {
-	page := uint32(os.Getpagesize())
-	for in, want := range map[uint32]uint32{0: 0, 1: page, page: page, page + 1: 2 * page, 3 * page: 4 * page, 256 * 1024: max(256*1024, page)} {
-		if got := ringbufSize(in); got != want {
-			t.Errorf("ringbufSize(%d) = %d, want %d", in, got, want)
-		}
-	}
-}
-
 func TestVerifierLogOnSuccess(t *testing.T) {
 	testutil.RequireKernel(t)
 	t.Cleanup(testutil.CheckNoFDLeak(t))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/internal/sys"
 )
 
@@ -24,7 +25,8 @@ var (
 	ErrInvalidObject = errors.New("invalid object")
 	// ErrMaxEntries is wrapped by the error for a map whose max_entries is
 	// 0 and cannot be derived (objects leave it for user space to set).
-	ErrMaxEntries = errors.New("max_entries is 0")
+	// It is mapdef.ErrMaxEntries.
+	ErrMaxEntries = mapdef.ErrMaxEntries
 	// ErrPinMismatch is wrapped when a map pinned under PinPath cannot be
 	// reused because its definition differs from the object's.
 	ErrPinMismatch = errors.New("pinned map is incompatible")

@@ -1,8 +1,7 @@
-// This file creates the object's maps: kernel names the way libbpf derives
-// them, definitions fixed up the way libbpf does before BPF_MAP_CREATE
-// (perf event array size, ring buffer size, BTF ids the kernel refuses),
-// inner map templates for maps of maps, reuse of maps pinned by name, and
-// the initial contents of global data maps.
+// This file creates the object's maps from definitions fixed up by package
+// mapdef (kernel names, perf event array and ring buffer sizes, BTF ids
+// the kernel refuses): inner map templates for maps of maps, reuse of maps
+// pinned by name, and the initial contents of global data maps.
 package direct
 
 import (
@@ -11,9 +10,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
@@ -83,7 +82,7 @@ func (m *Map) ValueBufSize() (int, error) {
 	if !perCPU(m.Type) {
 		return int(m.ValueSize), nil
 	}
-	n, err := PossibleCPUs()
+	n, err := mapdef.PossibleCPUs()
 	if err != nil {
 		return 0, err
 	}
@@ -145,235 +144,35 @@ func (m *Map) Unpin() error {
 // Close closes the map's file descriptor (a pinned map stays alive).
 func (m *Map) Close() error { return m.FD.Close() }
 
-// ObjectPrefix returns the name libbpf gives an object: the base name of
-// its file up to the first dot ("xdp_globals.o" → "xdp_globals").
-func ObjectPrefix(objName string) string {
-	base := filepath.Base(objName)
-	if i := strings.IndexByte(base, '.'); i >= 0 {
-		base = base[:i]
-	}
-	return base
-}
-
 // KernelMapName returns the name the kernel gets for map m of object
-// objName, as libbpf names it. Global data maps get the first characters
-// of the object prefix followed by the section name, with the section name
-// given at least 7 characters ("xdp_glob.rodata", "xdp_glob.bss");
-// sections with a second dot (".rodata.cfg") are custom sections and keep
-// their name alone. Other maps keep their name. The result is cut to 15
-// bytes and every character the kernel refuses becomes '_'.
-func KernelMapName(objName string, m *ir.Map) string {
-	name := m.Name
-	if m.Kind == ir.MapData || m.Kind == ir.MapKconfig {
-		name = internalMapName(ObjectPrefix(objName), m.Name)
-	}
-	if len(name) > sys.ObjNameLen-1 {
-		name = name[:sys.ObjNameLen-1]
-	}
-	return sanitizeName(name)
-}
+// objName, as libbpf names it (see mapdef.KernelName).
+func KernelMapName(objName string, m *ir.Map) string { return mapdef.KernelName(objName, m) }
 
-// internalMapName implements libbpf's naming of global data maps.
-func internalMapName(prefix, real string) string {
-	sfx := max(7, len(real))
-	sfx = min(sfx, sys.ObjNameLen-1)
-	pfx := 0
-	if len(real) < 2 || !strings.Contains(real[1:], ".") {
-		pfx = min(sys.ObjNameLen-1-sfx, len(prefix))
-	}
-	return prefix[:pfx] + real[:min(sfx, len(real))]
-}
-
-// sanitizeName replaces the characters the kernel does not accept in
-// object names ([A-Za-z0-9_.] only) with '_'.
-func sanitizeName(name string) string {
-	b := []byte(name)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
-			b[i] = '_'
-		}
-	}
-	return string(b)
-}
-
-// keepsBTFTypes reports whether the kernel accepts BTF key/value type ids
-// for maps of type t; libbpf clears them for these types.
-func keepsBTFTypes(t sys.MapType) bool {
-	switch t {
-	case sys.MapTypePerfEventArray, sys.MapTypeCgroupArray, sys.MapTypeStackTrace,
-		sys.MapTypeArrayOfMaps, sys.MapTypeHashOfMaps, sys.MapTypeDevmap,
-		sys.MapTypeDevmapHash, sys.MapTypeCpumap, sys.MapTypeXskmap,
-		sys.MapTypeSockmap, sys.MapTypeSockhash, sys.MapTypeQueue,
-		sys.MapTypeStack, sys.MapTypeArena:
-		return false
-	}
-	return true
-}
-
-// isMapInMap reports whether t is a map of maps.
-func isMapInMap(t sys.MapType) bool {
-	return t == sys.MapTypeArrayOfMaps || t == sys.MapTypeHashOfMaps
-}
-
-// zeroEntriesOK reports map types whose max_entries must be (or may be) 0.
-func zeroEntriesOK(t sys.MapType) bool {
-	switch t {
-	case sys.MapTypeCgroupStorage, sys.MapTypePercpuCgroupStorage, sys.MapTypeSKStorage,
-		sys.MapTypeInodeStorage, sys.MapTypeTaskStorage, sys.MapTypeCgrpStorage,
-		sys.MapTypeStructOps:
-		return true
-	}
-	return false
-}
-
-// ringbufSize rounds a ring buffer size up to a power-of-two multiple of
-// the page size, as the kernel requires (libbpf does the same). 0 stays 0.
-func ringbufSize(sz uint32) uint32 {
-	if sz == 0 {
-		return 0
-	}
-	page := uint32(os.Getpagesize())
-	if sz%page == 0 && (sz/page)&(sz/page-1) == 0 {
-		return sz
-	}
-	for mul := uint64(1); mul*uint64(page) <= 1<<31; mul <<= 1 {
-		if mul*uint64(page) > uint64(sz) {
-			return uint32(mul) * page
-		}
-	}
-	return sz // too large: let the kernel refuse it
-}
-
-// PossibleCPUs returns the number of possible CPUs, from
-// /sys/devices/system/cpu/possible ("0-3", "0,2-5").
-func PossibleCPUs() (int, error) {
-	raw, err := os.ReadFile("/sys/devices/system/cpu/possible")
-	if err != nil {
-		return 0, fmt.Errorf("possible CPUs: %w", err)
-	}
-	return parseCPUList(string(raw))
-}
-
-// parseCPUList counts the CPUs of a kernel CPU list ("0-3,5").
-func parseCPUList(s string) (int, error) {
-	n := 0
-	for part := range strings.SplitSeq(strings.TrimSpace(s), ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(lo)
-		if err != nil {
-			return 0, fmt.Errorf("possible CPUs: bad list %q", s)
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < a {
-				return 0, fmt.Errorf("possible CPUs: bad list %q", s)
-			}
-		}
-		n += b - a + 1
-	}
-	if n == 0 {
-		return 0, fmt.Errorf("possible CPUs: empty list")
-	}
-	return n, nil
-}
-
-// mapSpec is a map definition ready for BPF_MAP_CREATE.
-type mapSpec struct {
-	name       string
-	kernelName string
-	typ        sys.MapType
-	keySize    uint32
-	valueSize  uint32
-	maxEntries uint32
-	flags      sys.MapFlags
-	numaNode   uint32
-	mapExtra   uint64
-	keyType    btf.TypeID
-	valueType  btf.TypeID
-}
-
-// newMapSpec applies libbpf's fix-ups to an IR map definition.
-func newMapSpec(objName string, m *ir.Map, kernelName string) (*mapSpec, error) {
-	s := &mapSpec{
-		name:       m.Name,
-		kernelName: kernelName,
-		typ:        sys.MapType(m.Type),
-		keySize:    m.KeySize,
-		valueSize:  m.ValueSize,
-		maxEntries: m.MaxEntries,
-		flags:      sys.MapFlags(m.Flags),
-		numaNode:   m.NumaNode,
-		mapExtra:   m.MapExtra,
-		keyType:    m.KeyType,
-		valueType:  m.ValueType,
-	}
-	switch s.typ {
-	case sys.MapTypePerfEventArray:
-		if s.maxEntries == 0 {
-			n, err := PossibleCPUs()
-			if err != nil {
-				return nil, err
-			}
-			s.maxEntries = uint32(n)
-		}
-	case sys.MapTypeRingbuf, sys.MapTypeUserRingbuf:
-		s.maxEntries = ringbufSize(s.maxEntries)
-	}
-	if s.maxEntries == 0 && !zeroEntriesOK(s.typ) {
-		return nil, fmt.Errorf("%w (set it with -max-entries %s=N)", ErrMaxEntries, m.Name)
-	}
-	if !keepsBTFTypes(s.typ) {
-		s.keyType, s.valueType = 0, 0
-	}
-	return s, nil
-}
-
-// attr returns the BPF_MAP_CREATE attribute for s.
-func (s *mapSpec) attr(btfFD *sys.FD, innerFD *sys.FD) sys.MapCreateAttr {
-	a := sys.MapCreateAttr{
-		MapType:    s.typ,
-		KeySize:    s.keySize,
-		ValueSize:  s.valueSize,
-		MaxEntries: s.maxEntries,
-		MapFlags:   s.flags,
-		NumaNode:   s.numaNode,
-		MapName:    sys.NewObjName(s.kernelName),
-		MapExtra:   s.mapExtra,
-		InnerMapFd: innerFD.Uint(),
-	}
-	if btfFD != nil && (s.keyType != 0 || s.valueType != 0) {
-		a.BtfFd = btfFD.Uint()
-		a.BtfKeyTypeId = uint32(s.keyType)
-		a.BtfValueTypeId = uint32(s.valueType)
-	}
-	return a
-}
-
-// compatible reports whether an existing map (a pin) matches s, checking
+// compatible reports whether an existing map (a pin) matches d, checking
 // what libbpf checks before reusing a pinned map.
-func (s *mapSpec) compatible(info *sys.MapInfo) error {
+func compatible(d mapdef.Def, info *sys.MapInfo) error {
 	var diffs []string
 	check := func(what string, have, want uint64) {
 		if have != want {
 			diffs = append(diffs, fmt.Sprintf("%s %d, want %d", what, have, want))
 		}
 	}
-	check("type", uint64(info.Type), uint64(s.typ))
-	check("key_size", uint64(info.KeySize), uint64(s.keySize))
-	check("value_size", uint64(info.ValueSize), uint64(s.valueSize))
-	check("max_entries", uint64(info.MaxEntries), uint64(s.maxEntries))
-	check("map_flags", uint64(info.MapFlags), uint64(s.flags))
-	check("map_extra", info.MapExtra, s.mapExtra)
+	check("type", uint64(info.Type), uint64(d.Type))
+	check("key_size", uint64(info.KeySize), uint64(d.KeySize))
+	check("value_size", uint64(info.ValueSize), uint64(d.ValueSize))
+	check("max_entries", uint64(info.MaxEntries), uint64(d.MaxEntries))
+	check("map_flags", uint64(info.MapFlags), uint64(d.Flags))
+	check("map_extra", info.MapExtra, d.MapExtra)
 	if len(diffs) > 0 {
 		return fmt.Errorf("%w: %s", ErrPinMismatch, strings.Join(diffs, ", "))
 	}
 	return nil
 }
 
-// createMap creates the kernel map for spec. With BTF ids the kernel
+// createMap creates the kernel map for d. With BTF ids the kernel
 // refuses, it retries without them (as libbpf does) and says so in warn.
-func (l *loader) createMap(s *mapSpec, innerFD *sys.FD) (*sys.FD, btf.TypeID, btf.TypeID, error) {
-	attr := s.attr(l.btfFD, innerFD)
+func (l *loader) createMap(d mapdef.Def, innerFD *sys.FD) (*sys.FD, btf.TypeID, btf.TypeID, error) {
+	attr := d.Attr(l.btfFD.Uint(), innerFD.Uint())
 	fd, err := sys.MapCreate(&attr)
 	if err == nil {
 		return fd, btf.TypeID(attr.BtfKeyTypeId), btf.TypeID(attr.BtfValueTypeId), nil
@@ -386,7 +185,7 @@ func (l *loader) createMap(s *mapSpec, innerFD *sys.FD) (*sys.FD, btf.TypeID, bt
 	if err2 != nil {
 		return nil, 0, 0, err
 	}
-	l.warnf("map %s: created without BTF key/value types (with them: %v)", s.name, err)
+	l.warnf("map %s: created without BTF key/value types (with them: %v)", d.Name, err)
 	return fd, 0, 0, nil
 }
 
@@ -405,13 +204,13 @@ func (l *loader) loadMap(m *ir.Map) error {
 	if _, dup := l.coll.Maps[m.Name]; dup {
 		return fmt.Errorf("%w: map name %q used twice", ErrInvalidObject, m.Name)
 	}
-	s, err := newMapSpec(l.obj.Name, m, KernelMapName(l.obj.Name, m))
+	d, err := mapdef.Fixup(l.obj.Name, m)
 	if err != nil {
 		return err
 	}
 	cm := &Map{
-		Name: m.Name, KernelName: s.kernelName, Def: m,
-		Type: s.typ, KeySize: s.keySize, ValueSize: s.valueSize, MaxEntries: s.maxEntries, Flags: s.flags,
+		Name: m.Name, KernelName: d.KernelName, Def: m,
+		Type: d.Type, KeySize: d.KeySize, ValueSize: d.ValueSize, MaxEntries: d.MaxEntries, Flags: d.Flags,
 	}
 
 	var pinPath string
@@ -422,7 +221,7 @@ func (l *loader) loadMap(m *ir.Map) error {
 		case err == nil:
 			info, err := sys.MapInfoByFD(fd)
 			if err == nil {
-				err = s.compatible(info)
+				err = compatible(d, info)
 			}
 			if err != nil {
 				fd.Close()
@@ -440,11 +239,11 @@ func (l *loader) loadMap(m *ir.Map) error {
 	}
 
 	var innerFD *sys.FD
-	if isMapInMap(s.typ) {
+	if mapdef.IsMapInMap(d.Type) {
 		if m.Inner == nil {
 			return fmt.Errorf("%w: map of maps without an inner map definition", ErrInvalidObject)
 		}
-		inner, err := newMapSpec(l.obj.Name, m.Inner, KernelMapName(l.obj.Name, m.Inner))
+		inner, err := mapdef.Fixup(l.obj.Name, m.Inner)
 		if err != nil {
 			return fmt.Errorf("inner map: %w", err)
 		}
@@ -455,7 +254,7 @@ func (l *loader) loadMap(m *ir.Map) error {
 		defer innerFD.Close()
 	}
 
-	fd, kt, vt, err := l.createMap(s, innerFD)
+	fd, kt, vt, err := l.createMap(d, innerFD)
 	if err != nil {
 		return err
 	}

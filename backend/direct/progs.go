@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
@@ -151,7 +152,7 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	}
 	code := ir.Marshal(nil, insns, binary.LittleEndian)
 
-	name := sanitizeName(p.Name)
+	name := mapdef.SanitizeName(p.Name)
 	if len(name) > sys.ObjNameLen-1 {
 		name = name[:sys.ObjNameLen-1]
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/frontend/elf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
@@ -208,7 +209,7 @@ func viewMap(t *testing.T, fd *sys.FD, ids map[uint32]string) mapView {
 	valSize := int(info.ValueSize)
 	ncpu := 1
 	if isPerCPU(info.Type) {
-		n, err := direct.PossibleCPUs()
+		n, err := mapdef.PossibleCPUs()
 		if err != nil {
 			t.Fatal(err)
 		}

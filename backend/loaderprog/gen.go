@@ -37,8 +37,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
@@ -482,7 +482,7 @@ func (g *gen) generate() (*Loader, error) {
 	}
 	for i, m := range obj.Maps {
 		d := MapDesc{
-			Name: m.Name, KernelName: direct.KernelMapName(obj.Name, m), Index: i,
+			Name: m.Name, KernelName: mapdef.KernelName(obj.Name, m), Index: i,
 			Type: m.Type, KeySize: m.KeySize, ValueSize: m.ValueSize, MaxEntries: m.MaxEntries, Flags: m.Flags,
 			Kind: m.Kind, ReadOnly: m.ReadOnly, Pinning: m.Pinning,
 		}
@@ -600,37 +600,20 @@ func initialValue(m *ir.Map) []byte {
 	return v
 }
 
-// createAttr returns the MAP_CREATE attribute of m, with libbpf's fix-ups
-// (the same as the direct backend's).
+// createAttr returns the MAP_CREATE attribute of m, fixed up as the
+// direct backend does it. The fds (BTF, inner map template) are stored in
+// it at run time.
 func (g *gen) createAttr(m *ir.Map) (sys.MapCreateAttr, error) {
-	a := sys.MapCreateAttr{
-		MapType:    sys.MapType(m.Type),
-		KeySize:    m.KeySize,
-		ValueSize:  m.ValueSize,
-		MaxEntries: m.MaxEntries,
-		MapFlags:   sys.MapFlags(m.Flags),
-		NumaNode:   m.NumaNode,
-		MapName:    sys.NewObjName(direct.KernelMapName(g.obj.Name, m)),
-		MapExtra:   m.MapExtra,
+	d, err := mapdef.Fixup(g.obj.Name, m)
+	if errors.Is(err, mapdef.ErrMaxEntries) {
+		return sys.MapCreateAttr{}, fmt.Errorf("%w: %w", ErrInvalidObject, err)
 	}
-	switch a.MapType {
-	case sys.MapTypePerfEventArray:
-		if a.MaxEntries == 0 {
-			n, err := direct.PossibleCPUs()
-			if err != nil {
-				return a, err
-			}
-			a.MaxEntries = uint32(n)
-		}
-	case sys.MapTypeRingbuf, sys.MapTypeUserRingbuf:
-		a.MaxEntries = ringbufSize(a.MaxEntries)
+	if err != nil {
+		return sys.MapCreateAttr{}, err
 	}
-	if a.MaxEntries == 0 && !zeroEntriesOK(a.MapType) {
-		return a, fmt.Errorf("%w: max_entries is 0", ErrInvalidObject)
-	}
-	if g.hasBTF && keepsBTFTypes(a.MapType) && (m.KeyType != 0 || m.ValueType != 0) {
-		a.BtfKeyTypeId = uint32(m.KeyType)
-		a.BtfValueTypeId = uint32(m.ValueType)
+	a := d.Attr(0, 0)
+	if g.hasBTF {
+		a.BtfKeyTypeId, a.BtfValueTypeId = uint32(d.KeyType), uint32(d.ValueType)
 	}
 	return a, nil
 }
@@ -671,7 +654,7 @@ func (g *gen) emitCreate(m *ir.Map, index int, inner bool) error {
 
 func (g *gen) emitMap(i int, m *ir.Map) error {
 	e := &g.e
-	mapInMap := m.Type == uint32(sys.MapTypeArrayOfMaps) || m.Type == uint32(sys.MapTypeHashOfMaps)
+	mapInMap := mapdef.IsMapInMap(sys.MapType(m.Type))
 	if mapInMap {
 		if m.Inner == nil {
 			return fmt.Errorf("%w: map of maps without an inner map definition", ErrInvalidObject)
@@ -743,16 +726,11 @@ func attachPrefix(t sys.AttachType) string {
 
 // progKernelName is the name a program gets in the kernel.
 func progKernelName(name string) string {
-	n := []byte(name)
-	for i, c := range n {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
-			n[i] = '_'
-		}
-	}
+	n := mapdef.SanitizeName(name)
 	if len(n) > sys.ObjNameLen-1 {
 		n = n[:sys.ObjNameLen-1]
 	}
-	return string(n)
+	return n
 }
 
 func (g *gen) emitProgram(j int, p *ir.Program) error {

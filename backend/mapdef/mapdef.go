@@ -1,0 +1,234 @@
+// Package mapdef holds the fix-ups libbpf applies to a map definition
+// before BPF_MAP_CREATE: the kernel name, the perf event array and ring
+// buffer sizes, the BTF key/value type ids the kernel refuses for some map
+// types. Both backends use it, so that they create identical maps.
+package mapdef
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// ErrMaxEntries is wrapped by the error for a map whose max_entries is 0
+// and must be set before loading.
+var ErrMaxEntries = errors.New("max_entries is 0")
+
+// Def is a map definition fixed up for BPF_MAP_CREATE.
+type Def struct {
+	// Name is the map's name in the object; KernelName the name the
+	// kernel gets (see KernelName).
+	Name, KernelName string
+	// Type, KeySize, ValueSize, MaxEntries, Flags, NumaNode and MapExtra
+	// are the definition as created.
+	Type       sys.MapType
+	KeySize    uint32
+	ValueSize  uint32
+	MaxEntries uint32
+	Flags      sys.MapFlags
+	NumaNode   uint32
+	MapExtra   uint64
+	// KeyType and ValueType are the BTF ids of key and value, 0 for map
+	// types whose BTF ids the kernel refuses.
+	KeyType, ValueType btf.TypeID
+}
+
+// Fixup applies libbpf's fix-ups to map m of object objName: a perf event
+// array without max_entries gets one entry per possible CPU, a ring
+// buffer's size is rounded up to a power-of-two number of pages, BTF ids
+// are dropped for map types that refuse them. A max_entries left at 0 for
+// a map type that needs one is an error wrapping ErrMaxEntries.
+func Fixup(objName string, m *ir.Map) (Def, error) {
+	d := Def{
+		Name:       m.Name,
+		KernelName: KernelName(objName, m),
+		Type:       sys.MapType(m.Type),
+		KeySize:    m.KeySize,
+		ValueSize:  m.ValueSize,
+		MaxEntries: m.MaxEntries,
+		Flags:      sys.MapFlags(m.Flags),
+		NumaNode:   m.NumaNode,
+		MapExtra:   m.MapExtra,
+		KeyType:    m.KeyType,
+		ValueType:  m.ValueType,
+	}
+	switch d.Type {
+	case sys.MapTypePerfEventArray:
+		if d.MaxEntries == 0 {
+			n, err := PossibleCPUs()
+			if err != nil {
+				return Def{}, err
+			}
+			d.MaxEntries = uint32(n)
+		}
+	case sys.MapTypeRingbuf, sys.MapTypeUserRingbuf:
+		d.MaxEntries = RingbufSize(d.MaxEntries)
+	}
+	if d.MaxEntries == 0 && !ZeroEntriesOK(d.Type) {
+		return Def{}, fmt.Errorf("%w (set it with -max-entries %s=N)", ErrMaxEntries, m.Name)
+	}
+	if !KeepsBTFTypes(d.Type) {
+		d.KeyType, d.ValueType = 0, 0
+	}
+	return d, nil
+}
+
+// Attr returns the BPF_MAP_CREATE attribute for d. btfFD is the object's
+// BTF fd; when it is 0 the BTF key/value type ids are left out. innerFD is
+// the inner map template of a map of maps (0 otherwise).
+func (d Def) Attr(btfFD, innerFD uint32) sys.MapCreateAttr {
+	a := sys.MapCreateAttr{
+		MapType:    d.Type,
+		KeySize:    d.KeySize,
+		ValueSize:  d.ValueSize,
+		MaxEntries: d.MaxEntries,
+		MapFlags:   d.Flags,
+		NumaNode:   d.NumaNode,
+		MapName:    sys.NewObjName(d.KernelName),
+		MapExtra:   d.MapExtra,
+		InnerMapFd: innerFD,
+	}
+	if btfFD != 0 && (d.KeyType != 0 || d.ValueType != 0) {
+		a.BtfFd = btfFD
+		a.BtfKeyTypeId = uint32(d.KeyType)
+		a.BtfValueTypeId = uint32(d.ValueType)
+	}
+	return a
+}
+
+// ObjectPrefix returns the name libbpf gives an object: the base name of
+// its file up to the first dot ("xdp_globals.o" → "xdp_globals").
+func ObjectPrefix(objName string) string {
+	base := filepath.Base(objName)
+	if i := strings.IndexByte(base, '.'); i >= 0 {
+		base = base[:i]
+	}
+	return base
+}
+
+// KernelName returns the name the kernel gets for map m of object
+// objName, as libbpf names it. Global data maps get the first characters
+// of the object prefix followed by the section name, with the section name
+// given at least 7 characters ("xdp_glob.rodata", "xdp_glob.bss");
+// sections with a second dot (".rodata.cfg") are custom sections and keep
+// their name alone. Other maps keep their name. The result is cut to 15
+// bytes and every character the kernel refuses becomes '_'.
+func KernelName(objName string, m *ir.Map) string {
+	name := m.Name
+	if m.Kind == ir.MapData || m.Kind == ir.MapKconfig {
+		name = internalMapName(ObjectPrefix(objName), m.Name)
+	}
+	if len(name) > sys.ObjNameLen-1 {
+		name = name[:sys.ObjNameLen-1]
+	}
+	return SanitizeName(name)
+}
+
+// internalMapName implements libbpf's naming of global data maps.
+func internalMapName(prefix, real string) string {
+	sfx := max(7, len(real))
+	sfx = min(sfx, sys.ObjNameLen-1)
+	pfx := 0
+	if len(real) < 2 || !strings.Contains(real[1:], ".") {
+		pfx = min(sys.ObjNameLen-1-sfx, len(prefix))
+	}
+	return prefix[:pfx] + real[:min(sfx, len(real))]
+}
+
+// SanitizeName replaces the characters the kernel does not accept in
+// object names ([A-Za-z0-9_.] only) with '_'.
+func SanitizeName(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// KeepsBTFTypes reports whether the kernel accepts BTF key/value type ids
+// for maps of type t; libbpf clears them for the others.
+func KeepsBTFTypes(t sys.MapType) bool {
+	switch t {
+	case sys.MapTypePerfEventArray, sys.MapTypeCgroupArray, sys.MapTypeStackTrace,
+		sys.MapTypeArrayOfMaps, sys.MapTypeHashOfMaps, sys.MapTypeDevmap,
+		sys.MapTypeDevmapHash, sys.MapTypeCpumap, sys.MapTypeXskmap,
+		sys.MapTypeSockmap, sys.MapTypeSockhash, sys.MapTypeQueue,
+		sys.MapTypeStack, sys.MapTypeArena:
+		return false
+	}
+	return true
+}
+
+// IsMapInMap reports whether t is a map of maps.
+func IsMapInMap(t sys.MapType) bool {
+	return t == sys.MapTypeArrayOfMaps || t == sys.MapTypeHashOfMaps
+}
+
+// ZeroEntriesOK reports map types whose max_entries must be (or may be) 0.
+func ZeroEntriesOK(t sys.MapType) bool {
+	switch t {
+	case sys.MapTypeCgroupStorage, sys.MapTypePercpuCgroupStorage, sys.MapTypeSKStorage,
+		sys.MapTypeInodeStorage, sys.MapTypeTaskStorage, sys.MapTypeCgrpStorage,
+		sys.MapTypeStructOps:
+		return true
+	}
+	return false
+}
+
+// RingbufSize rounds a ring buffer size up to a power-of-two multiple of
+// the page size, as the kernel requires (libbpf does the same). 0 stays 0;
+// a size too large to round is returned as is, for the kernel to refuse.
+func RingbufSize(sz uint32) uint32 {
+	if sz == 0 {
+		return 0
+	}
+	page := uint64(os.Getpagesize())
+	for mul := uint64(1); mul*page <= 1<<31; mul <<= 1 {
+		if mul*page >= uint64(sz) {
+			return uint32(mul * page)
+		}
+	}
+	return sz
+}
+
+// PossibleCPUs returns the number of possible CPUs, from
+// /sys/devices/system/cpu/possible ("0-3", "0,2-5").
+func PossibleCPUs() (int, error) {
+	raw, err := os.ReadFile("/sys/devices/system/cpu/possible")
+	if err != nil {
+		return 0, fmt.Errorf("possible CPUs: %w", err)
+	}
+	return parseCPUList(string(raw))
+}
+
+// parseCPUList counts the CPUs of a kernel CPU list ("0-3,5").
+func parseCPUList(s string) (int, error) {
+	n := 0
+	for part := range strings.SplitSeq(strings.TrimSpace(s), ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil {
+			return 0, fmt.Errorf("possible CPUs: bad list %q", s)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a {
+				return 0, fmt.Errorf("possible CPUs: bad list %q", s)
+			}
+		}
+		n += b - a + 1
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("possible CPUs: empty list")
+	}
+	return n, nil
+}

@@ -1,0 +1,120 @@
+// This file tests the map definition fix-ups: kernel names, CPU lists,
+// ring buffer sizes, Fixup and Attr.
+package mapdef
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/ir"
+)
+
+func TestKernelName(t *testing.T) {
+	for _, tc := range []struct {
+		obj  string
+		m    ir.Map
+		want string
+	}{
+		{"xdp_globals.o", ir.Map{Name: ".rodata", Kind: ir.MapData}, "xdp_glob.rodata"},
+		{"xdp_globals.o", ir.Map{Name: ".data", Kind: ir.MapData}, "xdp_glob.data"},
+		{"xdp_globals.o", ir.Map{Name: ".bss", Kind: ir.MapData}, "xdp_glob.bss"},
+		{"xdp_globals.o", ir.Map{Name: ".kconfig", Kind: ir.MapKconfig}, "xdp_glo.kconfig"},
+		{"xdp_globals.o", ir.Map{Name: ".rodata.cfg", Kind: ir.MapData}, ".rodata.cfg"},
+		{"xdp_globals.o", ir.Map{Name: ".data.custom", Kind: ir.MapData}, ".data.custom"},
+		{"x.o", ir.Map{Name: ".rodata.str1.1", Kind: ir.MapData}, ".rodata.str1.1"},
+		{"x.o", ir.Map{Name: ".data.a_very_long_section", Kind: ir.MapData}, ".data.a_very_lo"},
+		{"/tmp/my-obj.bpf.o", ir.Map{Name: ".bss", Kind: ir.MapData}, "my_obj.bss"},
+		{"a.o", ir.Map{Name: "a_rather_long_map_name", Kind: ir.MapBTF}, "a_rather_long_m"},
+		{"a.o", ir.Map{Name: "outer.inner", Kind: ir.MapBTF}, "outer.inner"},
+	} {
+		if got := KernelName(tc.obj, &tc.m); got != tc.want {
+			t.Errorf("KernelName(%q, %q) = %q, want %q", tc.obj, tc.m.Name, got, tc.want)
+		}
+	}
+}
+
+func TestParseCPUList(t *testing.T) {
+	for in, want := range map[string]int{"0": 1, "0-3\n": 4, "0,2-5": 5, "0-1,4,6-7": 5} {
+		if got, err := parseCPUList(in); err != nil || got != want {
+			t.Errorf("parseCPUList(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "a", "3-1", "0-"} {
+		if _, err := parseCPUList(bad); err == nil {
+			t.Errorf("parseCPUList(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestRingbufSize(t *testing.T) {
+	page := uint32(os.Getpagesize())
+	for in, want := range map[uint32]uint32{
+		0: 0, 1: page, page: page, page + 1: 2 * page, 3 * page: 4 * page,
+		256 * 1024: max(256*1024, page), 1<<31 + 1: 1<<31 + 1,
+	} {
+		if got := RingbufSize(in); got != want {
+			t.Errorf("RingbufSize(%d) = %d, want %d", in, got, want)
+		}
+	}
+}
+
+func TestFixup(t *testing.T) {
+	cpus, err := PossibleCPUs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := uint32(os.Getpagesize())
+	for _, tc := range []struct {
+		name string
+		m    ir.Map
+		want Def
+	}{
+		{"hash keeps BTF ids", ir.Map{Name: "h", Kind: ir.MapBTF, Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 8, MaxEntries: 16, KeyType: 3, ValueType: 5},
+			Def{Name: "h", KernelName: "h", Type: sys.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 16, KeyType: 3, ValueType: 5}},
+		{"perf event array: one entry per CPU, no BTF ids", ir.Map{Name: "events", Kind: ir.MapBTF, Type: uint32(sys.MapTypePerfEventArray), KeySize: 4, ValueSize: 4, KeyType: 3, ValueType: 3},
+			Def{Name: "events", KernelName: "events", Type: sys.MapTypePerfEventArray, KeySize: 4, ValueSize: 4, MaxEntries: uint32(cpus)}},
+		{"ring buffer rounded up", ir.Map{Name: "rb", Kind: ir.MapBTF, Type: uint32(sys.MapTypeRingbuf), MaxEntries: page + 1},
+			Def{Name: "rb", KernelName: "rb", Type: sys.MapTypeRingbuf, MaxEntries: 2 * page}},
+		{"storage without entries", ir.Map{Name: "st", Kind: ir.MapBTF, Type: uint32(sys.MapTypeTaskStorage), KeySize: 4, ValueSize: 8, Flags: uint32(sys.MapFlagNoPrealloc)},
+			Def{Name: "st", KernelName: "st", Type: sys.MapTypeTaskStorage, KeySize: 4, ValueSize: 8, Flags: sys.MapFlagNoPrealloc}},
+		{"global data named after the object", ir.Map{Name: ".rodata", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 1, MapExtra: 7, NumaNode: 1},
+			Def{Name: ".rodata", KernelName: "xdp_glob.rodata", Type: sys.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, MapExtra: 7, NumaNode: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Fixup("xdp_globals.o", &tc.m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("Fixup = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+
+	_, err = Fixup("x.o", &ir.Map{Name: "sized", Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 4})
+	if !errors.Is(err, ErrMaxEntries) || !strings.Contains(err.Error(), "-max-entries sized=N") {
+		t.Errorf("max_entries 0: %v, want ErrMaxEntries naming the map", err)
+	}
+}
+
+func TestAttr(t *testing.T) {
+	d := Def{Name: "h", KernelName: "h", Type: sys.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 16,
+		Flags: sys.MapFlagNoPrealloc, NumaNode: 2, MapExtra: 9, KeyType: 3, ValueType: 5}
+	want := sys.MapCreateAttr{MapType: sys.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 16,
+		MapFlags: sys.MapFlagNoPrealloc, NumaNode: 2, MapName: sys.NewObjName("h"), MapExtra: 9, InnerMapFd: 11}
+	if got := d.Attr(0, 11); got != want {
+		t.Errorf("without BTF: %+v, want %+v", got, want)
+	}
+	want.BtfFd, want.BtfKeyTypeId, want.BtfValueTypeId = 10, 3, 5
+	if got := d.Attr(10, 11); got != want {
+		t.Errorf("with BTF: %+v, want %+v", got, want)
+	}
+	d.KeyType, d.ValueType = 0, 0
+	want.BtfFd, want.BtfKeyTypeId, want.BtfValueTypeId = 0, 0, 0
+	if got := d.Attr(10, 11); got != want {
+		t.Errorf("BTF fd but no ids: %+v, want %+v", got, want)
+	}
+}
