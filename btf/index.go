@@ -173,6 +173,18 @@ func (s *Spec) FindByName(name string) []TypeID {
 	return s.find(EssentialName(name), KindUnknown, func(got string) bool { return got == name })
 }
 
+// FindByNameKind returns the ids of the types named exactly name of kind
+// kind (enum and enum64 match each other; KindUnknown matches every
+// kind), in ascending order. Asking for a kind only builds the name index
+// that holds that kind: looking up a typedef or struct in vmlinux never
+// indexes its functions and variables.
+func (s *Spec) FindByNameKind(name string, kind Kind) []TypeID {
+	if name == "" {
+		return nil
+	}
+	return s.find(EssentialName(name), kind, func(got string) bool { return got == name })
+}
+
 // FindByEssentialName returns the candidates CO-RE considers for a local
 // type with essential name essential (see EssentialName; the caller strips
 // the local name, this function does not) and kind kind, in ascending id

@@ -256,6 +256,24 @@ func TestFindByName(t *testing.T) {
 			t.Errorf("FindByName(%q) = %v, want %v", name, got, want)
 		}
 	}
+	for _, tc := range []struct {
+		name string
+		kind Kind
+		want []TypeID
+	}{
+		{"task_struct", KindStruct, []TypeID{3}},
+		{"task_struct___v2", KindStruct, []TypeID{21}},
+		{"task_struct", KindUnion, nil},
+		{"e___flavor", KindEnum64, []TypeID{22}},
+		{"f", KindFunc, []TypeID{13}},
+		{"f", KindVar, nil},
+		{"v", KindUnknown, []TypeID{14}},
+		{"", KindStruct, nil},
+	} {
+		if got := s.FindByNameKind(tc.name, tc.kind); !slices.Equal(got, tc.want) {
+			t.Errorf("FindByNameKind(%q, %v) = %v, want %v", tc.name, tc.kind, got, tc.want)
+		}
+	}
 }
 
 func TestEssentialName(t *testing.T) {
