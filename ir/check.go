@@ -33,6 +33,9 @@ const (
 func Check(o *Object, done Stage) error {
 	c := checker{o: o, done: done}
 	for _, p := range o.Programs {
+		if p.AttachBTFKind != 0 && p.AttachTo != "" && p.AttachBTFName == "" {
+			c.fail("program %s: attach target %s has no BTF name", p.Name, p.AttachTo)
+		}
 		c.code(fmt.Sprintf("program %s", p.Name), &p.Code, done&StageLink != 0)
 	}
 	for _, f := range o.Subprogs {

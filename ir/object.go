@@ -163,6 +163,11 @@ type Program struct {
 	// (btf.KindFunc for fentry/lsm/iter, btf.KindTypedef for tp_btf's
 	// "btf_trace_" typedefs); 0 if the target is not a BTF object.
 	AttachBTFKind btf.Kind
+	// AttachBTFName is the name the attach target is looked up by in
+	// BTF: AttachTo with libbpf's prefix for the attach type
+	// ("btf_trace_" for tp_btf, "bpf_iter_" for iter, "bpf_lsm_" for
+	// lsm); "" when AttachBTFKind is 0 or there is no target.
+	AttachBTFName string
 	// Flags are the BPF_F_* program flags (sleepable, xdp frags, ...).
 	Flags uint32
 	// Autoload is false for programs in a "?"-prefixed section or

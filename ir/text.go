@@ -202,7 +202,7 @@ func (d *dumper) program(p *Program) {
 	if p.AttachTo != "" {
 		d.f(" attach_to %q", p.AttachTo)
 		if p.AttachBTFKind != 0 {
-			d.f(" (%s)", p.AttachBTFKind)
+			d.f(" (%s %s)", p.AttachBTFKind, p.AttachBTFName)
 		}
 	}
 	if p.Flags != 0 {

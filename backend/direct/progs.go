@@ -7,7 +7,6 @@ package direct
 import (
 	"encoding/binary"
 	"fmt"
-	"strings"
 
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
@@ -74,20 +73,6 @@ func (p *Program) Pin(path string) error {
 
 // Close closes the program's file descriptor.
 func (p *Program) Close() error { return p.FD.Close() }
-
-// attachPrefix returns the prefix libbpf puts before the attach target's
-// name to find its BTF object.
-func attachPrefix(t sys.AttachType) string {
-	switch t {
-	case sys.AttachTraceRawTp:
-		return "btf_trace_"
-	case sys.AttachTraceIter:
-		return "bpf_iter_"
-	case sys.AttachLSMMac, sys.AttachLSMCgroup:
-		return "bpf_lsm_"
-	}
-	return ""
-}
 
 // findKernelType returns the id of the vmlinux type called name of kind
 // kind (any kind for btf.KindUnknown).
@@ -175,12 +160,8 @@ func (l *loader) loadProgram(p *ir.Program) error {
 		Type: attr.ProgType, AttachType: attr.ExpectedAttachType,
 	}
 
-	if p.AttachBTFKind != 0 && p.AttachTo != "" {
-		target := p.AttachTo
-		if pfx := attachPrefix(attr.ExpectedAttachType); !strings.HasPrefix(target, pfx) {
-			target = pfx + target
-		}
-		id, err := l.findKernelType(target, p.AttachBTFKind)
+	if p.AttachBTFKind != 0 && p.AttachBTFName != "" {
+		id, err := l.findKernelType(p.AttachBTFName, p.AttachBTFKind)
 		if err != nil {
 			return fmt.Errorf("attach target: %w", err)
 		}

@@ -358,7 +358,7 @@ func (g *gen) plan() error {
 			}
 		}
 		g.nResults += len(lks)
-		if p.AttachBTFKind != 0 && p.AttachTo != "" {
+		if p.AttachBTFKind != 0 && p.AttachBTFName != "" {
 			g.nResults++
 		}
 		maxKfuncs = max(maxKfuncs, n)
@@ -710,20 +710,6 @@ func (g *gen) emitMap(i int, m *ir.Map) error {
 	return nil
 }
 
-// attachPrefix returns the prefix libbpf puts before an attach target's
-// name to find its BTF object.
-func attachPrefix(t sys.AttachType) string {
-	switch t {
-	case sys.AttachTraceRawTp:
-		return "btf_trace_"
-	case sys.AttachTraceIter:
-		return "bpf_iter_"
-	case sys.AttachLSMMac, sys.AttachLSMCgroup:
-		return "bpf_lsm_"
-	}
-	return ""
-}
-
 // progKernelName is the name a program gets in the kernel.
 func progKernelName(name string) string {
 	n := mapdef.SanitizeName(name)
@@ -827,7 +813,7 @@ func (g *gen) emitProgram(j int, p *ir.Program) error {
 			slots = append(slots, s)
 		}
 	}
-	if p.AttachBTFKind != 0 && p.AttachTo != "" {
+	if p.AttachBTFKind != 0 && p.AttachBTFName != "" {
 		slots = append(slots, g.emitAttachTarget(p, attr))
 	}
 	g.step("BPF_PROG_LOAD %s", p.Name)
@@ -959,10 +945,7 @@ func (g *gen) patchFound(lk *lookup, insnAt func(int) int) {
 // the result slot holding the fd.
 func (g *gen) emitAttachTarget(p *ir.Program, attr int) int {
 	e := &g.e
-	target := p.AttachTo
-	if pfx := attachPrefix(sys.AttachType(p.ExpectedAttachType)); !strings.HasPrefix(target, pfx) {
-		target = pfx + target
-	}
+	target := p.AttachBTFName
 	name, size := g.b.addString(target)
 	res := g.result(true)
 	g.step("bpf_btf_find_by_name_kind %s %s (attach target of program %s)", p.AttachBTFKind, target, p.Name)

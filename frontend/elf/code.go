@@ -112,6 +112,7 @@ func (rd *reader) readCodeSection(idx int) error {
 				ExpectedAttachType: uint32(info.ExpectedAttachType),
 				AttachTo:           info.AttachTo,
 				AttachBTFKind:      info.AttachBTFKind,
+				AttachBTFName:      info.AttachBTFName,
 				Flags:              uint32(info.Flags),
 				Autoload:           info.Autoload,
 				Unsupported:        info.Unsupported,

@@ -126,6 +126,7 @@ type progFacts struct {
 	Attach        sys.AttachType
 	AttachTo      string
 	AttachKind    btf.Kind
+	AttachBTFName string
 	Flags         sys.ProgFlags
 	Autoload      bool
 	Offset, Len   int
@@ -138,28 +139,28 @@ func TestPrograms(t *testing.T) {
 		subs  []string // subprograms "name@section+offset"
 	}{
 		{"multi_prog.o", []progFacts{
-			{"xdp_pass_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, 0, true, 0, 6},
-			{"xdp_drop_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, 0, true, 6, 6},
-			{"xdp_tx_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, 0, true, 12, 6},
-			{"xdp_optional", "?xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, 0, false, 0, 6},
-			{"xdp_frags_prog", "xdp.frags", sys.ProgTypeXDP, sys.AttachXDP, "", 0, sys.ProgFlagXDPHasFrags, true, 0, 6},
-			{"tc_prog", "tc", sys.ProgTypeSchedCls, 0, "", 0, 0, true, 0, 8},
-			{"cls_prog", "classifier", sys.ProgTypeSchedCls, 0, "", 0, 0, true, 0, 6},
+			{"xdp_pass_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 6},
+			{"xdp_drop_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 6, 6},
+			{"xdp_tx_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 12, 6},
+			{"xdp_optional", "?xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, false, 0, 6},
+			{"xdp_frags_prog", "xdp.frags", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", sys.ProgFlagXDPHasFrags, true, 0, 6},
+			{"tc_prog", "tc", sys.ProgTypeSchedCls, 0, "", 0, "", 0, true, 0, 8},
+			{"cls_prog", "classifier", sys.ProgTypeSchedCls, 0, "", 0, "", 0, true, 0, 6},
 		}, nil},
 		{"tracing.o", []progFacts{
-			{"rawtp_sys_enter", "raw_tp/sys_enter", sys.ProgTypeRawTracepoint, 0, "sys_enter", 0, 0, true, 0, 12},
-			{"on_sched_switch", "tp_btf/sched_switch", sys.ProgTypeTracing, sys.AttachTraceRawTp, "sched_switch", btf.KindTypedef, 0, true, 0, 12},
-			{"dump_task", "iter/task", sys.ProgTypeTracing, sys.AttachTraceIter, "task", btf.KindFunc, 0, true, 0, 26},
-			{"sys_prog", "syscall", sys.ProgTypeSyscall, 0, "", 0, sys.ProgFlagSleepable, true, 0, 21},
+			{"rawtp_sys_enter", "raw_tp/sys_enter", sys.ProgTypeRawTracepoint, 0, "sys_enter", 0, "", 0, true, 0, 12},
+			{"on_sched_switch", "tp_btf/sched_switch", sys.ProgTypeTracing, sys.AttachTraceRawTp, "sched_switch", btf.KindTypedef, "btf_trace_sched_switch", 0, true, 0, 12},
+			{"dump_task", "iter/task", sys.ProgTypeTracing, sys.AttachTraceIter, "task", btf.KindFunc, "bpf_iter_task", 0, true, 0, 26},
+			{"sys_prog", "syscall", sys.ProgTypeSyscall, 0, "", 0, "", sys.ProgFlagSleepable, true, 0, 21},
 		}, nil},
 		{"subprogs.o", []progFacts{
-			{"sub_chain", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, 0, true, 0, 3},
-			{"sub_shared", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, 0, true, 3, 8},
-			{"sub_loop", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, 0, true, 11, 15},
-			{"sub_foreach", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, 0, true, 26, 67},
+			{"sub_chain", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 3},
+			{"sub_shared", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 3, 8},
+			{"sub_loop", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 11, 15},
+			{"sub_foreach", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 26, 67},
 		}, []string{"global_a@.text+0 global", "mid_b@.text+3", "global_pkt_len@.text+6 global", "loop_cb@.text+12", "leaf_c@.text+18", "fe_cb@.text+26"}},
 		{"subprogs_insec.o", []progFacts{
-			{"insec_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, 0, true, 0, 7},
+			{"insec_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 7},
 		}, []string{"text_add@.text+0", "insec_double@xdp+7"}},
 	}
 	for _, tt := range tests {
@@ -168,7 +169,7 @@ func TestPrograms(t *testing.T) {
 			var got []progFacts
 			for _, p := range obj.Programs {
 				f := progFacts{p.Name, p.Section, sys.ProgType(p.Type), sys.AttachType(p.ExpectedAttachType),
-					p.AttachTo, p.AttachBTFKind, sys.ProgFlags(p.Flags), p.Autoload, p.SectionOffset, len(p.Insns)}
+					p.AttachTo, p.AttachBTFKind, p.AttachBTFName, sys.ProgFlags(p.Flags), p.Autoload, p.SectionOffset, len(p.Insns)}
 				if p.Unsupported != "" {
 					t.Errorf("%s: unexpectedly unsupported: %s", p.Name, p.Unsupported)
 				}
