@@ -30,6 +30,10 @@ const (
 	testdataDir = "../testdata"
 	goldenDir   = "../testdata/golden"
 	targetBTF   = "../testdata/btf/kernel_a.btf"
+	// secondBTF is a "second kernel" where fields moved, were resized or
+	// renamed: objects with CO-RE records get a second core golden
+	// against it (core.kernel_b.ir) to show relocations really change.
+	secondBTF = "../testdata/btf/kernel_b.btf"
 )
 
 // goldenTarget is a fixed kernel: kernel_a.btf, a small Kconfig, a fixed
@@ -60,7 +64,12 @@ func (t *goldenTarget) Kallsyms(name string) (uint64, bool, error) {
 
 func newGoldenTarget(tb testing.TB) *goldenTarget {
 	tb.Helper()
-	spec, err := btf.LoadTarget(targetBTF)
+	return loadGoldenTarget(tb, targetBTF)
+}
+
+func loadGoldenTarget(tb testing.TB, path string) *goldenTarget {
+	tb.Helper()
+	spec, err := btf.LoadTarget(path)
 	if err != nil {
 		tb.Fatalf("target BTF: %v", err)
 	}
@@ -112,6 +121,7 @@ func pipeline(tb testing.TB, path string, target passes.Target) (map[string]stri
 // error in <pass>.err. Run with -update to rewrite them.
 func TestGolden(t *testing.T) {
 	target := newGoldenTarget(t)
+	second := loadGoldenTarget(t, secondBTF)
 	for _, path := range testObjects(t) {
 		name := strings.TrimSuffix(filepath.Base(path), ".o")
 		t.Run(name, func(t *testing.T) {
@@ -125,6 +135,14 @@ func TestGolden(t *testing.T) {
 					t.Errorf("pipeline failed in %s with an error that is not ErrNotSupported: %v", failed, err)
 				}
 				want[failed+".err"] = err.Error() + "\n"
+			}
+			if hasCORE(t, path) {
+				dumps, failed, err := pipeline(t, path, second)
+				if text, ok := dumps["core"]; ok {
+					want["core.kernel_b.ir"] = text
+				} else {
+					want[failed+".kernel_b.err"] = fmt.Sprintf("%v\n", err)
+				}
 			}
 			dir := filepath.Join(goldenDir, name)
 			if *update {
@@ -150,6 +168,21 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hasCORE reports whether the object at path has CO-RE records.
+func hasCORE(tb testing.TB, path string) bool {
+	tb.Helper()
+	obj, err := elf.Open(path)
+	if err != nil {
+		tb.Fatalf("frontend: %v", err)
+	}
+	for _, f := range obj.Units() {
+		if len(f.CORE) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func writeGolden(t *testing.T, dir string, files map[string]string) {
