@@ -32,6 +32,7 @@ import (
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes/core"
 )
 
 // Errors of the externs pass, for errors.Is.
@@ -666,7 +667,7 @@ func (r *externResolver) typedKsym(e *ir.Extern) error {
 	if err != nil {
 		return err
 	}
-	ok, err := typesCompat(r.obj.BTF, e.LocalType, spec, targType, maxCompatLevel)
+	ok, err := core.TypesAreCompat(r.obj.BTF, e.LocalType, spec, targType)
 	if err != nil {
 		return fmt.Errorf("comparing with %s [%d]: %w", where(mod), id, err)
 	}
@@ -745,7 +746,7 @@ func (r *externResolver) kfunc(e *ir.Extern) error {
 		// Called as a kfunc without a FUNC in the object's BTF: there is
 		// no declared prototype to compare.
 		checked = "prototype not checked: no local BTF"
-	} else if ok, err = typesCompat(r.obj.BTF, e.LocalType, spec, ft.Type, maxCompatLevel); err != nil {
+	} else if ok, err = core.TypesAreCompat(r.obj.BTF, e.LocalType, spec, ft.Type); err != nil {
 		return fmt.Errorf("comparing with %s [%d]: %w", where(mod), id, err)
 	}
 	if !ok {
@@ -788,86 +789,6 @@ func describeType(spec *btf.Spec, id btf.TypeID) string {
 		return t.Name
 	}
 	return t.Kind.String() + " " + t.Name
-}
-
-// maxCompatLevel bounds the nesting of function prototypes in typesCompat,
-// and maxCompatDepth the references followed, as in libbpf.
-const (
-	maxCompatLevel = 32
-	maxCompatDepth = 32
-)
-
-// kindsCompat is libbpf's btf_kind_core_compat: equal kinds, or enum and
-// enum64.
-func kindsCompat(a, b btf.Kind) bool {
-	isEnum := func(k btf.Kind) bool { return k == btf.KindEnum || k == btf.KindEnum64 }
-	return a == b || isEnum(a) && isEnum(b)
-}
-
-// typesCompat is libbpf's bpf_core_types_are_compat as the ksym and kfunc
-// resolution use it: the kinds must agree; after skipping modifiers and
-// typedefs, void, structs, unions, enums and fwds are compatible whatever
-// their names; ints unless they are old-style bitfield ints; pointers and
-// arrays when their element types are; function prototypes when they have
-// as many parameters and every parameter and the return type are.
-func typesCompat(local *btf.Spec, lid btf.TypeID, targ *btf.Spec, tid btf.TypeID, level int) (bool, error) {
-	if !kindsCompat(local.TypeKind(lid), targ.TypeKind(tid)) {
-		return false, nil
-	}
-	for depth := 0; depth < maxCompatDepth; depth++ {
-		var err error
-		if lid, err = local.Skip(lid); err != nil {
-			return false, err
-		}
-		if tid, err = targ.Skip(tid); err != nil {
-			return false, err
-		}
-		lt, err := local.Type(lid)
-		if err != nil {
-			return false, err
-		}
-		tt, err := targ.Type(tid)
-		if err != nil {
-			return false, err
-		}
-		if !kindsCompat(lt.Kind, tt.Kind) {
-			return false, nil
-		}
-		switch lt.Kind {
-		case btf.KindUnknown, btf.KindStruct, btf.KindUnion, btf.KindEnum, btf.KindEnum64, btf.KindFwd:
-			return true, nil
-		case btf.KindInt:
-			return lt.IntOffset == 0 && tt.IntOffset == 0, nil
-		case btf.KindPtr:
-			lid, tid = lt.Type, tt.Type
-		case btf.KindArray:
-			lid, tid = lt.Array.Type, tt.Array.Type
-		case btf.KindFuncProto:
-			if len(lt.Params) != len(tt.Params) {
-				return false, nil
-			}
-			for i := range lt.Params {
-				if level <= 0 {
-					return false, fmt.Errorf("function prototypes nest deeper than %d: %w", maxCompatLevel, btf.ErrInvalid)
-				}
-				pl, err := local.Skip(lt.Params[i].Type)
-				if err != nil {
-					return false, err
-				}
-				pt, err := targ.Skip(tt.Params[i].Type)
-				if err != nil {
-					return false, err
-				}
-				if ok, err := typesCompat(local, pl, targ, pt, level-1); err != nil || !ok {
-					return false, err
-				}
-			}
-			lid, tid = lt.Type, tt.Type
-		default:
-			return false, fmt.Errorf("unexpected %s [%d] in a ksym type: %w", lt.Kind, lid, ErrNotSupported)
-		}
-	}
-	return false, fmt.Errorf("type references nest deeper than %d: %w", maxCompatDepth, btf.ErrInvalid)
 }
 
 // retypeExternRelocs turns the untyped extern references of one function

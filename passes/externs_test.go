@@ -14,6 +14,7 @@ import (
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes/core"
 )
 
 // fakeTarget is a Target answering from memory.
@@ -649,7 +650,7 @@ func TestTypesCompat(t *testing.T) {
 		tv, _ := k.Type(tid)
 		target, _ := k.Skip(tv.Type)
 		local, _ := l.Skip(b.types[tt.local])
-		got, err := typesCompat(l, local, k, target, maxCompatLevel)
+		got, err := core.TypesAreCompat(l, local, k, target)
 		if err != nil || got != tt.want {
 			t.Errorf("%s vs %s: %v, %v; want %v", tt.local, tt.target, got, err, tt.want)
 		}

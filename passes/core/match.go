@@ -256,7 +256,7 @@ func Match(ls *Spec, targ *btf.Spec, tid btf.TypeID) (*Spec, bool, error) {
 		if ls.Kind == btf.TypeMatches {
 			ok, err = typesMatch(ls.BTF, ls.Root, targ, tid, false, maxRecursion, map[visit]uint8{})
 		} else {
-			ok, err = typesAreCompat(ls.BTF, ls.Root, targ, tid, maxRecursion, map[visit]uint8{})
+			ok, err = TypesAreCompat(ls.BTF, ls.Root, targ, tid)
 		}
 		return ts, ok, err
 
@@ -331,6 +331,15 @@ func Match(ls *Spec, targ *btf.Spec, tid btf.TypeID) (*Spec, bool, error) {
 		}
 	}
 	return ts, true, nil
+}
+
+// TypesAreCompat reports whether type lid of local and type tid of target
+// are compatible as libbpf's bpf_core_types_are_compat defines it: the
+// relation of type id, type exists and type size relocations, and of
+// typed ksyms and kfunc prototypes against the kernel's BTF. See
+// typesAreCompat for the rules.
+func TypesAreCompat(local *btf.Spec, lid btf.TypeID, target *btf.Spec, tid btf.TypeID) (bool, error) {
+	return typesAreCompat(local, lid, target, tid, maxRecursion, map[visit]uint8{})
 }
 
 // typesAreCompat is libbpf's bpf_core_types_are_compat, the relation of
