@@ -97,14 +97,6 @@ func (d *data) u32(b []byte) uint32 {
 	return binary.LittleEndian.Uint32(b)
 }
 
-// order returns the byte order of the parsed blob.
-func (d *data) order() binary.ByteOrder {
-	if d.bigEndian {
-		return binary.BigEndian
-	}
-	return binary.LittleEndian
-}
-
 // parse validates raw and builds the type offset index. It is the
 // constructor behind Parse, ParseSplit and LoadKernel (and the benchmarks).
 func parse(raw []byte, base *Spec) (*data, error) {

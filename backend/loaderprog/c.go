@@ -18,7 +18,7 @@ import (
 // ErrIntegrityC is returned by WriteC for a loader that checks its blob's
 // hash: libbpf 1.1's bpf_load_and_run neither freezes the blob map nor asks
 // the kernel for its hash, so generate C skeletons with NoIntegrity.
-var ErrIntegrityC = errors.New("C light skeletons need a loader generated with NoIntegrity (skel_internal.h does not freeze or hash the blob map)")
+var ErrIntegrityC = errors.New("the C light skeleton needs a loader generated with NoIntegrity (skel_internal.h does not freeze or hash the blob map)")
 
 // Attach types and program types the C attach functions need.
 const (

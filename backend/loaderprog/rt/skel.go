@@ -23,8 +23,6 @@ const (
 	progTypeRawTracepointWritable = 24
 	progTypeTracing               = 26
 	progTypeLSM                   = 29
-
-	attachTraceIter = 28
 )
 
 // ErrNoAutoAttach is returned by Program.Attach for programs whose
