@@ -512,7 +512,7 @@ func parseKconfigInt(s string) (uint64, error) {
 func (r *externResolver) hasBPFCookie() (bool, string, error) {
 	const helper = "BPF_FUNC_get_attach_cookie"
 	if spec, err := r.targetBTF(); err == nil {
-		for _, id := range spec.FindByName("bpf_func_id") {
+		for _, id := range spec.FindByNameKind("bpf_func_id", btf.KindEnum) {
 			t, err := spec.Type(id)
 			if err != nil {
 				return false, "", err
@@ -570,7 +570,7 @@ func (r *externResolver) hasSyscallWrapper() (bool, string, error) {
 	if btfErr == nil {
 		for _, p := range pfxs {
 			name := "__" + p + "_sys_bpf"
-			for _, id := range spec.FindByName(name) {
+			for _, id := range spec.FindByNameKind(name, btf.KindFunc) {
 				if spec.TypeKind(id) == btf.KindFunc {
 					return true, "target BTF has FUNC " + name, nil
 				}
@@ -622,7 +622,7 @@ func (r *externResolver) findKernelType(name string, kind btf.Kind) (*btf.Spec, 
 // firstOfKind returns the first type of spec named name of kind, with an
 // id of at least min (to skip the base types of split BTF), or 0.
 func firstOfKind(spec *btf.Spec, name string, kind btf.Kind, min btf.TypeID) btf.TypeID {
-	for _, id := range spec.FindByName(name) {
+	for _, id := range spec.FindByNameKind(name, kind) {
 		if id >= min && spec.TypeKind(id) == kind {
 			return id
 		}

@@ -81,7 +81,9 @@ func (l *loader) findKernelType(name string, kind btf.Kind) (btf.TypeID, error) 
 	if err != nil {
 		return 0, err
 	}
-	for _, id := range spec.FindByName(name) {
+	// By kind, so that a tp_btf typedef lookup does not index every
+	// function and variable of vmlinux.
+	for _, id := range spec.FindByNameKind(name, kind) {
 		if kind == btf.KindUnknown || spec.TypeKind(id) == kind {
 			return id, nil
 		}
