@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/passes/core"
 )
@@ -282,7 +283,7 @@ func TestExternsKconfigLayoutAndRelocs(t *testing.T) {
 		kconfigVar("LINUX_KERNEL_VERSION", "unsigned int", false)
 	obj := b.finish(t)
 	obj.Programs = []*ir.Program{{Function: ir.Function{Name: "prog", Section: "xdp", Code: ir.Code{
-		Insns: insns(ld64(1, 0), ld64(2, 0), exit()),
+		Insns: testutil.Insns(ir.LdImm64(1, 0), ir.LdImm64(2, 0), ir.Exit()),
 		Relocs: []*ir.Reloc{
 			{Insn: 0, Kind: ir.RelocExtern, Symbol: "CONFIG_HZ"},
 			{Insn: 2, Kind: ir.RelocExtern, Symbol: "CONFIG_DEFAULT_HOSTNAME", Offset: 3},
@@ -441,8 +442,8 @@ func ksymObject(t *testing.T) *ir.Object {
 		finish(t)
 	kcall := ir.Insn{Op: ir.OpCall, Src: ir.PseudoKfuncCall}
 	obj.Programs = []*ir.Program{{Function: ir.Function{Name: "prog", Section: "syscall", Code: ir.Code{
-		Insns: insns(ld64(1, 0), ld64(2, 0), ld64(3, 0), ld64(4, 0), ld64(5, 0), // 0..8
-			kcall, kcall, kcall, kcall, ld64(6, 0), exit()), // 10..13, 14
+		Insns: testutil.Insns(ir.LdImm64(1, 0), ir.LdImm64(2, 0), ir.LdImm64(3, 0), ir.LdImm64(4, 0), ir.LdImm64(5, 0), // 0..8
+			kcall, kcall, kcall, kcall, ir.LdImm64(6, 0), ir.Exit()), // 10..13, 14
 		Relocs: []*ir.Reloc{
 			reloc(0, ir.RelocExtern, "runqueues"),
 			reloc(2, ir.RelocExtern, "nf_conntrack_count"),
@@ -608,13 +609,13 @@ func TestExternsRelocErrors(t *testing.T) {
 		{"call to var", ir.Insn{Op: ir.OpCall, Src: ir.PseudoKfuncCall}, "runqueues", "not a function"},
 		{"call to kconfig", ir.Insn{Op: ir.OpCall, Src: ir.PseudoKfuncCall}, "CONFIG_HZ", "not a function"},
 		{"unknown extern", ir.Insn{Op: ir.OpLdImm64}, "nope", "unknown extern nope"},
-		{"not ld_imm64", mov(1, 0), "runqueues", "neither ld_imm64 nor call"},
+		{"not ld_imm64", ir.Mov64Imm(1, 0), "runqueues", "neither ld_imm64 nor call"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			obj := newObjBuilder().kconfigVar("CONFIG_HZ", "int", false).ksym("runqueues", "const struct rq", false).finish(t)
 			obj.Subprogs = []*ir.Function{{Name: "sub", Section: ".text", Code: ir.Code{
-				Insns:  []ir.Insn{tt.in, {}, exit()},
+				Insns:  []ir.Insn{tt.in, {}, ir.Exit()},
 				Relocs: []*ir.Reloc{reloc(0, ir.RelocExtern, tt.sym)},
 			}}}
 			err := runExterns(&Context{Target: testTarget()}, obj)

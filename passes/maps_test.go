@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -31,14 +32,14 @@ func mapsObject() *ir.Object {
 			{Name: "kflater", Kind: ir.ExternKfunc, State: ir.Deferred},
 		},
 		Programs: []*ir.Program{{Function: ir.Function{Name: "prog", Section: "xdp", Code: ir.Code{
-			Insns: insns(
-				ld64(1, 0), ld64(2, 0), // 0, 2: map, map value
-				ld64(3, 0), ld64(4, 0), ld64(5, 0), ld64(6, 0), ld64(7, 0), // 4..12: ksyms
+			Insns: testutil.Insns(
+				ir.LdImm64(1, 0), ir.LdImm64(2, 0), // 0, 2: map, map value
+				ir.LdImm64(3, 0), ir.LdImm64(4, 0), ir.LdImm64(5, 0), ir.LdImm64(6, 0), ir.LdImm64(7, 0), // 4..12: ksyms
 				ir.Insn{Op: ir.OpCall, Src: ir.PseudoKfuncCall}, // 14
 				ir.Insn{Op: ir.OpCall, Src: ir.PseudoKfuncCall}, // 15
 				ir.Insn{Op: ir.OpCall, Src: ir.PseudoKfuncCall}, // 16
 				ir.Insn{Op: ir.OpCall, Src: ir.PseudoKfuncCall}, // 17
-				exit(),
+				ir.Exit(),
 			),
 			Relocs: []*ir.Reloc{
 				reloc(0, ir.RelocMap, "counts"),
@@ -55,7 +56,7 @@ func mapsObject() *ir.Object {
 			},
 		}}, Autoload: true}},
 		Subprogs: []*ir.Function{{Name: "sub", Section: ".text", Code: ir.Code{
-			Insns:  insns(ld64(1, 0), exit()),
+			Insns:  testutil.Insns(ir.LdImm64(1, 0), ir.Exit()),
 			Relocs: []*ir.Reloc{{Insn: 0, Kind: ir.RelocMapValue, Symbol: ".rodata"}},
 		}}},
 	}
@@ -139,7 +140,7 @@ func TestMapsErrors(t *testing.T) {
 			nil, []string{"insn 2", "offset 16 outside the 16-byte value"}},
 		{"negative offset", func(o *ir.Object) { o.Programs[0].Relocs[1].Offset = -1 },
 			nil, []string{"insn 2", "offset -1"}},
-		{"not ld_imm64", func(o *ir.Object) { o.Programs[0].Insns[0] = mov(1, 0) },
+		{"not ld_imm64", func(o *ir.Object) { o.Programs[0].Insns[0] = ir.Mov64Imm(1, 0) },
 			nil, []string{"insn 0", "not a ld_imm64"}},
 		{"pending extern", func(o *ir.Object) { o.Externs[0].State = ir.Pending },
 			ErrNotSupported, []string{"insn 4", "typed", "externs pass"}},

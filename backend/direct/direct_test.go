@@ -20,63 +20,23 @@ import (
 	"github.com/bpfc/bpfc/ir"
 )
 
-// Instruction builders for hand-written programs.
-func ldMapIdx(dst uint8, idx int32) []ir.Insn {
-	return []ir.Insn{{Op: ir.OpLdImm64, Dst: dst, Src: ir.PseudoMapIdx, Imm: idx}, {}}
-}
-
-func ldMapValue(dst uint8, idx, off int32) []ir.Insn {
-	return []ir.Insn{{Op: ir.OpLdImm64, Dst: dst, Src: ir.PseudoMapIdxValue, Imm: idx}, {Imm: off}}
-}
-
-func movImm(dst uint8, imm int32) ir.Insn { return ir.Insn{Op: ir.OpMovImm, Dst: dst, Imm: imm} }
-func movReg(dst, src uint8) ir.Insn {
-	return ir.Insn{Op: ir.ClassALU64 | 0xb0 | 0x08, Dst: dst, Src: src}
-}
-func addImm(dst uint8, imm int32) ir.Insn {
-	return ir.Insn{Op: ir.OpAdd64K, Dst: dst, Imm: imm}
-}
-func call(helper int32) ir.Insn { return ir.Insn{Op: ir.OpCall, Imm: helper} }
-func exit() ir.Insn             { return ir.Insn{Op: ir.OpExit} }
-
-func concat(parts ...any) []ir.Insn {
-	var out []ir.Insn
-	for _, p := range parts {
-		switch v := p.(type) {
-		case ir.Insn:
-			out = append(out, v)
-		case []ir.Insn:
-			out = append(out, v...)
-		}
-	}
-	return out
-}
-
-func prog(name string, typ sys.ProgType, insns []ir.Insn) *ir.Program {
-	return &ir.Program{
-		Function: ir.Function{Name: name, Section: "test/" + name, Code: ir.Code{Insns: insns}},
-		Type:     uint32(typ),
-		Autoload: true,
-	}
-}
-
 // globalsObject is a socket filter that writes 5 to counts[2] and returns
 // the first u32 of .rodata plus 1.
 func globalsObject() *ir.Object {
 	rodata := make([]byte, 8)
 	binary.LittleEndian.PutUint32(rodata, 41)
-	insns := concat(
-		ir.Insn{Op: ir.ClassST | ir.SizeW | ir.ModeMEM, Dst: 10, Off: -4, Imm: 2}, // *(u32 *)(r10-4) = 2
-		movReg(2, 10), addImm(2, -4),
-		ldMapIdx(1, 0),
-		call(1), // map_lookup_elem
-		ir.Insn{Op: ir.ClassJMP | 0x10, Dst: 0, Off: 2}, // if r0 == 0 goto +2
-		movImm(1, 5),
-		ir.Insn{Op: ir.ClassSTX | ir.SizeDW | ir.ModeMEM, Dst: 0, Src: 1}, // *(u64 *)(r0+0) = r1
-		ldMapValue(1, 1, 0),
-		ir.Insn{Op: ir.ClassLDX | ir.SizeW | ir.ModeMEM, Dst: 0, Src: 1}, // r0 = *(u32 *)(r1+0)
-		addImm(0, 1),
-		exit(),
+	insns := testutil.Insns(
+		ir.St(4, 10, -4, 2), // *(u32 *)(r10-4) = 2
+		ir.Mov64Reg(2, 10), ir.Add64Imm(2, -4),
+		ir.LdMapIdx(1, 0),
+		ir.Call(1),         // map_lookup_elem
+		ir.JEqImm(0, 0, 2), // if r0 == 0 goto +2
+		ir.Mov64Imm(1, 5),
+		ir.Stx(8, 0, 1, 0), // *(u64 *)(r0+0) = r1
+		ir.LdMapIdxValue(1, 1, 0),
+		ir.Ldx(4, 0, 1, 0), // r0 = *(u32 *)(r1+0)
+		ir.Add64Imm(0, 1),
+		ir.Exit(),
 	)
 	return &ir.Object{
 		Name:      "hand_globals.o",
@@ -87,7 +47,7 @@ func globalsObject() *ir.Object {
 			{Name: ".rodata", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 1,
 				Flags: uint32(sys.MapFlagRdonlyProg), Data: rodata, ReadOnly: true},
 		},
-		Programs: []*ir.Program{prog("sock_globals", sys.ProgTypeSocketFilter, insns)},
+		Programs: []*ir.Program{testutil.Program("sock_globals", sys.ProgTypeSocketFilter, insns)},
 	}
 }
 
@@ -174,7 +134,7 @@ func TestVerifierRejection(t *testing.T) {
 
 	obj := globalsObject()
 	// A second program reading r2, which is uninitialised.
-	obj.Programs = append(obj.Programs, prog("bad_prog_with_a_long_name", sys.ProgTypeSocketFilter, []ir.Insn{movReg(0, 2), exit()}))
+	obj.Programs = append(obj.Programs, testutil.Program("bad_prog_with_a_long_name", sys.ProgTypeSocketFilter, []ir.Insn{ir.Mov64Reg(0, 2), ir.Exit()}))
 	coll, err := Load(obj, &Options{})
 	if err == nil {
 		coll.Close()
@@ -246,8 +206,8 @@ func TestLoadErrorsCloseEverything(t *testing.T) {
 // initialised with a slot, a target returning 42; without the tail call
 // the entry returns 1.
 func tailcallObject() *ir.Object {
-	entry := concat(ldMapIdx(2, 0), movImm(3, 0), call(12), movImm(0, 1), exit()) // bpf_tail_call(ctx, &jmp, 0)
-	target := []ir.Insn{movImm(0, 42), exit()}
+	entry := testutil.Insns(ir.LdMapIdx(2, 0), ir.Mov64Imm(3, 0), ir.Call(12), ir.Mov64Imm(0, 1), ir.Exit()) // bpf_tail_call(ctx, &jmp, 0)
+	target := []ir.Insn{ir.Mov64Imm(0, 42), ir.Exit()}
 	return &ir.Object{
 		Name:      "hand_tail.o",
 		License:   "GPL",
@@ -261,8 +221,8 @@ func tailcallObject() *ir.Object {
 				Slots: []ir.MapSlot{{Index: 1, Target: "inner_a"}}},
 		},
 		Programs: []*ir.Program{
-			prog("entry", sys.ProgTypeXDP, entry),
-			prog("target", sys.ProgTypeXDP, target),
+			testutil.Program("entry", sys.ProgTypeXDP, entry),
+			testutil.Program("target", sys.ProgTypeXDP, target),
 		},
 	}
 }
@@ -377,7 +337,7 @@ func TestPinByName(t *testing.T) {
 	// A failed load removes the pins it created, not the reused ones.
 	fail := globalsObjectPinned()
 	fail.Maps = append(fail.Maps, &ir.Map{Name: "fresh", Kind: ir.MapBTF, Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 4, MaxEntries: 1, Pinning: PinByName})
-	fail.Programs = append(fail.Programs, prog("bad", sys.ProgTypeSocketFilter, []ir.Insn{movReg(0, 2), exit()}))
+	fail.Programs = append(fail.Programs, testutil.Program("bad", sys.ProgTypeSocketFilter, []ir.Insn{ir.Mov64Reg(0, 2), ir.Exit()}))
 	if coll, err := Load(fail, &Options{PinPath: dir}); err == nil {
 		coll.Close()
 		t.Fatal("load with a bad program succeeded")

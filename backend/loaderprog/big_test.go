@@ -26,19 +26,19 @@ func bigObject(nMaps, nProgs int) *ir.Object {
 		})
 	}
 	for i := range nProgs {
-		insns := tConcat(
-			ir.Insn{Op: ir.ClassST | ir.SizeW | ir.ModeMEM, Dst: 10, Off: -4, Imm: 0},
-			mov64Reg(2, 10), alu64Imm(aluAdd, 2, -4),
-			tLdMapIdx(1, int32(i%nMaps)),
+		insns := testutil.Insns(
+			ir.St(4, 10, -4, 0), // *(u32 *)(r10-4) = 0
+			ir.Mov64Reg(2, 10), ir.Add64Imm(2, -4),
+			ir.LdMapIdx(1, int32(i%nMaps)),
 			callHelper(sys.HelperMapLookupElem),
 			ir.Insn{Op: ir.ClassJMP | jNE, Dst: 0, Off: 2}, // if r0 != 0 goto +2
-			mov64Imm(0, 0),
-			exit(),
-			ldx(4, 0, 0, 0),
-			alu64Imm(aluAdd, 0, int32(i)),
-			exit(),
+			ir.Mov64Imm(0, 0),
+			ir.Exit(),
+			ir.Ldx(4, 0, 0, 0),
+			ir.Add64Imm(0, int32(i)),
+			ir.Exit(),
 		)
-		p := tProg(fmt.Sprintf("p%d", i), sys.ProgTypeSocketFilter, insns)
+		p := testutil.Program(fmt.Sprintf("p%d", i), sys.ProgTypeSocketFilter, insns)
 		p.Relocs = []*ir.Reloc{{Insn: 3, Kind: ir.RelocMap, Symbol: fmt.Sprintf("m%d", i%nMaps), State: ir.Resolved, MapIndex: i % nMaps}}
 		obj.Programs = append(obj.Programs, p)
 	}
@@ -82,7 +82,7 @@ func TestBigLoader(t *testing.T) {
 	// far end of the loader.
 	obj := bigObject(nMaps, nProgs)
 	last := obj.Programs[nProgs-1]
-	last.Insns = []ir.Insn{exit()}
+	last.Insns = []ir.Insn{ir.Exit()}
 	last.Relocs = nil
 	err := expectFailure(t, generate(t, obj, nil), nil)
 	if !errors.Is(err, unix.EACCES) {
@@ -98,12 +98,12 @@ func TestEmitterFarJumps(t *testing.T) {
 	e.jumpIf(jEQ, r1, 0, near)
 	e.bind(near)
 	for range 40000 {
-		e.emit(mov64Imm(r0, 0))
+		e.emit(ir.Mov64Imm(r0, 0))
 	}
 	e.bind(far)
 	back := e.newLabel()
 	e.bind(back)
-	e.emit(mov64Imm(r0, 1))
+	e.emit(ir.Mov64Imm(r0, 1))
 	e.jump(back) // backward, near: ja
 	insns, err := e.finish()
 	if err != nil {
@@ -121,10 +121,10 @@ func TestEmitterFarJumps(t *testing.T) {
 	l := e2.newLabel()
 	e2.jumpIf(jEQ, r1, 0, l)
 	for range 40000 {
-		e2.emit(mov64Imm(r0, 0))
+		e2.emit(ir.Mov64Imm(r0, 0))
 	}
 	e2.bind(l)
-	e2.emit(exit())
+	e2.emit(ir.Exit())
 	if _, err := e2.finish(); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("far conditional jump: %v, want ErrTooLarge", err)
 	}

@@ -47,15 +47,8 @@ const (
 	r10 // frame pointer
 )
 
-// Opcode parts.
+// Jump operations (ALU operations and sources: ir.ALUAdd, ir.SrcK, ...).
 const (
-	opK    = 0x00
-	opX    = 0x08
-	aluAdd = 0x00
-	aluAnd = 0x50
-	aluRsh = 0x70
-	aluMov = 0xb0
-
 	jEQ  = 0x10
 	jNE  = 0x50
 	jSGE = 0x70
@@ -135,18 +128,18 @@ func (e *emitter) jump(l label) {
 // inside one step). finish fails if l ends up out of 16-bit range.
 func (e *emitter) jumpIf(op uint8, dst uint8, imm int32, l label) {
 	e.fixups = append(e.fixups, fixup{at: e.pc(), to: l})
-	e.emit(ir.Insn{Op: ir.ClassJMP | op | opK, Dst: dst, Imm: imm})
+	e.emit(ir.Insn{Op: ir.ClassJMP | op | ir.SrcK, Dst: dst, Imm: imm})
 }
 
 // jumpIfReg emits "if dst op src goto l" for a near label l.
 func (e *emitter) jumpIfReg(op uint8, dst, src uint8, l label) {
 	e.fixups = append(e.fixups, fixup{at: e.pc(), to: l})
-	e.emit(ir.Insn{Op: ir.ClassJMP | op | opX, Dst: dst, Src: src})
+	e.emit(ir.Insn{Op: ir.ClassJMP | op | ir.SrcX, Dst: dst, Src: src})
 }
 
 // skipIf emits "if dst op imm goto +n" (n instructions forward).
 func (e *emitter) skipIf(op uint8, dst uint8, imm int32, n int) {
-	e.emit(ir.Insn{Op: ir.ClassJMP | op | opK, Dst: dst, Imm: imm, Off: int16(n)})
+	e.emit(ir.Insn{Op: ir.ClassJMP | op | ir.SrcK, Dst: dst, Imm: imm, Off: int16(n)})
 }
 
 // finish resolves every jump and returns the program.
@@ -172,57 +165,8 @@ func (e *emitter) finish() ([]ir.Insn, error) {
 	return e.insns, nil
 }
 
-// Instruction constructors.
-
-func mov64Reg(dst, src uint8) ir.Insn {
-	return ir.Insn{Op: ir.ClassALU64 | aluMov | opX, Dst: dst, Src: src}
-}
-
-func mov64Imm(dst uint8, imm int32) ir.Insn {
-	return ir.Insn{Op: ir.ClassALU64 | aluMov | opK, Dst: dst, Imm: imm}
-}
-
-func alu64Imm(op uint8, dst uint8, imm int32) ir.Insn {
-	return ir.Insn{Op: ir.ClassALU64 | op | opK, Dst: dst, Imm: imm}
-}
-
-func alu32Imm(op uint8, dst uint8, imm int32) ir.Insn {
-	return ir.Insn{Op: ir.ClassALU | op | opK, Dst: dst, Imm: imm}
-}
-
-// sizeOp returns the BPF size bits for a width in bytes.
-func sizeOp(width int) uint8 {
-	switch width {
-	case 1:
-		return ir.SizeB
-	case 2:
-		return ir.SizeH
-	case 4:
-		return ir.SizeW
-	}
-	return ir.SizeDW
-}
-
-func ldx(width int, dst, src uint8, off int16) ir.Insn {
-	return ir.Insn{Op: ir.ClassLDX | ir.ModeMEM | sizeOp(width), Dst: dst, Src: src, Off: off}
-}
-
-func stx(width int, dst, src uint8, off int16) ir.Insn {
-	return ir.Insn{Op: ir.ClassSTX | ir.ModeMEM | sizeOp(width), Dst: dst, Src: src, Off: off}
-}
-
-func st(width int, dst uint8, off int16, imm int32) ir.Insn {
-	return ir.Insn{Op: ir.ClassST | ir.ModeMEM | sizeOp(width), Dst: dst, Off: off, Imm: imm}
-}
-
-func callHelper(id sys.HelperID) ir.Insn { return ir.Insn{Op: ir.OpCall, Imm: int32(id)} }
-
-func exit() ir.Insn { return ir.Insn{Op: ir.OpExit} }
-
-// ldImm64 returns the two slots of a ld_imm64.
-func ldImm64(dst, src uint8, imm, imm2 int32) []ir.Insn {
-	return []ir.Insn{{Op: ir.OpLdImm64, Dst: dst, Src: src, Imm: imm}, {Imm: imm2}}
-}
+// callHelper returns a call of helper id.
+func callHelper(id sys.HelperID) ir.Insn { return ir.Call(int32(id)) }
 
 // Loader-specific sequences.
 
@@ -232,17 +176,17 @@ func (e *emitter) ldBlob(dst uint8, off int) {
 	if off < 0 || off > maxBlobOffset {
 		e.failf("blob offset %d out of range: %w", off, ErrTooLarge)
 	}
-	e.emit(ldImm64(dst, ir.PseudoMapIdxValue, 0, int32(off))...)
+	e.emit(ir.LdMapIdxValue(dst, 0, int32(off))...)
 }
 
 // ldBlobMap loads the blob map's own pointer (BPF_PSEUDO_MAP_IDX, index 0).
 func (e *emitter) ldBlobMap(dst uint8) {
-	e.emit(ldImm64(dst, ir.PseudoMapIdx, 0, 0)...)
+	e.emit(ir.LdMapIdx(dst, 0)...)
 }
 
 // ldConst64 loads a 64-bit constant.
 func (e *emitter) ldConst64(dst uint8, v uint64) {
-	e.emit(ldImm64(dst, 0, int32(uint32(v)), int32(uint32(v>>32)))...)
+	e.emit(ir.LdImm64(dst, v)...)
 }
 
 // blobStore writes width bytes of register src at blob byte off
@@ -253,19 +197,19 @@ func (e *emitter) blobStore(off, width int, src uint8) {
 		tmp = r1
 	}
 	e.ldBlob(tmp, off)
-	e.emit(stx(width, tmp, src, 0))
+	e.emit(ir.Stx(width, tmp, src, 0))
 }
 
 // blobStoreImm writes a width-byte constant at blob byte off (clobbers r0).
 func (e *emitter) blobStoreImm(off, width int, imm int32) {
 	e.ldBlob(r0, off)
-	e.emit(st(width, r0, 0, imm))
+	e.emit(ir.St(width, r0, 0, imm))
 }
 
 // blobLoad reads width bytes at blob byte off into dst.
 func (e *emitter) blobLoad(dst uint8, off, width int) {
 	e.ldBlob(dst, off)
-	e.emit(ldx(width, dst, dst, 0))
+	e.emit(ir.Ldx(width, dst, dst, 0))
 }
 
 // relStore stores the address of blob byte target at blob byte off (a
@@ -273,32 +217,32 @@ func (e *emitter) blobLoad(dst uint8, off, width int) {
 func (e *emitter) relStore(off, target int) {
 	e.ldBlob(r0, target)
 	e.ldBlob(r1, off)
-	e.emit(stx(8, r1, r0, 0))
+	e.emit(ir.Stx(8, r1, r0, 0))
 }
 
 // ctxToBlob copies width bytes from ctx offset ctxOff to blob byte off.
 // With nonZero, a zero value in the context leaves the blob unchanged.
 func (e *emitter) ctxToBlob(off, width, ctxOff int, nonZero bool) {
-	e.emit(ldx(width, r0, r6, int16(ctxOff)))
+	e.emit(ir.Ldx(width, r0, r6, int16(ctxOff)))
 	if nonZero {
 		e.skipIf(jEQ, r0, 0, 3)
 	}
 	e.ldBlob(r1, off)
-	e.emit(stx(width, r1, r0, 0))
+	e.emit(ir.Stx(width, r1, r0, 0))
 }
 
 // stackToBlob copies a 4-byte stack slot to blob byte off.
 func (e *emitter) stackToBlob(off int, stackOff int16) {
-	e.emit(ldx(4, r0, r10, stackOff))
+	e.emit(ir.Ldx(4, r0, r10, stackOff))
 	e.ldBlob(r1, off)
-	e.emit(stx(4, r1, r0, 0))
+	e.emit(ir.Stx(4, r1, r0, 0))
 }
 
 // sysBPF emits r7 = bpf_sys_bpf(cmd, blob+attr, size).
 func (e *emitter) sysBPF(cmd sys.Cmd, attr, size int) {
-	e.emit(mov64Imm(r1, int32(cmd)))
+	e.emit(ir.Mov64Imm(r1, int32(cmd)))
 	e.ldBlob(r2, attr)
-	e.emit(mov64Imm(r3, int32(size)), callHelper(sys.HelperSysBPF), mov64Reg(r7, r0))
+	e.emit(ir.Mov64Imm(r3, int32(size)), callHelper(sys.HelperSysBPF), ir.Mov64Reg(r7, r0))
 }
 
 // checkErr emits "if r7 < 0 goto cleanup".
@@ -316,43 +260,43 @@ func (e *emitter) closeR1() {
 
 // closeStack closes the fd in a 4-byte stack slot and zeroes the slot.
 func (e *emitter) closeStack(stackOff int16) {
-	e.emit(ldx(4, r1, r10, stackOff))
+	e.emit(ir.Ldx(4, r1, r10, stackOff))
 	e.closeR1()
-	e.emit(st(8, r10, stackOff, 0))
+	e.emit(ir.St(8, r10, stackOff, 0))
 }
 
 // closeBlob closes the 4-byte fd at blob byte off and zeroes it.
 func (e *emitter) closeBlob(off int) {
 	e.ldBlob(r8, off)
-	e.emit(ldx(4, r1, r8, 0))
+	e.emit(ir.Ldx(4, r1, r8, 0))
 	e.closeR1()
-	e.emit(st(4, r8, 0, 0))
+	e.emit(ir.St(4, r8, 0, 0))
 }
 
 // closeBlobHigh closes the fd in the upper 32 bits of the u64 at blob byte
 // off (a bpf_btf_find_by_name_kind result) and zeroes the u64.
 func (e *emitter) closeBlobHigh(off int) {
 	e.ldBlob(r8, off)
-	e.emit(ldx(8, r1, r8, 0), alu64Imm(aluRsh, r1, 32))
+	e.emit(ir.Ldx(8, r1, r8, 0), ir.ALU64Imm(ir.ALURsh, r1, 32))
 	e.closeR1()
-	e.emit(st(8, r8, 0, 0))
+	e.emit(ir.St(8, r8, 0, 0))
 }
 
 // findByNameKind emits r7 = bpf_btf_find_by_name_kind(blob+name, size,
 // kind, 0). size counts the terminating NUL.
 func (e *emitter) findByNameKind(name, size int, kind uint32) {
 	e.ldBlob(r1, name)
-	e.emit(mov64Imm(r2, int32(size)), mov64Imm(r3, int32(kind)), mov64Imm(r4, 0),
-		callHelper(sys.HelperBTFFindByNameKind), mov64Reg(r7, r0))
+	e.emit(ir.Mov64Imm(r2, int32(size)), ir.Mov64Imm(r3, int32(kind)), ir.Mov64Imm(r4, 0),
+		callHelper(sys.HelperBTFFindByNameKind), ir.Mov64Reg(r7, r0))
 }
 
 // kallsymsLookup emits r7 = bpf_kallsyms_lookup_name(blob+name, size, 0,
 // blob+res).
 func (e *emitter) kallsymsLookup(name, size, res int) {
 	e.ldBlob(r1, name)
-	e.emit(mov64Imm(r2, int32(size)), mov64Imm(r3, 0))
+	e.emit(ir.Mov64Imm(r2, int32(size)), ir.Mov64Imm(r3, 0))
 	e.ldBlob(r4, res)
-	e.emit(callHelper(sys.HelperKallsymsLookupName), mov64Reg(r7, r0))
+	e.emit(callHelper(sys.HelperKallsymsLookupName), ir.Mov64Reg(r7, r0))
 }
 
 // zeroBlob zeroes size bytes at blob byte off with bpf_probe_read_kernel
@@ -362,11 +306,11 @@ func (e *emitter) zeroBlob(off, size int) {
 		return
 	}
 	e.ldBlob(r1, off)
-	e.emit(mov64Imm(r2, int32(size)), mov64Imm(r3, 0), callHelper(sys.HelperProbeReadKernel))
+	e.emit(ir.Mov64Imm(r2, int32(size)), ir.Mov64Imm(r3, 0), callHelper(sys.HelperProbeReadKernel))
 }
 
 // trace emits bpf_trace_printk(blob+fmt, size, r7).
 func (e *emitter) trace(fmtOff, size int) {
 	e.ldBlob(r1, fmtOff)
-	e.emit(mov64Imm(r2, int32(size)), mov64Reg(r3, r7), callHelper(sys.HelperTracePrintk))
+	e.emit(ir.Mov64Imm(r2, int32(size)), ir.Mov64Reg(r3, r7), callHelper(sys.HelperTracePrintk))
 }

@@ -393,7 +393,7 @@ func (g *gen) result(fd bool) int {
 func (g *gen) step(format string, args ...any) {
 	g.steps = append(g.steps, fmt.Sprintf(format, args...))
 	// The verifier refuses BPF_ST into the context: go through r0.
-	g.e.emit(mov64Imm(r0, int32(len(g.steps)-1)), stx(4, r6, r0, int16(g.lay.Step())))
+	g.e.emit(ir.Mov64Imm(r0, int32(len(g.steps)-1)), ir.Stx(4, r6, r0, int16(g.lay.Step())))
 }
 
 // traceResult prints r7 after the current step when tracing.
@@ -415,16 +415,16 @@ func (g *gen) generate() (*Loader, error) {
 	steps := e.newLabel()
 
 	// Prologue.
-	e.emit(mov64Reg(r6, r1))
+	e.emit(ir.Mov64Reg(r6, r1))
 	var hashAt []int
 	if !g.opts.NoIntegrity {
 		hashAt = g.emitIntegrity()
 	}
-	e.emit(st(8, r10, stackBTF, 0), st(8, r10, stackInner, 0))
+	e.emit(ir.St(8, r10, stackBTF, 0), ir.St(8, r10, stackInner, 0))
 	e.zeroBlob(g.fdArray, g.results+8*g.nResults-g.fdArray)
-	e.emit(mov64Imm(r0, 0)) // the verifier refuses BPF_ST into the context
+	e.emit(ir.Mov64Imm(r0, 0)) // the verifier refuses BPF_ST into the context
 	for j := range obj.Programs {
-		e.emit(stx(4, r6, r0, int16(g.lay.ProgDesc(j))))
+		e.emit(ir.Stx(4, r6, r0, int16(g.lay.ProgDesc(j))))
 	}
 	e.jump(steps)
 
@@ -434,7 +434,7 @@ func (g *gen) generate() (*Loader, error) {
 	e.bind(g.cleanup)
 	for j, p := range obj.Programs {
 		if p.Autoload {
-			e.emit(ldx(4, r1, r6, int16(g.lay.ProgDesc(j))))
+			e.emit(ir.Ldx(4, r1, r6, int16(g.lay.ProgDesc(j))))
 			e.closeR1()
 		}
 	}
@@ -447,7 +447,7 @@ func (g *gen) generate() (*Loader, error) {
 	e.jump(closeResults)
 	ret := e.newLabel()
 	e.bind(ret)
-	e.emit(mov64Reg(r0, r7), exit())
+	e.emit(ir.Mov64Reg(r0, r7), ir.Exit())
 
 	e.bind(steps)
 	if err := g.emitSteps(); err != nil {
@@ -508,19 +508,19 @@ func (g *gen) emitIntegrity() (hashAt []int) {
 	e := &g.e
 	bad := e.newLabel()
 	ok := e.newLabel()
-	e.emit(mov64Reg(r1, r10), alu64Imm(aluAdd, r1, int32(stackHash)), mov64Imm(r2, sha256.Size))
+	e.emit(ir.Mov64Reg(r1, r10), ir.Add64Imm(r1, int32(stackHash)), ir.Mov64Imm(r2, sha256.Size))
 	e.ldBlobMap(r3)
 	e.emit(callHelper(sys.HelperProbeReadKernel))
 	e.jumpIf(jNE, r0, 0, bad)
 	for i := range 4 {
-		e.emit(ldx(8, r2, r10, stackHash+int16(8*i)))
+		e.emit(ir.Ldx(8, r2, r10, stackHash+int16(8*i)))
 		hashAt = append(hashAt, e.pc())
 		e.ldConst64(r3, 0) // patched with the blob's hash at the end
 		e.jumpIfReg(jNE, r2, r3, bad)
 	}
 	e.jump(ok)
 	e.bind(bad)
-	e.emit(mov64Imm(r0, -int32(IntegrityErrno)), exit())
+	e.emit(ir.Mov64Imm(r0, -int32(IntegrityErrno)), ir.Exit())
 	e.bind(ok)
 	return hashAt
 }
@@ -557,9 +557,9 @@ func (g *gen) emitSteps() error {
 	}
 	for i := range obj.Maps {
 		e.blobLoad(r0, g.mapFD(i), 4)
-		e.emit(stx(4, r6, r0, int16(g.lay.MapDesc(i)+rt.MapDescOffFD)))
+		e.emit(ir.Stx(4, r6, r0, int16(g.lay.MapDesc(i)+rt.MapDescOffFD)))
 	}
-	e.emit(mov64Imm(r0, 0), exit())
+	e.emit(ir.Mov64Imm(r0, 0), ir.Exit())
 	return nil
 }
 
@@ -586,7 +586,7 @@ func (g *gen) emitBTF() error {
 	e.sysBPF(sys.CmdBTFLoad, attr, sizeBTFLoad)
 	g.traceResult("btf_load")
 	e.checkErr(g.cleanup)
-	e.emit(stx(4, r10, r7, stackBTF))
+	e.emit(ir.Stx(4, r10, r7, stackBTF))
 	return nil
 }
 
@@ -645,7 +645,7 @@ func (g *gen) emitCreate(m *ir.Map, index int, inner bool) error {
 	g.traceResult("map_create " + m.Name)
 	e.checkErr(g.cleanup)
 	if index < 0 {
-		e.emit(stx(4, r10, r7, stackInner))
+		e.emit(ir.Stx(4, r10, r7, stackInner))
 	} else {
 		e.blobStore(g.mapFD(index), 4, r7)
 	}
@@ -684,10 +684,10 @@ func (g *gen) emitMap(i int, m *ir.Map) error {
 	g.step("BPF_MAP_UPDATE_ELEM %s (initial value)", m.Name)
 	// An initial value in the context replaces the generated one.
 	keep := e.newLabel()
-	e.emit(ldx(8, r3, r6, int16(g.lay.MapDesc(i)+rt.MapDescOffInitialValue)))
+	e.emit(ir.Ldx(8, r3, r6, int16(g.lay.MapDesc(i)+rt.MapDescOffInitialValue)))
 	e.jumpIf(jEQ, r3, 0, keep)
 	e.ldBlob(r1, value)
-	e.emit(mov64Imm(r2, int32(m.ValueSize)), callHelper(sys.HelperCopyFromUser), mov64Reg(r7, r0))
+	e.emit(ir.Mov64Imm(r2, int32(m.ValueSize)), callHelper(sys.HelperCopyFromUser), ir.Mov64Reg(r7, r0))
 	g.traceResult("copy_from_user " + m.Name)
 	e.checkErr(g.cleanup)
 	e.bind(keep)
@@ -840,7 +840,7 @@ func (g *gen) emitProgram(j int, p *ir.Program) error {
 		e.closeBlobHigh(s)
 	}
 	e.checkErr(g.cleanup)
-	e.emit(stx(4, r6, r7, int16(g.lay.ProgDesc(j))))
+	e.emit(ir.Stx(4, r6, r7, int16(g.lay.ProgDesc(j))))
 	return nil
 }
 
@@ -869,7 +869,7 @@ func (g *gen) emitLookup(p *ir.Program, lk *lookup, code int) int {
 		for _, r := range lk.refs {
 			e.blobStore(insnAt(r.at)+4, 4, r9)
 		}
-		e.emit(alu64Imm(aluRsh, r9, 32))
+		e.emit(ir.ALU64Imm(ir.ALURsh, r9, 32))
 		for _, r := range lk.refs {
 			e.blobStore(insnAt(r.at)+ir.InsnSize+4, 4, r9)
 		}
@@ -897,12 +897,12 @@ func (g *gen) emitLookup(p *ir.Program, lk *lookup, code int) int {
 	}
 	for _, r := range lk.refs {
 		e.ldBlob(r8, insnAt(r.at))
-		e.emit(ldx(1, r9, r8, 1), alu32Imm(aluAnd, r9, regMask), stx(1, r8, r9, 1))
+		e.emit(ir.Ldx(1, r9, r8, 1), ir.ALU32Imm(ir.ALUAnd, r9, regMask), ir.Stx(1, r8, r9, 1))
 		if r.call {
-			e.emit(st(4, r8, 4, int32(poisonKfuncBase+lk.index)), st(2, r8, 2, 0))
+			e.emit(ir.St(4, r8, 4, int32(poisonKfuncBase+lk.index)), ir.St(2, r8, 2, 0))
 		}
 	}
-	e.emit(mov64Imm(r7, 0))
+	e.emit(ir.Mov64Imm(r7, 0))
 	e.jump(done)
 	e.bind(found)
 	g.patchFound(lk, insnAt)
@@ -920,7 +920,7 @@ func (g *gen) patchFound(lk *lookup, insnAt func(int) int) {
 	for _, r := range lk.refs {
 		e.blobStore(insnAt(r.at)+4, 4, r7)
 	}
-	e.emit(mov64Reg(r9, r7), alu64Imm(aluRsh, r9, 32))
+	e.emit(ir.Mov64Reg(r9, r7), ir.ALU64Imm(ir.ALURsh, r9, 32))
 	for _, r := range lk.refs {
 		if !r.call {
 			e.blobStore(insnAt(r.at)+ir.InsnSize+4, 4, r9)
@@ -954,7 +954,7 @@ func (g *gen) emitAttachTarget(p *ir.Program, attr int) int {
 	e.checkErr(g.cleanup)
 	e.blobStore(res, 8, r7)
 	e.blobStore(attr+offProgAttachBtfID, 4, r7)
-	e.emit(mov64Reg(r9, r7), alu64Imm(aluRsh, r9, 32))
+	e.emit(ir.Mov64Reg(r9, r7), ir.ALU64Imm(ir.ALURsh, r9, 32))
 	e.blobStore(attr+offProgAttachObjFd, 4, r9)
 	return res
 }
@@ -969,7 +969,7 @@ func (g *gen) emitSlots(i int, m *ir.Map) error {
 				continue // not loaded: the slot stays empty, as with the direct backend
 			}
 			off := int16(g.lay.ProgDesc(pi))
-			load = func() { e.emit(ldx(4, r0, r6, off)) }
+			load = func() { e.emit(ir.Ldx(4, r0, r6, off)) }
 		} else if _, mi := g.obj.Map(s.Target); mi >= 0 {
 			load = func() { e.blobLoad(r0, g.mapFD(mi), 4) }
 		} else {

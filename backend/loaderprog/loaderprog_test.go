@@ -19,36 +19,6 @@ import (
 	"github.com/bpfc/bpfc/ir"
 )
 
-// Instruction builders for hand-written programs.
-func tLdMapIdx(dst uint8, idx int32) []ir.Insn {
-	return []ir.Insn{{Op: ir.OpLdImm64, Dst: dst, Src: ir.PseudoMapIdx, Imm: idx}, {}}
-}
-
-func tLdMapValue(dst uint8, idx, off int32) []ir.Insn {
-	return []ir.Insn{{Op: ir.OpLdImm64, Dst: dst, Src: ir.PseudoMapIdxValue, Imm: idx}, {Imm: off}}
-}
-
-func tConcat(parts ...any) []ir.Insn {
-	var out []ir.Insn
-	for _, p := range parts {
-		switch v := p.(type) {
-		case ir.Insn:
-			out = append(out, v)
-		case []ir.Insn:
-			out = append(out, v...)
-		}
-	}
-	return out
-}
-
-func tProg(name string, typ sys.ProgType, insns []ir.Insn) *ir.Program {
-	return &ir.Program{
-		Function: ir.Function{Name: name, Section: "test/" + name, Code: ir.Code{Insns: insns}},
-		Type:     uint32(typ),
-		Autoload: true,
-	}
-}
-
 // globalsObject is a socket filter that writes 5 to counts[2] and returns
 // the first u32 of .rodata plus the first u32 of .data.
 func globalsObject() *ir.Object {
@@ -56,20 +26,20 @@ func globalsObject() *ir.Object {
 	binary.LittleEndian.PutUint32(rodata, 41)
 	data := make([]byte, 4)
 	binary.LittleEndian.PutUint32(data, 1)
-	insns := tConcat(
-		ir.Insn{Op: ir.ClassST | ir.SizeW | ir.ModeMEM, Dst: 10, Off: -4, Imm: 2}, // *(u32 *)(r10-4) = 2
-		mov64Reg(2, 10), alu64Imm(aluAdd, 2, -4),
-		tLdMapIdx(1, 0),
+	insns := testutil.Insns(
+		ir.St(4, 10, -4, 2), // *(u32 *)(r10-4) = 2
+		ir.Mov64Reg(2, 10), ir.Add64Imm(2, -4),
+		ir.LdMapIdx(1, 0),
 		callHelper(sys.HelperMapLookupElem),
-		ir.Insn{Op: ir.ClassJMP | jEQ, Dst: 0, Off: 2}, // if r0 == 0 goto +2
-		mov64Imm(1, 5),
-		stx(8, 0, 1, 0),
-		tLdMapValue(1, 1, 0),
-		ldx(4, 0, 1, 0),
-		tLdMapValue(1, 2, 0),
-		ldx(4, 1, 1, 0),
-		ir.Insn{Op: ir.ClassALU64 | opX, Dst: 0, Src: 1}, // r0 += r1
-		exit(),
+		ir.JEqImm(0, 0, 2), // if r0 == 0 goto +2
+		ir.Mov64Imm(1, 5),
+		ir.Stx(8, 0, 1, 0),
+		ir.LdMapIdxValue(1, 1, 0),
+		ir.Ldx(4, 0, 1, 0),
+		ir.LdMapIdxValue(1, 2, 0),
+		ir.Ldx(4, 1, 1, 0),
+		ir.Add64Reg(0, 1), // r0 += r1
+		ir.Exit(),
 	)
 	return &ir.Object{
 		Name:      "hand_globals.o",
@@ -82,7 +52,7 @@ func globalsObject() *ir.Object {
 			{Name: ".data", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1,
 				Flags: uint32(sys.MapFlagMmapable), Data: data},
 		},
-		Programs: []*ir.Program{tProg("sock_globals", sys.ProgTypeSocketFilter, insns)},
+		Programs: []*ir.Program{testutil.Program("sock_globals", sys.ProgTypeSocketFilter, insns)},
 	}
 }
 
@@ -103,7 +73,7 @@ func generate(t *testing.T, obj *ir.Object, opts *Options) *Loader {
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
-	chk := &ir.Object{Name: "loader", Programs: []*ir.Program{tProg("loader", sys.ProgTypeSyscall, l.Insns)}}
+	chk := &ir.Object{Name: "loader", Programs: []*ir.Program{testutil.Program("loader", sys.ProgTypeSyscall, l.Insns)}}
 	if err := ir.Check(chk, 0); err != nil {
 		t.Fatalf("loader program: %v", err)
 	}
@@ -272,7 +242,7 @@ func expectFailure(t *testing.T, l *Loader, spec *rt.Spec) error {
 func TestVerifierRejection(t *testing.T) {
 	testutil.RequireKernel(t)
 	obj := globalsObject()
-	bad := tProg("bad_prog", sys.ProgTypeSocketFilter, []ir.Insn{exit()}) // r0 not initialised
+	bad := testutil.Program("bad_prog", sys.ProgTypeSocketFilter, []ir.Insn{ir.Exit()}) // r0 not initialised
 	obj.Programs = append(obj.Programs, bad)
 	l := generate(t, obj, nil)
 	err := expectFailure(t, l, nil)
@@ -294,13 +264,13 @@ func TestVerifierRejection(t *testing.T) {
 // kfuncObject calls a kfunc by name, deferred to load time.
 func kfuncObject(name string, weak bool) *ir.Object {
 	obj := globalsObject()
-	insns := tConcat(
-		mov64Imm(1, 1),
+	insns := testutil.Insns(
+		ir.Mov64Imm(1, 1),
 		ir.Insn{Op: ir.OpCall, Src: ir.PseudoKfuncCall},
-		mov64Imm(0, 0),
-		exit(),
+		ir.Mov64Imm(0, 0),
+		ir.Exit(),
 	)
-	p := tProg("kfunc_prog", sys.ProgTypeSyscall, insns)
+	p := testutil.Program("kfunc_prog", sys.ProgTypeSyscall, insns)
 	p.Flags = uint32(sys.ProgFlagSleepable)
 	p.Relocs = []*ir.Reloc{{Insn: 1, Kind: ir.RelocKfunc, Symbol: name, State: ir.Deferred}}
 	obj.Programs = append(obj.Programs, p)

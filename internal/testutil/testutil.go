@@ -1,6 +1,7 @@
 // Package testutil holds helpers shared by bpfc's tests: the kernel
 // requirement check that turns a skipped kernel test into a failure in CI,
-// and an open-file-descriptor counter for leak checks.
+// an open-file-descriptor counter for leak checks, and builders of small
+// hand-written programs.
 package testutil
 
 import (
