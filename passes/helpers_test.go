@@ -3,9 +3,30 @@
 package passes
 
 import (
+	"errors"
+	"strings"
+	"testing"
+
 	"github.com/bpfc/bpfc/ir"
 )
 
 func reloc(insn int, kind ir.RelocKind, sym string) *ir.Reloc {
 	return &ir.Reloc{Insn: insn, Kind: kind, Symbol: sym}
+}
+
+// wantError fails t unless err is an error matching is (when is is not
+// nil) whose message mentions every string of substr.
+func wantError(t *testing.T, err, is error, substr ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if is != nil && !errors.Is(err, is) {
+		t.Errorf("error %q is not %v", err, is)
+	}
+	for _, s := range substr {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not mention %q", err, s)
+		}
+	}
 }

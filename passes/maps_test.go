@@ -2,7 +2,6 @@
 package passes
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -151,18 +150,7 @@ func TestMapsErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			obj := mapsObject()
 			tt.edit(obj)
-			err := runMaps(&Context{}, obj)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("error %q is not %v", err, tt.is)
-			}
-			for _, s := range tt.substr {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("error %q does not mention %q", err, s)
-				}
-			}
+			wantError(t, runMaps(&Context{}, obj), tt.is, tt.substr...)
 		})
 	}
 }

@@ -6,7 +6,6 @@ package direct
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -51,16 +50,8 @@ func globalsObject() *ir.Object {
 	}
 }
 
-// packet is the test packet of testdata/README.md: Ethernet + IPv4/UDP,
-// 10.0.0.1 -> 10.0.0.2, 64 bytes.
-var packet = func() []byte {
-	p, err := hex.DecodeString("02000000000202000000000108004510003212340000401100000a0000010a000002" +
-		"22232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f")
-	if err != nil {
-		panic(err)
-	}
-	return p
-}()
+// packet is the test packet of testdata/README.md.
+var packet = testutil.Packet()
 
 func mustLoad(t *testing.T, obj *ir.Object, opts *Options) *Collection {
 	t.Helper()

@@ -5,7 +5,6 @@ package loaderprog
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -57,14 +56,7 @@ func globalsObject() *ir.Object {
 }
 
 // packet is the test packet of testdata/README.md.
-var packet = func() []byte {
-	p, err := hex.DecodeString("02000000000202000000000108004510003212340000401100000a0000010a000002" +
-		"22232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f")
-	if err != nil {
-		panic(err)
-	}
-	return p
-}()
+var packet = testutil.Packet()
 
 // generate runs Generate and checks the loader with the IR checker.
 func generate(t *testing.T, obj *ir.Object, opts *Options) *Loader {

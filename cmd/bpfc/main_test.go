@@ -6,7 +6,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"go/parser"
 	"go/token"
@@ -242,8 +241,8 @@ func parseTable(t *testing.T, out string) map[string]tableRow {
 	return rows
 }
 
-var packet, _ = hex.DecodeString("02000000000202000000000108004510003212340000401100000a0000010a000002" +
-	"22232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f")
+// packet is the test packet of testdata/README.md.
+var packet = testutil.Packet()
 
 // modes are the two ways of loading the command line offers.
 var modes = []struct {
