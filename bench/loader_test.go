@@ -149,6 +149,14 @@ func (f *loaderFigures) set(obj, variant, unit string, v float64) {
 	f.m[k][unit] = v
 }
 
+// drop forgets a variant's figures: called as it starts, so that a run
+// that fails leaves none behind (an earlier, shorter run's would mislead).
+func (f *loaderFigures) drop(obj, variant string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.m, obj+"/"+variant)
+}
+
 func (f *loaderFigures) get(obj, variant, unit string) (float64, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -245,6 +253,7 @@ func BenchmarkGen(b *testing.B) {
 		obj := objectName(file)
 		b.Run(obj, func(b *testing.B) {
 			b.Run("bpfc", func(b *testing.B) {
+				figs.drop(obj, "bpfc")
 				var l *loaderprog.Loader
 				b.ReportAllocs()
 				cpu0 := cpuTime(b)
@@ -257,6 +266,7 @@ func BenchmarkGen(b *testing.B) {
 				reportLoader(b, &figs, obj, "bpfc", l, cpu0)
 			})
 			b.Run("bpfc-go", func(b *testing.B) {
+				figs.drop(obj, "bpfc-go")
 				var l *loaderprog.Loader
 				var src bytes.Buffer
 				b.ReportAllocs()
@@ -271,6 +281,7 @@ func BenchmarkGen(b *testing.B) {
 				b.ReportMetric(float64(src.Len()), "skel-bytes")
 			})
 			b.Run("bpfc-cli", func(b *testing.B) {
+				figs.drop(obj, "bpfc-cli")
 				bin := bpfcLoaderCommand(b, path)
 				var cpu time.Duration
 				b.ResetTimer()
@@ -287,6 +298,7 @@ func BenchmarkGen(b *testing.B) {
 				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			})
 			b.Run("bpftool", func(b *testing.B) {
+				figs.drop(obj, "bpftool")
 				var header []byte
 				var cpu time.Duration
 				b.ResetTimer()
@@ -370,6 +382,7 @@ func BenchmarkLightSkelLoad(b *testing.B) {
 		obj := objectName(file)
 		b.Run(obj, func(b *testing.B) {
 			b.Run("bpfc-loader", func(b *testing.B) {
+				figs.drop(obj, "bpfc-loader")
 				l, err := generateLoader(path)
 				if err != nil {
 					b.Fatal(err)
@@ -391,6 +404,7 @@ func BenchmarkLightSkelLoad(b *testing.B) {
 				recordGo(b, &figs, obj, "bpfc-loader", cpu0)
 			})
 			b.Run("bpfc-direct", func(b *testing.B) {
+				figs.drop(obj, "bpfc-direct")
 				b.ReportAllocs()
 				cpu0 := cpuTime(b)
 				for b.Loop() {
@@ -405,12 +419,14 @@ func BenchmarkLightSkelLoad(b *testing.B) {
 				recordGo(b, &figs, obj, "bpfc-direct", cpu0)
 			})
 			b.Run("libbpf", func(b *testing.B) {
+				figs.drop(obj, "libbpf")
 				r := runHarness(b, path, b.N)
 				reportHarness(b, r)
 				figs.set(obj, "libbpf", "ns/op", r.NsPerOp)
 				figs.set(obj, "libbpf", "cpu-ns/op", r.CPUNsPerOp)
 			})
 			b.Run("bpftool-lskel", func(b *testing.B) {
+				figs.drop(obj, "bpftool-lskel")
 				r := runLskel(b, path, b.N)
 				reportHarness(b, r)
 				figs.set(obj, "bpftool-lskel", "ns/op", r.NsPerOp)

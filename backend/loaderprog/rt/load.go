@@ -142,6 +142,10 @@ func errnoName(e unix.Errno) string {
 	return fmt.Sprintf("errno %d", int(e))
 }
 
+// runAttempts is how often the loader is run while a step fails with
+// EAGAIN.
+const runAttempts = 5
+
 // Load runs the loader described by spec once and returns the descriptors
 // it created. On any failure nothing stays open.
 func Load(spec *Spec, opts *Options) (*Result, error) {
@@ -189,6 +193,14 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 	}
 	ctx := spec.newCtx(opts, logLevel, logBuf, &pins)
 	ret, err := testRun(progFD, ctx, &pins)
+	// A load inside the loader answers EAGAIN when a signal is pending
+	// for this thread (the verifier gives up, e.g. on the Go runtime's
+	// preemption signals); the loader has closed everything it created,
+	// so run it again, as PROG_LOAD is retried elsewhere.
+	for try := 1; err == nil && ret == -int32(unix.EAGAIN) && try < runAttempts; try++ {
+		ctx = spec.newCtx(opts, logLevel, logBuf, &pins)
+		ret, err = testRun(progFD, ctx, &pins)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("run loader program: %w", err)
 	}
