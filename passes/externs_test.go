@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/btf"
-	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/internal/irtest"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/passes/core"
 )
@@ -283,7 +283,7 @@ func TestExternsKconfigLayoutAndRelocs(t *testing.T) {
 		kconfigVar("LINUX_KERNEL_VERSION", "unsigned int", false)
 	obj := b.finish(t)
 	obj.Programs = []*ir.Program{{Function: ir.Function{Name: "prog", Section: "xdp", Code: ir.Code{
-		Insns: testutil.Insns(ir.LdImm64(1, 0), ir.LdImm64(2, 0), ir.Exit()),
+		Insns: irtest.Insns(ir.LdImm64(1, 0), ir.LdImm64(2, 0), ir.Exit()),
 		Relocs: []*ir.Reloc{
 			{Insn: 0, Kind: ir.RelocExtern, Symbol: "CONFIG_HZ"},
 			{Insn: 2, Kind: ir.RelocExtern, Symbol: "CONFIG_DEFAULT_HOSTNAME", Offset: 3},
@@ -442,7 +442,7 @@ func ksymObject(t *testing.T) *ir.Object {
 		finish(t)
 	kcall := ir.Insn{Op: ir.OpCall, Src: ir.PseudoKfuncCall}
 	obj.Programs = []*ir.Program{{Function: ir.Function{Name: "prog", Section: "syscall", Code: ir.Code{
-		Insns: testutil.Insns(ir.LdImm64(1, 0), ir.LdImm64(2, 0), ir.LdImm64(3, 0), ir.LdImm64(4, 0), ir.LdImm64(5, 0), // 0..8
+		Insns: irtest.Insns(ir.LdImm64(1, 0), ir.LdImm64(2, 0), ir.LdImm64(3, 0), ir.LdImm64(4, 0), ir.LdImm64(5, 0), // 0..8
 			kcall, kcall, kcall, kcall, ir.LdImm64(6, 0), ir.Exit()), // 10..13, 14
 		Relocs: []*ir.Reloc{
 			reloc(0, ir.RelocExtern, "runqueues"),

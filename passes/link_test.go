@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/internal/irtest"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -21,7 +21,7 @@ func linkObject() *ir.Object {
 	}
 	entry := &ir.Program{
 		Function: ir.Function{Name: "entry", Section: "xdp", Code: ir.Code{
-			Insns: testutil.Insns(ir.CallLocal(-1), ir.CallLocal(-1), ir.LdImm64(2, 0), ir.Call(181), ir.Exit()),
+			Insns: irtest.Insns(ir.CallLocal(-1), ir.CallLocal(-1), ir.LdImm64(2, 0), ir.Call(181), ir.Exit()),
 			Relocs: []*ir.Reloc{
 				reloc(0, ir.RelocCall, "sub1"),
 				reloc(1, ir.RelocCall, "sub2"),
@@ -40,28 +40,28 @@ func linkObject() *ir.Object {
 		Maps:     []*ir.Map{{Name: ".data", Kind: ir.MapData, Type: 2, KeySize: 4, ValueSize: 8, MaxEntries: 1}},
 		Subprogs: []*ir.Function{
 			sub("sub1", ir.Code{
-				Insns:    testutil.Insns(ir.CallLocal(-1), ir.Exit()),
+				Insns:    irtest.Insns(ir.CallLocal(-1), ir.Exit()),
 				Relocs:   []*ir.Reloc{reloc(0, ir.RelocCall, "sub3")},
 				CORE:     []*ir.CORERelo{{Insn: 1, State: ir.Resolved, Note: "core"}},
 				FuncInfo: []ir.FuncInfo{{Insn: 0, TypeID: 11}},
 				LineInfo: []ir.LineInfo{{Insn: 0, LineNum: 10}},
 			}),
 			sub("sub2", ir.Code{
-				Insns:    testutil.Insns(ir.LdMapIdxValue(1, 0, 0), ir.CallLocal(-1), ir.Exit()),
+				Insns:    irtest.Insns(ir.LdMapIdxValue(1, 0, 0), ir.CallLocal(-1), ir.Exit()),
 				Relocs:   []*ir.Reloc{mapValue, reloc(2, ir.RelocCall, "sub3")},
 				FuncInfo: []ir.FuncInfo{{Insn: 0, TypeID: 12}},
 			}),
 			sub("sub3", ir.Code{
-				Insns:    testutil.Insns(ir.Mov64Imm(0, 7), ir.Exit()),
+				Insns:    irtest.Insns(ir.Mov64Imm(0, 7), ir.Exit()),
 				FuncInfo: []ir.FuncInfo{{Insn: 0, TypeID: 13}},
 				LineInfo: []ir.LineInfo{{Insn: 1, LineNum: 30}},
 			}),
 			sub("cb", ir.Code{
-				Insns:    testutil.Insns(ir.Mov64Imm(0, 0), ir.Exit()),
+				Insns:    irtest.Insns(ir.Mov64Imm(0, 0), ir.Exit()),
 				FuncInfo: []ir.FuncInfo{{Insn: 0, TypeID: 14}},
 			}),
 			sub("unused", ir.Code{
-				Insns:  testutil.Insns(ir.CallLocal(-1), ir.Exit()),
+				Insns:  irtest.Insns(ir.CallLocal(-1), ir.Exit()),
 				Relocs: []*ir.Reloc{reloc(0, ir.RelocCall, "sub3")},
 			}),
 		},
@@ -147,7 +147,7 @@ func TestLinkTwoPrograms(t *testing.T) {
 	obj := linkObject()
 	second := &ir.Program{
 		Function: ir.Function{Name: "second", Section: "xdp", Code: ir.Code{
-			Insns:    testutil.Insns(ir.Mov64Imm(1, 0), ir.CallLocal(-1), ir.Exit()),
+			Insns:    irtest.Insns(ir.Mov64Imm(1, 0), ir.CallLocal(-1), ir.Exit()),
 			Relocs:   []*ir.Reloc{reloc(1, ir.RelocCall, "sub3")},
 			FuncInfo: []ir.FuncInfo{{Insn: 0, TypeID: 15}},
 		}},
@@ -174,11 +174,11 @@ func TestLinkTwoPrograms(t *testing.T) {
 func TestLinkRecursion(t *testing.T) {
 	obj := &ir.Object{
 		Programs: []*ir.Program{{Function: ir.Function{Name: "p", Section: "xdp", Code: ir.Code{
-			Insns:  testutil.Insns(ir.CallLocal(-1), ir.Exit()),
+			Insns:  irtest.Insns(ir.CallLocal(-1), ir.Exit()),
 			Relocs: []*ir.Reloc{reloc(0, ir.RelocCall, "rec")},
 		}}}},
 		Subprogs: []*ir.Function{{Name: "rec", Section: ".text", Code: ir.Code{
-			Insns:  testutil.Insns(ir.Mov64Imm(0, 1), ir.CallLocal(-1), ir.Exit()),
+			Insns:  irtest.Insns(ir.Mov64Imm(0, 1), ir.CallLocal(-1), ir.Exit()),
 			Relocs: []*ir.Reloc{{Insn: 1, Kind: ir.RelocCall, Symbol: "rec", Offset: 8}},
 		}}},
 	}

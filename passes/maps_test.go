@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/internal/irtest"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -31,7 +31,7 @@ func mapsObject() *ir.Object {
 			{Name: "kflater", Kind: ir.ExternKfunc, State: ir.Deferred},
 		},
 		Programs: []*ir.Program{{Function: ir.Function{Name: "prog", Section: "xdp", Code: ir.Code{
-			Insns: testutil.Insns(
+			Insns: irtest.Insns(
 				ir.LdImm64(1, 0), ir.LdImm64(2, 0), // 0, 2: map, map value
 				ir.LdImm64(3, 0), ir.LdImm64(4, 0), ir.LdImm64(5, 0), ir.LdImm64(6, 0), ir.LdImm64(7, 0), // 4..12: ksyms
 				ir.Insn{Op: ir.OpCall, Src: ir.PseudoKfuncCall}, // 14
@@ -55,7 +55,7 @@ func mapsObject() *ir.Object {
 			},
 		}}, Autoload: true}},
 		Subprogs: []*ir.Function{{Name: "sub", Section: ".text", Code: ir.Code{
-			Insns:  testutil.Insns(ir.LdImm64(1, 0), ir.Exit()),
+			Insns:  irtest.Insns(ir.LdImm64(1, 0), ir.Exit()),
 			Relocs: []*ir.Reloc{{Insn: 0, Kind: ir.RelocMapValue, Symbol: ".rodata"}},
 		}}},
 	}

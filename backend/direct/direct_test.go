@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc/internal/irtest"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
@@ -24,7 +25,7 @@ import (
 func globalsObject() *ir.Object {
 	rodata := make([]byte, 8)
 	binary.LittleEndian.PutUint32(rodata, 41)
-	insns := testutil.Insns(
+	insns := irtest.Insns(
 		ir.St(4, 10, -4, 2), // *(u32 *)(r10-4) = 2
 		ir.Mov64Reg(2, 10), ir.Add64Imm(2, -4),
 		ir.LdMapIdx(1, 0),
@@ -46,7 +47,7 @@ func globalsObject() *ir.Object {
 			{Name: ".rodata", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 1,
 				Flags: uint32(sys.MapFlagRdonlyProg), Data: rodata, ReadOnly: true},
 		},
-		Programs: []*ir.Program{testutil.Program("sock_globals", sys.ProgTypeSocketFilter, insns)},
+		Programs: []*ir.Program{irtest.Program("sock_globals", sys.ProgTypeSocketFilter, insns)},
 	}
 }
 
@@ -125,7 +126,7 @@ func TestVerifierRejection(t *testing.T) {
 
 	obj := globalsObject()
 	// A second program reading r2, which is uninitialised.
-	obj.Programs = append(obj.Programs, testutil.Program("bad_prog_with_a_long_name", sys.ProgTypeSocketFilter, []ir.Insn{ir.Mov64Reg(0, 2), ir.Exit()}))
+	obj.Programs = append(obj.Programs, irtest.Program("bad_prog_with_a_long_name", sys.ProgTypeSocketFilter, []ir.Insn{ir.Mov64Reg(0, 2), ir.Exit()}))
 	coll, err := Load(obj, &Options{})
 	if err == nil {
 		coll.Close()
@@ -197,7 +198,7 @@ func TestLoadErrorsCloseEverything(t *testing.T) {
 // initialised with a slot, a target returning 42; without the tail call
 // the entry returns 1.
 func tailcallObject() *ir.Object {
-	entry := testutil.Insns(ir.LdMapIdx(2, 0), ir.Mov64Imm(3, 0), ir.Call(12), ir.Mov64Imm(0, 1), ir.Exit()) // bpf_tail_call(ctx, &jmp, 0)
+	entry := irtest.Insns(ir.LdMapIdx(2, 0), ir.Mov64Imm(3, 0), ir.Call(12), ir.Mov64Imm(0, 1), ir.Exit()) // bpf_tail_call(ctx, &jmp, 0)
 	target := []ir.Insn{ir.Mov64Imm(0, 42), ir.Exit()}
 	return &ir.Object{
 		Name:      "hand_tail.o",
@@ -212,8 +213,8 @@ func tailcallObject() *ir.Object {
 				Slots: []ir.MapSlot{{Index: 1, Target: "inner_a"}}},
 		},
 		Programs: []*ir.Program{
-			testutil.Program("entry", sys.ProgTypeXDP, entry),
-			testutil.Program("target", sys.ProgTypeXDP, target),
+			irtest.Program("entry", sys.ProgTypeXDP, entry),
+			irtest.Program("target", sys.ProgTypeXDP, target),
 		},
 	}
 }
@@ -328,7 +329,7 @@ func TestPinByName(t *testing.T) {
 	// A failed load removes the pins it created, not the reused ones.
 	fail := globalsObjectPinned()
 	fail.Maps = append(fail.Maps, &ir.Map{Name: "fresh", Kind: ir.MapBTF, Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 4, MaxEntries: 1, Pinning: PinByName})
-	fail.Programs = append(fail.Programs, testutil.Program("bad", sys.ProgTypeSocketFilter, []ir.Insn{ir.Mov64Reg(0, 2), ir.Exit()}))
+	fail.Programs = append(fail.Programs, irtest.Program("bad", sys.ProgTypeSocketFilter, []ir.Insn{ir.Mov64Reg(0, 2), ir.Exit()}))
 	if coll, err := Load(fail, &Options{PinPath: dir}); err == nil {
 		coll.Close()
 		t.Fatal("load with a bad program succeeded")

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc/internal/irtest"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
@@ -26,7 +27,7 @@ func bigObject(nMaps, nProgs int) *ir.Object {
 		})
 	}
 	for i := range nProgs {
-		insns := testutil.Insns(
+		insns := irtest.Insns(
 			ir.St(4, 10, -4, 0), // *(u32 *)(r10-4) = 0
 			ir.Mov64Reg(2, 10), ir.Add64Imm(2, -4),
 			ir.LdMapIdx(1, int32(i%nMaps)),
@@ -38,7 +39,7 @@ func bigObject(nMaps, nProgs int) *ir.Object {
 			ir.Add64Imm(0, int32(i)),
 			ir.Exit(),
 		)
-		p := testutil.Program(fmt.Sprintf("p%d", i), sys.ProgTypeSocketFilter, insns)
+		p := irtest.Program(fmt.Sprintf("p%d", i), sys.ProgTypeSocketFilter, insns)
 		p.Relocs = []*ir.Reloc{{Insn: 3, Kind: ir.RelocMap, Symbol: fmt.Sprintf("m%d", i%nMaps), State: ir.Resolved, MapIndex: i % nMaps}}
 		obj.Programs = append(obj.Programs, p)
 	}

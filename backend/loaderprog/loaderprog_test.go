@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/internal/irtest"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
@@ -25,7 +26,7 @@ func globalsObject() *ir.Object {
 	binary.LittleEndian.PutUint32(rodata, 41)
 	data := make([]byte, 4)
 	binary.LittleEndian.PutUint32(data, 1)
-	insns := testutil.Insns(
+	insns := irtest.Insns(
 		ir.St(4, 10, -4, 2), // *(u32 *)(r10-4) = 2
 		ir.Mov64Reg(2, 10), ir.Add64Imm(2, -4),
 		ir.LdMapIdx(1, 0),
@@ -51,7 +52,7 @@ func globalsObject() *ir.Object {
 			{Name: ".data", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1,
 				Flags: uint32(sys.MapFlagMmapable), Data: data},
 		},
-		Programs: []*ir.Program{testutil.Program("sock_globals", sys.ProgTypeSocketFilter, insns)},
+		Programs: []*ir.Program{irtest.Program("sock_globals", sys.ProgTypeSocketFilter, insns)},
 	}
 }
 
@@ -65,7 +66,7 @@ func generate(t *testing.T, obj *ir.Object, opts *Options) *Loader {
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
-	chk := &ir.Object{Name: "loader", Programs: []*ir.Program{testutil.Program("loader", sys.ProgTypeSyscall, l.Insns)}}
+	chk := &ir.Object{Name: "loader", Programs: []*ir.Program{irtest.Program("loader", sys.ProgTypeSyscall, l.Insns)}}
 	if err := ir.Check(chk, 0); err != nil {
 		t.Fatalf("loader program: %v", err)
 	}
@@ -234,7 +235,7 @@ func expectFailure(t *testing.T, l *Loader, spec *rt.Spec) error {
 func TestVerifierRejection(t *testing.T) {
 	testutil.RequireKernel(t)
 	obj := globalsObject()
-	bad := testutil.Program("bad_prog", sys.ProgTypeSocketFilter, []ir.Insn{ir.Exit()}) // r0 not initialised
+	bad := irtest.Program("bad_prog", sys.ProgTypeSocketFilter, []ir.Insn{ir.Exit()}) // r0 not initialised
 	obj.Programs = append(obj.Programs, bad)
 	l := generate(t, obj, nil)
 	err := expectFailure(t, l, nil)
@@ -256,13 +257,13 @@ func TestVerifierRejection(t *testing.T) {
 // kfuncObject calls a kfunc by name, deferred to load time.
 func kfuncObject(name string, weak bool) *ir.Object {
 	obj := globalsObject()
-	insns := testutil.Insns(
+	insns := irtest.Insns(
 		ir.Mov64Imm(1, 1),
 		ir.Insn{Op: ir.OpCall, Src: ir.PseudoKfuncCall},
 		ir.Mov64Imm(0, 0),
 		ir.Exit(),
 	)
-	p := testutil.Program("kfunc_prog", sys.ProgTypeSyscall, insns)
+	p := irtest.Program("kfunc_prog", sys.ProgTypeSyscall, insns)
 	p.Flags = uint32(sys.ProgFlagSleepable)
 	p.Relocs = []*ir.Reloc{{Insn: 1, Kind: ir.RelocKfunc, Symbol: name, State: ir.Deferred}}
 	obj.Programs = append(obj.Programs, p)

@@ -1,7 +1,6 @@
 // Package testutil holds helpers shared by bpfc's tests: the kernel
 // requirement check that turns a skipped kernel test into a failure in CI,
-// an open-file-descriptor counter for leak checks, and builders of small
-// hand-written programs.
+// an open-file-descriptor counter for leak checks, and the test packet.
 package testutil
 
 import (
