@@ -2,7 +2,8 @@
 # Installs the Debian packages bpfc's tests compare against: bpftool and
 # libbpf-dev (a second implementation: light skeletons, skel_internal.h,
 # the libbpf comparison harness) and gcc. clang is only needed to rebuild
-# the committed testdata objects (make -C testdata): pass --clang.
+# the committed testdata objects (make -C testdata): pass --clang (it also
+# installs dwarves, whose pahole encodes the split BTF btf/module_a.btf).
 set -euo pipefail
 pkgs=()
 command -v bpftool >/dev/null 2>&1 || pkgs+=(bpftool)
@@ -10,6 +11,7 @@ command -v bpftool >/dev/null 2>&1 || pkgs+=(bpftool)
 command -v gcc >/dev/null 2>&1 || pkgs+=(gcc)
 if [ "${1:-}" = "--clang" ]; then
 	command -v clang-19 >/dev/null 2>&1 || pkgs+=(clang-19 llvm-19)
+	command -v pahole >/dev/null 2>&1 || pkgs+=(dwarves)
 fi
 if [ ${#pkgs[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then
