@@ -25,6 +25,10 @@ import (
 type Options struct {
 	// BTF is a target BTF file for CO-RE instead of the running kernel.
 	BTF string
+	// ModuleBTF maps kernel module names to split BTF files (on top of
+	// BTF, or of the running kernel's vmlinux BTF) that stand for the
+	// target's modules, instead of the running kernel's /sys/kernel/btf/*.
+	ModuleBTF map[string]string
 	// Kconfig is a kernel config file instead of the running kernel's.
 	Kconfig string
 	// CORE chooses where CO-RE relocations are computed.
@@ -53,7 +57,7 @@ type Options struct {
 
 // Target returns the target kernel described by the options.
 func (o *Options) Target() passes.Target {
-	return target.New(target.Options{BTF: o.BTF, Kconfig: o.Kconfig})
+	return target.New(target.Options{BTF: o.BTF, Modules: o.ModuleBTF, Kconfig: o.Kconfig})
 }
 
 // Compile reads the object at path and runs every pass over it, applying

@@ -31,6 +31,12 @@ type Options struct {
 	// BTF is a target BTF file (raw BTF or an ELF with .BTF); empty means
 	// the running kernel's /sys/kernel/btf/vmlinux and its modules.
 	BTF string
+	// Modules maps kernel module names to split BTF files (raw BTF, as
+	// /sys/kernel/btf/<module> holds it), each parsed on top of the
+	// target's vmlinux BTF. When set they are the target's modules, in
+	// place of the running kernel's /sys/kernel/btf/*; a target given by
+	// BTF has no other modules.
+	Modules map[string]string
 	// Kconfig is a kernel config file (plain or gzip); empty means
 	// /proc/config.gz, then /boot/config-$(uname -r).
 	Kconfig string
@@ -85,10 +91,16 @@ func (t *Target) BTF() (*btf.Spec, error) {
 	return t.btfSpec, t.btfErr
 }
 
-// ModuleBTFs returns the BTF of every loaded kernel module. A target given
-// as a BTF file has no modules.
+// ModuleBTFs returns the BTF of every kernel module of the target: the
+// files of Options.Modules when given, else (for the running kernel) every
+// loaded module's /sys/kernel/btf/<module>. A target given as a BTF file
+// has only the modules of Options.Modules.
 func (t *Target) ModuleBTFs() (map[string]*btf.Spec, error) {
 	t.modOnce.Do(func() {
+		if len(t.opts.Modules) > 0 {
+			t.mods, t.modErr = t.moduleFiles()
+			return
+		}
 		if t.opts.BTF != "" {
 			return
 		}
@@ -121,6 +133,31 @@ func (t *Target) ModuleBTFs() (map[string]*btf.Spec, error) {
 		}
 	})
 	return t.mods, t.modErr
+}
+
+// moduleFiles parses the split BTF files of Options.Modules on top of the
+// target's vmlinux BTF.
+func (t *Target) moduleFiles() (map[string]*btf.Spec, error) {
+	base, err := t.BTF()
+	if err != nil {
+		return nil, err
+	}
+	mods := make(map[string]*btf.Spec, len(t.opts.Modules))
+	for name, path := range t.opts.Modules {
+		if name == "" || name == "vmlinux" || strings.ContainsAny(name, "/ \t\n") {
+			return nil, fmt.Errorf("module BTF %s: invalid module name %q", path, name)
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("module %s BTF: %w", name, err)
+		}
+		spec, err := btf.ParseSplit(raw, base)
+		if err != nil {
+			return nil, fmt.Errorf("module %s BTF %s: %w", name, path, err)
+		}
+		mods[name] = spec
+	}
+	return mods, nil
 }
 
 // Kconfig returns the kernel configuration: CONFIG_X -> value as written

@@ -5,6 +5,8 @@ package target
 import (
 	"os"
 	"testing"
+
+	"github.com/bpfc/bpfc/btf"
 )
 
 func TestParseRelease(t *testing.T) {
@@ -87,5 +89,103 @@ func TestRunningKernel(t *testing.T) {
 		if err != nil || !ok || addr == 0 {
 			t.Errorf("Kallsyms(_stext) = %#x, %v, %v", addr, ok, err)
 		}
+	}
+}
+
+// The split BTF files of testdata: module_a.btf (encoded by pahole) on top
+// of kernel_a.btf.
+const (
+	kernelA = "../testdata/btf/kernel_a.btf"
+	moduleA = "../testdata/btf/module_a.btf"
+)
+
+func TestModuleFiles(t *testing.T) {
+	tg := New(Options{BTF: kernelA, Modules: map[string]string{"bpfc_mod": moduleA}})
+	mods, err := tg.ModuleBTFs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mods) != 1 || mods["bpfc_mod"] == nil {
+		t.Fatalf("ModuleBTFs() = %v, want bpfc_mod only", mods)
+	}
+	vmlinux, err := tg.BTF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := mods["bpfc_mod"]
+	if mod.Base() != vmlinux {
+		t.Error("module BTF is not on top of the target's vmlinux BTF")
+	}
+	if mod.FirstID() != btf.TypeID(vmlinux.NumTypes()) {
+		t.Errorf("module first id %d, want vmlinux's type count %d", mod.FirstID(), vmlinux.NumTypes())
+	}
+	for _, tc := range []struct {
+		name     string
+		kind     btf.Kind
+		inModule bool // found in the module, not in vmlinux
+	}{
+		{"bpfc_mod_state", btf.KindStruct, true},
+		{"bpfc_mod_kfunc", btf.KindFunc, true},
+		{"bpfc_mod_stats", btf.KindVar, true},
+		{"task_struct", btf.KindStruct, false}, // a base type, reached through the module
+	} {
+		ids := mod.FindByNameKind(tc.name, tc.kind)
+		if len(ids) != 1 {
+			t.Errorf("%s: %d types in the module's view, want 1", tc.name, len(ids))
+			continue
+		}
+		if got := ids[0] >= mod.FirstID(); got != tc.inModule {
+			t.Errorf("%s: id %d, in the module's own types %v, want %v", tc.name, ids[0], got, tc.inModule)
+		}
+		if got := len(vmlinux.FindByNameKind(tc.name, tc.kind)) > 0; got == tc.inModule {
+			t.Errorf("%s: in vmlinux %v, want %v", tc.name, got, !tc.inModule)
+		}
+	}
+	// The module's struct refers to kernel_a's int and long (pahole
+	// deduplicated them against the base).
+	st, err := mod.Type(mod.FindByNameKind("bpfc_mod_state", btf.KindStruct)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Members) != 3 || st.Size != 24 {
+		t.Fatalf("bpfc_mod_state: size %d, %d members; want 24, 3", st.Size, len(st.Members))
+	}
+	for i, want := range []string{"int", "long", "unsigned int"} {
+		m := st.Members[i]
+		if m.Type >= mod.FirstID() || vmlinux.TypeName(m.Type) != want {
+			t.Errorf("member %s: type [%d] %q, want kernel_a's %s", m.Name, m.Type, vmlinux.TypeName(m.Type), want)
+		}
+	}
+	if again, _ := tg.ModuleBTFs(); again["bpfc_mod"] != mod {
+		t.Error("ModuleBTFs parsed the files twice")
+	}
+}
+
+func TestModuleFilesErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{
+		{"missing file", Options{BTF: kernelA, Modules: map[string]string{"bpfc_mod": moduleA + ".missing"}}},
+		{"not split BTF", Options{BTF: kernelA, Modules: map[string]string{"bpfc_mod": "target_test.go"}}},
+		{"bad name", Options{BTF: kernelA, Modules: map[string]string{"a/b": moduleA}}},
+		{"vmlinux", Options{BTF: kernelA, Modules: map[string]string{"vmlinux": moduleA}}},
+		{"bad base", Options{BTF: kernelA + ".missing", Modules: map[string]string{"bpfc_mod": moduleA}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mods, err := New(tc.opts).ModuleBTFs()
+			if err == nil {
+				t.Fatalf("ModuleBTFs() = %v, want an error", mods)
+			}
+			t.Log(err)
+		})
+	}
+}
+
+// A target given as a BTF file without module files has no modules.
+func TestBTFFileNoModules(t *testing.T) {
+	mods, err := New(Options{BTF: kernelA}).ModuleBTFs()
+	if err != nil || len(mods) != 0 {
+		t.Fatalf("ModuleBTFs() = %v, %v; want none", mods, err)
 	}
 }

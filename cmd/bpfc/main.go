@@ -80,6 +80,9 @@ compiles: the ELF frontend lowers it into an IR, passes rewrite the IR
   bpfc -emit=direct -pin DIR OBJ   ... and keep them pinned under DIR
   bpfc -emit=ir OBJ                print the IR after all passes
   bpfc -emit=ir -dump-after=core OBJ
+  bpfc -emit=ir -btf K.btf -module-btf MOD=M.btf OBJ
+                                   CO-RE and externs against BTF files: a
+                                   kernel and its module MOD (split BTF)
   bpfc -emit=loader -lang=go -pkg NAME -o FILE OBJ   write a Go light skeleton
   bpfc -emit=loader -lang=c -o FILE.lskel.h OBJ      write a C light skeleton
   bpfc -emit=loader -lang=raw -o FILE OBJ            write the raw loader
@@ -106,6 +109,8 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.pin, "pin", "", "pin every map and program under `DIR` (on bpffs) so they stay loaded after exit")
 	fs.StringVar(&c.dumpAfter, "dump-after", "", "with -emit=ir: print the IR after `PASS` ("+strings.Join(passes.Names(), ", ")+")")
 	fs.StringVar(&c.opts.BTF, "btf", "", "target BTF `FILE` for CO-RE (raw BTF or ELF with .BTF) instead of the running kernel")
+	moduleBTF := &assignFlag{what: "MODULE"}
+	fs.Var(moduleBTF, "module-btf", "split BTF `NAME=FILE` of kernel module NAME on top of the target BTF, standing for the target's modules instead of /sys/kernel/btf/* (repeatable; raw BTF as in /sys/kernel/btf/NAME)")
 	fs.StringVar(&c.opts.Kconfig, "kconfig", "", "kernel config `FILE` for .kconfig externs instead of /proc/config.gz")
 	fs.StringVar(&c.core, "core", "auto", "where CO-RE relocations are computed: `auto`, user (in bpfc) or kernel (BPF_PROG_LOAD core_relos)")
 	fs.UintVar(&c.logLevel, "log-level", 0, "verifier log `LEVEL` requested on every load (a rejected program's log is always printed)")
@@ -162,6 +167,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	}
 	c.opts.Disable = disable
 	c.opts.Set = set.m
+	c.opts.ModuleBTF = moduleBTF.m
 	if len(maxEntries.m) > 0 {
 		c.opts.MaxEntries = map[string]uint32{}
 		for k, v := range maxEntries.m {
