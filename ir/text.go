@@ -68,6 +68,9 @@ func (d *dumper) object() {
 	} else {
 		d.f("btf none\n")
 	}
+	for i, m := range o.ModuleSlots {
+		d.f("module btf %s fd_array[%d]\n", m, o.ModuleSlot(i))
+	}
 	for i, m := range o.Maps {
 		d.b.WriteString("\n")
 		d.mapDef(i, m, "")

@@ -34,14 +34,22 @@ const (
 	// renamed: objects with CO-RE records get a second core golden
 	// against it (core.kernel_b.ir) to show relocations really change.
 	secondBTF = "../testdata/btf/kernel_b.btf"
+	// moduleBTF is the split BTF of the pretend module bpfc_mod on top of
+	// kernel_a.btf (encoded by pahole): the golden target's only module.
+	// The second kernel has no modules.
+	moduleBTF  = "../testdata/btf/module_a.btf"
+	moduleName = "bpfc_mod"
 )
 
-// goldenTarget is a fixed kernel: kernel_a.btf, a small Kconfig, a fixed
-// version and two kallsyms.
-type goldenTarget struct{ spec *btf.Spec }
+// goldenTarget is a fixed kernel: kernel_a.btf with the module bpfc_mod, a
+// small Kconfig, a fixed version and two kallsyms.
+type goldenTarget struct {
+	spec *btf.Spec
+	mods map[string]*btf.Spec
+}
 
 func (t *goldenTarget) BTF() (*btf.Spec, error)                   { return t.spec, nil }
-func (t *goldenTarget) ModuleBTFs() (map[string]*btf.Spec, error) { return nil, nil }
+func (t *goldenTarget) ModuleBTFs() (map[string]*btf.Spec, error) { return t.mods, nil }
 func (t *goldenTarget) KernelVersion() (uint32, error)            { return 6<<16 | 18<<8, nil }
 
 func (t *goldenTarget) Kconfig() (map[string]string, error) {
@@ -64,7 +72,17 @@ func (t *goldenTarget) Kallsyms(name string) (uint64, bool, error) {
 
 func newGoldenTarget(tb testing.TB) *goldenTarget {
 	tb.Helper()
-	return loadGoldenTarget(tb, targetBTF)
+	t := loadGoldenTarget(tb, targetBTF)
+	raw, err := os.ReadFile(moduleBTF)
+	if err != nil {
+		tb.Fatalf("module BTF: %v", err)
+	}
+	mod, err := btf.ParseSplit(raw, t.spec)
+	if err != nil {
+		tb.Fatalf("module BTF %s: %v", moduleBTF, err)
+	}
+	t.mods = map[string]*btf.Spec{moduleName: mod}
+	return t
 }
 
 func loadGoldenTarget(tb testing.TB, path string) *goldenTarget {
