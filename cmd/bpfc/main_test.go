@@ -56,6 +56,7 @@ func TestUsageErrors(t *testing.T) {
 		{"-emit=ir", "-pin", "/tmp", x},
 		{"-max-entries", "m=notanumber", x},
 		{"-set", "novalue", x},
+		{"-module-btf", "nofile", x},
 		{"-emit=loader", "-lang=raw", x},
 		{x, x},
 	} {
@@ -107,6 +108,37 @@ func TestEmitIR(t *testing.T) {
 	code, out, stderr = runCLI("-emit=ir", "-dump-after=datasec", obj("xdp_globals.o"))
 	if code != exitOK || !strings.Contains(out, "xdp_compute") {
 		t.Errorf("-dump-after=datasec: exit %d: %s", code, stderr)
+	}
+}
+
+// TestModuleBTF resolves module_user.o's kfunc, typed ksym and CO-RE
+// against the testdata kernel kernel_a and its module bpfc_mod, given as
+// files: this machine has no modules.
+func TestModuleBTF(t *testing.T) {
+	kernelA := filepath.Join(testdata, "btf", "kernel_a.btf")
+	module := "bpfc_mod=" + filepath.Join(testdata, "btf", "module_a.btf")
+	code, out, stderr := runCLI("-emit=ir", "-btf", kernelA, "-module-btf", module, obj("module_user.o"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"module btf bpfc_mod fd_array[1]",
+		"kfunc: FUNC bpfc_mod_kfunc [93] in module bpfc_mod",
+		"ksym: VAR bpfc_mod_stats [94] in module bpfc_mod",
+		"=> module bpfc_mod [90] struct bpfc_mod_state.flags (0:2 @ offset 16)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("IR lacks %q", want)
+		}
+	}
+	// Without the module, a target given as a file has none.
+	code, _, stderr = runCLI("-emit=ir", "-btf", kernelA, obj("module_user.o"))
+	if code != exitFailure || !strings.Contains(stderr, "no VAR bpfc_mod_stats in kernel BTF") {
+		t.Errorf("without -module-btf: exit %d, want %d and the ksym not found: %s", code, exitFailure, stderr)
+	}
+	code, _, stderr = runCLI("-emit=ir", "-btf", kernelA, "-module-btf", "bpfc_mod=/nonexistent.btf", obj("module_user.o"))
+	if code != exitFailure || !strings.Contains(stderr, "/nonexistent.btf") {
+		t.Errorf("missing module file: exit %d, want %d and the file named: %s", code, exitFailure, stderr)
 	}
 }
 
