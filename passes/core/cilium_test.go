@@ -69,9 +69,10 @@ type slot struct {
 var fixupRE = regexp.MustCompile(`^(\w+)=(?:(poison)|(\d+)->(\d+))$`)
 
 // ciliumRelocate computes every CO-RE relocation of the object at path
-// against target with cilium/ebpf's btf package, one CORERelocate call per
-// ELF section, and returns the fixups by section slot.
-func ciliumRelocate(t testing.TB, path string, target *cbtf.Spec, bo binary.ByteOrder) map[slot]ciliumFixup {
+// against targets (vmlinux, then modules) with cilium/ebpf's btf package,
+// one CORERelocate call per ELF section, and returns the fixups by section
+// slot.
+func ciliumRelocate(t testing.TB, path string, targets []*cbtf.Spec, bo binary.ByteOrder) map[slot]ciliumFixup {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -88,7 +89,7 @@ func ciliumRelocate(t testing.TB, path string, target *cbtf.Spec, bo binary.Byte
 		for i, o := range offs {
 			relos[i] = o.Relo
 		}
-		fixups, err := cbtf.CORERelocate(relos, []*cbtf.Spec{target}, bo,
+		fixups, err := cbtf.CORERelocate(relos, targets, bo,
 			func(cbtf.Type) (cbtf.TypeID, error) { return 0, nil })
 		if err != nil {
 			t.Fatalf("cilium: %s: section %s: CORERelocate: %v", path, sec, err)
@@ -133,16 +134,21 @@ func sameInsn(c asm.Instruction, insns []ir.Insn, i int) bool {
 }
 
 // differential compares bpfc and cilium/ebpf on every CO-RE record of
-// every testdata object against one target.
-func differential(t *testing.T, target *btf.Spec, ctarget *cbtf.Spec) {
+// every testdata object against one target: vmlinux BTF and module BTFs
+// (mods for bpfc; for cilium/ebpf ctargets, vmlinux first).
+func differential(t *testing.T, target *btf.Spec, mods map[string]*btf.Spec, ctargets ...*cbtf.Spec) {
 	for _, path := range coreObjects(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			obj, err := elf.Open(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			theirs := ciliumRelocate(t, path, ctarget, obj.ByteOrder)
-			cache := NewCandCache(nil)
+			theirs := ciliumRelocate(t, path, ctargets, obj.ByteOrder)
+			var loader ModuleLoader
+			if mods != nil {
+				loader = func() (map[string]*btf.Spec, error) { return mods, nil }
+			}
+			cache := NewCandCache(loader)
 			n, divergent := 0, 0
 			for _, f := range obj.Units() {
 				insns := append([]ir.Insn(nil), f.Insns...)
@@ -221,9 +227,56 @@ func TestDifferentialCilium(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			differential(t, target, ctarget)
+			differential(t, target, nil, ctarget)
 		})
 	}
+	// kernel_a with the module bpfc_mod (split BTF by pahole):
+	// module_user.o's types are found only in the module.
+	t.Run("kernel_a.btf+module_a.btf", func(t *testing.T) {
+		path := filepath.Join(testdataDir, "btf", "kernel_a.btf")
+		modPath := filepath.Join(testdataDir, "btf", "module_a.btf")
+		target, err := btf.LoadTarget(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(modPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mod, err := btf.ParseSplit(raw, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctarget, err := cbtf.LoadSpec(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmod, err := cbtf.LoadSplitSpec(modPath, ctarget)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mods := map[string]*btf.Spec{"bpfc_mod": mod}
+		differential(t, target, mods, ctarget, cmod)
+		// Not agreement on poison: every record resolves in the module.
+		obj, err := elf.Open(filepath.Join(testdataDir, "module_user.o"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cache := NewCandCache(func() (map[string]*btf.Spec, error) { return mods, nil })
+		n := 0
+		for _, f := range obj.Units() {
+			for _, r := range f.CORE {
+				n++
+				res, err := CalculateOrder(obj.BTF, target, r, cache, obj.ByteOrder)
+				if err != nil || res.Poison || res.Module != "bpfc_mod" {
+					t.Errorf("module_user.o insn %d %s: %+v, %v; want resolved in bpfc_mod", r.Insn, r.Kind, res, err)
+				}
+			}
+		}
+		if n == 0 {
+			t.Error("module_user.o has no CO-RE records")
+		}
+	})
 	t.Run("vmlinux", func(t *testing.T) {
 		if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
 			t.Skipf("no kernel BTF: %v", err)
@@ -236,7 +289,7 @@ func TestDifferentialCilium(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		differential(t, target, ctarget)
+		differential(t, target, nil, ctarget)
 	})
 }
 
