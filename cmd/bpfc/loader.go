@@ -32,7 +32,7 @@ func emitLoader(c *config, stdout io.Writer) error {
 		return err
 	}
 	// libbpf's skel_internal.h neither freezes nor hashes the blob map.
-	gopts := &loaderprog.Options{NoIntegrity: c.lang == "c" && !c.run}
+	gopts := &loaderprog.Options{NoIntegrity: c.lang == "c" && !c.run, Trace: c.trace}
 	l, err := loaderprog.Generate(obj, gopts)
 	if err != nil {
 		return err

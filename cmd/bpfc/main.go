@@ -66,6 +66,7 @@ type config struct {
 	dumpAfter string
 	core      string
 	logLevel  uint
+	trace     bool
 	opts      bpfc.Options
 	object    string
 }
@@ -114,6 +115,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.opts.Kconfig, "kconfig", "", "kernel config `FILE` for .kconfig externs instead of /proc/config.gz")
 	fs.StringVar(&c.core, "core", "auto", "where CO-RE relocations are computed: `auto`, user (in bpfc) or kernel (BPF_PROG_LOAD core_relos)")
 	fs.UintVar(&c.logLevel, "log-level", 0, "verifier log `LEVEL` requested on every load (a rejected program's log is always printed)")
+	fs.BoolVar(&c.trace, "trace", false, "with -emit=loader: the loader prints each step's result with bpf_trace_printk (read /sys/kernel/tracing/trace_pipe)")
 	var disable listFlag
 	fs.Var(&disable, "disable", "do not load programs whose name or section matches `GLOB` (repeatable), e.g. -disable 'fentry/*'")
 	maxEntries := &assignFlag{what: "MAP"}
@@ -161,6 +163,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	}
 	if c.pin != "" && c.emit == "ir" {
 		return nil, usageError{"-pin needs -emit=direct or -emit=loader -run"}
+	}
+	if c.trace && c.emit != "loader" {
+		return nil, usageError{"-trace needs -emit=loader"}
 	}
 	if c.run && c.emit != "loader" {
 		return nil, usageError{"-run needs -emit=loader"}

@@ -51,6 +51,7 @@ func TestUsageErrors(t *testing.T) {
 		{"-lang=rust", "-emit=loader", x},
 		{"-core=maybe", x},
 		{"-run", x},
+		{"-trace", x},
 		{"-dump-after=core", x},
 		{"-emit=ir", "-dump-after=nosuch", x},
 		{"-emit=ir", "-pin", "/tmp", x},
@@ -283,6 +284,7 @@ var modes = []struct {
 }{
 	{"direct", []string{"-emit=direct"}},
 	{"loader", []string{"-emit=loader", "-run"}},
+	{"loader-traced", []string{"-emit=loader", "-run", "-trace"}},
 }
 
 func TestLoadXDPGlobals(t *testing.T) {
