@@ -2,6 +2,7 @@
 // loader program that backend/loaderprog emits, and the small programs of
 // tests. Each returns the encoded slot(s) of one instruction; ld_imm64
 // constructors return its two slots.
+
 package ir
 
 // ALU operations (bits 4-7 of an ALU or ALU64 opcode).

@@ -1,5 +1,6 @@
 // This file checks the instruction constructors against the encoding of
 // cilium/ebpf's asm package, an independent assembler.
+
 package ir_test
 
 import (

@@ -1,5 +1,6 @@
 // This file is the IR checker: structural invariants every pass must keep.
 // The pass manager runs it between passes in tests.
+
 package ir
 
 import (

@@ -1,5 +1,6 @@
 // This file renders instructions as text in the C-like syntax of
 // llvm-objdump, for the IR's text form and for error messages.
+
 package ir
 
 import "fmt"

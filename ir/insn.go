@@ -2,6 +2,7 @@
 // wire encoding. Instructions stay in their encoded form (one Insn per 8-byte
 // slot, ld_imm64 taking two) so that offsets in relocation records,
 // func_info, line_info and CO-RE records remain plain slot indices.
+
 package ir
 
 import (

@@ -2,6 +2,7 @@
 // files under testdata/golden and of `bpfc -emit=ir`. It shows every
 // instruction, every relocation record with its state, every map with its
 // definition and initial contents, and BTF only as far as it is referenced.
+
 package ir
 
 import (

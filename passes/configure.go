@@ -3,6 +3,7 @@
 // and skeleton writes to .rodata), for the CLI's -set, -max-entries and
 // -disable flags. SetVariable needs the datasec pass to have run: it finds
 // variables through the completed DATASECs.
+
 package passes
 
 import (

@@ -1,4 +1,5 @@
 // This file tests SetVariable, SetMaxEntries and Disable.
+
 package passes
 
 import (

@@ -1,6 +1,7 @@
 // This file defines the context every pass receives: what the passes may
 // ask of the target kernel, whether to resolve now or defer to load time,
 // and the pass manager's own options.
+
 package passes
 
 import (

@@ -2,6 +2,7 @@
 // the object, in user space against the target's BTF (package
 // passes/core does the work), or marks the records deferred so that the
 // kernel applies them from BPF_PROG_LOAD's core_relos.
+
 package passes
 
 import (

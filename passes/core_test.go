@@ -1,6 +1,7 @@
 // This file tests the core pass: user-space relocation against a fake
 // target (records resolved, poisoned ones explained), kernel-side
 // deferral, and the choice between the two.
+
 package passes
 
 import (

@@ -8,6 +8,7 @@
 // creates, and the .ksyms VARs and FUNCs are rewritten into a form the
 // kernel accepts (4-byte int VARs, FUNCs with global linkage, a
 // "dummy_ksym" VAR in the datasec for each kfunc).
+
 package passes
 
 import (

@@ -1,6 +1,7 @@
 // This file tests the datasec pass: on hand-built BTF for ordinary
 // datasecs, and on the committed objects for global data, .kconfig and
 // .ksyms.
+
 package passes
 
 import (

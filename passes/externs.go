@@ -19,6 +19,7 @@
 // __weak externs that cannot be found read as zero (Missing). Finally every
 // untyped extern reference (RelocExtern) becomes a reference to the
 // .kconfig map value, a ksym load or a kfunc call.
+
 package passes
 
 import (

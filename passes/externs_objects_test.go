@@ -4,6 +4,7 @@
 // the running kernel, where the object is loaded with backend/direct and
 // run, and the values it saw are checked against /proc/config.gz, uname,
 // /proc/kallsyms and vmlinux BTF read independently.
+
 package passes_test
 
 import (

@@ -2,6 +2,7 @@
 // target: kconfig values of every type, the virtual LINUX_* externs, typed
 // and typeless ksyms, kfuncs in vmlinux and modules, weak externs, type
 // mismatches, and defer mode.
+
 package passes
 
 import (

@@ -1,5 +1,6 @@
 // This file holds helpers for the passes' unit tests: building small IR
 // objects by hand (instructions come from the ir package's constructors).
+
 package passes
 
 import (

@@ -6,6 +6,7 @@
 // CO-RE, func_info and line_info records along, shifted to their new
 // slots, and call and ld_imm64-of-function offsets are patched to point at
 // the copies. Subprograms no program uses are left alone.
+
 package passes
 
 import (

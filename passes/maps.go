@@ -6,6 +6,7 @@
 // are the same on every machine and every load. ksyms and kfuncs take the
 // values the externs pass resolved; externs it deferred leave their
 // instructions for the loader to patch.
+
 package passes
 
 import (

@@ -1,4 +1,5 @@
 // This file tests the maps pass on hand-built objects.
+
 package passes
 
 import (

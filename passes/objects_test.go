@@ -4,6 +4,7 @@
 // fixed, and the pipeline benchmark. The target is a fixed one built from
 // testdata/btf/kernel_a.btf, never the machine's kernel, so that goldens
 // are the same everywhere.
+
 package passes_test
 
 import (

@@ -1,5 +1,6 @@
 // Tests for the target description: config and release parsing, and the
 // running kernel's facts.
+
 package target
 
 import (

@@ -2,6 +2,7 @@
 // creates for the same object (bpftool prog loadall, Debian's libbpf):
 // map kernel names, types, sizes and flags, frozen state, and program
 // names, types, attach BTF ids and translated instruction counts.
+
 package direct
 
 import (

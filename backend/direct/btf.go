@@ -1,6 +1,7 @@
 // This file loads the object's BTF into the kernel. If the kernel refuses
 // it, maps and programs are loaded without BTF (as libbpf does) and the
 // collection records a warning.
+
 package direct
 
 import (

@@ -1,6 +1,7 @@
 // This file tests BTF loading on hand-made BTF: a valid blob is loaded and
 // used for map key/value types, one the kernel refuses makes Load go on
 // without BTF and say so in Collection.Warnings.
+
 package direct
 
 import (

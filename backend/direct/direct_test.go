@@ -2,6 +2,7 @@
 // creation and initial data, fd_array map references, a verifier
 // rejection that leaves no fd behind, prog array and map-in-map slots,
 // pinning by name and collection pins.
+
 package direct
 
 import (

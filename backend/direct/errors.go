@@ -1,6 +1,7 @@
 // This file defines the errors the direct backend returns: sentinels for
 // errors.Is and LoadError, which names the object, section, program or map
 // a failure concerns and carries the verifier log of a rejected program.
+
 package direct
 
 import (

@@ -1,5 +1,6 @@
 // Tests that a verifier rejection caused by a reachable poisoned CO-RE
 // relocation is explained in words, naming program, instruction and field.
+
 package direct
 
 import (

@@ -2,6 +2,7 @@
 // mapdef (kernel names, perf event array and ring buffer sizes, BTF ids
 // the kernel refuses): inner map templates for maps of maps, reuse of maps
 // pinned by name, and the initial contents of global data maps.
+
 package direct
 
 import (

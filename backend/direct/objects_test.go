@@ -2,6 +2,7 @@
 // passes and the direct backend, and runs the programs whose type supports
 // BPF_PROG_TEST_RUN, checking return values and map side effects against
 // what the C sources compute (testdata/README.md).
+
 package direct
 
 import (

@@ -1,5 +1,6 @@
 // This file pins a whole collection to a bpffs directory, one pin per map
 // and program named after it, and removes those pins again.
+
 package direct
 
 import (

@@ -2,6 +2,7 @@
 // each autoloaded program (instructions, fd_array of map fds, BTF func and
 // line info, kernel-side CO-RE records, attach BTF ids), resolving the
 // kfunc and ksym references the passes deferred to load time.
+
 package direct
 
 import (

@@ -2,6 +2,7 @@
 // checks their return values and side effects (global variables and map
 // contents) against what their C sources compute; testdata/README.md and
 // the comments in testdata/src state the expected values.
+
 package direct
 
 import (

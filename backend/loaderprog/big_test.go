@@ -1,6 +1,7 @@
 // This file tests loaders far beyond what a 16-bit jump spans: an object
 // synthesized with hundreds of maps and programs, and the emitter's own
 // handling of far jumps.
+
 package loaderprog
 
 import (

@@ -30,6 +30,7 @@
 // encoded in the machine's byte order; pointer fields are left zero and
 // written by the loader at run time, since only it knows the blob's
 // kernel address.
+
 package loaderprog
 
 import (

@@ -3,6 +3,7 @@
 // progs, links and global-data pointers; NAME__open, __load,
 // __open_and_load, __attach, __detach, __destroy) that compiles against
 // libbpf's skel_internal.h, whose bpf_load_and_run runs the loader.
+
 package loaderprog
 
 import (

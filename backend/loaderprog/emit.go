@@ -14,6 +14,7 @@
 // which also keeps the verifier's branch stack flat: the fall-through
 // (cleanup) path is explored first and the successful path is the pushed
 // one, so thousands of steps never pile up pending branches.
+
 package loaderprog
 
 import (

@@ -6,6 +6,7 @@
 // programs with identical tags and translated instructions; the programs
 // that BPF_PROG_TEST_RUN can run are run on both sides with the same input
 // and must return the same values and leave the same map contents.
+
 package loaderprog
 
 import (

@@ -3,6 +3,7 @@
 // field per map and program, Load/Close, typed global-data accessors and
 // attach helpers. The file needs only the standard library and package
 // rt at run time.
+
 package loaderprog
 
 import (

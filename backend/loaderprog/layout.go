@@ -5,6 +5,7 @@
 // padding of its own. A type that cannot be mirrored exactly (bitfields,
 // unions, packed members, 128-bit integers...) becomes a byte array of its
 // size.
+
 package loaderprog
 
 import (

@@ -1,6 +1,7 @@
 // This file tests the loader backend on hand-built IR objects: loading
 // through rt, running programs, run-time overrides, and the failure paths
 // (verifier rejection, missing kfunc, tampered blob, leaks).
+
 package loaderprog
 
 import (

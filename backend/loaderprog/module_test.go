@@ -4,6 +4,7 @@
 // externs the loader finds them by name at load time (the module's BTF fd
 // from bpf_btf_find_by_name_kind), with externs resolved at generation
 // time against a module it refuses to bake in the build machine's modules.
+
 package loaderprog
 
 import (

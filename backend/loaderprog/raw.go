@@ -1,6 +1,7 @@
 // This file is the raw emitter: the loader's blob and program as two
 // binary files plus a JSON manifest describing the context layout, maps,
 // programs and steps, for tools that run loader programs themselves.
+
 package loaderprog
 
 import (

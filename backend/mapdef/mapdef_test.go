@@ -1,5 +1,6 @@
 // This file tests the map definition fix-ups: kernel names, CPU lists,
 // ring buffer sizes, Fixup and Attr.
+
 package mapdef
 
 import (

@@ -1,5 +1,6 @@
 // This file implements -emit=direct: load the object into the kernel with
 // the direct backend and print what was loaded; -pin keeps it.
+
 package main
 
 import (

@@ -1,5 +1,6 @@
 // This file implements -emit=ir: print the IR after all passes, or after
 // the pass named by -dump-after.
+
 package main
 
 import (

@@ -2,6 +2,7 @@
 // and write it as a light skeleton (-lang=go|c|raw), or run it at once
 // (-run, the counterpart of `bpftool prog load -L`) and print what it
 // loaded as -emit=direct does; -pin keeps it.
+
 package main
 
 import (

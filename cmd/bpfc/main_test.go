@@ -2,6 +2,7 @@
 // the object, -emit=ir, the skeleton writers of -emit=loader, and on the
 // kernel -emit=direct and -emit=loader -run with -set, -max-entries,
 // -disable and -pin into a private bpffs.
+
 package main
 
 import (

@@ -1,6 +1,7 @@
 // This file feeds the frontend broken objects, made by mutating bytes of
 // committed ones, and checks that each gives its specific sentinel error
 // with context, never a panic.
+
 package elf
 
 import (

@@ -2,6 +2,7 @@
 // BTF, indexes the names the frontend looks up (functions, datasecs), and
 // distributes func_info, line_info and CO-RE records to the functions that
 // contain their instructions, as slot indexes relative to each function.
+
 package elf
 
 import (

@@ -8,6 +8,7 @@
 // not supported"); clang emits them for a static __noinline function given
 // the program's section, and bpfc lowers them as subprograms, callable
 // only through calls resolved within the object.
+
 package elf
 
 import (

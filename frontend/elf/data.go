@@ -2,6 +2,7 @@
 // ".<name>" variants) into array maps of one element holding the section,
 // as libbpf does: mmapable, read-only for programs when .rodata*, named
 // after the section, with the section's BTF DATASEC as value type.
+
 package elf
 
 import (

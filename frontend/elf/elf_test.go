@@ -2,6 +2,7 @@
 // read off them with llvm-objdump-19 -dr, llvm-readelf-19 and bpftool btf
 // dump: programs, maps, global data, externs, relocation records and
 // .BTF.ext records, and that big-endian twins lower to the same IR.
+
 package elf
 
 import (

@@ -2,6 +2,7 @@
 // the externs pass: Kconfig variables in .kconfig (and LINUX_* values),
 // kernel variables (ksyms) and kernel functions (kfuncs) in .ksyms, as the
 // object's BTF DATASECs describe them.
+
 package elf
 
 import (

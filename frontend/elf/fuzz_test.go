@@ -1,5 +1,6 @@
 // This file holds the fuzz target of the frontend, the generator of its
 // committed seed corpus, and the parse benchmark.
+
 package elf
 
 import (

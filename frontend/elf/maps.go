@@ -2,6 +2,7 @@
 // __uint/__type/__array convention of libbpf's bpf_helpers.h, with inner
 // map templates and `.values` initial slots taken from the relocations of
 // ".maps"), and legacy struct bpf_map_def records in "maps".
+
 package elf
 
 import (

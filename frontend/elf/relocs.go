@@ -4,6 +4,7 @@
 // Relocation sections of .BTF, .BTF.ext, debug and data sections are not
 // needed to load a program and are ignored, as libbpf does; those of
 // .maps are read by maps.go.
+
 package elf
 
 import (

@@ -1,6 +1,7 @@
 // This file is the table of SEC() names: for a program's section name it
 // gives the program type, expected attach type, attach target, load flags
 // and autoload state, following the section_defs table of libbpf.
+
 package elf
 
 import (

@@ -1,4 +1,5 @@
 // This file tests the SEC() name table against libbpf's section_defs.
+
 package elf
 
 import (

@@ -1,6 +1,7 @@
 // This file mirrors the parts of the Linux 6.18 union bpf_attr that bpfc
 // uses, one Go struct per command, byte for byte (see attr_test.go for the
 // offsets checked against the uapi header).
+
 package sys
 
 import "unsafe"

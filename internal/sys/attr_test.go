@@ -1,6 +1,7 @@
 // Tests that the Go attribute and info structs match the Linux 6.18 uapi
 // layout, and that the enum stringers give the kernel's names. The expected
 // offsets were taken from offsetof() over include/uapi/linux/bpf.h of 6.18.
+
 package sys
 
 import (

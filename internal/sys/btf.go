@@ -1,4 +1,5 @@
 // This file wraps BPF_BTF_LOAD with the same log retry as program loads.
+
 package sys
 
 import "unsafe"

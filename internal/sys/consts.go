@@ -1,6 +1,7 @@
 // This file declares the typed enums of the bpf uapi with their String
 // methods (kernel-style names, as bpftool prints them), and the flag and
 // pseudo-register constants. The enum values live in consts_gen.go.
+
 package sys
 
 import "strconv"

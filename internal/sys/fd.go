@@ -1,4 +1,5 @@
 // This file defines FD, the owner of one kernel file descriptor.
+
 package sys
 
 import (

@@ -1,5 +1,6 @@
 // This file wraps BPF_OBJ_GET_INFO_BY_FD for programs, maps and BTF
 // objects, including the 6.18 map hash.
+
 package sys
 
 import (

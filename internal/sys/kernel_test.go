@@ -1,6 +1,7 @@
 // Kernel tests: every command of this package against the running kernel.
 // They need root (CAP_BPF, CAP_SYS_ADMIN) and skip otherwise, see
 // testutil.RequireKernel.
+
 package sys
 
 import (

@@ -1,5 +1,6 @@
 // This file wraps the attachment commands: BPF_LINK_CREATE,
 // BPF_RAW_TRACEPOINT_OPEN, BPF_LINK_DETACH and BPF_PROG_BIND_MAP.
+
 package sys
 
 import (

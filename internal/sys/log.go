@@ -2,6 +2,7 @@
 // loads (the libbpf way: load without a log, and only when that fails load
 // again with a log, growing the buffer until the whole log fits), and the
 // VerifierError that carries the log.
+
 package sys
 
 import (

@@ -1,6 +1,7 @@
 // Tests of the verifier-log retry logic against a fake loader, so every
 // path (no log first, growth by factor, growth to log_true_size, the cap)
 // is exercised deterministically.
+
 package sys
 
 import (

@@ -1,4 +1,5 @@
 // This file wraps the map commands: create, element access, freeze.
+
 package sys
 
 import "unsafe"

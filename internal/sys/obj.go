@@ -1,5 +1,6 @@
 // This file wraps the object commands: pinning to bpffs and getting fds
 // by path, by id, and iterating ids.
+
 package sys
 
 import (

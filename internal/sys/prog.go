@@ -1,4 +1,5 @@
 // This file wraps program loading and BPF_PROG_TEST_RUN.
+
 package sys
 
 import (

@@ -1,5 +1,6 @@
 // This file defines Pointer, the representation of the kernel's
 // __aligned_u64 pointer fields inside attribute structs.
+
 package sys
 
 import "unsafe"

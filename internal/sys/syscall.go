@@ -1,5 +1,6 @@
 // This file holds the one raw entry point into bpf(2) and the error
 // wrapping every command shares.
+
 package sys
 
 import (

@@ -1,4 +1,5 @@
 // This file holds the test packet that packet programs are run on.
+
 package testutil
 
 import "encoding/hex"

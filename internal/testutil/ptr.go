@@ -1,4 +1,5 @@
 // This file isolates the one unsafe conversion the probe needs.
+
 package testutil
 
 import "unsafe"

@@ -3,6 +3,7 @@
 // libbpf knows (bpf_core_calc_field_relo, bpf_core_calc_type_relo,
 // bpf_core_calc_enumval_relo), and the agreement across candidates
 // (bpf_core_calc_relo_insn).
+
 package core
 
 import (

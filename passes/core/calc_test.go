@@ -2,6 +2,7 @@
 // helpers_test.go: every relocation kind, bitfields, anonymous members,
 // arrays, flavors, enums, missing fields and types, ambiguity and malformed
 // access strings.
+
 package core
 
 import (

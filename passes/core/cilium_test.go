@@ -4,6 +4,7 @@
 // equal what cilium/ebpf computes and patches, for the committed target BTF
 // files and for the running kernel. It also holds the side-by-side
 // benchmark of the two.
+
 package core
 
 import (

@@ -1,5 +1,6 @@
 // This file turns a verifier rejection at a poisoned instruction into the
 // relocation that poisoned it, in words.
+
 package core
 
 import (

@@ -1,4 +1,5 @@
 // This file tests ExplainPoison on hand-built objects and verifier logs.
+
 package core
 
 import (

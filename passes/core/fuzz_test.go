@@ -2,6 +2,7 @@
 // random access strings, kinds and local types against the fixed
 // local/target pair of helpers_test.go must give a result or an error,
 // never a panic or a hang.
+
 package core
 
 import (

@@ -1,6 +1,7 @@
 // This file holds test helpers: a small builder for BTF specs written in Go,
 // and the fixed local/target pair the unit tests, the fuzz target and the
 // examples relocate between.
+
 package core
 
 import (

@@ -4,6 +4,7 @@
 // spec matching (bpf_core_spec_match, bpf_core_match_member,
 // bpf_core_fields_are_compat) and the two type relations of type-based
 // relocations (bpf_core_types_are_compat, bpf_core_types_match).
+
 package core
 
 import (

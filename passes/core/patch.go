@@ -1,6 +1,7 @@
 // This file patches a relocated value into its instruction, like libbpf's
 // bpf_core_patch_insn, and poisons instructions whose relocation cannot be
 // satisfied (bpf_core_poison_insn).
+
 package core
 
 import (

@@ -1,5 +1,6 @@
 // This file tests Patch: every instruction class libbpf patches, access
 // size changes, validation of the compiler's value, and poisoning.
+
 package core
 
 import (

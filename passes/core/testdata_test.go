@@ -2,6 +2,7 @@
 // the committed target BTF files: every record must give the value that
 // testdata/README.md specifies for kernel_a and kernel_b (where fields
 // moved, changed size or signedness, or disappeared).
+
 package core
 
 import (

@@ -3,6 +3,7 @@
 // then one struct bpf_map_desc per map, then one struct bpf_prog_desc per
 // program), followed by one bpfc extension word: the number of the step the
 // loader is executing, so that a failure can be attributed to its step.
+
 package rt
 
 // Offsets inside struct bpf_loader_ctx.

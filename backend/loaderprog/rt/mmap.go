@@ -1,4 +1,5 @@
 // This file maps global-data maps (BPF_F_MMAPABLE arrays) into memory.
+
 package rt
 
 import (

@@ -1,4 +1,5 @@
 // This file tests the run-time's context layout and input checks.
+
 package rt
 
 import (

@@ -2,6 +2,7 @@
 // program and link descriptors, attaching (raw_tracepoint_open and
 // link_create) and iterators, program test runs, and the memory that
 // backs global data before and after a load.
+
 package rt
 
 import (

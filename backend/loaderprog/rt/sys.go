@@ -2,6 +2,7 @@
 // import this package, so it depends on nothing but the standard library
 // and golang.org/x/sys/unix; attributes are encoded into byte arrays at the
 // offsets of the Linux 6.18 union bpf_attr.
+
 package rt
 
 import (

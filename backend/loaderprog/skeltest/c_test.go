@@ -3,6 +3,7 @@
 // light skeleton bpftool (Debian's, libbpf 1.1) generates for the same
 // object: both must load, give the same results, and load programs with
 // the same translated instructions (modulo map ids).
+
 package skeltest
 
 import (

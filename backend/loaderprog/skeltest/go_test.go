@@ -3,6 +3,7 @@
 // objects built into scratch programs that load, run, read and write
 // global data, resize maps, attach, read an iterator and hand their
 // descriptors to cilium/ebpf.
+
 package skeltest
 
 import (

@@ -1,6 +1,7 @@
 // This file holds the helpers of the skeleton tests: compiling test
 // objects, finding the repository, building and running a scratch Go
 // module or a C program.
+
 package skeltest
 
 import (
