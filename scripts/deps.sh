@@ -15,8 +15,10 @@ if [ "${1:-}" = "--clang" ]; then
 fi
 if [ ${#pkgs[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then
-		echo "deps: need root to install ${pkgs[*]} (apt-get)" >&2
-		exit 1
+		# Without root the kernel tests skip anyway; the comparisons
+		# against these packages skip with a reason too.
+		echo "deps: not root: not installing ${pkgs[*]}; tests that need them will skip" >&2
+		exit 0
 	fi
 	echo "deps: installing ${pkgs[*]}" >&2
 	apt-get update -qq
