@@ -321,6 +321,16 @@ func fixKsyms(obj *ir.Object, secID btf.TypeID) error {
 		}
 		e.LocalType = local
 	}
+	// Kfuncs declared without __ksym have an extern FUNC but no .ksyms
+	// entry; the kernel refuses extern linkage wherever it is.
+	for _, e := range obj.Externs {
+		if e.Kind != ir.ExternKfunc || e.TypeID == 0 || spec.TypeKind(e.TypeID) != btf.KindFunc {
+			continue
+		}
+		if err := globalizeFunc(spec, e.TypeID); err != nil {
+			return fmt.Errorf("FUNC %s: %w", e.Name, err)
+		}
+	}
 	if secID == 0 {
 		return nil
 	}
@@ -351,24 +361,7 @@ func fixKsyms(obj *ir.Object, secID btf.TypeID) error {
 			if dummy == 0 {
 				dummy = spec.Add(btf.Type{Kind: btf.KindVar, Name: dummyKsymName, Type: intID, Linkage: varGlobalAlloc})
 			}
-			proto, err := spec.Type(vt.Type)
-			if err != nil {
-				return fmt.Errorf("FUNC %s: %w", vt.Name, err)
-			}
-			if proto.Kind == btf.KindFuncProto && slices.ContainsFunc(proto.Params, func(p btf.Param) bool { return p.Type != 0 && p.Name == "" }) {
-				pc := proto.Copy()
-				for j := range pc.Params {
-					if pc.Params[j].Type != 0 && pc.Params[j].Name == "" {
-						pc.Params[j].Name = dummyKsymName
-					}
-				}
-				if err := spec.Set(vt.Type, pc); err != nil {
-					return fmt.Errorf("FUNC %s: %w", vt.Name, err)
-				}
-			}
-			fc := vt.Copy()
-			fc.Linkage = btf.LinkageGlobal
-			if err := spec.Set(vs.Type, fc); err != nil {
+			if err := globalizeFunc(spec, vs.Type); err != nil {
 				return fmt.Errorf("FUNC %s: %w", vt.Name, err)
 			}
 			sec.Vars[i].Type = dummy
@@ -387,6 +380,33 @@ func fixKsyms(obj *ir.Object, secID btf.TypeID) error {
 	}
 	sec.Size = uint32(len(sec.Vars) * ksymSlotSize)
 	return spec.Set(secID, sec)
+}
+
+// globalizeFunc gives the FUNC id of a kfunc global linkage and names the
+// unnamed parameters of its prototype "dummy_ksym", as the kernel wants.
+func globalizeFunc(spec *btf.Spec, id btf.TypeID) error {
+	ft, err := spec.Type(id)
+	if err != nil {
+		return err
+	}
+	proto, err := spec.Type(ft.Type)
+	if err != nil {
+		return err
+	}
+	if proto.Kind == btf.KindFuncProto && slices.ContainsFunc(proto.Params, func(p btf.Param) bool { return p.Type != 0 && p.Name == "" }) {
+		pc := proto.Copy()
+		for j := range pc.Params {
+			if pc.Params[j].Type != 0 && pc.Params[j].Name == "" {
+				pc.Params[j].Name = dummyKsymName
+			}
+		}
+		if err := spec.Set(ft.Type, pc); err != nil {
+			return err
+		}
+	}
+	fc := ft.Copy()
+	fc.Linkage = btf.LinkageGlobal
+	return spec.Set(id, fc)
 }
 
 // findInt32 returns the first 32-bit INT of spec (libbpf's

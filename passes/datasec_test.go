@@ -295,3 +295,30 @@ func TestDatasecNoBTF(t *testing.T) {
 		t.Errorf("object without BTF nor externs: %v", err)
 	}
 }
+
+// TestDatasecKfuncWithoutKsym: a kfunc declared without __ksym has an
+// extern FUNC in BTF and no .ksyms DATASEC; the kernel refuses extern
+// linkage and unnamed parameters, so the pass fixes both.
+func TestDatasecKfuncWithoutKsym(t *testing.T) {
+	spec := btf.NewSpec()
+	i32 := spec.Add(btf.Type{Kind: btf.KindInt, Name: "int", Size: 4, IntBits: 32, IntEncoding: btf.IntSigned})
+	proto := spec.Add(btf.Type{Kind: btf.KindFuncProto, Type: i32, Params: []btf.Param{{Type: i32}}})
+	fn := spec.Add(btf.Type{Kind: btf.KindFunc, Name: "bpf_kfunc", Type: proto, Linkage: btf.LinkageExtern})
+	obj := &ir.Object{
+		Name:    "kfunc.o",
+		BTF:     spec,
+		Externs: []*ir.Extern{{Name: "bpf_kfunc", Kind: ir.ExternKfunc, Section: ksymsSec, TypeID: fn, Typed: true, State: ir.Pending}},
+	}
+	if err := runDatasec(&Context{}, obj); err != nil {
+		t.Fatal(err)
+	}
+	if ft, _ := spec.Type(fn); ft.Linkage != btf.LinkageGlobal {
+		t.Errorf("FUNC linkage %d, want global", ft.Linkage)
+	}
+	if pt, _ := spec.Type(proto); pt.Params[0].Name != dummyKsymName {
+		t.Errorf("parameter name %q, want %q", pt.Params[0].Name, dummyKsymName)
+	}
+	if e := obj.Externs[0]; e.LocalType != proto {
+		t.Errorf("LocalType %d, want the prototype %d", e.LocalType, proto)
+	}
+}

@@ -255,6 +255,13 @@ var runs = []struct {
 			}},
 		{prog: "kfunc_task", ctx: []byte{0xff, 0xff, 0xff, 0x7f}, want: 1},
 	}},
+	{"kfunc_noksym.o", []step{
+		{prog: "noksym", ctxFn: func() []byte { return binary.LittleEndian.AppendUint32(nil, uint32(unix.Getpid())) }, want: 0,
+			varsFn: func(t *testing.T) map[string]uint64 {
+				return map[string]uint64{".bss:noksym_tgid": uint64(unix.Getpid())}
+			}},
+		{prog: "noksym", ctx: []byte{0xff, 0xff, 0xff, 0x7f}, want: 1},
+	}},
 }
 
 // checkRingRecord reads maps_kinds.o's ring buffer through mmap: exactly
@@ -292,7 +299,7 @@ func TestRunObjects(t *testing.T) {
 		{"resolved", passes.Context{CORE: passes.COREUser}, nil},
 		// CO-RE records handed to the kernel in PROG_LOAD's core_relos;
 		// ksyms and kfuncs resolved by the backend at load time.
-		{"deferred", passes.Context{CORE: passes.COREKernel, Defer: true}, []string{"core_fields.o", "core_types.o", "core_task.o", "externs.o", "tracing.o"}},
+		{"deferred", passes.Context{CORE: passes.COREKernel, Defer: true}, []string{"core_fields.o", "core_types.o", "core_task.o", "externs.o", "tracing.o", "kfunc_noksym.o"}},
 	} {
 		t.Run(mode.name, func(t *testing.T) { runObjects(t, mode.ctx, mode.only) })
 	}

@@ -104,7 +104,7 @@ func runInput(p *ir.Program) (sys.TestRunOpts, bool) {
 		case "sys_prog":
 			ctx := []byte{6, 0, 0, 0, 0xf9, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}
 			return sys.TestRunOpts{CtxIn: ctx}, true
-		case "kfunc_task":
+		case "kfunc_task", "noksym":
 			ctx := make([]byte, 4)
 			binary.LittleEndian.PutUint32(ctx, uint32(os.Getpid()))
 			return sys.TestRunOpts{CtxIn: ctx}, true
@@ -331,6 +331,7 @@ var wantRetval = map[string]uint32{
 	"core_types.o/core_types":   0,
 	"core_task.o/read_task":     0,
 	"maps_kinds.o/fill_maps":    0x600d,
+	"kfunc_noksym.o/noksym":     0,
 }
 
 // bothRefuse are the objects that neither backend loads on the test

@@ -92,10 +92,23 @@ func (rd *reader) readExterns() error {
 }
 
 // markCalled records that extern e is the target of a call: without BTF to
-// say otherwise, it is a kfunc.
+// say otherwise, it is a kfunc. A function declared without __ksym has an
+// extern FUNC in BTF but no DATASEC entry: that FUNC becomes the kfunc's
+// type, so that the datasec pass makes it acceptable to the kernel and the
+// externs pass checks its prototype.
 func (rd *reader) markCalled(e *ir.Extern) {
-	if e.Kind == 0 {
-		e.Kind, e.Section = ir.ExternKfunc, ksymsSec
+	if e.Kind != 0 {
+		return
+	}
+	e.Kind, e.Section = ir.ExternKfunc, ksymsSec
+	if rd.spec == nil || e.TypeID != 0 {
+		return
+	}
+	for _, id := range rd.spec.FindByNameKind(e.Name, btf.KindFunc) {
+		if t, err := rd.spec.Type(id); err == nil && t.Kind == btf.KindFunc && t.Linkage == btf.LinkageExtern {
+			e.TypeID, e.Typed = id, true
+			return
+		}
 	}
 }
 
