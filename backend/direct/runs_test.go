@@ -255,6 +255,12 @@ var runs = []struct {
 			}},
 		{prog: "kfunc_task", ctx: []byte{0xff, 0xff, 0xff, 0x7f}, want: 1},
 	}},
+	{"libbpf_idioms.o", []step{
+		// weak_add(packet length) = 64 + primes[2] (7); bpf_trace_printk
+		// returns the bytes it wrote: "bpfc literal 2\n" is 15.
+		{prog: "idioms", want: uint32(pktLen) + 7, vars: map[string]uint64{".bss:idiom_runs": 1, ".bss:printk_ret": 15}},
+		{set: map[string]uint64{".data:prime_idx": 3}, prog: "idioms", want: uint32(pktLen) + 11, vars: map[string]uint64{".bss:idiom_runs": 2}},
+	}},
 	{"kfunc_noksym.o", []step{
 		{prog: "noksym", ctxFn: func() []byte { return binary.LittleEndian.AppendUint32(nil, uint32(unix.Getpid())) }, want: 0,
 			varsFn: func(t *testing.T) map[string]uint64 {

@@ -331,6 +331,7 @@ var wantRetval = map[string]uint32{
 	"core_types.o/core_types":   0,
 	"core_task.o/read_task":     0,
 	"maps_kinds.o/fill_maps":    0x600d,
+	"libbpf_idioms.o/idioms":    71,
 	"kfunc_noksym.o/noksym":     0,
 }
 
