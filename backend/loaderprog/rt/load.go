@@ -422,7 +422,10 @@ func loadLoaderProg(insns []byte, mapFD int, pins *pinner) (int, error) {
 	r, err := load(nil)
 	if err != nil {
 		logBuf := make([]byte, 4<<20)
-		if _, err2 := load(logBuf); err2 == nil {
+		if r2, err2 := load(logBuf); err2 == nil {
+			// The failure did not repeat (EAGAIN, ENOMEM): report it
+			// all the same, without keeping the second program.
+			unix.Close(r2)
 			return -1, fmt.Errorf("load %s: BPF_PROG_LOAD: %w", loaderProgName, err)
 		}
 		if log := strings.TrimSpace(cString(logBuf)); log != "" {

@@ -3,11 +3,14 @@
 package rt
 
 import (
+	"crypto/sha256"
 	"errors"
 	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/internal/testutil"
 )
 
 func TestLayout(t *testing.T) {
@@ -62,5 +65,40 @@ func TestStepError(t *testing.T) {
 	}
 	if !errors.Is(e, unix.EACCES) || !e.wantsLog() {
 		t.Errorf("unwrap or wantsLog wrong")
+	}
+}
+
+// TestLoaderProgRetryNoLeak: when loading the loader program fails once and
+// the second load (with a log) succeeds, the error is returned and the
+// second program is closed.
+func TestLoaderProgRetryNoLeak(t *testing.T) {
+	testutil.RequireKernel(t)
+	defer testutil.CheckNoFDLeak(t)()
+	var pins pinner
+	defer pins.unpin()
+	digest := sha256.Sum256(nil)
+	mapFD, _, err := createBlobMap(8, digest[:], &pins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(mapFD)
+
+	failed := false
+	sysBPF = func(cmd int, a *attr, size int) (int, error) {
+		if cmd == cmdProgLoad && !failed {
+			failed = true
+			return -1, unix.ENOMEM
+		}
+		return bpfSyscall(cmd, a, size)
+	}
+	defer func() { sysBPF = bpfSyscall }()
+	// r0 = 0; exit
+	insns := []byte{0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0}
+	fd, err := loadLoaderProg(insns, mapFD, &pins)
+	if !errors.Is(err, unix.ENOMEM) || fd != -1 {
+		t.Errorf("loadLoaderProg: fd %d, %v; want -1 and ENOMEM", fd, err)
+	}
+	if !failed {
+		t.Error("no BPF_PROG_LOAD made")
 	}
 }

@@ -72,8 +72,10 @@ func (p *pinner) pin(buf []byte) []byte {
 func (p *pinner) unpin() { p.p.Unpin() }
 
 // sysBPF calls bpf(cmd, a, size), retrying EINTR, and returns the result
-// or the errno.
-func sysBPF(cmd int, a *attr, size int) (int, error) {
+// or the errno. Tests replace it to inject failures.
+var sysBPF = bpfSyscall
+
+func bpfSyscall(cmd int, a *attr, size int) (int, error) {
 	for {
 		r, _, errno := unix.Syscall(unix.SYS_BPF, uintptr(cmd), uintptr(unsafe.Pointer(&a[0])), uintptr(size))
 		if errno == unix.EINTR {
