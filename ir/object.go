@@ -391,7 +391,8 @@ type Extern struct {
 	Kind ExternKind
 	// Weak externs may stay unresolved (they then read as zero).
 	Weak bool
-	// Section is the datasec the extern lives in (".kconfig", ".ksyms").
+	// Section is the datasec the extern lives in (".kconfig", ".ksyms");
+	// "" for a called function declared without __ksym.
 	Section string
 	// TypeID is the extern's VAR or FUNC type id in the object's BTF.
 	TypeID btf.TypeID

@@ -92,6 +92,9 @@ func runExterns(ctx *Context, obj *ir.Object) error {
 			err = fmt.Errorf("unknown extern kind %d: %w", e.Kind, ErrNotSupported)
 		}
 		if err != nil {
+			if e.Section == "" {
+				return fmt.Errorf("extern %s (a function declared without __ksym): %w", e.Name, err)
+			}
 			return fmt.Errorf("extern %s (%s): %w", e.Name, e.Section, err)
 		}
 	}
@@ -735,6 +738,11 @@ func (r *externResolver) kfunc(e *ir.Extern) error {
 		if e.Weak {
 			r.missing(e, "kfunc: no FUNC in kernel BTF, __weak: zero")
 			return nil
+		}
+		if e.Section == "" {
+			// Most likely a function of another object: bpfc does not
+			// link objects, and a kfunc would be declared __ksym.
+			return fmt.Errorf("no FUNC %s in kernel or module BTF, and bpfc does not link BPF objects together: %w", name, ErrExternNotFound)
 		}
 		return fmt.Errorf("no FUNC %s in kernel or module BTF: %w", name, ErrExternNotFound)
 	}

@@ -171,6 +171,15 @@ func (b *objBuilder) kfunc(name, proto string, weak bool) *objBuilder {
 	return b
 }
 
+// externFunc declares a function without __ksym (`int name(int)`) that
+// the object calls: an extern FUNC in no DATASEC, as the frontend records
+// it.
+func (b *objBuilder) externFunc(name string) *objBuilder {
+	id := b.spec.Add(btf.Type{Kind: btf.KindFunc, Name: name, Type: b.types["proto int(int)"], Linkage: btf.LinkageExtern})
+	b.obj.Externs = append(b.obj.Externs, &ir.Extern{Name: name, Kind: ir.ExternKfunc, TypeID: id, Typed: true})
+	return b
+}
+
 // finish adds the extern DATASECs and runs the datasec pass.
 func (b *objBuilder) finish(t *testing.T) *ir.Object {
 	t.Helper()
@@ -530,6 +539,8 @@ func TestExternsKsymErrors(t *testing.T) {
 		{"typeless hidden", func(b *objBuilder) { b.ksym("hidden", "", false) }, ErrExternNotFound, "address 0"},
 		{"kfunc missing", func(b *objBuilder) { b.kfunc("bpfc_nope", "proto int(int)", false) }, ErrExternNotFound,
 			"no FUNC bpfc_nope in kernel or module BTF"},
+		{"function without __ksym missing", func(b *objBuilder) { b.externFunc("helper_elsewhere") }, ErrExternNotFound,
+			"extern helper_elsewhere (a function declared without __ksym): no FUNC helper_elsewhere in kernel or module BTF, and bpfc does not link BPF objects together"},
 		{"kfunc param count", func(b *objBuilder) { b.kfunc("bpf_obj_drop_impl", "proto drop1", false) }, ErrExternIncompatible,
 			"func_proto"},
 		{"kfunc param type", func(b *objBuilder) { b.kfunc("bpf_task_acquire", "proto int(int)", false) }, ErrExternIncompatible,

@@ -92,15 +92,15 @@ func (rd *reader) readExterns() error {
 }
 
 // markCalled records that extern e is the target of a call: without BTF to
-// say otherwise, it is a kfunc. A function declared without __ksym has an
-// extern FUNC in BTF but no DATASEC entry: that FUNC becomes the kfunc's
-// type, so that the datasec pass makes it acceptable to the kernel and the
-// externs pass checks its prototype.
+// say otherwise, it is a kfunc, in no section (it was not declared
+// __ksym). Such a function has an extern FUNC in BTF but no DATASEC entry:
+// that FUNC becomes the kfunc's type, so that the datasec pass makes it
+// acceptable to the kernel and the externs pass checks its prototype.
 func (rd *reader) markCalled(e *ir.Extern) {
 	if e.Kind != 0 {
 		return
 	}
-	e.Kind, e.Section = ir.ExternKfunc, ksymsSec
+	e.Kind = ir.ExternKfunc
 	if rd.spec == nil || e.TypeID != 0 {
 		return
 	}
