@@ -9,6 +9,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 )
@@ -59,8 +60,8 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"empty", "tailcall.o", func(t *testing.T, raw []byte) []byte { return nil }, ErrBadELF, "tailcall.o: "},
 		{"truncated header", "tailcall.o", func(t *testing.T, raw []byte) []byte { return raw[:40] }, ErrBadELF, ""},
-		{"truncated half", "tailcall.o", func(t *testing.T, raw []byte) []byte { return raw[:len(raw)/2] }, ErrBadELF, ""},
-		{"truncated before section headers end", "subprogs.o", func(t *testing.T, raw []byte) []byte { return raw[:len(raw)-10] }, ErrBadELF, ""},
+		{"truncated half", "tailcall.o", func(t *testing.T, raw []byte) []byte { return raw[:len(raw)/2] }, ErrBadELF, "tailcall.o: ELF header or section headers cut off (truncated file?)"},
+		{"truncated before section headers end", "subprogs.o", func(t *testing.T, raw []byte) []byte { return raw[:len(raw)-10] }, ErrBadELF, "truncated file?"},
 		{"not ELF", "tailcall.o", func(t *testing.T, raw []byte) []byte { raw[1] = 'X'; return raw }, ErrBadELF, ""},
 		{"wrong machine", "tailcall.o", func(t *testing.T, raw []byte) []byte {
 			le.PutUint16(raw[18:], uint16(elf.EM_X86_64))
@@ -249,3 +250,14 @@ func TestRecoverPanics(t *testing.T) {
 type panicReader struct{}
 
 func (panicReader) ReadAt([]byte, int64) (int, error) { panic("boom") }
+
+// TestOpenMissing: a missing file is named once, as os.ReadFile names it.
+func TestOpenMissing(t *testing.T) {
+	_, err := Open("/nonexistent/bpfc.o")
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("error %v, want fs.ErrNotExist", err)
+	}
+	if got, want := err.Error(), "open /nonexistent/bpfc.o: no such file or directory"; got != want {
+		t.Errorf("error %q, want %q", got, want)
+	}
+}

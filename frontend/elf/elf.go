@@ -64,7 +64,7 @@ const (
 func Open(path string) (*ir.Object, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err // an *fs.PathError: "open PATH: reason"
 	}
 	return Parse(bytes.NewReader(raw), filepath.Base(path))
 }
@@ -130,6 +130,9 @@ type reader struct {
 func newReader(r io.ReaderAt, name string) (*reader, error) {
 	f, err := elf.NewFile(r)
 	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("ELF header or section headers cut off (truncated file?): %w: %w", err, ErrBadELF)
+		}
 		return nil, fmt.Errorf("%w: %w", err, ErrBadELF)
 	}
 	if f.Class != elf.ELFCLASS64 {
