@@ -405,3 +405,37 @@ func TestLoadErrorLogTail(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectionPinFailure: when a pin cannot be made, the pins made
+// before it are removed and no map or program still claims one.
+func TestCollectionPinFailure(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	dir := filepath.Join(bpffsDir(t), "coll")
+	coll := mustLoad(t, tailcallObject(), nil)
+	// The last program's pin name is taken: every map pin is made first.
+	last := coll.ProgramOrder[len(coll.ProgramOrder)-1]
+	if err := os.MkdirAll(filepath.Join(dir, last), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := coll.Pin(dir); err == nil {
+		t.Fatal("Pin over an existing name succeeded")
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 1 || ents[0].Name() != last {
+		t.Errorf("directory holds %v after the failed Pin, want only %s", ents, last)
+	}
+	for name, m := range coll.Maps {
+		if m.PinPath != "" {
+			t.Errorf("map %s: PinPath %q after the failed Pin", name, m.PinPath)
+		}
+	}
+	for name, p := range coll.Programs {
+		if p.PinPath != "" {
+			t.Errorf("program %s: PinPath %q after the failed Pin", name, p.PinPath)
+		}
+	}
+}

@@ -25,9 +25,13 @@ func (c *Collection) Pin(dir string) error {
 		return fmt.Errorf("pin %s: %w", c.Object, err)
 	}
 	var made []string
+	var undo []func() // restore the PinPath fields Pin changed
 	fail := func(err error) error {
 		for _, p := range made {
 			os.Remove(p)
+		}
+		for _, u := range undo {
+			u()
 		}
 		return fmt.Errorf("pin %s: %w", c.Object, err)
 	}
@@ -44,14 +48,17 @@ func (c *Collection) Pin(dir string) error {
 		if old != "" {
 			m.PinPath = old // keep the by-name pin as the map's own
 		}
+		undo = append(undo, func() { m.PinPath = old })
 		made = append(made, path)
 	}
 	for _, name := range c.ProgramOrder {
 		p := c.Programs[name]
 		path := filepath.Join(dir, strings.ReplaceAll(name, ".", "_"))
+		old := p.PinPath
 		if err := p.Pin(path); err != nil {
 			return fail(err)
 		}
+		undo = append(undo, func() { p.PinPath = old })
 		made = append(made, path)
 	}
 	c.pins = append(c.pins, made...)
