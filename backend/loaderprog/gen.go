@@ -124,6 +124,10 @@ type MapDesc struct {
 	// Pinning is the object's pinning request (LIBBPF_PIN_*), left to the
 	// caller: a loader program cannot pin.
 	Pinning uint32
+	// EntriesPerCPU marks a perf event array declared without max_entries:
+	// the blob holds the generating machine's CPU count, and the run-time
+	// replaces it with the count of the machine the loader runs on.
+	EntriesPerCPU bool
 }
 
 // Mmapable reports whether the map can be mmaped (BPF_F_MMAPABLE).
@@ -170,7 +174,7 @@ func (l *Loader) Spec() *rt.Spec {
 		CheckHash: l.CheckHash,
 	}
 	for _, m := range l.Maps {
-		s.Maps = append(s.Maps, rt.MapSpec{Name: m.Name, ValueSize: m.ValueSize, HasInitialValue: m.InitialValue != nil})
+		s.Maps = append(s.Maps, rt.MapSpec{Name: m.Name, ValueSize: m.ValueSize, HasInitialValue: m.InitialValue != nil, EntriesPerCPU: m.EntriesPerCPU})
 	}
 	for _, p := range l.Progs {
 		s.Progs = append(s.Progs, p.Name)
@@ -485,6 +489,7 @@ func (g *gen) generate() (*Loader, error) {
 			Name: m.Name, KernelName: mapdef.KernelName(obj.Name, m), Index: i,
 			Type: m.Type, KeySize: m.KeySize, ValueSize: m.ValueSize, MaxEntries: m.MaxEntries, Flags: m.Flags,
 			Kind: m.Kind, ReadOnly: m.ReadOnly, Pinning: m.Pinning,
+			EntriesPerCPU: sys.MapType(m.Type) == sys.MapTypePerfEventArray && m.MaxEntries == 0,
 		}
 		if isData(m) {
 			d.InitialValue = initialValue(m)

@@ -431,7 +431,7 @@ func (g *goGen) spec() {
 	g.p("return &rt.Spec{\nBlob: blob,\nInsns: insns,\nCheckHash: %v,\n", l.CheckHash)
 	g.p("Maps: []rt.MapSpec{\n")
 	for _, m := range l.Maps {
-		g.p("{Name: %q, ValueSize: %d, HasInitialValue: %v},\n", m.Name, m.ValueSize, m.InitialValue != nil)
+		g.p("{Name: %q, ValueSize: %d, HasInitialValue: %v, EntriesPerCPU: %v},\n", m.Name, m.ValueSize, m.InitialValue != nil, m.EntriesPerCPU)
 	}
 	g.p("},\nProgs: []string{")
 	for _, p := range l.Progs {

@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
+	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
@@ -200,35 +200,7 @@ func RingbufSize(sz uint32) uint32 {
 	return sz
 }
 
-// PossibleCPUs returns the number of possible CPUs, from
-// /sys/devices/system/cpu/possible ("0-3", "0,2-5").
-func PossibleCPUs() (int, error) {
-	raw, err := os.ReadFile("/sys/devices/system/cpu/possible")
-	if err != nil {
-		return 0, fmt.Errorf("possible CPUs: %w", err)
-	}
-	return parseCPUList(string(raw))
-}
-
-// parseCPUList counts the CPUs of a kernel CPU list ("0-3,5").
-func parseCPUList(s string) (int, error) {
-	n := 0
-	for part := range strings.SplitSeq(strings.TrimSpace(s), ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(lo)
-		if err != nil {
-			return 0, fmt.Errorf("possible CPUs: bad list %q", s)
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < a {
-				return 0, fmt.Errorf("possible CPUs: bad list %q", s)
-			}
-		}
-		n += b - a + 1
-	}
-	if n == 0 {
-		return 0, fmt.Errorf("possible CPUs: empty list")
-	}
-	return n, nil
-}
+// PossibleCPUs returns the number of possible CPUs, the default size of
+// a perf event array (it is the run-time's, which must count them on the
+// machine a light skeleton runs on).
+func PossibleCPUs() (int, error) { return rt.PossibleCPUs() }

@@ -37,19 +37,6 @@ func TestKernelName(t *testing.T) {
 	}
 }
 
-func TestParseCPUList(t *testing.T) {
-	for in, want := range map[string]int{"0": 1, "0-3\n": 4, "0,2-5": 5, "0-1,4,6-7": 5} {
-		if got, err := parseCPUList(in); err != nil || got != want {
-			t.Errorf("parseCPUList(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "a", "3-1", "0-"} {
-		if _, err := parseCPUList(bad); err == nil {
-			t.Errorf("parseCPUList(%q) succeeded", bad)
-		}
-	}
-}
-
 func TestRingbufSize(t *testing.T) {
 	page := uint32(os.Getpagesize())
 	for in, want := range map[uint32]uint32{

@@ -51,6 +51,10 @@ type MapSpec struct {
 	// HasInitialValue reports whether the loader writes an initial value
 	// into the map (global data), so Options.InitialValues applies.
 	HasInitialValue bool
+	// EntriesPerCPU marks a map sized by the number of possible CPUs (a
+	// perf event array declared without max_entries): unless overridden,
+	// Load sizes it for the machine it runs on.
+	EntriesPerCPU bool
 }
 
 // Layout returns the context layout of s.
@@ -267,7 +271,14 @@ func (spec *Spec) newCtx(opts *Options, logLevel uint32, logBuf []byte, pins *pi
 		ne.PutUint32(ctx[CtxOffLogSize:], uint32(len(logBuf)))
 		ne.PutUint64(ctx[CtxOffLogBuf:], addr(logBuf))
 	}
-	for i, n := range opts.MaxEntries {
+	for i, m := range spec.Maps {
+		var n uint32
+		if i < len(opts.MaxEntries) {
+			n = opts.MaxEntries[i]
+		}
+		if n == 0 && m.EntriesPerCPU {
+			n = possibleCPUs()
+		}
 		ne.PutUint32(ctx[lay.MapDesc(i)+MapDescOffMaxEntries:], n)
 	}
 	for i, v := range opts.InitialValues {

@@ -1,0 +1,48 @@
+// Tests for the possible-CPU count and the run-time sizing of perf event
+// arrays declared without max_entries.
+
+package rt
+
+import "testing"
+
+func TestParseCPUList(t *testing.T) {
+	for in, want := range map[string]int{"0": 1, "0-3\n": 4, "0,2-5": 5, "0-1,4,6-7": 5} {
+		if got, err := parseCPUList(in); err != nil || got != want {
+			t.Errorf("parseCPUList(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "a", "3-1", "0-"} {
+		if _, err := parseCPUList(bad); err == nil {
+			t.Errorf("parseCPUList(%q) succeeded", bad)
+		}
+	}
+}
+
+// TestEntriesPerCPU: a map sized by CPUs gets this machine's count in the
+// context unless the caller overrides it; other maps keep 0 (the blob's
+// value).
+func TestEntriesPerCPU(t *testing.T) {
+	cpus, err := PossibleCPUs()
+	if err != nil {
+		t.Skip("cannot count CPUs here:", err)
+	}
+	spec := &Spec{Maps: []MapSpec{{Name: "events", EntriesPerCPU: true}, {Name: "counts"}}}
+	lay := spec.Layout()
+	for _, tc := range []struct {
+		max  []uint32
+		want [2]uint32
+	}{
+		{nil, [2]uint32{uint32(cpus), 0}},
+		{[]uint32{7}, [2]uint32{7, 0}},
+		{[]uint32{0, 9}, [2]uint32{uint32(cpus), 9}},
+	} {
+		var pins pinner
+		ctx := spec.newCtx(&Options{MaxEntries: tc.max}, 0, nil, &pins)
+		for i, want := range tc.want {
+			if got := ne.Uint32(ctx[lay.MapDesc(i)+MapDescOffMaxEntries:]); got != want {
+				t.Errorf("MaxEntries %v: map %d max_entries %d, want %d", tc.max, i, got, want)
+			}
+		}
+		pins.unpin()
+	}
+}
