@@ -1,0 +1,132 @@
+// Tests of the Go API: options applied between opening and loading, and a
+// whole load into the running kernel with them.
+
+package bpfc_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/bpfc/bpfc"
+	"github.com/bpfc/bpfc/backend/direct"
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/internal/testutil"
+)
+
+const (
+	globals   = "testdata/xdp_globals.o"
+	mapsKinds = "testdata/maps_kinds.o"
+	// kernelA is a fixed target, so that Compile does not depend on the
+	// machine's kernel.
+	kernelA = "testdata/btf/kernel_a.btf"
+)
+
+func TestCompileOptions(t *testing.T) {
+	obj, err := bpfc.Compile(globals, &bpfc.Options{
+		BTF:     kernelA,
+		Set:     map[string]string{"rodata_mode": "MODE_XOR", "rodata_name": "hi"},
+		Disable: []string{"xdp_bump"},
+		CheckIR: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := obj.Map(".rodata")
+	if m == nil {
+		t.Fatal("no .rodata map")
+	}
+	ds := obj.DataSection(".rodata")
+	if ds == nil {
+		t.Fatal("no .rodata data section")
+	}
+	vars := map[string]uint32{}
+	for _, v := range ds.Vars {
+		vars[v.Name] = v.Offset
+	}
+	if got := binary.LittleEndian.Uint32(m.Data[vars["rodata_mode"]:]); got != 3 {
+		t.Errorf("rodata_mode = %d after -set MODE_XOR, want 3", got)
+	}
+	if got := string(m.Data[vars["rodata_name"] : vars["rodata_name"]+3]); got != "hi\x00" {
+		t.Errorf("rodata_name = %q, want \"hi\\x00\"", got)
+	}
+	if p := obj.Program("xdp_bump"); p == nil || p.Autoload {
+		t.Errorf("xdp_bump still autoloaded after Disable")
+	}
+	if p := obj.Program("xdp_compute"); p == nil || !p.Autoload {
+		t.Errorf("xdp_compute disabled too")
+	}
+}
+
+func TestCompileOptionErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		path string
+		opts bpfc.Options
+		want string
+	}{
+		{"unknown variable", globals, bpfc.Options{Set: map[string]string{"nosuch": "1"}}, "-set nosuch=1"},
+		{"bad enum", globals, bpfc.Options{Set: map[string]string{"rodata_mode": "MODE_NONE"}}, "-set rodata_mode=MODE_NONE"},
+		{"no program matches", globals, bpfc.Options{Disable: []string{"fentry/*"}}, "no program matches (programs: xdp_compute (xdp), xdp_bump (xdp))"},
+		{"unknown map", mapsKinds, bpfc.Options{MaxEntries: map[string]uint32{"nosuch": 4}}, "-max-entries nosuch=4"},
+		{"missing object", "testdata/nosuch.o", bpfc.Options{}, "nosuch.o"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.BTF = kernelA
+			_, err := bpfc.Compile(tc.path, &tc.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Compile: %v; want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCompileStopAfter(t *testing.T) {
+	var dump strings.Builder
+	obj, err := bpfc.Compile(globals, &bpfc.Options{BTF: kernelA, DumpAfter: "maps", StopAfter: "maps", Dump: &dump})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(dump.String(), "object xdp_globals.o") {
+		t.Errorf("no IR dump after the maps pass:\n%s", dump.String())
+	}
+	if p := obj.Program("xdp_compute"); p == nil || len(p.Linked) != 0 {
+		t.Errorf("link ran although compilation stopped after maps")
+	}
+}
+
+// TestLoad loads with options into the running kernel and runs the program:
+// the -set override is what the program computes with.
+func TestLoad(t *testing.T) {
+	testutil.RequireKernel(t)
+	defer testutil.CheckNoFDLeak(t)()
+	coll, err := bpfc.Load(globals, &bpfc.Options{Set: map[string]string{"rodata_mode": "MODE_XOR"}}, &direct.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer coll.Close()
+	prog := coll.Programs["xdp_compute"]
+	if prog == nil {
+		t.Fatal("no program xdp_compute")
+	}
+	res, err := prog.TestRun(sys.TestRunOpts{DataIn: testutil.Packet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// testdata/README.md: with rodata_mode=MODE_XOR, 105.
+	if res.Retval != 105 {
+		t.Errorf("xdp_compute returned %d, want 105", res.Retval)
+	}
+	if _, err := bpfc.Load(mapsKinds, nil, nil); !errors.Is(err, direct.ErrMaxEntries) {
+		t.Errorf("maps_kinds.o without -max-entries: %v, want ErrMaxEntries", err)
+	}
+	sized, err := bpfc.Load(mapsKinds, &bpfc.Options{MaxEntries: map[string]uint32{"user_sized_map": 16}}, nil)
+	if err != nil {
+		t.Fatalf("maps_kinds.o with user_sized_map=16: %v", err)
+	}
+	defer sized.Close()
+	if m := sized.Maps["user_sized_map"]; m == nil || m.MaxEntries != 16 {
+		t.Errorf("user_sized_map: %+v, want max_entries 16", m)
+	}
+}
