@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"hash/maphash"
 	"math/bits"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -16,15 +17,28 @@ import (
 var nameSeed = maphash.MakeSeed()
 
 // nameIndex is an open-addressed (linear probing) hash table of the ids of
-// this blob's own named types. Slots hold type ids; 0 (void, never named)
-// marks an empty slot. Types sharing an essential name simply occupy several
-// slots; a lookup walks the probe sequence to the next empty slot and checks
-// each candidate's name. The table is at most half full.
+// this blob's own named types, split into parts that cover consecutive id
+// ranges so that large blobs (vmlinux) are indexed by several goroutines at
+// once. Slots hold type ids; 0 (void, never named) marks an empty slot.
+// Types sharing an essential name simply occupy several slots; a lookup
+// walks each part's probe sequence to the next empty slot and checks each
+// candidate's name. Every part is at most half full.
 type nameIndex struct {
 	once  sync.Once
-	slots []uint32
-	mask  uint32
+	parts []indexPart
 }
+
+// indexPart is one hash table of a nameIndex: the types of the offs chunks
+// [firstChunk, endChunk).
+type indexPart struct {
+	slots                []uint32
+	mask                 uint32
+	firstChunk, endChunk int
+}
+
+// parallelMin is the number of types from which an index is built by
+// several goroutines.
+const parallelMin = 4 << 10
 
 // coreKind reports whether types of kind k go into the CO-RE index (the
 // kinds libbpf looks candidates up for); other named types go into a second
@@ -47,27 +61,66 @@ func (d *data) index(core bool) *nameIndex {
 	return idx
 }
 
-// buildIndex fills idx with the named own types whose kind class is core.
+// buildIndex fills idx with the named own types whose kind class is core,
+// in up to GOMAXPROCS parts built concurrently.
 func (d *data) buildIndex(idx *nameIndex, core bool) {
-	count := d.numCore
-	if !core {
-		count = 0
-		d.forOwn(func(id TypeID, off uint32) {
-			if off&coreFlag == 0 && d.u32(d.types[off:]) != 0 {
-				count++
-			}
-		})
-	}
-	size := 1 << bits.Len(uint(2*count))
-	idx.slots = make([]uint32, size)
-	idx.mask = uint32(size - 1)
 	want := uint32(0)
 	if core {
 		want = coreFlag
 	}
-	left := d.numOwn()
-	id := uint32(d.firstID)
-	for _, chunk := range d.offs {
+	// Count the types each chunk contributes (a sequential pass over the
+	// offsets only), then cut the chunks into parts of similar weight.
+	counts := make([]int, len(d.offs))
+	total := 0
+	d.forOwnChunks(func(c int, chunk []uint32) {
+		n := 0
+		for _, off := range chunk {
+			if off&coreFlag == want && (core || d.u32(d.types[off:]) != 0) {
+				n++
+			}
+		}
+		counts[c] = n
+		total += n
+	})
+	nparts := 1
+	if total >= parallelMin {
+		nparts = min(runtime.GOMAXPROCS(0), 4, len(d.offs))
+	}
+	idx.parts = make([]indexPart, 0, nparts)
+	first, acc, sum := 0, 0, 0
+	for c, n := range counts {
+		acc += n
+		sum += n
+		last := c == len(counts)-1
+		if last || (len(idx.parts) < nparts-1 && sum*nparts >= total*(len(idx.parts)+1)) {
+			size := 1 << bits.Len(uint(2*acc))
+			idx.parts = append(idx.parts, indexPart{
+				slots: make([]uint32, size), mask: uint32(size - 1),
+				firstChunk: first, endChunk: c + 1,
+			})
+			first, acc = c+1, 0
+		}
+	}
+	if len(idx.parts) == 1 {
+		d.fillPart(&idx.parts[0], want)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range idx.parts {
+		wg.Add(1)
+		go func(p *indexPart) {
+			defer wg.Done()
+			d.fillPart(p, want)
+		}(&idx.parts[i])
+	}
+	wg.Wait()
+}
+
+// fillPart inserts the types of part p's chunks whose class bit is want.
+func (d *data) fillPart(p *indexPart, want uint32) {
+	left := d.numOwn() - p.firstChunk*chunkSize
+	id := uint32(d.firstID) + uint32(p.firstChunk*chunkSize)
+	for _, chunk := range d.offs[p.firstChunk:p.endChunk] {
 		if left < len(chunk) {
 			chunk = chunk[:left]
 		}
@@ -82,9 +135,9 @@ func (d *data) buildIndex(idx *nameIndex, core bool) {
 			if len(name) == 0 || name[0] == 0 {
 				continue // anonymous (only possible here when !core)
 			}
-			for i := uint32(maphash.Bytes(nameSeed, nameKey(name))) & idx.mask; ; i = (i + 1) & idx.mask {
-				if idx.slots[i] == 0 {
-					idx.slots[i] = id - 1
+			for i := uint32(maphash.Bytes(nameSeed, nameKey(name))) & p.mask; ; i = (i + 1) & p.mask {
+				if p.slots[i] == 0 {
+					p.slots[i] = id - 1
 					break
 				}
 			}
@@ -92,18 +145,14 @@ func (d *data) buildIndex(idx *nameIndex, core bool) {
 	}
 }
 
-// forOwn calls fn for every own type with its raw offs entry.
-func (d *data) forOwn(fn func(id TypeID, entry uint32)) {
+// forOwnChunks calls fn for every chunk of offs, cut to the own types.
+func (d *data) forOwnChunks(fn func(c int, chunk []uint32)) {
 	left := d.numOwn()
-	id := d.firstID
-	for _, chunk := range d.offs {
+	for c, chunk := range d.offs {
 		if left < len(chunk) {
 			chunk = chunk[:left]
 		}
-		for _, off := range chunk {
-			fn(id, off)
-			id++
-		}
+		fn(c, chunk)
 		left -= len(chunk)
 	}
 }
@@ -144,10 +193,13 @@ func (d *data) essentialBytes(id TypeID) []byte {
 // essential and that pass keep.
 func (d *data) lookup(ids []TypeID, idx *nameIndex, essential string, keep func(TypeID) bool) []TypeID {
 	h := uint32(maphash.String(nameSeed, nameKeyString(essential)))
-	for i := h & idx.mask; idx.slots[i] != 0; i = (i + 1) & idx.mask {
-		id := TypeID(idx.slots[i])
-		if string(d.essentialBytes(id)) == essential && keep(id) {
-			ids = append(ids, id)
+	for p := range idx.parts {
+		part := &idx.parts[p]
+		for i := h & part.mask; part.slots[i] != 0; i = (i + 1) & part.mask {
+			id := TypeID(part.slots[i])
+			if string(d.essentialBytes(id)) == essential && keep(id) {
+				ids = append(ids, id)
+			}
 		}
 	}
 	return ids
