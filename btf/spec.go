@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"sync"
+	"sync/atomic"
 )
 
 const (
@@ -56,7 +56,7 @@ type data struct {
 
 	offs [][]uint32 // byte offset in types of type firstID+i (| coreFlag), chunked
 
-	cache sync.Map // TypeID -> *Type, decoded types
+	cache typeCache // decoded types by own index
 
 	coreIdx  nameIndex // named types of the kinds CO-RE looks up
 	numCore  int       // number of types coreIdx will hold
@@ -240,6 +240,7 @@ func (d *data) indexTypes() error {
 	}
 	d.limit = d.firstID + TypeID(n)
 	d.numCore = nCore
+	d.cache.chunks = make([]atomic.Pointer[[chunkSize]atomic.Pointer[Type]], len(d.offs))
 	return nil
 }
 
@@ -344,15 +345,56 @@ func (s *Spec) Type(id TypeID) (*Type, error) {
 	if id >= s.limit {
 		return nil, fmt.Errorf("btf: type %d: %w (spec has %d types)", id, ErrNotFound, s.NumTypes())
 	}
-	if t, ok := s.cache.Load(id); ok {
-		return t.(*Type), nil
+	i := uint32(id - s.firstID)
+	if t := s.cache.load(i); t != nil {
+		return t, nil
 	}
 	t, err := s.decode(id)
 	if err != nil {
 		return nil, err
 	}
-	actual, _ := s.cache.LoadOrStore(id, t)
-	return actual.(*Type), nil
+	return s.cache.store(i, t), nil
+}
+
+// typeCache holds decoded types by own index, in chunks of chunkSize
+// pointers allocated on first use, so that a huge blob costs nothing until
+// its types are decoded and a lookup is two loads, without locks.
+type typeCache struct {
+	chunks []atomic.Pointer[[chunkSize]atomic.Pointer[Type]]
+}
+
+// load returns the cached type of own index i, or nil.
+func (c *typeCache) load(i uint32) *Type {
+	if int(i>>chunkBits) >= len(c.chunks) {
+		return nil
+	}
+	chunk := c.chunks[i>>chunkBits].Load()
+	if chunk == nil {
+		return nil
+	}
+	return chunk[i&(chunkSize-1)].Load()
+}
+
+// store caches t as own index i and returns the cached type: t, or the
+// one another goroutine stored first.
+func (c *typeCache) store(i uint32, t *Type) *Type {
+	if int(i>>chunkBits) >= len(c.chunks) {
+		return t // not cacheable (cache not sized): decode again next time
+	}
+	slot := &c.chunks[i>>chunkBits]
+	chunk := slot.Load()
+	if chunk == nil {
+		fresh := new([chunkSize]atomic.Pointer[Type])
+		if slot.CompareAndSwap(nil, fresh) {
+			chunk = fresh
+		} else {
+			chunk = slot.Load()
+		}
+	}
+	if chunk[i&(chunkSize-1)].CompareAndSwap(nil, t) {
+		return t
+	}
+	return chunk[i&(chunkSize-1)].Load()
 }
 
 // TypeName returns the name of a type without decoding it; "" for void,
