@@ -16,10 +16,22 @@ import (
 // NoteKernelCORE is the note of CO-RE records left to the kernel.
 const NoteKernelCORE = "kernel (core_relos)"
 
+// RunningKernel is implemented by targets that can say whether they are
+// the kernel bpfc runs on, rather than files standing in for a kernel.
+type RunningKernel interface {
+	RunningKernel() bool
+}
+
+// kernelCOREVersion is the first kernel that relocates CO-RE records
+// itself (BPF_PROG_LOAD core_relos): 5.17.
+const kernelCOREVersion = 5<<16 | 17<<8
+
 // coreInKernel decides where CO-RE relocations are computed: COREKernel
-// and COREUser say so; COREAuto defers to the kernel when the context
-// defers load-time facts or has no target, and relocates in user space
-// otherwise.
+// and COREUser say so. COREAuto defers to the kernel when the context
+// defers load-time facts or has no target, and when the target is the
+// running kernel and relocates CO-RE itself (Linux >= 5.17): then user
+// space need not parse vmlinux BTF for CO-RE at all, which is the faster
+// load. A target given as files is relocated in user space.
 func coreInKernel(ctx *Context) (bool, error) {
 	switch ctx.CORE {
 	case COREKernel:
@@ -30,7 +42,15 @@ func coreInKernel(ctx *Context) (bool, error) {
 		}
 		return false, nil
 	case COREAuto:
-		return ctx.Defer || ctx.Target == nil, nil
+		if ctx.Defer || ctx.Target == nil {
+			return true, nil
+		}
+		if rk, ok := ctx.Target.(RunningKernel); ok && rk.RunningKernel() {
+			if v, err := ctx.Target.KernelVersion(); err == nil && v >= kernelCOREVersion {
+				return true, nil
+			}
+		}
+		return false, nil
 	}
 	return false, fmt.Errorf("unknown CO-RE mode %d", ctx.CORE)
 }

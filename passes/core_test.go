@@ -86,8 +86,15 @@ func TestCOREUser(t *testing.T) {
 	}
 }
 
+// runningTarget is a fake target that says it is the running kernel.
+type runningTarget struct{ *fakeTarget }
+
+func (runningTarget) RunningKernel() bool { return true }
+
 func TestCOREModes(t *testing.T) {
 	target := &fakeTarget{vmlinux: btf.NewSpec()}
+	newKernel := runningTarget{&fakeTarget{vmlinux: btf.NewSpec(), version: 6<<16 | 18<<8}}
+	oldKernel := runningTarget{&fakeTarget{vmlinux: btf.NewSpec(), version: 5<<16 | 15<<8}}
 	tests := []struct {
 		name   string
 		ctx    *Context
@@ -97,6 +104,9 @@ func TestCOREModes(t *testing.T) {
 		{"auto with target: user space", &Context{Target: target}, false, false},
 		{"auto deferring: kernel", &Context{Target: target, Defer: true}, true, false},
 		{"auto without target: kernel", &Context{}, true, false},
+		{"auto, running 6.18: kernel", &Context{Target: newKernel}, true, false},
+		{"auto, running 5.15: user space", &Context{Target: oldKernel}, false, false},
+		{"user, running 6.18", &Context{Target: newKernel, CORE: COREUser}, false, false},
 		{"kernel", &Context{Target: target, CORE: COREKernel}, true, false},
 		{"user without target", &Context{CORE: COREUser}, false, true},
 		{"user", &Context{Target: target, CORE: COREUser}, false, false},

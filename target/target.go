@@ -73,6 +73,12 @@ func New(opts Options) *Target { return &Target{opts: opts} }
 // Running returns a Target for the running kernel.
 func Running() *Target { return New(Options{}) }
 
+// RunningKernel reports whether the target is the kernel bpfc runs on:
+// no BTF, module BTF or release given as stand-ins.
+func (t *Target) RunningKernel() bool {
+	return t.opts.BTF == "" && len(t.opts.Modules) == 0 && t.opts.Release == ""
+}
+
 // BTF returns the target's vmlinux BTF.
 func (t *Target) BTF() (*btf.Spec, error) {
 	t.btfOnce.Do(func() {

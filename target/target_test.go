@@ -190,3 +190,20 @@ func TestBTFFileNoModules(t *testing.T) {
 		t.Fatalf("ModuleBTFs() = %v, %v; want none", mods, err)
 	}
 }
+
+func TestRunningKernelTarget(t *testing.T) {
+	for _, tc := range []struct {
+		opts Options
+		want bool
+	}{
+		{Options{}, true},
+		{Options{Kconfig: "x.config"}, true},
+		{Options{BTF: "k.btf"}, false},
+		{Options{Modules: map[string]string{"m": "m.btf"}}, false},
+		{Options{Release: "5.10.0"}, false},
+	} {
+		if got := New(tc.opts).RunningKernel(); got != tc.want {
+			t.Errorf("New(%+v).RunningKernel() = %v, want %v", tc.opts, got, tc.want)
+		}
+	}
+}

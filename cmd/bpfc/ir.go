@@ -8,6 +8,7 @@ import (
 
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes"
 )
 
 func emitIR(c *config, stdout io.Writer) error {
@@ -17,6 +18,11 @@ func emitIR(c *config, stdout io.Writer) error {
 	}
 	opts := c.opts
 	opts.CheckIR = true
+	if c.core == "auto" {
+		// The IR shows relocated values: compute CO-RE here rather than
+		// leaving it to the kernel, as a load would by default.
+		opts.CORE = passes.COREUser
+	}
 	if c.dumpAfter != "" {
 		opts.DumpAfter = c.dumpAfter
 		opts.StopAfter = c.dumpAfter
