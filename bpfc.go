@@ -31,7 +31,9 @@ type Options struct {
 	ModuleBTF map[string]string
 	// Kconfig is a kernel config file instead of the running kernel's.
 	Kconfig string
-	// CORE chooses where CO-RE relocations are computed.
+	// CORE chooses where CO-RE relocations are computed. The default,
+	// passes.COREAuto, lets the running kernel (Linux >= 5.17) relocate
+	// when loading into it, and relocates in bpfc against a BTF file.
 	CORE passes.COREMode
 	// Defer prepares the IR for a loader program: everything that can be
 	// resolved at load time is deferred.

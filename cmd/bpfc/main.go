@@ -113,7 +113,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	moduleBTF := &assignFlag{what: "MODULE"}
 	fs.Var(moduleBTF, "module-btf", "split BTF `NAME=FILE` of kernel module NAME on top of the target BTF, standing for the target's modules instead of /sys/kernel/btf/* (repeatable; raw BTF as in /sys/kernel/btf/NAME)")
 	fs.StringVar(&c.opts.Kconfig, "kconfig", "", "kernel config `FILE` for .kconfig externs instead of /proc/config.gz")
-	fs.StringVar(&c.core, "core", "auto", "where CO-RE relocations are computed: `auto`, user (in bpfc) or kernel (BPF_PROG_LOAD core_relos)")
+	fs.StringVar(&c.core, "core", "auto", "where CO-RE relocations are computed: `auto` (the running kernel >= 5.17 when loading into it; bpfc for -btf targets, older kernels and -emit=ir), user (in bpfc) or kernel (BPF_PROG_LOAD core_relos)")
 	fs.UintVar(&c.logLevel, "log-level", 0, "verifier log `LEVEL` requested on every load (a rejected program's log is always printed)")
 	fs.BoolVar(&c.trace, "trace", false, "with -emit=loader: the loader prints each step's result with bpf_trace_printk (read /sys/kernel/tracing/trace_pipe)")
 	var disable listFlag
