@@ -26,6 +26,10 @@ const (
 	// StageLink: programs are linked: no pending call or func relocation
 	// in programs, every pseudo call lands inside the program.
 	StageLink
+	// StageDatasec: DATASEC sizes and VAR offsets are filled in, extern
+	// datasecs fixed and the .kconfig map laid out. (Declared last so the
+	// values of the other stages stay stable.)
+	StageDatasec
 )
 
 // Check verifies the structural invariants of o, and that no record owned

@@ -19,13 +19,19 @@ import (
 // does not support (yet).
 var ErrNotSupported = errors.New("not supported yet")
 
-// Pass is one named rewrite of the IR.
+// Pass is one named rewrite of the IR. Like an analysis of
+// golang.org/x/tools/go/analysis, it declares what it needs (Requires) and
+// what it provides (Completes); the manager checks at start-up that the
+// table order satisfies every pass's needs.
 type Pass struct {
 	// Name is the pass's name on the command line (-dump-after) and in
 	// golden file names.
 	Name string
 	// Doc says in one line what the pass does.
 	Doc string
+	// Requires is the set of stages the IR must have reached before the
+	// pass runs: passes earlier in the table must complete them.
+	Requires ir.Stage
 	// Completes is the stage the IR checker may assume once the pass ran.
 	Completes ir.Stage
 	// Run rewrites obj.
@@ -34,11 +40,16 @@ type Pass struct {
 
 // Table is the ordered list of passes.
 var Table = []*Pass{
-	{Name: "datasec", Doc: "fill DATASEC sizes and VAR offsets from the symbol table", Run: runDatasec},
-	{Name: "externs", Doc: "resolve kconfig, ksym and kfunc externs", Completes: ir.StageExterns, Run: runExterns},
-	{Name: "core", Doc: "apply CO-RE relocations against the target BTF", Completes: ir.StageCORE, Run: runCORE},
-	{Name: "maps", Doc: "patch ld_imm64 of maps, global data, ksyms and kfunc calls", Completes: ir.StageMaps, Run: runMaps},
-	{Name: "link", Doc: "append called subprograms to each program and fix calls", Completes: ir.StageLink, Run: runLink},
+	{Name: "datasec", Doc: "fill DATASEC sizes and VAR offsets from the symbol table",
+		Completes: ir.StageDatasec, Run: runDatasec},
+	{Name: "externs", Doc: "resolve kconfig, ksym and kfunc externs",
+		Requires: ir.StageDatasec, Completes: ir.StageExterns, Run: runExterns},
+	{Name: "core", Doc: "apply CO-RE relocations against the target BTF",
+		Requires: ir.StageExterns, Completes: ir.StageCORE, Run: runCORE},
+	{Name: "maps", Doc: "patch ld_imm64 of maps, global data, ksyms and kfunc calls",
+		Requires: ir.StageDatasec | ir.StageExterns | ir.StageCORE, Completes: ir.StageMaps, Run: runMaps},
+	{Name: "link", Doc: "append called subprograms to each program and fix calls",
+		Requires: ir.StageCORE | ir.StageMaps, Completes: ir.StageLink, Run: runLink},
 }
 
 // constraint says pass a must run before pass b.
@@ -60,14 +71,20 @@ func init() {
 	}
 }
 
-// checkOrder verifies that every constraint holds in table.
+// checkOrder verifies that every constraint holds in table and that every
+// pass's requirements are completed by the passes before it.
 func checkOrder(table []*Pass, cs []constraint) error {
 	pos := map[string]int{}
+	var done ir.Stage
 	for i, p := range table {
 		if _, dup := pos[p.Name]; dup {
 			return fmt.Errorf("pass table: pass %q listed twice", p.Name)
 		}
 		pos[p.Name] = i
+		if missing := p.Requires &^ done; missing != 0 {
+			return fmt.Errorf("pass table: pass %s requires stages %#x that no earlier pass completes", p.Name, uint(missing))
+		}
+		done |= p.Completes
 	}
 	for _, c := range cs {
 		ia, oka := pos[c.a]
