@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/internal/sys"
 )
@@ -72,6 +74,9 @@ func (e *LoadError) Error() string {
 		fmt.Fprintf(&b, ": map %s", e.Map)
 	}
 	fmt.Fprintf(&b, ": %v", e.Err)
+	if errors.Is(e.Err, unix.EPERM) {
+		b.WriteString(" (loading BPF needs root, or CAP_BPF with CAP_PERFMON or CAP_NET_ADMIN; a locked-down kernel also refuses some program types)")
+	}
 	if e.Explain != "" {
 		fmt.Fprintf(&b, "\n%s", e.Explain)
 	}
