@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/passes"
 )
@@ -214,7 +216,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "bpfc: %v\n", err)
 			return exitUsage
 		}
-		fmt.Fprintf(stderr, "bpfc: %v\n", err)
+		msg := err.Error()
+		if errors.Is(err, unix.EPERM) && !strings.Contains(msg, "needs root") {
+			msg += " (loading BPF needs root, or CAP_BPF with CAP_PERFMON or CAP_NET_ADMIN)"
+		}
+		fmt.Fprintf(stderr, "bpfc: %s\n", msg)
 		return exitFailure
 	}
 	return exitOK
