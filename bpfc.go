@@ -6,7 +6,8 @@
 //
 // This file ties the stages together for the common cases: Compile runs
 // the frontend and every pass with the user's edits; Load also loads the
-// result into the running kernel.
+// result into the running kernel; GenerateLoader makes a loader program
+// for a light skeleton.
 package bpfc
 
 import (
@@ -15,6 +16,7 @@ import (
 	"sort"
 
 	"github.com/bpfc/bpfc/backend/direct"
+	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/frontend/elf"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/passes"
@@ -140,4 +142,27 @@ func Load(path string, opts *Options, dopts *direct.Options) (*direct.Collection
 		return nil, err
 	}
 	return direct.Load(obj, dopts)
+}
+
+// GenerateLoader compiles the object at path for a loader program (every
+// fact that can be found at load time is deferred: CO-RE to the kernel,
+// kfuncs and ksyms to bpf_btf_find_by_name_kind / bpf_kallsyms_lookup_name)
+// and generates the loader. Write it with loaderprog.WriteGo, WriteC or
+// WriteRaw, or run it with its Spec and the rt package. The returned
+// object is the IR the loader was generated from (the emitters need it).
+func GenerateLoader(path string, opts *Options, gopts *loaderprog.Options) (*ir.Object, *loaderprog.Loader, error) {
+	o := Options{}
+	if opts != nil {
+		o = *opts
+	}
+	o.Defer = true
+	obj, err := Compile(path, &o)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := loaderprog.Generate(obj, gopts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: loader: %w", obj.Name, err)
+	}
+	return obj, l, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/backend/direct"
+	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
@@ -128,5 +129,40 @@ func TestLoad(t *testing.T) {
 	defer sized.Close()
 	if m := sized.Maps["user_sized_map"]; m == nil || m.MaxEntries != 16 {
 		t.Errorf("user_sized_map: %+v, want max_entries 16", m)
+	}
+}
+
+// TestGenerateLoader generates the loader of an object and runs it: the
+// same program as a direct load, with the same -set override applied.
+func TestGenerateLoader(t *testing.T) {
+	obj, l, err := bpfc.GenerateLoader(globals, &bpfc.Options{Set: map[string]string{"rodata_mode": "MODE_XOR"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obj.Name != "xdp_globals.o" || len(l.Progs) != 2 || len(l.Blob) == 0 {
+		t.Fatalf("loader of %s: %d programs, %d blob bytes", obj.Name, len(l.Progs), len(l.Blob))
+	}
+	testutil.RequireKernel(t)
+	defer testutil.CheckNoFDLeak(t)()
+	res, err := rt.Load(l.Spec(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	var prog *rt.Program
+	for i, p := range l.Progs {
+		if p.Name == "xdp_compute" {
+			prog = &rt.Program{Name: p.Name, FD: res.ProgFDs[i]}
+		}
+	}
+	if prog == nil {
+		t.Fatal("no xdp_compute in the loader")
+	}
+	retval, err := prog.Run(&rt.RunOptions{Data: testutil.Packet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if retval != 105 {
+		t.Errorf("xdp_compute through the loader returned %d, want 105", retval)
 	}
 }

@@ -26,15 +26,9 @@ func emitLoader(c *config, stdout io.Writer) error {
 	if c.lang == "raw" && !c.run && (c.out == "" || c.out == "-") {
 		return usageError{"-lang=raw writes three files: give their base name with -o"}
 	}
-	opts := c.opts
-	opts.Defer = true
-	obj, err := bpfc.Compile(c.object, &opts)
-	if err != nil {
-		return err
-	}
 	// libbpf's skel_internal.h neither freezes nor hashes the blob map.
 	gopts := &loaderprog.Options{NoIntegrity: c.lang == "c" && !c.run, Trace: c.trace}
-	l, err := loaderprog.Generate(obj, gopts)
+	obj, l, err := bpfc.GenerateLoader(c.object, &c.opts, gopts)
 	if err != nil {
 		return err
 	}
