@@ -261,11 +261,11 @@ func (l *loader) loadMap(m *ir.Map) error {
 	}
 	cm.FD, cm.BTFKeyType, cm.BTFValueType = fd, kt, vt
 	l.addMap(cm)
-	info, err := sys.MapInfoByFD(fd)
+	id, err := sys.ObjID(fd)
 	if err != nil {
 		return err
 	}
-	cm.ID = info.ID
+	cm.ID = id
 
 	if err := l.initData(cm); err != nil {
 		return err

@@ -231,11 +231,11 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	prog.FD = fd
 	prog.VerifierLog = log
 	l.addProgram(prog)
-	info, err := sys.ProgInfoByFD(fd)
+	id, err := sys.ObjID(fd)
 	if err != nil {
 		return err
 	}
-	prog.ID = info.ID
+	prog.ID = id
 	return nil
 }
 

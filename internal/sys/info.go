@@ -22,6 +22,18 @@ func ObjGetInfoByFD(fd *FD, info unsafe.Pointer, size uint32) (uint32, error) {
 	return attr.InfoLen, nil
 }
 
+// ObjID returns the kernel id of the program or map fd with the smallest
+// OBJ_GET_INFO_BY_FD the kernel accepts: the first two fields of
+// bpf_prog_info and bpf_map_info are both {u32 type; u32 id}. It is what a
+// loader needs after each load, without copying translated instructions.
+func ObjID(fd *FD) (uint32, error) {
+	var head struct{ Type, ID uint32 }
+	if _, err := ObjGetInfoByFD(fd, unsafe.Pointer(&head), uint32(unsafe.Sizeof(head))); err != nil {
+		return 0, fmt.Errorf("object id: %w", err)
+	}
+	return head.ID, nil
+}
+
 // ProgInfo is what the kernel tells about a loaded program.
 type ProgInfo struct {
 	Type            ProgType

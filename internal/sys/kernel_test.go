@@ -296,6 +296,9 @@ func TestProgLoadAndRun(t *testing.T) {
 	if info.Tag == [TagSize]byte{} {
 		t.Error("zero tag")
 	}
+	if id, err := ObjID(fd); err != nil || id != info.ID {
+		t.Errorf("ObjID = %d, %v; want %d", id, err, info.ID)
+	}
 
 	// Find the program again by id.
 	found := false
