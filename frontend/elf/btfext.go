@@ -102,9 +102,9 @@ func (rd *reader) readBTFExt() error {
 		}
 	}
 	for _, fn := range rd.obj.Units() {
-		sort.SliceStable(fn.FuncInfo, func(a, b int) bool { return fn.FuncInfo[a].Insn < fn.FuncInfo[b].Insn })
-		sort.SliceStable(fn.LineInfo, func(a, b int) bool { return fn.LineInfo[a].Insn < fn.LineInfo[b].Insn })
-		sort.SliceStable(fn.CORE, func(a, b int) bool { return fn.CORE[a].Insn < fn.CORE[b].Insn })
+		slices.SortStableFunc(fn.FuncInfo, func(a, b ir.FuncInfo) int { return a.Insn - b.Insn })
+		slices.SortStableFunc(fn.LineInfo, func(a, b ir.LineInfo) int { return a.Insn - b.Insn })
+		slices.SortStableFunc(fn.CORE, func(a, b *ir.CORERelo) int { return a.Insn - b.Insn })
 		// func_info names the function's own type authoritatively.
 		if len(fn.FuncInfo) > 0 && fn.FuncInfo[0].Insn == 0 {
 			fn.BTFType = fn.FuncInfo[0].TypeID
@@ -116,14 +116,23 @@ func (rd *reader) readBTFExt() error {
 // locate finds the function of a code section containing the byte offset
 // off of a .BTF.ext record, and the record's slot within it.
 func (rd *reader) locate(cs *codeSection, kind string, n int, off uint32) (*ir.Function, int, error) {
+	k, slot, err := rd.locateIndex(cs, kind, n, off)
+	if err != nil {
+		return nil, 0, err
+	}
+	return cs.funcs[k], slot, nil
+}
+
+// locateIndex is locate returning the function's index in cs.funcs.
+func (rd *reader) locateIndex(cs *codeSection, kind string, n int, off uint32) (int, int, error) {
 	if off%ir.InsnSize != 0 {
-		return nil, 0, fmt.Errorf("section %q: %s record %d: offset %d is not a multiple of %d: %w", cs.name, kind, n, off, ir.InsnSize, ErrBadBTF)
+		return 0, 0, fmt.Errorf("section %q: %s record %d: offset %d is not a multiple of %d: %w", cs.name, kind, n, off, ir.InsnSize, ErrBadBTF)
 	}
-	fn := cs.funcAt(int(off / ir.InsnSize))
-	if fn == nil {
-		return nil, 0, fmt.Errorf("section %q: %s record %d: insn %d is not inside any function: %w", cs.name, kind, n, off/ir.InsnSize, ErrBadBTF)
+	k := cs.funcIndex(int(off / ir.InsnSize))
+	if k < 0 {
+		return 0, 0, fmt.Errorf("section %q: %s record %d: insn %d is not inside any function: %w", cs.name, kind, n, off/ir.InsnSize, ErrBadBTF)
 	}
-	return fn, int(off/ir.InsnSize) - fn.SectionOffset, nil
+	return k, int(off/ir.InsnSize) - cs.funcs[k].SectionOffset, nil
 }
 
 // distributeExt moves the records of one section to its functions.
@@ -141,16 +150,18 @@ func (rd *reader) distributeExt(name string, es *btf.ExtSection) error {
 		fn.FuncInfo = append(fn.FuncInfo, ir.FuncInfo{Insn: slot, TypeID: r.TypeID})
 	}
 	// line_info is the bulk of .BTF.ext: size each function's slice first.
-	counts := make(map[*ir.Function]int, len(cs.funcs))
+	counts := make([]int, len(cs.funcs))
 	for n, r := range es.LineInfos {
-		fn, _, err := rd.locate(cs, "line_info", n, r.InsnOff)
+		k, _, err := rd.locateIndex(cs, "line_info", n, r.InsnOff)
 		if err != nil {
 			return err
 		}
-		counts[fn]++
+		counts[k]++
 	}
-	for fn, c := range counts {
-		fn.LineInfo = slices.Grow(fn.LineInfo, c)
+	for k, c := range counts {
+		if c > 0 {
+			cs.funcs[k].LineInfo = slices.Grow(cs.funcs[k].LineInfo, c)
+		}
 	}
 	for n, r := range es.LineInfos {
 		fn, slot, err := rd.locate(cs, "line_info", n, r.InsnOff)
@@ -162,14 +173,15 @@ func (rd *reader) distributeExt(name string, es *btf.ExtSection) error {
 			LineNum: r.LineNum, Col: r.Col, FileName: r.FileName, Line: r.Line,
 		})
 	}
+	// The CO-RE records of a section share one allocation.
+	relos := make([]ir.CORERelo, len(es.CORERelos))
 	for n, r := range es.CORERelos {
 		fn, slot, err := rd.locate(cs, "core_relo", n, r.InsnOff)
 		if err != nil {
 			return err
 		}
-		fn.CORE = append(fn.CORE, &ir.CORERelo{
-			Insn: slot, TypeID: r.TypeID, Access: r.Access, Kind: r.Kind, State: ir.Pending,
-		})
+		relos[n] = ir.CORERelo{Insn: slot, TypeID: r.TypeID, Access: r.Access, Kind: r.Kind, State: ir.Pending}
+		fn.CORE = append(fn.CORE, &relos[n])
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ package elf
 import (
 	"debug/elf"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/bpfc/bpfc/btf"
@@ -33,11 +34,20 @@ type codeSection struct {
 
 // funcAt returns the function containing section slot s, or nil.
 func (cs *codeSection) funcAt(s int) *ir.Function {
+	if i := cs.funcIndex(s); i >= 0 {
+		return cs.funcs[i]
+	}
+	return nil
+}
+
+// funcIndex returns the index in funcs of the function containing
+// section slot s, or -1.
+func (cs *codeSection) funcIndex(s int) int {
 	i := sort.Search(len(cs.funcs), func(i int) bool { return cs.funcs[i].SectionOffset > s }) - 1
 	if i < 0 || s >= cs.funcs[i].SectionOffset+cs.sizes[i] {
-		return nil
+		return -1
 	}
-	return cs.funcs[i]
+	return i
 }
 
 // readCode splits every code section into programs and subprograms.
@@ -76,21 +86,20 @@ func (rd *reader) readCodeSection(idx int) error {
 			syms = append(syms, s)
 		}
 	}
-	sort.SliceStable(syms, func(a, b int) bool { return syms[a].Value < syms[b].Value })
+	slices.SortStableFunc(syms, byValue)
 
 	info, known := SectionDef(sec.Name)
 	end := uint64(0)
 	for _, s := range syms {
-		where := fmt.Sprintf("section %q: function %s", sec.Name, s.Name)
 		switch {
 		case s.Name == "":
 			return fmt.Errorf("section %q: function symbol %d at offset %d has no name: %w", sec.Name, s.index, s.Value, ErrBadELF)
 		case s.Size == 0 || s.Size%ir.InsnSize != 0 || s.Value%ir.InsnSize != 0:
-			return fmt.Errorf("%s: offset %d, size %d: not whole instructions: %w", where, s.Value, s.Size, ErrBadELF)
+			return fmt.Errorf("section %q: function %s: offset %d, size %d: not whole instructions: %w", sec.Name, s.Name, s.Value, s.Size, ErrBadELF)
 		case s.Value+s.Size > uint64(len(raw)) || s.Value+s.Size < s.Value:
-			return fmt.Errorf("%s: [%d, +%d) crosses the end of the section (%d bytes): %w", where, s.Value, s.Size, len(raw), ErrBadELF)
+			return fmt.Errorf("section %q: function %s: [%d, +%d) crosses the end of the section (%d bytes): %w", sec.Name, s.Name, s.Value, s.Size, len(raw), ErrBadELF)
 		case s.Value < end:
-			return fmt.Errorf("%s: at offset %d overlaps the previous function: %w", where, s.Value, ErrBadELF)
+			return fmt.Errorf("section %q: function %s: at offset %d overlaps the previous function: %w", sec.Name, s.Name, s.Value, ErrBadELF)
 		}
 		end = s.Value + s.Size
 		start, n := int(s.Value/ir.InsnSize), int(s.Size/ir.InsnSize)
@@ -100,7 +109,9 @@ func (rd *reader) readCodeSection(idx int) error {
 			SectionOffset: start,
 			Global:        s.bind() != elf.STB_LOCAL,
 		}
-		fn.Insns = append([]ir.Insn(nil), insns[start:start+n]...)
+		// Functions share the section's decoded instructions; the
+		// capacity cap makes appending (the link pass) copy.
+		fn.Insns = insns[start : start+n : start+n]
 		fn.BTFType = rd.funcType(s.Name)
 		if sec.Name == ".text" || s.bind() == elf.STB_LOCAL {
 			f := &fn
@@ -127,6 +138,17 @@ func (rd *reader) readCodeSection(idx int) error {
 		cs.sizes = append(cs.sizes, n)
 	}
 	return nil
+}
+
+// byValue orders symbols by value (offset).
+func byValue(a, b *symbol) int {
+	switch {
+	case a.Value < b.Value:
+		return -1
+	case a.Value > b.Value:
+		return 1
+	}
+	return 0
 }
 
 // funcType returns the FUNC type id of a function name, 0 if none.

@@ -17,7 +17,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
@@ -66,16 +66,35 @@ func Open(path string) (*ir.Object, error) {
 	if err != nil {
 		return nil, err // an *fs.PathError: "open PATH: reason"
 	}
-	return Parse(bytes.NewReader(raw), filepath.Base(path))
+	return parse(bytes.NewReader(raw), raw, filepath.Base(path))
 }
 
 // recoverPanics turns a panic while lowering into an error. The fuzz test
 // turns it off so that a panic is reported as the bug it is.
 var recoverPanics = true
 
+// maxWholeRead bounds the input Parse reads into memory at once; larger
+// inputs are read section by section.
+const maxWholeRead = 64 << 20
+
 // Parse lowers the BPF object read from r into the IR; name names the
 // object in errors and becomes Object.Name.
-func Parse(r io.ReaderAt, name string) (obj *ir.Object, err error) {
+func Parse(r io.ReaderAt, name string) (*ir.Object, error) {
+	// Reading the whole input once (when its size is known) lets every
+	// section be a slice of one buffer instead of a copy of its own.
+	var file []byte
+	if sz, ok := r.(interface{ Size() int64 }); ok && sz.Size() > 0 && sz.Size() <= maxWholeRead {
+		buf := make([]byte, sz.Size())
+		if n, err := r.ReadAt(buf, 0); n == len(buf) && (err == nil || err == io.EOF) {
+			file = buf
+		}
+	}
+	return parse(r, file, name)
+}
+
+// parse is Parse with, in file, the whole input if it is at hand (nil if
+// not): section contents are then sliced from it, not read.
+func parse(r io.ReaderAt, file []byte, name string) (obj *ir.Object, err error) {
 	defer func() {
 		// debug/elf and the decoders are written not to panic, but the
 		// frontend must never take the process down on bad input.
@@ -87,6 +106,9 @@ func Parse(r io.ReaderAt, name string) (obj *ir.Object, err error) {
 		}
 	}()
 	rd, err := newReader(r, name)
+	if err == nil {
+		rd.file = file
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -109,6 +131,7 @@ func (s *symbol) typ() elf.SymType  { return elf.ST_TYPE(s.Info) }
 type reader struct {
 	name  string
 	f     *elf.File
+	file  []byte // the whole input, nil if it is read section by section
 	order binary.ByteOrder
 	obj   *ir.Object
 
@@ -125,6 +148,8 @@ type reader struct {
 	dataMaps map[int]*ir.Map
 	// externs by symbol index; kindless ones are classified by use.
 	externs map[int]*ir.Extern
+	// relocs are unused relocation records, for newReloc.
+	relocs []ir.Reloc
 }
 
 func newReader(r io.ReaderAt, name string) (*reader, error) {
@@ -187,13 +212,19 @@ func (rd *reader) lower() error {
 		}
 	}
 	for _, fn := range rd.obj.Units() {
-		sort.SliceStable(fn.Relocs, func(i, j int) bool { return fn.Relocs[i].Insn < fn.Relocs[j].Insn })
+		slices.SortStableFunc(fn.Relocs, byInsn)
 	}
 	return nil
 }
 
+// byInsn orders relocation records by instruction.
+func byInsn(a, b *ir.Reloc) int { return a.Insn - b.Insn }
+
 // readSymbols reads the symbol table, keeping ELF indexes.
 func (rd *reader) readSymbols() error {
+	if rd.fastSymbols() {
+		return nil
+	}
 	syms, err := rd.f.Symbols()
 	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
 		return fmt.Errorf("symbol table: %w: %w", err, ErrBadELF)
@@ -203,6 +234,65 @@ func (rd *reader) readSymbols() error {
 		rd.syms[i+1] = symbol{Symbol: s, index: i + 1}
 	}
 	return nil
+}
+
+// fastSymbols decodes the symbol table from the whole input, as
+// debug/elf's Symbols does but with every name a substring of one copy of
+// the string table. It reports false, having done nothing, when the table
+// is not a plain in-file one: readSymbols then leaves it, and its errors,
+// to debug/elf.
+func (rd *reader) fastSymbols() bool {
+	var tab *elf.Section
+	for _, s := range rd.f.Sections {
+		if s.Type == elf.SHT_SYMTAB {
+			tab = s
+			break
+		}
+	}
+	if tab == nil {
+		return false
+	}
+	raw, ok := rd.fileBytes(tab)
+	if !ok || len(raw) == 0 || len(raw)%elf.Sym64Size != 0 {
+		return false
+	}
+	strtab := rd.section(int(tab.Link))
+	if strtab == nil || strtab.Type != elf.SHT_STRTAB {
+		return false
+	}
+	strRaw, ok := rd.fileBytes(strtab)
+	if !ok {
+		return false
+	}
+	strs := string(strRaw)
+	n := len(raw) / elf.Sym64Size
+	rd.syms = make([]symbol, n)
+	for i := 1; i < n; i++ {
+		e := raw[i*elf.Sym64Size:]
+		s := &rd.syms[i]
+		s.index = i
+		s.Name = cString(strs, rd.order.Uint32(e))
+		s.Info, s.Other = e[4], e[5]
+		s.Section = elf.SectionIndex(rd.order.Uint16(e[6:]))
+		s.Value = rd.order.Uint64(e[8:])
+		s.Size = rd.order.Uint64(e[16:])
+	}
+	return true
+}
+
+// cString returns the NUL-terminated string at off of a string table, ""
+// if off is out of range or the string is not terminated (as debug/elf).
+func cString(strs string, off uint32) string {
+	if uint64(off) >= uint64(len(strs)) {
+		return ""
+	}
+	s := strs[off:]
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return s[:i]
+		}
+	}
+	return ""
 }
 
 // symbolAt returns ELF symbol i.
@@ -249,12 +339,28 @@ func (rd *reader) sectionData(i int) ([]byte, error) {
 	if s.Size > maxSectionLen {
 		return nil, fmt.Errorf("section %q: %d bytes is too large: %w", s.Name, s.Size, ErrBadELF)
 	}
+	if b, ok := rd.fileBytes(s); ok {
+		rd.data[i] = b
+		return b, nil
+	}
 	b, err := s.Data()
 	if err != nil {
 		return nil, fmt.Errorf("section %q: %w: %w", s.Name, err, ErrBadELF)
 	}
 	rd.data[i] = b
 	return b, nil
+}
+
+// fileBytes returns the contents of a section as a slice of the whole
+// input (capacity capped, so appending copies), if the input is at hand
+// and the section is an uncompressed one that lies inside it.
+func (rd *reader) fileBytes(s *elf.Section) ([]byte, bool) {
+	if rd.file == nil || s.Type == elf.SHT_NOBITS || s.Flags&elf.SHF_COMPRESSED != 0 ||
+		s.Offset > uint64(len(rd.file)) || s.Size > uint64(len(rd.file))-s.Offset {
+		return nil, false
+	}
+	end := s.Offset + s.Size
+	return rd.file[s.Offset:end:end], true
 }
 
 // symName returns a symbol's name for messages and records: section

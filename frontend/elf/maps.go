@@ -6,9 +6,10 @@
 package elf
 
 import (
+	"cmp"
 	"debug/elf"
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
@@ -43,7 +44,7 @@ func (rd *reader) dataSymbols(idx int) []*symbol {
 		}
 		syms = append(syms, s)
 	}
-	sort.SliceStable(syms, func(a, b int) bool { return syms[a].Value < syms[b].Value })
+	slices.SortStableFunc(syms, byValue)
 	return syms
 }
 
@@ -393,7 +394,7 @@ func (rd *reader) readMapSlots() error {
 		}
 	}
 	for _, l := range rd.btfMaps {
-		sort.SliceStable(l.m.Slots, func(a, b int) bool { return l.m.Slots[a].Index < l.m.Slots[b].Index })
+		slices.SortStableFunc(l.m.Slots, func(a, b ir.MapSlot) int { return cmp.Compare(a.Index, b.Index) })
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ package elf
 import (
 	"debug/elf"
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/bpfc/bpfc/ir"
 )
@@ -71,6 +71,7 @@ func (rd *reader) readRelocs() error {
 			return err
 		}
 		cs := rd.code[target]
+		rd.reserveRelocs(len(rels))
 		for n, rel := range rels {
 			if err := rd.codeReloc(cs, rd.section(target).Name, n, rel); err != nil {
 				return err
@@ -83,7 +84,6 @@ func (rd *reader) readRelocs() error {
 // codeReloc handles relocation n of code section cs (nil if the section
 // is empty).
 func (rd *reader) codeReloc(cs *codeSection, secName string, n int, rel relocation) error {
-	where := fmt.Sprintf("section %q", secName)
 	if rel.typ == rBPFNone {
 		return nil
 	}
@@ -92,76 +92,86 @@ func (rd *reader) codeReloc(cs *codeSection, secName string, n int, rel relocati
 		if cs != nil {
 			size = cs.slots * ir.InsnSize
 		}
-		return fmt.Errorf("%s: relocation %d at offset %d: outside the section (%d bytes) or not at an instruction: %w",
-			where, n, rel.off, size, ErrBadReloc)
+		return fmt.Errorf("section %q: relocation %d at offset %d: outside the section (%d bytes) or not at an instruction: %w",
+			secName, n, rel.off, size, ErrBadReloc)
 	}
 	slot := int(rel.off / ir.InsnSize)
 	fn := cs.funcAt(slot)
 	if fn == nil {
-		return fmt.Errorf("%s: relocation %d: insn %d is not inside any function: %w", where, n, slot, ErrBadReloc)
+		return fmt.Errorf("section %q: relocation %d: insn %d is not inside any function: %w", secName, n, slot, ErrBadReloc)
 	}
 	i := slot - fn.SectionOffset
-	where = fmt.Sprintf("%s: %s: insn %d", where, rd.unit(fn), i)
+	if err := rd.insnReloc(fn, i, rel); err != nil {
+		// The context is formatted only here, on the error path.
+		return fmt.Errorf("section %q: %s: insn %d: %w", secName, rd.unit(fn), i, err)
+	}
+	return nil
+}
+
+// insnReloc handles a relocation of instruction i of fn; its errors leave
+// out where the instruction is (codeReloc adds that).
+func (rd *reader) insnReloc(fn *ir.Function, i int, rel relocation) error {
 	sym, ok := rd.symbolAt(rel.sym)
 	if !ok {
-		return fmt.Errorf("%s: relocation against symbol index %d, which is not in the symbol table: %w", where, rel.sym, ErrBadReloc)
+		return fmt.Errorf("relocation against symbol index %d, which is not in the symbol table: %w", rel.sym, ErrBadReloc)
 	}
 	name := rd.symName(sym)
 	in := &fn.Insns[i]
 	switch {
 	case in.IsLdImm64():
 		if i+1 >= len(fn.Insns) {
-			return fmt.Errorf("%s: ld_imm64 cut off by the end of the function: %w", where, ErrBadReloc)
+			return fmt.Errorf("ld_imm64 cut off by the end of the function: %w", ErrBadReloc)
 		}
 	case in.IsCall():
 	default:
-		return fmt.Errorf("%s: relocation against %q on an instruction (op %#02x) that is neither ld_imm64 nor call: %w", where, name, in.Op, ErrBadReloc)
+		return fmt.Errorf("relocation against %q on an instruction (op %#02x) that is neither ld_imm64 nor call: %w", name, in.Op, ErrBadReloc)
 	}
-	add := func(r *ir.Reloc) {
-		r.Insn, r.State = i, ir.Pending
+	add := func(kind ir.RelocKind, symbol string, off int64) {
+		r := rd.newReloc()
+		*r = ir.Reloc{Insn: i, Kind: kind, Symbol: symbol, Offset: off, State: ir.Pending}
 		fn.Relocs = append(fn.Relocs, r)
 	}
 
 	if sym.Section == elf.SHN_UNDEF {
 		e := rd.externs[sym.index]
 		if e == nil {
-			return fmt.Errorf("%s: relocation against unknown symbol %q: %w", where, name, ErrBadReloc)
+			return fmt.Errorf("relocation against unknown symbol %q: %w", name, ErrBadReloc)
 		}
 		if in.IsCall() {
 			rd.markCalled(e)
 		}
-		add(&ir.Reloc{Kind: ir.RelocExtern, Symbol: e.Name})
+		add(ir.RelocExtern, e.Name, 0)
 		return nil
 	}
 	if sym.Section >= elf.SHN_LORESERVE {
-		return fmt.Errorf("%s: relocation against %q in special section %#x (an uninitialised common symbol?): %w", where, name, uint16(sym.Section), ErrBadReloc)
+		return fmt.Errorf("relocation against %q in special section %#x (an uninitialised common symbol?): %w", name, uint16(sym.Section), ErrBadReloc)
 	}
 	tidx := int(sym.Section)
 	tsec := rd.section(tidx)
 	if tsec == nil {
-		return fmt.Errorf("%s: relocation against %q in section %d, which does not exist: %w", where, name, tidx, ErrBadReloc)
+		return fmt.Errorf("relocation against %q in section %d, which does not exist: %w", name, tidx, ErrBadReloc)
 	}
 
 	if rd.isCode(tidx) && sym.typ() != elf.STT_FUNC && sym.typ() != elf.STT_SECTION {
-		return fmt.Errorf("%s: relocation against %v symbol %q in code section %q, which is not a function: %w", where, sym.typ(), name, tsec.Name, ErrBadReloc)
+		return fmt.Errorf("relocation against %v symbol %q in code section %q, which is not a function: %w", sym.typ(), name, tsec.Name, ErrBadReloc)
 	}
 	if in.IsCall() {
 		if in.Src != ir.PseudoCall {
-			return fmt.Errorf("%s: relocation against %q on a call that is not a bpf2bpf call (src_reg %d): %w", where, name, in.Src, ErrBadReloc)
+			return fmt.Errorf("relocation against %q on a call that is not a bpf2bpf call (src_reg %d): %w", name, in.Src, ErrBadReloc)
 		}
 		if sym.Value%ir.InsnSize != 0 {
-			return fmt.Errorf("%s: call relocation against %q at unaligned offset %d: %w", where, name, sym.Value, ErrBadReloc)
+			return fmt.Errorf("call relocation against %q at unaligned offset %d: %w", name, sym.Value, ErrBadReloc)
 		}
 		tcs := rd.code[tidx]
 		if tcs == nil {
-			return fmt.Errorf("%s: call relocation against %q in section %q, which holds no code: %w", where, name, tsec.Name, ErrBadReloc)
+			return fmt.Errorf("call relocation against %q in section %q, which holds no code: %w", name, tsec.Name, ErrBadReloc)
 		}
 		target := int64(sym.Value/ir.InsnSize) + int64(in.Imm) + 1
 		tfn, err := rd.callee(tcs, target)
 		if err != nil {
-			return fmt.Errorf("%s: call to %q: %w", where, name, err)
+			return fmt.Errorf("call to %q: %w", name, err)
 		}
-		add(&ir.Reloc{Kind: ir.RelocCall, Symbol: tfn.Name, Offset: target - int64(tfn.SectionOffset)})
+		add(ir.RelocCall, tfn.Name, target-int64(tfn.SectionOffset))
 		return nil
 	}
 
@@ -170,18 +180,18 @@ func (rd *reader) codeReloc(cs *codeSection, secName string, n int, rel relocati
 	case rd.isCode(tidx):
 		off := int64(sym.Value) + addend
 		if off%ir.InsnSize != 0 {
-			return fmt.Errorf("%s: function address of %q at unaligned offset %d: %w", where, name, off, ErrBadReloc)
+			return fmt.Errorf("function address of %q at unaligned offset %d: %w", name, off, ErrBadReloc)
 		}
 		tcs := rd.code[tidx]
 		if tcs == nil {
-			return fmt.Errorf("%s: function address of %q in empty section %q: %w", where, name, tsec.Name, ErrMissingFunc)
+			return fmt.Errorf("function address of %q in empty section %q: %w", name, tsec.Name, ErrMissingFunc)
 		}
 		tfn, err := rd.callee(tcs, off/ir.InsnSize)
 		if err != nil {
-			return fmt.Errorf("%s: address of %q: %w", where, name, err)
+			return fmt.Errorf("address of %q: %w", name, err)
 		}
 		in.Imm = 0
-		add(&ir.Reloc{Kind: ir.RelocFunc, Symbol: tfn.Name, Offset: off/ir.InsnSize - int64(tfn.SectionOffset)})
+		add(ir.RelocFunc, tfn.Name, off/ir.InsnSize-int64(tfn.SectionOffset))
 	case rd.mapAt[tidx] != nil || tsec.Name == ".maps" || tsec.Name == "maps":
 		off := sym.Value
 		if sym.typ() == elf.STT_SECTION {
@@ -189,22 +199,46 @@ func (rd *reader) codeReloc(cs *codeSection, secName string, n int, rel relocati
 		}
 		m := rd.mapAt[tidx][off]
 		if m == nil {
-			return fmt.Errorf("%s: relocation against %q: no map defined at offset %d of section %q: %w", where, name, off, tsec.Name, ErrBadReloc)
+			return fmt.Errorf("relocation against %q: no map defined at offset %d of section %q: %w", name, off, tsec.Name, ErrBadReloc)
 		}
 		in.Imm = 0
-		add(&ir.Reloc{Kind: ir.RelocMap, Symbol: m.Name})
+		add(ir.RelocMap, m.Name, 0)
 	case rd.dataMaps[tidx] != nil:
 		m := rd.dataMaps[tidx]
 		off := int64(sym.Value) + addend
 		if off < 0 || off > int64(m.ValueSize) {
-			return fmt.Errorf("%s: relocation against %q: offset %d outside section %q (%d bytes): %w", where, name, off, tsec.Name, m.ValueSize, ErrBadReloc)
+			return fmt.Errorf("relocation against %q: offset %d outside section %q (%d bytes): %w", name, off, tsec.Name, m.ValueSize, ErrBadReloc)
 		}
 		in.Imm = 0
-		add(&ir.Reloc{Kind: ir.RelocMapValue, Symbol: m.Name, Offset: off})
+		add(ir.RelocMapValue, m.Name, off)
 	default:
-		return fmt.Errorf("%s: relocation against %q in section %q, which is neither code, maps nor global data: %w", where, name, tsec.Name, ErrBadReloc)
+		return fmt.Errorf("relocation against %q in section %q, which is neither code, maps nor global data: %w", name, tsec.Name, ErrBadReloc)
 	}
 	return nil
+}
+
+// relocBlock is how many relocation records newReloc allocates at once
+// when none were reserved.
+const relocBlock = 8
+
+// reserveRelocs makes room for n more records from newReloc in one
+// allocation.
+func (rd *reader) reserveRelocs(n int) {
+	if len(rd.relocs) < n {
+		rd.relocs = make([]ir.Reloc, n)
+	}
+}
+
+// newReloc returns a zeroed relocation record. Records are carved out of
+// blocks so that an object's records cost a few allocations, not one
+// each.
+func (rd *reader) newReloc() *ir.Reloc {
+	if len(rd.relocs) == 0 {
+		rd.relocs = make([]ir.Reloc, relocBlock)
+	}
+	r := &rd.relocs[0]
+	rd.relocs = rd.relocs[1:]
+	return r
 }
 
 // callee returns the function of cs containing section slot target.
@@ -228,7 +262,7 @@ func (rd *reader) plainCalls() error {
 			continue
 		}
 		for _, fn := range cs.funcs {
-			sort.SliceStable(fn.Relocs, func(a, b int) bool { return fn.Relocs[a].Insn < fn.Relocs[b].Insn })
+			slices.SortStableFunc(fn.Relocs, byInsn)
 			relocs := fn.Relocs // sorted by insn: walked alongside the code
 			for i := 0; i < len(fn.Insns); i++ {
 				in := fn.Insns[i]
@@ -250,10 +284,12 @@ func (rd *reader) plainCalls() error {
 				if err != nil {
 					return fmt.Errorf("section %q: %s: insn %d: call: %w", cs.name, rd.unit(fn), i, err)
 				}
-				fn.Relocs = append(fn.Relocs, &ir.Reloc{
+				r := rd.newReloc()
+				*r = ir.Reloc{
 					Insn: i, Kind: ir.RelocCall, Symbol: tfn.Name,
 					Offset: target - int64(tfn.SectionOffset), State: ir.Pending,
-				})
+				}
+				fn.Relocs = append(fn.Relocs, r)
 			}
 		}
 	}
