@@ -221,7 +221,9 @@ func (d *data) indexTypes() error {
 		}
 		i := n & (chunkSize - 1)
 		if i == 0 {
-			chunk = make([]uint32, chunkSize)
+			// Every type takes at least a header: a chunk need not be
+			// longer than the types left could fill (small blobs).
+			chunk = make([]uint32, min(chunkSize, (len(types)-off)/typeHeaderLen))
 			d.offs = append(d.offs, chunk)
 		}
 		// Offsets are multiples of 4: bit 0 marks named types for the
@@ -240,7 +242,11 @@ func (d *data) indexTypes() error {
 	}
 	d.limit = d.firstID + TypeID(n)
 	d.numCore = nCore
-	d.cache.chunks = make([]atomic.Pointer[[chunkSize]atomic.Pointer[Type]], len(d.offs))
+	if n <= smallCache {
+		d.cache.small = make([]atomic.Pointer[Type], n)
+	} else {
+		d.cache.chunks = make([]atomic.Pointer[[chunkSize]atomic.Pointer[Type]], len(d.offs))
+	}
 	return nil
 }
 
@@ -356,15 +362,25 @@ func (s *Spec) Type(id TypeID) (*Type, error) {
 	return s.cache.store(i, t), nil
 }
 
+// smallCache is the largest number of types whose cache is one slice of
+// that length, allocated with the index (an object's BTF: a chunk would
+// be mostly unused).
+const smallCache = 1024
+
 // typeCache holds decoded types by own index, in chunks of chunkSize
 // pointers allocated on first use, so that a huge blob costs nothing until
-// its types are decoded and a lookup is two loads, without locks.
+// its types are decoded and a lookup is two loads, without locks. A blob
+// of at most smallCache types has one exactly sized slice instead.
 type typeCache struct {
+	small  []atomic.Pointer[Type]
 	chunks []atomic.Pointer[[chunkSize]atomic.Pointer[Type]]
 }
 
 // load returns the cached type of own index i, or nil.
 func (c *typeCache) load(i uint32) *Type {
+	if uint64(i) < uint64(len(c.small)) {
+		return c.small[i].Load()
+	}
 	if int(i>>chunkBits) >= len(c.chunks) {
 		return nil
 	}
@@ -378,6 +394,12 @@ func (c *typeCache) load(i uint32) *Type {
 // store caches t as own index i and returns the cached type: t, or the
 // one another goroutine stored first.
 func (c *typeCache) store(i uint32, t *Type) *Type {
+	if uint64(i) < uint64(len(c.small)) {
+		if c.small[i].CompareAndSwap(nil, t) {
+			return t
+		}
+		return c.small[i].Load()
+	}
 	if int(i>>chunkBits) >= len(c.chunks) {
 		return t // not cacheable (cache not sized): decode again next time
 	}
