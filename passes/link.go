@@ -11,6 +11,8 @@ package passes
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/bpfc/bpfc/ir"
 )
@@ -82,15 +84,15 @@ func (l *linker) relocate(relocs []*ir.Reloc) error {
 			}
 			in.Imm = int32(rel)
 		} else {
-			if err := ldImm64(code.Insns, r.Insn, "address of function "+r.Symbol); err != nil {
-				return fmt.Errorf("insn %d: %w", r.Insn, err)
+			if !isLdImm64(code.Insns, r.Insn) {
+				return fmt.Errorf("insn %d: %w", r.Insn, ldImm64(code.Insns, r.Insn, "address of function "+r.Symbol))
 			}
 			in.Src = ir.PseudoFunc
 			in.Imm = int32(rel)
 			code.Insns[r.Insn+1].Imm = 0
 		}
 		r.State = ir.Resolved
-		r.Note = fmt.Sprintf("%s at insn %d", at.Name, target)
+		r.Note = at.Name + " at insn " + strconv.Itoa(target)
 	}
 	return nil
 }
@@ -128,24 +130,36 @@ func callTarget(obj *ir.Object, r *ir.Reloc) (*ir.Function, error) {
 }
 
 // appendCode appends a copy of src to dst, with every record deep-copied
-// and shifted to the new slots, and returns the slot where it starts.
+// and shifted to the new slots, and returns the slot where it starts. The
+// copies of src's relocation records share one allocation, as do those
+// of its CO-RE records.
 func appendCode(dst, src *ir.Code) int {
 	pos := len(dst.Insns)
 	dst.Insns = append(dst.Insns, src.Insns...)
-	for _, r := range src.Relocs {
-		c := *r
-		c.Insn += pos
-		dst.Relocs = append(dst.Relocs, &c)
+	if len(src.Relocs) > 0 {
+		relocs := make([]ir.Reloc, len(src.Relocs))
+		dst.Relocs = slices.Grow(dst.Relocs, len(relocs))
+		for i, r := range src.Relocs {
+			relocs[i] = *r
+			relocs[i].Insn += pos
+			dst.Relocs = append(dst.Relocs, &relocs[i])
+		}
 	}
-	for _, r := range src.CORE {
-		c := *r
-		c.Insn += pos
-		dst.CORE = append(dst.CORE, &c)
+	if len(src.CORE) > 0 {
+		core := make([]ir.CORERelo, len(src.CORE))
+		dst.CORE = slices.Grow(dst.CORE, len(core))
+		for i, r := range src.CORE {
+			core[i] = *r
+			core[i].Insn += pos
+			dst.CORE = append(dst.CORE, &core[i])
+		}
 	}
+	dst.FuncInfo = slices.Grow(dst.FuncInfo, len(src.FuncInfo))
 	for _, fi := range src.FuncInfo {
 		fi.Insn += pos
 		dst.FuncInfo = append(dst.FuncInfo, fi)
 	}
+	dst.LineInfo = slices.Grow(dst.LineInfo, len(src.LineInfo))
 	for _, li := range src.LineInfo {
 		li.Insn += pos
 		dst.LineInfo = append(dst.LineInfo, li)

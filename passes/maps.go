@@ -25,12 +25,12 @@ const poisonKfuncBase = 2002000000
 
 func runMaps(ctx *Context, obj *ir.Object) error {
 	for _, p := range obj.Programs {
-		if err := patchMapRefs(obj, "program "+p.Name, &p.Code); err != nil {
+		if err := patchMapRefs(obj, "program", p.Name, &p.Code); err != nil {
 			return err
 		}
 	}
 	for _, f := range obj.Subprogs {
-		if err := patchMapRefs(obj, "subprog "+f.Name, &f.Code); err != nil {
+		if err := patchMapRefs(obj, "subprog", f.Name, &f.Code); err != nil {
 			return err
 		}
 	}
@@ -38,8 +38,9 @@ func runMaps(ctx *Context, obj *ir.Object) error {
 }
 
 // patchMapRefs patches the pending map, map value, ksym and kfunc
-// references of one piece of code. where names it in errors.
-func patchMapRefs(obj *ir.Object, where string, code *ir.Code) error {
+// references of one piece of code; unit ("program", "subprog") and name
+// name it in errors.
+func patchMapRefs(obj *ir.Object, unit, name string, code *ir.Code) error {
 	insns := code.Insns
 	for _, r := range code.Relocs {
 		if r.State != ir.Pending {
@@ -57,7 +58,7 @@ func patchMapRefs(obj *ir.Object, where string, code *ir.Code) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("%s: insn %d: %w", where, r.Insn, err)
+			return fmt.Errorf("%s %s: insn %d: %w", unit, name, r.Insn, err)
 		}
 	}
 	return nil
@@ -65,10 +66,16 @@ func patchMapRefs(obj *ir.Object, where string, code *ir.Code) error {
 
 // ldImm64 checks that slot i starts a complete ld_imm64.
 func ldImm64(insns []ir.Insn, i int, what string) error {
-	if i < 0 || i+1 >= len(insns) || !insns[i].IsLdImm64() {
+	if !isLdImm64(insns, i) {
 		return fmt.Errorf("%s: instruction is not a ld_imm64", what)
 	}
 	return nil
+}
+
+// isLdImm64 reports whether slot i starts a complete ld_imm64: ldImm64
+// without building the message.
+func isLdImm64(insns []ir.Insn, i int) bool {
+	return i >= 0 && i+1 < len(insns) && insns[i].IsLdImm64()
 }
 
 func patchMap(obj *ir.Object, insns []ir.Insn, r *ir.Reloc) error {
@@ -76,9 +83,10 @@ func patchMap(obj *ir.Object, insns []ir.Insn, r *ir.Reloc) error {
 	if m == nil {
 		return fmt.Errorf("reference to map %s, which is not among the object's maps: %w", r.Symbol, ErrNotFound)
 	}
-	what := fmt.Sprintf("%s reference to map %s", r.Kind, r.Symbol)
-	if err := ldImm64(insns, r.Insn, what); err != nil {
-		return err
+	// what names the reference in errors.
+	what := func() string { return fmt.Sprintf("%s reference to map %s", r.Kind, r.Symbol) }
+	if !isLdImm64(insns, r.Insn) {
+		return ldImm64(insns, r.Insn, what())
 	}
 	in, in2 := &insns[r.Insn], &insns[r.Insn+1]
 	in.Imm = int32(idx)
@@ -87,7 +95,7 @@ func patchMap(obj *ir.Object, insns []ir.Insn, r *ir.Reloc) error {
 		in2.Imm = 0
 	} else {
 		if r.Offset < 0 || r.Offset >= int64(m.ValueSize) {
-			return fmt.Errorf("%s: offset %d outside the %d-byte value", what, r.Offset, m.ValueSize)
+			return fmt.Errorf("%s: offset %d outside the %d-byte value", what(), r.Offset, m.ValueSize)
 		}
 		in.Src = ir.PseudoMapIdxValue
 		in2.Imm = int32(r.Offset)
