@@ -7,6 +7,7 @@ package btf
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 )
 
 const (
@@ -160,13 +161,15 @@ func ParseExt(raw []byte, order binary.ByteOrder, strs *Spec) (*Ext, error) {
 		minSize uint32
 		recSize *uint32
 		parse   func(sec *ExtSection, rec []byte) error
+		grow    func(sec *ExtSection, n int) // room for n more records
 	}
 	subs := []sub{
 		{"func_info", order.Uint32(raw[8:]), order.Uint32(raw[12:]), FuncInfoMinSize, &ext.FuncInfoRecSize,
 			func(sec *ExtSection, r []byte) error {
 				sec.FuncInfos = append(sec.FuncInfos, FuncInfo{InsnOff: order.Uint32(r), TypeID: TypeID(order.Uint32(r[4:]))})
 				return nil
-			}},
+			},
+			func(sec *ExtSection, n int) { sec.FuncInfos = slices.Grow(sec.FuncInfos, n) }},
 		{"line_info", order.Uint32(raw[16:]), order.Uint32(raw[20:]), LineInfoMinSize, &ext.LineInfoRecSize,
 			func(sec *ExtSection, r []byte) error {
 				li := LineInfo{InsnOff: order.Uint32(r), FileNameOff: order.Uint32(r[4:]), LineOff: order.Uint32(r[8:])}
@@ -181,7 +184,8 @@ func ParseExt(raw []byte, order binary.ByteOrder, strs *Spec) (*Ext, error) {
 				}
 				sec.LineInfos = append(sec.LineInfos, li)
 				return nil
-			}},
+			},
+			func(sec *ExtSection, n int) { sec.LineInfos = slices.Grow(sec.LineInfos, n) }},
 	}
 	if hdrLen >= extHeaderCoreLen {
 		subs = append(subs, sub{"core_relo", order.Uint32(raw[24:]), order.Uint32(raw[28:]), CORERelosMinSize, &ext.CORERecSize,
@@ -194,7 +198,8 @@ func ParseExt(raw []byte, order binary.ByteOrder, strs *Spec) (*Ext, error) {
 				}
 				sec.CORERelos = append(sec.CORERelos, cr)
 				return nil
-			}})
+			},
+			func(sec *ExtSection, n int) { sec.CORERelos = slices.Grow(sec.CORERelos, n) }})
 	}
 
 	for _, sb := range subs {
@@ -232,6 +237,7 @@ func ParseExt(raw []byte, order binary.ByteOrder, strs *Spec) (*Ext, error) {
 					sb.name, name, num, recSize, len(data), ErrInvalid)
 			}
 			sec := ext.section(name)
+			sb.grow(sec, int(num))
 			for i := uint32(0); i < num; i++ {
 				if err := sb.parse(sec, data[:recSize]); err != nil {
 					return nil, fmt.Errorf("btf.ext: %s: section %s: record %d: %w", sb.name, name, i, err)

@@ -64,6 +64,9 @@ func (l *linker) relocate(relocs []*ir.Reloc) error {
 			n := len(code.Relocs)
 			pos = appendCode(code, &at.Code)
 			l.start[at.Name] = pos
+			if l.p.Linked == nil {
+				l.p.Linked = make([]string, 0, len(l.obj.Subprogs))
+			}
 			l.p.Linked = append(l.p.Linked, at.Name)
 			if err := l.relocate(code.Relocs[n:len(code.Relocs):len(code.Relocs)]); err != nil {
 				return err

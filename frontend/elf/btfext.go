@@ -142,6 +142,17 @@ func (rd *reader) distributeExt(name string, es *btf.ExtSection) error {
 	if idx < 0 || cs == nil {
 		return fmt.Errorf("records for section %q, which is not a code section of the object: %w", name, ErrBadBTF)
 	}
+	// Size each function's slices first: the records of one kind share
+	// one allocation.
+	counts := make([]int, len(cs.funcs))
+	for n, r := range es.FuncInfos {
+		k, _, err := rd.locateIndex(cs, "func_info", n, r.InsnOff)
+		if err != nil {
+			return err
+		}
+		counts[k]++
+	}
+	carve(cs.funcs, counts, len(es.FuncInfos), func(fn *ir.Function) *[]ir.FuncInfo { return &fn.FuncInfo })
 	for n, r := range es.FuncInfos {
 		fn, slot, err := rd.locate(cs, "func_info", n, r.InsnOff)
 		if err != nil {
@@ -149,8 +160,7 @@ func (rd *reader) distributeExt(name string, es *btf.ExtSection) error {
 		}
 		fn.FuncInfo = append(fn.FuncInfo, ir.FuncInfo{Insn: slot, TypeID: r.TypeID})
 	}
-	// line_info is the bulk of .BTF.ext: size each function's slice first.
-	counts := make([]int, len(cs.funcs))
+	clear(counts)
 	for n, r := range es.LineInfos {
 		k, _, err := rd.locateIndex(cs, "line_info", n, r.InsnOff)
 		if err != nil {
@@ -158,11 +168,7 @@ func (rd *reader) distributeExt(name string, es *btf.ExtSection) error {
 		}
 		counts[k]++
 	}
-	for k, c := range counts {
-		if c > 0 {
-			cs.funcs[k].LineInfo = slices.Grow(cs.funcs[k].LineInfo, c)
-		}
-	}
+	carve(cs.funcs, counts, len(es.LineInfos), func(fn *ir.Function) *[]ir.LineInfo { return &fn.LineInfo })
 	for n, r := range es.LineInfos {
 		fn, slot, err := rd.locate(cs, "line_info", n, r.InsnOff)
 		if err != nil {
@@ -173,7 +179,7 @@ func (rd *reader) distributeExt(name string, es *btf.ExtSection) error {
 			LineNum: r.LineNum, Col: r.Col, FileName: r.FileName, Line: r.Line,
 		})
 	}
-	// The CO-RE records of a section share one allocation.
+	// The CO-RE records of a section share one allocation too.
 	relos := make([]ir.CORERelo, len(es.CORERelos))
 	for n, r := range es.CORERelos {
 		fn, slot, err := rd.locate(cs, "core_relo", n, r.InsnOff)
@@ -184,4 +190,26 @@ func (rd *reader) distributeExt(name string, es *btf.ExtSection) error {
 		fn.CORE = append(fn.CORE, &relos[n])
 	}
 	return nil
+}
+
+// carve makes room for counts[k] more records in the slice field(funcs[k])
+// of each function: an empty slice gets a capacity-capped part of one
+// allocation of total records, a non-empty one grows on its own.
+func carve[T any](funcs []*ir.Function, counts []int, total int, field func(*ir.Function) *[]T) {
+	if total == 0 {
+		return
+	}
+	block := make([]T, total)
+	off := 0
+	for k, c := range counts {
+		if c == 0 {
+			continue
+		}
+		if p := field(funcs[k]); len(*p) == 0 {
+			*p = block[off : off : off+c]
+		} else {
+			*p = slices.Grow(*p, c)
+		}
+		off += c
+	}
 }

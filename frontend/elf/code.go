@@ -89,6 +89,18 @@ func (rd *reader) readCodeSection(idx int) error {
 	slices.SortStableFunc(syms, byValue)
 
 	info, known := SectionDef(sec.Name)
+	// The section's subprograms, and its programs, share one allocation.
+	nSub := 0
+	for _, s := range syms {
+		if sec.Name == ".text" || s.bind() == elf.STB_LOCAL {
+			nSub++
+		}
+	}
+	subs, progs := make([]ir.Function, nSub), make([]ir.Program, len(syms)-nSub)
+	rd.obj.Subprogs = slices.Grow(rd.obj.Subprogs, len(subs))
+	rd.obj.Programs = slices.Grow(rd.obj.Programs, len(progs))
+	cs.funcs = make([]*ir.Function, 0, len(syms))
+	cs.sizes = make([]int, 0, len(syms))
 	end := uint64(0)
 	for _, s := range syms {
 		switch {
@@ -114,11 +126,15 @@ func (rd *reader) readCodeSection(idx int) error {
 		fn.Insns = insns[start : start+n : start+n]
 		fn.BTFType = rd.funcType(s.Name)
 		if sec.Name == ".text" || s.bind() == elf.STB_LOCAL {
-			f := &fn
+			f := &subs[0]
+			subs = subs[1:]
+			*f = fn
 			rd.obj.Subprogs = append(rd.obj.Subprogs, f)
 			cs.funcs = append(cs.funcs, f)
 		} else {
-			p := &ir.Program{
+			p := &progs[0]
+			progs = progs[1:]
+			*p = ir.Program{
 				Function:           fn,
 				Type:               uint32(info.Type),
 				ExpectedAttachType: uint32(info.ExpectedAttachType),
