@@ -174,52 +174,28 @@ func (l *loader) loadProgram(p *ir.Program) error {
 
 	// Keep the record buffers alive until the syscall returns: the
 	// attribute holds real pointers to them.
-	var funcInfo, lineInfo, coreRelos []byte
+	recs, err := l.obj.LoadRecords(p, binary.NativeEndian)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidObject, err)
+	}
+	funcInfo, lineInfo, coreRelos := recs.FuncInfo, recs.LineInfo, recs.CORERelos
 	if l.btfFD != nil {
 		attr.ProgBtfFd = l.btfFD.Uint()
-		if len(p.FuncInfo) > 0 {
-			recs := make([]btf.FuncInfo, len(p.FuncInfo))
-			for i, fi := range p.FuncInfo {
-				recs[i] = btf.FuncInfo{InsnOff: uint32(fi.Insn), TypeID: fi.TypeID}
-			}
-			funcInfo = btf.MarshalFuncInfos(recs, binary.LittleEndian)
+		if recs.NFuncInfo > 0 {
 			attr.FuncInfo = sys.NewSlicePointer(funcInfo)
-			attr.FuncInfoCnt = uint32(len(recs))
-			attr.FuncInfoRecSize = btf.FuncInfoMinSize
+			attr.FuncInfoCnt, attr.FuncInfoRecSize = recs.NFuncInfo, ir.FuncInfoRecSize
 		}
-		if len(p.LineInfo) > 0 {
-			recs := make([]btf.LineInfo, len(p.LineInfo))
-			for i, li := range p.LineInfo {
-				recs[i] = btf.LineInfo{InsnOff: uint32(li.Insn), FileNameOff: li.FileNameOff, LineOff: li.LineOff, LineNum: li.LineNum, Col: li.Col}
-			}
-			lineInfo = btf.MarshalLineInfos(recs, binary.LittleEndian)
+		if recs.NLineInfo > 0 {
 			attr.LineInfo = sys.NewSlicePointer(lineInfo)
-			attr.LineInfoCnt = uint32(len(recs))
-			attr.LineInfoRecSize = btf.LineInfoMinSize
+			attr.LineInfoCnt, attr.LineInfoRecSize = recs.NLineInfo, ir.LineInfoRecSize
 		}
 	}
-	var recs []btf.CORERelo
-	for _, cr := range p.CORE {
-		switch cr.State {
-		case ir.Resolved:
-			continue
-		case ir.Pending:
-			return fmt.Errorf("%w: CO-RE relocation at insn %d is still pending (run every pass first)", ErrInvalidObject, cr.Insn)
-		}
+	if recs.NCORERelos > 0 {
 		if l.btfFD == nil {
-			return fmt.Errorf("%w: CO-RE relocation at insn %d deferred to the kernel, but the object's BTF was not loaded", ErrNotSupported, cr.Insn)
+			return fmt.Errorf("%w: %d CO-RE relocations deferred to the kernel, but the object's BTF was not loaded", ErrNotSupported, recs.NCORERelos)
 		}
-		off, ok := l.obj.BTF.StringOffset(cr.Access)
-		if !ok {
-			return fmt.Errorf("%w: CO-RE access string %q not in the object's BTF", ErrInvalidObject, cr.Access)
-		}
-		recs = append(recs, btf.CORERelo{InsnOff: uint32(cr.Insn * ir.InsnSize), TypeID: cr.TypeID, AccessOff: off, Kind: cr.Kind})
-	}
-	if len(recs) > 0 {
-		coreRelos = btf.MarshalCORERelos(recs, binary.LittleEndian)
 		attr.CoreRelos = sys.NewSlicePointer(coreRelos)
-		attr.CoreReloCnt = uint32(len(recs))
-		attr.CoreReloRecSize = btf.CORERelosMinSize
+		attr.CoreReloCnt, attr.CoreReloRecSize = recs.NCORERelos, ir.CORERelosRecSize
 	}
 
 	logOpts := sys.LogOptions{Level: l.opts.LogLevel, Size: l.opts.LogSize}

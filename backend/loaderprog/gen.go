@@ -770,44 +770,21 @@ func (g *gen) emitProgram(j int, p *ir.Program) error {
 		ExpectedAttachType: sys.AttachType(p.ExpectedAttachType),
 	}
 	funcInfo, lineInfo, coreRelos := -1, -1, -1
-	if g.hasBTF {
-		if len(p.FuncInfo) > 0 {
-			recs := make([]btf.FuncInfo, len(p.FuncInfo))
-			for i, fi := range p.FuncInfo {
-				recs[i] = btf.FuncInfo{InsnOff: uint32(fi.Insn), TypeID: fi.TypeID}
-			}
-			funcInfo = g.b.add(btf.MarshalFuncInfos(recs, hostOrder))
-			a.FuncInfoCnt, a.FuncInfoRecSize = uint32(len(recs)), btf.FuncInfoMinSize
-		}
-		if len(p.LineInfo) > 0 {
-			recs := make([]btf.LineInfo, len(p.LineInfo))
-			for i, li := range p.LineInfo {
-				recs[i] = btf.LineInfo{InsnOff: uint32(li.Insn), FileNameOff: li.FileNameOff, LineOff: li.LineOff, LineNum: li.LineNum, Col: li.Col}
-			}
-			lineInfo = g.b.add(btf.MarshalLineInfos(recs, hostOrder))
-			a.LineInfoCnt, a.LineInfoRecSize = uint32(len(recs)), btf.LineInfoMinSize
-		}
+	recs, err := obj.LoadRecords(p, hostOrder)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidObject, err)
 	}
-	var relos []btf.CORERelo
-	for _, cr := range p.CORE {
-		switch cr.State {
-		case ir.Resolved:
-			continue
-		case ir.Pending:
-			return fmt.Errorf("%w: CO-RE relocation at insn %d is still pending (run every pass first)", ErrInvalidObject, cr.Insn)
-		}
-		if !g.hasBTF {
-			return fmt.Errorf("%w: CO-RE relocation at insn %d deferred to the kernel, but the object has no BTF", ErrInvalidObject, cr.Insn)
-		}
-		off, ok := obj.BTF.StringOffset(cr.Access)
-		if !ok {
-			return fmt.Errorf("%w: CO-RE access string %q not in the object's BTF", ErrInvalidObject, cr.Access)
-		}
-		relos = append(relos, btf.CORERelo{InsnOff: uint32(cr.Insn * ir.InsnSize), TypeID: cr.TypeID, AccessOff: off, Kind: cr.Kind})
+	if recs.NFuncInfo > 0 {
+		funcInfo = g.b.add(recs.FuncInfo)
+		a.FuncInfoCnt, a.FuncInfoRecSize = recs.NFuncInfo, ir.FuncInfoRecSize
 	}
-	if len(relos) > 0 {
-		coreRelos = g.b.add(btf.MarshalCORERelos(relos, hostOrder))
-		a.CoreReloCnt, a.CoreReloRecSize = uint32(len(relos)), btf.CORERelosMinSize
+	if recs.NLineInfo > 0 {
+		lineInfo = g.b.add(recs.LineInfo)
+		a.LineInfoCnt, a.LineInfoRecSize = recs.NLineInfo, ir.LineInfoRecSize
+	}
+	if recs.NCORERelos > 0 {
+		coreRelos = g.b.add(recs.CORERelos)
+		a.CoreReloCnt, a.CoreReloRecSize = recs.NCORERelos, ir.CORERelosRecSize
 	}
 	attr := addAttr(&g.b, &a, sizeProgLoad)
 

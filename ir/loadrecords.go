@@ -1,0 +1,72 @@
+// This file encodes a program's BTF records the way BPF_PROG_LOAD takes
+// them: func_info and line_info with instruction (not byte) offsets, and
+// the CO-RE records left to the kernel (core_relos) with byte offsets and
+// access strings as offsets into the object's BTF string table. Both
+// backends hand the kernel exactly these bytes.
+
+package ir
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/bpfc/bpfc/btf"
+)
+
+// Record sizes of the encodings LoadRecords returns.
+const (
+	FuncInfoRecSize  = btf.FuncInfoMinSize
+	LineInfoRecSize  = btf.LineInfoMinSize
+	CORERelosRecSize = btf.CORERelosMinSize
+)
+
+// LoadRecords are a program's func_info, line_info and kernel-side CO-RE
+// records, encoded for BPF_PROG_LOAD.
+type LoadRecords struct {
+	FuncInfo, LineInfo, CORERelos    []byte
+	NFuncInfo, NLineInfo, NCORERelos uint32
+}
+
+// LoadRecords encodes the records of program p in byte order order. CO-RE
+// records that are Resolved are not included (their instructions are
+// patched); Deferred ones are, for the kernel to relocate. A record still
+// Pending, or a deferred record of an object without BTF, is an error
+// wrapping ErrInvalid.
+func (o *Object) LoadRecords(p *Program, order binary.ByteOrder) (LoadRecords, error) {
+	var r LoadRecords
+	if o.BTF != nil && len(p.FuncInfo) > 0 {
+		recs := make([]btf.FuncInfo, len(p.FuncInfo))
+		for i, fi := range p.FuncInfo {
+			recs[i] = btf.FuncInfo{InsnOff: uint32(fi.Insn), TypeID: fi.TypeID}
+		}
+		r.FuncInfo, r.NFuncInfo = btf.MarshalFuncInfos(recs, order), uint32(len(recs))
+	}
+	if o.BTF != nil && len(p.LineInfo) > 0 {
+		recs := make([]btf.LineInfo, len(p.LineInfo))
+		for i, li := range p.LineInfo {
+			recs[i] = btf.LineInfo{InsnOff: uint32(li.Insn), FileNameOff: li.FileNameOff, LineOff: li.LineOff, LineNum: li.LineNum, Col: li.Col}
+		}
+		r.LineInfo, r.NLineInfo = btf.MarshalLineInfos(recs, order), uint32(len(recs))
+	}
+	var relos []btf.CORERelo
+	for _, cr := range p.CORE {
+		switch cr.State {
+		case Resolved:
+			continue
+		case Pending:
+			return r, fmt.Errorf("program %s: insn %d: CO-RE relocation still pending (run every pass first): %w", p.Name, cr.Insn, ErrInvalid)
+		}
+		if o.BTF == nil {
+			return r, fmt.Errorf("program %s: insn %d: CO-RE relocation deferred to the kernel, but the object has no BTF: %w", p.Name, cr.Insn, ErrInvalid)
+		}
+		off, ok := o.BTF.StringOffset(cr.Access)
+		if !ok {
+			return r, fmt.Errorf("program %s: insn %d: CO-RE access string %q not in the object's BTF: %w", p.Name, cr.Insn, cr.Access, ErrInvalid)
+		}
+		relos = append(relos, btf.CORERelo{InsnOff: uint32(cr.Insn * InsnSize), TypeID: cr.TypeID, AccessOff: off, Kind: cr.Kind})
+	}
+	if len(relos) > 0 {
+		r.CORERelos, r.NCORERelos = btf.MarshalCORERelos(relos, order), uint32(len(relos))
+	}
+	return r, nil
+}
