@@ -1,0 +1,49 @@
+// Tests of the example: the committed skeleton is what bpfc generates
+// today, and the program it loads computes what testdata/README.md says.
+
+package main
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/bpfc/bpfc"
+	"github.com/bpfc/bpfc/backend/loaderprog"
+	"github.com/bpfc/bpfc/internal/testutil"
+)
+
+func TestSkeletonUpToDate(t *testing.T) {
+	obj, l, err := bpfc.GenerateLoader("../../testdata/xdp_globals.o", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fresh bytes.Buffer
+	if err := loaderprog.WriteGo(&fresh, l, obj, "main"); err != nil {
+		t.Fatal(err)
+	}
+	committed, err := os.ReadFile("xdp_globals_skel.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(fresh.Bytes(), committed) {
+		t.Fatal("xdp_globals_skel.go is stale: run go generate ./examples/xdpglobals")
+	}
+}
+
+func TestRun(t *testing.T) {
+	testutil.RequireKernel(t)
+	defer testutil.CheckNoFDLeak(t)()
+	for _, tc := range []struct {
+		xor  bool
+		want uint32
+	}{{false, 127}, {true, 105}} {
+		ret, bss, err := run(tc.xor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ret != tc.want || bss.BssResult != tc.want || bss.BssRuns != 1 || bss.BssPktLen != 64 {
+			t.Errorf("xor=%v: returned %d, .bss %+v; want %d, runs 1, pkt_len 64", tc.xor, ret, bss, tc.want)
+		}
+	}
+}
