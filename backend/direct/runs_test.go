@@ -142,6 +142,15 @@ var runs = []struct {
 		// 101 + 7 + 15 + 4 + 3.
 		{prog: "xdp_compute", want: 130, vars: map[string]uint64{".bss:bss_runs": 3}},
 	}},
+	{"skel_edge.o", []step{
+		// Load checks every global against its initial value plus 100:
+		// the first check fails with the object's own values.
+		{prog: "Load", want: 1001},
+		{set: map[string]uint64{".data:my_var": 101, ".data:myVar": 102}, prog: "Load", want: 1002},
+		{set: map[string]uint64{".data:type": 103, ".data:func": 104, ".data:len": 105, ".data:map": 106}, prog: "Load", want: 1003},
+		{prog: "Close", want: 2, elems: []elem{{"rodata", 0, 1}, {"data", 0, 0}}},
+		{prog: "Attach", want: 2, elems: []elem{{"rodata", 0, 1}, {"data", 0, 1}}},
+	}},
 	{"sockfilter.o", []step{
 		{prog: "sock_snap", want: 50},
 		{prog: "sock_len", want: 60, vars: map[string]uint64{

@@ -80,13 +80,16 @@ type dataLayout struct {
 func layouts(l *Loader, obj *ir.Object) ([]*dataLayout, []*lEnum, error) {
 	lb := &layoutBuilder{obj: obj, enums: map[btf.TypeID]*lEnum{}}
 	var out []*dataLayout
+	// Section names that differ only in punctuation (.data.a.b and
+	// .data.a_b) or case give the same identifiers: number the later ones.
+	cSeen, goSeen := map[string]bool{}, map[string]bool{}
 	for i := range l.Maps {
 		m := &l.Maps[i]
 		if (m.Kind != ir.MapData && m.Kind != ir.MapKconfig) || !m.Mmapable() || m.ValueSize == 0 {
 			continue
 		}
-		d := &dataLayout{m: m, field: cIdent(strings.TrimPrefix(m.Name, ".")), size: m.ValueSize}
-		d.goName = goIdent(d.field)
+		d := &dataLayout{m: m, field: uniqueName(cSeen, cIdent(strings.TrimPrefix(m.Name, ".")), "_"), size: m.ValueSize}
+		d.goName = uniqueName(goSeen, goIdent(d.field), "")
 		var def *ir.Map
 		if i < len(obj.Maps) && obj.Maps[i].Name == m.Name {
 			def = obj.Maps[i]
@@ -272,6 +275,17 @@ func (lb *layoutBuilder) enum(id btf.TypeID, t *btf.Type, base string) *lEnum {
 	lb.enums[id] = e
 	lb.order = append(lb.order, e)
 	return e
+}
+
+// uniqueName returns n, or n followed by sep and the first number from 2
+// that makes it absent from seen, and records the result in seen.
+func uniqueName(seen map[string]bool, n, sep string) string {
+	out := n
+	for k := 2; seen[out]; k++ {
+		out = fmt.Sprintf("%s%s%d", n, sep, k)
+	}
+	seen[out] = true
+	return out
 }
 
 // uniqueGoNames fills the Go names of fields, unique within the struct.
