@@ -137,6 +137,9 @@ func (lb *layoutBuilder) datasec(def *ir.Map, size uint32) (*lType, error) {
 		if v.Kind != btf.KindVar || v.Linkage == 0 || v.Name == "" {
 			continue // static variable or a function (.ksyms)
 		}
+		if vs.Size == 0 {
+			continue // no storage (empty struct, zero-length array): see zeroSized
+		}
 		if vs.Offset < end || uint64(vs.Offset)+uint64(vs.Size) > uint64(size) {
 			continue // overlapping or out of the value: leave to padding
 		}
@@ -153,6 +156,12 @@ func (lb *layoutBuilder) datasec(def *ir.Map, size uint32) (*lType, error) {
 	}
 	return st, nil
 }
+
+// zeroSized: variables and members without storage (an empty struct, a
+// zero-length array such as a flexible `u32 more[0]`) are left out of the
+// mirrored structs. Go pads a struct that ends with a zero-size field so
+// that a pointer to the field stays inside the struct, which would break
+// the layout; and there is nothing to read or write in them.
 
 func bytesType(size uint32) *lType { return &lType{kind: tBytes, size: size, align: 1} }
 
@@ -227,6 +236,9 @@ func (lb *layoutBuilder) typ(id btf.TypeID, size uint32, depth int) *lType {
 			msize, err := spec.Sizeof(m.Type)
 			if err != nil || off < end || off+msize > size {
 				return bytesType(size)
+			}
+			if msize == 0 {
+				continue // see zeroSized
 			}
 			mt := lb.typ(m.Type, msize, depth+1)
 			if off%mt.align != 0 {

@@ -6,6 +6,7 @@
 package loaderprog
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -45,6 +46,41 @@ func TestLayoutUniqueDataNames(t *testing.T) {
 	for _, want := range []string{"DataAB", "DataAB2"} {
 		if _, ok := goNames[want]; !ok {
 			t.Errorf("no Go data field %s in %v", want, goNames)
+		}
+	}
+}
+
+// walkFields calls f for every field of t, recursively, with its path.
+func walkFields(t *lType, path string, f func(path string, fl lField)) {
+	switch t.kind {
+	case tStruct:
+		for _, fl := range t.fields {
+			p := path + "." + fl.name
+			f(p, fl)
+			walkFields(fl.t, p, f)
+		}
+	case tArray:
+		walkFields(t.elem, path+"[]", f)
+	}
+}
+
+// TestLayoutNoZeroSizeFields: a zero-size field (empty struct, u32 x[0])
+// at the end of a Go struct makes Go pad the struct, so the layout check
+// of the skeleton failed to compile.
+func TestLayoutNoZeroSizeFields(t *testing.T) {
+	var fields []string
+	for _, d := range edgeLayouts(t) {
+		walkFields(d.t, d.m.Name, func(path string, fl lField) {
+			fields = append(fields, path)
+			if fl.t.size == 0 {
+				t.Errorf("%s: zero-size field", path)
+			}
+		})
+	}
+	all := strings.Join(fields, " ")
+	for _, want := range []string{".data.flexible.n", ".data.nothing.a", ".data.after_nothing", ".data.outer.items[].v"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("field %s missing from %s", want, all)
 		}
 	}
 }
