@@ -127,7 +127,15 @@ func cDecl(t *lType, name string, indent string) string {
 // cFields writes the members of a struct with explicit padding.
 func cFields(b *strings.Builder, t *lType, indent string) {
 	cur, pad := uint32(0), 0
+	names := map[string]bool{}
+	for _, f := range t.fields {
+		names[f.name] = true
+	}
 	padField := func(n uint32) {
+		// Padding names skip those of members (a global named __pad0).
+		for names[fmt.Sprintf("__pad%d", pad)] {
+			pad++
+		}
 		fmt.Fprintf(b, "%schar __pad%d[%d];\n", indent, pad, n)
 		pad++
 	}

@@ -119,3 +119,27 @@ func TestLayoutOffsets(t *testing.T) {
 		t.Errorf("%s: not laid out", n)
 	}
 }
+
+// TestCPaddingNames: the C padding members must not take the name of a
+// member (a global named __pad0).
+func TestCPaddingNames(t *testing.T) {
+	u32 := intType(4, false)
+	st := &lType{kind: tStruct, size: 16, align: 4, fields: []lField{
+		{name: "__pad0", off: 4, t: u32},
+		{name: "__pad2", off: 12, t: u32},
+	}}
+	var b strings.Builder
+	cFields(&b, st, "")
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		name := strings.TrimSuffix(strings.Fields(line)[1], ";")
+		name, _, _ = strings.Cut(name, "[")
+		if seen[name] {
+			t.Errorf("member %s declared twice:\n%s", name, b.String())
+		}
+		seen[name] = true
+	}
+	if len(seen) != 4 {
+		t.Errorf("%d members, want 4:\n%s", len(seen), b.String())
+	}
+}
