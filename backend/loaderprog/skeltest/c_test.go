@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
@@ -360,4 +361,69 @@ func TestCSkeletonBpftoolObjects(t *testing.T) {
 func firstLines(b []byte) string {
 	lines := strings.SplitN(strings.TrimSpace(string(b)), "\n", 4)
 	return strings.Join(lines[:min(3, len(lines))], " | ")
+}
+
+// TestCSkeletonsBuild generates the C skeleton of every test object the
+// loader backend takes and compiles each one on its own with gcc -Wall
+// -Werror: a header must compile with nothing included before it, and
+// names (members, padding, functions) must not collide. All headers go
+// into one translation unit, which also checks they can be used together.
+func TestCSkeletonsBuild(t *testing.T) {
+	gcc := requireTool(t, "gcc", skelInternal)
+	root := repoRoot(t)
+	objs, err := filepath.Glob(filepath.Join(root, "testdata", "*.o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var mainSrc strings.Builder
+	var calls []string
+	for _, path := range objs {
+		name := filepath.Base(path)
+		opts := &bpfc.Options{Defer: true}
+		if name == "maps_kinds.o" {
+			opts.MaxEntries = map[string]uint32{"user_sized_map": 16}
+		}
+		obj, err := bpfc.Compile(path, opts)
+		if err != nil {
+			t.Logf("%s: not compiled: %v", name, err)
+			continue
+		}
+		l, err := loaderprog.Generate(obj, &loaderprog.Options{NoIntegrity: true})
+		if err != nil {
+			t.Logf("%s: no loader: %v", name, err)
+			continue
+		}
+		var h bytes.Buffer
+		if err := loaderprog.WriteC(&h, l, obj, ""); err != nil {
+			t.Fatalf("%s: WriteC: %v", name, err)
+		}
+		cname := loaderprog.CName(name)
+		if err := os.WriteFile(filepath.Join(dir, cname+".lskel.h"), h.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// Each header alone, first in its translation unit.
+		alone := filepath.Join(dir, cname+".c")
+		src := "#include \"" + cname + ".lskel.h\"\n\nint " + cname + "_main(void)\n{\n\tstruct " + cname + " *s = " + cname +
+			"__open();\n\n\t" + cname + "__destroy(s);\n\treturn 0;\n}\n"
+		if err := os.WriteFile(alone, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(gcc, "-Wall", "-Werror", "-c", "-o", filepath.Join(dir, cname+".o"), alone).CombinedOutput(); err != nil {
+			t.Errorf("%s: gcc: %v\n%s", name, err, out)
+		}
+		mainSrc.WriteString("#include \"" + cname + ".lskel.h\"\n")
+		calls = append(calls, "\t"+cname+"__destroy("+cname+"__open());\n")
+	}
+	if len(calls) < 8 {
+		t.Fatalf("only %d objects gave a C skeleton", len(calls))
+	}
+	mainSrc.WriteString("\nint main(void)\n{\n" + strings.Join(calls, "") + "\treturn 0;\n}\n")
+	mainPath := filepath.Join(dir, "all.c")
+	if err := os.WriteFile(mainPath, []byte(mainSrc.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(gcc, "-Wall", "-Werror", "-o", filepath.Join(dir, "all"), mainPath).CombinedOutput(); err != nil {
+		t.Errorf("all headers together: gcc: %v\n%s", err, out)
+	}
 }
