@@ -427,3 +427,67 @@ func TestCSkeletonsBuild(t *testing.T) {
 		t.Errorf("all headers together: gcc: %v\n%s", err, out)
 	}
 }
+
+const cSkelEdgeMain = cPrelude + `#include "skel.h"
+
+int main(void)
+{
+	struct skel_edge *s = skel_edge__open();
+	__u32 v;
+
+	if (!s)
+		return 1;
+	s->data->my_var = 101;
+	s->data->myVar = 102;
+	s->data->type = 103;
+	s->data->func = 104;
+	s->data->len = 105;
+	s->data->map = 106;
+	s->data->_under = 107;
+	s->data->__under = 108;
+	s->data->__pad0 = 109;
+	s->data->odd_byte = 110;
+	s->data->odd_packed[0] = 111;
+	v = 112;
+	memcpy(&s->data->odd_packed[1], &v, 4);
+	s->data->aligned64 = 113;
+	v = 114;
+	memcpy(s->data->either, &v, 4);
+	s->data->outer.n = 115;
+	s->data->outer.items[0].tag = 116;
+	s->data->outer.items[0].v = 117;
+	s->data->outer.items[1].tag = 118;
+	s->data->outer.items[1].v = 119;
+	s->data->outer.name[0] = 'x';
+	s->data->outer.ok = 0;
+	s->data->e8 = 1;
+	s->data->e16 = 1;
+	s->data->e64 = 1;
+	s->data->ebig = 1;
+	s->data->eneg = 2;
+	s->data->flag = 0;
+	memcpy(s->data->text, "HEY", 3);
+	s->data->flexible.n = 120;
+	s->data->nothing.a = 125;
+	s->data->after_nothing = 121;
+	s->data_a_b->dotted = 122;
+	s->data_a_b_2->underscored = 123;
+	s->rodata->ro_val = 124;
+	printf("load=%d\n", skel_edge__load(s));
+	printf("set=%ld\n", run_prog(s->progs.Load.prog_fd));
+	printf("close=%ld\nattach=%ld\n", run_prog(s->progs.Close.prog_fd), run_prog(s->progs.Attach.prog_fd));
+	printf("mmaped_underscored=%u\n", s->data_a_b_2->underscored);
+	skel_edge__destroy(s);
+	return 0;
+}
+`
+
+// TestCSkeletonEdge runs the C skeleton of skel_edge.o: values written
+// through the mirrored structs before load must reach the program.
+func TestCSkeletonEdge(t *testing.T) {
+	testutil.RequireKernel(t)
+	bin := buildC(t, cSkeleton(t, "skel_edge.o"), cSkelEdgeMain, true)
+	checkKV(t, runBin(t, bin), map[string]string{
+		"load": "0", "set": "2", "close": "2", "attach": "2", "mmaped_underscored": "123",
+	})
+}

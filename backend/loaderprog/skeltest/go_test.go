@@ -397,3 +397,77 @@ func TestGoSkeletonBadNames(t *testing.T) {
 		t.Error("nil loader accepted")
 	}
 }
+
+const skelEdgeMain = mainPrelude + `
+func main() {
+	s := NewSkelEdge()
+	check(s.Load(nil))
+	fmt.Printf("initial_load=%d\n", run(&s.Progs.Load))
+	check(s.Close())
+
+	// Every global its initial value + 100, written before Load through
+	// the typed accessors; the program Load checks them at their offsets.
+	s = NewSkelEdge()
+	d := s.Data
+	d.MyVar, d.MyVar2 = 101, 102
+	d.Type, d.Func, d.Len, d.Map = 103, 104, 105, 106
+	d.Under, d.Under2, d.Pad0 = 107, 108, 109
+	d.OddByte = 110
+	d.OddPacked[0] = 111
+	binary.LittleEndian.PutUint32(d.OddPacked[1:], 112)
+	d.Aligned64 = 113
+	binary.LittleEndian.PutUint32(d.Either[:], 114)
+	d.Outer.N = 115
+	d.Outer.Items[0].Tag, d.Outer.Items[0].V = 116, 117
+	d.Outer.Items[1].Tag, d.Outer.Items[1].V = 118, 119
+	d.Outer.Name[0] = 'x'
+	d.Outer.Ok = false
+	d.E8, d.E16, d.E64, d.Ebig, d.Eneg = S8A, S16A, W64A, BiguA, NegB
+	d.Flag = false
+	copy(d.Text[:], "HEY")
+	d.Flexible.N = 120
+	d.Nothing.A = 125
+	d.AfterNothing = 121
+	s.DataAB.Dotted, s.DataAB2.Underscored = 122, 123
+	s.Rodata.RoVal = 124
+	check(s.Load(nil))
+	fmt.Printf("set=%d\n", run(&s.Progs.Load))
+	fmt.Printf("mmaped_after_nothing=%d\nmmaped_ro_val=%d\nmmaped_underscored=%d\n", s.Data.AfterNothing, s.Rodata.RoVal, s.DataAB2.Underscored)
+	fmt.Printf("close=%d\nattach=%d\n", run(&s.Progs.Close), run(&s.Progs.Attach))
+	for _, m := range []*rt.Map{&s.Maps.Rodata, &s.Maps.Data, &s.Maps.Rodata2} {
+		em, err := ebpf.NewMapFromFD(must(unix.Dup(m.FD)))
+		check(err)
+		info, err := em.Info()
+		check(err)
+		fmt.Printf("map_%s=%s/%d\n", m.Name, info.Name, info.ValueSize)
+		em.Close()
+	}
+	check(s.Close())
+}
+
+func must(fd int, err error) int {
+	check(err)
+	return fd
+}
+`
+
+// TestGoSkeletonEdge builds and runs the skeleton of skel_edge.o: names
+// that collide or shadow (maps rodata and .rodata, programs Load, Close,
+// Attach, sections .data.a.b and .data.a_b) and layouts with bitfields,
+// unions, nested arrays of structs, packed enums, odd offsets and
+// zero-size members. Values written before Load must reach the program at
+// their BTF offsets.
+func TestGoSkeletonEdge(t *testing.T) {
+	testutil.RequireKernel(t)
+	obj, l := object(t, "skel_edge.o", nil, nil)
+	out := goRun(t, map[string][]byte{
+		"skel.go": goSkeleton(t, l, obj, "main"),
+		"main.go": []byte(skelEdgeMain),
+	})
+	checkKV(t, out, map[string]string{
+		"initial_load": "1001", "set": "2",
+		"mmaped_after_nothing": "121", "mmaped_ro_val": "124", "mmaped_underscored": "123",
+		"close": "2", "attach": "2",
+		"map_rodata": "rodata/8", "map_data": "data/8", "map_.rodata": "skel_edg.rodata/4",
+	})
+}
