@@ -5,6 +5,7 @@
 package loaderprog
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -12,28 +13,57 @@ import (
 	"path/filepath"
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 )
 
-// Manifest is the JSON description written beside a raw loader.
+// Manifest is the JSON description written beside a raw loader: with it
+// and the two binary files another tool runs the loader the way rt.Load
+// does:
+//
+//  1. create the blob map as Loader.BlobMap says (BPF_MAP_CREATE; with
+//     excl_prog_hash = Loader.ProgSHA256 where the kernel has exclusive
+//     maps), write the blob file as its value at key 0, freeze it, and if
+//     CheckHash ask the kernel for the map's hash (BPF_OBJ_GET_INFO_BY_FD
+//     with bpf_map_info.hash), which the loader compares with BlobSHA256;
+//  2. load the insns file as Loader says, with fd_array = {blob map fd};
+//  3. build a zeroed context of Context.Size bytes: sz = Size; optionally
+//     log_level, log_size, log_buf; per map descriptor a max_entries
+//     override (required for maps with EntriesPerCPU: the number of
+//     possible CPUs) and an initial_value pointer (maps with an
+//     InitialValue: ValueSize bytes); the step word = 0xffffffff;
+//  4. run the program once with BPF_PROG_TEST_RUN, ctx_in = the context
+//     (the kernel writes it back). A negative return value is -errno of
+//     the failing step, whose index into Steps is in the step word, and
+//     the loader has closed everything it created; 0 means success: the
+//     map_fd and prog_fd fields hold the new descriptors (prog_fd 0 for
+//     a program that is not autoloaded).
+//
+// Offsets and sizes are in bytes; numbers in the binary files and the
+// context are in ByteOrder.
 type Manifest struct {
 	// Object is the BPF object's name.
 	Object string `json:"object"`
 	// Blob and Insns are the file names (relative to the manifest) of the
 	// blob (the value of the loader's single ARRAY map, key 0) and of the
-	// loader program's instructions (host byte order).
+	// loader program's instructions (8 bytes each, in ByteOrder).
 	Blob  string `json:"blob"`
 	Insns string `json:"insns"`
+	// ByteOrder is "little" or "big": the byte order of the machine that
+	// generated the loader, the only kind of machine that can run it.
+	ByteOrder string `json:"byte_order"`
 	// BlobSize is the blob's size in bytes, InsnCount the number of
 	// instructions of the loader program.
 	BlobSize  int `json:"blob_size"`
 	InsnCount int `json:"insn_count"`
-	// BlobSHA256 is the hash of the blob; CheckHash says the loader
+	// BlobSHA256 is the hash of the blob (hex); CheckHash says the loader
 	// compares it with the kernel's hash of the frozen blob map, so the
 	// run-time must freeze the map and ask for its hash (OBJ_GET_INFO_BY_FD
 	// with bpf_map_info.hash) before running the loader.
 	BlobSHA256 string `json:"blob_sha256"`
 	CheckHash  bool   `json:"check_hash"`
+	// Loader says how to create the blob map and load the loader program.
+	Loader ManifestLoader `json:"loader"`
 	// Context describes the loader's context (the light-skeleton ABI).
 	Context ManifestContext `json:"context"`
 	// Maps and Progs are in context descriptor order.
@@ -43,57 +73,138 @@ type Manifest struct {
 	Steps []string `json:"steps"`
 }
 
+// ManifestLoader gives the attributes of the loader's own kernel objects.
+type ManifestLoader struct {
+	// ProgType (BPF_PROG_TYPE_SYSCALL), ProgFlags (BPF_F_SLEEPABLE),
+	// License and ProgName are the loader program's BPF_PROG_LOAD
+	// attributes; its fd_array has one entry, the blob map.
+	ProgType  uint32 `json:"prog_type"`
+	ProgFlags uint32 `json:"prog_flags"`
+	License   string `json:"license"`
+	ProgName  string `json:"prog_name"`
+	// ProgSHA256 is the hex SHA-256 of the insns file: the program digest
+	// the kernel compares with the blob map's excl_prog_hash.
+	ProgSHA256 string `json:"prog_sha256"`
+	// BlobMap gives the blob map's BPF_MAP_CREATE attributes.
+	BlobMap ManifestBlobMap `json:"blob_map"`
+}
+
+// ManifestBlobMap gives the blob map's attributes: an ARRAY map with a
+// 4-byte key and one entry whose value is the whole blob.
+type ManifestBlobMap struct {
+	Name       string `json:"name"`
+	Type       uint32 `json:"type"`
+	KeySize    uint32 `json:"key_size"`
+	ValueSize  uint32 `json:"value_size"`
+	MaxEntries uint32 `json:"max_entries"`
+}
+
 // ManifestContext gives the offsets of the loader context.
 type ManifestContext struct {
 	// Size is the context's size (ctx_size_in of BPF_PROG_TEST_RUN).
 	Size int `json:"size"`
-	// MapDescs is the offset of the first struct bpf_map_desc (16 bytes
-	// each), ProgDescs of the first struct bpf_prog_desc (4 bytes each),
-	// Step of the u32 step word.
-	MapDescs  int `json:"map_descs"`
-	ProgDescs int `json:"prog_descs"`
-	Step      int `json:"step"`
+	// Offsets of the fields of the header (struct bpf_loader_ctx,
+	// HeaderSize bytes): u32 sz at 0 (set to Size), u32 flags at 4 (0),
+	// u32 log_level, u32 log_size, u64 log_buf (the user-space address of
+	// a log_size-byte buffer receiving the BTF and verifier logs).
+	HeaderSize int `json:"header_size"`
+	LogLevel   int `json:"log_level"`
+	LogSize    int `json:"log_size"`
+	LogBuf     int `json:"log_buf"`
+	// MapDescs is the offset of the first struct bpf_map_desc
+	// (MapDescSize bytes each, one per map of Maps): s32 map_fd (output)
+	// at MapFD, u32 max_entries (input, 0 keeps the generated value) at
+	// MapMaxEntries, u64 initial_value (input, a user-space address or 0)
+	// at MapInitialValue.
+	MapDescs        int `json:"map_descs"`
+	MapDescSize     int `json:"map_desc_size"`
+	MapFD           int `json:"map_fd"`
+	MapMaxEntries   int `json:"map_max_entries"`
+	MapInitialValue int `json:"map_initial_value"`
+	// ProgDescs is the offset of the first struct bpf_prog_desc
+	// (ProgDescSize bytes each, one per program of Progs: s32 prog_fd,
+	// output), Step of the u32 step word (bpfc's extension: the index
+	// into Steps of the step the loader is at).
+	ProgDescs    int `json:"prog_descs"`
+	ProgDescSize int `json:"prog_desc_size"`
+	Step         int `json:"step"`
 }
 
-// ManifestMap describes one map.
+// ManifestMap describes one map as the blob creates it.
 type ManifestMap struct {
-	Name         string `json:"name"`
-	KernelName   string `json:"kernel_name"`
-	Type         uint32 `json:"type"`
-	KeySize      uint32 `json:"key_size"`
-	ValueSize    uint32 `json:"value_size"`
-	MaxEntries   uint32 `json:"max_entries"`
-	Flags        uint32 `json:"flags"`
-	ReadOnly     bool   `json:"read_only,omitempty"`
-	InitialValue string `json:"initial_value,omitempty"` // hex
+	// Name is the map's name in the object, KernelName its name in the
+	// kernel.
+	Name       string `json:"name"`
+	KernelName string `json:"kernel_name"`
+	// Type (BPF_MAP_TYPE_*), sizes in bytes, max_entries and map_flags
+	// as created unless the context overrides max_entries.
+	Type       uint32 `json:"type"`
+	KeySize    uint32 `json:"key_size"`
+	ValueSize  uint32 `json:"value_size"`
+	MaxEntries uint32 `json:"max_entries"`
+	Flags      uint32 `json:"flags"`
+	// EntriesPerCPU marks a perf event array declared without
+	// max_entries: MaxEntries is the generating machine's CPU count, and
+	// the run-time must override it with the number of possible CPUs.
+	EntriesPerCPU bool `json:"entries_per_cpu,omitempty"`
+	// ReadOnly maps (.rodata, .kconfig) are frozen by the loader.
+	ReadOnly bool `json:"read_only,omitempty"`
+	// Pinning is the object's LIBBPF_PIN_* request (1: by name), left to
+	// the tool: a loader program cannot pin.
+	Pinning uint32 `json:"pinning,omitempty"`
+	// InitialValue is the value the loader writes (global data), hex;
+	// the context's initial_value may replace it.
+	InitialValue string `json:"initial_value,omitempty"`
 }
 
 // ManifestProg describes one program.
 type ManifestProg struct {
-	Name               string `json:"name"`
-	KernelName         string `json:"kernel_name"`
-	Section            string `json:"section"`
+	// Name is the program's function name, KernelName its name in the
+	// kernel, Section its ELF section.
+	Name       string `json:"name"`
+	KernelName string `json:"kernel_name"`
+	Section    string `json:"section"`
+	// Type (BPF_PROG_TYPE_*) and ExpectedAttachType (BPF_*) as loaded;
+	// AttachTo is the attach target the section names, if any.
 	Type               uint32 `json:"type"`
 	ExpectedAttachType uint32 `json:"expected_attach_type"`
 	AttachTo           string `json:"attach_to,omitempty"`
-	Autoload           bool   `json:"autoload"`
+	// Autoload is false for a program the loader does not load.
+	Autoload bool `json:"autoload"`
 }
 
 // NewManifest describes l; blob and insns name the binary files.
 func NewManifest(l *Loader, blob, insns string) *Manifest {
 	lay := rt.Layout{Maps: len(l.Maps), Progs: len(l.Progs)}
+	progHash := l.ProgHash()
+	order := "little"
+	if hostOrder == binary.BigEndian {
+		order = "big"
+	}
 	m := &Manifest{
-		Object: l.Object, Blob: blob, Insns: insns,
+		Object: l.Object, Blob: blob, Insns: insns, ByteOrder: order,
 		BlobSize: len(l.Blob), InsnCount: len(l.InsnBytes()) / ir.InsnSize,
 		BlobSHA256: hex.EncodeToString(l.BlobHash[:]), CheckHash: l.CheckHash,
-		Context: ManifestContext{Size: lay.Size(), MapDescs: lay.MapDesc(0), ProgDescs: lay.ProgDesc(0), Step: lay.Step()},
-		Maps:    []ManifestMap{},
-		Progs:   []ManifestProg{},
-		Steps:   l.Steps,
+		Loader: ManifestLoader{
+			ProgType: uint32(sys.ProgTypeSyscall), ProgFlags: uint32(sys.ProgFlagSleepable),
+			License: rt.LoaderProgLicense, ProgName: rt.LoaderProgName, ProgSHA256: hex.EncodeToString(progHash[:]),
+			BlobMap: ManifestBlobMap{Name: rt.LoaderMapName, Type: uint32(sys.MapTypeArray), KeySize: 4,
+				ValueSize: uint32(len(l.Blob)), MaxEntries: 1},
+		},
+		Context: ManifestContext{
+			Size: lay.Size(), HeaderSize: rt.CtxHeaderSize,
+			LogLevel: rt.CtxOffLogLevel, LogSize: rt.CtxOffLogSize, LogBuf: rt.CtxOffLogBuf,
+			MapDescs: lay.MapDesc(0), MapDescSize: rt.MapDescSize, MapFD: rt.MapDescOffFD,
+			MapMaxEntries: rt.MapDescOffMaxEntries, MapInitialValue: rt.MapDescOffInitialValue,
+			ProgDescs: lay.ProgDesc(0), ProgDescSize: rt.ProgDescSize, Step: lay.Step(),
+		},
+		Maps:  []ManifestMap{},
+		Progs: []ManifestProg{},
+		Steps: l.Steps,
 	}
 	for _, d := range l.Maps {
 		mm := ManifestMap{Name: d.Name, KernelName: d.KernelName, Type: d.Type, KeySize: d.KeySize, ValueSize: d.ValueSize,
-			MaxEntries: d.MaxEntries, Flags: d.Flags, ReadOnly: d.ReadOnly}
+			MaxEntries: d.MaxEntries, Flags: d.Flags, EntriesPerCPU: d.EntriesPerCPU, ReadOnly: d.ReadOnly, Pinning: d.Pinning}
 		if d.InitialValue != nil {
 			mm.InitialValue = hex.EncodeToString(d.InitialValue)
 		}

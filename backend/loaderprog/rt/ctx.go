@@ -58,3 +58,13 @@ func (l Layout) Step() int { return l.ProgDesc(l.Progs) }
 // Size returns the size of the whole context, rounded up to 8 bytes like
 // the C struct (which holds u64 members).
 func (l Layout) Size() int { return (l.Step() + 4 + 7) &^ 7 }
+
+// Names and license of the kernel objects Load creates for a loader: the
+// blob map (an ARRAY map, key 4 bytes, one entry holding the whole blob)
+// and the loader program (BPF_PROG_TYPE_SYSCALL, BPF_F_SLEEPABLE). Tools
+// that run a raw loader (bpfc -emit=loader -lang=raw) create the same.
+const (
+	LoaderMapName     = loaderMapName
+	LoaderProgName    = loaderProgName
+	LoaderProgLicense = loaderProgLicense
+)

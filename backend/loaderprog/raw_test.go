@@ -1,0 +1,270 @@
+// This file tests the raw loader (-lang=raw) as another tool would use
+// it: a small runner that knows nothing of rt reads only the JSON manifest
+// and the two binary files, creates the blob map, loads and runs the
+// loader as the manifest says, and the programs it loaded must run.
+
+package loaderprog
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/internal/testutil"
+)
+
+// possibleCPUsForTest counts /sys/devices/system/cpu/possible ("0-3,5").
+func possibleCPUsForTest(t *testing.T) uint32 {
+	t.Helper()
+	b, err := os.ReadFile("/sys/devices/system/cpu/possible")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n uint32
+	for _, part := range strings.Split(strings.TrimSpace(string(b)), ",") {
+		lo, hi, found := strings.Cut(part, "-")
+		a, err1 := strconv.Atoi(lo)
+		z := a
+		var err2 error
+		if found {
+			z, err2 = strconv.Atoi(hi)
+		}
+		if err1 != nil || err2 != nil {
+			t.Fatalf("possible CPUs %q", b)
+		}
+		n += uint32(z - a + 1)
+	}
+	return n
+}
+
+// rawRun runs the raw loader described by the manifest file like an
+// independent tool: only the JSON (decoded generically, by its documented
+// field names) and the files it names.
+func rawRun(t *testing.T, manifest string) (mapFDs, progFDs []*sys.FD) {
+	t.Helper()
+	js, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Blob       string `json:"blob"`
+		Insns      string `json:"insns"`
+		ByteOrder  string `json:"byte_order"`
+		BlobSHA256 string `json:"blob_sha256"`
+		CheckHash  bool   `json:"check_hash"`
+		Loader     struct {
+			ProgType   uint32 `json:"prog_type"`
+			ProgFlags  uint32 `json:"prog_flags"`
+			License    string `json:"license"`
+			ProgName   string `json:"prog_name"`
+			ProgSHA256 string `json:"prog_sha256"`
+			BlobMap    struct {
+				Name       string `json:"name"`
+				Type       uint32 `json:"type"`
+				KeySize    uint32 `json:"key_size"`
+				ValueSize  uint32 `json:"value_size"`
+				MaxEntries uint32 `json:"max_entries"`
+			} `json:"blob_map"`
+		} `json:"loader"`
+		Context struct {
+			Size          int `json:"size"`
+			MapDescs      int `json:"map_descs"`
+			MapDescSize   int `json:"map_desc_size"`
+			MapFD         int `json:"map_fd"`
+			MapMaxEntries int `json:"map_max_entries"`
+			ProgDescs     int `json:"prog_descs"`
+			ProgDescSize  int `json:"prog_desc_size"`
+			Step          int `json:"step"`
+		} `json:"context"`
+		Maps []struct {
+			Name          string `json:"name"`
+			EntriesPerCPU bool   `json:"entries_per_cpu"`
+		} `json:"maps"`
+		Progs []struct {
+			Name     string `json:"name"`
+			Autoload bool   `json:"autoload"`
+		} `json:"progs"`
+		Steps []string `json:"steps"`
+	}
+	if err := json.Unmarshal(js, &m); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(manifest)
+	blob, err := os.ReadFile(filepath.Join(dir, m.Blob))
+	if err != nil {
+		t.Fatal(err)
+	}
+	insns, err := os.ReadFile(filepath.Join(dir, m.Insns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host := map[bool]string{true: "little", false: "big"}[binary.NativeEndian.Uint16([]byte{1, 0}) == 1]; m.ByteOrder != host {
+		t.Fatalf("byte_order %q, host %s", m.ByteOrder, host)
+	}
+	bm := m.Loader.BlobMap
+	if int(bm.ValueSize) != len(blob) {
+		t.Fatalf("blob_map value_size %d, blob %d bytes", bm.ValueSize, len(blob))
+	}
+	progHash, err := hex.DecodeString(m.Loader.ProgSHA256)
+	if err != nil || len(progHash) != sys.HashSize {
+		t.Fatalf("prog_sha256 %q: %v", m.Loader.ProgSHA256, err)
+	}
+	mapFD, err := sys.MapCreate(&sys.MapCreateAttr{
+		MapType: sys.MapType(bm.Type), KeySize: bm.KeySize, ValueSize: bm.ValueSize, MaxEntries: bm.MaxEntries,
+		MapName: sys.NewObjName(bm.Name), ExclProgHash: sys.NewSlicePointer(progHash), ExclProgHashSize: uint32(len(progHash)),
+	})
+	if err != nil {
+		t.Fatalf("create the blob map: %v", err)
+	}
+	defer mapFD.Close()
+	if err := sys.MapUpdateElem(mapFD, make([]byte, bm.KeySize), blob, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := sys.MapFreeze(mapFD); err != nil {
+		t.Fatal(err)
+	}
+	if m.CheckHash {
+		h, err := sys.MapHash(mapFD)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hex.EncodeToString(h[:]) != m.BlobSHA256 {
+			t.Fatalf("kernel blob hash %x, manifest %s", h, m.BlobSHA256)
+		}
+	}
+	fdArray := []uint32{mapFD.Uint()}
+	prog, _, err := sys.ProgLoadWithLog(&sys.ProgLoadAttr{
+		ProgType: sys.ProgType(m.Loader.ProgType), ProgFlags: sys.ProgFlags(m.Loader.ProgFlags),
+		InsnCnt: uint32(len(insns) / 8), Insns: sys.NewSlicePointer(insns),
+		License: sys.NewStringPointer(m.Loader.License), ProgName: sys.NewObjName(m.Loader.ProgName),
+		FdArray: sys.NewPointer(unsafe.Pointer(&fdArray[0])),
+	}, sys.LogOptions{})
+	if err != nil {
+		t.Fatalf("load the loader: %v", err)
+	}
+	defer prog.Close()
+
+	ctx := make([]byte, m.Context.Size)
+	ne := binary.NativeEndian
+	ne.PutUint32(ctx, uint32(len(ctx)))
+	for i, mm := range m.Maps {
+		if mm.EntriesPerCPU {
+			ne.PutUint32(ctx[m.Context.MapDescs+i*m.Context.MapDescSize+m.Context.MapMaxEntries:], possibleCPUsForTest(t))
+		}
+	}
+	ne.PutUint32(ctx[m.Context.Step:], ^uint32(0))
+	res, err := sys.TestRun(prog, sys.TestRunOpts{CtxIn: ctx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ret := int32(res.Retval); ret != 0 {
+		step := int(int32(ne.Uint32(ctx[m.Context.Step:])))
+		desc := ""
+		if step >= 0 && step < len(m.Steps) {
+			desc = m.Steps[step]
+		}
+		t.Fatalf("loader returned %d at step %d (%s)", ret, step, desc)
+	}
+	for i := range m.Maps {
+		fd, err := sys.NewFD(int(int32(ne.Uint32(ctx[m.Context.MapDescs+i*m.Context.MapDescSize+m.Context.MapFD:]))))
+		if err != nil {
+			t.Fatalf("map %s: %v", m.Maps[i].Name, err)
+		}
+		t.Cleanup(func() { fd.Close() })
+		mapFDs = append(mapFDs, fd)
+	}
+	for j, p := range m.Progs {
+		raw := int(int32(ne.Uint32(ctx[m.Context.ProgDescs+j*m.Context.ProgDescSize:])))
+		if !p.Autoload {
+			if raw != 0 {
+				t.Errorf("program %s is not autoloaded but has fd %d", p.Name, raw)
+			}
+			progFDs = append(progFDs, nil)
+			continue
+		}
+		fd, err := sys.NewFD(raw)
+		if err != nil {
+			t.Fatalf("program %s: %v", p.Name, err)
+		}
+		t.Cleanup(func() { fd.Close() })
+		progFDs = append(progFDs, fd)
+	}
+	return mapFDs, progFDs
+}
+
+// TestRawManifest runs raw loaders with nothing but their manifest and
+// files: xdp_globals.o (global data, blob hash check) and libbpf_idioms.o
+// (a perf event array the run-time sizes to the possible CPUs).
+func TestRawManifest(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	for _, c := range []struct {
+		object string
+		check  func(t *testing.T, l *Loader, maps, progs []*sys.FD)
+	}{
+		{"xdp_globals.o", func(t *testing.T, l *Loader, maps, progs []*sys.FD) {
+			for j, p := range l.Progs {
+				if p.Name == "xdp_compute" {
+					res, err := sys.TestRun(progs[j], sys.TestRunOpts{DataIn: packet})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if res.Retval != 127 {
+						t.Errorf("xdp_compute returned %d, want 127", res.Retval)
+					}
+					return
+				}
+			}
+			t.Error("no program xdp_compute")
+		}},
+		{"libbpf_idioms.o", func(t *testing.T, l *Loader, maps, progs []*sys.FD) {
+			found := false
+			for i, m := range l.Maps {
+				if !m.EntriesPerCPU {
+					continue
+				}
+				found = true
+				info, err := sys.MapInfoByFD(maps[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := possibleCPUsForTest(t); info.MaxEntries != want {
+					t.Errorf("map %s: max_entries %d, want %d", m.Name, info.MaxEntries, want)
+				}
+			}
+			if !found {
+				t.Error("no map sized by the CPU count")
+			}
+		}},
+	} {
+		t.Run(c.object, func(t *testing.T) {
+			obj := compileObject(t, c.object)
+			l, err := Generate(obj, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := filepath.Join(t.TempDir(), "loader")
+			paths, err := WriteRaw(base, l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, _ := os.ReadFile(paths[2])
+			if c.object == "libbpf_idioms.o" && !bytes.Contains(js, []byte(`"entries_per_cpu": true`)) {
+				t.Errorf("manifest does not mark the per-CPU map:\n%s", js)
+			}
+			maps, progs := rawRun(t, paths[2])
+			if len(maps) != len(l.Maps) || len(progs) != len(l.Progs) {
+				t.Fatalf("%d maps and %d programs, want %d and %d", len(maps), len(progs), len(l.Maps), len(l.Progs))
+			}
+			c.check(t, l, maps, progs)
+		})
+	}
+}
