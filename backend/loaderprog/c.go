@@ -206,7 +206,12 @@ func (g *cGen) attach() {
 		g.p("\n\tif (fd > 0)\n\t\tskel->links.%s_fd = fd;\n\treturn fd;\n}\n\n", n)
 	}
 	g.p("static inline int\n%s__attach(struct %s *skel)\n{\n\tint ret = 0;\n\n", g.name, g.name)
-	for _, n := range g.progs {
+	for j, n := range g.progs {
+		if !g.l.Progs[j].Autoload {
+			// Never loaded (SEC("?...")): a light skeleton cannot turn
+			// autoload on, so attaching all skips it, as Go's Attach does.
+			continue
+		}
 		g.p("\tret = ret < 0 ? ret : %s__%s__attach(skel);\n", g.name, n)
 	}
 	g.p("\treturn ret < 0 ? ret : 0;\n}\n\n")

@@ -3,7 +3,8 @@
  * the .rodata data map, my_var and myVar, data sections .data.a.b and
  * .data.a_b, a global named like the C skeleton's padding), names that are
  * Go keywords or predeclared identifiers (type, func, len, map), programs
- * named like skeleton methods (Load, Close, Attach), and global data whose
+ * named like skeleton methods (Load, Close, Attach), a program that is not
+ * autoloaded (not_loaded, ?raw_tp/sys_enter), and global data whose
  * layout Go and C cannot mirror naively (bitfields, unions, nested structs
  * and arrays of structs, _Bool, char arrays, packed enums of 1 and 2 bytes,
  * a 64-bit enum, an unsigned enum above INT32_MAX, packed structs at odd
@@ -156,6 +157,13 @@ int Attach(struct xdp_md *ctx)
 	if (v)
 		__sync_fetch_and_add(v, 1);
 	return XDP_PASS;
+}
+
+/* not_loaded is not autoloaded: the skeletons' attach-all must skip it. */
+SEC("?raw_tp/sys_enter")
+int not_loaded(void *ctx)
+{
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

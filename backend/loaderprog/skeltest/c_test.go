@@ -477,6 +477,9 @@ int main(void)
 	printf("set=%ld\n", run_prog(s->progs.Load.prog_fd));
 	printf("close=%ld\nattach=%ld\n", run_prog(s->progs.Close.prog_fd), run_prog(s->progs.Attach.prog_fd));
 	printf("mmaped_underscored=%u\n", s->data_a_b_2->underscored);
+	/* not_loaded (?raw_tp) is not loaded: attaching all must skip it. */
+	printf("not_loaded_fd=%d\n", s->progs.not_loaded.prog_fd);
+	printf("attach_all=%d\n", skel_edge__attach(s));
 	skel_edge__destroy(s);
 	return 0;
 }
@@ -489,5 +492,6 @@ func TestCSkeletonEdge(t *testing.T) {
 	bin := buildC(t, cSkeleton(t, "skel_edge.o"), cSkelEdgeMain, true)
 	checkKV(t, runBin(t, bin), map[string]string{
 		"load": "0", "set": "2", "close": "2", "attach": "2", "mmaped_underscored": "123",
+		"not_loaded_fd": "0", "attach_all": "0",
 	})
 }

@@ -434,6 +434,7 @@ func main() {
 	fmt.Printf("set=%d\n", run(&s.Progs.Load))
 	fmt.Printf("mmaped_after_nothing=%d\nmmaped_ro_val=%d\nmmaped_underscored=%d\n", s.Data.AfterNothing, s.Rodata.RoVal, s.DataAB2.Underscored)
 	fmt.Printf("close=%d\nattach=%d\n", run(&s.Progs.Close), run(&s.Progs.Attach))
+	fmt.Printf("not_loaded_fd=%d\nattach_all_err=%v\n", s.Progs.NotLoaded.FD, s.Attach())
 	for _, m := range []*rt.Map{&s.Maps.Rodata, &s.Maps.Data, &s.Maps.Rodata2} {
 		em, err := ebpf.NewMapFromFD(must(unix.Dup(m.FD)))
 		check(err)
@@ -467,7 +468,7 @@ func TestGoSkeletonEdge(t *testing.T) {
 	checkKV(t, out, map[string]string{
 		"initial_load": "1001", "set": "2",
 		"mmaped_after_nothing": "121", "mmaped_ro_val": "124", "mmaped_underscored": "123",
-		"close": "2", "attach": "2",
+		"close": "2", "attach": "2", "not_loaded_fd": "-1", "attach_all_err": "<nil>",
 		"map_rodata": "rodata/8", "map_data": "data/8", "map_.rodata": "skel_edg.rodata/4",
 	})
 }
