@@ -78,7 +78,7 @@ func WriteGo(w io.Writer, l *Loader, obj *ir.Object, pkg string) error {
 
 // names chooses the package-level and field identifiers.
 func (g *goGen) names() {
-	for _, n := range []string{g.typ, "New" + g.typ, g.typ + "Blob", g.typ + "Spec"} {
+	for _, n := range []string{g.typ, "New" + g.typ, g.typ + "Blob", g.typ + "Insns", g.typ + "Spec"} {
 		g.used[n] = true
 	}
 	for _, d := range g.data {
@@ -447,7 +447,6 @@ func (g *goGen) spec() {
 	insns := l.InsnBytes()
 	g.p("// %sInsns is the loader program (%d instructions), base64.\n", g.typ, len(insns)/ir.InsnSize)
 	g.p("const %sInsns = `%s`\n", g.typ, base64Lines(insns))
-	g.used[g.typ+"Insns"] = true
 }
 
 // base64Lines encodes b in lines of 76 characters (the decoder skips the

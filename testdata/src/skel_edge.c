@@ -32,6 +32,8 @@ enum __attribute__((packed)) small16 { S16_A = 1, S16_B = 60000 };
 enum wide64 { W64_A = 1, W64_BIG = 0x8000000000000001ULL };
 enum bigu { BIGU_A = 1, BIGU_HIGH = 0x80000000U };
 enum neg { NEG_A = -1, NEG_B = 2 };
+/* Named like the Go skeleton's constants SkelEdgeInsns and SkelEdgeBlob. */
+enum skel_edge_insns { SKEL_EDGE_BLOB = 1, SEI_TWO = 2 };
 
 struct bits {
 	__u32 lo : 3;
@@ -99,6 +101,7 @@ char text[5] = "hey";
 struct flex flexible = { 20 };
 struct with_empty nothing = { 25 };
 __u32 after_nothing = 21;
+enum skel_edge_insns sei = SEI_TWO;
 
 /* Two custom sections whose identifiers collide. */
 __u32 dotted SEC(".data.a.b") = 22;
