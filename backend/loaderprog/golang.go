@@ -354,6 +354,9 @@ func (s *%[1]s) Load(opts *rt.Options) error {
 	if len(l.Progs) > 0 {
 		g.p("for i, p := range s.progs() {\np.FD = res.ProgFDs[i]\n}\n")
 	}
+	if len(l.Maps) == 0 && len(l.Progs) == 0 {
+		g.p("_ = res // an object without maps and programs\n")
+	}
 	g.p("s.loaded = true\n")
 	for _, d := range g.data {
 		i := d.m.Index

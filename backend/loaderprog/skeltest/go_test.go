@@ -8,6 +8,7 @@ package skeltest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,7 +18,10 @@ import (
 
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/backend/loaderprog"
+	"github.com/bpfc/bpfc/internal/irtest"
+	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/ir"
 )
 
 // elideBlobs replaces the embedded base64 constants, which change with
@@ -471,4 +475,56 @@ func TestGoSkeletonEdge(t *testing.T) {
 		"close": "2", "attach": "2", "not_loaded_fd": "-1", "attach_all_err": "<nil>",
 		"map_rodata": "rodata/8", "map_data": "data/8", "map_.rodata": "skel_edg.rodata/4",
 	})
+}
+
+// emptyObjects are objects without maps: one program; one program that is
+// not autoloaded; no program at all.
+func emptyObjects() []*ir.Object {
+	var objs []*ir.Object
+	for _, c := range []struct {
+		name           string
+		prog, autoload bool
+	}{{"nomaps.o", true, true}, {"noauto.o", true, false}, {"noprogs.o", false, false}} {
+		o := &ir.Object{Name: c.name, License: "GPL", ByteOrder: binary.LittleEndian}
+		if c.prog {
+			p := irtest.Program("only", sys.ProgTypeSocketFilter, irtest.Insns(ir.Mov64Imm(0, 1), ir.Exit()))
+			p.Autoload = c.autoload
+			o.Programs = append(o.Programs, p)
+		}
+		objs = append(objs, o)
+	}
+	return objs
+}
+
+// TestSkeletonsOfEmptyObjects builds and runs the Go and C skeletons of
+// objects without maps, without autoloaded programs, without programs.
+func TestSkeletonsOfEmptyObjects(t *testing.T) {
+	testutil.RequireKernel(t)
+	files := map[string][]byte{}
+	var main strings.Builder
+	main.WriteString("package main\n\nimport (\n\t\"fmt\"\n")
+	var body, cIncludes, cBody strings.Builder
+	for _, obj := range emptyObjects() {
+		l, err := loaderprog.Generate(obj, &loaderprog.Options{NoIntegrity: true})
+		if err != nil {
+			t.Fatalf("%s: %v", obj.Name, err)
+		}
+		pkg, typ, cname := loaderprog.GoPackageName(obj.Name), loaderprog.GoTypeName(obj.Name), loaderprog.CName(obj.Name)
+		files[pkg+"/"+pkg+".go"] = goSkeleton(t, l, obj, pkg)
+		fmt.Fprintf(&main, "\t%q\n", "skeltest/"+pkg)
+		fmt.Fprintf(&body, "\t{\n\t\ts := %s.New%s()\n\t\terr := s.Load(nil)\n\t\tif err == nil {\n\t\t\terr = s.Attach()\n\t\t}\n\t\ts.Close()\n\t\tfmt.Printf(\"%s=%%v\\n\", err)\n\t}\n", pkg, typ, pkg)
+		var h bytes.Buffer
+		if err := loaderprog.WriteC(&h, l, obj, ""); err != nil {
+			t.Fatalf("%s: WriteC: %v", obj.Name, err)
+		}
+		// One header only per translation unit of buildC: chain them.
+		cIncludes.Write(h.Bytes())
+		fmt.Fprintf(&cBody, "\t{\n\t\tstruct %[1]s *s = %[1]s__open_and_load();\n\n\t\tprintf(\"%[1]s=%%d\\n\", s ? %[1]s__attach(s) : -1);\n\t\t%[1]s__destroy(s);\n\t}\n", cname)
+	}
+	main.WriteString(")\n\nfunc main() {\n" + body.String() + "}\n")
+	files["main.go"] = []byte(main.String())
+	checkKV(t, goRun(t, files), map[string]string{"nomaps": "<nil>", "noauto": "<nil>", "noprogs": "<nil>"})
+
+	bin := buildC(t, []byte(cIncludes.String()), cPrelude+"#include \"skel.h\"\n\nint main(void)\n{\n"+cBody.String()+"\treturn 0;\n}\n", true)
+	checkKV(t, runBin(t, bin), map[string]string{"nomaps": "0", "noauto": "0", "noprogs": "0"})
 }
