@@ -150,6 +150,18 @@ func skipped(b *btf.Spec, id btf.TypeID) (btf.TypeID, *btf.Type, error) {
 	return id, t, nil
 }
 
+// skippedPair resolves a local and a target type id through typedefs and
+// modifiers, for the relations that walk both types in step.
+func skippedPair(local *btf.Spec, lid btf.TypeID, targ *btf.Spec, tid btf.TypeID) (lt, tt *btf.Type, err error) {
+	if _, lt, err = skipped(local, lid); err != nil {
+		return nil, nil, err
+	}
+	if _, tt, err = skipped(targ, tid); err != nil {
+		return nil, nil, err
+	}
+	return lt, tt, nil
+}
+
 // namesMatch reports whether two names are equal ignoring flavor suffixes.
 func namesMatch(a, b string) bool {
 	return btf.EssentialName(a) == btf.EssentialName(b)
@@ -162,12 +174,8 @@ func namesMatch(a, b string) bool {
 // ints; arrays whose element types are compatible.
 func fieldsCompat(local *btf.Spec, lid btf.TypeID, targ *btf.Spec, tid btf.TypeID) (bool, error) {
 	for depth := 0; depth < maxLevel; depth++ {
-		var lt, tt *btf.Type
-		var err error
-		if _, lt, err = skipped(local, lid); err != nil {
-			return false, err
-		}
-		if _, tt, err = skipped(targ, tid); err != nil {
+		lt, tt, err := skippedPair(local, lid, targ, tid)
+		if err != nil {
 			return false, err
 		}
 		if isComposite(lt.Kind) && isComposite(tt.Kind) {
@@ -354,12 +362,8 @@ func typesAreCompat(local *btf.Spec, lid btf.TypeID, targ *btf.Spec, tid btf.Typ
 		return false, nil
 	}
 	for depth := 0; depth < maxLevel; depth++ {
-		var lt, tt *btf.Type
-		var err error
-		if _, lt, err = skipped(local, lid); err != nil {
-			return false, err
-		}
-		if _, tt, err = skipped(targ, tid); err != nil {
+		lt, tt, err := skippedPair(local, lid, targ, tid)
+		if err != nil {
 			return false, err
 		}
 		if !kindsCompat(lt.Kind, tt.Kind) {
@@ -451,12 +455,8 @@ func typesMatch(local *btf.Spec, lid btf.TypeID, targ *btf.Spec, tid btf.TypeID,
 // typesMatchOnce checks one pair for typesMatch.
 func typesMatchOnce(local *btf.Spec, lid btf.TypeID, targ *btf.Spec, tid btf.TypeID, behindPtr bool, level int, seen map[visit]uint8) (bool, error) {
 	for depth := 0; depth < maxLevel; depth++ {
-		var lt, tt *btf.Type
-		var err error
-		if _, lt, err = skipped(local, lid); err != nil {
-			return false, err
-		}
-		if _, tt, err = skipped(targ, tid); err != nil {
+		lt, tt, err := skippedPair(local, lid, targ, tid)
+		if err != nil {
 			return false, err
 		}
 		if !namesMatchTM(lt.Name, tt.Name) {
