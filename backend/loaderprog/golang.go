@@ -52,7 +52,7 @@ func WriteGo(w io.Writer, l *Loader, obj *ir.Object, pkg string) error {
 	if pkg == "" {
 		pkg = GoPackageName(l.Object)
 	}
-	if !token.IsIdentifier(pkg) || token.IsKeyword(pkg) {
+	if !token.IsIdentifier(pkg) || token.IsKeyword(pkg) || pkg == "_" {
 		return fmt.Errorf("go skeleton: package %q: %w", pkg, ErrBadName)
 	}
 	g := &goGen{l: l, obj: obj, typ: GoTypeName(l.Object), used: map[string]bool{}}
