@@ -67,11 +67,22 @@ type Target struct {
 	symErr  error
 }
 
-// New returns a Target for the given options.
-func New(opts Options) *Target { return &Target{opts: opts} }
+// New returns a Target for the given options. With no options it returns
+// the running kernel's Target, shared by the whole process (see Running).
+func New(opts Options) *Target {
+	if opts.BTF == "" && opts.Kconfig == "" && opts.Release == "" && len(opts.Modules) == 0 {
+		return Running()
+	}
+	return &Target{opts: opts}
+}
 
-// Running returns a Target for the running kernel.
-func Running() *Target { return New(Options{}) }
+var running = &Target{}
+
+// Running returns the Target of the running kernel. It is one value per
+// process, so its facts (vmlinux and module BTF, Kconfig, kallsyms) are read
+// at most once however many objects are compiled and loaded: kallsyms
+// reflects the kernel when first asked (modules loaded later are not seen).
+func Running() *Target { return running }
 
 // RunningKernel reports whether the target is the kernel bpfc runs on:
 // no BTF, module BTF or release given as stand-ins.

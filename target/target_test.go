@@ -207,3 +207,14 @@ func TestRunningKernelTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestRunningShared: every user of the running kernel shares one Target,
+// so its facts are read once per process.
+func TestRunningShared(t *testing.T) {
+	if New(Options{}) != Running() || Running() != Running() {
+		t.Fatal("the running kernel's Target is not shared")
+	}
+	if New(Options{Kconfig: "x"}) == Running() {
+		t.Fatal("a Target with options is the shared running one")
+	}
+}

@@ -15,7 +15,6 @@ import (
 	"runtime"
 	"unsafe"
 
-	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/target"
@@ -86,10 +85,6 @@ type loader struct {
 	modFDs  map[string]*sys.FD // module BTF fds by module name
 	fdArray []int32            // map fds in obj.Maps order: the PROG_LOAD fd_array
 	newPins []string           // pins created by this call, removed on failure
-
-	vmlinux    *btf.Spec
-	vmlinuxErr error
-	tgt        *target.Target
 }
 
 // Load creates the maps and loads the programs of obj, which must have gone
@@ -220,12 +215,10 @@ func (l *loader) buildFDArray() error {
 	return nil
 }
 
-// kallsyms looks up a kernel symbol's address in the running kernel.
+// kallsyms looks up a kernel symbol's address in the running kernel (read
+// once per process, shared with the passes' target).
 func (l *loader) kallsyms(name string) (uint64, bool, error) {
-	if l.tgt == nil {
-		l.tgt = target.Running()
-	}
-	return l.tgt.Kallsyms(name)
+	return target.Running().Kallsyms(name)
 }
 
 // fillMapSlots writes the initial entries (ir.Map.Slots) of maps of maps

@@ -14,6 +14,7 @@ import (
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/passes/core"
+	"github.com/bpfc/bpfc/target"
 )
 
 // Program is a program loaded by Load.
@@ -92,12 +93,10 @@ func (l *loader) findKernelType(name string, kind btf.Kind) (btf.TypeID, error) 
 	return 0, fmt.Errorf("kernel BTF has no %s %q: %w", kind, name, btf.ErrNotFound)
 }
 
-// kernelBTF returns the running kernel's vmlinux BTF, loaded once.
+// kernelBTF returns the running kernel's vmlinux BTF, parsed once per
+// process (the same Spec the passes' running target uses).
 func (l *loader) kernelBTF() (*btf.Spec, error) {
-	if l.vmlinux == nil && l.vmlinuxErr == nil {
-		l.vmlinux, l.vmlinuxErr = btf.LoadKernel()
-	}
-	return l.vmlinux, l.vmlinuxErr
+	return target.Running().BTF()
 }
 
 // loadPrograms loads every autoloaded program, in object order.
