@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/testutil"
 )
 
 func TestParseRelease(t *testing.T) {
@@ -70,9 +71,7 @@ func TestKconfigFile(t *testing.T) {
 }
 
 func TestRunningKernel(t *testing.T) {
-	if _, err := os.Stat("/proc/config.gz"); err != nil {
-		t.Skip("no /proc/config.gz:", err)
-	}
+	testutil.RequireKernel(t)
 	tg := Running()
 	kc, err := tg.Kconfig()
 	if err != nil {
@@ -85,11 +84,13 @@ func TestRunningKernel(t *testing.T) {
 	if err != nil || v == 0 {
 		t.Fatalf("KernelVersion() = %#x, %v", v, err)
 	}
-	if os.Geteuid() == 0 {
-		addr, ok, err := tg.Kallsyms("_stext")
-		if err != nil || !ok || addr == 0 {
-			t.Errorf("Kallsyms(_stext) = %#x, %v, %v", addr, ok, err)
-		}
+	// RequireKernel means root: kallsyms shows real addresses.
+	addr, ok, err := tg.Kallsyms("_stext")
+	if err != nil || !ok || addr == 0 {
+		t.Errorf("Kallsyms(_stext) = %#x, %v, %v", addr, ok, err)
+	}
+	if New(Options{}) != tg {
+		t.Error("New(Options{}) is not the running kernel's shared Target")
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/frontend/elf"
+	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -279,9 +280,7 @@ func TestDifferentialCilium(t *testing.T) {
 		}
 	})
 	t.Run("vmlinux", func(t *testing.T) {
-		if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
-			t.Skipf("no kernel BTF: %v", err)
-		}
+		testutil.RequireKernel(t)
 		target, err := btf.LoadKernel()
 		if err != nil {
 			t.Fatal(err)
