@@ -235,7 +235,8 @@ func bpffs(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := unix.Mount("bpf", dir, "bpf", 0, ""); err != nil {
-		t.Skipf("cannot mount bpffs: %v", err)
+		// Only kernel tests (past RequireKernel, so root) pin.
+		t.Fatalf("cannot mount bpffs: %v", err)
 	}
 	t.Cleanup(func() {
 		ents, _ := os.ReadDir(dir)
