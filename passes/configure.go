@@ -95,24 +95,11 @@ func encodeValue(obj *ir.Object, id btf.TypeID, value string, dst []byte) error 
 	if err != nil {
 		return err
 	}
-	var order binary.ByteOrder = binary.LittleEndian
-	if obj.ByteOrder != nil {
-		order = obj.ByteOrder
-	}
 	put := func(v uint64, size uint32) error {
 		if int(size) > len(dst) {
 			return fmt.Errorf("%d-byte value in a %d-byte variable: %w", size, len(dst), btf.ErrInvalid)
 		}
-		switch size {
-		case 1:
-			dst[0] = byte(v)
-		case 2:
-			order.PutUint16(dst, uint16(v))
-		case 4:
-			order.PutUint32(dst, uint32(v))
-		case 8:
-			order.PutUint64(dst, v)
-		default:
+		if !putUint(byteOrder(obj), dst[:size], v) {
 			return fmt.Errorf("unsupported %d-byte integer", size)
 		}
 		return nil
@@ -174,6 +161,33 @@ func encodeValue(obj *ir.Object, id btf.TypeID, value string, dst []byte) error 
 		return nil
 	}
 	return fmt.Errorf("type %s %s cannot be set from the command line (ints, bools, enums and char arrays can): %w", t.Kind, t.Name, ErrNotSupported)
+}
+
+// byteOrder is the byte order values are encoded in: the object's, else
+// the machine's (BPF objects are built for the machine they run on).
+func byteOrder(obj *ir.Object) binary.ByteOrder {
+	if obj.ByteOrder != nil {
+		return obj.ByteOrder
+	}
+	return binary.NativeEndian
+}
+
+// putUint writes v, truncated to len(b) bytes, into b in order. It
+// reports false, writing nothing, unless b is 1, 2, 4 or 8 bytes long.
+func putUint(order binary.ByteOrder, b []byte, v uint64) bool {
+	switch len(b) {
+	case 1:
+		b[0] = byte(v)
+	case 2:
+		order.PutUint16(b, uint16(v))
+	case 4:
+		order.PutUint32(b, uint32(v))
+	case 8:
+		order.PutUint64(b, v)
+	default:
+		return false
+	}
+	return true
 }
 
 // parseInt parses an integer literal that must fit size bytes, signed or

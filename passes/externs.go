@@ -259,7 +259,7 @@ func (r *externResolver) kconfig(e *ir.Extern) error {
 		return fmt.Errorf("%s %s is not a bool, tristate, char, integer or char array: %w",
 			obj.BTF.TypeKind(vt.Type), obj.BTF.TypeName(vt.Type), ErrNotSupported)
 	}
-	v := kcfgValue{typ: kt, signed: signed, size: e.Size, order: externOrder(obj)}
+	v := kcfgValue{typ: kt, signed: signed, size: e.Size, order: byteOrder(obj)}
 
 	var val []byte
 	var note string
@@ -368,15 +368,6 @@ type kcfgValue struct {
 	order  binary.ByteOrder
 }
 
-// externOrder is the byte order values are encoded in: the object's, else
-// the machine's (BPF objects are built for the machine they run on).
-func externOrder(obj *ir.Object) binary.ByteOrder {
-	if obj.ByteOrder != nil {
-		return obj.ByteOrder
-	}
-	return binary.NativeEndian
-}
-
 // parse encodes s, a value as written in a kernel config file, following
 // libbpf's bpf_object__process_kconfig_line: y/n/m for bool, tristate and
 // char; a quoted string for char arrays; an integer (decimal, 0x hex or 0
@@ -463,16 +454,7 @@ func (v kcfgValue) number(n uint64) ([]byte, error) {
 		}
 	}
 	b := make([]byte, v.size)
-	switch v.size {
-	case 1:
-		b[0] = byte(n)
-	case 2:
-		v.order.PutUint16(b, uint16(n))
-	case 4:
-		v.order.PutUint32(b, uint32(n))
-	case 8:
-		v.order.PutUint64(b, n)
-	default:
+	if !putUint(v.order, b, n) {
 		return nil, fmt.Errorf("%d-byte integer: %w", v.size, ErrExternIncompatible)
 	}
 	return b, nil
@@ -716,7 +698,7 @@ func (r *externResolver) typelessKsym(e *ir.Extern) error {
 	e.Missing = false
 	e.Addr = addr
 	e.Value = make([]byte, 8)
-	externOrder(r.obj).PutUint64(e.Value, addr)
+	byteOrder(r.obj).PutUint64(e.Value, addr)
 	e.Note = "ksym: kallsyms"
 	return nil
 }
