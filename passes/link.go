@@ -88,7 +88,7 @@ func (l *linker) relocate(relocs []*ir.Reloc) error {
 			in.Imm = int32(rel)
 		} else {
 			if !isLdImm64(code.Insns, r.Insn) {
-				return fmt.Errorf("insn %d: %w", r.Insn, ldImm64(code.Insns, r.Insn, "address of function "+r.Symbol))
+				return fmt.Errorf("insn %d: address of function %s: instruction is not a ld_imm64", r.Insn, r.Symbol)
 			}
 			in.Src = ir.PseudoFunc
 			in.Imm = int32(rel)

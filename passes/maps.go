@@ -64,16 +64,7 @@ func patchMapRefs(obj *ir.Object, unit, name string, code *ir.Code) error {
 	return nil
 }
 
-// ldImm64 checks that slot i starts a complete ld_imm64.
-func ldImm64(insns []ir.Insn, i int, what string) error {
-	if !isLdImm64(insns, i) {
-		return fmt.Errorf("%s: instruction is not a ld_imm64", what)
-	}
-	return nil
-}
-
-// isLdImm64 reports whether slot i starts a complete ld_imm64: ldImm64
-// without building the message.
+// isLdImm64 reports whether slot i starts a complete ld_imm64.
 func isLdImm64(insns []ir.Insn, i int) bool {
 	return i >= 0 && i+1 < len(insns) && insns[i].IsLdImm64()
 }
@@ -83,10 +74,8 @@ func patchMap(obj *ir.Object, insns []ir.Insn, r *ir.Reloc) error {
 	if m == nil {
 		return fmt.Errorf("reference to map %s, which is not among the object's maps: %w", r.Symbol, ErrNotFound)
 	}
-	// what names the reference in errors.
-	what := func() string { return fmt.Sprintf("%s reference to map %s", r.Kind, r.Symbol) }
 	if !isLdImm64(insns, r.Insn) {
-		return ldImm64(insns, r.Insn, what())
+		return fmt.Errorf("%s reference to map %s: instruction is not a ld_imm64", r.Kind, r.Symbol)
 	}
 	in, in2 := &insns[r.Insn], &insns[r.Insn+1]
 	in.Imm = int32(idx)
@@ -95,7 +84,7 @@ func patchMap(obj *ir.Object, insns []ir.Insn, r *ir.Reloc) error {
 		in2.Imm = 0
 	} else {
 		if r.Offset < 0 || r.Offset >= int64(m.ValueSize) {
-			return fmt.Errorf("%s: offset %d outside the %d-byte value", what(), r.Offset, m.ValueSize)
+			return fmt.Errorf("%s reference to map %s: offset %d outside the %d-byte value", r.Kind, r.Symbol, r.Offset, m.ValueSize)
 		}
 		in.Src = ir.PseudoMapIdxValue
 		in2.Imm = int32(r.Offset)
@@ -126,8 +115,8 @@ func patchKsym(obj *ir.Object, insns []ir.Insn, r *ir.Reloc) error {
 	if err != nil {
 		return err
 	}
-	if err := ldImm64(insns, r.Insn, "ksym "+e.Name); err != nil {
-		return err
+	if !isLdImm64(insns, r.Insn) {
+		return fmt.Errorf("ksym %s: instruction is not a ld_imm64", e.Name)
 	}
 	in := &insns[r.Insn]
 	switch {
@@ -188,10 +177,10 @@ func patchKfunc(obj *ir.Object, insns []ir.Insn, r *ir.Reloc) error {
 		in.Off = 0
 		r.Note = fmt.Sprintf("btf_id %d in vmlinux", e.BTFID)
 		if e.BTFModule != "" {
+			// The externs pass gave the module its slot.
 			i := slices.Index(obj.ModuleSlots, e.BTFModule)
 			if i < 0 {
-				obj.ModuleSlots = append(obj.ModuleSlots, e.BTFModule)
-				i = len(obj.ModuleSlots) - 1
+				return fmt.Errorf("kfunc %s: module %s has no fd_array slot: %w", e.Name, e.BTFModule, ErrNotFound)
 			}
 			slot := obj.ModuleSlot(i)
 			if slot > 0x7fff {

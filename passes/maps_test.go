@@ -16,6 +16,8 @@ import (
 func mapsObject() *ir.Object {
 	return &ir.Object{
 		Name: "maps.o",
+		// The externs pass gives module kfuncs their slots.
+		ModuleSlots: []string{"bpf_testmod"},
 		Maps: []*ir.Map{
 			{Name: "counts", Kind: ir.MapBTF, Type: 1, KeySize: 4, ValueSize: 8, MaxEntries: 16},
 			{Name: ".rodata", Kind: ir.MapData, Type: 2, KeySize: 4, ValueSize: 16, MaxEntries: 1},
@@ -146,6 +148,8 @@ func TestMapsErrors(t *testing.T) {
 			ErrNotSupported, []string{"insn 4", "typed", "externs pass"}},
 		{"unknown extern", func(o *ir.Object) { o.Programs[0].Relocs[7].Symbol = "nokf" },
 			ErrNotFound, []string{"insn 14", "nokf"}},
+		{"module kfunc without a slot", func(o *ir.Object) { o.ModuleSlots = nil },
+			ErrNotFound, []string{"insn 15", "kfmod", "bpf_testmod"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
