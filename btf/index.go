@@ -219,10 +219,7 @@ func kindMatches(want, got Kind) bool {
 // in ascending order (base types first for split BTF). It returns nil for
 // "" (anonymous types are not indexed).
 func (s *Spec) FindByName(name string) []TypeID {
-	if name == "" {
-		return nil
-	}
-	return s.find(EssentialName(name), KindUnknown, func(got string) bool { return got == name })
+	return s.FindByNameKind(name, KindUnknown)
 }
 
 // FindByNameKind returns the ids of the types named exactly name of kind

@@ -24,10 +24,7 @@ func isBigEndian(order binary.ByteOrder) bool {
 // differs); edited and added types are encoded and checked.
 func (s *Spec) Marshal(order binary.ByteOrder) ([]byte, error) {
 	be := isBigEndian(order)
-	var app binary.AppendByteOrder = binary.LittleEndian
-	if be {
-		app = binary.BigEndian
-	}
+	app := appender(order)
 	st := newStrtab(s.data)
 	types := make([]byte, 0, len(s.types)+64*len(s.added))
 	n := TypeID(s.NumTypes())

@@ -46,12 +46,6 @@ func (s *Spec) Skip(id TypeID, kinds ...Kind) (TypeID, error) {
 	return 0, fmt.Errorf("btf: type %d: reference chain longer than %d: %w", start, maxResolveDepth, ErrInvalid)
 }
 
-// SkipModifiers skips const, volatile, restrict and type_tag (but not
-// typedef), like libbpf's skip_mods_and_typedefs without the typedefs.
-func (s *Spec) SkipModifiers(id TypeID) (TypeID, error) {
-	return s.Skip(id, KindConst, KindVolatile, KindRestrict, KindTypeTag)
-}
-
 // Sizeof returns the size in bytes of a value of type id: the Size of int,
 // struct, union, enum, enum64, datasec and float; PointerSize for ptr;
 // element size times Nelems for arrays (nested arrays multiply); typedef,

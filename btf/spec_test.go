@@ -302,8 +302,8 @@ func TestSizeofSkip(t *testing.T) {
 	if got, err := s.Skip(10); err != nil || got != 1 {
 		t.Errorf("Skip(const->volatile->typedef->int) = %d, %v", got, err)
 	}
-	if got, err := s.SkipModifiers(10); err != nil || got != 8 {
-		t.Errorf("SkipModifiers = %d, %v; want 8 (the typedef)", got, err)
+	if got, err := s.Skip(10, KindConst, KindVolatile, KindRestrict, KindTypeTag); err != nil || got != 8 {
+		t.Errorf("Skip(modifiers) = %d, %v; want 8 (the typedef)", got, err)
 	}
 	if got, err := s.Skip(11, KindRestrict, KindPtr); err != nil || got != 3 {
 		t.Errorf("Skip(restrict, ptr) = %d, %v; want 3", got, err)
