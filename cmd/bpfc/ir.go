@@ -12,10 +12,6 @@ import (
 )
 
 func emitIR(c *config, stdout io.Writer) error {
-	w, closeOut, err := output(c, stdout)
-	if err != nil {
-		return err
-	}
 	opts := c.opts
 	opts.CheckIR = true
 	if c.core == "auto" {
@@ -23,24 +19,16 @@ func emitIR(c *config, stdout io.Writer) error {
 		// leaving it to the kernel, as a load would by default.
 		opts.CORE = passes.COREUser
 	}
-	if c.dumpAfter != "" {
-		opts.DumpAfter = c.dumpAfter
-		opts.StopAfter = c.dumpAfter
-		opts.Dump = w
-		if _, err := bpfc.Compile(c.object, &opts); err != nil {
-			closeOut()
+	return writeOutput(c, stdout, func(w io.Writer) error {
+		if c.dumpAfter != "" {
+			opts.DumpAfter, opts.StopAfter, opts.Dump = c.dumpAfter, c.dumpAfter, w
+			_, err := bpfc.Compile(c.object, &opts)
 			return err
 		}
-		return closeOut()
-	}
-	obj, err := bpfc.Compile(c.object, &opts)
-	if err != nil {
-		closeOut()
-		return err
-	}
-	if err := ir.Dump(w, obj); err != nil {
-		closeOut()
-		return err
-	}
-	return closeOut()
+		obj, err := bpfc.Compile(c.object, &opts)
+		if err != nil {
+			return err
+		}
+		return ir.Dump(w, obj)
+	})
 }
