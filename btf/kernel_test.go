@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/bpfc/bpfc/internal/testutil"
 	cbtf "github.com/cilium/ebpf/btf"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -24,6 +25,9 @@ func readVmlinux(tb testing.TB) []byte {
 	tb.Helper()
 	raw, err := os.ReadFile(vmlinuxPath)
 	if errors.Is(err, os.ErrNotExist) {
+		// Fails instead when BPFC_REQUIRE_KERNEL=1 (CI): its probe
+		// also needs vmlinux BTF.
+		testutil.RequireKernel(tb)
 		tb.Skipf("%s not present", vmlinuxPath)
 	}
 	if err != nil {
