@@ -13,7 +13,8 @@ package bpfc
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/backend/loaderprog"
@@ -101,12 +102,12 @@ func (o *Options) apply(obj *ir.Object) error {
 			return fmt.Errorf("-disable %s: no program matches (programs: %s)", g, programNames(obj))
 		}
 	}
-	for _, name := range sortedKeys(o.MaxEntries) {
+	for _, name := range slices.Sorted(maps.Keys(o.MaxEntries)) {
 		if err := passes.SetMaxEntries(obj, name, o.MaxEntries[name]); err != nil {
 			return fmt.Errorf("-max-entries %s=%d: %w", name, o.MaxEntries[name], err)
 		}
 	}
-	for _, name := range sortedKeys(o.Set) {
+	for _, name := range slices.Sorted(maps.Keys(o.Set)) {
 		if err := passes.SetVariable(obj, name, o.Set[name]); err != nil {
 			return fmt.Errorf("-set %s=%s: %w", name, o.Set[name], err)
 		}
@@ -123,15 +124,6 @@ func programNames(obj *ir.Object) string {
 		s += p.Name + " (" + p.Section + ")"
 	}
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // Load compiles the object at path and loads it into the running kernel
