@@ -29,7 +29,9 @@ const (
 
 // Target answers the passes' questions about the kernel the object will
 // be loaded into. Implementations: the running kernel, or files given on
-// the command line (target BTF, Kconfig).
+// the command line (target BTF, Kconfig). Passes ask as often as they
+// need: an implementation reads each fact once and remembers it, as
+// package target does.
 type Target interface {
 	// BTF returns the target's vmlinux BTF.
 	BTF() (*btf.Spec, error)

@@ -26,6 +26,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strconv"
@@ -106,17 +107,13 @@ func runExterns(ctx *Context, obj *ir.Object) error {
 	return nil
 }
 
-// externResolver asks the target once per fact and remembers the answer.
+// externResolver resolves the externs of one object. Targets remember
+// their facts (see Target); the resolver only keeps the module list it
+// sorts.
 type externResolver struct {
 	ctx *Context
 	obj *ir.Object
 
-	kc      map[string]string
-	kcErr   error
-	kcDone  bool
-	vmlinux *btf.Spec
-	btfErr  error
-	btfDone bool
 	mods    []namedSpec
 	modErr  error
 	modDone bool
@@ -133,27 +130,17 @@ type namedSpec struct {
 func (r *externResolver) deferred() bool { return r.ctx.Defer || r.ctx.Target == nil }
 
 func (r *externResolver) kconfigMap() (map[string]string, error) {
-	if !r.kcDone {
-		r.kcDone = true
-		if r.ctx.Target == nil {
-			r.kcErr = errors.New("no target kernel to read the kernel config of")
-		} else {
-			r.kc, r.kcErr = r.ctx.Target.Kconfig()
-		}
+	if r.ctx.Target == nil {
+		return nil, errors.New("no target kernel to read the kernel config of")
 	}
-	return r.kc, r.kcErr
+	return r.ctx.Target.Kconfig()
 }
 
 func (r *externResolver) targetBTF() (*btf.Spec, error) {
-	if !r.btfDone {
-		r.btfDone = true
-		if r.ctx.Target == nil {
-			r.btfErr = errors.New("no target kernel BTF")
-		} else {
-			r.vmlinux, r.btfErr = r.ctx.Target.BTF()
-		}
+	if r.ctx.Target == nil {
+		return nil, errors.New("no target kernel BTF")
 	}
-	return r.vmlinux, r.btfErr
+	return r.ctx.Target.BTF()
 }
 
 // modules returns the target's module BTFs sorted by module name, so that
@@ -163,13 +150,10 @@ func (r *externResolver) modules() ([]namedSpec, error) {
 		r.modDone = true
 		if r.ctx.Target != nil {
 			ms, err := r.ctx.Target.ModuleBTFs()
-			if err != nil {
-				r.modErr = err
+			r.modErr = err
+			for _, name := range slices.Sorted(maps.Keys(ms)) {
+				r.mods = append(r.mods, namedSpec{name, ms[name]})
 			}
-			for name, spec := range ms {
-				r.mods = append(r.mods, namedSpec{name, spec})
-			}
-			slices.SortFunc(r.mods, func(a, b namedSpec) int { return strings.Compare(a.name, b.name) })
 		}
 	}
 	return r.mods, r.modErr
