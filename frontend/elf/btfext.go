@@ -14,13 +14,6 @@ import (
 	"github.com/bpfc/bpfc/ir"
 )
 
-// btfIndex holds the name lookups the frontend needs, built in one pass
-// over the type kinds (no type is decoded).
-type btfIndex struct {
-	funcs    map[string]btf.TypeID // first FUNC of each name
-	datasecs map[string]btf.TypeID // DATASEC by name
-}
-
 // readBTF parses .BTF, which must be in the object's byte order.
 func (rd *reader) readBTF() error {
 	i := rd.sectionIndex(".BTF")
@@ -40,29 +33,25 @@ func (rd *reader) readBTF() error {
 	}
 	rd.spec = spec
 	rd.obj.BTF = spec
-	idx := &btfIndex{funcs: make(map[string]btf.TypeID), datasecs: make(map[string]btf.TypeID)}
-	for id := btf.TypeID(1); int(id) < spec.NumTypes(); id++ {
-		switch spec.TypeKind(id) {
-		case btf.KindFunc:
-			name := spec.TypeName(id)
-			if _, ok := idx.funcs[name]; !ok {
-				idx.funcs[name] = id
-			}
-		case btf.KindDatasec:
-			idx.datasecs[spec.TypeName(id)] = id
-		}
-	}
-	rd.btfi = idx
 	return nil
+}
+
+// firstNamed returns the first type called name of kind kind in the
+// object's BTF, 0 if none (or no BTF).
+func (rd *reader) firstNamed(name string, kind btf.Kind) btf.TypeID {
+	if rd.spec == nil {
+		return 0
+	}
+	if ids := rd.spec.FindByNameKind(name, kind); len(ids) > 0 {
+		return ids[0]
+	}
+	return 0
 }
 
 // datasec returns the decoded DATASEC called name, or nil.
 func (rd *reader) datasec(name string) (btf.TypeID, *btf.Type, error) {
-	if rd.btfi == nil {
-		return 0, nil, nil
-	}
-	id, ok := rd.btfi.datasecs[name]
-	if !ok {
+	id := rd.firstNamed(name, btf.KindDatasec)
+	if id == 0 {
 		return 0, nil, nil
 	}
 	t, err := rd.spec.Type(id)
@@ -90,7 +79,6 @@ func (rd *reader) readBTFExt() error {
 	if err != nil {
 		return fmt.Errorf("section .BTF.ext: %w: %w", err, ErrBadBTF)
 	}
-	rd.ext = ext
 	names := make([]string, 0, len(ext.Sections))
 	for name := range ext.Sections {
 		names = append(names, name)

@@ -124,7 +124,7 @@ func (rd *reader) readCodeSection(idx int) error {
 		// Functions share the section's decoded instructions; the
 		// capacity cap makes appending (the link pass) copy.
 		fn.Insns = insns[start : start+n : start+n]
-		fn.BTFType = rd.funcType(s.Name)
+		fn.BTFType = rd.firstNamed(s.Name, btf.KindFunc)
 		if sec.Name == ".text" || s.bind() == elf.STB_LOCAL {
 			f := &subs[0]
 			subs = subs[1:]
@@ -165,12 +165,4 @@ func byValue(a, b *symbol) int {
 		return 1
 	}
 	return 0
-}
-
-// funcType returns the FUNC type id of a function name, 0 if none.
-func (rd *reader) funcType(name string) btf.TypeID {
-	if rd.btfi == nil {
-		return 0
-	}
-	return rd.btfi.funcs[name]
 }

@@ -138,8 +138,6 @@ type reader struct {
 	syms []symbol       // index i is ELF symbol i (0 is the null symbol)
 	data map[int][]byte // section contents read so far
 	spec *btf.Spec      // object BTF, nil without .BTF
-	ext  *btf.Ext       // parsed .BTF.ext, nil without one
-	btfi *btfIndex      // name lookups in spec
 	code map[int]*codeSection
 	// maps by defining section and offset (.maps and maps).
 	mapAt   map[int]map[uint64]*ir.Map
