@@ -106,12 +106,10 @@ func parse(r io.ReaderAt, file []byte, name string) (obj *ir.Object, err error) 
 		}
 	}()
 	rd, err := newReader(r, name)
-	if err == nil {
-		rd.file = file
-	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	rd.file = file
 	if err := rd.lower(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

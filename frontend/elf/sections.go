@@ -47,7 +47,6 @@ const (
 	secXDPFrags
 	secAttachBTF // target is a BTF func (fentry, lsm, iter, freplace)
 	secBTFTypedef
-	secUSDT
 )
 
 type secDef struct {
@@ -82,8 +81,8 @@ var sectionDefs = []secDef{
 	{pattern: "uprobe.session.s+", typ: sys.ProgTypeKprobe, attach: sys.AttachTraceUprobeSession, flags: secSleepable},
 	{pattern: "ksyscall+", typ: sys.ProgTypeKprobe},
 	{pattern: "kretsyscall+", typ: sys.ProgTypeKprobe},
-	{pattern: "usdt+", typ: sys.ProgTypeKprobe, flags: secUSDT},
-	{pattern: "usdt.s+", typ: sys.ProgTypeKprobe, flags: secUSDT | secSleepable},
+	{pattern: "usdt+", typ: sys.ProgTypeKprobe},
+	{pattern: "usdt.s+", typ: sys.ProgTypeKprobe, flags: secSleepable},
 	{pattern: "tc/ingress", typ: sys.ProgTypeSchedCls, attach: sys.AttachTCXIngress},
 	{pattern: "tc/egress", typ: sys.ProgTypeSchedCls, attach: sys.AttachTCXEgress},
 	{pattern: "tcx/ingress", typ: sys.ProgTypeSchedCls, attach: sys.AttachTCXIngress},
@@ -175,28 +174,18 @@ var sectionDefs = []secDef{
 // match reports whether name matches the pattern with libbpf's rules and
 // returns the attach target that follows it.
 func (d *secDef) match(name string) (string, bool) {
-	p := d.pattern
-	switch {
-	case strings.HasSuffix(p, "/"):
-		if strings.HasPrefix(name, p) {
-			return name[len(p):], true
-		}
-		return "", false
-	case strings.HasSuffix(p, "+"):
-		p = p[:len(p)-1]
-		if !strings.HasPrefix(name, p) {
-			return "", false
-		}
-		rest := name[len(p):]
-		if rest == "" {
-			return "", true
-		}
-		if rest[0] == '/' {
-			return rest[1:], true
-		}
-		return "", false
+	p, plus := strings.CutSuffix(d.pattern, "+")
+	if !plus {
+		return "", name == p
 	}
-	return "", name == p
+	rest, ok := strings.CutPrefix(name, p)
+	if !ok || rest == "" {
+		return "", ok
+	}
+	if target, ok := strings.CutPrefix(rest, "/"); ok {
+		return target, true
+	}
+	return "", false
 }
 
 // SectionDef looks a program's ELF section name up in the table. A leading
