@@ -321,16 +321,27 @@ func (rd *reader) valuesType(name string, typ btf.TypeID, mapInMap bool) (btf.Ty
 	return eid, nil
 }
 
-// intField decodes __uint(name, N): a pointer to an array of N elements.
-func (rd *reader) intField(mem btf.Member) (uint32, error) {
+// memberType returns the type of a map definition member, typedefs and
+// modifiers skipped.
+func (rd *reader) memberType(mem btf.Member) (*btf.Type, error) {
 	id, err := rd.spec.Skip(mem.Type)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	t, err := rd.spec.Type(id)
+	return rd.spec.Type(id)
+}
+
+// intField decodes __uint(name, N): a pointer to an array of N elements.
+func (rd *reader) intField(mem btf.Member) (uint32, error) {
+	t, err := rd.memberType(mem)
 	if err != nil {
 		return 0, err
 	}
+	return rd.arrayPtrLen(t)
+}
+
+// arrayPtrLen returns N for t, a pointer to an array of N elements.
+func (rd *reader) arrayPtrLen(t *btf.Type) (uint32, error) {
 	if t.Kind != btf.KindPtr {
 		return 0, fmt.Errorf("expected a pointer, got %s", t.Kind)
 	}
@@ -347,17 +358,13 @@ func (rd *reader) intField(mem btf.Member) (uint32, error) {
 // longField decodes a 64-bit field: __uint (pointer to array) or __ulong
 // (an enum with one value).
 func (rd *reader) longField(mem btf.Member) (uint64, error) {
-	id, err := rd.spec.Skip(mem.Type)
-	if err != nil {
-		return 0, err
-	}
-	t, err := rd.spec.Type(id)
+	t, err := rd.memberType(mem)
 	if err != nil {
 		return 0, err
 	}
 	switch t.Kind {
 	case btf.KindPtr:
-		n, err := rd.intField(mem)
+		n, err := rd.arrayPtrLen(t)
 		return uint64(n), err
 	case btf.KindEnum, btf.KindEnum64:
 		if len(t.Enums) != 1 {
