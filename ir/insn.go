@@ -86,9 +86,6 @@ func (i Insn) IsPseudoCall() bool { return i.Op == OpCall && i.Src == PseudoCall
 // IsKfuncCall reports whether i is a call to a kernel function.
 func (i Insn) IsKfuncCall() bool { return i.Op == OpCall && i.Src == PseudoKfuncCall }
 
-// IsExit reports whether i is an exit instruction.
-func (i Insn) IsExit() bool { return i.Op == OpExit }
-
 // IsJump reports whether i is a jump with a 16-bit (or, for gotol, 32-bit)
 // pc-relative offset: every JMP/JMP32 instruction except call and exit.
 func (i Insn) IsJump() bool {
