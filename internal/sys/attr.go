@@ -182,54 +182,6 @@ type BtfLoadAttr struct {
 	BtfTokenFd     int32   // btf_token_fd
 }
 
-// LinkCreateAttr is the BPF_LINK_CREATE part of union bpf_attr, with the
-// plain (target_btf_id) and tracing (target_btf_id, cookie) variants of its
-// type-specific union. See LinkCreateIterAttr and LinkCreatePerfEventAttr
-// for the others.
-type LinkCreateAttr struct {
-	ProgFd      uint32     // prog_fd (or map_fd for struct_ops)
-	TargetFd    uint32     // target_fd / target_ifindex
-	AttachType  AttachType // attach_type
-	Flags       uint32     // flags
-	TargetBtfId uint32     // target_btf_id / tracing.target_btf_id
-	_           [4]byte
-	Cookie      uint64 // tracing.cookie
-	_           [32]byte
-}
-
-// LinkCreateIterAttr is BPF_LINK_CREATE for iterators (BPF_TRACE_ITER).
-type LinkCreateIterAttr struct {
-	ProgFd      uint32     // prog_fd
-	TargetFd    uint32     // target_fd
-	AttachType  AttachType // attach_type
-	Flags       uint32     // flags
-	IterInfo    Pointer    // iter_info: union bpf_iter_link_info
-	IterInfoLen uint32     // iter_info_len
-	_           [36]byte
-}
-
-// LinkCreatePerfEventAttr is BPF_LINK_CREATE for perf events.
-type LinkCreatePerfEventAttr struct {
-	ProgFd     uint32     // prog_fd
-	TargetFd   uint32     // target_fd: the perf event fd
-	AttachType AttachType // attach_type (BPF_PERF_EVENT)
-	Flags      uint32     // flags
-	BpfCookie  uint64     // perf_event.bpf_cookie
-	_          [40]byte
-}
-
-// LinkDetachAttr is the BPF_LINK_DETACH part of union bpf_attr.
-type LinkDetachAttr struct {
-	LinkFd uint32 // link_fd
-}
-
-// ProgBindMapAttr is the BPF_PROG_BIND_MAP part of union bpf_attr.
-type ProgBindMapAttr struct {
-	ProgFd uint32 // prog_fd
-	MapFd  uint32 // map_fd
-	Flags  uint32 // flags
-}
-
 // ProgInfoRaw mirrors struct bpf_prog_info (232 bytes in 6.18).
 type ProgInfoRaw struct {
 	Type                 ProgType // type

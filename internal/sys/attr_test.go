@@ -11,22 +11,18 @@ import (
 
 func TestLayout(t *testing.T) {
 	var (
-		mc  MapCreateAttr
-		me  MapElemAttr
-		pl  ProgLoadAttr
-		op  ObjPinAttr
-		tr  ProgTestRunAttr
-		gi  GetIDAttr
-		ib  InfoByFDAttr
-		rt  RawTracepointOpenAttr
-		bl  BtfLoadAttr
-		lc  LinkCreateAttr
-		li  LinkCreateIterAttr
-		lp  LinkCreatePerfEventAttr
-		pi  ProgInfoRaw
-		mi  MapInfoRaw
-		bi  BtfInfoRaw
-		pbm ProgBindMapAttr
+		mc MapCreateAttr
+		me MapElemAttr
+		pl ProgLoadAttr
+		op ObjPinAttr
+		tr ProgTestRunAttr
+		gi GetIDAttr
+		ib InfoByFDAttr
+		rt RawTracepointOpenAttr
+		bl BtfLoadAttr
+		pi ProgInfoRaw
+		mi MapInfoRaw
+		bi BtfInfoRaw
 	)
 	tests := []struct {
 		name      string
@@ -42,10 +38,6 @@ func TestLayout(t *testing.T) {
 		{"sizeof InfoByFDAttr", unsafe.Sizeof(ib), 16},
 		{"sizeof RawTracepointOpenAttr", unsafe.Sizeof(rt), 24},
 		{"sizeof BtfLoadAttr", unsafe.Sizeof(bl), 40},
-		{"sizeof LinkCreateAttr", unsafe.Sizeof(lc), 64},
-		{"sizeof LinkCreateIterAttr", unsafe.Sizeof(li), 64},
-		{"sizeof LinkCreatePerfEventAttr", unsafe.Sizeof(lp), 64},
-		{"sizeof ProgBindMapAttr", unsafe.Sizeof(pbm), 12},
 		{"sizeof ProgInfoRaw", unsafe.Sizeof(pi), 232},
 		{"sizeof MapInfoRaw", unsafe.Sizeof(mi), 104},
 		{"sizeof BtfInfoRaw", unsafe.Sizeof(bi), 32},
@@ -126,15 +118,6 @@ func TestLayout(t *testing.T) {
 		{"btf_log_true_size", unsafe.Offsetof(bl.BtfLogTrueSize), 28},
 		{"btf_flags", unsafe.Offsetof(bl.BtfFlags), 32},
 		{"btf_token_fd", unsafe.Offsetof(bl.BtfTokenFd), 36},
-
-		// BPF_LINK_CREATE
-		{"link_create.attach_type", unsafe.Offsetof(lc.AttachType), 8},
-		{"link_create.flags", unsafe.Offsetof(lc.Flags), 12},
-		{"link_create.target_btf_id", unsafe.Offsetof(lc.TargetBtfId), 16},
-		{"link_create.tracing.cookie", unsafe.Offsetof(lc.Cookie), 24},
-		{"link_create.iter_info", unsafe.Offsetof(li.IterInfo), 16},
-		{"link_create.iter_info_len", unsafe.Offsetof(li.IterInfoLen), 24},
-		{"link_create.perf_event.bpf_cookie", unsafe.Offsetof(lp.BpfCookie), 16},
 
 		// struct bpf_prog_info
 		{"prog_info.tag", unsafe.Offsetof(pi.Tag), 8},

@@ -4,11 +4,6 @@ package sys
 
 import "unsafe"
 
-// BtfLoadRaw issues BPF_BTF_LOAD with attr as it is.
-func BtfLoadRaw(attr *BtfLoadAttr) (*FD, error) {
-	return bpfFD(CmdBTFLoad, unsafe.Pointer(attr), unsafe.Sizeof(*attr))
-}
-
 // BtfLoad loads raw BTF (header, types, strings). On failure it loads again
 // with a log (see LogOptions; at most one opts value is used) and returns a
 // *VerifierError carrying the BTF checker's log, which unwraps to the errno.

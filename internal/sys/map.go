@@ -39,11 +39,6 @@ func MapLookupElem(fd *FD, key, value []byte) error {
 	return mapElem(CmdMapLookupElem, fd, key, value, 0)
 }
 
-// MapLookupElemFlags is MapLookupElem with flags (UpdateLock).
-func MapLookupElemFlags(fd *FD, key, value []byte, flags uint64) error {
-	return mapElem(CmdMapLookupElem, fd, key, value, flags)
-}
-
 // MapLookupAndDeleteElem reads and removes key (or pops a queue or stack
 // when key is nil).
 func MapLookupAndDeleteElem(fd *FD, key, value []byte) error {

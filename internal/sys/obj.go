@@ -22,13 +22,7 @@ func ObjPin(fd *FD, path string) error {
 
 // ObjGet opens the object pinned at path.
 func ObjGet(path string) (*FD, error) {
-	return ObjGetFlags(path, 0)
-}
-
-// ObjGetFlags opens the object pinned at path with file_flags
-// (ObjFlagRdonly, ObjFlagWronly).
-func ObjGetFlags(path string, flags uint32) (*FD, error) {
-	attr := ObjPinAttr{Pathname: NewStringPointer(path), FileFlags: flags}
+	attr := ObjPinAttr{Pathname: NewStringPointer(path)}
 	fd, err := bpfFD(CmdObjGet, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -49,14 +43,8 @@ func getFDByID(cmd Cmd, id uint32) (*FD, error) {
 // ProgGetFDByID opens the program with the given id.
 func ProgGetFDByID(id uint32) (*FD, error) { return getFDByID(CmdProgGetFDByID, id) }
 
-// MapGetFDByID opens the map with the given id.
-func MapGetFDByID(id uint32) (*FD, error) { return getFDByID(CmdMapGetFDByID, id) }
-
 // BtfGetFDByID opens the BTF object with the given id.
 func BtfGetFDByID(id uint32) (*FD, error) { return getFDByID(CmdBTFGetFDByID, id) }
-
-// LinkGetFDByID opens the link with the given id.
-func LinkGetFDByID(id uint32) (*FD, error) { return getFDByID(CmdLinkGetFDByID, id) }
 
 // getNextID runs one of the BPF_*_GET_NEXT_ID commands.
 func getNextID(cmd Cmd, start uint32) (uint32, error) {
@@ -78,7 +66,3 @@ func MapGetNextID(start uint32) (uint32, error) { return getNextID(CmdMapGetNext
 // BtfGetNextID returns the smallest BTF id above start; after the last one
 // the error Is unix.ENOENT.
 func BtfGetNextID(start uint32) (uint32, error) { return getNextID(CmdBTFGetNextID, start) }
-
-// LinkGetNextID returns the smallest link id above start; after the last
-// one the error Is unix.ENOENT.
-func LinkGetNextID(start uint32) (uint32, error) { return getNextID(CmdLinkGetNextID, start) }

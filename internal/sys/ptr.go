@@ -43,6 +43,3 @@ func NewStringPointer(s string) Pointer {
 
 // IsNil reports whether p is NULL.
 func (p Pointer) IsNil() bool { return p.ptr == nil }
-
-// Unsafe returns the wrapped pointer.
-func (p Pointer) Unsafe() unsafe.Pointer { return p.ptr }
