@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,7 +32,7 @@ func probe() string {
 		// BPF_PROG_GET_NEXT_ID with start 0 is a cheap, harmless probe:
 		// it answers ENOENT or succeeds when bpf() is usable, EPERM when not.
 		var attr [16]byte
-		_, _, errno := unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_GET_NEXT_ID, uintptr(unsafePointer(&attr[0])), uintptr(len(attr)))
+		_, _, errno := unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_GET_NEXT_ID, uintptr(unsafe.Pointer(&attr[0])), uintptr(len(attr)))
 		if errno == unix.EPERM || errno == unix.ENOSYS {
 			probeErr = "bpf() not usable: " + errno.Error()
 		}
