@@ -6,7 +6,6 @@
 package direct
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -84,9 +83,6 @@ func TestAgainstBpftool(t *testing.T) {
 						" libbpf %q %s %d %d %d %d", pn, got.Name, got.Type, got.AttachBTFID, got.XlatedProgLen, got.NrFuncInfo, got.NrLineInfo,
 						want.Name, want.Type, want.AttachBTFID, want.XlatedProgLen, want.NrFuncInfo, want.NrLineInfo)
 				}
-			}
-			if err := os.RemoveAll(dir); err != nil {
-				t.Error(err)
 			}
 		})
 	}

@@ -263,25 +263,28 @@ func TestSlotOfDisabledProgram(t *testing.T) {
 	}
 }
 
-// bpffsDir returns a new directory on a bpffs, removed at the end of the
-// test. It mounts bpffs on /sys/fs/bpf if nothing is mounted there.
+// bpffsDir mounts a private bpffs on a new temporary directory and
+// unmounts it when the test ends, so no pin outlives the test and the
+// machine's /sys/fs/bpf is left alone. Only kernel tests (root, past
+// testutil.RequireKernel) pin, so a failed mount fails the test. The
+// directory is not t.TempDir(): its name would hold the test's name, and
+// libbpf (bpftool) turns every '.' of a pin path into '_'.
 func bpffsDir(t *testing.T) string {
 	t.Helper()
-	const root = "/sys/fs/bpf"
-	var st unix.Statfs_t
-	if err := unix.Statfs(root, &st); err != nil || st.Type != unix.BPF_FS_MAGIC {
-		if err := unix.Mount("bpf", root, "bpf", 0, "mode=0700"); err != nil {
-			t.Skipf("no bpffs at %s and cannot mount one: %v", root, err)
-		}
-	}
-	dir, err := os.MkdirTemp(root, "bpfc-direct-test-")
+	dir, err := os.MkdirTemp("", "bpfc-bpffs-")
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := unix.Mount("bpf", dir, "bpf", 0, "mode=0700"); err != nil {
+		os.Remove(dir)
+		t.Fatalf("mount bpffs on %s: %v", dir, err)
+	}
 	t.Cleanup(func() {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Errorf("removing %s: %v", dir, err)
+		if err := unix.Unmount(dir, 0); err != nil {
+			t.Errorf("unmount %s: %v", dir, err)
+			return
 		}
+		os.Remove(dir)
 	})
 	return dir
 }

@@ -74,18 +74,29 @@ func testObjects(t *testing.T) []string {
 	return names
 }
 
-// bpffsDir returns a new directory on /sys/fs/bpf, removed after the test.
+// bpffsDir mounts a private bpffs on a new temporary directory and
+// unmounts it when the test ends, so no pin outlives the test and the
+// machine's /sys/fs/bpf is left alone. Only kernel tests (root, past
+// testutil.RequireKernel) pin, so a failed mount fails the test. The
+// directory is not t.TempDir(): its name would hold the test's name, and
+// libbpf (bpftool) turns every '.' of a pin path into '_'.
 func bpffsDir(t *testing.T) string {
 	t.Helper()
-	var st unix.Statfs_t
-	if err := unix.Statfs("/sys/fs/bpf", &st); err != nil || st.Type != unix.BPF_FS_MAGIC {
-		t.Skipf("no bpffs at /sys/fs/bpf")
-	}
-	dir, err := os.MkdirTemp("/sys/fs/bpf", "bpfc-loaderprog-test-")
+	dir, err := os.MkdirTemp("", "bpfc-bpffs-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := unix.Mount("bpf", dir, "bpf", 0, "mode=0700"); err != nil {
+		os.Remove(dir)
+		t.Fatalf("mount bpffs on %s: %v", dir, err)
+	}
+	t.Cleanup(func() {
+		if err := unix.Unmount(dir, 0); err != nil {
+			t.Errorf("unmount %s: %v", dir, err)
+			return
+		}
+		os.Remove(dir)
+	})
 	return dir
 }
 
