@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/bpfc/bpfc/internal/testutil"
 )
 
 // testdataDir holds the objects the benchmarks load.
@@ -51,8 +53,8 @@ func TestMain(m *testing.M) {
 }
 
 // libbpfHarness returns the path of the compiled libbpf harness. It skips
-// tb when gcc or libbpf-dev is missing, and fails it when they are there
-// but the build fails.
+// tb when gcc or libbpf-dev is missing (see skipOrFail), and fails it when
+// they are there but the build fails.
 func libbpfHarness(tb testing.TB) string {
 	tb.Helper()
 	harnessOnce.Do(func() {
@@ -76,12 +78,22 @@ func libbpfHarness(tb testing.TB) string {
 		harnessPath = out
 	})
 	if harnessSkip != "" {
-		tb.Skipf("libbpf harness: %s", harnessSkip)
+		skipOrFail(tb, "libbpf harness: %s", harnessSkip)
 	}
 	if harnessErr != nil {
 		tb.Fatal(harnessErr)
 	}
 	return harnessPath
+}
+
+// skipOrFail skips tb because a tool or header is missing, or fails it
+// under BPFC_REQUIRE_KERNEL=1, where scripts/deps.sh has installed them.
+func skipOrFail(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	if os.Getenv(testutil.EnvRequireKernel) == "1" {
+		tb.Fatalf(format, args...)
+	}
+	tb.Skipf(format, args...)
 }
 
 // bpfcCommand returns the path of a freshly built cmd/bpfc.
@@ -102,7 +114,7 @@ func bpfcCommand(tb testing.TB) string {
 		bpfcPath = out
 	})
 	if bpfcSkip != "" {
-		tb.Skipf("bpfc command: %s", bpfcSkip)
+		skipOrFail(tb, "bpfc command: %s", bpfcSkip)
 	}
 	if bpfcErr != nil {
 		tb.Fatal(bpfcErr)

@@ -71,12 +71,13 @@ func generateGoSkeleton(path string, buf *bytes.Buffer) (*loaderprog.Loader, err
 	return l, nil
 }
 
-// bpftoolPath returns bpftool's path, or skips tb.
+// bpftoolPath returns bpftool's path, or skips tb (fails it under
+// BPFC_REQUIRE_KERNEL=1).
 func bpftoolPath(tb testing.TB) string {
 	tb.Helper()
 	p, err := exec.LookPath("bpftool")
 	if err != nil {
-		tb.Skip("bpftool not found (apt-get install bpftool)")
+		skipOrFail(tb, "bpftool not found (apt-get install bpftool)")
 	}
 	return p
 }
@@ -465,8 +466,8 @@ var errLskelSkip = errors.New("skip")
 
 // lskelBinary builds lskel/load.c against bpftool's light skeleton of the
 // object, once per test binary. It skips tb when gcc, bpftool or
-// libbpf-dev's skel_internal.h is missing and fails it when the build
-// fails.
+// libbpf-dev's skel_internal.h is missing (see skipOrFail) and fails it
+// when the build fails.
 func lskelBinary(tb testing.TB, path string) string {
 	tb.Helper()
 	lskelBuilds.Lock()
@@ -488,7 +489,7 @@ func lskelBinary(tb testing.TB, path string) string {
 		lskelBuilds.errs[path] = err
 	}
 	if errors.Is(err, errLskelSkip) {
-		tb.Skip(err)
+		skipOrFail(tb, "%v", err)
 	}
 	tb.Fatal(err)
 	return ""
@@ -605,7 +606,7 @@ func TestLoaderObjectsGenerate(t *testing.T) {
 				t.Fatalf("empty loader: blob %d bytes, %d insns, skeleton %d bytes", len(l.Blob), len(l.Insns), src.Len())
 			}
 			if bpftool == "" {
-				t.Skip("bpftool not found")
+				skipOrFail(t, "bpftool not found (apt-get install bpftool)")
 			}
 			header, _, err := bpftoolSkeleton(bpftool, path)
 			if err != nil {
