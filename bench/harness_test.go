@@ -70,7 +70,7 @@ func libbpfHarness(tb testing.TB) string {
 			}
 		}
 		out := filepath.Join(buildDir, "load")
-		cmd := exec.Command(gcc, "-O2", "-Wall", "-o", out, filepath.Join("libbpf", "load.c"), "-lbpf", "-lelf", "-lz", "-ldl")
+		cmd := exec.Command(gcc, "-O2", "-Wall", "-o", out, filepath.Join("libbpf", "load.c"), "-lbpf", "-lelf", "-lz")
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			harnessErr = fmt.Errorf("building libbpf/load.c: %w\n%s", err, msg)
 			return

@@ -45,7 +45,7 @@ fi
 out=${OUT:-$(mktemp -d /tmp/bpfc-bench.XXXXXX)}
 mkdir -p "$out"
 echo "bench-ratio: building into $out" >&2
-gcc -O2 -Wall -o "$out/load" "$root/bench/libbpf/load.c" -lbpf -lelf -lz -ldl
+gcc -O2 -Wall -o "$out/load" "$root/bench/libbpf/load.c" -lbpf -lelf -lz
 (cd "$root" && go build -o "$out/bpfc" ./cmd/bpfc)
 
 if [ -z "${BENCH_GO:-}" ] && command -v hyperfine >/dev/null 2>&1; then
