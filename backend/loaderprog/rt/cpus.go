@@ -13,14 +13,17 @@ import (
 )
 
 // PossibleCPUs returns the number of possible CPUs, from
-// /sys/devices/system/cpu/possible ("0-3", "0,2-5").
-func PossibleCPUs() (int, error) {
+// /sys/devices/system/cpu/possible ("0-3", "0,2-5"). The set is fixed at
+// boot, so the file is read once per process.
+func PossibleCPUs() (int, error) { return readPossibleCPUs() }
+
+var readPossibleCPUs = sync.OnceValues(func() (int, error) {
 	raw, err := os.ReadFile("/sys/devices/system/cpu/possible")
 	if err != nil {
 		return 0, fmt.Errorf("possible CPUs: %w", err)
 	}
 	return parseCPUList(string(raw))
-}
+})
 
 // parseCPUList counts the CPUs of a kernel CPU list ("0-3,5").
 func parseCPUList(s string) (int, error) {
@@ -45,12 +48,12 @@ func parseCPUList(s string) (int, error) {
 	return n, nil
 }
 
-// possibleCPUs is PossibleCPUs, read once; 0 when it cannot be read (the
-// loader then keeps the count of the machine that generated it).
-var possibleCPUs = sync.OnceValue(func() uint32 {
+// possibleCPUs is PossibleCPUs, or 0 when it cannot be read (the loader
+// then keeps the count of the machine that generated it).
+func possibleCPUs() uint32 {
 	n, err := PossibleCPUs()
 	if err != nil {
 		return 0
 	}
 	return uint32(n)
-})
+}
