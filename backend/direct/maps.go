@@ -67,20 +67,11 @@ func (m *Map) Info() (*sys.MapInfo, error) {
 	return info, nil
 }
 
-// perCPU reports whether the map type stores one value per possible CPU.
-func perCPU(t sys.MapType) bool {
-	switch t {
-	case sys.MapTypePercpuHash, sys.MapTypePercpuArray, sys.MapTypeLRUPercpuHash, sys.MapTypePercpuCgroupStorage:
-		return true
-	}
-	return false
-}
-
 // ValueBufSize returns the size of the buffer that a lookup or update of
 // one element exchanges with the kernel: value_size, or for per-CPU maps
 // value_size rounded up to 8 times the number of possible CPUs.
 func (m *Map) ValueBufSize() (int, error) {
-	if !perCPU(m.Type) {
+	if !mapdef.IsPerCPU(m.Type) {
 		return int(m.ValueSize), nil
 	}
 	n, err := mapdef.PossibleCPUs()

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
@@ -508,7 +509,7 @@ func readElem(t *testing.T, coll *Collection, mapName string, key uint64) uint64
 		copy(buf[:], b[:n])
 		return binary.LittleEndian.Uint64(buf[:])
 	}
-	if !perCPU(m.Type) {
+	if !mapdef.IsPerCPU(m.Type) {
 		return decode(val)
 	}
 	var sum uint64

@@ -194,14 +194,6 @@ type mapView struct {
 	DumpErr                    string
 }
 
-func isPerCPU(t sys.MapType) bool {
-	switch t {
-	case sys.MapTypePercpuHash, sys.MapTypePercpuArray, sys.MapTypeLRUPercpuHash, sys.MapTypePercpuCgroupStorage:
-		return true
-	}
-	return false
-}
-
 // viewMap reads a map's definition and contents. Values that are ids
 // (prog arrays, maps of maps) become names; per-CPU values are summed
 // word by word (the CPU a test run lands on may differ).
@@ -217,7 +209,7 @@ func viewMap(t *testing.T, fd *sys.FD, ids map[uint32]string) mapView {
 	}
 	valSize := int(info.ValueSize)
 	ncpu := 1
-	if isPerCPU(info.Type) {
+	if mapdef.IsPerCPU(info.Type) {
 		n, err := mapdef.PossibleCPUs()
 		if err != nil {
 			t.Fatal(err)

@@ -173,6 +173,16 @@ func IsMapInMap(t sys.MapType) bool {
 	return t == sys.MapTypeArrayOfMaps || t == sys.MapTypeHashOfMaps
 }
 
+// IsPerCPU reports whether maps of type t store one value per possible
+// CPU.
+func IsPerCPU(t sys.MapType) bool {
+	switch t {
+	case sys.MapTypePercpuHash, sys.MapTypePercpuArray, sys.MapTypeLRUPercpuHash, sys.MapTypePercpuCgroupStorage:
+		return true
+	}
+	return false
+}
+
 // ZeroEntriesOK reports map types whose max_entries must be (or may be) 0.
 func ZeroEntriesOK(t sys.MapType) bool {
 	switch t {
