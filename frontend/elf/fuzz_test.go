@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/bpfc/bpfc/ir"
 )
 
 var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/fuzz/FuzzParse from the smallest committed objects")
@@ -42,7 +44,8 @@ func TestFuzzCorpus(t *testing.T) {
 }
 
 // FuzzParse feeds arbitrary bytes to Parse: it must return an object or an
-// error, never panic or hang.
+// error, never panic or hang, and an object it returns must pass the IR
+// checker.
 func FuzzParse(f *testing.F) {
 	recoverPanics = false
 	f.Cleanup(func() { recoverPanics = true })
@@ -53,6 +56,9 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("object and error %v", err)
 			}
 			return
+		}
+		if err := ir.Check(obj, 0); err != nil {
+			t.Fatalf("Parse returned invalid IR: %v", err)
 		}
 		_ = obj.String()
 	})
