@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,8 +20,6 @@ import (
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden/skel")
 
 // repoRoot returns the root of the bpfc module: the directory above the
 // test's working directory holding its go.mod.
