@@ -249,53 +249,46 @@ func ParseExt(raw []byte, order binary.ByteOrder, strs *Spec) (*Ext, error) {
 	return ext, nil
 }
 
-// MarshalFuncInfos encodes func_info records for BPF_PROG_LOAD
-// (func_info_rec_size 8). The kernel wants InsnOff in instructions (8-byte
-// units) from the start of the program, not the section-relative byte
-// offsets .BTF.ext holds: the caller converts before calling.
-func MarshalFuncInfos(infos []FuncInfo, order binary.ByteOrder) []byte {
+// AppendFuncInfo appends fi encoded as a bpf_func_info record for
+// BPF_PROG_LOAD (func_info_rec_size 8). The kernel wants InsnOff in
+// instructions (8-byte units) from the start of the program, not the
+// section-relative byte offsets .BTF.ext holds: the caller converts.
+func AppendFuncInfo(buf []byte, fi FuncInfo, order binary.ByteOrder) []byte {
 	app := appender(order)
-	buf := make([]byte, 0, len(infos)*FuncInfoMinSize)
-	for _, fi := range infos {
-		buf = app.AppendUint32(buf, fi.InsnOff)
-		buf = app.AppendUint32(buf, uint32(fi.TypeID))
-	}
-	return buf
+	buf = app.AppendUint32(buf, fi.InsnOff)
+	return app.AppendUint32(buf, uint32(fi.TypeID))
 }
 
-// MarshalLineInfos encodes line_info records for BPF_PROG_LOAD
-// (line_info_rec_size 16). As for MarshalFuncInfos, InsnOff must already be
-// in instructions. FileNameOff and LineOff are written as they are (the
-// strings are not looked up); line_col is LineNum<<10 | Col&0x3ff.
-func MarshalLineInfos(infos []LineInfo, order binary.ByteOrder) []byte {
+// AppendLineInfo appends li encoded as a bpf_line_info record for
+// BPF_PROG_LOAD (line_info_rec_size 16). As for AppendFuncInfo, InsnOff
+// must already be in instructions. FileNameOff and LineOff are written as
+// they are (the strings are not looked up); line_col is
+// LineNum<<10 | Col&0x3ff.
+func AppendLineInfo(buf []byte, li LineInfo, order binary.ByteOrder) []byte {
 	app := appender(order)
-	buf := make([]byte, 0, len(infos)*LineInfoMinSize)
-	for _, li := range infos {
-		buf = app.AppendUint32(buf, li.InsnOff)
-		buf = app.AppendUint32(buf, li.FileNameOff)
-		buf = app.AppendUint32(buf, li.LineOff)
-		buf = app.AppendUint32(buf, li.LineNum<<10|li.Col&0x3ff)
-	}
-	return buf
+	buf = app.AppendUint32(buf, li.InsnOff)
+	buf = app.AppendUint32(buf, li.FileNameOff)
+	buf = app.AppendUint32(buf, li.LineOff)
+	return app.AppendUint32(buf, li.LineNum<<10|li.Col&0x3ff)
 }
 
-// MarshalCORERelos encodes bpf_core_relo records for BPF_PROG_LOAD
-// (core_relo_rec_size 16). InsnOff is written as given: the kernel wants
-// bytes from the start of the program. AccessOff is written as it is.
-func MarshalCORERelos(relos []CORERelo, order binary.ByteOrder) []byte {
+// AppendCORERelo appends cr encoded as a bpf_core_relo record for
+// BPF_PROG_LOAD (core_relo_rec_size 16). InsnOff is written as given: the
+// kernel wants bytes from the start of the program. AccessOff is written
+// as it is.
+func AppendCORERelo(buf []byte, cr CORERelo, order binary.ByteOrder) []byte {
 	app := appender(order)
-	buf := make([]byte, 0, len(relos)*CORERelosMinSize)
-	for _, cr := range relos {
-		buf = app.AppendUint32(buf, cr.InsnOff)
-		buf = app.AppendUint32(buf, uint32(cr.TypeID))
-		buf = app.AppendUint32(buf, cr.AccessOff)
-		buf = app.AppendUint32(buf, uint32(cr.Kind))
-	}
-	return buf
+	buf = app.AppendUint32(buf, cr.InsnOff)
+	buf = app.AppendUint32(buf, uint32(cr.TypeID))
+	buf = app.AppendUint32(buf, cr.AccessOff)
+	return app.AppendUint32(buf, uint32(cr.Kind))
 }
 
 // appender returns the AppendByteOrder for order.
 func appender(order binary.ByteOrder) binary.AppendByteOrder {
+	if app, ok := order.(binary.AppendByteOrder); ok {
+		return app // binary.LittleEndian, BigEndian, NativeEndian
+	}
 	if isBigEndian(order) {
 		return binary.BigEndian
 	}

@@ -215,32 +215,34 @@ func TestParseExtBad(t *testing.T) {
 	}
 }
 
-func TestMarshalRecords(t *testing.T) {
+func TestAppendRecords(t *testing.T) {
 	for _, order := range orders {
 		app := appender(order)
-		fis := []FuncInfo{{0, 5}, {3, 9}}
-		var want []byte
+		var want, got []byte
 		for _, w := range []uint32{0, 5, 3, 9} {
 			want = app.AppendUint32(want, w)
 		}
-		if got := MarshalFuncInfos(fis, order); !bytes.Equal(got, want) {
-			t.Errorf("MarshalFuncInfos = %x, want %x", got, want)
+		for _, fi := range []FuncInfo{{0, 5}, {3, 9}} {
+			got = AppendFuncInfo(got, fi, order)
 		}
-		lis := []LineInfo{{InsnOff: 2, FileNameOff: 10, LineOff: 20, LineNum: 7, Col: 0x401}}
+		if !bytes.Equal(got, want) {
+			t.Errorf("AppendFuncInfo = %x, want %x", got, want)
+		}
 		want = nil
 		for _, w := range []uint32{2, 10, 20, 7<<10 | 1} {
 			want = app.AppendUint32(want, w)
 		}
-		if got := MarshalLineInfos(lis, order); !bytes.Equal(got, want) {
-			t.Errorf("MarshalLineInfos = %x, want %x", got, want)
+		li := LineInfo{InsnOff: 2, FileNameOff: 10, LineOff: 20, LineNum: 7, Col: 0x401}
+		if got := AppendLineInfo(nil, li, order); !bytes.Equal(got, want) {
+			t.Errorf("AppendLineInfo = %x, want %x", got, want)
 		}
-		crs := []CORERelo{{InsnOff: 8, TypeID: 2, AccessOff: 30, Kind: EnumvalValue}}
 		want = nil
 		for _, w := range []uint32{8, 2, 30, 11} {
 			want = app.AppendUint32(want, w)
 		}
-		if got := MarshalCORERelos(crs, order); !bytes.Equal(got, want) {
-			t.Errorf("MarshalCORERelos = %x, want %x", got, want)
+		cr := CORERelo{InsnOff: 8, TypeID: 2, AccessOff: 30, Kind: EnumvalValue}
+		if got := AppendCORERelo(nil, cr, order); !bytes.Equal(got, want) {
+			t.Errorf("AppendCORERelo = %x, want %x", got, want)
 		}
 	}
 }

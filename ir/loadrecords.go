@@ -35,20 +35,21 @@ type LoadRecords struct {
 func (o *Object) LoadRecords(p *Program, order binary.ByteOrder) (LoadRecords, error) {
 	var r LoadRecords
 	if o.BTF != nil && len(p.FuncInfo) > 0 {
-		recs := make([]btf.FuncInfo, len(p.FuncInfo))
-		for i, fi := range p.FuncInfo {
-			recs[i] = btf.FuncInfo{InsnOff: uint32(fi.Insn), TypeID: fi.TypeID}
+		r.FuncInfo = make([]byte, 0, len(p.FuncInfo)*FuncInfoRecSize)
+		for _, fi := range p.FuncInfo {
+			r.FuncInfo = btf.AppendFuncInfo(r.FuncInfo, btf.FuncInfo{InsnOff: uint32(fi.Insn), TypeID: fi.TypeID}, order)
 		}
-		r.FuncInfo, r.NFuncInfo = btf.MarshalFuncInfos(recs, order), uint32(len(recs))
+		r.NFuncInfo = uint32(len(p.FuncInfo))
 	}
 	if o.BTF != nil && len(p.LineInfo) > 0 {
-		recs := make([]btf.LineInfo, len(p.LineInfo))
-		for i, li := range p.LineInfo {
-			recs[i] = btf.LineInfo{InsnOff: uint32(li.Insn), FileNameOff: li.FileNameOff, LineOff: li.LineOff, LineNum: li.LineNum, Col: li.Col}
+		r.LineInfo = make([]byte, 0, len(p.LineInfo)*LineInfoRecSize)
+		for _, li := range p.LineInfo {
+			r.LineInfo = btf.AppendLineInfo(r.LineInfo, btf.LineInfo{
+				InsnOff: uint32(li.Insn), FileNameOff: li.FileNameOff, LineOff: li.LineOff, LineNum: li.LineNum, Col: li.Col,
+			}, order)
 		}
-		r.LineInfo, r.NLineInfo = btf.MarshalLineInfos(recs, order), uint32(len(recs))
+		r.NLineInfo = uint32(len(p.LineInfo))
 	}
-	var relos []btf.CORERelo
 	for _, cr := range p.CORE {
 		switch cr.State {
 		case Resolved:
@@ -63,10 +64,8 @@ func (o *Object) LoadRecords(p *Program, order binary.ByteOrder) (LoadRecords, e
 		if !ok {
 			return r, fmt.Errorf("program %s: insn %d: CO-RE access string %q not in the object's BTF: %w", p.Name, cr.Insn, cr.Access, ErrInvalid)
 		}
-		relos = append(relos, btf.CORERelo{InsnOff: uint32(cr.Insn * InsnSize), TypeID: cr.TypeID, AccessOff: off, Kind: cr.Kind})
-	}
-	if len(relos) > 0 {
-		r.CORERelos, r.NCORERelos = btf.MarshalCORERelos(relos, order), uint32(len(relos))
+		r.CORERelos = btf.AppendCORERelo(r.CORERelos, btf.CORERelo{InsnOff: uint32(cr.Insn * InsnSize), TypeID: cr.TypeID, AccessOff: off, Kind: cr.Kind}, order)
+		r.NCORERelos++
 	}
 	return r, nil
 }
