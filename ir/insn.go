@@ -143,3 +143,16 @@ func SetImm64(insns []Insn, i int, v uint64) {
 	insns[i].Imm = int32(uint32(v))
 	insns[i+1].Imm = int32(uint32(v >> 32))
 }
+
+// PoisonKfuncBase is libbpf's POISON_CALL_KFUNC_BASE: a call to a weak
+// kfunc that is missing becomes a call of helper PoisonKfuncBase + the
+// extern's index, which the verifier reports ("invalid func
+// unknown#2002000NNN") only if the call is reachable.
+const PoisonKfuncBase = 2002000000
+
+// PoisonKfuncCall turns the call in into the poisoned call of the missing
+// weak kfunc extern number externIndex.
+func PoisonKfuncCall(in *Insn, externIndex int) {
+	in.Src, in.Dst, in.Off = 0, 0, 0
+	in.Imm = int32(PoisonKfuncBase + externIndex)
+}

@@ -17,12 +17,6 @@ import (
 	"github.com/bpfc/bpfc/ir"
 )
 
-// poisonKfuncBase is the helper id an unresolved weak kfunc call is turned
-// into, plus the extern's index (libbpf's POISON_CALL_KFUNC_BASE): if the
-// verifier finds the call reachable it reports "invalid func
-// unknown#2002000NNN".
-const poisonKfuncBase = 2002000000
-
 func runMaps(ctx *Context, obj *ir.Object) error {
 	for _, p := range obj.Programs {
 		if err := patchMapRefs(obj, "program", p.Name, &p.Code); err != nil {
@@ -168,8 +162,7 @@ func patchKfunc(obj *ir.Object, insns []ir.Insn, r *ir.Reloc) error {
 	case e.Missing:
 		// Like libbpf: an invalid helper call naming the extern, which
 		// the verifier only reports if the code is reachable.
-		in.Src, in.Dst, in.Off = 0, 0, 0
-		in.Imm = int32(poisonKfuncBase + idx)
+		ir.PoisonKfuncCall(in, idx)
 		r.Note = fmt.Sprintf("weak kfunc not found: poisoned call #%d", in.Imm)
 	default:
 		in.Src = ir.PseudoKfuncCall

@@ -88,7 +88,7 @@ func TestMaps(t *testing.T) {
 		{12, 0, 0, 0, 0, ir.Deferred, "load time"},
 		{14, ir.PseudoKfuncCall, 4321, 0, 0, ir.Resolved, "vmlinux"},
 		{15, ir.PseudoKfuncCall, 99, 0, 2, ir.Resolved, "module bpf_testmod, fd_array[2]"},
-		{16, 0, poisonKfuncBase + 7, 0, 0, ir.Resolved, "poisoned"},
+		{16, 0, ir.PoisonKfuncBase + 7, 0, 0, ir.Resolved, "poisoned"},
 		{17, ir.PseudoKfuncCall, 0, 0, 0, ir.Deferred, "load time"},
 	}
 	for i, tt := range tests {

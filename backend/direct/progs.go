@@ -246,11 +246,6 @@ func (l *loader) resolveDeferred(insns []ir.Insn, relocs []*ir.Reloc) error {
 	return nil
 }
 
-// poisonKfuncBase is the helper id a call to a missing weak kfunc becomes,
-// plus the extern's index, as libbpf and the maps pass do: the verifier
-// only complains ("invalid func unknown#2002000NNN") if it is reachable.
-const poisonKfuncBase = 2002000000
-
 // resolveKfunc patches a kfunc call deferred to load time with the BTF id
 // of the function in vmlinux.
 func (l *loader) resolveKfunc(insns []ir.Insn, r *ir.Reloc) error {
@@ -262,8 +257,7 @@ func (l *loader) resolveKfunc(insns []ir.Insn, r *ir.Reloc) error {
 	if err != nil {
 		for i, ext := range l.obj.Externs {
 			if ext.Name == r.Symbol && ext.Weak {
-				in.Src, in.Dst, in.Off = 0, 0, 0
-				in.Imm = int32(poisonKfuncBase + i)
+				ir.PoisonKfuncCall(in, i)
 				return nil
 			}
 		}

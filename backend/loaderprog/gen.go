@@ -57,11 +57,6 @@ var ErrInvalidObject = errors.New("invalid object")
 // step failed: EINVAL (step -1)", the check running before step 0).
 const IntegrityErrno = unix.EINVAL
 
-// poisonKfuncBase is libbpf's POISON_CALL_KFUNC_BASE: a weak kfunc that is
-// missing at load time becomes a call of helper poisonKfuncBase + extern
-// index, as the maps pass and the direct backend do.
-const poisonKfuncBase = 2002000000
-
 // Stack slots of the loader program.
 const (
 	stackBTF   int16 = -8
@@ -886,7 +881,7 @@ func (g *gen) emitLookup(p *ir.Program, lk *lookup, code int) int {
 		e.ldBlob(r8, insnAt(r.at))
 		e.emit(ir.Ldx(1, r9, r8, 1), ir.ALU32Imm(ir.ALUAnd, r9, regMask), ir.Stx(1, r8, r9, 1))
 		if r.call {
-			e.emit(ir.St(4, r8, 4, int32(poisonKfuncBase+lk.index)), ir.St(2, r8, 2, 0))
+			e.emit(ir.St(4, r8, 4, int32(ir.PoisonKfuncBase+lk.index)), ir.St(2, r8, 2, 0))
 		}
 	}
 	e.emit(ir.Mov64Imm(r7, 0))
