@@ -263,36 +263,10 @@ func TestSlotOfDisabledProgram(t *testing.T) {
 	}
 }
 
-// bpffsDir mounts a private bpffs on a new temporary directory and
-// unmounts it when the test ends, so no pin outlives the test and the
-// machine's /sys/fs/bpf is left alone. Only kernel tests (root, past
-// testutil.RequireKernel) pin, so a failed mount fails the test. The
-// directory is not t.TempDir(): its name would hold the test's name, and
-// libbpf (bpftool) turns every '.' of a pin path into '_'.
-func bpffsDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "bpfc-bpffs-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Mount("bpf", dir, "bpf", 0, "mode=0700"); err != nil {
-		os.Remove(dir)
-		t.Fatalf("mount bpffs on %s: %v", dir, err)
-	}
-	t.Cleanup(func() {
-		if err := unix.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-			return
-		}
-		os.Remove(dir)
-	})
-	return dir
-}
-
 func TestPinByName(t *testing.T) {
 	testutil.RequireKernel(t)
 	t.Cleanup(testutil.CheckNoFDLeak(t))
-	dir := bpffsDir(t)
+	dir := testutil.BPFFS(t)
 
 	obj := globalsObject()
 	obj.Maps[0].Pinning = PinByName
@@ -358,7 +332,7 @@ func globalsObjectPinned() *ir.Object {
 func TestCollectionPin(t *testing.T) {
 	testutil.RequireKernel(t)
 	t.Cleanup(testutil.CheckNoFDLeak(t))
-	dir := filepath.Join(bpffsDir(t), "coll")
+	dir := filepath.Join(testutil.BPFFS(t), "coll")
 
 	obj := tailcallObject()
 	obj.Maps = append(obj.Maps, &ir.Map{Name: ".rodata", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1})
@@ -414,7 +388,7 @@ func TestLoadErrorLogTail(t *testing.T) {
 func TestCollectionPinFailure(t *testing.T) {
 	testutil.RequireKernel(t)
 	t.Cleanup(testutil.CheckNoFDLeak(t))
-	dir := filepath.Join(bpffsDir(t), "coll")
+	dir := filepath.Join(testutil.BPFFS(t), "coll")
 	coll := mustLoad(t, tailcallObject(), nil)
 	// The last program's pin name is taken: every map pin is made first.
 	last := coll.ProgramOrder[len(coll.ProgramOrder)-1]

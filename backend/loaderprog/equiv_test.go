@@ -71,32 +71,6 @@ func testObjects(t *testing.T) []string {
 	return names
 }
 
-// bpffsDir mounts a private bpffs on a new temporary directory and
-// unmounts it when the test ends, so no pin outlives the test and the
-// machine's /sys/fs/bpf is left alone. Only kernel tests (root, past
-// testutil.RequireKernel) pin, so a failed mount fails the test. The
-// directory is not t.TempDir(): its name would hold the test's name, and
-// libbpf (bpftool) turns every '.' of a pin path into '_'.
-func bpffsDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "bpfc-bpffs-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Mount("bpf", dir, "bpf", 0, "mode=0700"); err != nil {
-		os.Remove(dir)
-		t.Fatalf("mount bpffs on %s: %v", dir, err)
-	}
-	t.Cleanup(func() {
-		if err := unix.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-			return
-		}
-		os.Remove(dir)
-	})
-	return dir
-}
-
 // runInput returns the BPF_PROG_TEST_RUN input of a program (README.md),
 // and false for programs that cannot be run.
 func runInput(p *ir.Program) (sys.TestRunOpts, bool) {
@@ -367,7 +341,7 @@ func TestEquivalence(t *testing.T) {
 			t.Cleanup(testutil.CheckNoFDLeak(t))
 			obj := compileObject(t, name)
 
-			coll, errD := direct.Load(obj, &direct.Options{PinPath: bpffsDir(t)})
+			coll, errD := direct.Load(obj, &direct.Options{PinPath: testutil.BPFFS(t)})
 			if errD == nil {
 				t.Cleanup(func() { coll.Close() })
 			}

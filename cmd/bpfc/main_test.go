@@ -16,8 +16,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
@@ -230,24 +228,6 @@ func TestEmitLoaderRaw(t *testing.T) {
 	}
 }
 
-// bpffs mounts a private bpffs on a temporary directory.
-func bpffs(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := unix.Mount("bpf", dir, "bpf", 0, ""); err != nil {
-		// Only kernel tests (past RequireKernel, so root) pin.
-		t.Fatalf("cannot mount bpffs: %v", err)
-	}
-	t.Cleanup(func() {
-		ents, _ := os.ReadDir(dir)
-		for _, e := range ents {
-			os.RemoveAll(filepath.Join(dir, e.Name()))
-		}
-		unix.Unmount(dir, 0)
-	})
-	return dir
-}
-
 // tableRow is a parsed line of the table.
 type tableRow struct {
 	kind, name, typ string
@@ -314,7 +294,7 @@ func TestLoadXDPGlobals(t *testing.T) {
 			}
 
 			// -set, -disable and -pin.
-			dir := bpffs(t)
+			dir := testutil.BPFFS(t)
 			args := append(append([]string(nil), mode.args...), "-pin", dir, "-set", "rodata_mode=MODE_XOR", "-disable", "xdp_bump", obj("xdp_globals.o"))
 			code, out, stderr = runCLI(args...)
 			if code != exitOK {
@@ -368,7 +348,7 @@ func TestLoadMaxEntries(t *testing.T) {
 			if code != exitFailure || !strings.Contains(stderr, "user_sized_map") {
 				t.Errorf("unsized map: exit %d: %s", code, stderr)
 			}
-			dir := bpffs(t)
+			dir := testutil.BPFFS(t)
 			args := append(append([]string(nil), mode.args...), "-pin", dir,
 				"-max-entries", "user_sized_map=16", "-max-entries", "hash_map=64", "-disable", "fill_maps", obj("maps_kinds.o"))
 			code, out, stderr := runCLI(args...)

@@ -501,38 +501,10 @@ func TestBtfLoad(t *testing.T) {
 	}
 }
 
-// bpffsDir returns a directory on a bpffs: a temporary directory under
-// /sys/fs/bpf when that is a bpffs, else a private bpffs mounted on a
-// temporary directory for the test (and unmounted afterwards). The machine's
-// /sys/fs/bpf is never mounted over.
-func bpffsDir(t *testing.T) string {
-	t.Helper()
-	const bpffsMagic = 0xcafe4a11
-	var st unix.Statfs_t
-	if err := unix.Statfs("/sys/fs/bpf", &st); err == nil && uint32(st.Type) == bpffsMagic {
-		dir, err := os.MkdirTemp("/sys/fs/bpf", "bpfc-sys-test-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.RemoveAll(dir) })
-		return dir
-	}
-	dir := t.TempDir()
-	if err := unix.Mount("bpf", dir, "bpf", 0, ""); err != nil {
-		t.Skipf("no bpffs at /sys/fs/bpf and cannot mount one: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := unix.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
 func TestPin(t *testing.T) {
 	testutil.RequireKernel(t)
 	defer testutil.CheckNoFDLeak(t)()
-	dir := bpffsDir(t)
+	dir := testutil.BPFFS(t)
 	m, err := MapCreate(&MapCreateAttr{MapType: MapTypeHash, KeySize: 4, ValueSize: 4, MaxEntries: 2, MapName: NewObjName("pinned")})
 	if err != nil {
 		t.Fatal(err)

@@ -77,3 +77,27 @@ func CheckNoFDLeak(tb testing.TB) func() {
 		}
 	}
 }
+
+// BPFFS mounts a private bpffs on a fresh temporary directory for the
+// test's pins and unmounts it (dropping every pin in it) at cleanup. The
+// directory name has no dots (bpftool rewrites dots in pin paths). Call it
+// after RequireKernel: mounting needs root.
+func BPFFS(tb testing.TB) string {
+	tb.Helper()
+	dir, err := os.MkdirTemp("", "bpfc-bpffs-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := unix.Mount("bpf", dir, "bpf", 0, "mode=0700"); err != nil {
+		os.Remove(dir)
+		tb.Fatalf("mount bpffs on %s: %v", dir, err)
+	}
+	tb.Cleanup(func() {
+		if err := unix.Unmount(dir, 0); err != nil {
+			tb.Errorf("unmount %s: %v", dir, err)
+			return
+		}
+		os.Remove(dir)
+	})
+	return dir
+}
