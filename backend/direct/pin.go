@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -69,11 +70,11 @@ func (c *Collection) Pin(dir string) error {
 // bpf_map__name (the kernel name of global data maps, the object's name of
 // other maps) with dots, which bpffs refuses, replaced by '_'.
 func PinName(m *Map) string {
-	name := m.Name
-	if m.Def != nil && (m.Def.Kind == ir.MapData || m.Def.Kind == ir.MapKconfig) {
-		name = m.KernelName
+	var kind ir.MapKind
+	if m.Def != nil {
+		kind = m.Def.Kind
 	}
-	return strings.ReplaceAll(name, ".", "_")
+	return mapdef.PinName(m.Name, m.KernelName, kind)
 }
 
 // Unpin removes the pins made by Pin. Pins of maps pinned by name

@@ -214,3 +214,13 @@ func RingbufSize(sz uint32) uint32 {
 // a perf event array (it is the run-time's, which must count them on the
 // machine a light skeleton runs on).
 func PossibleCPUs() (int, error) { return rt.PossibleCPUs() }
+
+// PinName is the file name a map gets when a whole collection is pinned,
+// as libbpf and bpftool name it: the map's name, or for global data its
+// kernel name ("xdp_glob.rodata"), with every '.' turned into '_'.
+func PinName(name, kernelName string, kind ir.MapKind) string {
+	if kind == ir.MapData || kind == ir.MapKconfig {
+		name = kernelName
+	}
+	return strings.ReplaceAll(name, ".", "_")
+}

@@ -17,9 +17,9 @@ import (
 
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/backend/loaderprog"
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/internal/sys"
-	"github.com/bpfc/bpfc/ir"
 )
 
 func emitLoader(c *config, stdout io.Writer) error {
@@ -172,9 +172,5 @@ func dupFD(raw int) (*sys.FD, error) {
 // the kernel name of global data, the object's name of other maps, dots
 // replaced by '_'.
 func mapPinName(m *loaderprog.MapDesc) string {
-	name := m.Name
-	if m.Kind == ir.MapData || m.Kind == ir.MapKconfig {
-		name = m.KernelName
-	}
-	return strings.ReplaceAll(name, ".", "_")
+	return mapdef.PinName(m.Name, m.KernelName, m.Kind)
 }
