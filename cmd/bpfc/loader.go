@@ -17,8 +17,8 @@ import (
 
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/backend/loaderprog"
-	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/internal/sys"
 )
 
