@@ -28,7 +28,7 @@ func TestAgainstBpftool(t *testing.T) {
 	}
 	for _, name := range []string{"xdp_globals.o", "sockfilter.o", "tailcall.o", "mapinmap.o", "subprogs.o", "tracing.o", "core_fields.o"} {
 		t.Run(name, func(t *testing.T) {
-			dir := bpffsDir(t)
+			dir := testutil.BPFFS(t)
 			out, err := exec.Command(bpftool, "prog", "loadall", filepath.Join(testdataDir, name), filepath.Join(dir, "progs"), "pinmaps", filepath.Join(dir, "maps")).CombinedOutput()
 			if err != nil {
 				t.Fatalf("bpftool: %v\n%s", err, out)

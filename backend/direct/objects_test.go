@@ -50,7 +50,7 @@ func loadObject(t *testing.T, name string, opts *Options, edit func(*ir.Object) 
 // land in /sys/fs/bpf itself.
 func testOptions(t *testing.T) *Options {
 	t.Helper()
-	return &Options{PinPath: bpffsDir(t)}
+	return &Options{PinPath: testutil.BPFFS(t)}
 }
 
 // compile runs the frontend and every pass over a test object.
