@@ -212,7 +212,7 @@ func TestRunningKernelTarget(t *testing.T) {
 // TestRunningShared: every user of the running kernel shares one Target,
 // so its facts are read once per process.
 func TestRunningShared(t *testing.T) {
-	if New(Options{}) != Running() || Running() != Running() {
+	if a, b := Running(), New(Options{}); a != b {
 		t.Fatal("the running kernel's Target is not shared")
 	}
 	if New(Options{Kconfig: "x"}) == Running() {
