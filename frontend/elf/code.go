@@ -124,6 +124,9 @@ func (rd *reader) readCodeSection(idx int) error {
 		// Functions share the section's decoded instructions; the
 		// capacity cap makes appending (the link pass) copy.
 		fn.Insns = insns[start : start+n : start+n]
+		if i, why := badLdImm64(fn.Insns); why != "" {
+			return fmt.Errorf("section %q: function %s: insn %d: malformed ld_imm64: %s: %w", sec.Name, s.Name, i, why, ErrBadELF)
+		}
 		fn.BTFType = rd.firstNamed(s.Name, btf.KindFunc)
 		if sec.Name == ".text" || s.bind() == elf.STB_LOCAL {
 			f := &subs[0]
@@ -154,6 +157,25 @@ func (rd *reader) readCodeSection(idx int) error {
 		cs.sizes = append(cs.sizes, n)
 	}
 	return nil
+}
+
+// badLdImm64 finds the first ld_imm64 of a function that the function's end
+// cuts in half or whose second slot is not empty (the kernel rejects both),
+// returning its slot and what is wrong, or "".
+func badLdImm64(insns []ir.Insn) (int, string) {
+	for i := 0; i < len(insns); i++ {
+		if !insns[i].IsLdImm64() {
+			continue
+		}
+		if i+1 == len(insns) {
+			return i, "second slot past the end of the function"
+		}
+		if nx := insns[i+1]; nx.Op != 0 || nx.Dst != 0 || nx.Src != 0 || nx.Off != 0 {
+			return i, "second slot is not empty"
+		}
+		i++
+	}
+	return 0, ""
 }
 
 // byValue orders symbols by value (offset).
