@@ -139,7 +139,7 @@ func Load(path string, opts *Options, dopts *direct.Options) (*direct.Collection
 // GenerateLoader compiles the object at path for a loader program (every
 // fact that can be found at load time is deferred: CO-RE to the kernel,
 // kfuncs and ksyms to bpf_btf_find_by_name_kind / bpf_kallsyms_lookup_name)
-// and generates the loader. Write it with loaderprog.WriteGo, WriteC or
+// and generates the loader. Write it with skel.WriteGo, WriteC or
 // WriteRaw, or run it with its Spec and the rt package. The returned
 // object is the IR the loader was generated from (the emitters need it).
 func GenerateLoader(path string, opts *Options, gopts *loaderprog.Options) (*ir.Object, *loaderprog.Loader, error) {

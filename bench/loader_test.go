@@ -28,6 +28,7 @@ import (
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/backend/loaderprog/skel"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -65,7 +66,7 @@ func generateGoSkeleton(path string, buf *bytes.Buffer) (*loaderprog.Loader, err
 		return nil, err
 	}
 	buf.Reset()
-	if err := loaderprog.WriteGo(buf, l, obj, "skel"); err != nil {
+	if err := skel.WriteGo(buf, l, obj, "skel"); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -237,7 +238,7 @@ func bpfcLoaderCommand(b *testing.B, path string) string {
 // BenchmarkGen generates a light skeleton for each object:
 //
 //   - bpfc: bpfc.Compile with Defer + loaderprog.Generate, in process;
-//   - bpfc-go: the same + the Go skeleton emitter (loaderprog.WriteGo);
+//   - bpfc-go: the same + the Go skeleton emitter (skel.WriteGo);
 //   - bpfc-cli: `bpfc -emit=loader -lang=c -o /dev/null OBJ`, a process
 //     per op like bpftool (skipped while the command cannot do it);
 //   - bpftool: `bpftool gen skeleton -L OBJ`, a process per op.

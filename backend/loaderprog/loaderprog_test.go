@@ -7,7 +7,6 @@ package loaderprog
 import (
 	"encoding/binary"
 	"errors"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -370,18 +369,5 @@ func TestGenerateErrors(t *testing.T) {
 	obj.Programs[0].Autoload = false
 	if _, err := Generate(obj, nil); err != nil {
 		t.Errorf("Generate with the unsupported program disabled: %v", err)
-	}
-}
-
-func TestWriteGoPackageNames(t *testing.T) {
-	obj := globalsObject()
-	l := generate(t, obj, nil)
-	for _, pkg := range []string{"_", "func", "1abc", "a-b"} {
-		if err := WriteGo(io.Discard, l, obj, pkg); !errors.Is(err, ErrBadName) {
-			t.Errorf("package %q: %v, want ErrBadName", pkg, err)
-		}
-	}
-	if err := WriteGo(io.Discard, l, obj, "skel"); err != nil {
-		t.Errorf("package skel: %v", err)
 	}
 }

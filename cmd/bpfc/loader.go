@@ -18,6 +18,7 @@ import (
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/backend/loaderprog/skel"
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/internal/sys"
 )
@@ -37,16 +38,16 @@ func emitLoader(c *config, stdout io.Writer) error {
 	}
 	switch c.lang {
 	case "raw":
-		paths, err := loaderprog.WriteRaw(strings.TrimSuffix(c.out, ".json"), l)
+		paths, err := skel.WriteRaw(strings.TrimSuffix(c.out, ".json"), l)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", strings.Join(paths, ", "))
 		return nil
 	case "c":
-		return writeOutput(c, stdout, func(w io.Writer) error { return loaderprog.WriteC(w, l, obj, c.pkg) })
+		return writeOutput(c, stdout, func(w io.Writer) error { return skel.WriteC(w, l, obj, c.pkg) })
 	default:
-		return writeOutput(c, stdout, func(w io.Writer) error { return loaderprog.WriteGo(w, l, obj, c.pkg) })
+		return writeOutput(c, stdout, func(w io.Writer) error { return skel.WriteGo(w, l, obj, c.pkg) })
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc"
-	"github.com/bpfc/bpfc/backend/loaderprog"
+	"github.com/bpfc/bpfc/backend/loaderprog/skel"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -19,7 +19,7 @@ func TestSkeletonUpToDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fresh bytes.Buffer
-	if err := loaderprog.WriteGo(&fresh, l, obj, "main"); err != nil {
+	if err := skel.WriteGo(&fresh, l, obj, "main"); err != nil {
 		t.Fatal(err)
 	}
 	committed, err := os.ReadFile("xdp_globals_skel.go")

@@ -24,6 +24,7 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/backend/loaderprog"
+	"github.com/bpfc/bpfc/backend/loaderprog/skel"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/frontend/elf"
 	"github.com/bpfc/bpfc/passes"
@@ -67,8 +68,8 @@ func pipeline(data []byte, deferred bool, spec *btf.Spec) {
 	if err != nil {
 		return
 	}
-	_ = loaderprog.WriteGo(io.Discard, l, obj, "fuzz")
-	_ = loaderprog.WriteC(io.Discard, l, obj, "fuzz")
+	_ = skel.WriteGo(io.Discard, l, obj, "fuzz")
+	_ = skel.WriteC(io.Discard, l, obj, "fuzz")
 }
 
 func loadTarget(tb testing.TB) *btf.Spec {

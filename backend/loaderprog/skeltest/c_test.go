@@ -20,6 +20,7 @@ import (
 
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/backend/loaderprog"
+	"github.com/bpfc/bpfc/backend/loaderprog/skel"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -199,7 +200,7 @@ func cSkeleton(t *testing.T, name string) []byte {
 	t.Helper()
 	obj, l := object(t, name, nil, &loaderprog.Options{NoIntegrity: true})
 	var b bytes.Buffer
-	if err := loaderprog.WriteC(&b, l, obj, ""); err != nil {
+	if err := skel.WriteC(&b, l, obj, ""); err != nil {
 		t.Fatalf("WriteC: %v", err)
 	}
 	return b.Bytes()
@@ -207,7 +208,7 @@ func cSkeleton(t *testing.T, name string) []byte {
 
 func TestCSkeletonRefusesIntegrity(t *testing.T) {
 	obj, l := object(t, "xdp_globals.o", nil, nil)
-	if err := loaderprog.WriteC(&bytes.Buffer{}, l, obj, ""); err == nil {
+	if err := skel.WriteC(&bytes.Buffer{}, l, obj, ""); err == nil {
 		t.Error("WriteC accepted a loader that checks its blob hash")
 	}
 }
@@ -298,7 +299,7 @@ func TestCSkeletonBpftoolObjects(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			obj, l := object(t, name, nil, &loaderprog.Options{NoIntegrity: true})
 			var ours bytes.Buffer
-			if err := loaderprog.WriteC(&ours, l, obj, "skel"); err != nil {
+			if err := skel.WriteC(&ours, l, obj, "skel"); err != nil {
 				t.Fatal(err)
 			}
 			var stderr bytes.Buffer
@@ -395,10 +396,10 @@ func TestCSkeletonsBuild(t *testing.T) {
 			continue
 		}
 		var h bytes.Buffer
-		if err := loaderprog.WriteC(&h, l, obj, ""); err != nil {
+		if err := skel.WriteC(&h, l, obj, ""); err != nil {
 			t.Fatalf("%s: WriteC: %v", name, err)
 		}
-		cname := loaderprog.CName(name)
+		cname := skel.CName(name)
 		if err := os.WriteFile(filepath.Join(dir, cname+".lskel.h"), h.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}

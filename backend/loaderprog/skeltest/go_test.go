@@ -17,6 +17,7 @@ import (
 
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/backend/loaderprog"
+	"github.com/bpfc/bpfc/backend/loaderprog/skel"
 	"github.com/bpfc/bpfc/internal/irtest"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
@@ -53,7 +54,7 @@ func TestGoSkeletonsBuild(t *testing.T) {
 			t.Logf("%s: no loader: %v", name, err)
 			continue
 		}
-		pkg := loaderprog.GoPackageName(name)
+		pkg := skel.GoPackageName(name)
 		files[pkg+"/"+pkg+".go"] = goSkeleton(t, l, obj, pkg)
 		imports = append(imports, fmt.Sprintf("_ \"skeltest/%s\"", pkg))
 	}
@@ -342,11 +343,11 @@ func TestGoSkeletonTailcall(t *testing.T) {
 func TestGoSkeletonBadNames(t *testing.T) {
 	obj, l := object(t, "xdp_globals.o", nil, nil)
 	for _, pkg := range []string{"func", "1abc", "a-b"} {
-		if err := loaderprog.WriteGo(&bytes.Buffer{}, l, obj, pkg); err == nil {
+		if err := skel.WriteGo(&bytes.Buffer{}, l, obj, pkg); err == nil {
 			t.Errorf("package %q accepted", pkg)
 		}
 	}
-	if err := loaderprog.WriteGo(&bytes.Buffer{}, nil, obj, "x"); err == nil {
+	if err := skel.WriteGo(&bytes.Buffer{}, nil, obj, "x"); err == nil {
 		t.Error("nil loader accepted")
 	}
 }
@@ -458,12 +459,12 @@ func TestSkeletonsOfEmptyObjects(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", obj.Name, err)
 		}
-		pkg, typ, cname := loaderprog.GoPackageName(obj.Name), loaderprog.GoTypeName(obj.Name), loaderprog.CName(obj.Name)
+		pkg, typ, cname := skel.GoPackageName(obj.Name), skel.GoTypeName(obj.Name), skel.CName(obj.Name)
 		files[pkg+"/"+pkg+".go"] = goSkeleton(t, l, obj, pkg)
 		fmt.Fprintf(&main, "\t%q\n", "skeltest/"+pkg)
 		fmt.Fprintf(&body, "\t{\n\t\ts := %s.New%s()\n\t\terr := s.Load(nil)\n\t\tif err == nil {\n\t\t\terr = s.Attach()\n\t\t}\n\t\ts.Close()\n\t\tfmt.Printf(\"%s=%%v\\n\", err)\n\t}\n", pkg, typ, pkg)
 		var h bytes.Buffer
-		if err := loaderprog.WriteC(&h, l, obj, ""); err != nil {
+		if err := skel.WriteC(&h, l, obj, ""); err != nil {
 			t.Fatalf("%s: WriteC: %v", obj.Name, err)
 		}
 		// One header only per translation unit of buildC: chain them.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/backend/loaderprog"
+	"github.com/bpfc/bpfc/backend/loaderprog/skel"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
 )
@@ -64,7 +65,7 @@ func object(t *testing.T, name string, opts *bpfc.Options, gopts *loaderprog.Opt
 func goSkeleton(t *testing.T, l *loaderprog.Loader, obj *ir.Object, pkg string) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := loaderprog.WriteGo(&b, l, obj, pkg); err != nil {
+	if err := skel.WriteGo(&b, l, obj, pkg); err != nil {
 		t.Fatalf("WriteGo: %v", err)
 	}
 	return b.Bytes()

@@ -4,7 +4,7 @@
 // __open_and_load, __attach, __detach, __destroy) that compiles against
 // libbpf's skel_internal.h, whose bpf_load_and_run runs the loader.
 
-package loaderprog
+package skel
 
 import (
 	"errors"
@@ -12,6 +12,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/ir"
 )
@@ -34,7 +35,7 @@ const (
 // cGen is the state of one WriteC.
 type cGen struct {
 	b     strings.Builder
-	l     *Loader
+	l     *loaderprog.Loader
 	name  string
 	data  []*dataLayout
 	maps  []string // C member names of the maps
@@ -45,9 +46,9 @@ func (g *cGen) p(format string, args ...any) { fmt.Fprintf(&g.b, format, args...
 
 // WriteC writes the C light skeleton of l (generated from obj, with
 // Options.NoIntegrity) named name (CName of the object if empty).
-func WriteC(w io.Writer, l *Loader, obj *ir.Object, name string) error {
+func WriteC(w io.Writer, l *loaderprog.Loader, obj *ir.Object, name string) error {
 	if l == nil || obj == nil {
-		return fmt.Errorf("c skeleton: %w", ErrInvalidObject)
+		return fmt.Errorf("c skeleton: %w", loaderprog.ErrInvalidObject)
 	}
 	if name == "" {
 		name = CName(l.Object)

@@ -2,7 +2,7 @@
 // binary files plus a JSON manifest describing the context layout, maps,
 // programs and steps, for tools that run loader programs themselves.
 
-package loaderprog
+package skel
 
 import (
 	"encoding/binary"
@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
@@ -174,11 +175,11 @@ type ManifestProg struct {
 }
 
 // NewManifest describes l; blob and insns name the binary files.
-func NewManifest(l *Loader, blob, insns string) *Manifest {
+func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
 	lay := rt.Layout{Maps: len(l.Maps), Progs: len(l.Progs)}
 	progHash := l.ProgHash()
 	order := "little"
-	if hostOrder == binary.BigEndian {
+	if binary.NativeEndian.Uint16([]byte{0, 1}) == 1 {
 		order = "big"
 	}
 	m := &Manifest{
@@ -219,9 +220,9 @@ func NewManifest(l *Loader, blob, insns string) *Manifest {
 
 // WriteRaw writes base+".blob", base+".insns" and the manifest
 // base+".json" and returns their paths.
-func WriteRaw(base string, l *Loader) ([]string, error) {
+func WriteRaw(base string, l *loaderprog.Loader) ([]string, error) {
 	if l == nil {
-		return nil, fmt.Errorf("raw loader: %w", ErrInvalidObject)
+		return nil, fmt.Errorf("raw loader: %w", loaderprog.ErrInvalidObject)
 	}
 	blob, insns, manifest := base+".blob", base+".insns", base+".json"
 	m := NewManifest(l, filepath.Base(blob), filepath.Base(insns))

@@ -3,18 +3,20 @@
 // naively): names unique, every field at its BTF VAR offset, nothing Go or
 // C would pad on its own.
 
-package loaderprog
+package skel
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/bpfc/bpfc/backend/loaderprog"
 )
 
 // edgeLayouts returns the global-data layouts of skel_edge.o.
 func edgeLayouts(t *testing.T) []*dataLayout {
 	t.Helper()
 	obj := compileObject(t, "skel_edge.o")
-	l, err := Generate(obj, nil)
+	l, err := loaderprog.Generate(obj, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

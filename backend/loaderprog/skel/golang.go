@@ -4,7 +4,7 @@
 // attach helpers. The file needs only the standard library and package
 // rt at run time.
 
-package loaderprog
+package skel
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/ir"
 )
@@ -30,7 +31,7 @@ const rtImport = "github.com/bpfc/bpfc/backend/loaderprog/rt"
 // goGen is the state of one WriteGo.
 type goGen struct {
 	b        bytes.Buffer
-	l        *Loader
+	l        *loaderprog.Loader
 	obj      *ir.Object
 	typ      string
 	data     []*dataLayout
@@ -45,9 +46,9 @@ func (g *goGen) p(format string, args ...any) { fmt.Fprintf(&g.b, format, args..
 // WriteGo writes the Go light skeleton of l (generated from obj) as
 // package pkg. The skeleton's type is named after the object
 // (GoTypeName).
-func WriteGo(w io.Writer, l *Loader, obj *ir.Object, pkg string) error {
+func WriteGo(w io.Writer, l *loaderprog.Loader, obj *ir.Object, pkg string) error {
 	if l == nil || obj == nil {
-		return fmt.Errorf("go skeleton: %w", ErrInvalidObject)
+		return fmt.Errorf("go skeleton: %w", loaderprog.ErrInvalidObject)
 	}
 	if pkg == "" {
 		pkg = GoPackageName(l.Object)

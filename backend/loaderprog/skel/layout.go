@@ -6,7 +6,7 @@
 // unions, packed members, 128-bit integers...) becomes a byte array of its
 // size.
 
-package loaderprog
+package skel
 
 import (
 	"fmt"
@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
 )
@@ -68,7 +69,7 @@ type lEnum struct {
 
 // dataLayout is the layout of one global-data map.
 type dataLayout struct {
-	m      *MapDesc
+	m      *loaderprog.MapDesc
 	field  string // C member name (".rodata.cfg" → "rodata_cfg")
 	goName string // Go field name ("RodataCfg")
 	size   uint32 // value size
@@ -77,7 +78,7 @@ type dataLayout struct {
 
 // layouts builds the layouts of the mmapable global-data maps of obj, in
 // map order. enums collects the named enums used.
-func layouts(l *Loader, obj *ir.Object) ([]*dataLayout, []*lEnum, error) {
+func layouts(l *loaderprog.Loader, obj *ir.Object) ([]*dataLayout, []*lEnum, error) {
 	lb := &layoutBuilder{obj: obj, enums: map[btf.TypeID]*lEnum{}}
 	var out []*dataLayout
 	// Section names that differ only in punctuation (.data.a.b and

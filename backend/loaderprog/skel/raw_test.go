@@ -3,7 +3,7 @@
 // and the two binary files, creates the blob map, loads and runs the
 // loader as the manifest says, and the programs it loaded must run.
 
-package loaderprog
+package skel
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
@@ -208,9 +209,9 @@ func TestRawManifest(t *testing.T) {
 	t.Cleanup(testutil.CheckNoFDLeak(t))
 	for _, c := range []struct {
 		object string
-		check  func(t *testing.T, l *Loader, maps, progs []*sys.FD)
+		check  func(t *testing.T, l *loaderprog.Loader, maps, progs []*sys.FD)
 	}{
-		{"xdp_globals.o", func(t *testing.T, l *Loader, maps, progs []*sys.FD) {
+		{"xdp_globals.o", func(t *testing.T, l *loaderprog.Loader, maps, progs []*sys.FD) {
 			for j, p := range l.Progs {
 				if p.Name == "xdp_compute" {
 					res, err := sys.TestRun(progs[j], sys.TestRunOpts{DataIn: packet})
@@ -225,7 +226,7 @@ func TestRawManifest(t *testing.T) {
 			}
 			t.Error("no program xdp_compute")
 		}},
-		{"libbpf_idioms.o", func(t *testing.T, l *Loader, maps, progs []*sys.FD) {
+		{"libbpf_idioms.o", func(t *testing.T, l *loaderprog.Loader, maps, progs []*sys.FD) {
 			found := false
 			for i, m := range l.Maps {
 				if !m.EntriesPerCPU {
@@ -247,7 +248,7 @@ func TestRawManifest(t *testing.T) {
 	} {
 		t.Run(c.object, func(t *testing.T) {
 			obj := compileObject(t, c.object)
-			l, err := Generate(obj, nil)
+			l, err := loaderprog.Generate(obj, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

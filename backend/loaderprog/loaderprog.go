@@ -1,0 +1,152 @@
+// Package loaderprog is bpfc's loader-program backend: instead of making
+// the bpf() system calls, it records them as one data blob plus one
+// sleepable BPF_PROG_TYPE_SYSCALL program that replays them through
+// bpf_sys_bpf when run once with BPF_PROG_TEST_RUN (the design of libbpf's
+// gen_loader.c and bpftool's light skeletons). Package rt runs it; package
+// skel writes it as a Go, C or raw light skeleton.
+//
+// Files: loaderprog.go holds the public types (Options, Loader and its
+// descriptors); plan.go checks the IR and plans the blob's scratch area;
+// gen.go emits the loader program's structure, maps.go and progs.go its
+// map and program steps; blob.go builds the data blob and emit.go is the
+// instruction emitter.
+package loaderprog
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// ErrNotSupported is wrapped by generation errors for objects (or parts of
+// them) a loader program cannot handle.
+var ErrNotSupported = errors.New("not supported by the loader backend")
+
+// ErrInvalidObject is wrapped by errors for an IR that has not been through
+// every pass or is inconsistent.
+var ErrInvalidObject = errors.New("invalid object")
+
+// IntegrityErrno is what the loader returns when its blob's hash does not
+// match the hash baked into its instructions: EINVAL (rt reports "loader
+// step failed: EINVAL (step -1)", the check running before step 0).
+const IntegrityErrno = unix.EINVAL
+
+// Options tune Generate.
+type Options struct {
+	// Trace makes the loader print each step's result with
+	// bpf_trace_printk (read /sys/kernel/tracing/trace_pipe).
+	Trace bool
+	// NoIntegrity leaves out the blob hash check, for kernels before 6.18
+	// that do not compute map hashes.
+	NoIntegrity bool
+}
+
+// Loader is a generated loader: the data blob, the loader program and
+// what a run-time or a skeleton needs to know about them. Every field is
+// plain data, so a Go file can embed a Loader literally.
+type Loader struct {
+	// Object is the object's name.
+	Object string
+	// Blob is the data the loader reads: the value of "__loader.map".
+	Blob []byte
+	// Insns is the loader program.
+	Insns []ir.Insn
+	// Maps has one descriptor per map of the object, in the context's
+	// order (the object's map order).
+	Maps []MapDesc
+	// Progs has one descriptor per program of the object, in order.
+	Progs []ProgDesc
+	// Steps describes the loader's steps by number.
+	Steps []string
+	// CtxSize is the size of the loader's context.
+	CtxSize int
+	// BlobHash is the SHA-256 of Blob, baked into Insns unless
+	// NoIntegrity.
+	BlobHash [32]byte
+	// CheckHash reports that the loader verifies BlobHash.
+	CheckHash bool
+}
+
+// MapDesc describes one map the loader creates.
+type MapDesc struct {
+	// Name is the map's name in the object; KernelName the kernel's.
+	Name, KernelName string
+	// Index is the map's descriptor index in the context (and its
+	// fd_array index in the programs).
+	Index int
+	// The definition as created (before run-time overrides).
+	Type, KeySize, ValueSize, MaxEntries, Flags uint32
+	// Kind says where the map came from (global data, BTF map...).
+	Kind ir.MapKind
+	// InitialValue is the value the loader writes (global data), nil
+	// for other maps.
+	InitialValue []byte
+	// ReadOnly maps are frozen after their value is written.
+	ReadOnly bool
+	// Pinning is the object's pinning request (LIBBPF_PIN_*), left to the
+	// caller: a loader program cannot pin.
+	Pinning uint32
+	// EntriesPerCPU marks a perf event array declared without max_entries:
+	// the blob holds the generating machine's CPU count, and the run-time
+	// replaces it with the count of the machine the loader runs on.
+	EntriesPerCPU bool
+}
+
+// Mmapable reports whether the map can be mmaped (BPF_F_MMAPABLE).
+func (m *MapDesc) Mmapable() bool { return m.Flags&uint32(sys.MapFlagMmapable) != 0 }
+
+// ProgDesc describes one program of the object.
+type ProgDesc struct {
+	// Name is the program's function name; KernelName the kernel's;
+	// Section its ELF section.
+	Name, KernelName, Section string
+	// Index is the program's descriptor index in the context.
+	Index int
+	// Type and ExpectedAttachType are the BPF_PROG_TYPE_* and attach type.
+	Type, ExpectedAttachType uint32
+	// AttachTo is the attach target named by the section.
+	AttachTo string
+	// Autoload is false for programs the loader does not load.
+	Autoload bool
+}
+
+// hostOrder is the machine's byte order: the loader runs on it.
+var hostOrder binary.ByteOrder = func() binary.ByteOrder {
+	x := uint16(1)
+	if *(*byte)(unsafe.Pointer(&x)) == 1 {
+		return binary.LittleEndian
+	}
+	return binary.BigEndian
+}()
+
+// InsnBytes returns the loader program's instructions encoded in the
+// machine's byte order.
+func (l *Loader) InsnBytes() []byte { return ir.Marshal(nil, l.Insns, hostOrder) }
+
+// ProgHash returns the SHA-256 of the loader program as the kernel
+// computes it (excl_prog_hash of the blob map).
+func (l *Loader) ProgHash() [32]byte { return sha256.Sum256(l.InsnBytes()) }
+
+// Spec returns the run-time description of the loader for rt.Load.
+func (l *Loader) Spec() *rt.Spec {
+	s := &rt.Spec{
+		Blob:      l.Blob,
+		Insns:     l.InsnBytes(),
+		Steps:     l.Steps,
+		CheckHash: l.CheckHash,
+	}
+	for _, m := range l.Maps {
+		s.Maps = append(s.Maps, rt.MapSpec{Name: m.Name, ValueSize: m.ValueSize, HasInitialValue: m.InitialValue != nil, EntriesPerCPU: m.EntriesPerCPU})
+	}
+	for _, p := range l.Progs {
+		s.Progs = append(s.Progs, p.Name)
+	}
+	return s
+}

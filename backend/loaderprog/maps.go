@@ -1,0 +1,174 @@
+// This file emits the map steps of the loader: BPF_MAP_CREATE (inner map
+// template first), a global-data map's initial value (MAP_UPDATE_ELEM,
+// replaced by one from the context if given) and MAP_FREEZE, and the
+// initial slots of prog arrays and maps of maps.
+
+package loaderprog
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/backend/mapdef"
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// isData reports a global-data map, which gets an initial value.
+func isData(m *ir.Map) bool { return m.Kind == ir.MapData || m.Kind == ir.MapKconfig }
+
+// initialValue returns the value a global-data map starts with.
+func initialValue(m *ir.Map) []byte {
+	v := make([]byte, m.ValueSize)
+	copy(v, m.Data)
+	return v
+}
+
+// createAttr returns the MAP_CREATE attribute of m, fixed up as the
+// direct backend does it. The fds (BTF, inner map template) are stored in
+// it at run time.
+func (g *gen) createAttr(m *ir.Map) (sys.MapCreateAttr, error) {
+	d, err := mapdef.Fixup(g.obj.Name, m)
+	if errors.Is(err, mapdef.ErrMaxEntries) {
+		return sys.MapCreateAttr{}, fmt.Errorf("%w: %w", ErrInvalidObject, err)
+	}
+	if err != nil {
+		return sys.MapCreateAttr{}, err
+	}
+	a := d.Attr(0, 0)
+	if g.hasBTF {
+		a.BtfKeyTypeId, a.BtfValueTypeId = uint32(d.KeyType), uint32(d.ValueType)
+	}
+	return a, nil
+}
+
+// emitCreate emits the MAP_CREATE step of m; index is m's map index, or
+// -1 for an inner map template (whose fd goes to the stack).
+func (g *gen) emitCreate(m *ir.Map, index int, inner bool) error {
+	a, err := g.createAttr(m)
+	if err != nil {
+		return err
+	}
+	e := &g.e
+	attr := addAttr(&g.b, &a, sizeMapCreate)
+	if index < 0 {
+		g.step("BPF_MAP_CREATE %s (inner map template)", m.Name)
+	} else {
+		g.step("BPF_MAP_CREATE %s", m.Name)
+	}
+	if a.BtfValueTypeId != 0 || a.BtfKeyTypeId != 0 {
+		e.stackToBlob(attr+offMapBtfFd, stackBTF)
+	}
+	if inner {
+		e.stackToBlob(attr+offMapInnerFD, stackInner)
+	}
+	if index >= 0 {
+		e.ctxToBlob(attr+offMapMaxEntries, 4, g.lay.MapDesc(index)+rt.MapDescOffMaxEntries, true)
+	}
+	e.sysBPF(sys.CmdMapCreate, attr, sizeMapCreate)
+	g.traceResult("map_create " + m.Name)
+	e.checkErr(g.cleanup)
+	if index < 0 {
+		e.emit(ir.Stx(4, r10, r7, stackInner))
+	} else {
+		e.blobStore(g.mapFD(index), 4, r7)
+	}
+	return nil
+}
+
+func (g *gen) emitMap(i int, m *ir.Map) error {
+	e := &g.e
+	mapInMap := mapdef.IsMapInMap(sys.MapType(m.Type))
+	if mapInMap {
+		if m.Inner == nil {
+			return fmt.Errorf("%w: map of maps without an inner map definition", ErrInvalidObject)
+		}
+		if err := g.emitCreate(m.Inner, -1, false); err != nil {
+			return fmt.Errorf("inner map: %w", err)
+		}
+	}
+	if err := g.emitCreate(m, i, mapInMap); err != nil {
+		return err
+	}
+	if mapInMap {
+		e.closeStack(stackInner)
+	}
+	if !isData(m) {
+		return nil
+	}
+	if m.MaxEntries != 1 || m.KeySize != 4 {
+		return fmt.Errorf("%w: global data map must have one 4-byte key", ErrInvalidObject)
+	}
+	if uint32(len(m.Data)) > m.ValueSize {
+		return fmt.Errorf("%w: initial data is %d bytes, value_size %d", ErrInvalidObject, len(m.Data), m.ValueSize)
+	}
+	value := g.b.add(initialValue(m))
+	key := g.b.reserve(4)
+	attr := addAttr(&g.b, &sys.MapElemAttr{Flags: sys.UpdateAny}, sizeMapElem)
+	g.step("BPF_MAP_UPDATE_ELEM %s (initial value)", m.Name)
+	// An initial value in the context replaces the generated one.
+	keep := e.newLabel()
+	e.emit(ir.Ldx(8, r3, r6, int16(g.lay.MapDesc(i)+rt.MapDescOffInitialValue)))
+	e.jumpIf(jEQ, r3, 0, keep)
+	e.ldBlob(r1, value)
+	e.emit(ir.Mov64Imm(r2, int32(m.ValueSize)), callHelper(sys.HelperCopyFromUser), ir.Mov64Reg(r7, r0))
+	g.traceResult("copy_from_user " + m.Name)
+	e.checkErr(g.cleanup)
+	e.bind(keep)
+	e.blobLoad(r0, g.mapFD(i), 4)
+	e.blobStore(attr+offElemMapFd, 4, r0)
+	e.relStore(attr+offElemKey, key)
+	e.relStore(attr+offElemValue, value)
+	e.sysBPF(sys.CmdMapUpdateElem, attr, sizeMapElem)
+	g.traceResult("map_update_elem " + m.Name)
+	e.checkErr(g.cleanup)
+	if m.ReadOnly {
+		attr := addAttr(&g.b, &sys.MapElemAttr{}, sizeMapElem)
+		g.step("BPF_MAP_FREEZE %s", m.Name)
+		e.blobLoad(r0, g.mapFD(i), 4)
+		e.blobStore(attr+offElemMapFd, 4, r0)
+		e.sysBPF(sys.CmdMapFreeze, attr, sizeMapElem)
+		g.traceResult("map_freeze " + m.Name)
+		e.checkErr(g.cleanup)
+	}
+	return nil
+}
+
+// emitSlots fills the initial entries of a prog array or map of maps.
+func (g *gen) emitSlots(i int, m *ir.Map) error {
+	e := &g.e
+	for _, s := range m.Slots {
+		var load func()
+		if pi := g.progIndex(s.Target); pi >= 0 {
+			if !g.obj.Programs[pi].Autoload {
+				continue // not loaded: the slot stays empty, as with the direct backend
+			}
+			off := int16(g.lay.ProgDesc(pi))
+			load = func() { e.emit(ir.Ldx(4, r0, r6, off)) }
+		} else if _, mi := g.obj.Map(s.Target); mi >= 0 {
+			load = func() { e.blobLoad(r0, g.mapFD(mi), 4) }
+		} else {
+			return fmt.Errorf("%w: slot %d refers to unknown %s", ErrInvalidObject, s.Index, s.Target)
+		}
+		if m.KeySize != 4 {
+			return fmt.Errorf("%w: initial slots need a 4-byte key, have %d", ErrNotSupported, m.KeySize)
+		}
+		kb := make([]byte, 4)
+		hostOrder.PutUint32(kb, s.Index)
+		key := g.b.add(kb)
+		value := g.b.reserve(4)
+		attr := addAttr(&g.b, &sys.MapElemAttr{Flags: sys.UpdateAny}, sizeMapElem)
+		g.step("BPF_MAP_UPDATE_ELEM %s[%d] = %s", m.Name, s.Index, s.Target)
+		load()
+		e.blobStore(value, 4, r0)
+		e.blobLoad(r0, g.mapFD(i), 4)
+		e.blobStore(attr+offElemMapFd, 4, r0)
+		e.relStore(attr+offElemKey, key)
+		e.relStore(attr+offElemValue, value)
+		e.sysBPF(sys.CmdMapUpdateElem, attr, sizeMapElem)
+		g.traceResult(fmt.Sprintf("map_update_elem %s[%d]", m.Name, s.Index))
+		e.checkErr(g.cleanup)
+	}
+	return nil
+}
