@@ -4,10 +4,10 @@
 // (ir.Object.DataSections), as libbpf's btf_fixup_datasec does. It also
 // prepares the extern-backing datasecs the way libbpf's
 // bpf_object__collect_externs does: .kconfig externs are laid out in a
-// .kconfig map (sorted by alignment, then size, then name) that the pass
-// creates, and the .ksyms VARs and FUNCs are rewritten into a form the
-// kernel accepts (4-byte int VARs, FUNCs with global linkage, a
-// "dummy_ksym" VAR in the datasec for each kfunc).
+// .kconfig map that the pass creates (layoutKconfig, in kconfig.go), and
+// the .ksyms VARs and FUNCs are rewritten into a form the kernel accepts
+// (4-byte int VARs, FUNCs with global linkage, a "dummy_ksym" VAR in the
+// datasec for each kfunc).
 
 package passes
 
@@ -15,7 +15,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
@@ -29,13 +28,12 @@ const (
 
 // Kernel constants the datasec pass needs (uapi/linux/bpf.h).
 const (
-	mapTypeArray    = 2       // BPF_MAP_TYPE_ARRAY
-	mapFRdonlyProg  = 1 << 7  // BPF_F_RDONLY_PROG
-	mapFMmapable    = 1 << 10 // BPF_F_MMAPABLE
-	varGlobalAlloc  = 1       // BTF_VAR_GLOBAL_ALLOCATED
-	dummyKsymName   = "dummy_ksym"
-	ksymSlotSize    = 4 // each .ksyms entry becomes a 4-byte int
-	maxKconfigAlign = 8
+	mapTypeArray   = 2       // BPF_MAP_TYPE_ARRAY
+	mapFRdonlyProg = 1 << 7  // BPF_F_RDONLY_PROG
+	mapFMmapable   = 1 << 10 // BPF_F_MMAPABLE
+	varGlobalAlloc = 1       // BTF_VAR_GLOBAL_ALLOCATED
+	dummyKsymName  = "dummy_ksym"
+	ksymSlotSize   = 4 // each .ksyms entry becomes a 4-byte int
 )
 
 func runDatasec(ctx *Context, obj *ir.Object) error {
@@ -157,144 +155,6 @@ func findDataVar(obj *ir.Object, sec *ir.DataSection, name string) (ir.DataVar, 
 
 func sortVars(vs []btf.VarSecinfo) {
 	slices.SortStableFunc(vs, func(a, b btf.VarSecinfo) int { return cmp.Compare(a.Offset, b.Offset) })
-}
-
-// kconfigEntry is a .kconfig extern with its size and alignment.
-type kconfigEntry struct {
-	ext         *ir.Extern
-	size, align uint32
-}
-
-// layoutKconfig places every .kconfig extern in the .kconfig map, like
-// libbpf: descending alignment, then ascending size, then name; each at
-// the next offset aligned for it. It completes the .kconfig DATASEC and
-// creates (or updates) the .kconfig map.
-func layoutKconfig(obj *ir.Object, secID btf.TypeID) error {
-	spec := obj.BTF
-	var ents []kconfigEntry
-	for _, e := range obj.Externs {
-		if e.Kind != ir.ExternKconfig {
-			continue
-		}
-		if e.TypeID == 0 || spec.TypeKind(e.TypeID) != btf.KindVar {
-			return fmt.Errorf("extern %s: no BTF VAR for the extern (type %d): %w", e.Name, e.TypeID, btf.ErrInvalid)
-		}
-		vt, err := spec.Type(e.TypeID)
-		if err != nil {
-			return fmt.Errorf("extern %s: %w", e.Name, err)
-		}
-		size, err := spec.Sizeof(vt.Type)
-		if err != nil {
-			return fmt.Errorf("extern %s: %w", e.Name, err)
-		}
-		align, err := alignof(spec, vt.Type)
-		if err != nil {
-			return fmt.Errorf("extern %s: %w", e.Name, err)
-		}
-		ents = append(ents, kconfigEntry{e, size, align})
-	}
-	if len(ents) == 0 {
-		return nil
-	}
-	if secID == 0 {
-		return fmt.Errorf("extern %s: the object's BTF has no %s DATASEC: %w", ents[0].ext.Name, kconfigSec, btf.ErrInvalid)
-	}
-	slices.SortStableFunc(ents, func(a, b kconfigEntry) int {
-		if a.align != b.align {
-			return cmp.Compare(b.align, a.align)
-		}
-		if a.size != b.size {
-			return cmp.Compare(a.size, b.size)
-		}
-		return strings.Compare(a.ext.Name, b.ext.Name)
-	})
-	var off uint32
-	for _, k := range ents {
-		off = (off + k.align - 1) / k.align * k.align
-		k.ext.Offset, k.ext.Size = off, k.size
-		off += k.size
-	}
-
-	orig, err := spec.Type(secID)
-	if err != nil {
-		return err
-	}
-	t := orig.Copy()
-	t.Size = off
-	for i, vs := range t.Vars {
-		vt, err := spec.Type(vs.Type)
-		if err != nil {
-			return fmt.Errorf("entry %d: %w", i, err)
-		}
-		e := obj.Extern(vt.Name)
-		if vt.Kind != btf.KindVar || e == nil || e.Kind != ir.ExternKconfig {
-			return fmt.Errorf("%s %s: no extern definition for it: %w", vt.Kind, vt.Name, ErrNotFound)
-		}
-		c := vt.Copy()
-		c.Linkage = varGlobalAlloc
-		if err := spec.Set(vs.Type, c); err != nil {
-			return fmt.Errorf("VAR %s: %w", vt.Name, err)
-		}
-		t.Vars[i].Offset = e.Offset
-		t.Vars[i].Size = e.Size
-	}
-	sortVars(t.Vars)
-	if err := spec.Set(secID, t); err != nil {
-		return err
-	}
-
-	m, _ := obj.Map(kconfigSec)
-	if m == nil {
-		m = &ir.Map{Name: kconfigSec}
-		obj.Maps = append(obj.Maps, m)
-	}
-	m.Kind = ir.MapKconfig
-	m.Section = kconfigSec
-	m.Type = mapTypeArray
-	m.KeySize = 4
-	m.ValueSize = off
-	m.MaxEntries = 1
-	m.Flags = mapFRdonlyProg | mapFMmapable // every .kconfig VAR is now global
-	m.ReadOnly = true
-	m.ValueType = secID
-	if m.Data != nil && uint32(len(m.Data)) != off {
-		m.Data = nil
-	}
-	return nil
-}
-
-// alignof returns the alignment of type id as libbpf's btf__align_of
-// computes it for 64-bit BPF.
-func alignof(spec *btf.Spec, id btf.TypeID) (uint32, error) {
-	for depth := 0; depth < 32; depth++ {
-		t, err := spec.Type(id)
-		if err != nil {
-			return 0, err
-		}
-		switch t.Kind {
-		case btf.KindInt, btf.KindEnum, btf.KindEnum64, btf.KindFloat:
-			return max(1, min(t.Size, maxKconfigAlign)), nil
-		case btf.KindPtr:
-			return btf.PointerSize, nil
-		case btf.KindTypedef, btf.KindVolatile, btf.KindConst, btf.KindRestrict, btf.KindTypeTag, btf.KindVar:
-			id = t.Type
-		case btf.KindArray:
-			id = t.Array.Type
-		case btf.KindStruct, btf.KindUnion:
-			a := uint32(1)
-			for _, m := range t.Members {
-				ma, err := alignof(spec, m.Type)
-				if err != nil {
-					return 0, err
-				}
-				a = max(a, ma)
-			}
-			return a, nil
-		default:
-			return 0, fmt.Errorf("type %d: %s has no alignment: %w", id, t.Kind, btf.ErrInvalid)
-		}
-	}
-	return 0, fmt.Errorf("type %d: reference chain too long: %w", id, btf.ErrInvalid)
 }
 
 // fixKsyms rewrites the .ksyms DATASEC as libbpf does, because the kernel
