@@ -19,9 +19,25 @@ import (
 	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/frontend/elf"
+	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/passes"
 	"github.com/bpfc/bpfc/target"
+)
+
+// Error identities shared by every stage, for errors.Is: the same values as
+// the stages' own (passes.ErrNotSupported, direct.ErrNotSupported,
+// loaderprog.ErrNotSupported, core.ErrNotSupported; passes.ErrNotFound,
+// btf.ErrNotFound; direct.ErrInvalidObject, loaderprog.ErrInvalidObject,
+// which every error of frontend/elf matches).
+var (
+	// ErrNotSupported: the object uses something bpfc does not support.
+	ErrNotSupported = errs.ErrNotSupported
+	// ErrNotFound: a map, program, variable or type named by the caller
+	// or the object does not exist.
+	ErrNotFound = errs.ErrNotFound
+	// ErrInvalidObject: the object is malformed or inconsistent.
+	ErrInvalidObject = errs.ErrInvalidObject
 )
 
 // Options are what a user sets between opening an object and loading it.

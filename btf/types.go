@@ -6,13 +6,16 @@ package btf
 import (
 	"errors"
 	"fmt"
+
+	"github.com/bpfc/bpfc/internal/errs"
 )
 
 // Sentinel errors. Errors returned by this package wrap one of them with
 // context, so test them with errors.Is.
 var (
-	// ErrNotFound is returned when a type id, name or section does not exist.
-	ErrNotFound = errors.New("not found")
+	// ErrNotFound is returned when a type id, name or section does not
+	// exist. It is the ErrNotFound of package passes too.
+	ErrNotFound = errs.ErrNotFound
 	// ErrInvalid is returned for malformed BTF or .BTF.ext data and for
 	// types that cannot be encoded.
 	ErrInvalid = errors.New("invalid BTF")

@@ -8,19 +8,19 @@ package passes
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"path"
 	"strconv"
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/ir"
 )
 
 // ErrNotFound is wrapped by errors about a map, program, variable or
-// function that the object does not have.
-var ErrNotFound = errors.New("not found")
+// function that the object does not have. It is btf.ErrNotFound.
+var ErrNotFound = errs.ErrNotFound
 
 // SetVariable writes value into the initial contents of the global
 // variable called name, found through the object's BTF in a .data* or

@@ -8,16 +8,17 @@
 package passes
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/ir"
 )
 
 // ErrNotSupported is wrapped by errors for objects that use a feature bpfc
-// does not support (yet).
-var ErrNotSupported = errors.New("not supported yet")
+// does not support (yet). It is the ErrNotSupported of packages core,
+// direct and loaderprog too: errors.Is matches any of them.
+var ErrNotSupported = errs.ErrNotSupported
 
 // Pass is one named rewrite of the IR. Like an analysis of
 // golang.org/x/tools/go/analysis, it declares what it needs (Requires) and

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/backend/mapdef"
+	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/internal/sys"
 )
 
@@ -21,11 +22,13 @@ var (
 	ErrVerifier = errors.New("rejected by the kernel verifier")
 	// ErrNotSupported is wrapped by errors for IR the backend cannot load
 	// (yet): unsupported program kinds, unresolved relocations it cannot
-	// resolve at load time.
-	ErrNotSupported = errors.New("not supported")
+	// resolve at load time. It is the ErrNotSupported of packages passes,
+	// core and loaderprog too.
+	ErrNotSupported = errs.ErrNotSupported
 	// ErrInvalidObject is wrapped by errors for an IR object that has not
-	// been through every pass or is inconsistent.
-	ErrInvalidObject = errors.New("invalid object")
+	// been through every pass or is inconsistent. It is
+	// loaderprog.ErrInvalidObject too, and frontend/elf's errors match it.
+	ErrInvalidObject = errs.ErrInvalidObject
 	// ErrMaxEntries is wrapped by the error for a map whose max_entries is
 	// 0 and cannot be derived (objects leave it for user space to set).
 	// It is mapdef.ErrMaxEntries.

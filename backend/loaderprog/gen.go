@@ -49,7 +49,7 @@ func Generate(obj *ir.Object, opts *Options) (*Loader, error) {
 		opts = &Options{}
 	}
 	if obj.ByteOrder != nil && obj.ByteOrder.Uint16([]byte{1, 0}) != hostOrder.Uint16([]byte{1, 0}) {
-		return nil, fmt.Errorf("%s: %w: object byte order differs from the machine's", obj.Name, ErrNotSupported)
+		return nil, fmt.Errorf("%s: %w: object byte order differs from the machine's", obj.Name, errNotSupported)
 	}
 	g := &gen{obj: obj, opts: opts, lay: rt.Layout{Maps: len(obj.Maps), Progs: len(obj.Programs)}}
 	if err := g.plan(); err != nil {

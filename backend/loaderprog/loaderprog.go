@@ -15,23 +15,28 @@ package loaderprog
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 )
 
 // ErrNotSupported is wrapped by generation errors for objects (or parts of
-// them) a loader program cannot handle.
-var ErrNotSupported = errors.New("not supported by the loader backend")
+// them) a loader program cannot handle. It is the ErrNotSupported of
+// packages passes, core and direct too.
+var ErrNotSupported = errs.ErrNotSupported
+
+// errNotSupported is what this package wraps: ErrNotSupported with the
+// backend named in the message.
+var errNotSupported = errs.Kind("not supported by the loader backend", ErrNotSupported)
 
 // ErrInvalidObject is wrapped by errors for an IR that has not been through
-// every pass or is inconsistent.
-var ErrInvalidObject = errors.New("invalid object")
+// every pass or is inconsistent. It is direct.ErrInvalidObject too.
+var ErrInvalidObject = errs.ErrInvalidObject
 
 // IntegrityErrno is what the loader returns when its blob's hash does not
 // match the hash baked into its instructions: EINVAL (rt reports "loader

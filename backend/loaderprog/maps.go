@@ -152,7 +152,7 @@ func (g *gen) emitSlots(i int, m *ir.Map) error {
 			return fmt.Errorf("%w: slot %d refers to unknown %s", ErrInvalidObject, s.Index, s.Target)
 		}
 		if m.KeySize != 4 {
-			return fmt.Errorf("%w: initial slots need a 4-byte key, have %d", ErrNotSupported, m.KeySize)
+			return fmt.Errorf("%w: initial slots need a 4-byte key, have %d", errNotSupported, m.KeySize)
 		}
 		kb := make([]byte, 4)
 		hostOrder.PutUint32(kb, s.Index)

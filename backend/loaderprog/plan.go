@@ -94,7 +94,7 @@ func (g *gen) programLookups(p *ir.Program) ([]*lookup, error) {
 			continue // fd_array indices: the kernel resolves them
 		case ir.RelocKfunc, ir.RelocKsym:
 		default:
-			return nil, fmt.Errorf("program %s: %w: %s relocation of %s at insn %d deferred to load time", p.Name, ErrNotSupported, r.Kind, r.Symbol, r.Insn)
+			return nil, fmt.Errorf("program %s: %w: %s relocation of %s at insn %d deferred to load time", p.Name, errNotSupported, r.Kind, r.Symbol, r.Insn)
 		}
 		in := p.Insns[r.Insn]
 		if r.Kind == ir.RelocKfunc && !in.IsCall() || r.Kind == ir.RelocKsym && (!in.IsLdImm64() || r.Insn+1 >= len(p.Insns)) {
@@ -131,11 +131,11 @@ func (g *gen) checkResolved(p *ir.Program, r *ir.Reloc) error {
 	switch r.Kind {
 	case ir.RelocMap, ir.RelocMapValue:
 		if in.Src != ir.PseudoMapIdx && in.Src != ir.PseudoMapIdxValue {
-			return fmt.Errorf("program %s: %w: map %s at insn %d is not referenced by fd_array index", p.Name, ErrNotSupported, r.Symbol, r.Insn)
+			return fmt.Errorf("program %s: %w: map %s at insn %d is not referenced by fd_array index", p.Name, errNotSupported, r.Symbol, r.Insn)
 		}
 	case ir.RelocKfunc:
 		if in.IsKfuncCall() && in.Off != 0 {
-			return fmt.Errorf("program %s: %w: kfunc %s lives in a kernel module; generate with deferred externs", p.Name, ErrNotSupported, r.Symbol)
+			return fmt.Errorf("program %s: %w: kfunc %s lives in a kernel module; generate with deferred externs", p.Name, errNotSupported, r.Symbol)
 		}
 	}
 	return nil
@@ -157,7 +157,7 @@ func (g *gen) plan() error {
 			continue
 		}
 		if p.Unsupported != "" {
-			return fmt.Errorf("program %s: %w: %s", p.Name, ErrNotSupported, p.Unsupported)
+			return fmt.Errorf("program %s: %w: %s", p.Name, errNotSupported, p.Unsupported)
 		}
 		lks, err := g.programLookups(p)
 		if err != nil {
@@ -177,7 +177,7 @@ func (g *gen) plan() error {
 	}
 	if len(obj.ModuleSlots) > 0 {
 		return fmt.Errorf("%w: kfuncs resolved in kernel modules (%s) at generation time; generate with deferred externs",
-			ErrNotSupported, strings.Join(obj.ModuleSlots, ", "))
+			errNotSupported, strings.Join(obj.ModuleSlots, ", "))
 	}
 	if g.modFirst+maxKfuncs > math.MaxInt16 {
 		return fmt.Errorf("%w: fd_array of %d slots: kfunc offsets are 16-bit", ErrTooLarge, g.modFirst+maxKfuncs)

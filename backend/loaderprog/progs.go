@@ -25,7 +25,7 @@ func progKernelName(name string) string {
 func (g *gen) emitProgram(j int, p *ir.Program) error {
 	obj, e := g.obj, &g.e
 	if p.Type == 0 {
-		return fmt.Errorf("%w: unknown program type for section %q", ErrNotSupported, p.Section)
+		return fmt.Errorf("%w: unknown program type for section %q", errNotSupported, p.Section)
 	}
 	if len(p.Insns) == 0 {
 		return fmt.Errorf("%w: no instructions", ErrInvalidObject)

@@ -20,31 +20,37 @@ import (
 	"slices"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/ir"
 )
 
 // Sentinel errors. Every error returned by this package wraps one of them,
 // with context naming the object, section, symbol, program and instruction
-// concerned; test with errors.Is.
+// concerned; test with errors.Is. Each is also a kind of ErrInvalidObject
+// (the backends' ErrInvalidObject): errors.Is(err, ErrInvalidObject) holds
+// for every error about a malformed object.
 var (
+	// ErrInvalidObject is matched by every error of this package. It is
+	// direct.ErrInvalidObject and loaderprog.ErrInvalidObject.
+	ErrInvalidObject = errs.ErrInvalidObject
 	// ErrBadELF is returned for input that is not a well-formed BPF ELF
 	// relocatable object (header, sections, symbols, functions).
-	ErrBadELF = errors.New("bad ELF")
+	ErrBadELF = errs.Kind("bad ELF", ErrInvalidObject)
 	// ErrBadBTF is returned for a malformed .BTF or .BTF.ext section, or
 	// BTF that does not describe the object (missing map or extern types,
 	// records outside every function).
-	ErrBadBTF = errors.New("bad BTF")
+	ErrBadBTF = errs.Kind("bad BTF", ErrInvalidObject)
 	// ErrBadReloc is returned for a relocation that cannot be understood:
 	// outside its section, on an instruction that takes none, against a
 	// symbol that is neither code, map, data nor extern.
-	ErrBadReloc = errors.New("bad relocation")
+	ErrBadReloc = errs.Kind("bad relocation", ErrInvalidObject)
 	// ErrMissingFunc is returned for a call or function reference whose
 	// target is not inside any function.
-	ErrMissingFunc = errors.New("missing function")
+	ErrMissingFunc = errs.Kind("missing function", ErrInvalidObject)
 	// ErrBadMap is returned for a map definition that cannot be decoded.
-	ErrBadMap = errors.New("bad map definition")
+	ErrBadMap = errs.Kind("bad map definition", ErrInvalidObject)
 	// ErrBadExtern is returned for an extern symbol bpfc cannot classify.
-	ErrBadExtern = errors.New("bad extern")
+	ErrBadExtern = errs.Kind("bad extern", ErrInvalidObject)
 )
 
 // Relocation types of the BPF ELF ABI (llvm's ELFRelocs/BPF.def).

@@ -85,7 +85,7 @@ func calcField(kind btf.COREKind, s *Spec, order binary.ByteOrder) (val uint64, 
 		case btf.FieldByteSize:
 			return uint64(sz), 0, 0, true, nil
 		}
-		return 0, 0, 0, false, fmt.Errorf("%s relocation of an array element: %w", kind, ErrNotSupported)
+		return 0, 0, 0, false, fmt.Errorf("%s relocation of an array element: %w", kind, errNotSupported)
 	}
 
 	t, err := b.Type(acc.TypeID)
@@ -114,7 +114,7 @@ func calcField(kind btf.COREKind, s *Spec, order binary.ByteOrder) (val uint64, 
 		// Find the smallest load that holds the whole bitfield.
 		for uint64(bitOff)+uint64(bitSz)-uint64(byteOff)*8 > uint64(byteSz)*8 {
 			if byteSz >= 8 {
-				return 0, 0, 0, false, fmt.Errorf("bitfield %s of %s cannot be read with one 64-bit load: %w", m.Name, nameOr(t.Name), ErrNotSupported)
+				return 0, 0, 0, false, fmt.Errorf("bitfield %s of %s cannot be read with one 64-bit load: %w", m.Name, nameOr(t.Name), errNotSupported)
 			}
 			byteSz *= 2
 			byteOff = bitOff / 8 / byteSz * byteSz
@@ -153,7 +153,7 @@ func calcField(kind btf.COREKind, s *Spec, order binary.ByteOrder) (val uint64, 
 		val = uint64(64 - bitSz)
 		validate = true
 	default:
-		return 0, 0, 0, false, fmt.Errorf("relocation kind %s: %w", kind, ErrNotSupported)
+		return 0, 0, 0, false, fmt.Errorf("relocation kind %s: %w", kind, errNotSupported)
 	}
 	return val, memSize, memType, validate, nil
 }
@@ -177,7 +177,7 @@ func calcType(kind btf.COREKind, s *Spec) (val uint64, validate bool, err error)
 		}
 		return uint64(sz), validate, nil
 	}
-	return 0, false, fmt.Errorf("relocation kind %s: %w", kind, ErrNotSupported)
+	return 0, false, fmt.Errorf("relocation kind %s: %w", kind, errNotSupported)
 }
 
 // calcEnumval computes an enum value relocation's value. Values of
@@ -210,7 +210,7 @@ func calcEnumval(kind btf.COREKind, s *Spec) (uint64, error) {
 		}
 		return uint64(v), nil
 	}
-	return 0, fmt.Errorf("relocation kind %s: %w", kind, ErrNotSupported)
+	return 0, fmt.Errorf("relocation kind %s: %w", kind, errNotSupported)
 }
 
 // calcRelo computes the local and target values of a relocation for one
@@ -241,7 +241,7 @@ func calcRelo(ls, ts *Spec, order binary.ByteOrder) (Result, error) {
 			r.Target, err = calcEnumval(ls.Kind, ts)
 		}
 	default:
-		err = fmt.Errorf("relocation kind %s: %w", ls.Kind, ErrNotSupported)
+		err = fmt.Errorf("relocation kind %s: %w", ls.Kind, errNotSupported)
 	}
 	if errors.Is(err, errPoison) {
 		return Result{Poison: true}, nil

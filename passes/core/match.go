@@ -87,7 +87,7 @@ func (c *CandCache) candidates(local *btf.Spec, id btf.TypeID, target *btf.Spec)
 	}
 	name := local.TypeName(id)
 	if name == "" {
-		return nil, fmt.Errorf("local type %d is anonymous: %w", id, ErrNotSupported)
+		return nil, fmt.Errorf("local type %d is anonymous: %w", id, errNotSupported)
 	}
 	essential := btf.EssentialName(name)
 	kind := local.TypeKind(id)
@@ -225,7 +225,7 @@ func matchMember(local *btf.Spec, lacc Accessor, ts *Spec, tid btf.TypeID) (bool
 	lm := lt.Members[lacc.Index]
 	for i, m := range tt.Members {
 		if len(ts.Raw) == MaxSpecLen {
-			return false, 0, fmt.Errorf("target spec deeper than %d steps: %w", MaxSpecLen, ErrNotSupported)
+			return false, 0, fmt.Errorf("target spec deeper than %d steps: %w", MaxSpecLen, errNotSupported)
 		}
 		saved := ts.BitOffset
 		if err := ts.addBits(1, 0, uint64(m.BitOffset)); err != nil {
@@ -291,7 +291,7 @@ func Match(ls *Spec, targ *btf.Spec, tid btf.TypeID) (*Spec, bool, error) {
 		ts.Raw = make([]int, 0, len(ls.Raw)+2)
 		ts.Access = make([]Accessor, 0, len(ls.Access))
 	default:
-		return nil, false, fmt.Errorf("relocation kind %s: %w", ls.Kind, ErrNotSupported)
+		return nil, false, fmt.Errorf("relocation kind %s: %w", ls.Kind, errNotSupported)
 	}
 
 	for i, lacc := range ls.Access {
@@ -327,7 +327,7 @@ func Match(ls *Spec, targ *btf.Spec, tid btf.TypeID) (*Spec, bool, error) {
 			}
 		}
 		if len(ts.Raw) == MaxSpecLen {
-			return nil, false, fmt.Errorf("target spec deeper than %d steps: %w", MaxSpecLen, ErrNotSupported)
+			return nil, false, fmt.Errorf("target spec deeper than %d steps: %w", MaxSpecLen, errNotSupported)
 		}
 		ts.Access = append(ts.Access, Accessor{TypeID: tid, Index: lacc.Index})
 		ts.Raw = append(ts.Raw, lacc.Index)

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/errs"
 )
 
 // Sentinel errors, wrapped by the errors of this package.
@@ -28,8 +29,12 @@ var (
 	ErrAmbiguous = errors.New("ambiguous CO-RE relocation")
 	// ErrNotSupported is returned for relocations libbpf does not support
 	// either: unknown kinds, anonymous local types, bitfields that cannot
-	// be read with one load.
-	ErrNotSupported = errors.New("CO-RE relocation not supported")
+	// be read with one load. It is the ErrNotSupported of packages passes,
+	// direct and loaderprog too.
+	ErrNotSupported = errs.ErrNotSupported
+	// errNotSupported is what this package wraps: ErrNotSupported saying
+	// what is not supported.
+	errNotSupported = errs.Kind("CO-RE relocation not supported", ErrNotSupported)
 	// ErrBadInsn is returned by Patch when the instruction does not have
 	// the form or the value the relocation expects.
 	ErrBadInsn = errors.New("instruction does not match CO-RE relocation")
@@ -146,7 +151,7 @@ func ParseSpec(local *btf.Spec, root btf.TypeID, access string, kind btf.COREKin
 	spec := &Spec{BTF: local, Root: root, Kind: kind}
 	class := classOf(kind)
 	if class == classUnknown {
-		return nil, fmt.Errorf("relocation kind %s: %w", kind, ErrNotSupported)
+		return nil, fmt.Errorf("relocation kind %s: %w", kind, errNotSupported)
 	}
 	if _, err := local.Type(root); err != nil {
 		return nil, fmt.Errorf("local type %d: %w", root, err)
