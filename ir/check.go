@@ -6,6 +6,7 @@ package ir
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrInvalid is returned (wrapped) by Check for an IR that breaks an
@@ -31,6 +32,35 @@ const (
 	// values of the other stages stay stable.)
 	StageDatasec
 )
+
+// stageNames names the stages after the passes that complete them, in
+// pipeline order.
+var stageNames = []struct {
+	s    Stage
+	name string
+}{
+	{StageDatasec, "datasec"}, {StageExterns, "externs"}, {StageCORE, "core"},
+	{StageMaps, "maps"}, {StageLink, "link"},
+}
+
+// String names the stages of s after their passes, in pipeline order and
+// joined by "|": "datasec|externs"; "none" for the empty set.
+func (s Stage) String() string {
+	if s == 0 {
+		return "none"
+	}
+	var names []string
+	for _, n := range stageNames {
+		if s&n.s != 0 {
+			names = append(names, n.name)
+			s &^= n.s
+		}
+	}
+	if s != 0 {
+		names = append(names, fmt.Sprintf("%#x", uint(s)))
+	}
+	return strings.Join(names, "|")
+}
 
 // Check verifies the structural invariants of o, and that no record owned
 // by a completed stage is still pending. It returns the first violation

@@ -67,10 +67,11 @@ type Context struct {
 	StopAfter string
 	// CheckIR runs the IR checker after every pass (on in tests).
 	CheckIR bool
-	// Configure, when set, runs right after the datasec pass: it is where
-	// what user code does between opening and loading an object happens
-	// (overriding .rodata values, map sizes, autoload), once variable
-	// offsets are known and before anything depends on them.
+	// Configure, when set, is the configure pass, right after datasec in
+	// the table: it is where what user code does between opening and
+	// loading an object happens (overriding .rodata values, map sizes,
+	// autoload), once variable offsets are known and before the other
+	// passes. Without it the configure pass leaves the IR as it is.
 	Configure func(obj *ir.Object) error
 	// AfterPass, when set, is called after each pass (golden tests).
 	AfterPass func(pass string, obj *ir.Object)

@@ -31,3 +31,18 @@ func wantError(t *testing.T, err, is error, substr ...string) {
 		}
 	}
 }
+
+// runAlone runs the pass called name over a hand-built object that stands
+// for the output of the passes it requires (RunPasses refuses a run
+// without them), then the IR checker with the stage the pass completes.
+func runAlone(t *testing.T, name string, obj *ir.Object) error {
+	t.Helper()
+	p := lookup(name)
+	if p == nil {
+		t.Fatalf("no pass %s", name)
+	}
+	if err := p.Run(&Context{}, obj); err != nil {
+		return err
+	}
+	return ir.Check(obj, p.Completes)
+}

@@ -155,7 +155,7 @@ func TestLinkTwoPrograms(t *testing.T) {
 		Autoload: false, // linked all the same
 	}
 	obj.Programs = append(obj.Programs, second)
-	if err := RunPasses(&Context{CheckIR: true}, obj, "link"); err != nil {
+	if err := runAlone(t, "link", obj); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"sub3"}, second.Linked); diff != "" {
@@ -183,7 +183,7 @@ func TestLinkRecursion(t *testing.T) {
 			Relocs: []*ir.Reloc{{Insn: 1, Kind: ir.RelocCall, Symbol: "rec", Offset: 8}},
 		}}},
 	}
-	if err := RunPasses(&Context{CheckIR: true}, obj, "link"); err != nil {
+	if err := runAlone(t, "link", obj); err != nil {
 		t.Fatal(err)
 	}
 	p := obj.Programs[0]

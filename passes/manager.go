@@ -2,13 +2,15 @@
 // rewrites the IR in place; the table below is the only place that names
 // them and orders them.
 //
-// This file is the pass manager: the declarative pass table, the ordering
-// constraints checked at start-up, IR dumps after a named pass and the IR
-// checker run between passes.
+// This file is the pass manager: the declarative pass table, whose order
+// is checked at start-up against every pass's requirements (the one
+// statement of why the passes run in this order), IR dumps after a named
+// pass and the IR checker run between passes.
 package passes
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bpfc/bpfc/internal/errs"
@@ -22,87 +24,111 @@ var ErrNotSupported = errs.ErrNotSupported
 
 // Pass is one named rewrite of the IR. Like an analysis of
 // golang.org/x/tools/go/analysis, it declares what it needs (Requires) and
-// what it provides (Completes); the manager checks at start-up that the
-// table order satisfies every pass's needs.
+// what it provides (Completes); the manager checks that every pass's needs
+// are completed by the passes that run before it, once for the table at
+// start-up and for every RunPasses.
 type Pass struct {
-	// Name is the pass's name on the command line (-dump-after) and in
-	// golden file names.
+	// Name is the pass's name (Context.DumpAfter, Context.StopAfter,
+	// golden file names).
 	Name string
 	// Doc says in one line what the pass does.
 	Doc string
-	// Requires is the set of stages the IR must have reached before the
-	// pass runs: passes earlier in the table must complete them.
-	Requires ir.Stage
-	// Completes is the stage the IR checker may assume once the pass ran.
+	// Requires lists the stages the IR must have reached before the pass
+	// runs, each with the reason: the only source of the passes' order.
+	Requires []Need
+	// Completes is the stage the IR checker may assume once the pass ran
+	// (0 for a pass that completes none).
 	Completes ir.Stage
 	// Run rewrites obj.
 	Run func(ctx *Context, obj *ir.Object) error
 }
 
-// Table is the ordered list of passes.
-var Table = []*Pass{
-	{Name: "datasec", Doc: "fill DATASEC sizes and VAR offsets from the symbol table",
-		Completes: ir.StageDatasec, Run: runDatasec},
-	{Name: "externs", Doc: "resolve kconfig, ksym and kfunc externs",
-		Requires: ir.StageDatasec, Completes: ir.StageExterns, Run: runExterns},
-	{Name: "core", Doc: "apply CO-RE relocations against the target BTF",
-		Requires: ir.StageExterns, Completes: ir.StageCORE, Run: runCORE},
-	{Name: "maps", Doc: "patch ld_imm64 of maps, global data, ksyms and kfunc calls",
-		Requires: ir.StageDatasec | ir.StageExterns | ir.StageCORE, Completes: ir.StageMaps, Run: runMaps},
-	{Name: "link", Doc: "append called subprograms to each program and fix calls",
-		Requires: ir.StageCORE | ir.StageMaps, Completes: ir.StageLink, Run: runLink},
+// Need is one requirement of a pass: a stage an earlier pass completes,
+// and why the pass needs it.
+type Need struct {
+	Stage ir.Stage
+	Why   string
 }
 
-// constraint says pass a must run before pass b.
-type constraint struct{ a, b, why string }
-
-var constraints = []constraint{
-	{"datasec", "externs", "externs reads the fixed .kconfig/.ksyms datasecs"},
-	{"datasec", "maps", "global data maps take their sizes from fixed datasecs"},
-	{"externs", "core", "bpf_core_* existence checks see resolved externs"},
-	{"externs", "maps", "kconfig externs become .kconfig map value references"},
-	{"core", "maps", "CO-RE patches instructions before map references are fixed"},
-	{"core", "link", "CO-RE records are carried into linked programs"},
-	{"maps", "link", "subprograms are appended once all their references are patched"},
+// table is the ordered list of passes.
+var table = []*Pass{
+	{Name: "datasec", Doc: "fill DATASEC sizes and VAR offsets from the symbol table",
+		Completes: ir.StageDatasec, Run: runDatasec},
+	{Name: "configure", Doc: "apply the user's edits (Context.Configure): autoload, map sizes, global variable values",
+		Requires: []Need{
+			{ir.StageDatasec, "variables are found through the sized DATASECs at their final offsets"},
+		},
+		Run: runConfigure},
+	{Name: "externs", Doc: "resolve kconfig, ksym and kfunc externs",
+		Requires: []Need{
+			{ir.StageDatasec, "externs reads the fixed .kconfig/.ksyms datasecs and the laid-out .kconfig map"},
+		},
+		Completes: ir.StageExterns, Run: runExterns},
+	{Name: "core", Doc: "apply CO-RE relocations against the target BTF",
+		Requires: []Need{
+			{ir.StageExterns, "bpf_core_* existence checks see resolved externs"},
+		},
+		Completes: ir.StageCORE, Run: runCORE},
+	{Name: "maps", Doc: "patch ld_imm64 of maps, global data, ksyms and kfunc calls",
+		Requires: []Need{
+			{ir.StageDatasec, "global data maps take their sizes from fixed datasecs"},
+			{ir.StageExterns, "kconfig externs become .kconfig map value references"},
+			{ir.StageCORE, "CO-RE patches instructions before map references are fixed"},
+		},
+		Completes: ir.StageMaps, Run: runMaps},
+	{Name: "link", Doc: "append called subprograms to each program and fix calls",
+		Requires: []Need{
+			{ir.StageCORE, "CO-RE records are carried into linked programs"},
+			{ir.StageMaps, "subprograms are appended once all their references are patched"},
+		},
+		Completes: ir.StageLink, Run: runLink},
 }
 
 func init() {
-	if err := checkOrder(Table, constraints); err != nil {
-		panic(err)
+	if err := checkOrder(table); err != nil {
+		panic("pass table: " + err.Error())
 	}
 }
 
-// checkOrder verifies that every constraint holds in table and that every
-// pass's requirements are completed by the passes before it.
-func checkOrder(table []*Pass, cs []constraint) error {
-	pos := map[string]int{}
+// runConfigure is the configure pass: the user's edits, if any.
+func runConfigure(ctx *Context, obj *ir.Object) error {
+	if ctx.Configure == nil {
+		return nil
+	}
+	return ctx.Configure(obj)
+}
+
+// checkOrder verifies that passes can run in this order: names are
+// unique, a stage is completed by one pass at most, and every requirement
+// (one stage, with a reason) is completed by a pass before the one that
+// needs it.
+func checkOrder(passes []*Pass) error {
+	seen := map[string]bool{}
 	var done ir.Stage
-	for i, p := range table {
-		if _, dup := pos[p.Name]; dup {
-			return fmt.Errorf("pass table: pass %q listed twice", p.Name)
+	for _, p := range passes {
+		if seen[p.Name] {
+			return fmt.Errorf("pass %q listed twice", p.Name)
 		}
-		pos[p.Name] = i
-		if missing := p.Requires &^ done; missing != 0 {
-			return fmt.Errorf("pass table: pass %s requires stages %#x that no earlier pass completes", p.Name, uint(missing))
+		seen[p.Name] = true
+		for _, n := range p.Requires {
+			if n.Stage == 0 || n.Stage&(n.Stage-1) != 0 || n.Why == "" {
+				return fmt.Errorf("pass %s: requirement %s: name one stage and why", p.Name, n.Stage)
+			}
+			if done&n.Stage == 0 {
+				return fmt.Errorf("pass %s requires %s, which no pass before it completes (%s)", p.Name, n.Stage, n.Why)
+			}
+		}
+		if twice := done & p.Completes; twice != 0 {
+			return fmt.Errorf("pass %s completes %s, which an earlier pass completed", p.Name, twice)
 		}
 		done |= p.Completes
-	}
-	for _, c := range cs {
-		ia, oka := pos[c.a]
-		ib, okb := pos[c.b]
-		if !oka || !okb {
-			return fmt.Errorf("pass table: constraint %s before %s names an unknown pass", c.a, c.b)
-		}
-		if ia >= ib {
-			return fmt.Errorf("pass table: %s must run before %s (%s)", c.a, c.b, c.why)
-		}
 	}
 	return nil
 }
 
-// Lookup returns the pass called name, or nil.
-func Lookup(name string) *Pass {
-	for _, p := range Table {
+// lookup returns the pass called name, or nil.
+func lookup(name string) *Pass {
+	for _, p := range table {
 		if p.Name == name {
 			return p
 		}
@@ -110,13 +136,29 @@ func Lookup(name string) *Pass {
 	return nil
 }
 
+// Passes returns a copy of the pass table, in order.
+func Passes() []Pass {
+	ps := make([]Pass, len(table))
+	for i, p := range table {
+		ps[i] = *p
+		ps[i].Requires = slices.Clone(p.Requires)
+	}
+	return ps
+}
+
 // Names returns the pass names in order.
 func Names() []string {
 	var ns []string
-	for _, p := range Table {
+	for _, p := range table {
 		ns = append(ns, p.Name)
 	}
 	return ns
+}
+
+// noSuchPass is the error for an unknown pass name; field names where the
+// name came from.
+func noSuchPass(field, name string) error {
+	return fmt.Errorf("%s: pass %q: %w (passes: %s)", field, name, errs.ErrNotFound, strings.Join(Names(), ", "))
 }
 
 // Run runs every pass of the table over obj, in order, stopping after the
@@ -125,52 +167,51 @@ func Run(ctx *Context, obj *ir.Object) error {
 	if ctx == nil {
 		ctx = &Context{}
 	}
-	if ctx.DumpAfter != "" && Lookup(ctx.DumpAfter) == nil {
-		return fmt.Errorf("-dump-after %q: no such pass (passes: %s)", ctx.DumpAfter, strings.Join(Names(), ", "))
+	if ctx.DumpAfter != "" && lookup(ctx.DumpAfter) == nil {
+		return noSuchPass("DumpAfter", ctx.DumpAfter)
 	}
-	if ctx.StopAfter != "" && Lookup(ctx.StopAfter) == nil {
-		return fmt.Errorf("stop after %q: no such pass (passes: %s)", ctx.StopAfter, strings.Join(Names(), ", "))
+	if ctx.StopAfter != "" && lookup(ctx.StopAfter) == nil {
+		return noSuchPass("StopAfter", ctx.StopAfter)
 	}
-	return runTable(ctx, obj, Table)
+	return runTable(ctx, obj, table)
 }
 
 // RunPasses runs only the named passes over obj, in table order (the order
 // of names does not matter), with the same checks, dumps and hooks as Run.
-// It is meant for tests and tools that skip passes (e.g. objects without
-// externs or CO-RE before those passes exist); an unknown name is an error.
+// It is meant for tests and tools that need part of the pipeline (e.g.
+// only datasec to load an object's BTF). An unknown name is an error, and
+// so is a subset that leaves out a pass another one requires.
 func RunPasses(ctx *Context, obj *ir.Object, names ...string) error {
 	if ctx == nil {
 		ctx = &Context{}
 	}
 	want := map[string]bool{}
 	for _, n := range names {
-		if Lookup(n) == nil {
-			return fmt.Errorf("pass %q: no such pass (passes: %s)", n, strings.Join(Names(), ", "))
+		if lookup(n) == nil {
+			return noSuchPass("RunPasses", n)
 		}
 		want[n] = true
 	}
-	var table []*Pass
-	for _, p := range Table {
+	var run []*Pass
+	for _, p := range table {
 		if want[p.Name] {
-			table = append(table, p)
+			run = append(run, p)
 		}
 	}
-	return runTable(ctx, obj, table)
+	if err := checkOrder(run); err != nil {
+		return fmt.Errorf("RunPasses: %w", err)
+	}
+	return runTable(ctx, obj, run)
 }
 
-// runTable runs the passes of table in order.
-func runTable(ctx *Context, obj *ir.Object, table []*Pass) error {
+// runTable runs passes in order.
+func runTable(ctx *Context, obj *ir.Object, passes []*Pass) error {
 	var done ir.Stage
-	for _, p := range table {
+	for _, p := range passes {
 		if err := p.Run(ctx, obj); err != nil {
 			return fmt.Errorf("%s: %s pass: %w", obj.Name, p.Name, err)
 		}
 		done |= p.Completes
-		if p.Name == "datasec" && ctx.Configure != nil {
-			if err := ctx.Configure(obj); err != nil {
-				return fmt.Errorf("%s: %w", obj.Name, err)
-			}
-		}
 		if ctx.CheckIR {
 			if err := ir.Check(obj, done); err != nil {
 				return fmt.Errorf("%s: IR check after %s pass: %w", obj.Name, p.Name, err)

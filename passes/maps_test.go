@@ -66,7 +66,7 @@ func mapsObject() *ir.Object {
 
 func TestMaps(t *testing.T) {
 	obj := mapsObject()
-	if err := RunPasses(&Context{CheckIR: true}, obj, "maps"); err != nil {
+	if err := runAlone(t, "maps", obj); err != nil {
 		t.Fatal(err)
 	}
 	p := obj.Programs[0]

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -159,7 +160,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		if c.emit != "ir" {
 			return nil, usageError{"-dump-after needs -emit=ir"}
 		}
-		if passes.Lookup(c.dumpAfter) == nil {
+		if !slices.Contains(passes.Names(), c.dumpAfter) {
 			return nil, usageError{fmt.Sprintf("-dump-after=%s: no such pass (passes: %s)", c.dumpAfter, strings.Join(passes.Names(), ", "))}
 		}
 	}

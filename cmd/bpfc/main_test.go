@@ -109,6 +109,16 @@ func TestEmitIR(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "xdp_compute") {
 		t.Errorf("-dump-after=datasec: exit %d: %s", code, stderr)
 	}
+	// The user's edits are the configure pass: its dump shows them
+	// (rodata_mode, the third u32 of .rodata, is MODE_XOR = 3).
+	const edited = "0000: 03 00 00 00 01 00 00 00 03 00 00 00"
+	if strings.Contains(out, edited) {
+		t.Fatalf("-dump-after=datasec already shows the edit:\n%s", out)
+	}
+	code, out, stderr = runCLI("-emit=ir", "-dump-after=configure", "-set", "rodata_mode=MODE_XOR", obj("xdp_globals.o"))
+	if code != exitOK || !strings.Contains(out, edited) {
+		t.Errorf("-dump-after=configure -set rodata_mode=MODE_XOR: exit %d: %s\n%s", code, stderr, out)
+	}
 }
 
 // TestModuleBTF resolves module_user.o's kfunc, typed ksym and CO-RE
