@@ -15,6 +15,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 
 	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/backend/loaderprog"
@@ -107,25 +108,54 @@ func Compile(path string, opts *Options) (*ir.Object, error) {
 	return obj, nil
 }
 
+// OptionError is the error for one of the Options' edits that cannot be
+// applied. It names the Options field; a command line can spell it as the
+// flag that set it.
+type OptionError struct {
+	// Option is the field: "Disable", "MaxEntries" or "Set".
+	Option string
+	// Key is the glob of Disable, the map of MaxEntries or the variable
+	// of Set.
+	Key string
+	// Value is the value asked for (MaxEntries and Set).
+	Value string
+	// Err says why the edit failed.
+	Err error
+}
+
+// Error names the field and entry: `Options.Set["mode"] = "X": ...`.
+func (e *OptionError) Error() string {
+	switch e.Option {
+	case "Disable":
+		return fmt.Sprintf("Options.Disable %q: %v", e.Key, e.Err)
+	case "MaxEntries":
+		return fmt.Sprintf("Options.MaxEntries[%q] = %s: %v", e.Key, e.Value, e.Err)
+	}
+	return fmt.Sprintf("Options.%s[%q] = %q: %v", e.Option, e.Key, e.Value, e.Err)
+}
+
+// Unwrap returns Err.
+func (e *OptionError) Unwrap() error { return e.Err }
+
 // apply performs the user's edits on obj in a deterministic order.
 func (o *Options) apply(obj *ir.Object) error {
 	for _, g := range o.Disable {
 		n, err := passes.Disable(obj, g)
-		if err != nil {
-			return fmt.Errorf("-disable %s: %w", g, err)
+		if err == nil && n == 0 {
+			err = fmt.Errorf("no program matches (programs: %s)", programNames(obj))
 		}
-		if n == 0 {
-			return fmt.Errorf("-disable %s: no program matches (programs: %s)", g, programNames(obj))
+		if err != nil {
+			return &OptionError{Option: "Disable", Key: g, Err: err}
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(o.MaxEntries)) {
 		if err := passes.SetMaxEntries(obj, name, o.MaxEntries[name]); err != nil {
-			return fmt.Errorf("-max-entries %s=%d: %w", name, o.MaxEntries[name], err)
+			return &OptionError{Option: "MaxEntries", Key: name, Value: strconv.FormatUint(uint64(o.MaxEntries[name]), 10), Err: err}
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(o.Set)) {
 		if err := passes.SetVariable(obj, name, o.Set[name]); err != nil {
-			return fmt.Errorf("-set %s=%s: %w", name, o.Set[name], err)
+			return &OptionError{Option: "Set", Key: name, Value: o.Set[name], Err: err}
 		}
 	}
 	return nil

@@ -67,10 +67,10 @@ func TestCompileOptionErrors(t *testing.T) {
 		opts bpfc.Options
 		want string
 	}{
-		{"unknown variable", globals, bpfc.Options{Set: map[string]string{"nosuch": "1"}}, "-set nosuch=1"},
-		{"bad enum", globals, bpfc.Options{Set: map[string]string{"rodata_mode": "MODE_NONE"}}, "-set rodata_mode=MODE_NONE"},
-		{"no program matches", globals, bpfc.Options{Disable: []string{"fentry/*"}}, "no program matches (programs: xdp_compute (xdp), xdp_bump (xdp))"},
-		{"unknown map", mapsKinds, bpfc.Options{MaxEntries: map[string]uint32{"nosuch": 4}}, "-max-entries nosuch=4"},
+		{"unknown variable", globals, bpfc.Options{Set: map[string]string{"nosuch": "1"}}, `configure pass: Options.Set["nosuch"] = "1": variable nosuch`},
+		{"bad enum", globals, bpfc.Options{Set: map[string]string{"rodata_mode": "MODE_NONE"}}, `Options.Set["rodata_mode"] = "MODE_NONE": `},
+		{"no program matches", globals, bpfc.Options{Disable: []string{"fentry/*"}}, `Options.Disable "fentry/*": no program matches (programs: xdp_compute (xdp), xdp_bump (xdp))`},
+		{"unknown map", mapsKinds, bpfc.Options{MaxEntries: map[string]uint32{"nosuch": 4}}, `Options.MaxEntries["nosuch"] = 4: map nosuch: not found`},
 		{"missing object", "testdata/nosuch.o", bpfc.Options{}, "nosuch.o"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,8 +1,9 @@
 // This file holds the edits user code makes between opening an object and
 // loading it (libbpf's bpf_map__set_max_entries, bpf_program__set_autoload
-// and skeleton writes to .rodata), for the CLI's -set, -max-entries and
-// -disable flags. SetVariable needs the datasec pass to have run: it finds
-// variables through the completed DATASECs.
+// and skeleton writes to .rodata), for bpfc.Options (the CLI's -set,
+// -max-entries and -disable flags) through the configure pass.
+// SetVariable needs the datasec pass to have run: it finds variables
+// through the completed DATASECs.
 
 package passes
 
@@ -160,7 +161,7 @@ func encodeValue(obj *ir.Object, id btf.TypeID, value string, dst []byte) error 
 		clear(dst[len(value):n])
 		return nil
 	}
-	return fmt.Errorf("type %s %s cannot be set from the command line (ints, bools, enums and char arrays can): %w", t.Kind, t.Name, ErrNotSupported)
+	return fmt.Errorf("type %s %s cannot be set (ints, bools, enums and char arrays can): %w", t.Kind, t.Name, ErrNotSupported)
 }
 
 // byteOrder is the byte order values are encoded in: the object's, else

@@ -164,7 +164,7 @@ func TestLoadErrorsCloseEverything(t *testing.T) {
 	}{
 		{"max entries 0", func(o *ir.Object) {
 			o.Maps = append(o.Maps, &ir.Map{Name: "events", Kind: ir.MapBTF, Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 4})
-		}, ErrMaxEntries, "map events: max_entries is 0 (set it with -max-entries events=N)"},
+		}, ErrMaxEntries, `map events: max_entries is 0 (set it with Options.MaxEntries["events"] or passes.SetMaxEntries)`},
 		{"unsupported program", func(o *ir.Object) {
 			o.Programs[0].Unsupported = "struct_ops programs"
 		}, ErrNotSupported, "struct_ops"},

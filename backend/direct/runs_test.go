@@ -534,7 +534,7 @@ func TestMaxEntriesZero(t *testing.T) {
 		coll.Close()
 		t.Fatal("Load succeeded with max_entries 0")
 	}
-	if !errors.Is(err, ErrMaxEntries) || !strings.Contains(err.Error(), "maps_kinds.o: map user_sized_map: max_entries is 0 (set it with -max-entries user_sized_map=N)") {
+	if !errors.Is(err, ErrMaxEntries) || !strings.Contains(err.Error(), `maps_kinds.o: map user_sized_map: max_entries is 0 (set it with Options.MaxEntries["user_sized_map"] or passes.SetMaxEntries)`) {
 		t.Errorf("error %q", err)
 	}
 }

@@ -18,8 +18,23 @@ import (
 )
 
 // ErrMaxEntries is wrapped by the error for a map whose max_entries is 0
-// and must be set before loading.
+// and must be set before loading (a *MaxEntriesError).
 var ErrMaxEntries = errors.New("max_entries is 0")
+
+// MaxEntriesError is the error of Fixup for a map whose max_entries is 0
+// where its type needs entries: user space must size it first. It names
+// the API that does; a command line can name its flag instead.
+type MaxEntriesError struct {
+	// Map is the map's name in the object.
+	Map string
+}
+
+func (e *MaxEntriesError) Error() string {
+	return fmt.Sprintf("%v (set it with Options.MaxEntries[%q] or passes.SetMaxEntries)", ErrMaxEntries, e.Map)
+}
+
+// Unwrap returns ErrMaxEntries.
+func (e *MaxEntriesError) Unwrap() error { return ErrMaxEntries }
 
 // Def is a map definition fixed up for BPF_MAP_CREATE.
 type Def struct {
@@ -44,7 +59,7 @@ type Def struct {
 // array without max_entries gets one entry per possible CPU, a ring
 // buffer's size is rounded up to a power-of-two number of pages, BTF ids
 // are dropped for map types that refuse them. A max_entries left at 0 for
-// a map type that needs one is an error wrapping ErrMaxEntries.
+// a map type that needs one is a *MaxEntriesError (matching ErrMaxEntries).
 func Fixup(objName string, m *ir.Map) (Def, error) {
 	d := Def{
 		Name:       m.Name,
@@ -72,7 +87,7 @@ func Fixup(objName string, m *ir.Map) (Def, error) {
 		d.MaxEntries = RingbufSize(d.MaxEntries)
 	}
 	if d.MaxEntries == 0 && !ZeroEntriesOK(d.Type) {
-		return Def{}, fmt.Errorf("%w (set it with -max-entries %s=N)", ErrMaxEntries, m.Name)
+		return Def{}, &MaxEntriesError{Map: m.Name}
 	}
 	if !KeepsBTFTypes(d.Type) {
 		d.KeyType, d.ValueType = 0, 0

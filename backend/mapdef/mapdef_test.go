@@ -83,7 +83,8 @@ func TestFixup(t *testing.T) {
 	}
 
 	_, err = Fixup("x.o", &ir.Map{Name: "sized", Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 4})
-	if !errors.Is(err, ErrMaxEntries) || !strings.Contains(err.Error(), "-max-entries sized=N") {
+	var me *MaxEntriesError
+	if !errors.Is(err, ErrMaxEntries) || !errors.As(err, &me) || me.Map != "sized" || !strings.Contains(err.Error(), `Options.MaxEntries["sized"]`) {
 		t.Errorf("max_entries 0: %v, want ErrMaxEntries naming the map", err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc"
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/passes"
 )
 
@@ -78,7 +79,7 @@ const usageText = `usage: bpfc [flags] OBJECT.o
 
 bpfc loads a BPF object file (clang -target bpf -g -O2) the way a compiler
 compiles: the ELF frontend lowers it into an IR, passes rewrite the IR
-(datasec, externs, core, maps, link), and a backend loads it.
+(datasec, configure, externs, core, maps, link), and a backend loads it.
 
   bpfc -emit=direct OBJ            load into the kernel, print maps and programs
   bpfc -emit=direct -pin DIR OBJ   ... and keep them pinned under DIR
@@ -217,7 +218,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "bpfc: %v\n", err)
 			return exitUsage
 		}
-		msg := err.Error()
+		msg := flagMessage(err)
 		if errors.Is(err, unix.EPERM) && !strings.Contains(msg, "needs root") {
 			msg += " (loading BPF needs root, or CAP_BPF with CAP_PERFMON or CAP_NET_ADMIN)"
 		}
@@ -225,6 +226,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// flagMessage is err's message with the library's API names spelled as the
+// flags that set them: `Options.Set["v"] = "x": ...` as `-set v=x: ...`,
+// the hint for an unsized map as `-max-entries MAP=N`.
+func flagMessage(err error) string {
+	msg := err.Error()
+	var oe *bpfc.OptionError
+	if errors.As(err, &oe) {
+		flag := ""
+		switch oe.Option {
+		case "Disable":
+			flag = "-disable " + oe.Key
+		case "MaxEntries":
+			flag = fmt.Sprintf("-max-entries %s=%s", oe.Key, oe.Value)
+		case "Set":
+			flag = fmt.Sprintf("-set %s=%s", oe.Key, oe.Value)
+		}
+		if flag != "" {
+			msg = strings.Replace(msg, oe.Error(), flag+": "+oe.Err.Error(), 1)
+		}
+	}
+	var me *mapdef.MaxEntriesError
+	if errors.As(err, &me) {
+		msg = strings.Replace(msg, me.Error(), fmt.Sprintf("%v (set it with -max-entries %s=N)", mapdef.ErrMaxEntries, me.Map), 1)
+	}
+	return msg
 }
 
 // output opens the -o file, or returns stdout.

@@ -95,6 +95,25 @@ func TestBadObject(t *testing.T) {
 	}
 }
 
+// TestFlagSpelling: the library names its API (Options.Set, ...); the
+// command line's errors name the flags instead.
+func TestFlagSpelling(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-emit=ir", "-set", "nosuch=1", obj("xdp_globals.o")}, "xdp_globals.o: configure pass: -set nosuch=1: variable nosuch: "},
+		{[]string{"-emit=ir", "-disable", "fentry/*", obj("xdp_globals.o")}, "-disable fentry/*: no program matches"},
+		{[]string{"-emit=ir", "-max-entries", "nosuch=3", obj("maps_kinds.o")}, "-max-entries nosuch=3: map nosuch: not found"},
+		{[]string{"-emit=loader", "-o", os.DevNull, obj("maps_kinds.o")}, "map user_sized_map: invalid object: max_entries is 0 (set it with -max-entries user_sized_map=N)"},
+	} {
+		code, _, stderr := runCLI(tc.args...)
+		if code != exitFailure || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "Options.") {
+			t.Errorf("%q: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, exitFailure, tc.want)
+		}
+	}
+}
+
 func TestEmitIR(t *testing.T) {
 	code, out, stderr := runCLI("-emit=ir", obj("xdp_globals.o"))
 	if code != exitOK {
