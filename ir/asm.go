@@ -1,30 +1,9 @@
 // This file holds instruction constructors for code written by hand: the
 // loader program that backend/loaderprog emits, and the small programs of
 // tests. Each returns the encoded slot(s) of one instruction; ld_imm64
-// constructors return its two slots.
+// constructors return its two slots. The opcodes come from opcode.go.
 
 package ir
-
-// ALU operations (bits 4-7 of an ALU or ALU64 opcode).
-const (
-	ALUAdd = 0x00
-	ALUSub = 0x10
-	ALUOr  = 0x40
-	ALUAnd = 0x50
-	ALULsh = 0x60
-	ALURsh = 0x70
-	ALUMov = 0xb0
-)
-
-// Source operand of ALU and jump opcodes: the immediate (K) or the source
-// register (X).
-const (
-	SrcK = 0x00
-	SrcX = 0x08
-)
-
-// JEq is the "==" jump operation (bits 4-7 of a jump opcode).
-const JEq = 0x10
 
 // ALU64Imm returns dst = dst op imm on 64 bits (op is one of ALUAdd, ...).
 func ALU64Imm(op uint8, dst uint8, imm int32) Insn {
@@ -65,10 +44,21 @@ func Exit() Insn { return Insn{Op: OpExit} }
 // JA returns goto +off.
 func JA(off int16) Insn { return Insn{Op: OpJA, Off: off} }
 
-// JEqImm returns if dst == imm goto +off.
-func JEqImm(dst uint8, imm int32, off int16) Insn {
-	return Insn{Op: ClassJMP | JEq | SrcK, Dst: dst, Imm: imm, Off: off}
+// Gotol returns goto +off with a 32-bit offset (cpu v4).
+func Gotol(off int32) Insn { return Insn{Op: OpGotol, Imm: off} }
+
+// JumpImm returns if dst op imm goto +off (op is one of JumpEq, ...).
+func JumpImm(op uint8, dst uint8, imm int32, off int16) Insn {
+	return Insn{Op: ClassJMP | op | SrcK, Dst: dst, Imm: imm, Off: off}
 }
+
+// JumpReg returns if dst op src goto +off (op is one of JumpEq, ...).
+func JumpReg(op uint8, dst, src uint8, off int16) Insn {
+	return Insn{Op: ClassJMP | op | SrcX, Dst: dst, Src: src, Off: off}
+}
+
+// JEqImm returns if dst == imm goto +off.
+func JEqImm(dst uint8, imm int32, off int16) Insn { return JumpImm(JumpEq, dst, imm, off) }
 
 // SizeOf returns the size bits (SizeB, SizeH, SizeW, SizeDW) of a memory
 // access of width bytes; any width other than 1, 2 or 4 is taken as 8.

@@ -23,41 +23,6 @@ type Insn struct {
 	Imm int32
 }
 
-// Instruction classes and fields used by the passes.
-const (
-	ClassLD    = 0x00
-	ClassLDX   = 0x01
-	ClassST    = 0x02
-	ClassSTX   = 0x03
-	ClassALU   = 0x04
-	ClassJMP   = 0x05
-	ClassJMP32 = 0x06
-	ClassALU64 = 0x07
-
-	OpLdImm64 = ClassLD | 0x18 // BPF_LD | BPF_IMM | BPF_DW
-	OpCall    = ClassJMP | 0x80
-	OpExit    = ClassJMP | 0x90
-	OpJA      = ClassJMP          // BPF_JMP | BPF_JA
-	OpMovImm  = ClassALU64 | 0xb0 // BPF_ALU64 | BPF_MOV | BPF_K
-	OpGotol   = ClassJMP32        // BPF_JMP32 | BPF_JA: 32-bit offset in imm
-	OpAdd64K  = ClassALU64        // BPF_ALU64 | BPF_ADD (0) | BPF_K
-	OpAdd32K  = ClassALU          // BPF_ALU | BPF_ADD (0) | BPF_K
-	OpAdd64X  = ClassALU64 | 0x08 // BPF_ALU64 | BPF_ADD (0) | BPF_X
-	OpMov32K  = ClassALU | 0xb0
-
-	// Memory access sizes (bits 3-4 of the opcode).
-	SizeW  = 0x00
-	SizeH  = 0x08
-	SizeB  = 0x10
-	SizeDW = 0x18
-
-	// Memory modes.
-	ModeIMM    = 0x00
-	ModeMEM    = 0x60
-	ModeMEMSX  = 0x80
-	ModeATOMIC = 0xc0
-)
-
 // Pseudo source registers of ld_imm64 and call instructions.
 const (
 	PseudoMapFD       = 1 // ld_imm64: imm = map fd
@@ -72,7 +37,7 @@ const (
 )
 
 // Class returns the instruction class.
-func (i Insn) Class() uint8 { return i.Op & 0x07 }
+func (i Insn) Class() uint8 { return i.Op & ClassMask }
 
 // IsLdImm64 reports whether i is the first slot of a 16-byte ld_imm64.
 func (i Insn) IsLdImm64() bool { return i.Op == OpLdImm64 }

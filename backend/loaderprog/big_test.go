@@ -33,7 +33,7 @@ func bigObject(nMaps, nProgs int) *ir.Object {
 			ir.Mov64Reg(2, 10), ir.Add64Imm(2, -4),
 			ir.LdMapIdx(1, int32(i%nMaps)),
 			callHelper(sys.HelperMapLookupElem),
-			ir.Insn{Op: ir.ClassJMP | jNE, Dst: 0, Off: 2}, // if r0 != 0 goto +2
+			ir.Insn{Op: ir.ClassJMP | ir.JumpNE, Dst: 0, Off: 2}, // if r0 != 0 goto +2
 			ir.Mov64Imm(0, 0),
 			ir.Exit(),
 			ir.Ldx(4, 0, 0, 0),
@@ -97,15 +97,15 @@ func TestEmitterFarJumps(t *testing.T) {
 	far := e.newLabel()
 	e.jump(far) // forward: always gotol
 	near := e.newLabel()
-	e.jumpIf(jEQ, r1, 0, near)
+	e.jumpIf(ir.JumpEq, ir.R1, 0, near)
 	e.bind(near)
 	for range 40000 {
-		e.emit(ir.Mov64Imm(r0, 0))
+		e.emit(ir.Mov64Imm(ir.R0, 0))
 	}
 	e.bind(far)
 	back := e.newLabel()
 	e.bind(back)
-	e.emit(ir.Mov64Imm(r0, 1))
+	e.emit(ir.Mov64Imm(ir.R0, 1))
 	e.jump(back) // backward, near: ja
 	insns, err := e.finish()
 	if err != nil {
@@ -121,9 +121,9 @@ func TestEmitterFarJumps(t *testing.T) {
 	// A conditional jump to a far label cannot be encoded.
 	var e2 emitter
 	l := e2.newLabel()
-	e2.jumpIf(jEQ, r1, 0, l)
+	e2.jumpIf(ir.JumpEq, ir.R1, 0, l)
 	for range 40000 {
-		e2.emit(ir.Mov64Imm(r0, 0))
+		e2.emit(ir.Mov64Imm(ir.R0, 0))
 	}
 	e2.bind(l)
 	e2.emit(ir.Exit())
@@ -133,8 +133,8 @@ func TestEmitterFarJumps(t *testing.T) {
 
 	// The first error sticks.
 	var e3 emitter
-	e3.ldBlob(r1, -1)
-	e3.ldBlob(r1, maxBlobOffset+1)
+	e3.ldBlob(ir.R1, -1)
+	e3.ldBlob(ir.R1, maxBlobOffset+1)
 	if _, err := e3.finish(); err == nil || !errors.Is(err, ErrTooLarge) {
 		t.Errorf("bad blob offset: %v", err)
 	}

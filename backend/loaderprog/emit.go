@@ -1,7 +1,9 @@
-// This file is the loader program's instruction emitter: instruction
-// constructors, labels and jumps resolved at the end, the helper-call
-// sequences the loader uses, and one sticky error (the first failure wins;
-// later emits are harmless and the error is reported by finish).
+// This file is the loader program's instruction emitter: labels and jumps
+// resolved at the end, the helper-call sequences the loader uses, and one
+// sticky error (the first failure wins; later emits are harmless and the
+// error is reported by finish). Instructions, opcodes and registers come
+// from package ir; the loader keeps the context in r6 and the last
+// syscall's result in r7.
 //
 // Long loaders: a conditional jump has a 16-bit offset, so jumps to a far
 // label are emitted as the inverted condition over a `gotol` (BPF_JMP32 |
@@ -32,30 +34,6 @@ var ErrTooLarge = errors.New("loader too large")
 // maxInsns is the kernel's BPF_COMPLEXITY_LIMIT_INSNS, the most
 // instructions a program may have.
 const maxInsns = 1_000_000
-
-// Registers.
-const (
-	r0 = iota
-	r1
-	r2
-	r3
-	r4
-	r5
-	r6 // the context
-	r7 // the last syscall's result
-	r8
-	r9
-	r10 // frame pointer
-)
-
-// Jump operations (ALU operations and sources: ir.ALUAdd, ir.SrcK, ...).
-const (
-	jEQ  = 0x10
-	jNE  = 0x50
-	jSGE = 0x70
-	jSLT = 0xc0
-	jSLE = 0xd0
-)
 
 // label names a position in the loader program.
 type label int
@@ -118,29 +96,29 @@ func fits16(v int) bool { return v >= math.MinInt16 && v <= math.MaxInt16 }
 // else a gotol.
 func (e *emitter) jump(l label) {
 	if t := e.labels[l]; t >= 0 && fits16(t-e.pc()-1) {
-		e.emit(ir.Insn{Op: ir.OpJA, Off: int16(t - e.pc() - 1)})
+		e.emit(ir.JA(int16(t - e.pc() - 1)))
 		return
 	}
 	e.fixups = append(e.fixups, fixup{at: e.pc(), to: l, wide: true})
-	e.emit(ir.Insn{Op: ir.OpGotol})
+	e.emit(ir.Gotol(0))
 }
 
 // jumpIf emits "if dst op imm goto l" for a near label l (local skips
 // inside one step). finish fails if l ends up out of 16-bit range.
 func (e *emitter) jumpIf(op uint8, dst uint8, imm int32, l label) {
 	e.fixups = append(e.fixups, fixup{at: e.pc(), to: l})
-	e.emit(ir.Insn{Op: ir.ClassJMP | op | ir.SrcK, Dst: dst, Imm: imm})
+	e.emit(ir.JumpImm(op, dst, imm, 0))
 }
 
 // jumpIfReg emits "if dst op src goto l" for a near label l.
 func (e *emitter) jumpIfReg(op uint8, dst, src uint8, l label) {
 	e.fixups = append(e.fixups, fixup{at: e.pc(), to: l})
-	e.emit(ir.Insn{Op: ir.ClassJMP | op | ir.SrcX, Dst: dst, Src: src})
+	e.emit(ir.JumpReg(op, dst, src, 0))
 }
 
 // skipIf emits "if dst op imm goto +n" (n instructions forward).
 func (e *emitter) skipIf(op uint8, dst uint8, imm int32, n int) {
-	e.emit(ir.Insn{Op: ir.ClassJMP | op | ir.SrcK, Dst: dst, Imm: imm, Off: int16(n)})
+	e.emit(ir.JumpImm(op, dst, imm, int16(n)))
 }
 
 // finish resolves every jump and returns the program.
@@ -193,9 +171,9 @@ func (e *emitter) ldConst64(dst uint8, v uint64) {
 // blobStore writes width bytes of register src at blob byte off
 // (clobbers r0 unless src is r0, then r1).
 func (e *emitter) blobStore(off, width int, src uint8) {
-	tmp := uint8(r0)
-	if src == r0 {
-		tmp = r1
+	tmp := uint8(ir.R0)
+	if src == ir.R0 {
+		tmp = ir.R1
 	}
 	e.ldBlob(tmp, off)
 	e.emit(ir.Stx(width, tmp, src, 0))
@@ -203,8 +181,8 @@ func (e *emitter) blobStore(off, width int, src uint8) {
 
 // blobStoreImm writes a width-byte constant at blob byte off (clobbers r0).
 func (e *emitter) blobStoreImm(off, width int, imm int32) {
-	e.ldBlob(r0, off)
-	e.emit(ir.St(width, r0, 0, imm))
+	e.ldBlob(ir.R0, off)
+	e.emit(ir.St(width, ir.R0, 0, imm))
 }
 
 // blobLoad reads width bytes at blob byte off into dst.
@@ -216,88 +194,88 @@ func (e *emitter) blobLoad(dst uint8, off, width int) {
 // relStore stores the address of blob byte target at blob byte off (a
 // pointer field of an attribute). Clobbers r0, r1.
 func (e *emitter) relStore(off, target int) {
-	e.ldBlob(r0, target)
-	e.ldBlob(r1, off)
-	e.emit(ir.Stx(8, r1, r0, 0))
+	e.ldBlob(ir.R0, target)
+	e.ldBlob(ir.R1, off)
+	e.emit(ir.Stx(8, ir.R1, ir.R0, 0))
 }
 
 // ctxToBlob copies width bytes from ctx offset ctxOff to blob byte off.
 // With nonZero, a zero value in the context leaves the blob unchanged.
 func (e *emitter) ctxToBlob(off, width, ctxOff int, nonZero bool) {
-	e.emit(ir.Ldx(width, r0, r6, int16(ctxOff)))
+	e.emit(ir.Ldx(width, ir.R0, ir.R6, int16(ctxOff)))
 	if nonZero {
-		e.skipIf(jEQ, r0, 0, 3)
+		e.skipIf(ir.JumpEq, ir.R0, 0, 3)
 	}
-	e.ldBlob(r1, off)
-	e.emit(ir.Stx(width, r1, r0, 0))
+	e.ldBlob(ir.R1, off)
+	e.emit(ir.Stx(width, ir.R1, ir.R0, 0))
 }
 
 // stackToBlob copies a 4-byte stack slot to blob byte off.
 func (e *emitter) stackToBlob(off int, stackOff int16) {
-	e.emit(ir.Ldx(4, r0, r10, stackOff))
-	e.ldBlob(r1, off)
-	e.emit(ir.Stx(4, r1, r0, 0))
+	e.emit(ir.Ldx(4, ir.R0, ir.R10, stackOff))
+	e.ldBlob(ir.R1, off)
+	e.emit(ir.Stx(4, ir.R1, ir.R0, 0))
 }
 
 // sysBPF emits r7 = bpf_sys_bpf(cmd, blob+attr, size).
 func (e *emitter) sysBPF(cmd sys.Cmd, attr, size int) {
-	e.emit(ir.Mov64Imm(r1, int32(cmd)))
-	e.ldBlob(r2, attr)
-	e.emit(ir.Mov64Imm(r3, int32(size)), callHelper(sys.HelperSysBPF), ir.Mov64Reg(r7, r0))
+	e.emit(ir.Mov64Imm(ir.R1, int32(cmd)))
+	e.ldBlob(ir.R2, attr)
+	e.emit(ir.Mov64Imm(ir.R3, int32(size)), callHelper(sys.HelperSysBPF), ir.Mov64Reg(ir.R7, ir.R0))
 }
 
 // checkErr emits "if r7 < 0 goto cleanup".
 func (e *emitter) checkErr(cleanup label) {
-	e.skipIf(jSGE, r7, 0, 1)
+	e.skipIf(ir.JumpSGE, ir.R7, 0, 1)
 	e.jump(cleanup)
 }
 
 // closeReg emits "if reg > 0: bpf_sys_close(reg)" for a 32-bit fd already
 // in r1.
 func (e *emitter) closeR1() {
-	e.skipIf(jSLE, r1, 0, 1)
+	e.skipIf(ir.JumpSLE, ir.R1, 0, 1)
 	e.emit(callHelper(sys.HelperSysClose))
 }
 
 // closeStack closes the fd in a 4-byte stack slot and zeroes the slot.
 func (e *emitter) closeStack(stackOff int16) {
-	e.emit(ir.Ldx(4, r1, r10, stackOff))
+	e.emit(ir.Ldx(4, ir.R1, ir.R10, stackOff))
 	e.closeR1()
-	e.emit(ir.St(8, r10, stackOff, 0))
+	e.emit(ir.St(8, ir.R10, stackOff, 0))
 }
 
 // closeBlob closes the 4-byte fd at blob byte off and zeroes it.
 func (e *emitter) closeBlob(off int) {
-	e.ldBlob(r8, off)
-	e.emit(ir.Ldx(4, r1, r8, 0))
+	e.ldBlob(ir.R8, off)
+	e.emit(ir.Ldx(4, ir.R1, ir.R8, 0))
 	e.closeR1()
-	e.emit(ir.St(4, r8, 0, 0))
+	e.emit(ir.St(4, ir.R8, 0, 0))
 }
 
 // closeBlobHigh closes the fd in the upper 32 bits of the u64 at blob byte
 // off (a bpf_btf_find_by_name_kind result) and zeroes the u64.
 func (e *emitter) closeBlobHigh(off int) {
-	e.ldBlob(r8, off)
-	e.emit(ir.Ldx(8, r1, r8, 0), ir.ALU64Imm(ir.ALURsh, r1, 32))
+	e.ldBlob(ir.R8, off)
+	e.emit(ir.Ldx(8, ir.R1, ir.R8, 0), ir.ALU64Imm(ir.ALURsh, ir.R1, 32))
 	e.closeR1()
-	e.emit(ir.St(8, r8, 0, 0))
+	e.emit(ir.St(8, ir.R8, 0, 0))
 }
 
 // findByNameKind emits r7 = bpf_btf_find_by_name_kind(blob+name, size,
 // kind, 0). size counts the terminating NUL.
 func (e *emitter) findByNameKind(name, size int, kind uint32) {
-	e.ldBlob(r1, name)
-	e.emit(ir.Mov64Imm(r2, int32(size)), ir.Mov64Imm(r3, int32(kind)), ir.Mov64Imm(r4, 0),
-		callHelper(sys.HelperBTFFindByNameKind), ir.Mov64Reg(r7, r0))
+	e.ldBlob(ir.R1, name)
+	e.emit(ir.Mov64Imm(ir.R2, int32(size)), ir.Mov64Imm(ir.R3, int32(kind)), ir.Mov64Imm(ir.R4, 0),
+		callHelper(sys.HelperBTFFindByNameKind), ir.Mov64Reg(ir.R7, ir.R0))
 }
 
 // kallsymsLookup emits r7 = bpf_kallsyms_lookup_name(blob+name, size, 0,
 // blob+res).
 func (e *emitter) kallsymsLookup(name, size, res int) {
-	e.ldBlob(r1, name)
-	e.emit(ir.Mov64Imm(r2, int32(size)), ir.Mov64Imm(r3, 0))
-	e.ldBlob(r4, res)
-	e.emit(callHelper(sys.HelperKallsymsLookupName), ir.Mov64Reg(r7, r0))
+	e.ldBlob(ir.R1, name)
+	e.emit(ir.Mov64Imm(ir.R2, int32(size)), ir.Mov64Imm(ir.R3, 0))
+	e.ldBlob(ir.R4, res)
+	e.emit(callHelper(sys.HelperKallsymsLookupName), ir.Mov64Reg(ir.R7, ir.R0))
 }
 
 // zeroBlob zeroes size bytes at blob byte off with bpf_probe_read_kernel
@@ -306,12 +284,12 @@ func (e *emitter) zeroBlob(off, size int) {
 	if size == 0 {
 		return
 	}
-	e.ldBlob(r1, off)
-	e.emit(ir.Mov64Imm(r2, int32(size)), ir.Mov64Imm(r3, 0), callHelper(sys.HelperProbeReadKernel))
+	e.ldBlob(ir.R1, off)
+	e.emit(ir.Mov64Imm(ir.R2, int32(size)), ir.Mov64Imm(ir.R3, 0), callHelper(sys.HelperProbeReadKernel))
 }
 
 // trace emits bpf_trace_printk(blob+fmt, size, r7).
 func (e *emitter) trace(fmtOff, size int) {
-	e.ldBlob(r1, fmtOff)
-	e.emit(ir.Mov64Imm(r2, int32(size)), ir.Mov64Reg(r3, r7), callHelper(sys.HelperTracePrintk))
+	e.ldBlob(ir.R1, fmtOff)
+	e.emit(ir.Mov64Imm(ir.R2, int32(size)), ir.Mov64Reg(ir.R3, ir.R7), callHelper(sys.HelperTracePrintk))
 }

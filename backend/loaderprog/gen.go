@@ -66,7 +66,7 @@ func Generate(obj *ir.Object, opts *Options) (*Loader, error) {
 func (g *gen) step(format string, args ...any) {
 	g.steps = append(g.steps, fmt.Sprintf(format, args...))
 	// The verifier refuses BPF_ST into the context: go through r0.
-	g.e.emit(ir.Mov64Imm(r0, int32(len(g.steps)-1)), ir.Stx(4, r6, r0, int16(g.lay.Step())))
+	g.e.emit(ir.Mov64Imm(ir.R0, int32(len(g.steps)-1)), ir.Stx(4, ir.R6, ir.R0, int16(g.lay.Step())))
 }
 
 // traceResult prints r7 after the current step when tracing.
@@ -88,22 +88,22 @@ func (g *gen) generate() (*Loader, error) {
 	steps := e.newLabel()
 
 	// Prologue.
-	e.emit(ir.Mov64Reg(r6, r1))
+	e.emit(ir.Mov64Reg(ir.R6, ir.R1))
 	var hashAt []int
 	if !g.opts.NoIntegrity {
 		hashAt = g.emitIntegrity()
 	}
-	e.emit(ir.St(8, r10, stackBTF, 0), ir.St(8, r10, stackInner, 0))
+	e.emit(ir.St(8, ir.R10, stackBTF, 0), ir.St(8, ir.R10, stackInner, 0))
 	e.zeroBlob(g.fdArray, g.results+8*g.nResults-g.fdArray)
-	e.emit(ir.Mov64Imm(r0, 0)) // the verifier refuses BPF_ST into the context
+	e.emit(ir.Mov64Imm(ir.R0, 0)) // the verifier refuses BPF_ST into the context
 	for j := range obj.Programs {
-		e.emit(ir.Stx(4, r6, r0, int16(g.lay.ProgDesc(j))))
+		e.emit(ir.Stx(4, ir.R6, ir.R0, int16(g.lay.ProgDesc(j))))
 	}
 	// A loader without a step that can fail (no BTF, no map, no program
 	// loaded) never jumps to the cleanup, and the verifier refuses code
 	// it cannot reach: this branch, never taken (r7 is 0), reaches it.
-	e.emit(ir.Mov64Imm(r7, 0))
-	e.skipIf(jNE, r7, 0, 1)
+	e.emit(ir.Mov64Imm(ir.R7, 0))
+	e.skipIf(ir.JumpNE, ir.R7, 0, 1)
 	e.jump(steps)
 
 	// Cleanup: close everything this run created, return r7. The result
@@ -112,7 +112,7 @@ func (g *gen) generate() (*Loader, error) {
 	e.bind(g.cleanup)
 	for j, p := range obj.Programs {
 		if p.Autoload {
-			e.emit(ir.Ldx(4, r1, r6, int16(g.lay.ProgDesc(j))))
+			e.emit(ir.Ldx(4, ir.R1, ir.R6, int16(g.lay.ProgDesc(j))))
 			e.closeR1()
 		}
 	}
@@ -125,7 +125,7 @@ func (g *gen) generate() (*Loader, error) {
 	e.jump(closeResults)
 	ret := e.newLabel()
 	e.bind(ret)
-	e.emit(ir.Mov64Reg(r0, r7), ir.Exit())
+	e.emit(ir.Mov64Reg(ir.R0, ir.R7), ir.Exit())
 
 	e.bind(steps)
 	if err := g.emitSteps(); err != nil {
@@ -187,19 +187,19 @@ func (g *gen) emitIntegrity() (hashAt []int) {
 	e := &g.e
 	bad := e.newLabel()
 	ok := e.newLabel()
-	e.emit(ir.Mov64Reg(r1, r10), ir.Add64Imm(r1, int32(stackHash)), ir.Mov64Imm(r2, sha256.Size))
-	e.ldBlobMap(r3)
+	e.emit(ir.Mov64Reg(ir.R1, ir.R10), ir.Add64Imm(ir.R1, int32(stackHash)), ir.Mov64Imm(ir.R2, sha256.Size))
+	e.ldBlobMap(ir.R3)
 	e.emit(callHelper(sys.HelperProbeReadKernel))
-	e.jumpIf(jNE, r0, 0, bad)
+	e.jumpIf(ir.JumpNE, ir.R0, 0, bad)
 	for i := range 4 {
-		e.emit(ir.Ldx(8, r2, r10, stackHash+int16(8*i)))
+		e.emit(ir.Ldx(8, ir.R2, ir.R10, stackHash+int16(8*i)))
 		hashAt = append(hashAt, e.pc())
-		e.ldConst64(r3, 0) // patched with the blob's hash at the end
-		e.jumpIfReg(jNE, r2, r3, bad)
+		e.ldConst64(ir.R3, 0) // patched with the blob's hash at the end
+		e.jumpIfReg(ir.JumpNE, ir.R2, ir.R3, bad)
 	}
 	e.jump(ok)
 	e.bind(bad)
-	e.emit(ir.Mov64Imm(r0, -int32(IntegrityErrno)), ir.Exit())
+	e.emit(ir.Mov64Imm(ir.R0, -int32(IntegrityErrno)), ir.Exit())
 	e.bind(ok)
 	return hashAt
 }
@@ -235,10 +235,10 @@ func (g *gen) emitSteps() error {
 		e.closeStack(stackBTF)
 	}
 	for i := range obj.Maps {
-		e.blobLoad(r0, g.mapFD(i), 4)
-		e.emit(ir.Stx(4, r6, r0, int16(g.lay.MapDesc(i)+rt.MapDescOffFD)))
+		e.blobLoad(ir.R0, g.mapFD(i), 4)
+		e.emit(ir.Stx(4, ir.R6, ir.R0, int16(g.lay.MapDesc(i)+rt.MapDescOffFD)))
 	}
-	e.emit(ir.Mov64Imm(r0, 0), ir.Exit())
+	e.emit(ir.Mov64Imm(ir.R0, 0), ir.Exit())
 	return nil
 }
 
@@ -265,6 +265,6 @@ func (g *gen) emitBTF() error {
 	e.sysBPF(sys.CmdBTFLoad, attr, sizeBTFLoad)
 	g.traceResult("btf_load")
 	e.checkErr(g.cleanup)
-	e.emit(ir.Stx(4, r10, r7, stackBTF))
+	e.emit(ir.Stx(4, ir.R10, ir.R7, stackBTF))
 	return nil
 }

@@ -70,9 +70,9 @@ func (g *gen) emitCreate(m *ir.Map, index int, inner bool) error {
 	g.traceResult("map_create " + m.Name)
 	e.checkErr(g.cleanup)
 	if index < 0 {
-		e.emit(ir.Stx(4, r10, r7, stackInner))
+		e.emit(ir.Stx(4, ir.R10, ir.R7, stackInner))
 	} else {
-		e.blobStore(g.mapFD(index), 4, r7)
+		e.blobStore(g.mapFD(index), 4, ir.R7)
 	}
 	return nil
 }
@@ -109,15 +109,15 @@ func (g *gen) emitMap(i int, m *ir.Map) error {
 	g.step("BPF_MAP_UPDATE_ELEM %s (initial value)", m.Name)
 	// An initial value in the context replaces the generated one.
 	keep := e.newLabel()
-	e.emit(ir.Ldx(8, r3, r6, int16(g.lay.MapDesc(i)+rt.MapDescOffInitialValue)))
-	e.jumpIf(jEQ, r3, 0, keep)
-	e.ldBlob(r1, value)
-	e.emit(ir.Mov64Imm(r2, int32(m.ValueSize)), callHelper(sys.HelperCopyFromUser), ir.Mov64Reg(r7, r0))
+	e.emit(ir.Ldx(8, ir.R3, ir.R6, int16(g.lay.MapDesc(i)+rt.MapDescOffInitialValue)))
+	e.jumpIf(ir.JumpEq, ir.R3, 0, keep)
+	e.ldBlob(ir.R1, value)
+	e.emit(ir.Mov64Imm(ir.R2, int32(m.ValueSize)), callHelper(sys.HelperCopyFromUser), ir.Mov64Reg(ir.R7, ir.R0))
 	g.traceResult("copy_from_user " + m.Name)
 	e.checkErr(g.cleanup)
 	e.bind(keep)
-	e.blobLoad(r0, g.mapFD(i), 4)
-	e.blobStore(attr+offElemMapFd, 4, r0)
+	e.blobLoad(ir.R0, g.mapFD(i), 4)
+	e.blobStore(attr+offElemMapFd, 4, ir.R0)
 	e.relStore(attr+offElemKey, key)
 	e.relStore(attr+offElemValue, value)
 	e.sysBPF(sys.CmdMapUpdateElem, attr, sizeMapElem)
@@ -126,8 +126,8 @@ func (g *gen) emitMap(i int, m *ir.Map) error {
 	if m.ReadOnly {
 		attr := addAttr(&g.b, &sys.MapElemAttr{}, sizeMapElem)
 		g.step("BPF_MAP_FREEZE %s", m.Name)
-		e.blobLoad(r0, g.mapFD(i), 4)
-		e.blobStore(attr+offElemMapFd, 4, r0)
+		e.blobLoad(ir.R0, g.mapFD(i), 4)
+		e.blobStore(attr+offElemMapFd, 4, ir.R0)
 		e.sysBPF(sys.CmdMapFreeze, attr, sizeMapElem)
 		g.traceResult("map_freeze " + m.Name)
 		e.checkErr(g.cleanup)
@@ -145,9 +145,9 @@ func (g *gen) emitSlots(i int, m *ir.Map) error {
 				continue // not loaded: the slot stays empty, as with the direct backend
 			}
 			off := int16(g.lay.ProgDesc(pi))
-			load = func() { e.emit(ir.Ldx(4, r0, r6, off)) }
+			load = func() { e.emit(ir.Ldx(4, ir.R0, ir.R6, off)) }
 		} else if _, mi := g.obj.Map(s.Target); mi >= 0 {
-			load = func() { e.blobLoad(r0, g.mapFD(mi), 4) }
+			load = func() { e.blobLoad(ir.R0, g.mapFD(mi), 4) }
 		} else {
 			return fmt.Errorf("%w: slot %d refers to unknown %s", ErrInvalidObject, s.Index, s.Target)
 		}
@@ -161,9 +161,9 @@ func (g *gen) emitSlots(i int, m *ir.Map) error {
 		attr := addAttr(&g.b, &sys.MapElemAttr{Flags: sys.UpdateAny}, sizeMapElem)
 		g.step("BPF_MAP_UPDATE_ELEM %s[%d] = %s", m.Name, s.Index, s.Target)
 		load()
-		e.blobStore(value, 4, r0)
-		e.blobLoad(r0, g.mapFD(i), 4)
-		e.blobStore(attr+offElemMapFd, 4, r0)
+		e.blobStore(value, 4, ir.R0)
+		e.blobLoad(ir.R0, g.mapFD(i), 4)
+		e.blobStore(attr+offElemMapFd, 4, ir.R0)
 		e.relStore(attr+offElemKey, key)
 		e.relStore(attr+offElemValue, value)
 		e.sysBPF(sys.CmdMapUpdateElem, attr, sizeMapElem)

@@ -120,7 +120,7 @@ func (g *gen) emitProgram(j int, p *ir.Program) error {
 		e.closeBlobHigh(s)
 	}
 	e.checkErr(g.cleanup)
-	e.emit(ir.Stx(4, r6, r7, int16(g.lay.ProgDesc(j))))
+	e.emit(ir.Stx(4, ir.R6, ir.R7, int16(g.lay.ProgDesc(j))))
 	return nil
 }
 
@@ -140,18 +140,18 @@ func (g *gen) emitLookup(p *ir.Program, lk *lookup, code int) int {
 		g.step("bpf_kallsyms_lookup_name %s (program %s)", ext.Name, p.Name)
 		e.kallsymsLookup(name, size, res)
 		g.traceResult("kallsyms " + ext.Name)
-		e.jumpIf(jEQ, r7, 0, found)
+		e.jumpIf(ir.JumpEq, ir.R7, 0, found)
 		if !ext.Weak {
 			e.jump(g.cleanup)
 		}
 		e.bind(found)
-		e.blobLoad(r9, res, 8)
+		e.blobLoad(ir.R9, res, 8)
 		for _, r := range lk.refs {
-			e.blobStore(insnAt(r.at)+4, 4, r9)
+			e.blobStore(insnAt(r.at)+4, 4, ir.R9)
 		}
-		e.emit(ir.ALU64Imm(ir.ALURsh, r9, 32))
+		e.emit(ir.ALU64Imm(ir.ALURsh, ir.R9, 32))
 		for _, r := range lk.refs {
-			e.blobStore(insnAt(r.at)+ir.InsnSize+4, 4, r9)
+			e.blobStore(insnAt(r.at)+ir.InsnSize+4, 4, ir.R9)
 		}
 		return -1
 	}
@@ -160,12 +160,12 @@ func (g *gen) emitLookup(p *ir.Program, lk *lookup, code int) int {
 	g.step("bpf_btf_find_by_name_kind %s %s (program %s)", lk.kind(), ext.Name, p.Name)
 	e.findByNameKind(name, size, uint32(lk.kind()))
 	g.traceResult("find " + ext.Name)
-	e.jumpIf(jSGE, r7, 0, found)
+	e.jumpIf(ir.JumpSGE, ir.R7, 0, found)
 	if !ext.Weak {
 		e.jump(g.cleanup)
 		e.bind(found)
 		g.patchFound(lk, insnAt)
-		e.blobStore(res, 8, r7)
+		e.blobStore(res, 8, ir.R7)
 		return res
 	}
 	// Missing weak extern: a kfunc call becomes libbpf's poisoned helper
@@ -176,18 +176,18 @@ func (g *gen) emitLookup(p *ir.Program, lk *lookup, code int) int {
 		regMask = 0xf0
 	}
 	for _, r := range lk.refs {
-		e.ldBlob(r8, insnAt(r.at))
-		e.emit(ir.Ldx(1, r9, r8, 1), ir.ALU32Imm(ir.ALUAnd, r9, regMask), ir.Stx(1, r8, r9, 1))
+		e.ldBlob(ir.R8, insnAt(r.at))
+		e.emit(ir.Ldx(1, ir.R9, ir.R8, 1), ir.ALU32Imm(ir.ALUAnd, ir.R9, regMask), ir.Stx(1, ir.R8, ir.R9, 1))
 		if r.call {
-			e.emit(ir.St(4, r8, 4, int32(ir.PoisonKfuncBase+lk.index)), ir.St(2, r8, 2, 0))
+			e.emit(ir.St(4, ir.R8, 4, int32(ir.PoisonKfuncBase+lk.index)), ir.St(2, ir.R8, 2, 0))
 		}
 	}
-	e.emit(ir.Mov64Imm(r7, 0))
+	e.emit(ir.Mov64Imm(ir.R7, 0))
 	e.jump(done)
 	e.bind(found)
 	g.patchFound(lk, insnAt)
 	e.bind(done)
-	e.blobStore(res, 8, r7)
+	e.blobStore(res, 8, ir.R7)
 	return res
 }
 
@@ -198,20 +198,20 @@ func (g *gen) emitLookup(p *ir.Program, lk *lookup, code int) int {
 func (g *gen) patchFound(lk *lookup, insnAt func(int) int) {
 	e := &g.e
 	for _, r := range lk.refs {
-		e.blobStore(insnAt(r.at)+4, 4, r7)
+		e.blobStore(insnAt(r.at)+4, 4, ir.R7)
 	}
-	e.emit(ir.Mov64Reg(r9, r7), ir.ALU64Imm(ir.ALURsh, r9, 32))
+	e.emit(ir.Mov64Reg(ir.R9, ir.R7), ir.ALU64Imm(ir.ALURsh, ir.R9, 32))
 	for _, r := range lk.refs {
 		if !r.call {
-			e.blobStore(insnAt(r.at)+ir.InsnSize+4, 4, r9)
+			e.blobStore(insnAt(r.at)+ir.InsnSize+4, 4, ir.R9)
 		}
 	}
 	if !lk.hasCall() {
 		return
 	}
 	vmlinux := e.newLabel()
-	e.jumpIf(jEQ, r9, 0, vmlinux)
-	e.blobStore(g.fdArray+4*lk.slot, 4, r9)
+	e.jumpIf(ir.JumpEq, ir.R9, 0, vmlinux)
+	e.blobStore(g.fdArray+4*lk.slot, 4, ir.R9)
 	for _, r := range lk.refs {
 		if r.call {
 			e.blobStoreImm(insnAt(r.at)+2, 2, int32(lk.slot))
@@ -232,9 +232,9 @@ func (g *gen) emitAttachTarget(p *ir.Program, attr int) int {
 	e.findByNameKind(name, size, uint32(p.AttachBTFKind))
 	g.traceResult("attach target " + target)
 	e.checkErr(g.cleanup)
-	e.blobStore(res, 8, r7)
-	e.blobStore(attr+offProgAttachBtfID, 4, r7)
-	e.emit(ir.Mov64Reg(r9, r7), ir.ALU64Imm(ir.ALURsh, r9, 32))
-	e.blobStore(attr+offProgAttachObjFd, 4, r9)
+	e.blobStore(res, 8, ir.R7)
+	e.blobStore(attr+offProgAttachBtfID, 4, ir.R7)
+	e.emit(ir.Mov64Reg(ir.R9, ir.R7), ir.ALU64Imm(ir.ALURsh, ir.R9, 32))
+	e.blobStore(attr+offProgAttachObjFd, 4, ir.R9)
 	return res
 }
