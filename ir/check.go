@@ -122,7 +122,7 @@ func (c *checker) code(where string, code *Code, linked bool) {
 		}
 		if in.IsJump() {
 			off := int(in.Off)
-			if in.Class() == ClassJMP32 && in.Op&0xf0 == 0 {
+			if in.Class() == ClassJMP32 && in.Op&OpMask == JumpA { // gotol
 				off = int(in.Imm)
 			}
 			if t := i + off + 1; t < 0 || t >= n {

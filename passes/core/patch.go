@@ -29,7 +29,7 @@ func IsPoisoned(insn ir.Insn) bool {
 
 // sizeBytes returns the access size in bytes of a load or store opcode.
 func sizeBytes(op uint8) uint32 {
-	switch op & 0x18 {
+	switch op & ir.SizeMask {
 	case ir.SizeDW:
 		return 8
 	case ir.SizeW:
@@ -86,7 +86,7 @@ func Patch(insns []ir.Insn, idx int, kind btf.COREKind, r Result) error {
 	validate := !r.SkipValidation
 	switch insn.Class() {
 	case ir.ClassALU, ir.ClassALU64:
-		if insn.Op&0x08 != 0 { // BPF_X: register source
+		if insn.Op&ir.SrcMask == ir.SrcX { // register source
 			return fmt.Errorf("insn %d: %s relocation of an ALU instruction without immediate: %w", idx, kind, ErrBadInsn)
 		}
 		// libbpf compares the sign-extended immediate with the value.
@@ -116,7 +116,7 @@ func Patch(insns []ir.Insn, idx int, kind btf.COREKind, r Result) error {
 			if !ok {
 				return fmt.Errorf("insn %d: %s relocation: no access of %d bytes: %w", idx, kind, r.TargetSize, ErrBadInsn)
 			}
-			insn.Op = insn.Op&^0x18 | code
+			insn.Op = insn.Op&^ir.SizeMask | code
 		}
 		insn.Off = int16(r.Target)
 	case ir.ClassLD:
