@@ -30,7 +30,8 @@ type Known struct {
 //
 //	KERNELS PACKAGE TEST  REASON...
 //
-// where KERNELS is a comma-separated list of labels or "*".
+// where KERNELS is a comma-separated list of labels or "*". A REASON
+// starting with "flaky:" marks a test that may pass as well.
 func ParseKnown(r io.Reader) ([]*Known, error) {
 	var ks []*Known
 	sc := bufio.NewScanner(r)
@@ -89,7 +90,8 @@ func (k *Known) onKernel(label string) bool {
 }
 
 // Classify applies the known failures to the results of kernel label: a
-// failure listed becomes KnownFail; when every test an entry matches
+// failure (or a skip: a kernel test must not skip) listed becomes
+// KnownFail; when every test an entry matches
 // passed, they become Fixed (the entry is stale). Entries that matched a
 // result are marked used (see Unused).
 func Classify(ks []*Known, label string, rs []Result) {
@@ -100,7 +102,7 @@ func Classify(ks []*Known, label string, rs []Result) {
 		hits[i] = k
 		if k != nil {
 			k.used = true
-			if rs[i].Outcome == Fail {
+			if rs[i].Outcome == Fail || rs[i].Outcome == Skip {
 				failed[k] = true
 			}
 		}
@@ -109,10 +111,10 @@ func Classify(ks []*Known, label string, rs []Result) {
 		k, r := hits[i], &rs[i]
 		switch {
 		case k == nil:
-		case r.Outcome == Fail:
+		case r.Outcome == Fail || r.Outcome == Skip:
 			r.Outcome = KnownFail
 			r.Reason = k.Reason + "\n" + r.Reason
-		case r.Outcome == Pass && !failed[k]:
+		case r.Outcome == Pass && !failed[k] && !strings.HasPrefix(k.Reason, "flaky:"):
 			r.Outcome = Fixed
 			r.Reason = fmt.Sprintf("listed as a known failure (line %d: %s) but passed: drop the entry", k.Line, k.Reason)
 		}

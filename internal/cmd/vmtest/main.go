@@ -351,10 +351,10 @@ func report(w io.Writer, runs []*kernelRun, known []*vmtest.Known, labels []stri
 	return bad
 }
 
-// kernelPackages lists the packages whose tests use the kernel (they
-// import internal/testutil), or those named in only.
+// kernelPackages lists the packages with kernel tests (a test file calls
+// testutil.RequireKernel), or those named in only.
 func kernelPackages(goTool, root, module string, only []string) ([]string, error) {
-	out, err := outputIn(root, goTool, "list", "-f", "{{.ImportPath}} {{join .TestImports \" \"}} {{join .XTestImports \" \"}}", "./...")
+	out, err := outputIn(root, goTool, "list", "-f", "{{.ImportPath}} {{.Dir}} {{join .TestGoFiles \" \"}} {{join .XTestGoFiles \" \"}}", "./...")
 	if err != nil {
 		return nil, err
 	}
@@ -365,7 +365,7 @@ func kernelPackages(goTool, root, module string, only []string) ([]string, error
 	var pkgs []string
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
-		if len(f) == 0 {
+		if len(f) < 2 {
 			continue
 		}
 		if len(only) > 0 {
@@ -375,8 +375,12 @@ func kernelPackages(goTool, root, module string, only []string) ([]string, error
 			}
 			continue
 		}
-		for _, imp := range f[1:] {
-			if imp == module+"/internal/testutil" {
+		for _, name := range f[2:] {
+			b, err := os.ReadFile(filepath.Join(f[1], name))
+			if err != nil {
+				return nil, err
+			}
+			if bytes.Contains(b, []byte("testutil.RequireKernel(")) {
 				pkgs = append(pkgs, f[0])
 				break
 			}
