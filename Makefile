@@ -1,10 +1,11 @@
 # bpfc's entry points. `make example` loads a committed example object
 # (as root); `make test` installs the test dependencies and runs every
-# test, kernel tests included.
+# test, kernel tests included; `make vmtest` runs the kernel tests in every
+# kernel of the matrix under qemu.
 
 GO ?= go
 
-.PHONY: example test testdata bench fuzz
+.PHONY: example test vmtest testdata bench fuzz
 
 example:
 	$(GO) run ./cmd/bpfc -emit=direct testdata/xdp_globals.o
@@ -12,6 +13,14 @@ example:
 test:
 	./scripts/deps.sh
 	$(GO) test ./...
+
+# The kernel matrix (as root): fetch Debian's kernels into
+# /var/cache/bpfc-vmtest, boot each under qemu with the kernel tests and
+# report per kernel. VMTEST_FLAGS passes flags to the driver, e.g.
+# VMTEST_FLAGS="-kernels 5.10 -pkgs backend/direct -run TestLoad".
+vmtest:
+	./scripts/vmtest-deps.sh
+	$(GO) run ./internal/cmd/vmtest $(VMTEST_FLAGS)
 
 # Rebuild the committed testdata objects from testdata/src (needs clang-19).
 testdata:

@@ -86,14 +86,12 @@ func libbpfHarness(tb testing.TB) string {
 	return harnessPath
 }
 
-// skipOrFail skips tb because a tool or header is missing, or fails it
-// under BPFC_REQUIRE_KERNEL=1, where scripts/deps.sh has installed them.
+// skipOrFail ends tb because a tool or header is missing: see
+// testutil.MissingTool (a failure under BPFC_REQUIRE_KERNEL=1, where
+// scripts/deps.sh has installed them; host-only in the kernel matrix).
 func skipOrFail(tb testing.TB, format string, args ...any) {
 	tb.Helper()
-	if os.Getenv(testutil.EnvRequireKernel) == "1" {
-		tb.Fatalf(format, args...)
-	}
-	tb.Skipf(format, args...)
+	testutil.MissingTool(tb, format, args...)
 }
 
 // bpfcCommand returns the path of a freshly built cmd/bpfc.

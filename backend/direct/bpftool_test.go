@@ -6,7 +6,6 @@
 package direct
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -18,14 +17,7 @@ import (
 
 func TestAgainstBpftool(t *testing.T) {
 	testutil.RequireKernel(t)
-	bpftool, err := exec.LookPath("bpftool")
-	if err != nil {
-		// scripts/deps.sh installs bpftool where kernel tests are required.
-		if os.Getenv(testutil.EnvRequireKernel) == "1" {
-			t.Fatalf("bpftool needed: %v", err)
-		}
-		t.Skip("bpftool not installed")
-	}
+	bpftool := testutil.Tool(t, "bpftool")
 	for _, name := range []string{"xdp_globals.o", "sockfilter.o", "tailcall.o", "mapinmap.o", "subprogs.o", "tracing.o", "core_fields.o"} {
 		t.Run(name, func(t *testing.T) {
 			dir := testutil.BPFFS(t)

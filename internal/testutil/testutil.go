@@ -1,10 +1,13 @@
 // Package testutil holds helpers shared by bpfc's tests: the kernel
 // requirement check that turns a skipped kernel test into a failure in CI,
+// host-only tests (they need a tool the guests of the kernel matrix lack),
 // an open-file-descriptor counter for leak checks, and the test packet.
 package testutil
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"sync"
 	"testing"
 	"unsafe"
@@ -15,6 +18,15 @@ import (
 // EnvRequireKernel is the environment variable that makes a kernel test
 // fail instead of skip when the kernel cannot be used (set by .ci/run).
 const EnvRequireKernel = "BPFC_REQUIRE_KERNEL"
+
+// EnvVMTest is set in the guests of the kernel matrix (make vmtest) to the
+// label of the guest's kernel, e.g. "5.10"; it is unset on the host.
+const EnvVMTest = "BPFC_VMTEST"
+
+// HostOnlyPrefix starts the skip message of a host-only test. The kernel
+// matrix reports such tests as host-only, not as skipped (a skipped kernel
+// test fails the matrix).
+const HostOnlyPrefix = "host-only: "
 
 var (
 	probeOnce sync.Once
@@ -53,6 +65,52 @@ func RequireKernel(tb testing.TB) {
 		}
 		tb.Skipf("skipping kernel test: %s", reason)
 	}
+}
+
+// VMTest returns the label of the kernel-matrix guest the test runs in, or
+// "" on the host.
+func VMTest() string { return os.Getenv(EnvVMTest) }
+
+// HostOnly skips the test in a guest of the kernel matrix, where the
+// host's tools (gcc, bpftool, the go command, libbpf-dev) are missing,
+// with a message the matrix reports as host-only together with reason.
+// On the host it does nothing.
+func HostOnly(tb testing.TB, reason string) {
+	tb.Helper()
+	if VMTest() != "" {
+		tb.Skip(HostOnlyPrefix + reason)
+	}
+}
+
+// MissingTool ends a test that cannot run because a host tool or file is
+// missing: host-only in a guest of the kernel matrix; on the host a
+// failure under BPFC_REQUIRE_KERNEL=1 (scripts/deps.sh installs the
+// tools), a skip otherwise.
+func MissingTool(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	msg := fmt.Sprintf(format, args...)
+	HostOnly(tb, msg)
+	if os.Getenv(EnvRequireKernel) == "1" {
+		tb.Fatal(msg)
+	}
+	tb.Skip(msg)
+}
+
+// Tool returns the path of host tool name after checking that files
+// (headers, libraries it needs) exist; when one is missing it ends the
+// test with MissingTool.
+func Tool(tb testing.TB, name string, files ...string) string {
+	tb.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		MissingTool(tb, "needs %s: %v", name, err)
+	}
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			MissingTool(tb, "%s needs %s: %v", name, f, err)
+		}
+	}
+	return p
 }
 
 // OpenFDs returns the number of open file descriptors of this process.

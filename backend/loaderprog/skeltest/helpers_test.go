@@ -71,23 +71,11 @@ func goSkeleton(t *testing.T, l *loaderprog.Loader, obj *ir.Object, pkg string) 
 	return b.Bytes()
 }
 
-// requireTool skips (or fails under BPFC_REQUIRE_KERNEL=1, where
-// scripts/deps.sh has installed everything) when a tool is missing.
+// requireTool returns the path of a host tool (see testutil.Tool: skipped
+// or failed when missing, host-only in the kernel matrix's guests).
 func requireTool(t *testing.T, tool string, paths ...string) string {
 	t.Helper()
-	p, err := exec.LookPath(tool)
-	for _, f := range paths {
-		if err == nil {
-			_, err = os.Stat(f)
-		}
-	}
-	if err != nil {
-		if os.Getenv(testutil.EnvRequireKernel) == "1" {
-			t.Fatalf("%s needed: %v", tool, err)
-		}
-		t.Skipf("skipping: %s not usable: %v", tool, err)
-	}
-	return p
+	return testutil.Tool(t, tool, paths...)
 }
 
 // goRun writes files into a scratch main module that uses the bpfc module
