@@ -1,8 +1,9 @@
 #!/bin/bash
 # Installs the Debian packages bpfc's tests compare against: bpftool and
 # libbpf-dev (a second implementation: light skeletons, skel_internal.h,
-# the libbpf comparison harness), gcc, and llvm-19 (llvm-mc-19 checks the
-# disassembler's spelling). clang is only needed to rebuild
+# the libbpf comparison harness), gcc, llvm-19 (llvm-mc-19 checks the
+# disassembler's spelling) and openssl (checks the PKCS#7 signatures of
+# signed loaders). clang is only needed to rebuild
 # the committed testdata objects (make -C testdata): pass --clang (it also
 # installs dwarves, whose pahole encodes the split BTF btf/module_a.btf).
 set -euo pipefail
@@ -11,6 +12,7 @@ command -v bpftool >/dev/null 2>&1 || pkgs+=(bpftool)
 [ -f /usr/include/bpf/skel_internal.h ] || pkgs+=(libbpf-dev)
 command -v gcc >/dev/null 2>&1 || pkgs+=(gcc)
 command -v llvm-mc-19 >/dev/null 2>&1 || pkgs+=(llvm-19)
+command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
 if [ "${1:-}" = "--clang" ]; then
 	command -v clang-19 >/dev/null 2>&1 || pkgs+=(clang-19 llvm-19)
 	command -v pahole >/dev/null 2>&1 || pkgs+=(dwarves)
