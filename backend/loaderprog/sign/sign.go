@@ -77,7 +77,7 @@ type (
 		EncapContentInfo encapContentInfo
 		Certificates     asn1.RawValue `asn1:"optional,tag:0"`
 		CRLs             asn1.RawValue `asn1:"optional,tag:1"`
-		SignerInfos      []signerInfo `asn1:"set"`
+		SignerInfos      []signerInfo  `asn1:"set"`
 	}
 	encapContentInfo struct {
 		ContentType asn1.ObjectIdentifier
