@@ -77,6 +77,9 @@ type Loader struct {
 	BlobHash [32]byte
 	// CheckHash reports that the loader verifies BlobHash.
 	CheckHash bool
+	// Signature is the detached PKCS#7 signature of the instructions
+	// (InsnBytes) set by Sign, nil for an unsigned loader.
+	Signature []byte
 }
 
 // MapDesc describes one map the loader creates.
@@ -146,6 +149,7 @@ func (l *Loader) Spec() *rt.Spec {
 		Insns:     l.InsnBytes(),
 		Steps:     l.Steps,
 		CheckHash: l.CheckHash,
+		Signature: l.Signature,
 	}
 	for _, m := range l.Maps {
 		s.Maps = append(s.Maps, rt.MapSpec{Name: m.Name, ValueSize: m.ValueSize, HasInitialValue: m.InitialValue != nil, EntriesPerCPU: m.EntriesPerCPU})

@@ -300,6 +300,9 @@ func TestTamperedBlob(t *testing.T) {
 	if !errors.As(err, &se) || se.Step != -1 {
 		t.Errorf("error %v: want the refusal before step 0", err)
 	}
+	if !errors.Is(err, rt.ErrBlobIntegrity) || !strings.Contains(err.Error(), "differs from the one in the loader's instructions") {
+		t.Errorf("error %q does not say the blob was refused", err)
+	}
 }
 
 func sleepMs(ms int) { time.Sleep(time.Duration(ms) * time.Millisecond) }

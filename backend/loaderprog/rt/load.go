@@ -22,6 +22,26 @@ import (
 // differs from the hash of the blob the run-time wrote into it.
 var ErrBlobHash = errors.New("blob map hash mismatch")
 
+// ErrBlobIntegrity is wrapped by the error of a loader whose own check
+// found that its blob is not the one whose hash it carries: the blob was
+// altered (or belongs to another loader).
+var ErrBlobIntegrity = errors.New("loader refused its blob: the blob's SHA-256 differs from the one in the loader's instructions")
+
+// ErrSignatureUnsupported is wrapped when the kernel cannot verify a
+// signed BPF_PROG_LOAD: before Linux 6.18 (E2BIG) or built without
+// CONFIG_SYSTEM_DATA_VERIFICATION (EOPNOTSUPP). Load returns it only with
+// Options.RequireSignature; otherwise it loads the loader unsigned.
+var ErrSignatureUnsupported = errors.New("kernel cannot verify signed BPF programs")
+
+// ErrSignatureRejected is wrapped when the kernel checked the loader's
+// signature and refused it; the errno (EKEYREJECTED, ENOKEY, EBADMSG, ...)
+// is wrapped too.
+var ErrSignatureRejected = errors.New("kernel refused the loader's signature")
+
+// ErrUnsigned is returned by Load for a loader without a signature when
+// Options.RequireSignature is set.
+var ErrUnsigned = errors.New("loader is not signed")
+
 // Spec is a generated loader: everything Load needs.
 type Spec struct {
 	// Blob is the loader's data: bpf_attr records, BTF, map values,
@@ -39,6 +59,11 @@ type Spec struct {
 	// CheckHash is set when the loader verifies the blob map's hash:
 	// Load must then make the kernel compute it before the run.
 	CheckHash bool
+	// Signature is a detached PKCS#7 signature of Insns, passed to the
+	// kernel with the loader's BPF_PROG_LOAD (Linux 6.18+), nil for an
+	// unsigned loader. It covers the instructions only; they carry the
+	// blob's hash (CheckHash), which covers the blob.
+	Signature []byte
 }
 
 // MapSpec describes one map descriptor of the context.
@@ -79,6 +104,18 @@ type Options struct {
 	LogSize  int
 	// NoLogRetry disables that second run.
 	NoLogRetry bool
+	// KeyringID names the keyring in which the kernel looks up the key
+	// of a signed loader's signer: the serial of a keyring (add_key(2),
+	// keyctl(1)), a special keyring (KEY_SPEC_SESSION_KEYRING = -3,
+	// KEY_SPEC_USER_KEYRING = -4, ...), or a system keyring: 0 (the
+	// builtin trusted keys, the zero value), 1 (secondary), 2 (platform).
+	KeyringID int32
+	// RequireSignature makes Load fail unless the kernel verified the
+	// loader's signature: with ErrUnsigned for a loader without one,
+	// with ErrSignatureUnsupported on a kernel that cannot verify. Without
+	// it a signed loader is loaded unsigned on such kernels
+	// (Result.Signed tells).
+	RequireSignature bool
 }
 
 // Result holds the descriptors the loader created.
@@ -91,6 +128,8 @@ type Result struct {
 	// ExclusiveBlob reports whether the blob map was created exclusive to
 	// the loader program (excl_prog_hash).
 	ExclusiveBlob bool
+	// Signed reports whether the kernel verified the loader's signature.
+	Signed bool
 }
 
 // Close closes every descriptor of r.
@@ -118,10 +157,21 @@ type StepError struct {
 	// Log is the BTF or verifier log of the failing load, if one was
 	// fetched.
 	Log string
+	// Integrity is set when the failure is the loader's own blob check
+	// (Step -1 of a loader with CheckHash): errors.Is(e,
+	// ErrBlobIntegrity) holds then.
+	Integrity bool
 }
+
+// Is reports whether target is ErrBlobIntegrity for a failed blob check.
+func (e *StepError) Is(target error) bool { return target == ErrBlobIntegrity && e.Integrity }
 
 func (e *StepError) Error() string {
 	var b strings.Builder
+	if e.Step == -1 && e.Integrity {
+		fmt.Fprintf(&b, "%s (%s before step 0)", ErrBlobIntegrity, errnoName(e.Errno))
+		return b.String()
+	}
 	fmt.Fprintf(&b, "loader step failed: %s", errnoName(e.Errno))
 	if e.Desc != "" {
 		fmt.Fprintf(&b, " (step %d: %s)", e.Step, e.Desc)
@@ -159,6 +209,9 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 	if err := spec.check(opts); err != nil {
 		return nil, err
 	}
+	if opts.RequireSignature && len(spec.Signature) == 0 {
+		return nil, fmt.Errorf("%w (Options.RequireSignature)", ErrUnsigned)
+	}
 	var pins pinner
 	defer pins.unpin()
 
@@ -180,7 +233,7 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 			return nil, fmt.Errorf("%s: kernel %x, blob %x: %w", loaderMapName, h, want, ErrBlobHash)
 		}
 	}
-	progFD, err := loadLoaderProg(spec.Insns, mapFD, &pins)
+	progFD, signed, err := loadLoaderProg(spec.Insns, mapFD, signing{spec.Signature, opts.KeyringID, opts.RequireSignature}, &pins)
 	if err != nil {
 		return nil, err
 	}
@@ -227,6 +280,7 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 	}
 	res := spec.result(ctx, lay)
 	res.ExclusiveBlob = excl
+	res.Signed = signed
 	return res, nil
 }
 
@@ -294,7 +348,7 @@ func (spec *Spec) newCtx(opts *Options, logLevel uint32, logBuf []byte, pins *pi
 // stepError decodes a failed run.
 func (spec *Spec) stepError(ctx []byte, lay Layout, ret int32, logBuf []byte) *StepError {
 	step := int(int32(ne.Uint32(ctx[lay.Step():])))
-	e := &StepError{Step: step, Errno: unix.Errno(-ret)}
+	e := &StepError{Step: step, Errno: unix.Errno(-ret), Integrity: step == -1 && spec.CheckHash}
 	if step >= 0 && step < len(spec.Steps) {
 		e.Desc = spec.Steps[step]
 	}
@@ -403,12 +457,22 @@ func mapHash(fd int, pins *pinner) ([32]byte, error) {
 	return h, nil
 }
 
-// loadLoaderProg loads the loader program with the blob map as fd_array[0].
-func loadLoaderProg(insns []byte, mapFD int, pins *pinner) (int, error) {
+// signing is what loadLoaderProg passes of a signature.
+type signing struct {
+	sig      []byte
+	keyring  int32
+	required bool
+}
+
+// loadLoaderProg loads the loader program with the blob map as fd_array[0],
+// with its signature if it has one. It reports whether the kernel verified
+// the signature: a kernel that cannot verify gets the loader unsigned
+// unless the signature is required.
+func loadLoaderProg(insns []byte, mapFD int, sg signing, pins *pinner) (fd int, signed bool, err error) {
 	fdArray := pins.pin(make([]byte, 4))
 	ne.PutUint32(fdArray, uint32(mapFD))
 	license := pins.pin(append([]byte(loaderProgLicense), 0))
-	load := func(logBuf []byte) (int, error) {
+	load := func(logBuf, sig []byte) (int, error) {
 		var a attr
 		a.u32(0, progTypeSyscall)
 		a.u32(4, uint32(len(insns)/8))
@@ -422,6 +486,11 @@ func loadLoaderProg(insns []byte, mapFD int, pins *pinner) (int, error) {
 		a.u32(44, progFlagSleepable)
 		a.name(48, loaderProgName)
 		a.ptr(120, fdArray)
+		if len(sig) > 0 {
+			a.ptr(offProgSignature, pins.pin(sig))
+			a.u32(offProgSignatureSize, uint32(len(sig)))
+			a.u32(offProgKeyringID, uint32(sg.keyring))
+		}
 		for range 5 {
 			r, err := sysBPF(cmdProgLoad, &a, attrSize)
 			if !errors.Is(err, unix.EAGAIN) {
@@ -430,25 +499,66 @@ func loadLoaderProg(insns []byte, mapFD int, pins *pinner) (int, error) {
 		}
 		return -1, unix.EAGAIN
 	}
-	r, err := load(nil)
+	sig := sg.sig
+	r, err := load(nil, sig)
+	if err != nil && len(sig) > 0 {
+		if serr := signatureError(err, sg.keyring); serr != nil {
+			if !errors.Is(serr, ErrSignatureUnsupported) || sg.required {
+				return -1, false, fmt.Errorf("load %s: BPF_PROG_LOAD: %w", loaderProgName, serr)
+			}
+			// The kernel cannot verify: load unsigned, as the caller
+			// did not require the signature.
+			sig = nil
+			r, err = load(nil, nil)
+		}
+	}
 	if err != nil {
 		logBuf := make([]byte, 4<<20)
-		if r2, err2 := load(logBuf); err2 == nil {
+		if r2, err2 := load(logBuf, sig); err2 == nil {
 			// The failure did not repeat (EAGAIN, ENOMEM): report it
 			// all the same, without keeping the second program.
 			unix.Close(r2)
-			return -1, fmt.Errorf("load %s: BPF_PROG_LOAD: %w", loaderProgName, err)
+			return -1, false, fmt.Errorf("load %s: BPF_PROG_LOAD: %w", loaderProgName, err)
 		}
 		if log := strings.TrimSpace(cString(logBuf)); log != "" {
-			return -1, fmt.Errorf("load %s: BPF_PROG_LOAD: %w:\n%s", loaderProgName, err, tail(log, 40))
+			return -1, false, fmt.Errorf("load %s: BPF_PROG_LOAD: %w:\n%s", loaderProgName, err, tail(log, 40))
 		}
-		return -1, fmt.Errorf("load %s: BPF_PROG_LOAD: %w", loaderProgName, err)
+		if len(sig) > 0 && errors.Is(err, unix.EINVAL) {
+			return -1, false, fmt.Errorf("load %s: BPF_PROG_LOAD with a signature: %w (no keyring %d, or the kernel refused the signature's size)", loaderProgName, err, sg.keyring)
+		}
+		return -1, false, fmt.Errorf("load %s: BPF_PROG_LOAD: %w", loaderProgName, err)
 	}
-	fd, err := newFD(r)
+	fd, err = newFD(r)
 	if err != nil {
-		return -1, fmt.Errorf("load %s: %w", loaderProgName, err)
+		return -1, false, fmt.Errorf("load %s: %w", loaderProgName, err)
 	}
-	return fd, nil
+	return fd, len(sig) > 0, nil
+}
+
+// signatureError explains the errno of a signed BPF_PROG_LOAD that the
+// signature caused, or returns nil for other failures (the verifier's).
+func signatureError(err error, keyring int32) error {
+	var errno unix.Errno
+	if !errors.As(err, &errno) {
+		return nil
+	}
+	switch errno {
+	case unix.E2BIG:
+		return fmt.Errorf("%w: BPF_PROG_LOAD has no signature before Linux 6.18 (%w)", ErrSignatureUnsupported, errno)
+	case unix.EOPNOTSUPP:
+		return fmt.Errorf("%w: the kernel is built without CONFIG_SYSTEM_DATA_VERIFICATION (%w)", ErrSignatureUnsupported, errno)
+	case unix.EKEYREJECTED:
+		return fmt.Errorf("%w: %w: the signature does not verify over the loader's instructions with the signer's key (instructions or signature altered)", ErrSignatureRejected, errno)
+	case unix.ENOKEY:
+		return fmt.Errorf("%w: %w: no key in keyring %d matches the signer (signed by another key, or its certificate is not in that keyring)", ErrSignatureRejected, errno, keyring)
+	case unix.EBADMSG:
+		return fmt.Errorf("%w: %w: the signature is not a PKCS#7 message the kernel can parse", ErrSignatureRejected, errno)
+	case unix.ENOPKG:
+		return fmt.Errorf("%w: %w: the kernel lacks the signature's algorithm", ErrSignatureRejected, errno)
+	case unix.EKEYEXPIRED, unix.EKEYREVOKED:
+		return fmt.Errorf("%w: %w: the signer's key in keyring %d", ErrSignatureRejected, errno, keyring)
+	}
+	return nil
 }
 
 // tail returns the last n lines of s.

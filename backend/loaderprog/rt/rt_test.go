@@ -94,7 +94,7 @@ func TestLoaderProgRetryNoLeak(t *testing.T) {
 	defer func() { sysBPF = bpfSyscall }()
 	// r0 = 0; exit
 	insns := []byte{0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0}
-	fd, err := loadLoaderProg(insns, mapFD, &pins)
+	fd, _, err := loadLoaderProg(insns, mapFD, signing{}, &pins)
 	if !errors.Is(err, unix.ENOMEM) || fd != -1 {
 		t.Errorf("loadLoaderProg: fd %d, %v; want -1 and ENOMEM", fd, err)
 	}

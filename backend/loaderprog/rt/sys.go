@@ -33,6 +33,10 @@ const (
 	loaderProgLicense  = "Dual BSD/GPL"
 	offMapExclHash     = 80 // map_create.excl_prog_hash
 	offMapExclHashSize = 88 // map_create.excl_prog_hash_size
+
+	offProgSignature     = 152 // prog_load.signature
+	offProgSignatureSize = 160 // prog_load.signature_size
+	offProgKeyringID     = 164 // prog_load.keyring_id
 )
 
 var ne = binary.NativeEndian
