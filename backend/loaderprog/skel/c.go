@@ -7,6 +7,7 @@
 package skel
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -17,10 +18,12 @@ import (
 	"github.com/bpfc/bpfc/ir"
 )
 
-// ErrIntegrityC is returned by WriteC for a loader that checks its blob's
-// hash: libbpf 1.1's bpf_load_and_run neither freezes the blob map nor asks
-// the kernel for its hash, so generate C skeletons with NoIntegrity.
-var ErrIntegrityC = errors.New("the C light skeleton needs a loader generated with NoIntegrity (skel_internal.h does not freeze or hash the blob map)")
+// ErrIntegrityC is returned by WriteC for an unsigned loader that checks
+// its blob's hash: libbpf 1.1's bpf_load_and_run neither freezes the blob
+// map nor asks the kernel for its hash, so generate unsigned C skeletons
+// with NoIntegrity. (A signed loader keeps its check: its skeleton needs
+// libbpf 1.7's skel_internal.h, which freezes and hashes the blob map.)
+var ErrIntegrityC = errors.New("the unsigned C light skeleton needs a loader generated with NoIntegrity (libbpf 1.1's skel_internal.h does not freeze or hash the blob map)")
 
 // Attach types and program types the C attach functions need.
 const (
@@ -44,8 +47,11 @@ type cGen struct {
 
 func (g *cGen) p(format string, args ...any) { fmt.Fprintf(&g.b, format, args...) }
 
-// WriteC writes the C light skeleton of l (generated from obj, with
-// Options.NoIntegrity) named name (CName of the object if empty).
+// WriteC writes the C light skeleton of l (generated from obj with
+// Options.NoIntegrity, or signed) named name (CName of the object if
+// empty). A signed loader's skeleton passes the signature, the loader's
+// digest (the blob map's excl_prog_hash) and skel->keyring_id to
+// bpf_load_and_run, and needs libbpf 1.7's skel_internal.h.
 func WriteC(w io.Writer, l *loaderprog.Loader, obj *ir.Object, name string) error {
 	if l == nil || obj == nil {
 		return fmt.Errorf("c skeleton: %w", loaderprog.ErrInvalidObject)
@@ -56,7 +62,7 @@ func WriteC(w io.Writer, l *loaderprog.Loader, obj *ir.Object, name string) erro
 	if cIdent(name) != name {
 		return fmt.Errorf("c skeleton: name %q: %w", name, ErrBadName)
 	}
-	if l.CheckHash {
+	if l.CheckHash && l.Signature == nil {
 		return fmt.Errorf("c skeleton of %s: %w", l.Object, ErrIntegrityC)
 	}
 	g := &cGen{l: l, name: name}
@@ -102,6 +108,16 @@ func (g *cGen) header() {
 	// errno.h: libbpf 1.1's skel_internal.h uses errno and EINVAL without
 	// including it, and the functions below return -ENOMEM.
 	g.p("#include <errno.h>\n#include <stddef.h>\n#include <unistd.h>\n#include <bpf/skel_internal.h>\n\n")
+	if g.l.Signature != nil {
+		// libbpf 1.7's bpf_load_and_run passes the signature and the
+		// keyring, creates the blob map exclusive to the loader, freezes
+		// it and asks its hash, which the loader checks.
+		g.p("/* A signed loader: needs skel_internal.h of libbpf 1.7 or later. */\n")
+		g.p("#include <bpf/libbpf_version.h>\n")
+		g.p("#if LIBBPF_MAJOR_VERSION < 1 || (LIBBPF_MAJOR_VERSION == 1 && LIBBPF_MINOR_VERSION < 7)\n")
+		g.p("#error \"signed light skeleton: needs libbpf >= 1.7 (bpf_load_and_run_opts.signature, keyring_id, excl_prog_hash; a frozen, hashed blob map)\"\n")
+		g.p("#endif\n\n")
+	}
 }
 
 // cDecl renders "type name" for a mirrored type.
@@ -178,6 +194,9 @@ func (g *cGen) structDef() {
 			g.p("\t\tint %s_fd;\n", n)
 		}
 		g.p("\t} links;\n")
+	}
+	if l.Signature != nil {
+		g.p("\t__s32 keyring_id; /* the keyring holding the signer's certificate */\n")
 	}
 	for _, d := range g.data {
 		var b strings.Builder
@@ -287,6 +306,14 @@ func (g *cGen) load() {
 	g.cString(g.l.Blob, "\t\t")
 	g.p(";\n\topts.insns_sz = %d;\n\topts.insns = (void *)", len(insns))
 	g.cString(insns, "\t\t")
+	if sig := g.l.Signature; sig != nil {
+		hash := sha256.Sum256(insns)
+		g.p(";\n\topts.signature_sz = %d;\n\topts.signature = (void *)", len(sig))
+		g.cString(sig, "\t\t")
+		g.p(";\n\topts.excl_prog_hash_sz = %d;\n\topts.excl_prog_hash = (void *)", len(hash))
+		g.cString(hash[:], "\t\t")
+		g.p(";\n\topts.keyring_id = skel->keyring_id")
+	}
 	g.p(";\n\terr = bpf_load_and_run(&opts);\n\tif (err < 0)\n\t\treturn err;\n")
 	for _, d := range g.data {
 		prot := "PROT_READ | PROT_WRITE"

@@ -79,7 +79,7 @@ func WriteGo(w io.Writer, l *loaderprog.Loader, obj *ir.Object, pkg string) erro
 
 // names chooses the package-level and field identifiers.
 func (g *goGen) names() {
-	for _, n := range []string{g.typ, "New" + g.typ, g.typ + "Blob", g.typ + "Insns", g.typ + "Spec"} {
+	for _, n := range []string{g.typ, "New" + g.typ, g.typ + "Blob", g.typ + "Insns", g.typ + "Spec", g.typ + "Signature"} {
 		g.used[n] = true
 	}
 	for _, d := range g.data {
@@ -143,11 +143,22 @@ func (g *goGen) header(pkg string) {
 			break
 		}
 	}
-	g.p("//\tif err := s.Load(nil); err != nil { ... }\n")
+	if g.l.Signature != nil {
+		g.p("//\tif err := s.Load(&rt.Options{KeyringID: ring, RequireSignature: true}); err != nil { ... }\n")
+	} else {
+		g.p("//\tif err := s.Load(nil); err != nil { ... }\n")
+	}
 	g.p("//\tdefer s.Close()\n")
 	g.p("//\n// Map and program descriptors (s.Maps.X.FD, s.Progs.Y.FD) stay owned by\n")
 	g.p("// the skeleton; give duplicates (unix.Dup) to cilium/ebpf's NewMapFromFD\n")
 	g.p("// and NewProgramFromFD. Global-data structs assume a 64-bit platform.\n")
+	if g.l.Signature != nil {
+		g.p("//\n// The loader is signed (%sSignature, PKCS#7 over %sInsns, which carry\n", g.typ, g.typ)
+		g.p("// the SHA-256 of %sBlob): Load passes the signature to the kernel,\n", g.typ)
+		g.p("// which verifies it (Linux 6.18+) with the signer's certificate in the\n")
+		g.p("// keyring rt.Options.KeyringID names. Check it offline with\n")
+		g.p("// `bpfc -verify-sig FILE -sign-cert CERT`.\n")
+	}
 	g.p("package %s\n\n", pkg)
 	unsafeImport := ""
 	if len(g.data) > 0 {
@@ -432,7 +443,13 @@ func (g *goGen) spec() {
 	g.p("if err != nil {\nreturn nil, fmt.Errorf(\"%s: loader blob: %%w\", err)\n}\n", l.Object)
 	g.p("insns, err := base64.StdEncoding.DecodeString(%sInsns)\n", g.typ)
 	g.p("if err != nil {\nreturn nil, fmt.Errorf(\"%s: loader instructions: %%w\", err)\n}\n", l.Object)
-	g.p("return &rt.Spec{\nBlob: blob,\nInsns: insns,\nCheckHash: %v,\n", l.CheckHash)
+	signature := ""
+	if l.Signature != nil {
+		g.p("sig, err := base64.StdEncoding.DecodeString(%sSignature)\n", g.typ)
+		g.p("if err != nil {\nreturn nil, fmt.Errorf(\"%s: loader signature: %%w\", err)\n}\n", l.Object)
+		signature = "Signature: sig,\n"
+	}
+	g.p("return &rt.Spec{\nBlob: blob,\nInsns: insns,\nCheckHash: %v,\n%s", l.CheckHash, signature)
 	g.p("Maps: []rt.MapSpec{\n")
 	for _, m := range l.Maps {
 		g.p("{Name: %q, ValueSize: %d, HasInitialValue: %v, EntriesPerCPU: %v},\n", m.Name, m.ValueSize, m.InitialValue != nil, m.EntriesPerCPU)
@@ -451,6 +468,10 @@ func (g *goGen) spec() {
 	insns := l.InsnBytes()
 	g.p("// %sInsns is the loader program (%d instructions), base64.\n", g.typ, len(insns)/ir.InsnSize)
 	g.p("const %sInsns = `%s`\n", g.typ, base64Lines(insns))
+	if l.Signature != nil {
+		g.p("\n// %sSignature is the detached PKCS#7 signature of %sInsns (%d bytes),\n// base64.\n", g.typ, g.typ, len(l.Signature))
+		g.p("const %sSignature = `%s`\n", g.typ, base64Lines(l.Signature))
+	}
 }
 
 // base64Lines encodes b in lines of 76 characters (the decoder skips the

@@ -27,7 +27,10 @@ import (
 //     maps), write the blob file as its value at key 0, freeze it, and if
 //     CheckHash ask the kernel for the map's hash (BPF_OBJ_GET_INFO_BY_FD
 //     with bpf_map_info.hash), which the loader compares with BlobSHA256;
-//  2. load the insns file as Loader says, with fd_array = {blob map fd};
+//  2. load the insns file as Loader says, with fd_array = {blob map fd}
+//     and, for a signed loader (Signature), the signature file's bytes as
+//     BPF_PROG_LOAD's signature and signature_size with the keyring_id of
+//     the keyring holding the signer's certificate (Linux 6.18+);
 //  3. build a zeroed context of Context.Size bytes: sz = Size; optionally
 //     log_level, log_size, log_buf; per map descriptor a max_entries
 //     override (required for maps with EntriesPerCPU: the number of
@@ -50,6 +53,9 @@ type Manifest struct {
 	// loader program's instructions (8 bytes each, in ByteOrder).
 	Blob  string `json:"blob"`
 	Insns string `json:"insns"`
+	// Signature, for a signed loader, is the file name of the detached
+	// PKCS#7 (DER) signature of the insns file.
+	Signature string `json:"signature,omitempty"`
 	// ByteOrder is "little" or "big": the byte order of the machine that
 	// generated the loader, the only kind of machine that can run it.
 	ByteOrder string `json:"byte_order"`
@@ -218,25 +224,37 @@ func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
 	return m
 }
 
-// WriteRaw writes base+".blob", base+".insns" and the manifest
-// base+".json" and returns their paths.
+// WriteRaw writes base+".blob", base+".insns", for a signed loader
+// base+".sig", and the manifest base+".json", and returns their paths.
 func WriteRaw(base string, l *loaderprog.Loader) ([]string, error) {
 	if l == nil {
 		return nil, fmt.Errorf("raw loader: %w", loaderprog.ErrInvalidObject)
 	}
 	blob, insns, manifest := base+".blob", base+".insns", base+".json"
 	m := NewManifest(l, filepath.Base(blob), filepath.Base(insns))
+	files := []rawFile{{blob, l.Blob}, {insns, l.InsnBytes()}}
+	if l.Signature != nil {
+		sig := base + ".sig"
+		m.Signature = filepath.Base(sig)
+		files = append(files, rawFile{sig, l.Signature})
+	}
 	js, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("raw loader of %s: %w", l.Object, err)
 	}
-	for _, f := range []struct {
-		path string
-		data []byte
-	}{{blob, l.Blob}, {insns, l.InsnBytes()}, {manifest, append(js, '\n')}} {
+	files = append(files, rawFile{manifest, append(js, '\n')})
+	var paths []string
+	for _, f := range files {
 		if err := os.WriteFile(f.path, f.data, 0o644); err != nil {
 			return nil, fmt.Errorf("raw loader of %s: %w", l.Object, err)
 		}
+		paths = append(paths, f.path)
 	}
-	return []string{blob, insns, manifest}, nil
+	return paths, nil
+}
+
+// rawFile is one file WriteRaw writes.
+type rawFile struct {
+	path string
+	data []byte
 }

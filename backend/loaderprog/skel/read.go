@@ -1,0 +1,224 @@
+// This file reads a generated skeleton back: the blob, the loader's
+// instructions and the signature a Go skeleton, a C skeleton or a raw
+// loader's manifest carries, so that `bpfc -verify-sig` can check it
+// offline.
+
+package skel
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// ErrNotSkeleton is wrapped by Read's errors for a file that is not a
+// skeleton bpfc wrote.
+var ErrNotSkeleton = errors.New("not a bpfc light skeleton")
+
+// Embedded is the loader a skeleton carries.
+type Embedded struct {
+	// Format is "go", "c" or "raw".
+	Format string
+	// Blob, Insns and Signature (nil when unsigned) as embedded.
+	Blob, Insns, Signature []byte
+}
+
+// Read reads the loader embedded in the skeleton at path: a Go file
+// (.go), a raw loader's manifest (.json, with the files it names beside
+// it) or a C header (anything else).
+func Read(path string) (*Embedded, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var e *Embedded
+	switch filepath.Ext(path) {
+	case ".go":
+		e, err = readGo(src)
+	case ".json":
+		e, err = readRaw(filepath.Dir(path), src)
+	default:
+		e, err = readC(src)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return e, nil
+}
+
+// readGo finds the constants NAMEBlob, NAMEInsns and NAMESignature of a Go
+// skeleton (base64 in raw string literals).
+func readGo(src []byte) (*Embedded, error) {
+	f, err := parser.ParseFile(token.NewFileSet(), "skeleton.go", src, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotSkeleton, err)
+	}
+	consts := map[string]string{}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			vs := spec.(*ast.ValueSpec)
+			for i, n := range vs.Names {
+				if i >= len(vs.Values) {
+					continue
+				}
+				if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					if v, err := strconv.Unquote(lit.Value); err == nil {
+						consts[n.Name] = v
+					}
+				}
+			}
+		}
+	}
+	e := &Embedded{Format: "go"}
+	for name, v := range consts {
+		base, ok := strings.CutSuffix(name, "Blob")
+		if !ok {
+			continue
+		}
+		insns, ok := consts[base+"Insns"]
+		if !ok {
+			continue
+		}
+		if e.Blob != nil {
+			return nil, fmt.Errorf("%w: two loaders (%sBlob and another)", ErrNotSkeleton, base)
+		}
+		if e.Blob, err = base64.StdEncoding.DecodeString(v); err != nil {
+			return nil, fmt.Errorf("%sBlob: %w", base, err)
+		}
+		if e.Insns, err = base64.StdEncoding.DecodeString(insns); err != nil {
+			return nil, fmt.Errorf("%sInsns: %w", base, err)
+		}
+		if sig, ok := consts[base+"Signature"]; ok {
+			if e.Signature, err = base64.StdEncoding.DecodeString(sig); err != nil {
+				return nil, fmt.Errorf("%sSignature: %w", base, err)
+			}
+		}
+	}
+	if e.Blob == nil {
+		return nil, fmt.Errorf("%w: no NAMEBlob and NAMEInsns constants", ErrNotSkeleton)
+	}
+	return e, nil
+}
+
+// readRaw reads the files a raw loader's manifest names.
+func readRaw(dir string, src []byte) (*Embedded, error) {
+	var m Manifest
+	if err := json.Unmarshal(src, &m); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotSkeleton, err)
+	}
+	if m.Blob == "" || m.Insns == "" {
+		return nil, fmt.Errorf("%w: manifest names no blob and instructions", ErrNotSkeleton)
+	}
+	e := &Embedded{Format: "raw"}
+	for _, f := range []struct {
+		name string
+		dst  *[]byte
+	}{{m.Blob, &e.Blob}, {m.Insns, &e.Insns}, {m.Signature, &e.Signature}} {
+		if f.name == "" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, filepath.Base(f.name)))
+		if err != nil {
+			return nil, err
+		}
+		*f.dst = b
+	}
+	return e, nil
+}
+
+// readC reads the string literals assigned to opts.data, opts.insns and
+// opts.signature in a C skeleton's NAME__load.
+func readC(src []byte) (*Embedded, error) {
+	s := string(src)
+	e := &Embedded{Format: "c"}
+	for _, f := range []struct {
+		field    string
+		dst      *[]byte
+		optional bool
+	}{{"data", &e.Blob, false}, {"insns", &e.Insns, false}, {"signature", &e.Signature, true}} {
+		b, found, err := cAssignedString(s, "opts."+f.field+" = (void *)")
+		if err != nil {
+			return nil, fmt.Errorf("opts.%s: %w", f.field, err)
+		}
+		if !found && !f.optional {
+			return nil, fmt.Errorf("%w: no opts.%s string", ErrNotSkeleton, f.field)
+		}
+		*f.dst = b
+	}
+	return e, nil
+}
+
+// cAssignedString decodes the adjacent C string literals after prefix, up
+// to the ';'.
+func cAssignedString(s, prefix string) ([]byte, bool, error) {
+	i := strings.Index(s, prefix)
+	if i < 0 {
+		return nil, false, nil
+	}
+	s = s[i+len(prefix):]
+	var out []byte
+	for {
+		s = strings.TrimLeft(s, " \t\r\n")
+		if strings.HasPrefix(s, ";") {
+			return out, true, nil
+		}
+		if !strings.HasPrefix(s, `"`) {
+			return nil, true, fmt.Errorf("%w: expected a string literal", ErrNotSkeleton)
+		}
+		s = s[1:]
+		for {
+			if s == "" {
+				return nil, true, fmt.Errorf("%w: unterminated string literal", ErrNotSkeleton)
+			}
+			c := s[0]
+			if c == '"' {
+				s = s[1:]
+				break
+			}
+			if c != '\\' {
+				out = append(out, c)
+				s = s[1:]
+				continue
+			}
+			if len(s) < 2 {
+				return nil, true, fmt.Errorf("%w: bad escape", ErrNotSkeleton)
+			}
+			switch s[1] {
+			case 'x':
+				n := 2
+				for n < len(s) && strings.IndexByte("0123456789abcdefABCDEF", s[n]) >= 0 {
+					n++
+				}
+				v, err := strconv.ParseUint(s[2:n], 16, 8)
+				if err != nil {
+					return nil, true, fmt.Errorf("%w: bad \\x escape", ErrNotSkeleton)
+				}
+				out = append(out, byte(v))
+				s = s[n:]
+			case '\\', '"', '\'':
+				out = append(out, s[1])
+				s = s[2:]
+			case 'n':
+				out = append(out, '\n')
+				s = s[2:]
+			case '0':
+				out = append(out, 0)
+				s = s[2:]
+			default:
+				return nil, true, fmt.Errorf("%w: unsupported escape \\%c", ErrNotSkeleton, s[1])
+			}
+		}
+	}
+}
