@@ -18,6 +18,7 @@ import (
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/backend/loaderprog/sign"
 	"github.com/bpfc/bpfc/backend/loaderprog/skel"
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/internal/sys"
@@ -27,11 +28,25 @@ func emitLoader(c *config, stdout io.Writer) error {
 	if c.lang == "raw" && !c.run && (c.out == "" || c.out == "-") {
 		return usageError{"-lang=raw writes three files: give their base name with -o"}
 	}
-	// libbpf's skel_internal.h neither freezes nor hashes the blob map.
-	gopts := &loaderprog.Options{NoIntegrity: c.lang == "c" && !c.run, Trace: c.trace}
+	// libbpf 1.1's skel_internal.h neither freezes nor hashes the blob
+	// map; a signed C skeleton needs libbpf 1.7's, which does.
+	gopts := &loaderprog.Options{NoIntegrity: c.lang == "c" && !c.run && c.signKey == "", Trace: c.trace}
 	obj, l, err := bpfc.GenerateLoader(c.object, &c.opts, gopts)
 	if err != nil {
 		return err
+	}
+	if c.signKey != "" {
+		key, err := sign.LoadKey(c.signKey)
+		if err != nil {
+			return err
+		}
+		cert, err := sign.LoadCert(c.signCert)
+		if err != nil {
+			return err
+		}
+		if err := l.Sign(key, cert); err != nil {
+			return err
+		}
 	}
 	if c.run {
 		return runLoader(c, l, stdout)
@@ -71,7 +86,8 @@ func writeOutput(c *config, stdout io.Writer, write func(io.Writer) error) error
 // runLoader runs the loader l, prints the table of what it created, pins
 // it under -pin, and closes every descriptor.
 func runLoader(c *config, l *loaderprog.Loader, stdout io.Writer) error {
-	res, err := rt.Load(l.Spec(), &rt.Options{LogLevel: uint32(c.logLevel)})
+	// A signed -run must be verified: the user asked for it.
+	res, err := rt.Load(l.Spec(), &rt.Options{LogLevel: uint32(c.logLevel), KeyringID: c.keyring.id, RequireSignature: l.Signature != nil})
 	if err != nil {
 		return fmt.Errorf("%s: %w", l.Object, err)
 	}

@@ -73,6 +73,10 @@ type config struct {
 	trace     bool
 	opts      bpfc.Options
 	object    string
+	signKey   string
+	signCert  string
+	keyring   keyringFlag
+	verifySig string
 }
 
 const usageText = `usage: bpfc [flags] OBJECT.o
@@ -92,6 +96,15 @@ compiles: the ELF frontend lowers it into an IR, passes rewrite the IR
   bpfc -emit=loader -lang=c -o FILE.lskel.h OBJ      write a C light skeleton
   bpfc -emit=loader -lang=raw -o FILE OBJ            write the raw loader
   bpfc -emit=loader -run OBJ       generate the loader and run it at once
+  bpfc -emit=loader -sign-key KEY.pem -sign-cert CERT.pem [-lang=...] OBJ
+                                   sign the loader (PKCS#7 over its
+                                   instructions; Linux 6.18+ verifies it)
+  bpfc -emit=loader -run -sign-key KEY.pem -sign-cert CERT.pem -keyring ID OBJ
+                                   ... and load it signed, verified with the
+                                   certificate in keyring ID
+  bpfc -verify-sig FILE -sign-cert CERT.pem
+                                   check a signed skeleton (.go, .lskel.h or
+                                   a raw loader's .json) offline
 
 Exit status: 0 ok, 1 load or verification failure, 2 usage error.
 
@@ -126,11 +139,27 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.Var(maxEntries, "max-entries", "set a map's max_entries: `MAP=N` (repeatable)")
 	set := &assignFlag{what: "VAR"}
 	fs.Var(set, "set", "set a .rodata/.data variable before load: `VAR=VALUE` (repeatable; ints, bools, enums, strings)")
+	fs.StringVar(&c.signKey, "sign-key", "", "with -emit=loader: sign the loader with the private key in PEM `FILE` (RSA or ECDSA; needs -sign-cert)")
+	fs.StringVar(&c.signCert, "sign-cert", "", "the signer's X.509 certificate `FILE` (PEM or DER), for -sign-key and -verify-sig")
+	fs.Var(&c.keyring, "keyring", "with -emit=loader -run and -sign-key: the keyring `ID` holding the signer's certificate: a keyring serial, session, user, process, or builtin (0), secondary (1), platform (2)")
+	fs.StringVar(&c.verifySig, "verify-sig", "", "check the signature of the skeleton `FILE` (Go, C or raw .json) with -sign-cert, offline, and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
 		return nil, usageError{err.Error()}
+	}
+	if c.verifySig != "" {
+		if fs.NArg() != 0 {
+			return nil, usageError{"-verify-sig takes no object file"}
+		}
+		if c.signCert == "" {
+			return nil, usageError{"-verify-sig needs -sign-cert CERT"}
+		}
+		if c.signKey != "" || c.keyring.set {
+			return nil, usageError{"-verify-sig checks a skeleton: -sign-key and -keyring do not apply"}
+		}
+		return c, nil
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -171,6 +200,15 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	if c.trace && c.emit != "loader" {
 		return nil, usageError{"-trace needs -emit=loader"}
 	}
+	if (c.signKey != "") != (c.signCert != "") {
+		return nil, usageError{"-sign-key and -sign-cert go together"}
+	}
+	if c.signKey != "" && c.emit != "loader" {
+		return nil, usageError{"-sign-key needs -emit=loader"}
+	}
+	if c.keyring.set && (!c.run || c.signKey == "") {
+		return nil, usageError{"-keyring needs -emit=loader -run with -sign-key"}
+	}
 	if c.run && c.emit != "loader" {
 		return nil, usageError{"-run needs -emit=loader"}
 	}
@@ -204,12 +242,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bpfc: %v\n", err)
 		return exitUsage
 	}
-	switch c.emit {
-	case "ir":
+	switch {
+	case c.verifySig != "":
+		err = verifySig(c, stdout)
+	case c.emit == "ir":
 		err = emitIR(c, stdout)
-	case "direct":
+	case c.emit == "direct":
 		err = emitDirect(c, stdout)
-	case "loader":
+	case c.emit == "loader":
 		err = emitLoader(c, stdout)
 	}
 	if err != nil {

@@ -59,6 +59,14 @@ func TestUsageErrors(t *testing.T) {
 		{"-module-btf", "nofile", x},
 		{"-emit=loader", "-lang=raw", x},
 		{x, x},
+		{"-emit=loader", "-sign-key", "k.pem", x},
+		{"-emit=loader", "-sign-cert", "c.pem", x},
+		{"-sign-key", "k.pem", "-sign-cert", "c.pem", x},
+		{"-emit=loader", "-run", "-keyring", "session", x},
+		{"-emit=loader", "-run", "-keyring", "nosuch", "-sign-key", "k.pem", "-sign-cert", "c.pem", x},
+		{"-verify-sig", "s.go"},
+		{"-verify-sig", "s.go", "-sign-cert", "c.pem", x},
+		{"-verify-sig", "s.go", "-sign-cert", "c.pem", "-sign-key", "k.pem"},
 	} {
 		code, _, stderr := runCLI(args...)
 		if code != exitUsage {
