@@ -28,3 +28,9 @@ if [ ${#pkgs[@]} -gt 0 ]; then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
 fi
+# libbpf 1.7's headers (Debian sid), for the signed C light skeleton's
+# compile test; outside the repository, refreshed daily.
+if [ "$(id -u)" = 0 ]; then
+	"$(dirname "$0")/libbpf-sid.sh" >/dev/null ||
+		echo "deps: libbpf 1.7 headers unavailable; the signed C skeleton test will fail under BPFC_REQUIRE_KERNEL=1" >&2
+fi

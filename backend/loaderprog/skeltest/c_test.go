@@ -161,8 +161,9 @@ int main(void)
 }
 `
 
-// buildC compiles main.c with header as skel.h and returns the binary.
-func buildC(t *testing.T, header []byte, mainSrc string, werror bool) string {
+// buildC compiles main.c with header as skel.h (and gcc's extra
+// arguments, e.g. include directories) and returns the binary.
+func buildC(t *testing.T, header []byte, mainSrc string, werror bool, extra ...string) string {
 	t.Helper()
 	gcc := requireTool(t, "gcc", skelInternal)
 	dir := t.TempDir()
@@ -173,7 +174,7 @@ func buildC(t *testing.T, header []byte, mainSrc string, werror bool) string {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(dir, "main")
-	args := []string{"-O1", "-g0", "-Wall", "-o", bin, filepath.Join(dir, "main.c")}
+	args := append(extra, "-O1", "-g0", "-Wall", "-o", bin, filepath.Join(dir, "main.c"))
 	if werror {
 		args = append(args, "-Werror")
 	}

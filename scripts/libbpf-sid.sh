@@ -1,0 +1,58 @@
+#!/bin/bash
+# libbpf-sid.sh: the headers a signed C light skeleton compiles against,
+# which Debian bookworm's libbpf-dev 1.1 lacks: libbpf-dev (skel_internal.h
+# of libbpf 1.7+: bpf_load_and_run_opts.signature, keyring_id,
+# excl_prog_hash) and linux-libc-dev (the 6.18+ union bpf_attr it uses)
+# from Debian sid, fetched with `apt-get download` through a private source
+# list and private package lists (the machine's apt state is untouched),
+# from the machine's own Debian mirror, and extracted outside the
+# repository:
+#
+#   $BPFC_LIBBPF_SID (default /var/cache/bpfc-libbpf)/root/usr/include
+#
+# Prints that include directory. Package lists older than a day are
+# refreshed; without network the headers already extracted are used.
+set -euo pipefail
+
+cache=${BPFC_LIBBPF_SID:-/var/cache/bpfc-libbpf}
+inc=$cache/root/usr/include
+die() { echo "libbpf-sid: $*" >&2; exit 1; }
+
+mirror=$(grep -hoE "(^URIs:[[:space:]]*|^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)[a-z]+://[^[:space:]]*/debian/?([[:space:]]|$)" \
+	/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+	grep -oE "[a-z]+://[^[:space:]]*" | head -1 || true)
+mirror=${mirror:-http://deb.debian.org/debian}
+
+d=$cache/apt
+mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$cache/debs"
+echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror sid main" >"$d/sources.list"
+opts=(-o "Dir::Etc::sourcelist=$d/sources.list" -o Dir::Etc::sourceparts=/dev/null
+	-o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache" -o Acquire::Languages=none
+	-o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false
+	-o Acquire::IndexTargets::deb::CNF::DefaultEnabled=false)
+
+fresh=$(find "$d/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | head -1)
+if [ -z "$fresh" ] && ! apt-get "${opts[@]}" update -qq >/dev/null 2>&1; then
+	[ -f "$inc/bpf/skel_internal.h" ] && { echo "$inc"; exit 0; }
+	die "cannot fetch Debian sid's package lists from $mirror"
+fi
+
+want=""
+for p in libbpf-dev linux-libc-dev; do
+	v=$(apt-cache "${opts[@]}" show --no-all-versions "$p" 2>/dev/null | sed -n 's/^Version: //p' | head -1)
+	[ -n "$v" ] || die "no $p in Debian sid"
+	want+="$p=$v "
+done
+if [ "$(cat "$cache/stamp" 2>/dev/null)" = "$want" ] && [ -f "$inc/bpf/skel_internal.h" ]; then
+	echo "$inc"
+	exit 0
+fi
+(cd "$cache/debs" && rm -f ./*.deb && apt-get "${opts[@]}" download libbpf-dev linux-libc-dev >/dev/null 2>&1) ||
+	die "apt-get download libbpf-dev linux-libc-dev from sid failed"
+rm -rf "$cache/root"
+for deb in "$cache"/debs/*.deb; do
+	dpkg-deb -x "$deb" "$cache/root"
+done
+grep -q keyring_id "$inc/bpf/skel_internal.h" || die "sid's skel_internal.h has no keyring_id"
+echo "$want" >"$cache/stamp"
+echo "$inc"
