@@ -134,7 +134,11 @@ func (g *goGen) header(pkg string) {
 	g.p("// bpfc: a loader program (a BPF_PROG_TYPE_SYSCALL program replaying the\n")
 	g.p("// object's bpf() calls) and its data blob, run once by Load.\n")
 	g.p("//\n// Regenerate with:\n//\n")
-	g.p("//\t//go:generate bpfc -emit=loader -lang=go -pkg %s -o %s.go %s.o\n", pkg, base, base)
+	sign := ""
+	if g.l.Signature != nil {
+		sign = " -sign-key KEY.pem -sign-cert CERT.pem"
+	}
+	g.p("//\t//go:generate bpfc -emit=loader -lang=go%s -pkg %s -o %s.go %s.o\n", sign, pkg, base, base)
 	g.p("//\n// Use:\n//\n")
 	g.p("//\ts := %s.New%s()\n", pkg, g.typ)
 	for _, d := range g.data {
@@ -153,11 +157,11 @@ func (g *goGen) header(pkg string) {
 	g.p("// the skeleton; give duplicates (unix.Dup) to cilium/ebpf's NewMapFromFD\n")
 	g.p("// and NewProgramFromFD. Global-data structs assume a 64-bit platform.\n")
 	if g.l.Signature != nil {
-		g.p("//\n// The loader is signed (%sSignature, PKCS#7 over %sInsns, which carry\n", g.typ, g.typ)
-		g.p("// the SHA-256 of %sBlob): Load passes the signature to the kernel,\n", g.typ)
-		g.p("// which verifies it (Linux 6.18+) with the signer's certificate in the\n")
-		g.p("// keyring rt.Options.KeyringID names. Check it offline with\n")
-		g.p("// `bpfc -verify-sig FILE -sign-cert CERT`.\n")
+		g.p("//\n// The loader is signed: %sSignature is a PKCS#7 signature of\n", g.typ)
+		g.p("// %sInsns, which carry the SHA-256 of %sBlob. Load passes it to\n", g.typ, g.typ)
+		g.p("// the kernel, which verifies it (Linux 6.18+) with the signer's\n")
+		g.p("// certificate in the keyring rt.Options.KeyringID names. Check it\n")
+		g.p("// offline with `bpfc -verify-sig FILE -sign-cert CERT`.\n")
 	}
 	g.p("package %s\n\n", pkg)
 	unsafeImport := ""
@@ -269,6 +273,9 @@ func (g *goGen) types() {
 		g.p("// %s is the global data %s: before Load the initial value, after\n// Load the map's mmaped value.\n", d.goName, d.m.Name)
 		g.p("%s *%s%s\n", d.goName, g.typ, d.goName)
 	}
+	if l.Signature != nil {
+		g.p("// Signed is set by Load when the kernel verified the loader's\n// signature.\nSigned bool\n")
+	}
 	g.p("\ninit [%d][]byte // initial values before Load\n", len(l.Maps))
 	g.p("mem [%d][]byte // mmaped values after Load\n", len(l.Maps))
 	g.p("loaded bool\n}\n\n")
@@ -370,6 +377,9 @@ func (s *%[1]s) Load(opts *rt.Options) error {
 		g.p("_ = res // an object without maps and programs\n")
 	}
 	g.p("s.loaded = true\n")
+	if l.Signature != nil {
+		g.p("s.Signed = res.Signed\n")
+	}
 	for _, d := range g.data {
 		i := d.m.Index
 		g.p(`if s.mem[%[1]d], err = rt.Mmap(s.Maps.%[2]s.FD, %[3]d, %[4]v); err != nil {
@@ -430,6 +440,9 @@ func (g *goGen) close() {
 	}
 	if len(g.l.Maps) > 0 {
 		g.p("for _, m := range s.maps() {\nrt.CloseFDs(&m.FD)\n}\n")
+	}
+	if g.l.Signature != nil {
+		g.p("s.Signed = false\n")
 	}
 	g.p("s.loaded = false\nreturn nil\n}\n\n")
 }
