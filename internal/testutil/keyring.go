@@ -9,19 +9,33 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/sys/unix"
 )
 
-// NewKeyring creates a keyring linked into the process keyring (so the
-// process possesses it), adds each DER certificate to it as an
+// keyAll is every permission for the possessor and the owner (KEY_POS_ALL
+// | KEY_USR_ALL of linux/keyctl.h).
+const keyAll = 0x3f3f0000
+
+var keyringSeq atomic.Int64
+
+// NewKeyring creates a keyring, adds each DER certificate to it as an
 // "asymmetric" key, and returns its serial, the keyring_id of a signed
-// BPF_PROG_LOAD. The keyring is invalidated at cleanup.
+// BPF_PROG_LOAD. The keyring is created in the process keyring of one
+// locked OS thread (the only thread possessing it), gives its owner every
+// permission so that the other threads of the process may use it, and is
+// linked into the user keyring so that it lives on; it is invalidated at
+// cleanup.
 func NewKeyring(tb testing.TB, certs ...[]byte) int32 {
 	tb.Helper()
-	ring, err := unix.AddKey("keyring", fmt.Sprintf("bpfc-test-%s", tb.Name()), nil, unix.KEY_SPEC_PROCESS_KEYRING)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	desc := fmt.Sprintf("bpfc-test-%d-%s", keyringSeq.Add(1), tb.Name())
+	ring, err := unix.AddKey("keyring", desc, nil, unix.KEY_SPEC_PROCESS_KEYRING)
 	if err != nil {
 		tb.Fatalf("add_key keyring: %v", err)
 	}
@@ -30,8 +44,14 @@ func NewKeyring(tb testing.TB, certs ...[]byte) int32 {
 			tb.Errorf("invalidate keyring %d: %v", ring, err)
 		}
 	})
+	if err := unix.KeyctlSetperm(ring, keyAll); err != nil {
+		tb.Fatalf("setperm keyring %d: %v", ring, err)
+	}
+	if _, err := unix.KeyctlInt(unix.KEYCTL_LINK, ring, unix.KEY_SPEC_USER_KEYRING, 0, 0); err != nil {
+		tb.Fatalf("link keyring %d into the user keyring: %v", ring, err)
+	}
 	for i, der := range certs {
-		if _, err := unix.AddKey("asymmetric", fmt.Sprintf("bpfc-test-cert-%d", i), der, ring); err != nil {
+		if _, err := unix.AddKey("asymmetric", fmt.Sprintf("%s-cert-%d", desc, i), der, ring); err != nil {
 			tb.Fatalf("add_key asymmetric (certificate %d) to keyring %d: %v", i, ring, err)
 		}
 	}

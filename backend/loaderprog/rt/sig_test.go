@@ -151,6 +151,24 @@ func TestSignedLoad(t *testing.T) {
 	}
 	res.Close()
 
+	// Other key kinds, and a signer named by issuer and serial number (a
+	// certificate without a subject key identifier).
+	for _, k := range []struct {
+		kind    testutil.KeyKind
+		noKeyID bool
+	}{{testutil.ECP256, false}, {testutil.ECP384, false}, {testutil.RSA2048, true}, {testutil.ECP256, true}} {
+		key := testutil.NewSigningKey(t, k.kind, k.noKeyID)
+		res, err := rt.Load(signedSpec(t, key), &rt.Options{KeyringID: testutil.NewKeyring(t, key.Cert.Raw), RequireSignature: true})
+		if err != nil {
+			t.Errorf("%s (no key id: %v): %v", k.kind, k.noKeyID, err)
+			continue
+		}
+		if !res.Signed {
+			t.Errorf("%s (no key id: %v): not signed", k.kind, k.noKeyID)
+		}
+		res.Close()
+	}
+
 	refused := func(name string, s *rt.Spec, opts *rt.Options, want ...error) {
 		t.Helper()
 		res, err := rt.Load(s, opts)
