@@ -90,6 +90,10 @@ func TestSignedRun(t *testing.T) {
 			t.Fatalf("required signature on a kernel that cannot verify: %v", err)
 		}
 		ret, signed, err := run(&rt.Options{})
+		if err != nil && errors.Is(rt.SignatureSupport(), unix.E2BIG) && !errors.Is(err, rt.ErrSignatureUnsupported) {
+			t.Logf("no unsigned fallback before 6.18 either: %v", err)
+			return
+		}
 		if err != nil || ret != 127 || signed {
 			t.Fatalf("unsigned fallback: returned %d, signed %v, %v; want 127, false", ret, signed, err)
 		}

@@ -227,6 +227,9 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 	if spec.CheckHash {
 		h, err := mapHash(mapFD, &pins)
 		if err != nil {
+			if len(spec.Signature) > 0 && opts.RequireSignature && (errors.Is(err, unix.E2BIG) || errors.Is(err, unix.EINVAL)) {
+				return nil, fmt.Errorf("%w: no map hash, so the kernel predates Linux 6.18 and its signed BPF_PROG_LOAD (%w)", ErrSignatureUnsupported, err)
+			}
 			return nil, err
 		}
 		if want := sha256.Sum256(spec.Blob); !bytes.Equal(h[:], want[:]) {
