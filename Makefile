@@ -5,7 +5,7 @@
 
 GO ?= go
 
-.PHONY: example test vmtest testdata bench fuzz
+.PHONY: example test vmtest testdata bench fuzz signed-testdata
 
 example:
 	$(GO) run ./cmd/bpfc -emit=direct testdata/xdp_globals.o
@@ -29,3 +29,11 @@ testdata:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# Regenerate the light skeleton bpftool signs for the signing tests to
+# compare with: Debian sid's bpftool (7.8+, `gen skeleton -L -S`), fetched
+# by scripts/libbpf-sid.sh --bpftool, signing with the example's test key.
+signed-testdata:
+	bpftool=$$(./scripts/libbpf-sid.sh --bpftool) && cd examples/signedxdp && \
+	$$bpftool gen skeleton -L -S -k testkey/key.pem -i testkey/cert.pem ../../testdata/xdp_globals.o name xdp_globals \
+		>testdata/xdp_globals.bpftool.lskel.h

@@ -12,6 +12,11 @@
 #
 # Prints that include directory. Package lists older than a day are
 # refreshed; without network the headers already extracted are used.
+#
+# With --bpftool it also extracts sid's bpftool (7.8+, which signs light
+# skeletons: gen skeleton -L -S) with the libraries it runs on, under
+# $BPFC_LIBBPF_SID/bpftool-root, and prints the path of a wrapper running it
+# with sid's dynamic loader instead: $BPFC_LIBBPF_SID/bpftool.
 set -euo pipefail
 
 cache=${BPFC_LIBBPF_SID:-/var/cache/bpfc-libbpf}
@@ -43,16 +48,35 @@ for p in libbpf-dev linux-libc-dev; do
 	[ -n "$v" ] || die "no $p in Debian sid"
 	want+="$p=$v "
 done
-if [ "$(cat "$cache/stamp" 2>/dev/null)" = "$want" ] && [ -f "$inc/bpf/skel_internal.h" ]; then
+if [ "$(cat "$cache/stamp" 2>/dev/null)" != "$want" ] || [ ! -f "$inc/bpf/skel_internal.h" ]; then
+	(cd "$cache/debs" && rm -f ./*.deb && apt-get "${opts[@]}" download libbpf-dev linux-libc-dev >/dev/null 2>&1) ||
+		die "apt-get download libbpf-dev linux-libc-dev from sid failed"
+	rm -rf "$cache/root"
+	for deb in "$cache"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$cache/root"
+	done
+	grep -q keyring_id "$inc/bpf/skel_internal.h" || die "sid's skel_internal.h has no keyring_id"
+	echo "$want" >"$cache/stamp"
+fi
+if [ "${1:-}" != "--bpftool" ]; then
 	echo "$inc"
 	exit 0
 fi
-(cd "$cache/debs" && rm -f ./*.deb && apt-get "${opts[@]}" download libbpf-dev linux-libc-dev >/dev/null 2>&1) ||
-	die "apt-get download libbpf-dev linux-libc-dev from sid failed"
-rm -rf "$cache/root"
-for deb in "$cache"/debs/*.deb; do
-	dpkg-deb -x "$deb" "$cache/root"
+
+# sid's bpftool and what it links (its Depends, and libelf's).
+tools=(bpftool libc6 libcap2 libelf1t64 libssl3t64 zlib1g libzstd1)
+root=$cache/bpftool-root
+mkdir -p "$cache/bpftool-debs"
+(cd "$cache/bpftool-debs" && rm -f ./*.deb && apt-get "${opts[@]}" download "${tools[@]}" >/dev/null 2>&1) ||
+	die "apt-get download ${tools[*]} from sid failed"
+rm -rf "$root"
+for deb in "$cache"/bpftool-debs/*.deb; do
+	dpkg-deb -x "$deb" "$root"
 done
-grep -q keyring_id "$inc/bpf/skel_internal.h" || die "sid's skel_internal.h has no keyring_id"
-echo "$want" >"$cache/stamp"
-echo "$inc"
+cat >"$cache/bpftool" <<WRAP
+#!/bin/sh
+exec "$root/usr/lib64/ld-linux-x86-64.so.2" --library-path "$root/usr/lib/x86_64-linux-gnu" "$root/usr/sbin/bpftool" "\$@"
+WRAP
+chmod +x "$cache/bpftool"
+"$cache/bpftool" version >/dev/null || die "sid's bpftool does not run here"
+echo "$cache/bpftool"

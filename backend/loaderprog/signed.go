@@ -14,7 +14,6 @@ import (
 	"fmt"
 
 	"github.com/bpfc/bpfc/backend/loaderprog/sign"
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -41,63 +40,46 @@ func (l *Loader) Sign(key crypto.Signer, cert *x509.Certificate) error {
 	return nil
 }
 
-// BakedBlobHash returns the blob hash that the integrity check in the
-// prologue of a loader's instructions (encoded in the machine's byte
-// order) compares the blob map's hash with.
+// BakedBlobHash returns the blob hash that the integrity check of a
+// loader's instructions (encoded in the machine's byte order) compares the
+// blob map's hash with: the four 64-bit constants loaded into r3, each
+// compared with r2 by the next jump ("if r2 != r3"), in bpfc's prologue or
+// in the signature check of libbpf's signed loaders (bpftool gen skeleton
+// -S), whose constants hold the digest the same way.
 func BakedBlobHash(insnBytes []byte) ([32]byte, error) {
 	var h [32]byte
 	insns, err := ir.Unmarshal(insnBytes, hostOrder)
 	if err != nil {
 		return h, fmt.Errorf("%w: %v", ErrNoBakedHash, err)
 	}
-	// r6 = r1, then emitIntegrity: r1 = r10; r1 += off; r2 = 32;
-	// r3 = blob map; call probe_read_kernel; if r0 != 0 goto bad; then
-	// per 8 bytes: r2 = *(u64 *)(r10 + off); r3 = imm64; if r2 != r3 ...
-	i := 0
-	next := func() *ir.Insn {
-		if i >= len(insns) {
-			return nil
+	// Look in the first instructions for four constants in a row, each
+	// followed (after at most two other instructions) by the comparison.
+	const window = 256
+	var found []uint64
+	for i := 0; i < len(insns) && i < window && len(found) < 4; i++ {
+		in := insns[i]
+		if in.Op != ir.OpLdImm64 || in.Src != 0 || in.Dst != ir.R3 || i+1 >= len(insns) {
+			continue
 		}
-		i++
-		return &insns[i-1]
-	}
-	skip := func(n int) bool {
-		for range n {
-			if next() == nil {
-				return false
+		cmp := false
+		for j := i + 2; j < len(insns) && j <= i+4; j++ {
+			if c := insns[j]; c.Op == ir.ClassJMP|ir.JumpNE|ir.SrcX && c.Dst == ir.R2 && c.Src == ir.R3 {
+				cmp = true
+				break
 			}
 		}
-		return true
-	}
-	// Find the helper call that reads the cached hash.
-	for {
-		in := next()
-		if in == nil || i > 16 {
-			return h, ErrNoBakedHash
+		if !cmp {
+			found = found[:0]
+			continue
 		}
-		if in.Op == ir.OpCall && in.Imm == int32(sys.HelperProbeReadKernel) {
-			break
-		}
+		found = append(found, ir.Imm64(insns, i))
+		i++ // the second slot
 	}
-	if !skip(1) { // if r0 != 0 goto bad
+	if len(found) != 4 {
 		return h, ErrNoBakedHash
 	}
-	for k := range 4 {
-		ld := next()
-		if ld == nil || ld.Op != ir.ClassLDX|ir.SizeDW|ir.ModeMEM || ld.Src != ir.R10 {
-			return h, ErrNoBakedHash
-		}
-		at := i
-		if !skip(2) {
-			return h, ErrNoBakedHash
-		}
-		if insns[at].Op != ir.OpLdImm64 || insns[at].Src != 0 {
-			return h, ErrNoBakedHash
-		}
-		hostOrder.PutUint64(h[8*k:], ir.Imm64(insns, at))
-		if jne := next(); jne == nil || jne.Op != ir.ClassJMP|ir.JumpNE|ir.SrcX {
-			return h, ErrNoBakedHash
-		}
+	for k, v := range found {
+		hostOrder.PutUint64(h[8*k:], v)
 	}
 	return h, nil
 }

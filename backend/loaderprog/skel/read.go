@@ -138,24 +138,35 @@ func readRaw(dir string, src []byte) (*Embedded, error) {
 	return e, nil
 }
 
-// readC reads the string literals assigned to opts.data, opts.insns and
-// opts.signature in a C skeleton's NAME__load.
+// readC reads the string literals of a C light skeleton's NAME__load:
+// bpfc's (assigned to opts.data, opts.insns, opts.signature) or bpftool's
+// (the arrays opts_data, opts_insn, opts_sig).
 func readC(src []byte) (*Embedded, error) {
 	s := string(src)
 	e := &Embedded{Format: "c"}
 	for _, f := range []struct {
-		field    string
+		prefixes []string
 		dst      *[]byte
 		optional bool
-	}{{"data", &e.Blob, false}, {"insns", &e.Insns, false}, {"signature", &e.Signature, true}} {
-		b, found, err := cAssignedString(s, "opts."+f.field+" = (void *)")
-		if err != nil {
-			return nil, fmt.Errorf("opts.%s: %w", f.field, err)
+	}{
+		{[]string{"opts.data = (void *)", "opts_data[] __attribute__((__aligned__(8))) ="}, &e.Blob, false},
+		{[]string{"opts.insns = (void *)", "opts_insn[] __attribute__((__aligned__(8))) ="}, &e.Insns, false},
+		{[]string{"opts.signature = (void *)", "opts_sig[] __attribute__((__aligned__(8))) ="}, &e.Signature, true},
+	} {
+		var found bool
+		for _, prefix := range f.prefixes {
+			b, ok, err := cAssignedString(s, prefix)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", strings.TrimSpace(prefix), err)
+			}
+			if ok {
+				*f.dst, found = b, true
+				break
+			}
 		}
 		if !found && !f.optional {
-			return nil, fmt.Errorf("%w: no opts.%s string", ErrNotSkeleton, f.field)
+			return nil, fmt.Errorf("%w: no %s string", ErrNotSkeleton, strings.TrimSuffix(f.prefixes[0], " = (void *)"))
 		}
-		*f.dst = b
 	}
 	return e, nil
 }
@@ -168,6 +179,9 @@ func cAssignedString(s, prefix string) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	s = s[i+len(prefix):]
+	if !strings.HasPrefix(strings.TrimLeft(s, " \t\r\n"), `"`) {
+		return nil, false, nil // e.g. bpftool's opts.data = (void *)opts_data
+	}
 	var out []byte
 	for {
 		s = strings.TrimLeft(s, " \t\r\n")
@@ -195,8 +209,10 @@ func cAssignedString(s, prefix string) ([]byte, bool, error) {
 			if len(s) < 2 {
 				return nil, true, fmt.Errorf("%w: bad escape", ErrNotSkeleton)
 			}
-			switch s[1] {
-			case 'x':
+			switch e := s[1]; {
+			case e == '\n': // line continuation
+				s = s[2:]
+			case e == 'x':
 				n := 2
 				for n < len(s) && strings.IndexByte("0123456789abcdefABCDEF", s[n]) >= 0 {
 					n++
@@ -207,17 +223,25 @@ func cAssignedString(s, prefix string) ([]byte, bool, error) {
 				}
 				out = append(out, byte(v))
 				s = s[n:]
-			case '\\', '"', '\'':
-				out = append(out, s[1])
+			case e >= '0' && e <= '7':
+				n := 1
+				for n < 4 && n < len(s) && s[n] >= '0' && s[n] <= '7' {
+					n++
+				}
+				v, err := strconv.ParseUint(s[1:n], 8, 8)
+				if err != nil {
+					return nil, true, fmt.Errorf("%w: bad octal escape", ErrNotSkeleton)
+				}
+				out = append(out, byte(v))
+				s = s[n:]
+			case e == '\\' || e == '"' || e == '\'':
+				out = append(out, e)
 				s = s[2:]
-			case 'n':
+			case e == 'n':
 				out = append(out, '\n')
 				s = s[2:]
-			case '0':
-				out = append(out, 0)
-				s = s[2:]
 			default:
-				return nil, true, fmt.Errorf("%w: unsupported escape \\%c", ErrNotSkeleton, s[1])
+				return nil, true, fmt.Errorf("%w: unsupported escape \\%c", ErrNotSkeleton, e)
 			}
 		}
 	}

@@ -157,3 +157,24 @@ func TestReadUnsigned(t *testing.T) {
 		}
 	}
 }
+
+// TestReadBpftoolC reads the string arrays of bpftool's light skeletons:
+// line continuations, octal and hex escapes.
+func TestReadBpftoolC(t *testing.T) {
+	src := "static inline int x__load(struct x *skel)\n{\n" +
+		"\tstatic const char opts_data[] __attribute__((__aligned__(8))) = \"\\\n\\x01\\0\\0\\x02\\\n\\377\";\n" +
+		"\tstatic const char opts_insn[] __attribute__((__aligned__(8))) = \"\\\n\\xb7\\0\\0\\0\\0\\0\\0\\0\";\n" +
+		"\tstatic const char opts_sig[] __attribute__((__aligned__(8))) = \"\\\n\\x30\\x03\\12\";\n" +
+		"\topts.data = (void *)opts_data;\n\topts.insns = (void *)opts_insn;\n}\n"
+	p := filepath.Join(t.TempDir(), "x.lskel.h")
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(e.Blob, []byte{1, 0, 0, 2, 0xff}) || !bytes.Equal(e.Insns, []byte{0xb7, 0, 0, 0, 0, 0, 0, 0}) || !bytes.Equal(e.Signature, []byte{0x30, 3, 10}) {
+		t.Errorf("read %x %x %x", e.Blob, e.Insns, e.Signature)
+	}
+}
