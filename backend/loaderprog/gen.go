@@ -157,6 +157,7 @@ func (g *gen) generate() (*Loader, error) {
 		CtxSize:   g.lay.Size(),
 		BlobHash:  hash,
 		CheckHash: !g.opts.NoIntegrity,
+		Sealed:    g.opts.Sealed,
 	}
 	for i, m := range obj.Maps {
 		d := MapDesc{

@@ -51,6 +51,11 @@ type Options struct {
 	// NoIntegrity leaves out the blob hash check, for kernels before 6.18
 	// that do not compute map hashes.
 	NoIntegrity bool
+	// Sealed makes a loader for signing: it ignores the context's
+	// max_entries overrides (except for perf event arrays sized by the
+	// CPU count) and initial values, so that what it creates is what its
+	// signature covers, as libbpf's signed loaders do.
+	Sealed bool
 }
 
 // Loader is a generated loader: the data blob, the loader program and
@@ -77,6 +82,8 @@ type Loader struct {
 	BlobHash [32]byte
 	// CheckHash reports that the loader verifies BlobHash.
 	CheckHash bool
+	// Sealed reports a loader generated with Options.Sealed.
+	Sealed bool
 	// Signature is the detached PKCS#7 signature of the instructions
 	// (InsnBytes) set by Sign, nil for an unsigned loader.
 	Signature []byte
@@ -150,6 +157,7 @@ func (l *Loader) Spec() *rt.Spec {
 		Steps:     l.Steps,
 		CheckHash: l.CheckHash,
 		Signature: l.Signature,
+		Sealed:    l.Sealed,
 	}
 	for _, m := range l.Maps {
 		s.Maps = append(s.Maps, rt.MapSpec{Name: m.Name, ValueSize: m.ValueSize, HasInitialValue: m.InitialValue != nil, EntriesPerCPU: m.EntriesPerCPU})

@@ -63,7 +63,10 @@ func (g *gen) emitCreate(m *ir.Map, index int, inner bool) error {
 	if inner {
 		e.stackToBlob(attr+offMapInnerFD, stackInner)
 	}
-	if index >= 0 {
+	perCPU := sys.MapType(m.Type) == sys.MapTypePerfEventArray && m.MaxEntries == 0
+	if index >= 0 && (!g.opts.Sealed || perCPU) {
+		// A sealed loader keeps the signed sizes, but a perf event array
+		// declared without max_entries is sized for the machine it runs on.
 		e.ctxToBlob(attr+offMapMaxEntries, 4, g.lay.MapDesc(index)+rt.MapDescOffMaxEntries, true)
 	}
 	e.sysBPF(sys.CmdMapCreate, attr, sizeMapCreate)
@@ -107,15 +110,18 @@ func (g *gen) emitMap(i int, m *ir.Map) error {
 	key := g.b.reserve(4)
 	attr := addAttr(&g.b, &sys.MapElemAttr{Flags: sys.UpdateAny}, sizeMapElem)
 	g.step("BPF_MAP_UPDATE_ELEM %s (initial value)", m.Name)
-	// An initial value in the context replaces the generated one.
-	keep := e.newLabel()
-	e.emit(ir.Ldx(8, ir.R3, ir.R6, int16(g.lay.MapDesc(i)+rt.MapDescOffInitialValue)))
-	e.jumpIf(ir.JumpEq, ir.R3, 0, keep)
-	e.ldBlob(ir.R1, value)
-	e.emit(ir.Mov64Imm(ir.R2, int32(m.ValueSize)), callHelper(sys.HelperCopyFromUser), ir.Mov64Reg(ir.R7, ir.R0))
-	g.traceResult("copy_from_user " + m.Name)
-	e.checkErr(g.cleanup)
-	e.bind(keep)
+	if !g.opts.Sealed {
+		// An initial value in the context replaces the generated one
+		// (not in a sealed loader: its signature covers the value).
+		keep := e.newLabel()
+		e.emit(ir.Ldx(8, ir.R3, ir.R6, int16(g.lay.MapDesc(i)+rt.MapDescOffInitialValue)))
+		e.jumpIf(ir.JumpEq, ir.R3, 0, keep)
+		e.ldBlob(ir.R1, value)
+		e.emit(ir.Mov64Imm(ir.R2, int32(m.ValueSize)), callHelper(sys.HelperCopyFromUser), ir.Mov64Reg(ir.R7, ir.R0))
+		g.traceResult("copy_from_user " + m.Name)
+		e.checkErr(g.cleanup)
+		e.bind(keep)
+	}
 	e.blobLoad(ir.R0, g.mapFD(i), 4)
 	e.blobStore(attr+offElemMapFd, 4, ir.R0)
 	e.relStore(attr+offElemKey, key)

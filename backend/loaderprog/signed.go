@@ -22,6 +22,11 @@ import (
 // blob hash in them it would say nothing about the blob.
 var ErrUnprotectedBlob = errors.New("loader without blob integrity check (NoIntegrity): a signature of its instructions would not cover its blob")
 
+// ErrNotSealed is returned by Sign for a loader generated without
+// Options.Sealed: the context could then resize its maps and replace their
+// initial values, which the signature does not cover.
+var ErrNotSealed = errors.New("loader not sealed (Options.Sealed): its context could resize maps and replace initial values the signature does not cover")
+
 // ErrNoBakedHash is wrapped by BakedBlobHash's error for instructions that
 // do not start with bpfc's blob integrity check.
 var ErrNoBakedHash = errors.New("no blob integrity check in the loader's instructions")
@@ -31,6 +36,9 @@ var ErrNoBakedHash = errors.New("no blob integrity check in the loader's instruc
 func (l *Loader) Sign(key crypto.Signer, cert *x509.Certificate) error {
 	if !l.CheckHash {
 		return fmt.Errorf("sign loader of %s: %w", l.Object, ErrUnprotectedBlob)
+	}
+	if !l.Sealed {
+		return fmt.Errorf("sign loader of %s: %w", l.Object, ErrNotSealed)
 	}
 	sig, err := sign.Sign(l.InsnBytes(), key, cert)
 	if err != nil {

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/loaderprog/sign"
+	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -35,13 +37,20 @@ func TestBakedBlobHash(t *testing.T) {
 
 func TestSignLoader(t *testing.T) {
 	key := testutil.NewSigningKey(t, testutil.ECP256, false)
-	n := generate(t, globalsObject(), &Options{NoIntegrity: true})
+	n := generate(t, globalsObject(), &Options{NoIntegrity: true, Sealed: true})
 	if err := n.Sign(key.Key, key.Cert); !errors.Is(err, ErrUnprotectedBlob) {
 		t.Errorf("Sign of a NoIntegrity loader: %v, want ErrUnprotectedBlob", err)
 	}
-	l := generate(t, globalsObject(), nil)
+	unsealed := generate(t, globalsObject(), nil)
+	if err := unsealed.Sign(key.Key, key.Cert); !errors.Is(err, ErrNotSealed) {
+		t.Errorf("Sign of an unsealed loader: %v, want ErrNotSealed", err)
+	}
+	l := generate(t, globalsObject(), &Options{Sealed: true})
 	if err := l.Sign(key.Key, key.Cert); err != nil {
 		t.Fatal(err)
+	}
+	if !l.Spec().Sealed {
+		t.Error("Spec of a sealed loader not sealed")
 	}
 	if !bytes.Equal(l.Spec().Signature, l.Signature) || len(l.Signature) == 0 {
 		t.Fatal("Spec does not carry the signature")
@@ -79,5 +88,42 @@ func TestSignLoader(t *testing.T) {
 		if !errors.Is(err, sign.ErrBadSignature) && !errors.Is(err, sign.ErrMalformed) {
 			t.Fatalf("signature byte %d flipped: %v, want ErrBadSignature or ErrMalformed", i, err)
 		}
+	}
+}
+
+// TestSealedIgnoresContext runs a sealed loader with a context that asks
+// for another size and another initial value (rt refuses them for a
+// sealed Spec, so the test hides the seal from it): the loader creates the
+// maps as generated.
+func TestSealedIgnoresContext(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	l := generate(t, globalsObject(), &Options{Sealed: true})
+	spec := l.Spec()
+	ro := make([]byte, 8)
+	ro[0] = 100
+	if _, err := rt.Load(spec, &rt.Options{MaxEntries: []uint32{16}}); !errors.Is(err, rt.ErrSealed) {
+		t.Errorf("max_entries for a sealed loader: %v, want ErrSealed", err)
+	}
+	if _, err := rt.Load(spec, &rt.Options{InitialValues: [][]byte{nil, ro}}); !errors.Is(err, rt.ErrSealed) {
+		t.Errorf("initial value for a sealed loader: %v, want ErrSealed", err)
+	}
+	spec.Sealed = false
+	res, err := rt.Load(spec, &rt.Options{MaxEntries: []uint32{16}, InitialValues: [][]byte{nil, ro}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	// 41 from the generated .rodata, 1 from .data: the context's 100 and
+	// 16 are ignored.
+	if got := testRunRetval(t, res.ProgFDs[0], sys.TestRunOpts{DataIn: packet}); got != 42 {
+		t.Errorf("retval %d, want 42 (the generated .rodata)", got)
+	}
+	info, err := sys.MapInfoByFD(borrow(t, res.MapFDs[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.MaxEntries != 4 {
+		t.Errorf("counts max_entries %d, want the generated 4", info.MaxEntries)
 	}
 }

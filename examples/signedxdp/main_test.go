@@ -26,7 +26,7 @@ import (
 )
 
 func TestSkeletonUpToDate(t *testing.T) {
-	obj, l, err := bpfc.GenerateLoader("../../testdata/xdp_globals.o", nil, nil)
+	obj, l, err := bpfc.GenerateLoader("../../testdata/xdp_globals.o", nil, &loaderprog.Options{Sealed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,5 +113,22 @@ func TestSignedRun(t *testing.T) {
 		if !errors.Is(err, rt.ErrSignatureRejected) || !errors.Is(err, unix.ENOKEY) {
 			t.Errorf("%s: %v, want ErrSignatureRejected with ENOKEY", name, err)
 		}
+	}
+}
+
+// TestSealed: the signed skeleton's loader is sealed, so Load refuses
+// global data or map sizes set before it (they are what was signed).
+func TestSealed(t *testing.T) {
+	s := NewXdpGlobals()
+	s.Rodata.RodataMode = ModeXor
+	if err := s.Load(nil); !errors.Is(err, rt.ErrSealed) {
+		s.Close()
+		t.Errorf("Load after setting .rodata: %v, want ErrSealed", err)
+	}
+	s = NewXdpGlobals()
+	s.Maps.Bss.MaxEntries = 2
+	if err := s.Load(nil); !errors.Is(err, rt.ErrSealed) {
+		s.Close()
+		t.Errorf("Load after setting max_entries: %v, want ErrSealed", err)
 	}
 }

@@ -38,6 +38,10 @@ var ErrSignatureUnsupported = errors.New("kernel cannot verify signed BPF progra
 // is wrapped too.
 var ErrSignatureRejected = errors.New("kernel refused the loader's signature")
 
+// ErrSealed is wrapped by Load's error for a max_entries or initial value
+// given for a map of a sealed loader, which creates its maps as signed.
+var ErrSealed = errors.New("the loader is sealed: its maps are created as signed")
+
 // ErrUnsigned is returned by Load for a loader without a signature when
 // Options.RequireSignature is set.
 var ErrUnsigned = errors.New("loader is not signed")
@@ -59,6 +63,9 @@ type Spec struct {
 	// CheckHash is set when the loader verifies the blob map's hash:
 	// Load must then make the kernel compute it before the run.
 	CheckHash bool
+	// Sealed is set for a loader that ignores the context's max_entries
+	// (but for EntriesPerCPU maps) and initial values: Load refuses them.
+	Sealed bool
 	// Signature is a detached PKCS#7 signature of Insns, passed to the
 	// kernel with the loader's BPF_PROG_LOAD (Linux 6.18+), nil for an
 	// unsigned loader. It covers the instructions only; they carry the
@@ -302,11 +309,19 @@ func (spec *Spec) check(opts *Options) error {
 		return fmt.Errorf("loader options: %d max_entries and %d initial values for %d maps",
 			len(opts.MaxEntries), len(opts.InitialValues), len(spec.Maps))
 	}
+	for i, n := range opts.MaxEntries {
+		if n != 0 && spec.Sealed && !spec.Maps[i].EntriesPerCPU {
+			return fmt.Errorf("map %s: max_entries %d: %w", spec.Maps[i].Name, n, ErrSealed)
+		}
+	}
 	for i, v := range opts.InitialValues {
 		if v == nil {
 			continue
 		}
 		m := spec.Maps[i]
+		if spec.Sealed {
+			return fmt.Errorf("map %s: initial value: %w", m.Name, ErrSealed)
+		}
 		if !m.HasInitialValue {
 			return fmt.Errorf("map %s: has no initial value to replace", m.Name)
 		}

@@ -142,7 +142,7 @@ func (g *goGen) header(pkg string) {
 	g.p("//\n// Use:\n//\n")
 	g.p("//\ts := %s.New%s()\n", pkg, g.typ)
 	for _, d := range g.data {
-		if d.m.ReadOnly && len(d.t.fields) > 0 {
+		if d.m.ReadOnly && len(d.t.fields) > 0 && !g.l.Sealed {
 			g.p("//\ts.%s.%s = ... // before Load\n", d.goName, d.t.fields[0].goName)
 			break
 		}
@@ -163,12 +163,21 @@ func (g *goGen) header(pkg string) {
 		g.p("// certificate in the keyring rt.Options.KeyringID names. Check it\n")
 		g.p("// offline with `bpfc -verify-sig FILE -sign-cert CERT`.\n")
 	}
+	if g.l.Sealed {
+		g.p("//\n// The loader is sealed: it creates the maps with the sizes and initial\n")
+		g.p("// values it was generated (and signed) with; Load refuses MaxEntries\n")
+		g.p("// and global data set before it (rt.ErrSealed).\n")
+	}
 	g.p("package %s\n\n", pkg)
 	unsafeImport := ""
 	if len(g.data) > 0 {
 		unsafeImport = "\"unsafe\"\n"
 	}
-	g.p("import (\n\"encoding/base64\"\n\"fmt\"\n%s\n%q\n)\n\n", unsafeImport, rtImport)
+	bytesImport := ""
+	if g.l.Sealed && len(g.data) > 0 {
+		bytesImport = "\"bytes\"\n"
+	}
+	g.p("import (\n%s\"encoding/base64\"\n\"fmt\"\n%s\n%q\n)\n\n", bytesImport, unsafeImport, rtImport)
 }
 
 // goType renders a mirrored type.
@@ -359,7 +368,16 @@ func (s *%[1]s) Load(opts *rt.Options) error {
 	o.MaxEntries = make([]uint32, %[3]d)
 	o.InitialValues = make([][]byte, %[3]d)
 `, g.typ, l.Object, len(l.Maps))
-	if len(l.Maps) > 0 {
+	switch {
+	case l.Sealed && len(l.Maps) > 0:
+		// A sealed loader creates its maps as signed: rt refuses other
+		// sizes, and global data changed before Load is an error.
+		g.p("for i, m := range s.maps() {\no.MaxEntries[i] = m.MaxEntries\n}\n")
+		if len(g.data) > 0 {
+			g.p("signed := New%s()\nfor i := range s.init {\nif !bytes.Equal(s.init[i], signed.init[i]) {\n", g.typ)
+			g.p("return fmt.Errorf(\"%s: global data set before Load: %%w\", rt.ErrSealed)\n}\n}\n", l.Object)
+		}
+	case len(l.Maps) > 0:
 		g.p("for i, m := range s.maps() {\no.MaxEntries[i] = m.MaxEntries\no.InitialValues[i] = s.init[i]\n}\n")
 	}
 	g.p(`res, err := rt.Load(spec, &o)
@@ -461,6 +479,9 @@ func (g *goGen) spec() {
 		g.p("sig, err := base64.StdEncoding.DecodeString(%sSignature)\n", g.typ)
 		g.p("if err != nil {\nreturn nil, fmt.Errorf(\"%s: loader signature: %%w\", err)\n}\n", l.Object)
 		signature = "Signature: sig,\n"
+	}
+	if l.Sealed {
+		signature += "Sealed: true,\n"
 	}
 	g.p("return &rt.Spec{\nBlob: blob,\nInsns: insns,\nCheckHash: %v,\n%s", l.CheckHash, signature)
 	g.p("Maps: []rt.MapSpec{\n")

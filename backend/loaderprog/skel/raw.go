@@ -56,6 +56,9 @@ type Manifest struct {
 	// Signature, for a signed loader, is the file name of the detached
 	// PKCS#7 (DER) signature of the insns file.
 	Signature string `json:"signature,omitempty"`
+	// Sealed loaders ignore the context's max_entries (but for maps with
+	// EntriesPerCPU) and initial_value: they create what was signed.
+	Sealed bool `json:"sealed,omitempty"`
 	// ByteOrder is "little" or "big": the byte order of the machine that
 	// generated the loader, the only kind of machine that can run it.
 	ByteOrder string `json:"byte_order"`
@@ -191,7 +194,7 @@ func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
 	m := &Manifest{
 		Object: l.Object, Blob: blob, Insns: insns, ByteOrder: order,
 		BlobSize: len(l.Blob), InsnCount: len(l.InsnBytes()) / ir.InsnSize,
-		BlobSHA256: hex.EncodeToString(l.BlobHash[:]), CheckHash: l.CheckHash,
+		BlobSHA256: hex.EncodeToString(l.BlobHash[:]), CheckHash: l.CheckHash, Sealed: l.Sealed,
 		Loader: ManifestLoader{
 			ProgType: uint32(sys.ProgTypeSyscall), ProgFlags: uint32(sys.ProgFlagSleepable),
 			License: rt.LoaderProgLicense, ProgName: rt.LoaderProgName, ProgSHA256: hex.EncodeToString(progHash[:]),

@@ -51,7 +51,7 @@ func writeAll(t *testing.T, dir string, l *loaderprog.Loader, withC bool) map[st
 
 func TestReadSigned(t *testing.T) {
 	key := testutil.NewSigningKey(t, testutil.ECP256, false)
-	l, err := loaderprog.Generate(compileObject(t, "xdp_globals.o"), nil)
+	l, err := loaderprog.Generate(compileObject(t, "xdp_globals.o"), &loaderprog.Options{Sealed: true})
 	if err != nil {
 		t.Fatal(err)
 	}

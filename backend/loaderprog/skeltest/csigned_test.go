@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/loaderprog/skel"
 	"github.com/bpfc/bpfc/internal/testutil"
@@ -65,7 +66,7 @@ func TestCSkeletonSigned(t *testing.T) {
 	testutil.RequireKernel(t)
 	inc := sidIncludes(t)
 	key := testutil.NewSigningKey(t, testutil.ECP256, false)
-	obj, l := object(t, "xdp_globals.o", nil, nil)
+	obj, l := object(t, "xdp_globals.o", nil, &loaderprog.Options{Sealed: true})
 	if err := l.Sign(key.Key, key.Cert); err != nil {
 		t.Fatal(err)
 	}
