@@ -127,3 +127,17 @@ func TestSealedIgnoresContext(t *testing.T) {
 		t.Errorf("counts max_entries %d, want the generated 4", info.MaxEntries)
 	}
 }
+
+// TestSealedChecksBlob: a sealed loader (what gets signed) always checks
+// its blob, whatever the context says: an altered blob is refused before
+// step 0.
+func TestSealedChecksBlob(t *testing.T) {
+	testutil.RequireKernel(t)
+	l := generate(t, globalsObject(), &Options{Sealed: true})
+	spec := l.Spec()
+	spec.Blob = append([]byte(nil), spec.Blob...)
+	spec.Blob[len(spec.Blob)-9] ^= 0x40
+	if err := expectFailure(t, l, spec); !errors.Is(err, rt.ErrBlobIntegrity) {
+		t.Fatalf("sealed loader with an altered blob: %v, want ErrBlobIntegrity", err)
+	}
+}
