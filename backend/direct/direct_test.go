@@ -323,6 +323,33 @@ func TestPinByName(t *testing.T) {
 	}
 }
 
+// TestPinByNameNotBPFFS checks the error for a map pinned by name when
+// the pin directory is not a bpffs (as /sys/fs/bpf is on a machine that
+// never mounted one) or does not exist: it says so and how to fix it, and
+// nothing is left open.
+func TestPinByNameNotBPFFS(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	plain := t.TempDir()
+	for _, c := range []struct{ dir, msg string }{
+		{plain, "hand_globals.o: map counts: pinned by name (LIBBPF_PIN_BY_NAME): pin directory " + plain +
+			" is not on a bpffs (mount one there: mount -t bpf bpf " + plain + "; or pin under a directory of a mounted bpffs with Options.PinPath)"},
+		{filepath.Join(plain, "missing"), "pin directory " + filepath.Join(plain, "missing") + " does not exist"},
+	} {
+		coll, err := Load(globalsObjectPinned(), &Options{PinPath: c.dir})
+		if err == nil {
+			coll.Close()
+			t.Fatalf("pin under %s: load succeeded", c.dir)
+		}
+		if !errors.Is(err, ErrNotBPFFS) || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("pin under %s: %v; want ErrNotBPFFS containing %q", c.dir, err, c.msg)
+		}
+	}
+	if ents, err := os.ReadDir(plain); err != nil || len(ents) != 0 {
+		t.Errorf("pin directory: %v, entries %v", err, ents)
+	}
+}
+
 func globalsObjectPinned() *ir.Object {
 	obj := globalsObject()
 	obj.Maps[0].Pinning = PinByName

@@ -36,6 +36,10 @@ var (
 	// ErrPinMismatch is wrapped when a map pinned under PinPath cannot be
 	// reused because its definition differs from the object's.
 	ErrPinMismatch = errors.New("pinned map is incompatible")
+	// ErrNotBPFFS is wrapped when maps are pinned by name under a
+	// directory that is not on a bpffs (or does not exist): the kernel
+	// only pins there.
+	ErrNotBPFFS = errors.New("not a bpffs")
 )
 
 // logTailLines is how many lines of the verifier log LoadError.Error

@@ -207,6 +207,9 @@ func (l *loader) loadMap(m *ir.Map) error {
 
 	var pinPath string
 	if m.Pinning == PinByName {
+		if err := checkBPFFS(l.pinRoot()); err != nil {
+			return fmt.Errorf("pinned by name (LIBBPF_PIN_BY_NAME): %w", err)
+		}
 		pinPath = filepath.Join(l.pinRoot(), m.Name)
 		fd, err := sys.ObjGet(pinPath)
 		switch {

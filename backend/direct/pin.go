@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/ir"
 )
@@ -63,6 +65,23 @@ func (c *Collection) Pin(dir string) error {
 		made = append(made, path)
 	}
 	c.pins = append(c.pins, made...)
+	return nil
+}
+
+// checkBPFFS returns nil if dir is a directory on a bpffs, where the
+// kernel can pin objects, and otherwise an error wrapping ErrNotBPFFS
+// that says what to do: mount a bpffs there, or pin elsewhere.
+func checkBPFFS(dir string) error {
+	var st unix.Statfs_t
+	err := unix.Statfs(dir, &st)
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		return fmt.Errorf("pin directory %s does not exist (mount a bpffs there: mount -t bpf bpf %s; or pin under a directory of a mounted bpffs with Options.PinPath): %w", dir, dir, ErrNotBPFFS)
+	case err != nil:
+		return fmt.Errorf("pin directory %s: %w", dir, err)
+	case st.Type != unix.BPF_FS_MAGIC:
+		return fmt.Errorf("pin directory %s is not on a bpffs (mount one there: mount -t bpf bpf %s; or pin under a directory of a mounted bpffs with Options.PinPath): %w", dir, dir, ErrNotBPFFS)
+	}
 	return nil
 }
 

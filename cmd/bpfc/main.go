@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc"
+	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/passes"
 )
@@ -261,6 +262,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		msg := flagMessage(err)
 		if errors.Is(err, unix.EPERM) && !strings.Contains(msg, "needs root") {
 			msg += " (loading BPF needs root, or CAP_BPF with CAP_PERFMON or CAP_NET_ADMIN)"
+		}
+		if errors.Is(err, direct.ErrNotBPFFS) {
+			msg += "\n(bpfc -pin DIR pins under DIR, a directory of a mounted bpffs, instead of /sys/fs/bpf)"
 		}
 		fmt.Fprintf(stderr, "bpfc: %s\n", msg)
 		return exitFailure

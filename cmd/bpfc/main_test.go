@@ -100,6 +100,9 @@ func TestBadObject(t *testing.T) {
 		if !strings.Contains(stderr, object) {
 			t.Errorf("%q: error does not name %s: %q", args, object, stderr)
 		}
+		if args[len(args)-1] == bad && !strings.Contains(stderr, `garbage.o: not an ELF file: it starts with "this"`) {
+			t.Errorf("%q: error does not say the file is not ELF: %q", args, stderr)
+		}
 	}
 }
 
@@ -411,5 +414,29 @@ func TestLoadMaxEntries(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPinByNameNotBPFFS loads maps_attrs.o, which pins a map by name, with
+// -pin naming a directory that is not on a bpffs: the error says so, how to
+// mount one, and what -pin does.
+func TestPinByNameNotBPFFS(t *testing.T) {
+	testutil.RequireKernel(t)
+	dir := t.TempDir()
+	code, _, stderr := runCLI("-emit=direct", "-pin", dir, obj("maps_attrs.o"))
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d: %s", code, exitFailure, stderr)
+	}
+	for _, want := range []string{
+		"maps_attrs.o: map pinned_hash: pinned by name (LIBBPF_PIN_BY_NAME): pin directory " + dir + " is not on a bpffs",
+		"mount -t bpf bpf " + dir,
+		"bpfc -pin DIR pins under DIR",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("error lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "needs root") {
+		t.Errorf("error blames privileges:\n%s", stderr)
 	}
 }

@@ -58,11 +58,14 @@ func TestBadInput(t *testing.T) {
 		want   error
 		msg    string // substring of the error message
 	}{
-		{"empty", "tailcall.o", func(t *testing.T, raw []byte) []byte { return nil }, ErrBadELF, "tailcall.o: "},
+		{"empty", "tailcall.o", func(t *testing.T, raw []byte) []byte { return nil }, ErrBadELF, "tailcall.o: not an ELF file: it is empty"},
+		{"text", "tailcall.o", func(t *testing.T, raw []byte) []byte { return []byte("root:x:0:0:root:/root:/bin/bash\n") }, ErrBadELF,
+			`tailcall.o: not an ELF file: it starts with "root", not "\x7fELF" (want a BPF object, as clang -target bpf -c writes)`},
+		{"short", "tailcall.o", func(t *testing.T, raw []byte) []byte { return raw[:2] }, ErrBadELF, `not an ELF file: it starts with "\x7fE"`},
 		{"truncated header", "tailcall.o", func(t *testing.T, raw []byte) []byte { return raw[:40] }, ErrBadELF, ""},
 		{"truncated half", "tailcall.o", func(t *testing.T, raw []byte) []byte { return raw[:len(raw)/2] }, ErrBadELF, "tailcall.o: ELF header or section headers cut off (truncated file?)"},
 		{"truncated before section headers end", "subprogs.o", func(t *testing.T, raw []byte) []byte { return raw[:len(raw)-10] }, ErrBadELF, "truncated file?"},
-		{"not ELF", "tailcall.o", func(t *testing.T, raw []byte) []byte { raw[1] = 'X'; return raw }, ErrBadELF, ""},
+		{"not ELF", "tailcall.o", func(t *testing.T, raw []byte) []byte { raw[1] = 'X'; return raw }, ErrBadELF, "not an ELF file"},
 		{"wrong machine", "tailcall.o", func(t *testing.T, raw []byte) []byte {
 			le.PutUint16(raw[18:], uint16(elf.EM_X86_64))
 			return raw

@@ -154,7 +154,25 @@ type reader struct {
 	relocs []ir.Reloc
 }
 
+// notELF describes input that does not start with the ELF magic (a
+// source file, an archive, a skeleton given by mistake), or "" for input
+// that does.
+func notELF(r io.ReaderAt) string {
+	var magic [len(elf.ELFMAG)]byte
+	n, _ := r.ReadAt(magic[:], 0)
+	switch {
+	case n == 0:
+		return "not an ELF file: it is empty"
+	case n < len(magic) || string(magic[:]) != elf.ELFMAG:
+		return fmt.Sprintf("not an ELF file: it starts with %q, not %q", magic[:n], elf.ELFMAG)
+	}
+	return ""
+}
+
 func newReader(r io.ReaderAt, name string) (*reader, error) {
+	if why := notELF(r); why != "" {
+		return nil, fmt.Errorf("%s (want a BPF object, as clang -target bpf -c writes): %w", why, ErrBadELF)
+	}
 	f, err := elf.NewFile(r)
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
