@@ -131,6 +131,12 @@ type Function struct {
 	// Global reports a STB_GLOBAL function (a "global" subprogram the
 	// verifier checks separately).
 	Global bool
+	// Hidden reports a global (or weak) function of STV_HIDDEN or
+	// STV_INTERNAL visibility (__hidden, as usdt.bpf.h's bpf_usdt_arg).
+	// libbpf makes such a subprogram static in the BTF it loads, so that
+	// the verifier checks it in its callers' context; the datasec pass
+	// does the same.
+	Hidden bool
 	// BTFType is the BTF FUNC type id of the function (0 if unknown).
 	BTFType btf.TypeID
 	Code

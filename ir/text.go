@@ -90,7 +90,17 @@ func (d *dumper) object() {
 		if f.Global {
 			link = "global"
 		}
-		d.f("subprog %s section %q offset %d %s type %s\n", f.Name, f.Section, f.SectionOffset, link, d.typ(f.BTFType))
+		if f.Hidden {
+			link += " hidden"
+		}
+		d.f("subprog %s section %q offset %d %s type %s", f.Name, f.Section, f.SectionOffset, link, d.typ(f.BTFType))
+		if f.Global && d.obj.BTF != nil && f.BTFType != 0 {
+			// A hidden global function the datasec pass made static.
+			if t, err := d.obj.BTF.Type(f.BTFType); err == nil && t.Kind == btf.KindFunc && t.Linkage == btf.LinkageStatic {
+				d.f(" btf_linkage static")
+			}
+		}
+		d.b.WriteString("\n")
 		d.code(&f.Code)
 	}
 }

@@ -7,7 +7,10 @@
 // .kconfig map that the pass creates (layoutKconfig, in kconfig.go), and
 // the .ksyms VARs and FUNCs are rewritten into a form the kernel accepts
 // (4-byte int VARs, FUNCs with global linkage, a "dummy_ksym" VAR in the
-// datasec for each kfunc).
+// datasec for each kfunc). Last, as libbpf's
+// bpf_object__sanitize_and_load_btf does, it gives the BTF FUNC of every
+// hidden global subprogram (ir.Function.Hidden) static linkage, so that
+// the verifier checks the function with its callers' context.
 
 package passes
 
@@ -66,7 +69,41 @@ func runDatasec(ctx *Context, obj *ir.Object) error {
 	if err := fixKsyms(obj, ksymsID); err != nil {
 		return fmt.Errorf("datasec %s: %w", ksymsSec, err)
 	}
+	if err := staticHidden(obj); err != nil {
+		return err
+	}
 	return fixMmapable(obj)
+}
+
+// staticHidden gives static linkage to the BTF FUNC of each global
+// subprogram of hidden (or internal) visibility, as libbpf does: the first
+// FUNC of that name with global linkage. The verifier then checks such a
+// function as part of each caller, knowing what the caller passes it,
+// instead of alone with arguments it must assume to be anything (a pointer
+// possibly NULL). Programs keep their linkage.
+func staticHidden(obj *ir.Object) error {
+	spec := obj.BTF
+	for _, f := range obj.Subprogs {
+		if !f.Global || !f.Hidden {
+			continue
+		}
+		for _, id := range spec.FindByNameKind(f.Name, btf.KindFunc) {
+			t, err := spec.Type(id)
+			if err != nil {
+				return fmt.Errorf("subprog %s: %w", f.Name, err)
+			}
+			if t.Linkage != btf.LinkageGlobal {
+				continue
+			}
+			c := t.Copy()
+			c.Linkage = btf.LinkageStatic
+			if err := spec.Set(id, c); err != nil {
+				return fmt.Errorf("subprog %s: FUNC %d: %w", f.Name, id, err)
+			}
+			break
+		}
+	}
+	return nil
 }
 
 // fixDatasec completes one ordinary DATASEC: its size and, when clang left

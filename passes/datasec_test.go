@@ -322,3 +322,34 @@ func TestDatasecKfuncWithoutKsym(t *testing.T) {
 		t.Errorf("LocalType %d, want the prototype %d", e.LocalType, proto)
 	}
 }
+
+// TestDatasecHiddenFuncs checks that hidden_funcs.o's hidden global
+// subprograms (its own and usdt.bpf.h's) get static FUNCs, and that the
+// plain global subprogram and the programs keep global linkage.
+func TestDatasecHiddenFuncs(t *testing.T) {
+	obj, err := elf.Open("../testdata/hidden_funcs.o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runDatasec(&Context{}, obj); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]uint32{
+		"bpf_usdt_arg_cnt": btf.LinkageStatic, "bpf_usdt_arg": btf.LinkageStatic, "bpf_usdt_cookie": btf.LinkageStatic,
+		"add_len": btf.LinkageStatic, "scale": btf.LinkageStatic,
+		"plus_one": btf.LinkageGlobal, "usdt_probe": btf.LinkageGlobal, "hidden_prog": btf.LinkageGlobal,
+	}
+	for name, l := range want {
+		ids := obj.BTF.FindByNameKind(name, btf.KindFunc)
+		if len(ids) != 1 {
+			t.Fatalf("FUNC %s: ids %v", name, ids)
+		}
+		f, err := obj.BTF.Type(ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Linkage != l {
+			t.Errorf("FUNC %s: linkage %d, want %d", name, f.Linkage, l)
+		}
+	}
+}

@@ -52,7 +52,7 @@ type Need struct {
 
 // table is the ordered list of passes.
 var table = []*Pass{
-	{Name: "datasec", Doc: "fill DATASEC sizes and VAR offsets from the symbol table",
+	{Name: "datasec", Doc: "fill DATASEC sizes and VAR offsets from the symbol table; make hidden global functions static",
 		Completes: ir.StageDatasec, Run: runDatasec},
 	{Name: "configure", Doc: "apply the user's edits (Context.Configure): autoload, map sizes, global variable values",
 		Requires: []Need{

@@ -1,13 +1,17 @@
 // This file compares what the direct backend creates with what libbpf
 // creates for the same object (bpftool prog loadall, Debian's libbpf):
 // map kernel names, types, sizes and flags, frozen state, and program
-// names, types, attach BTF ids and translated instruction counts.
+// names, types, attach BTF ids and translated instructions (map ids
+// replaced by map names).
 
 package direct
 
 import (
+	"encoding/binary"
+	"fmt"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/bpfc/bpfc/internal/sys"
@@ -18,8 +22,10 @@ import (
 func TestAgainstBpftool(t *testing.T) {
 	testutil.RequireKernel(t)
 	bpftool := testutil.Tool(t, "bpftool")
-	for _, name := range []string{"xdp_globals.o", "sockfilter.o", "tailcall.o", "mapinmap.o", "subprogs.o", "tracing.o", "core_fields.o"} {
+	for _, name := range []string{"xdp_globals.o", "sockfilter.o", "tailcall.o", "mapinmap.o", "subprogs.o", "tracing.o", "core_fields.o", "hidden_funcs.o"} {
 		t.Run(name, func(t *testing.T) {
+			// Map ids in translated instructions, as names on both sides.
+			bpfcIDs, libbpfIDs := map[uint32]string{}, map[uint32]string{}
 			dir := testutil.BPFFS(t)
 			out, err := exec.Command(bpftool, "prog", "loadall", filepath.Join(testdataDir, name), filepath.Join(dir, "progs"), "pinmaps", filepath.Join(dir, "maps")).CombinedOutput()
 			if err != nil {
@@ -43,6 +49,7 @@ func TestAgainstBpftool(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				bpfcIDs[got.ID], libbpfIDs[want.ID] = mn, mn
 				// libbpf 1.1 makes every global data map mmapable; newer
 				// libbpf (and the datasec pass) only those with a
 				// non-static variable. Tolerate that one difference.
@@ -80,7 +87,45 @@ func TestAgainstBpftool(t *testing.T) {
 						" libbpf %q %s %d %d %d %d", pn, got.Name, got.Type, got.AttachBTFID, got.XlatedProgLen, got.NrFuncInfo, got.NrLineInfo,
 						want.Name, want.Type, want.AttachBTFID, want.XlatedProgLen, want.NrFuncInfo, want.NrLineInfo)
 				}
+				g, w := xlatedNamed(t, got.XlatedInsns, bpfcIDs), xlatedNamed(t, want.XlatedInsns, libbpfIDs)
+				if !slices.Equal(g, w) {
+					for i := range min(len(g), len(w)) {
+						if g[i] != w[i] {
+							t.Errorf("program %s: translated instructions differ from libbpf's from insn %d: bpfc %s, libbpf %s", pn, i, g[i], w[i])
+							break
+						}
+					}
+					if len(g) != len(w) {
+						t.Errorf("program %s: %d translated instructions, libbpf %d", pn, len(g), len(w))
+					}
+				}
 			}
 		})
 	}
+}
+
+// xlatedNamed decodes translated instructions with the map ids of ld_imm64
+// map references replaced by the names in ids, one string per slot.
+func xlatedNamed(t *testing.T, raw []byte, ids map[uint32]string) []string {
+	t.Helper()
+	insns, err := ir.Unmarshal(raw, binary.LittleEndian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, 0, len(insns))
+	for i := 0; i < len(insns); i++ {
+		in := insns[i]
+		if in.IsLdImm64() && i+1 < len(insns) && (in.Src == ir.PseudoMapFD || in.Src == ir.PseudoMapValue) {
+			name, ok := ids[uint32(in.Imm)]
+			if !ok {
+				name = fmt.Sprintf("unknown map id %d", in.Imm)
+			}
+			in.Imm = 0
+			out = append(out, fmt.Sprintf("%+v map %s", in, name), fmt.Sprintf("%+v", insns[i+1]))
+			i++
+			continue
+		}
+		out = append(out, fmt.Sprintf("%+v", in))
+	}
+	return out
 }

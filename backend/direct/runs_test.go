@@ -272,6 +272,11 @@ var runs = []struct {
 		{prog: "idioms", want: uint32(pktLen) + 7, vars: map[string]uint64{".bss:idiom_runs": 1, ".bss:printk_ret": 15}},
 		{set: map[string]uint64{".data:prime_idx": 3}, prog: "idioms", want: uint32(pktLen) + 11, vars: map[string]uint64{".bss:idiom_runs": 2}},
 	}},
+	{"hidden_funcs.o", []step{
+		// (100 + 64) * 2 + 1 through two hidden functions and a global one.
+		{prog: "hidden_prog", want: 329, vars: map[string]uint64{".bss:hidden_calls": 1, ".bss:usdt_calls": 0}},
+		{prog: "hidden_prog", want: 329, vars: map[string]uint64{".bss:hidden_calls": 2}},
+	}},
 	{"kfunc_noksym.o", []step{
 		{prog: "noksym", ctxFn: func() []byte { return binary.LittleEndian.AppendUint32(nil, uint32(unix.Getpid())) }, want: 0,
 			varsFn: func(t *testing.T) map[string]uint64 {

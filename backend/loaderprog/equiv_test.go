@@ -292,21 +292,22 @@ func mapNameCode(name string) uint32 {
 // wantRetval are first-run return values from testdata/README.md, checked
 // on the loader's side (the direct side must agree anyway).
 var wantRetval = map[string]uint32{
-	"xdp_globals.o/xdp_compute": 127,
-	"sockfilter.o/sock_len":     60,
-	"tailcall.o/tail_entry":     10,
-	"mapinmap.o/mim_rw":         333,
-	"subprogs.o/sub_chain":      18,
-	"legacy_maps.o/legacy_prog": 50,
-	"tracing.o/rawtp_sys_enter": 79,
-	"tracing.o/sys_prog":        0xffffffff,
-	"externs.o/read_externs":    0,
-	"externs.o/kfunc_task":      0,
-	"core_types.o/core_types":   0,
-	"core_task.o/read_task":     0,
-	"maps_kinds.o/fill_maps":    0x600d,
-	"libbpf_idioms.o/idioms":    71,
-	"kfunc_noksym.o/noksym":     0,
+	"xdp_globals.o/xdp_compute":  127,
+	"sockfilter.o/sock_len":      60,
+	"tailcall.o/tail_entry":      10,
+	"mapinmap.o/mim_rw":          333,
+	"subprogs.o/sub_chain":       18,
+	"legacy_maps.o/legacy_prog":  50,
+	"tracing.o/rawtp_sys_enter":  79,
+	"tracing.o/sys_prog":         0xffffffff,
+	"externs.o/read_externs":     0,
+	"externs.o/kfunc_task":       0,
+	"core_types.o/core_types":    0,
+	"core_task.o/read_task":      0,
+	"maps_kinds.o/fill_maps":     0x600d,
+	"libbpf_idioms.o/idioms":     71,
+	"kfunc_noksym.o/noksym":      0,
+	"hidden_funcs.o/hidden_prog": 329,
 }
 
 // bothRefuse are the objects that neither backend loads on the test

@@ -121,6 +121,9 @@ func (rd *reader) readCodeSection(idx int) error {
 			SectionOffset: start,
 			Global:        s.bind() != elf.STB_LOCAL,
 		}
+		if vis := elf.ST_VISIBILITY(s.Other); fn.Global && (vis == elf.STV_HIDDEN || vis == elf.STV_INTERNAL) {
+			fn.Hidden = true
+		}
 		// Functions share the section's decoded instructions; the
 		// capacity cap makes appending (the link pass) copy.
 		fn.Insns = insns[start : start+n : start+n]

@@ -103,7 +103,8 @@ func TestAllObjects(t *testing.T) {
 					t.Errorf("%s: no line_info", fn.Name)
 				}
 				for i, li := range fn.LineInfo {
-					if !strings.HasSuffix(li.FileName, ".c") || li.LineNum == 0 {
+					// Functions of a header (usdt.bpf.h) have its lines.
+					if !strings.HasSuffix(li.FileName, ".c") && !strings.HasSuffix(li.FileName, ".h") || li.LineNum == 0 {
 						t.Errorf("%s: line_info %d: %+v", fn.Name, i, li)
 						break
 					}
@@ -167,6 +168,11 @@ func TestPrograms(t *testing.T) {
 		{"subprogs_insec.o", []progFacts{
 			{"insec_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 7},
 		}, []string{"text_add@.text+0", "insec_double@xdp+7"}},
+		{"hidden_funcs.o", []progFacts{
+			{"usdt_probe", "usdt", sys.ProgTypeKprobe, 0, "", 0, "", 0, true, 0, 26},
+			{"hidden_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 12},
+		}, []string{"bpf_usdt_arg_cnt@.text+0 global hidden", "bpf_usdt_arg@.text+31 global hidden", "bpf_usdt_cookie@.text+133 global hidden",
+			"add_len@.text+162 global hidden", "scale@.text+175 global hidden", "plus_one@.text+179 global"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.obj, func(t *testing.T) {
@@ -191,6 +197,9 @@ func TestPrograms(t *testing.T) {
 				s := f.Name + "@" + f.Section + "+" + strconv.Itoa(f.SectionOffset)
 				if f.Global {
 					s += " global"
+				}
+				if f.Hidden {
+					s += " hidden"
 				}
 				subs = append(subs, s)
 			}
@@ -619,4 +628,29 @@ func parseExtForTest(t *testing.T, raw []byte) *btf.Ext {
 		t.Fatal(err)
 	}
 	return ext
+}
+
+// TestHiddenVisibility checks which functions are Hidden: global ones of
+// STV_HIDDEN or STV_INTERNAL visibility (clang writes only the former for
+// BPF, so the latter is patched into the symbol table), never programs'
+// visibility as such nor protected or default ones.
+func TestHiddenVisibility(t *testing.T) {
+	raw, err := os.ReadFile(objPath(t, "hidden_funcs.o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vis := map[string]elf.SymVis{"add_len": elf.STV_INTERNAL, "scale": elf.STV_PROTECTED, "plus_one": elf.STV_HIDDEN}
+	for name, v := range vis {
+		raw[symbolEntry(t, raw, name)+5] = byte(v)
+	}
+	obj, err := Parse(bytes.NewReader(raw), "hidden_funcs.o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"bpf_usdt_arg_cnt": true, "bpf_usdt_arg": true, "bpf_usdt_cookie": true, "add_len": true, "scale": false, "plus_one": true}
+	for _, f := range obj.Subprogs {
+		if w, ok := want[f.Name]; !ok || f.Hidden != w {
+			t.Errorf("subprog %s: Hidden %v, want %v", f.Name, f.Hidden, w)
+		}
+	}
 }
