@@ -277,6 +277,14 @@ var runs = []struct {
 		{prog: "hidden_prog", want: 329, vars: map[string]uint64{".bss:hidden_calls": 1, ".bss:usdt_calls": 0}},
 		{prog: "hidden_prog", want: 329, vars: map[string]uint64{".bss:hidden_calls": 2}},
 	}},
+	{"sections.o", []step{
+		{prog: "sec_socket", want: 51, vars: map[string]uint64{".bss:last_prog": 1}},
+		{prog: "sec_xdp_slash", want: 66, vars: map[string]uint64{".bss:last_prog": 2}},
+		{prog: "sec_xdp_suffix", want: 3, vars: map[string]uint64{".bss:last_prog": 3}},
+		{prog: "sec_tc", want: 4, vars: map[string]uint64{".bss:last_prog": 4}},
+		{prog: "sec_classifier", want: 5, vars: map[string]uint64{".bss:last_prog": 5}},
+		{prog: "sec_syscall", ctx: []byte{}, want: 6, vars: map[string]uint64{".bss:last_prog": 6}},
+	}},
 	{"kfunc_noksym.o", []step{
 		{prog: "noksym", ctxFn: func() []byte { return binary.LittleEndian.AppendUint32(nil, uint32(unix.Getpid())) }, want: 0,
 			varsFn: func(t *testing.T) map[string]uint64 {

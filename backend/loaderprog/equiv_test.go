@@ -308,6 +308,12 @@ var wantRetval = map[string]uint32{
 	"libbpf_idioms.o/idioms":     71,
 	"kfunc_noksym.o/noksym":      0,
 	"hidden_funcs.o/hidden_prog": 329,
+	"sections.o/sec_socket":      51,
+	"sections.o/sec_xdp_slash":   66,
+	"sections.o/sec_xdp_suffix":  3,
+	"sections.o/sec_tc":          4,
+	"sections.o/sec_classifier":  5,
+	"sections.o/sec_syscall":     6,
 }
 
 // bothRefuse are the objects that neither backend loads on the test

@@ -152,7 +152,7 @@ func (rd *reader) readCodeSection(idx int) error {
 				Unsupported:        info.Unsupported,
 			}
 			if !known {
-				p.Unsupported = fmt.Sprintf("section %q names no known program type", sec.Name)
+				p.Unsupported = UnknownSection(sec.Name)
 			}
 			rd.obj.Programs = append(rd.obj.Programs, p)
 			cs.funcs = append(cs.funcs, &p.Function)

@@ -1,10 +1,14 @@
 // This file is the table of SEC() names: for a program's section name it
 // gives the program type, expected attach type, attach target, load flags
-// and autoload state, following the section_defs table of libbpf.
+// and autoload state, following the section_defs table of libbpf. A name
+// libbpf refuses is looked up again with cilium/ebpf's looser rule (a
+// pattern without '+' is a prefix: "socket/1", "xdp_prog", "sk_lookup/x"),
+// so that bpfc loads what either of them loads.
 
 package elf
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
@@ -35,6 +39,11 @@ type SectionInfo struct {
 	Flags sys.ProgFlags
 	// Autoload is false for "?"-prefixed section names.
 	Autoload bool
+	// Prefix reports a name that only cilium/ebpf's rule matches: the
+	// pattern, which has no '+', is merely a prefix of the name
+	// ("socket/1" of "socket"). libbpf >= 1.0 refuses such names; the
+	// rest of the name is not an attach target (AttachTo is "").
+	Prefix bool
 	// Unsupported, when not empty, says why bpfc cannot load such a
 	// program (struct_ops).
 	Unsupported string
@@ -188,21 +197,42 @@ func (d *secDef) match(name string) (string, bool) {
 	return "", false
 }
 
-// SectionDef looks a program's ELF section name up in the table. A leading
-// "?" means "do not load by default" (Autoload false) and is otherwise
-// ignored. It returns false for names the table does not know.
+// matchPrefix reports whether name matches the pattern with cilium/ebpf's
+// rule where libbpf's differs: a pattern without '+' need only be a prefix
+// of the name. (For '+' patterns both rules agree.)
+func (d *secDef) matchPrefix(name string) bool {
+	return !strings.HasSuffix(d.pattern, "+") && strings.HasPrefix(name, d.pattern)
+}
+
+// SectionDef looks a program's ELF section name up in the table: with
+// libbpf's rules, then, if none matches, with cilium/ebpf's (Prefix). A
+// leading "?" means "do not load by default" (Autoload false) and is
+// otherwise ignored. It returns false for names neither accepts.
 func SectionDef(name string) (SectionInfo, bool) {
 	info := SectionInfo{Autoload: true}
 	if strings.HasPrefix(name, "?") {
 		info.Autoload = false
 		name = name[1:]
 	}
+	if info, ok := lookup(info, name, false); ok {
+		return info, true
+	}
+	return lookup(info, name, true)
+}
+
+// lookup finds the first table entry matching name, with libbpf's rule or
+// with cilium/ebpf's prefix rule, and fills info from it.
+func lookup(info SectionInfo, name string, prefix bool) (SectionInfo, bool) {
 	for i := range sectionDefs {
 		d := &sectionDefs[i]
 		target, ok := d.match(name)
+		if prefix {
+			target, ok = "", d.matchPrefix(name)
+		}
 		if !ok {
 			continue
 		}
+		info.Prefix = prefix
 		info.Pattern = d.pattern
 		info.Type = d.typ
 		info.ExpectedAttachType = d.attach
@@ -226,4 +256,82 @@ func SectionDef(name string) (SectionInfo, bool) {
 		return info, true
 	}
 	return info, false
+}
+
+// KnownSections lists the section names bpfc knows, for messages about a
+// name it does not: each table pattern once, a '+' pattern written as
+// "name[/...]".
+func KnownSections() string {
+	var b strings.Builder
+	for i, d := range sectionDefs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if p, plus := strings.CutSuffix(d.pattern, "+"); plus {
+			b.WriteString(p + "[/...]")
+		} else {
+			b.WriteString(d.pattern)
+		}
+	}
+	return b.String()
+}
+
+// UnknownSection says that a section name names no program type, with the
+// closest known name if one is a likely typo of it and the known names.
+func UnknownSection(name string) string {
+	msg := fmt.Sprintf("section %q names no known program type", name)
+	if s := suggest(strings.TrimPrefix(name, "?")); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return msg + "; known: " + KnownSections()
+}
+
+// suggest returns the known section name closest to name, if it is at
+// most 2 edits away (and fewer than the compared part's length), else "".
+// Patterns with a '/' ("cgroup/skb") are compared with the whole name,
+// others with the part before the first '/', keeping the rest for '+'
+// patterns ("kprobes/f" → "kprobe/f").
+func suggest(name string) string {
+	head, rest, slash := strings.Cut(name, "/")
+	best, dist := "", 3
+	for _, d := range sectionDefs {
+		p, plus := strings.CutSuffix(d.pattern, "+")
+		cmp := head
+		if strings.Contains(p, "/") {
+			cmp = name
+		}
+		if n := editDistance(cmp, p); n < dist && n < len(cmp) {
+			best, dist = p, n
+			if plus && slash {
+				best += "/" + rest
+			}
+		}
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance of a and b:
+// insertions, deletions, substitutions and swaps of adjacent characters.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }

@@ -1,8 +1,11 @@
-// This file tests the SEC() name table against libbpf's section_defs.
+// This file tests the SEC() name table against libbpf's section_defs and
+// cilium/ebpf's looser reading of it, and the message for unknown names.
 
 package elf
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/bpfc/bpfc/btf"
@@ -18,7 +21,8 @@ func TestSectionDef(t *testing.T) {
 		want SectionInfo
 	}{
 		{"socket", true, SectionInfo{Pattern: "socket", Type: sys.ProgTypeSocketFilter}},
-		{"socket/foo", false, SectionInfo{}},
+		{"socket/foo", true, SectionInfo{Pattern: "socket", Type: sys.ProgTypeSocketFilter, Prefix: true}},
+		{"socket1", true, SectionInfo{Pattern: "socket", Type: sys.ProgTypeSocketFilter, Prefix: true}},
 		{"sk_reuseport/migrate", true, SectionInfo{Pattern: "sk_reuseport/migrate", Type: sys.ProgTypeSKReuseport, ExpectedAttachType: sys.AttachSKReuseportSelectOrMigrate}},
 		{"sk_reuseport", true, SectionInfo{Pattern: "sk_reuseport", Type: sys.ProgTypeSKReuseport, ExpectedAttachType: sys.AttachSKReuseportSelect}},
 		{"kprobe/do_sys_open", true, SectionInfo{Pattern: "kprobe+", Type: sys.ProgTypeKprobe, AttachTo: "do_sys_open"}},
@@ -43,7 +47,10 @@ func TestSectionDef(t *testing.T) {
 		{"tcx/ingress", true, SectionInfo{Pattern: "tcx/ingress", Type: sys.ProgTypeSchedCls, ExpectedAttachType: sys.AttachTCXIngress}},
 		{"tcx/egress", true, SectionInfo{Pattern: "tcx/egress", Type: sys.ProgTypeSchedCls, ExpectedAttachType: sys.AttachTCXEgress}},
 		{"tc", true, SectionInfo{Pattern: "tc", Type: sys.ProgTypeSchedCls}},
-		{"tc/other", false, SectionInfo{}},
+		{"tc/other", true, SectionInfo{Pattern: "tc", Type: sys.ProgTypeSchedCls, Prefix: true}},
+		{"tcx/other", true, SectionInfo{Pattern: "tc", Type: sys.ProgTypeSchedCls, Prefix: true}},
+		{"tc/ingress/x", true, SectionInfo{Pattern: "tc/ingress", Type: sys.ProgTypeSchedCls, ExpectedAttachType: sys.AttachTCXIngress, Prefix: true}},
+		{"classifier/x", true, SectionInfo{Pattern: "classifier", Type: sys.ProgTypeSchedCls, Prefix: true}},
 		{"classifier", true, SectionInfo{Pattern: "classifier", Type: sys.ProgTypeSchedCls}},
 		{"action", true, SectionInfo{Pattern: "action", Type: sys.ProgTypeSchedAct}},
 		{"netkit/primary", true, SectionInfo{Pattern: "netkit/primary", Type: sys.ProgTypeSchedCls, ExpectedAttachType: sys.AttachNetkitPrimary}},
@@ -79,7 +86,10 @@ func TestSectionDef(t *testing.T) {
 		{"xdp/cpumap", true, SectionInfo{Pattern: "xdp/cpumap", Type: sys.ProgTypeXDP, ExpectedAttachType: sys.AttachXDPCpumap}},
 		{"xdp.frags", true, SectionInfo{Pattern: "xdp.frags", Type: sys.ProgTypeXDP, ExpectedAttachType: sys.AttachXDP, Flags: sys.ProgFlagXDPHasFrags}},
 		{"xdp", true, SectionInfo{Pattern: "xdp", Type: sys.ProgTypeXDP, ExpectedAttachType: sys.AttachXDP}},
-		{"xdp/foo", false, SectionInfo{}},
+		{"xdp/foo", true, SectionInfo{Pattern: "xdp", Type: sys.ProgTypeXDP, ExpectedAttachType: sys.AttachXDP, Prefix: true}},
+		{"xdp_prog", true, SectionInfo{Pattern: "xdp", Type: sys.ProgTypeXDP, ExpectedAttachType: sys.AttachXDP, Prefix: true}},
+		{"xdp.frags/foo", true, SectionInfo{Pattern: "xdp.frags", Type: sys.ProgTypeXDP, ExpectedAttachType: sys.AttachXDP, Flags: sys.ProgFlagXDPHasFrags, Prefix: true}},
+		{"xdp/devmap/x", true, SectionInfo{Pattern: "xdp/devmap", Type: sys.ProgTypeXDP, ExpectedAttachType: sys.AttachXDPDevmap, Prefix: true}},
 		{"perf_event", true, SectionInfo{Pattern: "perf_event", Type: sys.ProgTypePerfEvent}},
 		{"lwt_in", true, SectionInfo{Pattern: "lwt_in", Type: sys.ProgTypeLWTIn}},
 		{"lwt_out", true, SectionInfo{Pattern: "lwt_out", Type: sys.ProgTypeLWTOut}},
@@ -125,6 +135,16 @@ func TestSectionDef(t *testing.T) {
 		{"struct_ops/init", true, SectionInfo{Pattern: "struct_ops+", Type: sys.ProgTypeStructOps, AttachTo: "init", Unsupported: "struct_ops programs are not supported by bpfc"}},
 		{"struct_ops.s/init", true, SectionInfo{Pattern: "struct_ops.s+", Type: sys.ProgTypeStructOps, AttachTo: "init", Flags: sleep, Unsupported: "struct_ops programs are not supported by bpfc"}},
 		{"sk_lookup", true, SectionInfo{Pattern: "sk_lookup", Type: sys.ProgTypeSKLookup, ExpectedAttachType: sys.AttachSKLookup}},
+		{"sk_lookup/x", true, SectionInfo{Pattern: "sk_lookup", Type: sys.ProgTypeSKLookup, ExpectedAttachType: sys.AttachSKLookup, Prefix: true}},
+		{"syscall/x", true, SectionInfo{Pattern: "syscall", Type: sys.ProgTypeSyscall, Flags: sleep, Prefix: true}},
+		{"sk_skb/other", true, SectionInfo{Pattern: "sk_skb", Type: sys.ProgTypeSKSKB, Prefix: true}},
+		{"cgroup/skb/x", true, SectionInfo{Pattern: "cgroup/skb", Type: sys.ProgTypeCgroupSKB, Prefix: true}},
+		{"perf_event/x", true, SectionInfo{Pattern: "perf_event", Type: sys.ProgTypePerfEvent, Prefix: true}},
+		// '+' patterns match only "name" and "name/...", with either rule.
+		{"kprobes/do_sys_open", false, SectionInfo{}},
+		{"tracepont/a/b", false, SectionInfo{}},
+		{"fentry_x", false, SectionInfo{}},
+		{"sokcet", false, SectionInfo{}},
 		{"netfilter", true, SectionInfo{Pattern: "netfilter", Type: sys.ProgTypeNetfilter, ExpectedAttachType: sys.AttachNetfilter}},
 		{".text", false, SectionInfo{}},
 		{"", false, SectionInfo{}},
@@ -166,6 +186,31 @@ func TestSectionDefsCovered(t *testing.T) {
 		got, ok := SectionDef(name)
 		if !ok || got.Pattern != d.pattern {
 			t.Errorf("SectionDef(%q) matched %q, want %q", name, got.Pattern, d.pattern)
+		}
+	}
+}
+
+// TestUnknownSection checks the message for names neither libbpf nor
+// cilium/ebpf accepts: the closest known name when it is a likely typo,
+// and the known names.
+func TestUnknownSection(t *testing.T) {
+	for _, c := range []struct{ name, hint string }{
+		{"kprobes/do_sys_open", ` (did you mean "kprobe/do_sys_open"?)`},
+		{"sokcet/filter", ` (did you mean "socket"?)`},
+		{"tracepont/sched/x", ` (did you mean "tracepoint/sched/x"?)`},
+		{"?uprob/bin:f", ` (did you mean "uprobe/bin:f"?)`},
+		{"raw_tpp/sys_enter", ` (did you mean "raw_tp/sys_enter"?)`},
+		{"mysection", ""},
+		{"ab", ""},
+	} {
+		if _, ok := SectionDef(c.name); ok {
+			t.Errorf("%q is known", c.name)
+			continue
+		}
+		got := UnknownSection(c.name)
+		want := fmt.Sprintf("section %q names no known program type%s; known: socket, sk_reuseport/migrate, sk_reuseport, kprobe[/...], ", c.name, c.hint)
+		if !strings.HasPrefix(got, want) || !strings.HasSuffix(got, ", sk_lookup, netfilter") {
+			t.Errorf("UnknownSection(%q) = %q, want %q...", c.name, got, want)
 		}
 	}
 }
