@@ -4,7 +4,9 @@
 package elf
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -212,5 +214,27 @@ func TestUnknownSection(t *testing.T) {
 		if !strings.HasPrefix(got, want) || !strings.HasSuffix(got, ", sk_lookup, netfilter") {
 			t.Errorf("UnknownSection(%q) = %q, want %q...", c.name, got, want)
 		}
+	}
+}
+
+// TestUnknownSectionProgram renames a section of sections.o into a typo:
+// its program is unsupported with UnknownSection's message, which the
+// backends report when it is loaded.
+func TestUnknownSectionProgram(t *testing.T) {
+	raw, err := os.ReadFile(objPath(t, "sections.o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = bytes.ReplaceAll(raw, []byte("socket/filter"), []byte("sokcet/filter"))
+	obj, err := Parse(bytes.NewReader(raw), "sections.o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := obj.Program("sec_socket")
+	if p == nil || p.Section != "sokcet/filter" {
+		t.Fatalf("program sec_socket: %+v", p)
+	}
+	if !strings.HasPrefix(p.Unsupported, `section "sokcet/filter" names no known program type (did you mean "socket"?); known: socket, `) {
+		t.Errorf("unsupported: %q", p.Unsupported)
 	}
 }
