@@ -225,6 +225,9 @@ func (d *dumper) program(p *Program) {
 	if !p.Autoload {
 		d.f(" noautoload")
 	}
+	if !p.Global {
+		d.f(" static") // a static function in a section of its own
+	}
 	d.f(" type %s\n", d.typ(p.BTFType))
 	if p.Unsupported != "" {
 		d.f("  unsupported: %s\n", p.Unsupported)

@@ -285,6 +285,14 @@ var runs = []struct {
 		{prog: "sec_classifier", want: 5, vars: map[string]uint64{".bss:last_prog": 5}},
 		{prog: "sec_syscall", ctx: []byte{}, want: 6, vars: map[string]uint64{".bss:last_prog": 6}},
 	}},
+	{"static_progs.o", []step{
+		{prog: "global_sock", want: 0},
+		{prog: "static_sock", want: 150, vars: map[string]uint64{".bss:static_runs": 1}, elems: []elem{{"legacy_counts", 50, 1}}},
+		{prog: "static_xdp", want: 128, vars: map[string]uint64{".bss:static_runs": 2}, elems: []elem{{"btf_array", 1, 5}, {"btf_array", 0, 0}}},
+		{prog: "global_sock", want: 1},
+		{prog: "static_sock", want: 150, elems: []elem{{"legacy_counts", 50, 2}}},
+		{prog: "global_sock", want: 2},
+	}},
 	{"kfunc_noksym.o", []step{
 		{prog: "noksym", ctxFn: func() []byte { return binary.LittleEndian.AppendUint32(nil, uint32(unix.Getpid())) }, want: 0,
 			varsFn: func(t *testing.T) map[string]uint64 {

@@ -314,6 +314,10 @@ var wantRetval = map[string]uint32{
 	"sections.o/sec_tc":          4,
 	"sections.o/sec_classifier":  5,
 	"sections.o/sec_syscall":     6,
+	// Run in program order: static_sock counts the packet first.
+	"static_progs.o/static_sock": 150,
+	"static_progs.o/static_xdp":  128,
+	"static_progs.o/global_sock": 1,
 }
 
 // bothRefuse are the objects that neither backend loads on the test

@@ -1,13 +1,16 @@
 // This file turns the executable sections into functions: every STT_FUNC
 // symbol of a SHF_EXECINSTR section is one function, its instructions the
 // symbol's byte range. Functions in .text are subprograms; in any other
-// section, global (and weak) functions are programs and static ones are
-// subprograms.
+// section, global (and weak) functions are programs, and so are static
+// ones that nothing in the object calls or takes the address of; a static
+// function that is called is a subprogram.
 //
 // libbpf refuses static functions outside .text ("program is static and
-// not supported"); clang emits them for a static __noinline function given
-// the program's section, and bpfc lowers them as subprograms, callable
-// only through calls resolved within the object.
+// not supported"). cilium/ebpf makes every function of a program section
+// a program: a static program in a section of its own (its __section
+// macro marks it used, so clang keeps it), but also a static __noinline
+// helper that clang placed in its caller's section, which bpfc keeps a
+// subprogram, callable only through calls resolved within the object.
 
 package elf
 
@@ -89,6 +92,10 @@ func (rd *reader) readCodeSection(idx int) error {
 	slices.SortStableFunc(syms, byValue)
 
 	info, known := SectionDef(sec.Name)
+	unsupported := info.Unsupported
+	if !known {
+		unsupported = UnknownSection(sec.Name)
+	}
 	// The section's subprograms, and its programs, share one allocation.
 	nSub := 0
 	for _, s := range syms {
@@ -137,28 +144,92 @@ func (rd *reader) readCodeSection(idx int) error {
 			*f = fn
 			rd.obj.Subprogs = append(rd.obj.Subprogs, f)
 			cs.funcs = append(cs.funcs, f)
+			if sec.Name != ".text" {
+				// A program unless something calls it (promoteStatics).
+				rd.statics = append(rd.statics, staticFunc{cs: cs, i: len(cs.funcs) - 1, info: info, unsupported: unsupported})
+			}
 		} else {
 			p := &progs[0]
 			progs = progs[1:]
-			*p = ir.Program{
-				Function:           fn,
-				Type:               uint32(info.Type),
-				ExpectedAttachType: uint32(info.ExpectedAttachType),
-				AttachTo:           info.AttachTo,
-				AttachBTFKind:      info.AttachBTFKind,
-				AttachBTFName:      info.AttachBTFName,
-				Flags:              uint32(info.Flags),
-				Autoload:           info.Autoload,
-				Unsupported:        info.Unsupported,
-			}
-			if !known {
-				p.Unsupported = UnknownSection(sec.Name)
-			}
+			*p = newProgram(fn, info, unsupported)
 			rd.obj.Programs = append(rd.obj.Programs, p)
 			cs.funcs = append(cs.funcs, &p.Function)
 		}
 		cs.sizes = append(cs.sizes, n)
 	}
+	return nil
+}
+
+// newProgram makes fn a program of the section info describes;
+// unsupported says why bpfc cannot load it, if it cannot.
+func newProgram(fn ir.Function, info SectionInfo, unsupported string) ir.Program {
+	return ir.Program{
+		Function:           fn,
+		Type:               uint32(info.Type),
+		ExpectedAttachType: uint32(info.ExpectedAttachType),
+		AttachTo:           info.AttachTo,
+		AttachBTFKind:      info.AttachBTFKind,
+		AttachBTFName:      info.AttachBTFName,
+		Flags:              uint32(info.Flags),
+		Autoload:           info.Autoload,
+		Unsupported:        unsupported,
+	}
+}
+
+// staticFunc is a static function of a program section, lowered as a
+// subprogram until promoteStatics decides: the i-th function of cs.
+type staticFunc struct {
+	cs          *codeSection
+	i           int
+	info        SectionInfo
+	unsupported string
+}
+
+// promoteStatics makes a program of every static function of a program
+// section that no relocation record of another function calls or takes
+// the address of (the records are complete once readRelocs ran): a
+// program written as a static function in a section of its own. Programs
+// stay in section then offset order.
+func (rd *reader) promoteStatics() error {
+	if len(rd.statics) == 0 {
+		return nil
+	}
+	called := map[string]bool{}
+	for _, fn := range rd.obj.Units() {
+		for _, r := range fn.Relocs {
+			if (r.Kind == ir.RelocCall || r.Kind == ir.RelocFunc) && r.Symbol != fn.Name {
+				called[r.Symbol] = true
+			}
+		}
+	}
+	promoted := map[*ir.Function]bool{}
+	for _, s := range rd.statics {
+		fn := s.cs.funcs[s.i]
+		if called[fn.Name] {
+			continue
+		}
+		p := newProgram(*fn, s.info, s.unsupported)
+		s.cs.funcs[s.i] = &p.Function
+		promoted[fn] = true
+		rd.obj.Programs = append(rd.obj.Programs, &p)
+	}
+	if len(promoted) == 0 {
+		return nil
+	}
+	rd.obj.Subprogs = slices.DeleteFunc(rd.obj.Subprogs, func(f *ir.Function) bool { return promoted[f] })
+	// Section then offset order, as readCode made it.
+	at := map[*ir.Function]int{}
+	for idx, cs := range rd.code {
+		for _, f := range cs.funcs {
+			at[f] = idx
+		}
+	}
+	slices.SortStableFunc(rd.obj.Programs, func(a, b *ir.Program) int {
+		if d := at[&a.Function] - at[&b.Function]; d != 0 {
+			return d
+		}
+		return a.SectionOffset - b.SectionOffset
+	})
 	return nil
 }
 

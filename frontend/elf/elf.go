@@ -152,6 +152,9 @@ type reader struct {
 	externs map[int]*ir.Extern
 	// relocs are unused relocation records, for newReloc.
 	relocs []ir.Reloc
+	// statics are the static functions of program sections, subprograms
+	// unless promoteStatics makes them programs.
+	statics []staticFunc
 }
 
 // notELF describes input that does not start with the ELF magic (a
@@ -222,6 +225,7 @@ func (rd *reader) lower() error {
 		rd.readDataSections,
 		rd.readExterns,
 		rd.readRelocs,
+		rd.promoteStatics,
 		rd.readMapSlots,
 		rd.readBTFExt,
 		rd.finishExterns,

@@ -173,6 +173,13 @@ func TestPrograms(t *testing.T) {
 			{"hidden_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 12},
 		}, []string{"bpf_usdt_arg_cnt@.text+0 global hidden", "bpf_usdt_arg@.text+31 global hidden", "bpf_usdt_cookie@.text+133 global hidden",
 			"add_len@.text+162 global hidden", "scale@.text+175 global hidden", "plus_one@.text+179 global"}},
+		// Static functions in sections of their own are programs unless
+		// called.
+		{"static_progs.o", []progFacts{
+			{"static_sock", "socket/static", sys.ProgTypeSocketFilter, 0, "", 0, "", 0, true, 0, 32},
+			{"static_xdp", "xdp/static", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 22},
+			{"global_sock", "socket", sys.ProgTypeSocketFilter, 0, "", 0, "", 0, true, 0, 12},
+		}, []string{"helper_double@xdp/helper+0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.obj, func(t *testing.T) {
@@ -184,7 +191,7 @@ func TestPrograms(t *testing.T) {
 				if p.Unsupported != "" {
 					t.Errorf("%s: unexpectedly unsupported: %s", p.Name, p.Unsupported)
 				}
-				if !p.Global {
+				if !p.Global && tt.obj != "static_progs.o" {
 					t.Errorf("%s: program not global", p.Name)
 				}
 				got = append(got, f)
