@@ -189,7 +189,7 @@ func (c *checker) reloc(where string, insns []Insn, r *Reloc, linked bool) {
 	in := insns[r.Insn]
 	at := fmt.Sprintf("%s: insn %d: %s relocation of %s", where, r.Insn, r.Kind, r.Symbol)
 	switch r.Kind {
-	case RelocMap, RelocMapValue, RelocFunc, RelocKsym:
+	case RelocMap, RelocMapValue, RelocFunc, RelocKsym, RelocConst:
 		if !in.IsLdImm64() {
 			c.fail("%s: instruction is not a ld_imm64", at)
 		}
@@ -234,9 +234,11 @@ func (c *checker) reloc(where string, insns []Insn, r *Reloc, linked bool) {
 		if r.State == Pending && linked {
 			c.fail("%s: still pending after the link pass", at)
 		}
-	case RelocKsym, RelocKfunc:
-		if c.o.Extern(r.Symbol) == nil {
+	case RelocKsym, RelocKfunc, RelocConst:
+		if e := c.o.Extern(r.Symbol); e == nil {
 			c.fail("%s: no such extern", at)
+		} else if (r.Kind == RelocConst) != (e.Kind == ExternConst) {
+			c.fail("%s: reference to a %s extern", at, e.Kind)
 		}
 		if r.State == Pending && c.done&StageMaps != 0 {
 			c.fail("%s: still pending after the maps pass", at)

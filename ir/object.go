@@ -208,6 +208,9 @@ const (
 	RelocKsym
 	// RelocKfunc is a call to a kernel function by BTF id.
 	RelocKfunc
+	// RelocConst is a ld_imm64 of a constant extern (ExternConst): the
+	// extern's value plus Offset (the addend the instruction carried).
+	RelocConst
 )
 
 func (k RelocKind) String() string {
@@ -226,6 +229,8 @@ func (k RelocKind) String() string {
 		return "ksym"
 	case RelocKfunc:
 		return "kfunc"
+	case RelocConst:
+		return "const"
 	}
 	return "reloc?"
 }
@@ -241,7 +246,8 @@ type Reloc struct {
 	Symbol string
 	// Offset is a byte offset into the target: into a map's value for
 	// RelocMapValue; into the called function for RelocCall and
-	// RelocFunc (normally 0).
+	// RelocFunc (normally 0). For RelocExtern and RelocConst it is the
+	// addend the ld_imm64 carried (normally 0).
 	Offset int64
 	// State is the record's state.
 	State State
@@ -377,6 +383,11 @@ const (
 	ExternKsym
 	// ExternKfunc is a kernel function in .ksyms.
 	ExternKfunc
+	// ExternConst is a symbol that only inline assembly refers to
+	// ("r0 = MY_CONST ll"): no BTF describes it and nothing calls it. As
+	// cilium/ebpf does, bpfc takes it for a 64-bit constant the user sets
+	// (Const), 0 unless set.
+	ExternConst
 )
 
 func (k ExternKind) String() string {
@@ -387,6 +398,8 @@ func (k ExternKind) String() string {
 		return "ksym"
 	case ExternKfunc:
 		return "kfunc"
+	case ExternConst:
+		return "const"
 	}
 	return "extern?"
 }
@@ -421,6 +434,10 @@ type Extern struct {
 	Value []byte
 	// Addr is the address of a typeless ksym.
 	Addr uint64
+	// Const is the value of an ExternConst (0 unless set), and ConstSet
+	// reports that the user set it.
+	Const    uint64
+	ConstSet bool
 	// BTFID is the resolved BTF id of a typed ksym or kfunc, and
 	// BTFModule the kernel module whose BTF holds it ("" for vmlinux).
 	BTFID     uint32

@@ -189,6 +189,8 @@ func (d *dumper) extern(e *Extern) {
 		switch e.Kind {
 		case ExternKconfig:
 			d.f("  value % x\n", e.Value)
+		case ExternConst:
+			d.f("  value %#x\n", e.Const)
 		case ExternKsym, ExternKfunc:
 			if e.Typed || e.Kind == ExternKfunc {
 				mod := e.BTFModule

@@ -30,7 +30,13 @@ var ErrNotFound = errs.ErrNotFound
 // a bool (true/false/1/0), an enum (enumerator name or number), or a char
 // array (a string, NUL-padded; it must leave room for the terminating NUL).
 // Variables in .bss have no initial contents to write and are refused.
+//
+// A constant of inline assembly (an ExternConst: "r0 = MY_CONST ll") is
+// set too: value is a 64-bit integer, signed or not.
 func SetVariable(obj *ir.Object, name, value string) error {
+	if e := obj.Extern(name); e != nil && e.Kind == ir.ExternConst {
+		return setConst(e, value)
+	}
 	if obj.BTF == nil {
 		return fmt.Errorf("variable %s: the object has no BTF: %w", name, ErrNotFound)
 	}
@@ -78,6 +84,20 @@ func SetVariable(obj *ir.Object, name, value string) error {
 		return fmt.Errorf("variable %s is in %s, which has no initial values: only .data and .rodata variables can be set", name, bssSec)
 	}
 	return fmt.Errorf("variable %s: no such global variable in .data or .rodata: %w", name, ErrNotFound)
+}
+
+// setConst sets the value of an inline-assembly constant.
+func setConst(e *ir.Extern, value string) error {
+	v, err := strconv.ParseUint(value, 0, 64)
+	if err != nil {
+		s, serr := strconv.ParseInt(value, 0, 64)
+		if serr != nil {
+			return fmt.Errorf("constant %s (of inline assembly): %q is not a 64-bit integer", e.Name, value)
+		}
+		v = uint64(s)
+	}
+	e.Const, e.ConstSet = v, true
+	return nil
 }
 
 // isDataSection reports whether a section holds initialised global data.

@@ -200,3 +200,49 @@ func TestDisable(t *testing.T) {
 		t.Error("bad pattern accepted")
 	}
 }
+
+// TestAsmConstants sets asm_const.o's inline-assembly constants and checks
+// the ld_imm64s the passes leave: value plus addend, 0 when not set.
+func TestAsmConstants(t *testing.T) {
+	for _, c := range []struct {
+		set        map[string]string
+		xdp, other uint64
+	}{
+		{nil, 0 + 5, 0},
+		{map[string]string{"MY_CONST": "41", "OTHER_CONST": "-1"}, 41 + 5, 0xffffffffffffffff},
+		{map[string]string{"MY_CONST": "0xffffffffffffffff"}, 4, 0},
+	} {
+		obj := openTestObject(t, "asm_const.o")
+		// "r0 = MY_CONST + 5 ll" in asm_xdp.
+		obj.Program("asm_xdp").Relocs[0].Offset = 5
+		ctx := &Context{CheckIR: true, Configure: func(obj *ir.Object) error {
+			for k, v := range c.set {
+				if err := SetVariable(obj, k, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}
+		if err := Run(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+		imm64 := func(p string, i int) uint64 {
+			insns := obj.Program(p).Insns
+			return uint64(uint32(insns[i].Imm)) | uint64(uint32(insns[i+1].Imm))<<32
+		}
+		if got := imm64("asm_xdp", 0); got != c.xdp {
+			t.Errorf("%v: asm_xdp MY_CONST+5 = %#x, want %#x", c.set, got, c.xdp)
+		}
+		if got := imm64("asm_syscall", 2); got != c.other {
+			t.Errorf("%v: asm_syscall OTHER_CONST = %#x, want %#x", c.set, got, c.other)
+		}
+		for _, e := range obj.Externs {
+			if e.State != ir.Resolved {
+				t.Errorf("extern %s: %s", e.Name, e.State)
+			}
+		}
+	}
+	obj := openTestObject(t, "asm_const.o")
+	err := SetVariable(obj, "MY_CONST", "forty-two")
+	wantError(t, err, nil, `constant MY_CONST (of inline assembly): "forty-two" is not a 64-bit integer`)
+}

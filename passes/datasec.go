@@ -42,8 +42,10 @@ const (
 func runDatasec(ctx *Context, obj *ir.Object) error {
 	spec := obj.BTF
 	if spec == nil {
-		if len(obj.Externs) > 0 {
-			return fmt.Errorf("extern %s: externs need the object's BTF, and it has none: %w", obj.Externs[0].Name, ErrNotSupported)
+		for _, e := range obj.Externs {
+			if e.Kind != ir.ExternConst {
+				return fmt.Errorf("extern %s: %s externs need the object's BTF, and it has none: %w", e.Name, e.Kind, ErrNotSupported)
+			}
 		}
 		return nil
 	}

@@ -15,10 +15,12 @@
 //     check; a module kfunc takes a module slot in fd_array.
 //   - with Context.Defer (or no target), ksyms and kfuncs are left for the
 //     loader to look up at load time.
+//   - constants of inline assembly (ir.ExternConst) keep the value the
+//     user set (SetVariable), 0 by default, as cilium/ebpf leaves them.
 //
 // __weak externs that cannot be found read as zero (Missing). Finally every
 // untyped extern reference (RelocExtern) becomes a reference to the
-// .kconfig map value, a ksym load or a kfunc call.
+// .kconfig map value, a ksym load, a kfunc call or a constant.
 
 package passes
 
@@ -64,11 +66,18 @@ func runExterns(ctx *Context, obj *ir.Object) error {
 			}
 		case ir.ExternKfunc:
 			err = r.kfunc(e)
+		case ir.ExternConst:
+			e.State = ir.Resolved
+			if e.ConstSet {
+				e.Note = "inline-assembly constant, set"
+			} else {
+				e.Note = "inline-assembly constant, not set: 0"
+			}
 		default:
 			err = fmt.Errorf("unknown extern kind %d: %w", e.Kind, ErrNotSupported)
 		}
 		if err != nil {
-			if e.Section == "" {
+			if e.Section == "" && e.Kind == ir.ExternKfunc {
 				return fmt.Errorf("extern %s (a function declared without __ksym): %w", e.Name, err)
 			}
 			return fmt.Errorf("extern %s (%s): %w", e.Name, e.Section, err)
@@ -362,6 +371,8 @@ func retypeExternRelocs(obj *ir.Object, f *ir.Function) error {
 			rel.Kind = ir.RelocMapValue
 			rel.Symbol = kconfigSec
 			rel.Offset += int64(e.Offset)
+		case e.Kind == ir.ExternConst:
+			rel.Kind = ir.RelocConst
 		default:
 			rel.Kind = ir.RelocKsym
 		}

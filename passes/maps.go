@@ -48,6 +48,8 @@ func patchMapRefs(obj *ir.Object, unit, name string, code *ir.Code) error {
 			err = patchKsym(obj, insns, r)
 		case ir.RelocKfunc:
 			err = patchKfunc(obj, insns, r)
+		case ir.RelocConst:
+			err = patchConst(obj, insns, r)
 		default:
 			continue
 		}
@@ -102,6 +104,24 @@ func externFor(obj *ir.Object, r *ir.Reloc) (*ir.Extern, int, error) {
 		return e, i, nil
 	}
 	return nil, 0, fmt.Errorf("%s reference to unknown extern %s: %w", r.Kind, r.Symbol, ErrNotFound)
+}
+
+// patchConst writes a constant extern's value plus the addend into its
+// ld_imm64, as a plain 64-bit immediate.
+func patchConst(obj *ir.Object, insns []ir.Insn, r *ir.Reloc) error {
+	e, _, err := externFor(obj, r)
+	if err != nil {
+		return err
+	}
+	if !isLdImm64(insns, r.Insn) {
+		return fmt.Errorf("constant %s: instruction is not a ld_imm64", e.Name)
+	}
+	v := e.Const + uint64(r.Offset)
+	insns[r.Insn].Src = 0
+	ir.SetImm64(insns, r.Insn, v)
+	r.State = ir.Resolved
+	r.Note = fmt.Sprintf("= %#x", v)
+	return nil
 }
 
 func patchKsym(obj *ir.Object, insns []ir.Insn, r *ir.Reloc) error {

@@ -81,6 +81,11 @@ func compileCtx(t *testing.T, name string, edit func(*ir.Object) error, ctx *pas
 // would make them (bpfc -max-entries).
 var objectEdits = map[string]func(*ir.Object) error{
 	"maps_kinds.o": func(o *ir.Object) error { return passes.SetMaxEntries(o, "user_sized_map", 16) },
+	// Inline-assembly constants (the loader equivalence test runs them
+	// unset: 0).
+	"asm_const.o": func(o *ir.Object) error {
+		return errors.Join(passes.SetVariable(o, "MY_CONST", "41"), passes.SetVariable(o, "OTHER_CONST", "-1"))
+	},
 }
 
 // expectedFailures are the objects that cannot load on the test machine

@@ -293,6 +293,11 @@ var runs = []struct {
 		{prog: "static_sock", want: 150, elems: []elem{{"legacy_counts", 50, 2}}},
 		{prog: "global_sock", want: 2},
 	}},
+	{"asm_const.o", []step{
+		// MY_CONST=41, OTHER_CONST=-1 (objectEdits).
+		{prog: "asm_xdp", want: 42, vars: map[string]uint64{".bss:asm_seen": 41}},
+		{prog: "asm_syscall", ctx: []byte{}, want: 0, vars: map[string]uint64{".bss:asm_sum": 40}},
+	}},
 	{"kfunc_noksym.o", []step{
 		{prog: "noksym", ctxFn: func() []byte { return binary.LittleEndian.AppendUint32(nil, uint32(unix.Getpid())) }, want: 0,
 			varsFn: func(t *testing.T) map[string]uint64 {

@@ -318,6 +318,9 @@ var wantRetval = map[string]uint32{
 	"static_progs.o/static_sock": 150,
 	"static_progs.o/static_xdp":  128,
 	"static_progs.o/global_sock": 1,
+	// Constants not set: 0.
+	"asm_const.o/asm_xdp":     1,
+	"asm_const.o/asm_syscall": 0,
 }
 
 // bothRefuse are the objects that neither backend loads on the test

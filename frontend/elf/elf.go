@@ -150,6 +150,8 @@ type reader struct {
 	dataMaps map[int]*ir.Map
 	// externs by symbol index; kindless ones are classified by use.
 	externs map[int]*ir.Extern
+	// loaded are the externs some ld_imm64 refers to.
+	loaded map[*ir.Extern]bool
 	// relocs are unused relocation records, for newReloc.
 	relocs []ir.Reloc
 	// statics are the static functions of program sections, subprograms
@@ -205,6 +207,7 @@ func newReader(r io.ReaderAt, name string) (*reader, error) {
 		mapAt:    make(map[int]map[uint64]*ir.Map),
 		dataMaps: make(map[int]*ir.Map),
 		externs:  make(map[int]*ir.Extern),
+		loaded:   make(map[*ir.Extern]bool),
 		obj:      &ir.Object{Name: name, ByteOrder: f.ByteOrder},
 	}
 	return rd, nil

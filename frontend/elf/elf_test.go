@@ -10,6 +10,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -659,5 +660,36 @@ func TestHiddenVisibility(t *testing.T) {
 		if w, ok := want[f.Name]; !ok || f.Hidden != w {
 			t.Errorf("subprog %s: Hidden %v, want %v", f.Name, f.Hidden, w)
 		}
+	}
+}
+
+// TestAsmConstants checks that symbols only inline assembly refers to are
+// constant externs, and that a reference keeps the ld_imm64's addend.
+func TestAsmConstants(t *testing.T) {
+	raw := readObj(t, "asm_const.o")
+	// "r0 = MY_CONST + 5 ll": asm_xdp's first instruction carries 5.
+	off, _ := sectionAt(t, raw, "xdp")
+	binary.LittleEndian.PutUint32(raw[off+4:], 5)
+	obj, err := Parse(bytes.NewReader(raw), "asm_const.o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"MY_CONST", "OTHER_CONST"} {
+		e := obj.Extern(name)
+		if e == nil || e.Kind != ir.ExternConst || e.TypeID != 0 || e.State != ir.Pending {
+			t.Errorf("extern %s: %+v, want a pending const", name, e)
+		}
+	}
+	var got []string
+	for _, p := range obj.Programs {
+		for _, r := range p.Relocs {
+			if r.Kind == ir.RelocExtern {
+				got = append(got, fmt.Sprintf("%s@%d %s%+d", p.Name, r.Insn, r.Symbol, r.Offset))
+			}
+		}
+	}
+	want := []string{"asm_xdp@0 MY_CONST+5", "asm_syscall@0 MY_CONST+0", "asm_syscall@2 OTHER_CONST+0"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("extern references (-want +got):\n%s", d)
 	}
 }

@@ -1,7 +1,9 @@
 // This file collects extern symbols (undefined symbols of the object) for
 // the externs pass: Kconfig variables in .kconfig (and LINUX_* values),
 // kernel variables (ksyms) and kernel functions (kfuncs) in .ksyms, as the
-// object's BTF DATASECs describe them.
+// object's BTF DATASECs describe them; and the symbols only inline
+// assembly refers to ("r0 = MY_CONST ll"), which no BTF describes and
+// nothing calls: constants the user sets, as cilium/ebpf reads them.
 
 package elf
 
@@ -112,14 +114,29 @@ func (rd *reader) markCalled(e *ir.Extern) {
 	}
 }
 
-// finishExterns fails for externs that neither BTF nor their use
-// classified.
+// finishExterns classifies the externs that neither BTF nor a call did: a
+// symbol that only ld_imm64 instructions refer to and that the object's
+// BTF does not mention at all is an inline-assembly constant; anything
+// else is an error.
 func (rd *reader) finishExterns() error {
 	for _, e := range rd.obj.Externs {
-		if e.Kind == 0 {
-			return fmt.Errorf("extern %s: no BTF VAR or FUNC in DATASEC %s or %s, and not called: cannot tell what it is: %w",
-				e.Name, kconfigSec, ksymsSec, ErrBadExtern)
+		if e.Kind != 0 {
+			continue
 		}
+		if rd.loaded[e] && !rd.btfNames(e.Name) {
+			e.Kind = ir.ExternConst
+			continue
+		}
+		return fmt.Errorf("extern %s: no BTF VAR or FUNC in DATASEC %s or %s, not called, and not a constant of inline assembly: cannot tell what it is: %w",
+			e.Name, kconfigSec, ksymsSec, ErrBadExtern)
 	}
 	return nil
+}
+
+// btfNames reports whether the object's BTF has a VAR or FUNC called name.
+func (rd *reader) btfNames(name string) bool {
+	if rd.spec == nil {
+		return false
+	}
+	return len(rd.spec.FindByNameKind(name, btf.KindVar)) > 0 || len(rd.spec.FindByNameKind(name, btf.KindFunc)) > 0
 }

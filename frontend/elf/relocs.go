@@ -139,8 +139,13 @@ func (rd *reader) insnReloc(fn *ir.Function, i int, rel relocation) error {
 		}
 		if in.IsCall() {
 			rd.markCalled(e)
+			add(ir.RelocExtern, e.Name, 0)
+			return nil
 		}
-		add(ir.RelocExtern, e.Name, 0)
+		rd.loaded[e] = true
+		// The addend the ld_imm64 carries (S + A); the instruction keeps
+		// it until the pass that patches the reference.
+		add(ir.RelocExtern, e.Name, int64(uint64(uint32(in.Imm))|uint64(uint32(fn.Insns[i+1].Imm))<<32))
 		return nil
 	}
 	if sym.Section >= elf.SHN_LORESERVE {
