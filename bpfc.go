@@ -64,7 +64,8 @@ type Options struct {
 	Disable []string
 	// MaxEntries overrides map sizes by map name.
 	MaxEntries map[string]uint32
-	// Set writes .rodata/.data variables by name before load.
+	// Set writes .rodata/.data variables by name before load, and sets the
+	// constants inline assembly refers to ("r0 = NAME ll"; 0 unless set).
 	Set map[string]string
 
 	// DumpAfter names a pass after which the IR is written to Dump.

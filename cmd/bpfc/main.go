@@ -139,7 +139,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	maxEntries := &assignFlag{what: "MAP"}
 	fs.Var(maxEntries, "max-entries", "set a map's max_entries: `MAP=N` (repeatable)")
 	set := &assignFlag{what: "VAR"}
-	fs.Var(set, "set", "set a .rodata/.data variable before load: `VAR=VALUE` (repeatable; ints, bools, enums, strings)")
+	fs.Var(set, "set", "set a .rodata/.data variable, or a constant of inline assembly (\"r0 = NAME ll\", 0 unless set), before load: `VAR=VALUE` (repeatable; ints, bools, enums, strings)")
 	fs.StringVar(&c.signKey, "sign-key", "", "with -emit=loader: sign the loader with the private key in PEM `FILE` (RSA or ECDSA; needs -sign-cert)")
 	fs.StringVar(&c.signCert, "sign-cert", "", "the signer's X.509 certificate `FILE` (PEM or DER), for -sign-key and -verify-sig")
 	fs.Var(&c.keyring, "keyring", "with -emit=loader -run and -sign-key: the keyring `ID` holding the signer's certificate: a keyring serial, session, user, process, or builtin (0), secondary (1), platform (2)")
