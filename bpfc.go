@@ -62,8 +62,13 @@ type Options struct {
 	// Disable lists globs (path.Match) of program names or sections that
 	// are not loaded, as libbpf's autoload switch.
 	Disable []string
-	// MaxEntries overrides map sizes by map name.
+	// MaxEntries overrides the max_entries of maps by map name.
 	MaxEntries map[string]uint32
+	// KeySize and ValueSize override the key_size and value_size of maps
+	// by map name, as libbpf's bpf_map__set_key_size and
+	// bpf_map__set_value_size do: objects (bcc's tools) leave stack trace
+	// and hash maps unsized for user space to size.
+	KeySize, ValueSize map[string]uint32
 	// Set writes .rodata/.data variables by name before load, and sets the
 	// constants inline assembly refers to ("r0 = NAME ll"; 0 unless set).
 	Set map[string]string
@@ -113,12 +118,13 @@ func Compile(path string, opts *Options) (*ir.Object, error) {
 // applied. It names the Options field; a command line can spell it as the
 // flag that set it.
 type OptionError struct {
-	// Option is the field: "Disable", "MaxEntries" or "Set".
+	// Option is the field: "Disable", "MaxEntries", "KeySize",
+	// "ValueSize" or "Set".
 	Option string
-	// Key is the glob of Disable, the map of MaxEntries or the variable
-	// of Set.
+	// Key is the glob of Disable, the map of MaxEntries, KeySize or
+	// ValueSize, or the variable of Set.
 	Key string
-	// Value is the value asked for (MaxEntries and Set).
+	// Value is the value asked for (all but Disable).
 	Value string
 	// Err says why the edit failed.
 	Err error
@@ -129,8 +135,8 @@ func (e *OptionError) Error() string {
 	switch e.Option {
 	case "Disable":
 		return fmt.Sprintf("Options.Disable %q: %v", e.Key, e.Err)
-	case "MaxEntries":
-		return fmt.Sprintf("Options.MaxEntries[%q] = %s: %v", e.Key, e.Value, e.Err)
+	case "MaxEntries", "KeySize", "ValueSize":
+		return fmt.Sprintf("Options.%s[%q] = %s: %v", e.Option, e.Key, e.Value, e.Err)
 	}
 	return fmt.Sprintf("Options.%s[%q] = %q: %v", e.Option, e.Key, e.Value, e.Err)
 }
@@ -152,6 +158,16 @@ func (o *Options) apply(obj *ir.Object) error {
 	for _, name := range slices.Sorted(maps.Keys(o.MaxEntries)) {
 		if err := passes.SetMaxEntries(obj, name, o.MaxEntries[name]); err != nil {
 			return &OptionError{Option: "MaxEntries", Key: name, Value: strconv.FormatUint(uint64(o.MaxEntries[name]), 10), Err: err}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(o.KeySize)) {
+		if err := passes.SetKeySize(obj, name, o.KeySize[name]); err != nil {
+			return &OptionError{Option: "KeySize", Key: name, Value: strconv.FormatUint(uint64(o.KeySize[name]), 10), Err: err}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(o.ValueSize)) {
+		if err := passes.SetValueSize(obj, name, o.ValueSize[name]); err != nil {
+			return &OptionError{Option: "ValueSize", Key: name, Value: strconv.FormatUint(uint64(o.ValueSize[name]), 10), Err: err}
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(o.Set)) {

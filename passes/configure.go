@@ -1,7 +1,8 @@
 // This file holds the edits user code makes between opening an object and
-// loading it (libbpf's bpf_map__set_max_entries, bpf_program__set_autoload
-// and skeleton writes to .rodata), for bpfc.Options (the CLI's -set,
-// -max-entries and -disable flags) through the configure pass.
+// loading it (libbpf's bpf_map__set_max_entries, set_key_size,
+// set_value_size, bpf_program__set_autoload and skeleton writes to
+// .rodata), for bpfc.Options (the CLI's -set, -max-entries, -key-size,
+// -value-size and -disable flags) through the configure pass.
 // SetVariable needs the datasec pass to have run: it finds variables
 // through the completed DATASECs.
 
@@ -252,6 +253,47 @@ func SetMaxEntries(obj *ir.Object, mapName string, n uint32) error {
 		}
 	}
 	m.MaxEntries = n
+	return nil
+}
+
+// SetKeySize overrides the key_size of the map called mapName, and
+// SetValueSize its value_size, as libbpf's bpf_map__set_key_size and
+// bpf_map__set_value_size do before load: for maps an object leaves
+// unsized (bcc's tools size stack trace and hash maps from the command
+// line). A map whose BTF key or value type no longer has the size loses
+// both BTF types (libbpf creates it without them when the kernel refuses
+// the mismatch). Global data and .kconfig maps take their sizes from their
+// sections and are refused.
+func SetKeySize(obj *ir.Object, mapName string, n uint32) error {
+	return setSize(obj, mapName, "key_size", n, func(m *ir.Map) (*uint32, btf.TypeID) { return &m.KeySize, m.KeyType })
+}
+
+// SetValueSize overrides the value_size of the map called mapName; see
+// SetKeySize.
+func SetValueSize(obj *ir.Object, mapName string, n uint32) error {
+	return setSize(obj, mapName, "value_size", n, func(m *ir.Map) (*uint32, btf.TypeID) { return &m.ValueSize, m.ValueType })
+}
+
+// setSize implements SetKeySize and SetValueSize: field returns the size
+// to set and the BTF type that describes it.
+func setSize(obj *ir.Object, mapName, what string, n uint32, field func(*ir.Map) (*uint32, btf.TypeID)) error {
+	m, _ := obj.Map(mapName)
+	if m == nil {
+		return fmt.Errorf("map %s: %w", mapName, ErrNotFound)
+	}
+	if m.Kind == ir.MapData || m.Kind == ir.MapKconfig {
+		return fmt.Errorf("map %s: global data maps take their sizes from their section; %s cannot be changed", mapName, what)
+	}
+	if n == 0 {
+		return fmt.Errorf("map %s: %s must be at least 1", mapName, what)
+	}
+	size, typ := field(m)
+	if typ != 0 && obj.BTF != nil {
+		if sz, err := obj.BTF.Sizeof(typ); err != nil || sz != n {
+			m.KeyType, m.ValueType = 0, 0
+		}
+	}
+	*size = n
 	return nil
 }
 

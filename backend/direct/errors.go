@@ -33,6 +33,10 @@ var (
 	// 0 and cannot be derived (objects leave it for user space to set).
 	// It is mapdef.ErrMaxEntries.
 	ErrMaxEntries = mapdef.ErrMaxEntries
+	// ErrKeySize and ErrValueSize are wrapped likewise for a key_size or
+	// value_size of 0 that the kernel refuses (mapdef's).
+	ErrKeySize   = mapdef.ErrKeySize
+	ErrValueSize = mapdef.ErrValueSize
 	// ErrPinMismatch is wrapped when a map pinned under PinPath cannot be
 	// reused because its definition differs from the object's.
 	ErrPinMismatch = errors.New("pinned map is incompatible")

@@ -197,6 +197,9 @@ func (l *loader) loadMap(m *ir.Map) error {
 		return fmt.Errorf("%w: map name %q used twice", ErrInvalidObject, m.Name)
 	}
 	d, err := mapdef.Fixup(l.obj.Name, m)
+	if err == nil {
+		err = d.CheckSizes()
+	}
 	if err != nil {
 		return err
 	}
@@ -239,6 +242,9 @@ func (l *loader) loadMap(m *ir.Map) error {
 			return fmt.Errorf("%w: map of maps without an inner map definition", ErrInvalidObject)
 		}
 		inner, err := mapdef.Fixup(l.obj.Name, m.Inner)
+		if err == nil {
+			err = inner.CheckSizes()
+		}
 		if err != nil {
 			return fmt.Errorf("inner map: %w", err)
 		}

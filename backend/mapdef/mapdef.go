@@ -17,24 +17,49 @@ import (
 	"github.com/bpfc/bpfc/ir"
 )
 
-// ErrMaxEntries is wrapped by the error for a map whose max_entries is 0
-// and must be set before loading (a *MaxEntriesError).
-var ErrMaxEntries = errors.New("max_entries is 0")
+// Errors for a map size the object leaves 0 (for user space to set, as
+// bcc's tools do) where the kernel refuses 0: it must be set before
+// loading. The error CheckSizes returns is a *SizeError wrapping one.
+var (
+	// ErrMaxEntries is wrapped by the error for a map whose max_entries
+	// is 0.
+	ErrMaxEntries = errors.New("max_entries is 0")
+	// ErrKeySize is wrapped by the error for a map whose key_size is 0.
+	ErrKeySize = errors.New("key_size is 0")
+	// ErrValueSize is wrapped by the error for a map whose value_size is
+	// 0.
+	ErrValueSize = errors.New("value_size is 0")
+)
 
-// MaxEntriesError is the error of Fixup for a map whose max_entries is 0
-// where its type needs entries: user space must size it first. It names
-// the API that does; a command line can name its flag instead.
-type MaxEntriesError struct {
+// SizeError is the error of CheckSizes for a map whose max_entries,
+// key_size or value_size is 0 where its type needs one: user space must
+// size it first. It names the API that does; a command line can name its
+// flag instead.
+type SizeError struct {
 	// Map is the map's name in the object.
 	Map string
+	// Size is ErrMaxEntries, ErrKeySize or ErrValueSize.
+	Size error
 }
 
-func (e *MaxEntriesError) Error() string {
-	return fmt.Sprintf("%v (set it with Options.MaxEntries[%q] or passes.SetMaxEntries)", ErrMaxEntries, e.Map)
+// Field returns the name of the size in the API: "MaxEntries", "KeySize"
+// or "ValueSize" (the field of bpfc.Options, passes.Set<Field>).
+func (e *SizeError) Field() string {
+	switch e.Size {
+	case ErrKeySize:
+		return "KeySize"
+	case ErrValueSize:
+		return "ValueSize"
+	}
+	return "MaxEntries"
 }
 
-// Unwrap returns ErrMaxEntries.
-func (e *MaxEntriesError) Unwrap() error { return ErrMaxEntries }
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("%v (set it with Options.%s[%q] or passes.Set%[2]s)", e.Size, e.Field(), e.Map)
+}
+
+// Unwrap returns Size.
+func (e *SizeError) Unwrap() error { return e.Size }
 
 // Def is a map definition fixed up for BPF_MAP_CREATE.
 type Def struct {
@@ -58,8 +83,8 @@ type Def struct {
 // Fixup applies libbpf's fix-ups to map m of object objName: a perf event
 // array without max_entries gets one entry per possible CPU, a ring
 // buffer's size is rounded up to a power-of-two number of pages, BTF ids
-// are dropped for map types that refuse them. A max_entries left at 0 for
-// a map type that needs one is a *MaxEntriesError (matching ErrMaxEntries).
+// are dropped for map types that refuse them. Sizes left at 0 are kept:
+// CheckSizes says whether the kernel takes them.
 func Fixup(objName string, m *ir.Map) (Def, error) {
 	d := Def{
 		Name:       m.Name,
@@ -86,13 +111,41 @@ func Fixup(objName string, m *ir.Map) (Def, error) {
 	case sys.MapTypeRingbuf, sys.MapTypeUserRingbuf:
 		d.MaxEntries = RingbufSize(d.MaxEntries)
 	}
-	if d.MaxEntries == 0 && !ZeroEntriesOK(d.Type) {
-		return Def{}, &MaxEntriesError{Map: m.Name}
-	}
 	if !KeepsBTFTypes(d.Type) {
 		d.KeyType, d.ValueType = 0, 0
 	}
 	return d, nil
+}
+
+// Unset says which sizes of d are 0 where the kernel refuses 0: they must
+// be set before the map is created.
+type Unset struct {
+	MaxEntries, KeySize, ValueSize bool
+}
+
+// Unset returns the sizes of d that are 0 where the kernel refuses 0.
+func (d Def) Unset() Unset {
+	return Unset{
+		MaxEntries: d.MaxEntries == 0 && !ZeroEntriesOK(d.Type),
+		KeySize:    d.KeySize == 0 && !ZeroKeyOK(d.Type),
+		ValueSize:  d.ValueSize == 0 && !ZeroValueOK(d.Type),
+	}
+}
+
+// CheckSizes returns a *SizeError (wrapping ErrMaxEntries, ErrKeySize or
+// ErrValueSize) for the first size of d that is 0 where the kernel
+// refuses 0; nil if there is none.
+func (d Def) CheckSizes() error {
+	u := d.Unset()
+	switch {
+	case u.MaxEntries:
+		return &SizeError{Map: d.Name, Size: ErrMaxEntries}
+	case u.KeySize:
+		return &SizeError{Map: d.Name, Size: ErrKeySize}
+	case u.ValueSize:
+		return &SizeError{Map: d.Name, Size: ErrValueSize}
+	}
+	return nil
 }
 
 // Attr returns the BPF_MAP_CREATE attribute for d. btfFD is the object's
@@ -204,6 +257,27 @@ func ZeroEntriesOK(t sys.MapType) bool {
 	case sys.MapTypeCgroupStorage, sys.MapTypePercpuCgroupStorage, sys.MapTypeSKStorage,
 		sys.MapTypeInodeStorage, sys.MapTypeTaskStorage, sys.MapTypeCgrpStorage,
 		sys.MapTypeStructOps:
+		return true
+	}
+	return false
+}
+
+// ZeroKeyOK reports map types whose key_size must be (or may be) 0: maps
+// without keys.
+func ZeroKeyOK(t sys.MapType) bool {
+	switch t {
+	case sys.MapTypeQueue, sys.MapTypeStack, sys.MapTypeBloomFilter, sys.MapTypeRingbuf,
+		sys.MapTypeUserRingbuf, sys.MapTypeArena:
+		return true
+	}
+	return false
+}
+
+// ZeroValueOK reports map types whose value_size must be 0: ring buffers
+// and arenas.
+func ZeroValueOK(t sys.MapType) bool {
+	switch t {
+	case sys.MapTypeRingbuf, sys.MapTypeUserRingbuf, sys.MapTypeArena:
 		return true
 	}
 	return false

@@ -81,12 +81,6 @@ func TestFixup(t *testing.T) {
 			}
 		})
 	}
-
-	_, err = Fixup("x.o", &ir.Map{Name: "sized", Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 4})
-	var me *MaxEntriesError
-	if !errors.Is(err, ErrMaxEntries) || !errors.As(err, &me) || me.Map != "sized" || !strings.Contains(err.Error(), `Options.MaxEntries["sized"]`) {
-		t.Errorf("max_entries 0: %v, want ErrMaxEntries naming the map", err)
-	}
 }
 
 func TestAttr(t *testing.T) {
@@ -105,5 +99,48 @@ func TestAttr(t *testing.T) {
 	want.BtfFd, want.BtfKeyTypeId, want.BtfValueTypeId = 0, 0, 0
 	if got := d.Attr(10, 11); got != want {
 		t.Errorf("BTF fd but no ids: %+v, want %+v", got, want)
+	}
+}
+
+// TestCheckSizes checks which zero sizes are refused, in which order, and
+// what the errors say.
+func TestCheckSizes(t *testing.T) {
+	for _, c := range []struct {
+		m    ir.Map
+		is   error
+		msg  string
+		want Unset
+	}{
+		{ir.Map{Name: "h", Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 8, MaxEntries: 1}, nil, "", Unset{}},
+		{ir.Map{Name: "sized", Type: uint32(sys.MapTypeHash)}, ErrMaxEntries, `max_entries is 0 (set it with Options.MaxEntries["sized"] or passes.SetMaxEntries)`,
+			Unset{MaxEntries: true, KeySize: true, ValueSize: true}},
+		{ir.Map{Name: "counts", Type: uint32(sys.MapTypeHash), MaxEntries: 16, ValueSize: 8}, ErrKeySize, `key_size is 0 (set it with Options.KeySize["counts"] or passes.SetKeySize)`,
+			Unset{KeySize: true}},
+		{ir.Map{Name: "stackmap", Type: uint32(sys.MapTypeStackTrace), KeySize: 4, MaxEntries: 16}, ErrValueSize, `value_size is 0 (set it with Options.ValueSize["stackmap"] or passes.SetValueSize)`,
+			Unset{ValueSize: true}},
+		{ir.Map{Name: "q", Type: uint32(sys.MapTypeQueue), ValueSize: 8, MaxEntries: 4}, nil, "", Unset{}},
+		{ir.Map{Name: "bloom", Type: uint32(sys.MapTypeBloomFilter), MaxEntries: 4}, ErrValueSize, "value_size is 0", Unset{ValueSize: true}},
+		{ir.Map{Name: "rb", Type: uint32(sys.MapTypeRingbuf), MaxEntries: 4096}, nil, "", Unset{}},
+		{ir.Map{Name: "st", Type: uint32(sys.MapTypeTaskStorage), ValueSize: 8}, ErrKeySize, "key_size is 0", Unset{KeySize: true}},
+		{ir.Map{Name: "arena", Type: uint32(sys.MapTypeArena), MaxEntries: 1}, nil, "", Unset{}},
+	} {
+		d, err := Fixup("x.o", &c.m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u := d.Unset(); u != c.want {
+			t.Errorf("%s: Unset %+v, want %+v", c.m.Name, u, c.want)
+		}
+		err = d.CheckSizes()
+		if c.is == nil {
+			if err != nil {
+				t.Errorf("%s: %v", c.m.Name, err)
+			}
+			continue
+		}
+		var se *SizeError
+		if !errors.Is(err, c.is) || !errors.As(err, &se) || se.Map != c.m.Name || !strings.HasPrefix(err.Error(), c.msg) {
+			t.Errorf("%s: %v, want %v: %q", c.m.Name, err, c.is, c.msg)
+		}
 	}
 }

@@ -138,6 +138,10 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.Var(&disable, "disable", "do not load programs whose name or section matches `GLOB` (repeatable), e.g. -disable 'fentry/*'")
 	maxEntries := &assignFlag{what: "MAP"}
 	fs.Var(maxEntries, "max-entries", "set a map's max_entries: `MAP=N` (repeatable)")
+	keySize := &assignFlag{what: "MAP"}
+	fs.Var(keySize, "key-size", "set a map's key_size in bytes: `MAP=N` (repeatable; objects leave some maps unsized for user space, as bcc's tools do)")
+	valueSize := &assignFlag{what: "MAP"}
+	fs.Var(valueSize, "value-size", "set a map's value_size in bytes: `MAP=N` (repeatable; a stack trace map's is 8 × the stack depth)")
 	set := &assignFlag{what: "VAR"}
 	fs.Var(set, "set", "set a .rodata/.data variable, or a constant of inline assembly (\"r0 = NAME ll\", 0 unless set), before load: `VAR=VALUE` (repeatable; ints, bools, enums, strings)")
 	fs.StringVar(&c.signKey, "sign-key", "", "with -emit=loader: sign the loader with the private key in PEM `FILE` (RSA or ECDSA; needs -sign-cert)")
@@ -216,17 +220,33 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	c.opts.Disable = disable
 	c.opts.Set = set.m
 	c.opts.ModuleBTF = moduleBTF.m
-	if len(maxEntries.m) > 0 {
-		c.opts.MaxEntries = map[string]uint32{}
-		for k, v := range maxEntries.m {
-			n, err := strconv.ParseUint(v, 0, 32)
-			if err != nil {
-				return nil, usageError{fmt.Sprintf("-max-entries %s=%s: %v", k, v, err)}
-			}
-			c.opts.MaxEntries[k] = uint32(n)
-		}
+	var err error
+	if c.opts.MaxEntries, err = sizes("max-entries", maxEntries.m); err != nil {
+		return nil, err
+	}
+	if c.opts.KeySize, err = sizes("key-size", keySize.m); err != nil {
+		return nil, err
+	}
+	if c.opts.ValueSize, err = sizes("value-size", valueSize.m); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// sizes parses the values of a MAP=N flag; nil if the flag was not given.
+func sizes(flag string, m map[string]string) (map[string]uint32, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := map[string]uint32{}
+	for k, v := range m {
+		n, err := strconv.ParseUint(v, 0, 32)
+		if err != nil {
+			return nil, usageError{fmt.Sprintf("-%s %s=%s: %v", flag, k, v, err)}
+		}
+		out[k] = uint32(n)
+	}
+	return out, nil
 }
 
 func main() {
@@ -274,7 +294,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // flagMessage is err's message with the library's API names spelled as the
 // flags that set them: `Options.Set["v"] = "x": ...` as `-set v=x: ...`,
-// the hint for an unsized map as `-max-entries MAP=N`.
+// the hint for an unsized map as `-max-entries MAP=N` (or -key-size,
+// -value-size).
 func flagMessage(err error) string {
 	msg := err.Error()
 	var oe *bpfc.OptionError
@@ -283,8 +304,8 @@ func flagMessage(err error) string {
 		switch oe.Option {
 		case "Disable":
 			flag = "-disable " + oe.Key
-		case "MaxEntries":
-			flag = fmt.Sprintf("-max-entries %s=%s", oe.Key, oe.Value)
+		case "MaxEntries", "KeySize", "ValueSize":
+			flag = fmt.Sprintf("-%s %s=%s", sizeFlag(oe.Option), oe.Key, oe.Value)
 		case "Set":
 			flag = fmt.Sprintf("-set %s=%s", oe.Key, oe.Value)
 		}
@@ -292,11 +313,23 @@ func flagMessage(err error) string {
 			msg = strings.Replace(msg, oe.Error(), flag+": "+oe.Err.Error(), 1)
 		}
 	}
-	var me *mapdef.MaxEntriesError
-	if errors.As(err, &me) {
-		msg = strings.Replace(msg, me.Error(), fmt.Sprintf("%v (set it with -max-entries %s=N)", mapdef.ErrMaxEntries, me.Map), 1)
+	var se *mapdef.SizeError
+	if errors.As(err, &se) {
+		msg = strings.Replace(msg, se.Error(), fmt.Sprintf("%v (set it with -%s %s=N)", se.Size, sizeFlag(se.Field()), se.Map), 1)
 	}
 	return msg
+}
+
+// sizeFlag is the flag of a map size of the API: "max-entries" for
+// "MaxEntries", "key-size", "value-size".
+func sizeFlag(field string) string {
+	switch field {
+	case "KeySize":
+		return "key-size"
+	case "ValueSize":
+		return "value-size"
+	}
+	return "max-entries"
 }
 
 // output opens the -o file, or returns stdout.

@@ -116,7 +116,8 @@ func TestFlagSpelling(t *testing.T) {
 		{[]string{"-emit=ir", "-set", "nosuch=1", obj("xdp_globals.o")}, "xdp_globals.o: configure pass: -set nosuch=1: variable nosuch: "},
 		{[]string{"-emit=ir", "-disable", "fentry/*", obj("xdp_globals.o")}, "-disable fentry/*: no program matches"},
 		{[]string{"-emit=ir", "-max-entries", "nosuch=3", obj("maps_kinds.o")}, "-max-entries nosuch=3: map nosuch: not found"},
-		{[]string{"-emit=loader", "-o", os.DevNull, obj("maps_kinds.o")}, "map user_sized_map: invalid object: max_entries is 0 (set it with -max-entries user_sized_map=N)"},
+		{[]string{"-emit=ir", "-value-size", "nosuch=8", obj("maps_kinds.o")}, "-value-size nosuch=8: map nosuch: not found"},
+		{[]string{"-emit=ir", "-key-size", ".rodata.cst16=8", obj("maps_kinds.o")}, "-key-size .rodata.cst16=8: map .rodata.cst16: global data maps take their sizes"},
 	} {
 		code, _, stderr := runCLI(tc.args...)
 		if code != exitFailure || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "Options.") {
