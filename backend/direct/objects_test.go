@@ -83,6 +83,11 @@ var objectEdits = map[string]func(*ir.Object) error{
 	"maps_kinds.o": func(o *ir.Object) error { return passes.SetMaxEntries(o, "user_sized_map", 16) },
 	// Inline-assembly constants (the loader equivalence test runs them
 	// unset: 0).
+	// Sized as bcc's tools size theirs (the program needs these sizes).
+	"sized_maps.o": func(o *ir.Object) error {
+		return errors.Join(passes.SetMaxEntries(o, "stackmap", 256), passes.SetValueSize(o, "stackmap", 127*8),
+			passes.SetKeySize(o, "counts", 8), passes.SetValueSize(o, "counts", 8))
+	},
 	"asm_const.o": func(o *ir.Object) error {
 		return errors.Join(passes.SetVariable(o, "MY_CONST", "41"), passes.SetVariable(o, "OTHER_CONST", "-1"))
 	},

@@ -298,6 +298,10 @@ var runs = []struct {
 		{prog: "asm_xdp", want: 42, vars: map[string]uint64{".bss:asm_seen": 41}},
 		{prog: "asm_syscall", ctx: []byte{}, want: 0, vars: map[string]uint64{".bss:asm_sum": 40}},
 	}},
+	{"sized_maps.o", []step{
+		{prog: "count_stack", ctx: u64s(0, 39), want: 0x5e, check: checkStackCount},
+		{prog: "count_stack", ctx: u64s(0, 39), want: 0x5e, check: checkStackCount},
+	}},
 	{"kfunc_noksym.o", []step{
 		{prog: "noksym", ctxFn: func() []byte { return binary.LittleEndian.AppendUint32(nil, uint32(unix.Getpid())) }, want: 0,
 			varsFn: func(t *testing.T) map[string]uint64 {
@@ -305,6 +309,40 @@ var runs = []struct {
 			}},
 		{prog: "noksym", ctx: []byte{0xff, 0xff, 0xff, 0x7f}, want: 1},
 	}},
+}
+
+// checkStackCount checks sized_maps.o's maps after count_stack ran: one
+// stack counted under {this process, its stack id}, as often as the
+// program ran, and the stack trace map holding that stack: kernel
+// addresses, 127 frames at most.
+func checkStackCount(t *testing.T, coll *Collection) {
+	t.Helper()
+	counts, stacks := coll.Maps["counts"], coll.Maps["stackmap"]
+	if counts.KeySize != 8 || counts.ValueSize != 8 || stacks.ValueSize != 127*8 || stacks.MaxEntries != 256 {
+		t.Fatalf("sizes: counts %d/%d, stackmap %d/%d", counts.KeySize, counts.ValueSize, stacks.ValueSize, stacks.MaxEntries)
+	}
+	key := make([]byte, 8)
+	if err := sys.MapGetNextKey(counts.FD, nil, key); err != nil {
+		t.Fatalf("counts is empty: %v", err)
+	}
+	if err := sys.MapGetNextKey(counts.FD, key, make([]byte, 8)); err == nil {
+		t.Errorf("counts has more than one key")
+	}
+	if tgid := binary.LittleEndian.Uint32(key); tgid != uint32(os.Getpid()) {
+		t.Errorf("counts key tgid %d, want %d", tgid, os.Getpid())
+	}
+	n, err := counts.Lookup(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("stack %d counted %d times", binary.LittleEndian.Uint32(key[4:]), binary.LittleEndian.Uint64(n))
+	frames, err := stacks.Lookup(key[4:])
+	if err != nil {
+		t.Fatalf("stackmap[%d]: %v", binary.LittleEndian.Uint32(key[4:]), err)
+	}
+	if ip := binary.LittleEndian.Uint64(frames); ip>>63 == 0 {
+		t.Errorf("first frame %#x is not a kernel address", ip)
+	}
 }
 
 // checkRingRecord reads maps_kinds.o's ring buffer through mmap: exactly
@@ -562,5 +600,41 @@ func TestMaxEntriesZero(t *testing.T) {
 	}
 	if !errors.Is(err, ErrMaxEntries) || !strings.Contains(err.Error(), `maps_kinds.o: map user_sized_map: max_entries is 0 (set it with Options.MaxEntries["user_sized_map"] or passes.SetMaxEntries)`) {
 		t.Errorf("error %q", err)
+	}
+}
+
+// TestUnsetSizes loads sized_maps.o with sizes missing: each error names
+// the map and the size to set, before any map is created, and nothing
+// stays open.
+func TestUnsetSizes(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	for _, c := range []struct {
+		edit func(*ir.Object) error
+		err  error
+		msg  string
+	}{
+		{nil, ErrMaxEntries, `sized_maps.o: map stackmap: max_entries is 0 (set it with Options.MaxEntries["stackmap"] or passes.SetMaxEntries)`},
+		{func(o *ir.Object) error { return passes.SetMaxEntries(o, "stackmap", 4) }, ErrValueSize,
+			`sized_maps.o: map stackmap: value_size is 0 (set it with Options.ValueSize["stackmap"] or passes.SetValueSize)`},
+		{func(o *ir.Object) error {
+			return errors.Join(passes.SetMaxEntries(o, "stackmap", 4), passes.SetValueSize(o, "stackmap", 8))
+		}, ErrKeySize, `sized_maps.o: map counts: key_size is 0 (set it with Options.KeySize["counts"] or passes.SetKeySize)`},
+		{func(o *ir.Object) error {
+			return errors.Join(passes.SetMaxEntries(o, "stackmap", 4), passes.SetValueSize(o, "stackmap", 8), passes.SetKeySize(o, "counts", 8))
+		}, ErrValueSize, `sized_maps.o: map counts: value_size is 0 (set it with Options.ValueSize["counts"] or passes.SetValueSize)`},
+	} {
+		obj, err := compile(t, "sized_maps.o", c.edit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		coll, err := Load(obj, testOptions(t))
+		if err == nil {
+			coll.Close()
+			t.Fatalf("loaded with %s unset", c.err)
+		}
+		if !errors.Is(err, c.err) || err.Error() != c.msg {
+			t.Errorf("error %q, want %v: %q", err, c.err, c.msg)
+		}
 	}
 }

@@ -60,6 +60,10 @@ var (
 	offBTFLoadLogLevel = int(unsafe.Offsetof(sys.BtfLoadAttr{}.BtfLogLevel))
 
 	offMapMaxEntries = int(unsafe.Offsetof(sys.MapCreateAttr{}.MaxEntries))
+	offMapKeySize    = int(unsafe.Offsetof(sys.MapCreateAttr{}.KeySize))
+	offMapValueSize  = int(unsafe.Offsetof(sys.MapCreateAttr{}.ValueSize))
+	offMapBtfKeyID   = int(unsafe.Offsetof(sys.MapCreateAttr{}.BtfKeyTypeId))
+	offMapBtfValueID = int(unsafe.Offsetof(sys.MapCreateAttr{}.BtfValueTypeId))
 	offMapInnerFD    = int(unsafe.Offsetof(sys.MapCreateAttr{}.InnerMapFd))
 	offMapBtfFd      = int(unsafe.Offsetof(sys.MapCreateAttr{}.BtfFd))
 

@@ -37,6 +37,21 @@ import (
 
 const testdataDir = "../../testdata"
 
+// objectEdits size the maps objects leave for the user to size, as a user
+// would (bpfc -max-entries, -key-size, -value-size).
+var objectEdits = map[string]func(*ir.Object) error{
+	"maps_kinds.o": func(o *ir.Object) error { return passes.SetMaxEntries(o, "user_sized_map", 16) },
+	"sized_maps.o": sizeSizedMaps,
+}
+
+// sizeSizedMaps sizes sized_maps.o's maps as its program needs: a stack
+// trace map of 127 frames and 256 entries, a hash map of 8-byte keys and
+// values.
+func sizeSizedMaps(o *ir.Object) error {
+	return errors.Join(passes.SetMaxEntries(o, "stackmap", 256), passes.SetValueSize(o, "stackmap", 127*8),
+		passes.SetKeySize(o, "counts", 8), passes.SetValueSize(o, "counts", 8))
+}
+
 // compileObject runs a test object through the frontend and every pass,
 // deferring what can be deferred to load time.
 func compileObject(t *testing.T, name string) *ir.Object {
@@ -45,9 +60,8 @@ func compileObject(t *testing.T, name string) *ir.Object {
 	if err != nil {
 		t.Fatalf("frontend: %v", err)
 	}
-	// maps_kinds.o has a map the user must size.
-	if m, _ := obj.Map("user_sized_map"); m != nil && m.MaxEntries == 0 {
-		if err := passes.SetMaxEntries(obj, "user_sized_map", 16); err != nil {
+	if edit := objectEdits[name]; edit != nil {
+		if err := edit(obj); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -319,8 +333,9 @@ var wantRetval = map[string]uint32{
 	"static_progs.o/static_xdp":  128,
 	"static_progs.o/global_sock": 1,
 	// Constants not set: 0.
-	"asm_const.o/asm_xdp":     1,
-	"asm_const.o/asm_syscall": 0,
+	"asm_const.o/asm_xdp":      1,
+	"asm_const.o/asm_syscall":  0,
+	"sized_maps.o/count_stack": 0x5e,
 }
 
 // bothRefuse are the objects that neither backend loads on the test

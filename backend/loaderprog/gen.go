@@ -169,6 +169,19 @@ func (g *gen) generate() (*Loader, error) {
 		if isData(m) {
 			d.InitialValue = initialValue(m)
 		}
+		def, err := mapdef.Fixup(obj.Name, m)
+		if err != nil {
+			return nil, fmt.Errorf("map %s: %w", m.Name, err)
+		}
+		u := def.Unset()
+		d.NeedsMaxEntries, d.NeedsKeySize, d.NeedsValueSize = u.MaxEntries, u.KeySize, u.ValueSize
+		if g.opts.Sealed {
+			// A sealed loader creates its maps as signed: sizes cannot be
+			// set when it runs.
+			if err := def.CheckSizes(); err != nil {
+				return nil, fmt.Errorf("map %s: sealed loader: %w", m.Name, err)
+			}
+		}
 		l.Maps = append(l.Maps, d)
 	}
 	for j, p := range obj.Programs {

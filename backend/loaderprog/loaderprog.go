@@ -53,8 +53,9 @@ type Options struct {
 	NoIntegrity bool
 	// Sealed makes a loader for signing: it ignores the context's
 	// max_entries overrides (except for perf event arrays sized by the
-	// CPU count) and initial values, so that what it creates is what its
-	// signature covers, as libbpf's signed loaders do.
+	// CPU count), key and value sizes and initial values, so that what it
+	// creates is what its signature covers, as libbpf's signed loaders
+	// do. A map size left 0 must then be set when generating.
 	Sealed bool
 }
 
@@ -112,6 +113,11 @@ type MapDesc struct {
 	// the blob holds the generating machine's CPU count, and the run-time
 	// replaces it with the count of the machine the loader runs on.
 	EntriesPerCPU bool
+	// NeedsMaxEntries, NeedsKeySize and NeedsValueSize mark sizes the
+	// object leaves 0 (for user space to set, as bcc's tools do) where the
+	// kernel refuses 0: they must be set in the context before the loader
+	// runs (rt.Options).
+	NeedsMaxEntries, NeedsKeySize, NeedsValueSize bool
 }
 
 // Mmapable reports whether the map can be mmaped (BPF_F_MMAPABLE).
@@ -160,7 +166,8 @@ func (l *Loader) Spec() *rt.Spec {
 		Sealed:    l.Sealed,
 	}
 	for _, m := range l.Maps {
-		s.Maps = append(s.Maps, rt.MapSpec{Name: m.Name, ValueSize: m.ValueSize, HasInitialValue: m.InitialValue != nil, EntriesPerCPU: m.EntriesPerCPU})
+		s.Maps = append(s.Maps, rt.MapSpec{Name: m.Name, ValueSize: m.ValueSize, HasInitialValue: m.InitialValue != nil, EntriesPerCPU: m.EntriesPerCPU,
+			NeedsMaxEntries: m.NeedsMaxEntries, NeedsKeySize: m.NeedsKeySize, NeedsValueSize: m.NeedsValueSize})
 	}
 	for _, p := range l.Progs {
 		s.Progs = append(s.Progs, p.Name)

@@ -353,7 +353,6 @@ func TestGenerateErrors(t *testing.T) {
 			o.Programs[0].Insns[3].Src = ir.PseudoMapFD
 			o.Programs[0].Relocs = []*ir.Reloc{{Insn: 3, Kind: ir.RelocMap, Symbol: "counts", State: ir.Resolved}}
 		}, ErrNotSupported},
-		{"max_entries 0", func(o *ir.Object) { o.Maps[0].MaxEntries = 0 }, ErrInvalidObject},
 		{"big endian", func(o *ir.Object) { o.ByteOrder = binary.BigEndian }, ErrNotSupported},
 		{"module kfunc", func(o *ir.Object) { o.ModuleSlots = []string{"mod"} }, ErrNotSupported},
 	}

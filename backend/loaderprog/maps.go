@@ -6,8 +6,8 @@
 package loaderprog
 
 import (
-	"errors"
 	"fmt"
+	"math"
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/mapdef"
@@ -29,10 +29,9 @@ func initialValue(m *ir.Map) []byte {
 // direct backend does it. The fds (BTF, inner map template) are stored in
 // it at run time.
 func (g *gen) createAttr(m *ir.Map) (sys.MapCreateAttr, error) {
+	// Sizes left 0 are set in the context before the loader runs (rt
+	// checks that they are).
 	d, err := mapdef.Fixup(g.obj.Name, m)
-	if errors.Is(err, mapdef.ErrMaxEntries) {
-		return sys.MapCreateAttr{}, fmt.Errorf("%w: %w", ErrInvalidObject, err)
-	}
 	if err != nil {
 		return sys.MapCreateAttr{}, err
 	}
@@ -68,6 +67,10 @@ func (g *gen) emitCreate(m *ir.Map, index int, inner bool) error {
 		// A sealed loader keeps the signed sizes, but a perf event array
 		// declared without max_entries is sized for the machine it runs on.
 		e.ctxToBlob(attr+offMapMaxEntries, 4, g.lay.MapDesc(index)+rt.MapDescOffMaxEntries, true)
+		if !isData(m) && !g.opts.Sealed {
+			g.sizeOverride(attr, attr+offMapKeySize, g.lay.MapSizes(index)+rt.MapSizesOffKey, a.KeySize)
+			g.sizeOverride(attr, attr+offMapValueSize, g.lay.MapSizes(index)+rt.MapSizesOffValue, a.ValueSize)
+		}
 	}
 	e.sysBPF(sys.CmdMapCreate, attr, sizeMapCreate)
 	g.traceResult("map_create " + m.Name)
@@ -78,6 +81,25 @@ func (g *gen) emitCreate(m *ir.Map, index int, inner bool) error {
 		e.blobStore(g.mapFD(index), 4, ir.R7)
 	}
 	return nil
+}
+
+// sizeOverride emits the replacement of a map size of the MAP_CREATE
+// attribute attr (at blob byte off) by the context's u32 at ctxOff when
+// that is neither 0 nor the generated size gen: the map is then created
+// without BTF key and value types, which may no longer fit (libbpf creates
+// such a map without them once the kernel refused it).
+func (g *gen) sizeOverride(attr, off, ctxOff int, gen uint32) {
+	e := &g.e
+	keep := e.newLabel()
+	e.emit(ir.Ldx(4, ir.R0, ir.R6, int16(ctxOff)))
+	e.jumpIf(ir.JumpEq, ir.R0, 0, keep)
+	if gen <= math.MaxInt32 {
+		e.jumpIf(ir.JumpEq, ir.R0, int32(gen), keep)
+	}
+	e.blobStore(off, 4, ir.R0)
+	e.blobStoreImm(attr+offMapBtfKeyID, 4, 0)
+	e.blobStoreImm(attr+offMapBtfValueID, 4, 0)
+	e.bind(keep)
 }
 
 func (g *gen) emitMap(i int, m *ir.Map) error {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/backend/loaderprog/sign"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
@@ -108,8 +109,11 @@ func TestSealedIgnoresContext(t *testing.T) {
 	if _, err := rt.Load(spec, &rt.Options{InitialValues: [][]byte{nil, ro}}); !errors.Is(err, rt.ErrSealed) {
 		t.Errorf("initial value for a sealed loader: %v, want ErrSealed", err)
 	}
+	if _, err := rt.Load(spec, &rt.Options{ValueSizes: []uint32{16}}); !errors.Is(err, rt.ErrSealed) {
+		t.Errorf("value size for a sealed loader: %v, want ErrSealed", err)
+	}
 	spec.Sealed = false
-	res, err := rt.Load(spec, &rt.Options{MaxEntries: []uint32{16}, InitialValues: [][]byte{nil, ro}})
+	res, err := rt.Load(spec, &rt.Options{MaxEntries: []uint32{16}, ValueSizes: []uint32{16}, InitialValues: [][]byte{nil, ro}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,8 +127,26 @@ func TestSealedIgnoresContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.MaxEntries != 4 {
-		t.Errorf("counts max_entries %d, want the generated 4", info.MaxEntries)
+	if info.MaxEntries != 4 || info.ValueSize != 8 {
+		t.Errorf("counts max_entries %d, value_size %d, want the generated 4 and 8", info.MaxEntries, info.ValueSize)
+	}
+}
+
+// TestSealedNeedsSizes: a sealed loader cannot size a map when it runs, so
+// generating one for an object that leaves a size 0 fails, naming it.
+func TestSealedNeedsSizes(t *testing.T) {
+	obj := compileObject(t, "sized_maps.o")
+	obj.Maps[0].MaxEntries = 0
+	_, err := Generate(obj, &Options{Sealed: true})
+	var se *mapdef.SizeError
+	if !errors.As(err, &se) || se.Map != "stackmap" || !errors.Is(err, mapdef.ErrMaxEntries) {
+		t.Errorf("Generate: %v, want stackmap's max_entries named", err)
+	}
+	if err := sizeSizedMaps(obj); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Generate(obj, &Options{Sealed: true}); err != nil {
+		t.Errorf("Generate with the sizes set: %v", err)
 	}
 }
 

@@ -86,6 +86,17 @@ func writeOutput(c *config, stdout io.Writer, write func(io.Writer) error) error
 // runLoader runs the loader l, prints the table of what it created, pins
 // it under -pin, and closes every descriptor.
 func runLoader(c *config, l *loaderprog.Loader, stdout io.Writer) error {
+	// Sizes the object leaves 0 are set at generation here: name the flag.
+	for _, m := range l.Maps {
+		for _, s := range []struct {
+			unset      bool
+			size, flag string
+		}{{m.NeedsMaxEntries, "max_entries", "max-entries"}, {m.NeedsKeySize, "key_size", "key-size"}, {m.NeedsValueSize, "value_size", "value-size"}} {
+			if s.unset {
+				return fmt.Errorf("%s: map %s: %s is 0 (set it with -%s %s=N): %w", l.Object, m.Name, s.size, s.flag, m.Name, rt.ErrSizeUnset)
+			}
+		}
+	}
 	// A signed -run must be verified: the user asked for it.
 	res, err := rt.Load(l.Spec(), &rt.Options{LogLevel: uint32(c.logLevel), KeyringID: c.keyring.id, RequireSignature: l.Signature != nil})
 	if err != nil {

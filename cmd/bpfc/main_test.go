@@ -55,6 +55,8 @@ func TestUsageErrors(t *testing.T) {
 		{"-emit=ir", "-dump-after=nosuch", x},
 		{"-emit=ir", "-pin", "/tmp", x},
 		{"-max-entries", "m=notanumber", x},
+		{"-key-size", "m=-1", x},
+		{"-value-size", "m", x},
 		{"-set", "novalue", x},
 		{"-module-btf", "nofile", x},
 		{"-emit=loader", "-lang=raw", x},
@@ -439,5 +441,53 @@ func TestPinByNameNotBPFFS(t *testing.T) {
 	}
 	if strings.Contains(stderr, "needs root") {
 		t.Errorf("error blames privileges:\n%s", stderr)
+	}
+}
+
+// TestLoadSizes loads sized_maps.o, whose stack trace and hash maps are
+// unsized (as bcc's tools leave them), in both modes: each missing size is
+// named with its flag, and with -max-entries, -key-size and -value-size
+// the maps are created with those sizes.
+func TestLoadSizes(t *testing.T) {
+	testutil.RequireKernel(t)
+	for _, mode := range modes[:2] {
+		t.Run(mode.name, func(t *testing.T) {
+			for _, c := range []struct {
+				flags []string
+				msg   string
+			}{
+				{nil, "bpfc: sized_maps.o: map stackmap: max_entries is 0 (set it with -max-entries stackmap=N)"},
+				{[]string{"-max-entries", "stackmap=256"}, "bpfc: sized_maps.o: map stackmap: value_size is 0 (set it with -value-size stackmap=N)"},
+				{[]string{"-max-entries", "stackmap=256", "-value-size", "stackmap=1016"}, "bpfc: sized_maps.o: map counts: key_size is 0 (set it with -key-size counts=N)"},
+			} {
+				args := append(append(append([]string(nil), mode.args...), c.flags...), obj("sized_maps.o"))
+				code, _, stderr := runCLI(args...)
+				if code != exitFailure || !strings.HasPrefix(stderr, c.msg) {
+					t.Errorf("%q: exit %d: %s\nwant %s", args, code, stderr, c.msg)
+				}
+			}
+			dir := testutil.BPFFS(t)
+			args := append(append([]string(nil), mode.args...), "-pin", dir, "-max-entries", "stackmap=256", "-value-size", "stackmap=1016",
+				"-key-size", "counts=8", "-value-size", "counts=8", obj("sized_maps.o"))
+			code, out, stderr := runCLI(args...)
+			if code != exitOK {
+				t.Fatalf("%q: exit %d: %s", args, code, stderr)
+			}
+			rows := parseTable(t, out)
+			for name, want := range map[string][3]uint32{"stackmap": {4, 1016, 256}, "counts": {8, 8, 16}} {
+				fd, err := sys.ObjGet(rows["map "+name].pin)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				info, err := sys.MapInfoByFD(fd)
+				fd.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := [3]uint32{info.KeySize, info.ValueSize, info.MaxEntries}; got != want {
+					t.Errorf("%s: key, value, max_entries %v, want %v", name, got, want)
+				}
+			}
+		})
 	}
 }

@@ -100,8 +100,8 @@ var (
 
 // XdpGlobals is the light skeleton of xdp_globals.o.
 type XdpGlobals struct {
-	// Maps holds a descriptor per map. Set MaxEntries before Load to
-	// resize a map.
+	// Maps holds a descriptor per map. Set MaxEntries, KeySize and
+	// ValueSize before Load to size a map.
 	Maps struct {
 		Rodata     rt.Map // .rodata
 		RodataCfg  rt.Map // .rodata.cfg
@@ -186,9 +186,11 @@ func (s *XdpGlobals) Load(opts *rt.Options) error {
 		o = *opts
 	}
 	o.MaxEntries = make([]uint32, 5)
+	o.KeySizes = make([]uint32, 5)
+	o.ValueSizes = make([]uint32, 5)
 	o.InitialValues = make([][]byte, 5)
 	for i, m := range s.maps() {
-		o.MaxEntries[i] = m.MaxEntries
+		o.MaxEntries[i], o.KeySizes[i], o.ValueSizes[i] = m.MaxEntries, m.KeySize, m.ValueSize
 		o.InitialValues[i] = s.init[i]
 	}
 	res, err := rt.Load(spec, &o)

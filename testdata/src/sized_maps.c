@@ -37,7 +37,9 @@ int count_stack(void *ctx)
 	struct count_key key = {};
 	__u64 one = 1, *cnt;
 
-	key.stack_id = bpf_get_stackid(ctx, &stackmap, 0);
+	/* Skip the first frame, the program's own: the stack (and its id)
+	 * are then the same for every load of the object. */
+	key.stack_id = bpf_get_stackid(ctx, &stackmap, 1);
 	if (key.stack_id < 0)
 		return 1;
 	key.tgid = bpf_get_current_pid_tgid() >> 32;

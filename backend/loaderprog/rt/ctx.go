@@ -1,8 +1,10 @@
 // This file defines the layout of the loader program's context: the
 // light-skeleton ABI of libbpf's skel_internal.h (struct bpf_loader_ctx,
 // then one struct bpf_map_desc per map, then one struct bpf_prog_desc per
-// program), followed by one bpfc extension word: the number of the step the
-// loader is executing, so that a failure can be attributed to its step.
+// program), followed by bpfc's extensions: the number of the step the
+// loader is executing, so that a failure can be attributed to its step,
+// then per map a key_size and a value_size that replace the generated ones
+// when not 0 (bpf_map_desc has only max_entries).
 
 package rt
 
@@ -36,6 +38,13 @@ const (
 
 	// ProgDescSize is sizeof(struct bpf_prog_desc): int prog_fd.
 	ProgDescSize = 4
+
+	// MapSizesSize is the size of bpfc's per-map size overrides: u32
+	// key_size at MapSizesOffKey, u32 value_size at MapSizesOffValue
+	// (input: non-zero replaces the generated value).
+	MapSizesSize     = 8
+	MapSizesOffKey   = 0
+	MapSizesOffValue = 4
 )
 
 // Layout computes the context offsets for an object with a given number
@@ -55,9 +64,13 @@ func (l Layout) ProgDesc(j int) int { return l.MapDesc(l.Maps) + ProgDescSize*j 
 // loader updates before each step.
 func (l Layout) Step() int { return l.ProgDesc(l.Progs) }
 
+// MapSizes returns the offset of the i-th map's key and value size
+// overrides (bpfc extension), after the step word.
+func (l Layout) MapSizes(i int) int { return l.Step() + 4 + MapSizesSize*i }
+
 // Size returns the size of the whole context, rounded up to 8 bytes like
 // the C struct (which holds u64 members).
-func (l Layout) Size() int { return (l.Step() + 4 + 7) &^ 7 }
+func (l Layout) Size() int { return (l.MapSizes(l.Maps) + 7) &^ 7 }
 
 // Names and license of the kernel objects Load creates for a loader: the
 // blob map (an ARRAY map, key 4 bytes, one entry holding the whole blob)

@@ -38,13 +38,19 @@ var ErrSignatureUnsupported = errors.New("kernel cannot verify signed BPF progra
 // is wrapped too.
 var ErrSignatureRejected = errors.New("kernel refused the loader's signature")
 
-// ErrSealed is wrapped by Load's error for a max_entries or initial value
-// given for a map of a sealed loader, which creates its maps as signed.
+// ErrSealed is wrapped by Load's error for a max_entries, key or value
+// size or initial value given for a map of a sealed loader, which creates
+// its maps as signed.
 var ErrSealed = errors.New("the loader is sealed: its maps are created as signed")
 
 // ErrUnsigned is returned by Load for a loader without a signature when
 // Options.RequireSignature is set.
 var ErrUnsigned = errors.New("loader is not signed")
+
+// ErrSizeUnset is wrapped by Load's error for a map whose max_entries,
+// key_size or value_size the object left 0, where the kernel refuses 0,
+// and Options did not set.
+var ErrSizeUnset = errors.New("map size not set")
 
 // Spec is a generated loader: everything Load needs.
 type Spec struct {
@@ -87,6 +93,10 @@ type MapSpec struct {
 	// perf event array declared without max_entries): unless overridden,
 	// Load sizes it for the machine it runs on.
 	EntriesPerCPU bool
+	// NeedsMaxEntries, NeedsKeySize and NeedsValueSize mark sizes the
+	// object left 0 (for user space to set, as bcc's tools do) where the
+	// kernel refuses 0: Load fails unless Options sets them.
+	NeedsMaxEntries, NeedsKeySize, NeedsValueSize bool
 }
 
 // Layout returns the context layout of s.
@@ -101,6 +111,10 @@ func (s *Spec) ProgHash() [32]byte { return sha256.Sum256(s.Insns) }
 type Options struct {
 	// MaxEntries overrides max_entries of map i when MaxEntries[i] != 0.
 	MaxEntries []uint32
+	// KeySizes and ValueSizes override key_size and value_size of map i
+	// when not 0 (not for global data). A map whose BTF key or value type
+	// no longer fits is created without BTF types, as libbpf does.
+	KeySizes, ValueSizes []uint32
 	// InitialValues replaces the initial value of global-data map i when
 	// InitialValues[i] is not nil; it must hold at least ValueSize bytes.
 	InitialValues [][]byte
@@ -305,9 +319,25 @@ func (spec *Spec) check(opts *Options) error {
 	if size := spec.Layout().Size(); size > 65535 {
 		return fmt.Errorf("loader spec: context of %d bytes exceeds the kernel's 65535", size)
 	}
-	if len(opts.MaxEntries) > len(spec.Maps) || len(opts.InitialValues) > len(spec.Maps) {
-		return fmt.Errorf("loader options: %d max_entries and %d initial values for %d maps",
-			len(opts.MaxEntries), len(opts.InitialValues), len(spec.Maps))
+	if len(opts.MaxEntries) > len(spec.Maps) || len(opts.InitialValues) > len(spec.Maps) ||
+		len(opts.KeySizes) > len(spec.Maps) || len(opts.ValueSizes) > len(spec.Maps) {
+		return fmt.Errorf("loader options: %d max_entries, %d key sizes, %d value sizes and %d initial values for %d maps",
+			len(opts.MaxEntries), len(opts.KeySizes), len(opts.ValueSizes), len(opts.InitialValues), len(spec.Maps))
+	}
+	for i, m := range spec.Maps {
+		key, value := at(opts.KeySizes, i), at(opts.ValueSizes, i)
+		switch {
+		case spec.Sealed && (key != 0 || value != 0):
+			return fmt.Errorf("map %s: key and value sizes: %w", m.Name, ErrSealed)
+		case m.HasInitialValue && (key != 0 || value != 0):
+			return fmt.Errorf("map %s: global data keeps the sizes of its section; key and value sizes cannot be set", m.Name)
+		case m.NeedsMaxEntries && at(opts.MaxEntries, i) == 0:
+			return fmt.Errorf("map %s: max_entries is 0: set it before Load (Map.MaxEntries of a skeleton, Options.MaxEntries): %w", m.Name, ErrSizeUnset)
+		case m.NeedsKeySize && key == 0:
+			return fmt.Errorf("map %s: key_size is 0: set it before Load (Map.KeySize of a skeleton, Options.KeySizes): %w", m.Name, ErrSizeUnset)
+		case m.NeedsValueSize && value == 0:
+			return fmt.Errorf("map %s: value_size is 0: set it before Load (Map.ValueSize of a skeleton, Options.ValueSizes): %w", m.Name, ErrSizeUnset)
+		}
 	}
 	for i, n := range opts.MaxEntries {
 		if n != 0 && spec.Sealed && !spec.Maps[i].EntriesPerCPU {
@@ -332,6 +362,14 @@ func (spec *Spec) check(opts *Options) error {
 	return nil
 }
 
+// at returns s[i], 0 past the end of s.
+func at(s []uint32, i int) uint32 {
+	if i < len(s) {
+		return s[i]
+	}
+	return 0
+}
+
 // newCtx builds the loader context.
 func (spec *Spec) newCtx(opts *Options, logLevel uint32, logBuf []byte, pins *pinner) []byte {
 	lay := spec.Layout()
@@ -352,6 +390,8 @@ func (spec *Spec) newCtx(opts *Options, logLevel uint32, logBuf []byte, pins *pi
 			n = possibleCPUs()
 		}
 		ne.PutUint32(ctx[lay.MapDesc(i)+MapDescOffMaxEntries:], n)
+		ne.PutUint32(ctx[lay.MapSizes(i)+MapSizesOffKey:], at(opts.KeySizes, i))
+		ne.PutUint32(ctx[lay.MapSizes(i)+MapSizesOffValue:], at(opts.ValueSizes, i))
 	}
 	for i, v := range opts.InitialValues {
 		if v != nil {

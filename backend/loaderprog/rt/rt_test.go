@@ -15,7 +15,8 @@ import (
 
 func TestLayout(t *testing.T) {
 	// struct { struct bpf_loader_ctx ctx; struct bpf_map_desc maps[3];
-	// struct bpf_prog_desc progs[2]; __u32 step; } as C lays it out.
+	// struct bpf_prog_desc progs[2]; __u32 step; struct { __u32 key,
+	// value; } sizes[3]; } as C lays it out.
 	l := Layout{Maps: 3, Progs: 2}
 	for _, c := range []struct {
 		name      string
@@ -26,7 +27,9 @@ func TestLayout(t *testing.T) {
 		{"progs[0]", l.ProgDesc(0), 72},
 		{"progs[1]", l.ProgDesc(1), 76},
 		{"step", l.Step(), 80},
-		{"size", l.Size(), 88},
+		{"sizes[0]", l.MapSizes(0), 84},
+		{"sizes[2]", l.MapSizes(2), 100},
+		{"size", l.Size(), 112},
 		{"empty size", Layout{}.Size(), 32},
 	} {
 		if c.got != c.want {
@@ -37,6 +40,10 @@ func TestLayout(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	good := &Spec{Blob: make([]byte, 8), Insns: make([]byte, 16), Maps: []MapSpec{{Name: ".data", ValueSize: 8, HasInitialValue: true}, {Name: "m"}}}
+	unsized := &Spec{Blob: make([]byte, 8), Insns: make([]byte, 16), Maps: []MapSpec{
+		{Name: ".data", ValueSize: 8, HasInitialValue: true},
+		{Name: "m", NeedsMaxEntries: true, NeedsKeySize: true, NeedsValueSize: true},
+	}}
 	tests := []struct {
 		name string
 		spec *Spec
@@ -49,9 +56,20 @@ func TestCheck(t *testing.T) {
 		{"short value", good, &Options{InitialValues: [][]byte{make([]byte, 4)}}, "initial value of 4 bytes"},
 		{"no data map", good, &Options{InitialValues: [][]byte{nil, make([]byte, 8)}}, "no initial value"},
 		{"too many", good, &Options{MaxEntries: []uint32{1, 2, 3}}, "for 2 maps"},
+		{"too many sizes", good, &Options{ValueSizes: []uint32{1, 2, 3}}, "3 value sizes"},
+		{"data key size", good, &Options{KeySizes: []uint32{8}}, "map .data: global data keeps the sizes of its section"},
+		{"data value size", good, &Options{ValueSizes: []uint32{16}}, "map .data: global data keeps the sizes of its section"},
+		{"sizes", good, &Options{KeySizes: []uint32{0, 8}, ValueSizes: []uint32{0, 16}, MaxEntries: []uint32{0, 4}}, ""},
+		{"unset max_entries", unsized, &Options{}, "map m: max_entries is 0: set it before Load (Map.MaxEntries of a skeleton, Options.MaxEntries): map size not set"},
+		{"unset key_size", unsized, &Options{MaxEntries: []uint32{0, 4}}, "map m: key_size is 0: set it before Load (Map.KeySize of a skeleton, Options.KeySizes)"},
+		{"unset value_size", unsized, &Options{MaxEntries: []uint32{0, 4}, KeySizes: []uint32{0, 8}}, "map m: value_size is 0: set it before Load (Map.ValueSize of a skeleton, Options.ValueSizes)"},
+		{"sized", unsized, &Options{MaxEntries: []uint32{0, 4}, KeySizes: []uint32{0, 8}, ValueSizes: []uint32{0, 8}}, ""},
 	}
 	for _, tt := range tests {
 		err := tt.spec.check(tt.opts)
+		if strings.HasPrefix(tt.name, "unset") && !errors.Is(err, ErrSizeUnset) {
+			t.Errorf("%s: %v, want ErrSizeUnset", tt.name, err)
+		}
 		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
 			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
 		}

@@ -36,9 +36,11 @@ type Map struct {
 	// Name is the map's name in the object, KernelName its name in the
 	// kernel.
 	Name, KernelName string
-	// MaxEntries, when set to a non-zero value before Load, replaces the
-	// map's max_entries.
-	MaxEntries uint32
+	// MaxEntries, KeySize and ValueSize, when set to a non-zero value
+	// before Load, replace the map's max_entries, key_size and value_size
+	// (bcc-style maps the object leaves unsized must be sized so). Global
+	// data keeps its sizes.
+	MaxEntries, KeySize, ValueSize uint32
 	// FD is the map's descriptor after Load, -1 before Load and after
 	// Close. The skeleton owns it: give a duplicate (unix.Dup) to
 	// cilium/ebpf's NewMapFromFD, which takes ownership of its argument.

@@ -188,6 +188,15 @@ func (g *cGen) structDef() {
 		g.p("\t} progs;\n")
 	}
 	g.p("\t__u32 loader_step; /* bpfc: the step the loader program is at */\n")
+	if len(l.Maps) > 0 {
+		// bpfc: sizes replacing the generated ones when not 0, set
+		// before __load (bpf_map_desc has only max_entries).
+		g.p("\tstruct { /* bpfc: key and value sizes replacing the generated ones if not 0; not for global data */\n")
+		for _, n := range g.maps {
+			g.p("\t\tstruct {\n\t\t\t__u32 key_size;\n\t\t\t__u32 value_size;\n\t\t} %s;\n", n)
+		}
+		g.p("\t} map_sizes;\n")
+	}
 	if len(l.Progs) > 0 {
 		g.p("\tstruct {\n")
 		for _, n := range g.progs {
@@ -267,7 +276,11 @@ func (g *cGen) destroy() {
 func (g *cGen) open() {
 	g.p("static inline struct %s *\n%s__open(void)\n{\n\tstruct %s *skel;\n\n", g.name, g.name, g.name)
 	g.p("\tskel = skel_alloc(sizeof(*skel));\n\tif (!skel)\n\t\tgoto cleanup;\n")
-	g.p("\tskel->ctx.sz = offsetof(struct %s, loader_step) + sizeof(skel->loader_step);\n", g.name)
+	if len(g.l.Maps) > 0 {
+		g.p("\tskel->ctx.sz = offsetof(struct %s, map_sizes) + sizeof(skel->map_sizes);\n", g.name)
+	} else {
+		g.p("\tskel->ctx.sz = offsetof(struct %s, loader_step) + sizeof(skel->loader_step);\n", g.name)
+	}
 	for _, d := range g.data {
 		g.p("\tskel->%s = skel_prep_map_data((void *)", d.field)
 		g.cString(d.m.InitialValue, "\t\t")
@@ -301,6 +314,22 @@ func (g *cGen) load() {
 	insns := g.l.InsnBytes()
 	g.p("static inline int\n%s__load(struct %s *skel)\n{\n", g.name, g.name)
 	g.p("\tstruct bpf_load_and_run_opts opts = {};\n\tint err;\n\n")
+	// Sizes the object leaves 0 where the kernel refuses 0.
+	for i, m := range g.l.Maps {
+		n := g.maps[i]
+		for _, c := range []struct {
+			need       bool
+			field, set string
+		}{
+			{m.NeedsMaxEntries, "max_entries", "maps." + n + ".max_entries"},
+			{m.NeedsKeySize, "key_size", "map_sizes." + n + ".key_size"},
+			{m.NeedsValueSize, "value_size", "map_sizes." + n + ".value_size"},
+		} {
+			if c.need {
+				g.p("\tif (!skel->%s)\n\t\treturn -EINVAL; /* map %s: %s is 0: set skel->%s before __load */\n", c.set, m.Name, c.field, c.set)
+			}
+		}
+	}
 	g.p("\topts.ctx = (struct bpf_loader_ctx *)skel;\n")
 	g.p("\topts.data_sz = %d;\n\topts.data = (void *)", len(g.l.Blob))
 	g.cString(g.l.Blob, "\t\t")
@@ -339,6 +368,10 @@ func (g *cGen) asserts() {
 	g.p("#ifdef __cplusplus\n#define _Static_assert static_assert\n#endif\n")
 	lay := rt.Layout{Maps: len(g.l.Maps), Progs: len(g.l.Progs)}
 	g.p("\t_Static_assert(offsetof(struct %s, loader_step) == %d, \"unexpected loader context layout\");\n", g.name, lay.Step())
+	if len(g.l.Maps) > 0 {
+		g.p("\t_Static_assert(offsetof(struct %s, map_sizes) == %d, \"unexpected loader context layout\");\n", g.name, lay.MapSizes(0))
+		g.p("\t_Static_assert(sizeof(s->map_sizes) == %d, \"unexpected loader context layout\");\n", rt.MapSizesSize*len(g.l.Maps))
+	}
 	for _, d := range g.data {
 		st := fmt.Sprintf("struct %s__%s", g.name, d.field)
 		g.p("\t_Static_assert(sizeof(%s) >= %d, \"unexpected size of %s\");\n", st, d.size, d.field)

@@ -262,10 +262,10 @@ func (g *goGen) types() {
 
 	g.p("// %s is the light skeleton of %s.\n", g.typ, l.Object)
 	g.p("type %s struct {\n", g.typ)
-	g.p("// Maps holds a descriptor per map. Set MaxEntries before Load to\n// resize a map.\n")
+	g.p("// Maps holds a descriptor per map. Set MaxEntries, KeySize and\n// ValueSize before Load to size a map.\n")
 	g.p("Maps struct {\n")
 	for i, m := range l.Maps {
-		g.p("%s rt.Map // %s\n", g.mapNames[i], m.Name)
+		g.p("%s rt.Map // %s%s\n", g.mapNames[i], m.Name, unsetNote(&m))
 	}
 	g.p("}\n")
 	g.p("// Progs holds a descriptor per program.\nProgs struct {\n")
@@ -366,19 +366,21 @@ func (s *%[1]s) Load(opts *rt.Options) error {
 		o = *opts
 	}
 	o.MaxEntries = make([]uint32, %[3]d)
+	o.KeySizes = make([]uint32, %[3]d)
+	o.ValueSizes = make([]uint32, %[3]d)
 	o.InitialValues = make([][]byte, %[3]d)
 `, g.typ, l.Object, len(l.Maps))
 	switch {
 	case l.Sealed && len(l.Maps) > 0:
 		// A sealed loader creates its maps as signed: rt refuses other
 		// sizes, and global data changed before Load is an error.
-		g.p("for i, m := range s.maps() {\no.MaxEntries[i] = m.MaxEntries\n}\n")
+		g.p("for i, m := range s.maps() {\no.MaxEntries[i], o.KeySizes[i], o.ValueSizes[i] = m.MaxEntries, m.KeySize, m.ValueSize\n}\n")
 		if len(g.data) > 0 {
 			g.p("signed := New%s()\nfor i := range s.init {\nif !bytes.Equal(s.init[i], signed.init[i]) {\n", g.typ)
 			g.p("return fmt.Errorf(\"%s: global data set before Load: %%w\", rt.ErrSealed)\n}\n}\n", l.Object)
 		}
 	case len(l.Maps) > 0:
-		g.p("for i, m := range s.maps() {\no.MaxEntries[i] = m.MaxEntries\no.InitialValues[i] = s.init[i]\n}\n")
+		g.p("for i, m := range s.maps() {\no.MaxEntries[i], o.KeySizes[i], o.ValueSizes[i] = m.MaxEntries, m.KeySize, m.ValueSize\no.InitialValues[i] = s.init[i]\n}\n")
 	}
 	g.p(`res, err := rt.Load(spec, &o)
 	if err != nil {
@@ -486,7 +488,11 @@ func (g *goGen) spec() {
 	g.p("return &rt.Spec{\nBlob: blob,\nInsns: insns,\nCheckHash: %v,\n%s", l.CheckHash, signature)
 	g.p("Maps: []rt.MapSpec{\n")
 	for _, m := range l.Maps {
-		g.p("{Name: %q, ValueSize: %d, HasInitialValue: %v, EntriesPerCPU: %v},\n", m.Name, m.ValueSize, m.InitialValue != nil, m.EntriesPerCPU)
+		g.p("{Name: %q, ValueSize: %d, HasInitialValue: %v, EntriesPerCPU: %v", m.Name, m.ValueSize, m.InitialValue != nil, m.EntriesPerCPU)
+		if m.NeedsMaxEntries || m.NeedsKeySize || m.NeedsValueSize {
+			g.p(", NeedsMaxEntries: %v, NeedsKeySize: %v, NeedsValueSize: %v", m.NeedsMaxEntries, m.NeedsKeySize, m.NeedsValueSize)
+		}
+		g.p("},\n")
 	}
 	g.p("},\nProgs: []string{")
 	for _, p := range l.Progs {
@@ -522,4 +528,23 @@ func base64Lines(b []byte) string {
 	out.WriteString(s)
 	out.WriteString("\n")
 	return out.String()
+}
+
+// unsetNote tells, for a map field's comment, which sizes the object
+// leaves for the user to set before Load.
+func unsetNote(m *loaderprog.MapDesc) string {
+	var f []string
+	if m.NeedsMaxEntries {
+		f = append(f, "MaxEntries")
+	}
+	if m.NeedsKeySize {
+		f = append(f, "KeySize")
+	}
+	if m.NeedsValueSize {
+		f = append(f, "ValueSize")
+	}
+	if len(f) == 0 {
+		return ""
+	}
+	return ": set " + strings.Join(f, ", ") + " before Load"
 }

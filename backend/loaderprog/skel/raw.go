@@ -35,7 +35,10 @@ import (
 //     log_level, log_size, log_buf; per map descriptor a max_entries
 //     override (required for maps with EntriesPerCPU: the number of
 //     possible CPUs) and an initial_value pointer (maps with an
-//     InitialValue: ValueSize bytes); the step word = 0xffffffff;
+//     InitialValue: ValueSize bytes); the step word = 0xffffffff; per map
+//     key_size and value_size overrides (0 keeps the generated size). A
+//     size a map Needs must be set (the object leaves it 0, the kernel
+//     refuses 0);
 //  4. run the program once with BPF_PROG_TEST_RUN, ctx_in = the context
 //     (the kernel writes it back). A negative return value is -errno of
 //     the failing step, whose index into Steps is in the step word, and
@@ -138,6 +141,14 @@ type ManifestContext struct {
 	ProgDescs    int `json:"prog_descs"`
 	ProgDescSize int `json:"prog_desc_size"`
 	Step         int `json:"step"`
+	// MapSizes is the offset of the first map's size overrides (bpfc's
+	// extension; MapSizesSize bytes each, one per map of Maps): u32
+	// key_size at MapKeySize, u32 value_size at MapValueSize (inputs, 0
+	// keeps the generated value; not for maps with an InitialValue).
+	MapSizes     int `json:"map_sizes"`
+	MapSizesSize int `json:"map_sizes_size"`
+	MapKeySize   int `json:"map_key_size"`
+	MapValueSize int `json:"map_value_size"`
 }
 
 // ManifestMap describes one map as the blob creates it.
@@ -165,6 +176,12 @@ type ManifestMap struct {
 	// InitialValue is the value the loader writes (global data), hex;
 	// the context's initial_value may replace it.
 	InitialValue string `json:"initial_value,omitempty"`
+	// NeedsMaxEntries, NeedsKeySize and NeedsValueSize mark sizes the
+	// object leaves 0 where the kernel refuses 0: the context must set
+	// them.
+	NeedsMaxEntries bool `json:"needs_max_entries,omitempty"`
+	NeedsKeySize    bool `json:"needs_key_size,omitempty"`
+	NeedsValueSize  bool `json:"needs_value_size,omitempty"`
 }
 
 // ManifestProg describes one program.
@@ -207,6 +224,7 @@ func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
 			MapDescs: lay.MapDesc(0), MapDescSize: rt.MapDescSize, MapFD: rt.MapDescOffFD,
 			MapMaxEntries: rt.MapDescOffMaxEntries, MapInitialValue: rt.MapDescOffInitialValue,
 			ProgDescs: lay.ProgDesc(0), ProgDescSize: rt.ProgDescSize, Step: lay.Step(),
+			MapSizes: lay.MapSizes(0), MapSizesSize: rt.MapSizesSize, MapKeySize: rt.MapSizesOffKey, MapValueSize: rt.MapSizesOffValue,
 		},
 		Maps:  []ManifestMap{},
 		Progs: []ManifestProg{},
@@ -214,7 +232,8 @@ func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
 	}
 	for _, d := range l.Maps {
 		mm := ManifestMap{Name: d.Name, KernelName: d.KernelName, Type: d.Type, KeySize: d.KeySize, ValueSize: d.ValueSize,
-			MaxEntries: d.MaxEntries, Flags: d.Flags, EntriesPerCPU: d.EntriesPerCPU, ReadOnly: d.ReadOnly, Pinning: d.Pinning}
+			MaxEntries: d.MaxEntries, Flags: d.Flags, EntriesPerCPU: d.EntriesPerCPU, ReadOnly: d.ReadOnly, Pinning: d.Pinning,
+			NeedsMaxEntries: d.NeedsMaxEntries, NeedsKeySize: d.NeedsKeySize, NeedsValueSize: d.NeedsValueSize}
 		if d.InitialValue != nil {
 			mm.InitialValue = hex.EncodeToString(d.InitialValue)
 		}
