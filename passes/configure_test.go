@@ -246,3 +246,49 @@ func TestAsmConstants(t *testing.T) {
 	err := SetVariable(obj, "MY_CONST", "forty-two")
 	wantError(t, err, nil, `constant MY_CONST (of inline assembly): "forty-two" is not a 64-bit integer`)
 }
+
+// TestSetSizes checks SetKeySize and SetValueSize on maps_kinds.o's
+// hash_map (u32 -> u64 with BTF types): an equal size keeps the BTF types,
+// another size drops both; global data, 0 and unknown maps are refused.
+func TestSetSizes(t *testing.T) {
+	obj := openTestObject(t, "maps_kinds.o")
+	m, _ := obj.Map("hash_map")
+	if m == nil || m.KeySize != 4 || m.ValueSize != 8 || m.KeyType == 0 || m.ValueType == 0 {
+		t.Fatalf("maps_kinds.o hash_map: %+v", m)
+	}
+	if err := SetKeySize(obj, "hash_map", 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetValueSize(obj, "hash_map", 8); err != nil {
+		t.Fatal(err)
+	}
+	if m.KeyType == 0 || m.ValueType == 0 {
+		t.Errorf("sizes unchanged: BTF types dropped")
+	}
+	if err := SetValueSize(obj, "hash_map", 16); err != nil {
+		t.Fatal(err)
+	}
+	if m.ValueSize != 16 || m.KeyType != 0 || m.ValueType != 0 {
+		t.Errorf("value_size 16: %d, BTF types %d/%d, want 16 without BTF types", m.ValueSize, m.KeyType, m.ValueType)
+	}
+	if err := SetKeySize(obj, "hash_map", 8); err != nil || m.KeySize != 8 {
+		t.Errorf("key_size 8: %v, %d", err, m.KeySize)
+	}
+	for _, c := range []struct {
+		set      func(*ir.Object, string, uint32) error
+		name     string
+		n        uint32
+		want     string
+		notFound bool
+	}{
+		{SetKeySize, "nosuch", 4, "map nosuch: not found", true},
+		{SetValueSize, "hash_map", 0, "map hash_map: value_size must be at least 1", false},
+		{SetKeySize, ".rodata.cst16", 8, "map .rodata.cst16: global data maps take their sizes from their section; key_size cannot be changed", false},
+		{SetValueSize, ".rodata.cst16", 8, "map .rodata.cst16: global data maps take their sizes from their section; value_size cannot be changed", false},
+	} {
+		err := c.set(obj, c.name, c.n)
+		if err == nil || err.Error() != c.want || errors.Is(err, ErrNotFound) != c.notFound {
+			t.Errorf("%s %d: %v, want %q", c.name, c.n, err, c.want)
+		}
+	}
+}
