@@ -119,6 +119,8 @@ var sectionDefs = []secDef{
 	{pattern: "fentry.s+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceFentry, flags: secAttachBTF | secSleepable},
 	{pattern: "fmod_ret.s+", typ: sys.ProgTypeTracing, attach: sys.AttachModifyReturn, flags: secAttachBTF | secSleepable},
 	{pattern: "fexit.s+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceFexit, flags: secAttachBTF | secSleepable},
+	{pattern: "fsession+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceFsession, flags: secAttachBTF},
+	{pattern: "fsession.s+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceFsession, flags: secAttachBTF | secSleepable},
 	{pattern: "freplace+", typ: sys.ProgTypeExt, flags: secAttachBTF},
 	{pattern: "lsm+", typ: sys.ProgTypeLSM, attach: sys.AttachLSMMac, flags: secAttachBTF, prefix: "bpf_lsm_"},
 	{pattern: "lsm.s+", typ: sys.ProgTypeLSM, attach: sys.AttachLSMMac, flags: secAttachBTF | secSleepable, prefix: "bpf_lsm_"},

@@ -74,6 +74,8 @@ func TestSectionDef(t *testing.T) {
 		{"fmod_ret/f", true, SectionInfo{Pattern: "fmod_ret+", Type: sys.ProgTypeTracing, ExpectedAttachType: sys.AttachModifyReturn, AttachTo: "f", AttachBTFKind: btf.KindFunc, AttachBTFName: "f"}},
 		{"fentry.s/f", true, SectionInfo{Pattern: "fentry.s+", Type: sys.ProgTypeTracing, ExpectedAttachType: sys.AttachTraceFentry, AttachTo: "f", AttachBTFKind: btf.KindFunc, AttachBTFName: "f", Flags: sleep}},
 		{"fexit.s/f", true, SectionInfo{Pattern: "fexit.s+", Type: sys.ProgTypeTracing, ExpectedAttachType: sys.AttachTraceFexit, AttachTo: "f", AttachBTFKind: btf.KindFunc, AttachBTFName: "f", Flags: sleep}},
+		{"fsession/f", true, SectionInfo{Pattern: "fsession+", Type: sys.ProgTypeTracing, ExpectedAttachType: sys.AttachTraceFsession, AttachTo: "f", AttachBTFKind: btf.KindFunc, AttachBTFName: "f"}},
+		{"fsession.s/f", true, SectionInfo{Pattern: "fsession.s+", Type: sys.ProgTypeTracing, ExpectedAttachType: sys.AttachTraceFsession, AttachTo: "f", AttachBTFKind: btf.KindFunc, AttachBTFName: "f", Flags: sleep}},
 		{"fmod_ret.s/f", true, SectionInfo{Pattern: "fmod_ret.s+", Type: sys.ProgTypeTracing, ExpectedAttachType: sys.AttachModifyReturn, AttachTo: "f", AttachBTFKind: btf.KindFunc, AttachBTFName: "f", Flags: sleep}},
 		{"freplace/handler", true, SectionInfo{Pattern: "freplace+", Type: sys.ProgTypeExt, AttachTo: "handler", AttachBTFKind: btf.KindFunc, AttachBTFName: "handler"}},
 		{"lsm/file_open", true, SectionInfo{Pattern: "lsm+", Type: sys.ProgTypeLSM, ExpectedAttachType: sys.AttachLSMMac, AttachTo: "file_open", AttachBTFKind: btf.KindFunc, AttachBTFName: "bpf_lsm_file_open"}},

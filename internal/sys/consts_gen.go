@@ -295,6 +295,7 @@ const (
 	AttachNetkitPeer                 AttachType = 55 // BPF_NETKIT_PEER
 	AttachTraceKprobeSession         AttachType = 56 // BPF_TRACE_KPROBE_SESSION
 	AttachTraceUprobeSession         AttachType = 57 // BPF_TRACE_UPROBE_SESSION
+	AttachTraceFsession              AttachType = 58 // BPF_TRACE_FSESSION (after 6.18: libbpf's and cilium/ebpf's fsession sections)
 )
 
 var attachTypeNames = [...]string{
@@ -356,6 +357,7 @@ var attachTypeNames = [...]string{
 	55: "netkit_peer",
 	56: "trace_kprobe_session",
 	57: "trace_uprobe_session",
+	58: "trace_fsession",
 }
 
 // LinkType values (enum bpf_link_type).
