@@ -288,7 +288,7 @@ var runs = []struct {
 	{"static_progs.o", []step{
 		{prog: "global_sock", want: 0},
 		{prog: "static_sock", want: 150, vars: map[string]uint64{".bss:static_runs": 1}, elems: []elem{{"legacy_counts", 50, 1}}},
-		{prog: "static_xdp", want: 128, vars: map[string]uint64{".bss:static_runs": 2}, elems: []elem{{"btf_array", 1, 5}, {"btf_array", 0, 0}}},
+		{prog: "static_xdp", want: 128, vars: map[string]uint64{".bss:static_runs": 2}, elems: []elem{{"btf_array", 1, 5}, {"btf_array", 0, 0}, {"legacy_last", 0, 64}}},
 		{prog: "global_sock", want: 1},
 		{prog: "static_sock", want: 150, elems: []elem{{"legacy_counts", 50, 2}}},
 		{prog: "global_sock", want: 2},

@@ -178,7 +178,7 @@ func TestPrograms(t *testing.T) {
 		// called.
 		{"static_progs.o", []progFacts{
 			{"static_sock", "socket/static", sys.ProgTypeSocketFilter, 0, "", 0, "", 0, true, 0, 32},
-			{"static_xdp", "xdp/static", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 22},
+			{"static_xdp", "xdp/static", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 39},
 			{"global_sock", "socket", sys.ProgTypeSocketFilter, 0, "", 0, "", 0, true, 0, 12},
 		}, []string{"helper_double@xdp/helper+0"}},
 	}

@@ -10,6 +10,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
@@ -59,12 +60,30 @@ func (rd *reader) addMap(idx int, off uint64, m *ir.Map) {
 	rd.obj.Maps = append(rd.obj.Maps, m)
 }
 
-// readLegacyMaps decodes the "maps" section.
+// isLegacyMaps reports whether section i holds legacy struct bpf_map_def
+// records: a data section called "maps" or, as cilium/ebpf reads them,
+// "maps" followed by anything ("maps/xdp", as iproute2-era objects name
+// theirs).
+func (rd *reader) isLegacyMaps(i int) bool {
+	s := rd.section(i)
+	return s != nil && strings.HasPrefix(s.Name, "maps") && s.Flags&elf.SHF_EXECINSTR == 0 && s.Type != elf.SHT_REL && s.Type != elf.SHT_RELA
+}
+
+// readLegacyMaps decodes the legacy map sections.
 func (rd *reader) readLegacyMaps() error {
-	idx := rd.sectionIndex("maps")
-	if idx < 0 {
-		return nil
+	for idx := range rd.f.Sections {
+		if rd.isLegacyMaps(idx) {
+			if err := rd.readLegacyMapSection(idx); err != nil {
+				return err
+			}
+		}
 	}
+	return nil
+}
+
+// readLegacyMapSection decodes one legacy map section.
+func (rd *reader) readLegacyMapSection(idx int) error {
+	secName := rd.section(idx).Name
 	raw, err := rd.sectionData(idx)
 	if err != nil {
 		return err
@@ -75,7 +94,7 @@ func (rd *reader) readLegacyMaps() error {
 		if size == 0 {
 			size = uint64(len(raw)) / uint64(len(syms))
 		}
-		where := fmt.Sprintf("section \"maps\": map %s", s.Name)
+		where := fmt.Sprintf("section %q: map %s", secName, s.Name)
 		if size < legacyMapMinSize {
 			return fmt.Errorf("%s: %d-byte definition, need at least %d: %w", where, size, legacyMapMinSize, ErrBadMap)
 		}
@@ -86,7 +105,7 @@ func (rd *reader) readLegacyMaps() error {
 		m := &ir.Map{
 			Name:       s.Name,
 			Kind:       ir.MapLegacy,
-			Section:    "maps",
+			Section:    secName,
 			Type:       rd.order.Uint32(def[0:]),
 			KeySize:    rd.order.Uint32(def[4:]),
 			ValueSize:  rd.order.Uint32(def[8:]),

@@ -197,7 +197,7 @@ func (rd *reader) insnReloc(fn *ir.Function, i int, rel relocation) error {
 		}
 		in.Imm = 0
 		add(ir.RelocFunc, tfn.Name, off/ir.InsnSize-int64(tfn.SectionOffset))
-	case rd.mapAt[tidx] != nil || tsec.Name == ".maps" || tsec.Name == "maps":
+	case rd.mapAt[tidx] != nil || tsec.Name == ".maps" || rd.isLegacyMaps(tidx):
 		off := sym.Value
 		if sym.typ() == elf.STT_SECTION {
 			off = uint64(int64(off) + addend)

@@ -1,6 +1,7 @@
 /* static_progs.c: forms cilium/ebpf loads and libbpf (>= 1.0) refuses, in
- * one object: legacy struct bpf_map_def maps in SEC("maps") beside a
- * BTF-defined map; programs that are static functions in sections of their
+ * one object: legacy struct bpf_map_def maps in SEC("maps") and, as
+ * iproute2-era objects name them, SEC("maps/static"), beside a BTF-defined
+ * map; programs that are static functions in sections of their
  * own (kept by the "used" attribute, as cilium/ebpf's __section macro
  * writes them), with section names in cilium/ebpf's prefix form; a static
  * __noinline helper in a section of its own, which the object calls and so
@@ -24,6 +25,14 @@ struct bpf_map_def SEC("maps") legacy_counts = {
 	.key_size = sizeof(__u32),
 	.value_size = sizeof(__u64),
 	.max_entries = 16,
+};
+
+/* The last packet length static_xdp saw, in a "maps/..." section. */
+struct bpf_map_def SEC("maps/static") legacy_last = {
+	.type = BPF_MAP_TYPE_ARRAY,
+	.key_size = sizeof(__u32),
+	.value_size = sizeof(__u32),
+	.max_entries = 1,
 };
 
 struct {
@@ -57,15 +66,17 @@ static __noinline __section("xdp/helper") int helper_double(int x)
 	return x * 2;
 }
 
-/* A static XDP program: btf_array[1] += 5; returns 2 * packet length
- * (128). */
+/* A static XDP program: btf_array[1] += 5, legacy_last[0] = packet
+ * length; returns 2 * packet length (128). */
 static __section("xdp/static") int static_xdp(struct xdp_md *ctx)
 {
-	__u32 k = 1;
+	__u32 k = 1, zero = 0, len = ctx->data_end - ctx->data;
 	__u64 *v = bpf_map_lookup_elem(&btf_array, &k);
 
 	if (v)
 		*v += 5;
+	if (bpf_map_update_elem(&legacy_last, &zero, &len, BPF_ANY))
+		return 0;
 	static_runs++;
 	return helper_double(ctx->data_end - ctx->data);
 }
