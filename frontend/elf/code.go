@@ -2,8 +2,9 @@
 // symbol of a SHF_EXECINSTR section is one function, its instructions the
 // symbol's byte range. Functions in .text are subprograms; in any other
 // section, global (and weak) functions are programs, and so are static
-// ones that nothing in the object calls or takes the address of; a static
-// function that is called is a subprogram.
+// ones in a section that names a program type when nothing in the object
+// calls them or takes their address; other static functions are
+// subprograms.
 //
 // libbpf refuses static functions outside .text ("program is static and
 // not supported"). cilium/ebpf makes every function of a program section
@@ -144,7 +145,7 @@ func (rd *reader) readCodeSection(idx int) error {
 			*f = fn
 			rd.obj.Subprogs = append(rd.obj.Subprogs, f)
 			cs.funcs = append(cs.funcs, f)
-			if sec.Name != ".text" {
+			if sec.Name != ".text" && known {
 				// A program unless something calls it (promoteStatics).
 				rd.statics = append(rd.statics, staticFunc{cs: cs, i: len(cs.funcs) - 1, info: info, unsupported: unsupported})
 			}
@@ -185,11 +186,12 @@ type staticFunc struct {
 	unsupported string
 }
 
-// promoteStatics makes a program of every static function of a program
-// section that no relocation record of another function calls or takes
-// the address of (the records are complete once readRelocs ran): a
-// program written as a static function in a section of its own. Programs
-// stay in section then offset order.
+// promoteStatics makes a program of every static function of a section
+// naming a program type that no relocation record of another function
+// calls or takes the address of (the records are complete once readRelocs
+// ran): a program written as a static function in a section of its own. A
+// static function of an unknown section stays an unused subprogram, as
+// before. Programs stay in section then offset order.
 func (rd *reader) promoteStatics() error {
 	if len(rd.statics) == 0 {
 		return nil

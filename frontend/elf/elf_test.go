@@ -693,3 +693,20 @@ func TestAsmConstants(t *testing.T) {
 		t.Errorf("extern references (-want +got):\n%s", d)
 	}
 }
+
+// TestStaticInUnknownSection renames static_progs.o's section xdp/static
+// into one naming no program type: its static function stays an unused
+// subprogram instead of becoming a program bpfc could not load.
+func TestStaticInUnknownSection(t *testing.T) {
+	raw := bytes.ReplaceAll(readObj(t, "static_progs.o"), []byte("xdp/static"), []byte("xqp/static"))
+	obj, err := Parse(bytes.NewReader(raw), "static_progs.o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obj.Program("static_xdp") != nil || obj.Subprog("static_xdp") == nil {
+		t.Errorf("static_xdp in section xqp/static: a program")
+	}
+	if obj.Program("static_sock") == nil {
+		t.Errorf("static_sock is not a program")
+	}
+}
