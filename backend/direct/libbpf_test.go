@@ -162,16 +162,7 @@ func TestSizedMapsAgainstLibbpf(t *testing.T) {
 // args, returning its key=value output lines.
 func runLibbpfHarness(t *testing.T, src string, args ...string) map[string]string {
 	t.Helper()
-	gcc, err := exec.LookPath("gcc")
-	if err == nil {
-		_, err = os.Stat("/usr/include/bpf/libbpf.h")
-	}
-	if err != nil {
-		if os.Getenv(testutil.EnvRequireKernel) == "1" {
-			t.Fatalf("gcc and libbpf-dev needed: %v", err)
-		}
-		t.Skipf("gcc or libbpf-dev missing: %v", err)
-	}
+	gcc := testutil.Tool(t, "gcc", "/usr/include/bpf/libbpf.h")
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "main.c"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
