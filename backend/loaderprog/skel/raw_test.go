@@ -48,8 +48,10 @@ func possibleCPUsForTest(t *testing.T) uint32 {
 
 // rawRun runs the raw loader described by the manifest file like an
 // independent tool: only the JSON (decoded generically, by its documented
-// field names) and the files it names.
-func rawRun(t *testing.T, manifest string) (mapFDs, progFDs []*sys.FD) {
+// field names) and the files it names. sizes gives, by map name,
+// max_entries, key_size and value_size to set in the context (0: keep),
+// as a tool sizes the maps an object leaves unsized.
+func rawRun(t *testing.T, manifest string, sizes map[string][3]uint32) (mapFDs, progFDs []*sys.FD) {
 	t.Helper()
 	js, err := os.ReadFile(manifest)
 	if err != nil {
@@ -84,10 +86,17 @@ func rawRun(t *testing.T, manifest string) (mapFDs, progFDs []*sys.FD) {
 			ProgDescs     int `json:"prog_descs"`
 			ProgDescSize  int `json:"prog_desc_size"`
 			Step          int `json:"step"`
+			MapSizes      int `json:"map_sizes"`
+			MapSizesSize  int `json:"map_sizes_size"`
+			MapKeySize    int `json:"map_key_size"`
+			MapValueSize  int `json:"map_value_size"`
 		} `json:"context"`
 		Maps []struct {
-			Name          string `json:"name"`
-			EntriesPerCPU bool   `json:"entries_per_cpu"`
+			Name            string `json:"name"`
+			EntriesPerCPU   bool   `json:"entries_per_cpu"`
+			NeedsMaxEntries bool   `json:"needs_max_entries"`
+			NeedsKeySize    bool   `json:"needs_key_size"`
+			NeedsValueSize  bool   `json:"needs_value_size"`
 		} `json:"maps"`
 		Progs []struct {
 			Name     string `json:"name"`
@@ -160,6 +169,16 @@ func rawRun(t *testing.T, manifest string) (mapFDs, progFDs []*sys.FD) {
 		if mm.EntriesPerCPU {
 			ne.PutUint32(ctx[m.Context.MapDescs+i*m.Context.MapDescSize+m.Context.MapMaxEntries:], possibleCPUsForTest(t))
 		}
+		sz := sizes[mm.Name]
+		if mm.NeedsMaxEntries && sz[0] == 0 || mm.NeedsKeySize && sz[1] == 0 || mm.NeedsValueSize && sz[2] == 0 {
+			t.Fatalf("map %s needs sizes the test does not give: %+v", mm.Name, mm)
+		}
+		sizesAt := m.Context.MapSizes + i*m.Context.MapSizesSize
+		if sz[0] != 0 {
+			ne.PutUint32(ctx[m.Context.MapDescs+i*m.Context.MapDescSize+m.Context.MapMaxEntries:], sz[0])
+		}
+		ne.PutUint32(ctx[sizesAt+m.Context.MapKeySize:], sz[1])
+		ne.PutUint32(ctx[sizesAt+m.Context.MapValueSize:], sz[2])
 	}
 	ne.PutUint32(ctx[m.Context.Step:], ^uint32(0))
 	res, err := sys.TestRun(prog, sys.TestRunOpts{CtxIn: ctx})
@@ -202,16 +221,19 @@ func rawRun(t *testing.T, manifest string) (mapFDs, progFDs []*sys.FD) {
 }
 
 // TestRawManifest runs raw loaders with nothing but their manifest and
-// files: xdp_globals.o (global data, blob hash check) and libbpf_idioms.o
-// (a perf event array the run-time sizes to the possible CPUs).
+// files: xdp_globals.o (global data, blob hash check), libbpf_idioms.o
+// (a perf event array the run-time sizes to the possible CPUs) and
+// sized_maps.o (maps the tool sizes: the manifest says which sizes it
+// must set).
 func TestRawManifest(t *testing.T) {
 	testutil.RequireKernel(t)
 	t.Cleanup(testutil.CheckNoFDLeak(t))
 	for _, c := range []struct {
 		object string
+		sizes  map[string][3]uint32
 		check  func(t *testing.T, l *loaderprog.Loader, maps, progs []*sys.FD)
 	}{
-		{"xdp_globals.o", func(t *testing.T, l *loaderprog.Loader, maps, progs []*sys.FD) {
+		{"xdp_globals.o", nil, func(t *testing.T, l *loaderprog.Loader, maps, progs []*sys.FD) {
 			for j, p := range l.Progs {
 				if p.Name == "xdp_compute" {
 					res, err := sys.TestRun(progs[j], sys.TestRunOpts{DataIn: packet})
@@ -226,7 +248,25 @@ func TestRawManifest(t *testing.T) {
 			}
 			t.Error("no program xdp_compute")
 		}},
-		{"libbpf_idioms.o", func(t *testing.T, l *loaderprog.Loader, maps, progs []*sys.FD) {
+		{"sized_maps.o", map[string][3]uint32{"stackmap": {256, 0, 127 * 8}, "counts": {0, 8, 8}}, func(t *testing.T, l *loaderprog.Loader, maps, progs []*sys.FD) {
+			for i, want := range [][3]uint32{{4, 1016, 256}, {8, 8, 16}} {
+				info, err := sys.MapInfoByFD(maps[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := [3]uint32{info.KeySize, info.ValueSize, info.MaxEntries}; got != want {
+					t.Errorf("map %s: key, value, max_entries %v, want %v", l.Maps[i].Name, got, want)
+				}
+			}
+			res, err := sys.TestRun(progs[0], sys.TestRunOpts{CtxIn: make([]byte, 16)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Retval != 0x5e {
+				t.Errorf("count_stack returned %#x, want 0x5e", res.Retval)
+			}
+		}},
+		{"libbpf_idioms.o", nil, func(t *testing.T, l *loaderprog.Loader, maps, progs []*sys.FD) {
 			found := false
 			for i, m := range l.Maps {
 				if !m.EntriesPerCPU {
@@ -261,7 +301,7 @@ func TestRawManifest(t *testing.T) {
 			if c.object == "libbpf_idioms.o" && !bytes.Contains(js, []byte(`"entries_per_cpu": true`)) {
 				t.Errorf("manifest does not mark the per-CPU map:\n%s", js)
 			}
-			maps, progs := rawRun(t, paths[2])
+			maps, progs := rawRun(t, paths[2], c.sizes)
 			if len(maps) != len(l.Maps) || len(progs) != len(l.Progs) {
 				t.Fatalf("%d maps and %d programs, want %d and %d", len(maps), len(progs), len(l.Maps), len(l.Progs))
 			}
