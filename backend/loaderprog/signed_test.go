@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
-	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/backend/loaderprog/sign"
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
