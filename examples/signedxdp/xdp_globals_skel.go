@@ -25,8 +25,8 @@
 // offline with `bpfc -verify-sig FILE -sign-cert CERT`.
 //
 // The loader is sealed: it creates the maps with the sizes and initial
-// values it was generated (and signed) with; Load refuses MaxEntries
-// and global data set before it (rt.ErrSealed).
+// values it was generated (and signed) with; Load refuses MaxEntries,
+// KeySize, ValueSize and global data set before it (rt.ErrSealed).
 package main
 
 import (
@@ -110,8 +110,7 @@ var (
 
 // XdpGlobals is the light skeleton of xdp_globals.o.
 type XdpGlobals struct {
-	// Maps holds a descriptor per map. Set MaxEntries before Load to
-	// resize a map.
+	// Maps holds a descriptor per map.
 	Maps struct {
 		Rodata     rt.Map // .rodata
 		RodataCfg  rt.Map // .rodata.cfg
@@ -199,9 +198,11 @@ func (s *XdpGlobals) Load(opts *rt.Options) error {
 		o = *opts
 	}
 	o.MaxEntries = make([]uint32, 5)
+	o.KeySizes = make([]uint32, 5)
+	o.ValueSizes = make([]uint32, 5)
 	o.InitialValues = make([][]byte, 5)
 	for i, m := range s.maps() {
-		o.MaxEntries[i] = m.MaxEntries
+		o.MaxEntries[i], o.KeySizes[i], o.ValueSizes[i] = m.MaxEntries, m.KeySize, m.ValueSize
 	}
 	signed := NewXdpGlobals()
 	for i := range s.init {

@@ -165,8 +165,8 @@ func (g *goGen) header(pkg string) {
 	}
 	if g.l.Sealed {
 		g.p("//\n// The loader is sealed: it creates the maps with the sizes and initial\n")
-		g.p("// values it was generated (and signed) with; Load refuses MaxEntries\n")
-		g.p("// and global data set before it (rt.ErrSealed).\n")
+		g.p("// values it was generated (and signed) with; Load refuses MaxEntries,\n")
+		g.p("// KeySize, ValueSize and global data set before it (rt.ErrSealed).\n")
 	}
 	g.p("package %s\n\n", pkg)
 	unsafeImport := ""
@@ -262,7 +262,11 @@ func (g *goGen) types() {
 
 	g.p("// %s is the light skeleton of %s.\n", g.typ, l.Object)
 	g.p("type %s struct {\n", g.typ)
-	g.p("// Maps holds a descriptor per map. Set MaxEntries, KeySize and\n// ValueSize before Load to size a map.\n")
+	if l.Sealed {
+		g.p("// Maps holds a descriptor per map.\n")
+	} else {
+		g.p("// Maps holds a descriptor per map. Set MaxEntries, KeySize and\n// ValueSize before Load to size a map.\n")
+	}
 	g.p("Maps struct {\n")
 	for i, m := range l.Maps {
 		g.p("%s rt.Map // %s%s\n", g.mapNames[i], m.Name, unsetNote(&m))
