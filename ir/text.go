@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
-	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // MaxDataDump is the number of initial-value bytes of a map shown in the
@@ -101,7 +101,7 @@ func (d *dumper) mapDef(i int, m *Map, indent string) {
 	} else {
 		d.f("%sinner map %s\n", indent, m.Name)
 	}
-	d.f("%s  type %s key %d value %d max_entries %d flags %#x", indent, sys.MapType(m.Type), m.KeySize, m.ValueSize, m.MaxEntries, m.Flags)
+	d.f("%s  type %s key %d value %d max_entries %d flags %#x", indent, uapi.MapType(m.Type), m.KeySize, m.ValueSize, m.MaxEntries, m.Flags)
 	if m.NumaNode != 0 {
 		d.f(" numa_node %d", m.NumaNode)
 	}
@@ -197,11 +197,11 @@ func (d *dumper) extern(e *Extern) {
 }
 
 func (d *dumper) program(p *Program) {
-	d.f("program %s section %q type %s", p.Name, p.Section, sys.ProgType(p.Type))
+	d.f("program %s section %q type %s", p.Name, p.Section, uapi.ProgType(p.Type))
 	// Attach type 0 is BPF_CGROUP_INET_INGRESS: only meaningful for
 	// cgroup_skb programs, "none" for every other program type.
-	if p.ExpectedAttachType != 0 || p.Type == uint32(sys.ProgTypeCgroupSKB) {
-		d.f(" attach_type %s", sys.AttachType(p.ExpectedAttachType))
+	if p.ExpectedAttachType != 0 || p.Type == uint32(uapi.ProgTypeCgroupSKB) {
+		d.f(" attach_type %s", uapi.AttachType(p.ExpectedAttachType))
 	}
 	if p.AttachTo != "" {
 		d.f(" attach_to %q", p.AttachTo)

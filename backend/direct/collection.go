@@ -18,6 +18,7 @@ import (
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/target"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // Options tune Load.
@@ -227,7 +228,7 @@ func (l *loader) kallsyms(name string) (uint64, bool, error) {
 func (l *loader) fillMapSlots(progs bool) error {
 	for _, def := range l.obj.Maps {
 		m := l.coll.Maps[def.Name]
-		if len(def.Slots) == 0 || m.Reused || (m.Type == sys.MapTypeProgArray) != progs {
+		if len(def.Slots) == 0 || m.Reused || (m.Type == uapi.MapTypeProgArray) != progs {
 			continue
 		}
 		for _, s := range def.Slots {

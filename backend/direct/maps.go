@@ -17,6 +17,7 @@ import (
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // PinByName is LIBBPF_PIN_BY_NAME, the ir.Map.Pinning value of maps pinned
@@ -37,11 +38,11 @@ type Map struct {
 	Def *ir.Map
 	// Type, KeySize, ValueSize, MaxEntries and Flags are the definition
 	// as created, after fix-ups (e.g. perf event array size).
-	Type       sys.MapType
+	Type       uapi.MapType
 	KeySize    uint32
 	ValueSize  uint32
 	MaxEntries uint32
-	Flags      sys.MapFlags
+	Flags      uapi.MapFlags
 	// BTFKeyType and BTFValueType are the BTF ids passed to the kernel
 	// (0 when the map was created without them).
 	BTFKeyType, BTFValueType btf.TypeID

@@ -15,6 +15,7 @@ import (
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/passes/core"
 	"github.com/bpfc/bpfc/target"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // Program is a program loaded by Load.
@@ -25,8 +26,8 @@ type Program struct {
 	KernelName string
 	// Type and AttachType are the program's BPF_PROG_TYPE_* and expected
 	// attach type.
-	Type       sys.ProgType
-	AttachType sys.AttachType
+	Type       uapi.ProgType
+	AttachType uapi.AttachType
 	// AttachBTFID is the vmlinux BTF id of the attach target (tp_btf,
 	// fentry, lsm, iter), 0 if none.
 	AttachBTFID btf.TypeID
@@ -144,14 +145,14 @@ func (l *loader) loadProgram(p *ir.Program) error {
 		name = name[:sys.ObjNameLen-1]
 	}
 	attr := sys.ProgLoadAttr{
-		ProgType:           sys.ProgType(p.Type),
+		ProgType:           uapi.ProgType(p.Type),
 		InsnCnt:            uint32(len(insns)),
 		Insns:              sys.NewSlicePointer(code),
 		License:            sys.NewStringPointer(l.obj.License),
 		KernVersion:        l.obj.KernVersion,
-		ProgFlags:          sys.ProgFlags(p.Flags),
+		ProgFlags:          uapi.ProgFlags(p.Flags),
 		ProgName:           sys.NewObjName(name),
-		ExpectedAttachType: sys.AttachType(p.ExpectedAttachType),
+		ExpectedAttachType: uapi.AttachType(p.ExpectedAttachType),
 	}
 	if len(l.fdArray) > 0 {
 		attr.FdArray = sys.NewPointer(unsafePointer(&l.fdArray[0]))

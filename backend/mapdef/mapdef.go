@@ -15,6 +15,7 @@ import (
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // ErrMaxEntries is wrapped by the error for a map whose max_entries is 0
@@ -43,11 +44,11 @@ type Def struct {
 	Name, KernelName string
 	// Type, KeySize, ValueSize, MaxEntries, Flags, NumaNode and MapExtra
 	// are the definition as created.
-	Type       sys.MapType
+	Type       uapi.MapType
 	KeySize    uint32
 	ValueSize  uint32
 	MaxEntries uint32
-	Flags      sys.MapFlags
+	Flags      uapi.MapFlags
 	NumaNode   uint32
 	MapExtra   uint64
 	// KeyType and ValueType are the BTF ids of key and value, 0 for map
@@ -64,18 +65,18 @@ func Fixup(objName string, m *ir.Map) (Def, error) {
 	d := Def{
 		Name:       m.Name,
 		KernelName: KernelName(objName, m),
-		Type:       sys.MapType(m.Type),
+		Type:       uapi.MapType(m.Type),
 		KeySize:    m.KeySize,
 		ValueSize:  m.ValueSize,
 		MaxEntries: m.MaxEntries,
-		Flags:      sys.MapFlags(m.Flags),
+		Flags:      uapi.MapFlags(m.Flags),
 		NumaNode:   m.NumaNode,
 		MapExtra:   m.MapExtra,
 		KeyType:    m.KeyType,
 		ValueType:  m.ValueType,
 	}
 	switch d.Type {
-	case sys.MapTypePerfEventArray:
+	case uapi.MapTypePerfEventArray:
 		if d.MaxEntries == 0 {
 			n, err := PossibleCPUs()
 			if err != nil {
@@ -83,7 +84,7 @@ func Fixup(objName string, m *ir.Map) (Def, error) {
 			}
 			d.MaxEntries = uint32(n)
 		}
-	case sys.MapTypeRingbuf, sys.MapTypeUserRingbuf:
+	case uapi.MapTypeRingbuf, uapi.MapTypeUserRingbuf:
 		d.MaxEntries = RingbufSize(d.MaxEntries)
 	}
 	if d.MaxEntries == 0 && !ZeroEntriesOK(d.Type) {
@@ -171,39 +172,39 @@ func SanitizeName(name string) string {
 
 // KeepsBTFTypes reports whether the kernel accepts BTF key/value type ids
 // for maps of type t; libbpf clears them for the others.
-func KeepsBTFTypes(t sys.MapType) bool {
+func KeepsBTFTypes(t uapi.MapType) bool {
 	switch t {
-	case sys.MapTypePerfEventArray, sys.MapTypeCgroupArray, sys.MapTypeStackTrace,
-		sys.MapTypeArrayOfMaps, sys.MapTypeHashOfMaps, sys.MapTypeDevmap,
-		sys.MapTypeDevmapHash, sys.MapTypeCpumap, sys.MapTypeXskmap,
-		sys.MapTypeSockmap, sys.MapTypeSockhash, sys.MapTypeQueue,
-		sys.MapTypeStack, sys.MapTypeArena:
+	case uapi.MapTypePerfEventArray, uapi.MapTypeCgroupArray, uapi.MapTypeStackTrace,
+		uapi.MapTypeArrayOfMaps, uapi.MapTypeHashOfMaps, uapi.MapTypeDevmap,
+		uapi.MapTypeDevmapHash, uapi.MapTypeCpumap, uapi.MapTypeXskmap,
+		uapi.MapTypeSockmap, uapi.MapTypeSockhash, uapi.MapTypeQueue,
+		uapi.MapTypeStack, uapi.MapTypeArena:
 		return false
 	}
 	return true
 }
 
 // IsMapInMap reports whether t is a map of maps.
-func IsMapInMap(t sys.MapType) bool {
-	return t == sys.MapTypeArrayOfMaps || t == sys.MapTypeHashOfMaps
+func IsMapInMap(t uapi.MapType) bool {
+	return t == uapi.MapTypeArrayOfMaps || t == uapi.MapTypeHashOfMaps
 }
 
 // IsPerCPU reports whether maps of type t store one value per possible
 // CPU.
-func IsPerCPU(t sys.MapType) bool {
+func IsPerCPU(t uapi.MapType) bool {
 	switch t {
-	case sys.MapTypePercpuHash, sys.MapTypePercpuArray, sys.MapTypeLRUPercpuHash, sys.MapTypePercpuCgroupStorage:
+	case uapi.MapTypePercpuHash, uapi.MapTypePercpuArray, uapi.MapTypeLRUPercpuHash, uapi.MapTypePercpuCgroupStorage:
 		return true
 	}
 	return false
 }
 
 // ZeroEntriesOK reports map types whose max_entries must be (or may be) 0.
-func ZeroEntriesOK(t sys.MapType) bool {
+func ZeroEntriesOK(t uapi.MapType) bool {
 	switch t {
-	case sys.MapTypeCgroupStorage, sys.MapTypePercpuCgroupStorage, sys.MapTypeSKStorage,
-		sys.MapTypeInodeStorage, sys.MapTypeTaskStorage, sys.MapTypeCgrpStorage,
-		sys.MapTypeStructOps:
+	case uapi.MapTypeCgroupStorage, uapi.MapTypePercpuCgroupStorage, uapi.MapTypeSKStorage,
+		uapi.MapTypeInodeStorage, uapi.MapTypeTaskStorage, uapi.MapTypeCgrpStorage,
+		uapi.MapTypeStructOps:
 		return true
 	}
 	return false

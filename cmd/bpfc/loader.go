@@ -22,6 +22,7 @@ import (
 	"github.com/bpfc/bpfc/backend/loaderprog/skel"
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 func emitLoader(c *config, stdout io.Writer) error {
@@ -111,7 +112,7 @@ func runLoader(c *config, l *loaderprog.Loader, stdout io.Writer) error {
 		if fd < 0 {
 			continue
 		}
-		r := row{kind: "map", name: m.Name, typ: sys.MapType(m.Type).String()}
+		r := row{kind: "map", name: m.Name, typ: uapi.MapType(m.Type).String()}
 		err := withFD(fd, func(f *sys.FD) error {
 			info, err := sys.MapInfoByFD(f)
 			if err != nil {
@@ -138,7 +139,7 @@ func runLoader(c *config, l *loaderprog.Loader, stdout io.Writer) error {
 		if fd < 0 {
 			continue
 		}
-		r := row{kind: "prog", name: p.Name, typ: sys.ProgType(p.Type).String()}
+		r := row{kind: "prog", name: p.Name, typ: uapi.ProgType(p.Type).String()}
 		err := withFD(fd, func(f *sys.FD) error {
 			info, err := sys.ProgInfoByFD(f)
 			if err != nil {

@@ -12,8 +12,8 @@ import (
 	"slices"
 
 	"github.com/bpfc/bpfc/btf"
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // Legacy struct bpf_map_def: five u32 fields.
@@ -248,9 +248,9 @@ func (rd *reader) mapDef(name string, typ btf.TypeID, outer bool) (*ir.Map, int6
 			if i != len(st.Members)-1 {
 				return bad("'values' must be the last member")
 			}
-			mt := sys.MapType(m.Type)
-			mapInMap := mt == sys.MapTypeArrayOfMaps || mt == sys.MapTypeHashOfMaps
-			if !mapInMap && mt != sys.MapTypeProgArray {
+			mt := uapi.MapType(m.Type)
+			mapInMap := mt == uapi.MapTypeArrayOfMaps || mt == uapi.MapTypeHashOfMaps
+			if !mapInMap && mt != uapi.MapTypeProgArray {
 				return bad("'values' in a %v map: only maps of maps and prog arrays take it", mt)
 			}
 			if valueSize != 0 && valueSize != 4 {
@@ -435,7 +435,7 @@ func (rd *reader) mapSlot(relSec string, n int, rel relocation) error {
 		return fmt.Errorf("%s: symbol index %d out of range: %w", where, rel.sym, ErrBadReloc)
 	}
 	var target string
-	if sys.MapType(loc.m.Type) == sys.MapTypeProgArray {
+	if uapi.MapType(loc.m.Type) == uapi.MapTypeProgArray {
 		fn := rd.funcBySymbol(sym)
 		if fn == nil || rd.obj.Program(fn.Name) == nil {
 			return fmt.Errorf("%s: slot %d: %q is not a program: %w", where, slot, rd.symName(sym), ErrBadReloc)
