@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/cpus"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/uapi"
@@ -226,10 +226,9 @@ func RingbufSize(sz uint32) uint32 {
 	return sz
 }
 
-// PossibleCPUs returns the number of possible CPUs, the default size of
-// a perf event array (it is the run-time's, which must count them on the
-// machine a light skeleton runs on).
-func PossibleCPUs() (int, error) { return rt.PossibleCPUs() }
+// PossibleCPUs returns the number of possible CPUs: the default size of
+// a perf event array, and the number of values of a per-CPU map.
+func PossibleCPUs() (int, error) { return cpus.Possible() }
 
 // PinName is the file name a map gets when a whole collection is pinned,
 // as libbpf and bpftool name it: the map's name, or for global data its

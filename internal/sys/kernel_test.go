@@ -11,10 +11,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/bpfc/bpfc/internal/cpus"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/uapi"
 	"golang.org/x/sys/unix"
@@ -35,27 +35,13 @@ func exit() []byte                       { return insn(0x95, 0, 0, 0, 0) }     /
 
 func prog(insns ...[]byte) []byte { return bytes.Join(insns, nil) }
 
-// possibleCPUs parses /sys/devices/system/cpu/possible ("0-3" or "0,2-5").
+// possibleCPUs returns the number of possible CPUs: the values of a
+// per-CPU map element.
 func possibleCPUs(t *testing.T) int {
 	t.Helper()
-	b, err := os.ReadFile("/sys/devices/system/cpu/possible")
+	n, err := cpus.Possible()
 	if err != nil {
 		t.Fatal(err)
-	}
-	n := 0
-	for _, r := range strings.Split(strings.TrimSpace(string(b)), ",") {
-		lo, hi, found := strings.Cut(r, "-")
-		l, err := strconv.Atoi(lo)
-		if err != nil {
-			t.Fatalf("possible cpus %q: %v", b, err)
-		}
-		h := l
-		if found {
-			if h, err = strconv.Atoi(hi); err != nil {
-				t.Fatalf("possible cpus %q: %v", b, err)
-			}
-		}
-		n += h - l + 1
 	}
 	return n
 }
