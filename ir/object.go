@@ -268,6 +268,13 @@ type CORERelo struct {
 	// Note describes the match ("struct task_struct.pid -> id 123") or
 	// the reason for poisoning.
 	Note string
+	// Explain says in words why the verifier rejects a poisoned Insn
+	// when this record is the cause ("CO-RE relocation field_byte_offset
+	// of struct task_struct.foo: no candidate in target BTF"). The core
+	// pass sets it on the records it poisoned and on those it left to the
+	// kernel (which poisons the same way), so a backend that gets a
+	// verifier rejection only has to find the record of the instruction.
+	Explain string
 }
 
 // FuncInfo is one func_info record: the function starting at slot Insn

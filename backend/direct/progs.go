@@ -13,7 +13,6 @@ import (
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
-	"github.com/bpfc/bpfc/passes/core"
 	"github.com/bpfc/bpfc/target"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -202,7 +201,7 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	fd, log, err := sys.ProgLoadWithLog(&attr, logOpts)
 	keepAlive(code, funcInfo, lineInfo, coreRelos, l.fdArray)
 	if err != nil {
-		return &LoadError{Err: err, Log: log, Explain: core.ExplainPoison(l.obj, prog.Name, log)}
+		return &LoadError{Err: err, Log: log, Explain: explainPoison(p, log)}
 	}
 	prog.FD = fd
 	prog.VerifierLog = log
