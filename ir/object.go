@@ -311,6 +311,12 @@ const (
 	MapKconfig
 )
 
+// IsGlobalData reports a map that holds global data: a data section
+// (MapData) or the .kconfig externs (MapKconfig). Such a map has one
+// 4-byte key and the section as its value, gets its initial value written
+// at load time, and is named after its section in the kernel.
+func (k MapKind) IsGlobalData() bool { return k == MapData || k == MapKconfig }
+
 func (k MapKind) String() string {
 	switch k {
 	case MapBTF:

@@ -51,7 +51,7 @@ func TestBTF(t *testing.T) {
 	obj.BTF = rawBTF(t, 32)
 	obj.Maps = append(obj.Maps, &ir.Map{Name: "typed", Kind: ir.MapBTF, Type: uint32(uapi.MapTypeHash), KeySize: 4, ValueSize: 4, MaxEntries: 1, KeyType: 1, ValueType: 1})
 	coll := mustLoad(t, obj, nil)
-	if coll.BTF == nil || len(coll.Warnings) > 0 {
+	if coll.BTFFD() < 0 || len(coll.Warnings) > 0 {
 		t.Fatalf("BTF not loaded: %q", coll.Warnings)
 	}
 	info, err := coll.Maps["typed"].Info()
@@ -83,7 +83,7 @@ func TestBTFRejected(t *testing.T) {
 	obj.BTF = rawBTF(t, 64) // 64 bits in a 4-byte int: the kernel refuses it
 	obj.Maps[0].KeyType, obj.Maps[0].ValueType = 1, 1
 	coll := mustLoad(t, obj, nil)
-	if coll.BTF != nil {
+	if coll.BTFFD() >= 0 {
 		t.Fatal("kernel accepted invalid BTF")
 	}
 	if len(coll.Warnings) != 1 || !strings.Contains(coll.Warnings[0], "without it") {

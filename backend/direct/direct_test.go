@@ -89,7 +89,7 @@ func TestLoadGlobals(t *testing.T) {
 	if got := binary.LittleEndian.Uint32(val); got != 41 {
 		t.Errorf(".rodata[0] = %d, want 41", got)
 	}
-	if err := ro.Update(make([]byte, 4), make([]byte, 8), sys.UpdateAny); !errors.Is(err, unix.EPERM) {
+	if err := ro.Update(make([]byte, 4), make([]byte, 8), UpdateAny); !errors.Is(err, unix.EPERM) {
 		t.Errorf("update of frozen .rodata: %v, want EPERM", err)
 	}
 
@@ -97,7 +97,7 @@ func TestLoadGlobals(t *testing.T) {
 	if p.ID == 0 {
 		t.Error("program has no id")
 	}
-	res, err := p.TestRun(sys.TestRunOpts{DataIn: packet})
+	res, err := p.TestRun(TestRunOptions{DataIn: packet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestSlots(t *testing.T) {
 	t.Cleanup(testutil.CheckNoFDLeak(t))
 
 	coll := mustLoad(t, tailcallObject(), nil)
-	res, err := coll.Programs["entry"].TestRun(sys.TestRunOpts{DataIn: packet})
+	res, err := coll.Programs["entry"].TestRun(TestRunOptions{DataIn: packet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestSlotOfDisabledProgram(t *testing.T) {
 	if _, ok := coll.Programs["target"]; ok {
 		t.Error("disabled program was loaded")
 	}
-	res, err := coll.Programs["entry"].TestRun(sys.TestRunOpts{DataIn: packet})
+	res, err := coll.Programs["entry"].TestRun(TestRunOptions{DataIn: packet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestPinByName(t *testing.T) {
 	if m.Reused || m.PinPath != filepath.Join(dir, "counts") {
 		t.Fatalf("first load: reused %v pin %q", m.Reused, m.PinPath)
 	}
-	if _, err := first.Programs["sock_globals"].TestRun(sys.TestRunOpts{DataIn: packet}); err != nil {
+	if _, err := first.Programs["sock_globals"].TestRun(TestRunOptions{DataIn: packet}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -46,26 +46,39 @@ type Map struct {
 	// BTFKeyType and BTFValueType are the BTF ids passed to the kernel
 	// (0 when the map was created without them).
 	BTFKeyType, BTFValueType btf.TypeID
-	// FD owns the map's file descriptor.
-	FD *sys.FD
 	// ID is the kernel's id for the map.
 	ID uint32
 	// Reused reports a map taken over from an existing pin.
 	Reused bool
 	// PinPath is where the map is pinned ("" if it is not).
 	PinPath string
+
+	fd *sys.FD // owns the map's file descriptor
 }
 
-// RawFD returns the map's file descriptor number (-1 when closed).
-func (m *Map) RawFD() int { return m.FD.Int() }
+// FD returns the map's file descriptor (-1 when closed). The Map keeps
+// owning it: give DupFD's descriptor to code that takes ownership (as
+// cilium/ebpf's NewMapFromFD does).
+func (m *Map) FD() int { return m.fd.Int() }
+
+// DupFD returns a new descriptor of the map (close-on-exec), owned by the
+// caller.
+func (m *Map) DupFD() (int, error) {
+	dup, err := m.fd.Dup()
+	if err != nil {
+		return -1, fmt.Errorf("map %s: %w", m.Name, err)
+	}
+	return dup.Disown(), nil
+}
 
 // Info asks the kernel for the map's current info.
-func (m *Map) Info() (*sys.MapInfo, error) {
-	info, err := sys.MapInfoByFD(m.FD)
+func (m *Map) Info() (*MapInfo, error) {
+	info, err := sys.MapInfoByFD(m.fd)
 	if err != nil {
 		return nil, fmt.Errorf("map %s: %w", m.Name, err)
 	}
-	return info, nil
+	mi := MapInfo(*info)
+	return &mi, nil
 }
 
 // ValueBufSize returns the size of the buffer that a lookup or update of
@@ -91,14 +104,26 @@ func (m *Map) Lookup(key []byte) ([]byte, error) {
 		return nil, fmt.Errorf("map %s: %w", m.Name, err)
 	}
 	val := make([]byte, size)
-	if err := sys.MapLookupElem(m.FD, key, val); err != nil {
+	if err := sys.MapLookupElem(m.fd, key, val); err != nil {
 		return nil, fmt.Errorf("map %s: lookup: %w", m.Name, err)
 	}
 	return val, nil
 }
 
-// Update stores value under key with flags (sys.UpdateAny, ...). value
-// must be ValueBufSize bytes long.
+// Flags of Map.Update.
+const (
+	// UpdateAny creates the element or replaces its value (BPF_ANY).
+	UpdateAny = sys.UpdateAny
+	// UpdateNoExist only creates a new element (BPF_NOEXIST).
+	UpdateNoExist = sys.UpdateNoExist
+	// UpdateExist only replaces the value of an element (BPF_EXIST).
+	UpdateExist = sys.UpdateExist
+	// UpdateLock updates the value under its bpf_spin_lock (BPF_F_LOCK).
+	UpdateLock = sys.UpdateLock
+)
+
+// Update stores value under key with flags (UpdateAny, ...). value must
+// be ValueBufSize bytes long.
 func (m *Map) Update(key, value []byte, flags uint64) error {
 	size, err := m.ValueBufSize()
 	if err != nil {
@@ -107,7 +132,7 @@ func (m *Map) Update(key, value []byte, flags uint64) error {
 	if len(value) != size {
 		return fmt.Errorf("map %s: update: value is %d bytes, want %d", m.Name, len(value), size)
 	}
-	if err := sys.MapUpdateElem(m.FD, key, value, flags); err != nil {
+	if err := sys.MapUpdateElem(m.fd, key, value, flags); err != nil {
 		return fmt.Errorf("map %s: update: %w", m.Name, err)
 	}
 	return nil
@@ -115,7 +140,7 @@ func (m *Map) Update(key, value []byte, flags uint64) error {
 
 // Pin pins the map at path (on a bpffs).
 func (m *Map) Pin(path string) error {
-	if err := sys.ObjPin(m.FD, path); err != nil {
+	if err := sys.ObjPin(m.fd, path); err != nil {
 		return fmt.Errorf("map %s: pin: %w", m.Name, err)
 	}
 	m.PinPath = path
@@ -135,7 +160,7 @@ func (m *Map) Unpin() error {
 }
 
 // Close closes the map's file descriptor (a pinned map stays alive).
-func (m *Map) Close() error { return m.FD.Close() }
+func (m *Map) Close() error { return m.fd.Close() }
 
 // KernelMapName returns the name the kernel gets for map m of object
 // objName, as libbpf names it (see mapdef.KernelName).
@@ -220,7 +245,7 @@ func (l *loader) loadMap(m *ir.Map) error {
 				fd.Close()
 				return fmt.Errorf("reuse pin %s: %w", pinPath, err)
 			}
-			cm.FD, cm.ID, cm.Reused, cm.PinPath = fd, info.ID, true, pinPath
+			cm.fd, cm.ID, cm.Reused, cm.PinPath = fd, info.ID, true, pinPath
 			cm.BTFKeyType, cm.BTFValueType = btf.TypeID(info.BTFKeyTypeID), btf.TypeID(info.BTFValueTypeID)
 			l.addMap(cm)
 			return nil
@@ -251,7 +276,7 @@ func (l *loader) loadMap(m *ir.Map) error {
 	if err != nil {
 		return err
 	}
-	cm.FD, cm.BTFKeyType, cm.BTFValueType = fd, kt, vt
+	cm.fd, cm.BTFKeyType, cm.BTFValueType = fd, kt, vt
 	l.addMap(cm)
 	id, err := sys.ObjID(fd)
 	if err != nil {
@@ -275,7 +300,7 @@ func (l *loader) loadMap(m *ir.Map) error {
 // freezes read-only ones.
 func (l *loader) initData(m *Map) error {
 	d := m.Def
-	if d.Kind != ir.MapData && d.Kind != ir.MapKconfig {
+	if !d.Kind.IsGlobalData() {
 		return nil
 	}
 	if uint32(len(d.Data)) > m.ValueSize {
@@ -287,12 +312,12 @@ func (l *loader) initData(m *Map) error {
 	if len(d.Data) > 0 && !allZero(d.Data) {
 		val := make([]byte, m.ValueSize)
 		copy(val, d.Data)
-		if err := sys.MapUpdateElem(m.FD, make([]byte, 4), val, sys.UpdateAny); err != nil {
+		if err := sys.MapUpdateElem(m.fd, make([]byte, 4), val, sys.UpdateAny); err != nil {
 			return fmt.Errorf("initial value: %w", err)
 		}
 	}
 	if d.ReadOnly {
-		if err := sys.MapFreeze(m.FD); err != nil {
+		if err := sys.MapFreeze(m.fd); err != nil {
 			return fmt.Errorf("freeze: %w", err)
 		}
 	}

@@ -20,7 +20,6 @@ import (
 
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/passes"
@@ -287,7 +286,7 @@ func checkRingRecord(t *testing.T, coll *Collection) {
 	t.Helper()
 	m := coll.Maps["ring_map"]
 	page := os.Getpagesize()
-	prod, err := unix.Mmap(m.RawFD(), int64(page), page+int(m.MaxEntries), unix.PROT_READ, unix.MAP_SHARED)
+	prod, err := unix.Mmap(m.FD(), int64(page), page+int(m.MaxEntries), unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
 		t.Fatalf("mmap ring_map: %v", err)
 	}
@@ -355,12 +354,12 @@ func runObjects(t *testing.T, pctx passes.Context, only []string) {
 					if p == nil {
 						t.Fatalf("step %d: no program %s loaded", i, s.prog)
 					}
-					opts := sys.TestRunOpts{DataIn: packet}
+					opts := TestRunOptions{DataIn: packet}
 					if s.ctxFn != nil {
 						s.ctx = s.ctxFn()
 					}
 					if s.ctx != nil {
-						opts = sys.TestRunOpts{CtxIn: s.ctx}
+						opts = TestRunOptions{CtxIn: s.ctx}
 					}
 					res, err := p.TestRun(opts)
 					if err != nil {
@@ -484,7 +483,7 @@ func setVar(t *testing.T, obj *ir.Object, coll *Collection, v string, x uint64) 
 	var buf [8]byte
 	binary.LittleEndian.PutUint64(buf[:], x)
 	copy(val[dv.Offset:dv.Offset+dv.Size], buf[:])
-	if err := m.Update(make([]byte, 4), val, sys.UpdateAny); err != nil {
+	if err := m.Update(make([]byte, 4), val, UpdateAny); err != nil {
 		t.Fatalf("write %s: %v", v, err)
 	}
 }

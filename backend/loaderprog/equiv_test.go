@@ -106,11 +106,11 @@ type side struct {
 func directSide(t *testing.T, obj *ir.Object, coll *direct.Collection) *side {
 	s := &side{name: "direct"}
 	for _, m := range obj.Maps {
-		s.maps = append(s.maps, coll.Maps[m.Name].FD)
+		s.maps = append(s.maps, borrow(t, coll.Maps[m.Name].FD()))
 	}
 	for _, p := range obj.Programs {
 		if cp := coll.Programs[p.Name]; cp != nil {
-			s.progs = append(s.progs, cp.FD)
+			s.progs = append(s.progs, borrow(t, cp.FD()))
 		} else {
 			s.progs = append(s.progs, nil)
 		}

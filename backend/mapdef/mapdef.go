@@ -1,7 +1,9 @@
 // Package mapdef holds the fix-ups libbpf applies to a map definition
 // before BPF_MAP_CREATE: the kernel name, the perf event array and ring
 // buffer sizes, the BTF key/value type ids the kernel refuses for some map
-// types. Both backends use it, so that they create identical maps.
+// types. Both backends use it, so that they create identical maps; it also
+// holds the other naming rules they share: the kernel names of programs
+// and the file names of pins.
 package mapdef
 
 import (
@@ -138,13 +140,24 @@ func ObjectPrefix(objName string) string {
 // bytes and every character the kernel refuses becomes '_'.
 func KernelName(objName string, m *ir.Map) string {
 	name := m.Name
-	if m.Kind == ir.MapData || m.Kind == ir.MapKconfig {
+	if m.Kind.IsGlobalData() {
 		name = internalMapName(ObjectPrefix(objName), m.Name)
 	}
 	if len(name) > sys.ObjNameLen-1 {
 		name = name[:sys.ObjNameLen-1]
 	}
 	return SanitizeName(name)
+}
+
+// ProgramKernelName returns the name the kernel gets for the program
+// (function) name: cut to 15 bytes, every character the kernel refuses
+// turned into '_'.
+func ProgramKernelName(name string) string {
+	n := SanitizeName(name)
+	if len(n) > sys.ObjNameLen-1 {
+		n = n[:sys.ObjNameLen-1]
+	}
+	return n
 }
 
 // internalMapName implements libbpf's naming of global data maps.
@@ -234,7 +247,7 @@ func PossibleCPUs() (int, error) { return cpus.Possible() }
 // as libbpf and bpftool name it: the map's name, or for global data its
 // kernel name ("xdp_glob.rodata"), with every '.' turned into '_'.
 func PinName(name, kernelName string, kind ir.MapKind) string {
-	if kind == ir.MapData || kind == ir.MapKconfig {
+	if kind.IsGlobalData() {
 		name = kernelName
 	}
 	return strings.ReplaceAll(name, ".", "_")
