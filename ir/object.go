@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // State is the state of a relocation record.
@@ -153,9 +154,9 @@ type Program struct {
 	// followed by every subprogram it needs.
 	Function
 	// Type is the BPF_PROG_TYPE_* of the program.
-	Type uint32
+	Type uapi.ProgType
 	// ExpectedAttachType is the BPF_* attach type passed at load time.
-	ExpectedAttachType uint32
+	ExpectedAttachType uapi.AttachType
 	// AttachTo is the attach target named by the section (e.g. the
 	// tracepoint or kernel function name), empty if none.
 	AttachTo string
@@ -169,7 +170,7 @@ type Program struct {
 	// lsm); "" when AttachBTFKind is 0 or there is no target.
 	AttachBTFName string
 	// Flags are the BPF_F_* program flags (sleepable, xdp frags, ...).
-	Flags uint32
+	Flags uapi.ProgFlags
 	// Autoload is false for programs in a "?"-prefixed section or
 	// disabled by the user.
 	Autoload bool
@@ -341,11 +342,11 @@ type Map struct {
 	// Section is the ELF section of the definition.
 	Section string
 	// Definition, as for BPF_MAP_CREATE.
-	Type       uint32
+	Type       uapi.MapType
 	KeySize    uint32
 	ValueSize  uint32
 	MaxEntries uint32
-	Flags      uint32
+	Flags      uapi.MapFlags
 	NumaNode   uint32
 	MapExtra   uint64
 	// Pinning is LIBBPF_PIN_* (0 none, 1 by name).

@@ -12,7 +12,6 @@ import (
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
-	"github.com/bpfc/bpfc/uapi"
 )
 
 // Adopt returns a Collection of the maps and programs of obj that were
@@ -101,8 +100,8 @@ func adoptMap(objName string, def *ir.Map, fd *sys.FD) (*Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	if want := uapi.MapType(def.Type); info.Type != want {
-		return nil, fmt.Errorf("%w: descriptor of a %s map, the object's is %s", ErrInvalidObject, info.Type, want)
+	if info.Type != def.Type {
+		return nil, fmt.Errorf("%w: descriptor of a %s map, the object's is %s", ErrInvalidObject, info.Type, def.Type)
 	}
 	return &Map{
 		Name: def.Name, KernelName: mapdef.KernelName(objName, def), Def: def,
@@ -119,12 +118,12 @@ func adoptProgram(def *ir.Program, fd *sys.FD) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	if want := uapi.ProgType(def.Type); info.Type != want {
-		return nil, fmt.Errorf("%w: descriptor of a %s program, the object's is %s", ErrInvalidObject, info.Type, want)
+	if info.Type != def.Type {
+		return nil, fmt.Errorf("%w: descriptor of a %s program, the object's is %s", ErrInvalidObject, info.Type, def.Type)
 	}
 	return &Program{
 		Name: def.Name, Section: def.Section, KernelName: mapdef.ProgramKernelName(def.Name),
-		Type: info.Type, AttachType: uapi.AttachType(def.ExpectedAttachType), AttachBTFID: btf.TypeID(info.AttachBTFID),
+		Type: info.Type, AttachType: def.ExpectedAttachType, AttachBTFID: btf.TypeID(info.AttachBTFID),
 		ID: info.ID, fd: fd,
 	}, nil
 }

@@ -49,7 +49,7 @@ func TestBTF(t *testing.T) {
 
 	obj := globalsObject()
 	obj.BTF = rawBTF(t, 32)
-	obj.Maps = append(obj.Maps, &ir.Map{Name: "typed", Kind: ir.MapBTF, Type: uint32(uapi.MapTypeHash), KeySize: 4, ValueSize: 4, MaxEntries: 1, KeyType: 1, ValueType: 1})
+	obj.Maps = append(obj.Maps, &ir.Map{Name: "typed", Kind: ir.MapBTF, Type: uapi.MapTypeHash, KeySize: 4, ValueSize: 4, MaxEntries: 1, KeyType: 1, ValueType: 1})
 	coll := mustLoad(t, obj, nil)
 	if coll.BTFFD() < 0 || len(coll.Warnings) > 0 {
 		t.Fatalf("BTF not loaded: %q", coll.Warnings)
@@ -64,7 +64,7 @@ func TestBTF(t *testing.T) {
 	// A ring buffer gets no key/value types even if the IR has them.
 	obj2 := globalsObject()
 	obj2.BTF = rawBTF(t, 32)
-	obj2.Maps = append(obj2.Maps, &ir.Map{Name: "rb", Kind: ir.MapBTF, Type: uint32(uapi.MapTypePerfEventArray), KeySize: 4, ValueSize: 4, KeyType: 1, ValueType: 1})
+	obj2.Maps = append(obj2.Maps, &ir.Map{Name: "rb", Kind: ir.MapBTF, Type: uapi.MapTypePerfEventArray, KeySize: 4, ValueSize: 4, KeyType: 1, ValueType: 1})
 	coll2 := mustLoad(t, obj2, nil)
 	rb := coll2.Maps["rb"]
 	if rb.BTFKeyType != 0 || rb.BTFValueType != 0 {

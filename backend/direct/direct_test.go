@@ -45,9 +45,9 @@ func globalsObject() *ir.Object {
 		License:   "GPL",
 		ByteOrder: binary.LittleEndian,
 		Maps: []*ir.Map{
-			{Name: "counts", Kind: ir.MapBTF, Type: uint32(uapi.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 4},
-			{Name: ".rodata", Kind: ir.MapData, Type: uint32(uapi.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 1,
-				Flags: uint32(uapi.MapFlagRdonlyProg), Data: rodata, ReadOnly: true},
+			{Name: "counts", Kind: ir.MapBTF, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 4},
+			{Name: ".rodata", Kind: ir.MapData, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1,
+				Flags: uapi.MapFlagRdonlyProg, Data: rodata, ReadOnly: true},
 		},
 		Programs: []*ir.Program{irtest.Program("sock_globals", uapi.ProgTypeSocketFilter, insns)},
 	}
@@ -164,7 +164,7 @@ func TestLoadErrorsCloseEverything(t *testing.T) {
 		want   string
 	}{
 		{"max entries 0", func(o *ir.Object) {
-			o.Maps = append(o.Maps, &ir.Map{Name: "events", Kind: ir.MapBTF, Type: uint32(uapi.MapTypeHash), KeySize: 4, ValueSize: 4})
+			o.Maps = append(o.Maps, &ir.Map{Name: "events", Kind: ir.MapBTF, Type: uapi.MapTypeHash, KeySize: 4, ValueSize: 4})
 		}, ErrMaxEntries, `map events: max_entries is 0 (set it with Options.MaxEntries["events"] or passes.SetMaxEntries)`},
 		{"unsupported program", func(o *ir.Object) {
 			o.Programs[0].Unsupported = "struct_ops programs"
@@ -207,11 +207,11 @@ func tailcallObject() *ir.Object {
 		License:   "GPL",
 		ByteOrder: binary.LittleEndian,
 		Maps: []*ir.Map{
-			{Name: "jmp", Kind: ir.MapBTF, Type: uint32(uapi.MapTypeProgArray), KeySize: 4, ValueSize: 4, MaxEntries: 2,
+			{Name: "jmp", Kind: ir.MapBTF, Type: uapi.MapTypeProgArray, KeySize: 4, ValueSize: 4, MaxEntries: 2,
 				Slots: []ir.MapSlot{{Index: 0, Target: "target"}}},
-			{Name: "inner_a", Kind: ir.MapBTF, Type: uint32(uapi.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1},
-			{Name: "outer", Kind: ir.MapBTF, Type: uint32(uapi.MapTypeArrayOfMaps), KeySize: 4, ValueSize: 4, MaxEntries: 2,
-				Inner: &ir.Map{Name: "outer.inner", Kind: ir.MapBTF, Type: uint32(uapi.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1},
+			{Name: "inner_a", Kind: ir.MapBTF, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1},
+			{Name: "outer", Kind: ir.MapBTF, Type: uapi.MapTypeArrayOfMaps, KeySize: 4, ValueSize: 4, MaxEntries: 2,
+				Inner: &ir.Map{Name: "outer.inner", Kind: ir.MapBTF, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1},
 				Slots: []ir.MapSlot{{Index: 1, Target: "inner_a"}}},
 		},
 		Programs: []*ir.Program{
@@ -307,7 +307,7 @@ func TestPinByName(t *testing.T) {
 
 	// A failed load removes the pins it created, not the reused ones.
 	fail := globalsObjectPinned()
-	fail.Maps = append(fail.Maps, &ir.Map{Name: "fresh", Kind: ir.MapBTF, Type: uint32(uapi.MapTypeHash), KeySize: 4, ValueSize: 4, MaxEntries: 1, Pinning: PinByName})
+	fail.Maps = append(fail.Maps, &ir.Map{Name: "fresh", Kind: ir.MapBTF, Type: uapi.MapTypeHash, KeySize: 4, ValueSize: 4, MaxEntries: 1, Pinning: PinByName})
 	fail.Programs = append(fail.Programs, irtest.Program("bad", uapi.ProgTypeSocketFilter, []ir.Insn{ir.Mov64Reg(0, 2), ir.Exit()}))
 	if coll, err := Load(fail, &Options{PinPath: dir}); err == nil {
 		coll.Close()
@@ -336,7 +336,7 @@ func TestCollectionPin(t *testing.T) {
 	dir := filepath.Join(testutil.BPFFS(t), "coll")
 
 	obj := tailcallObject()
-	obj.Maps = append(obj.Maps, &ir.Map{Name: ".rodata", Kind: ir.MapData, Type: uint32(uapi.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1})
+	obj.Maps = append(obj.Maps, &ir.Map{Name: ".rodata", Kind: ir.MapData, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1})
 	coll := mustLoad(t, obj, nil)
 	if err := coll.Pin(dir); err != nil {
 		t.Fatal(err)

@@ -155,14 +155,14 @@ func (l *loader) loadProgram(p *ir.Program) error {
 
 	name := mapdef.ProgramKernelName(p.Name)
 	attr := sys.ProgLoadAttr{
-		ProgType:           uapi.ProgType(p.Type),
+		ProgType:           p.Type,
 		InsnCnt:            uint32(len(insns)),
 		Insns:              sys.NewSlicePointer(code),
 		License:            sys.NewStringPointer(l.obj.License),
 		KernVersion:        l.obj.KernVersion,
-		ProgFlags:          uapi.ProgFlags(p.Flags),
+		ProgFlags:          p.Flags,
 		ProgName:           sys.NewObjName(name),
-		ExpectedAttachType: uapi.AttachType(p.ExpectedAttachType),
+		ExpectedAttachType: p.ExpectedAttachType,
 	}
 	if len(l.fdArray) > 0 {
 		attr.FdArray = sys.NewPointer(unsafePointer(&l.fdArray[0]))

@@ -13,10 +13,8 @@ import (
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
-
-// isData reports a global-data map, which gets an initial value.
-func isData(m *ir.Map) bool { return m.Kind == ir.MapData || m.Kind == ir.MapKconfig }
 
 // initialValue returns the value a global-data map starts with.
 func initialValue(m *ir.Map) []byte {
@@ -63,8 +61,7 @@ func (g *gen) emitCreate(m *ir.Map, index int, inner bool) error {
 	if inner {
 		e.stackToBlob(attr+offMapInnerFD, stackInner)
 	}
-	perCPU := sys.MapType(m.Type) == sys.MapTypePerfEventArray && m.MaxEntries == 0
-	if index >= 0 && (!g.opts.Sealed || perCPU) {
+	if index >= 0 && (!g.opts.Sealed || mapdef.EntriesPerCPU(m)) {
 		// A sealed loader keeps the signed sizes, but a perf event array
 		// declared without max_entries is sized for the machine it runs on.
 		e.ctxToBlob(attr+offMapMaxEntries, 4, g.lay.MapDesc(index)+rt.MapDescOffMaxEntries, true)
@@ -82,7 +79,7 @@ func (g *gen) emitCreate(m *ir.Map, index int, inner bool) error {
 
 func (g *gen) emitMap(i int, m *ir.Map) error {
 	e := &g.e
-	mapInMap := mapdef.IsMapInMap(sys.MapType(m.Type))
+	mapInMap := mapdef.IsMapInMap(m.Type)
 	if mapInMap {
 		if m.Inner == nil {
 			return fmt.Errorf("%w: map of maps without an inner map definition", ErrInvalidObject)
@@ -97,7 +94,7 @@ func (g *gen) emitMap(i int, m *ir.Map) error {
 	if mapInMap {
 		e.closeStack(stackInner)
 	}
-	if !isData(m) {
+	if !m.Kind.IsGlobalData() {
 		return nil
 	}
 	if m.MaxEntries != 1 || m.KeySize != 4 {
@@ -117,7 +114,7 @@ func (g *gen) emitMap(i int, m *ir.Map) error {
 		e.emit(ir.Ldx(8, ir.R3, ir.R6, int16(g.lay.MapDesc(i)+rt.MapDescOffInitialValue)))
 		e.jumpIf(ir.JumpEq, ir.R3, 0, keep)
 		e.ldBlob(ir.R1, value)
-		e.emit(ir.Mov64Imm(ir.R2, int32(m.ValueSize)), callHelper(sys.HelperCopyFromUser), ir.Mov64Reg(ir.R7, ir.R0))
+		e.emit(ir.Mov64Imm(ir.R2, int32(m.ValueSize)), callHelper(uapi.HelperCopyFromUser), ir.Mov64Reg(ir.R7, ir.R0))
 		g.traceResult("copy_from_user " + m.Name)
 		e.checkErr(g.cleanup)
 		e.bind(keep)

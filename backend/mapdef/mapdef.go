@@ -58,6 +58,13 @@ type Def struct {
 	KeyType, ValueType btf.TypeID
 }
 
+// EntriesPerCPU reports a map libbpf sizes by the number of possible CPUs
+// of the machine that loads it: a perf event array declared without
+// max_entries.
+func EntriesPerCPU(m *ir.Map) bool {
+	return m.Type == uapi.MapTypePerfEventArray && m.MaxEntries == 0
+}
+
 // Fixup applies libbpf's fix-ups to map m of object objName: a perf event
 // array without max_entries gets one entry per possible CPU, a ring
 // buffer's size is rounded up to a power-of-two number of pages, BTF ids
@@ -67,26 +74,24 @@ func Fixup(objName string, m *ir.Map) (Def, error) {
 	d := Def{
 		Name:       m.Name,
 		KernelName: KernelName(objName, m),
-		Type:       uapi.MapType(m.Type),
+		Type:       m.Type,
 		KeySize:    m.KeySize,
 		ValueSize:  m.ValueSize,
 		MaxEntries: m.MaxEntries,
-		Flags:      uapi.MapFlags(m.Flags),
+		Flags:      m.Flags,
 		NumaNode:   m.NumaNode,
 		MapExtra:   m.MapExtra,
 		KeyType:    m.KeyType,
 		ValueType:  m.ValueType,
 	}
-	switch d.Type {
-	case uapi.MapTypePerfEventArray:
-		if d.MaxEntries == 0 {
-			n, err := PossibleCPUs()
-			if err != nil {
-				return Def{}, err
-			}
-			d.MaxEntries = uint32(n)
+	switch {
+	case EntriesPerCPU(m):
+		n, err := PossibleCPUs()
+		if err != nil {
+			return Def{}, err
 		}
-	case uapi.MapTypeRingbuf, uapi.MapTypeUserRingbuf:
+		d.MaxEntries = uint32(n)
+	case d.Type == uapi.MapTypeRingbuf || d.Type == uapi.MapTypeUserRingbuf:
 		d.MaxEntries = RingbufSize(d.MaxEntries)
 	}
 	if d.MaxEntries == 0 && !ZeroEntriesOK(d.Type) {

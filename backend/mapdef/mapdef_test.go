@@ -61,15 +61,15 @@ func TestFixup(t *testing.T) {
 		m    ir.Map
 		want Def
 	}{
-		{"hash keeps BTF ids", ir.Map{Name: "h", Kind: ir.MapBTF, Type: uint32(uapi.MapTypeHash), KeySize: 4, ValueSize: 8, MaxEntries: 16, KeyType: 3, ValueType: 5},
+		{"hash keeps BTF ids", ir.Map{Name: "h", Kind: ir.MapBTF, Type: uapi.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 16, KeyType: 3, ValueType: 5},
 			Def{Name: "h", KernelName: "h", Type: uapi.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 16, KeyType: 3, ValueType: 5}},
-		{"perf event array: one entry per CPU, no BTF ids", ir.Map{Name: "events", Kind: ir.MapBTF, Type: uint32(uapi.MapTypePerfEventArray), KeySize: 4, ValueSize: 4, KeyType: 3, ValueType: 3},
+		{"perf event array: one entry per CPU, no BTF ids", ir.Map{Name: "events", Kind: ir.MapBTF, Type: uapi.MapTypePerfEventArray, KeySize: 4, ValueSize: 4, KeyType: 3, ValueType: 3},
 			Def{Name: "events", KernelName: "events", Type: uapi.MapTypePerfEventArray, KeySize: 4, ValueSize: 4, MaxEntries: uint32(cpus)}},
-		{"ring buffer rounded up", ir.Map{Name: "rb", Kind: ir.MapBTF, Type: uint32(uapi.MapTypeRingbuf), MaxEntries: page + 1},
+		{"ring buffer rounded up", ir.Map{Name: "rb", Kind: ir.MapBTF, Type: uapi.MapTypeRingbuf, MaxEntries: page + 1},
 			Def{Name: "rb", KernelName: "rb", Type: uapi.MapTypeRingbuf, MaxEntries: 2 * page}},
-		{"storage without entries", ir.Map{Name: "st", Kind: ir.MapBTF, Type: uint32(uapi.MapTypeTaskStorage), KeySize: 4, ValueSize: 8, Flags: uint32(uapi.MapFlagNoPrealloc)},
+		{"storage without entries", ir.Map{Name: "st", Kind: ir.MapBTF, Type: uapi.MapTypeTaskStorage, KeySize: 4, ValueSize: 8, Flags: uapi.MapFlagNoPrealloc},
 			Def{Name: "st", KernelName: "st", Type: uapi.MapTypeTaskStorage, KeySize: 4, ValueSize: 8, Flags: uapi.MapFlagNoPrealloc}},
-		{"global data named after the object", ir.Map{Name: ".rodata", Kind: ir.MapData, Type: uint32(uapi.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 1, MapExtra: 7, NumaNode: 1},
+		{"global data named after the object", ir.Map{Name: ".rodata", Kind: ir.MapData, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, MapExtra: 7, NumaNode: 1},
 			Def{Name: ".rodata", KernelName: "xdp_glob.rodata", Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, MapExtra: 7, NumaNode: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,7 +83,7 @@ func TestFixup(t *testing.T) {
 		})
 	}
 
-	_, err = Fixup("x.o", &ir.Map{Name: "sized", Type: uint32(uapi.MapTypeHash), KeySize: 4, ValueSize: 4})
+	_, err = Fixup("x.o", &ir.Map{Name: "sized", Type: uapi.MapTypeHash, KeySize: 4, ValueSize: 4})
 	var me *MaxEntriesError
 	if !errors.Is(err, ErrMaxEntries) || !errors.As(err, &me) || me.Map != "sized" || !strings.Contains(err.Error(), `Options.MaxEntries["sized"]`) {
 		t.Errorf("max_entries 0: %v, want ErrMaxEntries naming the map", err)

@@ -47,14 +47,14 @@ func (rd *reader) readData() error {
 			Name:       s.Name,
 			Kind:       ir.MapData,
 			Section:    s.Name,
-			Type:       uint32(uapi.MapTypeArray),
+			Type:       uapi.MapTypeArray,
 			KeySize:    4,
 			ValueSize:  uint32(s.Size),
 			MaxEntries: 1,
-			Flags:      uint32(uapi.MapFlagMmapable),
+			Flags:      uapi.MapFlagMmapable,
 		}
 		if kind == ".rodata" {
-			m.Flags |= uint32(uapi.MapFlagRdonlyProg)
+			m.Flags |= uapi.MapFlagRdonlyProg
 			m.ReadOnly = true
 		}
 		if kind != ".bss" {

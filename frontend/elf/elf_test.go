@@ -173,8 +173,8 @@ func TestPrograms(t *testing.T) {
 			obj := openObj(t, tt.obj)
 			var got []progFacts
 			for _, p := range obj.Programs {
-				f := progFacts{p.Name, p.Section, uapi.ProgType(p.Type), uapi.AttachType(p.ExpectedAttachType),
-					p.AttachTo, p.AttachBTFKind, p.AttachBTFName, uapi.ProgFlags(p.Flags), p.Autoload, p.SectionOffset, len(p.Insns)}
+				f := progFacts{p.Name, p.Section, p.Type, p.ExpectedAttachType,
+					p.AttachTo, p.AttachBTFKind, p.AttachBTFName, p.Flags, p.Autoload, p.SectionOffset, len(p.Insns)}
 				if p.Unsupported != "" {
 					t.Errorf("%s: unexpectedly unsupported: %s", p.Name, p.Unsupported)
 				}
@@ -209,7 +209,7 @@ type mapFacts struct {
 	Key     uint32
 	Value   uint32
 	Max     uint32
-	Flags   uint32
+	Flags   uapi.MapFlags
 	KeyT    string // BTF name of the key type
 	ValueT  string
 	Inner   *mapFacts
@@ -224,7 +224,7 @@ func factsOf(obj *ir.Object, m *ir.Map) *mapFacts {
 		return nil
 	}
 	f := &mapFacts{
-		Name: m.Name, Kind: m.Kind, Type: uapi.MapType(m.Type), Key: m.KeySize, Value: m.ValueSize,
+		Name: m.Name, Kind: m.Kind, Type: m.Type, Key: m.KeySize, Value: m.ValueSize,
 		Max: m.MaxEntries, Flags: m.Flags, Inner: factsOf(obj, m.Inner), Slots: m.Slots, Data: m.Data,
 		RO: m.ReadOnly, Section: m.Section,
 	}
@@ -235,8 +235,8 @@ func factsOf(obj *ir.Object, m *ir.Map) *mapFacts {
 }
 
 func TestMaps(t *testing.T) {
-	mm := uint32(uapi.MapFlagMmapable)
-	ro := mm | uint32(uapi.MapFlagRdonlyProg)
+	mm := uapi.MapFlagMmapable
+	ro := mm | uapi.MapFlagRdonlyProg
 	inner := &mapFacts{Kind: ir.MapBTF, Type: uapi.MapTypeArray, Key: 4, Value: 4, Max: 4, KeyT: "__u32", ValueT: "__u32"}
 	innerOf := func(name string) *mapFacts { c := *inner; c.Name = name + ".inner"; return &c }
 	tests := []struct {
@@ -250,7 +250,7 @@ func TestMaps(t *testing.T) {
 			{Name: "percpu_hash_map", Kind: ir.MapBTF, Type: uapi.MapTypePercpuHash, Key: 4, Value: 4, Max: 8, KeyT: "__u32", ValueT: "__u32", Section: ".maps"},
 			{Name: "lru_map", Kind: ir.MapBTF, Type: uapi.MapTypeLRUHash, Key: 8, Value: 4, Max: 32, KeyT: "__u64", ValueT: "__u32", Section: ".maps"},
 			{Name: "ring_map", Kind: ir.MapBTF, Type: uapi.MapTypeRingbuf, Max: 4096, Section: ".maps"},
-			{Name: "sized_map", Kind: ir.MapBTF, Type: uapi.MapTypeHash, Key: 8, Value: 16, Max: 8, Flags: uint32(uapi.MapFlagNoPrealloc), Section: ".maps"},
+			{Name: "sized_map", Kind: ir.MapBTF, Type: uapi.MapTypeHash, Key: 8, Value: 16, Max: 8, Flags: uapi.MapFlagNoPrealloc, Section: ".maps"},
 			{Name: "user_sized_map", Kind: ir.MapBTF, Type: uapi.MapTypeHash, Key: 4, Value: 4, Max: 0, KeyT: "__u32", ValueT: "__u32", Section: ".maps"},
 			// clang's constant pool for a 16-byte initialiser.
 			{Name: ".rodata.cst16", Kind: ir.MapData, Type: uapi.MapTypeArray, Key: 4, Value: 16, Max: 1, Flags: ro, RO: true, Section: ".rodata.cst16",

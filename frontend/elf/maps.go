@@ -87,13 +87,13 @@ func (rd *reader) readLegacyMaps() error {
 			Name:       s.Name,
 			Kind:       ir.MapLegacy,
 			Section:    "maps",
-			Type:       rd.order.Uint32(def[0:]),
+			Type:       uapi.MapType(rd.order.Uint32(def[0:])),
 			KeySize:    rd.order.Uint32(def[4:]),
 			ValueSize:  rd.order.Uint32(def[8:]),
 			MaxEntries: rd.order.Uint32(def[12:]),
 		}
 		if size >= legacyMapSize {
-			m.Flags = rd.order.Uint32(def[16:])
+			m.Flags = uapi.MapFlags(rd.order.Uint32(def[16:]))
 		}
 		for i := legacyMapSize; i < len(def); i++ {
 			if def[i] != 0 {
@@ -186,11 +186,11 @@ func (rd *reader) mapDef(name string, typ btf.TypeID, outer bool) (*ir.Map, int6
 			}
 			switch mem.Name {
 			case "type":
-				m.Type = n
+				m.Type = uapi.MapType(n)
 			case "max_entries":
 				m.MaxEntries = n
 			case "map_flags":
-				m.Flags = n
+				m.Flags = uapi.MapFlags(n)
 			case "numa_node":
 				m.NumaNode = n
 			case "key_size":
@@ -248,7 +248,7 @@ func (rd *reader) mapDef(name string, typ btf.TypeID, outer bool) (*ir.Map, int6
 			if i != len(st.Members)-1 {
 				return bad("'values' must be the last member")
 			}
-			mt := uapi.MapType(m.Type)
+			mt := m.Type
 			mapInMap := mt == uapi.MapTypeArrayOfMaps || mt == uapi.MapTypeHashOfMaps
 			if !mapInMap && mt != uapi.MapTypeProgArray {
 				return bad("'values' in a %v map: only maps of maps and prog arrays take it", mt)

@@ -33,7 +33,7 @@ func Insns(parts ...any) []ir.Insn {
 func Program(name string, typ uapi.ProgType, insns []ir.Insn) *ir.Program {
 	return &ir.Program{
 		Function: ir.Function{Name: name, Section: "test/" + name, Code: ir.Code{Insns: insns}},
-		Type:     uint32(typ),
+		Type:     typ,
 		Autoload: true,
 	}
 }
