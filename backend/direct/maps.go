@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/bpfc/bpfc/backend/mapdef"
+	"github.com/bpfc/bpfc/backend/internal/mapdef"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
