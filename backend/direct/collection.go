@@ -3,6 +3,10 @@
 // PROG_LOAD) for an IR object that has been through every pass, and
 // returns a Collection of file descriptors. On any failure every
 // descriptor created so far is closed and every pin created is removed.
+// A Collection can also adopt what a loader program created (Adopt), so
+// that both backends' results are used and pinned the same way. The
+// backend depends on the IR, BTF and the kernel's facts, never on the
+// passes or the loader backend.
 //
 // This file holds Load, the Collection it returns and the loader state
 // that tracks what a Load created.
