@@ -70,8 +70,9 @@ func TestStringers(t *testing.T) {
 
 // TestKernelEnums checks the generated names and values against the
 // enums of the running kernel's BTF: every enumerator the kernel has must
-// be generated with the same value and name (a header newer than the
-// kernel may add values past the kernel's last one, never change one).
+// be generated with the same value and name. A kernel older than the
+// header lacks the newest values; one newer than the header may have
+// values past the last generated one, which are only logged.
 func TestKernelEnums(t *testing.T) {
 	testutil.RequireKernel(t)
 	spec, err := btf.LoadKernel()
@@ -82,12 +83,13 @@ func TestKernelEnums(t *testing.T) {
 		enum, prefix string
 		name         func(v uint64) string
 		lower        bool
+		generated    int // number of generated values
 	}{
-		{"bpf_map_type", "BPF_MAP_TYPE_", func(v uint64) string { return MapType(v).String() }, true},
-		{"bpf_prog_type", "BPF_PROG_TYPE_", func(v uint64) string { return ProgType(v).String() }, true},
-		{"bpf_attach_type", "BPF_", func(v uint64) string { return AttachType(v).String() }, true},
-		{"bpf_link_type", "BPF_LINK_TYPE_", func(v uint64) string { return LinkType(v).String() }, true},
-		{"bpf_func_id", "BPF_FUNC_", func(v uint64) string { return strings.TrimPrefix(HelperID(v).String(), "bpf_") }, false},
+		{"bpf_map_type", "BPF_MAP_TYPE_", func(v uint64) string { return MapType(v).String() }, true, len(mapTypeNames)},
+		{"bpf_prog_type", "BPF_PROG_TYPE_", func(v uint64) string { return ProgType(v).String() }, true, len(progTypeNames)},
+		{"bpf_attach_type", "BPF_", func(v uint64) string { return AttachType(v).String() }, true, len(attachTypeNames)},
+		{"bpf_link_type", "BPF_LINK_TYPE_", func(v uint64) string { return LinkType(v).String() }, true, len(linkTypeNames)},
+		{"bpf_func_id", "BPF_FUNC_", func(v uint64) string { return strings.TrimPrefix(HelperID(v).String(), "bpf_") }, false, len(helperIDNames)},
 	} {
 		t.Run(tt.enum, func(t *testing.T) {
 			ids := spec.FindByNameKind(tt.enum, btf.KindEnum)
@@ -110,12 +112,16 @@ func TestKernelEnums(t *testing.T) {
 					want = strings.ToLower(want)
 				}
 				v := uint64(e.Value)
+				if v >= uint64(tt.generated) {
+					t.Logf("%s = %d: newer than the generated header", e.Name, v)
+					continue
+				}
 				values[v] = true
 				if got := tt.name(v); got != want {
 					t.Errorf("%s = %d: generated name %q, want %q", e.Name, v, got, want)
 				}
 			}
-			if len(values) < 10 {
+			if len(values) < 5 {
 				t.Fatalf("only %d values in kernel enum %s", len(values), tt.enum)
 			}
 		})
@@ -140,6 +146,10 @@ func TestKernelEnums(t *testing.T) {
 			t.Fatal("kernel BTF has no enum of BPF_F_NO_PREALLOC")
 		}
 		for _, e := range flags {
+			if uint64(e.Value) >= 1<<len(mapFlagNames) {
+				t.Logf("%s = %#x: newer than the generated header", e.Name, e.Value)
+				continue
+			}
 			if got := MapFlags(e.Value).String(); got != e.Name {
 				t.Errorf("%s = %#x: generated name %q", e.Name, e.Value, got)
 			}
