@@ -13,7 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/bpfc/bpfc/backend/internal/mapdef"
+	"github.com/bpfc/bpfc/backend/internal/mapattr"
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
@@ -190,7 +191,7 @@ func compatible(d mapdef.Def, info *sys.MapInfo) error {
 // createMap creates the kernel map for d. With BTF ids the kernel
 // refuses, it retries without them (as libbpf does) and says so in warn.
 func (l *loader) createMap(d mapdef.Def, innerFD *sys.FD) (*sys.FD, btf.TypeID, btf.TypeID, error) {
-	attr := d.Attr(l.btfFD.Uint(), innerFD.Uint())
+	attr := mapattr.Create(d, l.btfFD.Uint(), innerFD.Uint())
 	fd, err := sys.MapCreate(&attr)
 	if err == nil {
 		return fd, btf.TypeID(attr.BtfKeyTypeId), btf.TypeID(attr.BtfValueTypeId), nil

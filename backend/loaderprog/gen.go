@@ -25,8 +25,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 
-	"github.com/bpfc/bpfc/backend/internal/mapdef"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/uapi"

@@ -9,8 +9,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/bpfc/bpfc/backend/internal/mapdef"
+	"github.com/bpfc/bpfc/backend/internal/mapattr"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/uapi"
@@ -34,7 +35,7 @@ func (g *gen) createAttr(m *ir.Map) (sys.MapCreateAttr, error) {
 	if err != nil {
 		return sys.MapCreateAttr{}, err
 	}
-	a := d.Attr(0, 0)
+	a := mapattr.Create(d, 0, 0)
 	if g.hasBTF {
 		a.BtfKeyTypeId, a.BtfValueTypeId = uint32(d.KeyType), uint32(d.ValueType)
 	}

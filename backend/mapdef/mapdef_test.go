@@ -1,5 +1,5 @@
 // This file tests the map definition fix-ups: kernel names, CPU lists,
-// ring buffer sizes, Fixup and Attr.
+// ring buffer sizes and Fixup.
 
 package mapdef
 
@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -87,24 +86,5 @@ func TestFixup(t *testing.T) {
 	var me *MaxEntriesError
 	if !errors.Is(err, ErrMaxEntries) || !errors.As(err, &me) || me.Map != "sized" || !strings.Contains(err.Error(), `Options.MaxEntries["sized"]`) {
 		t.Errorf("max_entries 0: %v, want ErrMaxEntries naming the map", err)
-	}
-}
-
-func TestAttr(t *testing.T) {
-	d := Def{Name: "h", KernelName: "h", Type: uapi.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 16,
-		Flags: uapi.MapFlagNoPrealloc, NumaNode: 2, MapExtra: 9, KeyType: 3, ValueType: 5}
-	want := sys.MapCreateAttr{MapType: uapi.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 16,
-		MapFlags: uapi.MapFlagNoPrealloc, NumaNode: 2, MapName: sys.NewObjName("h"), MapExtra: 9, InnerMapFd: 11}
-	if got := d.Attr(0, 11); got != want {
-		t.Errorf("without BTF: %+v, want %+v", got, want)
-	}
-	want.BtfFd, want.BtfKeyTypeId, want.BtfValueTypeId = 10, 3, 5
-	if got := d.Attr(10, 11); got != want {
-		t.Errorf("with BTF: %+v, want %+v", got, want)
-	}
-	d.KeyType, d.ValueType = 0, 0
-	want.BtfFd, want.BtfKeyTypeId, want.BtfValueTypeId = 0, 0, 0
-	if got := d.Attr(10, 11); got != want {
-		t.Errorf("BTF fd but no ids: %+v, want %+v", got, want)
 	}
 }

@@ -103,29 +103,6 @@ func Fixup(objName string, m *ir.Map) (Def, error) {
 	return d, nil
 }
 
-// Attr returns the BPF_MAP_CREATE attribute for d. btfFD is the object's
-// BTF fd; when it is 0 the BTF key/value type ids are left out. innerFD is
-// the inner map template of a map of maps (0 otherwise).
-func (d Def) Attr(btfFD, innerFD uint32) sys.MapCreateAttr {
-	a := sys.MapCreateAttr{
-		MapType:    d.Type,
-		KeySize:    d.KeySize,
-		ValueSize:  d.ValueSize,
-		MaxEntries: d.MaxEntries,
-		MapFlags:   d.Flags,
-		NumaNode:   d.NumaNode,
-		MapName:    sys.NewObjName(d.KernelName),
-		MapExtra:   d.MapExtra,
-		InnerMapFd: innerFD,
-	}
-	if btfFD != 0 && (d.KeyType != 0 || d.ValueType != 0) {
-		a.BtfFd = btfFD
-		a.BtfKeyTypeId = uint32(d.KeyType)
-		a.BtfValueTypeId = uint32(d.ValueType)
-	}
-	return a
-}
-
 // ObjectPrefix returns the name libbpf gives an object: the base name of
 // its file up to the first dot ("xdp_globals.o" → "xdp_globals").
 func ObjectPrefix(objName string) string {
