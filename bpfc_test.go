@@ -12,7 +12,6 @@ import (
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -111,7 +110,7 @@ func TestLoad(t *testing.T) {
 	if prog == nil {
 		t.Fatal("no program xdp_compute")
 	}
-	res, err := prog.TestRun(sys.TestRunOpts{DataIn: testutil.Packet()})
+	res, err := prog.TestRun(direct.TestRunOptions{DataIn: testutil.Packet()})
 	if err != nil {
 		t.Fatal(err)
 	}

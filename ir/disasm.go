@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // Disasm renders the instruction at insns[i] (and its second slot for a
@@ -207,7 +207,7 @@ func helperName(id int32) string {
 	if id <= 0 {
 		return ""
 	}
-	name := sys.HelperID(id).String()
+	name := uapi.HelperID(id).String()
 	if !strings.HasPrefix(name, "bpf_") {
 		return ""
 	}

@@ -109,6 +109,13 @@ func SetImm64(insns []Insn, i int, v uint64) {
 	insns[i+1].Imm = int32(uint32(v >> 32))
 }
 
+// PoisonCOREHelper is the helper id a CO-RE relocation that cannot be
+// satisfied makes its instruction call (libbpf's 0xbad2310, "bad relo"):
+// the verifier rejects a reachable poisoned instruction with "invalid func
+// unknown#195896080" and removes an unreachable one. The kernel poisons
+// the same way when it relocates (core_relos).
+const PoisonCOREHelper = 0xbad2310
+
 // PoisonKfuncBase is libbpf's POISON_CALL_KFUNC_BASE: a call to a weak
 // kfunc that is missing becomes a call of helper PoisonKfuncBase + the
 // extern's index, which the verifier reports ("invalid func

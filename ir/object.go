@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // State is the state of a relocation record.
@@ -159,9 +160,9 @@ type Program struct {
 	// followed by every subprogram it needs.
 	Function
 	// Type is the BPF_PROG_TYPE_* of the program.
-	Type uint32
+	Type uapi.ProgType
 	// ExpectedAttachType is the BPF_* attach type passed at load time.
-	ExpectedAttachType uint32
+	ExpectedAttachType uapi.AttachType
 	// AttachTo is the attach target named by the section (e.g. the
 	// tracepoint or kernel function name), empty if none.
 	AttachTo string
@@ -175,7 +176,7 @@ type Program struct {
 	// lsm); "" when AttachBTFKind is 0 or there is no target.
 	AttachBTFName string
 	// Flags are the BPF_F_* program flags (sleepable, xdp frags, ...).
-	Flags uint32
+	Flags uapi.ProgFlags
 	// Autoload is false for programs in a "?"-prefixed section or
 	// disabled by the user.
 	Autoload bool
@@ -280,6 +281,13 @@ type CORERelo struct {
 	// Note describes the match ("struct task_struct.pid -> id 123") or
 	// the reason for poisoning.
 	Note string
+	// Explain says in words why the verifier rejects a poisoned Insn
+	// when this record is the cause ("CO-RE relocation field_byte_offset
+	// of struct task_struct.foo: no candidate in target BTF"). The core
+	// pass sets it on the records it poisoned and on those it left to the
+	// kernel (which poisons the same way), so a backend that gets a
+	// verifier rejection only has to find the record of the instruction.
+	Explain string
 }
 
 // FuncInfo is one func_info record: the function starting at slot Insn
@@ -316,6 +324,12 @@ const (
 	MapKconfig
 )
 
+// IsGlobalData reports a map that holds global data: a data section
+// (MapData) or the .kconfig externs (MapKconfig). Such a map has one
+// 4-byte key and the section as its value, gets its initial value written
+// at load time, and is named after its section in the kernel.
+func (k MapKind) IsGlobalData() bool { return k == MapData || k == MapKconfig }
+
 func (k MapKind) String() string {
 	switch k {
 	case MapBTF:
@@ -340,11 +354,11 @@ type Map struct {
 	// Section is the ELF section of the definition.
 	Section string
 	// Definition, as for BPF_MAP_CREATE.
-	Type       uint32
+	Type       uapi.MapType
 	KeySize    uint32
 	ValueSize  uint32
 	MaxEntries uint32
-	Flags      uint32
+	Flags      uapi.MapFlags
 	NumaNode   uint32
 	MapExtra   uint64
 	// Pinning is LIBBPF_PIN_* (0 none, 1 by name).

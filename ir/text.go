@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
-	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // MaxDataDump is the number of initial-value bytes of a map shown in the
@@ -111,7 +111,7 @@ func (d *dumper) mapDef(i int, m *Map, indent string) {
 	} else {
 		d.f("%sinner map %s\n", indent, m.Name)
 	}
-	d.f("%s  type %s key %d value %d max_entries %d flags %#x", indent, sys.MapType(m.Type), m.KeySize, m.ValueSize, m.MaxEntries, m.Flags)
+	d.f("%s  type %s key %d value %d max_entries %d flags %#x", indent, m.Type, m.KeySize, m.ValueSize, m.MaxEntries, uint32(m.Flags))
 	if m.NumaNode != 0 {
 		d.f(" numa_node %d", m.NumaNode)
 	}
@@ -209,11 +209,11 @@ func (d *dumper) extern(e *Extern) {
 }
 
 func (d *dumper) program(p *Program) {
-	d.f("program %s section %q type %s", p.Name, p.Section, sys.ProgType(p.Type))
+	d.f("program %s section %q type %s", p.Name, p.Section, p.Type)
 	// Attach type 0 is BPF_CGROUP_INET_INGRESS: only meaningful for
 	// cgroup_skb programs, "none" for every other program type.
-	if p.ExpectedAttachType != 0 || p.Type == uint32(sys.ProgTypeCgroupSKB) {
-		d.f(" attach_type %s", sys.AttachType(p.ExpectedAttachType))
+	if p.ExpectedAttachType != 0 || p.Type == uapi.ProgTypeCgroupSKB {
+		d.f(" attach_type %s", p.ExpectedAttachType)
 	}
 	if p.AttachTo != "" {
 		d.f(" attach_to %q", p.AttachTo)
@@ -222,7 +222,7 @@ func (d *dumper) program(p *Program) {
 		}
 	}
 	if p.Flags != 0 {
-		d.f(" flags %#x", p.Flags)
+		d.f(" flags %#x", uint32(p.Flags))
 	}
 	if !p.Autoload {
 		d.f(" noautoload")

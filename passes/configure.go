@@ -241,7 +241,7 @@ func SetMaxEntries(obj *ir.Object, mapName string, n uint32) error {
 	if m == nil {
 		return fmt.Errorf("map %s: %w", mapName, ErrNotFound)
 	}
-	if m.Kind == ir.MapData || m.Kind == ir.MapKconfig {
+	if m.Kind.IsGlobalData() {
 		return fmt.Errorf("map %s: global data maps have exactly one entry; max_entries cannot be changed", mapName)
 	}
 	if n == 0 {

@@ -1,7 +1,9 @@
 // This file is the core pass: it applies every CO-RE relocation record of
 // the object, in user space against the target's BTF (package
 // passes/core does the work), or marks the records deferred so that the
-// kernel applies them from BPF_PROG_LOAD's core_relos.
+// kernel applies them from BPF_PROG_LOAD's core_relos. Either way it
+// leaves on each record that may poison its instruction the explanation a
+// backend shows if the verifier rejects it.
 
 package passes
 
@@ -71,10 +73,12 @@ func runCORE(ctx *Context, obj *ir.Object) error {
 	if err != nil {
 		return err
 	}
+	explain := core.Explainer{Local: obj.BTF}
 	if kernel {
 		for _, f := range units {
 			for _, r := range f.CORE {
 				r.State, r.Note = ir.Deferred, NoteKernelCORE
+				r.Explain = explain.Explain(r)
 			}
 		}
 		return nil
@@ -106,6 +110,7 @@ func runCORE(ctx *Context, obj *ir.Object) error {
 					"field size %d -> %d cannot be accessed with a %d-byte load or store (only pointers and unsigned integers may change size)",
 					res.LocalSize, res.TargetSize, res.LocalSize))
 			}
+			r.Explain = explain.Explain(r)
 		}
 	}
 	return nil

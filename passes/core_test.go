@@ -8,7 +8,6 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -75,14 +74,15 @@ func TestCOREUser(t *testing.T) {
 		t.Errorf("IR check: %v", err)
 	}
 
-	// A verifier rejection at that instruction is explained in words.
-	log := "0: R1=ctx() R10=fp0\n; task = bpf_get_current_task()\n" +
-		"27: (bf) r1 = r6\n" +
-		strconv.Itoa(poisoned.Insn) + ": (85) call unknown#195896080\ninvalid func unknown#195896080\n" +
-		"processed 28 insns (limit 1000000)\n"
-	got := core.ExplainPoison(obj, "read_task", log)
-	if got != "prog read_task insn "+strconv.Itoa(poisoned.Insn)+": "+poisoned.Note {
-		t.Errorf("ExplainPoison = %q", got)
+	// The record carries the explanation of a rejection at its
+	// instruction.
+	if poisoned.Explain != poisoned.Note {
+		t.Errorf("poisoned record explains %q, want its note %q", poisoned.Explain, poisoned.Note)
+	}
+	for _, r := range p.CORE {
+		if !r.Poisoned && r.Explain != "" {
+			t.Errorf("insn %d: resolved record explains %q", r.Insn, r.Explain)
+		}
 	}
 }
 
@@ -130,6 +130,11 @@ func TestCOREModes(t *testing.T) {
 					if tt.defer_ {
 						if r.State != ir.Deferred || r.Note != NoteKernelCORE {
 							t.Fatalf("insn %d: %s %q, want deferred", r.Insn, r.State, r.Note)
+						}
+						// What the kernel's poisoning of it would mean.
+						if !strings.HasPrefix(r.Explain, "CO-RE relocation "+r.Kind.String()+" of ") ||
+							!strings.HasSuffix(r.Explain, ": not satisfied by the kernel's BTF (relocated by the kernel)") {
+							t.Errorf("insn %d: deferred record explains %q", r.Insn, r.Explain)
 						}
 					} else if r.State != ir.Resolved {
 						t.Fatalf("insn %d: %s, want resolved", r.Insn, r.State)

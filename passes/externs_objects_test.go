@@ -25,7 +25,6 @@ import (
 	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/frontend/elf"
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/passes"
@@ -193,7 +192,7 @@ func TestExternsRunningKernel(t *testing.T) {
 		t.Fatalf("load: %v", err)
 	}
 	defer coll.Close()
-	res, err := coll.Programs["read_externs"].TestRun(sys.TestRunOpts{CtxIn: []byte{}})
+	res, err := coll.Programs["read_externs"].TestRun(direct.TestRunOptions{CtxIn: []byte{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,8 +200,8 @@ func TestExternsRunningKernel(t *testing.T) {
 		t.Fatalf("read_externs returned %d", res.Retval)
 	}
 	bss := coll.Maps[".bss"]
-	val := make([]byte, bss.ValueSize)
-	if err := sys.MapLookupElem(bss.FD, make([]byte, 4), val); err != nil {
+	val, err := bss.Lookup(make([]byte, 4))
+	if err != nil {
 		t.Fatal(err)
 	}
 	sec := obj.DataSection(".bss")

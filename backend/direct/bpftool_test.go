@@ -17,6 +17,7 @@ import (
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 func TestAgainstBpftool(t *testing.T) {
@@ -53,8 +54,8 @@ func TestAgainstBpftool(t *testing.T) {
 				// libbpf 1.1 makes every global data map mmapable; newer
 				// libbpf (and the datasec pass) only those with a
 				// non-static variable. Tolerate that one difference.
-				if d := got.MapFlags ^ want.MapFlags; d == sys.MapFlagMmapable && m.Def.Kind == ir.MapData {
-					t.Logf("map %s: BPF_F_MMAPABLE differs from libbpf 1.1 (bpfc %#x, libbpf %#x)", mn, got.MapFlags, want.MapFlags)
+				if d := got.MapFlags ^ want.MapFlags; d == uapi.MapFlagMmapable && m.Def.Kind == ir.MapData {
+					t.Logf("map %s: BPF_F_MMAPABLE differs from libbpf 1.1 (bpfc %#x, libbpf %#x)", mn, uint32(got.MapFlags), uint32(want.MapFlags))
 					want.MapFlags = got.MapFlags
 				}
 				if got.Name != want.Name || got.Type != want.Type || got.KeySize != want.KeySize || got.ValueSize != want.ValueSize ||

@@ -11,9 +11,9 @@ import (
 
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // rawBTF builds a BTF blob with one type, "int" of 4 bytes with intBits
@@ -49,9 +49,9 @@ func TestBTF(t *testing.T) {
 
 	obj := globalsObject()
 	obj.BTF = rawBTF(t, 32)
-	obj.Maps = append(obj.Maps, &ir.Map{Name: "typed", Kind: ir.MapBTF, Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 4, MaxEntries: 1, KeyType: 1, ValueType: 1})
+	obj.Maps = append(obj.Maps, &ir.Map{Name: "typed", Kind: ir.MapBTF, Type: uapi.MapTypeHash, KeySize: 4, ValueSize: 4, MaxEntries: 1, KeyType: 1, ValueType: 1})
 	coll := mustLoad(t, obj, nil)
-	if coll.BTF == nil || len(coll.Warnings) > 0 {
+	if coll.BTFFD() < 0 || len(coll.Warnings) > 0 {
 		t.Fatalf("BTF not loaded: %q", coll.Warnings)
 	}
 	info, err := coll.Maps["typed"].Info()
@@ -64,7 +64,7 @@ func TestBTF(t *testing.T) {
 	// A ring buffer gets no key/value types even if the IR has them.
 	obj2 := globalsObject()
 	obj2.BTF = rawBTF(t, 32)
-	obj2.Maps = append(obj2.Maps, &ir.Map{Name: "rb", Kind: ir.MapBTF, Type: uint32(sys.MapTypePerfEventArray), KeySize: 4, ValueSize: 4, KeyType: 1, ValueType: 1})
+	obj2.Maps = append(obj2.Maps, &ir.Map{Name: "rb", Kind: ir.MapBTF, Type: uapi.MapTypePerfEventArray, KeySize: 4, ValueSize: 4, KeyType: 1, ValueType: 1})
 	coll2 := mustLoad(t, obj2, nil)
 	rb := coll2.Maps["rb"]
 	if rb.BTFKeyType != 0 || rb.BTFValueType != 0 {
@@ -83,7 +83,7 @@ func TestBTFRejected(t *testing.T) {
 	obj.BTF = rawBTF(t, 64) // 64 bits in a 4-byte int: the kernel refuses it
 	obj.Maps[0].KeyType, obj.Maps[0].ValueType = 1, 1
 	coll := mustLoad(t, obj, nil)
-	if coll.BTF != nil {
+	if coll.BTFFD() >= 0 {
 		t.Fatal("kernel accepted invalid BTF")
 	}
 	if len(coll.Warnings) != 1 || !strings.Contains(coll.Warnings[0], "without it") {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // ciliumConsts are the values given to inline-assembly constants: bpfc
@@ -93,15 +94,15 @@ func TestAgainstCilium(t *testing.T) {
 					t.Errorf("program %s: translated instructions differ:\nbpfc    %q\ncilium  %q", p.Name, g, w)
 				}
 				var opts *ebpf.RunOptions
-				switch sys.ProgType(p.Type) {
-				case sys.ProgTypeSocketFilter, sys.ProgTypeXDP, sys.ProgTypeSchedCls:
+				switch p.Type {
+				case uapi.ProgTypeSocketFilter, uapi.ProgTypeXDP, uapi.ProgTypeSchedCls:
 					opts = &ebpf.RunOptions{Data: packet}
-				case sys.ProgTypeSyscall:
+				case uapi.ProgTypeSyscall:
 					opts = &ebpf.RunOptions{}
 				default:
 					continue
 				}
-				res, err := bp.TestRun(sys.TestRunOpts{DataIn: opts.Data})
+				res, err := bp.TestRun(TestRunOptions{DataIn: opts.Data})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -150,7 +151,7 @@ func compareMapContents(t *testing.T, name string, m *Map, cm *ebpf.Map) {
 	got := map[string][]byte{}
 	key, next := []byte(nil), make([]byte, m.KeySize)
 	for {
-		if err := sys.MapGetNextKey(m.FD, key, next); err != nil {
+		if err := sys.MapGetNextKey(m.fd, key, next); err != nil {
 			break
 		}
 		key = append(key[:0], next...)

@@ -3,6 +3,10 @@
 // PROG_LOAD) for an IR object that has been through every pass, and
 // returns a Collection of file descriptors. On any failure every
 // descriptor created so far is closed and every pin created is removed.
+// A Collection can also adopt what a loader program created (Adopt), so
+// that both backends' results are used and pinned the same way. The
+// backend depends on the IR, BTF and the kernel's facts, never on the
+// passes or the loader backend.
 //
 // This file holds Load, the Collection it returns and the loader state
 // that tracks what a Load created.
@@ -18,6 +22,7 @@ import (
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/target"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // Options tune Load.
@@ -49,15 +54,17 @@ type Collection struct {
 	Programs map[string]*Program
 	// MapOrder and ProgramOrder list the names in creation order.
 	MapOrder, ProgramOrder []string
-	// BTF owns the fd of the object's BTF in the kernel (nil when the
-	// object has none or it was not loaded).
-	BTF *sys.FD
 	// Warnings note what was loaded differently than asked (e.g. without
 	// BTF because the kernel refused it).
 	Warnings []string
 
+	btf  *sys.FD  // the object's BTF in the kernel (nil: none loaded)
 	pins []string // made by Pin
 }
+
+// BTFFD returns the file descriptor of the object's BTF in the kernel, -1
+// when the object has none or it was not loaded. The Collection owns it.
+func (c *Collection) BTFFD() int { return c.btf.Int() }
 
 // Close closes every map, program and BTF fd of the collection. Pins stay.
 func (c *Collection) Close() error {
@@ -71,7 +78,7 @@ func (c *Collection) Close() error {
 	for _, name := range c.MapOrder {
 		errs = append(errs, c.Maps[name].Close())
 	}
-	errs = append(errs, c.BTF.Close())
+	errs = append(errs, c.btf.Close())
 	return errors.Join(errs...)
 }
 
@@ -129,7 +136,7 @@ func Load(obj *ir.Object, opts *Options) (_ *Collection, err error) {
 		return nil, err
 	}
 	l.closeModules()
-	l.coll.BTF = l.btfFD
+	l.coll.btf = l.btfFD
 	return l.coll, nil
 }
 
@@ -203,7 +210,7 @@ func (l *loader) buildFDArray() error {
 	}
 	l.fdArray = make([]int32, n)
 	for i, m := range l.obj.Maps {
-		l.fdArray[i] = int32(l.coll.Maps[m.Name].FD.Int())
+		l.fdArray[i] = int32(l.coll.Maps[m.Name].fd.Int())
 	}
 	for i, mod := range l.obj.ModuleSlots {
 		fd, err := l.moduleBTF(mod)
@@ -227,7 +234,7 @@ func (l *loader) kallsyms(name string) (uint64, bool, error) {
 func (l *loader) fillMapSlots(progs bool) error {
 	for _, def := range l.obj.Maps {
 		m := l.coll.Maps[def.Name]
-		if len(def.Slots) == 0 || m.Reused || (m.Type == sys.MapTypeProgArray) != progs {
+		if len(def.Slots) == 0 || m.Reused || (m.Type == uapi.MapTypeProgArray) != progs {
 			continue
 		}
 		for _, s := range def.Slots {
@@ -240,13 +247,13 @@ func (l *loader) fillMapSlots(progs bool) error {
 					}
 					return &LoadError{Object: l.obj.Name, Map: def.Name, Err: fmt.Errorf("slot %d: no program %q", s.Index, s.Target)}
 				}
-				target = p.FD
+				target = p.fd
 			} else {
 				tm, ok := l.coll.Maps[s.Target]
 				if !ok {
 					return &LoadError{Object: l.obj.Name, Map: def.Name, Err: fmt.Errorf("slot %d: no map %q", s.Index, s.Target)}
 				}
-				target = tm.FD
+				target = tm.fd
 			}
 			if m.KeySize != 4 {
 				return &LoadError{Object: l.obj.Name, Map: def.Name, Err: fmt.Errorf("%w: initial slots need a 4-byte key, have %d", ErrNotSupported, m.KeySize)}
@@ -255,7 +262,7 @@ func (l *loader) fillMapSlots(progs bool) error {
 			val := make([]byte, 4)
 			nativePutUint32(key, s.Index)
 			nativePutUint32(val, uint32(target.Int()))
-			if err := sys.MapUpdateElem(m.FD, key, val, sys.UpdateAny); err != nil {
+			if err := sys.MapUpdateElem(m.fd, key, val, sys.UpdateAny); err != nil {
 				return &LoadError{Object: l.obj.Name, Map: def.Name, Err: fmt.Errorf("slot %d = %s: %w", s.Index, s.Target, err)}
 			}
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // globalsObject is a socket filter that writes 5 to counts[2] and returns
@@ -44,11 +45,11 @@ func globalsObject() *ir.Object {
 		License:   "GPL",
 		ByteOrder: binary.LittleEndian,
 		Maps: []*ir.Map{
-			{Name: "counts", Kind: ir.MapBTF, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 4},
-			{Name: ".rodata", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 1,
-				Flags: uint32(sys.MapFlagRdonlyProg), Data: rodata, ReadOnly: true},
+			{Name: "counts", Kind: ir.MapBTF, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 4},
+			{Name: ".rodata", Kind: ir.MapData, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1,
+				Flags: uapi.MapFlagRdonlyProg, Data: rodata, ReadOnly: true},
 		},
-		Programs: []*ir.Program{irtest.Program("sock_globals", sys.ProgTypeSocketFilter, insns)},
+		Programs: []*ir.Program{irtest.Program("sock_globals", uapi.ProgTypeSocketFilter, insns)},
 	}
 }
 
@@ -88,7 +89,7 @@ func TestLoadGlobals(t *testing.T) {
 	if got := binary.LittleEndian.Uint32(val); got != 41 {
 		t.Errorf(".rodata[0] = %d, want 41", got)
 	}
-	if err := ro.Update(make([]byte, 4), make([]byte, 8), sys.UpdateAny); !errors.Is(err, unix.EPERM) {
+	if err := ro.Update(make([]byte, 4), make([]byte, 8), UpdateAny); !errors.Is(err, unix.EPERM) {
 		t.Errorf("update of frozen .rodata: %v, want EPERM", err)
 	}
 
@@ -96,7 +97,7 @@ func TestLoadGlobals(t *testing.T) {
 	if p.ID == 0 {
 		t.Error("program has no id")
 	}
-	res, err := p.TestRun(sys.TestRunOpts{DataIn: packet})
+	res, err := p.TestRun(TestRunOptions{DataIn: packet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func TestVerifierRejection(t *testing.T) {
 
 	obj := globalsObject()
 	// A second program reading r2, which is uninitialised.
-	obj.Programs = append(obj.Programs, irtest.Program("bad_prog_with_a_long_name", sys.ProgTypeSocketFilter, []ir.Insn{ir.Mov64Reg(0, 2), ir.Exit()}))
+	obj.Programs = append(obj.Programs, irtest.Program("bad_prog_with_a_long_name", uapi.ProgTypeSocketFilter, []ir.Insn{ir.Mov64Reg(0, 2), ir.Exit()}))
 	coll, err := Load(obj, &Options{})
 	if err == nil {
 		coll.Close()
@@ -163,7 +164,7 @@ func TestLoadErrorsCloseEverything(t *testing.T) {
 		want   string
 	}{
 		{"max entries 0", func(o *ir.Object) {
-			o.Maps = append(o.Maps, &ir.Map{Name: "events", Kind: ir.MapBTF, Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 4})
+			o.Maps = append(o.Maps, &ir.Map{Name: "events", Kind: ir.MapBTF, Type: uapi.MapTypeHash, KeySize: 4, ValueSize: 4})
 		}, ErrMaxEntries, `map events: max_entries is 0 (set it with Options.MaxEntries["events"] or passes.SetMaxEntries)`},
 		{"unsupported program", func(o *ir.Object) {
 			o.Programs[0].Unsupported = "struct_ops programs"
@@ -206,16 +207,16 @@ func tailcallObject() *ir.Object {
 		License:   "GPL",
 		ByteOrder: binary.LittleEndian,
 		Maps: []*ir.Map{
-			{Name: "jmp", Kind: ir.MapBTF, Type: uint32(sys.MapTypeProgArray), KeySize: 4, ValueSize: 4, MaxEntries: 2,
+			{Name: "jmp", Kind: ir.MapBTF, Type: uapi.MapTypeProgArray, KeySize: 4, ValueSize: 4, MaxEntries: 2,
 				Slots: []ir.MapSlot{{Index: 0, Target: "target"}}},
-			{Name: "inner_a", Kind: ir.MapBTF, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1},
-			{Name: "outer", Kind: ir.MapBTF, Type: uint32(sys.MapTypeArrayOfMaps), KeySize: 4, ValueSize: 4, MaxEntries: 2,
-				Inner: &ir.Map{Name: "outer.inner", Kind: ir.MapBTF, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1},
+			{Name: "inner_a", Kind: ir.MapBTF, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1},
+			{Name: "outer", Kind: ir.MapBTF, Type: uapi.MapTypeArrayOfMaps, KeySize: 4, ValueSize: 4, MaxEntries: 2,
+				Inner: &ir.Map{Name: "outer.inner", Kind: ir.MapBTF, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1},
 				Slots: []ir.MapSlot{{Index: 1, Target: "inner_a"}}},
 		},
 		Programs: []*ir.Program{
-			irtest.Program("entry", sys.ProgTypeXDP, entry),
-			irtest.Program("target", sys.ProgTypeXDP, target),
+			irtest.Program("entry", uapi.ProgTypeXDP, entry),
+			irtest.Program("target", uapi.ProgTypeXDP, target),
 		},
 	}
 }
@@ -225,7 +226,7 @@ func TestSlots(t *testing.T) {
 	t.Cleanup(testutil.CheckNoFDLeak(t))
 
 	coll := mustLoad(t, tailcallObject(), nil)
-	res, err := coll.Programs["entry"].TestRun(sys.TestRunOpts{DataIn: packet})
+	res, err := coll.Programs["entry"].TestRun(TestRunOptions{DataIn: packet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func TestSlotOfDisabledProgram(t *testing.T) {
 	if _, ok := coll.Programs["target"]; ok {
 		t.Error("disabled program was loaded")
 	}
-	res, err := coll.Programs["entry"].TestRun(sys.TestRunOpts{DataIn: packet})
+	res, err := coll.Programs["entry"].TestRun(TestRunOptions{DataIn: packet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +276,7 @@ func TestPinByName(t *testing.T) {
 	if m.Reused || m.PinPath != filepath.Join(dir, "counts") {
 		t.Fatalf("first load: reused %v pin %q", m.Reused, m.PinPath)
 	}
-	if _, err := first.Programs["sock_globals"].TestRun(sys.TestRunOpts{DataIn: packet}); err != nil {
+	if _, err := first.Programs["sock_globals"].TestRun(TestRunOptions{DataIn: packet}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -306,8 +307,8 @@ func TestPinByName(t *testing.T) {
 
 	// A failed load removes the pins it created, not the reused ones.
 	fail := globalsObjectPinned()
-	fail.Maps = append(fail.Maps, &ir.Map{Name: "fresh", Kind: ir.MapBTF, Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 4, MaxEntries: 1, Pinning: PinByName})
-	fail.Programs = append(fail.Programs, irtest.Program("bad", sys.ProgTypeSocketFilter, []ir.Insn{ir.Mov64Reg(0, 2), ir.Exit()}))
+	fail.Maps = append(fail.Maps, &ir.Map{Name: "fresh", Kind: ir.MapBTF, Type: uapi.MapTypeHash, KeySize: 4, ValueSize: 4, MaxEntries: 1, Pinning: PinByName})
+	fail.Programs = append(fail.Programs, irtest.Program("bad", uapi.ProgTypeSocketFilter, []ir.Insn{ir.Mov64Reg(0, 2), ir.Exit()}))
 	if coll, err := Load(fail, &Options{PinPath: dir}); err == nil {
 		coll.Close()
 		t.Fatal("load with a bad program succeeded")
@@ -362,7 +363,7 @@ func TestCollectionPin(t *testing.T) {
 	dir := filepath.Join(testutil.BPFFS(t), "coll")
 
 	obj := tailcallObject()
-	obj.Maps = append(obj.Maps, &ir.Map{Name: ".rodata", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1})
+	obj.Maps = append(obj.Maps, &ir.Map{Name: ".rodata", Kind: ir.MapData, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1})
 	coll := mustLoad(t, obj, nil)
 	if err := coll.Pin(dir); err != nil {
 		t.Fatal(err)

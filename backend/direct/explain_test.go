@@ -1,5 +1,6 @@
 // Tests that a verifier rejection caused by a reachable poisoned CO-RE
-// relocation is explained in words, naming program, instruction and field.
+// relocation is explained in words, naming program, instruction and field:
+// the verifier log parsing on hand-built programs, and a real rejection.
 
 package direct
 
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/passes"
 	"github.com/bpfc/bpfc/target"
 )
@@ -36,5 +38,53 @@ func TestPoisonedCOREExplained(t *testing.T) {
 		if !strings.Contains(le.Explain, want) || !strings.Contains(err.Error(), want) {
 			t.Errorf("explanation %q (error %q) does not contain %q", le.Explain, err, want)
 		}
+	}
+}
+
+func TestExplainPoison(t *testing.T) {
+	explain := "CO-RE relocation field_byte_offset of struct s.x: no candidate in target BTF"
+	newProg := func() *ir.Program {
+		return &ir.Program{Function: ir.Function{Name: "prog", Code: ir.Code{
+			Insns: make([]ir.Insn, 10),
+			CORE: []*ir.CORERelo{
+				{Insn: 2, State: ir.Resolved},
+				{Insn: 5, State: ir.Resolved, Poisoned: true, Explain: explain},
+			},
+		}}}
+	}
+	reject := "0: R1=ctx() R10=fp0\n4: (bf) r1 = r6\n5: (85) call unknown#195896080\ninvalid func unknown#195896080\nprocessed 6 insns\n"
+	tests := []struct {
+		name string
+		prog func() *ir.Program
+		log  string
+		want string
+	}{
+		{"call line", newProg, reject, "prog prog insn 5: " + explain},
+		{"only the rejection", newProg, "4: (bf) r1 = r6\n5: (85) call unknown#195896080 \ninvalid func unknown#195896080", "prog prog insn 5: " + explain},
+		{"no instruction lines", newProg, "invalid func unknown#195896080\n", "prog prog insn 5: " + explain},
+		{"no instruction lines, two candidates", func() *ir.Program {
+			p := newProg()
+			p.CORE[0].Explain = "other"
+			return p
+		}, "invalid func unknown#195896080\n", ""},
+		{"other error", newProg, "R1 invalid mem access 'scalar'\n", ""},
+		{"no program", func() *ir.Program { return nil }, reject, ""},
+		{"not a poisoned record", newProg, "2: (85) call unknown#195896080\ninvalid func unknown#195896080\n", ""},
+		{"no record at the instruction", newProg, "7: (85) call unknown#195896080\ninvalid func unknown#195896080\n", ""},
+		{"deferred to the kernel", func() *ir.Program {
+			p := newProg()
+			p.CORE[0].State, p.CORE[0].Explain = ir.Deferred, "relocated by the kernel"
+			return p
+		}, "2: (85) call unknown#195896080\ninvalid func unknown#195896080\n", "prog prog insn 2: relocated by the kernel"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := explainPoison(tt.prog(), tt.log); got != tt.want {
+				t.Errorf("explainPoison = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if !strings.Contains(reject, poisonFunc) {
+		t.Fatal("poisonFunc does not match the verifier's spelling")
 	}
 }

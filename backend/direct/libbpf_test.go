@@ -20,7 +20,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -138,7 +137,7 @@ func TestSizedMapsAgainstLibbpf(t *testing.T) {
 			t.Errorf("map %s: key, value, max_entries, BTF key, value: bpfc %v, libbpf %v", name, got, want[:5])
 		}
 	}
-	res, err := coll.Programs["count_stack"].TestRun(sys.TestRunOpts{CtxIn: make([]byte, 16)})
+	res, err := coll.Programs["count_stack"].TestRun(TestRunOptions{CtxIn: make([]byte, 16)})
 	if err != nil {
 		t.Fatal(err)
 	}

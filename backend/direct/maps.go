@@ -13,10 +13,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/bpfc/bpfc/backend/internal/mapattr"
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // PinByName is LIBBPF_PIN_BY_NAME, the ir.Map.Pinning value of maps pinned
@@ -37,34 +39,47 @@ type Map struct {
 	Def *ir.Map
 	// Type, KeySize, ValueSize, MaxEntries and Flags are the definition
 	// as created, after fix-ups (e.g. perf event array size).
-	Type       sys.MapType
+	Type       uapi.MapType
 	KeySize    uint32
 	ValueSize  uint32
 	MaxEntries uint32
-	Flags      sys.MapFlags
+	Flags      uapi.MapFlags
 	// BTFKeyType and BTFValueType are the BTF ids passed to the kernel
 	// (0 when the map was created without them).
 	BTFKeyType, BTFValueType btf.TypeID
-	// FD owns the map's file descriptor.
-	FD *sys.FD
 	// ID is the kernel's id for the map.
 	ID uint32
 	// Reused reports a map taken over from an existing pin.
 	Reused bool
 	// PinPath is where the map is pinned ("" if it is not).
 	PinPath string
+
+	fd *sys.FD // owns the map's file descriptor
 }
 
-// RawFD returns the map's file descriptor number (-1 when closed).
-func (m *Map) RawFD() int { return m.FD.Int() }
+// FD returns the map's file descriptor (-1 when closed). The Map keeps
+// owning it: give DupFD's descriptor to code that takes ownership (as
+// cilium/ebpf's NewMapFromFD does).
+func (m *Map) FD() int { return m.fd.Int() }
+
+// DupFD returns a new descriptor of the map (close-on-exec), owned by the
+// caller.
+func (m *Map) DupFD() (int, error) {
+	dup, err := m.fd.Dup()
+	if err != nil {
+		return -1, fmt.Errorf("map %s: %w", m.Name, err)
+	}
+	return dup.Disown(), nil
+}
 
 // Info asks the kernel for the map's current info.
-func (m *Map) Info() (*sys.MapInfo, error) {
-	info, err := sys.MapInfoByFD(m.FD)
+func (m *Map) Info() (*MapInfo, error) {
+	info, err := sys.MapInfoByFD(m.fd)
 	if err != nil {
 		return nil, fmt.Errorf("map %s: %w", m.Name, err)
 	}
-	return info, nil
+	mi := MapInfo(*info)
+	return &mi, nil
 }
 
 // ValueBufSize returns the size of the buffer that a lookup or update of
@@ -90,14 +105,26 @@ func (m *Map) Lookup(key []byte) ([]byte, error) {
 		return nil, fmt.Errorf("map %s: %w", m.Name, err)
 	}
 	val := make([]byte, size)
-	if err := sys.MapLookupElem(m.FD, key, val); err != nil {
+	if err := sys.MapLookupElem(m.fd, key, val); err != nil {
 		return nil, fmt.Errorf("map %s: lookup: %w", m.Name, err)
 	}
 	return val, nil
 }
 
-// Update stores value under key with flags (sys.UpdateAny, ...). value
-// must be ValueBufSize bytes long.
+// Flags of Map.Update.
+const (
+	// UpdateAny creates the element or replaces its value (BPF_ANY).
+	UpdateAny = sys.UpdateAny
+	// UpdateNoExist only creates a new element (BPF_NOEXIST).
+	UpdateNoExist = sys.UpdateNoExist
+	// UpdateExist only replaces the value of an element (BPF_EXIST).
+	UpdateExist = sys.UpdateExist
+	// UpdateLock updates the value under its bpf_spin_lock (BPF_F_LOCK).
+	UpdateLock = sys.UpdateLock
+)
+
+// Update stores value under key with flags (UpdateAny, ...). value must
+// be ValueBufSize bytes long.
 func (m *Map) Update(key, value []byte, flags uint64) error {
 	size, err := m.ValueBufSize()
 	if err != nil {
@@ -106,7 +133,7 @@ func (m *Map) Update(key, value []byte, flags uint64) error {
 	if len(value) != size {
 		return fmt.Errorf("map %s: update: value is %d bytes, want %d", m.Name, len(value), size)
 	}
-	if err := sys.MapUpdateElem(m.FD, key, value, flags); err != nil {
+	if err := sys.MapUpdateElem(m.fd, key, value, flags); err != nil {
 		return fmt.Errorf("map %s: update: %w", m.Name, err)
 	}
 	return nil
@@ -114,7 +141,7 @@ func (m *Map) Update(key, value []byte, flags uint64) error {
 
 // Pin pins the map at path (on a bpffs).
 func (m *Map) Pin(path string) error {
-	if err := sys.ObjPin(m.FD, path); err != nil {
+	if err := sys.ObjPin(m.fd, path); err != nil {
 		return fmt.Errorf("map %s: pin: %w", m.Name, err)
 	}
 	m.PinPath = path
@@ -134,7 +161,7 @@ func (m *Map) Unpin() error {
 }
 
 // Close closes the map's file descriptor (a pinned map stays alive).
-func (m *Map) Close() error { return m.FD.Close() }
+func (m *Map) Close() error { return m.fd.Close() }
 
 // KernelMapName returns the name the kernel gets for map m of object
 // objName, as libbpf names it (see mapdef.KernelName).
@@ -164,7 +191,7 @@ func compatible(d mapdef.Def, info *sys.MapInfo) error {
 // createMap creates the kernel map for d. With BTF ids the kernel
 // refuses, it retries without them (as libbpf does) and says so in warn.
 func (l *loader) createMap(d mapdef.Def, innerFD *sys.FD) (*sys.FD, btf.TypeID, btf.TypeID, error) {
-	attr := d.Attr(l.btfFD.Uint(), innerFD.Uint())
+	attr := mapattr.Create(d, l.btfFD.Uint(), innerFD.Uint())
 	fd, err := sys.MapCreate(&attr)
 	if err == nil {
 		return fd, btf.TypeID(attr.BtfKeyTypeId), btf.TypeID(attr.BtfValueTypeId), nil
@@ -225,7 +252,7 @@ func (l *loader) loadMap(m *ir.Map) error {
 				fd.Close()
 				return fmt.Errorf("reuse pin %s: %w", pinPath, err)
 			}
-			cm.FD, cm.ID, cm.Reused, cm.PinPath = fd, info.ID, true, pinPath
+			cm.fd, cm.ID, cm.Reused, cm.PinPath = fd, info.ID, true, pinPath
 			cm.BTFKeyType, cm.BTFValueType = btf.TypeID(info.BTFKeyTypeID), btf.TypeID(info.BTFValueTypeID)
 			l.addMap(cm)
 			return nil
@@ -259,7 +286,7 @@ func (l *loader) loadMap(m *ir.Map) error {
 	if err != nil {
 		return err
 	}
-	cm.FD, cm.BTFKeyType, cm.BTFValueType = fd, kt, vt
+	cm.fd, cm.BTFKeyType, cm.BTFValueType = fd, kt, vt
 	l.addMap(cm)
 	id, err := sys.ObjID(fd)
 	if err != nil {
@@ -283,7 +310,7 @@ func (l *loader) loadMap(m *ir.Map) error {
 // freezes read-only ones.
 func (l *loader) initData(m *Map) error {
 	d := m.Def
-	if d.Kind != ir.MapData && d.Kind != ir.MapKconfig {
+	if !d.Kind.IsGlobalData() {
 		return nil
 	}
 	if uint32(len(d.Data)) > m.ValueSize {
@@ -295,12 +322,12 @@ func (l *loader) initData(m *Map) error {
 	if len(d.Data) > 0 && !allZero(d.Data) {
 		val := make([]byte, m.ValueSize)
 		copy(val, d.Data)
-		if err := sys.MapUpdateElem(m.FD, make([]byte, 4), val, sys.UpdateAny); err != nil {
+		if err := sys.MapUpdateElem(m.fd, make([]byte, 4), val, sys.UpdateAny); err != nil {
 			return fmt.Errorf("initial value: %w", err)
 		}
 	}
 	if d.ReadOnly {
-		if err := sys.MapFreeze(m.FD); err != nil {
+		if err := sys.MapFreeze(m.fd); err != nil {
 			return fmt.Errorf("freeze: %w", err)
 		}
 	}

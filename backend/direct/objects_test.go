@@ -143,7 +143,7 @@ func TestLoadEveryObject(t *testing.T) {
 				return
 			}
 			_, coll := loadObject(t, name, nil, objectEdits[name])
-			if coll.BTF == nil {
+			if coll.BTFFD() < 0 {
 				t.Errorf("object BTF not loaded: warnings %q", coll.Warnings)
 			}
 			for _, w := range coll.Warnings {

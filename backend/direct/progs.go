@@ -13,8 +13,8 @@ import (
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
-	"github.com/bpfc/bpfc/passes/core"
 	"github.com/bpfc/bpfc/target"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // Program is a program loaded by Load.
@@ -25,13 +25,11 @@ type Program struct {
 	KernelName string
 	// Type and AttachType are the program's BPF_PROG_TYPE_* and expected
 	// attach type.
-	Type       sys.ProgType
-	AttachType sys.AttachType
+	Type       uapi.ProgType
+	AttachType uapi.AttachType
 	// AttachBTFID is the vmlinux BTF id of the attach target (tp_btf,
 	// fentry, lsm, iter), 0 if none.
 	AttachBTFID btf.TypeID
-	// FD owns the program's file descriptor.
-	FD *sys.FD
 	// ID is the kernel's id for the program.
 	ID uint32
 	// VerifierLog is the verifier's log of a successful load when
@@ -39,34 +37,50 @@ type Program struct {
 	VerifierLog string
 	// PinPath is where the program is pinned ("" if it is not).
 	PinPath string
+
+	fd *sys.FD // owns the program's file descriptor
 }
 
-// RawFD returns the program's file descriptor number (-1 when closed).
-func (p *Program) RawFD() int { return p.FD.Int() }
+// FD returns the program's file descriptor (-1 when closed). The Program
+// keeps owning it: give DupFD's descriptor to code that takes ownership
+// (as cilium/ebpf's NewProgramFromFD does).
+func (p *Program) FD() int { return p.fd.Int() }
+
+// DupFD returns a new descriptor of the program (close-on-exec), owned by
+// the caller.
+func (p *Program) DupFD() (int, error) {
+	dup, err := p.fd.Dup()
+	if err != nil {
+		return -1, fmt.Errorf("program %s: %w", p.Name, err)
+	}
+	return dup.Disown(), nil
+}
 
 // Info asks the kernel for the program's info (including its translated
 // instructions).
-func (p *Program) Info() (*sys.ProgInfo, error) {
-	info, err := sys.ProgInfoByFD(p.FD)
+func (p *Program) Info() (*ProgramInfo, error) {
+	info, err := sys.ProgInfoByFD(p.fd)
 	if err != nil {
 		return nil, fmt.Errorf("program %s: %w", p.Name, err)
 	}
-	return info, nil
+	pi := ProgramInfo(*info)
+	return &pi, nil
 }
 
 // TestRun runs the program once (or opts.Repeat times) with
 // BPF_PROG_TEST_RUN.
-func (p *Program) TestRun(opts sys.TestRunOpts) (*sys.TestRunResult, error) {
-	res, err := sys.TestRun(p.FD, opts)
+func (p *Program) TestRun(opts TestRunOptions) (*TestRunResult, error) {
+	res, err := sys.TestRun(p.fd, sys.TestRunOpts(opts))
 	if err != nil {
 		return nil, fmt.Errorf("program %s: test run: %w", p.Name, err)
 	}
-	return res, nil
+	r := TestRunResult(*res)
+	return &r, nil
 }
 
 // Pin pins the program at path (on a bpffs).
 func (p *Program) Pin(path string) error {
-	if err := sys.ObjPin(p.FD, path); err != nil {
+	if err := sys.ObjPin(p.fd, path); err != nil {
 		return fmt.Errorf("program %s: pin: %w", p.Name, err)
 	}
 	p.PinPath = path
@@ -74,7 +88,7 @@ func (p *Program) Pin(path string) error {
 }
 
 // Close closes the program's file descriptor.
-func (p *Program) Close() error { return p.FD.Close() }
+func (p *Program) Close() error { return p.fd.Close() }
 
 // findKernelType returns the id of the vmlinux type called name of kind
 // kind (any kind for btf.KindUnknown).
@@ -139,19 +153,16 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	}
 	code := ir.Marshal(nil, insns, binary.LittleEndian)
 
-	name := mapdef.SanitizeName(p.Name)
-	if len(name) > sys.ObjNameLen-1 {
-		name = name[:sys.ObjNameLen-1]
-	}
+	name := mapdef.ProgramKernelName(p.Name)
 	attr := sys.ProgLoadAttr{
-		ProgType:           sys.ProgType(p.Type),
+		ProgType:           p.Type,
 		InsnCnt:            uint32(len(insns)),
 		Insns:              sys.NewSlicePointer(code),
 		License:            sys.NewStringPointer(l.obj.License),
 		KernVersion:        l.obj.KernVersion,
-		ProgFlags:          sys.ProgFlags(p.Flags),
+		ProgFlags:          p.Flags,
 		ProgName:           sys.NewObjName(name),
-		ExpectedAttachType: sys.AttachType(p.ExpectedAttachType),
+		ExpectedAttachType: p.ExpectedAttachType,
 	}
 	if len(l.fdArray) > 0 {
 		attr.FdArray = sys.NewPointer(unsafePointer(&l.fdArray[0]))
@@ -201,9 +212,9 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	fd, log, err := sys.ProgLoadWithLog(&attr, logOpts)
 	keepAlive(code, funcInfo, lineInfo, coreRelos, l.fdArray)
 	if err != nil {
-		return &LoadError{Err: err, Log: log, Explain: core.ExplainPoison(l.obj, prog.Name, log)}
+		return &LoadError{Err: err, Log: log, Explain: explainPoison(p, log)}
 	}
-	prog.FD = fd
+	prog.fd = fd
 	prog.VerifierLog = log
 	l.addProgram(prog)
 	id, err := sys.ObjID(fd)

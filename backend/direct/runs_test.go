@@ -322,10 +322,10 @@ func checkStackCount(t *testing.T, coll *Collection) {
 		t.Fatalf("sizes: counts %d/%d, stackmap %d/%d", counts.KeySize, counts.ValueSize, stacks.ValueSize, stacks.MaxEntries)
 	}
 	key := make([]byte, 8)
-	if err := sys.MapGetNextKey(counts.FD, nil, key); err != nil {
+	if err := sys.MapGetNextKey(counts.fd, nil, key); err != nil {
 		t.Fatalf("counts is empty: %v", err)
 	}
-	if err := sys.MapGetNextKey(counts.FD, key, make([]byte, 8)); err == nil {
+	if err := sys.MapGetNextKey(counts.fd, key, make([]byte, 8)); err == nil {
 		t.Errorf("counts has more than one key")
 	}
 	if tgid := binary.LittleEndian.Uint32(key); tgid != uint32(os.Getpid()) {
@@ -351,7 +351,7 @@ func checkRingRecord(t *testing.T, coll *Collection) {
 	t.Helper()
 	m := coll.Maps["ring_map"]
 	page := os.Getpagesize()
-	prod, err := unix.Mmap(m.RawFD(), int64(page), page+int(m.MaxEntries), unix.PROT_READ, unix.MAP_SHARED)
+	prod, err := unix.Mmap(m.FD(), int64(page), page+int(m.MaxEntries), unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
 		t.Fatalf("mmap ring_map: %v", err)
 	}
@@ -419,12 +419,12 @@ func runObjects(t *testing.T, pctx passes.Context, only []string) {
 					if p == nil {
 						t.Fatalf("step %d: no program %s loaded", i, s.prog)
 					}
-					opts := sys.TestRunOpts{DataIn: packet}
+					opts := TestRunOptions{DataIn: packet}
 					if s.ctxFn != nil {
 						s.ctx = s.ctxFn()
 					}
 					if s.ctx != nil {
-						opts = sys.TestRunOpts{CtxIn: s.ctx}
+						opts = TestRunOptions{CtxIn: s.ctx}
 					}
 					res, err := p.TestRun(opts)
 					if err != nil {
@@ -548,7 +548,7 @@ func setVar(t *testing.T, obj *ir.Object, coll *Collection, v string, x uint64) 
 	var buf [8]byte
 	binary.LittleEndian.PutUint64(buf[:], x)
 	copy(val[dv.Offset:dv.Offset+dv.Size], buf[:])
-	if err := m.Update(make([]byte, 4), val, sys.UpdateAny); err != nil {
+	if err := m.Update(make([]byte, 4), val, UpdateAny); err != nil {
 		t.Fatalf("write %s: %v", v, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // bigObject has nMaps arrays and nProgs socket filters; program i reads
@@ -23,7 +24,7 @@ func bigObject(nMaps, nProgs int) *ir.Object {
 	obj := &ir.Object{Name: "big.o", License: "GPL"}
 	for i := range nMaps {
 		obj.Maps = append(obj.Maps, &ir.Map{
-			Name: fmt.Sprintf("m%d", i), Kind: ir.MapBTF, Type: uint32(sys.MapTypeArray),
+			Name: fmt.Sprintf("m%d", i), Kind: ir.MapBTF, Type: uapi.MapTypeArray,
 			KeySize: 4, ValueSize: 8, MaxEntries: 1,
 		})
 	}
@@ -32,7 +33,7 @@ func bigObject(nMaps, nProgs int) *ir.Object {
 			ir.St(4, 10, -4, 0), // *(u32 *)(r10-4) = 0
 			ir.Mov64Reg(2, 10), ir.Add64Imm(2, -4),
 			ir.LdMapIdx(1, int32(i%nMaps)),
-			callHelper(sys.HelperMapLookupElem),
+			callHelper(uapi.HelperMapLookupElem),
 			ir.Insn{Op: ir.ClassJMP | ir.JumpNE, Dst: 0, Off: 2}, // if r0 != 0 goto +2
 			ir.Mov64Imm(0, 0),
 			ir.Exit(),
@@ -40,7 +41,7 @@ func bigObject(nMaps, nProgs int) *ir.Object {
 			ir.Add64Imm(0, int32(i)),
 			ir.Exit(),
 		)
-		p := irtest.Program(fmt.Sprintf("p%d", i), sys.ProgTypeSocketFilter, insns)
+		p := irtest.Program(fmt.Sprintf("p%d", i), uapi.ProgTypeSocketFilter, insns)
 		p.Relocs = []*ir.Reloc{{Insn: 3, Kind: ir.RelocMap, Symbol: fmt.Sprintf("m%d", i%nMaps), State: ir.Resolved, MapIndex: i % nMaps}}
 		obj.Programs = append(obj.Programs, p)
 	}

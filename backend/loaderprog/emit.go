@@ -26,6 +26,7 @@ import (
 
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // ErrTooLarge is wrapped by errors for loaders beyond the kernel's limits.
@@ -145,7 +146,7 @@ func (e *emitter) finish() ([]ir.Insn, error) {
 }
 
 // callHelper returns a call of helper id.
-func callHelper(id sys.HelperID) ir.Insn { return ir.Call(int32(id)) }
+func callHelper(id uapi.HelperID) ir.Insn { return ir.Call(int32(id)) }
 
 // Loader-specific sequences.
 
@@ -221,7 +222,7 @@ func (e *emitter) stackToBlob(off int, stackOff int16) {
 func (e *emitter) sysBPF(cmd sys.Cmd, attr, size int) {
 	e.emit(ir.Mov64Imm(ir.R1, int32(cmd)))
 	e.ldBlob(ir.R2, attr)
-	e.emit(ir.Mov64Imm(ir.R3, int32(size)), callHelper(sys.HelperSysBPF), ir.Mov64Reg(ir.R7, ir.R0))
+	e.emit(ir.Mov64Imm(ir.R3, int32(size)), callHelper(uapi.HelperSysBPF), ir.Mov64Reg(ir.R7, ir.R0))
 }
 
 // checkErr emits "if r7 < 0 goto cleanup".
@@ -234,7 +235,7 @@ func (e *emitter) checkErr(cleanup label) {
 // in r1.
 func (e *emitter) closeR1() {
 	e.skipIf(ir.JumpSLE, ir.R1, 0, 1)
-	e.emit(callHelper(sys.HelperSysClose))
+	e.emit(callHelper(uapi.HelperSysClose))
 }
 
 // closeStack closes the fd in a 4-byte stack slot and zeroes the slot.
@@ -266,7 +267,7 @@ func (e *emitter) closeBlobHigh(off int) {
 func (e *emitter) findByNameKind(name, size int, kind uint32) {
 	e.ldBlob(ir.R1, name)
 	e.emit(ir.Mov64Imm(ir.R2, int32(size)), ir.Mov64Imm(ir.R3, int32(kind)), ir.Mov64Imm(ir.R4, 0),
-		callHelper(sys.HelperBTFFindByNameKind), ir.Mov64Reg(ir.R7, ir.R0))
+		callHelper(uapi.HelperBTFFindByNameKind), ir.Mov64Reg(ir.R7, ir.R0))
 }
 
 // kallsymsLookup emits r7 = bpf_kallsyms_lookup_name(blob+name, size, 0,
@@ -275,7 +276,7 @@ func (e *emitter) kallsymsLookup(name, size, res int) {
 	e.ldBlob(ir.R1, name)
 	e.emit(ir.Mov64Imm(ir.R2, int32(size)), ir.Mov64Imm(ir.R3, 0))
 	e.ldBlob(ir.R4, res)
-	e.emit(callHelper(sys.HelperKallsymsLookupName), ir.Mov64Reg(ir.R7, ir.R0))
+	e.emit(callHelper(uapi.HelperKallsymsLookupName), ir.Mov64Reg(ir.R7, ir.R0))
 }
 
 // zeroBlob zeroes size bytes at blob byte off with bpf_probe_read_kernel
@@ -285,11 +286,11 @@ func (e *emitter) zeroBlob(off, size int) {
 		return
 	}
 	e.ldBlob(ir.R1, off)
-	e.emit(ir.Mov64Imm(ir.R2, int32(size)), ir.Mov64Imm(ir.R3, 0), callHelper(sys.HelperProbeReadKernel))
+	e.emit(ir.Mov64Imm(ir.R2, int32(size)), ir.Mov64Imm(ir.R3, 0), callHelper(uapi.HelperProbeReadKernel))
 }
 
 // trace emits bpf_trace_printk(blob+fmt, size, r7).
 func (e *emitter) trace(fmtOff, size int) {
 	e.ldBlob(ir.R1, fmtOff)
-	e.emit(ir.Mov64Imm(ir.R2, int32(size)), ir.Mov64Reg(ir.R3, ir.R7), callHelper(sys.HelperTracePrintk))
+	e.emit(ir.Mov64Imm(ir.R2, int32(size)), ir.Mov64Reg(ir.R3, ir.R7), callHelper(uapi.HelperTracePrintk))
 }

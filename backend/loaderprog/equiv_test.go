@@ -33,6 +33,7 @@ import (
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/passes"
 	"github.com/bpfc/bpfc/target"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 const testdataDir = "../../testdata"
@@ -88,14 +89,14 @@ func testObjects(t *testing.T) []string {
 // runInput returns the BPF_PROG_TEST_RUN input of a program (README.md),
 // and false for programs that cannot be run.
 func runInput(p *ir.Program) (sys.TestRunOpts, bool) {
-	switch sys.ProgType(p.Type) {
-	case sys.ProgTypeSocketFilter, sys.ProgTypeSchedCls, sys.ProgTypeXDP:
+	switch p.Type {
+	case uapi.ProgTypeSocketFilter, uapi.ProgTypeSchedCls, uapi.ProgTypeXDP:
 		return sys.TestRunOpts{DataIn: packet}, true
-	case sys.ProgTypeRawTracepoint:
+	case uapi.ProgTypeRawTracepoint:
 		ctx := make([]byte, 16)
 		binary.LittleEndian.PutUint64(ctx[8:], 39)
 		return sys.TestRunOpts{CtxIn: ctx}, true
-	case sys.ProgTypeSyscall:
+	case uapi.ProgTypeSyscall:
 		switch p.Name {
 		case "sys_prog":
 			ctx := []byte{6, 0, 0, 0, 0xf9, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}
@@ -120,11 +121,11 @@ type side struct {
 func directSide(t *testing.T, obj *ir.Object, coll *direct.Collection) *side {
 	s := &side{name: "direct"}
 	for _, m := range obj.Maps {
-		s.maps = append(s.maps, coll.Maps[m.Name].FD)
+		s.maps = append(s.maps, borrow(t, coll.Maps[m.Name].FD()))
 	}
 	for _, p := range obj.Programs {
 		if cp := coll.Programs[p.Name]; cp != nil {
-			s.progs = append(s.progs, cp.FD)
+			s.progs = append(s.progs, borrow(t, cp.FD()))
 		} else {
 			s.progs = append(s.progs, nil)
 		}
@@ -172,9 +173,9 @@ func (s *side) names(t *testing.T, obj *ir.Object) map[uint32]string {
 
 // mapView is what is compared of a map.
 type mapView struct {
-	Type                       sys.MapType
+	Type                       uapi.MapType
 	KeySize, ValueSize, MaxEnt uint32
-	Flags                      sys.MapFlags
+	Flags                      uapi.MapFlags
 	HasBTF                     bool
 	KeyType, ValueType         uint32
 	MapExtra                   uint64
@@ -225,7 +226,7 @@ func viewMap(t *testing.T, fd *sys.FD, ids map[uint32]string) mapView {
 		}
 		var s string
 		switch {
-		case info.Type == sys.MapTypeProgArray || info.Type == sys.MapTypeArrayOfMaps || info.Type == sys.MapTypeHashOfMaps:
+		case info.Type == uapi.MapTypeProgArray || info.Type == uapi.MapTypeArrayOfMaps || info.Type == uapi.MapTypeHashOfMaps:
 			s = ids[binary.LittleEndian.Uint32(val)]
 			if s == "" {
 				s = fmt.Sprintf("unknown id %d", binary.LittleEndian.Uint32(val))
@@ -249,7 +250,7 @@ func viewMap(t *testing.T, fd *sys.FD, ids map[uint32]string) mapView {
 
 // progView is what is compared of a program.
 type progView struct {
-	Type        sys.ProgType
+	Type        uapi.ProgType
 	Tag         string
 	Xlated      []ir.Insn
 	Maps        []string

@@ -29,6 +29,7 @@ import (
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // Stack slots of the loader program.
@@ -164,9 +165,9 @@ func (g *gen) generate() (*Loader, error) {
 			Name: m.Name, KernelName: mapdef.KernelName(obj.Name, m), Index: i,
 			Type: m.Type, KeySize: m.KeySize, ValueSize: m.ValueSize, MaxEntries: m.MaxEntries, Flags: m.Flags,
 			Kind: m.Kind, ReadOnly: m.ReadOnly, Pinning: m.Pinning,
-			EntriesPerCPU: sys.MapType(m.Type) == sys.MapTypePerfEventArray && m.MaxEntries == 0,
+			EntriesPerCPU: mapdef.EntriesPerCPU(m),
 		}
-		if isData(m) {
+		if m.Kind.IsGlobalData() {
 			d.InitialValue = initialValue(m)
 		}
 		def, err := mapdef.Fixup(obj.Name, m)
@@ -186,7 +187,7 @@ func (g *gen) generate() (*Loader, error) {
 	}
 	for j, p := range obj.Programs {
 		l.Progs = append(l.Progs, ProgDesc{
-			Name: p.Name, KernelName: progKernelName(p.Name), Section: p.Section, Index: j,
+			Name: p.Name, KernelName: mapdef.ProgramKernelName(p.Name), Section: p.Section, Index: j,
 			Type: p.Type, ExpectedAttachType: p.ExpectedAttachType, AttachTo: p.AttachTo, Autoload: p.Autoload,
 		})
 	}
@@ -203,7 +204,7 @@ func (g *gen) emitIntegrity() (hashAt []int) {
 	ok := e.newLabel()
 	e.emit(ir.Mov64Reg(ir.R1, ir.R10), ir.Add64Imm(ir.R1, int32(stackHash)), ir.Mov64Imm(ir.R2, sha256.Size))
 	e.ldBlobMap(ir.R3)
-	e.emit(callHelper(sys.HelperProbeReadKernel))
+	e.emit(callHelper(uapi.HelperProbeReadKernel))
 	e.jumpIf(ir.JumpNE, ir.R0, 0, bad)
 	for i := range 4 {
 		e.emit(ir.Ldx(8, ir.R2, ir.R10, stackHash+int16(8*i)))

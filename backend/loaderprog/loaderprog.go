@@ -21,8 +21,8 @@ import (
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/internal/errs"
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // ErrNotSupported is wrapped by generation errors for objects (or parts of
@@ -98,7 +98,9 @@ type MapDesc struct {
 	// fd_array index in the programs).
 	Index int
 	// The definition as created (before run-time overrides).
-	Type, KeySize, ValueSize, MaxEntries, Flags uint32
+	Type                           uapi.MapType
+	KeySize, ValueSize, MaxEntries uint32
+	Flags                          uapi.MapFlags
 	// Kind says where the map came from (global data, BTF map...).
 	Kind ir.MapKind
 	// InitialValue is the value the loader writes (global data), nil
@@ -121,7 +123,7 @@ type MapDesc struct {
 }
 
 // Mmapable reports whether the map can be mmaped (BPF_F_MMAPABLE).
-func (m *MapDesc) Mmapable() bool { return m.Flags&uint32(sys.MapFlagMmapable) != 0 }
+func (m *MapDesc) Mmapable() bool { return m.Flags&uapi.MapFlagMmapable != 0 }
 
 // ProgDesc describes one program of the object.
 type ProgDesc struct {
@@ -131,7 +133,8 @@ type ProgDesc struct {
 	// Index is the program's descriptor index in the context.
 	Index int
 	// Type and ExpectedAttachType are the BPF_PROG_TYPE_* and attach type.
-	Type, ExpectedAttachType uint32
+	Type               uapi.ProgType
+	ExpectedAttachType uapi.AttachType
 	// AttachTo is the attach target named by the section.
 	AttachTo string
 	// Autoload is false for programs the loader does not load.

@@ -18,6 +18,7 @@ import (
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // globalsObject is a socket filter that writes 5 to counts[2] and returns
@@ -31,7 +32,7 @@ func globalsObject() *ir.Object {
 		ir.St(4, 10, -4, 2), // *(u32 *)(r10-4) = 2
 		ir.Mov64Reg(2, 10), ir.Add64Imm(2, -4),
 		ir.LdMapIdx(1, 0),
-		callHelper(sys.HelperMapLookupElem),
+		callHelper(uapi.HelperMapLookupElem),
 		ir.JEqImm(0, 0, 2), // if r0 == 0 goto +2
 		ir.Mov64Imm(1, 5),
 		ir.Stx(8, 0, 1, 0),
@@ -47,13 +48,13 @@ func globalsObject() *ir.Object {
 		License:   "GPL",
 		ByteOrder: binary.LittleEndian,
 		Maps: []*ir.Map{
-			{Name: "counts", Kind: ir.MapBTF, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 4},
-			{Name: ".rodata", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 1,
-				Flags: uint32(sys.MapFlagRdonlyProg | sys.MapFlagMmapable), Data: rodata, ReadOnly: true},
-			{Name: ".data", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 4, MaxEntries: 1,
-				Flags: uint32(sys.MapFlagMmapable), Data: data},
+			{Name: "counts", Kind: ir.MapBTF, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 4},
+			{Name: ".rodata", Kind: ir.MapData, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1,
+				Flags: uapi.MapFlagRdonlyProg | uapi.MapFlagMmapable, Data: rodata, ReadOnly: true},
+			{Name: ".data", Kind: ir.MapData, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1,
+				Flags: uapi.MapFlagMmapable, Data: data},
 		},
-		Programs: []*ir.Program{irtest.Program("sock_globals", sys.ProgTypeSocketFilter, insns)},
+		Programs: []*ir.Program{irtest.Program("sock_globals", uapi.ProgTypeSocketFilter, insns)},
 	}
 }
 
@@ -67,7 +68,7 @@ func generate(t *testing.T, obj *ir.Object, opts *Options) *Loader {
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
-	chk := &ir.Object{Name: "loader", Programs: []*ir.Program{irtest.Program("loader", sys.ProgTypeSyscall, l.Insns)}}
+	chk := &ir.Object{Name: "loader", Programs: []*ir.Program{irtest.Program("loader", uapi.ProgTypeSyscall, l.Insns)}}
 	if err := ir.Check(chk, 0); err != nil {
 		t.Fatalf("loader program: %v", err)
 	}
@@ -236,7 +237,7 @@ func expectFailure(t *testing.T, l *Loader, spec *rt.Spec) error {
 func TestVerifierRejection(t *testing.T) {
 	testutil.RequireKernel(t)
 	obj := globalsObject()
-	bad := irtest.Program("bad_prog", sys.ProgTypeSocketFilter, []ir.Insn{ir.Exit()}) // r0 not initialised
+	bad := irtest.Program("bad_prog", uapi.ProgTypeSocketFilter, []ir.Insn{ir.Exit()}) // r0 not initialised
 	obj.Programs = append(obj.Programs, bad)
 	l := generate(t, obj, nil)
 	err := expectFailure(t, l, nil)
@@ -264,8 +265,8 @@ func kfuncObject(name string, weak bool) *ir.Object {
 		ir.Mov64Imm(0, 0),
 		ir.Exit(),
 	)
-	p := irtest.Program("kfunc_prog", sys.ProgTypeSyscall, insns)
-	p.Flags = uint32(sys.ProgFlagSleepable)
+	p := irtest.Program("kfunc_prog", uapi.ProgTypeSyscall, insns)
+	p.Flags = uapi.ProgFlagSleepable
 	p.Relocs = []*ir.Reloc{{Insn: 1, Kind: ir.RelocKfunc, Symbol: name, State: ir.Deferred}}
 	obj.Programs = append(obj.Programs, p)
 	obj.Externs = append(obj.Externs, &ir.Extern{Name: name, Kind: ir.ExternKfunc, Weak: weak, State: ir.Deferred})

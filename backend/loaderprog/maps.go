@@ -9,14 +9,13 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/bpfc/bpfc/backend/internal/mapattr"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
-
-// isData reports a global-data map, which gets an initial value.
-func isData(m *ir.Map) bool { return m.Kind == ir.MapData || m.Kind == ir.MapKconfig }
 
 // initialValue returns the value a global-data map starts with.
 func initialValue(m *ir.Map) []byte {
@@ -35,7 +34,7 @@ func (g *gen) createAttr(m *ir.Map) (sys.MapCreateAttr, error) {
 	if err != nil {
 		return sys.MapCreateAttr{}, err
 	}
-	a := d.Attr(0, 0)
+	a := mapattr.Create(d, 0, 0)
 	if g.hasBTF {
 		a.BtfKeyTypeId, a.BtfValueTypeId = uint32(d.KeyType), uint32(d.ValueType)
 	}
@@ -62,12 +61,11 @@ func (g *gen) emitCreate(m *ir.Map, index int, inner bool) error {
 	if inner {
 		e.stackToBlob(attr+offMapInnerFD, stackInner)
 	}
-	perCPU := sys.MapType(m.Type) == sys.MapTypePerfEventArray && m.MaxEntries == 0
-	if index >= 0 && (!g.opts.Sealed || perCPU) {
+	if index >= 0 && (!g.opts.Sealed || mapdef.EntriesPerCPU(m)) {
 		// A sealed loader keeps the signed sizes, but a perf event array
 		// declared without max_entries is sized for the machine it runs on.
 		e.ctxToBlob(attr+offMapMaxEntries, 4, g.lay.MapDesc(index)+rt.MapDescOffMaxEntries, true)
-		if !isData(m) && !g.opts.Sealed {
+		if !m.Kind.IsGlobalData() && !g.opts.Sealed {
 			g.sizeOverride(attr, attr+offMapKeySize, g.lay.MapSizes(index)+rt.MapSizesOffKey, a.KeySize)
 			g.sizeOverride(attr, attr+offMapValueSize, g.lay.MapSizes(index)+rt.MapSizesOffValue, a.ValueSize)
 		}
@@ -104,7 +102,7 @@ func (g *gen) sizeOverride(attr, off, ctxOff int, gen uint32) {
 
 func (g *gen) emitMap(i int, m *ir.Map) error {
 	e := &g.e
-	mapInMap := mapdef.IsMapInMap(sys.MapType(m.Type))
+	mapInMap := mapdef.IsMapInMap(m.Type)
 	if mapInMap {
 		if m.Inner == nil {
 			return fmt.Errorf("%w: map of maps without an inner map definition", ErrInvalidObject)
@@ -119,7 +117,7 @@ func (g *gen) emitMap(i int, m *ir.Map) error {
 	if mapInMap {
 		e.closeStack(stackInner)
 	}
-	if !isData(m) {
+	if !m.Kind.IsGlobalData() {
 		return nil
 	}
 	if m.MaxEntries != 1 || m.KeySize != 4 {
@@ -139,7 +137,7 @@ func (g *gen) emitMap(i int, m *ir.Map) error {
 		e.emit(ir.Ldx(8, ir.R3, ir.R6, int16(g.lay.MapDesc(i)+rt.MapDescOffInitialValue)))
 		e.jumpIf(ir.JumpEq, ir.R3, 0, keep)
 		e.ldBlob(ir.R1, value)
-		e.emit(ir.Mov64Imm(ir.R2, int32(m.ValueSize)), callHelper(sys.HelperCopyFromUser), ir.Mov64Reg(ir.R7, ir.R0))
+		e.emit(ir.Mov64Imm(ir.R2, int32(m.ValueSize)), callHelper(uapi.HelperCopyFromUser), ir.Mov64Reg(ir.R7, ir.R0))
 		g.traceResult("copy_from_user " + m.Name)
 		e.checkErr(g.cleanup)
 		e.bind(keep)

@@ -13,15 +13,6 @@ import (
 	"github.com/bpfc/bpfc/ir"
 )
 
-// progKernelName is the name a program gets in the kernel.
-func progKernelName(name string) string {
-	n := mapdef.SanitizeName(name)
-	if len(n) > sys.ObjNameLen-1 {
-		n = n[:sys.ObjNameLen-1]
-	}
-	return n
-}
-
 func (g *gen) emitProgram(j int, p *ir.Program) error {
 	obj, e := g.obj, &g.e
 	if p.Type == 0 {
@@ -60,12 +51,12 @@ func (g *gen) emitProgram(j int, p *ir.Program) error {
 	license := g.b.add(append([]byte(obj.License), 0))
 	code := g.b.add(ir.Marshal(nil, insns, hostOrder))
 	a := sys.ProgLoadAttr{
-		ProgType:           sys.ProgType(p.Type),
+		ProgType:           p.Type,
 		InsnCnt:            uint32(len(insns)),
 		KernVersion:        obj.KernVersion,
-		ProgFlags:          sys.ProgFlags(p.Flags),
-		ProgName:           sys.NewObjName(progKernelName(p.Name)),
-		ExpectedAttachType: sys.AttachType(p.ExpectedAttachType),
+		ProgFlags:          p.Flags,
+		ProgName:           sys.NewObjName(mapdef.ProgramKernelName(p.Name)),
+		ExpectedAttachType: p.ExpectedAttachType,
 	}
 	funcInfo, lineInfo, coreRelos := -1, -1, -1
 	recs, err := obj.LoadRecords(p, hostOrder)

@@ -1,7 +1,9 @@
 // Package mapdef holds the fix-ups libbpf applies to a map definition
 // before BPF_MAP_CREATE: the kernel name, the perf event array and ring
 // buffer sizes, the BTF key/value type ids the kernel refuses for some map
-// types. Both backends use it, so that they create identical maps.
+// types. Both backends use it, so that they create identical maps; it also
+// holds the other naming rules they share: the kernel names of programs
+// and the file names of pins.
 package mapdef
 
 import (
@@ -11,10 +13,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/cpus"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // Errors for a map size the object leaves 0 (for user space to set, as
@@ -68,16 +71,23 @@ type Def struct {
 	Name, KernelName string
 	// Type, KeySize, ValueSize, MaxEntries, Flags, NumaNode and MapExtra
 	// are the definition as created.
-	Type       sys.MapType
+	Type       uapi.MapType
 	KeySize    uint32
 	ValueSize  uint32
 	MaxEntries uint32
-	Flags      sys.MapFlags
+	Flags      uapi.MapFlags
 	NumaNode   uint32
 	MapExtra   uint64
 	// KeyType and ValueType are the BTF ids of key and value, 0 for map
 	// types whose BTF ids the kernel refuses.
 	KeyType, ValueType btf.TypeID
+}
+
+// EntriesPerCPU reports a map libbpf sizes by the number of possible CPUs
+// of the machine that loads it: a perf event array declared without
+// max_entries.
+func EntriesPerCPU(m *ir.Map) bool {
+	return m.Type == uapi.MapTypePerfEventArray && m.MaxEntries == 0
 }
 
 // Fixup applies libbpf's fix-ups to map m of object objName: a perf event
@@ -89,26 +99,24 @@ func Fixup(objName string, m *ir.Map) (Def, error) {
 	d := Def{
 		Name:       m.Name,
 		KernelName: KernelName(objName, m),
-		Type:       sys.MapType(m.Type),
+		Type:       m.Type,
 		KeySize:    m.KeySize,
 		ValueSize:  m.ValueSize,
 		MaxEntries: m.MaxEntries,
-		Flags:      sys.MapFlags(m.Flags),
+		Flags:      m.Flags,
 		NumaNode:   m.NumaNode,
 		MapExtra:   m.MapExtra,
 		KeyType:    m.KeyType,
 		ValueType:  m.ValueType,
 	}
-	switch d.Type {
-	case sys.MapTypePerfEventArray:
-		if d.MaxEntries == 0 {
-			n, err := PossibleCPUs()
-			if err != nil {
-				return Def{}, err
-			}
-			d.MaxEntries = uint32(n)
+	switch {
+	case EntriesPerCPU(m):
+		n, err := PossibleCPUs()
+		if err != nil {
+			return Def{}, err
 		}
-	case sys.MapTypeRingbuf, sys.MapTypeUserRingbuf:
+		d.MaxEntries = uint32(n)
+	case d.Type == uapi.MapTypeRingbuf || d.Type == uapi.MapTypeUserRingbuf:
 		d.MaxEntries = RingbufSize(d.MaxEntries)
 	}
 	if !KeepsBTFTypes(d.Type) {
@@ -148,29 +156,6 @@ func (d Def) CheckSizes() error {
 	return nil
 }
 
-// Attr returns the BPF_MAP_CREATE attribute for d. btfFD is the object's
-// BTF fd; when it is 0 the BTF key/value type ids are left out. innerFD is
-// the inner map template of a map of maps (0 otherwise).
-func (d Def) Attr(btfFD, innerFD uint32) sys.MapCreateAttr {
-	a := sys.MapCreateAttr{
-		MapType:    d.Type,
-		KeySize:    d.KeySize,
-		ValueSize:  d.ValueSize,
-		MaxEntries: d.MaxEntries,
-		MapFlags:   d.Flags,
-		NumaNode:   d.NumaNode,
-		MapName:    sys.NewObjName(d.KernelName),
-		MapExtra:   d.MapExtra,
-		InnerMapFd: innerFD,
-	}
-	if btfFD != 0 && (d.KeyType != 0 || d.ValueType != 0) {
-		a.BtfFd = btfFD
-		a.BtfKeyTypeId = uint32(d.KeyType)
-		a.BtfValueTypeId = uint32(d.ValueType)
-	}
-	return a
-}
-
 // ObjectPrefix returns the name libbpf gives an object: the base name of
 // its file up to the first dot ("xdp_globals.o" → "xdp_globals").
 func ObjectPrefix(objName string) string {
@@ -190,13 +175,24 @@ func ObjectPrefix(objName string) string {
 // bytes and every character the kernel refuses becomes '_'.
 func KernelName(objName string, m *ir.Map) string {
 	name := m.Name
-	if m.Kind == ir.MapData || m.Kind == ir.MapKconfig {
+	if m.Kind.IsGlobalData() {
 		name = internalMapName(ObjectPrefix(objName), m.Name)
 	}
 	if len(name) > sys.ObjNameLen-1 {
 		name = name[:sys.ObjNameLen-1]
 	}
 	return SanitizeName(name)
+}
+
+// ProgramKernelName returns the name the kernel gets for the program
+// (function) name: cut to 15 bytes, every character the kernel refuses
+// turned into '_'.
+func ProgramKernelName(name string) string {
+	n := SanitizeName(name)
+	if len(n) > sys.ObjNameLen-1 {
+		n = n[:sys.ObjNameLen-1]
+	}
+	return n
 }
 
 // internalMapName implements libbpf's naming of global data maps.
@@ -224,39 +220,39 @@ func SanitizeName(name string) string {
 
 // KeepsBTFTypes reports whether the kernel accepts BTF key/value type ids
 // for maps of type t; libbpf clears them for the others.
-func KeepsBTFTypes(t sys.MapType) bool {
+func KeepsBTFTypes(t uapi.MapType) bool {
 	switch t {
-	case sys.MapTypePerfEventArray, sys.MapTypeCgroupArray, sys.MapTypeStackTrace,
-		sys.MapTypeArrayOfMaps, sys.MapTypeHashOfMaps, sys.MapTypeDevmap,
-		sys.MapTypeDevmapHash, sys.MapTypeCpumap, sys.MapTypeXskmap,
-		sys.MapTypeSockmap, sys.MapTypeSockhash, sys.MapTypeQueue,
-		sys.MapTypeStack, sys.MapTypeArena:
+	case uapi.MapTypePerfEventArray, uapi.MapTypeCgroupArray, uapi.MapTypeStackTrace,
+		uapi.MapTypeArrayOfMaps, uapi.MapTypeHashOfMaps, uapi.MapTypeDevmap,
+		uapi.MapTypeDevmapHash, uapi.MapTypeCpumap, uapi.MapTypeXskmap,
+		uapi.MapTypeSockmap, uapi.MapTypeSockhash, uapi.MapTypeQueue,
+		uapi.MapTypeStack, uapi.MapTypeArena:
 		return false
 	}
 	return true
 }
 
 // IsMapInMap reports whether t is a map of maps.
-func IsMapInMap(t sys.MapType) bool {
-	return t == sys.MapTypeArrayOfMaps || t == sys.MapTypeHashOfMaps
+func IsMapInMap(t uapi.MapType) bool {
+	return t == uapi.MapTypeArrayOfMaps || t == uapi.MapTypeHashOfMaps
 }
 
 // IsPerCPU reports whether maps of type t store one value per possible
 // CPU.
-func IsPerCPU(t sys.MapType) bool {
+func IsPerCPU(t uapi.MapType) bool {
 	switch t {
-	case sys.MapTypePercpuHash, sys.MapTypePercpuArray, sys.MapTypeLRUPercpuHash, sys.MapTypePercpuCgroupStorage:
+	case uapi.MapTypePercpuHash, uapi.MapTypePercpuArray, uapi.MapTypeLRUPercpuHash, uapi.MapTypePercpuCgroupStorage:
 		return true
 	}
 	return false
 }
 
 // ZeroEntriesOK reports map types whose max_entries must be (or may be) 0.
-func ZeroEntriesOK(t sys.MapType) bool {
+func ZeroEntriesOK(t uapi.MapType) bool {
 	switch t {
-	case sys.MapTypeCgroupStorage, sys.MapTypePercpuCgroupStorage, sys.MapTypeSKStorage,
-		sys.MapTypeInodeStorage, sys.MapTypeTaskStorage, sys.MapTypeCgrpStorage,
-		sys.MapTypeStructOps:
+	case uapi.MapTypeCgroupStorage, uapi.MapTypePercpuCgroupStorage, uapi.MapTypeSKStorage,
+		uapi.MapTypeInodeStorage, uapi.MapTypeTaskStorage, uapi.MapTypeCgrpStorage,
+		uapi.MapTypeStructOps:
 		return true
 	}
 	return false
@@ -264,10 +260,10 @@ func ZeroEntriesOK(t sys.MapType) bool {
 
 // ZeroKeyOK reports map types whose key_size must be (or may be) 0: maps
 // without keys.
-func ZeroKeyOK(t sys.MapType) bool {
+func ZeroKeyOK(t uapi.MapType) bool {
 	switch t {
-	case sys.MapTypeQueue, sys.MapTypeStack, sys.MapTypeBloomFilter, sys.MapTypeRingbuf,
-		sys.MapTypeUserRingbuf, sys.MapTypeArena:
+	case uapi.MapTypeQueue, uapi.MapTypeStack, uapi.MapTypeBloomFilter, uapi.MapTypeRingbuf,
+		uapi.MapTypeUserRingbuf, uapi.MapTypeArena:
 		return true
 	}
 	return false
@@ -275,9 +271,9 @@ func ZeroKeyOK(t sys.MapType) bool {
 
 // ZeroValueOK reports map types whose value_size must be 0: ring buffers
 // and arenas.
-func ZeroValueOK(t sys.MapType) bool {
+func ZeroValueOK(t uapi.MapType) bool {
 	switch t {
-	case sys.MapTypeRingbuf, sys.MapTypeUserRingbuf, sys.MapTypeArena:
+	case uapi.MapTypeRingbuf, uapi.MapTypeUserRingbuf, uapi.MapTypeArena:
 		return true
 	}
 	return false
@@ -299,16 +295,15 @@ func RingbufSize(sz uint32) uint32 {
 	return sz
 }
 
-// PossibleCPUs returns the number of possible CPUs, the default size of
-// a perf event array (it is the run-time's, which must count them on the
-// machine a light skeleton runs on).
-func PossibleCPUs() (int, error) { return rt.PossibleCPUs() }
+// PossibleCPUs returns the number of possible CPUs: the default size of
+// a perf event array, and the number of values of a per-CPU map.
+func PossibleCPUs() (int, error) { return cpus.Possible() }
 
 // PinName is the file name a map gets when a whole collection is pinned,
 // as libbpf and bpftool name it: the map's name, or for global data its
 // kernel name ("xdp_glob.rodata"), with every '.' turned into '_'.
 func PinName(name, kernelName string, kind ir.MapKind) string {
-	if kind == ir.MapData || kind == ir.MapKconfig {
+	if kind.IsGlobalData() {
 		name = kernelName
 	}
 	return strings.ReplaceAll(name, ".", "_")

@@ -1,5 +1,5 @@
 // This file tests the map definition fix-ups: kernel names, CPU lists,
-// ring buffer sizes, Fixup and Attr.
+// ring buffer sizes and Fixup.
 
 package mapdef
 
@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 func TestKernelName(t *testing.T) {
@@ -60,16 +60,16 @@ func TestFixup(t *testing.T) {
 		m    ir.Map
 		want Def
 	}{
-		{"hash keeps BTF ids", ir.Map{Name: "h", Kind: ir.MapBTF, Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 8, MaxEntries: 16, KeyType: 3, ValueType: 5},
-			Def{Name: "h", KernelName: "h", Type: sys.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 16, KeyType: 3, ValueType: 5}},
-		{"perf event array: one entry per CPU, no BTF ids", ir.Map{Name: "events", Kind: ir.MapBTF, Type: uint32(sys.MapTypePerfEventArray), KeySize: 4, ValueSize: 4, KeyType: 3, ValueType: 3},
-			Def{Name: "events", KernelName: "events", Type: sys.MapTypePerfEventArray, KeySize: 4, ValueSize: 4, MaxEntries: uint32(cpus)}},
-		{"ring buffer rounded up", ir.Map{Name: "rb", Kind: ir.MapBTF, Type: uint32(sys.MapTypeRingbuf), MaxEntries: page + 1},
-			Def{Name: "rb", KernelName: "rb", Type: sys.MapTypeRingbuf, MaxEntries: 2 * page}},
-		{"storage without entries", ir.Map{Name: "st", Kind: ir.MapBTF, Type: uint32(sys.MapTypeTaskStorage), KeySize: 4, ValueSize: 8, Flags: uint32(sys.MapFlagNoPrealloc)},
-			Def{Name: "st", KernelName: "st", Type: sys.MapTypeTaskStorage, KeySize: 4, ValueSize: 8, Flags: sys.MapFlagNoPrealloc}},
-		{"global data named after the object", ir.Map{Name: ".rodata", Kind: ir.MapData, Type: uint32(sys.MapTypeArray), KeySize: 4, ValueSize: 8, MaxEntries: 1, MapExtra: 7, NumaNode: 1},
-			Def{Name: ".rodata", KernelName: "xdp_glob.rodata", Type: sys.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, MapExtra: 7, NumaNode: 1}},
+		{"hash keeps BTF ids", ir.Map{Name: "h", Kind: ir.MapBTF, Type: uapi.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 16, KeyType: 3, ValueType: 5},
+			Def{Name: "h", KernelName: "h", Type: uapi.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 16, KeyType: 3, ValueType: 5}},
+		{"perf event array: one entry per CPU, no BTF ids", ir.Map{Name: "events", Kind: ir.MapBTF, Type: uapi.MapTypePerfEventArray, KeySize: 4, ValueSize: 4, KeyType: 3, ValueType: 3},
+			Def{Name: "events", KernelName: "events", Type: uapi.MapTypePerfEventArray, KeySize: 4, ValueSize: 4, MaxEntries: uint32(cpus)}},
+		{"ring buffer rounded up", ir.Map{Name: "rb", Kind: ir.MapBTF, Type: uapi.MapTypeRingbuf, MaxEntries: page + 1},
+			Def{Name: "rb", KernelName: "rb", Type: uapi.MapTypeRingbuf, MaxEntries: 2 * page}},
+		{"storage without entries", ir.Map{Name: "st", Kind: ir.MapBTF, Type: uapi.MapTypeTaskStorage, KeySize: 4, ValueSize: 8, Flags: uapi.MapFlagNoPrealloc},
+			Def{Name: "st", KernelName: "st", Type: uapi.MapTypeTaskStorage, KeySize: 4, ValueSize: 8, Flags: uapi.MapFlagNoPrealloc}},
+		{"global data named after the object", ir.Map{Name: ".rodata", Kind: ir.MapData, Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, MapExtra: 7, NumaNode: 1},
+			Def{Name: ".rodata", KernelName: "xdp_glob.rodata", Type: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, MapExtra: 7, NumaNode: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Fixup("xdp_globals.o", &tc.m)
@@ -83,25 +83,6 @@ func TestFixup(t *testing.T) {
 	}
 }
 
-func TestAttr(t *testing.T) {
-	d := Def{Name: "h", KernelName: "h", Type: sys.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 16,
-		Flags: sys.MapFlagNoPrealloc, NumaNode: 2, MapExtra: 9, KeyType: 3, ValueType: 5}
-	want := sys.MapCreateAttr{MapType: sys.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 16,
-		MapFlags: sys.MapFlagNoPrealloc, NumaNode: 2, MapName: sys.NewObjName("h"), MapExtra: 9, InnerMapFd: 11}
-	if got := d.Attr(0, 11); got != want {
-		t.Errorf("without BTF: %+v, want %+v", got, want)
-	}
-	want.BtfFd, want.BtfKeyTypeId, want.BtfValueTypeId = 10, 3, 5
-	if got := d.Attr(10, 11); got != want {
-		t.Errorf("with BTF: %+v, want %+v", got, want)
-	}
-	d.KeyType, d.ValueType = 0, 0
-	want.BtfFd, want.BtfKeyTypeId, want.BtfValueTypeId = 0, 0, 0
-	if got := d.Attr(10, 11); got != want {
-		t.Errorf("BTF fd but no ids: %+v, want %+v", got, want)
-	}
-}
-
 // TestCheckSizes checks which zero sizes are refused, in which order, and
 // what the errors say.
 func TestCheckSizes(t *testing.T) {
@@ -111,18 +92,18 @@ func TestCheckSizes(t *testing.T) {
 		msg  string
 		want Unset
 	}{
-		{ir.Map{Name: "h", Type: uint32(sys.MapTypeHash), KeySize: 4, ValueSize: 8, MaxEntries: 1}, nil, "", Unset{}},
-		{ir.Map{Name: "sized", Type: uint32(sys.MapTypeHash)}, ErrMaxEntries, `max_entries is 0 (set it with Options.MaxEntries["sized"] or passes.SetMaxEntries)`,
+		{ir.Map{Name: "h", Type: uapi.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 1}, nil, "", Unset{}},
+		{ir.Map{Name: "sized", Type: uapi.MapTypeHash}, ErrMaxEntries, `max_entries is 0 (set it with Options.MaxEntries["sized"] or passes.SetMaxEntries)`,
 			Unset{MaxEntries: true, KeySize: true, ValueSize: true}},
-		{ir.Map{Name: "counts", Type: uint32(sys.MapTypeHash), MaxEntries: 16, ValueSize: 8}, ErrKeySize, `key_size is 0 (set it with Options.KeySize["counts"] or passes.SetKeySize)`,
+		{ir.Map{Name: "counts", Type: uapi.MapTypeHash, MaxEntries: 16, ValueSize: 8}, ErrKeySize, `key_size is 0 (set it with Options.KeySize["counts"] or passes.SetKeySize)`,
 			Unset{KeySize: true}},
-		{ir.Map{Name: "stackmap", Type: uint32(sys.MapTypeStackTrace), KeySize: 4, MaxEntries: 16}, ErrValueSize, `value_size is 0 (set it with Options.ValueSize["stackmap"] or passes.SetValueSize)`,
+		{ir.Map{Name: "stackmap", Type: uapi.MapTypeStackTrace, KeySize: 4, MaxEntries: 16}, ErrValueSize, `value_size is 0 (set it with Options.ValueSize["stackmap"] or passes.SetValueSize)`,
 			Unset{ValueSize: true}},
-		{ir.Map{Name: "q", Type: uint32(sys.MapTypeQueue), ValueSize: 8, MaxEntries: 4}, nil, "", Unset{}},
-		{ir.Map{Name: "bloom", Type: uint32(sys.MapTypeBloomFilter), MaxEntries: 4}, ErrValueSize, "value_size is 0", Unset{ValueSize: true}},
-		{ir.Map{Name: "rb", Type: uint32(sys.MapTypeRingbuf), MaxEntries: 4096}, nil, "", Unset{}},
-		{ir.Map{Name: "st", Type: uint32(sys.MapTypeTaskStorage), ValueSize: 8}, ErrKeySize, "key_size is 0", Unset{KeySize: true}},
-		{ir.Map{Name: "arena", Type: uint32(sys.MapTypeArena), MaxEntries: 1}, nil, "", Unset{}},
+		{ir.Map{Name: "q", Type: uapi.MapTypeQueue, ValueSize: 8, MaxEntries: 4}, nil, "", Unset{}},
+		{ir.Map{Name: "bloom", Type: uapi.MapTypeBloomFilter, MaxEntries: 4}, ErrValueSize, "value_size is 0", Unset{ValueSize: true}},
+		{ir.Map{Name: "rb", Type: uapi.MapTypeRingbuf, MaxEntries: 4096}, nil, "", Unset{}},
+		{ir.Map{Name: "st", Type: uapi.MapTypeTaskStorage, ValueSize: 8}, ErrKeySize, "key_size is 0", Unset{KeySize: true}},
+		{ir.Map{Name: "arena", Type: uapi.MapTypeArena, MaxEntries: 1}, nil, "", Unset{}},
 	} {
 		d, err := Fixup("x.o", &c.m)
 		if err != nil {

@@ -1,5 +1,6 @@
 // This file implements -emit=direct: load the object into the kernel with
-// the direct backend and print what was loaded; -pin keeps it.
+// the direct backend and print what was loaded; -pin keeps it. -emit=loader
+// -run prints and pins what its loader created the same way.
 
 package main
 
@@ -38,6 +39,12 @@ func emitDirect(c *config, stdout io.Writer) error {
 		return err
 	}
 	defer coll.Close()
+	return printCollection(c, coll, stdout)
+}
+
+// printCollection pins coll under -pin, then prints its warnings and the
+// table of its maps and programs.
+func printCollection(c *config, coll *direct.Collection, stdout io.Writer) error {
 	if c.pin != "" {
 		if err := coll.Pin(c.pin); err != nil {
 			return err

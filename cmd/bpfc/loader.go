@@ -1,27 +1,24 @@
 // This file implements -emit=loader: generate the object's loader program
 // and write it as a light skeleton (-lang=go|c|raw), or run it at once
-// (-run, the counterpart of `bpftool prog load -L`) and print what it
-// loaded as -emit=direct does; -pin keeps it.
+// (-run, the counterpart of `bpftool prog load -L`): what it loaded is
+// adopted by the direct backend, so it is printed and pinned (-pin) by the
+// same code as -emit=direct.
 
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/bpfc/bpfc"
+	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/loaderprog/sign"
 	"github.com/bpfc/bpfc/backend/loaderprog/skel"
-	"github.com/bpfc/bpfc/backend/mapdef"
-	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/ir"
 )
 
 func emitLoader(c *config, stdout io.Writer) error {
@@ -49,7 +46,7 @@ func emitLoader(c *config, stdout io.Writer) error {
 		}
 	}
 	if c.run {
-		return runLoader(c, l, stdout)
+		return runLoader(c, obj, l, stdout)
 	}
 	switch c.lang {
 	case "raw":
@@ -83,9 +80,9 @@ func writeOutput(c *config, stdout io.Writer, write func(io.Writer) error) error
 	return err
 }
 
-// runLoader runs the loader l, prints the table of what it created, pins
-// it under -pin, and closes every descriptor.
-func runLoader(c *config, l *loaderprog.Loader, stdout io.Writer) error {
+// runLoader runs the loader l of obj, adopts what it created as a direct
+// Collection, and prints and pins it as -emit=direct does.
+func runLoader(c *config, obj *ir.Object, l *loaderprog.Loader, stdout io.Writer) error {
 	// Sizes the object leaves 0 are set at generation here: name the flag.
 	for _, m := range l.Maps {
 		for _, s := range []struct {
@@ -102,103 +99,10 @@ func runLoader(c *config, l *loaderprog.Loader, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", l.Object, err)
 	}
-	defer res.Close()
-
-	var rows []row
-	var pins []string
-	fail := func(err error) error {
-		for _, p := range pins {
-			os.Remove(p)
-		}
-		return fmt.Errorf("%s: %w", l.Object, err)
-	}
-	if c.pin != "" {
-		if err := os.MkdirAll(c.pin, 0o755); err != nil {
-			return fail(err)
-		}
-	}
-	for i, m := range l.Maps {
-		fd := res.MapFDs[i]
-		if fd < 0 {
-			continue
-		}
-		r := row{kind: "map", name: m.Name, typ: sys.MapType(m.Type).String()}
-		err := withFD(fd, func(f *sys.FD) error {
-			info, err := sys.MapInfoByFD(f)
-			if err != nil {
-				return fmt.Errorf("map %s: %w", m.Name, err)
-			}
-			r.id = info.ID
-			if c.pin == "" {
-				return nil
-			}
-			r.pin = filepath.Join(c.pin, mapPinName(&m))
-			if err := sys.ObjPin(f, r.pin); err != nil {
-				return fmt.Errorf("map %s: %w", m.Name, err)
-			}
-			pins = append(pins, r.pin)
-			return nil
-		})
-		if err != nil {
-			return fail(err)
-		}
-		rows = append(rows, r)
-	}
-	for j, p := range l.Progs {
-		fd := res.ProgFDs[j]
-		if fd < 0 {
-			continue
-		}
-		r := row{kind: "prog", name: p.Name, typ: sys.ProgType(p.Type).String()}
-		err := withFD(fd, func(f *sys.FD) error {
-			info, err := sys.ProgInfoByFD(f)
-			if err != nil {
-				return fmt.Errorf("program %s: %w", p.Name, err)
-			}
-			r.id = info.ID
-			if c.pin == "" {
-				return nil
-			}
-			r.pin = filepath.Join(c.pin, strings.ReplaceAll(p.Name, ".", "_"))
-			if err := sys.ObjPin(f, r.pin); err != nil {
-				return fmt.Errorf("program %s: %w", p.Name, err)
-			}
-			pins = append(pins, r.pin)
-			return nil
-		})
-		if err != nil {
-			return fail(err)
-		}
-		rows = append(rows, r)
-	}
-	return printTable(stdout, rows)
-}
-
-// withFD lends a raw descriptor owned by the loader result to f as a
-// *sys.FD without giving up ownership.
-func withFD(raw int, f func(*sys.FD) error) error {
-	dup, err := dupFD(raw)
+	coll, err := direct.Adopt(obj, res.MapFDs, res.ProgFDs)
 	if err != nil {
 		return err
 	}
-	defer dup.Close()
-	return f(dup)
-}
-
-func dupFD(raw int) (*sys.FD, error) {
-	if raw <= 0 {
-		return nil, errors.New("no descriptor")
-	}
-	d, err := unix.FcntlInt(uintptr(raw), unix.F_DUPFD_CLOEXEC, 1)
-	if err != nil {
-		return nil, fmt.Errorf("dup fd %d: %w", raw, err)
-	}
-	return sys.NewFD(d)
-}
-
-// mapPinName is the pin file name of a map, as direct.PinName names it:
-// the kernel name of global data, the object's name of other maps, dots
-// replaced by '_'.
-func mapPinName(m *loaderprog.MapDesc) string {
-	return mapdef.PinName(m.Name, m.KernelName, m.Kind)
+	defer coll.Close()
+	return printCollection(c, coll, stdout)
 }

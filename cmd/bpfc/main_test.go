@@ -16,7 +16,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/cilium/ebpf"
+
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -331,8 +332,8 @@ func TestLoadXDPGlobals(t *testing.T) {
 			if r := rows["prog xdp_compute"]; r.typ != "xdp" {
 				t.Errorf("xdp_compute type %q", r.typ)
 			}
-			if fd, err := sys.ProgGetFDByID(rows["prog xdp_compute"].id); err == nil {
-				fd.Close()
+			if prog, err := ebpf.NewProgramFromID(ebpf.ProgramID(rows["prog xdp_compute"].id)); err == nil {
+				prog.Close()
 				t.Error("program still loaded after the command returned")
 			}
 
@@ -351,24 +352,25 @@ func TestLoadXDPGlobals(t *testing.T) {
 			if r.pin != filepath.Join(dir, "xdp_compute") {
 				t.Fatalf("xdp_compute pinned at %q", r.pin)
 			}
-			prog, err := sys.ObjGet(r.pin)
+			// Checked through cilium/ebpf, a loader of its own.
+			prog, err := ebpf.LoadPinnedProgram(r.pin, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer prog.Close()
-			info, err := sys.ProgInfoByFD(prog)
+			info, err := prog.Info()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if info.ID != r.id {
-				t.Errorf("pinned program id %d, table %d", info.ID, r.id)
+			if id, ok := info.ID(); !ok || uint32(id) != r.id {
+				t.Errorf("pinned program id %d (%v), table %d", id, ok, r.id)
 			}
-			res, err := sys.TestRun(prog, sys.TestRunOpts{DataIn: packet})
+			retval, err := prog.Run(&ebpf.RunOptions{Data: packet})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Retval != 105 {
-				t.Errorf("-set rodata_mode=MODE_XOR: retval %d, want 105", res.Retval)
+			if retval != 105 {
+				t.Errorf("-set rodata_mode=MODE_XOR: retval %d, want 105", retval)
 			}
 			for _, k := range []string{"map .rodata", "map .bss"} {
 				if _, err := os.Stat(rows[k].pin); err != nil {
@@ -403,17 +405,14 @@ func TestLoadMaxEntries(t *testing.T) {
 				t.Error("-disable fill_maps: still loaded")
 			}
 			for name, want := range map[string]uint32{"user_sized_map": 16, "hash_map": 64, "array_map": 4} {
-				fd, err := sys.ObjGet(rows["map "+name].pin)
+				m, err := ebpf.LoadPinnedMap(rows["map "+name].pin, nil)
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}
-				info, err := sys.MapInfoByFD(fd)
-				fd.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if info.MaxEntries != want {
-					t.Errorf("%s: max_entries %d, want %d", name, info.MaxEntries, want)
+				got := m.MaxEntries()
+				m.Close()
+				if got != want {
+					t.Errorf("%s: max_entries %d, want %d", name, got, want)
 				}
 			}
 		})
@@ -475,16 +474,13 @@ func TestLoadSizes(t *testing.T) {
 			}
 			rows := parseTable(t, out)
 			for name, want := range map[string][3]uint32{"stackmap": {4, 1016, 256}, "counts": {8, 8, 16}} {
-				fd, err := sys.ObjGet(rows["map "+name].pin)
+				m, err := ebpf.LoadPinnedMap(rows["map "+name].pin, nil)
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}
-				info, err := sys.MapInfoByFD(fd)
-				fd.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := [3]uint32{info.KeySize, info.ValueSize, info.MaxEntries}; got != want {
+				got := [3]uint32{m.KeySize(), m.ValueSize(), m.MaxEntries()}
+				m.Close()
+				if got != want {
 					t.Errorf("%s: key, value, max_entries %v, want %v", name, got, want)
 				}
 			}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/cilium/ebpf"
 
-	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // ciliumRefuses are the objects cilium/ebpf 0.22's ELF reader refuses
@@ -56,12 +56,12 @@ func TestProgramsAgainstCilium(t *testing.T) {
 					continue
 				}
 				attachTo := p.AttachTo
-				if sys.ProgType(p.Type) == sys.ProgTypeStructOps {
+				if p.Type == uapi.ProgTypeStructOps {
 					attachTo = "" // cilium/ebpf ignores struct_ops/<name>, as libbpf advises
 				}
-				if uint32(cp.Type) != p.Type || uint32(cp.AttachType) != p.ExpectedAttachType || cp.Flags != p.Flags || cp.AttachTo != attachTo || cp.SectionName != p.Section {
+				if uint32(cp.Type) != uint32(p.Type) || uint32(cp.AttachType) != uint32(p.ExpectedAttachType) || cp.Flags != uint32(p.Flags) || cp.AttachTo != attachTo || cp.SectionName != p.Section {
 					t.Errorf("program %s: bpfc section %q type %s attach %s flags %#x to %q; cilium/ebpf %q %s %s %#x %q",
-						p.Name, p.Section, sys.ProgType(p.Type), sys.AttachType(p.ExpectedAttachType), p.Flags, p.AttachTo,
+						p.Name, p.Section, p.Type, p.ExpectedAttachType, p.Flags, p.AttachTo,
 						cp.SectionName, cp.Type, cp.AttachType, cp.Flags, cp.AttachTo)
 				}
 			}
@@ -216,12 +216,12 @@ func TestSectionNamesAgainstCilium(t *testing.T) {
 			continue
 		}
 		attachTo := p.AttachTo
-		if sys.ProgType(p.Type) == sys.ProgTypeStructOps {
+		if p.Type == uapi.ProgTypeStructOps {
 			attachTo = ""
 		}
-		if uint32(cp.Type) != p.Type || uint32(cp.AttachType) != p.ExpectedAttachType || cp.Flags != p.Flags || cp.AttachTo != attachTo {
+		if uint32(cp.Type) != uint32(p.Type) || uint32(cp.AttachType) != uint32(p.ExpectedAttachType) || cp.Flags != uint32(p.Flags) || cp.AttachTo != attachTo {
 			t.Errorf("section %q: bpfc type %s attach %s flags %#x to %q; cilium/ebpf %s %s %#x %q",
-				p.Section, sys.ProgType(p.Type), sys.AttachType(p.ExpectedAttachType), p.Flags, p.AttachTo,
+				p.Section, p.Type, p.ExpectedAttachType, p.Flags, p.AttachTo,
 				cp.Type, cp.AttachType, cp.Flags, cp.AttachTo)
 		}
 		if (cp.Type == ebpf.UnspecifiedProgram) != !known {

@@ -166,12 +166,12 @@ func (rd *reader) readCodeSection(idx int) error {
 func newProgram(fn ir.Function, info SectionInfo, unsupported string) ir.Program {
 	return ir.Program{
 		Function:           fn,
-		Type:               uint32(info.Type),
-		ExpectedAttachType: uint32(info.ExpectedAttachType),
+		Type:               info.Type,
+		ExpectedAttachType: info.ExpectedAttachType,
 		AttachTo:           info.AttachTo,
 		AttachBTFKind:      info.AttachBTFKind,
 		AttachBTFName:      info.AttachBTFName,
-		Flags:              uint32(info.Flags),
+		Flags:              info.Flags,
 		Autoload:           info.Autoload,
 		Unsupported:        unsupported,
 	}

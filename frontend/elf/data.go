@@ -10,8 +10,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // dataKind classifies a section as global data: ".data", ".rodata",
@@ -47,14 +47,14 @@ func (rd *reader) readData() error {
 			Name:       s.Name,
 			Kind:       ir.MapData,
 			Section:    s.Name,
-			Type:       uint32(sys.MapTypeArray),
+			Type:       uapi.MapTypeArray,
 			KeySize:    4,
 			ValueSize:  uint32(s.Size),
 			MaxEntries: 1,
-			Flags:      uint32(sys.MapFlagMmapable),
+			Flags:      uapi.MapFlagMmapable,
 		}
 		if kind == ".rodata" {
-			m.Flags |= uint32(sys.MapFlagRdonlyProg)
+			m.Flags |= uapi.MapFlagRdonlyProg
 			m.ReadOnly = true
 		}
 		if kind != ".bss" {

@@ -19,8 +19,8 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/btf"
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -129,12 +129,12 @@ func TestAllObjects(t *testing.T) {
 // progFacts is what a test expects of a program.
 type progFacts struct {
 	Name, Section string
-	Type          sys.ProgType
-	Attach        sys.AttachType
+	Type          uapi.ProgType
+	Attach        uapi.AttachType
 	AttachTo      string
 	AttachKind    btf.Kind
 	AttachBTFName string
-	Flags         sys.ProgFlags
+	Flags         uapi.ProgFlags
 	Autoload      bool
 	Offset, Len   int
 }
@@ -146,40 +146,40 @@ func TestPrograms(t *testing.T) {
 		subs  []string // subprograms "name@section+offset"
 	}{
 		{"multi_prog.o", []progFacts{
-			{"xdp_pass_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 6},
-			{"xdp_drop_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 6, 6},
-			{"xdp_tx_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 12, 6},
-			{"xdp_optional", "?xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, false, 0, 6},
-			{"xdp_frags_prog", "xdp.frags", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", sys.ProgFlagXDPHasFrags, true, 0, 6},
-			{"tc_prog", "tc", sys.ProgTypeSchedCls, 0, "", 0, "", 0, true, 0, 8},
-			{"cls_prog", "classifier", sys.ProgTypeSchedCls, 0, "", 0, "", 0, true, 0, 6},
+			{"xdp_pass_prog", "xdp", uapi.ProgTypeXDP, uapi.AttachXDP, "", 0, "", 0, true, 0, 6},
+			{"xdp_drop_prog", "xdp", uapi.ProgTypeXDP, uapi.AttachXDP, "", 0, "", 0, true, 6, 6},
+			{"xdp_tx_prog", "xdp", uapi.ProgTypeXDP, uapi.AttachXDP, "", 0, "", 0, true, 12, 6},
+			{"xdp_optional", "?xdp", uapi.ProgTypeXDP, uapi.AttachXDP, "", 0, "", 0, false, 0, 6},
+			{"xdp_frags_prog", "xdp.frags", uapi.ProgTypeXDP, uapi.AttachXDP, "", 0, "", uapi.ProgFlagXDPHasFrags, true, 0, 6},
+			{"tc_prog", "tc", uapi.ProgTypeSchedCls, 0, "", 0, "", 0, true, 0, 8},
+			{"cls_prog", "classifier", uapi.ProgTypeSchedCls, 0, "", 0, "", 0, true, 0, 6},
 		}, nil},
 		{"tracing.o", []progFacts{
-			{"rawtp_sys_enter", "raw_tp/sys_enter", sys.ProgTypeRawTracepoint, 0, "sys_enter", 0, "", 0, true, 0, 12},
-			{"on_sched_switch", "tp_btf/sched_switch", sys.ProgTypeTracing, sys.AttachTraceRawTp, "sched_switch", btf.KindTypedef, "btf_trace_sched_switch", 0, true, 0, 12},
-			{"dump_task", "iter/task", sys.ProgTypeTracing, sys.AttachTraceIter, "task", btf.KindFunc, "bpf_iter_task", 0, true, 0, 26},
-			{"sys_prog", "syscall", sys.ProgTypeSyscall, 0, "", 0, "", sys.ProgFlagSleepable, true, 0, 21},
+			{"rawtp_sys_enter", "raw_tp/sys_enter", uapi.ProgTypeRawTracepoint, 0, "sys_enter", 0, "", 0, true, 0, 12},
+			{"on_sched_switch", "tp_btf/sched_switch", uapi.ProgTypeTracing, uapi.AttachTraceRawTp, "sched_switch", btf.KindTypedef, "btf_trace_sched_switch", 0, true, 0, 12},
+			{"dump_task", "iter/task", uapi.ProgTypeTracing, uapi.AttachTraceIter, "task", btf.KindFunc, "bpf_iter_task", 0, true, 0, 26},
+			{"sys_prog", "syscall", uapi.ProgTypeSyscall, 0, "", 0, "", uapi.ProgFlagSleepable, true, 0, 21},
 		}, nil},
 		{"subprogs.o", []progFacts{
-			{"sub_chain", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 3},
-			{"sub_shared", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 3, 8},
-			{"sub_loop", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 11, 15},
-			{"sub_foreach", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 26, 67},
+			{"sub_chain", "xdp", uapi.ProgTypeXDP, uapi.AttachXDP, "", 0, "", 0, true, 0, 3},
+			{"sub_shared", "xdp", uapi.ProgTypeXDP, uapi.AttachXDP, "", 0, "", 0, true, 3, 8},
+			{"sub_loop", "xdp", uapi.ProgTypeXDP, uapi.AttachXDP, "", 0, "", 0, true, 11, 15},
+			{"sub_foreach", "xdp", uapi.ProgTypeXDP, uapi.AttachXDP, "", 0, "", 0, true, 26, 67},
 		}, []string{"global_a@.text+0 global", "mid_b@.text+3", "global_pkt_len@.text+6 global", "loop_cb@.text+12", "leaf_c@.text+18", "fe_cb@.text+26"}},
 		{"subprogs_insec.o", []progFacts{
-			{"insec_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 7},
+			{"insec_prog", "xdp", uapi.ProgTypeXDP, uapi.AttachXDP, "", 0, "", 0, true, 0, 7},
 		}, []string{"text_add@.text+0", "insec_double@xdp+7"}},
 		{"hidden_funcs.o", []progFacts{
-			{"usdt_probe", "usdt", sys.ProgTypeKprobe, 0, "", 0, "", 0, true, 0, 26},
-			{"hidden_prog", "xdp", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 12},
+			{"usdt_probe", "usdt", uapi.ProgTypeKprobe, 0, "", 0, "", 0, true, 0, 26},
+			{"hidden_prog", "xdp", uapi.ProgTypeXDP, uapi.AttachXDP, "", 0, "", 0, true, 0, 12},
 		}, []string{"bpf_usdt_arg_cnt@.text+0 global hidden", "bpf_usdt_arg@.text+31 global hidden", "bpf_usdt_cookie@.text+133 global hidden",
 			"add_len@.text+162 global hidden", "scale@.text+175 global hidden", "plus_one@.text+179 global"}},
 		// Static functions in sections of their own are programs unless
 		// called.
 		{"static_progs.o", []progFacts{
-			{"static_sock", "socket/static", sys.ProgTypeSocketFilter, 0, "", 0, "", 0, true, 0, 32},
-			{"static_xdp", "xdp/static", sys.ProgTypeXDP, sys.AttachXDP, "", 0, "", 0, true, 0, 39},
-			{"global_sock", "socket", sys.ProgTypeSocketFilter, 0, "", 0, "", 0, true, 0, 12},
+			{"static_sock", "socket/static", uapi.ProgTypeSocketFilter, 0, "", 0, "", 0, true, 0, 32},
+			{"static_xdp", "xdp/static", uapi.ProgTypeXDP, uapi.AttachXDP, "", 0, "", 0, true, 0, 39},
+			{"global_sock", "socket", uapi.ProgTypeSocketFilter, 0, "", 0, "", 0, true, 0, 12},
 		}, []string{"helper_double@xdp/helper+0"}},
 	}
 	for _, tt := range tests {
@@ -187,8 +187,8 @@ func TestPrograms(t *testing.T) {
 			obj := openObj(t, tt.obj)
 			var got []progFacts
 			for _, p := range obj.Programs {
-				f := progFacts{p.Name, p.Section, sys.ProgType(p.Type), sys.AttachType(p.ExpectedAttachType),
-					p.AttachTo, p.AttachBTFKind, p.AttachBTFName, sys.ProgFlags(p.Flags), p.Autoload, p.SectionOffset, len(p.Insns)}
+				f := progFacts{p.Name, p.Section, p.Type, p.ExpectedAttachType,
+					p.AttachTo, p.AttachBTFKind, p.AttachBTFName, p.Flags, p.Autoload, p.SectionOffset, len(p.Insns)}
 				if p.Unsupported != "" {
 					t.Errorf("%s: unexpectedly unsupported: %s", p.Name, p.Unsupported)
 				}
@@ -222,11 +222,11 @@ func TestPrograms(t *testing.T) {
 type mapFacts struct {
 	Name    string
 	Kind    ir.MapKind
-	Type    sys.MapType
+	Type    uapi.MapType
 	Key     uint32
 	Value   uint32
 	Max     uint32
-	Flags   uint32
+	Flags   uapi.MapFlags
 	KeyT    string // BTF name of the key type
 	ValueT  string
 	Inner   *mapFacts
@@ -241,7 +241,7 @@ func factsOf(obj *ir.Object, m *ir.Map) *mapFacts {
 		return nil
 	}
 	f := &mapFacts{
-		Name: m.Name, Kind: m.Kind, Type: sys.MapType(m.Type), Key: m.KeySize, Value: m.ValueSize,
+		Name: m.Name, Kind: m.Kind, Type: m.Type, Key: m.KeySize, Value: m.ValueSize,
 		Max: m.MaxEntries, Flags: m.Flags, Inner: factsOf(obj, m.Inner), Slots: m.Slots, Data: m.Data,
 		RO: m.ReadOnly, Section: m.Section,
 	}
@@ -252,59 +252,59 @@ func factsOf(obj *ir.Object, m *ir.Map) *mapFacts {
 }
 
 func TestMaps(t *testing.T) {
-	mm := uint32(sys.MapFlagMmapable)
-	ro := mm | uint32(sys.MapFlagRdonlyProg)
-	inner := &mapFacts{Kind: ir.MapBTF, Type: sys.MapTypeArray, Key: 4, Value: 4, Max: 4, KeyT: "__u32", ValueT: "__u32"}
+	mm := uapi.MapFlagMmapable
+	ro := mm | uapi.MapFlagRdonlyProg
+	inner := &mapFacts{Kind: ir.MapBTF, Type: uapi.MapTypeArray, Key: 4, Value: 4, Max: 4, KeyT: "__u32", ValueT: "__u32"}
 	innerOf := func(name string) *mapFacts { c := *inner; c.Name = name + ".inner"; return &c }
 	tests := []struct {
 		obj  string
 		maps []mapFacts
 	}{
 		{"maps_kinds.o", []mapFacts{
-			{Name: "hash_map", Kind: ir.MapBTF, Type: sys.MapTypeHash, Key: 4, Value: 8, Max: 16, KeyT: "__u32", ValueT: "__u64", Section: ".maps"},
-			{Name: "array_map", Kind: ir.MapBTF, Type: sys.MapTypeArray, Key: 4, Value: 8, Max: 4, KeyT: "__u32", ValueT: "__u64", Section: ".maps"},
-			{Name: "percpu_array_map", Kind: ir.MapBTF, Type: sys.MapTypePercpuArray, Key: 4, Value: 8, Max: 2, KeyT: "__u32", ValueT: "__u64", Section: ".maps"},
-			{Name: "percpu_hash_map", Kind: ir.MapBTF, Type: sys.MapTypePercpuHash, Key: 4, Value: 4, Max: 8, KeyT: "__u32", ValueT: "__u32", Section: ".maps"},
-			{Name: "lru_map", Kind: ir.MapBTF, Type: sys.MapTypeLRUHash, Key: 8, Value: 4, Max: 32, KeyT: "__u64", ValueT: "__u32", Section: ".maps"},
-			{Name: "ring_map", Kind: ir.MapBTF, Type: sys.MapTypeRingbuf, Max: 4096, Section: ".maps"},
-			{Name: "sized_map", Kind: ir.MapBTF, Type: sys.MapTypeHash, Key: 8, Value: 16, Max: 8, Flags: uint32(sys.MapFlagNoPrealloc), Section: ".maps"},
-			{Name: "user_sized_map", Kind: ir.MapBTF, Type: sys.MapTypeHash, Key: 4, Value: 4, Max: 0, KeyT: "__u32", ValueT: "__u32", Section: ".maps"},
+			{Name: "hash_map", Kind: ir.MapBTF, Type: uapi.MapTypeHash, Key: 4, Value: 8, Max: 16, KeyT: "__u32", ValueT: "__u64", Section: ".maps"},
+			{Name: "array_map", Kind: ir.MapBTF, Type: uapi.MapTypeArray, Key: 4, Value: 8, Max: 4, KeyT: "__u32", ValueT: "__u64", Section: ".maps"},
+			{Name: "percpu_array_map", Kind: ir.MapBTF, Type: uapi.MapTypePercpuArray, Key: 4, Value: 8, Max: 2, KeyT: "__u32", ValueT: "__u64", Section: ".maps"},
+			{Name: "percpu_hash_map", Kind: ir.MapBTF, Type: uapi.MapTypePercpuHash, Key: 4, Value: 4, Max: 8, KeyT: "__u32", ValueT: "__u32", Section: ".maps"},
+			{Name: "lru_map", Kind: ir.MapBTF, Type: uapi.MapTypeLRUHash, Key: 8, Value: 4, Max: 32, KeyT: "__u64", ValueT: "__u32", Section: ".maps"},
+			{Name: "ring_map", Kind: ir.MapBTF, Type: uapi.MapTypeRingbuf, Max: 4096, Section: ".maps"},
+			{Name: "sized_map", Kind: ir.MapBTF, Type: uapi.MapTypeHash, Key: 8, Value: 16, Max: 8, Flags: uapi.MapFlagNoPrealloc, Section: ".maps"},
+			{Name: "user_sized_map", Kind: ir.MapBTF, Type: uapi.MapTypeHash, Key: 4, Value: 4, Max: 0, KeyT: "__u32", ValueT: "__u32", Section: ".maps"},
 			// clang's constant pool for a 16-byte initialiser.
-			{Name: ".rodata.cst16", Kind: ir.MapData, Type: sys.MapTypeArray, Key: 4, Value: 16, Max: 1, Flags: ro, RO: true, Section: ".rodata.cst16",
+			{Name: ".rodata.cst16", Kind: ir.MapData, Type: uapi.MapTypeArray, Key: 4, Value: 16, Max: 1, Flags: ro, RO: true, Section: ".rodata.cst16",
 				Data: []byte{8, 7, 6, 5, 4, 3, 2, 1, 0x18, 0x17, 0x16, 0x15, 0x14, 0x13, 0x12, 0x11}},
 		}},
 		{"mapinmap.o", []mapFacts{
-			{Name: "inner_a", Kind: ir.MapBTF, Type: sys.MapTypeArray, Key: 4, Value: 4, Max: 4, KeyT: "__u32", ValueT: "__u32", Section: ".maps"},
-			{Name: "inner_b", Kind: ir.MapBTF, Type: sys.MapTypeArray, Key: 4, Value: 4, Max: 4, KeyT: "__u32", ValueT: "__u32", Section: ".maps"},
-			{Name: "outer_array", Kind: ir.MapBTF, Type: sys.MapTypeArrayOfMaps, Key: 4, Value: 4, Max: 2, KeyT: "__u32", Section: ".maps",
+			{Name: "inner_a", Kind: ir.MapBTF, Type: uapi.MapTypeArray, Key: 4, Value: 4, Max: 4, KeyT: "__u32", ValueT: "__u32", Section: ".maps"},
+			{Name: "inner_b", Kind: ir.MapBTF, Type: uapi.MapTypeArray, Key: 4, Value: 4, Max: 4, KeyT: "__u32", ValueT: "__u32", Section: ".maps"},
+			{Name: "outer_array", Kind: ir.MapBTF, Type: uapi.MapTypeArrayOfMaps, Key: 4, Value: 4, Max: 2, KeyT: "__u32", Section: ".maps",
 				Inner: innerOf("outer_array"), Slots: []ir.MapSlot{{Index: 0, Target: "inner_a"}, {Index: 1, Target: "inner_b"}}},
-			{Name: "outer_hash", Kind: ir.MapBTF, Type: sys.MapTypeHashOfMaps, Key: 4, Value: 4, Max: 4, KeyT: "__u32", Section: ".maps",
+			{Name: "outer_hash", Kind: ir.MapBTF, Type: uapi.MapTypeHashOfMaps, Key: 4, Value: 4, Max: 4, KeyT: "__u32", Section: ".maps",
 				Inner: innerOf("outer_hash"), Slots: []ir.MapSlot{{Index: 1, Target: "inner_b"}, {Index: 3, Target: "inner_a"}}},
-			{Name: ".bss", Kind: ir.MapData, Type: sys.MapTypeArray, Key: 4, Value: 8, Max: 1, Flags: mm, ValueT: ".bss", Section: ".bss"},
+			{Name: ".bss", Kind: ir.MapData, Type: uapi.MapTypeArray, Key: 4, Value: 8, Max: 1, Flags: mm, ValueT: ".bss", Section: ".bss"},
 		}},
 		{"tailcall.o", []mapFacts{
-			{Name: "jump_table", Kind: ir.MapBTF, Type: sys.MapTypeProgArray, Key: 4, Value: 4, Max: 4, Section: ".maps",
+			{Name: "jump_table", Kind: ir.MapBTF, Type: uapi.MapTypeProgArray, Key: 4, Value: 4, Max: 4, Section: ".maps",
 				Slots: []ir.MapSlot{{Index: 0, Target: "tail_a"}, {Index: 2, Target: "tail_b"}}},
-			{Name: ".data", Kind: ir.MapData, Type: sys.MapTypeArray, Key: 4, Value: 4, Max: 1, Flags: mm, ValueT: ".data", Section: ".data", Data: []byte{0, 0, 0, 0}},
-			{Name: ".bss", Kind: ir.MapData, Type: sys.MapTypeArray, Key: 4, Value: 12, Max: 1, Flags: mm, ValueT: ".bss", Section: ".bss"},
+			{Name: ".data", Kind: ir.MapData, Type: uapi.MapTypeArray, Key: 4, Value: 4, Max: 1, Flags: mm, ValueT: ".data", Section: ".data", Data: []byte{0, 0, 0, 0}},
+			{Name: ".bss", Kind: ir.MapData, Type: uapi.MapTypeArray, Key: 4, Value: 12, Max: 1, Flags: mm, ValueT: ".bss", Section: ".bss"},
 		}},
 		{"legacy_maps.o", []mapFacts{
-			{Name: "legacy_hash", Kind: ir.MapLegacy, Type: sys.MapTypeHash, Key: 4, Value: 8, Max: 8, Section: "maps"},
-			{Name: "legacy_array", Kind: ir.MapLegacy, Type: sys.MapTypeArray, Key: 4, Value: 4, Max: 2, Section: "maps"},
+			{Name: "legacy_hash", Kind: ir.MapLegacy, Type: uapi.MapTypeHash, Key: 4, Value: 8, Max: 8, Section: "maps"},
+			{Name: "legacy_array", Kind: ir.MapLegacy, Type: uapi.MapTypeArray, Key: 4, Value: 4, Max: 2, Section: "maps"},
 		}},
 		{"sockfilter.o", []mapFacts{
-			{Name: ".rodata", Kind: ir.MapData, Type: sys.MapTypeArray, Key: 4, Value: 4, Max: 1, Flags: ro, RO: true, ValueT: ".rodata", Section: ".rodata", Data: []byte{0x60, 0, 0, 0}},
-			{Name: ".data", Kind: ir.MapData, Type: sys.MapTypeArray, Key: 4, Value: 4, Max: 1, Flags: mm, ValueT: ".data", Section: ".data", Data: []byte{0x0a, 0, 0, 0}},
-			{Name: ".bss", Kind: ir.MapData, Type: sys.MapTypeArray, Key: 4, Value: 12, Max: 1, Flags: mm, ValueT: ".bss", Section: ".bss"},
+			{Name: ".rodata", Kind: ir.MapData, Type: uapi.MapTypeArray, Key: 4, Value: 4, Max: 1, Flags: ro, RO: true, ValueT: ".rodata", Section: ".rodata", Data: []byte{0x60, 0, 0, 0}},
+			{Name: ".data", Kind: ir.MapData, Type: uapi.MapTypeArray, Key: 4, Value: 4, Max: 1, Flags: mm, ValueT: ".data", Section: ".data", Data: []byte{0x0a, 0, 0, 0}},
+			{Name: ".bss", Kind: ir.MapData, Type: uapi.MapTypeArray, Key: 4, Value: 12, Max: 1, Flags: mm, ValueT: ".bss", Section: ".bss"},
 		}},
 		{"xdp_globals.o", []mapFacts{
-			{Name: ".rodata", Kind: ir.MapData, Type: sys.MapTypeArray, Key: 4, Value: 28, Max: 1, Flags: ro, RO: true, ValueT: ".rodata", Section: ".rodata",
+			{Name: ".rodata", Kind: ir.MapData, Type: uapi.MapTypeArray, Key: 4, Value: 28, Max: 1, Flags: ro, RO: true, ValueT: ".rodata", Section: ".rodata",
 				Data: []byte{3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 'b', 'p', 'f', 'c', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
-			{Name: ".rodata.cfg", Kind: ir.MapData, Type: sys.MapTypeArray, Key: 4, Value: 4, Max: 1, Flags: ro, RO: true, ValueT: ".rodata.cfg", Section: ".rodata.cfg", Data: []byte{5, 0, 0, 0}},
-			{Name: ".data", Kind: ir.MapData, Type: sys.MapTypeArray, Key: 4, Value: 16, Max: 1, Flags: mm, ValueT: ".data", Section: ".data",
+			{Name: ".rodata.cfg", Kind: ir.MapData, Type: uapi.MapTypeArray, Key: 4, Value: 4, Max: 1, Flags: ro, RO: true, ValueT: ".rodata.cfg", Section: ".rodata.cfg", Data: []byte{5, 0, 0, 0}},
+			{Name: ".data", Kind: ir.MapData, Type: uapi.MapTypeArray, Key: 4, Value: 16, Max: 1, Flags: mm, ValueT: ".data", Section: ".data",
 				Data: []byte{100, 0, 0, 0, 0, 0, 0, 0, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11}},
-			{Name: ".data.custom", Kind: ir.MapData, Type: sys.MapTypeArray, Key: 4, Value: 8, Max: 1, Flags: mm, ValueT: ".data.custom", Section: ".data.custom", Data: []byte{7, 0, 0, 0, 0, 0, 0, 0}},
-			{Name: ".bss", Kind: ir.MapData, Type: sys.MapTypeArray, Key: 4, Value: 24, Max: 1, Flags: mm, ValueT: ".bss", Section: ".bss"},
+			{Name: ".data.custom", Kind: ir.MapData, Type: uapi.MapTypeArray, Key: 4, Value: 8, Max: 1, Flags: mm, ValueT: ".data.custom", Section: ".data.custom", Data: []byte{7, 0, 0, 0, 0, 0, 0, 0}},
+			{Name: ".bss", Kind: ir.MapData, Type: uapi.MapTypeArray, Key: 4, Value: 24, Max: 1, Flags: mm, ValueT: ".bss", Section: ".bss"},
 		}},
 	}
 	for _, tt := range tests {

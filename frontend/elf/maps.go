@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // Legacy struct bpf_map_def: five u32 fields.
@@ -106,13 +106,13 @@ func (rd *reader) readLegacyMapSection(idx int) error {
 			Name:       s.Name,
 			Kind:       ir.MapLegacy,
 			Section:    secName,
-			Type:       rd.order.Uint32(def[0:]),
+			Type:       uapi.MapType(rd.order.Uint32(def[0:])),
 			KeySize:    rd.order.Uint32(def[4:]),
 			ValueSize:  rd.order.Uint32(def[8:]),
 			MaxEntries: rd.order.Uint32(def[12:]),
 		}
 		if size >= legacyMapSize {
-			m.Flags = rd.order.Uint32(def[16:])
+			m.Flags = uapi.MapFlags(rd.order.Uint32(def[16:]))
 		}
 		for i := legacyMapSize; i < len(def); i++ {
 			if def[i] != 0 {
@@ -205,11 +205,11 @@ func (rd *reader) mapDef(name string, typ btf.TypeID, outer bool) (*ir.Map, int6
 			}
 			switch mem.Name {
 			case "type":
-				m.Type = n
+				m.Type = uapi.MapType(n)
 			case "max_entries":
 				m.MaxEntries = n
 			case "map_flags":
-				m.Flags = n
+				m.Flags = uapi.MapFlags(n)
 			case "numa_node":
 				m.NumaNode = n
 			case "key_size":
@@ -267,9 +267,9 @@ func (rd *reader) mapDef(name string, typ btf.TypeID, outer bool) (*ir.Map, int6
 			if i != len(st.Members)-1 {
 				return bad("'values' must be the last member")
 			}
-			mt := sys.MapType(m.Type)
-			mapInMap := mt == sys.MapTypeArrayOfMaps || mt == sys.MapTypeHashOfMaps
-			if !mapInMap && mt != sys.MapTypeProgArray {
+			mt := m.Type
+			mapInMap := mt == uapi.MapTypeArrayOfMaps || mt == uapi.MapTypeHashOfMaps
+			if !mapInMap && mt != uapi.MapTypeProgArray {
 				return bad("'values' in a %v map: only maps of maps and prog arrays take it", mt)
 			}
 			if valueSize != 0 && valueSize != 4 {
@@ -454,7 +454,7 @@ func (rd *reader) mapSlot(relSec string, n int, rel relocation) error {
 		return fmt.Errorf("%s: symbol index %d out of range: %w", where, rel.sym, ErrBadReloc)
 	}
 	var target string
-	if sys.MapType(loc.m.Type) == sys.MapTypeProgArray {
+	if uapi.MapType(loc.m.Type) == uapi.MapTypeProgArray {
 		fn := rd.funcBySymbol(sym)
 		if fn == nil || rd.obj.Program(fn.Name) == nil {
 			return fmt.Errorf("%s: slot %d: %q is not a program: %w", where, slot, rd.symName(sym), ErrBadReloc)

@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
-	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // SectionInfo is what a program's section name says about how to load it.
@@ -21,9 +21,9 @@ type SectionInfo struct {
 	// "kprobe+" matches "kprobe" and "kprobe/<target>", "xdp" only "xdp".
 	Pattern string
 	// Type is the program type.
-	Type sys.ProgType
+	Type uapi.ProgType
 	// ExpectedAttachType is the attach type passed to BPF_PROG_LOAD.
-	ExpectedAttachType sys.AttachType
+	ExpectedAttachType uapi.AttachType
 	// AttachTo is the part of the name after the pattern and its '/'
 	// (a kernel function, tracepoint, iterator, ...), "" if none.
 	AttachTo string
@@ -36,7 +36,7 @@ type SectionInfo struct {
 	// is no target.
 	AttachBTFName string
 	// Flags are BPF_PROG_LOAD prog_flags (sleepable, XDP frags).
-	Flags sys.ProgFlags
+	Flags uapi.ProgFlags
 	// Autoload is false for "?"-prefixed section names.
 	Autoload bool
 	// Prefix reports a name that only cilium/ebpf's rule matches: the
@@ -60,8 +60,8 @@ const (
 
 type secDef struct {
 	pattern string
-	typ     sys.ProgType
-	attach  sys.AttachType
+	typ     uapi.ProgType
+	attach  uapi.AttachType
 	flags   secFlags
 	prefix  string // BTF name prefix of the attach target
 	unsupp  string
@@ -70,116 +70,116 @@ type secDef struct {
 // sectionDefs follows libbpf's section_defs, in its order (the first match
 // wins, so specific names precede general ones).
 var sectionDefs = []secDef{
-	{pattern: "socket", typ: sys.ProgTypeSocketFilter},
-	{pattern: "sk_reuseport/migrate", typ: sys.ProgTypeSKReuseport, attach: sys.AttachSKReuseportSelectOrMigrate},
-	{pattern: "sk_reuseport", typ: sys.ProgTypeSKReuseport, attach: sys.AttachSKReuseportSelect},
-	{pattern: "kprobe+", typ: sys.ProgTypeKprobe},
-	{pattern: "uprobe+", typ: sys.ProgTypeKprobe},
-	{pattern: "uprobe.s+", typ: sys.ProgTypeKprobe, flags: secSleepable},
-	{pattern: "kretprobe+", typ: sys.ProgTypeKprobe},
-	{pattern: "uretprobe+", typ: sys.ProgTypeKprobe},
-	{pattern: "uretprobe.s+", typ: sys.ProgTypeKprobe, flags: secSleepable},
-	{pattern: "kprobe.multi+", typ: sys.ProgTypeKprobe, attach: sys.AttachTraceKprobeMulti},
-	{pattern: "kretprobe.multi+", typ: sys.ProgTypeKprobe, attach: sys.AttachTraceKprobeMulti},
-	{pattern: "kprobe.session+", typ: sys.ProgTypeKprobe, attach: sys.AttachTraceKprobeSession},
-	{pattern: "uprobe.multi+", typ: sys.ProgTypeKprobe, attach: sys.AttachTraceUprobeMulti},
-	{pattern: "uretprobe.multi+", typ: sys.ProgTypeKprobe, attach: sys.AttachTraceUprobeMulti},
-	{pattern: "uprobe.session+", typ: sys.ProgTypeKprobe, attach: sys.AttachTraceUprobeSession},
-	{pattern: "uprobe.multi.s+", typ: sys.ProgTypeKprobe, attach: sys.AttachTraceUprobeMulti, flags: secSleepable},
-	{pattern: "uretprobe.multi.s+", typ: sys.ProgTypeKprobe, attach: sys.AttachTraceUprobeMulti, flags: secSleepable},
-	{pattern: "uprobe.session.s+", typ: sys.ProgTypeKprobe, attach: sys.AttachTraceUprobeSession, flags: secSleepable},
-	{pattern: "ksyscall+", typ: sys.ProgTypeKprobe},
-	{pattern: "kretsyscall+", typ: sys.ProgTypeKprobe},
-	{pattern: "usdt+", typ: sys.ProgTypeKprobe},
-	{pattern: "usdt.s+", typ: sys.ProgTypeKprobe, flags: secSleepable},
-	{pattern: "tc/ingress", typ: sys.ProgTypeSchedCls, attach: sys.AttachTCXIngress},
-	{pattern: "tc/egress", typ: sys.ProgTypeSchedCls, attach: sys.AttachTCXEgress},
-	{pattern: "tcx/ingress", typ: sys.ProgTypeSchedCls, attach: sys.AttachTCXIngress},
-	{pattern: "tcx/egress", typ: sys.ProgTypeSchedCls, attach: sys.AttachTCXEgress},
-	{pattern: "tc", typ: sys.ProgTypeSchedCls},
-	{pattern: "classifier", typ: sys.ProgTypeSchedCls},
-	{pattern: "action", typ: sys.ProgTypeSchedAct},
-	{pattern: "netkit/primary", typ: sys.ProgTypeSchedCls, attach: sys.AttachNetkitPrimary},
-	{pattern: "netkit/peer", typ: sys.ProgTypeSchedCls, attach: sys.AttachNetkitPeer},
-	{pattern: "tracepoint+", typ: sys.ProgTypeTracepoint},
-	{pattern: "tp+", typ: sys.ProgTypeTracepoint},
-	{pattern: "tracepoint.s+", typ: sys.ProgTypeTracepoint, flags: secSleepable},
-	{pattern: "tp.s+", typ: sys.ProgTypeTracepoint, flags: secSleepable},
-	{pattern: "raw_tracepoint+", typ: sys.ProgTypeRawTracepoint},
-	{pattern: "raw_tp+", typ: sys.ProgTypeRawTracepoint},
-	{pattern: "raw_tracepoint.s+", typ: sys.ProgTypeRawTracepoint, flags: secSleepable},
-	{pattern: "raw_tp.s+", typ: sys.ProgTypeRawTracepoint, flags: secSleepable},
-	{pattern: "raw_tracepoint.w+", typ: sys.ProgTypeRawTracepointWritable},
-	{pattern: "raw_tp.w+", typ: sys.ProgTypeRawTracepointWritable},
-	{pattern: "tp_btf+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceRawTp, flags: secAttachBTF | secBTFTypedef, prefix: "btf_trace_"},
-	{pattern: "tp_btf.s+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceRawTp, flags: secAttachBTF | secBTFTypedef | secSleepable, prefix: "btf_trace_"},
-	{pattern: "fentry+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceFentry, flags: secAttachBTF},
-	{pattern: "fmod_ret+", typ: sys.ProgTypeTracing, attach: sys.AttachModifyReturn, flags: secAttachBTF},
-	{pattern: "fexit+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceFexit, flags: secAttachBTF},
-	{pattern: "fentry.s+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceFentry, flags: secAttachBTF | secSleepable},
-	{pattern: "fmod_ret.s+", typ: sys.ProgTypeTracing, attach: sys.AttachModifyReturn, flags: secAttachBTF | secSleepable},
-	{pattern: "fexit.s+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceFexit, flags: secAttachBTF | secSleepable},
-	{pattern: "fsession+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceFsession, flags: secAttachBTF},
-	{pattern: "fsession.s+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceFsession, flags: secAttachBTF | secSleepable},
-	{pattern: "freplace+", typ: sys.ProgTypeExt, flags: secAttachBTF},
-	{pattern: "lsm+", typ: sys.ProgTypeLSM, attach: sys.AttachLSMMac, flags: secAttachBTF, prefix: "bpf_lsm_"},
-	{pattern: "lsm.s+", typ: sys.ProgTypeLSM, attach: sys.AttachLSMMac, flags: secAttachBTF | secSleepable, prefix: "bpf_lsm_"},
-	{pattern: "lsm_cgroup+", typ: sys.ProgTypeLSM, attach: sys.AttachLSMCgroup, flags: secAttachBTF, prefix: "bpf_lsm_"},
-	{pattern: "iter+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceIter, flags: secAttachBTF, prefix: "bpf_iter_"},
-	{pattern: "iter.s+", typ: sys.ProgTypeTracing, attach: sys.AttachTraceIter, flags: secAttachBTF | secSleepable, prefix: "bpf_iter_"},
-	{pattern: "syscall", typ: sys.ProgTypeSyscall, flags: secSleepable},
-	{pattern: "xdp.frags/devmap", typ: sys.ProgTypeXDP, attach: sys.AttachXDPDevmap, flags: secXDPFrags},
-	{pattern: "xdp/devmap", typ: sys.ProgTypeXDP, attach: sys.AttachXDPDevmap},
-	{pattern: "xdp.frags/cpumap", typ: sys.ProgTypeXDP, attach: sys.AttachXDPCpumap, flags: secXDPFrags},
-	{pattern: "xdp/cpumap", typ: sys.ProgTypeXDP, attach: sys.AttachXDPCpumap},
-	{pattern: "xdp.frags", typ: sys.ProgTypeXDP, attach: sys.AttachXDP, flags: secXDPFrags},
-	{pattern: "xdp", typ: sys.ProgTypeXDP, attach: sys.AttachXDP},
-	{pattern: "perf_event", typ: sys.ProgTypePerfEvent},
-	{pattern: "lwt_in", typ: sys.ProgTypeLWTIn},
-	{pattern: "lwt_out", typ: sys.ProgTypeLWTOut},
-	{pattern: "lwt_xmit", typ: sys.ProgTypeLWTXmit},
-	{pattern: "lwt_seg6local", typ: sys.ProgTypeLWTSeg6local},
-	{pattern: "sockops", typ: sys.ProgTypeSockOps, attach: sys.AttachCgroupSockOps},
-	{pattern: "sk_skb/stream_parser", typ: sys.ProgTypeSKSKB, attach: sys.AttachSKSKBStreamParser},
-	{pattern: "sk_skb/stream_verdict", typ: sys.ProgTypeSKSKB, attach: sys.AttachSKSKBStreamVerdict},
-	{pattern: "sk_skb/verdict", typ: sys.ProgTypeSKSKB, attach: sys.AttachSKSKBVerdict},
-	{pattern: "sk_skb", typ: sys.ProgTypeSKSKB},
-	{pattern: "sk_msg", typ: sys.ProgTypeSKMsg, attach: sys.AttachSKMsgVerdict},
-	{pattern: "lirc_mode2", typ: sys.ProgTypeLIRCMode2, attach: sys.AttachLIRCMode2},
-	{pattern: "flow_dissector", typ: sys.ProgTypeFlowDissector, attach: sys.AttachFlowDissector},
-	{pattern: "cgroup_skb/ingress", typ: sys.ProgTypeCgroupSKB, attach: sys.AttachCgroupInetIngress},
-	{pattern: "cgroup_skb/egress", typ: sys.ProgTypeCgroupSKB, attach: sys.AttachCgroupInetEgress},
-	{pattern: "cgroup/skb", typ: sys.ProgTypeCgroupSKB},
-	{pattern: "cgroup/sock_create", typ: sys.ProgTypeCgroupSock, attach: sys.AttachCgroupInetSockCreate},
-	{pattern: "cgroup/sock_release", typ: sys.ProgTypeCgroupSock, attach: sys.AttachCgroupInetSockRelease},
-	{pattern: "cgroup/sock", typ: sys.ProgTypeCgroupSock, attach: sys.AttachCgroupInetSockCreate},
-	{pattern: "cgroup/post_bind4", typ: sys.ProgTypeCgroupSock, attach: sys.AttachCgroupInet4PostBind},
-	{pattern: "cgroup/post_bind6", typ: sys.ProgTypeCgroupSock, attach: sys.AttachCgroupInet6PostBind},
-	{pattern: "cgroup/bind4", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupInet4Bind},
-	{pattern: "cgroup/bind6", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupInet6Bind},
-	{pattern: "cgroup/connect4", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupInet4Connect},
-	{pattern: "cgroup/connect6", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupInet6Connect},
-	{pattern: "cgroup/connect_unix", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupUnixConnect},
-	{pattern: "cgroup/sendmsg4", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupUDP4Sendmsg},
-	{pattern: "cgroup/sendmsg6", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupUDP6Sendmsg},
-	{pattern: "cgroup/sendmsg_unix", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupUnixSendmsg},
-	{pattern: "cgroup/recvmsg4", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupUDP4Recvmsg},
-	{pattern: "cgroup/recvmsg6", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupUDP6Recvmsg},
-	{pattern: "cgroup/recvmsg_unix", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupUnixRecvmsg},
-	{pattern: "cgroup/getpeername4", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupInet4Getpeername},
-	{pattern: "cgroup/getpeername6", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupInet6Getpeername},
-	{pattern: "cgroup/getpeername_unix", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupUnixGetpeername},
-	{pattern: "cgroup/getsockname4", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupInet4Getsockname},
-	{pattern: "cgroup/getsockname6", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupInet6Getsockname},
-	{pattern: "cgroup/getsockname_unix", typ: sys.ProgTypeCgroupSockAddr, attach: sys.AttachCgroupUnixGetsockname},
-	{pattern: "cgroup/sysctl", typ: sys.ProgTypeCgroupSysctl, attach: sys.AttachCgroupSysctl},
-	{pattern: "cgroup/getsockopt", typ: sys.ProgTypeCgroupSockopt, attach: sys.AttachCgroupGetsockopt},
-	{pattern: "cgroup/setsockopt", typ: sys.ProgTypeCgroupSockopt, attach: sys.AttachCgroupSetsockopt},
-	{pattern: "cgroup/dev", typ: sys.ProgTypeCgroupDevice, attach: sys.AttachCgroupDevice},
-	{pattern: "struct_ops+", typ: sys.ProgTypeStructOps, unsupp: "struct_ops programs are not supported by bpfc"},
-	{pattern: "struct_ops.s+", typ: sys.ProgTypeStructOps, flags: secSleepable, unsupp: "struct_ops programs are not supported by bpfc"},
-	{pattern: "sk_lookup", typ: sys.ProgTypeSKLookup, attach: sys.AttachSKLookup},
-	{pattern: "netfilter", typ: sys.ProgTypeNetfilter, attach: sys.AttachNetfilter},
+	{pattern: "socket", typ: uapi.ProgTypeSocketFilter},
+	{pattern: "sk_reuseport/migrate", typ: uapi.ProgTypeSKReuseport, attach: uapi.AttachSKReuseportSelectOrMigrate},
+	{pattern: "sk_reuseport", typ: uapi.ProgTypeSKReuseport, attach: uapi.AttachSKReuseportSelect},
+	{pattern: "kprobe+", typ: uapi.ProgTypeKprobe},
+	{pattern: "uprobe+", typ: uapi.ProgTypeKprobe},
+	{pattern: "uprobe.s+", typ: uapi.ProgTypeKprobe, flags: secSleepable},
+	{pattern: "kretprobe+", typ: uapi.ProgTypeKprobe},
+	{pattern: "uretprobe+", typ: uapi.ProgTypeKprobe},
+	{pattern: "uretprobe.s+", typ: uapi.ProgTypeKprobe, flags: secSleepable},
+	{pattern: "kprobe.multi+", typ: uapi.ProgTypeKprobe, attach: uapi.AttachTraceKprobeMulti},
+	{pattern: "kretprobe.multi+", typ: uapi.ProgTypeKprobe, attach: uapi.AttachTraceKprobeMulti},
+	{pattern: "kprobe.session+", typ: uapi.ProgTypeKprobe, attach: uapi.AttachTraceKprobeSession},
+	{pattern: "uprobe.multi+", typ: uapi.ProgTypeKprobe, attach: uapi.AttachTraceUprobeMulti},
+	{pattern: "uretprobe.multi+", typ: uapi.ProgTypeKprobe, attach: uapi.AttachTraceUprobeMulti},
+	{pattern: "uprobe.session+", typ: uapi.ProgTypeKprobe, attach: uapi.AttachTraceUprobeSession},
+	{pattern: "uprobe.multi.s+", typ: uapi.ProgTypeKprobe, attach: uapi.AttachTraceUprobeMulti, flags: secSleepable},
+	{pattern: "uretprobe.multi.s+", typ: uapi.ProgTypeKprobe, attach: uapi.AttachTraceUprobeMulti, flags: secSleepable},
+	{pattern: "uprobe.session.s+", typ: uapi.ProgTypeKprobe, attach: uapi.AttachTraceUprobeSession, flags: secSleepable},
+	{pattern: "ksyscall+", typ: uapi.ProgTypeKprobe},
+	{pattern: "kretsyscall+", typ: uapi.ProgTypeKprobe},
+	{pattern: "usdt+", typ: uapi.ProgTypeKprobe},
+	{pattern: "usdt.s+", typ: uapi.ProgTypeKprobe, flags: secSleepable},
+	{pattern: "tc/ingress", typ: uapi.ProgTypeSchedCls, attach: uapi.AttachTCXIngress},
+	{pattern: "tc/egress", typ: uapi.ProgTypeSchedCls, attach: uapi.AttachTCXEgress},
+	{pattern: "tcx/ingress", typ: uapi.ProgTypeSchedCls, attach: uapi.AttachTCXIngress},
+	{pattern: "tcx/egress", typ: uapi.ProgTypeSchedCls, attach: uapi.AttachTCXEgress},
+	{pattern: "tc", typ: uapi.ProgTypeSchedCls},
+	{pattern: "classifier", typ: uapi.ProgTypeSchedCls},
+	{pattern: "action", typ: uapi.ProgTypeSchedAct},
+	{pattern: "netkit/primary", typ: uapi.ProgTypeSchedCls, attach: uapi.AttachNetkitPrimary},
+	{pattern: "netkit/peer", typ: uapi.ProgTypeSchedCls, attach: uapi.AttachNetkitPeer},
+	{pattern: "tracepoint+", typ: uapi.ProgTypeTracepoint},
+	{pattern: "tp+", typ: uapi.ProgTypeTracepoint},
+	{pattern: "tracepoint.s+", typ: uapi.ProgTypeTracepoint, flags: secSleepable},
+	{pattern: "tp.s+", typ: uapi.ProgTypeTracepoint, flags: secSleepable},
+	{pattern: "raw_tracepoint+", typ: uapi.ProgTypeRawTracepoint},
+	{pattern: "raw_tp+", typ: uapi.ProgTypeRawTracepoint},
+	{pattern: "raw_tracepoint.s+", typ: uapi.ProgTypeRawTracepoint, flags: secSleepable},
+	{pattern: "raw_tp.s+", typ: uapi.ProgTypeRawTracepoint, flags: secSleepable},
+	{pattern: "raw_tracepoint.w+", typ: uapi.ProgTypeRawTracepointWritable},
+	{pattern: "raw_tp.w+", typ: uapi.ProgTypeRawTracepointWritable},
+	{pattern: "tp_btf+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceRawTp, flags: secAttachBTF | secBTFTypedef, prefix: "btf_trace_"},
+	{pattern: "tp_btf.s+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceRawTp, flags: secAttachBTF | secBTFTypedef | secSleepable, prefix: "btf_trace_"},
+	{pattern: "fentry+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceFentry, flags: secAttachBTF},
+	{pattern: "fmod_ret+", typ: uapi.ProgTypeTracing, attach: uapi.AttachModifyReturn, flags: secAttachBTF},
+	{pattern: "fexit+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceFexit, flags: secAttachBTF},
+	{pattern: "fentry.s+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceFentry, flags: secAttachBTF | secSleepable},
+	{pattern: "fmod_ret.s+", typ: uapi.ProgTypeTracing, attach: uapi.AttachModifyReturn, flags: secAttachBTF | secSleepable},
+	{pattern: "fexit.s+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceFexit, flags: secAttachBTF | secSleepable},
+	{pattern: "fsession+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceFsession, flags: secAttachBTF},
+	{pattern: "fsession.s+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceFsession, flags: secAttachBTF | secSleepable},
+	{pattern: "freplace+", typ: uapi.ProgTypeExt, flags: secAttachBTF},
+	{pattern: "lsm+", typ: uapi.ProgTypeLSM, attach: uapi.AttachLSMMac, flags: secAttachBTF, prefix: "bpf_lsm_"},
+	{pattern: "lsm.s+", typ: uapi.ProgTypeLSM, attach: uapi.AttachLSMMac, flags: secAttachBTF | secSleepable, prefix: "bpf_lsm_"},
+	{pattern: "lsm_cgroup+", typ: uapi.ProgTypeLSM, attach: uapi.AttachLSMCgroup, flags: secAttachBTF, prefix: "bpf_lsm_"},
+	{pattern: "iter+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceIter, flags: secAttachBTF, prefix: "bpf_iter_"},
+	{pattern: "iter.s+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceIter, flags: secAttachBTF | secSleepable, prefix: "bpf_iter_"},
+	{pattern: "syscall", typ: uapi.ProgTypeSyscall, flags: secSleepable},
+	{pattern: "xdp.frags/devmap", typ: uapi.ProgTypeXDP, attach: uapi.AttachXDPDevmap, flags: secXDPFrags},
+	{pattern: "xdp/devmap", typ: uapi.ProgTypeXDP, attach: uapi.AttachXDPDevmap},
+	{pattern: "xdp.frags/cpumap", typ: uapi.ProgTypeXDP, attach: uapi.AttachXDPCpumap, flags: secXDPFrags},
+	{pattern: "xdp/cpumap", typ: uapi.ProgTypeXDP, attach: uapi.AttachXDPCpumap},
+	{pattern: "xdp.frags", typ: uapi.ProgTypeXDP, attach: uapi.AttachXDP, flags: secXDPFrags},
+	{pattern: "xdp", typ: uapi.ProgTypeXDP, attach: uapi.AttachXDP},
+	{pattern: "perf_event", typ: uapi.ProgTypePerfEvent},
+	{pattern: "lwt_in", typ: uapi.ProgTypeLWTIn},
+	{pattern: "lwt_out", typ: uapi.ProgTypeLWTOut},
+	{pattern: "lwt_xmit", typ: uapi.ProgTypeLWTXmit},
+	{pattern: "lwt_seg6local", typ: uapi.ProgTypeLWTSeg6local},
+	{pattern: "sockops", typ: uapi.ProgTypeSockOps, attach: uapi.AttachCgroupSockOps},
+	{pattern: "sk_skb/stream_parser", typ: uapi.ProgTypeSKSKB, attach: uapi.AttachSKSKBStreamParser},
+	{pattern: "sk_skb/stream_verdict", typ: uapi.ProgTypeSKSKB, attach: uapi.AttachSKSKBStreamVerdict},
+	{pattern: "sk_skb/verdict", typ: uapi.ProgTypeSKSKB, attach: uapi.AttachSKSKBVerdict},
+	{pattern: "sk_skb", typ: uapi.ProgTypeSKSKB},
+	{pattern: "sk_msg", typ: uapi.ProgTypeSKMsg, attach: uapi.AttachSKMsgVerdict},
+	{pattern: "lirc_mode2", typ: uapi.ProgTypeLIRCMode2, attach: uapi.AttachLIRCMode2},
+	{pattern: "flow_dissector", typ: uapi.ProgTypeFlowDissector, attach: uapi.AttachFlowDissector},
+	{pattern: "cgroup_skb/ingress", typ: uapi.ProgTypeCgroupSKB, attach: uapi.AttachCgroupInetIngress},
+	{pattern: "cgroup_skb/egress", typ: uapi.ProgTypeCgroupSKB, attach: uapi.AttachCgroupInetEgress},
+	{pattern: "cgroup/skb", typ: uapi.ProgTypeCgroupSKB},
+	{pattern: "cgroup/sock_create", typ: uapi.ProgTypeCgroupSock, attach: uapi.AttachCgroupInetSockCreate},
+	{pattern: "cgroup/sock_release", typ: uapi.ProgTypeCgroupSock, attach: uapi.AttachCgroupInetSockRelease},
+	{pattern: "cgroup/sock", typ: uapi.ProgTypeCgroupSock, attach: uapi.AttachCgroupInetSockCreate},
+	{pattern: "cgroup/post_bind4", typ: uapi.ProgTypeCgroupSock, attach: uapi.AttachCgroupInet4PostBind},
+	{pattern: "cgroup/post_bind6", typ: uapi.ProgTypeCgroupSock, attach: uapi.AttachCgroupInet6PostBind},
+	{pattern: "cgroup/bind4", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupInet4Bind},
+	{pattern: "cgroup/bind6", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupInet6Bind},
+	{pattern: "cgroup/connect4", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupInet4Connect},
+	{pattern: "cgroup/connect6", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupInet6Connect},
+	{pattern: "cgroup/connect_unix", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupUnixConnect},
+	{pattern: "cgroup/sendmsg4", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupUDP4Sendmsg},
+	{pattern: "cgroup/sendmsg6", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupUDP6Sendmsg},
+	{pattern: "cgroup/sendmsg_unix", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupUnixSendmsg},
+	{pattern: "cgroup/recvmsg4", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupUDP4Recvmsg},
+	{pattern: "cgroup/recvmsg6", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupUDP6Recvmsg},
+	{pattern: "cgroup/recvmsg_unix", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupUnixRecvmsg},
+	{pattern: "cgroup/getpeername4", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupInet4Getpeername},
+	{pattern: "cgroup/getpeername6", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupInet6Getpeername},
+	{pattern: "cgroup/getpeername_unix", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupUnixGetpeername},
+	{pattern: "cgroup/getsockname4", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupInet4Getsockname},
+	{pattern: "cgroup/getsockname6", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupInet6Getsockname},
+	{pattern: "cgroup/getsockname_unix", typ: uapi.ProgTypeCgroupSockAddr, attach: uapi.AttachCgroupUnixGetsockname},
+	{pattern: "cgroup/sysctl", typ: uapi.ProgTypeCgroupSysctl, attach: uapi.AttachCgroupSysctl},
+	{pattern: "cgroup/getsockopt", typ: uapi.ProgTypeCgroupSockopt, attach: uapi.AttachCgroupGetsockopt},
+	{pattern: "cgroup/setsockopt", typ: uapi.ProgTypeCgroupSockopt, attach: uapi.AttachCgroupSetsockopt},
+	{pattern: "cgroup/dev", typ: uapi.ProgTypeCgroupDevice, attach: uapi.AttachCgroupDevice},
+	{pattern: "struct_ops+", typ: uapi.ProgTypeStructOps, unsupp: "struct_ops programs are not supported by bpfc"},
+	{pattern: "struct_ops.s+", typ: uapi.ProgTypeStructOps, flags: secSleepable, unsupp: "struct_ops programs are not supported by bpfc"},
+	{pattern: "sk_lookup", typ: uapi.ProgTypeSKLookup, attach: uapi.AttachSKLookup},
+	{pattern: "netfilter", typ: uapi.ProgTypeNetfilter, attach: uapi.AttachNetfilter},
 }
 
 // match reports whether name matches the pattern with libbpf's rules and
@@ -241,10 +241,10 @@ func lookup(info SectionInfo, name string, prefix bool) (SectionInfo, bool) {
 		info.AttachTo = target
 		info.Unsupported = d.unsupp
 		if d.flags&secSleepable != 0 {
-			info.Flags |= sys.ProgFlagSleepable
+			info.Flags |= uapi.ProgFlagSleepable
 		}
 		if d.flags&secXDPFrags != 0 {
-			info.Flags |= sys.ProgFlagXDPHasFrags
+			info.Flags |= uapi.ProgFlagXDPHasFrags
 		}
 		if d.flags&secAttachBTF != 0 {
 			info.AttachBTFKind = btf.KindFunc

@@ -6,8 +6,8 @@ package irtest
 import (
 	"fmt"
 
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // Insns concatenates instructions: each part is an ir.Insn or an
@@ -30,10 +30,10 @@ func Insns(parts ...any) []ir.Insn {
 
 // Program returns an autoloaded program called name of type typ, in
 // section "test/<name>", with code insns.
-func Program(name string, typ sys.ProgType, insns []ir.Insn) *ir.Program {
+func Program(name string, typ uapi.ProgType, insns []ir.Insn) *ir.Program {
 	return &ir.Program{
 		Function: ir.Function{Name: name, Section: "test/" + name, Code: ir.Code{Insns: insns}},
-		Type:     uint32(typ),
+		Type:     typ,
 		Autoload: true,
 	}
 }

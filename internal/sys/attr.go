@@ -4,7 +4,11 @@
 
 package sys
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/bpfc/bpfc/uapi"
+)
 
 // ObjNameLen is BPF_OBJ_NAME_LEN, the size of map and program names
 // including the terminating NUL.
@@ -47,24 +51,24 @@ func AttrBytes[T any](attr *T) []byte {
 
 // MapCreateAttr is the BPF_MAP_CREATE part of union bpf_attr.
 type MapCreateAttr struct {
-	MapType               MapType  // map_type
-	KeySize               uint32   // key_size
-	ValueSize             uint32   // value_size
-	MaxEntries            uint32   // max_entries
-	MapFlags              MapFlags // map_flags
-	InnerMapFd            uint32   // inner_map_fd
-	NumaNode              uint32   // numa_node (with MapFlagNumaNode)
-	MapName               ObjName  // map_name
-	MapIfindex            uint32   // map_ifindex
-	BtfFd                 uint32   // btf_fd
-	BtfKeyTypeId          uint32   // btf_key_type_id
-	BtfValueTypeId        uint32   // btf_value_type_id
-	BtfVmlinuxValueTypeId uint32   // btf_vmlinux_value_type_id (struct_ops)
-	MapExtra              uint64   // map_extra (bloom filter hashes, arena address)
-	ValueTypeBtfObjFd     int32    // value_type_btf_obj_fd
-	MapTokenFd            int32    // map_token_fd
-	ExclProgHash          Pointer  // excl_prog_hash: sha256 of the only program allowed to use the map
-	ExclProgHashSize      uint32   // excl_prog_hash_size (must be 32)
+	MapType               uapi.MapType  // map_type
+	KeySize               uint32        // key_size
+	ValueSize             uint32        // value_size
+	MaxEntries            uint32        // max_entries
+	MapFlags              uapi.MapFlags // map_flags
+	InnerMapFd            uint32        // inner_map_fd
+	NumaNode              uint32        // numa_node (with uapi.MapFlagNUMANode)
+	MapName               ObjName       // map_name
+	MapIfindex            uint32        // map_ifindex
+	BtfFd                 uint32        // btf_fd
+	BtfKeyTypeId          uint32        // btf_key_type_id
+	BtfValueTypeId        uint32        // btf_value_type_id
+	BtfVmlinuxValueTypeId uint32        // btf_vmlinux_value_type_id (struct_ops)
+	MapExtra              uint64        // map_extra (bloom filter hashes, arena address)
+	ValueTypeBtfObjFd     int32         // value_type_btf_obj_fd
+	MapTokenFd            int32         // map_token_fd
+	ExclProgHash          Pointer       // excl_prog_hash: sha256 of the only program allowed to use the map
+	ExclProgHashSize      uint32        // excl_prog_hash_size (must be 32)
 	_                     [4]byte
 }
 
@@ -80,26 +84,26 @@ type MapElemAttr struct {
 
 // ProgLoadAttr is the BPF_PROG_LOAD part of union bpf_attr (all 168 bytes).
 type ProgLoadAttr struct {
-	ProgType           ProgType   // prog_type
-	InsnCnt            uint32     // insn_cnt: number of 8-byte instructions
-	Insns              Pointer    // insns
-	License            Pointer    // license: NUL-terminated string
-	LogLevel           uint32     // log_level
-	LogSize            uint32     // log_size
-	LogBuf             Pointer    // log_buf
-	KernVersion        uint32     // kern_version
-	ProgFlags          ProgFlags  // prog_flags
-	ProgName           ObjName    // prog_name
-	ProgIfindex        uint32     // prog_ifindex
-	ExpectedAttachType AttachType // expected_attach_type
-	ProgBtfFd          uint32     // prog_btf_fd
-	FuncInfoRecSize    uint32     // func_info_rec_size
-	FuncInfo           Pointer    // func_info
-	FuncInfoCnt        uint32     // func_info_cnt
-	LineInfoRecSize    uint32     // line_info_rec_size
-	LineInfo           Pointer    // line_info
-	LineInfoCnt        uint32     // line_info_cnt
-	AttachBtfId        uint32     // attach_btf_id
+	ProgType           uapi.ProgType   // prog_type
+	InsnCnt            uint32          // insn_cnt: number of 8-byte instructions
+	Insns              Pointer         // insns
+	License            Pointer         // license: NUL-terminated string
+	LogLevel           uint32          // log_level
+	LogSize            uint32          // log_size
+	LogBuf             Pointer         // log_buf
+	KernVersion        uint32          // kern_version
+	ProgFlags          uapi.ProgFlags  // prog_flags
+	ProgName           ObjName         // prog_name
+	ProgIfindex        uint32          // prog_ifindex
+	ExpectedAttachType uapi.AttachType // expected_attach_type
+	ProgBtfFd          uint32          // prog_btf_fd
+	FuncInfoRecSize    uint32          // func_info_rec_size
+	FuncInfo           Pointer         // func_info
+	FuncInfoCnt        uint32          // func_info_cnt
+	LineInfoRecSize    uint32          // line_info_rec_size
+	LineInfo           Pointer         // line_info
+	LineInfoCnt        uint32          // line_info_cnt
+	AttachBtfId        uint32          // attach_btf_id
 	// AttachBtfObjFd is the union attach_btf_obj_fd / attach_prog_fd:
 	// the BTF object (module or vmlinux) of AttachBtfId, or the target
 	// program of freplace and fentry-on-BPF programs.
@@ -184,67 +188,67 @@ type BtfLoadAttr struct {
 
 // ProgInfoRaw mirrors struct bpf_prog_info (232 bytes in 6.18).
 type ProgInfoRaw struct {
-	Type                 ProgType // type
-	Id                   uint32   // id
-	Tag                  [8]byte  // tag
-	JitedProgLen         uint32   // jited_prog_len
-	XlatedProgLen        uint32   // xlated_prog_len
-	JitedProgInsns       Pointer  // jited_prog_insns
-	XlatedProgInsns      Pointer  // xlated_prog_insns
-	LoadTime             uint64   // load_time (ns since boot)
-	CreatedByUid         uint32   // created_by_uid
-	NrMapIds             uint32   // nr_map_ids
-	MapIds               Pointer  // map_ids
-	Name                 ObjName  // name
-	Ifindex              uint32   // ifindex
-	GplCompatible        uint32   // gpl_compatible:1 (bit 0)
-	NetnsDev             uint64   // netns_dev
-	NetnsIno             uint64   // netns_ino
-	NrJitedKsyms         uint32   // nr_jited_ksyms
-	NrJitedFuncLens      uint32   // nr_jited_func_lens
-	JitedKsyms           Pointer  // jited_ksyms
-	JitedFuncLens        Pointer  // jited_func_lens
-	BtfId                uint32   // btf_id
-	FuncInfoRecSize      uint32   // func_info_rec_size
-	FuncInfo             Pointer  // func_info
-	NrFuncInfo           uint32   // nr_func_info
-	NrLineInfo           uint32   // nr_line_info
-	LineInfo             Pointer  // line_info
-	JitedLineInfo        Pointer  // jited_line_info
-	NrJitedLineInfo      uint32   // nr_jited_line_info
-	LineInfoRecSize      uint32   // line_info_rec_size
-	JitedLineInfoRecSize uint32   // jited_line_info_rec_size
-	NrProgTags           uint32   // nr_prog_tags
-	ProgTags             Pointer  // prog_tags
-	RunTimeNs            uint64   // run_time_ns
-	RunCnt               uint64   // run_cnt
-	RecursionMisses      uint64   // recursion_misses
-	VerifiedInsns        uint32   // verified_insns
-	AttachBtfObjId       uint32   // attach_btf_obj_id
-	AttachBtfId          uint32   // attach_btf_id
+	Type                 uapi.ProgType // type
+	Id                   uint32        // id
+	Tag                  [8]byte       // tag
+	JitedProgLen         uint32        // jited_prog_len
+	XlatedProgLen        uint32        // xlated_prog_len
+	JitedProgInsns       Pointer       // jited_prog_insns
+	XlatedProgInsns      Pointer       // xlated_prog_insns
+	LoadTime             uint64        // load_time (ns since boot)
+	CreatedByUid         uint32        // created_by_uid
+	NrMapIds             uint32        // nr_map_ids
+	MapIds               Pointer       // map_ids
+	Name                 ObjName       // name
+	Ifindex              uint32        // ifindex
+	GplCompatible        uint32        // gpl_compatible:1 (bit 0)
+	NetnsDev             uint64        // netns_dev
+	NetnsIno             uint64        // netns_ino
+	NrJitedKsyms         uint32        // nr_jited_ksyms
+	NrJitedFuncLens      uint32        // nr_jited_func_lens
+	JitedKsyms           Pointer       // jited_ksyms
+	JitedFuncLens        Pointer       // jited_func_lens
+	BtfId                uint32        // btf_id
+	FuncInfoRecSize      uint32        // func_info_rec_size
+	FuncInfo             Pointer       // func_info
+	NrFuncInfo           uint32        // nr_func_info
+	NrLineInfo           uint32        // nr_line_info
+	LineInfo             Pointer       // line_info
+	JitedLineInfo        Pointer       // jited_line_info
+	NrJitedLineInfo      uint32        // nr_jited_line_info
+	LineInfoRecSize      uint32        // line_info_rec_size
+	JitedLineInfoRecSize uint32        // jited_line_info_rec_size
+	NrProgTags           uint32        // nr_prog_tags
+	ProgTags             Pointer       // prog_tags
+	RunTimeNs            uint64        // run_time_ns
+	RunCnt               uint64        // run_cnt
+	RecursionMisses      uint64        // recursion_misses
+	VerifiedInsns        uint32        // verified_insns
+	AttachBtfObjId       uint32        // attach_btf_obj_id
+	AttachBtfId          uint32        // attach_btf_id
 	_                    [4]byte
 }
 
 // MapInfoRaw mirrors struct bpf_map_info (104 bytes in 6.18).
 type MapInfoRaw struct {
-	Type                  MapType  // type
-	Id                    uint32   // id
-	KeySize               uint32   // key_size
-	ValueSize             uint32   // value_size
-	MaxEntries            uint32   // max_entries
-	MapFlags              MapFlags // map_flags
-	Name                  ObjName  // name
-	Ifindex               uint32   // ifindex
-	BtfVmlinuxValueTypeId uint32   // btf_vmlinux_value_type_id
-	NetnsDev              uint64   // netns_dev
-	NetnsIno              uint64   // netns_ino
-	BtfId                 uint32   // btf_id
-	BtfKeyTypeId          uint32   // btf_key_type_id
-	BtfValueTypeId        uint32   // btf_value_type_id
-	BtfVmlinuxId          uint32   // btf_vmlinux_id
-	MapExtra              uint64   // map_extra
-	Hash                  Pointer  // hash: buffer for the sha256 of a frozen map
-	HashSize              uint32   // hash_size (must be 32 with Hash)
+	Type                  uapi.MapType  // type
+	Id                    uint32        // id
+	KeySize               uint32        // key_size
+	ValueSize             uint32        // value_size
+	MaxEntries            uint32        // max_entries
+	MapFlags              uapi.MapFlags // map_flags
+	Name                  ObjName       // name
+	Ifindex               uint32        // ifindex
+	BtfVmlinuxValueTypeId uint32        // btf_vmlinux_value_type_id
+	NetnsDev              uint64        // netns_dev
+	NetnsIno              uint64        // netns_ino
+	BtfId                 uint32        // btf_id
+	BtfKeyTypeId          uint32        // btf_key_type_id
+	BtfValueTypeId        uint32        // btf_value_type_id
+	BtfVmlinuxId          uint32        // btf_vmlinux_id
+	MapExtra              uint64        // map_extra
+	Hash                  Pointer       // hash: buffer for the sha256 of a frozen map
+	HashSize              uint32        // hash_size (must be 32 with Hash)
 	_                     [4]byte
 }
 

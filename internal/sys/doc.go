@@ -1,4 +1,7 @@
-// Package sys is bpfc's thin, typed layer over the bpf(2) system call.
+// Package sys is bpfc's thin, typed layer over the bpf(2) system call:
+// attribute structs, the commands, file descriptors and the calls. The
+// kernel's enums and flags it passes (map and program types, attach
+// types, helper ids) are package uapi's.
 //
 // Every attribute struct mirrors its part of the Linux 6.18 uapi
 // union bpf_attr (or struct bpf_*_info) byte for byte, with explicit

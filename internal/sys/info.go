@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 	"unsafe"
+
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // ObjGetInfoByFD fills the info struct at info (size bytes, one of the
@@ -36,7 +38,7 @@ func ObjID(fd *FD) (uint32, error) {
 
 // ProgInfo is what the kernel tells about a loaded program.
 type ProgInfo struct {
-	Type            ProgType
+	Type            uapi.ProgType
 	ID              uint32
 	Tag             [TagSize]byte // first 8 bytes of the program's sha256 digest
 	Name            string
@@ -121,12 +123,12 @@ func ProgInfoByFD(fd *FD) (*ProgInfo, error) {
 
 // MapInfo is what the kernel tells about a map.
 type MapInfo struct {
-	Type                  MapType
+	Type                  uapi.MapType
 	ID                    uint32
 	KeySize               uint32
 	ValueSize             uint32
 	MaxEntries            uint32
-	MapFlags              MapFlags
+	MapFlags              uapi.MapFlags
 	Name                  string
 	Ifindex               uint32
 	BTFID                 uint32

@@ -11,11 +11,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/bpfc/bpfc/internal/cpus"
 	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/uapi"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,27 +35,13 @@ func exit() []byte                       { return insn(0x95, 0, 0, 0, 0) }     /
 
 func prog(insns ...[]byte) []byte { return bytes.Join(insns, nil) }
 
-// possibleCPUs parses /sys/devices/system/cpu/possible ("0-3" or "0,2-5").
+// possibleCPUs returns the number of possible CPUs: the values of a
+// per-CPU map element.
 func possibleCPUs(t *testing.T) int {
 	t.Helper()
-	b, err := os.ReadFile("/sys/devices/system/cpu/possible")
+	n, err := cpus.Possible()
 	if err != nil {
 		t.Fatal(err)
-	}
-	n := 0
-	for _, r := range strings.Split(strings.TrimSpace(string(b)), ",") {
-		lo, hi, found := strings.Cut(r, "-")
-		l, err := strconv.Atoi(lo)
-		if err != nil {
-			t.Fatalf("possible cpus %q: %v", b, err)
-		}
-		h := l
-		if found {
-			if h, err = strconv.Atoi(hi); err != nil {
-				t.Fatalf("possible cpus %q: %v", b, err)
-			}
-		}
-		n += h - l + 1
 	}
 	return n
 }
@@ -114,7 +101,7 @@ func TestMapTypes(t *testing.T) {
 	defer testutil.CheckNoFDLeak(t)()
 	ncpu := possibleCPUs(t)
 
-	inner, err := MapCreate(&MapCreateAttr{MapType: MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1, MapName: NewObjName("inner")})
+	inner, err := MapCreate(&MapCreateAttr{MapType: uapi.MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1, MapName: NewObjName("inner")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,21 +116,21 @@ func TestMapTypes(t *testing.T) {
 		// pop: use lookup-and-delete (queue, stack) instead of lookup.
 		pop bool
 	}{
-		{name: "hash", attr: MapCreateAttr{MapType: MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 8}, key: u32(1), value: u64(42)},
-		{name: "array", attr: MapCreateAttr{MapType: MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 8}, key: u32(3), value: u64(7)},
-		{name: "mmapable_array", attr: MapCreateAttr{MapType: MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, MapFlags: MapFlagMmapable}, key: u32(0), value: u64(9)},
-		{name: "percpu_hash", attr: MapCreateAttr{MapType: MapTypePercpuHash, KeySize: 4, ValueSize: 8, MaxEntries: 8}, key: u32(1), value: bytes.Repeat(u64(5), ncpu)},
-		{name: "percpu_array", attr: MapCreateAttr{MapType: MapTypePercpuArray, KeySize: 4, ValueSize: 8, MaxEntries: 8}, key: u32(2), value: bytes.Repeat(u64(6), ncpu)},
-		{name: "lru_hash", attr: MapCreateAttr{MapType: MapTypeLRUHash, KeySize: 8, ValueSize: 4, MaxEntries: 16}, key: u64(1), value: u32(2)},
-		{name: "lru_percpu_hash", attr: MapCreateAttr{MapType: MapTypeLRUPercpuHash, KeySize: 8, ValueSize: 8, MaxEntries: 16}, key: u64(1), value: bytes.Repeat(u64(3), ncpu)},
-		{name: "lpm_trie", attr: MapCreateAttr{MapType: MapTypeLPMTrie, KeySize: 8, ValueSize: 4, MaxEntries: 16, MapFlags: MapFlagNoPrealloc}, key: lpmKey, value: u32(77)},
-		{name: "queue", attr: MapCreateAttr{MapType: MapTypeQueue, ValueSize: 4, MaxEntries: 4}, value: u32(11), pop: true},
-		{name: "stack", attr: MapCreateAttr{MapType: MapTypeStack, ValueSize: 4, MaxEntries: 4}, value: u32(12), pop: true},
-		{name: "bloom_filter", attr: MapCreateAttr{MapType: MapTypeBloomFilter, ValueSize: 4, MaxEntries: 16, MapExtra: 3}},
-		{name: "ringbuf", attr: MapCreateAttr{MapType: MapTypeRingbuf, MaxEntries: uint32(os.Getpagesize())}},
-		{name: "prog_array", attr: MapCreateAttr{MapType: MapTypeProgArray, KeySize: 4, ValueSize: 4, MaxEntries: 4}},
-		{name: "array_of_maps", attr: MapCreateAttr{MapType: MapTypeArrayOfMaps, KeySize: 4, ValueSize: 4, MaxEntries: 2, InnerMapFd: inner.Uint()}, key: u32(1), value: u32(inner.Uint())},
-		{name: "hash_of_maps", attr: MapCreateAttr{MapType: MapTypeHashOfMaps, KeySize: 4, ValueSize: 4, MaxEntries: 2, InnerMapFd: inner.Uint()}},
+		{name: "hash", attr: MapCreateAttr{MapType: uapi.MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 8}, key: u32(1), value: u64(42)},
+		{name: "array", attr: MapCreateAttr{MapType: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 8}, key: u32(3), value: u64(7)},
+		{name: "mmapable_array", attr: MapCreateAttr{MapType: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, MapFlags: uapi.MapFlagMmapable}, key: u32(0), value: u64(9)},
+		{name: "percpu_hash", attr: MapCreateAttr{MapType: uapi.MapTypePercpuHash, KeySize: 4, ValueSize: 8, MaxEntries: 8}, key: u32(1), value: bytes.Repeat(u64(5), ncpu)},
+		{name: "percpu_array", attr: MapCreateAttr{MapType: uapi.MapTypePercpuArray, KeySize: 4, ValueSize: 8, MaxEntries: 8}, key: u32(2), value: bytes.Repeat(u64(6), ncpu)},
+		{name: "lru_hash", attr: MapCreateAttr{MapType: uapi.MapTypeLRUHash, KeySize: 8, ValueSize: 4, MaxEntries: 16}, key: u64(1), value: u32(2)},
+		{name: "lru_percpu_hash", attr: MapCreateAttr{MapType: uapi.MapTypeLRUPercpuHash, KeySize: 8, ValueSize: 8, MaxEntries: 16}, key: u64(1), value: bytes.Repeat(u64(3), ncpu)},
+		{name: "lpm_trie", attr: MapCreateAttr{MapType: uapi.MapTypeLPMTrie, KeySize: 8, ValueSize: 4, MaxEntries: 16, MapFlags: uapi.MapFlagNoPrealloc}, key: lpmKey, value: u32(77)},
+		{name: "queue", attr: MapCreateAttr{MapType: uapi.MapTypeQueue, ValueSize: 4, MaxEntries: 4}, value: u32(11), pop: true},
+		{name: "stack", attr: MapCreateAttr{MapType: uapi.MapTypeStack, ValueSize: 4, MaxEntries: 4}, value: u32(12), pop: true},
+		{name: "bloom_filter", attr: MapCreateAttr{MapType: uapi.MapTypeBloomFilter, ValueSize: 4, MaxEntries: 16, MapExtra: 3}},
+		{name: "ringbuf", attr: MapCreateAttr{MapType: uapi.MapTypeRingbuf, MaxEntries: uint32(os.Getpagesize())}},
+		{name: "prog_array", attr: MapCreateAttr{MapType: uapi.MapTypeProgArray, KeySize: 4, ValueSize: 4, MaxEntries: 4}},
+		{name: "array_of_maps", attr: MapCreateAttr{MapType: uapi.MapTypeArrayOfMaps, KeySize: 4, ValueSize: 4, MaxEntries: 2, InnerMapFd: inner.Uint()}, key: u32(1), value: u32(inner.Uint())},
+		{name: "hash_of_maps", attr: MapCreateAttr{MapType: uapi.MapTypeHashOfMaps, KeySize: 4, ValueSize: 4, MaxEntries: 2, InnerMapFd: inner.Uint()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,7 +156,7 @@ func TestMapTypes(t *testing.T) {
 			if err := MapUpdateElem(fd, tt.key, tt.value, UpdateAny); err != nil {
 				t.Fatal(err)
 			}
-			if tt.attr.MapType == MapTypeArrayOfMaps {
+			if tt.attr.MapType == uapi.MapTypeArrayOfMaps {
 				// Lookups of map-in-map values from user space give map ids.
 				got := make([]byte, 4)
 				if err := MapLookupElem(fd, tt.key, got); err != nil {
@@ -203,7 +190,7 @@ func TestMapTypes(t *testing.T) {
 			if err := MapGetNextKey(fd, nil, next); err != nil {
 				t.Fatalf("first key: %v", err)
 			}
-			if tt.attr.MapType == MapTypeHash {
+			if tt.attr.MapType == uapi.MapTypeHash {
 				if !bytes.Equal(next, tt.key) {
 					t.Errorf("first key % x, want % x", next, tt.key)
 				}
@@ -220,7 +207,7 @@ func TestMapTypes(t *testing.T) {
 
 func TestMapCreateError(t *testing.T) {
 	testutil.RequireKernel(t)
-	_, err := MapCreate(&MapCreateAttr{MapType: MapTypeHash, KeySize: 0, ValueSize: 4, MaxEntries: 1})
+	_, err := MapCreate(&MapCreateAttr{MapType: uapi.MapTypeHash, KeySize: 0, ValueSize: 4, MaxEntries: 1})
 	if !errors.Is(err, unix.EINVAL) {
 		t.Fatalf("got %v, want EINVAL", err)
 	}
@@ -233,7 +220,7 @@ func TestMapFreezeHash(t *testing.T) {
 	testutil.RequireKernel(t)
 	defer testutil.CheckNoFDLeak(t)()
 	value := []byte("the initial value of a frozen map, hashed by the kernel") // 55 bytes
-	fd, err := MapCreate(&MapCreateAttr{MapType: MapTypeArray, KeySize: 4, ValueSize: uint32(len(value)), MaxEntries: 1, MapName: NewObjName("frozen")})
+	fd, err := MapCreate(&MapCreateAttr{MapType: uapi.MapTypeArray, KeySize: 4, ValueSize: uint32(len(value)), MaxEntries: 1, MapName: NewObjName("frozen")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +253,7 @@ func TestProgLoadAndRun(t *testing.T) {
 	testutil.RequireKernel(t)
 	defer testutil.CheckNoFDLeak(t)()
 	insns := prog(movImm(0, 42), exit())
-	fd, err := LoadInsns(ProgTypeSocketFilter, insns, "answer")
+	fd, err := LoadInsns(uapi.ProgTypeSocketFilter, insns, "answer")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +274,7 @@ func TestProgLoadAndRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Type != ProgTypeSocketFilter || info.Name != "answer" || info.ID == 0 || !info.GPLCompatible {
+	if info.Type != uapi.ProgTypeSocketFilter || info.Name != "answer" || info.ID == 0 || !info.GPLCompatible {
 		t.Errorf("unexpected info %+v", info)
 	}
 	if !bytes.Equal(info.XlatedInsns, insns) {
@@ -335,14 +322,14 @@ func TestProgLoadAndRun(t *testing.T) {
 func TestProgMapIDs(t *testing.T) {
 	testutil.RequireKernel(t)
 	defer testutil.CheckNoFDLeak(t)()
-	m, err := MapCreate(&MapCreateAttr{MapType: MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1})
+	m, err := MapCreate(&MapCreateAttr{MapType: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer mustClose(t, m)
 	// r1 = map (ld_imm64, BPF_PSEUDO_MAP_FD); r0 = 0; exit
 	insns := prog(insn(0x18, 1, PseudoMapFD, 0, int32(m.Int())), insn(0, 0, 0, 0, 0), movImm(0, 0), exit())
-	fd, err := LoadInsns(ProgTypeSocketFilter, insns, "uses_map")
+	fd, err := LoadInsns(uapi.ProgTypeSocketFilter, insns, "uses_map")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +355,7 @@ func TestVerifierError(t *testing.T) {
 	defer testutil.CheckNoFDLeak(t)()
 	insns := exit() // R0 is never set
 	attr := ProgLoadAttr{
-		ProgType: ProgTypeSocketFilter,
+		ProgType: uapi.ProgTypeSocketFilter,
 		InsnCnt:  1,
 		Insns:    NewSlicePointer(insns),
 		License:  NewStringPointer("GPL"),
@@ -416,7 +403,7 @@ func TestVerifierLogGrowth(t *testing.T) {
 	}
 	insns := prog(append(parts, exit())...)
 	attr := ProgLoadAttr{
-		ProgType: ProgTypeSocketFilter,
+		ProgType: uapi.ProgTypeSocketFilter,
 		InsnCnt:  uint32(len(insns) / InsnSize),
 		Insns:    NewSlicePointer(insns),
 		License:  NewStringPointer("GPL"),
@@ -505,7 +492,7 @@ func TestPin(t *testing.T) {
 	testutil.RequireKernel(t)
 	defer testutil.CheckNoFDLeak(t)()
 	dir := testutil.BPFFS(t)
-	m, err := MapCreate(&MapCreateAttr{MapType: MapTypeHash, KeySize: 4, ValueSize: 4, MaxEntries: 2, MapName: NewObjName("pinned")})
+	m, err := MapCreate(&MapCreateAttr{MapType: uapi.MapTypeHash, KeySize: 4, ValueSize: 4, MaxEntries: 2, MapName: NewObjName("pinned")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -547,8 +534,8 @@ func TestSyscallProgContext(t *testing.T) {
 	// *(u32 *)(r1 + 4) = 7; r0 = 0; exit
 	insns := prog(insn(0x62, 1, 0, 4, 7), movImm(0, 0), exit())
 	attr := ProgLoadAttr{
-		ProgType:  ProgTypeSyscall,
-		ProgFlags: ProgFlagSleepable,
+		ProgType:  uapi.ProgTypeSyscall,
+		ProgFlags: uapi.ProgFlagSleepable,
 		InsnCnt:   uint32(len(insns) / InsnSize),
 		Insns:     NewSlicePointer(insns),
 		License:   NewStringPointer("GPL"),
@@ -574,7 +561,7 @@ func TestSyscallProgContext(t *testing.T) {
 func TestRawTracepointOpen(t *testing.T) {
 	testutil.RequireKernel(t)
 	defer testutil.CheckNoFDLeak(t)()
-	fd, err := LoadInsns(ProgTypeRawTracepoint, prog(movImm(0, 0), exit()), "raw_tp")
+	fd, err := LoadInsns(uapi.ProgTypeRawTracepoint, prog(movImm(0, 0), exit()), "raw_tp")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // progLoadAttempts is how often PROG_LOAD is tried while the kernel answers
@@ -62,7 +64,7 @@ func ProgLoadWithLog(attr *ProgLoadAttr, opts LogOptions) (*FD, string, error) {
 
 // LoadInsns is a convenience for tests and probes: it loads insns (raw
 // 8-byte instructions) as a program of type typ with license "GPL".
-func LoadInsns(typ ProgType, insns []byte, name string) (*FD, error) {
+func LoadInsns(typ uapi.ProgType, insns []byte, name string) (*FD, error) {
 	if len(insns) == 0 || len(insns)%InsnSize != 0 {
 		return nil, fmt.Errorf("%s: instructions: %d bytes is not a positive multiple of %d", CmdProgLoad, len(insns), InsnSize)
 	}

@@ -1,101 +1,92 @@
-// This file turns a verifier rejection at a poisoned instruction into the
-// relocation that poisoned it, in words.
+// This file says in words why a CO-RE relocation poisons its instruction,
+// for the explanation the core pass leaves on the record (ir.CORERelo's
+// Explain) and a backend shows when the verifier rejects that instruction.
 
 package core
 
 import (
-	"fmt"
 	"strconv"
-	"strings"
 
+	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
 )
 
-// poisonFunc is how the verifier names the poison helper.
-var poisonFunc = "unknown#" + strconv.Itoa(PoisonHelper)
+// reasonKernel is why a record deferred to the kernel poisons.
+const reasonKernel = "not satisfied by the kernel's BTF (relocated by the kernel)"
 
-// ExplainPoison explains a verifier log that rejects program prog of obj
-// at a poisoned instruction ("invalid func unknown#195896080"): it returns
-// "prog P insn N: CO-RE relocation field_byte_offset of struct
-// task_struct.foo: no candidate in target BTF", naming the relocation that
-// poisoned instruction N. The instruction is the last one the log printed
-// before the rejection. It returns "" when the log does not mention the
-// poison helper or no poisoned relocation of prog is found. Relocations
-// left to the kernel (deferred) are described from the object's BTF.
-func ExplainPoison(obj *ir.Object, prog string, log string) string {
-	if obj == nil || !strings.Contains(log, poisonFunc) {
-		return ""
-	}
-	p := obj.Program(prog)
-	if p == nil {
-		return ""
-	}
-	insn := -1
-	last := -1
-	for line := range strings.Lines(log) {
-		line = strings.TrimSpace(line)
-		if n, ok := insnNumber(line); ok {
-			last = n
-			if strings.Contains(line, "call "+poisonFunc) {
-				insn = n
-				break
-			}
-		}
-		if strings.Contains(line, "invalid func "+poisonFunc) {
-			insn = last
-			break
-		}
-	}
-
-	var found *ir.CORERelo
-	for _, r := range p.CORE {
-		if insn >= 0 && r.Insn == insn {
-			found = r
-			break
-		}
-	}
-	if found == nil && insn < 0 {
-		// No instruction in the log: only a single candidate is certain.
-		var cands []*ir.CORERelo
-		for _, r := range p.CORE {
-			if r.Poisoned || r.State == ir.Deferred {
-				cands = append(cands, r)
-			}
-		}
-		if len(cands) == 1 {
-			found = cands[0]
-			insn = found.Insn
-		}
-	}
-	if found == nil || (!found.Poisoned && found.State != ir.Deferred) {
-		return ""
-	}
-	note := found.Note
-	if !found.Poisoned || note == "" {
-		what := fmt.Sprintf("type %d access %q", found.TypeID, found.Access)
-		if obj.BTF != nil {
-			if s, err := ParseSpec(obj.BTF, found.TypeID, found.Access, found.Kind); err == nil {
-				what = s.String()
-			}
-		}
-		reason := "poisoned"
-		if found.State == ir.Deferred {
-			reason = "not satisfied by the kernel's BTF (relocated by the kernel)"
-		}
-		note = PoisonNote(found.Kind, what, reason)
-	}
-	return fmt.Sprintf("prog %s insn %d: %s", prog, insn, note)
+// Explain returns what a verifier rejection at the instruction of r means
+// when r is poisoned, or deferred to the kernel, which poisons the same
+// way when it cannot satisfy r: "CO-RE relocation field_byte_offset of
+// struct task_struct.foo: no candidate in target BTF". A poisoned record
+// keeps the reason the relocation gave (its Note); a deferred one is
+// described from local, the object's BTF. Other records get "".
+func Explain(local *btf.Spec, r *ir.CORERelo) string {
+	e := Explainer{Local: local}
+	return e.Explain(r)
 }
 
-// insnNumber parses the "N: (op) ..." prefix of a verifier log line.
-func insnNumber(line string) (int, bool) {
-	num, rest, ok := strings.Cut(line, ": (")
-	if !ok || num == "" {
-		return 0, false
+// Explainer is Explain for the records of one object: records that access
+// the same thing in the same way (a field read in several places) share
+// one explanation, worked out once.
+type Explainer struct {
+	// Local is the object's BTF.
+	Local *btf.Spec
+	seen  []explained
+	buf   []byte // reused to build each message
+}
+
+type explained struct {
+	id          btf.TypeID
+	access      string
+	kind        btf.COREKind
+	poisoned    bool
+	explanation string
+}
+
+// Explain is the package's Explain with e.Local.
+func (e *Explainer) Explain(r *ir.CORERelo) string {
+	var reason string
+	switch {
+	case r.Poisoned && r.Note != "":
+		return r.Note
+	case r.Poisoned:
+		reason = "poisoned"
+	case r.State == ir.Deferred:
+		reason = reasonKernel
+	default:
+		return ""
 	}
-	n, err := strconv.Atoi(num)
-	if err != nil || n < 0 || len(rest) < 3 || rest[2] != ')' {
-		return 0, false
+	for _, x := range e.seen {
+		if x.id == r.TypeID && x.access == r.Access && x.kind == r.Kind && x.poisoned == r.Poisoned {
+			return x.explanation
+		}
 	}
-	return n, true
+	// One buffer for the whole message: PoisonNote's format.
+	b := append(e.buf[:0], "CO-RE relocation "...)
+	b = append(b, r.Kind.String()...)
+	b = append(b, " of "...)
+	b = e.describe(b, r)
+	b = append(b, ": "...)
+	b = append(b, reason...)
+	s := string(b)
+	e.buf = b
+	if e.seen == nil {
+		e.seen = make([]explained, 0, 8)
+	}
+	e.seen = append(e.seen, explained{r.TypeID, r.Access, r.Kind, r.Poisoned, s})
+	return s
+}
+
+// describe appends what r accesses ("struct task_struct.pid"), or its raw
+// type id and access string when the local BTF cannot say.
+func (e *Explainer) describe(b []byte, r *ir.CORERelo) []byte {
+	if e.Local != nil {
+		if s, err := ParseSpec(e.Local, r.TypeID, r.Access, r.Kind); err == nil {
+			return s.appendString(b)
+		}
+	}
+	b = append(b, "type "...)
+	b = strconv.AppendUint(b, uint64(r.TypeID), 10)
+	b = append(b, " access "...)
+	return strconv.AppendQuote(b, r.Access)
 }

@@ -1,65 +1,63 @@
-// This file tests ExplainPoison on hand-built objects and verifier logs.
+// This file tests Explain on hand-built CO-RE records.
 
 package core
 
 import (
-	"strings"
+	"strconv"
 	"testing"
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
 )
 
-func TestExplainPoison(t *testing.T) {
+func TestExplain(t *testing.T) {
 	p := testPair()
 	note := "CO-RE relocation field_byte_offset of struct s.x: no candidate in target BTF"
-	newObj := func() *ir.Object {
-		return &ir.Object{
-			Name: "x.o",
-			BTF:  p.local.s,
-			Programs: []*ir.Program{{Function: ir.Function{Name: "prog", Code: ir.Code{
-				Insns: make([]ir.Insn, 10),
-				CORE: []*ir.CORERelo{
-					{Insn: 2, TypeID: p.local.id("s"), Access: "0:1", Kind: btf.FieldByteOffset, State: ir.Resolved},
-					{Insn: 5, TypeID: p.local.id("s"), Access: "0:0", Kind: btf.FieldByteOffset, State: ir.Resolved, Poisoned: true, Note: note},
-				},
-			}}}},
-		}
-	}
-	reject := "0: R1=ctx() R10=fp0\n4: (bf) r1 = r6\n5: (85) call unknown#195896080\ninvalid func unknown#195896080\nprocessed 6 insns\n"
+	s := p.local.id("s")
 	tests := []struct {
-		name string
-		obj  func() *ir.Object
-		prog string
-		log  string
-		want string
+		name  string
+		local *btf.Spec
+		r     ir.CORERelo
+		want  string
 	}{
-		{"call line", newObj, "prog", reject, "prog prog insn 5: " + note},
-		{"only the rejection", newObj, "prog", "4: (bf) r1 = r6\n5: (85) call unknown#195896080 \ninvalid func unknown#195896080", "prog prog insn 5: " + note},
-		{"no instruction lines", newObj, "prog", "invalid func unknown#195896080\n", "prog prog insn 5: " + note},
-		{"other error", newObj, "prog", "R1 invalid mem access 'scalar'\n", ""},
-		{"other program", newObj, "nope", reject, ""},
-		{"not a poisoned record", newObj, "prog", "2: (85) call unknown#195896080\ninvalid func unknown#195896080\n", ""},
-		{"deferred to the kernel", func() *ir.Object {
-			o := newObj()
-			for _, r := range o.Programs[0].CORE {
-				r.State, r.Poisoned, r.Note = ir.Deferred, false, "kernel (core_relos)"
-			}
-			return o
-		}, "prog", "2: (85) call unknown#195896080\ninvalid func unknown#195896080\n",
-			"prog prog insn 2: CO-RE relocation field_byte_offset of struct s.b: not satisfied by the kernel's BTF (relocated by the kernel)"},
+		{"poisoned with its reason", p.local.s, ir.CORERelo{TypeID: s, Access: "0:0", Kind: btf.FieldByteOffset, State: ir.Resolved, Poisoned: true, Note: note}, note},
+		{"poisoned without a reason", p.local.s, ir.CORERelo{TypeID: s, Access: "0:1", Kind: btf.FieldByteOffset, State: ir.Resolved, Poisoned: true},
+			"CO-RE relocation field_byte_offset of struct s.b: poisoned"},
+		{"deferred to the kernel", p.local.s, ir.CORERelo{TypeID: s, Access: "0:1", Kind: btf.FieldByteOffset, State: ir.Deferred, Note: "kernel (core_relos)"},
+			"CO-RE relocation field_byte_offset of struct s.b: not satisfied by the kernel's BTF (relocated by the kernel)"},
+		{"deferred, bad access", p.local.s, ir.CORERelo{TypeID: s, Access: "0:99", Kind: btf.FieldByteOffset, State: ir.Deferred},
+			"CO-RE relocation field_byte_offset of type " + strconv.Itoa(int(s)) + ` access "0:99": not satisfied by the kernel's BTF (relocated by the kernel)`},
+		{"deferred, no BTF", nil, ir.CORERelo{TypeID: 7, Access: "0", Kind: btf.TypeSize, State: ir.Deferred},
+			`CO-RE relocation type_size of type 7 access "0": not satisfied by the kernel's BTF (relocated by the kernel)`},
+		{"resolved", p.local.s, ir.CORERelo{TypeID: s, Access: "0:1", Kind: btf.FieldByteOffset, State: ir.Resolved}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ExplainPoison(tt.obj(), tt.prog, tt.log); got != tt.want {
-				t.Errorf("ExplainPoison = %q, want %q", got, tt.want)
+			if got := Explain(tt.local, &tt.r); got != tt.want {
+				t.Errorf("Explain = %q, want %q", got, tt.want)
 			}
 		})
 	}
-	if got := ExplainPoison(nil, "prog", reject); got != "" {
-		t.Errorf("nil object: %q", got)
+}
+
+// TestExplainerShares: records accessing the same field the same way get
+// one explanation, and a different access its own.
+func TestExplainerShares(t *testing.T) {
+	p := testPair()
+	s := p.local.id("s")
+	e := Explainer{Local: p.local.s}
+	a := &ir.CORERelo{TypeID: s, Access: "0:1", Kind: btf.FieldByteOffset, State: ir.Deferred}
+	b := &ir.CORERelo{TypeID: s, Access: "0:1", Kind: btf.FieldByteOffset, State: ir.Deferred}
+	c := &ir.CORERelo{TypeID: s, Access: "0:1", Kind: btf.FieldExists, State: ir.Deferred}
+	d := &ir.CORERelo{TypeID: s, Access: "0:1", Kind: btf.FieldByteOffset, State: ir.Resolved, Poisoned: true}
+	ea, eb, ec, ed := e.Explain(a), e.Explain(b), e.Explain(c), e.Explain(d)
+	if ea != eb || ea != Explain(p.local.s, a) {
+		t.Errorf("same access explained %q and %q", ea, eb)
 	}
-	if !strings.Contains(reject, poisonFunc) {
-		t.Fatal("poisonFunc does not match the verifier's spelling")
+	if ec == ea || ec != Explain(p.local.s, c) || ed == ea || ed != Explain(p.local.s, d) {
+		t.Errorf("different records share an explanation: %q, %q, %q", ea, ec, ed)
+	}
+	if n := testing.AllocsPerRun(10, func() { e.Explain(b) }); n != 0 {
+		t.Errorf("a repeated explanation allocates %v times", n)
 	}
 }

@@ -13,9 +13,8 @@ import (
 )
 
 // PoisonHelper is the helper id a poisoned instruction calls (0xbad2310,
-// "bad relo"). The verifier rejects a reachable poisoned instruction with
-// "invalid func unknown#195896080" and removes an unreachable one.
-const PoisonHelper = 0xbad2310
+// "bad relo"): ir.PoisonCOREHelper.
+const PoisonHelper = ir.PoisonCOREHelper
 
 // poison turns insn into a call of the poison helper.
 func poison(insn *ir.Insn) {

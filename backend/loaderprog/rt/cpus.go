@@ -4,49 +4,12 @@
 
 package rt
 
-import (
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
-	"sync"
-)
+import "github.com/bpfc/bpfc/internal/cpus"
 
 // PossibleCPUs returns the number of possible CPUs, from
-// /sys/devices/system/cpu/possible ("0-3", "0,2-5"). The set is fixed at
-// boot, so the file is read once per process.
-func PossibleCPUs() (int, error) { return readPossibleCPUs() }
-
-var readPossibleCPUs = sync.OnceValues(func() (int, error) {
-	raw, err := os.ReadFile("/sys/devices/system/cpu/possible")
-	if err != nil {
-		return 0, fmt.Errorf("possible CPUs: %w", err)
-	}
-	return parseCPUList(string(raw))
-})
-
-// parseCPUList counts the CPUs of a kernel CPU list ("0-3,5").
-func parseCPUList(s string) (int, error) {
-	n := 0
-	for part := range strings.SplitSeq(strings.TrimSpace(s), ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(lo)
-		if err != nil {
-			return 0, fmt.Errorf("possible CPUs: bad list %q", s)
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < a {
-				return 0, fmt.Errorf("possible CPUs: bad list %q", s)
-			}
-		}
-		n += b - a + 1
-	}
-	if n == 0 {
-		return 0, fmt.Errorf("possible CPUs: empty list")
-	}
-	return n, nil
-}
+// /sys/devices/system/cpu/possible ("0-3", "0,2-5"), read once per
+// process.
+func PossibleCPUs() (int, error) { return cpus.Possible() }
 
 // possibleCPUs is PossibleCPUs, or 0 when it cannot be read (the loader
 // then keeps the count of the machine that generated it).

@@ -1,22 +1,9 @@
-// Tests for the possible-CPU count and the run-time sizing of perf event
-// arrays declared without max_entries.
+// Tests the run-time sizing of perf event arrays declared without
+// max_entries.
 
 package rt
 
 import "testing"
-
-func TestParseCPUList(t *testing.T) {
-	for in, want := range map[string]int{"0": 1, "0-3\n": 4, "0,2-5": 5, "0-1,4,6-7": 5} {
-		if got, err := parseCPUList(in); err != nil || got != want {
-			t.Errorf("parseCPUList(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "a", "3-1", "0-"} {
-		if _, err := parseCPUList(bad); err == nil {
-			t.Errorf("parseCPUList(%q) succeeded", bad)
-		}
-	}
-}
 
 // TestEntriesPerCPU: a map sized by CPUs gets this machine's count in the
 // context unless the caller overrides it; other maps keep 0 (the blob's

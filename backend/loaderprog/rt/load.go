@@ -3,7 +3,8 @@
 // program (a sleepable BPF_PROG_TYPE_SYSCALL program) with that map in its
 // fd_array, runs it once with BPF_PROG_TEST_RUN and returns the map and
 // program descriptors the loader created. Generated skeletons import it,
-// so it uses only the standard library and golang.org/x/sys/unix.
+// so it uses only the standard library, golang.org/x/sys/unix and bpfc's
+// leaf internal/cpus (which needs nothing else).
 //
 // This file holds Load and its types.
 package rt
@@ -452,19 +453,19 @@ func cString(buf []byte) string {
 // program with the given digest when the kernel supports it.
 func createBlobMap(size int, digest []byte, pins *pinner) (fd int, exclusive bool, err error) {
 	var a attr
-	a.u32(0, mapTypeArray)
-	a.u32(4, 4)
-	a.u32(8, uint32(size))
-	a.u32(12, 1)
-	a.name(28, loaderMapName)
+	a.u32(offMapType, mapTypeArray)
+	a.u32(offMapKeySize, 4)
+	a.u32(offMapValueSize, uint32(size))
+	a.u32(offMapMaxEntries, 1)
+	a.name(offMapName, loaderMapName)
 	a.ptr(offMapExclHash, pins.pin(digest))
 	a.u32(offMapExclHashSize, hashSize)
-	r, err := sysBPF(cmdMapCreate, &a, 96)
+	r, err := sysBPF(cmdMapCreate, &a, sizeMapCreate)
 	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.E2BIG) {
 		// Kernel without exclusive maps (< 6.18).
 		a.u64(offMapExclHash, 0)
 		a.u32(offMapExclHashSize, 0)
-		r, err = sysBPF(cmdMapCreate, &a, 80)
+		r, err = sysBPF(cmdMapCreate, &a, sizeMapCreateNoExcl)
 	} else if err == nil {
 		exclusive = true
 	}
@@ -482,15 +483,15 @@ func createBlobMap(size int, digest []byte, pins *pinner) (fd int, exclusive boo
 func fillBlobMap(fd int, blob []byte, pins *pinner) error {
 	key := pins.pin(make([]byte, 4))
 	var a attr
-	a.u32(0, uint32(fd))
-	a.ptr(8, key)
-	a.ptr(16, pins.pin(blob))
-	if _, err := sysBPF(cmdMapUpdateElem, &a, 32); err != nil {
+	a.u32(offElemMapFD, uint32(fd))
+	a.ptr(offElemKey, key)
+	a.ptr(offElemValue, pins.pin(blob))
+	if _, err := sysBPF(cmdMapUpdateElem, &a, sizeMapElem); err != nil {
 		return fmt.Errorf("write %s: BPF_MAP_UPDATE_ELEM: %w", loaderMapName, err)
 	}
 	var f attr
-	f.u32(0, uint32(fd))
-	if _, err := sysBPF(cmdMapFreeze, &f, 32); err != nil {
+	f.u32(offElemMapFD, uint32(fd))
+	if _, err := sysBPF(cmdMapFreeze, &f, sizeMapElem); err != nil {
 		return fmt.Errorf("freeze %s: BPF_MAP_FREEZE: %w", loaderMapName, err)
 	}
 	return nil
@@ -502,13 +503,13 @@ func mapHash(fd int, pins *pinner) ([32]byte, error) {
 	var h [32]byte
 	hash := pins.pin(make([]byte, hashSize))
 	info := pins.pin(make([]byte, mapInfoSize))
-	ne.PutUint64(info[88:], addr(hash))
-	ne.PutUint32(info[96:], hashSize)
+	ne.PutUint64(info[offMapInfoHash:], addr(hash))
+	ne.PutUint32(info[offMapInfoHashSize:], hashSize)
 	var a attr
-	a.u32(0, uint32(fd))
-	a.u32(4, mapInfoSize)
-	a.ptr(8, info)
-	if _, err := sysBPF(cmdObjGetInfoByFD, &a, 16); err != nil {
+	a.u32(offInfoFD, uint32(fd))
+	a.u32(offInfoLen, mapInfoSize)
+	a.ptr(offInfo, info)
+	if _, err := sysBPF(cmdObjGetInfoByFD, &a, sizeInfoByFD); err != nil {
 		return h, fmt.Errorf("hash of %s: BPF_OBJ_GET_INFO_BY_FD: %w", loaderMapName, err)
 	}
 	copy(h[:], hash)
@@ -532,18 +533,18 @@ func loadLoaderProg(insns []byte, mapFD int, sg signing, pins *pinner) (fd int, 
 	license := pins.pin(append([]byte(loaderProgLicense), 0))
 	load := func(logBuf, sig []byte) (int, error) {
 		var a attr
-		a.u32(0, progTypeSyscall)
-		a.u32(4, uint32(len(insns)/8))
-		a.ptr(8, pins.pin(insns))
-		a.ptr(16, license)
+		a.u32(offProgType, progTypeSyscall)
+		a.u32(offProgInsnCnt, uint32(len(insns)/8))
+		a.ptr(offProgInsns, pins.pin(insns))
+		a.ptr(offProgLicense, license)
 		if logBuf != nil {
-			a.u32(24, 1)
-			a.u32(28, uint32(len(logBuf)))
-			a.ptr(32, pins.pin(logBuf))
+			a.u32(offProgLogLevel, 1)
+			a.u32(offProgLogSize, uint32(len(logBuf)))
+			a.ptr(offProgLogBuf, pins.pin(logBuf))
 		}
-		a.u32(44, progFlagSleepable)
-		a.name(48, loaderProgName)
-		a.ptr(120, fdArray)
+		a.u32(offProgFlags, progFlagSleepable)
+		a.name(offProgName, loaderProgName)
+		a.ptr(offProgFDArray, fdArray)
 		if len(sig) > 0 {
 			a.ptr(offProgSignature, pins.pin(sig))
 			a.u32(offProgSignatureSize, uint32(len(sig)))
@@ -633,11 +634,11 @@ func tail(s string, n int) string {
 // context back into ctx_in (ctx_out must be NULL).
 func testRun(progFD int, ctx []byte, pins *pinner) (int32, error) {
 	var a attr
-	a.u32(0, uint32(progFD))
-	a.u32(40, uint32(len(ctx)))
-	a.ptr(48, pins.pin(ctx))
-	if _, err := sysBPF(cmdProgTestRun, &a, 80); err != nil {
+	a.u32(offRunProgFD, uint32(progFD))
+	a.u32(offRunCtxSizeIn, uint32(len(ctx)))
+	a.ptr(offRunCtxIn, pins.pin(ctx))
+	if _, err := sysBPF(cmdProgTestRun, &a, sizeTestRun); err != nil {
 		return 0, fmt.Errorf("BPF_PROG_TEST_RUN: %w", err)
 	}
-	return int32(ne.Uint32(a[4:])), nil
+	return int32(ne.Uint32(a[offRunRetval:])), nil
 }

@@ -37,11 +37,11 @@ func probeSignature() error {
 	license := pins.pin([]byte("GPL\x00"))
 	junk := pins.pin([]byte{0x30, 0x03, 0x02, 0x01, 0x00}) // SEQUENCE { INTEGER 0 }
 	var a attr
-	a.u32(0, progTypeSyscall)
-	a.u32(4, 2)
-	a.ptr(8, insns)
-	a.ptr(16, license)
-	a.u32(44, progFlagSleepable)
+	a.u32(offProgType, progTypeSyscall)
+	a.u32(offProgInsnCnt, 2)
+	a.ptr(offProgInsns, insns)
+	a.ptr(offProgLicense, license)
+	a.u32(offProgFlags, progFlagSleepable)
 	a.ptr(offProgSignature, junk)
 	a.u32(offProgSignatureSize, uint32(len(junk)))
 	a.u32(offProgKeyringID, 0) // the builtin trusted keys: always there

@@ -116,9 +116,9 @@ func (p *Program) AttachRawTracepoint(name string) (*Link, error) {
 	var pins pinner
 	defer pins.unpin()
 	var a attr
-	a.ptr(0, pins.pin(append([]byte(name), 0)))
-	a.u32(8, uint32(p.FD))
-	r, err := sysBPF(cmdRawTracepointOpen, &a, 16)
+	a.ptr(offRawTpName, pins.pin(append([]byte(name), 0)))
+	a.u32(offRawTpProgFD, uint32(p.FD))
+	r, err := sysBPF(cmdRawTracepointOpen, &a, sizeRawTpOpen)
 	if err != nil {
 		return nil, fmt.Errorf("attach %s to raw tracepoint %s: BPF_RAW_TRACEPOINT_OPEN: %w", p.Name, name, err)
 	}
@@ -129,10 +129,10 @@ func (p *Program) AttachRawTracepoint(name string) (*Link, error) {
 // tracing, LSM and iterator programs) with the given attach type.
 func (p *Program) AttachLink(target int, attachType uint32) (*Link, error) {
 	var a attr
-	a.u32(0, uint32(p.FD))
-	a.u32(4, uint32(target))
-	a.u32(8, attachType)
-	r, err := sysBPF(cmdLinkCreate, &a, 48)
+	a.u32(offLinkProgFD, uint32(p.FD))
+	a.u32(offLinkTargetFD, uint32(target))
+	a.u32(offLinkAttachType, attachType)
+	r, err := sysBPF(cmdLinkCreate, &a, sizeLinkCreate)
 	if err != nil {
 		return nil, fmt.Errorf("attach %s: BPF_LINK_CREATE (attach type %d): %w", p.Name, attachType, err)
 	}
@@ -143,8 +143,8 @@ func (p *Program) AttachLink(target int, attachType uint32) (*Link, error) {
 // the file to run the iterator program.
 func (l *Link) Iter() (*os.File, error) {
 	var a attr
-	a.u32(0, uint32(l.FD))
-	r, err := sysBPF(cmdIterCreate, &a, 8)
+	a.u32(offIterLinkFD, uint32(l.FD))
+	r, err := sysBPF(cmdIterCreate, &a, sizeIterCreate)
 	if err != nil {
 		return nil, fmt.Errorf("BPF_ITER_CREATE: %w", err)
 	}
@@ -175,20 +175,20 @@ func (p *Program) Run(opts *RunOptions) (uint32, error) {
 	var pins pinner
 	defer pins.unpin()
 	var a attr
-	a.u32(0, uint32(p.FD))
-	a.u32(8, uint32(len(opts.Data)))
-	a.u32(12, uint32(len(opts.DataOut)))
-	a.ptr(16, pins.pin(opts.Data))
-	a.ptr(24, pins.pin(opts.DataOut))
-	a.u32(32, opts.Repeat)
-	a.u32(40, uint32(len(opts.Ctx)))
-	a.u32(44, uint32(len(opts.CtxOut)))
-	a.ptr(48, pins.pin(opts.Ctx))
-	a.ptr(56, pins.pin(opts.CtxOut))
-	if _, err := sysBPF(cmdProgTestRun, &a, 80); err != nil {
+	a.u32(offRunProgFD, uint32(p.FD))
+	a.u32(offRunDataSizeIn, uint32(len(opts.Data)))
+	a.u32(offRunDataSizeOut, uint32(len(opts.DataOut)))
+	a.ptr(offRunDataIn, pins.pin(opts.Data))
+	a.ptr(offRunDataOut, pins.pin(opts.DataOut))
+	a.u32(offRunRepeat, opts.Repeat)
+	a.u32(offRunCtxSizeIn, uint32(len(opts.Ctx)))
+	a.u32(offRunCtxSizeOut, uint32(len(opts.CtxOut)))
+	a.ptr(offRunCtxIn, pins.pin(opts.Ctx))
+	a.ptr(offRunCtxOut, pins.pin(opts.CtxOut))
+	if _, err := sysBPF(cmdProgTestRun, &a, sizeTestRun); err != nil {
 		return 0, fmt.Errorf("run %s: BPF_PROG_TEST_RUN: %w", p.Name, err)
 	}
-	return ne.Uint32(a[4:]), nil
+	return ne.Uint32(a[offRunRetval:]), nil
 }
 
 // Alloc returns size bytes of zeroed memory aligned to 8 bytes, suitable

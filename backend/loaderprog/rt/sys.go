@@ -15,28 +15,97 @@ import (
 
 // bpf commands, program and map types used by the run-time.
 const (
-	cmdMapCreate       = 0
-	cmdMapUpdateElem   = 2
-	cmdProgLoad        = 5
-	cmdProgTestRun     = 10
-	cmdObjGetInfoByFD  = 15
-	cmdMapFreeze       = 22
-	mapTypeArray       = 2
-	progTypeSyscall    = 31
-	progFlagSleepable  = 1 << 4
-	attrSize           = 168 // sizeof(union bpf_attr) in 6.18
-	mapInfoSize        = 104 // sizeof(struct bpf_map_info) in 6.18
-	hashSize           = 32
-	objNameLen         = 16
-	loaderMapName      = "__loader.map"
-	loaderProgName     = "__loader.prog"
-	loaderProgLicense  = "Dual BSD/GPL"
-	offMapExclHash     = 80 // map_create.excl_prog_hash
-	offMapExclHashSize = 88 // map_create.excl_prog_hash_size
+	cmdMapCreate      = 0
+	cmdMapUpdateElem  = 2
+	cmdProgLoad       = 5
+	cmdProgTestRun    = 10
+	cmdObjGetInfoByFD = 15
+	cmdMapFreeze      = 22
+	mapTypeArray      = 2
+	progTypeSyscall   = 31
+	progFlagSleepable = 1 << 4
+	attrSize          = 168 // sizeof(union bpf_attr) in 6.18
+	hashSize          = 32
+	objNameLen        = 16
+	loaderMapName     = "__loader.map"
+	loaderProgName    = "__loader.prog"
+	loaderProgLicense = "Dual BSD/GPL"
+)
 
-	offProgSignature     = 152 // prog_load.signature
-	offProgSignatureSize = 160 // prog_load.signature_size
-	offProgKeyringID     = 164 // prog_load.keyring_id
+// Offsets of the fields the run-time sets in union bpf_attr (and struct
+// bpf_map_info), and the sizes it passes, as in Linux 6.18. offsets_test.go
+// checks them against internal/sys's structs and the kernel's BTF.
+const (
+	// BPF_MAP_CREATE
+	offMapType          = 0
+	offMapKeySize       = 4
+	offMapValueSize     = 8
+	offMapMaxEntries    = 12
+	offMapName          = 28
+	offMapExclHash      = 80 // excl_prog_hash
+	offMapExclHashSize  = 88 // excl_prog_hash_size
+	sizeMapCreate       = 96
+	sizeMapCreateNoExcl = 80 // up to excl_prog_hash, for kernels before 6.18
+
+	// BPF_MAP_UPDATE_ELEM, BPF_MAP_FREEZE
+	offElemMapFD = 0
+	offElemKey   = 8
+	offElemValue = 16
+	sizeMapElem  = 32
+
+	// BPF_OBJ_GET_INFO_BY_FD, and struct bpf_map_info
+	offInfoFD          = 0
+	offInfoLen         = 4
+	offInfo            = 8
+	sizeInfoByFD       = 16
+	offMapInfoHash     = 88
+	offMapInfoHashSize = 96
+	mapInfoSize        = 104 // sizeof(struct bpf_map_info)
+
+	// BPF_PROG_LOAD
+	offProgType     = 0
+	offProgInsnCnt  = 4
+	offProgInsns    = 8
+	offProgLicense  = 16
+	offProgLogLevel = 24
+	offProgLogSize  = 28
+	offProgLogBuf   = 32
+	offProgFlags    = 44
+	offProgName     = 48
+	offProgFDArray  = 120
+
+	offProgSignature     = 152 // signature
+	offProgSignatureSize = 160 // signature_size
+	offProgKeyringID     = 164 // keyring_id
+
+	// BPF_PROG_TEST_RUN
+	offRunProgFD      = 0
+	offRunRetval      = 4
+	offRunDataSizeIn  = 8
+	offRunDataSizeOut = 12
+	offRunDataIn      = 16
+	offRunDataOut     = 24
+	offRunRepeat      = 32
+	offRunCtxSizeIn   = 40
+	offRunCtxSizeOut  = 44
+	offRunCtxIn       = 48
+	offRunCtxOut      = 56
+	sizeTestRun       = 80
+
+	// BPF_RAW_TRACEPOINT_OPEN
+	offRawTpName   = 0
+	offRawTpProgFD = 8
+	sizeRawTpOpen  = 16 // without the cookie
+
+	// BPF_LINK_CREATE
+	offLinkProgFD     = 0
+	offLinkTargetFD   = 4
+	offLinkAttachType = 8
+	sizeLinkCreate    = 48
+
+	// BPF_ITER_CREATE
+	offIterLinkFD  = 0
+	sizeIterCreate = 8
 )
 
 var ne = binary.NativeEndian

@@ -16,6 +16,7 @@ import (
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // ErrIntegrityC is returned by WriteC for an unsigned loader that checks
@@ -25,15 +26,8 @@ import (
 // libbpf 1.7's skel_internal.h, which freezes and hashes the blob map.)
 var ErrIntegrityC = errors.New("the unsigned C light skeleton needs a loader generated with NoIntegrity (libbpf 1.1's skel_internal.h does not freeze or hash the blob map)")
 
-// Attach types and program types the C attach functions need.
-const (
-	progTypeRawTP    = 17
-	progTypeRawTPW   = 24
-	progTypeTracing  = 26
-	progTypeLSM      = 29
-	attachTypeIter   = 28
-	cStringLineBytes = 20
-)
+// cStringLineBytes is how many bytes of the blob go on one line of C.
+const cStringLineBytes = 20
 
 // cGen is the state of one WriteC.
 type cGen struct {
@@ -223,11 +217,11 @@ func (g *cGen) attach() {
 		g.p("static inline int\n%s__%s__attach(struct %s *skel)\n{\n", g.name, n, g.name)
 		g.p("\tint prog_fd = skel->progs.%s.prog_fd;\n", n)
 		switch {
-		case (p.Type == progTypeRawTP || p.Type == progTypeRawTPW) && p.AttachTo != "":
+		case (p.Type == uapi.ProgTypeRawTracepoint || p.Type == uapi.ProgTypeRawTracepointWritable) && p.AttachTo != "":
 			g.p("\tint fd = skel_raw_tracepoint_open(%q, prog_fd);\n", p.AttachTo)
-		case (p.Type == progTypeTracing || p.Type == progTypeLSM) && p.ExpectedAttachType == attachTypeIter:
+		case (p.Type == uapi.ProgTypeTracing || p.Type == uapi.ProgTypeLSM) && p.ExpectedAttachType == uapi.AttachTraceIter:
 			g.p("\tint fd = skel_link_create(prog_fd, 0, BPF_TRACE_ITER);\n")
-		case p.Type == progTypeTracing || p.Type == progTypeLSM:
+		case p.Type == uapi.ProgTypeTracing || p.Type == uapi.ProgTypeLSM:
 			g.p("\tint fd = skel_raw_tracepoint_open(NULL, prog_fd);\n")
 		default:
 			g.p("\tint fd = ((void)prog_fd, 0); /* auto-attach not supported */\n")

@@ -310,7 +310,7 @@ func (g *goGen) newFunc() {
 	}
 	for j, p := range l.Progs {
 		g.p("s.Progs.%s = rt.Program{Name: %q, Section: %q, Type: %d, AttachType: %d, AttachTo: %q, FD: -1}\n",
-			g.prgNames[j], p.Name, p.Section, p.Type, p.ExpectedAttachType, p.AttachTo)
+			g.prgNames[j], p.Name, p.Section, uint32(p.Type), uint32(p.ExpectedAttachType), p.AttachTo)
 	}
 	for _, d := range g.data {
 		i := d.m.Index
@@ -433,7 +433,7 @@ func (g *goGen) attach() {
 	g.p("// s.Links.X.Iter()). Other programs are left alone.\n")
 	g.p("func (s *%s) Attach() error {\n", g.typ)
 	for j, p := range g.l.Progs {
-		pr := rt.Program{Type: p.Type, AttachTo: p.AttachTo}
+		pr := rt.Program{Type: uint32(p.Type), AttachTo: p.AttachTo}
 		if !p.Autoload || !pr.CanAttach() {
 			continue
 		}

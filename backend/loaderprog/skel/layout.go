@@ -86,7 +86,7 @@ func layouts(l *loaderprog.Loader, obj *ir.Object) ([]*dataLayout, []*lEnum, err
 	cSeen, goSeen := map[string]bool{}, map[string]bool{}
 	for i := range l.Maps {
 		m := &l.Maps[i]
-		if (m.Kind != ir.MapData && m.Kind != ir.MapKconfig) || !m.Mmapable() || m.ValueSize == 0 {
+		if !m.Kind.IsGlobalData() || !m.Mmapable() || m.ValueSize == 0 {
 			continue
 		}
 		d := &dataLayout{m: m, field: uniqueName(cSeen, cIdent(strings.TrimPrefix(m.Name, ".")), "_"), size: m.ValueSize}

@@ -14,8 +14,8 @@ import (
 
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // Manifest is the JSON description written beside a raw loader: with it
@@ -213,9 +213,9 @@ func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
 		BlobSize: len(l.Blob), InsnCount: len(l.InsnBytes()) / ir.InsnSize,
 		BlobSHA256: hex.EncodeToString(l.BlobHash[:]), CheckHash: l.CheckHash, Sealed: l.Sealed,
 		Loader: ManifestLoader{
-			ProgType: uint32(sys.ProgTypeSyscall), ProgFlags: uint32(sys.ProgFlagSleepable),
+			ProgType: uint32(uapi.ProgTypeSyscall), ProgFlags: uint32(uapi.ProgFlagSleepable),
 			License: rt.LoaderProgLicense, ProgName: rt.LoaderProgName, ProgSHA256: hex.EncodeToString(progHash[:]),
-			BlobMap: ManifestBlobMap{Name: rt.LoaderMapName, Type: uint32(sys.MapTypeArray), KeySize: 4,
+			BlobMap: ManifestBlobMap{Name: rt.LoaderMapName, Type: uint32(uapi.MapTypeArray), KeySize: 4,
 				ValueSize: uint32(len(l.Blob)), MaxEntries: 1},
 		},
 		Context: ManifestContext{
@@ -231,8 +231,8 @@ func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
 		Steps: l.Steps,
 	}
 	for _, d := range l.Maps {
-		mm := ManifestMap{Name: d.Name, KernelName: d.KernelName, Type: d.Type, KeySize: d.KeySize, ValueSize: d.ValueSize,
-			MaxEntries: d.MaxEntries, Flags: d.Flags, EntriesPerCPU: d.EntriesPerCPU, ReadOnly: d.ReadOnly, Pinning: d.Pinning,
+		mm := ManifestMap{Name: d.Name, KernelName: d.KernelName, Type: uint32(d.Type), KeySize: d.KeySize, ValueSize: d.ValueSize,
+			MaxEntries: d.MaxEntries, Flags: uint32(d.Flags), EntriesPerCPU: d.EntriesPerCPU, ReadOnly: d.ReadOnly, Pinning: d.Pinning,
 			NeedsMaxEntries: d.NeedsMaxEntries, NeedsKeySize: d.NeedsKeySize, NeedsValueSize: d.NeedsValueSize}
 		if d.InitialValue != nil {
 			mm.InitialValue = hex.EncodeToString(d.InitialValue)
@@ -240,8 +240,8 @@ func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
 		m.Maps = append(m.Maps, mm)
 	}
 	for _, p := range l.Progs {
-		m.Progs = append(m.Progs, ManifestProg{Name: p.Name, KernelName: p.KernelName, Section: p.Section, Type: p.Type,
-			ExpectedAttachType: p.ExpectedAttachType, AttachTo: p.AttachTo, Autoload: p.Autoload})
+		m.Progs = append(m.Progs, ManifestProg{Name: p.Name, KernelName: p.KernelName, Section: p.Section, Type: uint32(p.Type),
+			ExpectedAttachType: uint32(p.ExpectedAttachType), AttachTo: p.AttachTo, Autoload: p.Autoload})
 	}
 	return m
 }

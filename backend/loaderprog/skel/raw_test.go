@@ -20,6 +20,7 @@ import (
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // possibleCPUsForTest counts /sys/devices/system/cpu/possible ("0-3,5").
@@ -128,7 +129,7 @@ func rawRun(t *testing.T, manifest string, sizes map[string][3]uint32) (mapFDs, 
 		t.Fatalf("prog_sha256 %q: %v", m.Loader.ProgSHA256, err)
 	}
 	mapFD, err := sys.MapCreate(&sys.MapCreateAttr{
-		MapType: sys.MapType(bm.Type), KeySize: bm.KeySize, ValueSize: bm.ValueSize, MaxEntries: bm.MaxEntries,
+		MapType: uapi.MapType(bm.Type), KeySize: bm.KeySize, ValueSize: bm.ValueSize, MaxEntries: bm.MaxEntries,
 		MapName: sys.NewObjName(bm.Name), ExclProgHash: sys.NewSlicePointer(progHash), ExclProgHashSize: uint32(len(progHash)),
 	})
 	if err != nil {
@@ -152,7 +153,7 @@ func rawRun(t *testing.T, manifest string, sizes map[string][3]uint32) (mapFDs, 
 	}
 	fdArray := []uint32{mapFD.Uint()}
 	prog, _, err := sys.ProgLoadWithLog(&sys.ProgLoadAttr{
-		ProgType: sys.ProgType(m.Loader.ProgType), ProgFlags: sys.ProgFlags(m.Loader.ProgFlags),
+		ProgType: uapi.ProgType(m.Loader.ProgType), ProgFlags: uapi.ProgFlags(m.Loader.ProgFlags),
 		InsnCnt: uint32(len(insns) / 8), Insns: sys.NewSlicePointer(insns),
 		License: sys.NewStringPointer(m.Loader.License), ProgName: sys.NewObjName(m.Loader.ProgName),
 		FdArray: sys.NewPointer(unsafe.Pointer(&fdArray[0])),

@@ -19,9 +19,9 @@ import (
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/skel"
 	"github.com/bpfc/bpfc/internal/irtest"
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // TestGoSkeletonsBuild generates the skeleton of every test object the
@@ -437,7 +437,7 @@ func emptyObjects() []*ir.Object {
 	}{{"nomaps.o", true, true}, {"noauto.o", true, false}, {"noprogs.o", false, false}} {
 		o := &ir.Object{Name: c.name, License: "GPL", ByteOrder: binary.LittleEndian}
 		if c.prog {
-			p := irtest.Program("only", sys.ProgTypeSocketFilter, irtest.Insns(ir.Mov64Imm(0, 1), ir.Exit()))
+			p := irtest.Program("only", uapi.ProgTypeSocketFilter, irtest.Insns(ir.Mov64Imm(0, 1), ir.Exit()))
 			p.Autoload = c.autoload
 			o.Programs = append(o.Programs, p)
 		}

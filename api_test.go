@@ -1,0 +1,304 @@
+// Tests the module's layering with go list and go/types: no exported API
+// of a public package mentions a type of an internal package (so every
+// exported function can be called from another module), the direct
+// backend depends on neither the passes nor the loader backend, and the
+// command line makes no syscalls of its own (it imports no internal/sys).
+
+package bpfc_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/bpfc/bpfc"
+
+// listedPackage is what go list -json says about a package.
+type listedPackage struct {
+	ImportPath string
+	Name       string
+	Export     string
+	Imports    []string
+	Deps       []string
+	Standard   bool
+}
+
+// goList runs go list -json with args and decodes its packages.
+func goList(t *testing.T, args ...string) []listedPackage {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list", "-json"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	var pkgs []listedPackage
+	for dec := json.NewDecoder(bytes.NewReader(out)); ; {
+		var p listedPackage
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+// isInternal reports an import path with an "internal" element.
+func isInternal(path string) bool {
+	return slices.Contains(strings.Split(path, "/"), "internal")
+}
+
+func TestNoInternalTypesInAPI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles the module's export data")
+	}
+	pkgs := goList(t, "-export", "-deps", "./...")
+	exports := map[string]string{}
+	for _, p := range pkgs {
+		exports[p.ImportPath] = p.Export
+	}
+	fset := token.NewFileSet()
+	imp := importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) {
+		file, ok := exports[path]
+		if !ok || file == "" {
+			return nil, fmt.Errorf("no export data for %s", path)
+		}
+		return os.Open(file)
+	})
+	checked := 0
+	for _, p := range pkgs {
+		if p.Standard || !strings.HasPrefix(p.ImportPath, module) || isInternal(p.ImportPath) || p.Name == "main" {
+			continue
+		}
+		pkg, err := imp.Import(p.ImportPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, problem := range internalInAPI(pkg) {
+			t.Error(problem)
+		}
+		checked++
+	}
+	// bpfc, btf, ir, frontend/elf, passes, passes/core, target, uapi,
+	// backend/direct, backend/loaderprog, rt, skel, ...
+	if checked < 12 {
+		t.Errorf("checked only %d public packages", checked)
+	}
+}
+
+// TestInternalInAPIFinds shows that internalInAPI finds an internal type
+// wherever an exported identifier can mention it.
+func TestInternalInAPIFinds(t *testing.T) {
+	fset := token.NewFileSet()
+	check := func(path, src string, imp types.Importer) *types.Package {
+		f, err := parser.ParseFile(fset, path+".go", src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkg, err := (&types.Config{Importer: imp}).Check(path, fset, []*ast.File{f}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pkg
+	}
+	inner := check("example.com/m/internal/x", "package x\ntype T int\ntype I interface{ M() }\n", nil)
+	pub := check("example.com/m/p", `package p
+import "example.com/m/internal/x"
+type Field struct{ F *x.T; ok int }
+type hidden struct{ x.T }
+type Embeds struct{ hidden }
+type Method int
+func (Method) Get() map[string][]x.T { return nil }
+func (Method) unexported() x.T { return 0 }
+type Iface interface{ Do(func(x.T)) }
+func Result() (int, x.I) { return 0, nil }
+var Var chan x.T
+const Const x.T = 1
+type Alias = x.T
+type Generic[P any] struct{ v P }
+var Inst Generic[x.T]
+type Fine struct{ A, B int; c x.T }
+func Unexported(v int) int { return v }
+func private() x.T { return 0 }
+`, importerFunc(func(path string) (*types.Package, error) {
+		if path == inner.Path() {
+			return inner, nil
+		}
+		return nil, fmt.Errorf("no package %s", path)
+	}))
+	got := internalInAPI(pub)
+	for _, want := range []string{"Field", "Embeds", "Method.Get", "Iface", "Result", "Var", "Const", "Alias", "Inst"} {
+		found := false
+		for _, p := range got {
+			if strings.HasPrefix(p, "example.com/m/p."+want+":") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s not reported; got %q", want, got)
+		}
+	}
+	for _, p := range got {
+		for _, fine := range []string{"Fine", "Unexported", "private", "unexported", "Generic:"} {
+			if strings.Contains(p, "p."+fine) {
+				t.Errorf("reported %q", p)
+			}
+		}
+	}
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
+
+// internalInAPI returns, for every exported identifier of pkg whose type
+// mentions a type of an internal package (in a field, parameter, result,
+// method, embedded type or type argument), "pkg.Name: ... mentions T".
+func internalInAPI(pkg *types.Package) []string {
+	var problems []string
+	scope := pkg.Scope()
+	for _, name := range scope.Names() {
+		obj := scope.Lookup(name)
+		if !obj.Exported() {
+			continue
+		}
+		report := func(where string, typ types.Type) {
+			if found := findInternal(typ, map[types.Type]bool{}); found != "" {
+				problems = append(problems, fmt.Sprintf("%s.%s: %s mentions %s", pkg.Path(), where, typ, found))
+			}
+		}
+		switch obj := obj.(type) {
+		case *types.TypeName:
+			if obj.IsAlias() {
+				report(name, obj.Type())
+				continue
+			}
+			report(name, obj.Type().Underlying())
+			named, ok := obj.Type().(*types.Named)
+			if !ok {
+				continue
+			}
+			for m := range named.Methods() {
+				if m.Exported() {
+					report(name+"."+m.Name(), m.Type())
+				}
+			}
+		default:
+			report(name, obj.Type())
+		}
+	}
+	return problems
+}
+
+// findInternal returns the first type of an internal package that a user
+// of typ can see, or "".
+func findInternal(typ types.Type, seen map[types.Type]bool) string {
+	if seen[typ] {
+		return ""
+	}
+	seen[typ] = true
+	switch t := typ.(type) {
+	case *types.Alias:
+		return findInternal(types.Unalias(t), seen)
+	case *types.Named:
+		obj := t.Obj()
+		if obj.Pkg() != nil && isInternal(obj.Pkg().Path()) {
+			return t.String()
+		}
+		for arg := range t.TypeArgs().Types() {
+			if found := findInternal(arg, seen); found != "" {
+				return found
+			}
+		}
+		// An unexported type's exported fields and methods are still
+		// visible through a value of it (an embedded field, a result).
+		if !obj.Exported() && obj.Pkg() != nil {
+			if found := findInternal(t.Underlying(), seen); found != "" {
+				return found
+			}
+			for m := range t.Methods() {
+				if m.Exported() {
+					if found := findInternal(m.Type(), seen); found != "" {
+						return found
+					}
+				}
+			}
+		}
+	case *types.Pointer:
+		return findInternal(t.Elem(), seen)
+	case *types.Slice:
+		return findInternal(t.Elem(), seen)
+	case *types.Array:
+		return findInternal(t.Elem(), seen)
+	case *types.Chan:
+		return findInternal(t.Elem(), seen)
+	case *types.Map:
+		if found := findInternal(t.Key(), seen); found != "" {
+			return found
+		}
+		return findInternal(t.Elem(), seen)
+	case *types.Signature:
+		for _, tuple := range []*types.Tuple{t.Params(), t.Results()} {
+			for v := range tuple.Variables() {
+				if found := findInternal(v.Type(), seen); found != "" {
+					return found
+				}
+			}
+		}
+	case *types.Struct:
+		for f := range t.Fields() {
+			if f.Exported() || f.Embedded() {
+				if found := findInternal(f.Type(), seen); found != "" {
+					return found
+				}
+			}
+		}
+	case *types.Interface:
+		for m := range t.Methods() {
+			if m.Exported() {
+				if found := findInternal(m.Type(), seen); found != "" {
+					return found
+				}
+			}
+		}
+		for e := range t.EmbeddedTypes() {
+			if found := findInternal(e, seen); found != "" {
+				return found
+			}
+		}
+	case *types.TypeParam:
+		return findInternal(t.Constraint(), seen)
+	}
+	return ""
+}
+
+// TestLayering checks the dependencies the design forbids.
+func TestLayering(t *testing.T) {
+	for _, p := range goList(t, "-deps", "./backend/direct") {
+		for _, bad := range []string{module + "/passes", module + "/backend/loaderprog"} {
+			if p.ImportPath == bad || strings.HasPrefix(p.ImportPath, bad+"/") {
+				t.Errorf("backend/direct depends on %s", p.ImportPath)
+			}
+		}
+	}
+	for _, p := range goList(t, "./cmd/bpfc") {
+		if slices.Contains(p.Imports, module+"/internal/sys") {
+			t.Errorf("cmd/bpfc imports internal/sys: the command line makes no syscalls of its own")
+		}
+	}
+}

@@ -1,0 +1,80 @@
+// This file explains a verifier rejection at a poisoned CO-RE instruction:
+// it finds the instruction in the verifier log and shows the explanation
+// the core pass left on the relocation record of that instruction.
+
+package direct
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/bpfc/bpfc/ir"
+)
+
+// poisonFunc is how the verifier names the CO-RE poison helper.
+var poisonFunc = "unknown#" + strconv.Itoa(ir.PoisonCOREHelper)
+
+// explainPoison explains a verifier log that rejects program p at a
+// poisoned instruction ("invalid func unknown#195896080"): "prog P insn N:
+// " and the Explain of the CO-RE record of instruction N, the last one the
+// log printed before the rejection. Without instruction lines in the log,
+// the program's only record that can poison is taken. It returns "" when
+// the log does not mention the poison helper or no such record is found.
+func explainPoison(p *ir.Program, log string) string {
+	if p == nil || !strings.Contains(log, poisonFunc) {
+		return ""
+	}
+	insn := -1
+	last := -1
+	for line := range strings.Lines(log) {
+		line = strings.TrimSpace(line)
+		if n, ok := insnNumber(line); ok {
+			last = n
+			if strings.Contains(line, "call "+poisonFunc) {
+				insn = n
+				break
+			}
+		}
+		if strings.Contains(line, "invalid func "+poisonFunc) {
+			insn = last
+			break
+		}
+	}
+	var found *ir.CORERelo
+	if insn >= 0 {
+		for _, r := range p.CORE {
+			if r.Insn == insn {
+				found = r
+				break
+			}
+		}
+	} else {
+		// No instruction in the log: only a single candidate is certain.
+		for _, r := range p.CORE {
+			if r.Explain == "" {
+				continue
+			}
+			if found != nil {
+				return ""
+			}
+			found = r
+		}
+	}
+	if found == nil || found.Explain == "" {
+		return ""
+	}
+	return "prog " + p.Name + " insn " + strconv.Itoa(found.Insn) + ": " + found.Explain
+}
+
+// insnNumber parses the "N: (op) ..." prefix of a verifier log line.
+func insnNumber(line string) (int, bool) {
+	num, rest, ok := strings.Cut(line, ": (")
+	if !ok || num == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 0 || len(rest) < 3 || rest[2] != ')' {
+		return 0, false
+	}
+	return n, true
+}
