@@ -21,6 +21,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bpfc/bpfc/internal/testutil"
 )
 
 const module = "github.com/bpfc/bpfc"
@@ -38,7 +40,7 @@ type listedPackage struct {
 // goList runs go list -json with args and decodes its packages.
 func goList(t *testing.T, args ...string) []listedPackage {
 	t.Helper()
-	cmd := exec.Command("go", append([]string{"list", "-json"}, args...)...)
+	cmd := exec.Command(testutil.Tool(t, "go"), append([]string{"list", "-json"}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
