@@ -37,17 +37,22 @@ type nameIndex struct {
 	parts []indexPart
 }
 
-// scanLimit is the number of lookups of one index's kinds that scan the
-// blob; the next one builds the index. A scan of vmlinux costs about a
-// tenth of building its larger index (see BenchmarkLookupVmlinux), so
-// past this many lookups the index has paid for itself.
-const scanLimit = 8
+// Lookups of one index's kinds scan the blob up to a limit; the next one
+// builds the index. Building costs a few scans (BenchmarkLookupVmlinux:
+// about 2 scans' CPU time for the CO-RE kinds' index of vmlinux, 5 for the
+// other, which holds its 60,000 functions and variables), so by its limit
+// an index has about paid for itself, and a load that looks up only a
+// tp_btf target, a kfunc and LINUX_HAS_SYSCALL_WRAPPER builds none.
+const (
+	coreScanLimit  = 4
+	otherScanLimit = 8
+)
 
 // useIndex reports whether a lookup of idx's kinds should use the index
 // (building it if needed) rather than scan: the index is there already,
-// or the lookups have gone past scanLimit.
-func (idx *nameIndex) useIndex() bool {
-	return idx.built.Load() || idx.scans.Add(1) > scanLimit
+// or the lookups have gone past limit.
+func (idx *nameIndex) useIndex(limit int32) bool {
+	return idx.built.Load() || idx.scans.Add(1) > limit
 }
 
 // indexPart is one hash table of a nameIndex: the types of the offs chunks
@@ -95,7 +100,8 @@ func (d *data) buildIndex(idx *nameIndex, core bool) {
 	}
 	// Count the types each chunk contributes (a sequential pass over the
 	// offsets only), then cut the chunks into parts of similar weight.
-	counts := make([]int, len(d.offs))
+	offs := d.dense()
+	counts := make([]int, len(offs))
 	total := 0
 	d.forOwnChunks(func(c int, chunk []uint32) {
 		n := 0
@@ -109,7 +115,7 @@ func (d *data) buildIndex(idx *nameIndex, core bool) {
 	})
 	nparts := 1
 	if total >= parallelMin {
-		nparts = min(runtime.GOMAXPROCS(0), 4, len(d.offs))
+		nparts = min(runtime.GOMAXPROCS(0), 4, len(offs))
 	}
 	idx.parts = make([]indexPart, 0, nparts)
 	first, acc, sum := 0, 0, 0
@@ -145,7 +151,7 @@ func (d *data) buildIndex(idx *nameIndex, core bool) {
 func (d *data) fillPart(p *indexPart, want uint32) {
 	left := d.numOwn() - p.firstChunk*chunkSize
 	id := uint32(d.firstID) + uint32(p.firstChunk*chunkSize)
-	for _, chunk := range d.offs[p.firstChunk:p.endChunk] {
+	for _, chunk := range d.dense()[p.firstChunk:p.endChunk] {
 		if left < len(chunk) {
 			chunk = chunk[:left]
 		}
@@ -173,7 +179,7 @@ func (d *data) fillPart(p *indexPart, want uint32) {
 // forOwnChunks calls fn for every chunk of offs, cut to the own types.
 func (d *data) forOwnChunks(fn func(c int, chunk []uint32)) {
 	left := d.numOwn()
-	for c, chunk := range d.offs {
+	for c, chunk := range d.dense() {
 		if left < len(chunk) {
 			chunk = chunk[:left]
 		}
@@ -309,18 +315,20 @@ const (
 	lookupAuto lookupMode = iota
 	lookupScan
 	lookupScanStrings // scan, searching the strings of any base blob
+	lookupScanWalk    // lookupScanStrings, walking the types even with offs
 	lookupIndex
 )
 
-// useIndex reports whether a lookup of idx's kinds in mode uses the index.
-func (m lookupMode) useIndex(idx *nameIndex) bool {
+// useIndex reports whether a lookup of idx's kinds (whose scan limit is
+// limit) in mode uses the index.
+func (m lookupMode) useIndex(idx *nameIndex, limit int32) bool {
 	switch m {
-	case lookupScan, lookupScanStrings:
+	case lookupScan, lookupScanStrings, lookupScanWalk:
 		return false
 	case lookupIndex:
 		return true
 	}
-	return idx.useIndex()
+	return idx.useIndex(limit)
 }
 
 // find implements the name lookups: base types first, then this blob's
@@ -344,22 +352,22 @@ func (s *Spec) findMode(q query, mode lookupMode) []TypeID {
 	core, other := q.kind == KindUnknown || coreKind(q.kind), q.kind == KindUnknown || !coreKind(q.kind)
 	var scan [2]bool // [core, other]
 	if core {
-		if mode.useIndex(&s.coreIdx) {
+		if mode.useIndex(&s.coreIdx, coreScanLimit) {
 			ids = s.lookup(ids, s.index(true), q.essential(), keep)
 		} else {
 			scan[0] = true
 		}
 	}
 	if other {
-		if mode.useIndex(&s.otherIdx) {
+		if mode.useIndex(&s.otherIdx, otherScanLimit) {
 			ids = s.lookup(ids, s.index(false), q.essential(), keep)
 		} else {
 			scan[1] = true
 		}
 	}
 	if scan[0] || scan[1] {
-		byStrings := s.base == nil && (s.numOwn() >= scanStringsMin || mode == lookupScanStrings)
-		ids = s.scan(ids, &q, scan, byStrings, keep)
+		byStrings := s.base == nil && (s.numOwn() >= scanStringsMin || mode == lookupScanStrings || mode == lookupScanWalk)
+		ids = s.scan(ids, &q, scan, byStrings, mode == lookupScanWalk, keep)
 	}
 	for id, t := range s.mods {
 		if id >= s.firstID && kindMatches(q.kind, t.Kind) && t.Name != "" && q.nameOK(t.Name) {
@@ -382,7 +390,10 @@ func (s *Spec) findMode(q query, mode lookupMode) []TypeID {
 // the type offsets for types named at one of them; otherwise (split BTF,
 // whose names may sit in the base's strings, and small blobs) each named
 // type's name is compared.
-func (d *data) scan(ids []TypeID, q *query, classes [2]bool, byStrings bool, keep func(TypeID) bool) []TypeID {
+//
+// Without offs, the first scan by strings walks the type section instead
+// of building them (forceWalk walks always).
+func (d *data) scan(ids []TypeID, q *query, classes [2]bool, byStrings, forceWalk bool, keep func(TypeID) bool) []TypeID {
 	if strings.IndexByte(q.name, 0) >= 0 {
 		return ids // no name holds a NUL
 	}
@@ -419,6 +430,24 @@ func (d *data) scan(ids []TypeID, q *query, classes [2]bool, byStrings bool, kee
 	}
 	types := d.types
 	id := d.firstID
+	if forceWalk || d.offs.Load() == nil && d.walks.Add(1) <= walkLimit {
+		// No offsets yet: the first walkLimit such scans walk the type
+		// section rather than build them (a process that looks up a few
+		// names never needs them); later ones build them and then only
+		// read them.
+		for off := 0; off < len(types); id++ {
+			h := types[off : off+typeHeaderLen : off+typeHeaderLen]
+			w, info := binary.LittleEndian.Uint32(h[0:4]), d.u32(h[4:8])
+			if w == first || many && filter>>(w*0x9e3779b1>>26)&1 != 0 && slices.Contains(offs, w) {
+				core := coreKinds>>(info>>24&0x1f)&1 != 0 // and named: w matched a name
+				if (classes[0] && core || classes[1] && !core) && keep(id) {
+					ids = append(ids, id)
+				}
+			}
+			off += typeSize(info)
+		}
+		return ids
+	}
 	d.forOwnChunks(func(_ int, chunk []uint32) {
 		for _, off := range chunk {
 			o := off &^ coreFlag
@@ -434,6 +463,12 @@ func (d *data) scan(ids []TypeID, q *query, classes [2]bool, byStrings bool, kee
 	})
 	return ids
 }
+
+// walkLimit is the number of scans of a blob without offs that walk its
+// types rather than build the offsets. A walk costs a little more than
+// reading the offsets, building them (500 KB for vmlinux) more than
+// several walks (BenchmarkLookupVmlinux).
+const walkLimit = 4
 
 // scanStringsMin is the number of types from which a base blob's scan
 // searches the string section first rather than comparing every type's

@@ -24,7 +24,7 @@ var kernel struct {
 
 // LoadKernel returns the running kernel's BTF, from /sys/kernel/btf/vmlinux
 // (or, without it, a vmlinux ELF in the usual places). It is read and
-// indexed at most once per process; each call returns a new view (Spec) of
+// parsed at most once per process; each call returns a new view (Spec) of
 // that shared data, so Set and Add on one caller's Spec do not leak to
 // another's. The sysfs file is mapped read-only when the kernel allows it
 // (Linux 6.16 and later) and read into memory otherwise; either way it is

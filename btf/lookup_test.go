@@ -131,7 +131,7 @@ func testdataSpecs(t *testing.T) map[string]*Spec {
 func TestLookupScanAgrees(t *testing.T) {
 	for what, s := range testdataSpecs(t) {
 		for _, name := range lookupNames(s) {
-			compareLookups(t, what, s, name, allKinds(), lookupScan, lookupScanStrings)
+			compareLookups(t, what, s, name, allKinds(), lookupScan, lookupScanStrings, lookupScanWalk)
 		}
 	}
 }
@@ -151,7 +151,7 @@ const envExhaustive = "BPFC_LOOKUP_EXHAUSTIVE"
 // or that carries a flavor (every name with BPFC_LOOKUP_EXHAUSTIVE=1), by
 // exact and, for the kinds CO-RE looks up, by essential name. Then whole
 // lookups, by the kinds a name has, KindUnknown and a kind it lacks,
-// exactly and by essential name, are compared on every 256th name (and a
+// exactly and by essential name, are compared on every 512th name (and a
 // flavored and a cut variant of it) and again the shared and flavored
 // names.
 func TestLookupScanAgreesVmlinux(t *testing.T) {
@@ -222,7 +222,7 @@ func TestLookupScanAgreesVmlinux(t *testing.T) {
 	var sample []string
 	for i, n := range names {
 		switch {
-		case i%256 == 0:
+		case i%512 == 0:
 			sample = append(sample, n, n+"___flavor", n[:len(n)-1])
 		case special(n):
 			sample = append(sample, n)
@@ -235,7 +235,7 @@ func TestLookupScanAgreesVmlinux(t *testing.T) {
 		if e := byName[n]; e != nil {
 			kinds = append(kinds, e.kinds...)
 		}
-		compareLookups(t, "vmlinux", s, n, kinds, lookupScan) // vmlinux scans by strings
+		compareLookups(t, "vmlinux", s, n, kinds, lookupScan, lookupScanWalk) // vmlinux scans by strings
 	})
 	t.Logf("%d whole lookups compared in %v", len(sample), time.Since(start))
 }
@@ -256,11 +256,49 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// TestLookupSwitchesToIndex checks that lookups scan until scanLimit and
-// then build the index of the kinds asked for only.
+// TestTypeOffsets checks that the offsets found from the marks (what a
+// large blob uses until it builds its offsets) are the offsets built, for
+// every type of vmlinux and of the testdata BTF, in both byte orders, and
+// that a large blob builds them only when asked to.
+func TestTypeOffsets(t *testing.T) {
+	specs := testdataSpecs(t)
+	vm, err := Parse(readVmlinux(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vm.offs.Load() != nil {
+		t.Error("vmlinux offsets built by Parse")
+	}
+	if _, err := vm.Type(TypeID(vm.NumTypes() - 1)); err != nil || vm.offs.Load() != nil {
+		t.Errorf("vmlinux offsets built by one Type call (err %v)", err)
+	}
+	specs["vmlinux"] = vm
+	be, err := vm.Marshal(binary.BigEndian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if specs["vmlinux/big-endian"], err = Parse(be); err != nil {
+		t.Fatal(err)
+	}
+	for what, s := range specs {
+		if s.numOwn() <= chunkSize && s.offs.Load() == nil {
+			t.Errorf("%s: %d types and no offsets after Parse", what, s.numOwn())
+		}
+		dense := s.dense()
+		for i := range uint32(s.numOwn()) {
+			want := int(dense[i>>chunkBits][i&(chunkSize-1)] &^ coreFlag)
+			if got := s.markOffset(i); got != want {
+				t.Fatalf("%s: type %d: offset from marks %d, built %d", what, uint32(s.firstID)+i, got, want)
+			}
+		}
+	}
+}
+
+// TestLookupSwitchesToIndex checks that lookups scan until their class's
+// limit and then build the index of the kinds asked for only.
 func TestLookupSwitchesToIndex(t *testing.T) {
 	s := sampleSpec(t, binary.LittleEndian)
-	for i := range scanLimit {
+	for i := range otherScanLimit {
 		if got := s.FindByNameKind("f", KindFunc); !slices.Equal(got, []TypeID{13}) {
 			t.Fatalf("lookup %d: %v", i, got)
 		}
@@ -273,7 +311,35 @@ func TestLookupSwitchesToIndex(t *testing.T) {
 	}
 	if !s.otherIdx.built.Load() || s.coreIdx.built.Load() {
 		t.Errorf("after %d func lookups: other index built %v, CO-RE index built %v (want true, false)",
-			scanLimit+1, s.otherIdx.built.Load(), s.coreIdx.built.Load())
+			otherScanLimit+1, s.otherIdx.built.Load(), s.coreIdx.built.Load())
+	}
+	for i := range coreScanLimit {
+		if got := s.FindByNameKind("int", KindInt); !slices.Equal(got, []TypeID{1}) || s.coreIdx.built.Load() {
+			t.Fatalf("CO-RE lookup %d: %v, index built %v", i, got, s.coreIdx.built.Load())
+		}
+	}
+	if got := s.FindByNameKind("int", KindInt); !slices.Equal(got, []TypeID{1}) || !s.coreIdx.built.Load() {
+		t.Fatalf("CO-RE lookup past the limit: %v, index built %v", got, s.coreIdx.built.Load())
+	}
+}
+
+// TestScanWalksFirst checks that a large blob's first scans walk its
+// types, and that it builds its offsets only after walkLimit of them.
+func TestScanWalksFirst(t *testing.T) {
+	s, err := Parse(readVmlinux(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range walkLimit {
+		if ids := s.FindByNameKind("bpf_map_lookup_elem", KindFunc); len(ids) != 1 {
+			t.Fatalf("lookup %d: %v", i, ids)
+		}
+		if s.offs.Load() != nil {
+			t.Fatalf("offsets built after %d scans", i+1)
+		}
+	}
+	if ids := s.FindByNameKind("bpf_map_lookup_elem", KindFunc); len(ids) != 1 || s.offs.Load() == nil {
+		t.Fatalf("scan past the walk limit: %v, offsets built %v", ids, s.offs.Load() != nil)
 	}
 }
 
@@ -313,8 +379,10 @@ func cpuNow(tb testing.TB) time.Duration {
 }
 
 // BenchmarkLookupVmlinux measures one lookup in vmlinux by scan (what the
-// first scanLimit lookups of each index class cost) against building the
-// index of its class and looking up in it (what the next one costs), for
+// first scanLimit lookups of each index class cost: scan-walk is the
+// first, which walks the types instead of reading their offsets) against
+// building the index of its class and looking up in it (what the next one
+// costs), for
 // a FUNC (the larger class: functions and variables), a struct, a typedef
 // and a miss. cpu-ns/op is this process's CPU time per op (the index
 // build runs on several goroutines).
@@ -324,18 +392,45 @@ func BenchmarkLookupVmlinux(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Run("parse", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu0 := cpuNow(b)
+		for b.Loop() {
+			if _, err := parse(raw, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64((cpuNow(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	})
+	b.Run("offsets", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu0 := cpuNow(b)
+		for b.Loop() {
+			d, err := parse(raw, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			d.dense()
+		}
+		b.ReportMetric(float64((cpuNow(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	})
 	for _, tc := range []struct {
 		name string
 		kind Kind
 	}{{"bpf_task_from_pid", KindFunc}, {"task_struct", KindStruct}, {"u32", KindTypedef}, {"__arm64_sys_bpf", KindFunc}} {
-		b.Run(fmt.Sprintf("scan/%s_%s", tc.kind, tc.name), func(b *testing.B) {
-			b.ReportAllocs()
-			cpu0 := cpuNow(b)
-			for b.Loop() {
-				s.findMode(query{name: tc.name, exact: true, kind: tc.kind}, lookupScan)
-			}
-			b.ReportMetric(float64((cpuNow(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
-		})
+		for _, m := range []struct {
+			name string
+			mode lookupMode
+		}{{"scan", lookupScan}, {"scan-walk", lookupScanWalk}} {
+			b.Run(fmt.Sprintf("%s/%s_%s", m.name, tc.kind, tc.name), func(b *testing.B) {
+				b.ReportAllocs()
+				cpu0 := cpuNow(b)
+				for b.Loop() {
+					s.findMode(query{name: tc.name, exact: true, kind: tc.kind}, m.mode)
+				}
+				b.ReportMetric(float64((cpuNow(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			})
+		}
 		b.Run(fmt.Sprintf("index/%s_%s", tc.kind, tc.name), func(b *testing.B) {
 			b.ReportAllocs()
 			cpu0 := cpuNow(b)
