@@ -64,6 +64,8 @@ func TestStatistics(t *testing.T) {
 // without, and checks that the report has every row and summary line.
 func TestRun(t *testing.T) {
 	testutil.RequireKernel(t)
+	testutil.Tool(t, "gcc", "/usr/include/bpf/libbpf.h", "/usr/include/gelf.h")
+	testutil.Tool(t, "go")
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
