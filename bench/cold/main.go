@@ -27,9 +27,11 @@
 //     OBJ` against `load OBJ 1` (bpf_object__open_file + __load +
 //     __close). Objects either cannot load are listed with the reason.
 //
-// The summary gives the geometric mean of the wall-time ratios over
-// objects with CO-RE relocations and over the others, the worst object,
-// and the median over objects of the peak-RSS ratio.
+// The summary gives the geometric mean of the wall-time and CPU-time
+// ratios over objects with CO-RE relocations and over the others, the
+// worst object by each, and the median over objects of the peak-RSS ratio.
+// On a machine shared with other work the CPU-time ratios (user + system
+// time of the process, from wait4) are the steadier figures.
 package main
 
 import (
@@ -484,8 +486,8 @@ func report(w io.Writer, rounds int, cases []*benchCase, skipped []string) {
 	fmt.Fprintf(w, "cold start, whole process, median of %d alternating runs (ratio < 1: bpfc is faster / smaller)\n\n", rounds)
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "case\tgroup\tvs\tbpfc ms\tvs ms\twall ratio\tcpu ratio\tbpfc RSS KB\tvs RSS KB\tRSS ratio\t")
-	var coreR, nocoreR, rssR []float64
-	worst, worstName := 0.0, ""
+	var coreR, nocoreR, coreCPU, nocoreCPU, rssR []float64
+	worst, worstName, worstCPU, worstCPUName := 0.0, "", 0.0, ""
 	for _, bc := range cases {
 		bw, vw := median(bc.bpfcSamples, wall), median(bc.baseSamples, wall)
 		bc2, vc := median(bc.bpfcSamples, cpu), median(bc.baseSamples, cpu)
@@ -495,13 +497,16 @@ func report(w io.Writer, rounds int, cases []*benchCase, skipped []string) {
 		switch bc.group {
 		case "core", "nocore":
 			if bc.group == "core" {
-				coreR = append(coreR, bw/vw)
+				coreR, coreCPU = append(coreR, bw/vw), append(coreCPU, bc2/vc)
 			} else {
-				nocoreR = append(nocoreR, bw/vw)
+				nocoreR, nocoreCPU = append(nocoreR, bw/vw), append(nocoreCPU, bc2/vc)
 			}
 			rssR = append(rssR, br/vr)
 			if bw/vw > worst {
 				worst, worstName = bw/vw, bc.name
+			}
+			if bc2/vc > worstCPU {
+				worstCPU, worstCPUName = bc2/vc, bc.name
 			}
 		}
 	}
@@ -513,9 +518,9 @@ func report(w io.Writer, rounds int, cases []*benchCase, skipped []string) {
 			fmt.Fprintf(w, "%s, first call in a fresh process (in-process clock): bpfc %.2f ms, libbpf %.2f ms, ratio %.2f\n", bc.name, bi/1e6, vi/1e6, bi/vi)
 		}
 	}
-	fmt.Fprintf(w, "objects with CO-RE:    geometric mean wall ratio %.2f over %d objects\n", geomean(coreR), len(coreR))
-	fmt.Fprintf(w, "objects without CO-RE: geometric mean wall ratio %.2f over %d objects\n", geomean(nocoreR), len(nocoreR))
-	fmt.Fprintf(w, "worst object:          %s %.2f\n", worstName, worst)
+	fmt.Fprintf(w, "objects with CO-RE:    geometric mean wall ratio %.2f, cpu ratio %.2f over %d objects\n", geomean(coreR), geomean(coreCPU), len(coreR))
+	fmt.Fprintf(w, "objects without CO-RE: geometric mean wall ratio %.2f, cpu ratio %.2f over %d objects\n", geomean(nocoreR), geomean(nocoreCPU), len(nocoreR))
+	fmt.Fprintf(w, "worst object:          wall %s %.2f, cpu %s %.2f\n", worstName, worst, worstCPUName, worstCPU)
 	fmt.Fprintf(w, "peak RSS:              median ratio %.2f over %d objects\n", medianOf(rssR), len(rssR))
 	if len(skipped) > 0 {
 		fmt.Fprintln(w, "\nnot timed:")
