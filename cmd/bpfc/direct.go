@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -20,8 +21,11 @@ type row struct {
 	pin             string
 }
 
+// printTable prints the table of what was loaded in one write (tabwriter
+// writes every cell on its own).
 func printTable(w io.Writer, rows []row) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tNAME\tTYPE\tID\tPIN")
 	for _, r := range rows {
 		pin := r.pin
@@ -30,7 +34,11 @@ func printTable(w io.Writer, rows []row) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.kind, r.name, r.typ, r.id, pin)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 func emitDirect(c *config, stdout io.Writer) error {
@@ -59,8 +67,14 @@ func printCollection(c *config, coll *direct.Collection, stdout io.Writer) error
 		p := coll.Programs[name]
 		rows = append(rows, row{kind: "prog", name: name, typ: p.Type.String(), id: p.ID, pin: p.PinPath})
 	}
+	// Warnings and table in one write.
+	var b bytes.Buffer
 	for _, w := range coll.Warnings {
-		fmt.Fprintf(stdout, "warning: %s\n", w)
+		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
-	return printTable(stdout, rows)
+	if err := printTable(&b, rows); err != nil {
+		return err
+	}
+	_, err := stdout.Write(b.Bytes())
+	return err
 }
