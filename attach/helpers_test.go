@@ -1,0 +1,242 @@
+// This file holds what the attach package's kernel tests share: loading a
+// test object with its target pid set and "?" programs enabled, reading
+// its global counters, building the user-space probe target, tracefs, and
+// the kernel facts that say which attachments a kernel must support.
+
+package attach_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc"
+	"github.com/bpfc/bpfc/attach"
+	"github.com/bpfc/bpfc/backend/direct"
+	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// object is a loaded test object.
+type object struct {
+	obj  *ir.Object
+	coll *direct.Collection
+}
+
+// load compiles testdata/name with set (-set VAR=VALUE) and the "?"
+// programs in enable switched on, loads it and closes it at cleanup.
+func load(t *testing.T, name string, set map[string]string, enable ...string) *object {
+	t.Helper()
+	testutil.RequireKernel(t)
+	obj, err := bpfc.Compile(filepath.Join("..", "testdata", name), &bpfc.Options{Set: set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range enable {
+		p := obj.Program(n)
+		if p == nil {
+			t.Fatalf("%s has no program %s", name, n)
+		}
+		p.Autoload = true
+	}
+	coll, err := direct.Load(obj, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { coll.Close() })
+	return &object{obj: obj, coll: coll}
+}
+
+// loadMine loads an object whose programs count only the events of this
+// process (the const volatile target_tgid).
+func loadMine(t *testing.T, name string, enable ...string) *object {
+	t.Helper()
+	return load(t, name, map[string]string{"target_tgid": strconv.Itoa(os.Getpid())}, enable...)
+}
+
+// attach attaches program name of o with opts and closes the link at
+// cleanup.
+func (o *object) attach(t *testing.T, name string, opts *attach.Options) *attach.Link {
+	t.Helper()
+	l, err := o.coll.AttachProgram(name, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Errorf("close %s: %v", name, err)
+		}
+	})
+	return l
+}
+
+// global reads the integer variable name (or name[i] of a u64 array) of
+// data section sec (".bss").
+func (o *object) global(t *testing.T, sec, name string, idx int) uint64 {
+	t.Helper()
+	ds := o.obj.DataSection(sec)
+	m := o.coll.Maps[sec]
+	if ds == nil || m == nil {
+		t.Fatalf("no data section %s", sec)
+	}
+	val, err := m.Lookup(make([]byte, 4))
+	if err != nil {
+		t.Fatalf("read %s: %v", sec, err)
+	}
+	for _, v := range ds.Vars {
+		if v.Name != name {
+			continue
+		}
+		off, size := v.Offset, v.Size
+		if idx >= 0 {
+			off, size = off+uint32(idx)*8, 8
+		}
+		var buf [8]byte
+		copy(buf[:], val[off:off+min(size, 8)])
+		return binary.LittleEndian.Uint64(buf[:])
+	}
+	t.Fatalf("no variable %s in %s", name, sec)
+	return 0
+}
+
+// bss reads a .bss variable.
+func (o *object) bss(t *testing.T, name string) uint64 { return o.global(t, ".bss", name, -1) }
+
+// The counters of attach_probes.o (enum in its source).
+const (
+	cTP = iota
+	cRawTP
+	cTPBTF
+	cKsyscall
+	cKprobe
+	cKretprobe
+	cKmulti
+	cFentry
+	cFexit
+	cFmodret
+	cLSM
+	cIter
+	cKretmulti
+)
+
+// count reads counts[c] of attach_probes.o.
+func (o *object) count(t *testing.T, c int) uint64 { return o.global(t, ".bss", "counts", c) }
+
+var (
+	targetsOnce sync.Once
+	targetsDir  string
+	targetsErr  error
+)
+
+// probeTargets returns the directory of the user-space probe targets
+// (attach/testdata/Makefile): $BPFC_PROBE_TARGETS, or a temporary
+// directory they are built in once per test process.
+func probeTargets(t *testing.T) string {
+	t.Helper()
+	if dir := os.Getenv("BPFC_PROBE_TARGETS"); dir != "" {
+		return dir
+	}
+	targetsOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "bpfc-probe-targets-")
+		if err != nil {
+			targetsErr = err
+			return
+		}
+		out, err := exec.Command("make", "-s", "-C", "testdata", "OUT="+dir).CombinedOutput()
+		if err != nil {
+			os.RemoveAll(dir)
+			targetsErr = errors.New("make -C attach/testdata: " + err.Error() + ": " + string(out))
+			return
+		}
+		targetsDir = dir
+	})
+	if targetsErr != nil {
+		if os.Getenv(testutil.EnvRequireKernel) == "1" {
+			t.Fatalf("probe targets: %v (scripts/deps.sh installs gcc and systemtap-sdt-dev)", targetsErr)
+		}
+		t.Skipf("probe targets: %v", targetsErr)
+	}
+	return targetsDir
+}
+
+func TestMain(m *testing.M) {
+	if child := os.Getenv(envChild); child != "" {
+		os.Exit(runChild(child))
+	}
+	code := m.Run()
+	if targetsDir != "" {
+		os.RemoveAll(targetsDir)
+	}
+	os.Exit(code)
+}
+
+// tracefsDir returns a tracefs mount: the system's, or one mounted on a
+// temporary directory for the test and unmounted at cleanup.
+func tracefsDir(t *testing.T) string {
+	t.Helper()
+	for _, dir := range []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"} {
+		var st unix.Statfs_t
+		if unix.Statfs(dir, &st) == nil && st.Type == unix.TRACEFS_MAGIC {
+			return dir
+		}
+	}
+	dir, err := os.MkdirTemp("", "bpfc-tracefs-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tracefs", dir, "tracefs", 0, ""); err != nil {
+		os.Remove(dir)
+		t.Fatalf("mount tracefs on %s: %v", dir, err)
+	}
+	t.Cleanup(func() {
+		if err := unix.Unmount(dir, 0); err != nil {
+			t.Errorf("unmount %s: %v", dir, err)
+		}
+		os.Remove(dir)
+	})
+	return dir
+}
+
+// haveKprobes reports whether the kernel can create kprobes: it has the
+// kprobe PMU (4.17+ with CONFIG_KPROBES). The host of the tests is built
+// without kprobes; the kernel matrix guests have them.
+func haveKprobes() bool {
+	_, err := os.Stat("/sys/bus/event_source/devices/kprobe")
+	return err == nil
+}
+
+// kernelVersion returns the running kernel's major and minor version.
+func kernelVersion(t *testing.T) (int, int) {
+	t.Helper()
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
+	rel := unix.ByteSliceToString(u.Release[:])
+	var maj, min int
+	for i, part := range []*int{&maj, &min} {
+		n := 0
+		for len(rel) > 0 && rel[0] >= '0' && rel[0] <= '9' {
+			n = n*10 + int(rel[0]-'0')
+			rel = rel[1:]
+		}
+		*part = n
+		if i == 0 && len(rel) > 0 && rel[0] == '.' {
+			rel = rel[1:]
+		}
+	}
+	return maj, min
+}
+
+// atLeast reports whether the kernel is at least maj.min.
+func atLeast(t *testing.T, maj, min int) bool {
+	a, b := kernelVersion(t)
+	return a > maj || a == maj && b >= min
+}
