@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/internal/sys"
 )
 
@@ -35,14 +36,17 @@ var (
 	// program of an object skips such programs, as libbpf's skeletons do.
 	ErrNeedsTarget = errors.New("needs an attach target")
 	// ErrNotSupported is matched when the running kernel (or bpfc) cannot
-	// attach the program this way: the error says what is missing.
-	ErrNotSupported = errors.New("not supported")
+	// attach the program this way: the error says what is missing. It is
+	// bpfc.ErrNotSupported.
+	ErrNotSupported = errs.ErrNotSupported
 	// ErrNotFound is matched when the target does not exist: a kernel
-	// function, tracepoint, binary, symbol, USDT probe or interface.
-	ErrNotFound = errors.New("not found")
+	// function, tracepoint, binary, symbol, USDT probe or interface. It is
+	// bpfc.ErrNotFound.
+	ErrNotFound = errs.ErrNotFound
 	// ErrBadSection is matched when the section's attach target cannot be
-	// parsed (kprobe/FUNC+OFF, uprobe/PATH:FUNC, usdt/PATH:PROVIDER:NAME...).
-	ErrBadSection = errors.New("malformed attach target")
+	// parsed (kprobe/FUNC+OFF, uprobe/PATH:FUNC, usdt/PATH:PROVIDER:NAME...);
+	// it is a kind of bpfc.ErrInvalidObject.
+	ErrBadSection = errs.Kind("malformed attach target", errs.ErrInvalidObject)
 )
 
 // Program is a loaded program as attaching needs to know it.
