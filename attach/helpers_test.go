@@ -6,7 +6,9 @@
 package attach_test
 
 import (
+	"compress/gzip"
 	"encoding/binary"
+	"io"
 	"errors"
 	"os"
 	"os/exec"
@@ -34,6 +36,16 @@ type object struct {
 // programs in enable switched on, loads it and closes it at cleanup.
 func load(t *testing.T, name string, set map[string]string, enable ...string) *object {
 	t.Helper()
+	o, err := loadSet(t, name, set, enable...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// loadSet is load that returns the error of a failed load.
+func loadSet(t *testing.T, name string, set map[string]string, enable ...string) (*object, error) {
+	t.Helper()
 	testutil.RequireKernel(t)
 	obj, err := bpfc.Compile(filepath.Join("..", "testdata", name), &bpfc.Options{Set: set})
 	if err != nil {
@@ -48,10 +60,16 @@ func load(t *testing.T, name string, set map[string]string, enable ...string) *o
 	}
 	coll, err := direct.Load(obj, nil)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	t.Cleanup(func() { coll.Close() })
-	return &object{obj: obj, coll: coll}
+	return &object{obj: obj, coll: coll}, nil
+}
+
+// tryLoad is loadMine that returns the error of a failed load.
+func tryLoad(t *testing.T, name string, enable ...string) (*object, error) {
+	t.Helper()
+	return loadSet(t, name, map[string]string{"target_tgid": strconv.Itoa(os.Getpid())}, enable...)
 }
 
 // loadMine loads an object whose programs count only the events of this
@@ -212,6 +230,20 @@ func haveKprobes() bool {
 	return err == nil
 }
 
+// readConfigGz reads the running kernel's config from /proc/config.gz.
+func readConfigGz() ([]byte, error) {
+	f, err := os.Open("/proc/config.gz")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(z)
+}
+
 // kernelVersion returns the running kernel's major and minor version.
 func kernelVersion(t *testing.T) (int, int) {
 	t.Helper()
@@ -234,6 +266,10 @@ func kernelVersion(t *testing.T) (int, int) {
 	}
 	return maj, min
 }
+
+// perfLinks reports whether the kernel has BPF_PERF_EVENT links and BPF
+// cookies (5.15); before, perf events are attached with an ioctl.
+func perfLinks(t *testing.T) bool { return atLeast(t, 5, 15) }
 
 // atLeast reports whether the kernel is at least maj.min.
 func atLeast(t *testing.T, maj, min int) bool {

@@ -73,6 +73,16 @@ func attachKprobeMulti(p *Program, sec section, opts *Options) (*Link, error) {
 	if sec.kind == kindKprobeSession {
 		attr.AttachType = sys.AttachTraceKprobeSession
 	}
+	// A link of no functions: the kernel answers EOPNOTSUPP without
+	// fprobes (CONFIG_FPROBE) before it looks at anything else, EINVAL for
+	// the empty list otherwise. Ask before reading tracefs for the glob.
+	probe := attr
+	probe.KprobeFlags = 0
+	if fd, err := sys.LinkCreate(&probe); errors.Is(err, unix.EOPNOTSUPP) {
+		return nil, fmt.Errorf("%s %s: %w: the kernel has no kprobe_multi links (CONFIG_FPROBE): %w", sec.kind, pattern, ErrNotSupported, err)
+	} else if err == nil {
+		fd.Close()
+	}
 	var (
 		syms  []*byte
 		addrs []uint64

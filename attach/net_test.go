@@ -161,6 +161,20 @@ func (ns *testNetns) sendFrames(t *testing.T, n int) {
 	time.Sleep(50 * time.Millisecond) // veth delivers on the receiving side's softirq
 }
 
+// waitFor polls get until it returns at least want (frames cross the veth
+// pair in softirq context, later than the send returns) or two seconds
+// pass, and returns its last value.
+func waitFor(get func() uint64, want uint64) uint64 {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		got := get()
+		if got >= want || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // sendUDP sends one datagram to addr from this thread's namespace.
 func sendUDP(t *testing.T, addr string) {
 	t.Helper()
@@ -202,7 +216,7 @@ func TestXDPAndTC(t *testing.T) {
 			}
 			before := o.bss(t, tt.counter)
 			ns.sendFrames(t, 4)
-			if got := o.bss(t, tt.counter) - before; got != 4 {
+			if got := waitFor(func() uint64 { return o.bss(t, tt.counter) - before }, 4); got != 4 {
 				t.Errorf("%s: %d runs for 4 frames", tt.prog, got)
 			}
 			if err := l.Close(); err != nil {
@@ -227,7 +241,7 @@ func TestXDPAndTC(t *testing.T) {
 			t.Errorf("link %q %q, want tcx ... ingress", l.Type, l.Target)
 		}
 		ns.sendFrames(t, 3)
-		if got := o.bss(t, "tcx_calls"); got != 3 {
+		if got := waitFor(func() uint64 { return o.bss(t, "tcx_calls") }, 3); got != 3 {
 			t.Errorf("tcx_count: %d runs for 3 frames", got)
 		}
 	})
@@ -239,11 +253,13 @@ func TestXDPUpdate(t *testing.T) {
 	ns := newNetns(t)
 	l := a.attach(t, "xdp_count", &attach.Options{Ifindex: ns.veth1})
 	ns.sendFrames(t, 2)
+	waitFor(func() uint64 { return a.bss(t, "xdp_calls") }, 2)
 	if err := l.Update(b.coll.Programs["xdp_count"].FD.Int()); err != nil {
 		t.Fatal(err)
 	}
 	ns.sendFrames(t, 3)
-	if ga, gb := a.bss(t, "xdp_calls"), b.bss(t, "xdp_calls"); ga != 2 || gb != 3 {
+	gb := waitFor(func() uint64 { return b.bss(t, "xdp_calls") }, 3)
+	if ga := a.bss(t, "xdp_calls"); ga != 2 || gb != 3 {
 		t.Errorf("runs before/after Update: %d, %d; want 2, 3", ga, gb)
 	}
 }

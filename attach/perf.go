@@ -199,41 +199,42 @@ func openProbe(ps probeSpec, mode Mode) (*sys.FD, func() error, error) {
 	return pfd, ev.remove, nil
 }
 
-// explainProbeOpen names the probe in an error of creating it and says
-// what the usual errnos mean.
-func explainProbeOpen(ps probeSpec, err error) error {
-	what := "kprobe"
+// String names the probe: "kprobe do_sys_openat2+0x0",
+// "uretprobe /bin/bash:0x8a3c0".
+func (ps probeSpec) String() string {
+	what := "k"
 	if ps.uprobe {
-		what = "uprobe"
+		what = "u"
 	}
 	if ps.ret {
-		what = "kretprobe"
-		if ps.uprobe {
-			what = "uretprobe"
-		}
+		what += "ret"
 	}
-	where := fmt.Sprintf("%s+%#x", ps.name, ps.offset)
 	if ps.uprobe {
-		where = fmt.Sprintf("%s:%#x", ps.name, ps.offset)
+		return fmt.Sprintf("%sprobe %s:%#x", what, ps.name, ps.offset)
 	}
+	return fmt.Sprintf("%sprobe %s+%#x", what, ps.name, ps.offset)
+}
+
+// explainProbeOpen says what the usual errnos of creating a probe mean.
+func explainProbeOpen(ps probeSpec, err error) error {
 	switch {
 	case !ps.uprobe && (errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EADDRNOTAVAIL)):
 		// A missing function: ENOENT from the PMU, EINVAL or ENOENT from
 		// kprobe_events.
-		return fmt.Errorf("%s %s: %w: no such kernel function (or it cannot be probed): %w", what, where, ErrNotFound, err)
+		return fmt.Errorf("%w: no such kernel function (or it cannot be probed): %w", ErrNotFound, err)
 	case ps.uprobe && errors.Is(err, unix.ENOENT):
-		return fmt.Errorf("%s %s: %w: %w", what, where, ErrNotFound, err)
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	case errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES):
-		return fmt.Errorf("%s %s: %w (needs root; a locked-down kernel refuses kprobes)", what, where, err)
+		return fmt.Errorf("%w (needs root; a locked-down kernel refuses kprobes)", err)
 	}
-	return fmt.Errorf("%s %s: %w", what, where, err)
+	return err
 }
 
 // attachProbe creates the probe ps and attaches p to it.
 func attachProbe(p *Program, ps probeSpec, cookie uint64, mode Mode) (*part, string, error) {
 	pfd, undo, err := openProbe(ps, mode)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("%s: %w", ps, err)
 	}
 	pt, typ, err := attachPerfEvent(p, pfd, cookie, mode)
 	if err != nil {
@@ -241,7 +242,7 @@ func attachProbe(p *Program, ps probeSpec, cookie uint64, mode Mode) (*part, str
 		if undo != nil {
 			undo()
 		}
-		return nil, "", err
+		return nil, "", fmt.Errorf("%s: %w", ps, err)
 	}
 	pt.undo = undo
 	return pt, typ, nil

@@ -42,6 +42,17 @@ func TestTracepointRawTPBTF(t *testing.T) {
 	} {
 		t.Run(tt.prog+"/"+tt.typ, func(t *testing.T) {
 			t.Cleanup(testutil.CheckNoFDLeak(t))
+			if !perfLinks(t) && tt.typ == "perf_event" {
+				if tt.opts.Cookie != 0 {
+					_, err := o.coll.AttachProgram(tt.prog, &tt.opts)
+					if !errors.Is(err, attach.ErrNotSupported) || !strings.Contains(err.Error(), "cookie") {
+						t.Fatalf("a cookie without perf-event links: %v, want ErrNotSupported", err)
+					}
+					tt.opts.Cookie = 0
+				}
+				tt.typ = "perf_event (ioctl)"
+				tt.opts.Mode = attach.ModePerf
+			}
 			before := o.count(t, tt.counter)
 			l := o.attach(t, tt.prog, &tt.opts)
 			if l.Type != tt.typ || l.Target != tt.target || l.Program != tt.prog {
@@ -113,8 +124,16 @@ func TestPinnedLinkOutlivesClose(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer l.Close()
 			pin := filepath.Join(dir, attach.PinName(prog))
-			if err := l.Pin(pin); err != nil {
+			err = l.Pin(pin)
+			if prog == "tp_getpid" && !perfLinks(t) {
+				if !errors.Is(err, attach.ErrNotSupported) {
+					t.Fatalf("Pin of an ioctl perf event: %v, want ErrNotSupported", err)
+				}
+				return
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
 			if l.PinPath() != pin {
