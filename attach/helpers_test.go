@@ -9,12 +9,9 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"io"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -147,80 +144,18 @@ const (
 // count reads counts[c] of attach_probes.o.
 func (o *object) count(t *testing.T, c int) uint64 { return o.global(t, ".bss", "counts", c) }
 
-var (
-	targetsOnce sync.Once
-	targetsDir  string
-	targetsErr  error
-)
-
-// probeTargets returns the directory of the user-space probe targets
-// (attach/testdata/Makefile): $BPFC_PROBE_TARGETS, or a temporary
-// directory they are built in once per test process.
-func probeTargets(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("BPFC_PROBE_TARGETS"); dir != "" {
-		return dir
-	}
-	targetsOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "bpfc-probe-targets-")
-		if err != nil {
-			targetsErr = err
-			return
-		}
-		out, err := exec.Command("make", "-s", "-C", "testdata", "OUT="+dir).CombinedOutput()
-		if err != nil {
-			os.RemoveAll(dir)
-			targetsErr = errors.New("make -C attach/testdata: " + err.Error() + ": " + string(out))
-			return
-		}
-		targetsDir = dir
-	})
-	if targetsErr != nil {
-		if os.Getenv(testutil.EnvRequireKernel) == "1" {
-			t.Fatalf("probe targets: %v (scripts/deps.sh installs gcc and systemtap-sdt-dev)", targetsErr)
-		}
-		t.Skipf("probe targets: %v", targetsErr)
-	}
-	return targetsDir
-}
+func probeTargets(t *testing.T) string { return testutil.ProbeTargets(t) }
 
 func TestMain(m *testing.M) {
 	if child := os.Getenv(envChild); child != "" {
 		os.Exit(runChild(child))
 	}
 	code := m.Run()
-	if targetsDir != "" {
-		os.RemoveAll(targetsDir)
-	}
+	testutil.RemoveProbeTargets()
 	os.Exit(code)
 }
 
-// tracefsDir returns a tracefs mount: the system's, or one mounted on a
-// temporary directory for the test and unmounted at cleanup.
-func tracefsDir(t *testing.T) string {
-	t.Helper()
-	for _, dir := range []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"} {
-		var st unix.Statfs_t
-		if unix.Statfs(dir, &st) == nil && st.Type == unix.TRACEFS_MAGIC {
-			return dir
-		}
-	}
-	dir, err := os.MkdirTemp("", "bpfc-tracefs-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Mount("tracefs", dir, "tracefs", 0, ""); err != nil {
-		os.Remove(dir)
-		t.Fatalf("mount tracefs on %s: %v", dir, err)
-	}
-	t.Cleanup(func() {
-		if err := unix.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-		os.Remove(dir)
-	})
-	return dir
-}
+func tracefsDir(t *testing.T) string { return testutil.Tracefs(t) }
 
 // haveKprobes reports whether the kernel can create kprobes: it has the
 // kprobe PMU (4.17+ with CONFIG_KPROBES). The host of the tests is built

@@ -1,7 +1,6 @@
-// This file is the run-time's own tiny bpf(2) layer. Generated skeletons
-// import this package, so it depends on nothing but the standard library
-// and golang.org/x/sys/unix; attributes are encoded into byte arrays at the
-// offsets of the Linux 6.18 union bpf_attr.
+// This file is the run-time's own tiny bpf(2) layer for loading: attributes
+// are encoded into byte arrays at the offsets of the Linux 6.18 union
+// bpf_attr. (Attaching goes through package attach.)
 
 package rt
 
