@@ -43,6 +43,8 @@ func attachByType(p *Program, opts *Options) (*Link, error) {
 		return attachPerfEventProgram(p, opts)
 	case sys.ProgTypeNetfilter:
 		return attachNetfilter(p, opts)
+	case sys.ProgTypeSyscall:
+		return nil, fmt.Errorf("%w: a syscall program is not attached: it runs with BPF_PROG_TEST_RUN", ErrNeedsTarget)
 	case sys.ProgTypeKprobe, sys.ProgTypeTracepoint, sys.ProgTypeRawTracepoint, sys.ProgTypeRawTracepointWritable:
 		return nil, fmt.Errorf("%w: a %s program whose section (%q) does not say what to probe", ErrNeedsTarget, p.Type, p.Section)
 	}
@@ -57,7 +59,6 @@ func attachByType(p *Program, opts *Options) (*Link, error) {
 		sys.ProgTypeLWTXmit:      "a route (ip route ... encap bpf)",
 		sys.ProgTypeLWTSeg6local: "a route (ip route ... encap seg6local ... End.BPF)",
 		sys.ProgTypeLIRCMode2:    "a lirc device (BPF_PROG_ATTACH)",
-		sys.ProgTypeSyscall:      "nothing: it runs with BPF_PROG_TEST_RUN",
 		sys.ProgTypeExt:          "another program (freplace)",
 		sys.ProgTypeStructOps:    "a struct_ops map",
 	}[p.Type]

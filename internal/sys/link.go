@@ -184,3 +184,6 @@ func LinkInfoByFD(fd *FD) (*LinkInfo, error) {
 	}
 	return &info, nil
 }
+
+// LinkGetFDByID opens the link with the given id.
+func LinkGetFDByID(id uint32) (*FD, error) { return getFDByID(CmdLinkGetFDByID, id) }
