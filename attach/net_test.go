@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -53,95 +52,25 @@ func runChild(mode string) int {
 	return 0
 }
 
-// testNetns is a network namespace with a veth pair veth0 (10.99.0.1) -
-// veth1 (10.99.0.2), both up, and IPv6 off (no router solicitations to
-// count).
+// testNetns is the test's network namespace with its veth pair.
 type testNetns struct {
-	name, path string
-	veth0      int // ifindex
-	veth1      int
+	*testutil.Netns
+	path         string
+	veth0, veth1 int
 }
 
-func ip(t *testing.T, args ...string) {
-	t.Helper()
-	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
-	}
-}
-
-// newNetns makes the namespace (deleted at cleanup) and moves the calling
-// goroutine into it (enter).
+// newNetns makes a namespace with a veth pair (testutil.NewNetns) and
+// moves the calling goroutine into it.
 func newNetns(t *testing.T) *testNetns {
 	t.Helper()
 	testutil.RequireKernel(t)
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Fatalf("iproute2 ip: %v", err)
-	}
-	ns := &testNetns{name: fmt.Sprintf("bpfc-attach-%d", os.Getpid())}
-	ns.path = "/run/netns/" + ns.name
-	ip(t, "netns", "add", ns.name)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns.name).Run() })
-	ns.enter(t)
-	for _, f := range []string{"all", "default"} {
-		// /proc/sys/net is the namespace of the thread that opens it.
-		if err := os.WriteFile("/proc/sys/net/ipv6/conf/"+f+"/disable_ipv6", []byte("1"), 0); err != nil && !errors.Is(err, os.ErrNotExist) {
-			t.Fatal(err)
-		}
-	}
-	ip(t, "-n", ns.name, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1")
-	ip(t, "-n", ns.name, "addr", "add", "10.99.0.1/24", "dev", "veth0")
-	ip(t, "-n", ns.name, "addr", "add", "10.99.0.2/24", "dev", "veth1")
-	for _, dev := range []string{"lo", "veth0", "veth1"} {
-		ip(t, "-n", ns.name, "link", "set", dev, "up")
-	}
-	for _, v := range []struct {
-		name string
-		idx  *int
-	}{{"veth0", &ns.veth0}, {"veth1", &ns.veth1}} {
-		iface, err := net.InterfaceByName(v.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		*v.idx = iface.Index
-	}
-	return ns
+	ns := testutil.NewNetns(t)
+	return &testNetns{Netns: ns, path: ns.Path, veth0: ns.Veth0, veth1: ns.Veth1}
 }
 
-// enter locks the calling goroutine to its thread and moves the thread
-// into the namespace until the test's cleanup. Every (sub)test that
-// attaches to the namespace's interfaces must call it: subtests run on
-// other goroutines.
-func (ns *testNetns) enter(t *testing.T) {
-	t.Helper()
-	runtime.LockOSThread()
-	orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		runtime.UnlockOSThread()
-		t.Fatal(err)
-	}
-	target, err := unix.Open(ns.path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		unix.Close(orig)
-		runtime.UnlockOSThread()
-		t.Fatal(err)
-	}
-	defer unix.Close(target)
-	if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
-		unix.Close(orig)
-		runtime.UnlockOSThread()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// Leave the namespace before the thread can run anything else;
-		// if that fails, the thread dies with the locked goroutine.
-		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			t.Errorf("leave netns: %v", err)
-		} else {
-			runtime.UnlockOSThread()
-		}
-		unix.Close(orig)
-	})
-}
+// enter moves the calling goroutine into the namespace (subtests run on
+// goroutines of their own).
+func (ns *testNetns) enter(t *testing.T) { ns.Enter(t) }
 
 // sendFrames sends n copies of the test packet out of veth0, to arrive on
 // veth1.

@@ -7,13 +7,14 @@ package attach
 import (
 	"debug/elf"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bpfc/bpfc/internal/testutil"
 )
 
 func TestParseSection(t *testing.T) {
@@ -233,19 +234,12 @@ func TestUSDTLayouts(t *testing.T) {
 // TestUSDTNotesReadelf reads the USDT notes of the probe target and
 // compares them with what readelf -n prints for it.
 func TestUSDTNotesReadelf(t *testing.T) {
-	for _, tool := range []string{"gcc", "readelf"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("BPFC_REQUIRE_KERNEL") == "1" {
-				t.Fatalf("%s: %v", tool, err)
-			}
-			t.Skipf("%s: %v", tool, err)
-		}
-	}
+	gcc, readelf := testutil.Tool(t, "gcc"), testutil.Tool(t, "readelf")
 	bin := filepath.Join(t.TempDir(), "probe_target")
-	if out, err := exec.Command("gcc", "-O2", "-o", bin, "testdata/probe_target.c").CombinedOutput(); err != nil {
+	if out, err := exec.Command(gcc, "-O2", "-o", bin, "testdata/probe_target.c").CombinedOutput(); err != nil {
 		t.Fatalf("gcc: %v: %s", err, out)
 	}
-	out, err := exec.Command("readelf", "-n", bin).Output()
+	out, err := exec.Command(readelf, "-n", bin).Output()
 	if err != nil {
 		t.Fatal(err)
 	}

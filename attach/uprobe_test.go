@@ -69,7 +69,7 @@ func startTarget(t *testing.T, path string, n int) (pid int, run func() string) 
 func TestUprobe(t *testing.T) {
 	dir := probeTargets(t)
 	tracefsDir(t) // ModeLegacy writes uprobe_events
-	for _, bin := range []string{"probe_target", "probe_target_static"} {
+	for _, bin := range []string{"probe_target_pie", "probe_target_static"} {
 		for _, mode := range []attach.Mode{attach.ModeDefault, attach.ModePerf, attach.ModeLegacy} {
 			t.Run(bin+"/"+modeName(mode), func(t *testing.T) {
 				o := load(t, "attach_uprobe.o", nil)
@@ -100,7 +100,7 @@ func TestUprobe(t *testing.T) {
 }
 
 func TestUprobePID(t *testing.T) {
-	path := filepath.Join(probeTargets(t), "probe_target")
+	path := filepath.Join(probeTargets(t), "probe_target_pie")
 	o := load(t, "attach_uprobe.o", nil)
 	pid, run := startTarget(t, path, 4)
 	l := o.attach(t, "on_add", &attach.Options{Target: path + ":bpfc_probe_add", PID: pid})
@@ -115,6 +115,7 @@ func TestUprobePID(t *testing.T) {
 }
 
 func TestUprobeLibrary(t *testing.T) {
+	testutil.NeedCLibrary(t)
 	dir := probeTargets(t)
 	o := load(t, "attach_uprobe.o", nil, "on_libc_getpid")
 	t.Run("section names libc.so.6", func(t *testing.T) {
@@ -159,7 +160,7 @@ func TestUprobeMulti(t *testing.T) {
 		t.Log("no uprobe_multi links before 6.6: the program does not load")
 		return
 	}
-	path := filepath.Join(probeTargets(t), "probe_target")
+	path := filepath.Join(probeTargets(t), "probe_target_pie")
 	o := load(t, "attach_uprobe.o", nil, "on_multi")
 	t.Cleanup(testutil.CheckNoFDLeak(t))
 	l := o.attach(t, "on_multi", &attach.Options{Target: path + ":bpfc_probe_*"})
@@ -178,14 +179,14 @@ func TestUSDT(t *testing.T) {
 	// probe's address, which in a PIE binary or a library depends on the
 	// process: such attachments need a pid.
 	cookies := atLeast(t, 5, 15)
-	for _, bin := range []string{"probe_target", "probe_target_static"} {
+	for _, bin := range []string{"probe_target_pie", "probe_target_static"} {
 		t.Run(bin, func(t *testing.T) {
 			o := load(t, "attach_uprobe.o", nil)
 			t.Cleanup(testutil.CheckNoFDLeak(t))
 			path := filepath.Join(dir, bin)
 			opts := &attach.Options{Target: path + ":bpfc:hit", Cookie: 77}
 			run := func() { runTarget(t, path, 4) }
-			if !cookies && bin == "probe_target" {
+			if !cookies && bin == "probe_target_pie" {
 				_, err := o.coll.AttachProgram("on_hit", opts)
 				if !errors.Is(err, attach.ErrNotSupported) || !strings.Contains(err.Error(), "needs Options.PID") {
 					t.Fatalf("USDT in a PIE binary without cookies nor pid: %v", err)
@@ -229,6 +230,7 @@ func TestUSDT(t *testing.T) {
 		})
 	}
 	t.Run("library", func(t *testing.T) {
+		testutil.NeedCLibrary(t)
 		o := load(t, "attach_uprobe.o", nil)
 		t.Setenv("LD_LIBRARY_PATH", dir)
 		opts := &attach.Options{Target: "libbpfc_probe.so:bpfc_lib:twice"}
@@ -283,7 +285,7 @@ func TestUSDT(t *testing.T) {
 func TestUprobeBadTargets(t *testing.T) {
 	dir := probeTargets(t)
 	o := load(t, "attach_uprobe.o", nil)
-	path := filepath.Join(dir, "probe_target")
+	path := filepath.Join(dir, "probe_target_pie")
 	for _, tt := range []struct {
 		name, prog, target string
 		mode               attach.Mode

@@ -26,11 +26,12 @@ var (
 )
 
 // ProbeTargets returns the directory of the probe targets of
-// attach/testdata/Makefile (probe_target, probe_target_static,
-// libbpfc_probe.so, probe_target_lib): $BPFC_PROBE_TARGETS, or a
+// attach/testdata/Makefile (probe_target, probe_target_pie,
+// probe_target_static, libbpfc_probe.so, probe_target_lib):
+// $BPFC_PROBE_TARGETS (the kernel matrix guests get them so), or a
 // directory they are built in with make and gcc on first use. Without
-// gcc the test skips, or fails under BPFC_REQUIRE_KERNEL=1. Call
-// RemoveProbeTargets from TestMain.
+// them the test is host-only in a guest, else skips or fails under
+// BPFC_REQUIRE_KERNEL=1. Call RemoveProbeTargets from TestMain.
 func ProbeTargets(tb testing.TB) string {
 	tb.Helper()
 	if dir := os.Getenv(EnvProbeTargets); dir != "" {
@@ -53,10 +54,7 @@ func ProbeTargets(tb testing.TB) string {
 		targetsDir = dir
 	})
 	if targetsErr != nil {
-		if os.Getenv(EnvRequireKernel) == "1" {
-			tb.Fatalf("probe targets: %v (scripts/deps.sh installs gcc, make and systemtap-sdt-dev)", targetsErr)
-		}
-		tb.Skipf("probe targets: %v", targetsErr)
+		MissingTool(tb, "probe targets: %v (scripts/deps.sh installs gcc, make and systemtap-sdt-dev)", targetsErr)
 	}
 	return targetsDir
 }
@@ -66,4 +64,12 @@ func RemoveProbeTargets() {
 	if targetsDir != "" {
 		os.RemoveAll(targetsDir)
 	}
+}
+
+// NeedCLibrary marks a test that runs the probe targets linked against the
+// C library (probe_target, probe_target_lib): host-only in the kernel
+// matrix guests, which have no C library.
+func NeedCLibrary(tb testing.TB) {
+	tb.Helper()
+	HostOnly(tb, "runs programs linked against the host's C library")
 }

@@ -21,6 +21,10 @@ const (
 	guestArgs = "/vmtest/args"  // extra test binary flags, one per line
 	guestMods = "/vmtest/mods"  // modules to insmod, in order, one path per line
 	guestName = "/vmtest/label" // the matrix label of the kernel
+	// guestProbeTargets holds the user-space programs the attach tests
+	// probe (attach/testdata, built on the host: the guests have no gcc),
+	// found through $BPFC_PROBE_TARGETS.
+	guestProbeTargets = "/vmtest/probe-targets"
 )
 
 // Markers the guest writes on its result port (the second serial port),
@@ -60,6 +64,7 @@ while read -r mod; do
 	echo "` + markInsmod + `$mod $?" >&3
 done </vmtest/mods
 export BPFC_REQUIRE_KERNEL=1 BPFC_VMTEST="$(cat /vmtest/label)"
+[ -d ` + guestProbeTargets + ` ] && export BPFC_PROBE_TARGETS=` + guestProbeTargets + `
 args=$(cat /vmtest/args)
 while read -r pkg dir bin; do
 	[ -n "$pkg" ] || continue
@@ -84,8 +89,9 @@ type Binary struct {
 // CommonInitramfs writes the kernel-independent archive: busybox, /init,
 // the repository's files (repoFiles, relative to repo) and the test
 // binaries, each in its package directory under /bpfc, run with the
-// extra test flags args.
-func CommonInitramfs(w io.Writer, busybox, repo string, repoFiles []string, bins []Binary, args []string) error {
+// extra test flags args, and the files of the host directory probeTargets
+// (the attach tests' probe targets; "" for none).
+func CommonInitramfs(w io.Writer, busybox, repo string, repoFiles []string, bins []Binary, args []string, probeTargets string) error {
 	c := NewCPIO(w)
 	bb, err := os.ReadFile(busybox)
 	if err != nil {
@@ -126,6 +132,22 @@ func CommonInitramfs(w io.Writer, busybox, repo string, repoFiles []string, bins
 			return err
 		}
 		fmt.Fprintf(&plan, "%s %s %s\n", b.ImportPath, dir, name)
+	}
+	if probeTargets != "" {
+		ents, err := os.ReadDir(probeTargets)
+		if err != nil {
+			return fmt.Errorf("probe targets: %w", err)
+		}
+		c.Dir(guestProbeTargets, 0o755)
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(probeTargets, e.Name()))
+			if err != nil {
+				return fmt.Errorf("probe targets: %w", err)
+			}
+			if err := c.File(path.Join(guestProbeTargets, e.Name()), 0o755, b); err != nil {
+				return err
+			}
+		}
 	}
 	c.File(guestPlan, 0o644, plan.Bytes())
 	c.File(guestArgs, 0o644, []byte(strings.Join(args, " ")+"\n"))

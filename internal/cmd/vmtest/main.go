@@ -133,6 +133,12 @@ func (c *config) run() error {
 	if err != nil {
 		return err
 	}
+	// The attach tests' user-space probe targets, built here: the guests
+	// have no gcc (and no C library: they use the static builds).
+	targets := filepath.Join(work, "probe-targets")
+	if out, err := exec.Command("make", "-s", "-C", filepath.Join(root, "attach", "testdata"), "OUT="+targets).CombinedOutput(); err != nil {
+		return fmt.Errorf("make -C attach/testdata (needs gcc and systemtap-sdt-dev: scripts/deps.sh): %w\n%s", err, out)
+	}
 	built := time.Since(start)
 
 	names, err := output("git", "-C", root, "ls-files", "-co", "--exclude-standard")
@@ -141,7 +147,7 @@ func (c *config) run() error {
 	}
 	common := filepath.Join(work, "common.cpio")
 	if err := writeFile(common, func(w io.Writer) error {
-		return vmtest.CommonInitramfs(w, "/bin/busybox", root, vmtest.RepoFiles(root, strings.Split(names, "\n")), bins, c.testArgs())
+		return vmtest.CommonInitramfs(w, "/bin/busybox", root, vmtest.RepoFiles(root, strings.Split(names, "\n")), bins, c.testArgs(), targets)
 	}); err != nil {
 		return fmt.Errorf("initramfs: %w", err)
 	}
