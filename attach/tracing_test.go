@@ -62,8 +62,10 @@ func TestTracepointRawTPBTF(t *testing.T) {
 				t.Errorf("link id %d with mode %d", l.ID, tt.opts.Mode)
 			}
 			getpids(5)
-			if got := o.count(t, tt.counter) - before; got != 5 {
-				t.Errorf("%d hits after 5 getpid calls, want 5", got)
+			// At least: the Go run-time calls getpid too (tgkill of its
+			// preemption signals).
+			if got := o.count(t, tt.counter) - before; got < 5 {
+				t.Errorf("%d hits after 5 getpid calls, want at least 5", got)
 			}
 			if tt.counter == cTP {
 				if got := o.global(t, ".bss", "cookies", cTP); got != tt.opts.Cookie {
@@ -144,8 +146,8 @@ func TestPinnedLinkOutlivesClose(t *testing.T) {
 			}
 			before := o.count(t, counter)
 			getpids(3)
-			if got := o.count(t, counter) - before; got != 3 {
-				t.Errorf("pinned and closed: %d hits, want 3", got)
+			if got := o.count(t, counter) - before; got < 3 {
+				t.Errorf("pinned and closed: %d hits, want at least 3", got)
 			}
 			// Take the link back from its pin, then unpin and close it:
 			// the last close detaches synchronously (an unpin that drops

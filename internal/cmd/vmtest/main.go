@@ -59,7 +59,7 @@ func run() int {
 	flag.StringVar(&c.labels, "kernels", "", "comma-separated kernel `LABELS` (default: every kernel in the cache)")
 	flag.StringVar(&c.pkgs, "pkgs", "", "comma-separated `PACKAGES` relative to the module (default: every package with kernel tests)")
 	flag.StringVar(&c.testRun, "run", "", "run only tests matching `REGEX` (go test -run)")
-	flag.StringVar(&c.modules, "modules", "nf_conntrack", "comma-separated kernel `MODULES` the guests load at boot (with their dependencies)")
+	flag.StringVar(&c.modules, "modules", "nf_conntrack,veth,sch_ingress,cls_bpf", "comma-separated kernel `MODULES` the guests load at boot (with their dependencies)")
 	flag.StringVar(&c.known, "known", "internal/vmtest/known-failures.txt", "known-failures `FILE`, relative to the module root")
 	flag.StringVar(&c.out, "out", "", "`DIR` for console logs, raw results and summary.json (default: CACHE/out)")
 	flag.IntVar(&c.jobs, "j", 2, "guests to run at once")
