@@ -137,3 +137,61 @@ func TestGoSkeletonAttachUprobe(t *testing.T) {
 		"usdt_calls_after_detach": "4",
 	})
 }
+
+const cAttachProbesMain = cPrelude + `#include "skel.h"
+
+int main(void)
+{
+	struct attach_probes *skel = attach_probes__open();
+	int tp, kp, all, i;
+	unsigned long long before;
+
+	if (!skel)
+		return 1;
+	skel->rodata->target_tgid = getpid();
+	if (attach_probes__load(skel)) {
+		printf("load=failed errno=%d\n", errno);
+		return 1;
+	}
+	tp = attach_probes__tp_getpid__attach(skel);
+	printf("tp_attached=%d\n", tp > 0);
+	before = skel->bss->counts[0];
+	for (i = 0; i < 3; i++)
+		syscall(SYS_getpid);
+	printf("tp_hits=%llu\n", skel->bss->counts[0] - before);
+	kp = attach_probes__kp_openat2__attach(skel);
+	printf("kprobe_attached=%d\n", kp > 0);
+	if (kp < 0)
+		printf("kprobe_errno=%d\n", errno);
+	attach_probes__detach(skel);
+	before = skel->bss->counts[0];
+	syscall(SYS_getpid);
+	printf("tp_hits_after_detach=%llu\n", skel->bss->counts[0] - before);
+	all = attach_probes__attach(skel);
+	printf("attach_all_ok=%d\n", all == 0);
+	if (all == 0) {
+		before = skel->bss->counts[3];
+		for (i = 0; i < 2; i++)
+			syscall(SYS_getpid);
+		printf("ksyscall_hits=%llu\n", skel->bss->counts[3] - before);
+	}
+	attach_probes__destroy(skel);
+	return 0;
+}
+`
+
+// TestCSkeletonAttachProbes: the C skeleton attaches a tracepoint, and a
+// kprobe and a syscall probe where the kernel has kprobes, through perf
+// events it opens itself.
+func TestCSkeletonAttachProbes(t *testing.T) {
+	testutil.RequireKernel(t)
+	testutil.Tracefs(t)
+	bin := buildC(t, cSkeleton(t, "attach_probes.o"), cAttachProbesMain, true)
+	want := map[string]string{"tp_attached": "1", "tp_hits": "3", "tp_hits_after_detach": "0"}
+	if _, err := os.Stat("/sys/bus/event_source/devices/kprobe"); err != nil {
+		want["kprobe_attached"], want["kprobe_errno"], want["attach_all_ok"] = "0", "2", "0" // ENOENT: no kprobe PMU
+	} else {
+		want["kprobe_attached"], want["attach_all_ok"], want["ksyscall_hits"] = "1", "1", "2"
+	}
+	checkKV(t, runBin(t, bin), want)
+}
