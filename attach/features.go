@@ -141,6 +141,16 @@ func probeTCX() (bool, error) {
 	return errors.Is(err, unix.ENODEV), nil
 }
 
+// HasBPFCookie reports whether the running kernel has BPF cookies
+// (bpf_get_attach_cookie, 5.15), probed once per process as libbpf does.
+// It is what usdt.bpf.h's LINUX_HAS_BPF_COOKIE must say: a light skeleton
+// generated on another kernel can set its .kconfig value from it before
+// Load.
+func HasBPFCookie() bool {
+	ok, _ := haveBPFCookie.get()
+	return ok
+}
+
 // syscallPrefixes are the architecture prefixes of syscall wrappers
 // ("__x64_sys_bpf"), as libbpf's arch_specific_syscall_pfx knows them.
 var syscallPrefixes = map[string]string{

@@ -113,10 +113,10 @@ func TestAttachForeground(t *testing.T) {
 			break
 		}
 	}
-	if got := lines[len(lines)-1]; got != "attached 3 of 4 programs; waiting for SIGINT or SIGTERM" {
+	if len(lines) == 0 || lines[len(lines)-1] != "attached 3 of 4 programs; waiting for SIGINT or SIGTERM" {
 		cmd.Process.Kill()
 		cmd.Wait()
-		t.Fatalf("last line %q; stderr:\n%s", got, stderr.String())
+		t.Fatalf("output %q; stderr:\n%s", lines, stderr.String())
 	}
 	rows := parseLinks(t, lines)
 	for prog, want := range map[string]linkRow{

@@ -82,6 +82,10 @@ func main() {
 func run(ctx context.Context, c config, out, log io.Writer) error {
 	s := NewProbeEvents()
 	s.Rodata.TargetTgid = uint32(c.pid) // .rodata: set before Load
+	// usdt.bpf.h reads the spec of a USDT call site from the BPF cookie
+	// where the kernel has cookies, else by address: the generator wrote
+	// its own kernel's answer, this is the running kernel's.
+	s.Kconfig.LinuxHasBpfCookie = rt.HasBPFCookie()
 	if err := s.Load(nil); err != nil {
 		return err
 	}

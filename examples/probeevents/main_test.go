@@ -29,6 +29,9 @@ func TestMain(m *testing.M) {
 }
 
 func TestSkeletonUpToDate(t *testing.T) {
+	// The generator writes the .kconfig defaults of the kernel it runs on
+	// (LINUX_HAS_BPF_COOKIE): the committed file is the host's.
+	testutil.HostOnly(t, "the committed skeleton holds the host kernel's .kconfig defaults")
 	obj, l, err := bpfc.GenerateLoader("../../testdata/probe_events.o", nil, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -66,6 +66,11 @@ type USDT = attach.USDT
 // SEC("kprobe")...) without AttachOptions saying it.
 var ErrNeedsTarget = attach.ErrNeedsTarget
 
+// HasBPFCookie reports whether the running kernel has BPF cookies (5.15):
+// set a skeleton's Kconfig.LinuxHasBpfCookie (usdt.bpf.h) from it before
+// Load when the skeleton was generated on another kernel.
+func HasBPFCookie() bool { return attach.HasBPFCookie() }
+
 // NewUSDT prepares USDT attachment for a loaded object from the fds of its
 // __bpf_usdt_specs and __bpf_usdt_ip_to_spec_id maps.
 func NewUSDT(specs, ips int) (*USDT, error) { return attach.NewUSDT(specs, ips) }
