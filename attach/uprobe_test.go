@@ -18,7 +18,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/attach"
+	"github.com/bpfc/bpfc/backend/direct"
+	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -346,5 +349,39 @@ func TestAttachAllUprobeObject(t *testing.T) {
 	}
 	if len(ls.Links) != 0 || strings.Join(skipped, " ") != "on_add on_add_ret on_hit on_withsem" {
 		t.Errorf("attached %d, skipped %v: the bare uprobe and usdt sections name no target", len(ls.Links), skipped)
+	}
+}
+
+// TestUSDTUprobeMulti: a usdt program loaded for uprobe_multi links (as
+// libbpf loads them where the kernel has those, 6.6) is attached to every
+// call site with one link, the spec ids in its cookies.
+func TestUSDTUprobeMulti(t *testing.T) {
+	testutil.RequireKernel(t)
+	if !atLeast(t, 6, 6) {
+		t.Log("no uprobe_multi links before 6.6")
+		return
+	}
+	path := filepath.Join(probeTargets(t), "probe_target_static")
+	obj, err := bpfc.Compile(filepath.Join("..", "testdata", "attach_uprobe.o"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj.Program("on_hit").ExpectedAttachType = uint32(sys.AttachTraceUprobeMulti)
+	coll, err := direct.Load(obj, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer coll.Close()
+	o := &object{obj: obj, coll: coll}
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	l := o.attach(t, "on_hit", &attach.Options{Target: path + ":bpfc:hit", Cookie: 5})
+	if l.Type != "uprobe_multi" || l.Sites() != 1 || l.ID == 0 {
+		t.Errorf("link %q with %d parts, id %d: want one uprobe_multi link", l.Type, l.Sites(), l.ID)
+	}
+	runTarget(t, path, 3)
+	for v, want := range map[string]int64{"usdt_calls": 6, "usdt_sum_i": 2 * (0 + 1 + 2), "usdt_last_y": 2002, "usdt_cookie": 5} {
+		if got := int64(o.bss(t, v)); got != want {
+			t.Errorf("%s = %d, want %d", v, got, want)
+		}
 	}
 }
