@@ -222,6 +222,9 @@ func funcOffset(path, name string) (uint64, error) {
 	defer f.Close()
 	base, ver, hasVer := strings.Cut(name, "@")
 	ver = strings.TrimPrefix(ver, "@")
+	if !hasVer && f.Class == elf.ELFCLASS64 {
+		return funcOffset64(f, path, name)
+	}
 	tables := []func() ([]elf.Symbol, error){f.DynamicSymbols, f.Symbols}
 	for ti, table := range tables {
 		syms, err := table()
@@ -256,6 +259,67 @@ func funcOffset(path, name string) (uint64, error) {
 				continue
 			}
 			weak := elf.ST_BIND(s.Info) == elf.STB_WEAK
+			if found && o != off {
+				switch {
+				case !lastWeak && !weak:
+					return 0, fmt.Errorf("binary %s: function %s is ambiguous: defined at file offsets %#x and %#x", path, name, off, o)
+				case weak:
+					continue // keep the non-weak one
+				}
+			}
+			found, off, lastWeak = true, o, weak
+		}
+		if found {
+			if off == 0 {
+				return 0, fmt.Errorf("binary %s: %w: function %s is at offset 0", path, ErrNotFound, name)
+			}
+			return off, nil
+		}
+	}
+	return 0, fmt.Errorf("binary %s: %w: no function %s", path, ErrNotFound, name)
+}
+
+// funcOffset64 is funcOffset for a name without a version in a 64-bit
+// ELF file, scanning the symbol tables in place: debug/elf's Symbols
+// makes a string of every name of a table (thousands, for a static
+// binary), this compares bytes.
+func funcOffset64(f *elf.File, path, name string) (uint64, error) {
+	const symSize = 24 // Elf64_Sym
+	for _, typ := range []elf.SectionType{elf.SHT_DYNSYM, elf.SHT_SYMTAB} {
+		sec := f.SectionByType(typ)
+		if sec == nil || sec.Link >= uint32(len(f.Sections)) {
+			continue
+		}
+		syms, err := sec.Data()
+		if err != nil {
+			return 0, fmt.Errorf("binary %s: %s: %w", path, sec.Name, err)
+		}
+		strs, err := f.Sections[sec.Link].Data()
+		if err != nil {
+			return 0, fmt.Errorf("binary %s: %s: %w", path, f.Sections[sec.Link].Name, err)
+		}
+		var (
+			found, lastWeak bool
+			off             uint64
+		)
+		for i := symSize; i+symSize <= len(syms); i += symSize { // entry 0 is null
+			e := syms[i : i+symSize]
+			info := e[4]
+			if elf.ST_TYPE(info) != elf.STT_FUNC {
+				continue
+			}
+			at := f.ByteOrder.Uint32(e[0:])
+			if uint64(at)+uint64(len(name)) >= uint64(len(strs)) || string(strs[at:at+uint32(len(name))]) != name {
+				continue
+			}
+			if c := strs[at+uint32(len(name))]; c != 0 && c != '@' { // .symtab keeps "name@VER"
+				continue
+			}
+			o, ok := symbolFileOffset(f, elf.Symbol{Section: elf.SectionIndex(f.ByteOrder.Uint16(e[6:])), Value: f.ByteOrder.Uint64(e[8:])})
+			if !ok {
+				continue
+			}
+			weak := elf.ST_BIND(info) == elf.STB_WEAK
 			if found && o != off {
 				switch {
 				case !lastWeak && !weak:
