@@ -26,7 +26,7 @@ import (
 	"fmt"
 
 	"github.com/bpfc/bpfc/internal/errs"
-	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 var (
@@ -56,8 +56,8 @@ type Program struct {
 	Name, Section string
 	// Type is the program's BPF_PROG_TYPE_*, AttachType the expected
 	// attach type it was loaded with.
-	Type       sys.ProgType
-	AttachType sys.AttachType
+	Type       uapi.ProgType
+	AttachType uapi.AttachType
 	// FD is the program's file descriptor. Attach does not take it over.
 	FD int
 	// USDT is the USDT state of the program's object (its usdt.bpf.h

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // feature is a lazily probed kernel feature.
@@ -60,7 +61,7 @@ var (
 
 // loadProbe loads a probe program of type typ with expected attach type
 // at.
-func loadProbe(typ sys.ProgType, at sys.AttachType, insns []byte) (*sys.FD, error) {
+func loadProbe(typ uapi.ProgType, at uapi.AttachType, insns []byte) (*sys.FD, error) {
 	attr := sys.ProgLoadAttr{
 		ProgType:           typ,
 		InsnCnt:            uint32(len(insns) / sys.InsnSize),
@@ -77,13 +78,13 @@ func loadProbe(typ sys.ProgType, at sys.AttachType, insns []byte) (*sys.FD, erro
 // EBADF means the kernel knows BPF_PERF_EVENT links, EINVAL that it does
 // not.
 func probePerfLink() (bool, error) {
-	prog, err := loadProbe(sys.ProgTypeTracepoint, 0, insnsReturn0)
+	prog, err := loadProbe(uapi.ProgTypeTracepoint, 0, insnsReturn0)
 	if err != nil {
 		return false, fmt.Errorf("probe perf links: %w", err)
 	}
 	defer prog.Close()
 	attr := sys.LinkCreatePerfEventAttr{LinkCreateHead: sys.LinkCreateHead{
-		ProgFd: prog.Uint(), TargetFd: ^uint32(0), AttachType: sys.AttachPerfEvent,
+		ProgFd: prog.Uint(), TargetFd: ^uint32(0), AttachType: uapi.AttachPerfEvent,
 	}}
 	fd, err := sys.LinkCreate(&attr)
 	fd.Close()
@@ -92,7 +93,7 @@ func probePerfLink() (bool, error) {
 
 // probeBPFCookie loads a program calling bpf_get_attach_cookie.
 func probeBPFCookie() (bool, error) {
-	prog, err := loadProbe(sys.ProgTypeTracepoint, 0, insnsGetAttachCookie)
+	prog, err := loadProbe(uapi.ProgTypeTracepoint, 0, insnsGetAttachCookie)
 	prog.Close()
 	return err == nil, nil
 }
@@ -102,7 +103,7 @@ func probeBPFCookie() (bool, error) {
 // process (before the fix it filtered by thread; libbpf then pretends
 // there are none).
 func probeUprobeMulti() (bool, error) {
-	prog, err := loadProbe(sys.ProgTypeKprobe, sys.AttachTraceUprobeMulti, insnsReturn0)
+	prog, err := loadProbe(uapi.ProgTypeKprobe, uapi.AttachTraceUprobeMulti, insnsReturn0)
 	if err != nil {
 		return false, nil // the kernel does not know the attach type
 	}
@@ -110,7 +111,7 @@ func probeUprobeMulti() (bool, error) {
 	offsets := []uint64{0}
 	try := func(pid uint32) error {
 		attr := sys.LinkCreateUprobeMultiAttr{
-			LinkCreateHead: sys.LinkCreateHead{ProgFd: prog.Uint(), AttachType: sys.AttachTraceUprobeMulti},
+			LinkCreateHead: sys.LinkCreateHead{ProgFd: prog.Uint(), AttachType: uapi.AttachTraceUprobeMulti},
 			Path:           sys.NewStringPointer("/"),
 			Offsets:        sys.NewPointer(unsafe.Pointer(&offsets[0])),
 			Cnt:            1,
@@ -130,12 +131,12 @@ func probeUprobeMulti() (bool, error) {
 // probeTCX asks for a tcx link on ifindex 0: ENODEV (no such device) says
 // the kernel has tcx, EINVAL that it does not.
 func probeTCX() (bool, error) {
-	prog, err := loadProbe(sys.ProgTypeSchedCls, 0, insnsReturn0)
+	prog, err := loadProbe(uapi.ProgTypeSchedCls, 0, insnsReturn0)
 	if err != nil {
 		return false, fmt.Errorf("probe tcx: %w", err)
 	}
 	defer prog.Close()
-	attr := sys.LinkCreateAttr{LinkCreateHead: sys.LinkCreateHead{ProgFd: prog.Uint(), AttachType: sys.AttachTCXIngress}}
+	attr := sys.LinkCreateAttr{LinkCreateHead: sys.LinkCreateHead{ProgFd: prog.Uint(), AttachType: uapi.AttachTCXIngress}}
 	fd, err := sys.LinkCreate(&attr)
 	fd.Close()
 	return errors.Is(err, unix.ENODEV), nil

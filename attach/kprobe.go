@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // attachKprobe attaches a kprobe/kretprobe (FUNC[+OFFSET]) or a
@@ -65,13 +66,13 @@ func attachKprobeMulti(p *Program, sec section, opts *Options) (*Link, error) {
 		return nil, fmt.Errorf("%w: kprobe.multi pattern %q: only [A-Za-z0-9_.*?]", ErrBadSection, pattern)
 	}
 	attr := sys.LinkCreateKprobeMultiAttr{
-		LinkCreateHead: sys.LinkCreateHead{ProgFd: uint32(p.FD), AttachType: sys.AttachTraceKprobeMulti},
+		LinkCreateHead: sys.LinkCreateHead{ProgFd: uint32(p.FD), AttachType: uapi.AttachTraceKprobeMulti},
 	}
 	if sec.kind == kindKretprobeMulti {
 		attr.KprobeFlags = sys.KprobeMultiReturn
 	}
 	if sec.kind == kindKprobeSession {
-		attr.AttachType = sys.AttachTraceKprobeSession
+		attr.AttachType = uapi.AttachTraceKprobeSession
 	}
 	// A link of no functions: the kernel answers EOPNOTSUPP without
 	// fprobes (CONFIG_FPROBE) before it looks at anything else, EINVAL for

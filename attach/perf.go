@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // perfEventOpen opens a perf event as libbpf does for BPF: for every
@@ -82,7 +83,7 @@ func attachPerfEvent(p *Program, pfd *sys.FD, cookie uint64, mode Mode) (*part, 
 	typ := "perf_event"
 	if useLink {
 		attr := sys.LinkCreatePerfEventAttr{
-			LinkCreateHead: sys.LinkCreateHead{ProgFd: uint32(p.FD), TargetFd: pfd.Uint(), AttachType: sys.AttachPerfEvent},
+			LinkCreateHead: sys.LinkCreateHead{ProgFd: uint32(p.FD), TargetFd: pfd.Uint(), AttachType: uapi.AttachPerfEvent},
 			BpfCookie:      cookie,
 		}
 		l, err := sys.LinkCreate(&attr)

@@ -14,53 +14,54 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // attachByType attaches p according to its type, to the target in opts.
 func attachByType(p *Program, opts *Options) (*Link, error) {
 	switch p.Type {
-	case sys.ProgTypeXDP:
+	case uapi.ProgTypeXDP:
 		return attachXDP(p, opts)
-	case sys.ProgTypeSchedCls:
+	case uapi.ProgTypeSchedCls:
 		return attachTC(p, opts)
-	case sys.ProgTypeCgroupSKB, sys.ProgTypeCgroupSock, sys.ProgTypeCgroupSockAddr,
-		sys.ProgTypeCgroupSockopt, sys.ProgTypeCgroupSysctl, sys.ProgTypeCgroupDevice,
-		sys.ProgTypeSockOps:
+	case uapi.ProgTypeCgroupSKB, uapi.ProgTypeCgroupSock, uapi.ProgTypeCgroupSockAddr,
+		uapi.ProgTypeCgroupSockopt, uapi.ProgTypeCgroupSysctl, uapi.ProgTypeCgroupDevice,
+		uapi.ProgTypeSockOps:
 		return attachCgroup(p, opts)
-	case sys.ProgTypeLSM:
-		if p.AttachType == sys.AttachLSMCgroup {
+	case uapi.ProgTypeLSM:
+		if p.AttachType == uapi.AttachLSMCgroup {
 			return attachCgroup(p, opts)
 		}
 		return attachTracing(p, opts)
-	case sys.ProgTypeTracing:
-		if p.AttachType == sys.AttachTraceIter {
+	case uapi.ProgTypeTracing:
+		if p.AttachType == uapi.AttachTraceIter {
 			return attachIter(p, opts)
 		}
 		return attachTracing(p, opts)
-	case sys.ProgTypeSKLookup, sys.ProgTypeFlowDissector:
+	case uapi.ProgTypeSKLookup, uapi.ProgTypeFlowDissector:
 		return attachNetns(p, opts)
-	case sys.ProgTypePerfEvent:
+	case uapi.ProgTypePerfEvent:
 		return attachPerfEventProgram(p, opts)
-	case sys.ProgTypeNetfilter:
+	case uapi.ProgTypeNetfilter:
 		return attachNetfilter(p, opts)
-	case sys.ProgTypeSyscall:
+	case uapi.ProgTypeSyscall:
 		return nil, fmt.Errorf("%w: a syscall program is not attached: it runs with BPF_PROG_TEST_RUN", ErrNeedsTarget)
-	case sys.ProgTypeKprobe, sys.ProgTypeTracepoint, sys.ProgTypeRawTracepoint, sys.ProgTypeRawTracepointWritable:
+	case uapi.ProgTypeKprobe, uapi.ProgTypeTracepoint, uapi.ProgTypeRawTracepoint, uapi.ProgTypeRawTracepointWritable:
 		return nil, fmt.Errorf("%w: a %s program whose section (%q) does not say what to probe", ErrNeedsTarget, p.Type, p.Section)
 	}
-	how := map[sys.ProgType]string{
-		sys.ProgTypeSocketFilter: "a socket (SO_ATTACH_BPF)",
-		sys.ProgTypeSKReuseport:  "a reuseport group (SO_ATTACH_REUSEPORT_EBPF)",
-		sys.ProgTypeSKSKB:        "a sockmap (BPF_PROG_ATTACH)",
-		sys.ProgTypeSKMsg:        "a sockmap (BPF_PROG_ATTACH)",
-		sys.ProgTypeSchedAct:     "a tc action (tc action add ... bpf)",
-		sys.ProgTypeLWTIn:        "a route (ip route ... encap bpf)",
-		sys.ProgTypeLWTOut:       "a route (ip route ... encap bpf)",
-		sys.ProgTypeLWTXmit:      "a route (ip route ... encap bpf)",
-		sys.ProgTypeLWTSeg6local: "a route (ip route ... encap seg6local ... End.BPF)",
-		sys.ProgTypeLIRCMode2:    "a lirc device (BPF_PROG_ATTACH)",
-		sys.ProgTypeExt:          "another program (freplace)",
-		sys.ProgTypeStructOps:    "a struct_ops map",
+	how := map[uapi.ProgType]string{
+		uapi.ProgTypeSocketFilter: "a socket (SO_ATTACH_BPF)",
+		uapi.ProgTypeSKReuseport:  "a reuseport group (SO_ATTACH_REUSEPORT_EBPF)",
+		uapi.ProgTypeSKSKB:        "a sockmap (BPF_PROG_ATTACH)",
+		uapi.ProgTypeSKMsg:        "a sockmap (BPF_PROG_ATTACH)",
+		uapi.ProgTypeSchedAct:     "a tc action (tc action add ... bpf)",
+		uapi.ProgTypeLWTIn:        "a route (ip route ... encap bpf)",
+		uapi.ProgTypeLWTOut:       "a route (ip route ... encap bpf)",
+		uapi.ProgTypeLWTXmit:      "a route (ip route ... encap bpf)",
+		uapi.ProgTypeLWTSeg6local: "a route (ip route ... encap seg6local ... End.BPF)",
+		uapi.ProgTypeLIRCMode2:    "a lirc device (BPF_PROG_ATTACH)",
+		uapi.ProgTypeExt:          "another program (freplace)",
+		uapi.ProgTypeStructOps:    "a struct_ops map",
 	}[p.Type]
 	if how == "" {
 		how = "a target bpfc does not know"
@@ -89,14 +90,14 @@ func linkCreate(attr *sys.LinkCreateAttr) (*sys.FD, error) {
 // attachXDP attaches an XDP program to opts.Ifindex with an XDP link.
 func attachXDP(p *Program, opts *Options) (*Link, error) {
 	switch p.AttachType {
-	case sys.AttachXDPDevmap, sys.AttachXDPCpumap:
+	case uapi.AttachXDPDevmap, uapi.AttachXDPCpumap:
 		return nil, fmt.Errorf("%w: a %s program runs from a map entry, not an interface", ErrNeedsTarget, p.AttachType)
 	}
 	if opts.Ifindex <= 0 {
 		return nil, fmt.Errorf("%w: an XDP program needs an interface (Options.Ifindex)", ErrNeedsTarget)
 	}
 	fd, err := linkCreate(&sys.LinkCreateAttr{LinkCreateHead: sys.LinkCreateHead{
-		ProgFd: uint32(p.FD), TargetFd: uint32(opts.Ifindex), AttachType: sys.AttachXDP, Flags: opts.XDPFlags,
+		ProgFd: uint32(p.FD), TargetFd: uint32(opts.Ifindex), AttachType: uapi.AttachXDP, Flags: opts.XDPFlags,
 	}})
 	if err != nil {
 		if errors.Is(err, unix.EBUSY) || errors.Is(err, unix.EEXIST) {
@@ -116,11 +117,11 @@ func attachTC(p *Program, opts *Options) (*Link, error) {
 	}
 	egress := opts.Egress
 	switch p.AttachType {
-	case sys.AttachTCXIngress:
+	case uapi.AttachTCXIngress:
 		egress = false
-	case sys.AttachTCXEgress:
+	case uapi.AttachTCXEgress:
 		egress = true
-	case sys.AttachNetkitPrimary, sys.AttachNetkitPeer:
+	case uapi.AttachNetkitPrimary, uapi.AttachNetkitPeer:
 		fd, err := linkCreate(&sys.LinkCreateAttr{LinkCreateHead: sys.LinkCreateHead{
 			ProgFd: uint32(p.FD), TargetFd: uint32(opts.Ifindex), AttachType: p.AttachType,
 		}})
@@ -130,9 +131,9 @@ func attachTC(p *Program, opts *Options) (*Link, error) {
 		return newLink("netkit", ifaceName(opts.Ifindex), &part{link: fd}), nil
 	}
 	dir := "ingress"
-	at := sys.AttachTCXIngress
+	at := uapi.AttachTCXIngress
 	if egress {
-		dir, at = "egress", sys.AttachTCXEgress
+		dir, at = "egress", uapi.AttachTCXEgress
 	}
 	target := ifaceName(opts.Ifindex) + " " + dir
 	tcx, err := haveTCX.get()
@@ -204,9 +205,9 @@ func attachNetns(p *Program, opts *Options) (*Link, error) {
 		return nil, err
 	}
 	defer ns.Close()
-	at := sys.AttachSKLookup
-	if p.Type == sys.ProgTypeFlowDissector {
-		at = sys.AttachFlowDissector
+	at := uapi.AttachSKLookup
+	if p.Type == uapi.ProgTypeFlowDissector {
+		at = uapi.AttachFlowDissector
 	}
 	fd, err := sys.LinkCreate(&sys.LinkCreateAttr{LinkCreateHead: sys.LinkCreateHead{
 		ProgFd: uint32(p.FD), TargetFd: ns.Uint(), AttachType: at,
@@ -247,7 +248,7 @@ func attachNetfilter(p *Program, opts *Options) (*Link, error) {
 		return nil, fmt.Errorf("%w: a netfilter program needs a hook (Options.Netfilter)", ErrNeedsTarget)
 	}
 	fd, err := sys.LinkCreate(&sys.LinkCreateNetfilterAttr{
-		LinkCreateHead: sys.LinkCreateHead{ProgFd: uint32(p.FD), AttachType: sys.AttachNetfilter},
+		LinkCreateHead: sys.LinkCreateHead{ProgFd: uint32(p.FD), AttachType: uapi.AttachNetfilter},
 		Pf:             nf.Family, Hooknum: nf.Hook, Priority: nf.Priority, NfFlags: nf.Flags,
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // attachTracepoint attaches a tracepoint/CATEGORY/NAME program to the
@@ -103,7 +104,7 @@ func attachTracing(p *Program, opts *Options) (*Link, error) {
 // map element iterator from opts.IterMap. Read from Link.Iter to run it.
 func attachIter(p *Program, opts *Options) (*Link, error) {
 	attr := sys.LinkCreateIterAttr{
-		LinkCreateHead: sys.LinkCreateHead{ProgFd: uint32(p.FD), AttachType: sys.AttachTraceIter},
+		LinkCreateHead: sys.LinkCreateHead{ProgFd: uint32(p.FD), AttachType: uapi.AttachTraceIter},
 	}
 	// union bpf_iter_link_info { struct { __u32 map_fd; } map; ... }
 	var info [2]uint64

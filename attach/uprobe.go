@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // attachUprobe attaches a uprobe/uretprobe (PATH:FUNC[+OFFSET]) program.
@@ -78,12 +79,12 @@ func attachUprobeMulti(p *Program, sec section, opts *Options) (*Link, error) {
 		return nil, err
 	}
 	var flags uint32
-	at := sys.AttachTraceUprobeMulti
+	at := uapi.AttachTraceUprobeMulti
 	switch sec.kind {
 	case kindUretprobeMulti:
 		flags = sys.UprobeMultiReturn
 	case kindUprobeSession:
-		at = sys.AttachTraceUprobeSession
+		at = uapi.AttachTraceUprobeSession
 	}
 	link, err := uprobeMultiLink(p, at, flags, path, offsets, nil, nil, opts.Cookie, opts.PID)
 	if err != nil {
@@ -95,7 +96,7 @@ func attachUprobeMulti(p *Program, sec section, opts *Options) (*Link, error) {
 // uprobeMultiLink creates a uprobe_multi link of p on path at offsets,
 // with per-offset reference counter offsets and cookies (nil: none, or
 // every one cookie when it is not 0).
-func uprobeMultiLink(p *Program, at sys.AttachType, flags uint32, path string, offsets, refCtrs, cookies []uint64, cookie uint64, pid int) (*sys.FD, error) {
+func uprobeMultiLink(p *Program, at uapi.AttachType, flags uint32, path string, offsets, refCtrs, cookies []uint64, cookie uint64, pid int) (*sys.FD, error) {
 	if cookies == nil && cookie != 0 {
 		cookies = make([]uint64, len(offsets))
 		for i := range cookies {

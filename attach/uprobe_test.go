@@ -21,8 +21,8 @@ import (
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/attach"
 	"github.com/bpfc/bpfc/backend/direct"
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // runTarget runs a probe target for n rounds and returns its report line
@@ -329,7 +329,7 @@ func TestUprobeBadTargets(t *testing.T) {
 func TestUSDTWithoutMaps(t *testing.T) {
 	o := load(t, "attach_uprobe.o", nil)
 	p := o.coll.Programs["on_hit"]
-	_, err := attach.Attach(&attach.Program{Name: "on_hit", Section: "usdt/x:y:z", Type: p.Type, FD: p.FD.Int()}, nil)
+	_, err := attach.Attach(&attach.Program{Name: "on_hit", Section: "usdt/x:y:z", Type: p.Type, FD: p.FD()}, nil)
 	if !errors.Is(err, attach.ErrNotSupported) || !strings.Contains(err.Error(), "usdt.bpf.h") {
 		t.Errorf("usdt program of an object without the USDT maps: %v", err)
 	}
@@ -366,7 +366,7 @@ func TestUSDTUprobeMulti(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj.Program("on_hit").ExpectedAttachType = uint32(sys.AttachTraceUprobeMulti)
+	obj.Program("on_hit").ExpectedAttachType = uapi.AttachTraceUprobeMulti
 	coll, err := direct.Load(obj, nil)
 	if err != nil {
 		t.Fatal(err)

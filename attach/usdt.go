@@ -24,6 +24,7 @@ import (
 	"sync"
 
 	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // The USDT maps usdt.bpf.h defines.
@@ -61,7 +62,7 @@ func NewUSDT(specs, ips int) (*USDT, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", USDTSpecsMap, err)
 	}
-	if si.Type != sys.MapTypeArray || si.KeySize != 4 {
+	if si.Type != uapi.MapTypeArray || si.KeySize != 4 {
 		return nil, fmt.Errorf("%w: %s is a %s with %d-byte keys, not usdt.bpf.h's array", ErrNotSupported, USDTSpecsMap, si.Type, si.KeySize)
 	}
 	layout, err := usdtLayoutFor(si.ValueSize)
@@ -340,7 +341,7 @@ func attachUSDT(p *Program, sec section, opts *Options) (_ *Link, err error) {
 	if err != nil {
 		return nil, err
 	}
-	multi := p.AttachType == sys.AttachTraceUprobeMulti
+	multi := p.AttachType == uapi.AttachTraceUprobeMulti
 	if cookies && !multi && (opts.Mode == ModePerf || opts.Mode == ModeLegacy) {
 		return nil, fmt.Errorf("%w: on a kernel with BPF cookies a USDT program finds its spec in the cookie, which needs perf-event links (Mode %d)", ErrNotSupported, opts.Mode)
 	}
@@ -422,7 +423,7 @@ func attachUSDT(p *Program, sec section, opts *Options) (_ *Link, err error) {
 		for i, s := range sites {
 			offsets[i], refs[i], cks[i] = s.offset, s.semaOf, uint64(siteID[i])
 		}
-		fd, err := uprobeMultiLink(p, sys.AttachTraceUprobeMulti, 0, path, offsets, refs, cks, 0, opts.PID)
+		fd, err := uprobeMultiLink(p, uapi.AttachTraceUprobeMulti, 0, path, offsets, refs, cks, 0, opts.PID)
 		if err != nil {
 			return nil, fmt.Errorf("USDT %s:%s in %s: %w", t.provider, t.name, path, err)
 		}

@@ -16,7 +16,7 @@ func (c *Collection) attachProgram(p *Program) (*attach.Program, error) {
 	ap := &attach.Program{
 		Name: p.Name, Section: p.Section,
 		Type: p.Type, AttachType: p.AttachType,
-		FD: p.FD.Int(),
+		FD: p.FD(),
 	}
 	u, err := c.usdtState()
 	if err != nil {
@@ -37,7 +37,7 @@ func (c *Collection) usdtState() (*attach.USDT, error) {
 	if !ok1 || !ok2 {
 		return nil, nil
 	}
-	u, err := attach.NewUSDT(specs.FD.Int(), ips.FD.Int())
+	u, err := attach.NewUSDT(specs.FD(), ips.FD())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Object, err)
 	}

@@ -8,6 +8,8 @@ package sys
 import (
 	"fmt"
 	"unsafe"
+
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // RawTracepointOpen attaches prog to the raw tracepoint name. An empty name
@@ -40,10 +42,10 @@ func RawTracepointOpenCookie(name string, prog *FD, cookie uint64) (*FD, error) 
 // LinkCreateHead is the part of BPF_LINK_CREATE common to every attach
 // type; the Link*Attr structs below add their part of the union.
 type LinkCreateHead struct {
-	ProgFd     uint32     // prog_fd / map_fd
-	TargetFd   uint32     // target_fd / target_ifindex
-	AttachType AttachType // attach_type
-	Flags      uint32     // flags
+	ProgFd     uint32          // prog_fd / map_fd
+	TargetFd   uint32          // target_fd / target_ifindex
+	AttachType uapi.AttachType // attach_type
+	Flags      uint32          // flags
 }
 
 // LinkCreateAttr is BPF_LINK_CREATE for tracing programs (target_btf_id,
@@ -170,9 +172,9 @@ func IterCreate(link *FD) (*FD, error) {
 // LinkInfo is the head of struct bpf_link_info: the link's type, id and
 // program id.
 type LinkInfo struct {
-	Type   LinkType // type
-	ID     uint32   // id
-	ProgID uint32   // prog_id
+	Type   uapi.LinkType // type
+	ID     uint32        // id
+	ProgID uint32        // prog_id
 	_      [4]byte
 }
 

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -98,6 +99,24 @@ func NewNetns(tb testing.TB) *Netns {
 		}
 		if err := setUp(iface.Index); err != nil {
 			tb.Fatalf("%s up: %v", v.name, err)
+		}
+	}
+	// The kernel turns a device operational (carrier, qdisc) later, from
+	// its link watch work: frames sent before are dropped.
+	for _, name := range []string{"veth0", "veth1"} {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			iface, err := net.InterfaceByName(name)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			if iface.Flags&net.FlagRunning != 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				tb.Fatalf("%s is not running after 5 s", name)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 	return ns

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // Ring buffer record header bits (BPF_RINGBUF_*).
@@ -56,7 +57,7 @@ func NewRingBuffer(fd int) (*RingBuffer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ring buffer: %w", err)
 	}
-	if info.Type != sys.MapTypeRingbuf {
+	if info.Type != uapi.MapTypeRingbuf {
 		return nil, fmt.Errorf("ring buffer: map %q is a %s, not a ring buffer", info.Name, info.Type)
 	}
 	page := os.Getpagesize()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // ringbufWriter loads a socket filter that outputs the 8-byte record
@@ -38,7 +39,7 @@ func ringbufWriter(t *testing.T, m *sys.FD) *sys.FD {
 	insn(0x85, 0, 0, 130)                     // call bpf_ringbuf_output
 	insn(0xb7, 0x0, 0, 0)                     // r0 = 0
 	insn(0x95, 0, 0, 0)                       // exit
-	p, err := sys.LoadInsns(sys.ProgTypeSocketFilter, insns, "ringbuf_out")
+	p, err := sys.LoadInsns(uapi.ProgTypeSocketFilter, insns, "ringbuf_out")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func ringbufWriter(t *testing.T, m *sys.FD) *sys.FD {
 
 func newRingbufMap(t *testing.T, size uint32) *sys.FD {
 	t.Helper()
-	m, err := sys.MapCreate(&sys.MapCreateAttr{MapType: sys.MapTypeRingbuf, MaxEntries: size})
+	m, err := sys.MapCreate(&sys.MapCreateAttr{MapType: uapi.MapTypeRingbuf, MaxEntries: size})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestRingBuffer(t *testing.T) {
 
 func TestRingBufferNotARing(t *testing.T) {
 	testutil.RequireKernel(t)
-	m, err := sys.MapCreate(&sys.MapCreateAttr{MapType: sys.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1})
+	m, err := sys.MapCreate(&sys.MapCreateAttr{MapType: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/attach"
-	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // Map is a map created by a light skeleton's loader.
@@ -79,7 +79,7 @@ func NewUSDT(specs, ips int) (*USDT, error) { return attach.NewUSDT(specs, ips) 
 func (p *Program) desc() *attach.Program {
 	return &attach.Program{
 		Name: p.Name, Section: p.Section,
-		Type: sys.ProgType(p.Type), AttachType: sys.AttachType(p.AttachType),
+		Type: uapi.ProgType(p.Type), AttachType: uapi.AttachType(p.AttachType),
 		FD: p.FD, USDT: p.USDT,
 	}
 }

@@ -90,21 +90,6 @@ const (
 	offRunCtxIn       = 48
 	offRunCtxOut      = 56
 	sizeTestRun       = 80
-
-	// BPF_RAW_TRACEPOINT_OPEN
-	offRawTpName   = 0
-	offRawTpProgFD = 8
-	sizeRawTpOpen  = 16 // without the cookie
-
-	// BPF_LINK_CREATE
-	offLinkProgFD     = 0
-	offLinkTargetFD   = 4
-	offLinkAttachType = 8
-	sizeLinkCreate    = 48
-
-	// BPF_ITER_CREATE
-	offIterLinkFD  = 0
-	sizeIterCreate = 8
 )
 
 var ne = binary.NativeEndian

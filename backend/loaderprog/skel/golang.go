@@ -18,7 +18,6 @@ import (
 
 	"github.com/bpfc/bpfc/attach"
 	"github.com/bpfc/bpfc/backend/loaderprog"
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 )
 
