@@ -59,7 +59,7 @@ type Collection struct {
 	// BTF because the kernel refused it).
 	Warnings []string
 
-	btf  *sys.FD       // the object's BTF in the kernel (nil: none loaded)
+	btf  *sys.FD      // the object's BTF in the kernel (nil: none loaded)
 	pins []string     // made by Pin
 	usdt *attach.USDT // USDT attachment state, made on first use
 }
