@@ -9,8 +9,9 @@
 // attachment is a Link: Close detaches it, Pin keeps it in bpffs after the
 // process exits, Update swaps its program where the kernel can.
 //
-// The package depends only on the standard library, golang.org/x/sys/unix
-// and bpfc's bpf(2) layer, so the Go light skeletons' run-time can use it.
+// The package depends only on the standard library, golang.org/x/sys/unix,
+// package uapi and bpfc's bpf(2) layer (no BPF object or BTF parsing), so
+// the Go light skeletons' run-time uses it.
 // Kernel features (perf-event links, BPF cookies, uprobe_multi, tcx) are
 // probed once per process, as libbpf's features.c does, and what a kernel
 // lacks falls back the way libbpf falls back (PERF_EVENT_IOC_SET_BPF before
