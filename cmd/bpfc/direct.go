@@ -146,8 +146,7 @@ func printCollection(c *config, coll *direct.Collection, stdout io.Writer) error
 		return err
 	}
 	if c.attach {
-		b.WriteString("
-")
+		b.WriteString("\n")
 	}
 	if _, err := stdout.Write(b.Bytes()); err != nil {
 		return err
