@@ -66,7 +66,10 @@ type Feature struct {
 func (f *Feature) Check() error {
 	f.once.Do(func() {
 		ok, err := f.probe()
+		var nb notBuilt
 		switch {
+		case errors.As(err, &nb):
+			f.err = &MissingError{What: f.Desc, Since: f.Since, Release: Release(), Detail: string(nb)}
 		case err != nil:
 			f.err = fmt.Errorf("probing %s: %w", f.Desc, err)
 		case !ok:
@@ -75,6 +78,12 @@ func (f *Feature) Check() error {
 	})
 	return f.err
 }
+
+// notBuilt is what a probe returns when the kernel knows the feature but
+// was built without it (the detail names the config option).
+type notBuilt string
+
+func (n notBuilt) Error() string { return string(n) }
 
 // Has reports whether the kernel has the feature. A probe that could not
 // tell counts as missing.

@@ -43,6 +43,8 @@ func TestFeaturesMatchVersion(t *testing.T) {
 	testutil.RequireKernel(t)
 	defer testutil.CheckNoFDLeak(t)()
 	v := runningVersion(t)
+	cfg := kernelConfig(t)
+	needs := map[*Feature]string{KprobeMultiLink: "CONFIG_FPROBE"}
 	for _, f := range All() {
 		err := f.Check()
 		if err != nil && !errors.Is(err, ErrNotSupported) {
@@ -51,7 +53,7 @@ func TestFeaturesMatchVersion(t *testing.T) {
 		}
 		has := err == nil
 		t.Logf("%-16s %-5v (since %s)", f.Name, has, f.Since)
-		if w := want(t, v, f.Since); has != w {
+		if w := want(t, v, f.Since) && configured(cfg, needs[f]); has != w {
 			t.Errorf("%s (%s): probe says %v on %s, but it appeared in %s", f.Name, f.Desc, has, Release(), f.Since)
 		}
 		if !has {
@@ -221,7 +223,7 @@ func TestAttachTypes(t *testing.T) {
 	} {
 		err := AttachType(c.pt, c.at)
 		has := err == nil
-		w := want(t, v, attachTypeSince[c.at]) && (c.pt != sys.ProgTypeSKLookup || want(t, v, progTypeSince[c.pt]))
+		w := want(t, v, attachTypeSince[c.at]) && (c.at != sys.AttachTraceKprobeMulti || configured(kernelConfig(t), "CONFIG_FPROBE"))
 		if has != w {
 			t.Errorf("%s/%s: probe says %v on %s (since %s): %v", c.pt, c.at, has, Release(), attachTypeSince[c.at], err)
 		}

@@ -6,7 +6,6 @@ package features
 
 import (
 	"encoding/binary"
-	"errors"
 	"strings"
 	"unsafe"
 
@@ -56,9 +55,9 @@ var (
 	// tracepoints as links).
 	PerfLink = &Feature{Name: "perf_link", Desc: "perf event links (BPF_LINK_CREATE with BPF_PERF_EVENT)", Since: "5.15", probe: probePerfLink}
 	// KprobeMultiLink: kprobe.multi programs.
-	KprobeMultiLink = &Feature{Name: "kprobe_multi", Desc: "kprobe multi links", Since: "5.18", probe: attachProbe(sys.ProgTypeKprobe, sys.AttachTraceKprobeMulti)}
+	KprobeMultiLink = &Feature{Name: "kprobe_multi", Desc: "kprobe multi links", Since: "5.18", probe: probeKprobeMulti}
 	// UprobeMultiLink: uprobe.multi programs.
-	UprobeMultiLink = &Feature{Name: "uprobe_multi", Desc: "uprobe multi links", Since: "6.6", probe: attachProbe(sys.ProgTypeKprobe, sys.AttachTraceUprobeMulti)}
+	UprobeMultiLink = &Feature{Name: "uprobe_multi", Desc: "uprobe multi links", Since: "6.6", probe: probeUprobeMulti}
 	// BPFCookie: bpf_get_attach_cookie.
 	BPFCookie = &Feature{Name: "bpf_cookie", Desc: "BPF cookies (bpf_get_attach_cookie)", Since: "5.15", probe: helperProbe(sys.ProgTypeTracepoint, 174)}
 	// LogTrueSize: BPF_PROG_LOAD and BPF_BTF_LOAD report the size a
@@ -296,7 +295,8 @@ func probeExclMap() (bool, error) {
 	return created(m, err)
 }
 
-// linkCreateAttr is the part of BPF_LINK_CREATE the perf link probe sets.
+// linkCreateAttr is the common head of BPF_LINK_CREATE, and the perf
+// link's attr.
 type linkCreateAttr struct {
 	ProgFD     uint32
 	TargetFD   int32
@@ -305,25 +305,108 @@ type linkCreateAttr struct {
 	_          [sys.AttrSize - 16]byte
 }
 
-func probePerfLink() (bool, error) {
-	attr := sys.ProgLoadAttr{ProgType: sys.ProgTypeTracepoint}
-	attr.Insns = sys.NewSlicePointer(retZero())
-	attr.InsnCnt = 2
+// kprobeMultiAttr is BPF_LINK_CREATE with the kprobe_multi fields.
+type kprobeMultiAttr struct {
+	linkHead
+	KFlags  uint32
+	Cnt     uint32
+	Syms    sys.Pointer
+	Addrs   sys.Pointer
+	Cookies sys.Pointer
+	_       [sys.AttrSize - 48]byte
+}
+
+// uprobeMultiAttr is BPF_LINK_CREATE with the uprobe_multi fields.
+type uprobeMultiAttr struct {
+	linkHead
+	Path          sys.Pointer
+	Offsets       sys.Pointer
+	RefCtrOffsets sys.Pointer
+	Cookies       sys.Pointer
+	Cnt           uint32
+	UFlags        uint32
+	Pid           uint32
+	_             [sys.AttrSize - 60]byte
+}
+
+// linkHead is the head BPF_LINK_CREATE attrs share.
+type linkHead struct {
+	ProgFD     uint32
+	TargetFD   int32
+	AttachType sys.AttachType
+	Flags      uint32
+}
+
+// tracingProg loads "r0 = 0; exit" of type pt with expected attach type
+// at, for a link probe.
+func tracingProg(pt sys.ProgType, at sys.AttachType) (*sys.FD, error) {
+	attr := sys.ProgLoadAttr{ProgType: pt, ExpectedAttachType: at}
+	attr.Insns, attr.InsnCnt = sys.NewSlicePointer(retZero()), 2
 	attr.License = sys.NewStringPointer("GPL")
-	prog, err := sys.ProgLoad(&attr)
+	return sys.ProgLoad(&attr)
+}
+
+// linkErrno creates the link and returns the errno (0 on success: the
+// link is closed at once).
+func linkErrno[T any](attr *T) unix.Errno {
+	r, err := sys.BPF(sys.CmdLinkCreate, unsafe.Pointer(attr), unsafe.Sizeof(*attr))
+	if err == nil {
+		unix.Close(r)
+		return 0
+	}
+	errno, _ := sys.Errno(err)
+	return errno
+}
+
+func probePerfLink() (bool, error) {
+	prog, err := tracingProg(sys.ProgTypeTracepoint, 0)
 	if err != nil {
 		return false, err
 	}
 	defer prog.Close()
 	// An invalid perf event fd: EBADF when perf links exist, EINVAL
 	// before (the attach type is unknown to LINK_CREATE).
-	link := linkCreateAttr{ProgFD: uint32(prog.Int()), TargetFD: -1, AttachType: sys.AttachPerfEvent}
-	r, err := sys.BPF(sys.CmdLinkCreate, unsafe.Pointer(&link), unsafe.Sizeof(link))
-	if err == nil {
-		unix.Close(r)
-		return true, nil
+	errno := linkErrno(&linkCreateAttr{ProgFD: prog.Uint(), TargetFD: -1, AttachType: sys.AttachPerfEvent})
+	return errno == 0 || errno == unix.EBADF, nil
+}
+
+func probeKprobeMulti() (bool, error) {
+	prog, err := tracingProg(sys.ProgTypeKprobe, sys.AttachTraceKprobeMulti)
+	if err != nil {
+		return false, err
 	}
-	return errors.Is(err, unix.EBADF), nil
+	defer prog.Close()
+	// One symbol behind an unreadable pointer: EFAULT when the kernel
+	// reads it (kprobe multi links exist), EINVAL before, EOPNOTSUPP
+	// when built without fprobe.
+	attr := kprobeMultiAttr{linkHead: linkHead{ProgFD: prog.Uint(), AttachType: sys.AttachTraceKprobeMulti}, Cnt: 1}
+	attr.Syms = sys.NewPointer(unsafe.Add(unsafe.Pointer(nil), 8)) //nolint:govet // deliberately unreadable
+	switch errno := linkErrno(&attr); errno {
+	case 0, unix.EFAULT:
+		return true, nil
+	case unix.EOPNOTSUPP:
+		return false, notBuilt("built without CONFIG_FPROBE")
+	}
+	return false, nil
+}
+
+func probeUprobeMulti() (bool, error) {
+	prog, err := tracingProg(sys.ProgTypeKprobe, sys.AttachTraceUprobeMulti)
+	if err != nil {
+		return false, err
+	}
+	defer prog.Close()
+	// A uprobe in "/", which is no binary: EBADF when uprobe multi
+	// links exist, EINVAL before (as libbpf probes it).
+	offsets := []uint64{0}
+	attr := uprobeMultiAttr{
+		linkHead: linkHead{ProgFD: prog.Uint(), AttachType: sys.AttachTraceUprobeMulti},
+		Path:     sys.NewStringPointer("/"),
+		Offsets:  sys.NewPointer(unsafe.Pointer(&offsets[0])),
+		Cnt:      1,
+	}
+	errno := linkErrno(&attr)
+	return errno == 0 || errno == unix.EBADF, nil
 }
 
 func probeLogTrueSize() (bool, error) {
@@ -343,13 +426,4 @@ func probeLogTrueSize() (bool, error) {
 	}
 	unix.Close(r)
 	return attr.LogTrueSize != 0, nil
-}
-
-// attachProbe loads "r0 = 0; exit" of type pt with expected_attach_type at:
-// kernels that do not know the attach type refuse it.
-func attachProbe(pt sys.ProgType, at sys.AttachType) func() (bool, error) {
-	return func() (bool, error) {
-		attr := sys.ProgLoadAttr{ProgType: pt, ExpectedAttachType: at}
-		return loaded(progLoad(&attr, retZero(), false))
-	}
 }

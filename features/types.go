@@ -188,10 +188,11 @@ func probeMapType(t sys.MapType) (ok bool, detail string, err error) {
 		m.Close()
 		return true, "", nil
 	}
-	// EPERM: the kernel knows the type but refuses it to this process
-	// (e.g. lockdown); an unknown type is EINVAL.
+	// An unknown type is EINVAL; any other refusal (EPERM under
+	// lockdown, ENOMEM for an arena's address space) means the kernel
+	// knows the type.
 	errno, _ := sys.Errno(err)
-	return errno == unix.EPERM, "", nil
+	return errno != unix.EINVAL, "", nil
 }
 
 // ProgType returns nil when the kernel loads programs of type t, or a
@@ -238,10 +239,10 @@ func probeProgType(t sys.ProgType) (bool, error) {
 	switch {
 	case r.errno == 0:
 		return true, nil
-	case r.errno == unix.EPERM:
-		// The kernel knows the type but refuses it to this process
-		// (lockdown refuses tracing and LSM programs); an unknown type
-		// is EINVAL.
+	case r.errno != unix.EINVAL:
+		// The kernel knows the type but refuses the probe (lockdown
+		// refuses tracing and LSM programs with EPERM); an unknown
+		// type is EINVAL.
 		return true, nil
 	case r.log != "":
 		// The verifier ran (and refused the probe for another reason,
@@ -299,6 +300,28 @@ func helperProbe(pt sys.ProgType, h sys.HelperID) func() (bool, error) {
 func AttachType(pt sys.ProgType, at sys.AttachType) error {
 	return attachTypes.do(pt.String()+"/"+at.String(), func() error {
 		if err := ProgType(pt); err != nil {
+			return err
+		}
+		// Kprobe programs do not check their attach type at load:
+		// the multi links have probes of their own; the others go by
+		// version.
+		if pt == sys.ProgTypeKprobe {
+			var err error
+			switch at {
+			case sys.AttachTraceKprobeMulti:
+				err = KprobeMultiLink.Check()
+			case sys.AttachTraceUprobeMulti:
+				err = UprobeMultiLink.Check()
+			default:
+				if !atLeast(attachTypeSince[at]) {
+					err = &MissingError{Since: attachTypeSince[at], Release: Release()}
+				}
+			}
+			var me *MissingError
+			if errors.As(err, &me) {
+				// A copy: the feature's cached error stays as it is.
+				return &MissingError{What: "attach type " + at.String() + " for " + pt.String() + " programs", Since: me.Since, Release: me.Release}
+			}
 			return err
 		}
 		attr := progAttr(pt)
