@@ -15,8 +15,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // runningVersion is the running kernel's version, or a fatal error.
@@ -107,10 +107,10 @@ func TestMapTypesMatchVersion(t *testing.T) {
 	defer testutil.CheckNoFDLeak(t)()
 	v := runningVersion(t)
 	cfg := kernelConfig(t)
-	needs := map[sys.MapType]string{
-		sys.MapTypeXskmap:        "CONFIG_XDP_SOCKETS",
-		sys.MapTypeCgroupStorage: "CONFIG_CGROUP_BPF", sys.MapTypePercpuCgroupStorage: "CONFIG_CGROUP_BPF",
-		sys.MapTypeInodeStorage: "CONFIG_BPF_LSM",
+	needs := map[uapi.MapType]string{
+		uapi.MapTypeXskmap:        "CONFIG_XDP_SOCKETS",
+		uapi.MapTypeCgroupStorage: "CONFIG_CGROUP_BPF", uapi.MapTypePercpuCgroupStorage: "CONFIG_CGROUP_BPF",
+		uapi.MapTypeInodeStorage: "CONFIG_BPF_LSM",
 	}
 	for mt, since := range mapTypeSince {
 		err := MapType(mt)
@@ -134,14 +134,14 @@ func TestProgTypesMatchVersion(t *testing.T) {
 	defer testutil.CheckNoFDLeak(t)()
 	v := runningVersion(t)
 	cfg := kernelConfig(t)
-	needs := map[sys.ProgType]string{
-		sys.ProgTypeLIRCMode2:    "CONFIG_BPF_LIRC_MODE2",
-		sys.ProgTypeLSM:          "CONFIG_BPF_LSM",
-		sys.ProgTypeNetfilter:    "CONFIG_NETFILTER_BPF_LINK",
-		sys.ProgTypeCgroupDevice: "CONFIG_CGROUP_BPF", sys.ProgTypeCgroupSKB: "CONFIG_CGROUP_BPF",
-		sys.ProgTypeCgroupSock: "CONFIG_CGROUP_BPF", sys.ProgTypeCgroupSockAddr: "CONFIG_CGROUP_BPF",
-		sys.ProgTypeCgroupSysctl: "CONFIG_CGROUP_BPF", sys.ProgTypeCgroupSockopt: "CONFIG_CGROUP_BPF",
-		sys.ProgTypeSockOps: "CONFIG_CGROUP_BPF",
+	needs := map[uapi.ProgType]string{
+		uapi.ProgTypeLIRCMode2:    "CONFIG_BPF_LIRC_MODE2",
+		uapi.ProgTypeLSM:          "CONFIG_BPF_LSM",
+		uapi.ProgTypeNetfilter:    "CONFIG_NETFILTER_BPF_LINK",
+		uapi.ProgTypeCgroupDevice: "CONFIG_CGROUP_BPF", uapi.ProgTypeCgroupSKB: "CONFIG_CGROUP_BPF",
+		uapi.ProgTypeCgroupSock: "CONFIG_CGROUP_BPF", uapi.ProgTypeCgroupSockAddr: "CONFIG_CGROUP_BPF",
+		uapi.ProgTypeCgroupSysctl: "CONFIG_CGROUP_BPF", uapi.ProgTypeCgroupSockopt: "CONFIG_CGROUP_BPF",
+		uapi.ProgTypeSockOps: "CONFIG_CGROUP_BPF",
 	}
 	for pt, since := range progTypeSince {
 		err := ProgType(pt)
@@ -169,7 +169,7 @@ func TestHelperTable(t *testing.T) {
 		}
 	}
 	known := func(h int32) bool {
-		attr := progAttr(sys.ProgTypeSocketFilter)
+		attr := progAttr(uapi.ProgTypeSocketFilter)
 		r := progLoad(&attr, callRet(h), true)
 		if r.errno == 0 {
 			return true
@@ -180,10 +180,10 @@ func TestHelperTable(t *testing.T) {
 		return !strings.Contains(r.log, "invalid func unknown#")
 	}
 	if !known(last) {
-		t.Errorf("helper %d (%s, the last of %s per the table) is unknown to %s", last, sys.HelperID(last), HelperSince(sys.HelperID(last)), Release())
+		t.Errorf("helper %d (%s, the last of %s per the table) is unknown to %s", last, uapi.HelperID(last), HelperSince(uapi.HelperID(last)), Release())
 	}
 	if last < helperSince[len(helperSince)-1].last && known(last+1) {
-		t.Errorf("helper %d (%s, %s per the table) is known to %s", last+1, sys.HelperID(last+1), HelperSince(sys.HelperID(last+1)), Release())
+		t.Errorf("helper %d (%s, %s per the table) is known to %s", last+1, uapi.HelperID(last+1), HelperSince(uapi.HelperID(last+1)), Release())
 	}
 }
 
@@ -191,7 +191,7 @@ func TestHelperErrors(t *testing.T) {
 	testutil.RequireKernel(t)
 	v := runningVersion(t)
 	// bpf_sys_bpf: syscall programs only, since 5.14.
-	err := Helper(sys.ProgTypeSocketFilter, 166)
+	err := Helper(uapi.ProgTypeSocketFilter, 166)
 	switch {
 	case !want(t, v, "5.14"):
 		var me *MissingError
@@ -203,7 +203,7 @@ func TestHelperErrors(t *testing.T) {
 			t.Errorf("bpf_sys_bpf in a socket filter: %v, want not available to socket_filter programs", err)
 		}
 	}
-	if err := Helper(sys.ProgTypeSocketFilter, 1); err != nil {
+	if err := Helper(uapi.ProgTypeSocketFilter, 1); err != nil {
 		t.Errorf("bpf_map_lookup_elem: %v", err)
 	}
 }
@@ -212,18 +212,18 @@ func TestAttachTypes(t *testing.T) {
 	testutil.RequireKernel(t)
 	v := runningVersion(t)
 	for _, c := range []struct {
-		pt sys.ProgType
-		at sys.AttachType
+		pt uapi.ProgType
+		at uapi.AttachType
 	}{
-		{sys.ProgTypeKprobe, sys.AttachTraceKprobeMulti},
-		{sys.ProgTypeKprobe, sys.AttachTraceUprobeMulti},
-		{sys.ProgTypeKprobe, sys.AttachTraceKprobeSession},
-		{sys.ProgTypeCgroupSockAddr, sys.AttachCgroupUnixConnect},
-		{sys.ProgTypeSKLookup, sys.AttachSKLookup},
+		{uapi.ProgTypeKprobe, uapi.AttachTraceKprobeMulti},
+		{uapi.ProgTypeKprobe, uapi.AttachTraceUprobeMulti},
+		{uapi.ProgTypeKprobe, uapi.AttachTraceKprobeSession},
+		{uapi.ProgTypeCgroupSockAddr, uapi.AttachCgroupUnixConnect},
+		{uapi.ProgTypeSKLookup, uapi.AttachSKLookup},
 	} {
 		err := AttachType(c.pt, c.at)
 		has := err == nil
-		w := want(t, v, attachTypeSince[c.at]) && (c.at != sys.AttachTraceKprobeMulti || configured(kernelConfig(t), "CONFIG_FPROBE"))
+		w := want(t, v, attachTypeSince[c.at]) && (c.at != uapi.AttachTraceKprobeMulti || configured(kernelConfig(t), "CONFIG_FPROBE"))
 		if has != w {
 			t.Errorf("%s/%s: probe says %v on %s (since %s): %v", c.pt, c.at, has, Release(), attachTypeSince[c.at], err)
 		}

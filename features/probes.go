@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // The features, in the order `bpfc -probe` prints them.
@@ -59,7 +60,7 @@ var (
 	// UprobeMultiLink: uprobe.multi programs.
 	UprobeMultiLink = &Feature{Name: "uprobe_multi", Desc: "uprobe multi links", Since: "6.6", probe: probeUprobeMulti}
 	// BPFCookie: bpf_get_attach_cookie.
-	BPFCookie = &Feature{Name: "bpf_cookie", Desc: "BPF cookies (bpf_get_attach_cookie)", Since: "5.15", probe: helperProbe(sys.ProgTypeTracepoint, 174)}
+	BPFCookie = &Feature{Name: "bpf_cookie", Desc: "BPF cookies (bpf_get_attach_cookie)", Since: "5.15", probe: helperProbe(uapi.ProgTypeTracepoint, 174)}
 	// LogTrueSize: BPF_PROG_LOAD and BPF_BTF_LOAD report the size a
 	// complete log needs, and a log too small keeps its end (rotating log).
 	LogTrueSize = &Feature{Name: "log_true_size", Desc: "rotating verifier log with log_true_size", Since: "6.4", probe: probeLogTrueSize}
@@ -163,8 +164,8 @@ func loaded(r loadResult) (bool, error) {
 }
 
 // arrayMap creates a small ARRAY map for the probes that need one.
-func arrayMap(valueSize uint32, flags sys.MapFlags) (*sys.FD, error) {
-	return sys.MapCreate(&sys.MapCreateAttr{MapType: sys.MapTypeArray, KeySize: 4, ValueSize: valueSize, MaxEntries: 1, MapFlags: flags})
+func arrayMap(valueSize uint32, flags uapi.MapFlags) (*sys.FD, error) {
+	return sys.MapCreate(&sys.MapCreateAttr{MapType: uapi.MapTypeArray, KeySize: 4, ValueSize: valueSize, MaxEntries: 1, MapFlags: flags})
 }
 
 func probeFDArray() (bool, error) {
@@ -174,12 +175,12 @@ func probeFDArray() (bool, error) {
 	}
 	defer m.Close()
 	fds := []int32{int32(m.Int())}
-	attr := sys.ProgLoadAttr{ProgType: sys.ProgTypeSocketFilter, FdArray: sys.NewPointer(unsafe.Pointer(&fds[0]))}
+	attr := sys.ProgLoadAttr{ProgType: uapi.ProgTypeSocketFilter, FdArray: sys.NewPointer(unsafe.Pointer(&fds[0]))}
 	return loaded(progLoad(&attr, concat(ldMap(1, sys.PseudoMapIdx, 0, 0), retZero()), false))
 }
 
 func probeSyscallProg() (bool, error) {
-	attr := sys.ProgLoadAttr{ProgType: sys.ProgTypeSyscall, ProgFlags: sys.ProgFlagSleepable}
+	attr := sys.ProgLoadAttr{ProgType: uapi.ProgTypeSyscall, ProgFlags: uapi.ProgFlagSleepable}
 	return loaded(progLoad(&attr, retZero(), false))
 }
 
@@ -187,21 +188,21 @@ func probeSysBPF() (bool, error) {
 	if ok, err := probeSyscallProg(); !ok || err != nil {
 		return ok, err
 	}
-	return helperProbe(sys.ProgTypeSyscall, 166)()
+	return helperProbe(uapi.ProgTypeSyscall, 166)()
 }
 
 func probeKernelCORE() (bool, error) {
 	// core_relo_rec_size is past the end of 5.16's bpf_attr: a non-zero
 	// value there is refused with E2BIG by older kernels; with no
 	// records, newer kernels load the program.
-	attr := sys.ProgLoadAttr{ProgType: sys.ProgTypeSocketFilter, CoreReloRecSize: 16}
+	attr := sys.ProgLoadAttr{ProgType: uapi.ProgTypeSocketFilter, CoreReloRecSize: 16}
 	return loaded(progLoad(&attr, retZero(), false))
 }
 
 func probeMemcg() (bool, error) {
 	// No probe sees the accounting itself; bpf_ktime_get_coarse_ns came
 	// in the same release (5.11), as libbpf also reasons.
-	return helperProbe(sys.ProgTypeSocketFilter, 160)()
+	return helperProbe(uapi.ProgTypeSocketFilter, 160)()
 }
 
 func probeGlobalData() (bool, error) {
@@ -212,12 +213,12 @@ func probeGlobalData() (bool, error) {
 	defer m.Close()
 	// r1 = &map[0]; *(u64 *)(r1 + 0) = 42; r0 = 0; exit
 	prog := concat(ldMap(1, sys.PseudoMapValue, int32(m.Int()), 0), insn(0x7a, 1, 0, 0, 42), retZero())
-	attr := sys.ProgLoadAttr{ProgType: sys.ProgTypeSocketFilter}
+	attr := sys.ProgLoadAttr{ProgType: uapi.ProgTypeSocketFilter}
 	return loaded(progLoad(&attr, prog, false))
 }
 
 func probeArrayMmap() (bool, error) {
-	m, err := arrayMap(8, sys.MapFlagMmapable)
+	m, err := arrayMap(8, uapi.MapFlagMmapable)
 	return created(m, err)
 }
 
@@ -242,7 +243,7 @@ func probeFuncInfo() (bool, error) {
 	// One func_info record: insn 0 is FUNC [3].
 	rec := []uint32{0, 3}
 	attr := sys.ProgLoadAttr{
-		ProgType:        sys.ProgTypeSocketFilter,
+		ProgType:        uapi.ProgTypeSocketFilter,
 		ProgBtfFd:       uint32(fd.Int()),
 		FuncInfoRecSize: 8,
 		FuncInfo:        sys.NewPointer(unsafe.Pointer(&rec[0])),
@@ -289,7 +290,7 @@ func probeMapHash() (bool, error) {
 func probeExclMap() (bool, error) {
 	hash := make([]byte, sys.HashSize)
 	m, err := sys.MapCreate(&sys.MapCreateAttr{
-		MapType: sys.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1,
+		MapType: uapi.MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1,
 		ExclProgHash: sys.NewSlicePointer(hash), ExclProgHashSize: sys.HashSize,
 	})
 	return created(m, err)
@@ -300,7 +301,7 @@ func probeExclMap() (bool, error) {
 type linkCreateAttr struct {
 	ProgFD     uint32
 	TargetFD   int32
-	AttachType sys.AttachType
+	AttachType uapi.AttachType
 	Flags      uint32
 	_          [sys.AttrSize - 16]byte
 }
@@ -333,13 +334,13 @@ type uprobeMultiAttr struct {
 type linkHead struct {
 	ProgFD     uint32
 	TargetFD   int32
-	AttachType sys.AttachType
+	AttachType uapi.AttachType
 	Flags      uint32
 }
 
 // tracingProg loads "r0 = 0; exit" of type pt with expected attach type
 // at, for a link probe.
-func tracingProg(pt sys.ProgType, at sys.AttachType) (*sys.FD, error) {
+func tracingProg(pt uapi.ProgType, at uapi.AttachType) (*sys.FD, error) {
 	attr := sys.ProgLoadAttr{ProgType: pt, ExpectedAttachType: at}
 	attr.Insns, attr.InsnCnt = sys.NewSlicePointer(retZero()), 2
 	attr.License = sys.NewStringPointer("GPL")
@@ -359,19 +360,19 @@ func linkErrno[T any](attr *T) unix.Errno {
 }
 
 func probePerfLink() (bool, error) {
-	prog, err := tracingProg(sys.ProgTypeTracepoint, 0)
+	prog, err := tracingProg(uapi.ProgTypeTracepoint, 0)
 	if err != nil {
 		return false, err
 	}
 	defer prog.Close()
 	// An invalid perf event fd: EBADF when perf links exist, EINVAL
 	// before (the attach type is unknown to LINK_CREATE).
-	errno := linkErrno(&linkCreateAttr{ProgFD: prog.Uint(), TargetFD: -1, AttachType: sys.AttachPerfEvent})
+	errno := linkErrno(&linkCreateAttr{ProgFD: prog.Uint(), TargetFD: -1, AttachType: uapi.AttachPerfEvent})
 	return errno == 0 || errno == unix.EBADF, nil
 }
 
 func probeKprobeMulti() (bool, error) {
-	prog, err := tracingProg(sys.ProgTypeKprobe, sys.AttachTraceKprobeMulti)
+	prog, err := tracingProg(uapi.ProgTypeKprobe, uapi.AttachTraceKprobeMulti)
 	if err != nil {
 		return false, err
 	}
@@ -379,7 +380,7 @@ func probeKprobeMulti() (bool, error) {
 	// One symbol behind an unreadable pointer: EFAULT when the kernel
 	// reads it (kprobe multi links exist), EINVAL before, EOPNOTSUPP
 	// when built without fprobe.
-	attr := kprobeMultiAttr{linkHead: linkHead{ProgFD: prog.Uint(), AttachType: sys.AttachTraceKprobeMulti}, Cnt: 1}
+	attr := kprobeMultiAttr{linkHead: linkHead{ProgFD: prog.Uint(), AttachType: uapi.AttachTraceKprobeMulti}, Cnt: 1}
 	attr.Syms = sys.NewPointer(unsafe.Add(unsafe.Pointer(nil), 8)) //nolint:govet // deliberately unreadable
 	switch errno := linkErrno(&attr); errno {
 	case 0, unix.EFAULT:
@@ -391,7 +392,7 @@ func probeKprobeMulti() (bool, error) {
 }
 
 func probeUprobeMulti() (bool, error) {
-	prog, err := tracingProg(sys.ProgTypeKprobe, sys.AttachTraceUprobeMulti)
+	prog, err := tracingProg(uapi.ProgTypeKprobe, uapi.AttachTraceUprobeMulti)
 	if err != nil {
 		return false, err
 	}
@@ -400,7 +401,7 @@ func probeUprobeMulti() (bool, error) {
 	// links exist, EINVAL before (as libbpf probes it).
 	offsets := []uint64{0}
 	attr := uprobeMultiAttr{
-		linkHead: linkHead{ProgFD: prog.Uint(), AttachType: sys.AttachTraceUprobeMulti},
+		linkHead: linkHead{ProgFD: prog.Uint(), AttachType: uapi.AttachTraceUprobeMulti},
 		Path:     sys.NewStringPointer("/"),
 		Offsets:  sys.NewPointer(unsafe.Pointer(&offsets[0])),
 		Cnt:      1,
@@ -410,7 +411,7 @@ func probeUprobeMulti() (bool, error) {
 }
 
 func probeLogTrueSize() (bool, error) {
-	attr := sys.ProgLoadAttr{ProgType: sys.ProgTypeSocketFilter}
+	attr := sys.ProgLoadAttr{ProgType: uapi.ProgTypeSocketFilter}
 	buf := make([]byte, 4096)
 	attr.LogLevel = 1
 	attr.LogBuf, attr.LogSize = sys.NewSlicePointerLen(buf)

@@ -7,63 +7,65 @@ package features
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // mapTypeSince is the first upstream kernel of each map type.
-var mapTypeSince = map[sys.MapType]string{
-	sys.MapTypeHash: "3.19", sys.MapTypeArray: "3.19", sys.MapTypeProgArray: "4.2",
-	sys.MapTypePerfEventArray: "4.3", sys.MapTypePercpuHash: "4.6", sys.MapTypePercpuArray: "4.6",
-	sys.MapTypeStackTrace: "4.6", sys.MapTypeCgroupArray: "4.8", sys.MapTypeLRUHash: "4.10",
-	sys.MapTypeLRUPercpuHash: "4.10", sys.MapTypeLPMTrie: "4.11", sys.MapTypeArrayOfMaps: "4.12",
-	sys.MapTypeHashOfMaps: "4.12", sys.MapTypeDevmap: "4.14", sys.MapTypeSockmap: "4.14",
-	sys.MapTypeCpumap: "4.15", sys.MapTypeXskmap: "4.18", sys.MapTypeSockhash: "4.18",
-	sys.MapTypeCgroupStorage: "4.19", sys.MapTypeReuseportSockarray: "4.19",
-	sys.MapTypePercpuCgroupStorage: "4.20", sys.MapTypeQueue: "4.20", sys.MapTypeStack: "4.20",
-	sys.MapTypeSKStorage: "5.2", sys.MapTypeDevmapHash: "5.4", sys.MapTypeStructOps: "5.6",
-	sys.MapTypeRingbuf: "5.8", sys.MapTypeInodeStorage: "5.10", sys.MapTypeTaskStorage: "5.11",
-	sys.MapTypeBloomFilter: "5.16", sys.MapTypeUserRingbuf: "6.1", sys.MapTypeCgrpStorage: "6.2",
-	sys.MapTypeArena: "6.9",
+var mapTypeSince = map[uapi.MapType]string{
+	uapi.MapTypeHash: "3.19", uapi.MapTypeArray: "3.19", uapi.MapTypeProgArray: "4.2",
+	uapi.MapTypePerfEventArray: "4.3", uapi.MapTypePercpuHash: "4.6", uapi.MapTypePercpuArray: "4.6",
+	uapi.MapTypeStackTrace: "4.6", uapi.MapTypeCgroupArray: "4.8", uapi.MapTypeLRUHash: "4.10",
+	uapi.MapTypeLRUPercpuHash: "4.10", uapi.MapTypeLPMTrie: "4.11", uapi.MapTypeArrayOfMaps: "4.12",
+	uapi.MapTypeHashOfMaps: "4.12", uapi.MapTypeDevmap: "4.14", uapi.MapTypeSockmap: "4.14",
+	uapi.MapTypeCpumap: "4.15", uapi.MapTypeXskmap: "4.18", uapi.MapTypeSockhash: "4.18",
+	uapi.MapTypeCgroupStorage: "4.19", uapi.MapTypeReuseportSockarray: "4.19",
+	uapi.MapTypePercpuCgroupStorage: "4.20", uapi.MapTypeQueue: "4.20", uapi.MapTypeStack: "4.20",
+	uapi.MapTypeSKStorage: "5.2", uapi.MapTypeDevmapHash: "5.4", uapi.MapTypeStructOps: "5.6",
+	uapi.MapTypeRingbuf: "5.8", uapi.MapTypeInodeStorage: "5.10", uapi.MapTypeTaskStorage: "5.11",
+	uapi.MapTypeBloomFilter: "5.16", uapi.MapTypeUserRingbuf: "6.1", uapi.MapTypeCgrpStorage: "6.2",
+	uapi.MapTypeArena: "6.9",
 }
 
 // progTypeSince is the first upstream kernel of each program type.
-var progTypeSince = map[sys.ProgType]string{
-	sys.ProgTypeSocketFilter: "3.19", sys.ProgTypeKprobe: "4.1", sys.ProgTypeSchedCls: "4.1",
-	sys.ProgTypeSchedAct: "4.1", sys.ProgTypeTracepoint: "4.7", sys.ProgTypeXDP: "4.8",
-	sys.ProgTypePerfEvent: "4.9", sys.ProgTypeCgroupSKB: "4.10", sys.ProgTypeCgroupSock: "4.10",
-	sys.ProgTypeLWTIn: "4.10", sys.ProgTypeLWTOut: "4.10", sys.ProgTypeLWTXmit: "4.10",
-	sys.ProgTypeSockOps: "4.13", sys.ProgTypeSKSKB: "4.14", sys.ProgTypeCgroupDevice: "4.15",
-	sys.ProgTypeSKMsg: "4.17", sys.ProgTypeRawTracepoint: "4.17", sys.ProgTypeCgroupSockAddr: "4.17",
-	sys.ProgTypeLWTSeg6local: "4.18", sys.ProgTypeLIRCMode2: "4.18", sys.ProgTypeSKReuseport: "4.19",
-	sys.ProgTypeFlowDissector: "4.20", sys.ProgTypeCgroupSysctl: "5.2",
-	sys.ProgTypeRawTracepointWritable: "5.2", sys.ProgTypeCgroupSockopt: "5.3",
-	sys.ProgTypeTracing: "5.5", sys.ProgTypeStructOps: "5.6", sys.ProgTypeExt: "5.6",
-	sys.ProgTypeLSM: "5.7", sys.ProgTypeSKLookup: "5.9", sys.ProgTypeSyscall: "5.14",
-	sys.ProgTypeNetfilter: "6.4",
+var progTypeSince = map[uapi.ProgType]string{
+	uapi.ProgTypeSocketFilter: "3.19", uapi.ProgTypeKprobe: "4.1", uapi.ProgTypeSchedCls: "4.1",
+	uapi.ProgTypeSchedAct: "4.1", uapi.ProgTypeTracepoint: "4.7", uapi.ProgTypeXDP: "4.8",
+	uapi.ProgTypePerfEvent: "4.9", uapi.ProgTypeCgroupSKB: "4.10", uapi.ProgTypeCgroupSock: "4.10",
+	uapi.ProgTypeLWTIn: "4.10", uapi.ProgTypeLWTOut: "4.10", uapi.ProgTypeLWTXmit: "4.10",
+	uapi.ProgTypeSockOps: "4.13", uapi.ProgTypeSKSKB: "4.14", uapi.ProgTypeCgroupDevice: "4.15",
+	uapi.ProgTypeSKMsg: "4.17", uapi.ProgTypeRawTracepoint: "4.17", uapi.ProgTypeCgroupSockAddr: "4.17",
+	uapi.ProgTypeLWTSeg6local: "4.18", uapi.ProgTypeLIRCMode2: "4.18", uapi.ProgTypeSKReuseport: "4.19",
+	uapi.ProgTypeFlowDissector: "4.20", uapi.ProgTypeCgroupSysctl: "5.2",
+	uapi.ProgTypeRawTracepointWritable: "5.2", uapi.ProgTypeCgroupSockopt: "5.3",
+	uapi.ProgTypeTracing: "5.5", uapi.ProgTypeStructOps: "5.6", uapi.ProgTypeExt: "5.6",
+	uapi.ProgTypeLSM: "5.7", uapi.ProgTypeSKLookup: "5.9", uapi.ProgTypeSyscall: "5.14",
+	uapi.ProgTypeNetfilter: "6.4",
 }
 
 // attachTypeSince is the first upstream kernel of the attach types a
 // program's section can ask for.
-var attachTypeSince = map[sys.AttachType]string{
-	sys.AttachTraceRawTp: "5.5", sys.AttachTraceFentry: "5.5", sys.AttachTraceFexit: "5.5",
-	sys.AttachModifyReturn: "5.7", sys.AttachLSMMac: "5.7", sys.AttachTraceIter: "5.8",
-	sys.AttachCgroupInet4Getpeername: "5.8", sys.AttachCgroupInet6Getpeername: "5.8",
-	sys.AttachCgroupInet4Getsockname: "5.8", sys.AttachCgroupInet6Getsockname: "5.8",
-	sys.AttachXDPDevmap: "5.8", sys.AttachCgroupInetSockRelease: "5.9", sys.AttachXDPCpumap: "5.9",
-	sys.AttachSKLookup: "5.9", sys.AttachXDP: "5.9", sys.AttachSKSKBVerdict: "5.13",
-	sys.AttachSKReuseportSelect: "5.14", sys.AttachSKReuseportSelectOrMigrate: "5.14",
-	sys.AttachPerfEvent: "5.15", sys.AttachTraceKprobeMulti: "5.18", sys.AttachLSMCgroup: "6.0",
-	sys.AttachStructOps: "6.4", sys.AttachNetfilter: "6.4", sys.AttachTCXIngress: "6.6",
-	sys.AttachTCXEgress: "6.6", sys.AttachTraceUprobeMulti: "6.6",
-	sys.AttachCgroupUnixConnect: "6.7", sys.AttachCgroupUnixSendmsg: "6.7",
-	sys.AttachCgroupUnixRecvmsg: "6.7", sys.AttachCgroupUnixGetpeername: "6.7",
-	sys.AttachCgroupUnixGetsockname: "6.7", sys.AttachNetkitPrimary: "6.7", sys.AttachNetkitPeer: "6.7",
-	sys.AttachTraceKprobeSession: "6.10", sys.AttachTraceUprobeSession: "6.13",
+var attachTypeSince = map[uapi.AttachType]string{
+	uapi.AttachTraceRawTp: "5.5", uapi.AttachTraceFentry: "5.5", uapi.AttachTraceFexit: "5.5",
+	uapi.AttachModifyReturn: "5.7", uapi.AttachLSMMac: "5.7", uapi.AttachTraceIter: "5.8",
+	uapi.AttachCgroupInet4Getpeername: "5.8", uapi.AttachCgroupInet6Getpeername: "5.8",
+	uapi.AttachCgroupInet4Getsockname: "5.8", uapi.AttachCgroupInet6Getsockname: "5.8",
+	uapi.AttachXDPDevmap: "5.8", uapi.AttachCgroupInetSockRelease: "5.9", uapi.AttachXDPCpumap: "5.9",
+	uapi.AttachSKLookup: "5.9", uapi.AttachXDP: "5.9", uapi.AttachSKSKBVerdict: "5.13",
+	uapi.AttachSKReuseportSelect: "5.14", uapi.AttachSKReuseportSelectOrMigrate: "5.14",
+	uapi.AttachPerfEvent: "5.15", uapi.AttachTraceKprobeMulti: "5.18", uapi.AttachLSMCgroup: "6.0",
+	uapi.AttachStructOps: "6.4", uapi.AttachNetfilter: "6.4", uapi.AttachTCXIngress: "6.6",
+	uapi.AttachTCXEgress: "6.6", uapi.AttachTraceUprobeMulti: "6.6",
+	uapi.AttachCgroupUnixConnect: "6.7", uapi.AttachCgroupUnixSendmsg: "6.7",
+	uapi.AttachCgroupUnixRecvmsg: "6.7", uapi.AttachCgroupUnixGetpeername: "6.7",
+	uapi.AttachCgroupUnixGetsockname: "6.7", uapi.AttachNetkitPrimary: "6.7", uapi.AttachNetkitPeer: "6.7",
+	uapi.AttachTraceKprobeSession: "6.10", uapi.AttachTraceUprobeSession: "6.13",
 }
 
 // helperSince lists, for each kernel, the highest helper id it added:
@@ -83,8 +85,39 @@ var helperSince = []struct {
 	{185, "5.17"}, {193, "5.18"}, {203, "5.19"}, {207, "6.0"}, {209, "6.1"}, {211, "6.2"},
 }
 
+// MapTypes returns every map type with a recorded first kernel, in
+// numeric order.
+func MapTypes() []uapi.MapType {
+	var ts []uapi.MapType
+	for t := range mapTypeSince {
+		ts = append(ts, t)
+	}
+	slices.Sort(ts)
+	return ts
+}
+
+// ProgTypes returns every program type with a recorded first kernel, in
+// numeric order.
+func ProgTypes() []uapi.ProgType {
+	var ts []uapi.ProgType
+	for t := range progTypeSince {
+		ts = append(ts, t)
+	}
+	slices.Sort(ts)
+	return ts
+}
+
+// MapTypeSince returns the first upstream kernel with map type t, or "".
+func MapTypeSince(t uapi.MapType) string { return mapTypeSince[t] }
+
+// ProgTypeSince returns the first upstream kernel with program type t, or "".
+func ProgTypeSince(t uapi.ProgType) string { return progTypeSince[t] }
+
+// AttachTypeSince returns the first upstream kernel with attach type t, or "".
+func AttachTypeSince(t uapi.AttachType) string { return attachTypeSince[t] }
+
 // HelperSince returns the first upstream kernel with helper id h, or "".
-func HelperSince(h sys.HelperID) string {
+func HelperSince(h uapi.HelperID) string {
 	for _, e := range helperSince {
 		if int32(h) <= e.last {
 			return e.since
@@ -122,7 +155,7 @@ var (
 
 // MapType returns nil when the kernel can create maps of type t, or a
 // *MissingError naming the type and its first kernel.
-func MapType(t sys.MapType) error {
+func MapType(t uapi.MapType) error {
 	return mapTypes.do(t.String(), func() error {
 		ok, detail, err := probeMapType(t)
 		if err != nil {
@@ -138,31 +171,31 @@ func MapType(t sys.MapType) error {
 // mapParams are the smallest valid creation parameters of each map type
 // (a wrong set would look like a missing type: the matrix test checks every
 // type on every kernel against mapTypeSince).
-func mapParams(t sys.MapType) (attr sys.MapCreateAttr, needsBTF, inner bool) {
+func mapParams(t uapi.MapType) (attr sys.MapCreateAttr, needsBTF, inner bool) {
 	attr = sys.MapCreateAttr{MapType: t, KeySize: 4, ValueSize: 4, MaxEntries: 1}
 	switch t {
-	case sys.MapTypeStackTrace:
+	case uapi.MapTypeStackTrace:
 		attr.ValueSize = 8
-	case sys.MapTypeLPMTrie:
-		attr.KeySize, attr.MapFlags = 8, sys.MapFlagNoPrealloc
-	case sys.MapTypeArrayOfMaps, sys.MapTypeHashOfMaps:
+	case uapi.MapTypeLPMTrie:
+		attr.KeySize, attr.MapFlags = 8, uapi.MapFlagNoPrealloc
+	case uapi.MapTypeArrayOfMaps, uapi.MapTypeHashOfMaps:
 		inner = true
-	case sys.MapTypeCgroupStorage, sys.MapTypePercpuCgroupStorage:
+	case uapi.MapTypeCgroupStorage, uapi.MapTypePercpuCgroupStorage:
 		attr.KeySize, attr.MaxEntries = 8, 0 // the cgroup id alone
-	case sys.MapTypeQueue, sys.MapTypeStack, sys.MapTypeBloomFilter:
+	case uapi.MapTypeQueue, uapi.MapTypeStack, uapi.MapTypeBloomFilter:
 		attr.KeySize = 0
-	case sys.MapTypeRingbuf, sys.MapTypeUserRingbuf:
+	case uapi.MapTypeRingbuf, uapi.MapTypeUserRingbuf:
 		attr.KeySize, attr.ValueSize, attr.MaxEntries = 0, 0, uint32(unix.Getpagesize())
-	case sys.MapTypeSKStorage, sys.MapTypeInodeStorage, sys.MapTypeTaskStorage, sys.MapTypeCgrpStorage:
-		attr.MaxEntries, attr.MapFlags, needsBTF = 0, sys.MapFlagNoPrealloc, true
-	case sys.MapTypeArena:
-		attr.KeySize, attr.ValueSize, attr.MapFlags = 0, 0, sys.MapFlagMmapable
+	case uapi.MapTypeSKStorage, uapi.MapTypeInodeStorage, uapi.MapTypeTaskStorage, uapi.MapTypeCgrpStorage:
+		attr.MaxEntries, attr.MapFlags, needsBTF = 0, uapi.MapFlagNoPrealloc, true
+	case uapi.MapTypeArena:
+		attr.KeySize, attr.ValueSize, attr.MapFlags = 0, 0, uapi.MapFlagMmapable
 	}
 	return attr, needsBTF, inner
 }
 
-func probeMapType(t sys.MapType) (ok bool, detail string, err error) {
-	if t == sys.MapTypeStructOps {
+func probeMapType(t uapi.MapType) (ok bool, detail string, err error) {
+	if t == uapi.MapTypeStructOps {
 		// Needs a struct_ops type of vmlinux; the type number tells.
 		return atLeast(mapTypeSince[t]), "by kernel version: no probe", nil
 	}
@@ -197,7 +230,7 @@ func probeMapType(t sys.MapType) (ok bool, detail string, err error) {
 
 // ProgType returns nil when the kernel loads programs of type t, or a
 // *MissingError naming the type and its first kernel.
-func ProgType(t sys.ProgType) error {
+func ProgType(t uapi.ProgType) error {
 	return progTypes.do(t.String(), func() error {
 		ok, err := probeProgType(t)
 		if err != nil {
@@ -212,28 +245,28 @@ func ProgType(t sys.ProgType) error {
 
 // progAttr is the smallest load attribute of type t the kernel checks
 // past its type check.
-func progAttr(t sys.ProgType) sys.ProgLoadAttr {
+func progAttr(t uapi.ProgType) sys.ProgLoadAttr {
 	attr := sys.ProgLoadAttr{ProgType: t}
 	switch t {
-	case sys.ProgTypeCgroupSockAddr:
-		attr.ExpectedAttachType = sys.AttachCgroupInet4Connect
-	case sys.ProgTypeCgroupSockopt:
-		attr.ExpectedAttachType = sys.AttachCgroupGetsockopt
-	case sys.ProgTypeSKLookup:
-		attr.ExpectedAttachType = sys.AttachSKLookup
-	case sys.ProgTypeNetfilter:
-		attr.ExpectedAttachType = sys.AttachNetfilter
-	case sys.ProgTypeSyscall:
-		attr.ProgFlags = sys.ProgFlagSleepable
-	case sys.ProgTypeTracing:
-		attr.ExpectedAttachType = sys.AttachTraceFentry
-	case sys.ProgTypeLSM:
-		attr.ExpectedAttachType = sys.AttachLSMMac
+	case uapi.ProgTypeCgroupSockAddr:
+		attr.ExpectedAttachType = uapi.AttachCgroupInet4Connect
+	case uapi.ProgTypeCgroupSockopt:
+		attr.ExpectedAttachType = uapi.AttachCgroupGetsockopt
+	case uapi.ProgTypeSKLookup:
+		attr.ExpectedAttachType = uapi.AttachSKLookup
+	case uapi.ProgTypeNetfilter:
+		attr.ExpectedAttachType = uapi.AttachNetfilter
+	case uapi.ProgTypeSyscall:
+		attr.ProgFlags = uapi.ProgFlagSleepable
+	case uapi.ProgTypeTracing:
+		attr.ExpectedAttachType = uapi.AttachTraceFentry
+	case uapi.ProgTypeLSM:
+		attr.ExpectedAttachType = uapi.AttachLSMMac
 	}
 	return attr
 }
 
-func probeProgType(t sys.ProgType) (bool, error) {
+func probeProgType(t uapi.ProgType) (bool, error) {
 	attr := progAttr(t)
 	r := progLoad(&attr, retZero(), true)
 	switch {
@@ -248,7 +281,7 @@ func probeProgType(t sys.ProgType) (bool, error) {
 		// The verifier ran (and refused the probe for another reason,
 		// e.g. tracing programs without a target): the type exists.
 		return true, nil
-	case t == sys.ProgTypeTracing || t == sys.ProgTypeExt || t == sys.ProgTypeLSM || t == sys.ProgTypeStructOps:
+	case t == uapi.ProgTypeTracing || t == uapi.ProgTypeExt || t == uapi.ProgTypeLSM || t == uapi.ProgTypeStructOps:
 		// These need a BTF target before the verifier runs; an
 		// unknown type and a missing target both give a bare EINVAL.
 		return atLeast(progTypeSince[t]), nil
@@ -259,7 +292,7 @@ func probeProgType(t sys.ProgType) (bool, error) {
 // Helper returns nil when programs of type pt may call helper h, or an
 // error (wrapping ErrNotSupported) saying whether the kernel lacks the
 // helper (with its first kernel) or only forbids it to that program type.
-func Helper(pt sys.ProgType, h sys.HelperID) error {
+func Helper(pt uapi.ProgType, h uapi.HelperID) error {
 	return helpers.do(pt.String()+"/"+h.String(), func() error {
 		if err := ProgType(pt); err != nil {
 			return err
@@ -281,7 +314,7 @@ func Helper(pt sys.ProgType, h sys.HelperID) error {
 }
 
 // helperProbe adapts Helper to a Feature probe.
-func helperProbe(pt sys.ProgType, h sys.HelperID) func() (bool, error) {
+func helperProbe(pt uapi.ProgType, h uapi.HelperID) func() (bool, error) {
 	return func() (bool, error) {
 		err := Helper(pt, h)
 		if err == nil {
@@ -297,7 +330,7 @@ func helperProbe(pt sys.ProgType, h sys.HelperID) func() (bool, error) {
 // AttachType returns nil when the kernel accepts programs of type pt with
 // expected attach type at, or a *MissingError naming the attach type and
 // its first kernel.
-func AttachType(pt sys.ProgType, at sys.AttachType) error {
+func AttachType(pt uapi.ProgType, at uapi.AttachType) error {
 	return attachTypes.do(pt.String()+"/"+at.String(), func() error {
 		if err := ProgType(pt); err != nil {
 			return err
@@ -305,12 +338,12 @@ func AttachType(pt sys.ProgType, at sys.AttachType) error {
 		// Kprobe programs do not check their attach type at load:
 		// the multi links have probes of their own; the others go by
 		// version.
-		if pt == sys.ProgTypeKprobe {
+		if pt == uapi.ProgTypeKprobe {
 			var err error
 			switch at {
-			case sys.AttachTraceKprobeMulti:
+			case uapi.AttachTraceKprobeMulti:
 				err = KprobeMultiLink.Check()
-			case sys.AttachTraceUprobeMulti:
+			case uapi.AttachTraceUprobeMulti:
 				err = UprobeMultiLink.Check()
 			default:
 				if !atLeast(attachTypeSince[at]) {
@@ -332,7 +365,7 @@ func AttachType(pt sys.ProgType, at sys.AttachType) error {
 			return nil
 		case r.errno == unix.EPERM:
 			return nil // known, refused to this process
-		case pt == sys.ProgTypeTracing || pt == sys.ProgTypeLSM || pt == sys.ProgTypeExt:
+		case pt == uapi.ProgTypeTracing || pt == uapi.ProgTypeLSM || pt == uapi.ProgTypeExt:
 			if atLeast(attachTypeSince[at]) {
 				return nil
 			}

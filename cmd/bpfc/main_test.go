@@ -18,6 +18,7 @@ import (
 
 	"github.com/cilium/ebpf"
 
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -61,6 +62,7 @@ func TestUsageErrors(t *testing.T) {
 		{"-set", "novalue", x},
 		{"-module-btf", "nofile", x},
 		{"-emit=loader", "-lang=raw", x},
+		{"-probe", x},
 		{x, x},
 		{"-emit=loader", "-sign-key", "k.pem", x},
 		{"-emit=loader", "-sign-cert", "c.pem", x},
@@ -77,6 +79,39 @@ func TestUsageErrors(t *testing.T) {
 		}
 		if !strings.Contains(stderr, "bpfc:") && !strings.Contains(stderr, "usage") && !strings.Contains(stderr, "flag") {
 			t.Errorf("%q: no error message: %q", args, stderr)
+		}
+	}
+}
+
+// TestProbe checks that -probe prints every feature with the verdict of
+// the features package, and the map and program types.
+func TestProbe(t *testing.T) {
+	testutil.RequireKernel(t)
+	code, stdout, stderr := runCLI("-probe")
+	if code != exitOK {
+		t.Fatalf("-probe: exit %d: %s", code, stderr)
+	}
+	lines := map[string][]string{}
+	for _, l := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(l); len(f) >= 2 {
+			lines[f[0]] = f
+		}
+	}
+	if !strings.HasPrefix(stdout, "kernel "+features.Release()+"\n") {
+		t.Errorf("-probe does not start with the kernel release:\n%s", stdout)
+	}
+	for _, f := range features.All() {
+		want := "no"
+		if f.Has() {
+			want = "yes"
+		}
+		if l := lines[f.Name]; len(l) < 3 || l[1] != want || l[2] != f.Since {
+			t.Errorf("feature %s: line %q, want %s since %s", f.Name, l, want, f.Since)
+		}
+	}
+	for _, name := range []string{"bloom_filter", "ringbuf", "syscall", "xdp"} {
+		if l := lines[name]; len(l) < 3 || (l[1] != "yes" && l[1] != "no") {
+			t.Errorf("type %s: line %q", name, l)
 		}
 	}
 }
