@@ -111,6 +111,15 @@ func btfDatasec() *rawBTF {
 	return b
 }
 
+// btfQmarkDatasec: [1] int, [2] static VAR x, [3] DATASEC ?.data {x}.
+func btfQmarkDatasec() *rawBTF {
+	b := newBTF("x", "?.data")
+	b.intType(0)
+	b.typ(b.str(1), kindVar, 0, false, 1, 0)
+	b.typ(b.str(2), kindDatasec, 1, false, 4, 2, 0, 4)
+	return b
+}
+
 // btfFloat: [1] float.
 func btfFloat() *rawBTF {
 	b := newBTF("float")

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc/btf/sanitize"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -40,6 +41,7 @@ var (
 	BTFFunc          = &Feature{Name: "btf_func", Desc: "BTF FUNC and FUNC_PROTO", Since: "5.0", probe: btfProbe(btfFunc(0))}
 	BTFGlobalFunc    = &Feature{Name: "btf_global_func", Desc: "BTF FUNC with global linkage", Since: "5.6", probe: btfProbe(btfFunc(1))}
 	BTFDatasec       = &Feature{Name: "btf_datasec", Desc: "BTF VAR and DATASEC", Since: "5.2", probe: btfProbe(btfDatasec)}
+	BTFQmarkDatasec  = &Feature{Name: "btf_qmark_datasec", Desc: "BTF DATASEC names starting with '?'", Since: "6.9", probe: btfProbe(btfQmarkDatasec)}
 	BTFFloat         = &Feature{Name: "btf_float", Desc: "BTF FLOAT", Since: "5.13", probe: btfProbe(btfFloat)}
 	BTFDeclTag       = &Feature{Name: "btf_decl_tag", Desc: "BTF DECL_TAG", Since: "5.16", probe: btfProbe(btfDeclTag)}
 	BTFTypeTag       = &Feature{Name: "btf_type_tag", Desc: "BTF TYPE_TAG", Since: "5.17", probe: btfProbe(btfTypeTag)}
@@ -70,7 +72,7 @@ var (
 func All() []*Feature {
 	return []*Feature{
 		FDArray, SyscallProg, SysBPF, KernelCORE, MemcgAccount, GlobalData, ArrayMmap,
-		BTF, BTFFunc, BTFGlobalFunc, BTFDatasec, BTFFloat, BTFDeclTag, BTFTypeTag, BTFEnum64,
+		BTF, BTFFunc, BTFGlobalFunc, BTFDatasec, BTFQmarkDatasec, BTFFloat, BTFDeclTag, BTFTypeTag, BTFEnum64,
 		BTFFuncInProgram, ModuleBTF, MapHash, ExclusiveMap, PerfLink, KprobeMultiLink,
 		UprobeMultiLink, BPFCookie, LogTrueSize,
 	}
@@ -427,4 +429,20 @@ func probeLogTrueSize() (bool, error) {
 	}
 	unix.Close(r)
 	return attr.LogTrueSize != 0, nil
+}
+
+// BTFKinds returns the BTF kinds and flags the running kernel's
+// BPF_BTF_LOAD accepts, for btf/sanitize. A probe that cannot tell counts
+// as accepting (the kernel's own error then speaks).
+func BTFKinds() sanitize.Kernel {
+	return sanitize.Kernel{
+		Func:         !BTFFunc.Missing(),
+		GlobalFunc:   !BTFGlobalFunc.Missing(),
+		Datasec:      !BTFDatasec.Missing(),
+		QmarkDatasec: !BTFQmarkDatasec.Missing(),
+		Float:        !BTFFloat.Missing(),
+		DeclTag:      !BTFDeclTag.Missing(),
+		TypeTag:      !BTFTypeTag.Missing(),
+		Enum64:       !BTFEnum64.Missing(),
+	}
 }
