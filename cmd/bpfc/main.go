@@ -73,6 +73,8 @@ type config struct {
 	logLevel  uint
 	trace     bool
 	probe     bool
+	integrity bool
+	stderr    io.Writer // for notes that are not the command's output
 	opts      bpfc.Options
 	object    string
 	signKey   string
@@ -138,6 +140,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.UintVar(&c.logLevel, "log-level", 0, "verifier log `LEVEL` requested on every load (a rejected program's log is always printed)")
 	fs.BoolVar(&c.trace, "trace", false, "with -emit=loader: the loader prints each step's result with bpf_trace_printk (read /sys/kernel/tracing/trace_pipe)")
 	fs.BoolVar(&c.probe, "probe", false, "print the running kernel's BPF features (each probed with a tiny bpf() call), map and program types, and exit")
+	fs.BoolVar(&c.integrity, "require-integrity", false, "with -emit=loader -run: fail rather than run the loader without its blob check where the kernel cannot hash maps (before Linux 6.18)")
 	var disable listFlag
 	fs.Var(&disable, "disable", "do not load programs whose name or section matches `GLOB` (repeatable), e.g. -disable 'fentry/*'")
 	maxEntries := &assignFlag{what: "MAP"}
@@ -227,6 +230,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	if c.run && c.emit != "loader" {
 		return nil, usageError{"-run needs -emit=loader"}
 	}
+	if c.integrity && !c.run {
+		return nil, usageError{"-require-integrity needs -emit=loader -run"}
+	}
 	c.opts.Disable = disable
 	c.opts.Set = set.m
 	c.opts.ModuleBTF = moduleBTF.m
@@ -273,6 +279,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bpfc: %v\n", err)
 		return exitUsage
 	}
+	c.stderr = stderr
 	switch {
 	case c.verifySig != "":
 		err = verifySig(c, stdout)

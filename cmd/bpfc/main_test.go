@@ -63,6 +63,7 @@ func TestUsageErrors(t *testing.T) {
 		{"-module-btf", "nofile", x},
 		{"-emit=loader", "-lang=raw", x},
 		{"-probe", x},
+		{"-require-integrity", "-emit=loader", x},
 		{x, x},
 		{"-emit=loader", "-sign-key", "k.pem", x},
 		{"-emit=loader", "-sign-cert", "c.pem", x},
@@ -112,6 +113,38 @@ func TestProbe(t *testing.T) {
 	for _, name := range []string{"bloom_filter", "ringbuf", "syscall", "xdp"} {
 		if l := lines[name]; len(l) < 3 || (l[1] != "yes" && l[1] != "no") {
 			t.Errorf("type %s: line %q", name, l)
+		}
+	}
+}
+
+// TestRequireIntegrity runs a loader with the blob check: where the kernel
+// hashes maps it is verified; elsewhere it loads with a note saying it is
+// not, and -require-integrity refuses it; before 5.14 no loader runs.
+func TestRequireIntegrity(t *testing.T) {
+	testutil.RequireKernel(t)
+	x := obj("xdp_globals.o")
+	code, _, stderr := runCLI("-emit=loader", "-run", x)
+	codeReq, _, stderrReq := runCLI("-emit=loader", "-run", "-require-integrity", x)
+	switch {
+	case features.SyscallProg.Missing():
+		for _, r := range []struct {
+			code   int
+			stderr string
+		}{{code, stderr}, {codeReq, stderrReq}} {
+			if r.code != exitFailure || !strings.Contains(r.stderr, "no BPF_PROG_TYPE_SYSCALL programs (Linux 5.14+)") {
+				t.Errorf("-run on %s: exit %d, %q; want the refusal naming syscall programs and 5.14", features.Release(), r.code, r.stderr)
+			}
+		}
+	case features.MapHash.Missing():
+		if code != exitOK || !strings.Contains(stderr, "blob integrity not verified") {
+			t.Errorf("-run on %s: exit %d, %q; want a load with the note", features.Release(), code, stderr)
+		}
+		if codeReq != exitFailure || !strings.Contains(stderrReq, "cannot hash maps (Linux 6.18+)") {
+			t.Errorf("-run -require-integrity on %s: exit %d, %q; want the refusal", features.Release(), codeReq, stderrReq)
+		}
+	default:
+		if code != exitOK || codeReq != exitOK || stderr != "" || stderrReq != "" {
+			t.Errorf("-run: exit %d %q; -require-integrity: exit %d %q; want both verified and silent", code, stderr, codeReq, stderrReq)
 		}
 	}
 }
