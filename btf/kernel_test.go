@@ -293,7 +293,14 @@ func TestDifferentialCilium(t *testing.T) {
 			t.Errorf("type %d (-cilium +ours):\n%s", id, diff)
 		}
 		if size, err := cbtf.Sizeof(ct); err == nil {
-			if got, err := ours.Sizeof(TypeID(id)); err != nil || got != uint32(size) {
+			got, err := ours.Sizeof(TypeID(id))
+			// A known divergence: cilium/ebpf sizes void behind
+			// modifiers (6.12 has "const void") 0; bpfc refuses it, as
+			// libbpf's btf__resolve_size does.
+			if base, serr := ours.Skip(TypeID(id)); err != nil && size == 0 && serr == nil && base == 0 {
+				continue
+			}
+			if err != nil || got != uint32(size) {
 				t.Errorf("type %d: Sizeof = %d, %v; cilium %d", id, got, err, size)
 			}
 		}

@@ -63,6 +63,12 @@ var (
 	UprobeMultiLink = &Feature{Name: "uprobe_multi", Desc: "uprobe multi links", Since: "6.6", probe: probeUprobeMulti}
 	// BPFCookie: bpf_get_attach_cookie.
 	BPFCookie = &Feature{Name: "bpf_cookie", Desc: "BPF cookies (bpf_get_attach_cookie)", Since: "5.15", probe: helperProbe(uapi.ProgTypeTracepoint, 174)}
+	// XDPFrags: XDP programs that handle multi-buffer packets
+	// (BPF_F_XDP_HAS_FRAGS, the xdp.frags sections).
+	XDPFrags = &Feature{Name: "xdp_frags", Desc: "XDP multi-buffer programs (BPF_F_XDP_HAS_FRAGS, SEC(\"xdp.frags\"))", Since: "5.18", probe: probeXDPFrags}
+	// Callbacks: callback functions passed to helpers (ld_imm64
+	// BPF_PSEUDO_FUNC: bpf_for_each_map_elem, bpf_loop, timers).
+	Callbacks = &Feature{Name: "callbacks", Desc: "callback functions (BPF_PSEUDO_FUNC)", Since: "5.13", probe: knownHelper(164)}
 	// LogTrueSize: BPF_PROG_LOAD and BPF_BTF_LOAD report the size a
 	// complete log needs, and a log too small keeps its end (rotating log).
 	LogTrueSize = &Feature{Name: "log_true_size", Desc: "rotating verifier log with log_true_size", Since: "6.4", probe: probeLogTrueSize}
@@ -74,7 +80,7 @@ func All() []*Feature {
 		FDArray, SyscallProg, SysBPF, KernelCORE, MemcgAccount, GlobalData, ArrayMmap,
 		BTF, BTFFunc, BTFGlobalFunc, BTFDatasec, BTFQmarkDatasec, BTFFloat, BTFDeclTag, BTFTypeTag, BTFEnum64,
 		BTFFuncInProgram, ModuleBTF, MapHash, ExclusiveMap, PerfLink, KprobeMultiLink,
-		UprobeMultiLink, BPFCookie, LogTrueSize,
+		UprobeMultiLink, BPFCookie, XDPFrags, Callbacks, LogTrueSize,
 	}
 }
 
@@ -262,7 +268,9 @@ func probeModuleBTF() (bool, error) {
 	defer fd.Close()
 	// The name field of bpf_btf_info came with module BTF (5.11); older
 	// kernels refuse a non-zero name with E2BIG.
-	if _, err := sys.BtfInfoByFD(fd); err != nil {
+	name := make([]byte, 16)
+	raw := sys.BtfInfoRaw{Name: sys.NewSlicePointer(name), NameLen: uint32(len(name))}
+	if _, err := sys.ObjGetInfoByFD(fd, unsafe.Pointer(&raw), uint32(unsafe.Sizeof(raw))); err != nil {
 		if errno, _ := sys.Errno(err); errno == unix.E2BIG || errno == unix.EINVAL {
 			return false, nil
 		}
@@ -429,6 +437,24 @@ func probeLogTrueSize() (bool, error) {
 	}
 	unix.Close(r)
 	return attr.LogTrueSize != 0, nil
+}
+
+func probeXDPFrags() (bool, error) {
+	attr := sys.ProgLoadAttr{ProgType: uapi.ProgTypeXDP, ProgFlags: uapi.ProgFlagXDPHasFrags}
+	return loaded(progLoad(&attr, retZero(), false))
+}
+
+// knownHelper: the verifier knows helper h (whichever program types may
+// call it), as the first helper of a release tells that release.
+func knownHelper(h uapi.HelperID) func() (bool, error) {
+	return func() (bool, error) {
+		attr := sys.ProgLoadAttr{ProgType: uapi.ProgTypeSocketFilter}
+		r := progLoad(&attr, callRet(int32(h)), true)
+		if r.errno == unix.EPERM {
+			return false, r.errno
+		}
+		return r.errno == 0 || !strings.Contains(r.log, "invalid func unknown#"), nil
+	}
 }
 
 // BTFKinds returns the BTF kinds and flags the running kernel's

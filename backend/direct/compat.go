@@ -20,8 +20,9 @@ import (
 
 	"github.com/bpfc/bpfc/btf/sanitize"
 	"github.com/bpfc/bpfc/features"
-	"github.com/bpfc/bpfc/uapi"
+	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 var (
@@ -107,10 +108,32 @@ var (
 )
 
 // explainProgLoad says which part of a refused program the kernel lacks,
-// if the verifier log or a probe can tell: a helper it does not know or
+// if the attribute, the instructions, the verifier log or a probe can
+// tell: the xdp.frags flag, callbacks, a helper it does not know or
 // forbids to the program type, the program type, the expected attach
 // type.
-func explainProgLoad(pt uapi.ProgType, at uapi.AttachType, err error, log string) error {
+func explainProgLoad(attr *sys.ProgLoadAttr, insns []ir.Insn, err error, log string) error {
+	pt, at := attr.ProgType, attr.ExpectedAttachType
+	lacks := func(f *features.Feature) error {
+		var me *features.MissingError
+		if errors.As(f.Check(), &me) {
+			return fmt.Errorf("%w: %w", me, err)
+		}
+		return nil
+	}
+	if attr.ProgFlags&uapi.ProgFlagXDPHasFrags != 0 {
+		if e := lacks(features.XDPFrags); e != nil {
+			return e
+		}
+	}
+	for _, in := range insns {
+		if in.IsLdImm64() && in.Src == ir.PseudoFunc {
+			if e := lacks(features.Callbacks); e != nil {
+				return e
+			}
+			break
+		}
+	}
 	if m := unknownHelper.FindStringSubmatch(log); m != nil {
 		id, _ := strconv.Atoi(m[1])
 		h := uapi.HelperID(id)
