@@ -12,6 +12,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -381,10 +382,28 @@ var modes = []struct {
 	{"loader-traced", []string{"-emit=loader", "-run", "-trace"}},
 }
 
+// loaderRefused reports, for a -run mode on a kernel without syscall
+// programs (before 5.14), that the command refuses object naming them
+// and 5.14 (checked here): the caller's test ends.
+func loaderRefused(t *testing.T, args []string, object string) bool {
+	t.Helper()
+	if !slices.Contains(args, "-run") || !features.SyscallProg.Missing() {
+		return false
+	}
+	code, _, stderr := runCLI(append(append([]string(nil), args...), obj(object))...)
+	if code != exitFailure || !strings.Contains(stderr, "no BPF_PROG_TYPE_SYSCALL programs (Linux 5.14+)") {
+		t.Errorf("%q on %s: exit %d, %q; want the refusal naming syscall programs and 5.14", args, features.Release(), code, stderr)
+	}
+	return true
+}
+
 func TestLoadXDPGlobals(t *testing.T) {
 	testutil.RequireKernel(t)
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
+			if loaderRefused(t, mode.args, "xdp_globals.o") {
+				return
+			}
 			// Without -pin everything is gone after exit.
 			code, out, stderr := runCLI(append(mode.args, obj("xdp_globals.o"))...)
 			if code != exitOK {
@@ -460,6 +479,9 @@ func TestLoadMaxEntries(t *testing.T) {
 			code, _, stderr := runCLI(append(mode.args, obj("maps_kinds.o"))...)
 			if code != exitFailure || !strings.Contains(stderr, "user_sized_map") {
 				t.Errorf("unsized map: exit %d: %s", code, stderr)
+			}
+			if loaderRefused(t, append(append([]string(nil), mode.args...), "-max-entries", "user_sized_map=16"), "maps_kinds.o") {
+				return
 			}
 			dir := testutil.BPFFS(t)
 			args := append(append([]string(nil), mode.args...), "-pin", dir,
