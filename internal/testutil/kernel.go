@@ -39,13 +39,14 @@ var objectNeeds = map[string][]Need{
 		Match: []string{"invalid bpf_context access"}}},
 	"core_task.o": {{Since: "5.11", What: "helper bpf_get_current_task_btf",
 		Match: []string{"helper bpf_get_current_task_btf is not supported by this kernel", "first appeared in Linux 5.11"}}},
-	"core_types.o": {{Since: "5.14", What: "a syscall program", Match: []string{"program type syscall is not supported by this kernel"}}},
-	"tracing.o":    {{Since: "5.14", What: "a syscall program", Match: []string{"program type syscall is not supported by this kernel"}}},
-	"externs.o": {{Since: "6.2", What: "kfunc bpf_task_from_pid",
+	"core_types.o": {syscallProgram},
+	"tracing.o":    {syscallProgram},
+	"externs.o": {syscallProgram, {Since: "6.2", What: "kfunc bpf_task_from_pid",
 		Match: []string{"bpf_task_from_pid"}}},
-	"kfunc_noksym.o": {{Since: "6.2", What: "kfunc bpf_task_from_pid", Match: []string{"bpf_task_from_pid"}}},
+	"kfunc_noksym.o": {syscallProgram, {Since: "6.2", What: "kfunc bpf_task_from_pid", Match: []string{"bpf_task_from_pid"}}},
 	"externs_percpu.o": {
-		{Since: "5.11", What: "per-CPU variables in vmlinux BTF", Match: []string{"no VAR runqueues in kernel BTF"}},
+		syscallProgram,
+		{Since: "5.11", What: "per-CPU variables in vmlinux BTF", Match: []string{"no VAR runqueues in kernel BTF", `kernel BTF has no var "runqueues"`}},
 		{Config: "CONFIG_KALLSYMS_ALL", What: "data symbols in kallsyms (runqueues)",
 			Match: []string{"failed to find the address for kernel symbol 'runqueues'"}},
 	},
@@ -54,6 +55,14 @@ var objectNeeds = map[string][]Need{
 	"subprogs.o": {{Since: "5.17", What: "bpf_loop (a callback)",
 		Match: []string{"callback functions (BPF_PSEUDO_FUNC) is not supported", "helper bpf_loop is not supported"}}},
 }
+
+// syscallProgram is the need of objects with a BPF_PROG_TYPE_SYSCALL
+// program.
+var syscallProgram = Need{Since: "5.14", What: "a syscall program", Match: []string{"program type syscall is not supported by this kernel"}}
+
+// KernelCORE is the need of a load that leaves CO-RE relocations to the
+// kernel (-core=kernel).
+var KernelCORE = Need{Since: "5.17", What: "kernel CO-RE (core_relos)", Match: []string{"CO-RE relocations in BPF_PROG_LOAD (core_relos) is not supported by this kernel"}}
 
 // Unmet returns what object (a file name in testdata) needs and the
 // running kernel lacks: empty when it can load here.

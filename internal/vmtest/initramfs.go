@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -21,6 +22,10 @@ const (
 	guestArgs = "/vmtest/args"  // extra test binary flags, one per line
 	guestMods = "/vmtest/mods"  // modules to insmod, in order, one path per line
 	guestName = "/vmtest/label" // the matrix label of the kernel
+	// GuestProbeTargets is where the attach tests' probe targets (built
+	// on the host: the guests have no compiler) are, exported to the
+	// tests as BPFC_PROBE_TARGETS.
+	GuestProbeTargets = "/probe-targets"
 )
 
 // Markers the guest writes on its result port (the second serial port),
@@ -60,6 +65,7 @@ while read -r mod; do
 	echo "` + markInsmod + `$mod $?" >&3
 done </vmtest/mods
 export BPFC_REQUIRE_KERNEL=1 BPFC_VMTEST="$(cat /vmtest/label)"
+[ -d ` + GuestProbeTargets + ` ] && export BPFC_PROBE_TARGETS=` + GuestProbeTargets + `
 args=$(cat /vmtest/args)
 while read -r pkg dir bin; do
 	[ -n "$pkg" ] || continue
@@ -84,8 +90,9 @@ type Binary struct {
 // CommonInitramfs writes the kernel-independent archive: busybox, /init,
 // the repository's files (repoFiles, relative to repo) and the test
 // binaries, each in its package directory under /bpfc, run with the
-// extra test flags args.
-func CommonInitramfs(w io.Writer, busybox, repo string, repoFiles []string, bins []Binary, args []string) error {
+// extra test flags args, and the files of the host directories of extra
+// at their guest paths.
+func CommonInitramfs(w io.Writer, busybox, repo string, repoFiles []string, bins []Binary, args []string, extra map[string]string) error {
 	c := NewCPIO(w)
 	bb, err := os.ReadFile(busybox)
 	if err != nil {
@@ -126,6 +133,29 @@ func CommonInitramfs(w io.Writer, busybox, repo string, repoFiles []string, bins
 			return err
 		}
 		fmt.Fprintf(&plan, "%s %s %s\n", b.ImportPath, dir, name)
+	}
+	for guest, host := range extra {
+		err := filepath.WalkDir(host, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, err := filepath.Rel(host, p)
+			if err != nil {
+				return err
+			}
+			st, err := os.Stat(p)
+			if err != nil {
+				return err
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return c.File(path.Join(guest, filepath.ToSlash(rel)), uint32(st.Mode().Perm()), data)
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", host, err)
+		}
 	}
 	c.File(guestPlan, 0o644, plan.Bytes())
 	c.File(guestArgs, 0o644, []byte(strings.Join(args, " ")+"\n"))

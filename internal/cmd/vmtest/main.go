@@ -139,9 +139,13 @@ func (c *config) run() error {
 	if err != nil {
 		return err
 	}
+	extra, err := probeTargets(root, work)
+	if err != nil {
+		return err
+	}
 	common := filepath.Join(work, "common.cpio")
 	if err := writeFile(common, func(w io.Writer) error {
-		return vmtest.CommonInitramfs(w, "/bin/busybox", root, vmtest.RepoFiles(root, strings.Split(names, "\n")), bins, c.testArgs())
+		return vmtest.CommonInitramfs(w, "/bin/busybox", root, vmtest.RepoFiles(root, strings.Split(names, "\n")), bins, c.testArgs(), extra)
 	}); err != nil {
 		return fmt.Errorf("initramfs: %w", err)
 	}
@@ -434,6 +438,21 @@ func build(goTool, root, work string, pkgs []string) ([]vmtest.Binary, error) {
 	}
 	wg.Wait()
 	return bins, errors.Join(errs...)
+}
+
+// probeTargets builds the user-space programs the attach tests probe
+// (attach/testdata/Makefile, when the repository has it) on the host, for
+// the guests, which have no compiler.
+func probeTargets(root, work string) (map[string]string, error) {
+	mk := filepath.Join(root, "attach", "testdata")
+	if _, err := os.Stat(filepath.Join(mk, "Makefile")); err != nil {
+		return nil, nil
+	}
+	out := filepath.Join(work, "probe-targets")
+	if _, err := outputIn(root, "make", "-s", "-C", mk, "OUT="+out); err != nil {
+		return nil, fmt.Errorf("probe targets: %w", err)
+	}
+	return map[string]string{vmtest.GuestProbeTargets: out}, nil
 }
 
 func readKnown(path string) ([]*vmtest.Known, error) {
