@@ -111,9 +111,9 @@ func btfDatasec() *rawBTF {
 	return b
 }
 
-// btfQmarkDatasec: [1] int, [2] static VAR x, [3] DATASEC ?.data {x}.
+// btfQmarkDatasec: [1] int, [2] static VAR x, [3] DATASEC ?.data/x {x}.
 func btfQmarkDatasec() *rawBTF {
-	b := newBTF("x", "?.data")
+	b := newBTF("x", "?.data/x")
 	b.intType(0)
 	b.typ(b.str(1), kindVar, 0, false, 1, 0)
 	b.typ(b.str(2), kindDatasec, 1, false, 4, 2, 0, 4)

@@ -41,7 +41,7 @@ var (
 	BTFFunc          = &Feature{Name: "btf_func", Desc: "BTF FUNC and FUNC_PROTO", Since: "5.0", probe: btfProbe(btfFunc(0))}
 	BTFGlobalFunc    = &Feature{Name: "btf_global_func", Desc: "BTF FUNC with global linkage", Since: "5.6", probe: btfProbe(btfFunc(1))}
 	BTFDatasec       = &Feature{Name: "btf_datasec", Desc: "BTF VAR and DATASEC", Since: "5.2", probe: btfProbe(btfDatasec)}
-	BTFQmarkDatasec  = &Feature{Name: "btf_qmark_datasec", Desc: "BTF DATASEC names starting with '?'", Since: "6.9", probe: btfProbe(btfQmarkDatasec)}
+	BTFQmarkDatasec  = &Feature{Name: "btf_qmark_datasec", Desc: "BTF DATASEC names with any printable character ('?', '/')", Since: "6.9", probe: btfProbe(btfQmarkDatasec)}
 	BTFFloat         = &Feature{Name: "btf_float", Desc: "BTF FLOAT", Since: "5.13", probe: btfProbe(btfFloat)}
 	BTFDeclTag       = &Feature{Name: "btf_decl_tag", Desc: "BTF DECL_TAG", Since: "5.16", probe: btfProbe(btfDeclTag)}
 	BTFTypeTag       = &Feature{Name: "btf_type_tag", Desc: "BTF TYPE_TAG", Since: "5.17", probe: btfProbe(btfTypeTag)}

@@ -5,7 +5,7 @@
 //
 //	VAR, DECL_TAG          -> INT (1 byte)             before 5.2 / 5.16
 //	DATASEC                -> STRUCT of its variables  before 5.2
-//	'?' prefix of DATASEC  -> '_'                      (libbpf's '?' sections)
+//	'?', '/' in DATASEC    -> '_'                      before 6.9
 //	FUNC_PROTO             -> ENUM                     before 5.0
 //	FUNC                   -> TYPEDEF                  before 5.0
 //	FUNC global linkage    -> static                   before 5.6
@@ -26,7 +26,7 @@ type Kernel struct {
 	Func         bool // FUNC and FUNC_PROTO (5.0)
 	GlobalFunc   bool // FUNC with global linkage (5.6)
 	Datasec      bool // VAR and DATASEC (5.2)
-	QmarkDatasec bool // DATASEC names starting with '?'
+	QmarkDatasec bool // DATASEC names with any printable character, '?' or '/' (6.9)
 	Float        bool // FLOAT (5.13)
 	DeclTag      bool // DECL_TAG (5.16)
 	TypeTag      bool // TYPE_TAG (5.17)
@@ -178,11 +178,12 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 			le.PutUint32(t[12:], 8) // 8 bits, unsigned
 		case !k.Datasec && kind == kindDatasec:
 			note("DATASEC as STRUCT")
+			// A struct name is an identifier: '.', '?', '/' become '_'.
 			rename(le.Uint32(t[0:]), func(_ int, c byte) byte {
-				if c == '.' || c == '?' {
-					return '_'
+				if identChar(c) {
+					return c
 				}
-				return c
+				return '_'
 			})
 			setInfo(t, kindStruct, vlen, false)
 			for j := 0; j < vlen; j++ {
@@ -198,9 +199,19 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 				le.PutUint32(m[8:], offset*8)
 			}
 		case !k.QmarkDatasec && kind == kindDatasec:
-			if nameOff := le.Uint32(t[0:]); int(nameOff) < len(strs) && strs[nameOff] == '?' {
-				note("'?' DATASEC name as '_'")
-				strs[nameOff] = '_'
+			// Before 6.9 a DATASEC name is an identifier with dots:
+			// '?' (libbpf's optional sections), '/' ("maps/static")
+			// and the like become '_'.
+			changed := false
+			rename(le.Uint32(t[0:]), func(_ int, c byte) byte {
+				if c == '.' || identChar(c) {
+					return c
+				}
+				changed = true
+				return '_'
+			})
+			if changed {
+				note("DATASEC name with '?' or '/' as '_'")
 			}
 		case !k.Func && kind == kindFuncProto:
 			note("FUNC_PROTO as ENUM")
@@ -251,6 +262,11 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 		changes[i] = fmt.Sprintf("%d %s", counts[what], what)
 	}
 	return out, changes, nil
+}
+
+// identChar reports whether c may appear in a C identifier.
+func identChar(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // placeholderName names the 1-byte INT that ENUM64 union members get.

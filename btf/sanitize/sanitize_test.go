@@ -79,7 +79,7 @@ func everyKind() []byte {
 	b.typ("user", 18, 0, false, 1)                                    // [8] TYPE_TAG -> int
 	b.typ("e64", 19, 2, false, 8, b.str("A"), 1, 0, b.str("B"), 0, 1) // [9] ENUM64
 	b.typ("se", 6, 1, true, 4, b.str("M"), 0xffffffff)                // [10] signed ENUM
-	b.typ("?.maps", 15, 0, false, 0)                                  // [11] DATASEC ?.maps
+	b.typ("?.maps/x", 15, 0, false, 0)                                // [11] DATASEC ?.maps/x
 	return b.bytes()
 }
 
@@ -134,8 +134,8 @@ func TestSanitizeEveryKind(t *testing.T) {
 	if name := spec.TypeName(5); name != "_data" {
 		t.Errorf("DATASEC renamed %q, want _data", name)
 	}
-	if name := spec.TypeName(11); name != "__maps" {
-		t.Errorf("?.maps renamed %q, want __maps", name)
+	if name := spec.TypeName(11); name != "__maps_x" {
+		t.Errorf("?.maps/x renamed %q, want __maps_x", name)
 	}
 	// The float is an anonymous 8-byte struct, the type tag anonymous.
 	if sz, err := spec.Sizeof(6); err != nil || sz != 8 || spec.TypeName(6) != "" {
@@ -157,7 +157,7 @@ func TestSanitizeOnlyWhatIsMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"1 FLOAT as STRUCT", "1 '?' DATASEC name as '_'"}; !reflect.DeepEqual(changes, want) {
+	if want := []string{"1 FLOAT as STRUCT", "1 DATASEC name with '?' or '/' as '_'"}; !reflect.DeepEqual(changes, want) {
 		t.Errorf("changes %q, want %q", changes, want)
 	}
 	got := kinds(t, out)

@@ -40,6 +40,8 @@ var objectNeeds = map[string][]Need{
 	"core_task.o": {{Since: "5.11", What: "helper bpf_get_current_task_btf",
 		Match: []string{"helper bpf_get_current_task_btf is not supported by this kernel", "first appeared in Linux 5.11"}}},
 	"core_types.o": {syscallProgram},
+	"asm_const.o":  {syscallProgram},
+	"sections.o":   {syscallProgram},
 	"tracing.o":    {syscallProgram},
 	"externs.o": {syscallProgram, {Since: "6.2", What: "kfunc bpf_task_from_pid",
 		Match: []string{"bpf_task_from_pid"}}},

@@ -144,7 +144,7 @@ type Options struct {
 	RequireSignature bool
 	// RequireIntegrity makes Load fail (ErrIntegrityUnsupported) rather
 	// than run a loader without its blob check on a kernel that cannot
-	// hash maps (before Linux 6.18).
+	// hash maps (before Linux 6.18). A sealed loader always requires it.
 	RequireIntegrity bool
 }
 
@@ -270,7 +270,8 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 			verified = true
 		case noMapHash(err) && len(spec.Signature) > 0 && opts.RequireSignature:
 			return nil, fmt.Errorf("%w: no map hash, so the kernel predates Linux 6.18 and its signed BPF_PROG_LOAD (%w)", ErrSignatureUnsupported, err)
-		case noMapHash(err) && opts.RequireIntegrity:
+		case noMapHash(err) && (opts.RequireIntegrity || spec.Sealed):
+			// A sealed loader (what gets signed) always checks its blob.
 			if err := tooOld(err); !haveSyscallPrograms() {
 				return nil, err // the more fundamental refusal
 			}
