@@ -1,8 +1,8 @@
-// This file builds and runs the two external programs the benchmarks
-// compare: the libbpf harness (libbpf/load.c, compiled with gcc against
-// libbpf-dev) and the bpfc command (cmd/bpfc, built with the go tool).
-// Both are built at most once per test binary, into a directory removed
-// when the tests end.
+// This file builds and runs the external programs the benchmarks compare:
+// the libbpf harnesses (libbpf/load.c and libbpf/attach.c, compiled with
+// gcc against libbpf-dev) and the bpfc command (cmd/bpfc, built with the go
+// tool). Each is built at most once per test binary, into a directory
+// removed when the tests end.
 
 package bench
 
@@ -29,10 +29,7 @@ var benchObjects = []string{"biolat.o", "execsnoop.o", "core_task.o"}
 var (
 	buildDir string // removed by TestMain
 
-	harnessOnce sync.Once
-	harnessPath string
-	harnessSkip string // why the harness cannot be built (skip reason)
-	harnessErr  error  // the build failed although its inputs exist
+	harnesses sync.Map // C harness source -> *cHarness
 
 	bpfcOnce sync.Once
 	bpfcPath string
@@ -52,38 +49,53 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// libbpfHarness returns the path of the compiled libbpf harness. It skips
-// tb when gcc or libbpf-dev is missing (see skipOrFail), and fails it when
-// they are there but the build fails.
-func libbpfHarness(tb testing.TB) string {
+// cHarness is a C harness built at most once per test binary.
+type cHarness struct {
+	once sync.Once
+	path string
+	skip string // why it cannot be built (skip reason)
+	err  error  // the build failed although its inputs exist
+}
+
+// libbpfHarness returns the path of the compiled libbpf load harness
+// (libbpf/load.c).
+func libbpfHarness(tb testing.TB) string { return buildHarness(tb, "load") }
+
+// buildHarness compiles libbpf/NAME.c against libbpf-dev and returns the
+// binary. It skips tb when gcc or libbpf-dev is missing (see skipOrFail),
+// and fails it when they are there but the build fails.
+func buildHarness(tb testing.TB, name string) string {
 	tb.Helper()
-	harnessOnce.Do(func() {
+	v, _ := harnesses.LoadOrStore(name, &cHarness{})
+	h := v.(*cHarness)
+	h.once.Do(func() {
 		gcc, err := exec.LookPath("gcc")
 		if err != nil {
-			harnessSkip = "gcc not found (apt-get install gcc)"
+			h.skip = "gcc not found (apt-get install gcc)"
 			return
 		}
-		for _, h := range []string{"/usr/include/bpf/libbpf.h", "/usr/include/gelf.h"} {
-			if _, err := os.Stat(h); err != nil {
-				harnessSkip = fmt.Sprintf("%s missing (apt-get install libbpf-dev libelf-dev zlib1g-dev)", h)
+		for _, f := range []string{"/usr/include/bpf/libbpf.h", "/usr/include/gelf.h"} {
+			if _, err := os.Stat(f); err != nil {
+				h.skip = fmt.Sprintf("%s missing (apt-get install libbpf-dev libelf-dev zlib1g-dev)", f)
 				return
 			}
 		}
-		out := filepath.Join(buildDir, "load")
-		cmd := exec.Command(gcc, "-O2", "-Wall", "-o", out, filepath.Join("libbpf", "load.c"), "-lbpf", "-lelf", "-lz")
+		out := filepath.Join(buildDir, name)
+		src := filepath.Join("libbpf", name+".c")
+		cmd := exec.Command(gcc, "-O2", "-Wall", "-o", out, src, "-lbpf", "-lelf", "-lz")
 		if msg, err := cmd.CombinedOutput(); err != nil {
-			harnessErr = fmt.Errorf("building libbpf/load.c: %w\n%s", err, msg)
+			h.err = fmt.Errorf("building %s: %w\n%s", src, err, msg)
 			return
 		}
-		harnessPath = out
+		h.path = out
 	})
-	if harnessSkip != "" {
-		skipOrFail(tb, "libbpf harness: %s", harnessSkip)
+	if h.skip != "" {
+		skipOrFail(tb, "libbpf harness %s: %s", name, h.skip)
 	}
-	if harnessErr != nil {
-		tb.Fatal(harnessErr)
+	if h.err != nil {
+		tb.Fatal(h.err)
 	}
-	return harnessPath
+	return h.path
 }
 
 // skipOrFail ends tb because a tool or header is missing: see
@@ -187,22 +199,28 @@ func parseHarness(out string) (harnessResult, error) {
 	return r, nil
 }
 
-// runHarness runs the libbpf harness: "OBJ N" or "-btf N".
+// runHarness runs the libbpf load harness: "OBJ N" or "-btf N".
 func runHarness(tb testing.TB, what string, n int) harnessResult {
 	tb.Helper()
-	path := libbpfHarness(tb)
+	return runHarnessArgs(tb, libbpfHarness(tb), what, strconv.Itoa(n))
+}
+
+// runHarnessArgs runs the harness at path with args, the last of which is
+// the iteration count, and parses its report line.
+func runHarnessArgs(tb testing.TB, path string, args ...string) harnessResult {
+	tb.Helper()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(path, what, strconv.Itoa(n))
+	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		tb.Fatalf("%s %s %d: %v\n%s", path, what, n, err, stderr.String())
+		tb.Fatalf("%s %s: %v\n%s", path, strings.Join(args, " "), err, stderr.String())
 	}
 	r, err := parseHarness(stdout.String())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if r.Iters != int64(n) {
-		tb.Fatalf("%s %s %d: harness ran %d iterations", path, what, n, r.Iters)
+	if n := args[len(args)-1]; strconv.FormatInt(r.Iters, 10) != n {
+		tb.Fatalf("%s %s: harness ran %d iterations", path, strings.Join(args, " "), r.Iters)
 	}
 	return r
 }

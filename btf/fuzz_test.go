@@ -6,6 +6,7 @@ package btf
 
 import (
 	"encoding/binary"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -56,6 +57,21 @@ func FuzzParse(f *testing.F) {
 				}
 				if !found {
 					t.Fatalf("FindByEssentialName(%q, %v) misses type %d", EssentialName(typ.Name), typ.Kind, id)
+				}
+				// The other ways of looking up agree (a large blob
+				// searches its strings and walks its types).
+				q := query{name: typ.Name, exact: true, kind: typ.Kind}
+				want := s.findMode(q, lookupIndex)
+				for _, mode := range []lookupMode{lookupScan, lookupScanStrings, lookupScanWalk} {
+					if got := s.findMode(q, mode); !slices.Equal(got, want) {
+						t.Fatalf("%+v: mode %d found %v, the index %v", q, mode, got, want)
+					}
+				}
+			}
+			if id >= s.firstID {
+				i := uint32(id - s.firstID)
+				if got, want := s.markOffset(i), int(s.dense()[i>>chunkBits][i&(chunkSize-1)]&^coreFlag); got != want {
+					t.Fatalf("type %d: offset from marks %d, built %d", id, got, want)
 				}
 			}
 		}

@@ -1,17 +1,24 @@
-// This file implements the name indexes behind FindByName and
-// FindByEssentialName: open-addressed hash tables of type ids keyed by the
-// hash of each type's essential name, built lazily on first use.
+// This file implements the name lookups FindByName, FindByNameKind and
+// FindByEssentialName. The first few lookups of a blob scan it: find the
+// name in the string section, then the types whose name offset is one of
+// those found. Once lookups keep coming, a name index is built (an
+// open-addressed hash table of type ids keyed by the hash of each type's
+// essential name) and answers the rest. A process that looks up a handful
+// of names in vmlinux (a kfunc, a tp_btf target, LINUX_HAS_SYSCALL_WRAPPER)
+// never pays for the index.
 
 package btf
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 var nameSeed = maphash.MakeSeed()
@@ -25,7 +32,27 @@ var nameSeed = maphash.MakeSeed()
 // candidate's name. Every part is at most half full.
 type nameIndex struct {
 	once  sync.Once
+	built atomic.Bool // once has run: parts are ready
+	scans atomic.Int32
 	parts []indexPart
+}
+
+// Lookups of one index's kinds scan the blob up to a limit; the next one
+// builds the index. Building costs a few scans (BenchmarkLookupVmlinux:
+// about 2 scans' CPU time for the CO-RE kinds' index of vmlinux, 5 for the
+// other, which holds its 60,000 functions and variables), so by its limit
+// an index has about paid for itself, and a load that looks up only a
+// tp_btf target, a kfunc and LINUX_HAS_SYSCALL_WRAPPER builds none.
+const (
+	coreScanLimit  = 4
+	otherScanLimit = 8
+)
+
+// useIndex reports whether a lookup of idx's kinds should use the index
+// (building it if needed) rather than scan: the index is there already,
+// or the lookups have gone past limit.
+func (idx *nameIndex) useIndex(limit int32) bool {
+	return idx.built.Load() || idx.scans.Add(1) > limit
 }
 
 // indexPart is one hash table of a nameIndex: the types of the offs chunks
@@ -57,7 +84,10 @@ func (d *data) index(core bool) *nameIndex {
 	if core {
 		idx = &d.coreIdx
 	}
-	idx.once.Do(func() { d.buildIndex(idx, core) })
+	idx.once.Do(func() {
+		d.buildIndex(idx, core)
+		idx.built.Store(true)
+	})
 	return idx
 }
 
@@ -70,7 +100,8 @@ func (d *data) buildIndex(idx *nameIndex, core bool) {
 	}
 	// Count the types each chunk contributes (a sequential pass over the
 	// offsets only), then cut the chunks into parts of similar weight.
-	counts := make([]int, len(d.offs))
+	offs := d.dense()
+	counts := make([]int, len(offs))
 	total := 0
 	d.forOwnChunks(func(c int, chunk []uint32) {
 		n := 0
@@ -84,7 +115,7 @@ func (d *data) buildIndex(idx *nameIndex, core bool) {
 	})
 	nparts := 1
 	if total >= parallelMin {
-		nparts = min(runtime.GOMAXPROCS(0), 4, len(d.offs))
+		nparts = min(runtime.GOMAXPROCS(0), 4, len(offs))
 	}
 	idx.parts = make([]indexPart, 0, nparts)
 	first, acc, sum := 0, 0, 0
@@ -120,7 +151,7 @@ func (d *data) buildIndex(idx *nameIndex, core bool) {
 func (d *data) fillPart(p *indexPart, want uint32) {
 	left := d.numOwn() - p.firstChunk*chunkSize
 	id := uint32(d.firstID) + uint32(p.firstChunk*chunkSize)
-	for _, chunk := range d.offs[p.firstChunk:p.endChunk] {
+	for _, chunk := range d.dense()[p.firstChunk:p.endChunk] {
 		if left < len(chunk) {
 			chunk = chunk[:left]
 		}
@@ -148,7 +179,7 @@ func (d *data) fillPart(p *indexPart, want uint32) {
 // forOwnChunks calls fn for every chunk of offs, cut to the own types.
 func (d *data) forOwnChunks(fn func(c int, chunk []uint32)) {
 	left := d.numOwn()
-	for c, chunk := range d.offs {
+	for c, chunk := range d.dense() {
 		if left < len(chunk) {
 			chunk = chunk[:left]
 		}
@@ -226,12 +257,13 @@ func (s *Spec) FindByName(name string) []TypeID {
 // kind (enum and enum64 match each other; KindUnknown matches every
 // kind), in ascending order. Asking for a kind only builds the name index
 // that holds that kind: looking up a typedef or struct in vmlinux never
-// indexes its functions and variables.
+// indexes its functions and variables, and the first few lookups build
+// no index at all.
 func (s *Spec) FindByNameKind(name string, kind Kind) []TypeID {
 	if name == "" {
 		return nil
 	}
-	return s.find(EssentialName(name), kind, func(got string) bool { return got == name })
+	return s.find(query{name: name, exact: true, kind: kind})
 }
 
 // FindByEssentialName returns the candidates CO-RE considers for a local
@@ -247,42 +279,264 @@ func (s *Spec) FindByEssentialName(essential string, kind Kind) []TypeID {
 	if essential == "" {
 		return nil
 	}
-	return s.find(essential, kind, func(got string) bool { return EssentialName(got) == essential })
+	return s.find(query{name: essential, kind: kind})
+}
+
+// query is one name lookup: types named name (exact), or whose essential
+// name is name (!exact), of a kind matching kind.
+type query struct {
+	name  string
+	exact bool
+	kind  Kind
+}
+
+// nameOK reports whether a type called got answers q.
+func (q *query) nameOK(got string) bool {
+	if q.exact {
+		return got == q.name
+	}
+	return EssentialName(got) == q.name
+}
+
+// essential returns the essential name the indexes are keyed by.
+func (q *query) essential() string {
+	if q.exact {
+		return EssentialName(q.name)
+	}
+	return q.name
+}
+
+// lookupMode says how find looks up unedited types: by index or scan as
+// the number of lookups so far suggests (auto), or always one way (the
+// tests compare both).
+type lookupMode uint8
+
+const (
+	lookupAuto lookupMode = iota
+	lookupScan
+	lookupScanStrings // scan, searching the strings of any base blob
+	lookupScanWalk    // lookupScanStrings, walking the types even with offs
+	lookupIndex
+)
+
+// useIndex reports whether a lookup of idx's kinds (whose scan limit is
+// limit) in mode uses the index.
+func (m lookupMode) useIndex(idx *nameIndex, limit int32) bool {
+	switch m {
+	case lookupScan, lookupScanStrings, lookupScanWalk:
+		return false
+	case lookupIndex:
+		return true
+	}
+	return idx.useIndex(limit)
 }
 
 // find implements the name lookups: base types first, then this blob's
-// indexes for unedited types, then a scan of edited and added types.
-func (s *Spec) find(essential string, kind Kind, nameOK func(string) bool) []TypeID {
+// unedited types (by index or by scan), then a scan of edited and added
+// types.
+func (s *Spec) find(q query) []TypeID { return s.findMode(q, lookupAuto) }
+
+func (s *Spec) findMode(q query, mode lookupMode) []TypeID {
 	var ids []TypeID
 	if s.base != nil {
-		ids = s.base.find(essential, kind, nameOK)
+		ids = s.base.findMode(q, mode)
 	}
 	n := len(ids)
 	keep := func(id TypeID) bool {
 		if s.mods[id] != nil {
 			return false // checked below with its new name and kind
 		}
-		return kindMatches(kind, s.rawKind(id)) && nameOK(s.TypeName(id))
+		return kindMatches(q.kind, s.rawKind(id)) && q.nameOK(s.TypeName(id))
 	}
-	switch {
-	case kind == KindUnknown:
-		ids = s.lookup(ids, s.index(true), essential, keep)
-		ids = s.lookup(ids, s.index(false), essential, keep)
-	case coreKind(kind):
-		ids = s.lookup(ids, s.index(true), essential, keep)
-	default:
-		ids = s.lookup(ids, s.index(false), essential, keep)
+	// Which index classes the kind needs, and which of them scan.
+	core, other := q.kind == KindUnknown || coreKind(q.kind), q.kind == KindUnknown || !coreKind(q.kind)
+	var scan [2]bool // [core, other]
+	if core {
+		if mode.useIndex(&s.coreIdx, coreScanLimit) {
+			ids = s.lookup(ids, s.index(true), q.essential(), keep)
+		} else {
+			scan[0] = true
+		}
+	}
+	if other {
+		if mode.useIndex(&s.otherIdx, otherScanLimit) {
+			ids = s.lookup(ids, s.index(false), q.essential(), keep)
+		} else {
+			scan[1] = true
+		}
+	}
+	if scan[0] || scan[1] {
+		byStrings := s.base == nil && (s.numOwn() >= scanStringsMin || mode == lookupScanStrings || mode == lookupScanWalk)
+		ids = s.scan(ids, &q, scan, byStrings, mode == lookupScanWalk, keep)
 	}
 	for id, t := range s.mods {
-		if id >= s.firstID && kindMatches(kind, t.Kind) && t.Name != "" && nameOK(t.Name) {
+		if id >= s.firstID && kindMatches(q.kind, t.Kind) && t.Name != "" && q.nameOK(t.Name) {
 			ids = append(ids, id)
 		}
 	}
 	for i, t := range s.added {
-		if kindMatches(kind, t.Kind) && t.Name != "" && nameOK(t.Name) {
+		if kindMatches(q.kind, t.Kind) && t.Name != "" && q.nameOK(t.Name) {
 			ids = append(ids, s.limit+TypeID(i))
 		}
 	}
 	slices.Sort(ids[n:])
 	return ids
+}
+
+// scan appends to ids the own types of the index classes selected by
+// classes ([core, other]) that answer q and pass keep, without an index.
+// byStrings (for a large base blob: vmlinux) finds the offsets in the
+// string section where a matching name starts (nameOffsets), then walks
+// the type offsets for types named at one of them; otherwise (split BTF,
+// whose names may sit in the base's strings, and small blobs) each named
+// type's name is compared.
+//
+// Without offs, the first scan by strings walks the type section instead
+// of building them (forceWalk walks always).
+func (d *data) scan(ids []TypeID, q *query, classes [2]bool, byStrings, forceWalk bool, keep func(TypeID) bool) []TypeID {
+	if strings.IndexByte(q.name, 0) >= 0 {
+		return ids // no name holds a NUL
+	}
+	if !byStrings {
+		id := d.firstID
+		d.forOwnChunks(func(_ int, chunk []uint32) {
+			for _, off := range chunk {
+				// Named types of a CO-RE kind carry coreFlag.
+				if (classes[0] && off&coreFlag != 0 || classes[1] && off&coreFlag == 0) &&
+					d.u32(d.types[off&^coreFlag:]) != 0 && keep(id) {
+					ids = append(ids, id)
+				}
+				id++
+			}
+		})
+		return ids
+	}
+	offs := d.nameOffsets(q, nil)
+	if len(offs) == 0 {
+		return ids
+	}
+	if d.bigEndian {
+		// Compare the encoded words: the loop then reads them as stored.
+		for i := range offs {
+			offs[i] = bits.ReverseBytes32(offs[i])
+		}
+	}
+	// A name usually occurs once; for more, a 64-bit filter (one bit per
+	// offset, picked by a multiplicative hash) rejects most name offsets
+	// before the list is searched.
+	first, many, filter := offs[0], len(offs) > 1, uint64(0)
+	for _, o := range offs {
+		filter |= 1 << (o * 0x9e3779b1 >> 26)
+	}
+	types := d.types
+	id := d.firstID
+	if forceWalk || d.offs.Load() == nil && d.walks.Add(1) <= walkLimit {
+		// No offsets yet: the first walkLimit such scans walk the type
+		// section rather than build them (a process that looks up a few
+		// names never needs them); later ones build them and then only
+		// read them.
+		for off := 0; off < len(types); id++ {
+			h := types[off : off+typeHeaderLen : off+typeHeaderLen]
+			w, info := binary.LittleEndian.Uint32(h[0:4]), d.u32(h[4:8])
+			if w == first || many && filter>>(w*0x9e3779b1>>26)&1 != 0 && slices.Contains(offs, w) {
+				core := coreKinds>>(info>>24&0x1f)&1 != 0 // and named: w matched a name
+				if (classes[0] && core || classes[1] && !core) && keep(id) {
+					ids = append(ids, id)
+				}
+			}
+			off += typeSize(info)
+		}
+		return ids
+	}
+	d.forOwnChunks(func(_ int, chunk []uint32) {
+		for _, off := range chunk {
+			o := off &^ coreFlag
+			w := binary.LittleEndian.Uint32(types[o : o+4])
+			if w == first || many && filter>>(w*0x9e3779b1>>26)&1 != 0 && slices.Contains(offs, w) {
+				// Named types of a CO-RE kind carry coreFlag.
+				if (classes[0] && off&coreFlag != 0 || classes[1] && off&coreFlag == 0) && keep(id) {
+					ids = append(ids, id)
+				}
+			}
+			id++
+		}
+	})
+	return ids
+}
+
+// walkLimit is the number of scans of a blob without offs that walk its
+// types rather than build the offsets. A walk costs a little more than
+// reading the offsets, building them (500 KB for vmlinux) more than
+// several walks (BenchmarkLookupVmlinux).
+const walkLimit = 4
+
+// scanStringsMin is the number of types from which a base blob's scan
+// searches the string section first rather than comparing every type's
+// name.
+const scanStringsMin = 4 << 10
+
+// nameOffsets appends to dst the offsets (in the combined string table)
+// of this blob's own strings that may be the name of a type answering q:
+// every place name occurs followed by a NUL, and for an essential-name
+// query also followed by "___" (a flavored name; the caller checks the
+// exact rule). A type's name offset may point at the tail of a longer
+// string, so occurrences anywhere count, not only at the start of a
+// string.
+//
+// The search runs bytes.IndexByte over the table for the name's rarest
+// byte (by byteRank) and compares the whole needle around each hit: on
+// vmlinux's 2 MB of identifiers that skips far more than searching for
+// the first byte.
+func (d *data) nameOffsets(q *query, dst []uint32) []uint32 {
+	table := d.strs
+	needle := make([]byte, 0, len(q.name)+1)
+	needle = append(needle, q.name...)
+	if q.exact {
+		needle = append(needle, 0)
+	}
+	k := 0
+	for i := 1; i < len(q.name); i++ {
+		if byteRank(q.name[i]) < byteRank(q.name[k]) {
+			k = i
+		}
+	}
+	c := needle[k]
+	for pos := k; pos < len(table); {
+		j := bytes.IndexByte(table[pos:], c)
+		if j < 0 {
+			break
+		}
+		at := pos + j - k // pos >= k, so at >= 0
+		pos += j + 1
+		if at+len(needle) > len(table) {
+			break
+		}
+		if !bytes.Equal(table[at:at+len(needle)], needle) {
+			continue
+		}
+		if !q.exact {
+			// The table ends in a NUL that needle lacks: rest is not empty.
+			rest := table[at+len(needle):]
+			if rest[0] != 0 && !bytes.HasPrefix(rest, flavorSep) {
+				continue
+			}
+		}
+		dst = append(dst, d.strBase+uint32(at))
+	}
+	return dst
+}
+
+// byteRanks orders bytes by how often they occur in kernel identifiers:
+// byteRanks[c] is '0' + max(0, log2(n)-9) for c's count n in the string
+// section of a Linux 6.18 x86 vmlinux BTF (2.3 MB), '9' for NUL; bytes
+// from 0x80 on rank 0. Only a heuristic: any order is correct, a good one
+// is fast.
+const byteRanks = "90000000000000000000000000000000000000000000000011223020100000000534454335024445515553322210000907676865571566777477865455200000"
+
+// byteRank returns c's rank in byteRanks: lower is rarer.
+func byteRank(c byte) byte {
+	if c >= byte(len(byteRanks)) {
+		return 0
+	}
+	return byteRanks[c]
 }

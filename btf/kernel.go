@@ -6,7 +6,6 @@ package btf
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -24,7 +23,7 @@ var kernel struct {
 
 // LoadKernel returns the running kernel's BTF, from /sys/kernel/btf/vmlinux
 // (or, without it, a vmlinux ELF in the usual places). It is read and
-// indexed at most once per process; each call returns a new view (Spec) of
+// parsed at most once per process; each call returns a new view (Spec) of
 // that shared data, so Set and Add on one caller's Spec do not leak to
 // another's. The sysfs file is mapped read-only when the kernel allows it
 // (Linux 6.16 and later) and read into memory otherwise; either way it is
@@ -80,23 +79,41 @@ func loadKernel() (*data, error) {
 
 // readKernelFile maps a read-only sysfs BTF file, or reads it if mapping is
 // not supported. Mappings are never unmapped: strings handed out point
-// into them.
+// into them. It uses plain system calls: os.Open would set up the
+// runtime's poller, which a sysfs file never needs.
 func readKernelFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, err
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
 	}
-	if size := fi.Size(); size > 0 && size < 1<<31 {
-		if raw, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE); err == nil {
+	if size := st.Size; size > 0 && size < 1<<31 {
+		if raw, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE); err == nil {
 			return raw, nil
 		}
 	}
-	return io.ReadAll(f)
+	// Sysfs files report their size; read a bit more to see the end.
+	buf := make([]byte, 0, max(st.Size, 4096)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		if n == 0 {
+			return buf, nil
+		}
+		buf = buf[:len(buf)+n]
+	}
 }
 
 // LoadKernelModule returns the split BTF of kernel module name, from
@@ -111,7 +128,7 @@ func LoadKernelModule(name string, base *Spec) (*Spec, error) {
 			return nil, err
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(sysfsBTF, name))
+	raw, err := readKernelFile(filepath.Join(sysfsBTF, name))
 	if err != nil {
 		return nil, fmt.Errorf("btf: module %s: %w", name, err)
 	}

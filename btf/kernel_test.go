@@ -478,3 +478,24 @@ func BenchmarkCiliumLoadKernelSpec(b *testing.B) {
 		}
 	})
 }
+
+// TestReadKernelFile reads a file that can be mapped, one that cannot and
+// reports no size (as /proc files), and a missing one.
+func TestReadKernelFile(t *testing.T) {
+	p := t.TempDir() + "/blob"
+	want := bytes.Repeat([]byte("btf!"), 3000)
+	if err := os.WriteFile(p, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readKernelFile(p)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("readKernelFile(regular file) = %d bytes, %v", len(got), err)
+	}
+	got, err = readKernelFile("/proc/self/status")
+	if err != nil || !bytes.Contains(got, []byte("VmRSS")) {
+		t.Errorf("readKernelFile(/proc/self/status) = %q, %v", got, err)
+	}
+	if _, err := readKernelFile(p + ".missing"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}

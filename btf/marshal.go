@@ -36,13 +36,8 @@ func (s *Spec) Marshal(order binary.ByteOrder) ([]byte, error) {
 			}
 			continue
 		}
-		i := uint32(id - s.firstID)
-		start := s.typeOffset(i)
-		end := len(s.types)
-		if int(i)+1 < s.numOwn() {
-			end = s.typeOffset(i + 1)
-		}
-		raw := s.types[start:end]
+		start := s.typeOffset(uint32(id - s.firstID))
+		raw := s.types[start : start+typeSize(s.u32(s.types[start+4:]))]
 		if be == s.bigEndian {
 			types = append(types, raw...)
 			continue

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"sync"
 	"sync/atomic"
 )
 
@@ -54,12 +55,21 @@ type data struct {
 	strs      []byte // string section
 	strBase   uint32 // string offset where strs begins (base's total string length)
 
-	offs [][]uint32 // byte offset in types of type firstID+i (| coreFlag), chunked
+	// Where each own type starts. offs holds the byte offset in types of
+	// type firstID+i (| coreFlag), in chunks; for a large blob (vmlinux:
+	// 500 KB of offsets) it is built on first need (dense), and until
+	// then typeOffset walks from the nearest mark: the offset of every
+	// markSize-th type, recorded by Parse. A process that looks up a few
+	// vmlinux types never builds it.
+	offs     atomic.Pointer[[][]uint32]
+	offsOnce sync.Once
+	marks    []uint32
+	sparse   atomic.Int32 // typeOffset calls answered from marks so far
+	walks    atomic.Int32 // scans that walked the type section for want of offs
 
 	cache typeCache // decoded types by own index
 
 	coreIdx  nameIndex // named types of the kinds CO-RE looks up
-	numCore  int       // number of types coreIdx will hold
 	otherIdx nameIndex // every other named type
 }
 
@@ -197,9 +207,10 @@ func (d *data) indexTypes() error {
 	types := d.types
 	be := d.bigEndian
 	strEnd := uint64(d.strBase) + uint64(len(d.strs))
-	fixedW, vlenW, valid, vlenOK, coreK := fixedWords, vlenWords, validKinds, vlenKinds, coreKinds
-	var chunk []uint32
-	n, off, nCore := 0, 0, 0
+	fixedW, vlenW, valid, vlenOK := fixedWords, vlenWords, validKinds, vlenKinds
+	// Every type takes at least a header: no more marks than this.
+	marks := make([]uint32, 0, len(types)/typeHeaderLen/markSize+1)
+	n, off := 0, 0
 	for off < len(types) {
 		if len(types)-off < typeHeaderLen {
 			return d.checkType(n, off)
@@ -219,21 +230,9 @@ func (d *data) indexTypes() error {
 		if size > len(types)-off {
 			return d.checkType(n, off)
 		}
-		i := n & (chunkSize - 1)
-		if i == 0 {
-			// Every type takes at least a header: a chunk need not be
-			// longer than the types left could fill (small blobs).
-			chunk = make([]uint32, min(chunkSize, (len(types)-off)/typeHeaderLen))
-			d.offs = append(d.offs, chunk)
+		if n&(markSize-1) == 0 {
+			marks = append(marks, uint32(off))
 		}
-		// Offsets are multiples of 4: bit 0 marks named types for the
-		// CO-RE index, so building it needs no second walk of the types.
-		entry := uint32(off)
-		if coreK>>k&1 != 0 && nameOff != 0 {
-			entry |= coreFlag
-			nCore++
-		}
-		chunk[i] = entry
 		off += size
 		n++
 	}
@@ -241,13 +240,54 @@ func (d *data) indexTypes() error {
 		return fmt.Errorf("btf: too many types: %w", ErrInvalid)
 	}
 	d.limit = d.firstID + TypeID(n)
-	d.numCore = nCore
+	d.marks = marks
 	if n <= smallCache {
 		d.cache.small = make([]atomic.Pointer[Type], n)
 	} else {
-		d.cache.chunks = make([]atomic.Pointer[[chunkSize]atomic.Pointer[Type]], len(d.offs))
+		d.cache.chunks = make([]atomic.Pointer[[chunkSize]atomic.Pointer[Type]], (n+chunkSize-1)/chunkSize)
+	}
+	if n <= chunkSize {
+		d.dense() // a small blob: one chunk, and every type will be read
 	}
 	return nil
+}
+
+// dense returns the offsets of every own type, in chunks, building them
+// on first use with a walk of the type section (validated by Parse).
+// Offsets are multiples of 4: bit 0 (coreFlag) marks named types of the
+// kinds in the CO-RE index, so building that index needs no second walk.
+func (d *data) dense() [][]uint32 {
+	if o := d.offs.Load(); o != nil {
+		return *o
+	}
+	d.offsOnce.Do(func() {
+		n := d.numOwn()
+		offs := make([][]uint32, 0, (n+chunkSize-1)/chunkSize)
+		types, coreK := d.types, coreKinds
+		off := 0
+		for c := 0; c*chunkSize < n; c++ {
+			chunk := make([]uint32, min(chunkSize, n-c*chunkSize))
+			for i := range chunk {
+				nameOff, info := d.u32(types[off:]), d.u32(types[off+4:])
+				entry := uint32(off)
+				if coreK>>(info>>24&0x1f)&1 != 0 && nameOff != 0 {
+					entry |= coreFlag
+				}
+				chunk[i] = entry
+				off += typeSize(info)
+			}
+			offs = append(offs, chunk)
+		}
+		d.offs.Store(&offs)
+	})
+	return *d.offs.Load()
+}
+
+// typeSize returns the encoded size of a type whose info word is info
+// (Parse has checked that it is valid).
+func typeSize(info uint32) int {
+	k, vlen := info>>24&0x1f, info&0xffff
+	return typeHeaderLen + 4*int(fixedWords>>(2*k)&3+(vlenWords>>(2*k)&3)*uint64(vlen))
 }
 
 // checkType describes what is wrong with the framing of own type index n at
@@ -286,9 +326,37 @@ func (d *data) numOwn() int { return int(d.limit - d.firstID) }
 // coreFlag marks an entry of data.offs as a named type of a CO-RE kind.
 const coreFlag = 1
 
+const (
+	// markBits sets the distance between marks: 32 types, so that a
+	// lookup without offs walks 16 type headers on average.
+	markBits = 5
+	markSize = 1 << markBits
+	// denseAfter is the number of typeOffset calls answered by walking
+	// from a mark after which the offsets are built: a few hundred walks
+	// cost less than building them (a walk of every type), thousands
+	// more (CO-RE matching in user space reads many types).
+	denseAfter = 1024
+)
+
 // typeOffset returns the offset in d.types of own type index i.
 func (d *data) typeOffset(i uint32) int {
-	return int(d.offs[i>>chunkBits][i&(chunkSize-1)] &^ coreFlag)
+	if o := d.offs.Load(); o != nil {
+		return int((*o)[i>>chunkBits][i&(chunkSize-1)] &^ coreFlag)
+	}
+	if d.sparse.Add(1) > denseAfter {
+		return int(d.dense()[i>>chunkBits][i&(chunkSize-1)] &^ coreFlag)
+	}
+	return d.markOffset(i)
+}
+
+// markOffset returns the offset of own type index i by walking from the
+// mark before it.
+func (d *data) markOffset(i uint32) int {
+	off := int(d.marks[i>>markBits])
+	for k := i &^ (markSize - 1); k < i; k++ {
+		off += typeSize(d.u32(d.types[off+4:]))
+	}
+	return off
 }
 
 // NumTypes returns the number of type ids in the Spec, including void (id 0),

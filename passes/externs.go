@@ -53,6 +53,7 @@ const (
 
 func runExterns(ctx *Context, obj *ir.Object) error {
 	r := &externResolver{ctx: ctx, obj: obj}
+	r.announceKallsyms()
 	for _, e := range obj.Externs {
 		var err error
 		switch e.Kind {
@@ -107,6 +108,25 @@ type externResolver struct {
 type namedSpec struct {
 	name string
 	spec *btf.Spec
+}
+
+// announceKallsyms tells a target that reads kallsyms once per set of
+// names (package target's WantKallsyms) which typeless ksyms the pass is
+// about to ask for, so that one read of /proc/kallsyms answers them all.
+func (r *externResolver) announceKallsyms() {
+	w, ok := r.ctx.Target.(interface{ WantKallsyms(names ...string) })
+	if !ok || r.deferred() {
+		return
+	}
+	var names []string
+	for _, e := range r.obj.Externs {
+		if e.Kind == ir.ExternKsym && !e.Typed {
+			names = append(names, e.Name)
+		}
+	}
+	if len(names) > 0 {
+		w.WantKallsyms(names...)
+	}
 }
 
 // deferred reports whether target lookups of ksyms and kfuncs are left to

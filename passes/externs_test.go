@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -431,5 +432,42 @@ func TestTypesCompat(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("%s vs %s: %v, %v; want %v", tt.local, tt.target, got, err, tt.want)
 		}
+	}
+}
+
+// announcingTarget is a fakeTarget that records WantKallsyms and Kallsyms
+// calls in order.
+type announcingTarget struct {
+	*fakeTarget
+	calls []string
+}
+
+func (a *announcingTarget) WantKallsyms(names ...string) {
+	a.calls = append(a.calls, "want "+strings.Join(names, ","))
+}
+
+func (a *announcingTarget) Kallsyms(name string) (uint64, bool, error) {
+	a.calls = append(a.calls, "ask "+name)
+	return a.fakeTarget.Kallsyms(name)
+}
+
+// TestExternsAnnounceKallsyms checks that the pass announces every
+// typeless ksym before it asks for the first (so that package target
+// reads /proc/kallsyms once), and announces nothing when deferring.
+func TestExternsAnnounceKallsyms(t *testing.T) {
+	tg := &announcingTarget{fakeTarget: testTarget()}
+	if err := runExterns(&Context{Target: tg}, ksymObject(t)); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"want _stext,bpf_prog_fops", "ask _stext", "ask bpf_prog_fops"}
+	if !slices.Equal(tg.calls, want) {
+		t.Errorf("calls %q, want %q", tg.calls, want)
+	}
+	tg = &announcingTarget{fakeTarget: testTarget()}
+	if err := runExterns(&Context{Target: tg, Defer: true}, ksymObject(t)); err != nil {
+		t.Fatal(err)
+	}
+	if len(tg.calls) != 0 {
+		t.Errorf("deferring: calls %q, want none", tg.calls)
 	}
 }

@@ -565,6 +565,12 @@ func (r *externResolver) hasSyscallWrapper() (bool, string, error) {
 		}
 	}
 	slices.Sort(pfxs)
+	// This architecture's prefix first: on the running kernel that is
+	// the one name lookup the answer takes.
+	if p, ok := syscallPrefixes[runtime.GOARCH]; ok {
+		i := slices.Index(pfxs, p)
+		pfxs = slices.Insert(slices.Delete(pfxs, i, i+1), 0, p)
+	}
 	spec, btfErr := r.targetBTF()
 	if btfErr == nil {
 		for _, p := range pfxs {

@@ -3,7 +3,9 @@
 # libbpf-dev (a second implementation: light skeletons, skel_internal.h,
 # the libbpf comparison harness), gcc, llvm-19 (llvm-mc-19 checks the
 # disassembler's spelling) and openssl (checks the PKCS#7 signatures of
-# signed loaders). clang is only needed to rebuild
+# signed loaders); and what the attach tests use: systemtap-sdt-dev
+# (sys/sdt.h, for the USDT probe target), make and iproute2. clang is
+# only needed to rebuild
 # the committed testdata objects (make -C testdata): pass --clang (it also
 # installs dwarves, whose pahole encodes the split BTF btf/module_a.btf).
 set -euo pipefail
@@ -13,6 +15,9 @@ command -v bpftool >/dev/null 2>&1 || pkgs+=(bpftool)
 command -v gcc >/dev/null 2>&1 || pkgs+=(gcc)
 command -v llvm-mc-19 >/dev/null 2>&1 || pkgs+=(llvm-19)
 command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
+command -v make >/dev/null 2>&1 || pkgs+=(make)
+command -v ip >/dev/null 2>&1 || pkgs+=(iproute2)
+[ -n "$(ls /usr/include/sys/sdt.h /usr/include/*/sys/sdt.h 2>/dev/null)" ] || pkgs+=(systemtap-sdt-dev)
 if [ "${1:-}" = "--clang" ]; then
 	command -v clang-19 >/dev/null 2>&1 || pkgs+=(clang-19 llvm-19)
 	command -v pahole >/dev/null 2>&1 || pkgs+=(dwarves)

@@ -6,14 +6,14 @@
 package target
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,9 +62,12 @@ type Target struct {
 	kc     map[string]string
 	kcErr  error
 
-	symOnce sync.Once
-	syms    map[string]uint64
-	symErr  error
+	symMu    sync.Mutex
+	symDone  map[string]kallsym // names looked up, and their answers
+	symWant  []string           // names to look up in the next read
+	symErr   error
+	symPath  string // the symbol table ("" means /proc/kallsyms: tests set it)
+	symReads int    // reads of the symbol table so far
 }
 
 // New returns a Target for the given options. With no options it returns
@@ -200,7 +203,7 @@ func (t *Target) Kconfig() (map[string]string, error) {
 }
 
 func readKconfig(path string) (map[string]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -209,24 +212,65 @@ func readKconfig(path string) (map[string]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		data, err = io.ReadAll(io.LimitReader(zr, 64<<20))
-		if err != nil {
+		// The gzip trailer ends with the uncompressed size (mod 4 GiB).
+		var out bytes.Buffer
+		if len(data) >= 4 {
+			out.Grow(min(int(binary.LittleEndian.Uint32(data[len(data)-4:])), maxKconfig) + 1)
+		}
+		if _, err := out.ReadFrom(io.LimitReader(zr, maxKconfig)); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
+		data = out.Bytes()
 	}
 	return ParseKconfig(data)
+}
+
+// maxKconfig bounds a decompressed kernel config.
+const maxKconfig = 64 << 20
+
+// readFile reads a whole file with plain open/read/close system calls
+// (os.ReadFile would set up the runtime's poller for nothing: kernel
+// files are never pollable).
+func readFile(path string) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	size := 4096
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) == nil && st.Size > 0 && st.Size < 1<<30 {
+		size = int(st.Size) + 1 // one more byte to see EOF in one read
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, cap(buf))
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		if n == 0 {
+			return buf, nil
+		}
+		buf = buf[:len(buf)+n]
+	}
 }
 
 // ParseKconfig parses a kernel config file. Lines "CONFIG_X=value" are
 // kept; comments, "# CONFIG_X is not set" and blank lines are skipped.
 func ParseKconfig(data []byte) (map[string]string, error) {
-	kc := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	// One copy of the text: keys and values are substrings of it.
+	text := string(data)
+	kc := make(map[string]string, strings.Count(text, "\nCONFIG_")+1)
 	n := 0
-	for sc.Scan() {
+	for line := range strings.Lines(text) {
 		n++
-		line := strings.TrimSpace(sc.Text())
+		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' {
 			continue
 		}
@@ -235,9 +279,6 @@ func ParseKconfig(data []byte) (map[string]string, error) {
 			return nil, fmt.Errorf("kconfig line %d: %q is not CONFIG_X=value", n, line)
 		}
 		kc[k] = v
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("kconfig: %w", err)
 	}
 	return kc, nil
 }
@@ -292,47 +333,146 @@ func release() string {
 }
 
 // Kallsyms returns the address of a kernel symbol from /proc/kallsyms.
-// Module symbols ("name [module]") are found by name too.
+// Module symbols ("name [module]") are found by name too; the first of
+// several symbols of one name wins. The table is large (over 100,000
+// symbols) and slow to read (the kernel formats it on every read), so it
+// is not kept: a read looks for the names asked for so far and for those
+// announced with WantKallsyms, and remembers only their answers. A name
+// neither asked for nor announced before that read costs another read.
 func (t *Target) Kallsyms(name string) (uint64, bool, error) {
-	t.symOnce.Do(func() {
-		if t.opts.BTF != "" {
-			// A target given as files has no symbol table.
-			t.syms = map[string]uint64{}
-			return
-		}
-		t.syms, t.symErr = readKallsyms("/proc/kallsyms")
-	})
+	t.symMu.Lock()
+	defer t.symMu.Unlock()
+	if t.opts.BTF != "" {
+		// A target given as files has no symbol table.
+		return 0, false, nil
+	}
+	if a, done := t.symDone[name]; done {
+		return a.addr, a.ok, nil
+	}
 	if t.symErr != nil {
 		return 0, false, t.symErr
 	}
-	addr, ok := t.syms[name]
-	return addr, ok, nil
+	if !slices.Contains(t.symWant, name) {
+		t.symWant = append(t.symWant, name)
+	}
+	path := t.symPath
+	if path == "" {
+		path = "/proc/kallsyms"
+	}
+	t.symReads++
+	found, err := readKallsyms(path, t.symWant)
+	if err != nil {
+		t.symErr = err
+		return 0, false, err
+	}
+	if t.symDone == nil {
+		t.symDone = make(map[string]kallsym, len(t.symWant))
+	}
+	for _, n := range t.symWant {
+		addr, ok := found[n]
+		t.symDone[n] = kallsym{addr, ok}
+	}
+	t.symWant = t.symWant[:0]
+	a := t.symDone[name]
+	return a.addr, a.ok, nil
 }
 
-func readKallsyms(path string) (map[string]uint64, error) {
-	f, err := os.Open(filepath.Clean(path))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	syms := make(map[string]uint64, 1<<17)
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// "ffffffff81000000 T _stext [module]"
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 3 {
-			continue
+// WantKallsyms announces kernel symbols that Kallsyms will be asked for,
+// so that the one read of /proc/kallsyms that the first of those calls
+// makes answers them all.
+func (t *Target) WantKallsyms(names ...string) {
+	t.symMu.Lock()
+	defer t.symMu.Unlock()
+	for _, n := range names {
+		if _, done := t.symDone[n]; !done && !slices.Contains(t.symWant, n) {
+			t.symWant = append(t.symWant, n)
 		}
-		addr, err := strconv.ParseUint(fields[0], 16, 64)
+	}
+}
+
+// kallsym is a remembered answer of Kallsyms.
+type kallsym struct {
+	addr uint64
+	ok   bool
+}
+
+// readKallsyms reads a kallsyms file ("ffffffff81000000 T _stext" or
+// "... t name\t[module]" per line) once and returns the address of each
+// of names that it lists (the first line of a name wins).
+func readKallsyms(path string, names []string) (map[string]uint64, error) {
+	want := make(map[string]bool, len(names))
+	for _, n := range names {
+		want[n] = true
+	}
+	found := make(map[string]uint64, len(names))
+	err := readLines(path, func(line []byte) bool {
+		// Address, type, name, then an optional tab and [module].
+		sp := bytes.IndexByte(line, ' ')
+		if sp < 0 || len(line) < sp+3 || line[sp+2] != ' ' {
+			return true
+		}
+		name := line[sp+3:]
+		if end := bytes.IndexAny(name, "\t "); end >= 0 {
+			name = name[:end]
+		}
+		if !want[string(name)] {
+			return true
+		}
+		if _, dup := found[string(name)]; dup {
+			return true
+		}
+		addr, err := strconv.ParseUint(string(line[:sp]), 16, 64)
 		if err != nil {
-			continue
+			return true
 		}
-		if _, dup := syms[fields[2]]; !dup {
-			syms[fields[2]] = addr
-		}
-	}
-	if err := sc.Err(); err != nil {
+		found[string(name)] = addr
+		return len(found) < len(want)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return syms, nil
+	return found, nil
+}
+
+// readLines calls fn with each line of the file at path (without its
+// newline) until fn returns false. It reads with plain read(2) calls into
+// one 64 KiB buffer: nothing of the file is kept.
+func readLines(path string, fn func(line []byte) bool) error {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 64<<10)
+	n := 0 // bytes of buf holding a partial line
+	for {
+		r, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if r == 0 {
+			if n > 0 {
+				fn(buf[:n])
+			}
+			return nil
+		}
+		data := buf[:n+r]
+		for {
+			i := bytes.IndexByte(data, '\n')
+			if i < 0 {
+				break
+			}
+			if !fn(data[:i]) {
+				return nil
+			}
+			data = data[i+1:]
+		}
+		n = copy(buf, data)
+		if n == len(buf) {
+			return fmt.Errorf("line longer than %d bytes", len(buf))
+		}
+	}
 }

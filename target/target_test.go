@@ -4,7 +4,14 @@
 package target
 
 import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/bpfc/bpfc/btf"
@@ -67,6 +74,23 @@ func TestKconfigFile(t *testing.T) {
 	}
 	if _, err := New(Options{Kconfig: p + ".missing"}).Kconfig(); err == nil {
 		t.Fatal("want error for a missing config file")
+	}
+	// Gzip'd, as /proc/config.gz.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(strings.Repeat("# filler\n", 1000) + "CONFIG_HZ=250\n"))
+	zw.Close()
+	if err := os.WriteFile(p+".gz", gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if kc, err := New(Options{Kconfig: p + ".gz"}).Kconfig(); err != nil || len(kc) != 1 || kc["CONFIG_HZ"] != "250" {
+		t.Fatalf("gzip'd Kconfig() = %v, %v", kc, err)
+	}
+	if err := os.WriteFile(p+".bad.gz", gz.Bytes()[:gz.Len()/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Options{Kconfig: p + ".bad.gz"}).Kconfig(); err == nil {
+		t.Fatal("want error for a truncated gzip'd config")
 	}
 }
 
@@ -217,5 +241,86 @@ func TestRunningShared(t *testing.T) {
 	}
 	if New(Options{Kconfig: "x"}) == Running() {
 		t.Fatal("a Target with options is the shared running one")
+	}
+}
+
+func TestReadKallsyms(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "kallsyms")
+	var b strings.Builder
+	b.WriteString("ffffffff81000000 T _stext\n")
+	// Enough lines to cross readLines' 64 KiB buffer several times.
+	for i := range 5000 {
+		fmt.Fprintf(&b, "ffffffff8100%04x t filler_symbol_%d\n", i, i)
+	}
+	b.WriteString("ffffffffa0001000 t mod_fn\t[some_mod]\n")
+	b.WriteString("ffffffff81000010 T dup\nffffffff81000020 T dup\n")
+	b.WriteString("garbage line\nzzzz T badaddr\n")
+	b.WriteString("ffffffff81000030 D last_no_newline")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readKallsyms(p, []string{"_stext", "filler_symbol_4321", "mod_fn", "dup", "badaddr", "last_no_newline", "absent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]uint64{
+		"_stext": 0xffffffff81000000, "filler_symbol_4321": 0xffffffff810010e1, "mod_fn": 0xffffffffa0001000,
+		"dup": 0xffffffff81000010, "last_no_newline": 0xffffffff81000030,
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("readKallsyms = %v, want %v", got, want)
+	}
+	if _, err := readKallsyms(p+".missing", []string{"x"}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestKallsymsOneRead checks that the names announced with WantKallsyms
+// and the one asked for are answered by one read, that answers (found or
+// not) are remembered, and that a name nobody announced costs a read.
+func TestKallsymsOneRead(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "kallsyms")
+	if err := os.WriteFile(p, []byte("0000000000001000 T a\n0000000000002000 T b\n0000000000003000 T c\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tg := &Target{symPath: p}
+	tg.WantKallsyms("a", "b", "nope")
+	for _, tc := range []struct {
+		name  string
+		addr  uint64
+		ok    bool
+		reads int
+	}{
+		{"b", 0x2000, true, 1}, {"a", 0x1000, true, 1}, {"nope", 0, false, 1}, {"b", 0x2000, true, 1},
+		{"c", 0x3000, true, 2}, {"c", 0x3000, true, 2},
+	} {
+		addr, ok, err := tg.Kallsyms(tc.name)
+		if err != nil || addr != tc.addr || ok != tc.ok || tg.symReads != tc.reads {
+			t.Errorf("Kallsyms(%s) = %#x, %v, %v after %d reads; want %#x, %v after %d",
+				tc.name, addr, ok, err, tg.symReads, tc.addr, tc.ok, tc.reads)
+		}
+	}
+	// A target given as files has no symbol table and reads none.
+	files := New(Options{BTF: "x.btf"})
+	if _, ok, err := files.Kallsyms("a"); ok || err != nil || files.symReads != 0 {
+		t.Errorf("file target: ok %v err %v reads %d", ok, err, files.symReads)
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	content := strings.Repeat("0123456789", 1000)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := readFile(p); err != nil || string(got) != content {
+		t.Errorf("readFile = %d bytes, %v", len(got), err)
+	}
+	// /proc files report size 0: read to EOF anyway.
+	if got, err := readFile("/proc/self/status"); err != nil || !strings.Contains(string(got), "VmRSS") {
+		t.Errorf("readFile(/proc/self/status) = %q, %v", got, err)
+	}
+	if _, err := readFile(p + ".missing"); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), p+".missing") {
+		t.Errorf("missing file: %v", err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"unsafe"
 
+	"github.com/bpfc/bpfc/attach"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/target"
@@ -58,8 +59,9 @@ type Collection struct {
 	// BTF because the kernel refused it).
 	Warnings []string
 
-	btf  *sys.FD  // the object's BTF in the kernel (nil: none loaded)
-	pins []string // made by Pin
+	btf  *sys.FD      // the object's BTF in the kernel (nil: none loaded)
+	pins []string     // made by Pin
+	usdt *attach.USDT // USDT attachment state, made on first use
 }
 
 // BTFFD returns the file descriptor of the object's BTF in the kernel, -1

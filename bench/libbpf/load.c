@@ -13,6 +13,10 @@
  *	load -btf N	parse the running kernel's vmlinux BTF N times
  *			(btf__load_vmlinux_btf) and look up a few names
  *			(btf__find_by_name_kind), as a CO-RE load does
+ *	load -kfunc NAME N
+ *			parse vmlinux BTF and look up one FUNC, NAME, N
+ *			times: what a load with one kfunc extern needs from
+ *			vmlinux BTF (the cold benchmark runs it with N=1)
  *
  * It prints the key=value line of ../measure.h: iters, ns_per_op (mean
  * over all iterations), first_ns (the first iteration, which also pays
@@ -114,12 +118,33 @@ static int btf_once(void)
 	return 0;
 }
 
-/* what is the object path, or "-btf". */
-static const char *what;
+static int kfunc_once(const char *name)
+{
+	struct btf *btf;
+	int id;
+
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		fprintf(stderr, "load: vmlinux BTF: %s\n", strerror(errno));
+		return -errno;
+	}
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	btf__free(btf);
+	if (id <= 0) {
+		fprintf(stderr, "load: vmlinux BTF has no FUNC %s\n", name);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* what is the object path, "-btf" or "-kfunc"; kfunc the -kfunc NAME. */
+static const char *what, *kfunc;
 
 static int once(void *unused)
 {
 	(void)unused;
+	if (kfunc)
+		return kfunc_once(kfunc);
 	return strcmp(what, "-btf") == 0 ? btf_once() : load_once(what);
 }
 
@@ -128,8 +153,13 @@ int main(int argc, char **argv)
 	long n;
 	char *end;
 
+	if (argc == 4 && strcmp(argv[1], "-kfunc") == 0) {
+		kfunc = argv[2];
+		argv++;
+		argc--;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s OBJ N | %s -btf N\n", argv[0], argv[0]);
+		fprintf(stderr, "usage: %s OBJ N | %s -btf N | %s -kfunc NAME N\n", argv[0], argv[0], argv[0]);
 		return 2;
 	}
 	what = argv[1];

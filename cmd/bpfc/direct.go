@@ -1,15 +1,24 @@
 // This file implements -emit=direct: load the object into the kernel with
 // the direct backend and print what was loaded; -pin keeps it. -emit=loader
-// -run prints and pins what its loader created the same way.
+// -run prints and pins what its loader created the same way. -attach
+// attaches the programs and waits for a signal (or, with -pin, pins the
+// links and leaves them attached).
 
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"text/tabwriter"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/bpfc/bpfc"
+	"github.com/bpfc/bpfc/attach"
 	"github.com/bpfc/bpfc/backend/direct"
 )
 
@@ -20,8 +29,11 @@ type row struct {
 	pin             string
 }
 
+// printTable prints the table of what was loaded in one write (tabwriter
+// writes every cell on its own).
 func printTable(w io.Writer, rows []row) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tNAME\tTYPE\tID\tPIN")
 	for _, r := range rows {
 		pin := r.pin
@@ -30,7 +42,73 @@ func printTable(w io.Writer, rows []row) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.kind, r.name, r.typ, r.id, pin)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// printLinks prints the links of -attach and the programs left alone, in
+// one write.
+func printLinks(w io.Writer, ls *attach.Links) error {
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROGRAM\tLINK\tID\tPIN\tTARGET")
+	for _, l := range ls.Links {
+		pin := l.PinPath()
+		if pin == "" {
+			pin = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", l.Program, l.Type, l.ID, pin, l.Target)
+	}
+	for _, s := range ls.Skipped {
+		reason := s.Reason
+		var ae *attach.Error
+		if errors.As(reason, &ae) {
+			reason = ae.Err // without the program and section: the row says them
+		}
+		fmt.Fprintf(tw, "%s\t-\t0\t-\tnot attached: %v\n", s.Program, reason)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// attachAndWait attaches every program of coll; with -pin it pins the
+// links and returns (they stay attached), else it waits for SIGINT or
+// SIGTERM and detaches.
+func attachAndWait(c *config, coll *direct.Collection, w io.Writer) error {
+	// Before anything is attached, so that a signal can only end the wait.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, unix.SIGINT, unix.SIGTERM)
+	defer signal.Stop(sig)
+	ls, err := coll.Attach(nil)
+	if err != nil {
+		return err
+	}
+	defer ls.Close() // pinned links stay attached
+	if c.pin != "" {
+		if err := ls.Pin(c.pin); err != nil {
+			return fmt.Errorf("%s: %w", coll.Object, err)
+		}
+		return printLinks(w, ls)
+	}
+	if err := printLinks(w, ls); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "attached %d of %d programs; waiting for SIGINT or SIGTERM\n", len(ls.Links), len(ls.Links)+len(ls.Skipped))
+	if f, ok := w.(interface{ Sync() error }); ok {
+		f.Sync()
+	}
+	s := <-sig
+	if err := ls.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s: detached\n", s)
+	return nil
 }
 
 func emitDirect(c *config, stdout io.Writer) error {
@@ -59,8 +137,22 @@ func printCollection(c *config, coll *direct.Collection, stdout io.Writer) error
 		p := coll.Programs[name]
 		rows = append(rows, row{kind: "prog", name: name, typ: p.Type.String(), id: p.ID, pin: p.PinPath})
 	}
+	// Warnings and table in one write.
+	var b bytes.Buffer
 	for _, w := range coll.Warnings {
-		fmt.Fprintf(stdout, "warning: %s\n", w)
+		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
-	return printTable(stdout, rows)
+	if err := printTable(&b, rows); err != nil {
+		return err
+	}
+	if c.attach {
+		b.WriteString("\n")
+	}
+	if _, err := stdout.Write(b.Bytes()); err != nil {
+		return err
+	}
+	if c.attach {
+		return attachAndWait(c, coll, stdout)
+	}
+	return nil
 }

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -67,6 +68,7 @@ type config struct {
 	out       string
 	pkg       string
 	run       bool
+	attach    bool
 	pin       string
 	dumpAfter string
 	core      string
@@ -92,6 +94,11 @@ compiles: the ELF frontend lowers it into an IR, passes rewrite the IR
 
   bpfc -emit=direct OBJ            load into the kernel, print maps and programs
   bpfc -emit=direct -pin DIR OBJ   ... and keep them pinned under DIR
+  bpfc -attach OBJ                 load, attach every program whose section says
+                                   where, print the links, wait for SIGINT or
+                                   SIGTERM, detach
+  bpfc -attach -pin DIR OBJ        ... pin the links beside the maps and
+                                   programs and exit, leaving them attached
   bpfc -emit=ir OBJ                print the IR after all passes
   bpfc -emit=ir -dump-after=core OBJ
   bpfc -emit=ir -btf K.btf -module-btf MOD=M.btf OBJ
@@ -122,15 +129,21 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("bpfc", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usageText)
+		// One write: PrintDefaults writes every flag on its own.
+		var b bytes.Buffer
+		b.WriteString(usageText)
+		fs.SetOutput(&b)
 		fs.PrintDefaults()
+		fs.SetOutput(stderr)
+		stderr.Write(b.Bytes())
 	}
 	fs.StringVar(&c.emit, "emit", "direct", "what to do: `direct` (load into the kernel), loader (write a light skeleton) or ir (print the IR)")
 	fs.StringVar(&c.lang, "lang", "go", "light skeleton language with -emit=loader: `go`, c or raw")
 	fs.StringVar(&c.out, "o", "", "output `FILE` for -emit=loader and -emit=ir (default: standard output)")
 	fs.StringVar(&c.pkg, "pkg", "", "Go package `NAME` of a Go light skeleton (default: derived from the object name)")
 	fs.BoolVar(&c.run, "run", false, "with -emit=loader: run the generated loader now and print what it loaded")
-	fs.StringVar(&c.pin, "pin", "", "pin every map and program under `DIR` (on bpffs) so they stay loaded after exit")
+	fs.BoolVar(&c.attach, "attach", false, "with -emit=direct: attach every program whose section says where (kprobe/..., tracepoint/..., usdt/...), print the links and stay until SIGINT or SIGTERM, then detach; with -pin, pin the links and exit")
+	fs.StringVar(&c.pin, "pin", "", "pin every map and program (and link, with -attach) under `DIR` (on bpffs) so they stay loaded after exit")
 	fs.StringVar(&c.dumpAfter, "dump-after", "", "with -emit=ir: print the IR after `PASS` ("+strings.Join(passes.Names(), ", ")+")")
 	fs.StringVar(&c.opts.BTF, "btf", "", "target BTF `FILE` for CO-RE (raw BTF or ELF with .BTF) instead of the running kernel")
 	moduleBTF := &assignFlag{what: "MODULE"}
@@ -232,6 +245,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	}
 	if c.integrity && !c.run {
 		return nil, usageError{"-require-integrity needs -emit=loader -run"}
+	}
+	if c.attach && c.emit != "direct" {
+		return nil, usageError{"-attach needs -emit=direct"}
 	}
 	c.opts.Disable = disable
 	c.opts.Set = set.m

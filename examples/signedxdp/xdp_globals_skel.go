@@ -264,14 +264,18 @@ func (s *XdpGlobals) progs() []*rt.Program {
 	return []*rt.Program{&s.Progs.XdpCompute, &s.Progs.XdpBump}
 }
 
-// Attach attaches every program that can be attached on its own: raw
-// tracepoints, tracing and LSM programs, iterators (read them with
-// s.Links.X.Iter()). Other programs are left alone.
+// Attach attaches every loaded program whose section says where, as
+// libbpf's skeleton __attach: kprobes, uprobes, USDT probes, tracepoints,
+// raw tracepoints, tracing and LSM programs, iterators (read them with
+// s.Links.X.Iter()). Programs that need a target (XDP, tc, cgroup
+// programs, SEC("kprobe") without a function...) are left alone: attach
+// them with s.Progs.X.Attach(&rt.AttachOptions{...}) (store the Link in
+// s.Links.X for Detach to close it). On error nothing stays attached.
 func (s *XdpGlobals) Attach() error {
 	return nil
 }
 
-// Detach closes the links made by Attach.
+// Detach closes the links in s.Links.
 func (s *XdpGlobals) Detach() {
 	s.Links.XdpCompute.Close()
 	s.Links.XdpCompute = nil

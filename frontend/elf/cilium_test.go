@@ -27,7 +27,9 @@ var ciliumRefuses = map[string]string{
 	"maps_attrs.o":     "numa_node",
 	"externs_percpu.o": "runqueues",
 	// usdt.bpf.h's maps are __weak.
-	"hidden_funcs.o": `map "__bpf_usdt_ip_to_spec_id": unsupported binding: STB_WEAK`,
+	"hidden_funcs.o":  `map "__bpf_usdt_ip_to_spec_id": unsupported binding: STB_WEAK`,
+	"attach_uprobe.o": `map "__bpf_usdt_ip_to_spec_id": unsupported binding: STB_WEAK`,
+	"probe_events.o":  `map "__bpf_usdt_ip_to_spec_id": unsupported binding: STB_WEAK`,
 }
 
 func TestProgramsAgainstCilium(t *testing.T) {

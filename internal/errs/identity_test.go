@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc"
+	"github.com/bpfc/bpfc/attach"
 	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/btf"
@@ -28,9 +29,11 @@ func TestIdentities(t *testing.T) {
 		{"ErrNotSupported", errs.ErrNotSupported, map[string]error{
 			"bpfc": bpfc.ErrNotSupported, "passes": passes.ErrNotSupported, "core": core.ErrNotSupported,
 			"direct": direct.ErrNotSupported, "loaderprog": loaderprog.ErrNotSupported,
+			"attach": attach.ErrNotSupported,
 		}},
 		{"ErrNotFound", errs.ErrNotFound, map[string]error{
 			"bpfc": bpfc.ErrNotFound, "passes": passes.ErrNotFound, "btf": btf.ErrNotFound,
+			"attach": attach.ErrNotFound,
 		}},
 		{"ErrInvalidObject", errs.ErrInvalidObject, map[string]error{
 			"bpfc": bpfc.ErrInvalidObject, "direct": direct.ErrInvalidObject,
@@ -43,9 +46,9 @@ func TestIdentities(t *testing.T) {
 			}
 		}
 	}
-	// The frontend's sentinels keep their identity and message and are
-	// kinds of ErrInvalidObject.
-	for _, e := range []error{elf.ErrBadELF, elf.ErrBadBTF, elf.ErrBadReloc, elf.ErrMissingFunc, elf.ErrBadMap, elf.ErrBadExtern} {
+	// The frontend's sentinels and attach.ErrBadSection keep their identity
+	// and message and are kinds of ErrInvalidObject.
+	for _, e := range []error{elf.ErrBadELF, elf.ErrBadBTF, elf.ErrBadReloc, elf.ErrMissingFunc, elf.ErrBadMap, elf.ErrBadExtern, attach.ErrBadSection} {
 		err := fmt.Errorf("x.o: %w", e)
 		if !errors.Is(err, e) || !errors.Is(err, direct.ErrInvalidObject) || errors.Is(err, errs.ErrNotFound) {
 			t.Errorf("%q: errors.Is does not match its own sentinel and ErrInvalidObject only", err)

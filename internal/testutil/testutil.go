@@ -159,3 +159,31 @@ func BPFFS(tb testing.TB) string {
 	})
 	return dir
 }
+
+// Tracefs returns a tracefs mount: the system's, or one mounted on a
+// temporary directory for the test and unmounted at cleanup (tracepoints,
+// tracefs probe events). Call it after RequireKernel: mounting needs root.
+func Tracefs(tb testing.TB) string {
+	tb.Helper()
+	for _, dir := range []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"} {
+		var st unix.Statfs_t
+		if unix.Statfs(dir, &st) == nil && st.Type == unix.TRACEFS_MAGIC {
+			return dir
+		}
+	}
+	dir, err := os.MkdirTemp("", "bpfc-tracefs-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := unix.Mount("tracefs", dir, "tracefs", 0, ""); err != nil {
+		os.Remove(dir)
+		tb.Fatalf("mount tracefs on %s: %v", dir, err)
+	}
+	tb.Cleanup(func() {
+		if err := unix.Unmount(dir, 0); err != nil {
+			tb.Errorf("unmount %s: %v", dir, err)
+		}
+		os.Remove(dir)
+	})
+	return dir
+}

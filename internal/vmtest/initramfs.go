@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -22,10 +21,10 @@ const (
 	guestArgs = "/vmtest/args"  // extra test binary flags, one per line
 	guestMods = "/vmtest/mods"  // modules to insmod, in order, one path per line
 	guestName = "/vmtest/label" // the matrix label of the kernel
-	// GuestProbeTargets is where the attach tests' probe targets (built
-	// on the host: the guests have no compiler) are, exported to the
-	// tests as BPFC_PROBE_TARGETS.
-	GuestProbeTargets = "/probe-targets"
+	// guestProbeTargets holds the user-space programs the attach tests
+	// probe (attach/testdata, built on the host: the guests have no gcc),
+	// found through $BPFC_PROBE_TARGETS.
+	guestProbeTargets = "/vmtest/probe-targets"
 )
 
 // Markers the guest writes on its result port (the second serial port),
@@ -65,7 +64,7 @@ while read -r mod; do
 	echo "` + markInsmod + `$mod $?" >&3
 done </vmtest/mods
 export BPFC_REQUIRE_KERNEL=1 BPFC_VMTEST="$(cat /vmtest/label)"
-[ -d ` + GuestProbeTargets + ` ] && export BPFC_PROBE_TARGETS=` + GuestProbeTargets + `
+[ -d ` + guestProbeTargets + ` ] && export BPFC_PROBE_TARGETS=` + guestProbeTargets + `
 args=$(cat /vmtest/args)
 while read -r pkg dir bin; do
 	[ -n "$pkg" ] || continue
@@ -90,9 +89,9 @@ type Binary struct {
 // CommonInitramfs writes the kernel-independent archive: busybox, /init,
 // the repository's files (repoFiles, relative to repo) and the test
 // binaries, each in its package directory under /bpfc, run with the
-// extra test flags args, and the files of the host directories of extra
-// at their guest paths.
-func CommonInitramfs(w io.Writer, busybox, repo string, repoFiles []string, bins []Binary, args []string, extra map[string]string) error {
+// extra test flags args, and the files of the host directory probeTargets
+// (the attach tests' probe targets; "" for none).
+func CommonInitramfs(w io.Writer, busybox, repo string, repoFiles []string, bins []Binary, args []string, probeTargets string) error {
 	c := NewCPIO(w)
 	bb, err := os.ReadFile(busybox)
 	if err != nil {
@@ -134,27 +133,20 @@ func CommonInitramfs(w io.Writer, busybox, repo string, repoFiles []string, bins
 		}
 		fmt.Fprintf(&plan, "%s %s %s\n", b.ImportPath, dir, name)
 	}
-	for guest, host := range extra {
-		err := filepath.WalkDir(host, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, err := filepath.Rel(host, p)
-			if err != nil {
-				return err
-			}
-			st, err := os.Stat(p)
-			if err != nil {
-				return err
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return c.File(path.Join(guest, filepath.ToSlash(rel)), uint32(st.Mode().Perm()), data)
-		})
+	if probeTargets != "" {
+		ents, err := os.ReadDir(probeTargets)
 		if err != nil {
-			return fmt.Errorf("%s: %w", host, err)
+			return fmt.Errorf("probe targets: %w", err)
+		}
+		c.Dir(guestProbeTargets, 0o755)
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(probeTargets, e.Name()))
+			if err != nil {
+				return fmt.Errorf("probe targets: %w", err)
+			}
+			if err := c.File(path.Join(guestProbeTargets, e.Name()), 0o755, b); err != nil {
+				return err
+			}
 		}
 	}
 	c.File(guestPlan, 0o644, plan.Bytes())

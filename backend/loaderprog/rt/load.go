@@ -3,8 +3,9 @@
 // program (a sleepable BPF_PROG_TYPE_SYSCALL program) with that map in its
 // fd_array, runs it once with BPF_PROG_TEST_RUN and returns the map and
 // program descriptors the loader created. Generated skeletons import it,
-// so it uses only the standard library, golang.org/x/sys/unix and bpfc's
-// leaf internal/cpus (which needs nothing else).
+// so it uses only the standard library, golang.org/x/sys/unix and, to
+// attach programs, bpfc's attach package (itself built on the same two and
+// bpfc's bpf(2) layer, internal/sys): no ELF object parser, no BTF.
 //
 // This file holds Load and its types.
 package rt

@@ -1,21 +1,15 @@
-// Tests that the run-time's hand-written constants (it may import nothing
-// of bpfc's but a leaf) agree with the rest of bpfc: attribute offsets and
-// sizes with internal/sys's structs (whose own test checks them against
-// the uapi header), commands with sys's, types and flags with package
-// uapi, and the two attributes sys has no struct for (link and iterator
-// creation) with the running kernel's BTF of union bpf_attr.
+// Tests that the run-time's hand-written loading constants agree with the
+// rest of bpfc: attribute offsets and sizes with internal/sys's structs
+// (whose own tests check them against the uapi header and the running
+// kernel's BTF), commands with sys's, types and flags with package uapi.
 
 package rt
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 	"unsafe"
 
-	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
-	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/uapi"
 )
 
@@ -27,7 +21,6 @@ func TestAttrOffsets(t *testing.T) {
 		mi sys.MapInfoRaw
 		pl sys.ProgLoadAttr
 		tr sys.ProgTestRunAttr
-		rt sys.RawTracepointOpenAttr
 	)
 	for _, tt := range []struct {
 		name string
@@ -80,9 +73,6 @@ func TestAttrOffsets(t *testing.T) {
 		{"test.ctx_in", offRunCtxIn, unsafe.Offsetof(tr.CtxIn)},
 		{"test.ctx_out", offRunCtxOut, unsafe.Offsetof(tr.CtxOut)},
 		{"sizeof test", sizeTestRun, unsafe.Sizeof(tr)},
-		{"raw_tracepoint.name", offRawTpName, unsafe.Offsetof(rt.Name)},
-		{"raw_tracepoint.prog_fd", offRawTpProgFD, unsafe.Offsetof(rt.ProgFd)},
-		{"raw_tracepoint up to cookie", sizeRawTpOpen, unsafe.Offsetof(rt.Cookie)},
 		{"object name length", objNameLen, sys.ObjNameLen},
 		{"hash size", hashSize, sys.HashSize},
 	} {
@@ -103,101 +93,12 @@ func TestConstants(t *testing.T) {
 		{"BPF_PROG_TEST_RUN", cmdProgTestRun, int64(sys.CmdProgTestRun)},
 		{"BPF_OBJ_GET_INFO_BY_FD", cmdObjGetInfoByFD, int64(sys.CmdObjGetInfoByFD)},
 		{"BPF_MAP_FREEZE", cmdMapFreeze, int64(sys.CmdMapFreeze)},
-		{"BPF_RAW_TRACEPOINT_OPEN", cmdRawTracepointOpen, int64(sys.CmdRawTracepointOpen)},
-		{"BPF_LINK_CREATE", cmdLinkCreate, int64(sys.CmdLinkCreate)},
-		{"BPF_ITER_CREATE", cmdIterCreate, int64(sys.CmdIterCreate)},
 		{"BPF_MAP_TYPE_ARRAY", mapTypeArray, int64(uapi.MapTypeArray)},
 		{"BPF_PROG_TYPE_SYSCALL", progTypeSyscall, int64(uapi.ProgTypeSyscall)},
-		{"BPF_PROG_TYPE_RAW_TRACEPOINT", progTypeRawTracepoint, int64(uapi.ProgTypeRawTracepoint)},
-		{"BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE", progTypeRawTracepointWritable, int64(uapi.ProgTypeRawTracepointWritable)},
-		{"BPF_PROG_TYPE_TRACING", progTypeTracing, int64(uapi.ProgTypeTracing)},
-		{"BPF_PROG_TYPE_LSM", progTypeLSM, int64(uapi.ProgTypeLSM)},
 		{"BPF_F_SLEEPABLE", progFlagSleepable, int64(uapi.ProgFlagSleepable)},
 	} {
 		if tt.rt != tt.other {
 			t.Errorf("%s: rt has %d, bpfc %d", tt.name, tt.rt, tt.other)
 		}
 	}
-}
-
-// TestKernelAttrOffsets checks the attributes sys has no struct for
-// against union bpf_attr in the running kernel's BTF.
-func TestKernelAttrOffsets(t *testing.T) {
-	testutil.RequireKernel(t)
-	spec, err := btf.LoadKernel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tt := range []struct {
-		path string
-		rt   int
-	}{
-		{"link_create.prog_fd", offLinkProgFD},
-		{"link_create.target_fd", offLinkTargetFD},
-		{"link_create.attach_type", offLinkAttachType},
-		{"iter_create.link_fd", offIterLinkFD},
-		// Checked against sys too: shows the walk finds the fields.
-		{"test.ctx_in", offRunCtxIn},
-		{"prog_name", offProgName},
-	} {
-		off, size, err := attrField(spec, tt.path)
-		if err != nil {
-			t.Errorf("%s: %v", tt.path, err)
-			continue
-		}
-		if off != tt.rt {
-			t.Errorf("%s: rt has offset %d, the kernel %d", tt.path, tt.rt, off)
-		}
-		if off+size > attrSize {
-			t.Errorf("%s: ends at %d, past union bpf_attr (%d)", tt.path, off+size, attrSize)
-		}
-	}
-}
-
-// attrField returns the byte offset and size of the member at path
-// ("link_create.attach_type") in union bpf_attr, looking through the
-// anonymous structs and unions the uapi nests fields in.
-func attrField(spec *btf.Spec, path string) (off, size int, err error) {
-	ids := spec.FindByNameKind("bpf_attr", btf.KindUnion)
-	if len(ids) != 1 {
-		return 0, 0, fmt.Errorf("kernel BTF has %d unions bpf_attr", len(ids))
-	}
-	id := ids[0]
-	for name := range strings.SplitSeq(path, ".") {
-		moff, mid, err := findMember(spec, id, name)
-		if err != nil {
-			return 0, 0, err
-		}
-		off += moff
-		id = mid
-	}
-	sz, err := spec.Sizeof(id)
-	return off, int(sz), err
-}
-
-// findMember finds member name of the struct or union id, in it or in an
-// anonymous member, and returns its byte offset and type.
-func findMember(spec *btf.Spec, id btf.TypeID, name string) (int, btf.TypeID, error) {
-	id, err := spec.Skip(id)
-	if err != nil {
-		return 0, 0, err
-	}
-	typ, err := spec.Type(id)
-	if err != nil {
-		return 0, 0, err
-	}
-	if typ.Kind != btf.KindStruct && typ.Kind != btf.KindUnion {
-		return 0, 0, fmt.Errorf("%s is a %s, not a struct or union", name, typ.Kind)
-	}
-	for _, m := range typ.Members {
-		if m.Name == name {
-			return int(m.BitOffset / 8), m.Type, nil
-		}
-		if m.Name == "" {
-			if off, mid, err := findMember(spec, m.Type, name); err == nil {
-				return int(m.BitOffset/8) + off, mid, nil
-			}
-		}
-	}
-	return 0, 0, fmt.Errorf("no member %s", name)
 }

@@ -1,35 +1,20 @@
-// This file holds what generated Go light skeletons share: the map,
-// program and link descriptors, attaching (raw_tracepoint_open and
-// link_create) and iterators, program test runs, and the memory that
-// backs global data before and after a load.
+// This file holds what generated Go light skeletons share: the map and
+// program descriptors, attaching (package attach, which needs only the
+// standard library, x/sys/unix and bpfc's small bpf(2) layer), program
+// test runs, and the memory that backs global data before and after a
+// load.
 
 package rt
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/attach"
+	"github.com/bpfc/bpfc/uapi"
 )
-
-// More bpf commands and constants used by skeletons.
-const (
-	cmdRawTracepointOpen = 17
-	cmdLinkCreate        = 28
-	cmdIterCreate        = 33
-
-	progTypeRawTracepoint         = 17
-	progTypeRawTracepointWritable = 24
-	progTypeTracing               = 26
-	progTypeLSM                   = 29
-)
-
-// ErrNoAutoAttach is returned by Program.Attach for programs whose
-// attachment needs more than the program itself (XDP, tc, socket filters,
-// perf events...).
-var ErrNoAutoAttach = errors.New("program type cannot be attached automatically")
 
 // Map is a map created by a light skeleton's loader.
 type Map struct {
@@ -60,95 +45,61 @@ type Program struct {
 	// loaded. The skeleton owns it: give a duplicate (unix.Dup) to
 	// cilium/ebpf's NewProgramFromFD.
 	FD int
+	// USDT is the USDT state of the skeleton's object, set by Load when
+	// the object has usdt.bpf.h's maps; usdt programs need it.
+	USDT *USDT
 }
 
-// Link is an attachment made by Program.Attach and friends.
-type Link struct {
-	// FD is the link's (or raw tracepoint's) descriptor.
-	FD int
-}
+// Link is an attached program: Close detaches it (package attach).
+type Link = attach.Link
 
-// Close detaches the link.
-func (l *Link) Close() error {
-	if l == nil || l.FD < 0 {
-		return nil
+// AttachOptions complete what a program's section says about where to
+// attach it: the interface of an XDP program, the process of a uprobe, a
+// BPF cookie... (package attach).
+type AttachOptions = attach.Options
+
+// USDT is the USDT state of a loaded object (package attach).
+type USDT = attach.USDT
+
+// ErrNeedsTarget is matched by the error of attaching a program whose
+// section does not say where it goes (XDP, tc, cgroup programs,
+// SEC("kprobe")...) without AttachOptions saying it.
+var ErrNeedsTarget = attach.ErrNeedsTarget
+
+// HasBPFCookie reports whether the running kernel has BPF cookies (5.15):
+// set a skeleton's Kconfig.LinuxHasBpfCookie (usdt.bpf.h) from it before
+// Load when the skeleton was generated on another kernel.
+func HasBPFCookie() bool { return attach.HasBPFCookie() }
+
+// NewUSDT prepares USDT attachment for a loaded object from the fds of its
+// __bpf_usdt_specs and __bpf_usdt_ip_to_spec_id maps.
+func NewUSDT(specs, ips int) (*USDT, error) { return attach.NewUSDT(specs, ips) }
+
+// desc describes the program to the attach package.
+func (p *Program) desc() *attach.Program {
+	return &attach.Program{
+		Name: p.Name, Section: p.Section,
+		Type: uapi.ProgType(p.Type), AttachType: uapi.AttachType(p.AttachType),
+		FD: p.FD, USDT: p.USDT,
 	}
-	err := unix.Close(l.FD)
-	l.FD = -1
-	return err
 }
 
-// CanAttach reports whether Attach knows how to attach the program: raw
-// tracepoints with a target, tracing and LSM programs (tp_btf, fentry,
-// lsm...) and iterators.
-func (p *Program) CanAttach() bool {
-	switch p.Type {
-	case progTypeRawTracepoint, progTypeRawTracepointWritable:
-		return p.AttachTo != ""
-	case progTypeTracing, progTypeLSM:
-		return true
-	}
-	return false
-}
+// CanAttach reports whether Attach can attach the program without
+// options: its section names where (kprobe/FUNC, usdt/PATH:PROVIDER:NAME,
+// tracepoint/CAT/NAME...) or its type needs no target (tp_btf, fentry,
+// lsm, iter). The skeleton's Attach attaches those.
+func (p *Program) CanAttach() bool { return attach.CanAttach(p.desc()) }
 
-// Attach attaches the program where its section says: a raw tracepoint
-// through BPF_RAW_TRACEPOINT_OPEN, tracing and LSM programs and iterators
-// through BPF_LINK_CREATE. Other program types give ErrNoAutoAttach.
-func (p *Program) Attach() (*Link, error) {
+// Attach attaches the program where its section says, completed by opts
+// (nil: none), as libbpf's bpf_program__attach: kprobes, uprobes, USDT
+// probes, tracepoints, raw tracepoints, tracing and LSM programs,
+// iterators; XDP, tc, cgroup, perf_event, netfilter, sk_lookup programs on
+// the target in opts. Close the Link to detach.
+func (p *Program) Attach(opts *AttachOptions) (*Link, error) {
 	if p.FD <= 0 {
 		return nil, fmt.Errorf("attach %s: program not loaded", p.Name)
 	}
-	switch p.Type {
-	case progTypeRawTracepoint, progTypeRawTracepointWritable:
-		if p.AttachTo == "" {
-			break
-		}
-		return p.AttachRawTracepoint(p.AttachTo)
-	case progTypeTracing, progTypeLSM:
-		return p.AttachLink(0, p.AttachType)
-	}
-	return nil, fmt.Errorf("attach %s (section %s): %w", p.Name, p.Section, ErrNoAutoAttach)
-}
-
-// AttachRawTracepoint attaches a raw tracepoint program to the tracepoint
-// name with BPF_RAW_TRACEPOINT_OPEN.
-func (p *Program) AttachRawTracepoint(name string) (*Link, error) {
-	var pins pinner
-	defer pins.unpin()
-	var a attr
-	a.ptr(offRawTpName, pins.pin(append([]byte(name), 0)))
-	a.u32(offRawTpProgFD, uint32(p.FD))
-	r, err := sysBPF(cmdRawTracepointOpen, &a, sizeRawTpOpen)
-	if err != nil {
-		return nil, fmt.Errorf("attach %s to raw tracepoint %s: BPF_RAW_TRACEPOINT_OPEN: %w", p.Name, name, err)
-	}
-	return &Link{FD: r}, nil
-}
-
-// AttachLink attaches the program with BPF_LINK_CREATE to target (0 for
-// tracing, LSM and iterator programs) with the given attach type.
-func (p *Program) AttachLink(target int, attachType uint32) (*Link, error) {
-	var a attr
-	a.u32(offLinkProgFD, uint32(p.FD))
-	a.u32(offLinkTargetFD, uint32(target))
-	a.u32(offLinkAttachType, attachType)
-	r, err := sysBPF(cmdLinkCreate, &a, sizeLinkCreate)
-	if err != nil {
-		return nil, fmt.Errorf("attach %s: BPF_LINK_CREATE (attach type %d): %w", p.Name, attachType, err)
-	}
-	return &Link{FD: r}, nil
-}
-
-// Iter opens a new iterator on an iterator link (BPF_ITER_CREATE): read
-// the file to run the iterator program.
-func (l *Link) Iter() (*os.File, error) {
-	var a attr
-	a.u32(offIterLinkFD, uint32(l.FD))
-	r, err := sysBPF(cmdIterCreate, &a, sizeIterCreate)
-	if err != nil {
-		return nil, fmt.Errorf("BPF_ITER_CREATE: %w", err)
-	}
-	return os.NewFile(uintptr(r), "bpf_iter"), nil
+	return attach.Attach(p.desc(), opts)
 }
 
 // RunOptions are the inputs of Program.Run.

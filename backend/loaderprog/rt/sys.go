@@ -1,7 +1,6 @@
-// This file is the run-time's own tiny bpf(2) layer. Generated skeletons
-// import this package, so it depends on nothing but the standard library
-// and golang.org/x/sys/unix; attributes are encoded into byte arrays at the
-// offsets of the Linux 6.18 union bpf_attr.
+// This file is the run-time's own tiny bpf(2) layer for loading: attributes
+// are encoded into byte arrays at the offsets of the Linux 6.18 union
+// bpf_attr. (Attaching goes through package attach.)
 
 package rt
 
@@ -91,21 +90,6 @@ const (
 	offRunCtxIn       = 48
 	offRunCtxOut      = 56
 	sizeTestRun       = 80
-
-	// BPF_RAW_TRACEPOINT_OPEN
-	offRawTpName   = 0
-	offRawTpProgFD = 8
-	sizeRawTpOpen  = 16 // without the cookie
-
-	// BPF_LINK_CREATE
-	offLinkProgFD     = 0
-	offLinkTargetFD   = 4
-	offLinkAttachType = 8
-	sizeLinkCreate    = 48
-
-	// BPF_ITER_CREATE
-	offIterLinkFD  = 0
-	sizeIterCreate = 8
 )
 
 var ne = binary.NativeEndian

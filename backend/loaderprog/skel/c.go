@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/bpfc/bpfc/backend/loaderprog"
@@ -212,21 +213,16 @@ func (g *cGen) structDef() {
 }
 
 func (g *cGen) attach() {
+	if g.needsPerf() {
+		g.p("%s", cPerfHelpers)
+	}
 	for j, p := range g.l.Progs {
 		n := g.progs[j]
 		g.p("static inline int\n%s__%s__attach(struct %s *skel)\n{\n", g.name, n, g.name)
 		g.p("\tint prog_fd = skel->progs.%s.prog_fd;\n", n)
-		switch {
-		case (p.Type == uapi.ProgTypeRawTracepoint || p.Type == uapi.ProgTypeRawTracepointWritable) && p.AttachTo != "":
-			g.p("\tint fd = skel_raw_tracepoint_open(%q, prog_fd);\n", p.AttachTo)
-		case (p.Type == uapi.ProgTypeTracing || p.Type == uapi.ProgTypeLSM) && p.ExpectedAttachType == uapi.AttachTraceIter:
-			g.p("\tint fd = skel_link_create(prog_fd, 0, BPF_TRACE_ITER);\n")
-		case p.Type == uapi.ProgTypeTracing || p.Type == uapi.ProgTypeLSM:
-			g.p("\tint fd = skel_raw_tracepoint_open(NULL, prog_fd);\n")
-		default:
-			g.p("\tint fd = ((void)prog_fd, 0); /* auto-attach not supported */\n")
-		}
-		g.p("\n\tif (fd > 0)\n\t\tskel->links.%s_fd = fd;\n\treturn fd;\n}\n\n", n)
+		g.p("\tint fd;\n\n")
+		g.attachProg(p)
+		g.p("\tif (fd > 0)\n\t\tskel->links.%s_fd = fd;\n\treturn fd;\n}\n\n", n)
 	}
 	g.p("static inline int\n%s__attach(struct %s *skel)\n{\n\tint ret = 0;\n\n", g.name, g.name)
 	for j, n := range g.progs {
@@ -247,6 +243,253 @@ func (g *cGen) attach() {
 	}
 	g.p("}\n\n")
 }
+
+// cAttach is how a C light skeleton attaches a program, from its section:
+// what skel_internal.h offers (raw tracepoints, tracing and LSM programs,
+// iterators) and perf events opened with the syscalls (tracepoints,
+// kprobes, kretprobes, syscall probes), as far as that goes without an
+// ELF reader: uprobes and USDT probes need the target binary's symbols and
+// notes, and programs that need a target (XDP, tc...) need the caller.
+type cAttach struct {
+	kind   string // "rawtp", "tracing", "iter", "tp", "kprobe", "ksyscall", "" (none)
+	target string // raw tracepoint, CATEGORY/NAME, FUNC, syscall name
+	offset uint64
+	ret    bool
+	why    string // for kind "": why not
+}
+
+// cAttachOf says how the C skeleton attaches p.
+func cAttachOf(p loaderprog.ProgDesc) cAttach {
+	sec := strings.TrimPrefix(p.Section, "?")
+	prefix, target, _ := strings.Cut(sec, "/")
+	switch {
+	case (p.Type == uapi.ProgTypeRawTracepoint || p.Type == uapi.ProgTypeRawTracepointWritable) && p.AttachTo != "":
+		return cAttach{kind: "rawtp", target: p.AttachTo}
+	case (p.Type == uapi.ProgTypeTracing || p.Type == uapi.ProgTypeLSM) && p.ExpectedAttachType == uapi.AttachTraceIter:
+		return cAttach{kind: "iter"}
+	case p.Type == uapi.ProgTypeTracing || p.Type == uapi.ProgTypeLSM:
+		return cAttach{kind: "tracing"}
+	}
+	if target == "" {
+		return cAttach{why: "auto-attach not supported"}
+	}
+	switch prefix {
+	case "tracepoint", "tp", "tracepoint.s", "tp.s":
+		if c, n, ok := strings.Cut(target, "/"); ok && c != "" && n != "" && cSafe(target) {
+			return cAttach{kind: "tp", target: target}
+		}
+	case "kprobe", "kretprobe":
+		fn, off, hasOff := strings.Cut(target, "+")
+		var o uint64
+		if hasOff {
+			v, err := strconv.ParseUint(off, 0, 64)
+			if err != nil {
+				break
+			}
+			o = v
+		}
+		if fn != "" && cSafe(fn) && !(prefix == "kretprobe" && o != 0) {
+			return cAttach{kind: "kprobe", target: fn, offset: o, ret: prefix == "kretprobe"}
+		}
+	case "ksyscall", "kretsyscall":
+		if cSafe(target) {
+			return cAttach{kind: "ksyscall", target: target, ret: prefix == "kretsyscall"}
+		}
+	case "uprobe", "uprobe.s", "uretprobe", "uretprobe.s", "usdt", "usdt.s", "uprobe.multi", "uretprobe.multi":
+		return cAttach{why: "auto-attach not supported: needs the target binary's ELF symbols; use the Go skeleton or libbpf"}
+	case "kprobe.multi", "kretprobe.multi":
+		return cAttach{why: "auto-attach not supported: kprobe.multi; use the Go skeleton or libbpf"}
+	}
+	return cAttach{why: "auto-attach not supported"}
+}
+
+// cSafe reports whether s can go into a C string literal and a tracefs
+// path as it is.
+func cSafe(s string) bool {
+	for _, r := range s {
+		if !(r == '_' || r == '.' || r == '/' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') || r == '.' && strings.Contains(s, "..") {
+			return false
+		}
+	}
+	return true
+}
+
+// needsPerf reports whether a program attaches through a perf event.
+func (g *cGen) needsPerf() bool {
+	for _, p := range g.l.Progs {
+		switch cAttachOf(p).kind {
+		case "tp", "kprobe", "ksyscall":
+			return true
+		}
+	}
+	return false
+}
+
+// attachProg writes the body of NAME__PROG__attach: it sets fd.
+func (g *cGen) attachProg(p loaderprog.ProgDesc) {
+	a := cAttachOf(p)
+	ret := 0
+	if a.ret {
+		ret = 1
+	}
+	switch a.kind {
+	case "rawtp":
+		g.p("\tfd = skel_raw_tracepoint_open(%q, prog_fd);\n", a.target)
+	case "iter":
+		g.p("\tfd = skel_link_create(prog_fd, 0, BPF_TRACE_ITER);\n")
+	case "tracing":
+		g.p("\tfd = skel_raw_tracepoint_open(NULL, prog_fd);\n")
+	case "tp":
+		g.p("\tfd = bpfc__attach_perf(prog_fd, bpfc__tracepoint_open(%q));\n", a.target)
+	case "kprobe":
+		g.p("\tfd = bpfc__attach_perf(prog_fd, bpfc__kprobe_open(%q, %#x, %d));\n", a.target, a.offset, ret)
+	case "ksyscall":
+		g.p("\tfd = bpfc__attach_perf(prog_fd, bpfc__ksyscall_open(%q, %d));\n", a.target, ret)
+	default:
+		g.p("\tfd = ((void)prog_fd, 0); /* %s */\n", a.why)
+	}
+}
+
+// cPerfHelpers open tracepoint, kprobe and syscall-probe perf events and
+// attach programs to them (a BPF_PERF_EVENT link, 5.15, else
+// PERF_EVENT_IOC_SET_BPF), shared by every skeleton of a translation
+// unit. They use the system calls directly, like skel_internal.h, and
+// return -1 with errno set on failure.
+const cPerfHelpers = `#ifndef __KERNEL__
+#ifndef BPFC_LSKEL_PERF_HELPERS
+#define BPFC_LSKEL_PERF_HELPERS
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <linux/perf_event.h>
+
+/* The number after prefix at the start of file path, or -1 (errno set). */
+static inline long bpfc__read_num(const char *path, const char *prefix)
+{
+	char buf[64];
+	size_t n = strlen(prefix);
+	ssize_t len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0 || strncmp(buf, prefix, n) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	buf[len] = 0;
+	return strtol(buf + n, NULL, 10);
+}
+
+static inline int bpfc__perf_event_open(struct perf_event_attr *attr)
+{
+	attr->size = sizeof(*attr);
+	/* Every process, on CPU 0: BPF programs of trace events run on every CPU. */
+	return syscall(__NR_perf_event_open, attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* The perf event of tracepoint "CATEGORY/NAME" (its id from tracefs). */
+static inline int bpfc__tracepoint_open(const char *tp)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	struct perf_event_attr attr;
+	char path[256];
+	long id = -1;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && id < 0; i++) {
+		snprintf(path, sizeof(path), "%s/events/%s/id", dirs[i], tp);
+		id = bpfc__read_num(path, "");
+	}
+	if (id < 0)
+		return -1;
+	memset(&attr, 0, sizeof(attr));
+	attr.type = PERF_TYPE_TRACEPOINT;
+	attr.config = id;
+	return bpfc__perf_event_open(&attr);
+}
+
+/* A kprobe (ret 0) or kretprobe (ret 1) on func+offset, through the kprobe PMU (4.17). */
+static inline int bpfc__kprobe_open(const char *func, unsigned long offset, int ret)
+{
+	struct perf_event_attr attr;
+	long type, bit = 0;
+
+	type = bpfc__read_num("/sys/bus/event_source/devices/kprobe/type", "");
+	if (type < 0)
+		return -1;
+	if (ret && (bit = bpfc__read_num("/sys/bus/event_source/devices/kprobe/format/retprobe", "config:")) < 0)
+		return -1;
+	memset(&attr, 0, sizeof(attr));
+	attr.type = type;
+	attr.config = ret ? 1ULL << bit : 0;
+	attr.config1 = (unsigned long)func; /* kprobe_func */
+	attr.config2 = offset;              /* probe_offset */
+	return bpfc__perf_event_open(&attr);
+}
+
+/* A kprobe on syscall name: the arch's wrapper (__x64_sys_NAME) where the kernel has one, else __se_sys_NAME. */
+static inline int bpfc__ksyscall_open(const char *name, int ret)
+{
+	char func[128];
+	int fd = -1;
+
+#if defined(__x86_64__)
+	snprintf(func, sizeof(func), "__x64_sys_%s", name);
+#elif defined(__aarch64__)
+	snprintf(func, sizeof(func), "__arm64_sys_%s", name);
+#elif defined(__s390x__)
+	snprintf(func, sizeof(func), "__s390x_sys_%s", name);
+#elif defined(__riscv)
+	snprintf(func, sizeof(func), "__riscv_sys_%s", name);
+#else
+	func[0] = 0;
+#endif
+	if (func[0])
+		fd = bpfc__kprobe_open(func, 0, ret);
+	if (fd < 0 && errno != EACCES && errno != EPERM) {
+		snprintf(func, sizeof(func), "__se_sys_%s", name);
+		fd = bpfc__kprobe_open(func, 0, ret);
+	}
+	return fd;
+}
+
+/* Attaches prog_fd to perf event pfd (taken over) and enables it: the fd that keeps the attachment. */
+static inline int bpfc__attach_perf(int prog_fd, int pfd)
+{
+	int fd, err;
+
+	if (pfd < 0)
+		return -1;
+	fd = skel_link_create(prog_fd, pfd, BPF_PERF_EVENT);
+	if (fd < 0 && errno == EINVAL) {
+		/* No BPF_PERF_EVENT links (before 5.15): the perf event itself. */
+		if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog_fd) == 0)
+			fd = pfd;
+	}
+	if (fd >= 0 && ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
+		err = errno;
+		if (fd != pfd)
+			close(fd);
+		fd = -1;
+		errno = err;
+	}
+	if (fd != pfd) {
+		err = errno;
+		close(pfd);
+		errno = err;
+	}
+	return fd;
+}
+#endif /* BPFC_LSKEL_PERF_HELPERS */
+#endif /* __KERNEL__ */
+
+`
 
 func (g *cGen) destroy() {
 	g.p("static void\n%s__destroy(struct %s *skel)\n{\n\tif (!skel)\n\t\treturn;\n\t%s__detach(skel);\n", g.name, g.name, g.name)

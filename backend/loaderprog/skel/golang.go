@@ -16,8 +16,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/bpfc/bpfc/attach"
 	"github.com/bpfc/bpfc/backend/loaderprog"
-	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -353,6 +353,24 @@ func goString(b []byte) string {
 	return s.String()
 }
 
+// usdtMaps returns the indices of usdt.bpf.h's maps, -1 when the object
+// does not have both.
+func (g *goGen) usdtMaps() (specs, ips int) {
+	specs, ips = -1, -1
+	for i, m := range g.l.Maps {
+		switch m.Name {
+		case attach.USDTSpecsMap:
+			specs = i
+		case attach.USDTIPMap:
+			ips = i
+		}
+	}
+	if specs < 0 || ips < 0 {
+		return -1, -1
+	}
+	return specs, ips
+}
+
 func (g *goGen) load() {
 	l := g.l
 	g.p(`// Load runs the loader: it creates the maps (with the MaxEntries and
@@ -405,6 +423,17 @@ func (s *%[1]s) Load(opts *rt.Options) error {
 	if l.Signature != nil {
 		g.p("s.Signed = res.Signed\n")
 	}
+	if specs, ips := g.usdtMaps(); specs >= 0 {
+		g.p(`u, err := rt.NewUSDT(s.Maps.%[1]s.FD, s.Maps.%[2]s.FD)
+		if err != nil {
+			s.Close()
+			return fmt.Errorf("%[3]s: %%w", err)
+		}
+		for _, p := range s.progs() {
+			p.USDT = u
+		}
+		`, g.mapNames[specs], g.mapNames[ips], l.Object)
+	}
 	for _, d := range g.data {
 		i := d.m.Index
 		g.p(`if s.mem[%[1]d], err = rt.Mmap(s.Maps.%[2]s.FD, %[3]d, %[4]v); err != nil {
@@ -429,20 +458,24 @@ func (s *%[1]s) Load(opts *rt.Options) error {
 }
 
 func (g *goGen) attach() {
-	g.p("// Attach attaches every program that can be attached on its own: raw\n")
-	g.p("// tracepoints, tracing and LSM programs, iterators (read them with\n")
-	g.p("// s.Links.X.Iter()). Other programs are left alone.\n")
+	g.p("// Attach attaches every loaded program whose section says where, as\n")
+	g.p("// libbpf's skeleton __attach: kprobes, uprobes, USDT probes, tracepoints,\n")
+	g.p("// raw tracepoints, tracing and LSM programs, iterators (read them with\n")
+	g.p("// s.Links.X.Iter()). Programs that need a target (XDP, tc, cgroup\n")
+	g.p("// programs, SEC(\"kprobe\") without a function...) are left alone: attach\n")
+	g.p("// them with s.Progs.X.Attach(&rt.AttachOptions{...}) (store the Link in\n")
+	g.p("// s.Links.X for Detach to close it). On error nothing stays attached.\n")
 	g.p("func (s *%s) Attach() error {\n", g.typ)
 	for j, p := range g.l.Progs {
-		pr := rt.Program{Type: uint32(p.Type), AttachTo: p.AttachTo}
-		if !p.Autoload || !pr.CanAttach() {
+		desc := attach.Program{Name: p.Name, Section: p.Section, Type: p.Type, AttachType: p.ExpectedAttachType}
+		if !p.Autoload || !attach.CanAttach(&desc) {
 			continue
 		}
 		n := g.prgNames[j]
-		g.p("if s.Links.%[1]s == nil {\nl, err := s.Progs.%[1]s.Attach()\nif err != nil {\ns.Detach()\nreturn err\n}\ns.Links.%[1]s = l\n}\n", n)
+		g.p("if s.Links.%[1]s == nil {\nl, err := s.Progs.%[1]s.Attach(nil)\nif err != nil {\ns.Detach()\nreturn err\n}\ns.Links.%[1]s = l\n}\n", n)
 	}
 	g.p("return nil\n}\n\n")
-	g.p("// Detach closes the links made by Attach.\nfunc (s *%s) Detach() {\n", g.typ)
+	g.p("// Detach closes the links in s.Links.\nfunc (s *%s) Detach() {\n", g.typ)
 	for _, n := range g.prgNames {
 		g.p("s.Links.%[1]s.Close()\ns.Links.%[1]s = nil\n", n)
 	}

@@ -78,8 +78,10 @@ import (
 	"bufio"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 	"unsafe"
@@ -93,6 +95,8 @@ import (
 var (
 	_ = binary.LittleEndian
 	_ = bufio.NewReader
+	_ = errors.Is
+	_ = exec.Command
 	_ = strings.Count
 	_ = time.Now
 	_ = unsafe.Sizeof(0)

@@ -1,0 +1,309 @@
+// Tests of the parsers that need no kernel: section names and their
+// targets, globs, USDT argument strings and spec layouts, and USDT notes
+// (checked against readelf -n, a second implementation).
+
+package attach
+
+import (
+	"debug/elf"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/bpfc/bpfc/internal/testutil"
+)
+
+func TestParseSection(t *testing.T) {
+	for _, tt := range []struct {
+		section, override string
+		kind              kind
+		target            string
+	}{
+		{"kprobe/do_unlinkat", "", kindKprobe, "do_unlinkat"},
+		{"kprobe", "", kindKprobe, ""},
+		{"kprobe", "vfs_read+8", kindKprobe, "vfs_read+8"},
+		{"?kretprobe/do_unlinkat", "", kindKretprobe, "do_unlinkat"},
+		{"ksyscall/execve", "", kindKsyscall, "execve"},
+		{"uprobe//proc/self/exe:main", "", kindUprobe, "/proc/self/exe:main"},
+		{"uprobe.s/libc.so.6:malloc", "", kindUprobe, "libc.so.6:malloc"},
+		{"uretprobe/bash:readline", "", kindUretprobe, "bash:readline"},
+		{"usdt/./t:p:n", "", kindUSDT, "./t:p:n"},
+		{"tracepoint/syscalls/sys_enter_openat", "", kindTracepoint, "syscalls/sys_enter_openat"},
+		{"tp.s/syscalls/sys_enter_openat", "", kindTracepoint, "syscalls/sys_enter_openat"},
+		{"raw_tp.w/bpf_testmod_test_writable_bare", "", kindRawTracepoint, "bpf_testmod_test_writable_bare"},
+		{"tp_btf/sched_switch", "", kindTracing, "sched_switch"},
+		{"fmod_ret.s/x", "", kindTracing, "x"},
+		{"lsm/file_open", "", kindTracing, "file_open"},
+		{"iter/task", "", kindIter, "task"},
+		{"kprobe.multi/vfs_*", "", kindKprobeMulti, "vfs_*"},
+		{"uprobe.multi.s/bin:f*", "", kindUprobeMulti, "bin:f*"},
+		{"xdp", "", kindNone, ""},
+		{"lsm_cgroup/socket_bind", "", kindNone, ""},
+		{"kprobeX/foo", "", kindNone, ""},
+	} {
+		got := parseSection(tt.section, tt.override)
+		if got.kind != tt.kind || got.target != tt.target {
+			t.Errorf("parseSection(%q, %q) = %s %q, want %s %q", tt.section, tt.override, got.kind, got.target, tt.kind, tt.target)
+		}
+	}
+}
+
+func TestParseTargets(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want kprobeTarget
+		err  bool
+	}{
+		{"do_unlinkat", kprobeTarget{"do_unlinkat", 0}, false},
+		{"vfs_read+0x10", kprobeTarget{"vfs_read", 16}, false},
+		{"vfs_read+010", kprobeTarget{"vfs_read", 8}, false},
+		{"func.isra.0+4", kprobeTarget{"func.isra.0", 4}, false},
+		{"vfs_read+-1", kprobeTarget{}, true},
+		{"vfs read", kprobeTarget{}, true},
+		{"+4", kprobeTarget{}, true},
+	} {
+		got, err := parseKprobe(tt.in)
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("parseKprobe(%q) = %+v, %v", tt.in, got, err)
+		}
+		if err != nil && !errors.Is(err, ErrBadSection) {
+			t.Errorf("parseKprobe(%q): %v is not ErrBadSection", tt.in, err)
+		}
+	}
+	for _, tt := range []struct {
+		in   string
+		want uprobeTarget
+		err  bool
+	}{
+		{"/bin/bash:readline", uprobeTarget{"/bin/bash", "readline", 0}, false},
+		{"libc.so.6:malloc+0x8", uprobeTarget{"libc.so.6", "malloc", 8}, false},
+		{"libc.so.6:malloc@GLIBC_2.2.5", uprobeTarget{"libc.so.6", "malloc@GLIBC_2.2.5", 0}, false},
+		{"./a.out:0x1234", uprobeTarget{"./a.out", "", 0x1234}, false},
+		{"./a.out:f+x", uprobeTarget{"./a.out", "f+x", 0}, false},
+		{"/bin/bash", uprobeTarget{}, true},
+		{":f", uprobeTarget{}, true},
+	} {
+		got, err := parseUprobe(tt.in)
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("parseUprobe(%q) = %+v, %v", tt.in, got, err)
+		}
+	}
+	for _, tt := range []struct {
+		in   string
+		want usdtTarget
+		err  bool
+	}{
+		{"/usr/bin/python3:python:function__entry", usdtTarget{"/usr/bin/python3", "python", "function__entry"}, false},
+		{"libc.so.6:libc:setjmp", usdtTarget{"libc.so.6", "libc", "setjmp"}, false},
+		{"bin:provider", usdtTarget{}, true},
+		{"bin::name", usdtTarget{}, true},
+		{"a:b:c:d", usdtTarget{}, true},
+	} {
+		got, err := parseUSDT(tt.in)
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("parseUSDT(%q) = %+v, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestGlobMatch(t *testing.T) {
+	for _, tt := range []struct {
+		s, pattern string
+		want       bool
+	}{
+		{"do_sys_openat2", "do_sys_openat*", true},
+		{"do_sys_open", "do_sys_openat*", false},
+		{"vfs_read", "vfs_?ead", true},
+		{"vfs_read", "*read", true},
+		{"vfs_read", "*", true},
+		{"", "*", true},
+		{"vfs_read", "vfs_read", true},
+		{"vfs_readv", "vfs_read", false},
+		{"vfs_read", "v*s*d", true},
+		{"vfs_read", "v**x", false},
+	} {
+		if got := globMatch(tt.s, tt.pattern); got != tt.want {
+			t.Errorf("globMatch(%q, %q) = %v", tt.s, tt.pattern, got)
+		}
+	}
+}
+
+func TestParseUSDTArgs(t *testing.T) {
+	for _, tt := range []struct {
+		arch, args string
+		want       []usdtArg
+		err        bool
+	}{
+		{"amd64", "-4@-1204(%rbp) -4@%edi -8@-1216(%rbp) -8@%r8 -4@$5 8@%rdx -4@$-9 -2@%cx -1@%sil", []usdtArg{
+			{typ: usdtArgRegDeref, valOff: uint64(1<<64 - 1204), regOff: 32, signed: true, bitshift: 32},
+			{typ: usdtArgReg, regOff: 112, signed: true, bitshift: 32},
+			{typ: usdtArgRegDeref, valOff: uint64(1<<64 - 1216), regOff: 32, signed: true},
+			{typ: usdtArgReg, regOff: 72, signed: true},
+			{typ: usdtArgConst, valOff: 5, signed: true, bitshift: 32},
+			{typ: usdtArgReg, regOff: 96},
+			{typ: usdtArgConst, valOff: uint64(1<<64 - 9), signed: true, bitshift: 32},
+			{typ: usdtArgReg, regOff: 88, signed: true, bitshift: 48},
+			{typ: usdtArgReg, regOff: 104, signed: true, bitshift: 56},
+		}, false},
+		{"amd64", "8@(%rsp) 1@-96(%rbp,%rax,8) 2@(%rbx,%rcx)", []usdtArg{
+			{typ: usdtArgRegDeref, regOff: 152},
+			{typ: usdtArgSIB, valOff: uint64(1<<64 - 96), regOff: 32, idxRegOff: 80, scaleShift: 3, bitshift: 56},
+			{typ: usdtArgSIB, regOff: 40, idxRegOff: 88, bitshift: 48},
+		}, false},
+		{"arm64", "-4@[sp, 96] 8@x1 -8@[x29] 4@5", []usdtArg{
+			{typ: usdtArgRegDeref, valOff: 96, regOff: 248, signed: true, bitshift: 32},
+			{typ: usdtArgReg, regOff: 8},
+			{typ: usdtArgRegDeref, regOff: 29 * 8, signed: true},
+			{typ: usdtArgConst, valOff: 5, bitshift: 32},
+		}, false},
+		{"amd64", "", []usdtArg{}, false},
+		{"amd64", "3@%rax", nil, true},
+		{"amd64", "8@%xmm0", nil, true},
+		{"amd64", "8@counter(%rip)", nil, true},
+		{"amd64", "8@(%rax,%rbx,3)", nil, true},
+		{"amd64", strings.Repeat("8@%rax ", 13), nil, true},
+		{"riscv64", "8@a0", nil, true},
+	} {
+		got, err := parseUSDTArgs(tt.arch, tt.args)
+		if (err != nil) != tt.err {
+			t.Errorf("%s %q: error %v", tt.arch, tt.args, err)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if len(got) != len(tt.want) {
+			t.Errorf("%s %q: %d args, want %d", tt.arch, tt.args, len(got), len(tt.want))
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("%s %q: arg %d = %+v, want %+v", tt.arch, tt.args, i, got[i], tt.want[i])
+			}
+		}
+	}
+}
+
+func TestUSDTLayouts(t *testing.T) {
+	args := []usdtArg{
+		{typ: usdtArgReg, regOff: 112, signed: true, bitshift: 32},
+		{typ: usdtArgSIB, valOff: 0x1122, regOff: 32, idxRegOff: 80, scaleShift: 3, bitshift: 56},
+	}
+	v2, err := usdtLayoutV2.encode(args, 0xabcdef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Offsets of struct __bpf_usdt_spec as clang lays out libbpf 1.7's
+	// usdt.bpf.h (bit-fields included).
+	for _, c := range []struct {
+		off  int
+		want []byte
+	}{
+		{8, []byte{usdtArgReg}}, {14, []byte{112, 0, 1, 32}},
+		{24, []byte{0x22, 0x11}}, {32, []byte{usdtArgSIB, 0, 80, 0x30}}, {38, []byte{32, 0, 0, 56}},
+		{288, []byte{0xef, 0xcd, 0xab}}, {296, []byte{2, 0}},
+	} {
+		if got := v2[c.off : c.off+len(c.want)]; string(got) != string(c.want) {
+			t.Errorf("v2 spec at %d: % x, want % x", c.off, got, c.want)
+		}
+	}
+	if _, err := usdtLayoutV1.encode(args, 0); !errors.Is(err, ErrNotSupported) {
+		t.Errorf("SIB argument in a libbpf < 1.7 layout: %v, want ErrNotSupported", err)
+	}
+	v1, err := usdtLayoutV1.encode(args[:1], 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v1) != 208 || string(v1[8:16]) != "\x01\x00\x00\x00\x70\x00\x01\x20" || v1[192] != 7 || v1[200] != 1 {
+		t.Errorf("v1 spec: % x", v1[:16])
+	}
+	for _, size := range []uint32{208, 304} {
+		if _, err := usdtLayoutFor(size); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := usdtLayoutFor(200); !errors.Is(err, ErrNotSupported) {
+		t.Errorf("unknown layout: %v", err)
+	}
+}
+
+// TestUSDTNotesReadelf reads the USDT notes of the probe target and
+// compares them with what readelf -n prints for it.
+func TestUSDTNotesReadelf(t *testing.T) {
+	gcc, readelf := testutil.Tool(t, "gcc"), testutil.Tool(t, "readelf")
+	bin := filepath.Join(t.TempDir(), "probe_target")
+	if out, err := exec.Command(gcc, "-O2", "-o", bin, "testdata/probe_target.c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v: %s", err, out)
+	}
+	out, err := exec.Command(readelf, "-n", bin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`Provider: (\S+)\s+Name: (\S+)\s+Location: (0x[0-9a-f]+), Base: (0x[0-9a-f]+), Semaphore: (0x[0-9a-f]+)\s+Arguments: ([^\n]*)`)
+	var want []usdtNote
+	for _, m := range re.FindAllStringSubmatch(string(out), -1) {
+		n := usdtNote{provider: m[1], name: m[2], args: strings.TrimSpace(m[6])}
+		n.loc, _ = strconv.ParseUint(m[3], 0, 64)
+		n.base, _ = strconv.ParseUint(m[4], 0, 64)
+		n.sema, _ = strconv.ParseUint(m[5], 0, 64)
+		want = append(want, n)
+	}
+	if len(want) != 3 {
+		t.Fatalf("readelf shows %d stapsdt notes, want 3:\n%s", len(want), out)
+	}
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var got []usdtNote
+	for _, name := range []string{"hit", "withsem"} {
+		ns, err := readUSDTNotes(f, bin, "bpfc", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ns...)
+	}
+	byLoc := map[uint64]usdtNote{}
+	for _, n := range got {
+		byLoc[n.loc] = n
+	}
+	for _, w := range want {
+		if g, ok := byLoc[w.loc]; !ok || g != w {
+			t.Errorf("note at %#x: %+v, readelf says %+v", w.loc, g, w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d notes, readelf shows %d", len(got), len(want))
+	}
+	if _, err := readUSDTNotes(f, bin, "bpfc", "nosuch"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing probe: %v", err)
+	}
+}
+
+func TestNextUSDTNoteMalformed(t *testing.T) {
+	le := func(v ...uint32) []byte {
+		var b []byte
+		for _, x := range v {
+			b = ne.AppendUint32(b, x)
+		}
+		return b
+	}
+	for _, tt := range []struct {
+		name string
+		data []byte
+	}{
+		{"short header", []byte{1, 2, 3}},
+		{"overrun", append(le(8, 100, 3), "stapsdt\x00"...)},
+		{"short desc", append(append(le(8, 8, 3), "stapsdt\x00"...), make([]byte, 8)...)},
+		{"no strings", append(append(le(8, 28, 3), "stapsdt\x00"...), make([]byte, 28)...)},
+	} {
+		if _, _, err := nextUSDTNote(tt.data, ne); err == nil {
+			t.Errorf("%s: no error", tt.name)
+		}
+	}
+}

@@ -1,0 +1,184 @@
+// Kernel tests of the attachments that need no kprobes: tracepoints (perf
+// events, with a BPF link and with PERF_EVENT_IOC_SET_BPF), raw
+// tracepoints, tp_btf and iterators, plus pinning and detaching.
+
+package attach_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/attach"
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/internal/testutil"
+)
+
+// getpids calls getpid n times (raw: the runtime does not cache it).
+func getpids(n int) {
+	for range n {
+		unix.Getpid()
+	}
+}
+
+func TestTracepointRawTPBTF(t *testing.T) {
+	o := loadMine(t, "attach_probes.o")
+	tracefsDir(t)
+	for _, tt := range []struct {
+		prog, typ, target string
+		counter           int
+		opts              attach.Options
+	}{
+		{"tp_getpid", "perf_event", "syscalls/sys_enter_getpid", cTP, attach.Options{Cookie: 0xc0ffee}},
+		{"tp_getpid", "perf_event (ioctl)", "syscalls/sys_enter_getpid", cTP, attach.Options{Mode: attach.ModePerf}},
+		{"rawtp_getpid", "raw_tracepoint", "sys_enter", cRawTP, attach.Options{}},
+		{"tpbtf_getpid", "tracing", "sys_enter", cTPBTF, attach.Options{}},
+	} {
+		t.Run(tt.prog+"/"+tt.typ, func(t *testing.T) {
+			t.Cleanup(testutil.CheckNoFDLeak(t))
+			if !perfLinks(t) && tt.typ == "perf_event" {
+				if tt.opts.Cookie != 0 {
+					_, err := o.coll.AttachProgram(tt.prog, &tt.opts)
+					if !errors.Is(err, attach.ErrNotSupported) || !strings.Contains(err.Error(), "cookie") {
+						t.Fatalf("a cookie without perf-event links: %v, want ErrNotSupported", err)
+					}
+					tt.opts.Cookie = 0
+				}
+				tt.typ = "perf_event (ioctl)"
+				tt.opts.Mode = attach.ModePerf
+			}
+			before := o.count(t, tt.counter)
+			l := o.attach(t, tt.prog, &tt.opts)
+			if l.Type != tt.typ || l.Target != tt.target || l.Program != tt.prog {
+				t.Errorf("link %s %q %q, want %s %q %q", l.Program, l.Type, l.Target, tt.prog, tt.typ, tt.target)
+			}
+			if (l.ID != 0) != (tt.opts.Mode != attach.ModePerf) {
+				t.Errorf("link id %d with mode %d", l.ID, tt.opts.Mode)
+			}
+			getpids(5)
+			// At least: the Go run-time calls getpid too (tgkill of its
+			// preemption signals).
+			if got := o.count(t, tt.counter) - before; got < 5 {
+				t.Errorf("%d hits after 5 getpid calls, want at least 5", got)
+			}
+			if tt.counter == cTP {
+				if got := o.global(t, ".bss", "cookies", cTP); got != tt.opts.Cookie {
+					t.Errorf("bpf_get_attach_cookie() = %#x, want %#x", got, tt.opts.Cookie)
+				}
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			after := o.count(t, tt.counter)
+			getpids(5)
+			if got := o.count(t, tt.counter); got != after {
+				t.Errorf("%d hits after Close", got-after)
+			}
+		})
+	}
+}
+
+func TestIterator(t *testing.T) {
+	o := loadMine(t, "attach_probes.o")
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	l := o.attach(t, "iter_mine", nil)
+	if l.Type != "iter" || l.Target != "task" {
+		t.Errorf("link %q %q, want iter task", l.Type, l.Target)
+	}
+	for range 2 { // each Iter is a new run
+		f, err := l.Iter()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		lines := 0
+		for sc.Scan() {
+			var tgid, pid int
+			if _, err := fmt.Sscanf(sc.Text(), "%d %d", &tgid, &pid); err != nil || tgid != os.Getpid() {
+				t.Errorf("iterator line %q: want \"%d <tid>\"", sc.Text(), os.Getpid())
+			}
+			lines++
+		}
+		f.Close()
+		if lines == 0 {
+			t.Error("the iterator printed no thread of this process")
+		}
+	}
+	if n := o.count(t, cIter); n == 0 {
+		t.Error("counts[iter] = 0 after two runs")
+	}
+}
+
+func TestPinnedLinkOutlivesClose(t *testing.T) {
+	o := loadMine(t, "attach_probes.o")
+	dir := testutil.BPFFS(t)
+	for _, prog := range []string{"rawtp_getpid", "tp_getpid"} {
+		t.Run(prog, func(t *testing.T) {
+			tracefsDir(t)
+			counter := map[string]int{"rawtp_getpid": cRawTP, "tp_getpid": cTP}[prog]
+			l, err := o.coll.AttachProgram(prog, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			pin := filepath.Join(dir, attach.PinName(prog))
+			err = l.Pin(pin)
+			if prog == "tp_getpid" && !perfLinks(t) {
+				if !errors.Is(err, attach.ErrNotSupported) {
+					t.Fatalf("Pin of an ioctl perf event: %v, want ErrNotSupported", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l.PinPath() != pin {
+				t.Errorf("PinPath %q, want %q", l.PinPath(), pin)
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			before := o.count(t, counter)
+			getpids(3)
+			if got := o.count(t, counter) - before; got < 3 {
+				t.Errorf("pinned and closed: %d hits, want at least 3", got)
+			}
+			// Take the link back from its pin, then unpin and close it:
+			// the last close detaches synchronously (an unpin that drops
+			// the last reference detaches later, from a work queue).
+			fd, err := sys.ObjGet(pin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Unpin(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(pin); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("pin %s after Unpin: %v", pin, err)
+			}
+			fd.Close()
+			before = o.count(t, counter)
+			getpids(3)
+			if got := o.count(t, counter) - before; got != 0 {
+				t.Errorf("unpinned and closed: %d hits, want 0", got)
+			}
+		})
+	}
+}
+
+func TestPinIoctlRefused(t *testing.T) {
+	o := loadMine(t, "attach_probes.o")
+	tracefsDir(t)
+	dir := testutil.BPFFS(t)
+	l := o.attach(t, "tp_getpid", &attach.Options{Mode: attach.ModePerf})
+	err := l.Pin(filepath.Join(dir, "x"))
+	if !errors.Is(err, attach.ErrNotSupported) || !strings.Contains(err.Error(), "tp_getpid") {
+		t.Errorf("Pin of an ioctl perf event: %v, want ErrNotSupported naming tp_getpid", err)
+	}
+}

@@ -1,0 +1,375 @@
+// This file attaches uprobes and uretprobes (one perf event on a file
+// offset of a binary) and uprobe.multi programs (one
+// BPF_TRACE_UPROBE_MULTI link over every function a glob matches). It finds
+// binaries and libraries by name as libbpf does and turns ELF function
+// symbols into the file offsets the kernel wants.
+
+package attach
+
+import (
+	"debug/elf"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/uapi"
+)
+
+// attachUprobe attaches a uprobe/uretprobe (PATH:FUNC[+OFFSET]) program.
+func attachUprobe(p *Program, sec section, opts *Options) (*Link, error) {
+	if sec.target == "" {
+		return nil, sec.needTarget("binary and function")
+	}
+	t, err := parseUprobe(sec.target)
+	if err != nil {
+		return nil, err
+	}
+	ret := sec.kind == kindUretprobe
+	if ret && t.fn != "" && t.offset != 0 {
+		return nil, fmt.Errorf("%w: uretprobe target %q: return probes take no offset", ErrBadSection, sec.target)
+	}
+	path, err := resolveBinary(t.path)
+	if err != nil {
+		return nil, err
+	}
+	offset := t.offset
+	target := fmt.Sprintf("%s:%#x", path, offset)
+	if t.fn != "" {
+		off, err := funcOffset(path, t.fn)
+		if err != nil {
+			return nil, err
+		}
+		offset += off
+		target = fmt.Sprintf("%s:%s+%#x (%#x)", path, t.fn, t.offset, offset)
+	}
+	pt, typ, err := attachProbe(p, probeSpec{uprobe: true, ret: ret, name: path, offset: offset, pid: opts.PID}, opts.Cookie, opts.Mode)
+	if err != nil {
+		return nil, err
+	}
+	if opts.PID > 0 {
+		target += fmt.Sprintf(" pid %d", opts.PID)
+	}
+	return newLink(typ, target, pt), nil
+}
+
+// attachUprobeMulti attaches a uprobe.multi, uretprobe.multi or
+// uprobe.session program (PATH:GLOB) to every function of the binary the
+// glob matches, with one uprobe_multi link (6.6).
+func attachUprobeMulti(p *Program, sec section, opts *Options) (*Link, error) {
+	if sec.target == "" {
+		return nil, sec.needTarget("binary and function pattern")
+	}
+	bin, pattern, ok := strings.Cut(sec.target, ":")
+	if !ok || bin == "" || pattern == "" {
+		return nil, fmt.Errorf("%w: %s target %q: want PATH:GLOB", ErrBadSection, sec.kind, sec.target)
+	}
+	path, err := resolveBinary(bin)
+	if err != nil {
+		return nil, err
+	}
+	offsets, err := funcOffsets(path, pattern)
+	if err != nil {
+		return nil, err
+	}
+	var flags uint32
+	at := uapi.AttachTraceUprobeMulti
+	switch sec.kind {
+	case kindUretprobeMulti:
+		flags = sys.UprobeMultiReturn
+	case kindUprobeSession:
+		at = uapi.AttachTraceUprobeSession
+	}
+	link, err := uprobeMultiLink(p, at, flags, path, offsets, nil, nil, opts.Cookie, opts.PID)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", sec.kind, sec.target, err)
+	}
+	return newLink("uprobe_multi", fmt.Sprintf("%s:%s (%d functions)", path, pattern, len(offsets)), &part{link: link}), nil
+}
+
+// uprobeMultiLink creates a uprobe_multi link of p on path at offsets,
+// with per-offset reference counter offsets and cookies (nil: none, or
+// every one cookie when it is not 0).
+func uprobeMultiLink(p *Program, at uapi.AttachType, flags uint32, path string, offsets, refCtrs, cookies []uint64, cookie uint64, pid int) (*sys.FD, error) {
+	if cookies == nil && cookie != 0 {
+		cookies = make([]uint64, len(offsets))
+		for i := range cookies {
+			cookies[i] = cookie
+		}
+	}
+	attr := sys.LinkCreateUprobeMultiAttr{
+		LinkCreateHead: sys.LinkCreateHead{ProgFd: uint32(p.FD), AttachType: at},
+		Path:           sys.NewStringPointer(path),
+		Offsets:        sys.NewPointer(unsafe.Pointer(&offsets[0])),
+		Cnt:            uint32(len(offsets)),
+		UprobeFlags:    flags,
+		Pid:            uint32(max(pid, 0)),
+	}
+	if refCtrs != nil {
+		attr.RefCtrOffsets = sys.NewPointer(unsafe.Pointer(&refCtrs[0]))
+	}
+	if cookies != nil {
+		attr.Cookies = sys.NewPointer(unsafe.Pointer(&cookies[0]))
+	}
+	fd, err := sys.LinkCreate(&attr)
+	runtime.KeepAlive(offsets)
+	runtime.KeepAlive(refCtrs)
+	runtime.KeepAlive(cookies)
+	if err != nil {
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EOPNOTSUPP) {
+			if ok, _ := haveUprobeMulti.get(); !ok {
+				return nil, fmt.Errorf("%w: uprobe_multi links need Linux 6.6: %w", ErrNotSupported, err)
+			}
+		}
+		return nil, err
+	}
+	return fd, nil
+}
+
+// libDirs are the architecture's Debian library directories libbpf also
+// searches.
+var libDirs = map[string]string{
+	"amd64":    "/lib/x86_64-linux-gnu",
+	"386":      "/lib/i386-linux-gnu",
+	"s390x":    "/lib/s390x-linux-gnu",
+	"arm64":    "/lib/aarch64-linux-gnu",
+	"arm":      "/lib/arm-linux-gnueabihf",
+	"ppc64le":  "/lib/powerpc64le-linux-gnu",
+	"riscv64":  "/lib/riscv64-linux-gnu",
+	"mips64le": "/lib/mips64el-linux-gnuabi64",
+	"mipsle":   "/lib/mipsel-linux-gnu",
+}
+
+// resolveBinary finds the binary or library name as libbpf's
+// resolve_full_path does: a name with a '/' is used as it is; a shared
+// library ("*.so", "*.so.*") is searched in LD_LIBRARY_PATH, /usr/lib64,
+// /usr/lib and the architecture's library directory; anything else in
+// PATH, /usr/bin and /usr/sbin.
+func resolveBinary(name string) (string, error) {
+	if strings.Contains(name, "/") {
+		if _, err := os.Stat(name); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return "", fmt.Errorf("binary %s: %w: no such file", name, ErrNotFound)
+			}
+			return "", fmt.Errorf("binary %s: %w", name, err)
+		}
+		return name, nil
+	}
+	var search []string
+	mode := uint32(unix.R_OK)
+	if strings.HasSuffix(name, ".so") || strings.Contains(name, ".so.") {
+		search = []string{os.Getenv("LD_LIBRARY_PATH"), "/usr/lib64:/usr/lib", libDirs[runtime.GOARCH]}
+	} else {
+		search = []string{os.Getenv("PATH"), "/usr/bin:/usr/sbin"}
+		mode |= unix.X_OK
+	}
+	for _, list := range search {
+		for _, dir := range filepath.SplitList(list) {
+			if dir == "" {
+				continue
+			}
+			path := filepath.Join(dir, name)
+			if unix.Faccessat(unix.AT_FDCWD, path, mode, unix.AT_EACCESS) == nil {
+				return path, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("binary %s: %w in the library or executable search path", name, ErrNotFound)
+}
+
+// openELF opens an ELF binary or shared library of this machine's
+// architecture.
+func openELF(path string) (*elf.File, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("binary %s: %w", path, err)
+	}
+	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
+		f.Close()
+		return nil, fmt.Errorf("binary %s: %s is neither an executable nor a shared library", path, f.Type)
+	}
+	if (f.Class == elf.ELFCLASS64) != (unsafe.Sizeof(uintptr(0)) == 8) || f.ByteOrder.Uint16([]byte{1, 0}) != ne.Uint16([]byte{1, 0}) {
+		f.Close()
+		return nil, fmt.Errorf("binary %s: %w: %s %s, not this machine's word size and byte order", path, ErrNotSupported, f.Class, f.Data)
+	}
+	return f, nil
+}
+
+// symbolFileOffset turns a symbol's virtual address into the file offset
+// the kernel wants, through the section that holds it.
+func symbolFileOffset(f *elf.File, s elf.Symbol) (uint64, bool) {
+	if s.Section == elf.SHN_UNDEF || int(s.Section) >= len(f.Sections) {
+		return 0, false
+	}
+	sh := f.Sections[s.Section]
+	return s.Value - sh.Addr + sh.Offset, true
+}
+
+// funcOffset returns the file offset of function name in the binary at
+// path, as libbpf's elf_find_func_offset: name may carry a symbol version
+// ("malloc@GLIBC_2.2.5", "@@" too); .dynsym is searched before .symtab;
+// several non-weak definitions at different offsets are ambiguous.
+func funcOffset(path, name string) (uint64, error) {
+	f, err := openELF(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	base, ver, hasVer := strings.Cut(name, "@")
+	ver = strings.TrimPrefix(ver, "@")
+	if !hasVer && f.Class == elf.ELFCLASS64 {
+		return funcOffset64(f, path, name)
+	}
+	tables := []func() ([]elf.Symbol, error){f.DynamicSymbols, f.Symbols}
+	for ti, table := range tables {
+		syms, err := table()
+		if err != nil {
+			continue // no such table (stripped, or static)
+		}
+		var (
+			found    bool
+			off      uint64
+			lastWeak bool
+		)
+		for _, s := range syms {
+			if elf.ST_TYPE(s.Info) != elf.STT_FUNC {
+				continue
+			}
+			sname, sver, _ := strings.Cut(s.Name, "@") // .symtab keeps "name@VER"
+			if sname != base {
+				continue
+			}
+			if hasVer {
+				if ti == 0 {
+					sver = s.Version
+				} else {
+					sver = strings.TrimPrefix(sver, "@")
+				}
+				if sver != ver {
+					continue
+				}
+			}
+			o, ok := symbolFileOffset(f, s)
+			if !ok {
+				continue
+			}
+			weak := elf.ST_BIND(s.Info) == elf.STB_WEAK
+			if found && o != off {
+				switch {
+				case !lastWeak && !weak:
+					return 0, fmt.Errorf("binary %s: function %s is ambiguous: defined at file offsets %#x and %#x", path, name, off, o)
+				case weak:
+					continue // keep the non-weak one
+				}
+			}
+			found, off, lastWeak = true, o, weak
+		}
+		if found {
+			if off == 0 {
+				return 0, fmt.Errorf("binary %s: %w: function %s is at offset 0", path, ErrNotFound, name)
+			}
+			return off, nil
+		}
+	}
+	return 0, fmt.Errorf("binary %s: %w: no function %s", path, ErrNotFound, name)
+}
+
+// funcOffset64 is funcOffset for a name without a version in a 64-bit
+// ELF file, scanning the symbol tables in place: debug/elf's Symbols
+// makes a string of every name of a table (thousands, for a static
+// binary), this compares bytes.
+func funcOffset64(f *elf.File, path, name string) (uint64, error) {
+	const symSize = 24 // Elf64_Sym
+	for _, typ := range []elf.SectionType{elf.SHT_DYNSYM, elf.SHT_SYMTAB} {
+		sec := f.SectionByType(typ)
+		if sec == nil || sec.Link >= uint32(len(f.Sections)) {
+			continue
+		}
+		syms, err := sec.Data()
+		if err != nil {
+			return 0, fmt.Errorf("binary %s: %s: %w", path, sec.Name, err)
+		}
+		strs, err := f.Sections[sec.Link].Data()
+		if err != nil {
+			return 0, fmt.Errorf("binary %s: %s: %w", path, f.Sections[sec.Link].Name, err)
+		}
+		var (
+			found, lastWeak bool
+			off             uint64
+		)
+		for i := symSize; i+symSize <= len(syms); i += symSize { // entry 0 is null
+			e := syms[i : i+symSize]
+			info := e[4]
+			if elf.ST_TYPE(info) != elf.STT_FUNC {
+				continue
+			}
+			at := f.ByteOrder.Uint32(e[0:])
+			if uint64(at)+uint64(len(name)) >= uint64(len(strs)) || string(strs[at:at+uint32(len(name))]) != name {
+				continue
+			}
+			if c := strs[at+uint32(len(name))]; c != 0 && c != '@' { // .symtab keeps "name@VER"
+				continue
+			}
+			o, ok := symbolFileOffset(f, elf.Symbol{Section: elf.SectionIndex(f.ByteOrder.Uint16(e[6:])), Value: f.ByteOrder.Uint64(e[8:])})
+			if !ok {
+				continue
+			}
+			weak := elf.ST_BIND(info) == elf.STB_WEAK
+			if found && o != off {
+				switch {
+				case !lastWeak && !weak:
+					return 0, fmt.Errorf("binary %s: function %s is ambiguous: defined at file offsets %#x and %#x", path, name, off, o)
+				case weak:
+					continue // keep the non-weak one
+				}
+			}
+			found, off, lastWeak = true, o, weak
+		}
+		if found {
+			if off == 0 {
+				return 0, fmt.Errorf("binary %s: %w: function %s is at offset 0", path, ErrNotFound, name)
+			}
+			return off, nil
+		}
+	}
+	return 0, fmt.Errorf("binary %s: %w: no function %s", path, ErrNotFound, name)
+}
+
+// funcOffsets returns the file offsets of the functions of the binary at
+// path whose names match the glob pattern: those of .symtab, or else of
+// .dynsym (libbpf's elf_resolve_pattern_offsets).
+func funcOffsets(path, pattern string) ([]uint64, error) {
+	f, err := openELF(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	for _, table := range []func() ([]elf.Symbol, error){f.Symbols, f.DynamicSymbols} {
+		syms, err := table()
+		if err != nil {
+			continue
+		}
+		var offsets []uint64
+		for _, s := range syms {
+			if elf.ST_TYPE(s.Info) != elf.STT_FUNC || !globMatch(s.Name, pattern) {
+				continue
+			}
+			if o, ok := symbolFileOffset(f, s); ok && o != 0 {
+				offsets = append(offsets, o)
+			}
+		}
+		if len(offsets) > 0 {
+			return offsets, nil
+		}
+	}
+	return nil, fmt.Errorf("binary %s: %w: no function matches %s", path, ErrNotFound, pattern)
+}
+
+// baseName is the last element of a path (for probe event names).
+func baseName(path string) string { return filepath.Base(path) }

@@ -1,0 +1,204 @@
+// This file tests -attach: the links table, waiting in the foreground until
+// SIGINT and detaching (in a child process running the command line),
+// -pin leaving the links attached after exit, and the error of an object
+// whose programs the kernel refuses to attach.
+
+package main
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/internal/testutil"
+)
+
+// envRunCLI makes the test binary run the command line with its arguments
+// instead of the tests (TestMain).
+const envRunCLI = "BPFC_TEST_RUN_CLI"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(envRunCLI) == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// linkRow is a row of the -attach table.
+type linkRow struct {
+	link   string
+	id     uint32
+	pin    string
+	target string
+}
+
+// parseLinks reads the table printed by -attach.
+func parseLinks(t *testing.T, lines []string) map[string]linkRow {
+	t.Helper()
+	rows := map[string]linkRow{}
+	in := false
+	for _, l := range lines {
+		if strings.HasPrefix(l, "PROGRAM ") {
+			in = true
+			continue
+		}
+		f := strings.Fields(l)
+		if !in || len(f) < 5 || strings.HasPrefix(l, "attached ") {
+			continue
+		}
+		id, err := strconv.ParseUint(f[2], 10, 32)
+		if err != nil {
+			t.Fatalf("bad link id in %q", l)
+		}
+		rows[f[0]] = linkRow{f[1], uint32(id), f[3], strings.Join(f[4:], " ")}
+	}
+	if !in {
+		t.Fatalf("no links table:\n%s", strings.Join(lines, "\n"))
+	}
+	return rows
+}
+
+// linkAlive reports whether the kernel still has link id.
+func linkAlive(t *testing.T, id uint32) bool {
+	t.Helper()
+	fd, err := sys.LinkGetFDByID(id)
+	if errors.Is(err, unix.ENOENT) {
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd.Close()
+	return true
+}
+
+func TestAttachUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"-attach", "-emit=ir", obj("tracing.o")},
+		{"-attach", "-emit=loader", "-run", obj("tracing.o")},
+	} {
+		if code, _, stderr := runCLI(args...); code != exitUsage || !strings.Contains(stderr, "-attach needs -emit=direct") {
+			t.Errorf("%q: exit %d: %s", args, code, stderr)
+		}
+	}
+}
+
+func TestAttachForeground(t *testing.T) {
+	testutil.RequireKernel(t)
+	cmd := exec.Command(os.Args[0], "-attach", obj("tracing.o"))
+	cmd.Env = append(os.Environ(), envRunCLI+"=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(stdout)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.HasPrefix(sc.Text(), "attached ") {
+			break
+		}
+	}
+	if len(lines) == 0 || lines[len(lines)-1] != "attached 3 of 4 programs; waiting for SIGINT or SIGTERM" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("output %q; stderr:\n%s", lines, stderr.String())
+	}
+	rows := parseLinks(t, lines)
+	for prog, want := range map[string]linkRow{
+		"rawtp_sys_enter": {link: "raw_tracepoint", pin: "-", target: "sys_enter"},
+		"on_sched_switch": {link: "tracing", pin: "-", target: "sched_switch"},
+		"dump_task":       {link: "iter", pin: "-", target: "task"},
+		"sys_prog":        {link: "-", pin: "-", target: "not attached: needs an attach target: a syscall program is not attached: it runs with BPF_PROG_TEST_RUN"},
+	} {
+		got := rows[prog]
+		if got.link != want.link || got.pin != want.pin || got.target != want.target {
+			t.Errorf("%s: %+v, want %+v", prog, got, want)
+		}
+		if want.link != "-" && !linkAlive(t, got.id) {
+			t.Errorf("%s: link %d is not in the kernel while bpfc waits", prog, got.id)
+		}
+	}
+	if err := cmd.Process.Signal(unix.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var rest []string
+	for sc.Scan() {
+		rest = append(rest, sc.Text())
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("bpfc -attach after SIGINT: %v; stderr:\n%s", err, stderr.String())
+	}
+	if strings.Join(rest, "\n") != "interrupt: detached" {
+		t.Errorf("after SIGINT: %q", rest)
+	}
+	for prog, r := range rows {
+		if r.id != 0 && linkAlive(t, r.id) {
+			t.Errorf("%s: link %d still in the kernel after bpfc exited", prog, r.id)
+		}
+	}
+}
+
+func TestAttachPin(t *testing.T) {
+	testutil.RequireKernel(t)
+	dir := testutil.BPFFS(t)
+	code, out, stderr := runCLI("-attach", "-pin", dir, obj("tracing.o"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	progs := parseTable(t, out[:strings.Index(out, "\n\n")])
+	rows := parseLinks(t, strings.Split(out, "\n"))
+	for _, prog := range []string{"rawtp_sys_enter", "on_sched_switch", "dump_task"} {
+		r := rows[prog]
+		if r.pin != filepath.Join(dir, prog+"_link") {
+			t.Errorf("%s: link pinned at %q", prog, r.pin)
+			continue
+		}
+		fd, err := sys.ObjGet(r.pin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := sys.LinkInfoByFD(fd)
+		fd.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.ID != r.id || info.ProgID != progs["prog "+prog].id {
+			t.Errorf("%s: pinned link %d of program %d; table: link %d, program %d", prog, info.ID, info.ProgID, r.id, progs["prog "+prog].id)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "rawtp_sys_enter")); err != nil {
+		t.Errorf("program pin beside the link pins: %v", err)
+	}
+}
+
+func TestAttachRefused(t *testing.T) {
+	testutil.RequireKernel(t)
+	testutil.Tracefs(t)
+	if _, err := os.Stat("/sys/bus/event_source/devices/kprobe"); err == nil {
+		t.Log("this kernel has kprobes: attach_probes.o attaches (the attach package's tests check them)")
+		return
+	}
+	code, out, stderr := runCLI("-attach", obj("attach_probes.o"))
+	want := "bpfc: attach_probes.o: attach program ksys_getpid (section ksyscall/getpid): kprobe __se_sys_getpid+0x0: not supported"
+	if code != exitFailure || !strings.HasPrefix(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want exit 1 and %q...", code, stderr, want)
+	}
+	if strings.Contains(out, "PROGRAM ") {
+		t.Errorf("a links table after a failed attach:\n%s", out)
+	}
+}
