@@ -29,6 +29,7 @@ import (
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/loaderprog/skel"
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -639,6 +640,22 @@ func TestLoaderObjectsLoad(t *testing.T) {
 			// the Go runtime's poller fds, which stay.
 			t.Cleanup(testutil.CheckNoFDLeak(t))
 			res, err := rt.Load(l.Spec(), nil)
+			if features.SyscallProg.Missing() {
+				if err == nil {
+					res.Close()
+				}
+				if !errors.Is(err, rt.ErrNoSyscallPrograms) {
+					t.Errorf("rt.Load on %s: %v, want ErrNoSyscallPrograms", features.Release(), err)
+				}
+				return
+			}
+			if len(testutil.Unmet(file)) > 0 {
+				if err == nil {
+					res.Close()
+					t.Errorf("the loader of %s loaded on %s, which cannot load it", file, features.Release())
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -655,6 +672,10 @@ func TestLoaderObjectsLoad(t *testing.T) {
 			}
 			t.Cleanup(testutil.CheckNoFDLeak(t))
 			coll, err := bpfc.Load(path, nil, nil)
+			if refused(t, file, err, false) {
+				coll.Close()
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -150,6 +150,15 @@ func TestLoadKernelModule(t *testing.T) {
 		t.Errorf("path traversal module name: %v", err)
 	}
 	entries, _ := os.ReadDir(sysfsBTF)
+	if testutil.KernelOlderThan("5.11") {
+		// Module BTF came in 5.11: only vmlinux is there.
+		for _, e := range entries {
+			if e.Name() != "vmlinux" {
+				t.Errorf("module BTF %s on %s, before 5.11", e.Name(), testutil.KernelRelease())
+			}
+		}
+		return
+	}
 	for _, e := range entries {
 		if e.Name() == "vmlinux" {
 			continue
@@ -164,6 +173,10 @@ func TestLoadKernelModule(t *testing.T) {
 			}
 		}
 		return
+	}
+	// The kernel matrix's guests load nf_conntrack: there must be one.
+	if testutil.VMTest() != "" {
+		t.Fatalf("no kernel module BTF in %s on %s", sysfsBTF, testutil.KernelRelease())
 	}
 	t.Skip("no kernel module BTF on this machine")
 }
@@ -293,7 +306,14 @@ func TestDifferentialCilium(t *testing.T) {
 			t.Errorf("type %d (-cilium +ours):\n%s", id, diff)
 		}
 		if size, err := cbtf.Sizeof(ct); err == nil {
-			if got, err := ours.Sizeof(TypeID(id)); err != nil || got != uint32(size) {
+			got, err := ours.Sizeof(TypeID(id))
+			// A known divergence: cilium/ebpf sizes void behind
+			// modifiers (6.12 has "const void") 0; bpfc refuses it, as
+			// libbpf's btf__resolve_size does.
+			if base, serr := ours.Skip(TypeID(id)); err != nil && size == 0 && serr == nil && base == 0 {
+				continue
+			}
+			if err != nil || got != uint32(size) {
 				t.Errorf("type %d: Sizeof = %d, %v; cilium %d", id, got, err, size)
 			}
 		}

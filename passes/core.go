@@ -11,6 +11,7 @@ import (
 	"fmt"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/passes/core"
 )
@@ -24,16 +25,13 @@ type RunningKernel interface {
 	RunningKernel() bool
 }
 
-// kernelCOREVersion is the first kernel that relocates CO-RE records
-// itself (BPF_PROG_LOAD core_relos): 5.17.
-const kernelCOREVersion = 5<<16 | 17<<8
-
 // coreInKernel decides where CO-RE relocations are computed: COREKernel
 // and COREUser say so. COREAuto defers to the kernel when the context
 // defers load-time facts or has no target, and when the target is the
-// running kernel and relocates CO-RE itself (Linux >= 5.17): then user
-// space need not parse vmlinux BTF for CO-RE at all, which is the faster
-// load. A target given as files is relocated in user space.
+// running kernel and relocates CO-RE itself (the features.KernelCORE
+// probe, Linux >= 5.17): then user space need not parse vmlinux BTF for
+// CO-RE at all, which is the faster load. A target given as files, or an
+// older kernel, is relocated in user space.
 func coreInKernel(ctx *Context) (bool, error) {
 	switch ctx.CORE {
 	case COREKernel:
@@ -47,10 +45,8 @@ func coreInKernel(ctx *Context) (bool, error) {
 		if ctx.Defer || ctx.Target == nil {
 			return true, nil
 		}
-		if rk, ok := ctx.Target.(RunningKernel); ok && rk.RunningKernel() {
-			if v, err := ctx.Target.KernelVersion(); err == nil && v >= kernelCOREVersion {
-				return true, nil
-			}
+		if rk, ok := ctx.Target.(RunningKernel); ok && rk.RunningKernel() && !features.KernelCORE.Missing() {
+			return true, nil
 		}
 		return false, nil
 	}

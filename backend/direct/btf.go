@@ -1,6 +1,7 @@
-// This file loads the object's BTF into the kernel. If the kernel refuses
-// it, maps and programs are loaded without BTF (as libbpf does) and the
-// collection records a warning.
+// This file loads the object's BTF into the kernel, sanitized for the
+// kinds the kernel lacks (compat.go). If the kernel still refuses it, maps
+// and programs are loaded without BTF (as libbpf does) and the collection
+// records a warning.
 
 package direct
 
@@ -22,6 +23,9 @@ func (l *loader) loadBTF() error {
 	raw, err := l.obj.BTF.Marshal(binary.LittleEndian)
 	if err != nil {
 		return &LoadError{Object: l.obj.Name, Err: fmt.Errorf("encode BTF: %w", err)}
+	}
+	if raw, err = l.sanitizeBTF(raw); err != nil {
+		return &LoadError{Object: l.obj.Name, Err: fmt.Errorf("sanitize BTF: %w", err)}
 	}
 	fd, log, err := sys.BtfLoadWithLog(raw, sys.LogOptions{Size: l.opts.LogSize})
 	if err != nil {

@@ -284,7 +284,7 @@ func (l *loader) loadMap(m *ir.Map) error {
 
 	fd, kt, vt, err := l.createMap(d, innerFD)
 	if err != nil {
-		return err
+		return explainMapCreate(d.Type, err)
 	}
 	cm.fd, cm.BTFKeyType, cm.BTFValueType = fd, kt, vt
 	l.addMap(cm)

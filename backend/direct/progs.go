@@ -11,6 +11,7 @@ import (
 
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/target"
@@ -151,6 +152,13 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	if err := l.resolveDeferred(insns, p.Relocs); err != nil {
 		return err
 	}
+	// Before 5.14 there is no fd_array: maps are referenced by fd.
+	withFDArray := !features.FDArray.Missing()
+	if !withFDArray {
+		if err := l.mapRefsByFD(insns); err != nil {
+			return err
+		}
+	}
 	code := ir.Marshal(nil, insns, binary.LittleEndian)
 
 	name := mapdef.ProgramKernelName(p.Name)
@@ -164,7 +172,7 @@ func (l *loader) loadProgram(p *ir.Program) error {
 		ProgName:           sys.NewObjName(name),
 		ExpectedAttachType: p.ExpectedAttachType,
 	}
-	if len(l.fdArray) > 0 {
+	if len(l.fdArray) > 0 && withFDArray {
 		attr.FdArray = sys.NewPointer(unsafePointer(&l.fdArray[0]))
 	}
 
@@ -201,6 +209,9 @@ func (l *loader) loadProgram(p *ir.Program) error {
 		}
 	}
 	if recs.NCORERelos > 0 {
+		if err := features.KernelCORE.Check(); err != nil {
+			return fmt.Errorf("%d CO-RE relocations deferred to the kernel (compute them in bpfc: -core=user or auto): %w", recs.NCORERelos, err)
+		}
 		if l.btfFD == nil {
 			return fmt.Errorf("%w: %d CO-RE relocations deferred to the kernel, but the object's BTF was not loaded", ErrNotSupported, recs.NCORERelos)
 		}
@@ -212,7 +223,7 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	fd, log, err := sys.ProgLoadWithLog(&attr, logOpts)
 	keepAlive(code, funcInfo, lineInfo, coreRelos, l.fdArray)
 	if err != nil {
-		return &LoadError{Err: err, Log: log, Explain: explainPoison(p, log)}
+		return &LoadError{Err: explainProgLoad(&attr, insns, err, log), Log: log, Explain: explainPoison(p, log)}
 	}
 	prog.fd = fd
 	prog.VerifierLog = log

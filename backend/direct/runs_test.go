@@ -20,6 +20,7 @@ import (
 
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
@@ -254,7 +255,7 @@ var runs = []struct {
 			return map[string]uint64{
 				".bss:kc_bpf_syscall": 1, ".bss:kc_hz": kconfigInt(t, "CONFIG_HZ"), ".bss:kc_missing_int": 0,
 				".bss:kc_missing_bool": 0, ".bss:kc_missing_tristate": 0, ".bss:has_bpf_cookie": 1,
-				".bss:prog_fops_addr": 0, ".bss:missing_rq_exists": 0,
+				".bss:prog_fops_addr": kallsymsAddr(t, "bpf_prog_fops"), ".bss:missing_rq_exists": 0,
 			}
 		}},
 		{prog: "kfunc_task", ctxFn: func() []byte { return binary.LittleEndian.AppendUint32(nil, uint32(unix.Getpid())) }, want: 0,
@@ -370,6 +371,17 @@ func checkRingRecord(t *testing.T, coll *Collection) {
 	}
 }
 
+// kallsymsAddr is the address of a kernel symbol, 0 when kallsyms lacks it
+// (a data symbol where KALLSYMS_ALL=n, as on the development machine).
+func kallsymsAddr(t *testing.T, name string) uint64 {
+	t.Helper()
+	addr, _, err := target.Running().Kallsyms(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
 func TestRunObjects(t *testing.T) {
 	testutil.RequireKernel(t)
 	for _, mode := range []struct {
@@ -396,12 +408,23 @@ func runObjects(t *testing.T, pctx passes.Context, only []string) {
 			ctx := pctx
 			ctx.Target, ctx.CheckIR = target.Running(), true
 			obj, err := compileCtx(t, r.object, objectEdits[r.object], &ctx)
+			var coll *Collection
+			if err == nil {
+				coll, err = Load(obj, testOptions(t))
+			}
+			// What this kernel lacks: the refusal names one of them
+			// (whichever the load meets first).
+			unmet := testutil.Unmet(r.object)
+			if ctx.CORE == passes.COREKernel && hasDeferredCORE(obj) && features.KernelCORE.Missing() {
+				unmet = append(unmet, testutil.KernelCORE)
+			}
+			if len(unmet) > 0 {
+				coll.Close()
+				testutil.CheckRefused(t, r.object, unmet, err)
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
-			}
-			coll, err := Load(obj, testOptions(t))
-			if err != nil {
-				t.Fatalf("Load: %v", err)
 			}
 			t.Cleanup(func() { coll.Close() })
 			if ctx.CORE == passes.COREKernel {
@@ -463,6 +486,21 @@ func runObjects(t *testing.T, pctx passes.Context, only []string) {
 			}
 		})
 	}
+}
+
+// hasDeferredCORE reports whether obj left CO-RE records to the kernel.
+func hasDeferredCORE(obj *ir.Object) bool {
+	if obj == nil {
+		return false
+	}
+	for _, p := range obj.Programs {
+		for _, c := range p.CORE {
+			if c.State == ir.Deferred {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkDeferred makes sure a deferred compilation left work for load time,

@@ -67,6 +67,9 @@ func TestBigLoader(t *testing.T) {
 	if wide == 0 {
 		t.Fatalf("no gotol in a %d-instruction loader", len(l.Insns))
 	}
+	if !loaderRuns(t, l) {
+		return
+	}
 	res := runLoader(t, l, nil)
 	if len(res.MapFDs) != nMaps || len(res.ProgFDs) != nProgs {
 		t.Fatalf("%d maps and %d programs back", len(res.MapFDs), len(res.ProgFDs))

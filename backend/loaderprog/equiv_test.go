@@ -27,6 +27,7 @@ import (
 	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/mapdef"
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/frontend/elf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
@@ -54,7 +55,8 @@ func sizeSizedMaps(o *ir.Object) error {
 }
 
 // compileObject runs a test object through the frontend and every pass,
-// deferring what can be deferred to load time.
+// deferring what can be deferred to load time: CO-RE too, where the
+// kernel relocates CO-RE (5.17+).
 func compileObject(t *testing.T, name string) *ir.Object {
 	t.Helper()
 	obj, err := elf.Open(filepath.Join(testdataDir, name))
@@ -67,6 +69,9 @@ func compileObject(t *testing.T, name string) *ir.Object {
 		}
 	}
 	ctx := &passes.Context{Target: target.Running(), Defer: true, CheckIR: true}
+	if features.KernelCORE.Missing() {
+		ctx.CORE = passes.COREUser
+	}
 	if err := passes.Run(ctx, obj); err != nil {
 		t.Fatalf("passes: %v", err)
 	}
@@ -339,15 +344,11 @@ var wantRetval = map[string]uint32{
 	"sized_maps.o/count_stack": 0x5e,
 }
 
-// bothRefuse are the objects that neither backend loads on the test
-// machine (testdata/README.md), with what each side's error must contain;
-// both must fail with ENOENT. Any other object must load.
+// bothRefuse are the objects that neither backend loads on any kernel
+// (testdata/README.md), with what each side's error must contain; both
+// must fail with ENOENT. Objects that only some kernels refuse are in
+// testutil.Unmet. Any other object must load.
 var bothRefuse = map[string]struct{ direct, loader string }{
-	// KALLSYMS_ALL=n: per-CPU ksyms have BTF ids but no address.
-	"externs_percpu.o": {
-		direct: "program read_percpu (section syscall): BPF_PROG_LOAD: no such file or directory: ldimm64 failed to find the address for kernel symbol 'runqueues'",
-		loader: "step 5: BPF_PROG_LOAD read_percpu",
-	},
 	// IR-only: its ksym and kfunc live in the pretend module bpfc_mod;
 	// this kernel has no modules, so the deferred lookups find nothing.
 	"module_user.o": {
@@ -385,6 +386,44 @@ func TestEquivalence(t *testing.T) {
 			res, errL := rt.Load(l.Spec(), nil)
 			if errL == nil {
 				t.Cleanup(func() { res.Close() })
+			}
+			forget := func() {
+				for k := range checked {
+					if strings.HasPrefix(k, name+"/") {
+						delete(checked, k)
+					}
+				}
+			}
+			if unmet := testutil.Unmet(name); len(unmet) > 0 {
+				// This kernel cannot load the object: the direct
+				// backend names what it lacks, the loader fails too.
+				forget()
+				testutil.CheckRefused(t, name, unmet, errD)
+				if errL == nil {
+					t.Errorf("the loader loaded %s, which this kernel cannot load", name)
+				}
+				var de *direct.LoadError
+				var se *rt.StepError
+				if errors.As(errD, &de) && errors.As(errL, &se) && de.Program != "" && !strings.Contains(se.Desc, de.Program) {
+					t.Errorf("direct fails on program %s, the loader on step %q", de.Program, se.Desc)
+				}
+				return
+			}
+			if features.SyscallProg.Missing() {
+				// No loader program runs before 5.14; the direct backend
+				// loads the object (but those no kernel loads).
+				forget()
+				if want, ok := bothRefuse[name]; ok {
+					if errD == nil || !strings.Contains(errD.Error(), want.direct) {
+						t.Errorf("direct.Load: %v, want an error containing %q", errD, want.direct)
+					}
+				} else if errD != nil {
+					t.Fatalf("direct.Load: %v", errD)
+				}
+				if !errors.Is(errL, rt.ErrNoSyscallPrograms) || !strings.Contains(errL.Error(), "Linux 5.14") {
+					t.Fatalf("rt.Load on %s: %v; want the refusal naming syscall programs and 5.14", features.Release(), errL)
+				}
+				return
 			}
 			want, refused := bothRefuse[name]
 			switch {

@@ -91,8 +91,11 @@ func (g *gen) generate() (*Loader, error) {
 	// Prologue.
 	e.emit(ir.Mov64Reg(ir.R6, ir.R1))
 	var hashAt []int
+	var check [2]int
 	if !g.opts.NoIntegrity {
+		check[0] = e.pc()
 		hashAt = g.emitIntegrity()
+		check[1] = e.pc()
 	}
 	e.emit(ir.St(8, ir.R10, stackBTF, 0), ir.St(8, ir.R10, stackInner, 0))
 	e.zeroBlob(g.fdArray, g.results+8*g.nResults-g.fdArray)
@@ -159,6 +162,8 @@ func (g *gen) generate() (*Loader, error) {
 		BlobHash:  hash,
 		CheckHash: !g.opts.NoIntegrity,
 		Sealed:    g.opts.Sealed,
+
+		IntegrityCheck: check,
 	}
 	for i, m := range obj.Maps {
 		d := MapDesc{

@@ -48,8 +48,9 @@ type Options struct {
 	// Trace makes the loader print each step's result with
 	// bpf_trace_printk (read /sys/kernel/tracing/trace_pipe).
 	Trace bool
-	// NoIntegrity leaves out the blob hash check, for kernels before 6.18
-	// that do not compute map hashes.
+	// NoIntegrity leaves out the blob hash check. (A loader with the
+	// check runs on kernels before 6.18 too: the run-time leaves the
+	// check out there and reports the blob's integrity not verified.)
 	NoIntegrity bool
 	// Sealed makes a loader for signing: it ignores the context's
 	// max_entries overrides (except for perf event arrays sized by the
@@ -88,6 +89,10 @@ type Loader struct {
 	// Signature is the detached PKCS#7 signature of the instructions
 	// (InsnBytes) set by Sign, nil for an unsigned loader.
 	Signature []byte
+	// IntegrityCheck is that check: instructions [from, to) of Insns,
+	// which a run-time leaves out where the kernel cannot hash maps
+	// (before 6.18): nothing outside jumps into it.
+	IntegrityCheck [2]int
 }
 
 // MapDesc describes one map the loader creates.
@@ -167,6 +172,8 @@ func (l *Loader) Spec() *rt.Spec {
 		CheckHash: l.CheckHash,
 		Signature: l.Signature,
 		Sealed:    l.Sealed,
+
+		IntegrityCheck: l.IntegrityCheck,
 	}
 	for _, m := range l.Maps {
 		s.Maps = append(s.Maps, rt.MapSpec{Name: m.Name, ValueSize: m.ValueSize, HasInitialValue: m.InitialValue != nil, EntriesPerCPU: m.EntriesPerCPU,

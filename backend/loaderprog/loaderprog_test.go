@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/irtest"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
@@ -75,6 +76,22 @@ func generate(t *testing.T, obj *ir.Object, opts *Options) *Loader {
 	return l
 }
 
+// loaderRuns reports whether loader programs run on this kernel. Where
+// they cannot (no syscall programs before 5.14) it checks that l is
+// refused with rt.ErrNoSyscallPrograms naming 5.14, leaving nothing
+// behind, and the caller's test ends there.
+func loaderRuns(t *testing.T, l *Loader) bool {
+	t.Helper()
+	if !features.SyscallProg.Missing() {
+		return true
+	}
+	err := expectFailure(t, l, nil)
+	if !errors.Is(err, rt.ErrNoSyscallPrograms) || !strings.Contains(err.Error(), "Linux 5.14") {
+		t.Errorf("rt.Load on %s: %v; want the refusal naming syscall programs and 5.14", features.Release(), err)
+	}
+	return false
+}
+
 // runLoader runs a loader and returns its result, closed at cleanup.
 func runLoader(t *testing.T, l *Loader, opts *rt.Options) *rt.Result {
 	t.Helper()
@@ -127,6 +144,9 @@ func TestGlobals(t *testing.T) {
 	t.Cleanup(testutil.CheckNoFDLeak(t))
 	for _, trace := range []bool{false, true} {
 		l := generate(t, globalsObject(), &Options{Trace: trace})
+		if !loaderRuns(t, l) {
+			return
+		}
 		res := runLoader(t, l, nil)
 		if got := testRunRetval(t, res.ProgFDs[0], sys.TestRunOpts{DataIn: packet}); got != 42 {
 			t.Errorf("trace=%v: retval %d, want 42", trace, got)
@@ -134,8 +154,12 @@ func TestGlobals(t *testing.T) {
 		if v := binary.LittleEndian.Uint64(lookupU32(t, res.MapFDs[0], 2, 8)); v != 5 {
 			t.Errorf("counts[2] = %d, want 5", v)
 		}
-		if !res.ExclusiveBlob {
-			t.Errorf("blob map not created exclusive")
+		// Exclusive blob maps and blob hashes exist since 6.18.
+		if res.ExclusiveBlob != features.ExclusiveMap.Has() {
+			t.Errorf("blob map exclusive: %v, want %v on %s", res.ExclusiveBlob, features.ExclusiveMap.Has(), features.Release())
+		}
+		if res.IntegrityVerified != features.MapHash.Has() {
+			t.Errorf("blob integrity verified: %v, want %v on %s", res.IntegrityVerified, features.MapHash.Has(), features.Release())
 		}
 		// .rodata is frozen: user-space updates fail.
 		err := sys.MapUpdateElem(borrow(t, res.MapFDs[1]), make([]byte, 4), make([]byte, 8), 0)
@@ -150,6 +174,9 @@ func TestOverrides(t *testing.T) {
 	testutil.RequireKernel(t)
 	t.Cleanup(testutil.CheckNoFDLeak(t))
 	l := generate(t, globalsObject(), nil)
+	if !loaderRuns(t, l) {
+		return
+	}
 	ro := make([]byte, 8)
 	binary.LittleEndian.PutUint32(ro, 100)
 	res := runLoader(t, l, &rt.Options{
@@ -240,6 +267,9 @@ func TestVerifierRejection(t *testing.T) {
 	bad := irtest.Program("bad_prog", uapi.ProgTypeSocketFilter, []ir.Insn{ir.Exit()}) // r0 not initialised
 	obj.Programs = append(obj.Programs, bad)
 	l := generate(t, obj, nil)
+	if !loaderRuns(t, l) {
+		return
+	}
 	err := expectFailure(t, l, nil)
 	var se *rt.StepError
 	if !errors.As(err, &se) || !errors.Is(err, unix.EACCES) {
@@ -276,6 +306,9 @@ func kfuncObject(name string, weak bool) *ir.Object {
 func TestMissingKfunc(t *testing.T) {
 	testutil.RequireKernel(t)
 	l := generate(t, kfuncObject("bpfc_no_such_kfunc", false), nil)
+	if !loaderRuns(t, l) {
+		return
+	}
 	err := expectFailure(t, l, nil)
 	var se *rt.StepError
 	if !errors.As(err, &se) || !errors.Is(err, unix.ENOENT) {
@@ -289,10 +322,32 @@ func TestMissingKfunc(t *testing.T) {
 func TestTamperedBlob(t *testing.T) {
 	testutil.RequireKernel(t)
 	l := generate(t, globalsObject(), nil)
+	if !loaderRuns(t, l) {
+		return
+	}
 	spec := l.Spec()
 	blob := append([]byte(nil), spec.Blob...)
 	blob[len(blob)-9] ^= 0x40 // inside the last attr
 	spec.Blob = blob
+	if features.MapHash.Missing() {
+		// Before 6.18 the blob check cannot run: required, the load is
+		// refused; otherwise the loader runs without it.
+		if _, err := rt.Load(spec, &rt.Options{RequireIntegrity: true}); !errors.Is(err, rt.ErrIntegrityUnsupported) {
+			t.Errorf("RequireIntegrity on %s: %v, want ErrIntegrityUnsupported", features.Release(), err)
+		}
+		res, err := rt.Load(spec, nil)
+		var se *rt.StepError
+		switch {
+		case err == nil:
+			if res.IntegrityVerified {
+				t.Error("integrity verified on a kernel without map hashes")
+			}
+			res.Close()
+		case errors.As(err, &se) && se.Step == -1:
+			t.Errorf("the blob check ran on a kernel without map hashes: %v", err)
+		}
+		return
+	}
 	err := expectFailure(t, l, spec)
 	if !errors.Is(err, unix.EINVAL) {
 		t.Fatalf("error %v, want EINVAL from the integrity check", err)
@@ -314,6 +369,9 @@ func TestNoIntegrity(t *testing.T) {
 	l := generate(t, globalsObject(), &Options{NoIntegrity: true})
 	if l.CheckHash {
 		t.Fatal("CheckHash set with NoIntegrity")
+	}
+	if !loaderRuns(t, l) {
+		return
 	}
 	res := runLoader(t, l, nil)
 	if got := testRunRetval(t, res.ProgFDs[0], sys.TestRunOpts{DataIn: packet}); got != 42 {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/frontend/elf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
@@ -42,7 +43,15 @@ func TestRunTimeSizes(t *testing.T) {
 	if _, err := rt.Load(l.Spec(), &rt.Options{MaxEntries: []uint32{256}, ValueSizes: []uint32{1016}}); !errors.Is(err, rt.ErrSizeUnset) {
 		t.Errorf("counts unsized: %v, want ErrSizeUnset", err)
 	}
-	res := runLoader(t, l, &rt.Options{MaxEntries: []uint32{256}, KeySizes: []uint32{0, 8}, ValueSizes: []uint32{1016, 8}})
+	sizes := &rt.Options{MaxEntries: []uint32{256}, KeySizes: []uint32{0, 8}, ValueSizes: []uint32{1016, 8}}
+	if features.SyscallProg.Missing() {
+		// No loader program runs before 5.14.
+		if _, err := rt.Load(l.Spec(), sizes); !errors.Is(err, rt.ErrNoSyscallPrograms) {
+			t.Errorf("rt.Load on %s: %v, want ErrNoSyscallPrograms", features.Release(), err)
+		}
+		return
+	}
+	res := runLoader(t, l, sizes)
 	for i, want := range [][3]uint32{{4, 1016, 256}, {8, 8, 16}} {
 		info, err := sys.MapInfoByFD(borrow(t, res.MapFDs[i]))
 		if err != nil {
@@ -70,6 +79,9 @@ func TestRunTimeSizesBTF(t *testing.T) {
 		t.Fatalf("disable fill_maps: %d, %v", n, err)
 	}
 	l := generate(t, obj, nil)
+	if !loaderRuns(t, l) {
+		return
+	}
 	idx := -1
 	for i, m := range l.Maps {
 		if m.Name == "hash_map" {

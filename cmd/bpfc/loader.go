@@ -18,6 +18,7 @@ import (
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/loaderprog/sign"
 	"github.com/bpfc/bpfc/backend/loaderprog/skel"
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -95,9 +96,12 @@ func runLoader(c *config, obj *ir.Object, l *loaderprog.Loader, stdout io.Writer
 		}
 	}
 	// A signed -run must be verified: the user asked for it.
-	res, err := rt.Load(l.Spec(), &rt.Options{LogLevel: uint32(c.logLevel), KeyringID: c.keyring.id, RequireSignature: l.Signature != nil})
+	res, err := rt.Load(l.Spec(), &rt.Options{LogLevel: uint32(c.logLevel), KeyringID: c.keyring.id, RequireSignature: l.Signature != nil, RequireIntegrity: c.integrity})
 	if err != nil {
 		return fmt.Errorf("%s: %w", l.Object, err)
+	}
+	if l.CheckHash && !res.IntegrityVerified {
+		fmt.Fprintf(c.stderr, "bpfc: %s: blob integrity not verified: this kernel (%s) cannot hash maps (Linux 6.18+); -require-integrity refuses such loads\n", l.Object, features.Release())
 	}
 	coll, err := direct.Adopt(obj, res.MapFDs, res.ProgFDs)
 	if err != nil {

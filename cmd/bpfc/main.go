@@ -74,6 +74,9 @@ type config struct {
 	core      string
 	logLevel  uint
 	trace     bool
+	probe     bool
+	integrity bool
+	stderr    io.Writer // for notes that are not the command's output
 	opts      bpfc.Options
 	object    string
 	signKey   string
@@ -83,6 +86,7 @@ type config struct {
 }
 
 const usageText = `usage: bpfc [flags] OBJECT.o
+       bpfc -probe
 
 bpfc loads a BPF object file (clang -target bpf -g -O2) the way a compiler
 compiles: the ELF frontend lowers it into an IR, passes rewrite the IR
@@ -113,6 +117,7 @@ compiles: the ELF frontend lowers it into an IR, passes rewrite the IR
   bpfc -verify-sig FILE -sign-cert CERT.pem
                                    check a signed skeleton (.go, .lskel.h or
                                    a raw loader's .json) offline
+  bpfc -probe                      print which BPF features the running kernel has
 
 Exit status: 0 ok, 1 load or verification failure, 2 usage error.
 
@@ -147,6 +152,8 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.core, "core", "auto", "where CO-RE relocations are computed: `auto` (the running kernel >= 5.17 when loading into it; bpfc for -btf targets, older kernels and -emit=ir), user (in bpfc) or kernel (BPF_PROG_LOAD core_relos)")
 	fs.UintVar(&c.logLevel, "log-level", 0, "verifier log `LEVEL` requested on every load (a rejected program's log is always printed)")
 	fs.BoolVar(&c.trace, "trace", false, "with -emit=loader: the loader prints each step's result with bpf_trace_printk (read /sys/kernel/tracing/trace_pipe)")
+	fs.BoolVar(&c.probe, "probe", false, "print the running kernel's BPF features (each probed with a tiny bpf() call), map and program types, and exit")
+	fs.BoolVar(&c.integrity, "require-integrity", false, "with -emit=loader -run: fail rather than run the loader without its blob check where the kernel cannot hash maps (before Linux 6.18)")
 	var disable listFlag
 	fs.Var(&disable, "disable", "do not load programs whose name or section matches `GLOB` (repeatable), e.g. -disable 'fentry/*'")
 	maxEntries := &assignFlag{what: "MAP"}
@@ -176,6 +183,12 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		}
 		if c.signKey != "" || c.keyring.set {
 			return nil, usageError{"-verify-sig checks a skeleton: -sign-key and -keyring do not apply"}
+		}
+		return c, nil
+	}
+	if c.probe {
+		if fs.NArg() != 0 {
+			return nil, usageError{"-probe takes no object file"}
 		}
 		return c, nil
 	}
@@ -230,6 +243,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	if c.run && c.emit != "loader" {
 		return nil, usageError{"-run needs -emit=loader"}
 	}
+	if c.integrity && !c.run {
+		return nil, usageError{"-require-integrity needs -emit=loader -run"}
+	}
 	if c.attach && c.emit != "direct" {
 		return nil, usageError{"-attach needs -emit=direct"}
 	}
@@ -279,9 +295,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bpfc: %v\n", err)
 		return exitUsage
 	}
+	c.stderr = stderr
 	switch {
 	case c.verifySig != "":
 		err = verifySig(c, stdout)
+	case c.probe:
+		err = probe(stdout)
 	case c.emit == "ir":
 		err = emitIR(c, stdout)
 	case c.emit == "direct":

@@ -8,16 +8,19 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"go/parser"
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/cilium/ebpf"
 
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -61,6 +64,8 @@ func TestUsageErrors(t *testing.T) {
 		{"-set", "novalue", x},
 		{"-module-btf", "nofile", x},
 		{"-emit=loader", "-lang=raw", x},
+		{"-probe", x},
+		{"-require-integrity", "-emit=loader", x},
 		{x, x},
 		{"-emit=loader", "-sign-key", "k.pem", x},
 		{"-emit=loader", "-sign-cert", "c.pem", x},
@@ -77,6 +82,71 @@ func TestUsageErrors(t *testing.T) {
 		}
 		if !strings.Contains(stderr, "bpfc:") && !strings.Contains(stderr, "usage") && !strings.Contains(stderr, "flag") {
 			t.Errorf("%q: no error message: %q", args, stderr)
+		}
+	}
+}
+
+// TestProbe checks that -probe prints every feature with the verdict of
+// the features package, and the map and program types.
+func TestProbe(t *testing.T) {
+	testutil.RequireKernel(t)
+	code, stdout, stderr := runCLI("-probe")
+	if code != exitOK {
+		t.Fatalf("-probe: exit %d: %s", code, stderr)
+	}
+	lines := map[string][]string{}
+	for _, l := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(l); len(f) >= 2 {
+			lines[f[0]] = f
+		}
+	}
+	if !strings.HasPrefix(stdout, "kernel "+features.Release()+"\n") {
+		t.Errorf("-probe does not start with the kernel release:\n%s", stdout)
+	}
+	for _, f := range features.All() {
+		want := "no"
+		if f.Has() {
+			want = "yes"
+		}
+		if l := lines[f.Name]; len(l) < 3 || l[1] != want || l[2] != f.Since {
+			t.Errorf("feature %s: line %q, want %s since %s", f.Name, l, want, f.Since)
+		}
+	}
+	for _, name := range []string{"bloom_filter", "ringbuf", "syscall", "xdp"} {
+		if l := lines[name]; len(l) < 3 || (l[1] != "yes" && l[1] != "no") {
+			t.Errorf("type %s: line %q", name, l)
+		}
+	}
+}
+
+// TestRequireIntegrity runs a loader with the blob check: where the kernel
+// hashes maps it is verified; elsewhere it loads with a note saying it is
+// not, and -require-integrity refuses it; before 5.14 no loader runs.
+func TestRequireIntegrity(t *testing.T) {
+	testutil.RequireKernel(t)
+	x := obj("xdp_globals.o")
+	code, _, stderr := runCLI("-emit=loader", "-run", x)
+	codeReq, _, stderrReq := runCLI("-emit=loader", "-run", "-require-integrity", x)
+	switch {
+	case features.SyscallProg.Missing():
+		for _, r := range []struct {
+			code   int
+			stderr string
+		}{{code, stderr}, {codeReq, stderrReq}} {
+			if r.code != exitFailure || !strings.Contains(r.stderr, "no BPF_PROG_TYPE_SYSCALL programs (Linux 5.14+)") {
+				t.Errorf("-run on %s: exit %d, %q; want the refusal naming syscall programs and 5.14", features.Release(), r.code, r.stderr)
+			}
+		}
+	case features.MapHash.Missing():
+		if code != exitOK || !strings.Contains(stderr, "blob integrity not verified") {
+			t.Errorf("-run on %s: exit %d, %q; want a load with the note", features.Release(), code, stderr)
+		}
+		if codeReq != exitFailure || !strings.Contains(stderrReq, "cannot hash maps (Linux 6.18+)") {
+			t.Errorf("-run -require-integrity on %s: exit %d, %q; want the refusal", features.Release(), codeReq, stderrReq)
+		}
+	default:
+		if code != exitOK || codeReq != exitOK || stderr != "" || stderrReq != "" {
+			t.Errorf("-run: exit %d %q; -require-integrity: exit %d %q; want both verified and silent", code, stderr, codeReq, stderrReq)
 		}
 	}
 }
@@ -313,10 +383,28 @@ var modes = []struct {
 	{"loader-traced", []string{"-emit=loader", "-run", "-trace"}},
 }
 
+// loaderRefused reports, for a -run mode on a kernel without syscall
+// programs (before 5.14), that the command refuses object naming them
+// and 5.14 (checked here): the caller's test ends.
+func loaderRefused(t *testing.T, args []string, object string) bool {
+	t.Helper()
+	if !slices.Contains(args, "-run") || !features.SyscallProg.Missing() {
+		return false
+	}
+	code, _, stderr := runCLI(append(append([]string(nil), args...), obj(object))...)
+	if code != exitFailure || !strings.Contains(stderr, "no BPF_PROG_TYPE_SYSCALL programs (Linux 5.14+)") {
+		t.Errorf("%q on %s: exit %d, %q; want the refusal naming syscall programs and 5.14", args, features.Release(), code, stderr)
+	}
+	return true
+}
+
 func TestLoadXDPGlobals(t *testing.T) {
 	testutil.RequireKernel(t)
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
+			if loaderRefused(t, mode.args, "xdp_globals.o") {
+				return
+			}
 			// Without -pin everything is gone after exit.
 			code, out, stderr := runCLI(append(mode.args, obj("xdp_globals.o"))...)
 			if code != exitOK {
@@ -393,6 +481,9 @@ func TestLoadMaxEntries(t *testing.T) {
 			if code != exitFailure || !strings.Contains(stderr, "user_sized_map") {
 				t.Errorf("unsized map: exit %d: %s", code, stderr)
 			}
+			if loaderRefused(t, append(append([]string(nil), mode.args...), "-max-entries", "user_sized_map=16"), "maps_kinds.o") {
+				return
+			}
 			dir := testutil.BPFFS(t)
 			args := append(append([]string(nil), mode.args...), "-pin", dir,
 				"-max-entries", "user_sized_map=16", "-max-entries", "hash_map=64", "-disable", "fill_maps", obj("maps_kinds.o"))
@@ -426,6 +517,11 @@ func TestPinByNameNotBPFFS(t *testing.T) {
 	testutil.RequireKernel(t)
 	dir := t.TempDir()
 	code, _, stderr := runCLI("-emit=direct", "-pin", dir, obj("maps_attrs.o"))
+	if unmet := testutil.Unmet("maps_attrs.o"); len(unmet) > 0 {
+		// The bloom filter map, created first, is refused first.
+		testutil.CheckRefused(t, "maps_attrs.o", unmet, errors.New(stderr))
+		return
+	}
 	if code != exitFailure {
 		t.Fatalf("exit %d, want %d: %s", code, exitFailure, stderr)
 	}
@@ -465,9 +561,12 @@ func TestLoadSizes(t *testing.T) {
 					t.Errorf("%q: exit %d: %s\nwant %s", args, code, stderr, c.msg)
 				}
 			}
+			sizes := []string{"-max-entries", "stackmap=256", "-value-size", "stackmap=1016", "-key-size", "counts=8", "-value-size", "counts=8"}
+			if loaderRefused(t, append(append([]string(nil), mode.args...), sizes...), "sized_maps.o") {
+				return
+			}
 			dir := testutil.BPFFS(t)
-			args := append(append([]string(nil), mode.args...), "-pin", dir, "-max-entries", "stackmap=256", "-value-size", "stackmap=1016",
-				"-key-size", "counts=8", "-value-size", "counts=8", obj("sized_maps.o"))
+			args := append(append(append([]string(nil), mode.args...), "-pin", dir), append(sizes, obj("sized_maps.o"))...)
 			code, out, stderr := runCLI(args...)
 			if code != exitOK {
 				t.Fatalf("%q: exit %d: %s", args, code, stderr)

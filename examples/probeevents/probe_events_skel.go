@@ -76,6 +76,11 @@ type ProbeEvents struct {
 		TraceOpen *rt.Link // trace_open
 		TraceUsdt *rt.Link // trace_usdt
 	}
+	// IntegrityVerified reports, after Load, whether the loader checked
+	// that its blob is the one it was generated with, against the kernel's
+	// hash of the blob map (Linux 6.18+). Before 6.18 the blob's integrity is
+	// not verified unless Load's options require it (rt.Options.RequireIntegrity).
+	IntegrityVerified bool
 
 	// Rodata is the global data .rodata: before Load the initial value, after
 	// Load the map's mmaped value.
@@ -148,6 +153,7 @@ func (s *ProbeEvents) Load(opts *rt.Options) error {
 	for i, p := range s.progs() {
 		p.FD = res.ProgFDs[i]
 	}
+	s.IntegrityVerified = res.IntegrityVerified
 	s.loaded = true
 	u, err := rt.NewUSDT(s.Maps.BpfUsdtSpecs.FD, s.Maps.BpfUsdtIpToSpecId.FD)
 	if err != nil {
@@ -242,9 +248,10 @@ func ProbeEventsSpec() (*rt.Spec, error) {
 		return nil, fmt.Errorf("probe_events.o: loader instructions: %w", err)
 	}
 	return &rt.Spec{
-		Blob:      blob,
-		Insns:     insns,
-		CheckHash: true,
+		Blob:           blob,
+		Insns:          insns,
+		CheckHash:      true,
+		IntegrityCheck: [2]int{1, 27},
 		Maps: []rt.MapSpec{
 			{Name: "__bpf_usdt_specs", ValueSize: 208, HasInitialValue: false, EntriesPerCPU: false},
 			{Name: "__bpf_usdt_ip_to_spec_id", ValueSize: 4, HasInitialValue: false, EntriesPerCPU: false},

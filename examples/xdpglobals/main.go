@@ -36,29 +36,33 @@ var packet = func() []byte {
 func main() {
 	xor := flag.Bool("xor", false, "set rodata_mode to MODE_XOR before load")
 	flag.Parse()
-	ret, bss, err := run(*xor)
+	ret, bss, verified, err := run(*xor)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "xdpglobals:", err)
 		os.Exit(1)
+	}
+	if !verified {
+		fmt.Println("blob integrity not verified (the kernel cannot hash maps before Linux 6.18)")
 	}
 	fmt.Printf("xdp_compute returned %d\n", ret)
 	fmt.Printf(".bss: runs=%d result=%d pkt_len=%d\n", bss.BssRuns, bss.BssResult, bss.BssPktLen)
 }
 
 // run loads the skeleton, runs xdp_compute once and returns its return
-// value and a copy of .bss; everything is closed again.
-func run(xor bool) (uint32, XdpGlobalsBss, error) {
+// value, a copy of .bss and whether the loader verified its blob;
+// everything is closed again.
+func run(xor bool) (uint32, XdpGlobalsBss, bool, error) {
 	s := NewXdpGlobals()
 	if xor {
 		s.Rodata.RodataMode = ModeXor // .rodata: set before Load
 	}
 	if err := s.Load(nil); err != nil {
-		return 0, XdpGlobalsBss{}, err // names the failing loader step, with the verifier log
+		return 0, XdpGlobalsBss{}, false, err // names the failing loader step, with the verifier log
 	}
 	defer s.Close()
 	ret, err := s.Progs.XdpCompute.Run(&rt.RunOptions{Data: packet})
 	if err != nil {
-		return 0, XdpGlobalsBss{}, err
+		return 0, XdpGlobalsBss{}, false, err
 	}
-	return ret, *s.Bss, nil // .bss: mmaped, read after the run
+	return ret, *s.Bss, s.IntegrityVerified, nil // .bss: mmaped, read after the run
 }

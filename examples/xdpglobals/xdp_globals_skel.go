@@ -119,6 +119,11 @@ type XdpGlobals struct {
 		XdpCompute *rt.Link // xdp_compute
 		XdpBump    *rt.Link // xdp_bump
 	}
+	// IntegrityVerified reports, after Load, whether the loader checked
+	// that its blob is the one it was generated with, against the kernel's
+	// hash of the blob map (Linux 6.18+). Before 6.18 the blob's integrity is
+	// not verified unless Load's options require it (rt.Options.RequireIntegrity).
+	IntegrityVerified bool
 
 	// Rodata is the global data .rodata: before Load the initial value, after
 	// Load the map's mmaped value.
@@ -203,6 +208,7 @@ func (s *XdpGlobals) Load(opts *rt.Options) error {
 	for i, p := range s.progs() {
 		p.FD = res.ProgFDs[i]
 	}
+	s.IntegrityVerified = res.IntegrityVerified
 	s.loaded = true
 	if s.mem[0], err = rt.Mmap(s.Maps.Rodata.FD, 28, true); err != nil {
 		s.Close()
@@ -293,9 +299,10 @@ func XdpGlobalsSpec() (*rt.Spec, error) {
 		return nil, fmt.Errorf("xdp_globals.o: loader instructions: %w", err)
 	}
 	return &rt.Spec{
-		Blob:      blob,
-		Insns:     insns,
-		CheckHash: true,
+		Blob:           blob,
+		Insns:          insns,
+		CheckHash:      true,
+		IntegrityCheck: [2]int{1, 27},
 		Maps: []rt.MapSpec{
 			{Name: ".rodata", ValueSize: 28, HasInitialValue: true, EntriesPerCPU: false},
 			{Name: ".rodata.cfg", ValueSize: 4, HasInitialValue: true, EntriesPerCPU: false},

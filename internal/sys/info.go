@@ -4,9 +4,12 @@
 package sys
 
 import (
+	"errors"
 	"fmt"
 	"time"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -191,7 +194,14 @@ const btfNameLen = 64
 func BtfInfoByFD(fd *FD) (*BtfInfo, error) {
 	name := make([]byte, btfNameLen)
 	raw := BtfInfoRaw{NameLen: btfNameLen, Name: NewSlicePointer(name)}
-	if _, err := ObjGetInfoByFD(fd, unsafe.Pointer(&raw), uint32(unsafe.Sizeof(raw))); err != nil {
+	_, err := ObjGetInfoByFD(fd, unsafe.Pointer(&raw), uint32(unsafe.Sizeof(raw)))
+	if errors.Is(err, unix.E2BIG) {
+		// Before 5.11 bpf_btf_info ends before name: ask without it
+		// (such kernels have no named, module or vmlinux BTF objects).
+		raw = BtfInfoRaw{}
+		_, err = ObjGetInfoByFD(fd, unsafe.Pointer(&raw), uint32(unsafe.Offsetof(raw.Name)))
+	}
+	if err != nil {
 		return nil, fmt.Errorf("btf info: %w", err)
 	}
 	return &BtfInfo{

@@ -79,6 +79,10 @@ type Spec struct {
 	// unsigned loader. It covers the instructions only; they carry the
 	// blob's hash (CheckHash), which covers the blob.
 	Signature []byte
+	// IntegrityCheck is the loader's blob check, instructions [from, to)
+	// of Insns, which Load leaves out on kernels that cannot hash maps
+	// (before 6.18) unless Options.RequireIntegrity.
+	IntegrityCheck [2]int
 }
 
 // MapSpec describes one map descriptor of the context.
@@ -139,6 +143,10 @@ type Options struct {
 	// it a signed loader is loaded unsigned on such kernels
 	// (Result.Signed tells).
 	RequireSignature bool
+	// RequireIntegrity makes Load fail (ErrIntegrityUnsupported) rather
+	// than run a loader without its blob check on a kernel that cannot
+	// hash maps (before Linux 6.18). A sealed loader always requires it.
+	RequireIntegrity bool
 }
 
 // Result holds the descriptors the loader created.
@@ -153,6 +161,11 @@ type Result struct {
 	ExclusiveBlob bool
 	// Signed reports whether the kernel verified the loader's signature.
 	Signed bool
+	// IntegrityVerified reports whether the loader checked that its blob
+	// is the one it was generated with, against the kernel's hash of the
+	// frozen blob map (Linux 6.18+, a loader with CheckHash). False means
+	// the blob's integrity was not verified.
+	IntegrityVerified bool
 }
 
 // Close closes every descriptor of r.
@@ -241,27 +254,44 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 	digest := spec.ProgHash()
 	mapFD, excl, err := createBlobMap(len(spec.Blob), digest[:], &pins)
 	if err != nil {
-		return nil, err
+		return nil, tooOld(err)
 	}
 	defer unix.Close(mapFD)
 	if err := fillBlobMap(mapFD, spec.Blob, &pins); err != nil {
 		return nil, err
 	}
+	insns, sig, verified := spec.Insns, spec.Signature, false
 	if spec.CheckHash {
 		h, err := mapHash(mapFD, &pins)
-		if err != nil {
-			if len(spec.Signature) > 0 && opts.RequireSignature && (errors.Is(err, unix.E2BIG) || errors.Is(err, unix.EINVAL)) {
-				return nil, fmt.Errorf("%w: no map hash, so the kernel predates Linux 6.18 and its signed BPF_PROG_LOAD (%w)", ErrSignatureUnsupported, err)
+		switch {
+		case err == nil:
+			if want := sha256.Sum256(spec.Blob); !bytes.Equal(h[:], want[:]) {
+				return nil, fmt.Errorf("%s: kernel %x, blob %x: %w", loaderMapName, h, want, ErrBlobHash)
 			}
+			verified = true
+		case noMapHash(err) && len(spec.Signature) > 0 && opts.RequireSignature:
+			return nil, fmt.Errorf("%w: no map hash, so the kernel predates Linux 6.18 and its signed BPF_PROG_LOAD (%w)", ErrSignatureUnsupported, err)
+		case noMapHash(err) && (opts.RequireIntegrity || spec.Sealed):
+			// A sealed loader (what gets signed) always checks its blob.
+			if err := tooOld(err); !haveSyscallPrograms() {
+				return nil, err // the more fundamental refusal
+			}
+			return nil, fmt.Errorf("%w (this kernel: %s): %w", ErrIntegrityUnsupported, kernelRelease(), err)
+		case noMapHash(err):
+			// No map hash before 6.18: the loader's check would read
+			// something else than a hash; run it without (and so
+			// unsigned: the signature covers the check).
+			if insns, err = spec.uncheckedInsns(); err != nil {
+				return nil, err
+			}
+			sig = nil
+		default:
 			return nil, err
 		}
-		if want := sha256.Sum256(spec.Blob); !bytes.Equal(h[:], want[:]) {
-			return nil, fmt.Errorf("%s: kernel %x, blob %x: %w", loaderMapName, h, want, ErrBlobHash)
-		}
 	}
-	progFD, signed, err := loadLoaderProg(spec.Insns, mapFD, signing{spec.Signature, opts.KeyringID, opts.RequireSignature}, &pins)
+	progFD, signed, err := loadLoaderProg(insns, mapFD, signing{sig, opts.KeyringID, opts.RequireSignature}, &pins)
 	if err != nil {
-		return nil, err
+		return nil, tooOld(err)
 	}
 	defer unix.Close(progFD)
 
@@ -307,6 +337,7 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 	res := spec.result(ctx, lay)
 	res.ExclusiveBlob = excl
 	res.Signed = signed
+	res.IntegrityVerified = verified
 	return res, nil
 }
 

@@ -281,7 +281,9 @@ func (g *goGen) types() {
 	for j, p := range l.Progs {
 		g.p("%s *rt.Link // %s\n", g.prgNames[j], p.Name)
 	}
-	g.p("}\n\n")
+	g.p("}\n")
+	g.p("// IntegrityVerified reports, after Load, whether the loader checked\n// that its blob is the one it was generated with, against the kernel's\n// hash of the blob map (Linux 6.18+). Before 6.18 the blob's integrity is\n// not verified unless Load's options require it (rt.Options.RequireIntegrity).\n")
+	g.p("IntegrityVerified bool\n\n")
 	for _, d := range g.data {
 		g.p("// %s is the global data %s: before Load the initial value, after\n// Load the map's mmaped value.\n", d.goName, d.m.Name)
 		g.p("%s *%s%s\n", d.goName, g.typ, d.goName)
@@ -415,9 +417,8 @@ func (s *%[1]s) Load(opts *rt.Options) error {
 	if len(l.Progs) > 0 {
 		g.p("for i, p := range s.progs() {\np.FD = res.ProgFDs[i]\n}\n")
 	}
-	if len(l.Maps) == 0 && len(l.Progs) == 0 {
-		g.p("_ = res // an object without maps and programs\n")
-	}
+
+	g.p("s.IntegrityVerified = res.IntegrityVerified\n")
 	g.p("s.loaded = true\n")
 	if l.Signature != nil {
 		g.p("s.Signed = res.Signed\n")
@@ -523,6 +524,9 @@ func (g *goGen) spec() {
 		signature += "Sealed: true,\n"
 	}
 	g.p("return &rt.Spec{\nBlob: blob,\nInsns: insns,\nCheckHash: %v,\n%s", l.CheckHash, signature)
+	if l.CheckHash {
+		g.p("IntegrityCheck: [2]int{%d, %d},\n", l.IntegrityCheck[0], l.IntegrityCheck[1])
+	}
 	g.p("Maps: []rt.MapSpec{\n")
 	for _, m := range l.Maps {
 		g.p("{Name: %q, ValueSize: %d, HasInitialValue: %v, EntriesPerCPU: %v", m.Name, m.ValueSize, m.InitialValue != nil, m.EntriesPerCPU)

@@ -27,6 +27,10 @@ import (
 //     maps), write the blob file as its value at key 0, freeze it, and if
 //     CheckHash ask the kernel for the map's hash (BPF_OBJ_GET_INFO_BY_FD
 //     with bpf_map_info.hash), which the loader compares with BlobSHA256;
+//     a kernel without map hashes (before 6.18) refuses the request with
+//     E2BIG: then leave the loader's check, instructions IntegrityCheck
+//     [from, to), out of the insns (the blob's integrity is not verified,
+//     and the loader, whose signature covers the check, loads unsigned);
 //  2. load the insns file as Loader says, with fd_array = {blob map fd}
 //     and, for a signed loader (Signature), the signature file's bytes as
 //     BPF_PROG_LOAD's signature and signature_size with the keyring_id of
@@ -75,6 +79,9 @@ type Manifest struct {
 	// with bpf_map_info.hash) before running the loader.
 	BlobSHA256 string `json:"blob_sha256"`
 	CheckHash  bool   `json:"check_hash"`
+	// IntegrityCheck is the loader's blob check, instructions [from, to)
+	// of the insns file, to leave out where the kernel cannot hash maps.
+	IntegrityCheck [2]int `json:"integrity_check"`
 	// Loader says how to create the blob map and load the loader program.
 	Loader ManifestLoader `json:"loader"`
 	// Context describes the loader's context (the light-skeleton ABI).
@@ -211,7 +218,7 @@ func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
 	m := &Manifest{
 		Object: l.Object, Blob: blob, Insns: insns, ByteOrder: order,
 		BlobSize: len(l.Blob), InsnCount: len(l.InsnBytes()) / ir.InsnSize,
-		BlobSHA256: hex.EncodeToString(l.BlobHash[:]), CheckHash: l.CheckHash, Sealed: l.Sealed,
+		BlobSHA256: hex.EncodeToString(l.BlobHash[:]), CheckHash: l.CheckHash, Sealed: l.Sealed, IntegrityCheck: l.IntegrityCheck,
 		Loader: ManifestLoader{
 			ProgType: uint32(uapi.ProgTypeSyscall), ProgFlags: uint32(uapi.ProgFlagSleepable),
 			License: rt.LoaderProgLicense, ProgName: rt.LoaderProgName, ProgSHA256: hex.EncodeToString(progHash[:]),

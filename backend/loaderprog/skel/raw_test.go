@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,7 +18,10 @@ import (
 	"testing"
 	"unsafe"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/bpfc/bpfc/backend/loaderprog"
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/uapi"
@@ -49,9 +53,12 @@ func possibleCPUsForTest(t *testing.T) uint32 {
 
 // rawRun runs the raw loader described by the manifest file like an
 // independent tool: only the JSON (decoded generically, by its documented
-// field names) and the files it names. sizes gives, by map name,
-// max_entries, key_size and value_size to set in the context (0: keep),
-// as a tool sizes the maps an object leaves unsized.
+// field names) and the files it names, with the documented fallbacks for
+// kernels before 6.18 (no exclusive map, no blob check). sizes gives, by
+// map name, max_entries, key_size and value_size to set in the context
+// (0: keep), as a tool sizes the maps an object leaves unsized. On a
+// kernel without syscall programs (before 5.14) it checks that the loader
+// is refused and returns no descriptors.
 func rawRun(t *testing.T, manifest string, sizes map[string][3]uint32) (mapFDs, progFDs []*sys.FD) {
 	t.Helper()
 	js, err := os.ReadFile(manifest)
@@ -59,12 +66,13 @@ func rawRun(t *testing.T, manifest string, sizes map[string][3]uint32) (mapFDs, 
 		t.Fatal(err)
 	}
 	var m struct {
-		Blob       string `json:"blob"`
-		Insns      string `json:"insns"`
-		ByteOrder  string `json:"byte_order"`
-		BlobSHA256 string `json:"blob_sha256"`
-		CheckHash  bool   `json:"check_hash"`
-		Loader     struct {
+		Blob           string `json:"blob"`
+		Insns          string `json:"insns"`
+		ByteOrder      string `json:"byte_order"`
+		BlobSHA256     string `json:"blob_sha256"`
+		CheckHash      bool   `json:"check_hash"`
+		IntegrityCheck [2]int `json:"integrity_check"`
+		Loader         struct {
 			ProgType   uint32 `json:"prog_type"`
 			ProgFlags  uint32 `json:"prog_flags"`
 			License    string `json:"license"`
@@ -128,10 +136,16 @@ func rawRun(t *testing.T, manifest string, sizes map[string][3]uint32) (mapFDs, 
 	if err != nil || len(progHash) != sys.HashSize {
 		t.Fatalf("prog_sha256 %q: %v", m.Loader.ProgSHA256, err)
 	}
-	mapFD, err := sys.MapCreate(&sys.MapCreateAttr{
+	attr := sys.MapCreateAttr{
 		MapType: uapi.MapType(bm.Type), KeySize: bm.KeySize, ValueSize: bm.ValueSize, MaxEntries: bm.MaxEntries,
 		MapName: sys.NewObjName(bm.Name), ExclProgHash: sys.NewSlicePointer(progHash), ExclProgHashSize: uint32(len(progHash)),
-	})
+	}
+	mapFD, err := sys.MapCreate(&attr)
+	if errors.Is(err, unix.E2BIG) || errors.Is(err, unix.EINVAL) {
+		// No exclusive maps before 6.18.
+		attr.ExclProgHash, attr.ExclProgHashSize = sys.Pointer{}, 0
+		mapFD, err = sys.MapCreate(&attr)
+	}
 	if err != nil {
 		t.Fatalf("create the blob map: %v", err)
 	}
@@ -144,10 +158,20 @@ func rawRun(t *testing.T, manifest string, sizes map[string][3]uint32) (mapFDs, 
 	}
 	if m.CheckHash {
 		h, err := sys.MapHash(mapFD)
-		if err != nil {
+		switch {
+		case errors.Is(err, unix.E2BIG):
+			// No map hash before 6.18: leave the check out.
+			if features.MapHash.Has() {
+				t.Fatalf("map hash refused with E2BIG, but the kernel has map hashes")
+			}
+			from, to := m.IntegrityCheck[0], m.IntegrityCheck[1]
+			if from < 1 || to <= from || 8*to > len(insns) {
+				t.Fatalf("integrity_check %v out of range", m.IntegrityCheck)
+			}
+			insns = append(append([]byte(nil), insns[:8*from]...), insns[8*to:]...)
+		case err != nil:
 			t.Fatal(err)
-		}
-		if hex.EncodeToString(h[:]) != m.BlobSHA256 {
+		case hex.EncodeToString(h[:]) != m.BlobSHA256:
 			t.Fatalf("kernel blob hash %x, manifest %s", h, m.BlobSHA256)
 		}
 	}
@@ -158,6 +182,17 @@ func rawRun(t *testing.T, manifest string, sizes map[string][3]uint32) (mapFDs, 
 		License: sys.NewStringPointer(m.Loader.License), ProgName: sys.NewObjName(m.Loader.ProgName),
 		FdArray: sys.NewPointer(unsafe.Pointer(&fdArray[0])),
 	}, sys.LogOptions{})
+	if features.SyscallProg.Missing() {
+		if err == nil {
+			prog.Close()
+			t.Fatalf("the loader loaded on a kernel without syscall programs (%s)", features.Release())
+		}
+		// E2BIG before 5.14: fd_array is past the end of its bpf_attr.
+		if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.E2BIG) {
+			t.Fatalf("load the loader on a kernel without syscall programs: %v, want EINVAL or E2BIG", err)
+		}
+		return nil, nil
+	}
 	if err != nil {
 		t.Fatalf("load the loader: %v", err)
 	}
@@ -303,6 +338,9 @@ func TestRawManifest(t *testing.T) {
 				t.Errorf("manifest does not mark the per-CPU map:\n%s", js)
 			}
 			maps, progs := rawRun(t, paths[2], c.sizes)
+			if features.SyscallProg.Missing() {
+				return // refused, as rawRun checked
+			}
 			if len(maps) != len(l.Maps) || len(progs) != len(l.Progs) {
 				t.Fatalf("%d maps and %d programs, want %d and %d", len(maps), len(progs), len(l.Maps), len(l.Progs))
 			}

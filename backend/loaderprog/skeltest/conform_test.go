@@ -112,7 +112,7 @@ func TestGoSkeletonConformance(t *testing.T) {
 		files[pkg+"/"+pkg+".go"] = goSkeleton(t, l, obj, pkg)
 		imports = append(imports, "\t\"skeltest/"+pkg+"\"")
 	}
-	main := strings.Replace(conformGoMain, "import (\n", "import (\n"+strings.Join(imports, "\n")+"\n", 1) // mainPrelude imports errors
+	main := strings.Replace(conformGoMain, "import (\n", "import (\n"+strings.Join(imports, "\n")+"\n", 1)
 	files["main.go"] = []byte(main)
 	checkKV(t, goRun(t, files), map[string]string{
 		"hidden_prog": "329", "hidden_calls": "1", "usdt_loaded": "true",

@@ -1,0 +1,157 @@
+// This file adapts a load to what the running kernel has, decided by the
+// features package's probes as libbpf decides by its own: the object's BTF
+// sanitized for the kinds the kernel lacks, RLIMIT_MEMLOCK raised where
+// BPF memory is not charged to the memory cgroup (before 5.11), maps
+// referenced by fd where BPF_PROG_LOAD has no fd_array (before 5.14), and
+// kernel refusals turned into errors naming the map type, program type,
+// attach type or helper the kernel lacks and the first kernel with it.
+
+package direct
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/btf/sanitize"
+	"github.com/bpfc/bpfc/features"
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
+)
+
+var (
+	memlockOnce sync.Once
+	memlockErr  error
+)
+
+// bumpMemlock raises RLIMIT_MEMLOCK to infinity, once per process, when
+// the kernel charges BPF maps and programs to it rather than to the memory
+// cgroup (as libbpf does: a 64 KiB default limit refuses all but the
+// smallest maps with EPERM).
+func bumpMemlock() error {
+	memlockOnce.Do(func() {
+		if !features.MemcgAccount.Missing() {
+			return
+		}
+		lim := unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
+		if err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, &lim); err != nil {
+			memlockErr = fmt.Errorf("raise RLIMIT_MEMLOCK (this kernel charges BPF memory to it: %v): %w", features.MemcgAccount.Check(), err)
+		}
+	})
+	return memlockErr
+}
+
+// sanitizeBTF rewrites the object's raw BTF for the kinds the kernel
+// lacks, with a warning saying what was rewritten.
+func (l *loader) sanitizeBTF(raw []byte) ([]byte, error) {
+	out, changes, err := sanitize.Sanitize(raw, features.BTFKinds())
+	if err != nil {
+		return nil, err
+	}
+	if len(changes) > 0 {
+		l.warnf("BTF sanitized for this kernel (%s): %s", features.Release(), strings.Join(changes, ", "))
+	}
+	return out, nil
+}
+
+// mapRefsByFD rewrites the fd_array map references of insns (a program's
+// copy) into map fd references, for kernels without fd_array: the
+// instructions the kernel translates are the same either way.
+func (l *loader) mapRefsByFD(insns []ir.Insn) error {
+	for i := range insns {
+		in := &insns[i]
+		switch {
+		case in.IsLdImm64() && (in.Src == ir.PseudoMapIdx || in.Src == ir.PseudoMapIdxValue):
+			idx := int(in.Imm)
+			if idx < 0 || idx >= len(l.obj.Maps) {
+				return fmt.Errorf("%w: insn %d: map index %d out of range (%d maps)", ErrInvalidObject, i, idx, len(l.obj.Maps))
+			}
+			if in.Src == ir.PseudoMapIdx {
+				in.Src = ir.PseudoMapFD
+			} else {
+				in.Src = ir.PseudoMapValue
+			}
+			in.Imm = l.fdArray[idx]
+		case in.IsKfuncCall() && in.Off != 0:
+			return fmt.Errorf("insn %d: a kfunc of a kernel module is called through fd_array: %w", i, features.FDArray.Check())
+		}
+	}
+	return nil
+}
+
+// explainMapCreate says which part of a refused map the kernel lacks, if
+// a probe can tell: the map type.
+func explainMapCreate(t uapi.MapType, err error) error {
+	if !errors.Is(err, unix.EINVAL) {
+		return err
+	}
+	var me *features.MissingError
+	if errors.As(features.MapType(t), &me) {
+		return fmt.Errorf("%w: %w", me, err)
+	}
+	return err
+}
+
+var (
+	// unknownHelper is the verifier's message for a helper id past the
+	// kernel's last one.
+	unknownHelper = regexp.MustCompile(`invalid func unknown#(\d+)`)
+	// forbiddenHelper is its message for a helper the program type may
+	// not call ("unknown func" before 5.13 or so).
+	forbiddenHelper = regexp.MustCompile(`(?:unknown func|program of this type cannot use helper) ([a-z0-9_]+)#(\d+)`)
+)
+
+// explainProgLoad says which part of a refused program the kernel lacks,
+// if the attribute, the instructions, the verifier log or a probe can
+// tell: the xdp.frags flag, callbacks, a helper it does not know or
+// forbids to the program type, the program type, the expected attach
+// type.
+func explainProgLoad(attr *sys.ProgLoadAttr, insns []ir.Insn, err error, log string) error {
+	pt, at := attr.ProgType, attr.ExpectedAttachType
+	lacks := func(f *features.Feature) error {
+		var me *features.MissingError
+		if errors.As(f.Check(), &me) {
+			return fmt.Errorf("%w: %w", me, err)
+		}
+		return nil
+	}
+	if attr.ProgFlags&uapi.ProgFlagXDPHasFrags != 0 {
+		if e := lacks(features.XDPFrags); e != nil {
+			return e
+		}
+	}
+	for _, in := range insns {
+		if in.IsLdImm64() && in.Src == ir.PseudoFunc {
+			if e := lacks(features.Callbacks); e != nil {
+				return e
+			}
+			break
+		}
+	}
+	if m := unknownHelper.FindStringSubmatch(log); m != nil {
+		id, _ := strconv.Atoi(m[1])
+		h := uapi.HelperID(id)
+		me := &features.MissingError{What: "helper " + h.String(), Since: features.HelperSince(h), Release: features.Release()}
+		return fmt.Errorf("%w: %w", me, err)
+	}
+	if m := forbiddenHelper.FindStringSubmatch(log); m != nil {
+		return fmt.Errorf("helper %s is not available to %s programs on this kernel (%s): %w: %w", m[1], pt, features.Release(), features.ErrNotSupported, err)
+	}
+	if !errors.Is(err, unix.EINVAL) {
+		return err
+	}
+	var me *features.MissingError
+	if errors.As(features.ProgType(pt), &me) {
+		return fmt.Errorf("%w: %w", me, err)
+	}
+	if at != 0 && errors.As(features.AttachType(pt, at), &me) {
+		return fmt.Errorf("%w: %w", me, err)
+	}
+	return err
+}

@@ -1,0 +1,298 @@
+// Package sanitize rewrites an object's raw BTF for a kernel that lacks
+// some BTF kinds or flags, the way libbpf sanitizes BTF before
+// BPF_BTF_LOAD: every type keeps its id and its record size, so map key
+// and value type ids, func_info and line_info stay valid.
+//
+//	VAR, DECL_TAG          -> INT (1 byte)             before 5.2 / 5.16
+//	DATASEC                -> STRUCT of its variables  before 5.2
+//	'?', '/' in DATASEC    -> '_'                      before 6.9
+//	FUNC_PROTO             -> ENUM                     before 5.0
+//	FUNC                   -> TYPEDEF                  before 5.0
+//	FUNC global linkage    -> static                   before 5.6
+//	FLOAT                  -> empty STRUCT, same size  before 5.13
+//	TYPE_TAG               -> CONST                    before 5.17
+//	ENUM64                 -> UNION of placeholders    before 6.0
+//	signed ENUM (kflag)    -> unsigned ENUM            before 6.0
+package sanitize
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Kernel says which BTF kinds and flags the kernel accepts.
+type Kernel struct {
+	Func         bool // FUNC and FUNC_PROTO (5.0)
+	GlobalFunc   bool // FUNC with global linkage (5.6)
+	Datasec      bool // VAR and DATASEC (5.2)
+	QmarkDatasec bool // DATASEC names with any printable character, '?' or '/' (6.9)
+	Float        bool // FLOAT (5.13)
+	DeclTag      bool // DECL_TAG (5.16)
+	TypeTag      bool // TYPE_TAG (5.17)
+	Enum64       bool // ENUM64 and signed ENUM (6.0)
+}
+
+// All is a kernel that accepts every kind: nothing to sanitize.
+var All = Kernel{true, true, true, true, true, true, true, true}
+
+// ErrBadBTF is wrapped by the errors of BTF this package cannot walk.
+var ErrBadBTF = errors.New("malformed BTF")
+
+// BTF kinds.
+const (
+	kindInt       = 1
+	kindPtr       = 2
+	kindArray     = 3
+	kindStruct    = 4
+	kindUnion     = 5
+	kindEnum      = 6
+	kindFwd       = 7
+	kindTypedef   = 8
+	kindVolatile  = 9
+	kindConst     = 10
+	kindRestrict  = 11
+	kindFunc      = 12
+	kindFuncProto = 13
+	kindVar       = 14
+	kindDatasec   = 15
+	kindFloat     = 16
+	kindDeclTag   = 17
+	kindTypeTag   = 18
+	kindEnum64    = 19
+)
+
+var le = binary.LittleEndian
+
+// header is the BTF header, little-endian (as the kernel wants it).
+type header struct {
+	hdrLen, typeOff, typeLen, strOff, strLen uint32
+}
+
+func parseHeader(raw []byte) (header, error) {
+	if len(raw) < 24 || le.Uint16(raw) != 0xeb9f {
+		return header{}, fmt.Errorf("%w: no little-endian BTF header", ErrBadBTF)
+	}
+	h := header{le.Uint32(raw[4:]), le.Uint32(raw[8:]), le.Uint32(raw[12:]), le.Uint32(raw[16:]), le.Uint32(raw[20:])}
+	end := uint64(h.hdrLen)
+	if h.hdrLen < 24 || uint64(h.hdrLen)+uint64(h.typeOff)+uint64(h.typeLen) > uint64(len(raw)) ||
+		end+uint64(h.strOff)+uint64(h.strLen) > uint64(len(raw)) {
+		return header{}, fmt.Errorf("%w: sections past the end (%d bytes)", ErrBadBTF, len(raw))
+	}
+	return h, nil
+}
+
+// trailing returns the size of the data after a type's 12-byte record.
+func trailing(kind, vlen int) (int, error) {
+	switch kind {
+	case kindInt, kindVar, kindDeclTag:
+		return 4, nil
+	case kindPtr, kindFwd, kindTypedef, kindVolatile, kindConst, kindRestrict, kindFunc, kindFloat, kindTypeTag:
+		return 0, nil
+	case kindArray:
+		return 12, nil
+	case kindStruct, kindUnion, kindDatasec, kindEnum64:
+		return 12 * vlen, nil
+	case kindEnum, kindFuncProto:
+		return 8 * vlen, nil
+	}
+	return 0, fmt.Errorf("%w: unknown kind %d", ErrBadBTF, kind)
+}
+
+// Needed reports whether raw uses a kind or flag k lacks.
+func Needed(raw []byte, k Kernel) (bool, error) {
+	_, changes, err := Sanitize(raw, k)
+	return len(changes) > 0, err
+}
+
+// Sanitize returns raw rewritten for kernel k, and one line per kind of
+// rewrite made (e.g. "3 FLOAT as STRUCT"), empty when raw needed none (raw
+// is then returned as is). raw is not modified.
+func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
+	h, err := parseHeader(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := append([]byte(nil), raw...)
+	types := out[h.hdrLen+h.typeOff : h.hdrLen+h.typeOff+h.typeLen]
+	strs := out[h.hdrLen+h.strOff : h.hdrLen+h.strOff+h.strLen]
+
+	// First pass: the offset of every type record, by id.
+	var offs []int
+	for off := 0; off < len(types); {
+		if off+12 > len(types) {
+			return nil, nil, fmt.Errorf("%w: truncated type %d", ErrBadBTF, len(offs)+1)
+		}
+		info := le.Uint32(types[off+4:])
+		n, err := trailing(int(info>>24&0x1f), int(info&0xffff))
+		if err != nil {
+			return nil, nil, fmt.Errorf("type %d: %w", len(offs)+1, err)
+		}
+		offs = append(offs, off)
+		off += 12 + n
+		if off > len(types) {
+			return nil, nil, fmt.Errorf("%w: truncated type %d", ErrBadBTF, len(offs))
+		}
+	}
+	typeAt := func(id uint32) []byte {
+		if id == 0 || int(id) > len(offs) {
+			return nil
+		}
+		return types[offs[id-1]:]
+	}
+	rename := func(nameOff uint32, fn func(i int, c byte) byte) {
+		for i := int(nameOff); i < len(strs) && strs[i] != 0; i++ {
+			strs[i] = fn(i-int(nameOff), strs[i])
+		}
+	}
+
+	counts := map[string]int{}
+	var order []string
+	note := func(what string) {
+		if counts[what] == 0 {
+			order = append(order, what)
+		}
+		counts[what]++
+	}
+	setInfo := func(t []byte, kind, vlen int, kflag bool) {
+		info := uint32(kind)<<24 | uint32(vlen)
+		if kflag {
+			info |= 1 << 31
+		}
+		le.PutUint32(t[4:], info)
+	}
+	placeholder := uint32(0) // id of the INT enum64 members become
+	for _, off := range offs {
+		t := types[off:]
+		info := le.Uint32(t[4:])
+		kind, vlen, kflag := int(info>>24&0x1f), int(info&0xffff), info>>31 == 1
+		switch {
+		case !k.Datasec && kind == kindVar || !k.DeclTag && kind == kindDeclTag:
+			if kind == kindVar {
+				note("VAR as INT")
+			} else {
+				note("DECL_TAG as INT")
+			}
+			setInfo(t, kindInt, 0, false)
+			le.PutUint32(t[8:], 1)  // size 1: never bigger than the variable
+			le.PutUint32(t[12:], 8) // 8 bits, unsigned
+		case !k.Datasec && kind == kindDatasec:
+			note("DATASEC as STRUCT")
+			// A struct name is an identifier: '.', '?', '/' become '_'.
+			rename(le.Uint32(t[0:]), func(_ int, c byte) byte {
+				if identChar(c) {
+					return c
+				}
+				return '_'
+			})
+			setInfo(t, kindStruct, vlen, false)
+			for j := 0; j < vlen; j++ {
+				m := t[12+12*j:]
+				varID, offset := le.Uint32(m[0:]), le.Uint32(m[4:])
+				name := uint32(0)
+				if vt := typeAt(varID); vt != nil {
+					name = le.Uint32(vt[0:])
+				}
+				// secinfo {type, offset, size} -> member {name, type, bit offset}
+				le.PutUint32(m[0:], name)
+				le.PutUint32(m[4:], varID)
+				le.PutUint32(m[8:], offset*8)
+			}
+		case !k.QmarkDatasec && kind == kindDatasec:
+			// Before 6.9 a DATASEC name is an identifier with dots:
+			// '?' (libbpf's optional sections), '/' ("maps/static")
+			// and the like become '_'.
+			changed := false
+			rename(le.Uint32(t[0:]), func(_ int, c byte) byte {
+				if c == '.' || identChar(c) {
+					return c
+				}
+				changed = true
+				return '_'
+			})
+			if changed {
+				note("DATASEC name with '?' or '/' as '_'")
+			}
+		case !k.Func && kind == kindFuncProto:
+			note("FUNC_PROTO as ENUM")
+			setInfo(t, kindEnum, vlen, false)
+			le.PutUint32(t[8:], 4)
+		case !k.Func && kind == kindFunc:
+			note("FUNC as TYPEDEF")
+			setInfo(t, kindTypedef, 0, false)
+		case !k.GlobalFunc && kind == kindFunc && vlen != 0:
+			note("global FUNC as static")
+			setInfo(t, kindFunc, 0, false)
+		case !k.Float && kind == kindFloat:
+			note("FLOAT as STRUCT")
+			le.PutUint32(t[0:], 0) // anonymous: "float" is no struct name
+			setInfo(t, kindStruct, 0, false)
+		case !k.TypeTag && kind == kindTypeTag:
+			note("TYPE_TAG as CONST")
+			le.PutUint32(t[0:], 0)
+			setInfo(t, kindConst, 0, false)
+		case !k.Enum64 && kind == kindEnum && kflag:
+			note("signed ENUM as unsigned")
+			setInfo(t, kindEnum, vlen, false)
+		case !k.Enum64 && kind == kindEnum64:
+			note("ENUM64 as UNION")
+			if placeholder == 0 {
+				placeholder = uint32(len(offs)) + 1
+			}
+			setInfo(t, kindUnion, vlen, false)
+			for j := 0; j < vlen; j++ {
+				m := t[12+12*j:]
+				// enum64 {name, lo32, hi32} -> member {name, type, offset 0}
+				le.PutUint32(m[4:], placeholder)
+				le.PutUint32(m[8:], 0)
+			}
+		}
+	}
+	if len(order) == 0 {
+		return raw, nil, nil
+	}
+	if placeholder != 0 {
+		out, err = appendPlaceholder(out, h)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	changes := make([]string, len(order))
+	for i, what := range order {
+		changes[i] = fmt.Sprintf("%d %s", counts[what], what)
+	}
+	return out, changes, nil
+}
+
+// identChar reports whether c may appear in a C identifier.
+func identChar(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// placeholderName names the 1-byte INT that ENUM64 union members get.
+const placeholderName = "enum64_placeholder"
+
+// appendPlaceholder adds INT enum64_placeholder (1 byte) after the last
+// type, its name at the end of the strings; the header follows.
+func appendPlaceholder(raw []byte, h header) ([]byte, error) {
+	if h.strOff != h.typeOff+h.typeLen {
+		return nil, fmt.Errorf("%w: strings do not follow types", ErrBadBTF)
+	}
+	typesEnd := h.hdrLen + h.typeOff + h.typeLen
+	strsEnd := h.hdrLen + h.strOff + h.strLen
+	rec := make([]byte, 16)
+	le.PutUint32(rec[0:], h.strLen) // the name is appended to the strings
+	le.PutUint32(rec[4:], kindInt<<24)
+	le.PutUint32(rec[8:], 1)
+	le.PutUint32(rec[12:], 8)
+	out := make([]byte, 0, len(raw)+len(rec)+len(placeholderName)+1)
+	out = append(out, raw[:typesEnd]...)
+	out = append(out, rec...)
+	out = append(out, raw[typesEnd:strsEnd]...)
+	out = append(out, placeholderName...)
+	out = append(out, 0)
+	le.PutUint32(out[12:], h.typeLen+16)
+	le.PutUint32(out[16:], h.strOff+16)
+	le.PutUint32(out[20:], h.strLen+uint32(len(placeholderName))+1)
+	return out, nil
+}
