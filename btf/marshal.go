@@ -31,7 +31,7 @@ func (s *Spec) Marshal(order binary.ByteOrder) ([]byte, error) {
 	for id := s.firstID; id < n; id++ {
 		if t := s.edited(id); t != nil {
 			var err error
-			if types, err = s.encode(types, app, st, t, n); err != nil {
+			if types, err = encodeType(types, app, st, t, n); err != nil {
 				return nil, fmt.Errorf("btf: marshal type %d: %w", id, err)
 			}
 			continue
@@ -47,25 +47,29 @@ func (s *Spec) Marshal(order binary.ByteOrder) ([]byte, error) {
 			types = app.AppendUint32(types, s.u32(raw[w:]))
 		}
 	}
-	if uint64(len(types))+uint64(len(st.buf)) > math.MaxUint32-headerLen {
-		return nil, fmt.Errorf("btf: marshal: %d bytes of types and strings: %w", len(types)+len(st.buf), ErrInvalid)
-	}
+	return blob(app, types, st.buf)
+}
 
-	out := make([]byte, 0, headerLen+len(types)+len(st.buf))
+// blob frames a type section and a string section with a BTF header.
+func blob(app binary.AppendByteOrder, types, strs []byte) ([]byte, error) {
+	if uint64(len(types))+uint64(len(strs)) > math.MaxUint32-headerLen {
+		return nil, fmt.Errorf("btf: marshal: %d bytes of types and strings: %w", len(types)+len(strs), ErrInvalid)
+	}
+	out := make([]byte, 0, headerLen+len(types)+len(strs))
 	out = app.AppendUint16(out, btfMagic)
 	out = append(out, btfVersion, 0)
 	out = app.AppendUint32(out, headerLen)
-	out = app.AppendUint32(out, 0)                   // type_off
-	out = app.AppendUint32(out, uint32(len(types)))  // type_len
-	out = app.AppendUint32(out, uint32(len(types)))  // str_off
-	out = app.AppendUint32(out, uint32(len(st.buf))) // str_len
+	out = app.AppendUint32(out, 0)                  // type_off
+	out = app.AppendUint32(out, uint32(len(types))) // type_len
+	out = app.AppendUint32(out, uint32(len(types))) // str_off
+	out = app.AppendUint32(out, uint32(len(strs)))  // str_len
 	out = append(out, types...)
-	out = append(out, st.buf...)
+	out = append(out, strs...)
 	return out, nil
 }
 
-// encode appends the encoding of t to buf. Type ids must be below limit.
-func (s *Spec) encode(buf []byte, order binary.AppendByteOrder, st *strtab, t *Type, limit TypeID) ([]byte, error) {
+// encodeType appends the encoding of t to buf. Type ids must be below limit.
+func encodeType(buf []byte, order binary.AppendByteOrder, st *strtab, t *Type, limit TypeID) ([]byte, error) {
 	if t.Kind == KindUnknown || t.Kind > maxKind {
 		return nil, fmt.Errorf("invalid kind %d: %w", t.Kind, ErrInvalid)
 	}

@@ -1,0 +1,293 @@
+// This file deduplicates a type graph: when the BTF of several objects is
+// put together, every header type they share appears once per object, and
+// Dedup makes equal types one, as libbpf's btf__dedup does for its static
+// linker.
+//
+// What "equal" means follows btf__dedup: two types are equal when they have
+// the same kind, name and kind-specific data (sizes, encodings, member
+// names and offsets, enum values, parameter names, linkage, ...) and the
+// types they refer to are equal, recursively; reference cycles (a struct
+// holding a pointer to itself) are fine. VARs and DATASECs are never
+// merged, only their references rewritten. A forward declaration becomes
+// the struct or union it declares when exactly one such type of that name
+// exists, and an enum without values (a forward-declared enum) the one enum
+// of that name and size.
+//
+// The algorithm is not libbpf's (hash candidates and a hypothetical
+// equivalence walk per struct) but partition refinement, as in DFA
+// minimisation: start from classes of types that agree on their own data,
+// split a class while its members refer to types of different classes,
+// stop when nothing splits. The result is the coarsest partition in which
+// equal types refer to equal types: structural equality, cycles included.
+
+package btf
+
+import (
+	"encoding/binary"
+	"slices"
+)
+
+// Dedup merges equal types of a type list in which types[i] has id i+1
+// (void, id 0, is not in the list). It returns the deduplicated list, in
+// which each class of equal types is represented by its first member, in
+// the original order and with every reference rewritten, and remap, which
+// gives for each original id (and 0) its id in the new list.
+func Dedup(types []Type) ([]Type, []TypeID) {
+	n := len(types)
+	d := deduper{types: types, alias: make([]TypeID, n+1)}
+	for id := range d.alias {
+		d.alias[id] = TypeID(id)
+	}
+	d.refine()
+	// Resolving forward declarations can make two classes equal, which
+	// can make another forward declaration unambiguous: repeat until
+	// nothing changes (each round resolves at least one, so it ends).
+	for d.resolveForwards() {
+		d.refine()
+	}
+
+	// The first member of each class represents it.
+	rep := make(map[int32]TypeID)
+	newID := make([]TypeID, n+1)
+	var out []Type
+	for id := TypeID(1); int(id) <= n; id++ {
+		if d.alias[id] != id {
+			continue
+		}
+		c := d.class[id]
+		if _, ok := rep[c]; ok {
+			continue
+		}
+		rep[c] = id
+		out = append(out, types[id-1].Copy())
+		newID[id] = TypeID(len(out))
+	}
+	remap := make([]TypeID, n+1)
+	for id := TypeID(1); int(id) <= n; id++ {
+		remap[id] = newID[rep[d.class[d.alias[id]]]]
+	}
+	for i := range out {
+		forEachRef(&out[i], func(ref *TypeID) {
+			if int(*ref) <= n {
+				*ref = remap[*ref]
+			}
+		})
+	}
+	return out, remap
+}
+
+// deduper holds the state of one Dedup.
+type deduper struct {
+	types []Type
+	// alias maps a resolved forward declaration to the type it declares
+	// (every other id to itself).
+	alias []TypeID
+	// class is the partition: equal types have equal classes. Void is
+	// class 0, alone.
+	class []int32
+}
+
+// refine computes the coarsest stable partition, aliases applied.
+func (d *deduper) refine() {
+	n := len(d.types)
+	d.class = make([]int32, n+1)
+	keys := make(map[string]int32, n)
+	var buf []byte
+	for id := TypeID(1); int(id) <= n; id++ {
+		t := &d.types[id-1]
+		buf = localKey(buf[:0], t)
+		if t.Kind == KindVar || t.Kind == KindDatasec {
+			buf = binary.LittleEndian.AppendUint32(buf, uint32(id)) // never merged
+		}
+		d.class[id] = classOf(keys, buf)
+	}
+	classes := len(keys)
+	next := make([]int32, n+1)
+	for {
+		clear(keys)
+		for id := TypeID(1); int(id) <= n; id++ {
+			t := &d.types[id-1]
+			buf = binary.LittleEndian.AppendUint32(buf[:0], uint32(d.class[id]))
+			forEachRef(t, func(ref *TypeID) {
+				buf = binary.LittleEndian.AppendUint32(buf, uint32(d.classOfRef(*ref)))
+			})
+			next[id] = classOf(keys, buf)
+		}
+		d.class, next = next, d.class
+		// Refinement only splits classes: the same count is the same
+		// partition.
+		if len(keys) == classes {
+			break
+		}
+		classes = len(keys)
+	}
+	// Resolved forward declarations share their target's class.
+	for id := TypeID(1); int(id) <= n; id++ {
+		if d.alias[id] != id {
+			d.class[id] = d.class[d.alias[id]]
+		}
+	}
+}
+
+// classOfRef returns the class of a referenced id; ids outside the list
+// (bad input) each stand for themselves.
+func (d *deduper) classOfRef(ref TypeID) int32 {
+	if int(ref) >= len(d.class) {
+		return -1 - int32(ref)
+	}
+	return d.class[d.alias[ref]]
+}
+
+// classOf returns the class number of key, numbering new keys from 1.
+func classOf(keys map[string]int32, key []byte) int32 {
+	if c, ok := keys[string(key)]; ok {
+		return c
+	}
+	c := int32(len(keys) + 1)
+	keys[string(key)] = c
+	return c
+}
+
+// resolveForwards aliases each forward declaration (FWD, or an enum with
+// no values) that is not aliased yet to the one class of complete types
+// it can declare, and reports whether it aliased any.
+func (d *deduper) resolveForwards() bool {
+	type nameKind struct {
+		name  string
+		kind  Kind
+		size  uint32 // enums only
+		union bool
+	}
+	// The distinct classes of complete types, by what declares them.
+	cands := make(map[nameKind][]int32)
+	first := make(map[int32]TypeID)
+	for id := TypeID(1); int(id) <= len(d.types); id++ {
+		t := &d.types[id-1]
+		if t.Name == "" || d.alias[id] != id {
+			continue
+		}
+		var k nameKind
+		switch {
+		case t.Kind == KindStruct || t.Kind == KindUnion:
+			k = nameKind{name: t.Name, kind: KindFwd, union: t.Kind == KindUnion}
+		case (t.Kind == KindEnum || t.Kind == KindEnum64) && len(t.Enums) > 0:
+			k = nameKind{name: t.Name, kind: KindEnum, size: t.Size}
+		default:
+			continue
+		}
+		c := d.class[id]
+		if _, seen := first[c]; !seen {
+			first[c] = id
+		}
+		if !slices.Contains(cands[k], c) {
+			cands[k] = append(cands[k], c)
+		}
+	}
+	changed := false
+	for id := TypeID(1); int(id) <= len(d.types); id++ {
+		t := &d.types[id-1]
+		if t.Name == "" || d.alias[id] != id {
+			continue
+		}
+		var k nameKind
+		switch {
+		case t.Kind == KindFwd:
+			k = nameKind{name: t.Name, kind: KindFwd, union: t.KindFlag}
+		case (t.Kind == KindEnum || t.Kind == KindEnum64) && len(t.Enums) == 0:
+			k = nameKind{name: t.Name, kind: KindEnum, size: t.Size}
+		default:
+			continue
+		}
+		if cs := cands[k]; len(cs) == 1 {
+			d.alias[id] = first[cs[0]]
+			changed = true
+		}
+	}
+	return changed
+}
+
+// localKey appends to buf an encoding of what t is apart from the types it
+// refers to: kind, name, flags, sizes, and the names, offsets and values
+// of its members, enumerators and parameters.
+func localKey(buf []byte, t *Type) []byte {
+	le := binary.LittleEndian
+	str := func(s string) {
+		buf = le.AppendUint32(buf, uint32(len(s)))
+		buf = append(buf, s...)
+	}
+	flag := uint32(0)
+	if t.KindFlag {
+		flag = 1
+	}
+	buf = append(buf, byte(t.Kind))
+	buf = le.AppendUint32(buf, flag)
+	str(t.Name)
+	buf = le.AppendUint32(buf, t.Size)
+	switch t.Kind {
+	case KindInt:
+		buf = append(buf, t.IntEncoding, t.IntOffset, t.IntBits)
+	case KindArray:
+		buf = le.AppendUint32(buf, t.Array.Nelems)
+	case KindStruct, KindUnion:
+		buf = le.AppendUint32(buf, uint32(len(t.Members)))
+		for _, m := range t.Members {
+			str(m.Name)
+			buf = le.AppendUint32(buf, m.BitOffset)
+			buf = le.AppendUint32(buf, m.BitfieldSize)
+		}
+	case KindEnum, KindEnum64:
+		buf = le.AppendUint32(buf, uint32(len(t.Enums)))
+		for _, e := range t.Enums {
+			str(e.Name)
+			buf = le.AppendUint64(buf, uint64(e.Value))
+		}
+	case KindFuncProto:
+		buf = le.AppendUint32(buf, uint32(len(t.Params)))
+		for _, p := range t.Params {
+			str(p.Name)
+		}
+	case KindFunc, KindVar:
+		buf = le.AppendUint32(buf, t.Linkage)
+	case KindDatasec:
+		buf = le.AppendUint32(buf, uint32(len(t.Vars)))
+		for _, v := range t.Vars {
+			buf = le.AppendUint32(buf, v.Offset)
+			buf = le.AppendUint32(buf, v.Size)
+		}
+	case KindDeclTag:
+		buf = le.AppendUint32(buf, uint32(t.ComponentIdx))
+	}
+	return buf
+}
+
+// forEachRef calls fn with a pointer to every type id t refers to, in a
+// fixed order: the size/type word, array element and index, members,
+// parameters, datasec entries.
+func forEachRef(t *Type, fn func(*TypeID)) {
+	if hasTypeRef(t.Kind) {
+		fn(&t.Type)
+	}
+	switch t.Kind {
+	case KindArray:
+		fn(&t.Array.Type)
+		fn(&t.Array.IndexType)
+	case KindStruct, KindUnion:
+		for i := range t.Members {
+			fn(&t.Members[i].Type)
+		}
+	case KindFuncProto:
+		for i := range t.Params {
+			fn(&t.Params[i].Type)
+		}
+	case KindDatasec:
+		for i := range t.Vars {
+			fn(&t.Vars[i].Type)
+		}
+	}
+}
+
+// RemapRefs rewrites every type id t refers to with fn (the merge of
+// several objects' BTF renumbers each object's types).
+func RemapRefs(t *Type, fn func(TypeID) TypeID) {
+	forEachRef(t, func(ref *TypeID) { *ref = fn(*ref) })
+}
