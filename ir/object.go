@@ -11,6 +11,7 @@ package ir
 
 import (
 	"encoding/binary"
+	"strconv"
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/uapi"
@@ -74,6 +75,10 @@ type Object struct {
 	// has fd_array index ModuleSlot(i) (index 0 means vmlinux in a kfunc
 	// call, so module slots never use it).
 	ModuleSlots []string
+	// Inputs are the objects the merge pass links into this one, in
+	// order (the files of `bpfc a.o b.o`); empty for an object read from
+	// one file, and after the merge pass.
+	Inputs []*Object
 }
 
 // DataSection is an ELF data section as the symbol table describes it.
@@ -82,6 +87,10 @@ type DataSection struct {
 	Name string
 	// Size is the section size in bytes (sh_size, also for .bss).
 	Size uint32
+	// Align is the section's alignment (sh_addralign, at least 1): the
+	// merge pass places each object's part of a section at a multiple of
+	// it, as libbpf's linker does.
+	Align uint32
 	// Vars are the section's global and weak STT_OBJECT symbols, in
 	// symbol table order.
 	Vars []DataVar
@@ -98,6 +107,9 @@ type DataVar struct {
 	// Hidden reports STV_HIDDEN or STV_INTERNAL visibility: libbpf then
 	// treats the variable as static.
 	Hidden bool
+	// Weak reports a STB_WEAK symbol: another object's strong definition
+	// of the same name replaces it when objects are linked.
+	Weak bool
 }
 
 // ModuleSlot returns the fd_array index of the module BTF ModuleSlots[i]:
@@ -132,11 +144,15 @@ type Function struct {
 	// Global reports a STB_GLOBAL function (a "global" subprogram the
 	// verifier checks separately).
 	Global bool
+	// Weak reports a STB_WEAK function: another object's strong
+	// definition of the same name replaces it when objects are linked.
+	Weak bool
 	// Hidden reports a global (or weak) function of STV_HIDDEN or
 	// STV_INTERNAL visibility (__hidden, as usdt.bpf.h's bpf_usdt_arg).
 	// libbpf makes such a subprogram static in the BTF it loads, so that
 	// the verifier checks it in its callers' context; the datasec pass
-	// does the same.
+	// does the same. The merge pass links it like any global function;
+	// it stays hidden in the linked object.
 	Hidden bool
 	// BTFType is the BTF FUNC type id of the function (0 if unknown).
 	BTFType btf.TypeID
@@ -395,13 +411,20 @@ const (
 	ExternKconfig ExternKind = iota + 1
 	// ExternKsym is a kernel variable in .ksyms (typed or typeless).
 	ExternKsym
-	// ExternKfunc is a kernel function in .ksyms.
+	// ExternKfunc is a kernel function in .ksyms (or any called extern
+	// function that no linked object defines).
 	ExternKfunc
 	// ExternConst is a symbol that only inline assembly refers to
 	// ("r0 = MY_CONST ll"): no BTF describes it and nothing calls it. As
 	// cilium/ebpf does, bpfc takes it for a 64-bit constant the user sets
 	// (Const), 0 unless set.
 	ExternConst
+	// ExternVar is a variable defined in another object (an extern VAR
+	// outside .kconfig and .ksyms): the merge pass resolves it.
+	ExternVar
+	// ExternMap is a map defined in another object, declared extern in
+	// .maps with its definition (Extern.Map): the merge pass resolves it.
+	ExternMap
 )
 
 func (k ExternKind) String() string {
@@ -414,6 +437,10 @@ func (k ExternKind) String() string {
 		return "kfunc"
 	case ExternConst:
 		return "const"
+	case ExternVar:
+		return "var"
+	case ExternMap:
+		return "map"
 	}
 	return "extern?"
 }
@@ -431,6 +458,12 @@ type Extern struct {
 	TypeID btf.TypeID
 	// Typed reports a ksym whose BTF type is known (not "void").
 	Typed bool
+	// Hidden reports STV_HIDDEN visibility of the extern symbol: the
+	// definition it resolves to becomes hidden when objects are linked.
+	Hidden bool
+	// Map is the declared definition of an ExternMap, which must agree
+	// with the definition it resolves to.
+	Map *Map
 	// LocalType is what the extern was declared with in the object's
 	// BTF: the VAR's type with modifiers and typedefs skipped for a ksym
 	// (libbpf's ksym.type_id), the FUNC_PROTO for a kfunc. The datasec
@@ -508,4 +541,15 @@ func (o *Object) Extern(name string) *Extern {
 		}
 	}
 	return nil
+}
+
+// UniqueName returns name+".N" for the smallest N >= 1 that taken does not
+// report: the name a static function gets when another function of the
+// same name was there first (C names have no '.').
+func UniqueName(name string, taken func(string) bool) string {
+	for n := 1; ; n++ {
+		if c := name + "." + strconv.Itoa(n); !taken(c) {
+			return c
+		}
+	}
 }

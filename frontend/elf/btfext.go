@@ -102,23 +102,31 @@ func (rd *reader) readBTFExt() error {
 }
 
 // locate finds the function of a code section containing the byte offset
-// off of a .BTF.ext record, and the record's slot within it.
+// off of a .BTF.ext record, and the record's slot within it. The function
+// is nil for a record in code between functions: an object written by
+// libbpf's linker keeps the code of an overridden weak function, without
+// its symbol, and its records; like libbpf, bpfc ignores them (that code
+// is dead).
 func (rd *reader) locate(cs *codeSection, kind string, n int, off uint32) (*ir.Function, int, error) {
 	k, slot, err := rd.locateIndex(cs, kind, n, off)
-	if err != nil {
+	if err != nil || k < 0 {
 		return nil, 0, err
 	}
 	return cs.funcs[k], slot, nil
 }
 
-// locateIndex is locate returning the function's index in cs.funcs.
+// locateIndex is locate returning the function's index in cs.funcs (-1
+// for dead code between functions).
 func (rd *reader) locateIndex(cs *codeSection, kind string, n int, off uint32) (int, int, error) {
 	if off%ir.InsnSize != 0 {
 		return 0, 0, fmt.Errorf("section %q: %s record %d: offset %d is not a multiple of %d: %w", cs.name, kind, n, off, ir.InsnSize, ErrBadBTF)
 	}
+	if uint64(off/ir.InsnSize) >= uint64(cs.slots) {
+		return 0, 0, fmt.Errorf("section %q: %s record %d: insn %d is not inside any function (past the section's %d insns): %w", cs.name, kind, n, off/ir.InsnSize, cs.slots, ErrBadBTF)
+	}
 	k := cs.funcIndex(int(off / ir.InsnSize))
 	if k < 0 {
-		return 0, 0, fmt.Errorf("section %q: %s record %d: insn %d is not inside any function: %w", cs.name, kind, n, off/ir.InsnSize, ErrBadBTF)
+		return -1, 0, nil
 	}
 	return k, int(off/ir.InsnSize) - cs.funcs[k].SectionOffset, nil
 }
@@ -138,13 +146,18 @@ func (rd *reader) distributeExt(name string, es *btf.ExtSection) error {
 		if err != nil {
 			return err
 		}
-		counts[k]++
+		if k >= 0 {
+			counts[k]++
+		}
 	}
 	carve(cs.funcs, counts, len(es.FuncInfos), func(fn *ir.Function) *[]ir.FuncInfo { return &fn.FuncInfo })
 	for n, r := range es.FuncInfos {
 		fn, slot, err := rd.locate(cs, "func_info", n, r.InsnOff)
 		if err != nil {
 			return err
+		}
+		if fn == nil {
+			continue
 		}
 		fn.FuncInfo = append(fn.FuncInfo, ir.FuncInfo{Insn: slot, TypeID: r.TypeID})
 	}
@@ -154,13 +167,18 @@ func (rd *reader) distributeExt(name string, es *btf.ExtSection) error {
 		if err != nil {
 			return err
 		}
-		counts[k]++
+		if k >= 0 {
+			counts[k]++
+		}
 	}
 	carve(cs.funcs, counts, len(es.LineInfos), func(fn *ir.Function) *[]ir.LineInfo { return &fn.LineInfo })
 	for n, r := range es.LineInfos {
 		fn, slot, err := rd.locate(cs, "line_info", n, r.InsnOff)
 		if err != nil {
 			return err
+		}
+		if fn == nil {
+			continue
 		}
 		fn.LineInfo = append(fn.LineInfo, ir.LineInfo{
 			Insn: slot, FileNameOff: r.FileNameOff, LineOff: r.LineOff,
@@ -173,6 +191,9 @@ func (rd *reader) distributeExt(name string, es *btf.ExtSection) error {
 		fn, slot, err := rd.locate(cs, "core_relo", n, r.InsnOff)
 		if err != nil {
 			return err
+		}
+		if fn == nil {
+			continue
 		}
 		relos[n] = ir.CORERelo{Insn: slot, TypeID: r.TypeID, Access: r.Access, Kind: r.Kind, State: ir.Pending}
 		fn.CORE = append(fn.CORE, &relos[n])

@@ -64,7 +64,41 @@ func (rd *reader) readCode() error {
 			return err
 		}
 	}
+	renameStatics(rd.obj)
 	return nil
+}
+
+// renameStatics gives static functions that share a name with another
+// function a name of their own, the IR naming functions uniquely: in an
+// object written by a static linker, each input's static helper() is in
+// .text. Global functions keep their names; the second static helper
+// becomes "helper.1" (ir.UniqueName).
+func renameStatics(obj *ir.Object) {
+	taken := make(map[string]bool, len(obj.Programs)+len(obj.Subprogs))
+	dup := false
+	for _, fn := range obj.Units() {
+		dup = dup || taken[fn.Name]
+		taken[fn.Name] = true
+	}
+	if !dup {
+		return
+	}
+	seen := make(map[string]bool, len(taken))
+	for _, fn := range obj.Units() {
+		if fn.Global {
+			seen[fn.Name] = true
+		}
+	}
+	for _, fn := range obj.Units() {
+		if fn.Global {
+			continue
+		}
+		if seen[fn.Name] {
+			fn.Name = ir.UniqueName(fn.Name, func(n string) bool { return taken[n] })
+			taken[fn.Name] = true
+		}
+		seen[fn.Name] = true
+	}
 }
 
 func (rd *reader) readCodeSection(idx int) error {
@@ -128,6 +162,7 @@ func (rd *reader) readCodeSection(idx int) error {
 			Section:       sec.Name,
 			SectionOffset: start,
 			Global:        s.bind() != elf.STB_LOCAL,
+			Weak:          s.bind() == elf.STB_WEAK,
 		}
 		if vis := elf.ST_VISIBILITY(s.Other); fn.Global && (vis == elf.STV_HIDDEN || vis == elf.STV_INTERNAL) {
 			fn.Hidden = true

@@ -78,7 +78,10 @@ func (rd *reader) readData() error {
 // readDataSections records, for the datasec pass, the size and the global
 // and weak variables of every section the object's BTF has a DATASEC for
 // (global data, .maps, license, ...): clang leaves those DATASECs unsized
-// and their global VARs at offset 0.
+// and their global VARs at offset 0. Global data sections without a
+// DATASEC (string literals) and the legacy "maps" section are recorded
+// too, for the merge pass, which lays sections out by their alignment and
+// resolves symbols by name.
 func (rd *reader) readDataSections() error {
 	for idx, s := range rd.f.Sections {
 		if idx == 0 || s.Flags&elf.SHF_EXECINSTR != 0 {
@@ -88,12 +91,14 @@ func (rd *reader) readDataSections() error {
 			if err != nil {
 				return err
 			}
-			continue
+			if rd.dataMaps[idx] == nil && s.Name != "maps" {
+				continue
+			}
 		}
 		if s.Size > 1<<32-1 {
 			return fmt.Errorf("section %q: %d bytes is too large: %w", s.Name, s.Size, ErrBadELF)
 		}
-		ds := &ir.DataSection{Name: s.Name, Size: uint32(s.Size)}
+		ds := &ir.DataSection{Name: s.Name, Size: uint32(s.Size), Align: uint32(max(1, min(s.Addralign, 1<<12)))}
 		for k := 1; k < len(rd.syms); k++ {
 			sym := &rd.syms[k]
 			if int(sym.Section) != idx || sym.typ() != elf.STT_OBJECT ||
@@ -110,6 +115,7 @@ func (rd *reader) readDataSections() error {
 				Offset: uint32(sym.Value),
 				Size:   uint32(sym.Size),
 				Hidden: vis == elf.STV_HIDDEN || vis == elf.STV_INTERNAL,
+				Weak:   sym.bind() == elf.STB_WEAK,
 			})
 		}
 		rd.obj.DataSections = append(rd.obj.DataSections, ds)

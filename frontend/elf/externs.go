@@ -20,6 +20,7 @@ import (
 const (
 	kconfigSec = ".kconfig"
 	ksymsSec   = ".ksyms"
+	mapsSec    = ".maps"
 )
 
 // externBTF is where an extern's BTF VAR or FUNC lives.
@@ -28,11 +29,14 @@ type externBTF struct {
 	info btf.VarSecinfo
 }
 
-// readExterns creates an Extern for every named undefined symbol. Externs
-// that BTF does not classify wait for finishExterns.
+// readExterns creates an Extern for every named undefined symbol: .kconfig
+// and .ksyms externs by their DATASEC, maps declared extern in .maps (with
+// their declared definition), and variables defined in another object
+// (an extern VAR anywhere else). Externs that BTF does not classify wait
+// for finishExterns.
 func (rd *reader) readExterns() error {
 	byName := make(map[string]externBTF)
-	for _, sec := range []string{kconfigSec, ksymsSec} {
+	for _, sec := range []string{kconfigSec, ksymsSec, mapsSec} {
 		_, ds, err := rd.datasec(sec)
 		if err != nil {
 			return err
@@ -42,7 +46,9 @@ func (rd *reader) readExterns() error {
 		}
 		for _, v := range ds.Vars {
 			if name := rd.spec.TypeName(v.Type); name != "" {
-				byName[name] = externBTF{sec: sec, info: v}
+				if _, dup := byName[name]; !dup || sec != mapsSec {
+					byName[name] = externBTF{sec: sec, info: v}
+				}
 			}
 		}
 	}
@@ -55,9 +61,15 @@ func (rd *reader) readExterns() error {
 		case elf.STT_SECTION, elf.STT_FILE:
 			continue
 		}
-		e := &ir.Extern{Name: s.Name, Weak: s.bind() == elf.STB_WEAK, State: ir.Pending}
+		vis := elf.ST_VISIBILITY(s.Other)
+		e := &ir.Extern{Name: s.Name, Weak: s.bind() == elf.STB_WEAK, State: ir.Pending,
+			Hidden: vis == elf.STV_HIDDEN || vis == elf.STV_INTERNAL}
 		where := fmt.Sprintf("extern %s", s.Name)
-		if b, ok := byName[s.Name]; ok {
+		if b, ok := byName[s.Name]; ok && b.sec == mapsSec {
+			if err := rd.externMap(e, b.info.Type); err != nil {
+				return fmt.Errorf("%s: %w", where, err)
+			}
+		} else if ok {
 			e.Section, e.TypeID = b.sec, b.info.Type
 			e.Offset, e.Size = b.info.Offset, b.info.Size
 			switch rd.spec.TypeKind(b.info.Type) {
@@ -86,11 +98,47 @@ func (rd *reader) readExterns() error {
 			}
 		} else if strings.HasPrefix(s.Name, "LINUX_") {
 			e.Kind, e.Section = ir.ExternKconfig, kconfigSec
+		} else if id := rd.externVar(s.Name); id != 0 {
+			// An extern variable of another object: clang puts it in
+			// no DATASEC.
+			e.Kind, e.TypeID = ir.ExternVar, id
 		}
 		rd.externs[k] = e
 		rd.obj.Externs = append(rd.obj.Externs, e)
 	}
 	return nil
+}
+
+// externMap makes e the declaration of a map defined in another object:
+// the VAR var of the .maps DATASEC, whose type is the map's definition.
+func (rd *reader) externMap(e *ir.Extern, varID btf.TypeID) error {
+	v, err := rd.spec.Type(varID)
+	if err != nil {
+		return fmt.Errorf("%w: %w", err, ErrBadBTF)
+	}
+	if v.Kind != btf.KindVar {
+		return fmt.Errorf("BTF type %d in DATASEC %s is a %s, not a var: %w", varID, mapsSec, v.Kind, ErrBadBTF)
+	}
+	m, _, err := rd.mapDef(e.Name, v.Type, true)
+	if err != nil {
+		return fmt.Errorf("declared in %s: %w", mapsSec, err)
+	}
+	m.Section = mapsSec
+	e.Kind, e.Section, e.TypeID, e.Map = ir.ExternMap, mapsSec, varID, m
+	return nil
+}
+
+// externVar returns the id of the extern VAR called name, 0 if none.
+func (rd *reader) externVar(name string) btf.TypeID {
+	if rd.spec == nil {
+		return 0
+	}
+	for _, id := range rd.spec.FindByNameKind(name, btf.KindVar) {
+		if t, err := rd.spec.Type(id); err == nil && t.Linkage == btf.LinkageExtern {
+			return id
+		}
+	}
+	return 0
 }
 
 // markCalled records that extern e is the target of a call: without BTF to

@@ -98,7 +98,11 @@ func (rd *reader) codeReloc(cs *codeSection, secName string, n int, rel relocati
 	slot := int(rel.off / ir.InsnSize)
 	fn := cs.funcAt(slot)
 	if fn == nil {
-		return fmt.Errorf("section %q: relocation %d: insn %d is not inside any function: %w", secName, n, slot, ErrBadReloc)
+		// Code between functions: in an object written by libbpf's
+		// linker, an overridden weak function stays in its section
+		// without its symbol. It is dead; libbpf skips its
+		// relocations too.
+		return nil
 	}
 	i := slot - fn.SectionOffset
 	if err := rd.insnReloc(fn, i, rel); err != nil {
