@@ -28,9 +28,12 @@ const (
 	// in programs, every pseudo call lands inside the program.
 	StageLink
 	// StageDatasec: DATASEC sizes and VAR offsets are filled in, extern
-	// datasecs fixed and the .kconfig map laid out. (Declared last so the
-	// values of the other stages stay stable.)
+	// datasecs fixed and the .kconfig map laid out. (Declared after the
+	// others so that their values stay stable.)
 	StageDatasec
+	// StageMerge: the inputs are linked into one object: no Inputs left,
+	// no extern variable or map (they resolve to definitions).
+	StageMerge
 )
 
 // stageNames names the stages after the passes that complete them, in
@@ -78,6 +81,16 @@ func Check(o *Object, done Stage) error {
 	}
 	for _, m := range o.Maps {
 		c.mapDef(m)
+	}
+	if done&StageMerge != 0 {
+		if len(o.Inputs) > 0 {
+			c.fail("%d input objects left after the merge pass", len(o.Inputs))
+		}
+		for _, e := range o.Externs {
+			if e.Kind == ExternVar || e.Kind == ExternMap {
+				c.fail("extern %s %s: left after the merge pass", e.Kind, e.Name)
+			}
+		}
 	}
 	if done&StageExterns != 0 {
 		for _, e := range o.Externs {

@@ -305,9 +305,10 @@ func (r *externResolver) kfunc(e *ir.Extern) error {
 			return nil
 		}
 		if e.Section == "" {
-			// Most likely a function of another object: bpfc does not
-			// link objects, and a kfunc would be declared __ksym.
-			return fmt.Errorf("no FUNC %s in kernel or module BTF, and bpfc does not link BPF objects together: %w", name, ErrExternNotFound)
+			// Most likely a function of another object that was not
+			// linked in (the merge pass resolves those): a kfunc would
+			// be declared __ksym.
+			return fmt.Errorf("no FUNC %s in kernel or module BTF, and no object linked with this one defines it: %w", name, ErrExternNotFound)
 		}
 		return fmt.Errorf("no FUNC %s in kernel or module BTF: %w", name, ErrExternNotFound)
 	}

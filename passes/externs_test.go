@@ -305,7 +305,7 @@ func TestExternsKsymErrors(t *testing.T) {
 		{"kfunc missing", func(b *objBuilder) { b.kfunc("bpfc_nope", "proto int(int)", false) }, ErrExternNotFound,
 			"no FUNC bpfc_nope in kernel or module BTF"},
 		{"function without __ksym missing", func(b *objBuilder) { b.externFunc("helper_elsewhere") }, ErrExternNotFound,
-			"extern helper_elsewhere (a function declared without __ksym): no FUNC helper_elsewhere in kernel or module BTF, and bpfc does not link BPF objects together"},
+			"extern helper_elsewhere (a function declared without __ksym): no FUNC helper_elsewhere in kernel or module BTF, and no object linked with this one defines it"},
 		{"kfunc param count", func(b *objBuilder) { b.kfunc("bpf_obj_drop_impl", "proto drop1", false) }, ErrExternIncompatible,
 			"func_proto"},
 		{"kfunc param type", func(b *objBuilder) { b.kfunc("bpf_task_acquire", "proto int(int)", false) }, ErrExternIncompatible,

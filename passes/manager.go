@@ -52,7 +52,12 @@ type Need struct {
 
 // table is the ordered list of passes.
 var table = []*Pass{
+	{Name: "merge", Doc: "statically link several objects into one, by the rules of libbpf's linker",
+		Completes: ir.StageMerge, Run: runMerge},
 	{Name: "datasec", Doc: "fill DATASEC sizes and VAR offsets from the symbol table; make hidden global functions static",
+		Requires: []Need{
+			{ir.StageMerge, "the linked object's DATASECs are completed for the kernel, not each input's"},
+		},
 		Completes: ir.StageDatasec, Run: runDatasec},
 	{Name: "configure", Doc: "apply the user's edits (Context.Configure): autoload, map sizes, global variable values",
 		Requires: []Need{

@@ -19,7 +19,7 @@ func TestTableOrder(t *testing.T) {
 	if err := checkOrder(table); err != nil {
 		t.Fatalf("the pass table breaks its own requirements: %v", err)
 	}
-	want := []string{"datasec", "configure", "externs", "core", "maps", "link"}
+	want := []string{"merge", "datasec", "configure", "externs", "core", "maps", "link"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v", got, want)
 	}
@@ -27,7 +27,7 @@ func TestTableOrder(t *testing.T) {
 	ps := Passes()
 	ps[0].Name = "changed"
 	ps[len(ps)-1].Requires[0].Why = "changed"
-	if table[0].Name != "datasec" || table[len(table)-1].Requires[0].Why == "changed" {
+	if table[0].Name != "merge" || table[len(table)-1].Requires[0].Why == "changed" {
 		t.Error("Passes() shares the table")
 	}
 }
@@ -67,7 +67,7 @@ func TestCheckOrderRejects(t *testing.T) {
 func TestRunPassesRequires(t *testing.T) {
 	obj := openTestObject(t, "xdp_globals.o")
 	before := obj.String()
-	err := RunPasses(&Context{CheckIR: true}, obj, "datasec", "maps", "link")
+	err := RunPasses(&Context{CheckIR: true}, obj, "merge", "datasec", "maps", "link")
 	if err == nil || !strings.Contains(err.Error(), "RunPasses: pass maps requires externs, which no pass before it completes") {
 		t.Fatalf("RunPasses without externs and core: %v", err)
 	}
@@ -80,7 +80,7 @@ func TestRunPassesRequires(t *testing.T) {
 	if err := RunPasses(&Context{}, obj, "nosuch"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `RunPasses: pass "nosuch": not found`) {
 		t.Errorf("RunPasses of an unknown pass: %v", err)
 	}
-	if err := RunPasses(&Context{CheckIR: true}, obj, "configure", "datasec"); err != nil {
+	if err := RunPasses(&Context{CheckIR: true}, obj, "configure", "merge", "datasec"); err != nil {
 		t.Errorf("RunPasses datasec and configure: %v", err)
 	}
 }
@@ -92,7 +92,7 @@ func TestRunUnknownPass(t *testing.T) {
 		ctx  *Context
 		want string
 	}{
-		{&Context{DumpAfter: "nosuch"}, `DumpAfter: pass "nosuch": not found (passes: datasec, configure,`},
+		{&Context{DumpAfter: "nosuch"}, `DumpAfter: pass "nosuch": not found (passes: merge, datasec, configure,`},
 		{&Context{StopAfter: "nosuch"}, `StopAfter: pass "nosuch": not found`},
 	} {
 		err := Run(tc.ctx, openTestObject(t, "xdp_globals.o"))
@@ -124,14 +124,14 @@ func TestConfigurePass(t *testing.T) {
 	if err := Run(ctx, obj); err != nil {
 		t.Fatal(err)
 	}
-	if calls != 1 || !slices.Equal(order, []string{"datasec", "configure"}) {
-		t.Errorf("Configure called %d times, passes run %v; want once, [datasec configure]", calls, order)
+	if calls != 1 || !slices.Equal(order, []string{"merge", "datasec", "configure"}) {
+		t.Errorf("Configure called %d times, passes run %v; want once, [merge datasec configure]", calls, order)
 	}
 	if dump.String() != obj.String() {
 		t.Error("the dump after configure is not the IR after the user's edits")
 	}
 	unedited := openTestObject(t, "xdp_globals.o")
-	if err := RunPasses(&Context{}, unedited, "datasec"); err != nil {
+	if err := RunPasses(&Context{}, unedited, "merge", "datasec"); err != nil {
 		t.Fatal(err)
 	}
 	if dump.String() == unedited.String() {

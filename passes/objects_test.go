@@ -107,13 +107,25 @@ func testObjects(tb testing.TB) []string {
 	return objs
 }
 
-// pipeline runs the frontend and every pass over path, returning the IR
-// text after each pass that succeeded and the error of the one that failed.
-func pipeline(tb testing.TB, path string, target passes.Target) (map[string]string, string, error) {
+// pipeline runs the frontend over paths and every pass over the object
+// they make (linked by the merge pass when there are several), returning
+// the IR text after each pass that succeeded and the error of the one
+// that failed. For one path, the merge pass must leave the frontend's
+// object as it is, and its dump is left out.
+func pipeline(tb testing.TB, target passes.Target, paths ...string) (map[string]string, string, error) {
 	tb.Helper()
-	obj, err := elf.Open(path)
-	if err != nil {
-		tb.Fatalf("frontend: %v", err)
+	var units []*ir.Object
+	for _, path := range paths {
+		obj, err := elf.Open(path)
+		if err != nil {
+			tb.Fatalf("frontend: %v", err)
+		}
+		units = append(units, obj)
+	}
+	obj := units[0]
+	front := obj.String()
+	if len(units) > 1 {
+		obj = &ir.Object{Name: filepath.Base(filepath.Dir(paths[0])), Inputs: units}
 	}
 	dumps := map[string]string{}
 	var last string
@@ -130,7 +142,13 @@ func pipeline(tb testing.TB, path string, target passes.Target) (map[string]stri
 			dumps[pass] = obj.String()
 		},
 	}
-	err = passes.Run(ctx, obj)
+	err := passes.Run(ctx, obj)
+	if len(units) == 1 {
+		if merged, ok := dumps["merge"]; ok && merged != front {
+			tb.Errorf("the merge pass changed a single object:\n%s", firstDiff(front, merged))
+		}
+		delete(dumps, "merge")
+	}
 	if err == nil {
 		return dumps, "", nil
 	}
@@ -151,7 +169,7 @@ func TestGolden(t *testing.T) {
 	for _, path := range testObjects(t) {
 		name := strings.TrimSuffix(filepath.Base(path), ".o")
 		t.Run(name, func(t *testing.T) {
-			dumps, failed, err := pipeline(t, path, target)
+			dumps, failed, err := pipeline(t, target, path)
 			want := map[string]string{}
 			for pass, text := range dumps {
 				want[pass+".ir"] = text
@@ -163,7 +181,7 @@ func TestGolden(t *testing.T) {
 				want[failed+".err"] = err.Error() + "\n"
 			}
 			if hasCORE(t, path) {
-				dumps, failed, err := pipeline(t, path, second)
+				dumps, failed, err := pipeline(t, second, path)
 				if text, ok := dumps["core"]; ok {
 					want["core.kernel_b.ir"] = text
 				} else {
@@ -298,7 +316,7 @@ func TestDatasecKernelBTF(t *testing.T) {
 				fd.Close()
 				t.Fatal("the kernel accepts the BTF before the datasec pass")
 			}
-			if err := passes.RunPasses(&passes.Context{CheckIR: true}, obj, "datasec"); err != nil {
+			if err := passes.RunPasses(&passes.Context{CheckIR: true}, obj, "merge", "datasec"); err != nil {
 				t.Fatal(err)
 			}
 			raw, err := obj.BTF.Marshal(obj.ByteOrder)

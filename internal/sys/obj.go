@@ -43,6 +43,9 @@ func getFDByID(cmd Cmd, id uint32) (*FD, error) {
 // ProgGetFDByID opens the program with the given id.
 func ProgGetFDByID(id uint32) (*FD, error) { return getFDByID(CmdProgGetFDByID, id) }
 
+// MapGetFDByID opens the map with the given id.
+func MapGetFDByID(id uint32) (*FD, error) { return getFDByID(CmdMapGetFDByID, id) }
+
 // BtfGetFDByID opens the BTF object with the given id.
 func BtfGetFDByID(id uint32) (*FD, error) { return getFDByID(CmdBTFGetFDByID, id) }
 

@@ -1,0 +1,82 @@
+// This file runs the pass pipeline over the link sets of testdata/link
+// (each set's parts linked by the merge pass, in name order): goldens
+// under testdata/golden/link/<set>/, the merge pass's own among them;
+// sets named bad_* must fail in the merge pass with the errors their
+// sources describe.
+
+package passes_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bpfc/bpfc/internal/errs"
+)
+
+// linkSets returns the link sets of testdata/link: set name -> its parts.
+func linkSets(tb testing.TB) map[string][]string {
+	tb.Helper()
+	dirs, err := filepath.Glob(filepath.Join(testdataDir, "link", "*"))
+	if err != nil || len(dirs) == 0 {
+		tb.Fatalf("no link sets in %s/link (%v)", testdataDir, err)
+	}
+	sets := map[string][]string{}
+	for _, d := range dirs {
+		parts, err := filepath.Glob(filepath.Join(d, "*.o"))
+		if err != nil || len(parts) < 2 {
+			tb.Fatalf("link set %s: %d parts (%v)", d, len(parts), err)
+		}
+		sets[filepath.Base(d)] = parts
+	}
+	return sets
+}
+
+func TestGoldenLinked(t *testing.T) {
+	target := newGoldenTarget(t)
+	for set, parts := range linkSets(t) {
+		t.Run(set, func(t *testing.T) {
+			dumps, failed, err := pipeline(t, target, parts...)
+			want := map[string]string{}
+			for pass, text := range dumps {
+				want[pass+".ir"] = text
+			}
+			bad := strings.HasPrefix(set, "bad_")
+			switch {
+			case bad && err == nil:
+				t.Fatalf("bad input linked without error")
+			case bad && (failed != "merge" || !errors.Is(err, errs.ErrInvalidObject) && !errors.Is(err, errs.ErrNotFound)):
+				t.Errorf("bad input failed in the %s pass with %v, want an invalid-object or not-found error of the merge pass", failed, err)
+			case !bad && err != nil:
+				t.Errorf("pipeline failed in %s: %v", failed, err)
+			}
+			if err != nil {
+				want[failed+".err"] = err.Error() + "\n"
+			}
+			dir := filepath.Join(goldenDir, "link", set)
+			if *update {
+				writeGolden(t, dir, want)
+				return
+			}
+			have, _ := filepath.Glob(filepath.Join(dir, "*"))
+			for _, f := range have {
+				if _, ok := want[filepath.Base(f)]; !ok {
+					t.Errorf("%s: stale golden file (run with -update)", f)
+				}
+			}
+			for file, text := range want {
+				got, err := os.ReadFile(filepath.Join(dir, file))
+				if err != nil {
+					t.Errorf("%v (run go test ./passes -update)", err)
+					continue
+				}
+				if string(got) != text {
+					t.Errorf("%s/%s differs from the pipeline's output (run with -update and review the diff):\n%s",
+						dir, file, firstDiff(string(got), text))
+				}
+			}
+		})
+	}
+}

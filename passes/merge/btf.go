@@ -1,0 +1,241 @@
+// This file merges the objects' BTF, as libbpf's linker does: every
+// object's types in order; one VAR or FUNC per global symbol, the
+// winner's (libbpf reuses the first and fixes it up: the result is the
+// same type); one DATASEC per section name with the entries of every
+// object's part at their merged offsets, extern and losing entries
+// dropped; then btf.Dedup, and a string table holding the line_info and
+// CO-RE access strings the records need. The IR's type ids, string
+// offsets and data map values follow.
+
+package merge
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// mergeBTF builds the linked object's BTF and rewrites every type id and
+// BTF string offset of out.
+func (l *linker) mergeBTF(out *ir.Object) error {
+	// All objects' types, ids shifted: the "global" ids below.
+	var all []btf.Type
+	for _, u := range l.units {
+		u.typeBase = btf.TypeID(len(all))
+		for _, t := range u.types {
+			c := t.Copy()
+			btf.RemapRefs(&c, func(id btf.TypeID) btf.TypeID {
+				if id == 0 {
+					return 0
+				}
+				return id + u.typeBase
+			})
+			all = append(all, c)
+		}
+	}
+	// One VAR/FUNC per global symbol: the winner's, else the first's.
+	replace := map[btf.TypeID]btf.TypeID{}
+	for _, g := range l.order {
+		canon := g.win
+		if canon == nil || canon.btfID == 0 {
+			canon = nil
+			for _, d := range g.btfDecls {
+				if d.btfID != 0 {
+					canon = d
+					break
+				}
+			}
+		}
+		if canon == nil {
+			continue
+		}
+		to := canon.u.typeBase + canon.btfID
+		for _, d := range g.btfDecls {
+			if d.btfID != 0 && d.u.typeBase+d.btfID != to {
+				replace[d.u.typeBase+d.btfID] = to
+			}
+		}
+	}
+	// Merged DATASECs, after all types.
+	dsID := map[string]btf.TypeID{}
+	for _, ds := range l.datasecs(out, replace) {
+		all = append(all, ds)
+		dsID[ds.Name] = btf.TypeID(len(all))
+	}
+
+	// Drop the replaced types and the objects' own DATASECs.
+	pre := make([]btf.TypeID, len(all)+1)
+	var kept []btf.Type
+	for id := btf.TypeID(1); int(id) <= len(all); id++ {
+		t := &all[id-1]
+		if _, ok := replace[id]; ok {
+			continue
+		}
+		if t.Kind == btf.KindDatasec && dsID[t.Name] != id {
+			continue
+		}
+		kept = append(kept, *t)
+		pre[id] = btf.TypeID(len(kept))
+	}
+	for id := btf.TypeID(1); int(id) <= len(all); id++ {
+		if pre[id] != 0 {
+			continue
+		}
+		if to, ok := replace[id]; ok {
+			pre[id] = pre[to]
+		} else if t := &all[id-1]; t.Kind == btf.KindDatasec {
+			pre[id] = pre[dsID[t.Name]] // 0 if the section has none left
+		}
+	}
+	for i := range kept {
+		btf.RemapRefs(&kept[i], func(id btf.TypeID) btf.TypeID { return pre[id] })
+	}
+	final, remap := btf.Dedup(kept)
+
+	b := btf.NewBuilder()
+	for _, t := range final {
+		b.Add(t)
+	}
+	tid := func(u *unit, id btf.TypeID) btf.TypeID {
+		if id == 0 || int(id) > len(u.types) {
+			return 0
+		}
+		return remap[pre[u.typeBase+id]]
+	}
+	if err := l.retype(out, b, tid, func(name string) btf.TypeID { return remap[pre[dsID[name]]] }); err != nil {
+		return err
+	}
+	spec, err := b.Build(out.ByteOrder)
+	if err != nil {
+		return fmt.Errorf("merged BTF: %w", err)
+	}
+	out.BTF = spec
+	return nil
+}
+
+// datasecs returns the merged DATASECs, in the order the objects first
+// have them. The VARs and FUNCs of .kconfig and .ksyms externs declared
+// again after the first object are replaced by the first's.
+func (l *linker) datasecs(out *ir.Object, replace map[btf.TypeID]btf.TypeID) []btf.Type {
+	var order []string
+	merged := map[string]*btf.Type{}
+	for _, u := range l.units {
+		for i := range u.types {
+			t := &u.types[i]
+			if t.Kind != btf.KindDatasec || l.skipped(u, t.Name) {
+				continue
+			}
+			ds := merged[t.Name]
+			if ds == nil {
+				ds = &btf.Type{Kind: btf.KindDatasec, Name: t.Name}
+				if s := out.DataSection(t.Name); s != nil {
+					ds.Size = s.Size
+				}
+				merged[t.Name] = ds
+				order = append(order, t.Name)
+			}
+			l.addDatasecVars(u, ds, t, replace)
+		}
+	}
+	var dss []btf.Type
+	for _, name := range order {
+		ds := merged[name]
+		if len(ds.Vars) == 0 && ds.Size == 0 {
+			continue // only externs, all resolved
+		}
+		dss = append(dss, *ds)
+	}
+	return dss
+}
+
+// addDatasecVars adds the entries of u's DATASEC t to the merged ds:
+// .kconfig and .ksyms entries once per name (their layout is the datasec
+// pass's), others at u's offset in the merged section, without extern
+// VARs and the VARs of definitions that lost.
+func (l *linker) addDatasecVars(u *unit, ds, t *btf.Type, replace map[btf.TypeID]btf.TypeID) {
+	externs := t.Name == ".kconfig" || t.Name == ".ksyms"
+	for _, vs := range t.Vars {
+		if vs.Type == 0 || int(vs.Type) > len(u.types) {
+			continue
+		}
+		vt := &u.types[vs.Type-1]
+		id := vs.Type + u.typeBase
+		if externs {
+			k := slices.IndexFunc(ds.Vars, func(have btf.VarSecinfo) bool { return l.typeName(have.Type) == vt.Name })
+			if k >= 0 {
+				replace[id] = ds.Vars[k].Type
+				continue
+			}
+			vs.Type = id
+			ds.Vars = append(ds.Vars, vs)
+			continue
+		}
+		if vt.Kind == btf.KindVar {
+			if vt.Linkage == btf.LinkageExtern {
+				continue
+			}
+			if vt.Linkage != btf.LinkageStatic && l.lost(vt.Name, u) {
+				continue
+			}
+		}
+		vs.Type = id
+		vs.Offset += u.dataBase[t.Name]
+		ds.Vars = append(ds.Vars, vs)
+	}
+}
+
+// typeName returns the name of the type with the given global id.
+func (l *linker) typeName(id btf.TypeID) string {
+	for _, u := range l.units {
+		if id > u.typeBase && int(id-u.typeBase) <= len(u.types) {
+			return u.types[id-u.typeBase-1].Name
+		}
+	}
+	return ""
+}
+
+// retype rewrites the type ids of out with tid (the id in the merged BTF
+// of an object's type), data map values with datasec, and the string
+// offsets of line_info records with strings added to b.
+func (l *linker) retype(out *ir.Object, b *btf.Builder, tid func(*unit, btf.TypeID) btf.TypeID, datasec func(string) btf.TypeID) error {
+	for _, fn := range out.Units() {
+		u := l.fnOrigin[fn]
+		fn.BTFType = tid(u, fn.BTFType)
+		for i := range fn.FuncInfo {
+			fn.FuncInfo[i].TypeID = tid(u, fn.FuncInfo[i].TypeID)
+		}
+		for _, r := range fn.CORE {
+			r.TypeID = tid(u, r.TypeID)
+			if _, err := b.AddString(r.Access); err != nil {
+				return fmt.Errorf("%s: CO-RE access string: %w", fn.Name, err)
+			}
+		}
+		for i := range fn.LineInfo {
+			li := &fn.LineInfo[i]
+			var err error
+			if li.FileNameOff, err = b.AddString(li.FileName); err != nil {
+				return fmt.Errorf("%s: line_info: %w", fn.Name, err)
+			}
+			if li.LineOff, err = b.AddString(li.Line); err != nil {
+				return fmt.Errorf("%s: line_info: %w", fn.Name, err)
+			}
+		}
+	}
+	for _, m := range out.Maps {
+		if m.Kind == ir.MapData {
+			m.KeyType, m.ValueType = 0, datasec(m.Name)
+			continue
+		}
+		u := l.mapOrigin[m]
+		for mm := m; mm != nil; mm = mm.Inner {
+			mm.KeyType, mm.ValueType = tid(u, mm.KeyType), tid(u, mm.ValueType)
+		}
+	}
+	for _, e := range out.Externs {
+		u := l.externOrigin[e]
+		e.TypeID, e.LocalType = tid(u, e.TypeID), tid(u, e.LocalType)
+	}
+	return nil
+}
