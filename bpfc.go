@@ -7,7 +7,9 @@
 // This file ties the stages together for the common cases: Compile runs
 // the frontend and every pass with the user's edits; Load also loads the
 // result into the running kernel; GenerateLoader makes a loader program
-// for a light skeleton.
+// for a light skeleton. CompileFiles, LoadFiles and GenerateLoaderFiles
+// do the same for several objects, which the merge pass links into one
+// as libbpf's static linker (bpftool gen object) would.
 package bpfc
 
 import (
@@ -73,6 +75,11 @@ type Options struct {
 	// constants inline assembly refers to ("r0 = NAME ll"; 0 unless set).
 	Set map[string]string
 
+	// Name names the object linked from several files (default: the
+	// first file's name); it names its skeleton and its kernel objects'
+	// prefixes as a file name would.
+	Name string
+
 	// DumpAfter names a pass after which the IR is written to Dump.
 	DumpAfter string
 	// Dump receives the IR dump.
@@ -91,12 +98,23 @@ func (o *Options) Target() passes.Target {
 // Compile reads the object at path and runs every pass over it, applying
 // the options' edits right after the datasec pass.
 func Compile(path string, opts *Options) (*ir.Object, error) {
+	return CompileFiles([]string{path}, opts)
+}
+
+// CompileFiles reads the objects at paths, links them into one (the merge
+// pass: weak and strong definitions, externs resolved by name, sections
+// concatenated, BTF merged and deduplicated) and runs every other pass
+// over it, as Compile does for one object.
+func CompileFiles(paths []string, opts *Options) (*ir.Object, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	obj, err := elf.Open(path)
+	obj, err := Open(paths...)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Name != "" {
+		obj.Name = opts.Name
 	}
 	ctx := &passes.Context{
 		Target:    opts.Target(),
@@ -143,6 +161,27 @@ func (e *OptionError) Error() string {
 
 // Unwrap returns Err.
 func (e *OptionError) Unwrap() error { return e.Err }
+
+// Open reads the objects at paths with the frontend: one object read
+// from one path, or, for several, an object holding them as the inputs
+// of the merge pass, named after the first.
+func Open(paths ...string) (*ir.Object, error) {
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no object file given")
+	}
+	units := make([]*ir.Object, 0, len(paths))
+	for _, p := range paths {
+		obj, err := elf.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		units = append(units, obj)
+	}
+	if len(units) == 1 {
+		return units[0], nil
+	}
+	return &ir.Object{Name: units[0].Name, Inputs: units}, nil
+}
 
 // apply performs the user's edits on obj in a deterministic order.
 func (o *Options) apply(obj *ir.Object) error {
@@ -192,7 +231,13 @@ func programNames(obj *ir.Object) string {
 // Load compiles the object at path and loads it into the running kernel
 // with the direct backend.
 func Load(path string, opts *Options, dopts *direct.Options) (*direct.Collection, error) {
-	obj, err := Compile(path, opts)
+	return LoadFiles([]string{path}, opts, dopts)
+}
+
+// LoadFiles links the objects at paths (CompileFiles) and loads the result
+// into the running kernel with the direct backend.
+func LoadFiles(paths []string, opts *Options, dopts *direct.Options) (*direct.Collection, error) {
+	obj, err := CompileFiles(paths, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -206,12 +251,18 @@ func Load(path string, opts *Options, dopts *direct.Options) (*direct.Collection
 // WriteRaw, or run it with its Spec and the rt package. The returned
 // object is the IR the loader was generated from (the emitters need it).
 func GenerateLoader(path string, opts *Options, gopts *loaderprog.Options) (*ir.Object, *loaderprog.Loader, error) {
+	return GenerateLoaderFiles([]string{path}, opts, gopts)
+}
+
+// GenerateLoaderFiles links the objects at paths (CompileFiles) and
+// generates one loader for the result: one skeleton for all of them.
+func GenerateLoaderFiles(paths []string, opts *Options, gopts *loaderprog.Options) (*ir.Object, *loaderprog.Loader, error) {
 	o := Options{}
 	if opts != nil {
 		o = *opts
 	}
 	o.Defer = true
-	obj, err := Compile(path, &o)
+	obj, err := CompileFiles(paths, &o)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -112,7 +112,7 @@ func attachAndWait(c *config, coll *direct.Collection, w io.Writer) error {
 }
 
 func emitDirect(c *config, stdout io.Writer) error {
-	coll, err := bpfc.Load(c.object, &c.opts, &direct.Options{LogLevel: uint32(c.logLevel), PinPath: c.pin})
+	coll, err := bpfc.LoadFiles(c.objects, &c.opts, &direct.Options{LogLevel: uint32(c.logLevel), PinPath: c.pin})
 	if err != nil {
 		return err
 	}

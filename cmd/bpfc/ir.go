@@ -22,10 +22,10 @@ func emitIR(c *config, stdout io.Writer) error {
 	return writeOutput(c, stdout, func(w io.Writer) error {
 		if c.dumpAfter != "" {
 			opts.DumpAfter, opts.StopAfter, opts.Dump = c.dumpAfter, c.dumpAfter, w
-			_, err := bpfc.Compile(c.object, &opts)
+			_, err := bpfc.CompileFiles(c.objects, &opts)
 			return err
 		}
-		obj, err := bpfc.Compile(c.object, &opts)
+		obj, err := bpfc.CompileFiles(c.objects, &opts)
 		if err != nil {
 			return err
 		}

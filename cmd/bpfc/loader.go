@@ -29,7 +29,7 @@ func emitLoader(c *config, stdout io.Writer) error {
 	// libbpf 1.1's skel_internal.h neither freezes nor hashes the blob
 	// map; a signed C skeleton needs libbpf 1.7's, which does.
 	gopts := &loaderprog.Options{NoIntegrity: c.lang == "c" && !c.run && c.signKey == "", Sealed: c.signKey != "", Trace: c.trace}
-	obj, l, err := bpfc.GenerateLoader(c.object, &c.opts, gopts)
+	obj, l, err := bpfc.GenerateLoaderFiles(c.objects, &c.opts, gopts)
 	if err != nil {
 		return err
 	}

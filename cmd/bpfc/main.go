@@ -78,19 +78,21 @@ type config struct {
 	integrity bool
 	stderr    io.Writer // for notes that are not the command's output
 	opts      bpfc.Options
-	object    string
+	objects   []string
 	signKey   string
 	signCert  string
 	keyring   keyringFlag
 	verifySig string
 }
 
-const usageText = `usage: bpfc [flags] OBJECT.o
+const usageText = `usage: bpfc [flags] OBJECT.o [OBJECT.o ...]
        bpfc -probe
 
 bpfc loads a BPF object file (clang -target bpf -g -O2) the way a compiler
 compiles: the ELF frontend lowers it into an IR, passes rewrite the IR
-(datasec, configure, externs, core, maps, link), and a backend loads it.
+(merge, datasec, configure, externs, core, maps, link), and a backend loads it.
+Several objects are linked into one first (the merge pass), by the rules
+of libbpf's static linker (bpftool gen object): one object, one skeleton.
 
   bpfc -emit=direct OBJ            load into the kernel, print maps and programs
   bpfc -emit=direct -pin DIR OBJ   ... and keep them pinned under DIR
@@ -143,6 +145,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.pkg, "pkg", "", "Go package `NAME` of a Go light skeleton (default: derived from the object name)")
 	fs.BoolVar(&c.run, "run", false, "with -emit=loader: run the generated loader now and print what it loaded")
 	fs.BoolVar(&c.attach, "attach", false, "with -emit=direct: attach every program whose section says where (kprobe/..., tracepoint/..., usdt/...), print the links and stay until SIGINT or SIGTERM, then detach; with -pin, pin the links and exit")
+	fs.StringVar(&c.opts.Name, "name", "", "`NAME` of the object linked from several files (default: the first file's name), as a file name would name it: skeleton type, kernel map name prefix")
 	fs.StringVar(&c.pin, "pin", "", "pin every map and program (and link, with -attach) under `DIR` (on bpffs) so they stay loaded after exit")
 	fs.StringVar(&c.dumpAfter, "dump-after", "", "with -emit=ir: print the IR after `PASS` ("+strings.Join(passes.Names(), ", ")+")")
 	fs.StringVar(&c.opts.BTF, "btf", "", "target BTF `FILE` for CO-RE (raw BTF or ELF with .BTF) instead of the running kernel")
@@ -192,11 +195,11 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		}
 		return c, nil
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() == 0 {
 		fs.Usage()
-		return nil, usageError{fmt.Sprintf("want exactly one object file, got %d arguments", fs.NArg())}
+		return nil, usageError{"want at least one object file"}
 	}
-	c.object = fs.Arg(0)
+	c.objects = fs.Args()
 	switch c.emit {
 	case "direct", "ir", "loader":
 	default:

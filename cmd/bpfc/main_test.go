@@ -66,7 +66,6 @@ func TestUsageErrors(t *testing.T) {
 		{"-emit=loader", "-lang=raw", x},
 		{"-probe", x},
 		{"-require-integrity", "-emit=loader", x},
-		{x, x},
 		{"-emit=loader", "-sign-key", "k.pem", x},
 		{"-emit=loader", "-sign-cert", "c.pem", x},
 		{"-sign-key", "k.pem", "-sign-cert", "c.pem", x},

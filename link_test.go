@@ -1,0 +1,439 @@
+// Tests of static linking in the running kernel: the link sets of
+// testdata/link loaded with LoadFiles and through a loader program, their
+// programs run, and what the kernel holds compared with libbpf's linker
+// (bpftool gen object, Debian's libbpf 1.1): its output loaded by bpfc and
+// by libbpf itself (bpftool prog loadall) must give the same translated
+// instructions as bpfc linking the parts. Bad link sets must fail with the
+// errors their sources describe.
+
+package bpfc_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bpfc/bpfc"
+	"github.com/bpfc/bpfc/backend/direct"
+	"github.com/bpfc/bpfc/backend/loaderprog"
+	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes/merge"
+	"github.com/bpfc/bpfc/uapi"
+)
+
+// linkSet returns the parts of testdata/link/<set>, in name order.
+func linkSet(tb testing.TB, set string) []string {
+	tb.Helper()
+	parts, err := filepath.Glob(filepath.Join("testdata", "link", set, "*.o"))
+	if err != nil || len(parts) < 2 {
+		tb.Fatalf("link set %s: %d parts (%v)", set, len(parts), err)
+	}
+	slices.Sort(parts)
+	return parts
+}
+
+// linkRun is one program run of a link set and what it must return.
+type linkRun struct {
+	prog string
+	ctx  func() []byte // nil: the test packet as data
+	want uint32
+	// vars are global variables ("section:name") and their values after
+	// the run.
+	vars map[string]uint64
+}
+
+func pidCtx() []byte { return binary.LittleEndian.AppendUint32(nil, uint32(os.Getpid())) }
+
+// linkRuns are the link sets' runs, in order, on one load (state carries
+// over): see the comments of testdata/src/link/<set>/*.c.
+var linkRuns = map[string][]linkRun{
+	// link_entry: helper(64)=66, lib_add: b's helper(66)+3 = 135,
+	// +hidden_mul(2) 14, +pick(0) 100 (b's), +first(0) 1000 (a's), +tunable
+	// 20 (b's strong) + hidden_var 5.
+	"basic": {
+		{prog: "link_entry", want: 1274, vars: map[string]uint64{".bss:a_result": 1275, ".data.link:a_tag": 0xb, ".data:tunable": 20}},
+		// lib_add(1, 2) = 4, + 20 + 1000 + loop sum 6 + b's calls (2).
+		{prog: "link_lib", want: 1032, vars: map[string]uint64{".data.link:b_tag": 0xc}},
+		// first(5) 1005 (a's) + lib_add(0, 20) 20 + 1.
+		{prog: "link_third", want: 1026},
+	},
+	// weak_main: only_weak 1 (a's, first) *100 + ww_var 1 (a's) *10;
+	// weak_prog is b's: 22 + 1 + 1.
+	"weak": {
+		{prog: "weak_main", want: 110, vars: map[string]uint64{".data:ww_var": 1}},
+		{prog: "weak_prog", want: 24},
+	},
+	"legacy": {{prog: "legacy_main", want: 42}},
+	"ksyms": {
+		{prog: "ksyms_a", ctx: pidCtx, want: 0},
+		{prog: "ksyms_b", ctx: pidCtx, want: 3},
+	},
+}
+
+// varValue reads the global variable sec:name of a loaded collection
+// (little-endian, its symbol's size, at most 8 bytes).
+func varValue(t *testing.T, obj *ir.Object, coll *direct.Collection, ref string) uint64 {
+	t.Helper()
+	sec, name, _ := strings.Cut(ref, ":")
+	ds := obj.DataSection(sec)
+	m := coll.Maps[sec]
+	if ds == nil || m == nil {
+		t.Fatalf("%s: no section or map %s", ref, sec)
+	}
+	i := slices.IndexFunc(ds.Vars, func(v ir.DataVar) bool { return v.Name == name })
+	if i < 0 {
+		t.Fatalf("%s: no variable %s in %s", ref, name, sec)
+	}
+	val, err := m.Lookup(make([]byte, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := ds.Vars[i]
+	var b [8]byte
+	copy(b[:], val[v.Offset:v.Offset+min(v.Size, 8)])
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+func TestLinkedRun(t *testing.T) {
+	testutil.RequireKernel(t)
+	for set, runs := range linkRuns {
+		t.Run(set, func(t *testing.T) {
+			defer testutil.CheckNoFDLeak(t)()
+			parts := linkSet(t, set)
+			obj, err := bpfc.CompileFiles(parts, &bpfc.Options{CheckIR: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			coll, err := direct.Load(obj, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer coll.Close()
+			for _, r := range runs {
+				p := coll.Programs[r.prog]
+				if p == nil {
+					t.Fatalf("no program %s (have %v)", r.prog, coll.ProgramOrder)
+				}
+				opts := direct.TestRunOptions{DataIn: testutil.Packet()}
+				if r.ctx != nil {
+					opts = direct.TestRunOptions{CtxIn: r.ctx()}
+				}
+				res, err := p.TestRun(opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Retval != r.want {
+					t.Errorf("%s returned %d, want %d", r.prog, res.Retval, r.want)
+				}
+				for ref, want := range r.vars {
+					if got := varValue(t, obj, coll, ref); got != want {
+						t.Errorf("after %s: %s = %d, want %d", r.prog, ref, got, want)
+					}
+				}
+			}
+			if set == "ksyms" {
+				a, b := varValue(t, obj, coll, ".bss:a_stext"), varValue(t, obj, coll, ".bss:b_stext")
+				if a == 0 || a != b {
+					t.Errorf("_stext: %#x in a.c, %#x in b.c; want one nonzero address", a, b)
+				}
+				if got := varValue(t, obj, coll, ".bss:a_tgid"); got != uint64(os.Getpid()) {
+					t.Errorf("a_tgid = %d, want %d", got, os.Getpid())
+				}
+			}
+		})
+	}
+}
+
+// TestLinkedLoader runs the link sets through one loader program each: the
+// same return values as the direct load.
+func TestLinkedLoader(t *testing.T) {
+	testutil.RequireKernel(t)
+	for set, runs := range linkRuns {
+		t.Run(set, func(t *testing.T) {
+			defer testutil.CheckNoFDLeak(t)()
+			_, l, err := bpfc.GenerateLoaderFiles(linkSet(t, set), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := rt.Load(l.Spec(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Close()
+			for _, r := range runs {
+				i := slices.IndexFunc(l.Progs, func(p loaderprog.ProgDesc) bool { return p.Name == r.prog })
+				if i < 0 {
+					t.Fatalf("no program %s in the loader", r.prog)
+				}
+				p := &rt.Program{Name: r.prog, FD: res.ProgFDs[i]}
+				opts := &rt.RunOptions{Data: testutil.Packet()}
+				if r.ctx != nil {
+					opts = &rt.RunOptions{Ctx: r.ctx()}
+				}
+				got, err := p.Run(opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != r.want {
+					t.Errorf("%s returned %d, want %d", r.prog, got, r.want)
+				}
+			}
+		})
+	}
+}
+
+func TestLinkedBad(t *testing.T) {
+	for _, tc := range []struct {
+		set    string
+		target error
+		want   []string
+	}{
+		{"bad_strong", merge.ErrConflict, []string{"function dup", "a.o", "b.o"}},
+		{"bad_vartype", merge.ErrMismatch, []string{"variable shared_val", `"__u64" in a.o`, `"__u32" in b.o`}},
+		{"bad_functype", merge.ErrMismatch, []string{"function twice", `"int (int)" in a.o`, `"int (struct pair *)" in b.o`}},
+		{"bad_map", merge.ErrMismatch, []string{"map counts", "max_entries 4 and 8"}},
+		{"bad_unresolved", merge.ErrUnresolved, []string{"extern variable nowhere", "a.o"}},
+		{"bad_section", merge.ErrMismatch, []string{"variable moved", ".data in a.o", ".bss in b.o"}},
+	} {
+		t.Run(tc.set, func(t *testing.T) {
+			_, err := bpfc.CompileFiles(linkSet(t, tc.set), nil)
+			if !errors.Is(err, tc.target) {
+				t.Fatalf("CompileFiles: %v, want %v", err, tc.target)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
+	}
+	// One part alone: its extern variable has no definition.
+	_, err := bpfc.Compile(filepath.Join("testdata", "link", "basic", "a.o"), nil)
+	if !errors.Is(err, merge.ErrUnresolved) || !strings.Contains(err.Error(), "a.o") {
+		t.Errorf("one part of a link set alone: %v, want ErrUnresolved naming a.o", err)
+	}
+}
+
+// progView is what is compared of a loaded program: its translated
+// instructions with each map reference replaced by the map's shape and
+// its rank among the maps the program references, and its BTF records.
+type progView struct {
+	Type                  uapi.ProgType
+	Xlated                []ir.Insn
+	Maps                  []string
+	NrFuncInfo, NrLineInf uint32
+	GPL                   bool
+}
+
+func viewProg(t *testing.T, fd *sys.FD) progView {
+	t.Helper()
+	info, err := sys.ProgInfoByFD(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insns, err := ir.Unmarshal(info.XlatedInsns, binary.LittleEndian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := progView{Type: info.Type, NrFuncInfo: info.NrFuncInfo, NrLineInf: info.NrLineInfo, GPL: info.GPLCompatible}
+	rank := map[int32]int{}
+	for i := 0; i < len(insns); i++ {
+		in := &insns[i]
+		if !in.IsLdImm64() {
+			continue
+		}
+		if in.Src == ir.PseudoMapFD || in.Src == ir.PseudoMapValue {
+			r, ok := rank[in.Imm]
+			if !ok {
+				r = len(rank)
+				rank[in.Imm] = r
+				v.Maps = append(v.Maps, mapShape(t, uint32(in.Imm)))
+			}
+			in.Imm = int32(r)
+		}
+		i++
+	}
+	v.Xlated = insns
+	return v
+}
+
+// mapShape describes the map with the given id without its name, which
+// each loader prefixes its own way.
+func mapShape(t *testing.T, id uint32) string {
+	t.Helper()
+	fd, err := sys.MapGetFDByID(id)
+	if err != nil {
+		t.Fatalf("map id %d: %v", id, err)
+	}
+	defer fd.Close()
+	info, err := sys.MapInfoByFD(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%s key %d value %d max %d", info.Type, info.KeySize, info.ValueSize, info.MaxEntries)
+}
+
+// directViews loads obj with the direct backend and views its programs.
+func directViews(t *testing.T, paths ...string) map[string]progView {
+	t.Helper()
+	coll, err := bpfc.LoadFiles(paths, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer coll.Close()
+	views := map[string]progView{}
+	for name, p := range coll.Programs {
+		dup, err := p.DupFD()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd, err := sys.NewFD(dup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		views[name] = viewProg(t, fd)
+		fd.Close()
+	}
+	return views
+}
+
+// bpftool returns the path of bpftool, failing under BPFC_REQUIRE_KERNEL
+// when it is missing.
+func bpftool(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("bpftool")
+	if err != nil {
+		if os.Getenv(testutil.EnvRequireKernel) == "1" {
+			t.Fatalf("bpftool needed: %v", err)
+		}
+		t.Skip("bpftool not installed")
+	}
+	return path
+}
+
+// libbpfViews loads the object at path with libbpf (bpftool prog loadall)
+// and views its programs, pinned under a private bpffs.
+func libbpfViews(t *testing.T, path string) map[string]progView {
+	t.Helper()
+	dir := testutil.BPFFS(t)
+	out, err := exec.Command(bpftool(t), "prog", "loadall", path, filepath.Join(dir, "progs")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("bpftool prog loadall %s: %v\n%s", path, err, out)
+	}
+	ents, err := os.ReadDir(filepath.Join(dir, "progs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	views := map[string]progView{}
+	for _, e := range ents {
+		fd, err := sys.ObjGet(filepath.Join(dir, "progs", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		views[e.Name()] = viewProg(t, fd)
+		fd.Close()
+	}
+	return views
+}
+
+// TestLinkedAgainstBpftool links each set with libbpf's linker (bpftool
+// gen object) and compares, program by program, bpfc linking the parts
+// with bpfc loading libbpf's output and with libbpf loading it.
+func TestLinkedAgainstBpftool(t *testing.T) {
+	testutil.RequireKernel(t)
+	tool := bpftool(t)
+	for _, set := range []string{"basic", "weak", "legacy"} {
+		t.Run(set, func(t *testing.T) {
+			defer testutil.CheckNoFDLeak(t)()
+			parts := linkSet(t, set)
+			linked := filepath.Join(t.TempDir(), set+".o")
+			if out, err := exec.Command(tool, append([]string{"gen", "object", linked}, parts...)...).CombinedOutput(); err != nil {
+				t.Fatalf("bpftool gen object: %v\n%s", err, out)
+			}
+			want := directViews(t, parts...)
+			got := directViews(t, linked)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("bpfc linking the parts (-) and bpfc loading bpftool's link (+) differ:\n%s", diff)
+			}
+			switch set {
+			case "legacy":
+				return // libbpf >= 1.0 does not load legacy maps
+			case "weak":
+				// libbpf 1.1 cannot load its linker's output here: the
+				// .maps DATASEC entry of ws_map keeps the offset of a.o's
+				// weak definition while its symbol moved to b.o's strong
+				// one ("map relo failed to find map for section '.maps',
+				// off 64").
+				return
+			}
+			lib := libbpfViews(t, linked)
+			if diff := cmp.Diff(want, lib); diff != "" {
+				t.Errorf("bpfc linking the parts (-) and libbpf loading bpftool's link (+) differ:\n%s", diff)
+			}
+		})
+	}
+}
+
+// ciliumTestdata returns cilium/ebpf's testdata directory in the module
+// cache (cilium/ebpf is a test dependency; its files are not copied here).
+func ciliumTestdata(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/cilium/ebpf").Output()
+	if err != nil {
+		t.Fatalf("go list -m github.com/cilium/ebpf: %v", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "testdata")
+}
+
+// TestCiliumLinked loads cilium/ebpf's linker test objects as its own
+// TestLinkedELF checks them: linked1 and linked2 given together (bpfc
+// links them), and linked, which libbpf's linker made of them (with the
+// code of overridden weak functions left in, without symbols). Every map
+// that won has max_entries 1 and every program that won returns 0.
+func TestCiliumLinked(t *testing.T) {
+	testutil.RequireKernel(t)
+	dir := ciliumTestdata(t)
+	for name, paths := range map[string][]string{
+		"linked1+linked2": {filepath.Join(dir, "linked1-el.elf"), filepath.Join(dir, "linked2-el.elf")},
+		"linked":          {filepath.Join(dir, "linked-el.elf")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer testutil.CheckNoFDLeak(t)()
+			coll, err := bpfc.LoadFiles(paths, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer coll.Close()
+			progs := slices.Sorted(maps.Keys(coll.Programs))
+			if want := []string{"entry_l1", "entry_l1_s", "entry_l1_w", "entry_l2", "entry_ww"}; !slices.Equal(progs, want) {
+				t.Errorf("programs %v, want %v", progs, want)
+			}
+			for n, m := range coll.Maps {
+				if m.MaxEntries != 1 {
+					t.Errorf("map %s: max_entries %d, want 1", n, m.MaxEntries)
+				}
+			}
+			for n, p := range coll.Programs {
+				res, err := p.TestRun(direct.TestRunOptions{DataIn: testutil.Packet()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Retval != 0 {
+					t.Errorf("program %s returned %d, want 0", n, res.Retval)
+				}
+			}
+		})
+	}
+}
