@@ -19,11 +19,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
+	"github.com/cilium/ebpf"
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/backend/direct"
+	"github.com/bpfc/bpfc/backend/elfobj"
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/internal/sys"
@@ -229,12 +233,96 @@ func TestLinkedBad(t *testing.T) {
 // progView is what is compared of a loaded program: its translated
 // instructions with each map reference replaced by the map's shape and
 // its rank among the maps the program references, and its BTF records.
+// Graph is the same instructions split into functions, each call written
+// as the callee's own form: equal for loaders that append subprograms in
+// different orders (cilium/ebpf and libbpf do).
 type progView struct {
 	Type                  uapi.ProgType
 	Xlated                []ir.Insn
 	Maps                  []string
 	NrFuncInfo, NrLineInf uint32
 	GPL                   bool
+	Graph                 string
+}
+
+// graphOnly is the part of a view that does not depend on the order of
+// subprograms.
+func graphOnly(vs map[string]progView) map[string]progView {
+	out := map[string]progView{}
+	for n, v := range vs {
+		maps := slices.Clone(v.Maps)
+		slices.Sort(maps)
+		out[n] = progView{Type: v.Type, Maps: maps, NrFuncInfo: v.NrFuncInfo, NrLineInf: v.NrLineInf, GPL: v.GPL, Graph: v.Graph}
+	}
+	return out
+}
+
+// funcStarts returns the first instruction of each function of a loaded
+// program, from its func_info.
+func funcStarts(t *testing.T, fd *sys.FD, n uint32) []int {
+	t.Helper()
+	if n == 0 {
+		return []int{0}
+	}
+	recs := make([]uint32, 2*n)
+	info := sys.ProgInfoRaw{NrFuncInfo: n, FuncInfoRecSize: 8, FuncInfo: sys.NewPointer(unsafe.Pointer(&recs[0]))}
+	if _, err := sys.ObjGetInfoByFD(fd, unsafe.Pointer(&info), uint32(unsafe.Sizeof(info))); err != nil {
+		t.Fatal(err)
+	}
+	var starts []int
+	for i := 0; i < int(n); i++ {
+		starts = append(starts, int(recs[2*i]))
+	}
+	return starts
+}
+
+// callGraph writes the function starting at starts[0] with each bpf2bpf
+// call and function address replaced by the callee's form, recursively
+// (the verifier refuses recursion, so this ends).
+func callGraph(insns []ir.Insn, starts []int, mapRef func(int32) string) string {
+	memo := map[int]string{}
+	var form func(k int) string
+	form = func(k int) string {
+		if s, ok := memo[k]; ok {
+			return s
+		}
+		end := len(insns)
+		if k+1 < len(starts) {
+			end = starts[k+1]
+		}
+		var b strings.Builder
+		for i := starts[k]; i < end; i++ {
+			in := insns[i]
+			switch {
+			case in.IsPseudoCall() || in.IsLdImm64() && in.Src == ir.PseudoFunc:
+				// The translated form of a call keeps its pc-relative
+				// offset in off (imm is the subprogram's index); that of
+				// a function address in imm (the second slot holds the
+				// index).
+				rel := int(in.Off)
+				if in.IsLdImm64() {
+					rel = int(in.Imm)
+				}
+				target := i + rel + 1
+				j := slices.Index(starts, target)
+				if j < 0 {
+					fmt.Fprintf(&b, "call ?%d;", target)
+				} else {
+					fmt.Fprintf(&b, "%x/%d{%s};", in.Op, in.Src, form(j))
+				}
+			case in.IsLdImm64() && (in.Src == ir.PseudoMapFD || in.Src == ir.PseudoMapValue):
+				fmt.Fprintf(&b, "ld %s+%d;", mapRef(in.Imm), insns[i+1].Imm)
+			default:
+				fmt.Fprintf(&b, "%x %d %d %d %d;", in.Op, in.Dst, in.Src, in.Off, in.Imm)
+			}
+			if in.IsLdImm64() {
+				i++
+			}
+		}
+		memo[k] = b.String()
+		return memo[k]
+	}
+	return form(0)
 }
 
 func viewProg(t *testing.T, fd *sys.FD) progView {
@@ -248,6 +336,13 @@ func viewProg(t *testing.T, fd *sys.FD) progView {
 		t.Fatal(err)
 	}
 	v := progView{Type: info.Type, NrFuncInfo: info.NrFuncInfo, NrLineInf: info.NrLineInfo, GPL: info.GPLCompatible}
+	shapes := map[int32]string{}
+	v.Graph = callGraph(insns, funcStarts(t, fd, info.NrFuncInfo), func(id int32) string {
+		if shapes[id] == "" {
+			shapes[id] = mapShape(t, uint32(id))
+		}
+		return shapes[id]
+	})
 	rank := map[int32]int{}
 	for i := 0; i < len(insns); i++ {
 		in := &insns[i]
@@ -436,4 +531,116 @@ func TestCiliumLinked(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeLinked links paths (the merge pass alone) and writes the result
+// with the ELF writer into a temporary file.
+func writeLinked(t *testing.T, paths ...string) string {
+	t.Helper()
+	obj, err := bpfc.CompileFiles(paths, &bpfc.Options{StopAfter: "merge", CheckIR: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := elfobj.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), obj.Name)
+	if !strings.HasSuffix(out, ".o") {
+		out += ".o"
+	}
+	if err := os.WriteFile(out, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestLinkedELF writes each link set as one ELF object (-emit=elf) and
+// loads it with bpfc, libbpf (bpftool prog loadall) and cilium/ebpf: the
+// same translated instructions as bpfc linking the parts.
+func TestLinkedELF(t *testing.T) {
+	testutil.RequireKernel(t)
+	for _, tc := range []struct {
+		set            string
+		libbpf, cilium bool
+	}{
+		// libbpf >= 1.0 refuses legacy maps; cilium/ebpf 0.22 refuses
+		// typeless ksyms (basic, ksyms: "expected _stext to be *Void")
+		// and references to weak maps (weak: "unsupported binding:
+		// STB_WEAK"; ww_map stays weak, as libbpf's linker leaves it).
+		{"basic", true, false},
+		{"weak", true, false},
+		{"ksyms", true, false},
+		{"legacy", false, true},
+	} {
+		t.Run(tc.set, func(t *testing.T) {
+			defer testutil.CheckNoFDLeak(t)()
+			parts := linkSet(t, tc.set)
+			want := directViews(t, parts...)
+			written := writeLinked(t, parts...)
+			if diff := cmp.Diff(want, directViews(t, written)); diff != "" {
+				t.Errorf("bpfc linking the parts (-) and bpfc loading the written object (+) differ:\n%s", diff)
+			}
+			if tc.libbpf {
+				if diff := cmp.Diff(want, libbpfViews(t, written)); diff != "" {
+					t.Errorf("bpfc linking the parts (-) and libbpf loading the written object (+) differ:\n%s", diff)
+				}
+			}
+			if tc.cilium {
+				if diff := cmp.Diff(graphOnly(want), graphOnly(ciliumViews(t, written))); diff != "" {
+					t.Errorf("bpfc linking the parts (-) and cilium/ebpf loading the written object (+) differ:\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+// TestWrittenObjects writes single objects through the ELF writer and
+// loads the result with libbpf and cilium/ebpf: the same instructions as
+// bpfc loading the original.
+func TestWrittenObjects(t *testing.T) {
+	testutil.RequireKernel(t)
+	for _, name := range []string{"xdp_globals.o", "subprogs.o", "tailcall.o", "mapinmap.o", "sockfilter.o"} {
+		t.Run(name, func(t *testing.T) {
+			defer testutil.CheckNoFDLeak(t)()
+			path := filepath.Join("testdata", name)
+			want := directViews(t, path)
+			written := writeLinked(t, path)
+			if diff := cmp.Diff(want, libbpfViews(t, written)); diff != "" {
+				t.Errorf("bpfc loading %s (-) and libbpf loading it written by bpfc (+) differ:\n%s", name, diff)
+			}
+			if diff := cmp.Diff(graphOnly(want), graphOnly(ciliumViews(t, written))); diff != "" {
+				t.Errorf("bpfc loading %s (-) and cilium/ebpf loading it written by bpfc (+) differ:\n%s", name, diff)
+			}
+		})
+	}
+}
+
+// ciliumViews loads the object at path with cilium/ebpf and views its
+// programs.
+func ciliumViews(t *testing.T, path string) map[string]progView {
+	t.Helper()
+	spec, err := ebpf.LoadCollectionSpec(path)
+	if err != nil {
+		t.Fatalf("cilium/ebpf: %v", err)
+	}
+	coll, err := ebpf.NewCollection(spec)
+	if err != nil {
+		t.Fatalf("cilium/ebpf: %v", err)
+	}
+	defer coll.Close()
+	views := map[string]progView{}
+	for name, p := range coll.Programs {
+		dup, err := unix.Dup(p.FD())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd, err := sys.NewFD(dup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		views[name] = viewProg(t, fd)
+		fd.Close()
+	}
+	return views
 }

@@ -369,6 +369,9 @@ type Map struct {
 	Kind MapKind
 	// Section is the ELF section of the definition.
 	Section string
+	// Offset is the definition's byte offset in Section (.maps, maps),
+	// for the ELF writer; 0 for global data.
+	Offset uint32
 	// Definition, as for BPF_MAP_CREATE.
 	Type       uapi.MapType
 	KeySize    uint32

@@ -120,6 +120,8 @@ of libbpf's static linker (bpftool gen object): one object, one skeleton.
                                    check a signed skeleton (.go, .lskel.h or
                                    a raw loader's .json) offline
   bpfc -probe                      print which BPF features the running kernel has
+  bpfc -emit=elf -o OUT.o A.o B.o  link objects into one (bpftool gen object)
+  bpfc -emit=direct A.o B.o        link and load them
 
 Exit status: 0 ok, 1 load or verification failure, 2 usage error.
 
@@ -139,9 +141,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		fs.SetOutput(stderr)
 		stderr.Write(b.Bytes())
 	}
-	fs.StringVar(&c.emit, "emit", "direct", "what to do: `direct` (load into the kernel), loader (write a light skeleton) or ir (print the IR)")
+	fs.StringVar(&c.emit, "emit", "direct", "what to do: `direct` (load into the kernel), loader (write a light skeleton), elf (write the linked object) or ir (print the IR)")
 	fs.StringVar(&c.lang, "lang", "go", "light skeleton language with -emit=loader: `go`, c or raw")
-	fs.StringVar(&c.out, "o", "", "output `FILE` for -emit=loader and -emit=ir (default: standard output)")
+	fs.StringVar(&c.out, "o", "", "output `FILE` for -emit=loader, -emit=elf and -emit=ir (default: standard output)")
 	fs.StringVar(&c.pkg, "pkg", "", "Go package `NAME` of a Go light skeleton (default: derived from the object name)")
 	fs.BoolVar(&c.run, "run", false, "with -emit=loader: run the generated loader now and print what it loaded")
 	fs.BoolVar(&c.attach, "attach", false, "with -emit=direct: attach every program whose section says where (kprobe/..., tracepoint/..., usdt/...), print the links and stay until SIGINT or SIGTERM, then detach; with -pin, pin the links and exit")
@@ -201,9 +203,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	}
 	c.objects = fs.Args()
 	switch c.emit {
-	case "direct", "ir", "loader":
+	case "direct", "ir", "loader", "elf":
 	default:
-		return nil, usageError{fmt.Sprintf("-emit=%s: want direct, loader or ir", c.emit)}
+		return nil, usageError{fmt.Sprintf("-emit=%s: want direct, loader, elf or ir", c.emit)}
 	}
 	switch c.lang {
 	case "go", "c", "raw":
@@ -226,6 +228,14 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		}
 		if !slices.Contains(passes.Names(), c.dumpAfter) {
 			return nil, usageError{fmt.Sprintf("-dump-after=%s: no such pass (passes: %s)", c.dumpAfter, strings.Join(passes.Names(), ", "))}
+		}
+	}
+	if c.emit == "elf" {
+		if c.out == "" || c.out == "-" {
+			return nil, usageError{"-emit=elf writes an ELF object: give its file with -o"}
+		}
+		if len(disable) > 0 || len(set.m) > 0 || len(maxEntries.m) > 0 || c.pin != "" {
+			return nil, usageError{"-disable, -set, -max-entries and -pin apply when loading, not to -emit=elf"}
 		}
 	}
 	if c.pin != "" && c.emit == "ir" {
@@ -310,6 +320,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = emitDirect(c, stdout)
 	case c.emit == "loader":
 		err = emitLoader(c, stdout)
+	case c.emit == "elf":
+		err = emitELF(c, stdout)
 	}
 	if err != nil {
 		var ue usageError

@@ -74,6 +74,8 @@ func TestUsageErrors(t *testing.T) {
 		{"-verify-sig", "s.go"},
 		{"-verify-sig", "s.go", "-sign-cert", "c.pem", x},
 		{"-verify-sig", "s.go", "-sign-cert", "c.pem", "-sign-key", "k.pem"},
+		{"-emit=elf", x},
+		{"-emit=elf", "-o", "/tmp/x.o", "-set", "a=1", x},
 	} {
 		code, _, stderr := runCLI(args...)
 		if code != exitUsage {
@@ -583,5 +585,43 @@ func TestLoadSizes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// linkParts returns the parts of link set set.
+func linkParts(t *testing.T, set string) []string {
+	t.Helper()
+	parts, err := filepath.Glob(filepath.Join(testdata, "link", set, "*.o"))
+	if err != nil || len(parts) < 2 {
+		t.Fatalf("link set %s: %v", set, err)
+	}
+	return parts
+}
+
+// TestLinkObjects gives the command line several objects: -emit=ir shows
+// the linked object, -emit=elf writes it (and it reads back), and a link
+// error names both files with exit status 1.
+func TestLinkObjects(t *testing.T) {
+	code, stdout, stderr := runCLI(append([]string{"-emit=ir", "-btf", obj("btf/kernel_a.btf"), "-name", "weakset"}, linkParts(t, "weak")...)...)
+	if code != exitOK {
+		t.Fatalf("-emit=ir of the weak set: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"object weakset", "program weak_main", "program weak_prog", "subprog only_weak"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("-emit=ir output lacks %q", want)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "basic.o")
+	code, _, stderr = runCLI(append([]string{"-emit=elf", "-o", out}, linkParts(t, "basic")...)...)
+	if code != exitOK {
+		t.Fatalf("-emit=elf: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr = runCLI("-emit=ir", "-dump-after=merge", out)
+	if code != exitOK || strings.Count(stdout, "\nprogram ") != 3 {
+		t.Errorf("the written object: exit %d, %d programs: %s", code, strings.Count(stdout, "\nprogram "), stderr)
+	}
+	code, _, stderr = runCLI(append([]string{"-emit=ir"}, linkParts(t, "bad_strong")...)...)
+	if code != exitFailure || !strings.Contains(stderr, "strong definitions in a.o and b.o") {
+		t.Errorf("bad_strong: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -28,6 +28,22 @@ func sectionAt(t *testing.T, raw []byte, name string) (off, size int) {
 	return int(s.Offset), int(s.Size)
 }
 
+// headerAt returns the file offset of the section header of section name.
+func headerAt(t *testing.T, raw []byte, name string) int {
+	t.Helper()
+	f, err := elf.NewFile(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range f.Sections {
+		if s.Name == name {
+			return int(binary.LittleEndian.Uint64(raw[40:])) + i*64
+		}
+	}
+	t.Fatalf("no section %s", name)
+	return 0
+}
+
 // symbolEntry returns the file offset of the Elf64_Sym of symbol name.
 func symbolEntry(t *testing.T, raw []byte, name string) int {
 	t.Helper()
@@ -212,6 +228,25 @@ func TestBadInput(t *testing.T) {
 			le.PutUint64(raw[sym+16:], 8)
 			return raw
 		}, ErrBadMap, `section "maps": map legacy_hash: 8-byte definition`},
+		{"two sections of one name", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			copy(raw[headerAt(t, raw, "license"):][:4], raw[headerAt(t, raw, ".data"):][:4]) // sh_name
+			return raw
+		}, ErrBadELF, `are both named ".data"`},
+		{"executable license", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			h := headerAt(t, raw, "license")
+			le.PutUint64(raw[h+8:], le.Uint64(raw[h+8:])|uint64(elf.SHF_EXECINSTR))
+			return raw
+		}, ErrBadELF, `section "license": executable`},
+		{"two relocations of one instruction", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".relxdp")
+			copy(raw[off+16:off+32], raw[off:off+16])
+			return raw
+		}, ErrBadReloc, "two relocations"},
+		{"overlapping maps", "mapinmap.o", func(t *testing.T, raw []byte) []byte {
+			a, b := symbolEntry(t, raw, "inner_a"), symbolEntry(t, raw, "inner_b")
+			le.PutUint64(raw[b+8:], le.Uint64(raw[a+8:])+8)
+			return raw
+		}, ErrBadMap, "overlaps the map before"},
 		{".values relocation outside every map", "tailcall.o", func(t *testing.T, raw []byte) []byte {
 			off, _ := sectionAt(t, raw, ".rel.maps")
 			le.PutUint64(raw[off+16:], 0x18+8*5) // tail_b: values[2] -> values[5], past jump_table's 48 bytes

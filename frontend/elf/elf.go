@@ -215,6 +215,9 @@ func newReader(r io.ReaderAt, name string) (*reader, error) {
 
 // lower runs the steps in dependency order.
 func (rd *reader) lower() error {
+	if err := rd.uniqueSections(); err != nil {
+		return err
+	}
 	if err := rd.readSymbols(); err != nil {
 		return err
 	}
@@ -240,6 +243,29 @@ func (rd *reader) lower() error {
 	}
 	for _, fn := range rd.obj.Units() {
 		slices.SortStableFunc(fn.Relocs, byInsn)
+		for i := 1; i < len(fn.Relocs); i++ {
+			if fn.Relocs[i].Insn == fn.Relocs[i-1].Insn {
+				return fmt.Errorf("section %q: %s: insn %d: two relocations (%s %s, %s %s): %w", fn.Section, rd.unit(fn),
+					fn.Relocs[i].Insn, fn.Relocs[i-1].Kind, fn.Relocs[i-1].Symbol, fn.Relocs[i].Kind, fn.Relocs[i].Symbol, ErrBadReloc)
+			}
+		}
+	}
+	return nil
+}
+
+// uniqueSections refuses two sections of one name: sections are found by
+// name (code, data, .maps, .BTF), and neither clang nor libbpf's linker
+// writes such a pair.
+func (rd *reader) uniqueSections() error {
+	seen := make(map[string]int, len(rd.f.Sections))
+	for i, s := range rd.f.Sections {
+		if i == 0 || s.Name == "" {
+			continue
+		}
+		if j, dup := seen[s.Name]; dup {
+			return fmt.Errorf("sections %d and %d are both named %q: %w", j, i, s.Name, ErrBadELF)
+		}
+		seen[s.Name] = i
 	}
 	return nil
 }
@@ -403,6 +429,11 @@ func (rd *reader) symName(s *symbol) string {
 
 // readLicense reads the "license" and "version" sections.
 func (rd *reader) readLicense() error {
+	for _, name := range []string{"license", "version", ".maps", "maps"} {
+		if i := rd.sectionIndex(name); i > 0 && rd.section(i).Flags&elf.SHF_EXECINSTR != 0 {
+			return fmt.Errorf("section %q: executable: %w", name, ErrBadELF)
+		}
+	}
 	if i := rd.sectionIndex("license"); i > 0 {
 		b, err := rd.sectionData(i)
 		if err != nil {

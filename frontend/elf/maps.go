@@ -57,6 +57,7 @@ func (rd *reader) addMap(idx int, off uint64, m *ir.Map) {
 		rd.mapAt[idx] = at
 	}
 	at[off] = m
+	m.Offset = uint32(off)
 	rd.obj.Maps = append(rd.obj.Maps, m)
 }
 
@@ -151,11 +152,16 @@ func (rd *reader) readBTFMaps() error {
 		}
 	}
 	secSize := rd.section(idx).Size
+	end := uint64(0)
 	for _, s := range syms {
 		where := fmt.Sprintf("section \".maps\": map %s", s.Name)
 		if s.Value+s.Size > secSize || s.Value+s.Size < s.Value {
 			return fmt.Errorf("%s: [%d, +%d) crosses the end of the section (%d bytes): %w", where, s.Value, s.Size, secSize, ErrBadMap)
 		}
+		if s.Value < end {
+			return fmt.Errorf("%s: at offset %d overlaps the map before: %w", where, s.Value, ErrBadMap)
+		}
+		end = s.Value + s.Size
 		vid, ok := vars[s.Name]
 		if !ok {
 			return fmt.Errorf("%s: no VAR in BTF DATASEC .maps: %w", where, ErrBadBTF)

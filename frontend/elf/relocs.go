@@ -180,7 +180,7 @@ func (rd *reader) insnReloc(fn *ir.Function, i int, rel relocation) error {
 		if err != nil {
 			return fmt.Errorf("call to %q: %w", name, err)
 		}
-		add(ir.RelocCall, tfn.Name, target-int64(tfn.SectionOffset))
+		add(ir.RelocCall, tfn.Name, (target-int64(tfn.SectionOffset))*ir.InsnSize)
 		return nil
 	}
 
@@ -200,7 +200,7 @@ func (rd *reader) insnReloc(fn *ir.Function, i int, rel relocation) error {
 			return fmt.Errorf("address of %q: %w", name, err)
 		}
 		in.Imm = 0
-		add(ir.RelocFunc, tfn.Name, off/ir.InsnSize-int64(tfn.SectionOffset))
+		add(ir.RelocFunc, tfn.Name, off-int64(tfn.SectionOffset)*ir.InsnSize)
 	case rd.mapAt[tidx] != nil || tsec.Name == ".maps" || rd.isLegacyMaps(tidx):
 		off := sym.Value
 		if sym.typ() == elf.STT_SECTION {
@@ -296,7 +296,7 @@ func (rd *reader) plainCalls() error {
 				r := rd.newReloc()
 				*r = ir.Reloc{
 					Insn: i, Kind: ir.RelocCall, Symbol: tfn.Name,
-					Offset: target - int64(tfn.SectionOffset), State: ir.Pending,
+					Offset: (target - int64(tfn.SectionOffset)) * ir.InsnSize, State: ir.Pending,
 				}
 				fn.Relocs = append(fn.Relocs, r)
 			}

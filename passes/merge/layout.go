@@ -311,6 +311,7 @@ func (l *linker) mergeMaps(out *ir.Object) error {
 					continue
 				}
 				c := copyMap(m)
+				c.Offset += u.dataBase[m.Section]
 				if err := add(u, c); err != nil {
 					return err
 				}
