@@ -404,18 +404,11 @@ func directViews(t *testing.T, paths ...string) map[string]progView {
 	return views
 }
 
-// bpftool returns the path of bpftool, failing under BPFC_REQUIRE_KERNEL
-// when it is missing.
+// bpftool returns the path of bpftool (testutil.Tool: missing, it fails
+// under BPFC_REQUIRE_KERNEL and is host-only in the kernel matrix).
 func bpftool(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("bpftool")
-	if err != nil {
-		if os.Getenv(testutil.EnvRequireKernel) == "1" {
-			t.Fatalf("bpftool needed: %v", err)
-		}
-		t.Skip("bpftool not installed")
-	}
-	return path
+	return testutil.Tool(t, "bpftool")
 }
 
 // libbpfViews loads the object at path with libbpf (bpftool prog loadall)
@@ -485,7 +478,7 @@ func TestLinkedAgainstBpftool(t *testing.T) {
 // cache (cilium/ebpf is a test dependency; its files are not copied here).
 func ciliumTestdata(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/cilium/ebpf").Output()
+	out, err := exec.Command(testutil.Tool(t, "go"), "list", "-m", "-f", "{{.Dir}}", "github.com/cilium/ebpf").Output()
 	if err != nil {
 		t.Fatalf("go list -m github.com/cilium/ebpf: %v", err)
 	}
