@@ -9,6 +9,8 @@
 package bpfc_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -636,4 +638,56 @@ func ciliumViews(t *testing.T, path string) map[string]progView {
 		fd.Close()
 	}
 	return views
+}
+
+// TestLinkedFromZip links the parts of the basic set read from a zip
+// archive (one stored, the others deflated) and runs link_entry.
+func TestLinkedFromZip(t *testing.T) {
+	testutil.RequireKernel(t)
+	defer testutil.CheckNoFDLeak(t)()
+	archive := filepath.Join(t.TempDir(), "sets.zip")
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	var paths []string
+	for i, p := range linkSet(t, "basic") {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		method := zip.Deflate
+		if i == 0 {
+			method = zip.Store
+		}
+		name := "basic/" + filepath.Base(p)
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(raw)
+		paths = append(paths, archive+"!/"+name)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(archive, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	coll, err := bpfc.LoadFiles(paths, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer coll.Close()
+	if coll.Object != "sets.zip!/basic/a.o" {
+		t.Errorf("object name %q", coll.Object)
+	}
+	res, err := coll.Programs["link_entry"].TestRun(sys.TestRunOpts{DataIn: testutil.Packet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Retval != 1274 {
+		t.Errorf("link_entry returned %d, want 1274", res.Retval)
+	}
+	if _, err := bpfc.LoadFiles([]string{archive + "!/basic/nosuch.o"}, nil, nil); err == nil || !strings.Contains(err.Error(), "sets.zip!/basic/nosuch.o") {
+		t.Errorf("missing member: %v", err)
+	}
 }

@@ -93,6 +93,7 @@ compiles: the ELF frontend lowers it into an IR, passes rewrite the IR
 (merge, datasec, configure, externs, core, maps, link), and a backend loads it.
 Several objects are linked into one first (the merge pass), by the rules
 of libbpf's static linker (bpftool gen object): one object, one skeleton.
+An object inside a zip archive (stored or deflated) is APP.zip!/PROG.o.
 
   bpfc -emit=direct OBJ            load into the kernel, print maps and programs
   bpfc -emit=direct -pin DIR OBJ   ... and keep them pinned under DIR

@@ -66,8 +66,13 @@ const (
 )
 
 // Open reads the BPF object at path and lowers it into the IR. The object's
-// Name is the file's base name.
+// Name is the file's base name. A path "app.zip!/prog.o" names the member
+// prog.o of the zip archive app.zip (zip.go); the object is then named
+// "app.zip!/prog.o".
 func Open(path string) (*ir.Object, error) {
+	if archive, member, ok := splitArchive(path); ok {
+		return openMember(archive, member)
+	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err // an *fs.PathError: "open PATH: reason"

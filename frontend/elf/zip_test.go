@@ -1,0 +1,110 @@
+// Tests of objects read from zip archives: stored and deflated members
+// give the object the file gives, and errors name archive and member.
+
+package elf
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bpfc/bpfc/internal/errs"
+)
+
+// writeZip writes an archive of members (name -> contents), stored or
+// deflated by method, and returns its path.
+func writeZip(t *testing.T, members map[string][]byte, method uint16) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "app.zip")
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for name, data := range members {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestOpenZip(t *testing.T) {
+	raw := readObj(t, "tailcall.o")
+	plain, err := Open(filepath.Join(objDir, "tailcall.o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []uint16{zip.Store, zip.Deflate} {
+		archive := writeZip(t, map[string][]byte{"bpf/tailcall.o": raw, "README": []byte("hi")}, method)
+		obj, err := Open(archive + "!/bpf/tailcall.o")
+		if err != nil {
+			t.Fatalf("method %d: %v", method, err)
+		}
+		if obj.Name != "app.zip!/bpf/tailcall.o" {
+			t.Errorf("method %d: name %q", method, obj.Name)
+		}
+		obj.Name = plain.Name
+		if obj.String() != plain.String() {
+			t.Errorf("method %d: the member lowers differently from the file", method)
+		}
+	}
+}
+
+func TestOpenZipErrors(t *testing.T) {
+	archive := writeZip(t, map[string][]byte{"a.o": readObj(t, "tailcall.o"), "bad.o": []byte("not ELF")}, zip.Deflate)
+	notZip := filepath.Join(t.TempDir(), "plain.zip")
+	if err := os.WriteFile(notZip, []byte("not a zip archive"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A member compressed with bzip2 (method 12), written raw.
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "bz.o", Method: 12, CompressedSize64: 3, UncompressedSize64: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("xyz"))
+	zw.Close()
+	bz := filepath.Join(t.TempDir(), "bz.zip")
+	if err := os.WriteFile(bz, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path   string
+		target error
+		want   []string
+	}{
+		{archive + "!/missing.o", ErrNoMember, []string{"app.zip!/missing.o", "has no member missing.o", "a.o"}},
+		{archive + "!/bad.o", ErrBadELF, []string{"app.zip!/bad.o"}},
+		{notZip + "!/a.o", ErrBadArchive, []string{"plain.zip"}},
+		{bz + "!/bz.o", ErrBadArchive, []string{"bz.zip!/bz.o", "compression method 12"}},
+		{filepath.Join(t.TempDir(), "nosuch.zip") + "!/a.o", fs.ErrNotExist, []string{"nosuch.zip"}},
+	} {
+		_, err := Open(tc.path)
+		if !errors.Is(err, tc.target) {
+			t.Errorf("%s: %v, want %v", tc.path, err, tc.target)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q does not say %q", tc.path, err, w)
+			}
+		}
+	}
+	if _, err := Open(archive + "!/missing.o"); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("missing member: not errs.ErrNotFound: %v", err)
+	}
+}
