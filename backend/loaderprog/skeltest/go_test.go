@@ -482,3 +482,45 @@ func TestSkeletonsOfEmptyObjects(t *testing.T) {
 	bin := buildC(t, []byte(cIncludes.String()), cPrelude+"#include \"skel.h\"\n\nint main(void)\n{\n"+cBody.String()+"\treturn 0;\n}\n", true)
 	checkKV(t, runBin(t, bin), map[string]string{"nomaps": "0", "noauto": "0", "noprogs": "0"})
 }
+
+const linkedMain = mainPrelude + `
+func main() {
+	s := NewLinkBasic()
+	check(s.Load(nil))
+	fmt.Printf("entry=%d\na_result=%d\nlib_counter=%d\ntunable=%d\n", run(&s.Progs.LinkEntry), s.Bss.AResult, s.Bss.LibCounter, s.Data.Tunable)
+	fmt.Printf("lib=%d\nb_tag=%#x\n", run(&s.Progs.LinkLib), s.DataLink.BTag)
+	fmt.Printf("third=%d\n", run(&s.Progs.LinkThird))
+	check(s.Close())
+
+	// b.c's strong tunable, set before Load: link_entry adds 10 more.
+	s = NewLinkBasic()
+	s.Data.Tunable = 30
+	check(s.Load(nil))
+	fmt.Printf("entry_tunable30=%d\n", run(&s.Progs.LinkEntry))
+	check(s.Close())
+}
+`
+
+// TestGoSkeletonLinked builds one skeleton of the three objects of the
+// basic link set (linked by the merge pass) and runs it: the programs of
+// every part, the variables that won, and -set through the skeleton.
+func TestGoSkeletonLinked(t *testing.T) {
+	testutil.RequireKernel(t)
+	root := repoRoot(t)
+	parts, err := filepath.Glob(filepath.Join(root, "testdata", "link", "basic", "*.o"))
+	if err != nil || len(parts) != 3 {
+		t.Fatalf("basic link set: %v %v", parts, err)
+	}
+	obj, l, err := bpfc.GenerateLoaderFiles(parts, &bpfc.Options{Name: "link_basic"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := goRun(t, map[string][]byte{
+		"skel.go": goSkeleton(t, l, obj, "main"),
+		"main.go": []byte(linkedMain),
+	})
+	checkKV(t, out, map[string]string{
+		"entry": "1274", "a_result": "1275", "lib_counter": "1", "tunable": "20",
+		"lib": "1032", "b_tag": "0xc", "third": "1026", "entry_tunable30": "1284",
+	})
+}
