@@ -53,8 +53,20 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 		}
 		to := canon.u.typeBase + canon.btfID
 		for _, d := range g.btfDecls {
-			if d.btfID != 0 && d.u.typeBase+d.btfID != to {
-				replace[d.u.typeBase+d.btfID] = to
+			if d.btfID == 0 || d.u.typeBase+d.btfID == to {
+				continue
+			}
+			replace[d.u.typeBase+d.btfID] = to
+			// An extern FUNC's prototype lacks parameter names: libbpf
+			// fills them in from the definition, so that its copy
+			// deduplicates with the definition's; here it goes too,
+			// unless something else uses it.
+			if g.kind == symFunc {
+				if p, ok := l.onlyProto(d.u, d.btfID); ok {
+					if cp, _ := l.onlyProto(canon.u, canon.btfID); cp != 0 {
+						replace[d.u.typeBase+p] = canon.u.typeBase + cp
+					}
+				}
 			}
 		}
 	}
@@ -65,12 +77,24 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 		dsID[ds.Name] = btf.TypeID(len(all))
 	}
 
-	// Drop the replaced types and the objects' own DATASECs.
+	// Drop the replaced types, the objects' own DATASECs and the VARs of
+	// the license and version sections kept from another object (as
+	// libbpf does).
+	dropped := map[btf.TypeID]bool{}
+	for _, u := range l.units {
+		for i := range u.types {
+			if t := &u.types[i]; t.Kind == btf.KindDatasec && l.skipped(u, t.Name) {
+				for _, vs := range t.Vars {
+					dropped[u.typeBase+vs.Type] = true
+				}
+			}
+		}
+	}
 	pre := make([]btf.TypeID, len(all)+1)
 	var kept []btf.Type
 	for id := btf.TypeID(1); int(id) <= len(all); id++ {
 		t := &all[id-1]
-		if _, ok := replace[id]; ok {
+		if _, ok := replace[id]; ok || dropped[id] {
 			continue
 		}
 		if t.Kind == btf.KindDatasec && dsID[t.Name] != id {
@@ -113,6 +137,29 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 	}
 	out.BTF = spec
 	return nil
+}
+
+// onlyProto returns the FUNC_PROTO of u's FUNC fn, and whether no other
+// type of u refers to it.
+func (l *linker) onlyProto(u *unit, fn btf.TypeID) (btf.TypeID, bool) {
+	if fn == 0 || int(fn) > len(u.types) || u.types[fn-1].Kind != btf.KindFunc {
+		return 0, false
+	}
+	p := u.types[fn-1].Type
+	if p == 0 || int(p) > len(u.types) || u.types[p-1].Kind != btf.KindFuncProto {
+		return 0, false
+	}
+	refs := 0
+	for i := range u.types {
+		t := u.types[i]
+		btf.RemapRefs(&t, func(id btf.TypeID) btf.TypeID {
+			if id == p {
+				refs++
+			}
+			return id
+		})
+	}
+	return p, refs == 1
 }
 
 // datasecs returns the merged DATASECs, in the order the objects first
