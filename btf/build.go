@@ -25,10 +25,10 @@ func NewBuilder() *Builder {
 	return &Builder{st: &strtab{buf: []byte{0}, lookup: make(map[string]uint32)}}
 }
 
-// Add appends a copy of t and returns its id.
+// Add appends t and returns its id. The Builder only reads t: its
+// member, enum, parameter and entry slices are kept, not copied.
 func (b *Builder) Add(t Type) TypeID {
-	c := t.Copy()
-	b.types = append(b.types, &c)
+	b.types = append(b.types, &t)
 	return TypeID(len(b.types))
 }
 

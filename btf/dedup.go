@@ -287,7 +287,13 @@ func forEachRef(t *Type, fn func(*TypeID)) {
 }
 
 // RemapRefs rewrites every type id t refers to with fn (the merge of
-// several objects' BTF renumbers each object's types).
+// several objects' BTF renumbers each object's types). The slices of t are
+// written to: t must not share them with a Spec (see Type.Copy).
 func RemapRefs(t *Type, fn func(TypeID) TypeID) {
 	forEachRef(t, func(ref *TypeID) { *ref = fn(*ref) })
+}
+
+// ForEachRef calls fn with every type id t refers to, in a fixed order.
+func ForEachRef(t *Type, fn func(TypeID)) {
+	forEachRef(t, func(ref *TypeID) { fn(*ref) })
 }

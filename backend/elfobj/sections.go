@@ -438,7 +438,9 @@ func (e *encoder) patchCode() error {
 				return fmt.Errorf("function %s: insn %d: %s relocation of %s: %w", f.Name, r.Insn, r.Kind, r.Symbol, err)
 			}
 		}
-		copy(s.data[f.SectionOffset*ir.InsnSize:], ir.Marshal(nil, insns, e.order))
+		// Encoded in place: the section has room for every function.
+		at := f.SectionOffset * ir.InsnSize
+		ir.Marshal(s.data[at:at], insns, e.order)
 	}
 	return nil
 }

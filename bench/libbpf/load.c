@@ -17,6 +17,11 @@
  *			parse vmlinux BTF and look up one FUNC, NAME, N
  *			times: what a load with one kfunc extern needs from
  *			vmlinux BTF (the cold benchmark runs it with N=1)
+ *	load -link OUT A.o B.o ... N
+ *			link the objects into OUT N times with libbpf's
+ *			static linker, as bpftool gen object does
+ *			(bpf_linker__new + bpf_linker__add_file each +
+ *			bpf_linker__finalize + bpf_linker__free)
  *
  * It prints the key=value line of ../measure.h: iters, ns_per_op (mean
  * over all iterations), first_ns (the first iteration, which also pays
@@ -137,7 +142,37 @@ static int kfunc_once(const char *name)
 	return 0;
 }
 
-/* what is the object path, "-btf" or "-kfunc"; kfunc the -kfunc NAME. */
+/* link_out and link_in are the output and inputs of -link. */
+static const char *link_out;
+static char **link_in;
+static int link_n;
+
+static int link_once(void)
+{
+	struct bpf_linker *linker;
+	int i, err = 0;
+
+	linker = bpf_linker__new(link_out, NULL);
+	if (!linker) {
+		fprintf(stderr, "load: bpf_linker__new %s: %s\n", link_out, strerror(errno));
+		return -errno;
+	}
+	for (i = 0; i < link_n && !err; i++) {
+		err = bpf_linker__add_file(linker, link_in[i], NULL);
+		if (err)
+			fprintf(stderr, "load: link %s: %s\n", link_in[i], strerror(-err));
+	}
+	if (!err) {
+		err = bpf_linker__finalize(linker);
+		if (err)
+			fprintf(stderr, "load: finalize %s: %s\n", link_out, strerror(-err));
+	}
+	bpf_linker__free(linker);
+	return err;
+}
+
+/* what is the object path, "-btf", "-kfunc" or "-link"; kfunc the -kfunc
+ * NAME. */
 static const char *what, *kfunc;
 
 static int once(void *unused)
@@ -145,27 +180,40 @@ static int once(void *unused)
 	(void)unused;
 	if (kfunc)
 		return kfunc_once(kfunc);
+	if (strcmp(what, "-link") == 0)
+		return link_once();
 	return strcmp(what, "-btf") == 0 ? btf_once() : load_once(what);
 }
 
 int main(int argc, char **argv)
 {
+	const char *count;
 	long n;
 	char *end;
 
-	if (argc == 4 && strcmp(argv[1], "-kfunc") == 0) {
-		kfunc = argv[2];
-		argv++;
-		argc--;
+	if (argc >= 5 && strcmp(argv[1], "-link") == 0) {
+		what = argv[1];
+		link_out = argv[2];
+		link_in = argv + 3;
+		link_n = argc - 4;
+		count = argv[argc - 1];
+	} else {
+		if (argc == 4 && strcmp(argv[1], "-kfunc") == 0) {
+			kfunc = argv[2];
+			argv++;
+			argc--;
+		}
+		if (argc != 3) {
+			fprintf(stderr, "usage: %s OBJ N | %s -btf N | %s -kfunc NAME N | %s -link OUT OBJ... N\n",
+				argv[0], argv[0], argv[0], argv[0]);
+			return 2;
+		}
+		what = argv[1];
+		count = argv[2];
 	}
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s OBJ N | %s -btf N | %s -kfunc NAME N\n", argv[0], argv[0], argv[0]);
-		return 2;
-	}
-	what = argv[1];
-	n = strtol(argv[2], &end, 10);
+	n = strtol(count, &end, 10);
 	if (*end || n < 1) {
-		fprintf(stderr, "load: bad iteration count %s\n", argv[2]);
+		fprintf(stderr, "load: bad iteration count %s\n", count);
 		return 2;
 	}
 	verbose = getenv("LOAD_VERBOSE") != NULL;

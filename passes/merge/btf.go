@@ -21,7 +21,11 @@ import (
 // BTF string offset of out.
 func (l *linker) mergeBTF(out *ir.Object) error {
 	// All objects' types, ids shifted: the "global" ids below.
-	var all []btf.Type
+	n := 0
+	for _, u := range l.units {
+		n += len(u.types)
+	}
+	all := make([]btf.Type, 0, n+16)
 	for _, u := range l.units {
 		u.typeBase = btf.TypeID(len(all))
 		for _, t := range u.types {
@@ -91,7 +95,7 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 		}
 	}
 	pre := make([]btf.TypeID, len(all)+1)
-	var kept []btf.Type
+	kept := make([]btf.Type, 0, len(all))
 	for id := btf.TypeID(1); int(id) <= len(all); id++ {
 		t := &all[id-1]
 		if _, ok := replace[id]; ok || dropped[id] {
@@ -149,17 +153,18 @@ func (l *linker) onlyProto(u *unit, fn btf.TypeID) (btf.TypeID, bool) {
 	if p == 0 || int(p) > len(u.types) || u.types[p-1].Kind != btf.KindFuncProto {
 		return 0, false
 	}
-	refs := 0
-	for i := range u.types {
-		t := u.types[i]
-		btf.RemapRefs(&t, func(id btf.TypeID) btf.TypeID {
-			if id == p {
-				refs++
-			}
-			return id
-		})
+	if u.refs == nil {
+		u.refs = make([]int, len(u.types)+1)
+		for i := range u.types {
+			t := u.types[i]
+			btf.ForEachRef(&t, func(id btf.TypeID) {
+				if int(id) < len(u.refs) {
+					u.refs[id]++
+				}
+			})
+		}
 	}
-	return p, refs == 1
+	return p, u.refs[p] == 1
 }
 
 // datasecs returns the merged DATASECs, in the order the objects first

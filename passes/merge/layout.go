@@ -35,6 +35,9 @@ type unit struct {
 	funcs   map[string]*ir.Function
 	fnName  map[*ir.Function]string
 	mapName map[string]string
+	// refs counts the references to each of its types, made on first
+	// use.
+	refs []int
 }
 
 // newUnit prepares object o, the idx-th input.
@@ -52,7 +55,13 @@ func newUnit(idx int, o *ir.Object) (*unit, error) {
 		if err != nil {
 			return nil, fmt.Errorf("BTF: %w", err)
 		}
-		u.types = append(u.types, t.Copy())
+		// Shared with the Spec's cache: only DATASECs, which are
+		// edited, are copied.
+		if t.Kind == btf.KindDatasec {
+			u.types = append(u.types, t.Copy())
+		} else {
+			u.types = append(u.types, *t)
+		}
 	}
 	for i := range u.types {
 		if err := u.fixDatasec(&u.types[i]); err != nil {
@@ -476,8 +485,8 @@ func (l *linker) copyCode(out *ir.Object) error {
 	return nil
 }
 
-// copyFunction copies fn of u, placed and renamed, with its records
-// rewritten for the linked object.
+// copyFunction moves fn of u, placed and renamed, into the linked object,
+// its records rewritten in place (Objects consumes its inputs).
 func (l *linker) copyFunction(u *unit, fn *ir.Function) (*ir.Function, error) {
 	c := *fn
 	c.Name = u.fnName[fn]
@@ -488,20 +497,8 @@ func (l *linker) copyFunction(u *unit, fn *ir.Function) (*ir.Function, error) {
 			c.Weak = l.allWeak(g)
 		}
 	}
-	c.Insns = slices.Clone(fn.Insns)
-	c.FuncInfo = slices.Clone(fn.FuncInfo)
-	c.LineInfo = slices.Clone(fn.LineInfo)
-	c.CORE = make([]*ir.CORERelo, len(fn.CORE))
-	for i, r := range fn.CORE {
-		cr := *r
-		c.CORE[i] = &cr
-	}
-	c.Relocs = make([]*ir.Reloc, len(fn.Relocs))
-	relocs := make([]ir.Reloc, len(fn.Relocs))
-	for i, r := range fn.Relocs {
-		relocs[i] = *r
-		c.Relocs[i] = &relocs[i]
-		if err := l.relocate(u, &c, &relocs[i]); err != nil {
+	for _, r := range c.Relocs {
+		if err := l.relocate(u, &c, r); err != nil {
 			return nil, fmt.Errorf("insn %d: %w", r.Insn, err)
 		}
 	}

@@ -125,6 +125,8 @@ type linker struct {
 
 // Objects links units into one object, named after the first. One unit is
 // returned as it is, once checked for externs that only linking resolves.
+// Several are consumed: their code and records move into the linked
+// object, rewritten, so they must not be used afterwards.
 func Objects(units []*ir.Object) (*ir.Object, error) {
 	if len(units) == 0 {
 		return nil, errors.New("merge: no objects")
