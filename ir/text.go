@@ -90,10 +90,7 @@ func (d *dumper) object() {
 		if f.Global {
 			link = "global"
 		}
-		if f.Hidden {
-			link += " hidden"
-		}
-		d.f("subprog %s section %q offset %d %s type %s", f.Name, f.Section, f.SectionOffset, link, d.typ(f.BTFType))
+		d.f("subprog %s section %q offset %d %s%s type %s", f.Name, f.Section, f.SectionOffset, link, symFlags(f), d.typ(f.BTFType))
 		if f.Global && d.obj.BTF != nil && f.BTFType != 0 {
 			// A hidden global function the datasec pass made static.
 			if t, err := d.obj.BTF.Type(f.BTFType); err == nil && t.Kind == btf.KindFunc && t.Linkage == btf.LinkageStatic {
@@ -103,6 +100,19 @@ func (d *dumper) object() {
 		d.b.WriteString("\n")
 		d.code(&f.Code)
 	}
+}
+
+// symFlags writes a function's binding and visibility when they are not
+// the usual: " weak", " hidden".
+func symFlags(f *Function) string {
+	s := ""
+	if f.Weak {
+		s += " weak"
+	}
+	if f.Hidden {
+		s += " hidden"
+	}
+	return s
 }
 
 func (d *dumper) mapDef(i int, m *Map, indent string) {
@@ -230,7 +240,7 @@ func (d *dumper) program(p *Program) {
 	if !p.Global {
 		d.f(" static") // a static function in a section of its own
 	}
-	d.f(" type %s\n", d.typ(p.BTFType))
+	d.f("%s type %s\n", symFlags(&p.Function), d.typ(p.BTFType))
 	if p.Unsupported != "" {
 		d.f("  unsupported: %s\n", p.Unsupported)
 	}
