@@ -237,6 +237,20 @@ func TestBadInput(t *testing.T) {
 			le.PutUint64(raw[h+8:], le.Uint64(raw[h+8:])|uint64(elf.SHF_EXECINSTR))
 			return raw
 		}, ErrBadELF, `section "license": executable`},
+		{"jump out of its function", "subprogs.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".text")
+			le.PutUint16(raw[off+7*8+2:], 0x700) // global_pkt_len: if r1 == 0 goto +0x700
+			return raw
+		}, ErrBadELF, "function global_pkt_len: insn 1: jump to insn 1794, outside the function"},
+		{"two func_info records for one function", "tailcall.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".BTF.ext")
+			hdr := int(le.Uint32(raw[off+4:]))
+			fi := int(le.Uint32(raw[off+8:]))
+			// rec_size, sec_name_off, num_info, {insn_off, type_id}...: the
+			// second record of the first section onto the first's insn.
+			le.PutUint32(raw[off+hdr+fi+20:], le.Uint32(raw[off+hdr+fi+12:]))
+			return raw
+		}, ErrBadBTF, "a second func_info record"},
 		{"two relocations of one instruction", "tailcall.o", func(t *testing.T, raw []byte) []byte {
 			off, _ := sectionAt(t, raw, ".relxdp")
 			copy(raw[off+16:off+32], raw[off:off+16])

@@ -93,8 +93,14 @@ func (rd *reader) readBTFExt() error {
 		slices.SortStableFunc(fn.FuncInfo, func(a, b ir.FuncInfo) int { return a.Insn - b.Insn })
 		slices.SortStableFunc(fn.LineInfo, func(a, b ir.LineInfo) int { return a.Insn - b.Insn })
 		slices.SortStableFunc(fn.CORE, func(a, b *ir.CORERelo) int { return a.Insn - b.Insn })
+		if len(fn.FuncInfo) > 1 {
+			return fmt.Errorf("section .BTF.ext: section %q: function %s: a second func_info record, at insn %d: %w", fn.Section, fn.Name, fn.FuncInfo[1].Insn, ErrBadBTF)
+		}
+		if len(fn.FuncInfo) > 0 && fn.FuncInfo[0].Insn != 0 {
+			return fmt.Errorf("section .BTF.ext: section %q: function %s: func_info record at insn %d, not at the function's start: %w", fn.Section, fn.Name, fn.FuncInfo[0].Insn, ErrBadBTF)
+		}
 		// func_info names the function's own type authoritatively.
-		if len(fn.FuncInfo) > 0 && fn.FuncInfo[0].Insn == 0 {
+		if len(fn.FuncInfo) > 0 {
 			fn.BTFType = fn.FuncInfo[0].TypeID
 		}
 	}

@@ -173,6 +173,9 @@ func (rd *reader) readCodeSection(idx int) error {
 		if i, why := badLdImm64(fn.Insns); why != "" {
 			return fmt.Errorf("section %q: function %s: insn %d: malformed ld_imm64: %s: %w", sec.Name, s.Name, i, why, ErrBadELF)
 		}
+		if i, t := badJump(fn.Insns); i >= 0 {
+			return fmt.Errorf("section %q: function %s: insn %d: jump to insn %d, outside the function's %d insns: %w", sec.Name, s.Name, i, t, n, ErrBadELF)
+		}
 		fn.BTFType = rd.firstNamed(s.Name, btf.KindFunc)
 		if sec.Name == ".text" || s.bind() == elf.STB_LOCAL {
 			f := &subs[0]
@@ -287,6 +290,30 @@ func badLdImm64(insns []ir.Insn) (int, string) {
 		i++
 	}
 	return 0, ""
+}
+
+// badJump finds the first jump of a function whose target is outside it,
+// returning its slot and target, or -1: no BPF code jumps from one
+// function into another.
+func badJump(insns []ir.Insn) (int, int) {
+	for i := 0; i < len(insns); i++ {
+		in := insns[i]
+		if in.IsLdImm64() {
+			i++
+			continue
+		}
+		if !in.IsJump() {
+			continue
+		}
+		off := int(in.Off)
+		if in.Class() == ir.ClassJMP32 && in.Op&ir.OpMask == ir.JumpA { // gotol
+			off = int(in.Imm)
+		}
+		if t := i + off + 1; t < 0 || t >= len(insns) {
+			return i, t
+		}
+	}
+	return -1, 0
 }
 
 // byValue orders symbols by value (offset).

@@ -194,6 +194,11 @@ func (l *linker) collect(u *unit) error {
 			kind = symMap
 		}
 		for _, v := range ds.Vars {
+			if ds.Name == "maps" && v.Size == 0 {
+				// The frontend sizes such a definition by dividing the
+				// section among its symbols, which merging changes.
+				return fmt.Errorf("%s: legacy map %s: symbol without a size: cannot be linked: %w", u.name, v.Name, errs.ErrNotSupported)
+			}
 			d := &decl{u: u, weak: v.Weak, sec: ds.Name, v: v, btfID: u.varID(ds.Name, v.Name)}
 			if kind == symMap {
 				if d.m, _ = u.obj.Map(v.Name); d.m == nil {
