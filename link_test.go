@@ -680,7 +680,7 @@ func TestLinkedFromZip(t *testing.T) {
 	if coll.Object != "sets.zip!/basic/a.o" {
 		t.Errorf("object name %q", coll.Object)
 	}
-	res, err := coll.Programs["link_entry"].TestRun(sys.TestRunOpts{DataIn: testutil.Packet()})
+	res, err := coll.Programs["link_entry"].TestRun(direct.TestRunOptions{DataIn: testutil.Packet()})
 	if err != nil {
 		t.Fatal(err)
 	}
