@@ -212,6 +212,7 @@ func TestLinkedBad(t *testing.T) {
 		{"bad_map", merge.ErrMismatch, []string{"map counts", "max_entries 4 and 8"}},
 		{"bad_unresolved", merge.ErrUnresolved, []string{"extern variable nowhere", "a.o"}},
 		{"bad_section", merge.ErrMismatch, []string{"variable moved", ".data in a.o", ".bss in b.o"}},
+		{"bad_kconfig", merge.ErrMismatch, []string{"extern CONFIG_HZ", `"int" in a.o`, `"__u64" in b.o`}},
 	} {
 		t.Run(tc.set, func(t *testing.T) {
 			_, err := bpfc.CompileFiles(linkSet(t, tc.set), nil)

@@ -430,9 +430,16 @@ func (l *linker) mergeExterns(out *ir.Object) error {
 				}
 			}
 			if prev := byName[e.Name]; prev != nil {
+				pu := from[e.Name]
 				if prev.Kind != e.Kind || prev.Section != e.Section {
 					return fmt.Errorf("extern %s: a %s extern in %s of %s, a %s extern in %s of %s: %w",
-						e.Name, prev.Kind, sectionName(prev), from[e.Name].name, e.Kind, sectionName(e), u.name, ErrMismatch)
+						e.Name, prev.Kind, sectionName(prev), pu.name, e.Kind, sectionName(e), u.name, ErrMismatch)
+				}
+				if prev.TypeID != 0 && e.TypeID != 0 {
+					if ok, why := compatible(pu.spec, prev.TypeID, u.spec, e.TypeID, true); !ok {
+						return fmt.Errorf("extern %s: type %q in %s and %q in %s are incompatible (%s): %w",
+							e.Name, describe(pu.spec, prev.TypeID), pu.name, describe(u.spec, e.TypeID), u.name, why, ErrMismatch)
+					}
 				}
 				prev.Weak = prev.Weak && e.Weak
 				prev.Hidden = prev.Hidden || e.Hidden

@@ -166,7 +166,7 @@ func TestOrderMatters(t *testing.T) {
 func TestErrors(t *testing.T) {
 	for set, want := range map[string]error{
 		"bad_strong": ErrConflict, "bad_vartype": ErrMismatch, "bad_functype": ErrMismatch,
-		"bad_map": ErrMismatch, "bad_unresolved": ErrUnresolved, "bad_section": ErrMismatch,
+		"bad_map": ErrMismatch, "bad_unresolved": ErrUnresolved, "bad_section": ErrMismatch, "bad_kconfig": ErrMismatch,
 	} {
 		if _, err := Objects(open(t, set)); !errors.Is(err, want) {
 			t.Errorf("%s: %v, want %v", set, err, want)
