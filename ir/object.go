@@ -12,6 +12,7 @@ package ir
 import (
 	"encoding/binary"
 	"strconv"
+	"strings"
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/uapi"
@@ -545,6 +546,11 @@ func (o *Object) Extern(name string) *Extern {
 	}
 	return nil
 }
+
+// IsLegacyMapsSection reports whether a data section of that name holds
+// legacy struct bpf_map_def maps: "maps", or "maps" followed by anything
+// ("maps/xdp"), as the frontend reads them.
+func IsLegacyMapsSection(name string) bool { return strings.HasPrefix(name, "maps") }
 
 // UniqueName returns name+".N" for the smallest N >= 1 that taken does not
 // report: the name a static function gets when another function of the

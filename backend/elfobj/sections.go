@@ -256,7 +256,7 @@ func (e *encoder) dataSections() error {
 				}
 				sym := e.addSymbol(&symbol{name: v.Name, info: elf.ST_INFO(bind(true, v.Weak), elf.STT_OBJECT),
 					other: visibility(v.Hidden), sec: s, value: uint64(v.Offset), size: uint64(v.Size)})
-				if name == ".maps" || name == "maps" {
+				if name == ".maps" || ir.IsLegacyMapsSection(name) {
 					e.mapSyms[v.Name] = sym
 				}
 			}
@@ -313,15 +313,15 @@ func (e *encoder) dataSection(name string) (*section, error) {
 			}
 		}
 		s.data = make([]byte, size)
-	case name == "maps":
+	case ir.IsLegacyMapsSection(name):
 		for _, m := range obj.Maps {
-			if m.Kind == ir.MapLegacy {
+			if m.Kind == ir.MapLegacy && m.Section == name {
 				size = max(size, uint64(m.Offset)+uint64(e.mapSize(m)))
 			}
 		}
 		s.data = make([]byte, size)
 		for _, m := range obj.Maps {
-			if m.Kind != ir.MapLegacy {
+			if m.Kind != ir.MapLegacy || m.Section != name {
 				continue
 			}
 			def := s.data[m.Offset : m.Offset+e.mapSize(m)]

@@ -79,7 +79,7 @@ func (rd *reader) readData() error {
 // and weak variables of every section the object's BTF has a DATASEC for
 // (global data, .maps, license, ...): clang leaves those DATASECs unsized
 // and their global VARs at offset 0. Global data sections without a
-// DATASEC (string literals) and the legacy "maps" section are recorded
+// DATASEC (string literals) and the legacy map sections are recorded
 // too, for the merge pass, which lays sections out by their alignment and
 // resolves symbols by name.
 func (rd *reader) readDataSections() error {
@@ -91,7 +91,7 @@ func (rd *reader) readDataSections() error {
 			if err != nil {
 				return err
 			}
-			if rd.dataMaps[idx] == nil && s.Name != "maps" {
+			if rd.dataMaps[idx] == nil && !rd.isLegacyMaps(idx) {
 				continue
 			}
 		}

@@ -190,11 +190,11 @@ func (l *linker) collect(u *unit) error {
 			continue
 		}
 		kind := symVar
-		if ds.Name == ".maps" || ds.Name == "maps" {
+		if ds.Name == ".maps" || ir.IsLegacyMapsSection(ds.Name) {
 			kind = symMap
 		}
 		for _, v := range ds.Vars {
-			if ds.Name == "maps" && v.Size == 0 {
+			if ir.IsLegacyMapsSection(ds.Name) && v.Size == 0 {
 				// The frontend sizes such a definition by dividing the
 				// section among its symbols, which merging changes.
 				return fmt.Errorf("%s: legacy map %s: symbol without a size: cannot be linked: %w", u.name, v.Name, errs.ErrNotSupported)
