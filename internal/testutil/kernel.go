@@ -54,9 +54,15 @@ var objectNeeds = map[string][]Need{
 	},
 	"maps_attrs.o": {{Since: "5.16", What: "a bloom filter map", Match: []string{"map type bloom_filter is not supported by this kernel"}}},
 	"multi_prog.o": {{Since: "5.18", What: "an xdp.frags program", Match: []string{"BPF_F_XDP_HAS_FRAGS"}}},
-	"subprogs.o": {{Since: "5.17", What: "bpf_loop (a callback)",
-		Match: []string{"callback functions (BPF_PSEUDO_FUNC) is not supported", "helper bpf_loop is not supported"}}},
+	"subprogs.o":   {bpfLoop},
+	// Link sets (testdata/link/<set>), linked from their parts.
+	"link/basic": {bpfLoop},
+	"link/ksyms": {syscallProgram, {Since: "6.2", What: "kfunc bpf_task_from_pid", Match: []string{"bpf_task_from_pid"}}},
 }
+
+// bpfLoop is the need of objects that call bpf_loop with a callback.
+var bpfLoop = Need{Since: "5.17", What: "bpf_loop (a callback)",
+	Match: []string{"callback functions (BPF_PSEUDO_FUNC) is not supported", "helper bpf_loop is not supported"}}
 
 // syscallProgram is the need of objects with a BPF_PROG_TYPE_SYSCALL
 // program.
