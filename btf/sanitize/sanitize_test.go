@@ -208,7 +208,7 @@ func TestSanitizedObjectsLoad(t *testing.T) {
 			if obj.BTF == nil {
 				return // hand-written objects without BTF
 			}
-			if err := passes.RunPasses(&passes.Context{CheckIR: true}, obj, "datasec"); err != nil {
+			if err := passes.RunPasses(&passes.Context{CheckIR: true}, obj, "merge", "datasec"); err != nil {
 				t.Fatal(err)
 			}
 			raw, err := obj.BTF.Marshal(binary.LittleEndian)
