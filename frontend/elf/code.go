@@ -127,16 +127,18 @@ func (rd *reader) readCodeSection(idx int) error {
 	slices.SortStableFunc(syms, byValue)
 
 	info, known := SectionDef(sec.Name)
-	unsupported := info.Unsupported
-	if !known {
-		unsupported = UnknownSection(sec.Name)
-	}
 	// The section's subprograms, and its programs, share one allocation.
 	nSub := 0
 	for _, s := range syms {
 		if sec.Name == ".text" || s.bind() == elf.STB_LOCAL {
 			nSub++
 		}
+	}
+	unsupported := info.Unsupported
+	if !known && sec.Name != ".text" {
+		// Only programs carry the message (its suggestions cost an
+		// edit distance per known name), and .text has none.
+		unsupported = UnknownSection(sec.Name)
 	}
 	subs, progs := make([]ir.Function, nSub), make([]ir.Program, len(syms)-nSub)
 	rd.obj.Subprogs = slices.Grow(rd.obj.Subprogs, len(subs))
