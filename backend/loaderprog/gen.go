@@ -27,6 +27,7 @@ import (
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/mapdef"
+	"github.com/bpfc/bpfc/btf/sanitize"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/uapi"
@@ -275,6 +276,16 @@ func (g *gen) emitBTF() error {
 	raw, err := g.obj.BTF.Marshal(hostOrder)
 	if err != nil {
 		return fmt.Errorf("encode BTF: %w", err)
+	}
+	// One loader runs on many kernels: DATASEC names with '/' or '?'
+	// (legacy "maps/..." sections), which kernels before 6.9 refuse, are
+	// written with '_' (harmless: the kernel does not look them up).
+	if hostOrder.Uint16([]byte{1, 0}) == 1 {
+		k := sanitize.All
+		k.QmarkDatasec = false
+		if raw, _, err = sanitize.Sanitize(raw, k); err != nil {
+			return fmt.Errorf("sanitize BTF: %w", err)
+		}
 	}
 	e := &g.e
 	data := g.b.add(raw)
