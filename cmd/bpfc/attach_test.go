@@ -93,6 +93,14 @@ func TestAttachUsage(t *testing.T) {
 
 func TestAttachForeground(t *testing.T) {
 	testutil.RequireKernel(t)
+	if unmet := testutil.Unmet("tracing.o"); len(unmet) > 0 {
+		code, _, stderr := runCLI("-attach", obj("tracing.o"))
+		if code != exitFailure {
+			t.Errorf("exit %d, want %d", code, exitFailure)
+		}
+		testutil.CheckRefused(t, "tracing.o", unmet, errors.New(stderr))
+		return
+	}
 	cmd := exec.Command(os.Args[0], "-attach", obj("tracing.o"))
 	cmd.Env = append(os.Environ(), envRunCLI+"=1")
 	stdout, err := cmd.StdoutPipe()
@@ -157,6 +165,10 @@ func TestAttachPin(t *testing.T) {
 	testutil.RequireKernel(t)
 	dir := testutil.BPFFS(t)
 	code, out, stderr := runCLI("-attach", "-pin", dir, obj("tracing.o"))
+	if unmet := testutil.Unmet("tracing.o"); len(unmet) > 0 {
+		testutil.CheckRefused(t, "tracing.o", unmet, errors.New(stderr))
+		return
+	}
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
