@@ -344,7 +344,16 @@ func report(w io.Writer, runs []*kernelRun, known []*vmtest.Known, labels []stri
 			fmt.Fprintf(&details, "ERROR     [%s] %s\n", kr.Kernel.Label, kr.Err)
 		}
 	}
+	ran := map[string]bool{}
+	for _, kr := range runs {
+		for _, r := range kr.Results {
+			ran[r.Package] = true
+		}
+	}
 	for _, k := range vmtest.Unused(known, labels) {
+		if !ran[k.Package] {
+			continue // its package was not run (-pkgs)
+		}
 		fmt.Fprintf(&details, "STALE     known failure, line %d (%s %s %s) matched no test\n", k.Line, strings.Join(k.Kernels, ","), k.Package, k.Test)
 	}
 	w.Write(details.Bytes())
