@@ -260,4 +260,24 @@ func (c *checker) mapDef(m *Map) {
 	if m.Data != nil && uint32(len(m.Data)) != m.ValueSize {
 		c.fail("map %s: initial data is %d bytes, value size %d", m.Name, len(m.Data), m.ValueSize)
 	}
+	if (m.Kind == MapStructOps) != (m.StructOps != nil) {
+		c.fail("map %s: kind %s with struct_ops description %v", m.Name, m.Kind, m.StructOps != nil)
+	}
+	if m.StructOps != nil {
+		c.structOps(m)
+	}
+}
+
+// structOps checks a struct_ops map: its function pointers name programs,
+// and once laid out, every member it keeps lies inside the kernel value.
+func (c *checker) structOps(m *Map) {
+	so := m.StructOps
+	for _, mem := range so.Members {
+		if mem.Program != "" && (!mem.Func || c.o.Program(mem.Program) == nil) {
+			c.fail("map %s: member %s refers to %s, which is not a program in a function pointer", m.Name, mem.Name, mem.Program)
+		}
+		if so.State == Resolved && !mem.Missing && mem.KernelOffset+mem.Size > m.ValueSize {
+			c.fail("map %s: member %s at +%d (%d bytes) outside the %d-byte kernel value", m.Name, mem.Name, mem.KernelOffset, mem.Size, m.ValueSize)
+		}
+	}
 }

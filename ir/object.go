@@ -322,6 +322,9 @@ const (
 	MapData
 	// MapKconfig is the map backing .kconfig externs.
 	MapKconfig
+	// MapStructOps is a struct_ops map: a variable of ".struct_ops" or
+	// ".struct_ops.link" (Map.StructOps).
+	MapStructOps
 )
 
 // IsGlobalData reports a map that holds global data: a data section
@@ -340,6 +343,8 @@ func (k MapKind) String() string {
 		return "data"
 	case MapKconfig:
 		return "kconfig"
+	case MapStructOps:
+		return "struct_ops"
 	}
 	return "kind?"
 }
@@ -377,6 +382,14 @@ type Map struct {
 	// ReadOnly maps are frozen after their contents are written
 	// (.rodata, .kconfig).
 	ReadOnly bool
+	// NoAutocreate maps are not created: a struct_ops map of a
+	// "?"-prefixed section (libbpf's autocreate false). The programs
+	// only such maps use are not loaded either.
+	NoAutocreate bool
+	// StructOps describes a struct_ops map (Kind MapStructOps), nil for
+	// other maps. Its Data is the struct's initial value in the object's
+	// layout until the structops pass, the kernel value after.
+	StructOps *StructOps
 }
 
 // MapSlot is one initial entry of a prog array or map of maps.

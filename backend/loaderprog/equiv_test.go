@@ -344,6 +344,10 @@ var wantRetval = map[string]uint32{
 	"sized_maps.o/count_stack": 0x5e,
 }
 
+// notSupported are the objects neither backend supports yet: struct_ops
+// maps are not laid out for the kernel.
+var notSupported = map[string]bool{"structops_bad.o": true, "structops_cc.o": true, "structops_link.o": true, "structops_scx.o": true}
+
 // bothRefuse are the objects that neither backend loads on any kernel
 // (testdata/README.md), with what each side's error must contain; both
 // must fail with ENOENT. Objects that only some kernels refuse are in
@@ -377,6 +381,10 @@ func TestEquivalence(t *testing.T) {
 				t.Cleanup(func() { coll.Close() })
 			}
 			l, err := Generate(obj, nil)
+			if err != nil && errors.Is(err, ErrNotSupported) && errors.Is(errD, ErrNotSupported) && notSupported[name] {
+				t.Logf("neither backend supports it yet: direct: %v; loader: %v", errD, err)
+				return
+			}
 			if err != nil {
 				if errD != nil && os.Getenv(testutil.EnvRequireKernel) != "1" {
 					t.Skipf("neither backend loads it on this kernel: direct: %v; loader: %v", errD, err)

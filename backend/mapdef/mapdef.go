@@ -15,6 +15,7 @@ import (
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/cpus"
+	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/uapi"
@@ -118,6 +119,10 @@ func Fixup(objName string, m *ir.Map) (Def, error) {
 		d.MaxEntries = uint32(n)
 	case d.Type == uapi.MapTypeRingbuf || d.Type == uapi.MapTypeUserRingbuf:
 		d.MaxEntries = RingbufSize(d.MaxEntries)
+	case d.Type == uapi.MapTypeStructOps:
+		if m.StructOps == nil || m.StructOps.State != ir.Resolved {
+			return Def{}, fmt.Errorf("struct_ops map of struct %s not laid out for the kernel: %w", structOpsType(m), errs.ErrNotSupported)
+		}
 	}
 	if !KeepsBTFTypes(d.Type) {
 		d.KeyType, d.ValueType = 0, 0
@@ -154,6 +159,14 @@ func (d Def) CheckSizes() error {
 		return &SizeError{Map: d.Name, Size: ErrValueSize}
 	}
 	return nil
+}
+
+// structOpsType names the struct of a struct_ops map.
+func structOpsType(m *ir.Map) string {
+	if m.StructOps == nil {
+		return "?"
+	}
+	return m.StructOps.Type
 }
 
 // ObjectPrefix returns the name libbpf gives an object: the base name of
