@@ -28,9 +28,16 @@ const (
 	// in programs, every pseudo call lands inside the program.
 	StageLink
 	// StageDatasec: DATASEC sizes and VAR offsets are filled in, extern
-	// datasecs fixed and the .kconfig map laid out. (Declared last so the
-	// values of the other stages stay stable.)
+	// datasecs fixed and the .kconfig map laid out. (Declared after the
+	// first four so the values of the other stages stay stable.)
 	StageDatasec
+	// StageConfigure: the user's edits (autoload, map sizes, variable
+	// values) are applied.
+	StageConfigure
+	// StageStructOps: every struct_ops map that is created is laid out for
+	// the target kernel, and struct_ops programs have their attach
+	// targets.
+	StageStructOps
 )
 
 // stageNames names the stages after the passes that complete them, in
@@ -39,8 +46,8 @@ var stageNames = []struct {
 	s    Stage
 	name string
 }{
-	{StageDatasec, "datasec"}, {StageExterns, "externs"}, {StageCORE, "core"},
-	{StageMaps, "maps"}, {StageLink, "link"},
+	{StageDatasec, "datasec"}, {StageConfigure, "configure"}, {StageStructOps, "structops"},
+	{StageExterns, "externs"}, {StageCORE, "core"}, {StageMaps, "maps"}, {StageLink, "link"},
 }
 
 // String names the stages of s after their passes, in pipeline order and
@@ -78,6 +85,9 @@ func Check(o *Object, done Stage) error {
 	}
 	for _, m := range o.Maps {
 		c.mapDef(m)
+		if done&StageStructOps != 0 && m.StructOps != nil && !m.NoAutocreate && m.StructOps.State == Pending {
+			c.fail("map %s: struct_ops map still pending after the structops pass", m.Name)
+		}
 	}
 	if done&StageExterns != 0 {
 		for _, e := range o.Externs {

@@ -18,6 +18,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
@@ -169,6 +170,12 @@ func fixDatasec(obj *ir.Object, id btf.TypeID) error {
 		}
 	}
 	sortVars(t.Vars)
+	// Older kernels refuse a DATASEC name that does not start with a
+	// letter, '_' or '.': "?.struct_ops" becomes "_.struct_ops", as
+	// libbpf renames it for them (the name means nothing to the kernel).
+	if rest, ok := strings.CutPrefix(t.Name, "?"); ok {
+		t.Name = "_" + rest
+	}
 	return spec.Set(id, t)
 }
 

@@ -353,3 +353,22 @@ func TestDatasecHiddenFuncs(t *testing.T) {
 		}
 	}
 }
+
+// TestDatasecQuestionMark: a DATASEC named after a "?" section (libbpf's
+// not-created-by-default struct_ops maps) is renamed for the kernel.
+func TestDatasecQuestionMark(t *testing.T) {
+	obj := openTestObject(t, "structops_cc.o")
+	if err := runDatasec(&Context{}, obj); err != nil {
+		t.Fatal(err)
+	}
+	if ids := obj.BTF.FindByNameKind("?.struct_ops", btf.KindDatasec); len(ids) != 0 {
+		t.Errorf("DATASEC ?.struct_ops still there: %v", ids)
+	}
+	ids := obj.BTF.FindByNameKind("_.struct_ops", btf.KindDatasec)
+	if len(ids) != 1 {
+		t.Fatalf("DATASEC _.struct_ops: %v", ids)
+	}
+	if ds, err := obj.BTF.Type(ids[0]); err != nil || ds.Size != 64 || len(ds.Vars) != 1 {
+		t.Errorf("_.struct_ops: %+v, %v", ds, err)
+	}
+}

@@ -123,6 +123,7 @@ func Fixup(objName string, m *ir.Map) (Def, error) {
 		if m.StructOps == nil || m.StructOps.State != ir.Resolved {
 			return Def{}, fmt.Errorf("struct_ops map of struct %s not laid out for the kernel: %w", structOpsType(m), errs.ErrNotSupported)
 		}
+		return Def{}, fmt.Errorf("struct_ops map of struct %s: the backends do not create struct_ops maps yet: %w", structOpsType(m), errs.ErrNotSupported)
 	}
 	if !KeepsBTFTypes(d.Type) {
 		d.KeyType, d.ValueType = 0, 0

@@ -51,6 +51,14 @@ struct bpf_struct_ops_common_value {
 	enum bpf_struct_ops_state state;
 };
 
+/* The map of struct_ops (kernel/bpf/bpf_struct_ops.c): a kernel with it
+ * has struct_ops. */
+struct bpf_struct_ops_map {
+	void *map;
+	void *st_ops_desc;
+	u32 funcs_cnt;
+};
+
 struct tcp_sock {
 	char __head[1376];
 	u32 snd_ssthresh;
@@ -164,6 +172,7 @@ struct bpf_struct_ops_sched_ext_ops {
 };
 
 /* Anchors that make every type above appear in BTF. */
+struct bpf_struct_ops_map anchor_st_map;
 struct bpf_struct_ops_tcp_congestion_ops anchor_tcp_ca_value;
 struct bpf_struct_ops_sched_ext_ops anchor_scx_value;
 struct tcp_sock anchor_tcp_sock;
