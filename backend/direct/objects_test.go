@@ -103,12 +103,6 @@ var expectedFailures = map[string]struct {
 	// IR-only: its ksym and kfunc live in the pretend module bpfc_mod
 	// (testdata/btf/module_a.btf); this kernel has no modules.
 	"module_user.o": {err: passes.ErrExternNotFound, passes: true, msg: "module_user.o: externs pass: extern bpfc_mod_stats (.ksyms): no VAR bpfc_mod_stats in kernel BTF: extern not found in the target"},
-	// The backends do not create struct_ops maps yet.
-	"structops_bad.o":  {err: ErrNotSupported, msg: "map bad_unknown: struct_ops map of struct bpfc_no_such_ops not laid out for the kernel"},
-	"structops_cc.o":   {err: ErrNotSupported, msg: "map bpfc_reno: struct_ops map of struct tcp_congestion_ops: the backends do not create struct_ops maps yet"},
-	"structops_link.o": {err: ErrNotSupported, msg: "map cc_a: struct_ops map of struct tcp_congestion_ops: the backends do not create struct_ops maps yet"},
-	// No sched_ext on this kernel.
-	"structops_scx.o": {err: passes.ErrNotFound, passes: true, msg: "struct_ops map bpfc_fifo (section \".struct_ops.link\", struct sched_ext_ops): the kernel implements no struct_ops for struct sched_ext_ops"},
 }
 
 func TestLoadEveryObject(t *testing.T) {

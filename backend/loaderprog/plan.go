@@ -150,6 +150,11 @@ func (g *gen) plan() error {
 			ErrTooLarge, size, len(obj.Maps), len(obj.Programs))
 	}
 	g.hasBTF = obj.BTF != nil
+	for _, m := range obj.Maps {
+		if m.StructOps != nil && !m.NoAutocreate {
+			return fmt.Errorf("map %s: %w: struct_ops maps (not yet)", m.Name, errNotSupported)
+		}
+	}
 	g.modFirst = max(len(obj.Maps), 1) + len(obj.ModuleSlots)
 	maxKfuncs := 0
 	for _, p := range obj.Programs {

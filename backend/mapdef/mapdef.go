@@ -82,6 +82,13 @@ type Def struct {
 	// KeyType and ValueType are the BTF ids of key and value, 0 for map
 	// types whose BTF ids the kernel refuses.
 	KeyType, ValueType btf.TypeID
+	// StructOps marks a struct_ops map: it is created with the object's
+	// BTF but without key and value types, and with VmlinuxValueType.
+	StructOps bool
+	// VmlinuxValueType is a struct_ops map's value type,
+	// bpf_struct_ops_<type>, in the kernel's BTF (btf_vmlinux_value_type_id):
+	// the backend looks it up where it loads.
+	VmlinuxValueType btf.TypeID
 }
 
 // EntriesPerCPU reports a map libbpf sizes by the number of possible CPUs
@@ -123,7 +130,10 @@ func Fixup(objName string, m *ir.Map) (Def, error) {
 		if m.StructOps == nil || m.StructOps.State != ir.Resolved {
 			return Def{}, fmt.Errorf("struct_ops map of struct %s not laid out for the kernel: %w", structOpsType(m), errs.ErrNotSupported)
 		}
-		return Def{}, fmt.Errorf("struct_ops map of struct %s: the backends do not create struct_ops maps yet: %w", structOpsType(m), errs.ErrNotSupported)
+		if len(m.Data) != int(m.ValueSize) {
+			return Def{}, fmt.Errorf("struct_ops map: %d-byte value for a %d-byte %s: %w", len(m.Data), m.ValueSize, m.StructOps.ValueType, errs.ErrInvalidObject)
+		}
+		d.StructOps = true
 	}
 	if !KeepsBTFTypes(d.Type) {
 		d.KeyType, d.ValueType = 0, 0
@@ -233,14 +243,15 @@ func SanitizeName(name string) string {
 }
 
 // KeepsBTFTypes reports whether the kernel accepts BTF key/value type ids
-// for maps of type t; libbpf clears them for the others.
+// for maps of type t; libbpf clears them for the others (a struct_ops map
+// has btf_vmlinux_value_type_id instead).
 func KeepsBTFTypes(t uapi.MapType) bool {
 	switch t {
 	case uapi.MapTypePerfEventArray, uapi.MapTypeCgroupArray, uapi.MapTypeStackTrace,
 		uapi.MapTypeArrayOfMaps, uapi.MapTypeHashOfMaps, uapi.MapTypeDevmap,
 		uapi.MapTypeDevmapHash, uapi.MapTypeCpumap, uapi.MapTypeXskmap,
 		uapi.MapTypeSockmap, uapi.MapTypeSockhash, uapi.MapTypeQueue,
-		uapi.MapTypeStack, uapi.MapTypeArena:
+		uapi.MapTypeStack, uapi.MapTypeArena, uapi.MapTypeStructOps:
 		return false
 	}
 	return true

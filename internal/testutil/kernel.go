@@ -58,7 +58,14 @@ var objectNeeds = map[string][]Need{
 	"multi_prog.o": {{Since: "5.18", What: "an xdp.frags program", Match: []string{"BPF_F_XDP_HAS_FRAGS"}}},
 	"subprogs.o": {{Since: "5.17", What: "bpf_loop (a callback)",
 		Match: []string{"callback functions (BPF_PSEUDO_FUNC) is not supported", "helper bpf_loop is not supported"}}},
+	"structops_link.o": {structOpsLink},
+	"structops_scx.o": {{Config: "CONFIG_SCHED_CLASS_EXT", What: "sched_ext (struct sched_ext_ops)",
+		Match: []string{"the kernel implements no struct_ops for struct sched_ext_ops"}}},
 }
+
+// structOpsLink is the need of objects with .struct_ops.link maps.
+var structOpsLink = Need{Since: "6.4", What: "struct_ops maps with BPF_F_LINK (.struct_ops.link)",
+	Match: []string{"(a .struct_ops.link map, BPF_F_LINK, needs Linux 6.4"}}
 
 // syscallProgram is the need of objects with a BPF_PROG_TYPE_SYSCALL
 // program.

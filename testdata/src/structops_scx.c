@@ -19,8 +19,12 @@ struct task_struct {
 	int pid;
 } __core;
 
+enum scx_exit_kind {
+	SCX_EXIT_NONE,
+};
+
 struct scx_exit_info {
-	int kind;
+	enum scx_exit_kind kind;
 } __core;
 
 struct scx_init_task_args;
