@@ -255,14 +255,14 @@ func (d *dumper) program(p *Program) {
 		// The expected attach type of a struct_ops program is the
 		// index of its member in the kernel's struct.
 		if p.AttachBTFName != "" {
-			d.f(" struct_ops %s member %d", p.AttachBTFName, uint32(p.ExpectedAttachType))
+			d.f(" member %d", uint32(p.ExpectedAttachType))
 		}
 	// Attach type 0 is BPF_CGROUP_INET_INGRESS: only meaningful for
 	// cgroup_skb programs, "none" for every other program type.
 	case p.ExpectedAttachType != 0 || p.Type == uapi.ProgTypeCgroupSKB:
 		d.f(" attach_type %s", p.ExpectedAttachType)
 	}
-	if p.AttachTo != "" && p.Type != uapi.ProgTypeStructOps {
+	if p.AttachTo != "" {
 		d.f(" attach_to %q", p.AttachTo)
 		if p.AttachBTFKind != 0 {
 			d.f(" (%s %s)", p.AttachBTFKind, p.AttachBTFName)

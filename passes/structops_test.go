@@ -366,7 +366,7 @@ func TestStructOpsDump(t *testing.T) {
 		"struct_ops tcp_congestion_ops resolved: value bpf_struct_ops_tcp_congestion_ops [17] in vmlinux, struct tcp_congestion_ops [24] at +64",
 		"member init offset 0 size 8 func = reno_init -> kernel member 17 at +208",
 		"member bpfc_spare offset 40 size 4 -> not in the kernel, zero: left out",
-		`program reno_init section "struct_ops/reno_init" type struct_ops struct_ops tcp_congestion_ops member 17`,
+		`program reno_init section "struct_ops/reno_init" type struct_ops member 17 attach_to "tcp_congestion_ops:init" (struct tcp_congestion_ops)`,
 	} {
 		if !bytes.Contains([]byte(text), []byte(want)) {
 			t.Errorf("dump lacks %q", want)

@@ -50,8 +50,16 @@ type structOpsLoc struct {
 
 // readStructOps creates a map for every variable of the struct_ops
 // sections and sets its function pointers from the sections' relocations.
-// It runs after readCode: the relocations name programs.
+// It runs after readCode: the relocations name programs. A struct_ops
+// program's attach target is not its section's suffix (libbpf ignores
+// it) but the "struct:member" it is set in, as cilium/ebpf names it (the
+// last such member).
 func (rd *reader) readStructOps() error {
+	for _, p := range rd.obj.Programs {
+		if p.Type == uapi.ProgTypeStructOps {
+			p.AttachTo = ""
+		}
+	}
 	for idx, s := range rd.f.Sections {
 		ok, link, autocreate := structOpsSection(s.Name)
 		if idx == 0 || !ok || s.Flags&elf.SHF_EXECINSTR != 0 {
@@ -265,6 +273,9 @@ func (rd *reader) structOpsReloc(idx int, locs []structOpsLoc, rel relocation) e
 		return fmt.Errorf("%s: %s is a subprogram, not a program: %w", where, fn.Name, ErrBadReloc)
 	}
 	mem.Program = fn.Name
+	if p := rd.obj.Program(fn.Name); p.Type == uapi.ProgTypeStructOps {
+		p.AttachTo = so.Type + ":" + mem.Name
+	}
 	clear(m.Data[moff : moff+8])
 	return nil
 }

@@ -120,7 +120,18 @@ func TestStructOpsPrograms(t *testing.T) {
 		}
 	}
 	bad := openObj(t, "structops_bad.o")
-	if p := bad.Program("orphan"); p == nil || p.Autoload {
-		t.Errorf("orphan: %+v, want a program not autoloaded", p)
+	if p := bad.Program("orphan"); p == nil || p.Autoload || p.AttachTo != "" {
+		t.Errorf("orphan: %+v, want a program not autoloaded, without target", p)
+	}
+	// The attach target is the member a program is set in (the section's
+	// suffix is ignored), "struct:member" as cilium/ebpf writes it.
+	cc := openObj(t, "structops_cc.o")
+	for prog, want := range map[string]string{
+		"reno_init": "tcp_congestion_ops:init", "reno_set_state": "tcp_congestion_ops:set_state",
+		"reno_optional": "tcp_congestion_ops:init", "reno_ssthresh": "tcp_congestion_ops:ssthresh",
+	} {
+		if got := cc.Program(prog).AttachTo; got != want {
+			t.Errorf("program %s: attach target %q, want %q", prog, got, want)
+		}
 	}
 }
