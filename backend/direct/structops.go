@@ -6,8 +6,8 @@
 // their members. A ".struct_ops.link" map (BPF_F_LINK, Linux 6.4+) gets
 // that value at once: it registers only when a BPF link of it is created.
 // A ".struct_ops" map registers when its value is written, so Load keeps
-// the value for AttachStructOps, as libbpf's bpf_map__attach_struct_ops
-// does.
+// the value for AttachStructOps (package attach registers), as libbpf's
+// bpf_map__attach_struct_ops does.
 
 package direct
 
@@ -15,10 +15,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc/attach"
 	"github.com/bpfc/bpfc/backend/internal/mapattr"
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
@@ -170,142 +170,42 @@ func structOpsUpdateError(err error) error {
 	return err
 }
 
-// StructOpsLink is a registered struct_ops map: a TCP congestion control
-// the sockets can select, an enabled sched_ext scheduler. For a
-// ".struct_ops.link" map it is a BPF link (Close unregisters, Update swaps
-// the map behind it, Pin keeps it after the process exits); for a
-// ".struct_ops" map the registration is the map's value, and Close
-// deletes it. Closing the Collection does not unregister.
-type StructOpsLink struct {
-	// Map is the name of the registered map.
-	Map string
-	// ID is the kernel's id of the BPF link, 0 for a map registered
-	// without one.
-	ID uint32
-
-	fd     *sys.FD // the BPF link, or a duplicate of the map's fd
-	link   bool
-	pinned string
-}
-
 // AttachStructOps registers struct_ops map name, as libbpf's
-// bpf_map__attach_struct_ops does: a ".struct_ops.link" map through a new
-// BPF link (BPF_LINK_CREATE), a ".struct_ops" map by writing its value.
-func (c *Collection) AttachStructOps(name string) (*StructOpsLink, error) {
+// bpf_map__attach_struct_ops does (package attach): a ".struct_ops.link"
+// map through a new BPF link (Close unregisters it, UpdateMap swaps
+// another map of the same struct in, Pin keeps it after the process
+// exits), a ".struct_ops" map by writing its value (Close deletes it).
+// Closing the Collection does not unregister.
+func (c *Collection) AttachStructOps(name string) (*attach.Link, error) {
 	m, ok := c.Maps[name]
 	if !ok {
 		return nil, fmt.Errorf("%s: attach struct_ops: no map %q", c.Object, name)
 	}
-	where := fmt.Sprintf("%s: struct_ops map %s", c.Object, name)
 	if m.Type != uapi.MapTypeStructOps || m.structOps == nil {
-		return nil, fmt.Errorf("%s: a %v map, not a struct_ops map Load filled", where, m.Type)
+		return nil, fmt.Errorf("%s: struct_ops map %s: a %v map, not a struct_ops map Load filled", c.Object, name, m.Type)
 	}
-	if m.Flags&uapi.MapFlagLink != 0 {
-		fd, err := sys.StructOpsLinkCreate(m.fd)
-		if err != nil {
-			return nil, fmt.Errorf("%s: BPF_LINK_CREATE: %w", where, err)
-		}
-		id, err := sys.ObjID(fd)
-		if err != nil {
-			fd.Close()
-			return nil, fmt.Errorf("%s: %w", where, err)
-		}
-		return &StructOpsLink{Map: name, ID: id, fd: fd, link: true}, nil
-	}
-	dup, err := m.fd.Dup()
+	l, err := attach.StructOps(&attach.StructOpsMap{
+		Name: name, Type: m.Def.StructOps.KernelType, FD: m.fd.Int(),
+		Link: m.Flags&uapi.MapFlagLink != 0, Value: m.structOps,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
+		return nil, fmt.Errorf("%s: %w", c.Object, err)
 	}
-	if err := sys.MapUpdateElem(dup, make([]byte, 4), m.structOps, sys.UpdateAny); err != nil {
-		dup.Close()
-		return nil, fmt.Errorf("%s: register (BPF_MAP_UPDATE_ELEM): %w", where, structOpsUpdateError(err))
-	}
-	return &StructOpsLink{Map: name, fd: dup}, nil
+	return l, nil
 }
 
-// FD returns the descriptor of the BPF link, or of the registered map for
-// a ".struct_ops" map; -1 once closed. The StructOpsLink owns it.
-func (s *StructOpsLink) FD() int { return s.fd.Int() }
-
-// IsLink reports whether the registration is a BPF link.
-func (s *StructOpsLink) IsLink() bool { return s.link }
-
-// MapID returns the id of the map behind a BPF link (which Update
-// changes).
-func (s *StructOpsLink) MapID() (uint32, error) {
-	if !s.link {
-		info, err := sys.MapInfoByFD(s.fd)
+// attachStructOpsMaps registers every struct_ops map of the collection, in
+// map order, for Attach.
+func (c *Collection) attachStructOpsMaps(ls *attach.Links) error {
+	for _, name := range c.MapOrder {
+		if m := c.Maps[name]; m.structOps == nil {
+			continue
+		}
+		l, err := c.AttachStructOps(name)
 		if err != nil {
-			return 0, fmt.Errorf("struct_ops map %s: %w", s.Map, err)
+			return err
 		}
-		return info.ID, nil
+		ls.Links = append(ls.Links, l)
 	}
-	_, id, err := sys.StructOpsLinkMap(s.fd)
-	if err != nil {
-		return 0, fmt.Errorf("struct_ops link of %s: %w", s.Map, err)
-	}
-	return id, nil
-}
-
-// Update swaps the map behind the BPF link for m, another
-// ".struct_ops.link" map of the same struct (Load wrote its value): the
-// kernel replaces the registered congestion control or scheduler without a
-// moment without one. A map registered without a link cannot be swapped.
-func (s *StructOpsLink) Update(m *Map) error {
-	if s.fd == nil {
-		return fmt.Errorf("update struct_ops link of %s: closed", s.Map)
-	}
-	if !s.link {
-		return fmt.Errorf("update struct_ops %s: %w: a .struct_ops map registers without a BPF link, which alone can be updated", s.Map, ErrNotSupported)
-	}
-	if m == nil || m.Type != uapi.MapTypeStructOps || m.Flags&uapi.MapFlagLink == 0 {
-		return fmt.Errorf("update struct_ops link of %s: the new map must be a .struct_ops.link map", s.Map)
-	}
-	if err := sys.LinkUpdateMap(s.fd, m.fd, nil); err != nil {
-		return fmt.Errorf("update struct_ops link of %s to map %s: BPF_LINK_UPDATE: %w", s.Map, m.Name, err)
-	}
-	s.Map = m.Name
 	return nil
-}
-
-// Pin pins the BPF link at path (on a bpffs): the registration outlives
-// the process until the pin is removed.
-func (s *StructOpsLink) Pin(path string) error {
-	if !s.link {
-		return fmt.Errorf("pin struct_ops %s: %w: a .struct_ops map registers without a BPF link", s.Map, ErrNotSupported)
-	}
-	if err := sys.ObjPin(s.fd, path); err != nil {
-		return fmt.Errorf("pin struct_ops link of %s: %w", s.Map, err)
-	}
-	s.pinned = path
-	return nil
-}
-
-// Unpin removes the link's pin.
-func (s *StructOpsLink) Unpin() error {
-	if s.pinned == "" {
-		return nil
-	}
-	if err := os.Remove(s.pinned); err != nil {
-		return fmt.Errorf("unpin struct_ops link of %s: %w", s.Map, err)
-	}
-	s.pinned = ""
-	return nil
-}
-
-// Close unregisters the struct_ops: it closes the BPF link (a pinned link
-// stays registered through its pin), or deletes the map's value.
-func (s *StructOpsLink) Close() error {
-	if s == nil || s.fd == nil {
-		return nil
-	}
-	var err error
-	if !s.link {
-		if err = sys.MapDeleteElem(s.fd, make([]byte, 4)); err != nil {
-			err = fmt.Errorf("unregister struct_ops %s (BPF_MAP_DELETE_ELEM): %w", s.Map, err)
-		}
-	}
-	err = errors.Join(err, s.fd.Close())
-	s.fd = nil
-	return err
 }

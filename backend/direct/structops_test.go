@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc/attach"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
@@ -147,13 +148,13 @@ func TestStructOpsCongestionControl(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer link.Close()
-	if link.IsLink() || link.ID != 0 {
+	if link.ID != 0 || link.Type != "struct_ops (map value)" || link.Program != "bpfc_reno" || link.Target != "tcp_congestion_ops" {
 		t.Errorf("a .struct_ops map registered with a BPF link: %+v", link)
 	}
 	if !testutil.HasCongestionControl(t, "bpfc_reno") {
 		t.Fatalf("bpfc_reno not registered: %v", testutil.CongestionControls(t))
 	}
-	if _, err := coll.AttachStructOps("bpfc_reno"); err == nil || !strings.Contains(err.Error(), "struct_ops map bpfc_reno: register") {
+	if _, err := coll.AttachStructOps("bpfc_reno"); !errors.Is(err, unix.EBUSY) || !strings.Contains(err.Error(), "structops_cc.o: register struct_ops bpfc_reno: BPF_MAP_UPDATE_ELEM: device or resource busy (registered already") {
 		t.Errorf("registering twice: %v", err)
 	}
 	before := counters(t, coll.Maps["cc_calls"], ccNR)
@@ -173,8 +174,11 @@ func TestStructOpsCongestionControl(t *testing.T) {
 		t.Errorf("reno_optional ran %d times", after[ccOptional])
 	}
 
-	if err := link.Update(m); !errors.Is(err, ErrNotSupported) {
-		t.Errorf("Update of a .struct_ops registration: %v, want ErrNotSupported", err)
+	if err := link.UpdateMap(m.FD()); !errors.Is(err, ErrNotSupported) {
+		t.Errorf("UpdateMap of a .struct_ops registration: %v, want ErrNotSupported", err)
+	}
+	if err := link.Pin(filepath.Join(testutil.BPFFS(t), "reno")); !errors.Is(err, ErrNotSupported) {
+		t.Errorf("Pin of a .struct_ops registration: %v, want ErrNotSupported", err)
 	}
 	if err := link.Close(); err != nil {
 		t.Fatal(err)
@@ -184,6 +188,33 @@ func TestStructOpsCongestionControl(t *testing.T) {
 	}
 	if err := link.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+
+	// Attaching the whole collection registers its struct_ops maps, as
+	// libbpf's skeleton attach does; their programs are not attached on
+	// their own. (The kernel registers a .struct_ops map once: a new
+	// load.)
+	_, coll = loadObject(t, "structops_cc.o", nil, nil)
+	ls, err := coll.Attach(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ls.Links) != 1 || ls.Links[0].Program != "bpfc_reno" || len(ls.Skipped) != 5 {
+		t.Errorf("Attach: links %+v, skipped %+v", ls.Links, ls.Skipped)
+	}
+	for _, sk := range ls.Skipped {
+		if !errors.Is(sk.Reason, attach.ErrNeedsTarget) || !strings.Contains(sk.Reason.Error(), "a struct_ops program runs as a member of a struct_ops map") {
+			t.Errorf("skipped %s: %v", sk.Program, sk.Reason)
+		}
+	}
+	if !testutil.HasCongestionControl(t, "bpfc_reno") {
+		t.Error("Attach did not register bpfc_reno")
+	}
+	if err := ls.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if testutil.HasCongestionControl(t, "bpfc_reno") {
+		t.Error("bpfc_reno registered after the links closed")
 	}
 }
 
@@ -230,10 +261,10 @@ func TestStructOpsLinkSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer link.Close()
-	if !link.IsLink() || link.ID == 0 {
+	if link.ID == 0 || link.Type != "struct_ops" || link.Program != "cc_a" {
 		t.Errorf("link %+v", link)
 	}
-	if id, err := link.MapID(); err != nil || id != a.ID {
+	if id, err := link.StructOpsMapID(); err != nil || id != a.ID {
 		t.Errorf("link's map: %d, %v; want cc_a %d", id, err, a.ID)
 	}
 	transfer := func() (uint64, uint64) {
@@ -246,11 +277,11 @@ func TestStructOpsLinkSwap(t *testing.T) {
 	if ia, ib := transfer(); ia != 1 || ib != 0 {
 		t.Errorf("through cc_a: init_a %d, init_b %d; want 1, 0", ia, ib)
 	}
-	if err := link.Update(b); err != nil {
+	if err := link.UpdateMap(b.FD()); err != nil {
 		t.Fatal(err)
 	}
-	if id, err := link.MapID(); err != nil || id != b.ID || link.Map != "cc_b" {
-		t.Errorf("after Update: map %d (%s), %v; want cc_b %d", id, link.Map, err, b.ID)
+	if id, err := link.StructOpsMapID(); err != nil || id != b.ID {
+		t.Errorf("after UpdateMap: map %d, %v; want cc_b %d", id, err, b.ID)
 	}
 	if ia, ib := transfer(); ia != 1 || ib != 1 {
 		t.Errorf("through cc_b: init_a %d, init_b %d; want 1, 1", ia, ib)
@@ -258,7 +289,7 @@ func TestStructOpsLinkSwap(t *testing.T) {
 	if acks := globalU64(t, obj, coll, ".bss", "acks"); acks == 0 {
 		t.Error("cong_avoid never ran")
 	}
-	if err := link.Update(coll.Maps["cc_a"]); err != nil {
+	if err := link.UpdateMap(coll.Maps["cc_a"].FD()); err != nil {
 		t.Errorf("swapping back: %v", err)
 	}
 

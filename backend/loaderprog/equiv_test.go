@@ -129,14 +129,18 @@ func runInput(p *ir.Program) (sys.TestRunOpts, bool) {
 // side is one loaded copy of an object: fds by map and program index.
 type side struct {
 	name  string
-	maps  []*sys.FD
+	maps  []*sys.FD // nil for maps not created
 	progs []*sys.FD // nil for programs not loaded
 }
 
 func directSide(t *testing.T, obj *ir.Object, coll *direct.Collection) *side {
 	s := &side{name: "direct"}
 	for _, m := range obj.Maps {
-		s.maps = append(s.maps, borrow(t, coll.Maps[m.Name].FD()))
+		if cm := coll.Maps[m.Name]; cm != nil {
+			s.maps = append(s.maps, borrow(t, cm.FD()))
+		} else {
+			s.maps = append(s.maps, nil)
+		}
 	}
 	for _, p := range obj.Programs {
 		if cp := coll.Programs[p.Name]; cp != nil {
@@ -151,7 +155,11 @@ func directSide(t *testing.T, obj *ir.Object, coll *direct.Collection) *side {
 func loaderSide(t *testing.T, res *rt.Result) *side {
 	s := &side{name: "loader"}
 	for _, fd := range res.MapFDs {
-		s.maps = append(s.maps, borrow(t, fd))
+		if fd < 0 {
+			s.maps = append(s.maps, nil)
+		} else {
+			s.maps = append(s.maps, borrow(t, fd))
+		}
 	}
 	for _, fd := range res.ProgFDs {
 		if fd < 0 {
@@ -167,6 +175,9 @@ func loaderSide(t *testing.T, res *rt.Result) *side {
 func (s *side) names(t *testing.T, obj *ir.Object) map[uint32]string {
 	ids := map[uint32]string{}
 	for i, fd := range s.maps {
+		if fd == nil {
+			continue
+		}
 		info, err := sys.MapInfoByFD(fd)
 		if err != nil {
 			t.Fatalf("%s: map %s: %v", s.name, obj.Maps[i].Name, err)
@@ -354,9 +365,9 @@ var wantRetval = map[string]uint32{
 	"sized_maps.o/count_stack": 0x5e,
 }
 
-// notSupported are the objects the loader backend does not support yet:
-// struct_ops maps.
-var notSupported = map[string]bool{"structops_bad.o": true, "structops_cc.o": true, "structops_link.o": true, "structops_scx.o": true}
+// notSupported are the objects whose struct_ops types the running kernel
+// may lack (sched_ext): the passes then refuse them for both backends.
+var notSupported = map[string]bool{"structops_scx.o": true}
 
 // bothRefuse are the objects that neither backend loads on any kernel
 // (testdata/README.md), with what each side's error must contain; both
@@ -521,7 +532,17 @@ func compareSides(t *testing.T, obj *ir.Object, d, l *side, when string) {
 	t.Helper()
 	idsD, idsL := d.names(t, obj), l.names(t, obj)
 	for i, m := range obj.Maps {
+		if (d.maps[i] == nil) != (l.maps[i] == nil) {
+			t.Errorf("map %s: created by direct %v, by the loader %v", m.Name, d.maps[i] != nil, l.maps[i] != nil)
+			continue
+		}
+		if d.maps[i] == nil {
+			continue
+		}
 		vd, vl := viewMap(t, d.maps[i], idsD), viewMap(t, l.maps[i], idsL)
+		if m.StructOps != nil {
+			vd.Contents, vl.Contents = structOpsView(t, m, d.maps[i], idsD), structOpsView(t, m, l.maps[i], idsL)
+		}
 		if m.Pinning != 0 {
 			// Pinned maps are shared through the pin by direct loads.
 			vd.Contents, vl.Contents = nil, nil
@@ -543,4 +564,31 @@ func compareSides(t *testing.T, obj *ir.Object, d, l *side, when string) {
 			t.Errorf("%s: program %s differs (-direct +loader):\n%s", when, p.Name, diff)
 		}
 	}
+}
+
+// structOpsView reads the value of a struct_ops map: its state and its
+// bytes, where the kernel shows the programs of the function pointers (by
+// id, or by fd on older kernels) as program names.
+func structOpsView(t *testing.T, m *ir.Map, fd *sys.FD, ids map[uint32]string) map[string]string {
+	t.Helper()
+	val := make([]byte, m.ValueSize)
+	if err := sys.MapLookupElem(fd, make([]byte, 4), val); err != nil {
+		return map[string]string{"lookup": err.Error()}
+	}
+	out := map[string]string{"state": fmt.Sprint(binary.LittleEndian.Uint32(val[4:]))}
+	for _, mem := range m.StructOps.Funcs() {
+		if mem.Missing {
+			continue
+		}
+		v := binary.LittleEndian.Uint64(val[mem.KernelOffset:])
+		name := ids[uint32(v)]
+		if name == "" && v != 0 {
+			name = "fd" // the kernel keeps the fd the value was written with
+		}
+		out["member "+mem.Name] = name
+		clear(val[mem.KernelOffset : mem.KernelOffset+8])
+	}
+	clear(val[:4]) // refcnt
+	out["value"] = fmt.Sprintf("%x", val)
+	return out
 }

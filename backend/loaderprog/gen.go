@@ -176,6 +176,15 @@ func (g *gen) generate() (*Loader, error) {
 		if m.Kind.IsGlobalData() {
 			d.InitialValue = initialValue(m)
 		}
+		d.NoAutocreate = m.NoAutocreate
+		if so := g.structOps[i]; so != nil {
+			d.StructOps = so
+			d.InitialValue = initialValue(m)
+		}
+		if m.NoAutocreate {
+			l.Maps = append(l.Maps, d)
+			continue
+		}
 		def, err := mapdef.Fixup(obj.Name, m)
 		if err != nil {
 			return nil, fmt.Errorf("map %s: %w", m.Name, err)
@@ -251,6 +260,7 @@ func (g *gen) emitSteps() error {
 			return fmt.Errorf("map %s: %w", m.Name, err)
 		}
 	}
+	g.emitStructOpsFill()
 	// Epilogue.
 	if g.hasBTF {
 		e.closeStack(stackBTF)

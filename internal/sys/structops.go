@@ -1,8 +1,8 @@
-// This file wraps the commands that register a struct_ops map: the BPF
-// link of a BPF_F_LINK map (BPF_LINK_CREATE with attach type
-// BPF_STRUCT_OPS, Linux 6.4), the swap of the map behind such a link
-// (BPF_LINK_UPDATE with new_map_fd), and the struct_ops part of a link's
-// info. Maps without BPF_F_LINK register through BPF_MAP_UPDATE_ELEM and
+// This file wraps what struct_ops maps need beyond link.go: the swap of
+// the map behind a struct_ops link (BPF_LINK_UPDATE with new_map_fd, Linux
+// 6.4), and the struct_ops part of a link's info. The link itself is a
+// BPF_LINK_CREATE of the map with attach type BPF_STRUCT_OPS (LinkCreate);
+// maps without BPF_F_LINK register through BPF_MAP_UPDATE_ELEM and
 // unregister through BPF_MAP_DELETE_ELEM (map.go).
 
 package sys
@@ -13,27 +13,6 @@ import (
 
 	"github.com/bpfc/bpfc/uapi"
 )
-
-// StructOpsLinkAttr is the head of the BPF_LINK_CREATE part of union
-// bpf_attr, as a struct_ops map uses it.
-type StructOpsLinkAttr struct {
-	MapFd      uint32          // map_fd (the union with prog_fd)
-	TargetFd   uint32          // target_fd: 0
-	AttachType uapi.AttachType // attach_type: BPF_STRUCT_OPS
-	Flags      uint32          // flags: 0
-}
-
-// StructOpsLinkCreate creates the BPF link of the BPF_F_LINK struct_ops
-// map m, whose value is set: the kernel registers the struct_ops (a TCP
-// congestion control becomes available, a sched_ext scheduler is
-// enabled) until the link is closed.
-func StructOpsLinkCreate(m *FD) (*FD, error) {
-	if err := checkFD(m); err != nil {
-		return nil, cmdErr(CmdLinkCreate, err)
-	}
-	attr := StructOpsLinkAttr{MapFd: m.Uint(), AttachType: uapi.AttachStructOps}
-	return bpfFD(CmdLinkCreate, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
-}
 
 // linkUpdateMapAttr is the BPF_LINK_UPDATE part of union bpf_attr.
 type linkUpdateMapAttr struct {

@@ -192,6 +192,10 @@ func (g *cGen) structDef() {
 		}
 		g.p("\t} map_sizes;\n")
 	}
+	if n := l.Layout().StructOps; n > 0 {
+		g.p("\tstruct { /* bpfc: a struct_ops function pointer's member index + 1 and offset in the value + 1 for this kernel; 0 keeps the generated ones */\n")
+		g.p("\t\t__u32 index;\n\t\t__u32 offset;\n\t} struct_ops[%d];\n", n)
+	}
 	if len(l.Progs) > 0 {
 		g.p("\tstruct {\n")
 		for _, n := range g.progs {
@@ -513,7 +517,9 @@ func (g *cGen) destroy() {
 func (g *cGen) open() {
 	g.p("static inline struct %s *\n%s__open(void)\n{\n\tstruct %s *skel;\n\n", g.name, g.name, g.name)
 	g.p("\tskel = skel_alloc(sizeof(*skel));\n\tif (!skel)\n\t\tgoto cleanup;\n")
-	if len(g.l.Maps) > 0 {
+	if g.l.Layout().StructOps > 0 {
+		g.p("\tskel->ctx.sz = offsetof(struct %s, struct_ops) + sizeof(skel->struct_ops);\n", g.name)
+	} else if len(g.l.Maps) > 0 {
 		g.p("\tskel->ctx.sz = offsetof(struct %s, map_sizes) + sizeof(skel->map_sizes);\n", g.name)
 	} else {
 		g.p("\tskel->ctx.sz = offsetof(struct %s, loader_step) + sizeof(skel->loader_step);\n", g.name)
@@ -603,11 +609,15 @@ func (g *cGen) openAndLoad() {
 func (g *cGen) asserts() {
 	g.p("__attribute__((unused)) static void\n%s__assert(struct %s *s __attribute__((unused)))\n{\n", g.name, g.name)
 	g.p("#ifdef __cplusplus\n#define _Static_assert static_assert\n#endif\n")
-	lay := rt.Layout{Maps: len(g.l.Maps), Progs: len(g.l.Progs)}
+	lay := g.l.Layout()
 	g.p("\t_Static_assert(offsetof(struct %s, loader_step) == %d, \"unexpected loader context layout\");\n", g.name, lay.Step())
 	if len(g.l.Maps) > 0 {
 		g.p("\t_Static_assert(offsetof(struct %s, map_sizes) == %d, \"unexpected loader context layout\");\n", g.name, lay.MapSizes(0))
 		g.p("\t_Static_assert(sizeof(s->map_sizes) == %d, \"unexpected loader context layout\");\n", rt.MapSizesSize*len(g.l.Maps))
+	}
+	if lay.StructOps > 0 {
+		g.p("\t_Static_assert(offsetof(struct %s, struct_ops) == %d, \"unexpected loader context layout\");\n", g.name, lay.StructOpsSlot(0))
+		g.p("\t_Static_assert(sizeof(s->struct_ops) == %d, \"unexpected loader context layout\");\n", rt.StructOpsSlotSize*lay.StructOps)
 	}
 	for _, d := range g.data {
 		st := fmt.Sprintf("struct %s__%s", g.name, d.field)
