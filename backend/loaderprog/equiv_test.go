@@ -304,6 +304,12 @@ func viewProg(t *testing.T, fd *sys.FD, ids map[uint32]string) progView {
 		if !insns[i].IsLdImm64() {
 			continue
 		}
+		if insns[i].Src == 0 && i+2 < len(insns) && insns[i+2].IsKfuncCall() {
+			// A kfunc's implicit argument the verifier adds (its
+			// program's bpf_prog_aux, sched_ext's kfuncs in 7.x): an
+			// address of each side's own program.
+			ir.SetImm64(insns, i, 0)
+		}
 		if src := insns[i].Src; src == ir.PseudoMapFD || src == ir.PseudoMapValue {
 			name := ids[uint32(insns[i].Imm)]
 			if name == "" {

@@ -215,7 +215,7 @@ func TestStructOpsLinkSwap(t *testing.T) {
 func TestStructOpsSealedLayout(t *testing.T) {
 	testutil.RequireKernel(t)
 	t.Cleanup(testutil.CheckNoFDLeak(t))
-	_, l := generateFor(t, "structops_cc.o", kernelS(), &Options{Sealed: true, NoIntegrity: true})
+	_, l := generateFor(t, "structops_cc.o", kernelS(), &Options{Sealed: true})
 	res, err := rt.Load(l.Spec(), nil)
 	if !relaid(t, l) {
 		if err != nil {
