@@ -171,9 +171,16 @@ func loaderSide(t *testing.T, res *rt.Result) *side {
 	return s
 }
 
+// ids maps the kernel ids of a side's maps and programs (two id spaces:
+// keys mapID and progID) to their names.
+type ids map[uint64]string
+
+func mapID(id uint32) uint64  { return uint64(id) }
+func progID(id uint32) uint64 { return 1<<32 | uint64(id) }
+
 // names maps the kernel ids of a side's maps and programs to their names.
-func (s *side) names(t *testing.T, obj *ir.Object) map[uint32]string {
-	ids := map[uint32]string{}
+func (s *side) names(t *testing.T, obj *ir.Object) ids {
+	ids := ids{}
 	for i, fd := range s.maps {
 		if fd == nil {
 			continue
@@ -182,7 +189,7 @@ func (s *side) names(t *testing.T, obj *ir.Object) map[uint32]string {
 		if err != nil {
 			t.Fatalf("%s: map %s: %v", s.name, obj.Maps[i].Name, err)
 		}
-		ids[info.ID] = "map " + obj.Maps[i].Name
+		ids[mapID(info.ID)] = "map " + obj.Maps[i].Name
 	}
 	for j, fd := range s.progs {
 		if fd == nil {
@@ -192,7 +199,7 @@ func (s *side) names(t *testing.T, obj *ir.Object) map[uint32]string {
 		if err != nil {
 			t.Fatalf("%s: program %s: %v", s.name, obj.Programs[j].Name, err)
 		}
-		ids[info.ID] = "prog " + obj.Programs[j].Name
+		ids[progID(info.ID)] = "prog " + obj.Programs[j].Name
 	}
 	return ids
 }
@@ -212,7 +219,7 @@ type mapView struct {
 // viewMap reads a map's definition and contents. Values that are ids
 // (prog arrays, maps of maps) become names; per-CPU values are summed
 // word by word (the CPU a test run lands on may differ).
-func viewMap(t *testing.T, fd *sys.FD, ids map[uint32]string) mapView {
+func viewMap(t *testing.T, fd *sys.FD, ids ids) mapView {
 	info, err := sys.MapInfoByFD(fd)
 	if err != nil {
 		t.Fatal(err)
@@ -252,8 +259,13 @@ func viewMap(t *testing.T, fd *sys.FD, ids map[uint32]string) mapView {
 		}
 		var s string
 		switch {
-		case info.Type == uapi.MapTypeProgArray || info.Type == uapi.MapTypeArrayOfMaps || info.Type == uapi.MapTypeHashOfMaps:
-			s = ids[binary.LittleEndian.Uint32(val)]
+		case info.Type == uapi.MapTypeProgArray:
+			s = ids[progID(binary.LittleEndian.Uint32(val))]
+			if s == "" {
+				s = fmt.Sprintf("unknown id %d", binary.LittleEndian.Uint32(val))
+			}
+		case info.Type == uapi.MapTypeArrayOfMaps || info.Type == uapi.MapTypeHashOfMaps:
+			s = ids[mapID(binary.LittleEndian.Uint32(val))]
 			if s == "" {
 				s = fmt.Sprintf("unknown id %d", binary.LittleEndian.Uint32(val))
 			}
@@ -286,7 +298,7 @@ type progView struct {
 
 // viewProg reads a program's info; map ids in its translated instructions
 // and map list become map names.
-func viewProg(t *testing.T, fd *sys.FD, ids map[uint32]string) progView {
+func viewProg(t *testing.T, fd *sys.FD, ids ids) progView {
 	info, err := sys.ProgInfoByFD(fd)
 	if err != nil {
 		t.Fatal(err)
@@ -311,7 +323,7 @@ func viewProg(t *testing.T, fd *sys.FD, ids map[uint32]string) progView {
 			ir.SetImm64(insns, i, 0)
 		}
 		if src := insns[i].Src; src == ir.PseudoMapFD || src == ir.PseudoMapValue {
-			name := ids[uint32(insns[i].Imm)]
+			name := ids[mapID(uint32(insns[i].Imm))]
 			if name == "" {
 				t.Errorf("xlated insn %d: unknown map id %d", i, insns[i].Imm)
 			}
@@ -321,7 +333,7 @@ func viewProg(t *testing.T, fd *sys.FD, ids map[uint32]string) progView {
 	}
 	v := progView{Type: info.Type, Tag: fmt.Sprintf("%x", info.Tag), Xlated: insns, AttachBTFID: info.AttachBTFID, GPL: info.GPLCompatible}
 	for _, id := range info.MapIDs {
-		v.Maps = append(v.Maps, ids[id])
+		v.Maps = append(v.Maps, ids[mapID(id)])
 	}
 	slices.Sort(v.Maps)
 	return v
@@ -575,7 +587,7 @@ func compareSides(t *testing.T, obj *ir.Object, d, l *side, when string) {
 // structOpsView reads the value of a struct_ops map: its state and its
 // bytes, where the kernel shows the programs of the function pointers (by
 // id, or by fd on older kernels) as program names.
-func structOpsView(t *testing.T, m *ir.Map, fd *sys.FD, ids map[uint32]string) map[string]string {
+func structOpsView(t *testing.T, m *ir.Map, fd *sys.FD, ids ids) map[string]string {
 	t.Helper()
 	val := make([]byte, m.ValueSize)
 	if err := sys.MapLookupElem(fd, make([]byte, 4), val); err != nil {
@@ -587,7 +599,7 @@ func structOpsView(t *testing.T, m *ir.Map, fd *sys.FD, ids map[uint32]string) m
 			continue
 		}
 		v := binary.LittleEndian.Uint64(val[mem.KernelOffset:])
-		name := ids[uint32(v)]
+		name := ids[progID(uint32(v))]
 		if name == "" && v != 0 {
 			name = "fd" // the kernel keeps the fd the value was written with
 		}
