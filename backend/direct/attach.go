@@ -67,8 +67,9 @@ func (c *Collection) AttachProgram(name string, opts *attach.Options) (*attach.L
 
 // Attach attaches every loaded program whose section says where, as
 // libbpf's skeleton __attach does, with opts (nil: none) for all of them,
-// then registers every struct_ops map (AttachStructOps; their programs
-// are listed in Links.Skipped: they run as the maps' members).
+// then registers every struct_ops map (AttachStructOps; their programs,
+// which run as the maps' members, are neither in Links.Links nor in
+// Links.Skipped).
 // Programs that need a target from the caller (XDP, tc, cgroup programs,
 // SEC("kprobe") without a function) are not attached and are listed in
 // Links.Skipped; that is not an error. On error nothing stays attached.

@@ -195,10 +195,12 @@ func (c *Collection) AttachStructOps(name string) (*attach.Link, error) {
 }
 
 // attachStructOpsMaps registers every struct_ops map of the collection, in
-// map order, for Attach.
+// map order, for Attach, and drops the programs they run from ls.Skipped.
 func (c *Collection) attachStructOpsMaps(ls *attach.Links) error {
+	var maps []*ir.StructOps
 	for _, name := range c.MapOrder {
-		if m := c.Maps[name]; m.structOps == nil {
+		m := c.Maps[name]
+		if m.structOps == nil {
 			continue
 		}
 		l, err := c.AttachStructOps(name)
@@ -206,6 +208,18 @@ func (c *Collection) attachStructOpsMaps(ls *attach.Links) error {
 			return err
 		}
 		ls.Links = append(ls.Links, l)
+		maps = append(maps, m.Def.StructOps)
 	}
+	skipped := ls.Skipped[:0]
+	for _, s := range ls.Skipped {
+		member := false
+		for _, so := range maps {
+			member = member || so.Uses(s.Program)
+		}
+		if !member {
+			skipped = append(skipped, s)
+		}
+	}
+	ls.Skipped = skipped
 	return nil
 }
