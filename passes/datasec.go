@@ -18,7 +18,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
@@ -170,15 +169,6 @@ func fixDatasec(obj *ir.Object, id btf.TypeID) error {
 		}
 	}
 	sortVars(t.Vars)
-	// Kernels before 6.9 refuse a DATASEC name that does not start with
-	// a letter, '_' or '.': "?.struct_ops" becomes "_.struct_ops", as
-	// libbpf renames it for them (the name means nothing to the kernel).
-	// The direct backend would sanitize it for such a kernel; a loader
-	// program, which loads the BTF as generated on any kernel, needs it
-	// done here.
-	if rest, ok := strings.CutPrefix(t.Name, "?"); ok {
-		t.Name = "_" + rest
-	}
 	return spec.Set(id, t)
 }
 
