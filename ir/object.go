@@ -180,6 +180,9 @@ type Program struct {
 	// Autoload is false for programs in a "?"-prefixed section or
 	// disabled by the user.
 	Autoload bool
+	// AutoloadSet reports that the user set Autoload (passes.Disable):
+	// passes that choose what loads (struct_ops) leave it as it is.
+	AutoloadSet bool
 	// Unsupported, when not empty, says why this program cannot be loaded
 	// by bpfc (e.g. struct_ops); it is reported if the program is loaded.
 	Unsupported string
@@ -383,8 +386,9 @@ type Map struct {
 	// (.rodata, .kconfig).
 	ReadOnly bool
 	// NoAutocreate maps are not created: a struct_ops map of a
-	// "?"-prefixed section (libbpf's autocreate false). The programs
-	// only such maps use are not loaded either.
+	// "?"-prefixed section (libbpf's autocreate false), unless the user
+	// turns it on (passes.SetAutocreate). The programs only such maps
+	// use are not loaded either.
 	NoAutocreate bool
 	// StructOps describes a struct_ops map (Kind MapStructOps), nil for
 	// other maps. Its Data is the struct's initial value in the object's

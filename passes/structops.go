@@ -59,8 +59,9 @@ func runStructOps(ctx *Context, obj *ir.Object) error {
 }
 
 // structOpsPrograms sets the attach target of every struct_ops program
-// used by a created map, and its autoload: a program only maps that are
-// not created use does not load; a program no map uses cannot load.
+// used by a created map, and its autoload (unless the user set it): a
+// program only maps that are not created use does not load; a program no
+// map uses cannot load.
 func structOpsPrograms(obj *ir.Object) error {
 	for _, p := range obj.Programs {
 		if p.Type != uapi.ProgTypeStructOps {
@@ -99,7 +100,9 @@ func structOpsPrograms(obj *ir.Object) error {
 		}
 		switch {
 		case used:
-			p.Autoload = created
+			if !p.AutoloadSet {
+				p.Autoload = created
+			}
 		case p.Autoload:
 			return fmt.Errorf("program %s (section %q): a struct_ops program that no struct_ops map uses cannot be loaded (set it in a map's function pointer, or turn its autoload off): %w",
 				p.Name, p.Section, ErrStructOpsMismatch)

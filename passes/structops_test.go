@@ -175,9 +175,7 @@ func TestStructOpsAutoload(t *testing.T) {
 		t.Errorf("bpfc_optional: %s, %d bytes; want it left as the object has it", m.StructOps.State, m.ValueSize)
 	}
 	obj, err = runStructOpsPasses(t, "structops_cc.o", tg, func(o *ir.Object) error {
-		m, _ := o.Map("bpfc_optional")
-		m.NoAutocreate = false
-		return nil
+		return SetAutocreate(o, "bpfc_optional", true)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -188,6 +186,35 @@ func TestStructOpsAutoload(t *testing.T) {
 	// The programs bpfc_reno shares with it load whatever it does.
 	if p := obj.Program("reno_ssthresh"); !p.Autoload || p.ExpectedAttachType != 2 {
 		t.Errorf("reno_ssthresh: autoload %v, member %d", p.Autoload, p.ExpectedAttachType)
+	}
+
+	// Turning bpfc_reno off leaves the programs only it uses unloaded;
+	// a program the user disabled stays off although a created map uses
+	// it (the backends then refuse the map, naming the program).
+	obj, err = runStructOpsPasses(t, "structops_cc.o", tg, func(o *ir.Object) error {
+		if err := SetAutocreate(o, "bpfc_reno", false); err != nil {
+			return err
+		}
+		if err := SetAutocreate(o, "bpfc_optional", true); err != nil {
+			return err
+		}
+		_, err := Disable(o, "reno_optional")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"reno_optional": false, "reno_init": false, "reno_ssthresh": true, "reno_cong_avoid": true, "reno_undo_cwnd": true, "reno_set_state": false} {
+		if p := obj.Program(name); p.Autoload != want {
+			t.Errorf("%s: autoload %v, want %v", name, p.Autoload, want)
+		}
+	}
+
+	if err := SetAutocreate(obj, "cc_calls", false); err == nil || err.Error() != "map cc_calls: only struct_ops maps can be left uncreated (programs may refer to any other map)" {
+		t.Errorf("SetAutocreate of an array: %v", err)
+	}
+	if err := SetAutocreate(obj, "nosuch", true); !errors.Is(err, ErrNotFound) {
+		t.Errorf("SetAutocreate of no map: %v", err)
 	}
 }
 

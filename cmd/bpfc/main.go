@@ -162,6 +162,8 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.Var(keySize, "key-size", "set a map's key_size in bytes: `MAP=N` (repeatable; objects leave some maps unsized for user space, as bcc's tools do)")
 	valueSize := &assignFlag{what: "MAP"}
 	fs.Var(valueSize, "value-size", "set a map's value_size in bytes: `MAP=N` (repeatable; a stack trace map's is 8 × the stack depth)")
+	autocreate := &assignFlag{what: "MAP"}
+	fs.Var(autocreate, "autocreate", "create a struct_ops map or not: `MAP=true|false` (repeatable; a map of a \"?.struct_ops\" section is not created unless set true, and the programs only uncreated maps use do not load)")
 	set := &assignFlag{what: "VAR"}
 	fs.Var(set, "set", "set a .rodata/.data variable, or a constant of inline assembly (\"r0 = NAME ll\", 0 unless set), before load: `VAR=VALUE` (repeatable; ints, bools, enums, strings)")
 	fs.StringVar(&c.signKey, "sign-key", "", "with -emit=loader: sign the loader with the private key in PEM `FILE` (RSA or ECDSA; needs -sign-cert)")
@@ -262,6 +264,16 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	if c.opts.ValueSize, err = sizes("value-size", valueSize.m); err != nil {
 		return nil, err
 	}
+	for k, v := range autocreate.m {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, usageError{fmt.Sprintf("-autocreate %s=%s: want true or false", k, v)}
+		}
+		if c.opts.Autocreate == nil {
+			c.opts.Autocreate = map[string]bool{}
+		}
+		c.opts.Autocreate[k] = on
+	}
 	return c, nil
 }
 
@@ -341,6 +353,8 @@ func flagMessage(err error) string {
 			flag = "-disable " + oe.Key
 		case "MaxEntries", "KeySize", "ValueSize":
 			flag = fmt.Sprintf("-%s %s=%s", sizeFlag(oe.Option), oe.Key, oe.Value)
+		case "Autocreate":
+			flag = fmt.Sprintf("-autocreate %s=%s", oe.Key, oe.Value)
 		case "Set":
 			flag = fmt.Sprintf("-set %s=%s", oe.Key, oe.Value)
 		}
