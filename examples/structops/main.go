@@ -7,7 +7,9 @@
 // The skeletons are generated for the struct layouts of Linux 7.2
 // (testdata/btf/kernel_st.btf): tcp_congestion_ops was reordered in 6.0 and
 // again in 7.x, and the run-time lays the maps out for the kernel it runs
-// on, so one skeleton serves every kernel from 5.14 on. Run it as root:
+// on, so one skeleton serves every kernel from 5.14 on. c/ is the
+// congestion control through the C light skeleton (make -C c). Run it as
+// root:
 //
 //	go generate ./examples/structops
 //	go run ./examples/structops cc -name my_reno
@@ -16,6 +18,7 @@ package main
 
 //go:generate go run github.com/bpfc/bpfc/cmd/bpfc -emit=loader -lang=go -pkg main -btf ../../testdata/btf/kernel_st.btf -o structops_cc_skel.go ../../testdata/structops_cc.o
 //go:generate go run github.com/bpfc/bpfc/cmd/bpfc -emit=loader -lang=go -pkg main -btf ../../testdata/btf/kernel_st.btf -o structops_scx_skel.go ../../testdata/structops_scx.o
+//go:generate go run github.com/bpfc/bpfc/cmd/bpfc -emit=loader -lang=c -btf ../../testdata/btf/kernel_st.btf -o c/structops_cc.lskel.h ../../testdata/structops_cc.o
 
 import (
 	"encoding/binary"
