@@ -71,6 +71,11 @@ type Options struct {
 	// bpf_map__set_value_size do: objects (bcc's tools) leave stack trace
 	// and hash maps unsized for user space to size.
 	KeySize, ValueSize map[string]uint32
+	// Autocreate chooses, by map name, whether struct_ops maps are
+	// created, as libbpf's bpf_map__set_autocreate: a map of a
+	// "?.struct_ops" section is not unless set true here; the programs
+	// that only uncreated maps use are not loaded.
+	Autocreate map[string]bool
 	// Set writes .rodata/.data variables by name before load, and sets the
 	// constants inline assembly refers to ("r0 = NAME ll"; 0 unless set).
 	Set map[string]string
@@ -137,10 +142,10 @@ func CompileFiles(paths []string, opts *Options) (*ir.Object, error) {
 // flag that set it.
 type OptionError struct {
 	// Option is the field: "Disable", "MaxEntries", "KeySize",
-	// "ValueSize" or "Set".
+	// "ValueSize", "Autocreate" or "Set".
 	Option string
-	// Key is the glob of Disable, the map of MaxEntries, KeySize or
-	// ValueSize, or the variable of Set.
+	// Key is the glob of Disable, the map of MaxEntries, KeySize,
+	// ValueSize or Autocreate, or the variable of Set.
 	Key string
 	// Value is the value asked for (all but Disable).
 	Value string
@@ -153,7 +158,7 @@ func (e *OptionError) Error() string {
 	switch e.Option {
 	case "Disable":
 		return fmt.Sprintf("Options.Disable %q: %v", e.Key, e.Err)
-	case "MaxEntries", "KeySize", "ValueSize":
+	case "MaxEntries", "KeySize", "ValueSize", "Autocreate":
 		return fmt.Sprintf("Options.%s[%q] = %s: %v", e.Option, e.Key, e.Value, e.Err)
 	}
 	return fmt.Sprintf("Options.%s[%q] = %q: %v", e.Option, e.Key, e.Value, e.Err)
@@ -207,6 +212,11 @@ func (o *Options) apply(obj *ir.Object) error {
 	for _, name := range slices.Sorted(maps.Keys(o.ValueSize)) {
 		if err := passes.SetValueSize(obj, name, o.ValueSize[name]); err != nil {
 			return &OptionError{Option: "ValueSize", Key: name, Value: strconv.FormatUint(uint64(o.ValueSize[name]), 10), Err: err}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(o.Autocreate)) {
+		if err := passes.SetAutocreate(obj, name, o.Autocreate[name]); err != nil {
+			return &OptionError{Option: "Autocreate", Key: name, Value: strconv.FormatBool(o.Autocreate[name]), Err: err}
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(o.Set)) {

@@ -71,6 +71,7 @@ func TestCompileOptionErrors(t *testing.T) {
 		{"bad enum", globals, bpfc.Options{Set: map[string]string{"rodata_mode": "MODE_NONE"}}, `Options.Set["rodata_mode"] = "MODE_NONE": `},
 		{"no program matches", globals, bpfc.Options{Disable: []string{"fentry/*"}}, `Options.Disable "fentry/*": no program matches (programs: xdp_compute (xdp), xdp_bump (xdp))`},
 		{"unknown map", mapsKinds, bpfc.Options{MaxEntries: map[string]uint32{"nosuch": 4}}, `Options.MaxEntries["nosuch"] = 4: map nosuch: not found`},
+		{"autocreate of an array", "testdata/structops_cc.o", bpfc.Options{Autocreate: map[string]bool{"cc_calls": false}}, `Options.Autocreate["cc_calls"] = false: map cc_calls: only struct_ops maps can be left uncreated`},
 		{"missing object", "testdata/nosuch.o", bpfc.Options{}, "nosuch.o"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -47,6 +47,9 @@ var kprobeCases = []struct {
 
 func TestKprobes(t *testing.T) {
 	o := loadMine(t, "attach_probes.o")
+	if o == nil {
+		return // refused, as loadMine checked
+	}
 	tracefsDir(t) // ModeLegacy writes kprobe_events
 	for _, tt := range kprobeCases {
 		t.Run(tt.prog+"/"+modeName(tt.opts.Mode), func(t *testing.T) {
@@ -122,6 +125,9 @@ func TestKprobeMulti(t *testing.T) {
 		return
 	}
 	o := loadMine(t, "attach_probes.o", "kmulti_openat", "kretmulti_openat")
+	if o == nil {
+		return // refused, as loadMine checked
+	}
 	tracefsDir(t) // globs are matched against available_filter_functions
 	for _, tt := range []struct {
 		prog, target string
@@ -182,6 +188,10 @@ func kconfigSet(t *testing.T, option string) bool {
 func TestTrampolines(t *testing.T) {
 	progs := []string{"fentry_openat2", "fexit_openat2", "fmodret_file_open", "lsm_file_open"}
 	o, err := tryLoad(t, "attach_probes.o", progs...)
+	if unmet := testutil.Unmet("attach_probes.o"); len(unmet) > 0 {
+		testutil.CheckRefused(t, "attach_probes.o", unmet, err)
+		return
+	}
 	if err != nil {
 		// The test host: locked down, trampolines are refused at load.
 		if haveKprobes() || !errors.Is(err, unix.EPERM) || !strings.Contains(err.Error(), "fentry_openat2") {
@@ -218,6 +228,9 @@ func TestTrampolines(t *testing.T) {
 
 func TestAttachAllProbes(t *testing.T) {
 	o := loadMine(t, "attach_probes.o")
+	if o == nil {
+		return // refused, as loadMine checked
+	}
 	tracefsDir(t)
 	t.Cleanup(testutil.CheckNoFDLeak(t))
 	ls, err := o.coll.Attach(nil)

@@ -46,6 +46,8 @@ func attachByType(p *Program, opts *Options) (*Link, error) {
 		return attachNetfilter(p, opts)
 	case uapi.ProgTypeSyscall:
 		return nil, fmt.Errorf("%w: a syscall program is not attached: it runs with BPF_PROG_TEST_RUN", ErrNeedsTarget)
+	case uapi.ProgTypeStructOps:
+		return nil, fmt.Errorf("%w: a struct_ops program runs as a member of a struct_ops map: register the map (StructOps)", ErrNeedsTarget)
 	case uapi.ProgTypeKprobe, uapi.ProgTypeTracepoint, uapi.ProgTypeRawTracepoint, uapi.ProgTypeRawTracepointWritable:
 		return nil, fmt.Errorf("%w: a %s program whose section (%q) does not say what to probe", ErrNeedsTarget, p.Type, p.Section)
 	}
@@ -61,7 +63,6 @@ func attachByType(p *Program, opts *Options) (*Link, error) {
 		uapi.ProgTypeLWTSeg6local: "a route (ip route ... encap seg6local ... End.BPF)",
 		uapi.ProgTypeLIRCMode2:    "a lirc device (BPF_PROG_ATTACH)",
 		uapi.ProgTypeExt:          "another program (freplace)",
-		uapi.ProgTypeStructOps:    "a struct_ops map",
 	}[p.Type]
 	if how == "" {
 		how = "a target bpfc does not know"

@@ -29,6 +29,9 @@ func getpids(n int) {
 
 func TestTracepointRawTPBTF(t *testing.T) {
 	o := loadMine(t, "attach_probes.o")
+	if o == nil {
+		return // refused, as loadMine checked
+	}
 	tracefsDir(t)
 	for _, tt := range []struct {
 		prog, typ, target string
@@ -86,6 +89,9 @@ func TestTracepointRawTPBTF(t *testing.T) {
 
 func TestIterator(t *testing.T) {
 	o := loadMine(t, "attach_probes.o")
+	if o == nil {
+		return // refused, as loadMine checked
+	}
 	t.Cleanup(testutil.CheckNoFDLeak(t))
 	l := o.attach(t, "iter_mine", nil)
 	if l.Type != "iter" || l.Target != "task" {
@@ -117,6 +123,9 @@ func TestIterator(t *testing.T) {
 
 func TestPinnedLinkOutlivesClose(t *testing.T) {
 	o := loadMine(t, "attach_probes.o")
+	if o == nil {
+		return // refused, as loadMine checked
+	}
 	dir := testutil.BPFFS(t)
 	for _, prog := range []string{"rawtp_getpid", "tp_getpid"} {
 		t.Run(prog, func(t *testing.T) {
@@ -174,6 +183,9 @@ func TestPinnedLinkOutlivesClose(t *testing.T) {
 
 func TestPinIoctlRefused(t *testing.T) {
 	o := loadMine(t, "attach_probes.o")
+	if o == nil {
+		return // refused, as loadMine checked
+	}
 	tracefsDir(t)
 	dir := testutil.BPFFS(t)
 	l := o.attach(t, "tp_getpid", &attach.Options{Mode: attach.ModePerf})

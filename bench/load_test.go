@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
+
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/features"
@@ -87,8 +89,58 @@ func median(ts []time.Duration) float64 {
 // parses vmlinux BTF once per process, libbpf once per load: these are the
 // figures of a long-running loader. BenchmarkCLI has those of a command.
 func BenchmarkLoad(b *testing.B) {
+	benchLoad(b, benchObjects)
+}
+
+// BenchmarkStructOpsLoad loads structops_link.o (two .struct_ops.link
+// maps, created and written at load, and their programs) with bpfc's Go
+// API and with cilium/ebpf (LoadCollectionSpec and NewCollection), each
+// opening the ELF every time. Both find the kernel's
+// bpf_struct_ops_tcp_congestion_ops in vmlinux BTF and lay the value out
+// by member name. (Debian 12's libbpf 1.1 knows neither .struct_ops.link
+// nor members the kernel lacks, so there is no libbpf row.)
+func BenchmarkStructOpsLoad(b *testing.B) {
 	testutil.RequireKernel(b)
-	for _, file := range benchObjects {
+	path := filepath.Join(testdataDir, "structops_link.o")
+	bench := func(b *testing.B, load func() error) {
+		times := make([]time.Duration, 0, b.N)
+		b.ReportAllocs()
+		cpu0 := cpuTime(b)
+		b.ResetTimer()
+		for range b.N {
+			t0 := time.Now()
+			if err := load(); err != nil {
+				b.Fatal(err)
+			}
+			times = append(times, time.Since(t0))
+		}
+		b.StopTimer()
+		b.ReportMetric(median(times), "med-ns/op")
+		b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+	b.Run("bpfc-direct", func(b *testing.B) {
+		bench(b, func() error { return loadBpfc(path, passes.COREUser) })
+	})
+	b.Run("cilium", func(b *testing.B) {
+		bench(b, func() error {
+			spec, err := ebpf.LoadCollectionSpec(path)
+			if err != nil {
+				return err
+			}
+			coll, err := ebpf.NewCollection(spec)
+			if err != nil {
+				return err
+			}
+			coll.Close()
+			return nil
+		})
+	})
+}
+
+// benchLoad runs BenchmarkLoad on files.
+func benchLoad(b *testing.B, files []string) {
+	testutil.RequireKernel(b)
+	for _, file := range files {
 		path := filepath.Join(testdataDir, file)
 		b.Run(objectName(file), func(b *testing.B) {
 			for _, v := range bpfcVariants {

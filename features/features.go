@@ -65,6 +65,9 @@ type Feature struct {
 // bpf(), for one).
 func (f *Feature) Check() error {
 	f.once.Do(func() {
+		if f != MemcgAccount {
+			BumpMemlock() // a failure shows in the probes' errors
+		}
 		ok, err := f.probe()
 		var nb notBuilt
 		switch {

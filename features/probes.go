@@ -209,8 +209,10 @@ func probeKernelCORE() (bool, error) {
 
 func probeMemcg() (bool, error) {
 	// No probe sees the accounting itself; bpf_ktime_get_coarse_ns came
-	// in the same release (5.11), as libbpf also reasons.
-	return helperProbe(uapi.ProgTypeSocketFilter, 160)()
+	// in the same release (5.11), as libbpf also reasons. (Loaded here
+	// directly: the type probes raise RLIMIT_MEMLOCK by this answer.)
+	attr := uapiSocketFilter()
+	return loaded(progLoad(&attr, callRet(160), false))
 }
 
 func probeGlobalData() (bool, error) {
@@ -455,6 +457,11 @@ func knownHelper(h uapi.HelperID) func() (bool, error) {
 		}
 		return r.errno == 0 || !strings.Contains(r.log, "invalid func unknown#"), nil
 	}
+}
+
+// uapiSocketFilter is the attribute of a socket filter probe.
+func uapiSocketFilter() sys.ProgLoadAttr {
+	return sys.ProgLoadAttr{ProgType: uapi.ProgTypeSocketFilter}
 }
 
 // BTFKinds returns the BTF kinds and flags the running kernel's

@@ -138,6 +138,7 @@ func (c *typeCache) do(key string, probe func() error) error {
 	if err, ok := c.res[key]; ok {
 		return err
 	}
+	BumpMemlock()
 	if c.res == nil {
 		c.res = map[string]error{}
 	}

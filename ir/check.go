@@ -29,8 +29,15 @@ const (
 	StageLink
 	// StageDatasec: DATASEC sizes and VAR offsets are filled in, extern
 	// datasecs fixed and the .kconfig map laid out. (Declared after the
-	// others so that their values stay stable.)
+	// first four so the values of the other stages stay stable.)
 	StageDatasec
+	// StageConfigure: the user's edits (autoload, map sizes, variable
+	// values) are applied.
+	StageConfigure
+	// StageStructOps: every struct_ops map that is created is laid out for
+	// the target kernel, and struct_ops programs have their attach
+	// targets.
+	StageStructOps
 	// StageMerge: the inputs are linked into one object: no Inputs left,
 	// no extern variable or map (they resolve to definitions).
 	StageMerge
@@ -42,8 +49,8 @@ var stageNames = []struct {
 	s    Stage
 	name string
 }{
-	{StageDatasec, "datasec"}, {StageExterns, "externs"}, {StageCORE, "core"},
-	{StageMaps, "maps"}, {StageLink, "link"},
+	{StageMerge, "merge"}, {StageDatasec, "datasec"}, {StageConfigure, "configure"}, {StageStructOps, "structops"},
+	{StageExterns, "externs"}, {StageCORE, "core"}, {StageMaps, "maps"}, {StageLink, "link"},
 }
 
 // String names the stages of s after their passes, in pipeline order and
@@ -81,6 +88,9 @@ func Check(o *Object, done Stage) error {
 	}
 	for _, m := range o.Maps {
 		c.mapDef(m)
+		if done&StageStructOps != 0 && m.StructOps != nil && !m.NoAutocreate && m.StructOps.State == Pending {
+			c.fail("map %s: struct_ops map still pending after the structops pass", m.Name)
+		}
 	}
 	if done&StageMerge != 0 {
 		if len(o.Inputs) > 0 {
@@ -272,5 +282,25 @@ func (c *checker) mapDef(m *Map) {
 	}
 	if m.Data != nil && uint32(len(m.Data)) != m.ValueSize {
 		c.fail("map %s: initial data is %d bytes, value size %d", m.Name, len(m.Data), m.ValueSize)
+	}
+	if (m.Kind == MapStructOps) != (m.StructOps != nil) {
+		c.fail("map %s: kind %s with struct_ops description %v", m.Name, m.Kind, m.StructOps != nil)
+	}
+	if m.StructOps != nil {
+		c.structOps(m)
+	}
+}
+
+// structOps checks a struct_ops map: its function pointers name programs,
+// and once laid out, every member it keeps lies inside the kernel value.
+func (c *checker) structOps(m *Map) {
+	so := m.StructOps
+	for _, mem := range so.Members {
+		if mem.Program != "" && (!mem.Func || c.o.Program(mem.Program) == nil) {
+			c.fail("map %s: member %s refers to %s, which is not a program in a function pointer", m.Name, mem.Name, mem.Program)
+		}
+		if so.State == Resolved && !mem.Missing && mem.KernelOffset+mem.Size > m.ValueSize {
+			c.fail("map %s: member %s at +%d (%d bytes) outside the %d-byte kernel value", m.Name, mem.Name, mem.KernelOffset, mem.Size, m.ValueSize)
+		}
 	}
 }

@@ -197,6 +197,9 @@ type Program struct {
 	// Autoload is false for programs in a "?"-prefixed section or
 	// disabled by the user.
 	Autoload bool
+	// AutoloadSet reports that the user set Autoload (passes.Disable):
+	// passes that choose what loads (struct_ops) leave it as it is.
+	AutoloadSet bool
 	// Unsupported, when not empty, says why this program cannot be loaded
 	// by bpfc (e.g. struct_ops); it is reported if the program is loaded.
 	Unsupported string
@@ -339,6 +342,9 @@ const (
 	MapData
 	// MapKconfig is the map backing .kconfig externs.
 	MapKconfig
+	// MapStructOps is a struct_ops map: a variable of ".struct_ops" or
+	// ".struct_ops.link" (Map.StructOps).
+	MapStructOps
 )
 
 // IsGlobalData reports a map that holds global data: a data section
@@ -357,6 +363,8 @@ func (k MapKind) String() string {
 		return "data"
 	case MapKconfig:
 		return "kconfig"
+	case MapStructOps:
+		return "struct_ops"
 	}
 	return "kind?"
 }
@@ -397,6 +405,15 @@ type Map struct {
 	// ReadOnly maps are frozen after their contents are written
 	// (.rodata, .kconfig).
 	ReadOnly bool
+	// NoAutocreate maps are not created: a struct_ops map of a
+	// "?"-prefixed section (libbpf's autocreate false), unless the user
+	// turns it on (passes.SetAutocreate). The programs only such maps
+	// use are not loaded either.
+	NoAutocreate bool
+	// StructOps describes a struct_ops map (Kind MapStructOps), nil for
+	// other maps. Its Data is the struct's initial value in the object's
+	// layout until the structops pass, the kernel value after.
+	StructOps *StructOps
 }
 
 // MapSlot is one initial entry of a prog array or map of maps.

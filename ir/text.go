@@ -134,6 +134,9 @@ func (d *dumper) mapDef(i int, m *Map, indent string) {
 	if m.ReadOnly {
 		d.f(" readonly")
 	}
+	if m.NoAutocreate {
+		d.f(" noautocreate")
+	}
 	d.b.WriteString("\n")
 	if m.KeyType != 0 || m.ValueType != 0 {
 		d.f("%s  btf key %s value %s\n", indent, d.typ(m.KeyType), d.typ(m.ValueType))
@@ -144,8 +147,45 @@ func (d *dumper) mapDef(i int, m *Map, indent string) {
 	for _, s := range m.Slots {
 		d.f("%s  slot %d = %s\n", indent, s.Index, s.Target)
 	}
+	if m.StructOps != nil {
+		d.structOps(m.StructOps, indent+"  ")
+	}
 	if m.Data != nil {
 		d.data(m.Data, indent+"  ")
+	}
+}
+
+// structOps writes what a struct_ops map implements: the object's members
+// and, once laid out, where each goes in the kernel value.
+func (d *dumper) structOps(s *StructOps, indent string) {
+	d.f("%sstruct_ops %s %s", indent, s.Type, s.State)
+	if s.State == Resolved {
+		mod := s.Module
+		if mod == "" {
+			mod = "vmlinux"
+		}
+		d.f(": value %s [%d] in %s, struct %s [%d] at +%d", s.ValueType, s.ValueTypeID, mod, s.KernelType, s.TypeID, s.DataOffset)
+	}
+	d.b.WriteString("\n")
+	for _, m := range s.Members {
+		d.f("%s  member %s offset %d size %d", indent, m.Name, m.Offset, m.Size)
+		if m.Func {
+			d.f(" func")
+			if m.Program != "" {
+				d.f(" = %s", m.Program)
+			}
+		}
+		if s.State == Resolved {
+			if m.Missing {
+				d.f(" -> not in the kernel, zero: left out")
+			} else {
+				d.f(" -> kernel member %d at +%d", m.KernelIndex, m.KernelOffset)
+			}
+		}
+		d.b.WriteString("\n")
+	}
+	if s.Note != "" {
+		d.f("%s  ; %s\n", indent, s.Note)
 	}
 }
 
@@ -220,9 +260,16 @@ func (d *dumper) extern(e *Extern) {
 
 func (d *dumper) program(p *Program) {
 	d.f("program %s section %q type %s", p.Name, p.Section, p.Type)
+	switch {
+	case p.Type == uapi.ProgTypeStructOps:
+		// The expected attach type of a struct_ops program is the
+		// index of its member in the kernel's struct.
+		if p.AttachBTFName != "" {
+			d.f(" member %d", uint32(p.ExpectedAttachType))
+		}
 	// Attach type 0 is BPF_CGROUP_INET_INGRESS: only meaningful for
 	// cgroup_skb programs, "none" for every other program type.
-	if p.ExpectedAttachType != 0 || p.Type == uapi.ProgTypeCgroupSKB {
+	case p.ExpectedAttachType != 0 || p.Type == uapi.ProgTypeCgroupSKB:
 		d.f(" attach_type %s", p.ExpectedAttachType)
 	}
 	if p.AttachTo != "" {

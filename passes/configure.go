@@ -297,6 +297,24 @@ func setSize(obj *ir.Object, mapName, what string, n uint32, field func(*ir.Map)
 	return nil
 }
 
+// SetAutocreate chooses whether struct_ops map mapName is created, as
+// libbpf's bpf_map__set_autocreate does: a map of a "?"-prefixed section
+// is not unless turned on. The structops pass then loads the programs the
+// created maps use and only those (a program the user disabled stays
+// off, and its map is refused). Other maps are always created: programs
+// may refer to them.
+func SetAutocreate(obj *ir.Object, mapName string, on bool) error {
+	m, _ := obj.Map(mapName)
+	if m == nil {
+		return fmt.Errorf("map %s: %w", mapName, ErrNotFound)
+	}
+	if m.StructOps == nil {
+		return fmt.Errorf("map %s: only struct_ops maps can be left uncreated (programs may refer to any other map)", mapName)
+	}
+	m.NoAutocreate = !on
+	return nil
+}
+
 // Disable turns off autoload for every program whose name or section
 // matches glob (path.Match syntax: "fentry/*", "xdp_*"), as libbpf's
 // bpf_program__set_autoload(prog, false) does. It returns the number of
@@ -310,7 +328,7 @@ func Disable(obj *ir.Object, glob string) (int, error) {
 		byName, _ := path.Match(glob, p.Name)
 		bySec, _ := path.Match(glob, p.Section)
 		if byName || bySec {
-			p.Autoload = false
+			p.Autoload, p.AutoloadSet = false, true
 			n++
 		}
 	}

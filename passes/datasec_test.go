@@ -353,3 +353,21 @@ func TestDatasecHiddenFuncs(t *testing.T) {
 		}
 	}
 }
+
+// TestDatasecQuestionMark: a DATASEC named after a "?" section (libbpf's
+// not-created-by-default struct_ops maps) is laid out like any other; its
+// name stays (the backends write it with '_' for kernels before 6.9,
+// which refuse it).
+func TestDatasecQuestionMark(t *testing.T) {
+	obj := openTestObject(t, "structops_cc.o")
+	if err := runDatasec(&Context{}, obj); err != nil {
+		t.Fatal(err)
+	}
+	ids := obj.BTF.FindByNameKind("?.struct_ops", btf.KindDatasec)
+	if len(ids) != 1 {
+		t.Fatalf("DATASEC ?.struct_ops: %v", ids)
+	}
+	if ds, err := obj.BTF.Type(ids[0]); err != nil || ds.Size != 64 || len(ds.Vars) != 1 {
+		t.Errorf("?.struct_ops: %+v, %v", ds, err)
+	}
+}

@@ -63,7 +63,12 @@ var table = []*Pass{
 		Requires: []Need{
 			{ir.StageDatasec, "variables are found through the sized DATASECs at their final offsets"},
 		},
-		Run: runConfigure},
+		Completes: ir.StageConfigure, Run: runConfigure},
+	{Name: "structops", Doc: "lay struct_ops maps out for the kernel's bpf_struct_ops_<type> and set their programs' attach targets",
+		Requires: []Need{
+			{ir.StageConfigure, "the user's autoload choices and struct_ops data member values decide what is laid out and loaded"},
+		},
+		Completes: ir.StageStructOps, Run: runStructOps},
 	{Name: "externs", Doc: "resolve kconfig, ksym and kfunc externs",
 		Requires: []Need{
 			{ir.StageDatasec, "externs reads the fixed .kconfig/.ksyms datasecs and the laid-out .kconfig map"},

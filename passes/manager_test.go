@@ -19,7 +19,7 @@ func TestTableOrder(t *testing.T) {
 	if err := checkOrder(table); err != nil {
 		t.Fatalf("the pass table breaks its own requirements: %v", err)
 	}
-	want := []string{"merge", "datasec", "configure", "externs", "core", "maps", "link"}
+	want := []string{"merge", "datasec", "configure", "structops", "externs", "core", "maps", "link"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v", got, want)
 	}

@@ -66,7 +66,10 @@ func (c *Collection) AttachProgram(name string, opts *attach.Options) (*attach.L
 }
 
 // Attach attaches every loaded program whose section says where, as
-// libbpf's skeleton __attach does, with opts (nil: none) for all of them.
+// libbpf's skeleton __attach does, with opts (nil: none) for all of them,
+// then registers every struct_ops map (AttachStructOps; their programs,
+// which run as the maps' members, are neither in Links.Links nor in
+// Links.Skipped).
 // Programs that need a target from the caller (XDP, tc, cgroup programs,
 // SEC("kprobe") without a function) are not attached and are listed in
 // Links.Skipped; that is not an error. On error nothing stays attached.
@@ -82,6 +85,10 @@ func (c *Collection) Attach(opts *attach.Options) (*attach.Links, error) {
 	ls, err := attach.AttachAll(progs, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Object, err)
+	}
+	if err := c.attachStructOpsMaps(ls); err != nil {
+		ls.Close()
+		return nil, err
 	}
 	return ls, nil
 }

@@ -140,6 +140,9 @@ func Load(obj *ir.Object, opts *Options) (_ *Collection, err error) {
 	if err := l.fillMapSlots(true); err != nil {
 		return nil, err
 	}
+	if err := l.fillStructOps(); err != nil {
+		return nil, err
+	}
 	l.closeModules()
 	l.coll.btf = l.btfFD
 	return l.coll, nil
@@ -215,7 +218,10 @@ func (l *loader) buildFDArray() error {
 	}
 	l.fdArray = make([]int32, n)
 	for i, m := range l.obj.Maps {
-		l.fdArray[i] = int32(l.coll.Maps[m.Name].fd.Int())
+		l.fdArray[i] = -1 // a map not created: no program may use it
+		if cm, ok := l.coll.Maps[m.Name]; ok {
+			l.fdArray[i] = int32(cm.fd.Int())
+		}
 	}
 	for i, mod := range l.obj.ModuleSlots {
 		fd, err := l.moduleBTF(mod)
@@ -238,8 +244,8 @@ func (l *loader) kallsyms(name string) (uint64, bool, error) {
 // keep their contents, as with libbpf.
 func (l *loader) fillMapSlots(progs bool) error {
 	for _, def := range l.obj.Maps {
-		m := l.coll.Maps[def.Name]
-		if len(def.Slots) == 0 || m.Reused || (m.Type == uapi.MapTypeProgArray) != progs {
+		m, ok := l.coll.Maps[def.Name]
+		if !ok || len(def.Slots) == 0 || m.Reused || (m.Type == uapi.MapTypeProgArray) != progs {
 			continue
 		}
 		for _, s := range def.Slots {

@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -25,27 +24,9 @@ import (
 	"github.com/bpfc/bpfc/uapi"
 )
 
-var (
-	memlockOnce sync.Once
-	memlockErr  error
-)
-
-// bumpMemlock raises RLIMIT_MEMLOCK to infinity, once per process, when
-// the kernel charges BPF maps and programs to it rather than to the memory
-// cgroup (as libbpf does: a 64 KiB default limit refuses all but the
-// smallest maps with EPERM).
-func bumpMemlock() error {
-	memlockOnce.Do(func() {
-		if !features.MemcgAccount.Missing() {
-			return
-		}
-		lim := unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
-		if err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, &lim); err != nil {
-			memlockErr = fmt.Errorf("raise RLIMIT_MEMLOCK (this kernel charges BPF memory to it: %v): %w", features.MemcgAccount.Check(), err)
-		}
-	})
-	return memlockErr
-}
+// bumpMemlock raises RLIMIT_MEMLOCK where the kernel charges BPF memory
+// to it (before 5.11), as libbpf does: see features.BumpMemlock.
+func bumpMemlock() error { return features.BumpMemlock() }
 
 // sanitizeBTF rewrites the object's raw BTF for the kinds the kernel
 // lacks, with a warning saying what was rewritten.

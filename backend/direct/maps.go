@@ -55,6 +55,10 @@ type Map struct {
 	PinPath string
 
 	fd *sys.FD // owns the map's file descriptor
+
+	// structOps is the kernel value of a struct_ops map, with the fds of
+	// its programs (see AttachStructOps).
+	structOps []byte
 }
 
 // FD returns the map's file descriptor (-1 when closed). The Map keeps
@@ -208,9 +212,13 @@ func (l *loader) createMap(d mapdef.Def, innerFD *sys.FD) (*sys.FD, btf.TypeID, 
 	return fd, 0, 0, nil
 }
 
-// loadMaps creates every map of the object, in order, reusing pins.
+// loadMaps creates every map of the object, in order, reusing pins. Maps
+// turned off (NoAutocreate) are not created.
 func (l *loader) loadMaps() error {
 	for _, m := range l.obj.Maps {
+		if m.NoAutocreate {
+			continue // turned off: not created
+		}
 		if err := l.loadMap(m); err != nil {
 			return &LoadError{Object: l.obj.Name, Map: m.Name, Err: err}
 		}
@@ -282,7 +290,13 @@ func (l *loader) loadMap(m *ir.Map) error {
 		defer innerFD.Close()
 	}
 
-	fd, kt, vt, err := l.createMap(d, innerFD)
+	var fd *sys.FD
+	var kt, vt btf.TypeID
+	if d.StructOps {
+		fd, err = l.createStructOpsMap(m, d)
+	} else {
+		fd, kt, vt, err = l.createMap(d, innerFD)
+	}
 	if err != nil {
 		return explainMapCreate(d.Type, err)
 	}

@@ -114,6 +114,21 @@ func (l *loader) kernelBTF() (*btf.Spec, error) {
 	return target.Running().BTF()
 }
 
+// structOpsModule returns the kernel module whose BTF holds the struct a
+// struct_ops program implements a member of ("" for vmlinux, and for
+// other programs).
+func structOpsModule(obj *ir.Object, p *ir.Program) string {
+	if p.Type != uapi.ProgTypeStructOps {
+		return ""
+	}
+	for _, m := range obj.Maps {
+		if m.StructOps != nil && !m.NoAutocreate && m.StructOps.Uses(p.Name) {
+			return m.StructOps.Module
+		}
+	}
+	return ""
+}
+
 // loadPrograms loads every autoloaded program, in object order.
 func (l *loader) loadPrograms() error {
 	for _, p := range l.obj.Programs {
@@ -182,11 +197,21 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	}
 
 	if p.AttachBTFKind != 0 && p.AttachBTFName != "" {
-		id, err := l.findKernelType(p.AttachBTFName, p.AttachBTFKind)
+		var id btf.TypeID
+		var modFD *sys.FD
+		var err error
+		if mod := structOpsModule(l.obj, p); mod != "" {
+			id, modFD, err = l.structOpsKernelType(p.AttachBTFName, mod)
+		} else {
+			id, err = l.findKernelType(p.AttachBTFName, p.AttachBTFKind)
+		}
 		if err != nil {
 			return fmt.Errorf("attach target: %w", err)
 		}
 		attr.AttachBtfId = uint32(id)
+		if modFD != nil {
+			attr.AttachBtfObjFd = modFD.Uint()
+		}
 		prog.AttachBTFID = id
 	}
 

@@ -66,6 +66,9 @@ var (
 	offMapBtfValueID = int(unsafe.Offsetof(sys.MapCreateAttr{}.BtfValueTypeId))
 	offMapInnerFD    = int(unsafe.Offsetof(sys.MapCreateAttr{}.InnerMapFd))
 	offMapBtfFd      = int(unsafe.Offsetof(sys.MapCreateAttr{}.BtfFd))
+	offMapFlags      = int(unsafe.Offsetof(sys.MapCreateAttr{}.MapFlags))
+	offMapVmlinuxID  = int(unsafe.Offsetof(sys.MapCreateAttr{}.BtfVmlinuxValueTypeId))
+	offMapVtypeObjFd = int(unsafe.Offsetof(sys.MapCreateAttr{}.ValueTypeBtfObjFd))
 
 	offElemMapFd = int(unsafe.Offsetof(sys.MapElemAttr{}.MapFd))
 	offElemKey   = int(unsafe.Offsetof(sys.MapElemAttr{}.Key))
@@ -81,6 +84,7 @@ var (
 	offProgLineInfo    = int(unsafe.Offsetof(sys.ProgLoadAttr{}.LineInfo))
 	offProgAttachBtfID = int(unsafe.Offsetof(sys.ProgLoadAttr{}.AttachBtfId))
 	offProgAttachObjFd = int(unsafe.Offsetof(sys.ProgLoadAttr{}.AttachBtfObjFd))
+	offProgExpAttach   = int(unsafe.Offsetof(sys.ProgLoadAttr{}.ExpectedAttachType))
 	offProgFdArray     = int(unsafe.Offsetof(sys.ProgLoadAttr{}.FdArray))
 	offProgCoreRelos   = int(unsafe.Offsetof(sys.ProgLoadAttr{}.CoreRelos))
 )

@@ -27,6 +27,7 @@ import (
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/mapdef"
+	"github.com/bpfc/bpfc/btf/sanitize"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/uapi"
@@ -175,6 +176,15 @@ func (g *gen) generate() (*Loader, error) {
 		if m.Kind.IsGlobalData() {
 			d.InitialValue = initialValue(m)
 		}
+		d.NoAutocreate = m.NoAutocreate
+		if so := g.structOps[i]; so != nil {
+			d.StructOps = so
+			d.InitialValue = initialValue(m)
+		}
+		if m.NoAutocreate {
+			l.Maps = append(l.Maps, d)
+			continue
+		}
 		def, err := mapdef.Fixup(obj.Name, m)
 		if err != nil {
 			return nil, fmt.Errorf("map %s: %w", m.Name, err)
@@ -250,6 +260,7 @@ func (g *gen) emitSteps() error {
 			return fmt.Errorf("map %s: %w", m.Name, err)
 		}
 	}
+	g.emitStructOpsFill()
 	// Epilogue.
 	if g.hasBTF {
 		e.closeStack(stackBTF)
@@ -275,6 +286,16 @@ func (g *gen) emitBTF() error {
 	raw, err := g.obj.BTF.Marshal(hostOrder)
 	if err != nil {
 		return fmt.Errorf("encode BTF: %w", err)
+	}
+	// One loader runs on many kernels: DATASEC names with '/' or '?'
+	// (legacy "maps/..." sections), which kernels before 6.9 refuse, are
+	// written with '_' (harmless: the kernel does not look them up).
+	if hostOrder.Uint16([]byte{1, 0}) == 1 {
+		k := sanitize.All
+		k.QmarkDatasec = false
+		if raw, _, err = sanitize.Sanitize(raw, k); err != nil {
+			return fmt.Errorf("sanitize BTF: %w", err)
+		}
 	}
 	e := &g.e
 	data := g.b.add(raw)

@@ -7,9 +7,9 @@
 //
 // Files: loaderprog.go holds the public types (Options, Loader and its
 // descriptors); plan.go checks the IR and plans the blob's scratch area;
-// gen.go emits the loader program's structure, maps.go and progs.go its
-// map and program steps; blob.go builds the data blob and emit.go is the
-// instruction emitter.
+// gen.go emits the loader program's structure, maps.go, progs.go and
+// structops.go its map, program and struct_ops steps; blob.go builds the
+// data blob and emit.go is the instruction emitter.
 package loaderprog
 
 import (
@@ -125,6 +125,13 @@ type MapDesc struct {
 	// kernel refuses 0: they must be set in the context before the loader
 	// runs (rt.Options).
 	NeedsMaxEntries, NeedsKeySize, NeedsValueSize bool
+	// StructOps describes a struct_ops map the loader creates (its
+	// InitialValue is its value as generated), nil for other maps and
+	// for a struct_ops map that is not created.
+	StructOps *rt.StructOpsSpec
+	// NoAutocreate marks a map the loader does not create (its
+	// descriptor stays -1).
+	NoAutocreate bool
 }
 
 // Mmapable reports whether the map can be mmaped (BPF_F_MMAPABLE).
@@ -163,6 +170,9 @@ func (l *Loader) InsnBytes() []byte { return ir.Marshal(nil, l.Insns, hostOrder)
 // computes it (excl_prog_hash of the blob map).
 func (l *Loader) ProgHash() [32]byte { return sha256.Sum256(l.InsnBytes()) }
 
+// Layout returns the layout of the loader's context.
+func (l *Loader) Layout() rt.Layout { return l.Spec().Layout() }
+
 // Spec returns the run-time description of the loader for rt.Load.
 func (l *Loader) Spec() *rt.Spec {
 	s := &rt.Spec{
@@ -177,7 +187,7 @@ func (l *Loader) Spec() *rt.Spec {
 	}
 	for _, m := range l.Maps {
 		s.Maps = append(s.Maps, rt.MapSpec{Name: m.Name, ValueSize: m.ValueSize, HasInitialValue: m.InitialValue != nil, EntriesPerCPU: m.EntriesPerCPU,
-			NeedsMaxEntries: m.NeedsMaxEntries, NeedsKeySize: m.NeedsKeySize, NeedsValueSize: m.NeedsValueSize})
+			NeedsMaxEntries: m.NeedsMaxEntries, NeedsKeySize: m.NeedsKeySize, NeedsValueSize: m.NeedsValueSize, StructOps: m.StructOps})
 	}
 	for _, p := range l.Progs {
 		s.Progs = append(s.Progs, p.Name)

@@ -50,18 +50,25 @@ func (g *gen) emitCreate(m *ir.Map, index int, inner bool) error {
 	}
 	e := &g.e
 	attr := addAttr(&g.b, &a, sizeMapCreate)
+	structOps := m.StructOps != nil
+	if structOps {
+		if !g.hasBTF {
+			return fmt.Errorf("%w: a struct_ops map needs the object's BTF", ErrInvalidObject)
+		}
+		g.emitValueTypeLookup(m, attr)
+	}
 	if index < 0 {
 		g.step("BPF_MAP_CREATE %s (inner map template)", m.Name)
 	} else {
 		g.step("BPF_MAP_CREATE %s", m.Name)
 	}
-	if a.BtfValueTypeId != 0 || a.BtfKeyTypeId != 0 {
+	if a.BtfValueTypeId != 0 || a.BtfKeyTypeId != 0 || structOps {
 		e.stackToBlob(attr+offMapBtfFd, stackBTF)
 	}
 	if inner {
 		e.stackToBlob(attr+offMapInnerFD, stackInner)
 	}
-	if index >= 0 && (!g.opts.Sealed || mapdef.EntriesPerCPU(m)) {
+	if index >= 0 && !structOps && (!g.opts.Sealed || mapdef.EntriesPerCPU(m)) {
 		// A sealed loader keeps the signed sizes, but a perf event array
 		// declared without max_entries is sized for the machine it runs on.
 		e.ctxToBlob(attr+offMapMaxEntries, 4, g.lay.MapDesc(index)+rt.MapDescOffMaxEntries, true)
@@ -101,6 +108,9 @@ func (g *gen) sizeOverride(attr, off, ctxOff int, gen uint32) {
 }
 
 func (g *gen) emitMap(i int, m *ir.Map) error {
+	if m.NoAutocreate {
+		return nil // its descriptor stays -1
+	}
 	e := &g.e
 	mapInMap := mapdef.IsMapInMap(m.Type)
 	if mapInMap {
@@ -116,6 +126,10 @@ func (g *gen) emitMap(i int, m *ir.Map) error {
 	}
 	if mapInMap {
 		e.closeStack(stackInner)
+	}
+	if m.StructOps != nil {
+		g.emitStructOpsValue(i, m)
+		return nil
 	}
 	if !m.Kind.IsGlobalData() {
 		return nil

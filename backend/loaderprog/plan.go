@@ -32,6 +32,14 @@ type gen struct {
 	nResults   int // number of u64 result slots
 	nextResult int
 	fdResults  []int // result slots that may hold a BTF fd in their upper half
+
+	// struct_ops: the spec of each struct_ops map created (nil for other
+	// maps), the function slots of the context, the first slot of each
+	// struct_ops program, the blob offset of each map's value.
+	structOps []*rt.StructOpsSpec
+	slots     []rt.StructOpsSlot
+	progSlot  map[int]int
+	soValue   map[int]int
 }
 
 // lookup is one load-time name lookup of a program: a deferred kfunc or
@@ -145,6 +153,10 @@ func (g *gen) checkResolved(p *ir.Program, r *ir.Reloc) error {
 // result slots.
 func (g *gen) plan() error {
 	obj := g.obj
+	g.soValue = map[int]int{}
+	if err := g.planStructOps(); err != nil {
+		return err
+	}
 	if size := g.lay.Size(); size-8 > math.MaxInt16 {
 		return fmt.Errorf("%w: loader context of %d bytes (%d maps, %d programs): offsets beyond 32K cannot be addressed",
 			ErrTooLarge, size, len(obj.Maps), len(obj.Programs))

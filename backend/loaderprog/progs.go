@@ -87,6 +87,7 @@ func (g *gen) emitProgram(j int, p *ir.Program) error {
 	if p.AttachBTFKind != 0 && p.AttachBTFName != "" {
 		slots = append(slots, g.emitAttachTarget(p, attr))
 	}
+	g.emitAttachIndex(j, attr)
 	g.step("BPF_PROG_LOAD %s", p.Name)
 	e.relStore(attr+offProgLicense, license)
 	e.relStore(attr+offProgInsns, code)

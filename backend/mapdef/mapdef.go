@@ -15,6 +15,7 @@ import (
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/cpus"
+	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/uapi"
@@ -81,6 +82,13 @@ type Def struct {
 	// KeyType and ValueType are the BTF ids of key and value, 0 for map
 	// types whose BTF ids the kernel refuses.
 	KeyType, ValueType btf.TypeID
+	// StructOps marks a struct_ops map: it is created with the object's
+	// BTF but without key and value types, and with VmlinuxValueType.
+	StructOps bool
+	// VmlinuxValueType is a struct_ops map's value type,
+	// bpf_struct_ops_<type>, in the kernel's BTF (btf_vmlinux_value_type_id):
+	// the backend looks it up where it loads.
+	VmlinuxValueType btf.TypeID
 }
 
 // EntriesPerCPU reports a map libbpf sizes by the number of possible CPUs
@@ -118,6 +126,14 @@ func Fixup(objName string, m *ir.Map) (Def, error) {
 		d.MaxEntries = uint32(n)
 	case d.Type == uapi.MapTypeRingbuf || d.Type == uapi.MapTypeUserRingbuf:
 		d.MaxEntries = RingbufSize(d.MaxEntries)
+	case d.Type == uapi.MapTypeStructOps:
+		if m.StructOps == nil || m.StructOps.State != ir.Resolved {
+			return Def{}, fmt.Errorf("struct_ops map of struct %s not laid out for the kernel: %w", structOpsType(m), errs.ErrNotSupported)
+		}
+		if len(m.Data) != int(m.ValueSize) {
+			return Def{}, fmt.Errorf("struct_ops map: %d-byte value for a %d-byte %s: %w", len(m.Data), m.ValueSize, m.StructOps.ValueType, errs.ErrInvalidObject)
+		}
+		d.StructOps = true
 	}
 	if !KeepsBTFTypes(d.Type) {
 		d.KeyType, d.ValueType = 0, 0
@@ -154,6 +170,14 @@ func (d Def) CheckSizes() error {
 		return &SizeError{Map: d.Name, Size: ErrValueSize}
 	}
 	return nil
+}
+
+// structOpsType names the struct of a struct_ops map.
+func structOpsType(m *ir.Map) string {
+	if m.StructOps == nil {
+		return "?"
+	}
+	return m.StructOps.Type
 }
 
 // ObjectPrefix returns the name libbpf gives an object: the base name of
@@ -219,14 +243,15 @@ func SanitizeName(name string) string {
 }
 
 // KeepsBTFTypes reports whether the kernel accepts BTF key/value type ids
-// for maps of type t; libbpf clears them for the others.
+// for maps of type t; libbpf clears them for the others (a struct_ops map
+// has btf_vmlinux_value_type_id instead).
 func KeepsBTFTypes(t uapi.MapType) bool {
 	switch t {
 	case uapi.MapTypePerfEventArray, uapi.MapTypeCgroupArray, uapi.MapTypeStackTrace,
 		uapi.MapTypeArrayOfMaps, uapi.MapTypeHashOfMaps, uapi.MapTypeDevmap,
 		uapi.MapTypeDevmapHash, uapi.MapTypeCpumap, uapi.MapTypeXskmap,
 		uapi.MapTypeSockmap, uapi.MapTypeSockhash, uapi.MapTypeQueue,
-		uapi.MapTypeStack, uapi.MapTypeArena:
+		uapi.MapTypeStack, uapi.MapTypeArena, uapi.MapTypeStructOps:
 		return false
 	}
 	return true

@@ -1,7 +1,8 @@
 // This file tests -attach: the links table, waiting in the foreground until
 // SIGINT and detaching (in a child process running the command line),
 // -pin leaving the links attached after exit, and the error of an object
-// whose programs the kernel refuses to attach.
+// whose programs the kernel refuses to attach; a struct_ops map registered
+// while bpfc waits.
 
 package main
 
@@ -11,9 +12,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -93,6 +96,14 @@ func TestAttachUsage(t *testing.T) {
 
 func TestAttachForeground(t *testing.T) {
 	testutil.RequireKernel(t)
+	if unmet := testutil.Unmet("tracing.o"); len(unmet) > 0 {
+		code, _, stderr := runCLI("-attach", obj("tracing.o"))
+		if code != exitFailure {
+			t.Errorf("exit %d, want %d", code, exitFailure)
+		}
+		testutil.CheckRefused(t, "tracing.o", unmet, errors.New(stderr))
+		return
+	}
 	cmd := exec.Command(os.Args[0], "-attach", obj("tracing.o"))
 	cmd.Env = append(os.Environ(), envRunCLI+"=1")
 	stdout, err := cmd.StdoutPipe()
@@ -157,6 +168,10 @@ func TestAttachPin(t *testing.T) {
 	testutil.RequireKernel(t)
 	dir := testutil.BPFFS(t)
 	code, out, stderr := runCLI("-attach", "-pin", dir, obj("tracing.o"))
+	if unmet := testutil.Unmet("tracing.o"); len(unmet) > 0 {
+		testutil.CheckRefused(t, "tracing.o", unmet, errors.New(stderr))
+		return
+	}
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -200,5 +215,75 @@ func TestAttachRefused(t *testing.T) {
 	}
 	if strings.Contains(out, "PROGRAM ") {
 		t.Errorf("a links table after a failed attach:\n%s", out)
+	}
+}
+
+// TestAttachStructOps checks that -attach registers a struct_ops map (the
+// congestion control of structops_cc.o) while bpfc waits, and unregisters
+// it on SIGINT.
+func TestAttachStructOps(t *testing.T) {
+	testutil.RequireKernel(t)
+	if testutil.HasCongestionControl(t, "bpfc_reno") {
+		t.Skip("bpfc_reno is registered already (another test, or a process left running)")
+	}
+	cmd := exec.Command(os.Args[0], "-attach", obj("structops_cc.o"))
+	cmd.Env = append(os.Environ(), envRunCLI+"=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// A .struct_ops map registered by its value stays registered when its
+	// process is killed: stop bpfc with SIGINT, which unregisters.
+	stop := func() {
+		if cmd.ProcessState != nil {
+			return
+		}
+		cmd.Process.Signal(unix.SIGINT)
+		kill := time.AfterFunc(5*time.Second, func() { cmd.Process.Kill() })
+		cmd.Wait()
+		kill.Stop()
+	}
+	defer stop()
+	sc := bufio.NewScanner(stdout)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.Contains(sc.Text(), "; waiting for SIGINT") {
+			break
+		}
+	}
+	if len(lines) == 0 || lines[len(lines)-1] != "registered 1 struct_ops map; waiting for SIGINT or SIGTERM" {
+		stop()
+		t.Fatalf("output %q; stderr:\n%s", lines, stderr.String())
+	}
+	// The table's only row: the map, registered by its value (no link id;
+	// the type has spaces, which parseLinks does not take).
+	table := lines[slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "PROGRAM ") })+1 : len(lines)-1]
+	if len(table) != 1 || strings.Join(strings.Fields(table[0]), " ") != "bpfc_reno struct_ops (map value) 0 - tcp_congestion_ops" {
+		t.Errorf("links table %q, want only bpfc_reno registered by its map value", table)
+	}
+	if !testutil.HasCongestionControl(t, "bpfc_reno") {
+		t.Error("bpfc_reno is not registered while bpfc waits")
+	}
+	if err := cmd.Process.Signal(unix.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var rest []string
+	for sc.Scan() {
+		rest = append(rest, sc.Text())
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("bpfc -attach after SIGINT: %v; stderr:\n%s", err, stderr.String())
+	}
+	if strings.Join(rest, "\n") != "interrupt: detached" {
+		t.Errorf("after SIGINT: %q", rest)
+	}
+	if !testutil.WaitCongestionControlGone(t, "bpfc_reno") {
+		t.Error("bpfc_reno still registered after bpfc exited")
 	}
 }

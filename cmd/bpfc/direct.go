@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"text/tabwriter"
 
 	"golang.org/x/sys/unix"
@@ -99,7 +100,22 @@ func attachAndWait(c *config, coll *direct.Collection, w io.Writer) error {
 	if err := printLinks(w, ls); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "attached %d of %d programs; waiting for SIGINT or SIGTERM\n", len(ls.Links), len(ls.Links)+len(ls.Skipped))
+	progs, maps := 0, 0
+	for _, l := range ls.Links {
+		if strings.HasPrefix(l.Type, "struct_ops") {
+			maps++ // a registered struct_ops map
+		} else {
+			progs++
+		}
+	}
+	var done []string
+	if n := progs + len(ls.Skipped); n > 0 || maps == 0 {
+		done = append(done, fmt.Sprintf("attached %d of %d programs", progs, n))
+	}
+	if maps > 0 {
+		done = append(done, fmt.Sprintf("registered %d struct_ops map%s", maps, map[bool]string{true: "s"}[maps > 1]))
+	}
+	fmt.Fprintf(w, "%s; waiting for SIGINT or SIGTERM\n", strings.Join(done, ", "))
 	if f, ok := w.(interface{ Sync() error }); ok {
 		f.Sync()
 	}

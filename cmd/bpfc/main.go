@@ -90,7 +90,8 @@ const usageText = `usage: bpfc [flags] OBJECT.o [OBJECT.o ...]
 
 bpfc loads a BPF object file (clang -target bpf -g -O2) the way a compiler
 compiles: the ELF frontend lowers it into an IR, passes rewrite the IR
-(merge, datasec, configure, externs, core, maps, link), and a backend loads it.
+(merge, datasec, configure, structops, externs, core, maps, link), and a
+backend loads it.
 Several objects are linked into one first (the merge pass), by the rules
 of libbpf's static linker (bpftool gen object): one object, one skeleton.
 An object inside a zip archive (stored or deflated) is APP.zip!/PROG.o.
@@ -168,6 +169,8 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.Var(keySize, "key-size", "set a map's key_size in bytes: `MAP=N` (repeatable; objects leave some maps unsized for user space, as bcc's tools do)")
 	valueSize := &assignFlag{what: "MAP"}
 	fs.Var(valueSize, "value-size", "set a map's value_size in bytes: `MAP=N` (repeatable; a stack trace map's is 8 × the stack depth)")
+	autocreate := &assignFlag{what: "MAP"}
+	fs.Var(autocreate, "autocreate", "create a struct_ops map or not: `MAP=true|false` (repeatable; a map of a \"?.struct_ops\" section is not created unless set true, and the programs only uncreated maps use do not load)")
 	set := &assignFlag{what: "VAR"}
 	fs.Var(set, "set", "set a .rodata/.data variable, or a constant of inline assembly (\"r0 = NAME ll\", 0 unless set), before load: `VAR=VALUE` (repeatable; ints, bools, enums, strings)")
 	fs.StringVar(&c.signKey, "sign-key", "", "with -emit=loader: sign the loader with the private key in PEM `FILE` (RSA or ECDSA; needs -sign-cert)")
@@ -235,8 +238,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		if c.out == "" || c.out == "-" {
 			return nil, usageError{"-emit=elf writes an ELF object: give its file with -o"}
 		}
-		if len(disable) > 0 || len(set.m) > 0 || len(maxEntries.m) > 0 || c.pin != "" {
-			return nil, usageError{"-disable, -set, -max-entries and -pin apply when loading, not to -emit=elf"}
+		if len(disable) > 0 || len(set.m) > 0 || len(maxEntries.m) > 0 || len(keySize.m) > 0 || len(valueSize.m) > 0 ||
+			len(autocreate.m) > 0 || c.pin != "" {
+			return nil, usageError{"-disable, -set, -max-entries, -key-size, -value-size, -autocreate and -pin apply when loading, not to -emit=elf"}
 		}
 	}
 	if c.pin != "" && c.emit == "ir" {
@@ -275,6 +279,16 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	}
 	if c.opts.ValueSize, err = sizes("value-size", valueSize.m); err != nil {
 		return nil, err
+	}
+	for k, v := range autocreate.m {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, usageError{fmt.Sprintf("-autocreate %s=%s: want true or false", k, v)}
+		}
+		if c.opts.Autocreate == nil {
+			c.opts.Autocreate = map[string]bool{}
+		}
+		c.opts.Autocreate[k] = on
 	}
 	return c, nil
 }
@@ -357,6 +371,8 @@ func flagMessage(err error) string {
 			flag = "-disable " + oe.Key
 		case "MaxEntries", "KeySize", "ValueSize":
 			flag = fmt.Sprintf("-%s %s=%s", sizeFlag(oe.Option), oe.Key, oe.Value)
+		case "Autocreate":
+			flag = fmt.Sprintf("-autocreate %s=%s", oe.Key, oe.Value)
 		case "Set":
 			flag = fmt.Sprintf("-set %s=%s", oe.Key, oe.Value)
 		}

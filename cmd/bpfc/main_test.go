@@ -61,6 +61,7 @@ func TestUsageErrors(t *testing.T) {
 		{"-max-entries", "m=notanumber", x},
 		{"-key-size", "m=-1", x},
 		{"-value-size", "m", x},
+		{"-autocreate", "m=maybe", x},
 		{"-set", "novalue", x},
 		{"-module-btf", "nofile", x},
 		{"-emit=loader", "-lang=raw", x},
@@ -192,10 +193,46 @@ func TestFlagSpelling(t *testing.T) {
 		{[]string{"-emit=ir", "-max-entries", "nosuch=3", obj("maps_kinds.o")}, "-max-entries nosuch=3: map nosuch: not found"},
 		{[]string{"-emit=ir", "-value-size", "nosuch=8", obj("maps_kinds.o")}, "-value-size nosuch=8: map nosuch: not found"},
 		{[]string{"-emit=ir", "-key-size", ".rodata.cst16=8", obj("maps_kinds.o")}, "-key-size .rodata.cst16=8: map .rodata.cst16: global data maps take their sizes"},
+		{[]string{"-emit=ir", "-btf", obj("btf/kernel_st.btf"), "-autocreate", "cc_calls=false", obj("structops_cc.o")}, "-autocreate cc_calls=false: map cc_calls: only struct_ops maps can be left uncreated"},
 	} {
 		code, _, stderr := runCLI(tc.args...)
 		if code != exitFailure || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "Options.") {
 			t.Errorf("%q: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, exitFailure, tc.want)
+		}
+	}
+}
+
+// TestAutocreate: -autocreate creates a "?.struct_ops" map, whose
+// program then loads, or leaves a struct_ops map out, with the programs
+// only it uses.
+func TestAutocreate(t *testing.T) {
+	for _, tc := range []struct {
+		flag       string
+		map_, prog string // the map and program turned on (off)
+		on         bool
+	}{
+		{"bpfc_optional=true", "bpfc_optional", "reno_optional", true},
+		{"bpfc_reno=false", "bpfc_reno", "reno_set_state", false},
+	} {
+		code, out, stderr := runCLI("-emit=ir", "-btf", obj("btf/kernel_st.btf"), "-autocreate", tc.flag, obj("structops_cc.o"))
+		if code != exitOK {
+			t.Fatalf("-autocreate %s: exit %d: %s", tc.flag, code, stderr)
+		}
+		var mapLine, progLine string
+		lines := strings.Split(out, "\n")
+		for i, l := range lines {
+			if f := strings.Fields(l); len(f) > 2 && f[0] == "map" && f[2] == tc.map_ && i+1 < len(lines) {
+				mapLine = l + "\n" + lines[i+1] // the definition is on the next line
+			}
+			if strings.HasPrefix(l, "program "+tc.prog+" ") {
+				progLine = l
+			}
+		}
+		if mapLine == "" || progLine == "" {
+			t.Fatalf("-autocreate %s: no map %s or program %s in the IR:\n%s", tc.flag, tc.map_, tc.prog, out)
+		}
+		if strings.Contains(mapLine, " noautocreate") == tc.on || strings.Contains(progLine, " noautoload") == tc.on {
+			t.Errorf("-autocreate %s:\n%s\n%s", tc.flag, mapLine, progLine)
 		}
 	}
 }

@@ -272,6 +272,35 @@ func TestBadInput(t *testing.T) {
 			le.PutUint32(raw[off+12:], sym+1)               // tail_a_runs, a .bss variable
 			return raw
 		}, ErrBadReloc, `map jump_table: slot 0: "tail_a_runs" is not a program`},
+		{"struct_ops relocation outside every map", "structops_cc.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".rel.struct_ops")
+			le.PutUint64(raw[off:], 4096)
+			return raw
+		}, ErrBadReloc, `section ".rel.struct_ops": relocation 0 at offset 4096: not inside any struct_ops map`},
+		{"struct_ops relocation between members", "structops_cc.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".rel.struct_ops")
+			le.PutUint64(raw[off:], 4)
+			return raw
+		}, ErrBadReloc, "map bpfc_reno: offset 4 of struct tcp_congestion_ops is not at a member"},
+		{"struct_ops relocation of a data member", "structops_cc.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".rel.struct_ops")
+			le.PutUint64(raw[off:], 48) // name
+			return raw
+		}, ErrBadReloc, "map bpfc_reno: member name: not a function pointer"},
+		{"struct_ops function pointer to a variable", "structops_cc.o", func(t *testing.T, raw []byte) []byte {
+			off, _ := sectionAt(t, raw, ".rel.struct_ops")
+			f, err := elf.NewFile(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			syms, _ := f.Symbols()
+			for i, s := range syms {
+				if s.Name == "cc_calls" {
+					le.PutUint32(raw[off+12:], uint32(i+1))
+				}
+			}
+			return raw
+		}, ErrBadReloc, `map bpfc_reno: member init: "cc_calls" is not a function of this object`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -233,6 +233,7 @@ func (rd *reader) lower() error {
 		rd.readLegacyMaps,
 		rd.readBTFMaps,
 		rd.readData,
+		rd.readStructOps,
 		rd.readDataSections,
 		rd.readExterns,
 		rd.readRelocs,

@@ -45,7 +45,7 @@ type SectionInfo struct {
 	// rest of the name is not an attach target (AttachTo is "").
 	Prefix bool
 	// Unsupported, when not empty, says why bpfc cannot load such a
-	// program (struct_ops).
+	// program.
 	Unsupported string
 }
 
@@ -176,8 +176,8 @@ var sectionDefs = []secDef{
 	{pattern: "cgroup/getsockopt", typ: uapi.ProgTypeCgroupSockopt, attach: uapi.AttachCgroupGetsockopt},
 	{pattern: "cgroup/setsockopt", typ: uapi.ProgTypeCgroupSockopt, attach: uapi.AttachCgroupSetsockopt},
 	{pattern: "cgroup/dev", typ: uapi.ProgTypeCgroupDevice, attach: uapi.AttachCgroupDevice},
-	{pattern: "struct_ops+", typ: uapi.ProgTypeStructOps, unsupp: "struct_ops programs are not supported by bpfc"},
-	{pattern: "struct_ops.s+", typ: uapi.ProgTypeStructOps, flags: secSleepable, unsupp: "struct_ops programs are not supported by bpfc"},
+	{pattern: "struct_ops+", typ: uapi.ProgTypeStructOps},
+	{pattern: "struct_ops.s+", typ: uapi.ProgTypeStructOps, flags: secSleepable},
 	{pattern: "sk_lookup", typ: uapi.ProgTypeSKLookup, attach: uapi.AttachSKLookup},
 	{pattern: "netfilter", typ: uapi.ProgTypeNetfilter, attach: uapi.AttachNetfilter},
 }

@@ -41,8 +41,10 @@ var objectNeeds = map[string][]Need{
 		Match: []string{"helper bpf_get_current_task_btf is not supported by this kernel", "first appeared in Linux 5.11"}}},
 	"core_types.o": {syscallProgram},
 	"asm_const.o":  {syscallProgram},
-	"sections.o":   {syscallProgram},
-	"tracing.o":    {syscallProgram},
+	"attach_probes.o": {{Since: "5.15", What: "helper bpf_get_attach_cookie",
+		Match: []string{"helper bpf_get_attach_cookie is not supported by this kernel"}}},
+	"sections.o": {syscallProgram},
+	"tracing.o":  {syscallProgram},
 	"externs.o": {syscallProgram, {Since: "6.2", What: "kfunc bpf_task_from_pid",
 		Match: []string{"bpf_task_from_pid"}}},
 	"kfunc_noksym.o": {syscallProgram, {Since: "6.2", What: "kfunc bpf_task_from_pid", Match: []string{"bpf_task_from_pid"}}},
@@ -52,9 +54,12 @@ var objectNeeds = map[string][]Need{
 		{Config: "CONFIG_KALLSYMS_ALL", What: "data symbols in kallsyms (runqueues)",
 			Match: []string{"failed to find the address for kernel symbol 'runqueues'"}},
 	},
-	"maps_attrs.o": {{Since: "5.16", What: "a bloom filter map", Match: []string{"map type bloom_filter is not supported by this kernel"}}},
-	"multi_prog.o": {{Since: "5.18", What: "an xdp.frags program", Match: []string{"BPF_F_XDP_HAS_FRAGS"}}},
-	"subprogs.o":   {bpfLoop},
+	"maps_attrs.o":     {{Since: "5.16", What: "a bloom filter map", Match: []string{"map type bloom_filter is not supported by this kernel"}}},
+	"multi_prog.o":     {{Since: "5.18", What: "an xdp.frags program", Match: []string{"BPF_F_XDP_HAS_FRAGS"}}},
+	"subprogs.o":       {bpfLoop},
+	"structops_link.o": {structOpsLink},
+	"structops_scx.o": {{Config: "CONFIG_SCHED_CLASS_EXT", What: "sched_ext (struct sched_ext_ops)",
+		Match: []string{"the kernel implements no struct_ops for struct sched_ext_ops"}}},
 	// Link sets (testdata/link/<set>), linked from their parts.
 	"link/basic": {bpfLoop},
 	"link/ksyms": {syscallProgram, {Since: "6.2", What: "kfunc bpf_task_from_pid", Match: []string{"bpf_task_from_pid"}}},
@@ -63,6 +68,10 @@ var objectNeeds = map[string][]Need{
 // bpfLoop is the need of objects that call bpf_loop with a callback.
 var bpfLoop = Need{Since: "5.17", What: "bpf_loop (a callback)",
 	Match: []string{"callback functions (BPF_PSEUDO_FUNC) is not supported", "helper bpf_loop is not supported"}}
+
+// structOpsLink is the need of objects with .struct_ops.link maps.
+var structOpsLink = Need{Since: "6.4", What: "struct_ops maps with BPF_F_LINK (.struct_ops.link)",
+	Match: []string{"(a .struct_ops.link map, BPF_F_LINK, needs Linux 6.4"}}
 
 // syscallProgram is the need of objects with a BPF_PROG_TYPE_SYSCALL
 // program.

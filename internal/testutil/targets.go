@@ -16,7 +16,8 @@ import (
 
 // EnvProbeTargets names a directory with the probe targets already built
 // (make -C attach/testdata OUT=DIR), for machines without gcc such as the
-// kernel matrix guests.
+// kernel matrix guests; the matrix also builds examples/structops' C
+// program there.
 const EnvProbeTargets = "BPFC_PROBE_TARGETS"
 
 var (

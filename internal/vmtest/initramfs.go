@@ -22,8 +22,9 @@ const (
 	guestMods = "/vmtest/mods"  // modules to insmod, in order, one path per line
 	guestName = "/vmtest/label" // the matrix label of the kernel
 	// guestProbeTargets holds the user-space programs the attach tests
-	// probe (attach/testdata, built on the host: the guests have no gcc),
-	// found through $BPFC_PROBE_TARGETS.
+	// probe (attach/testdata, built on the host: the guests have no gcc)
+	// and examples/structops' C program, found through
+	// $BPFC_PROBE_TARGETS.
 	guestProbeTargets = "/vmtest/probe-targets"
 )
 

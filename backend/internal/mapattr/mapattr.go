@@ -24,10 +24,11 @@ func Create(d mapdef.Def, btfFD, innerFD uint32) sys.MapCreateAttr {
 		MapExtra:   d.MapExtra,
 		InnerMapFd: innerFD,
 	}
-	if btfFD != 0 && (d.KeyType != 0 || d.ValueType != 0) {
+	if btfFD != 0 && (d.KeyType != 0 || d.ValueType != 0 || d.StructOps) {
 		a.BtfFd = btfFD
 		a.BtfKeyTypeId = uint32(d.KeyType)
 		a.BtfValueTypeId = uint32(d.ValueType)
 	}
+	a.BtfVmlinuxValueTypeId = uint32(d.VmlinuxValueType)
 	return a
 }

@@ -24,7 +24,10 @@ func TestEntriesPerCPU(t *testing.T) {
 		{[]uint32{0, 9}, [2]uint32{uint32(cpus), 9}},
 	} {
 		var pins pinner
-		ctx := spec.newCtx(&Options{MaxEntries: tc.max}, 0, nil, &pins)
+		ctx, err := spec.newCtx(ctxInputs{opts: &Options{MaxEntries: tc.max}, layouts: make([]*StructOpsLayout, 2)}, 0, nil, &pins)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i, want := range tc.want {
 			if got := ne.Uint32(ctx[lay.MapDesc(i)+MapDescOffMaxEntries:]); got != want {
 				t.Errorf("MaxEntries %v: map %d max_entries %d, want %d", tc.max, i, got, want)

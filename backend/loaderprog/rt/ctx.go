@@ -45,6 +45,15 @@ const (
 	MapSizesSize     = 8
 	MapSizesOffKey   = 0
 	MapSizesOffValue = 4
+
+	// StructOpsSlotSize is the size of bpfc's override of one function
+	// pointer of a struct_ops map, as laid out for the kernel the loader
+	// runs on: u32 member index + 1 at StructOpsSlotOffIndex, u32 byte
+	// offset in the map value + 1 at StructOpsSlotOffOffset (input: 0
+	// keeps the generated value).
+	StructOpsSlotSize      = 8
+	StructOpsSlotOffIndex  = 0
+	StructOpsSlotOffOffset = 4
 )
 
 // Layout computes the context offsets for an object with a given number
@@ -52,6 +61,10 @@ const (
 type Layout struct {
 	// Maps and Progs are the numbers of map and program descriptors.
 	Maps, Progs int
+	// StructOps is the number of struct_ops function slots: the function
+	// pointers set to programs of the struct_ops maps the loader creates,
+	// in map then member order (Spec.StructOpsSlots).
+	StructOps int
 }
 
 // MapDesc returns the offset of the i-th struct bpf_map_desc.
@@ -68,9 +81,13 @@ func (l Layout) Step() int { return l.ProgDesc(l.Progs) }
 // overrides (bpfc extension), after the step word.
 func (l Layout) MapSizes(i int) int { return l.Step() + 4 + MapSizesSize*i }
 
+// StructOpsSlot returns the offset of the k-th struct_ops function slot's
+// overrides (bpfc extension), after the map sizes.
+func (l Layout) StructOpsSlot(k int) int { return l.MapSizes(l.Maps) + StructOpsSlotSize*k }
+
 // Size returns the size of the whole context, rounded up to 8 bytes like
 // the C struct (which holds u64 members).
-func (l Layout) Size() int { return (l.MapSizes(l.Maps) + 7) &^ 7 }
+func (l Layout) Size() int { return (l.StructOpsSlot(l.StructOps) + 7) &^ 7 }
 
 // Names and license of the kernel objects Load creates for a loader: the
 // blob map (an ARRAY map, key 4 bytes, one entry holding the whole blob)

@@ -103,10 +103,15 @@ type MapSpec struct {
 	// object left 0 (for user space to set, as bcc's tools do) where the
 	// kernel refuses 0: Load fails unless Options sets them.
 	NeedsMaxEntries, NeedsKeySize, NeedsValueSize bool
+	// StructOps describes a struct_ops map the loader creates, nil for
+	// other maps.
+	StructOps *StructOpsSpec
 }
 
 // Layout returns the context layout of s.
-func (s *Spec) Layout() Layout { return Layout{Maps: len(s.Maps), Progs: len(s.Progs)} }
+func (s *Spec) Layout() Layout {
+	return Layout{Maps: len(s.Maps), Progs: len(s.Progs), StructOps: len(s.StructOpsSlots())}
+}
 
 // ProgHash returns the SHA-256 digest of the loader program as the kernel
 // computes it for excl_prog_hash: over the instructions as they are (the
@@ -166,6 +171,11 @@ type Result struct {
 	// frozen blob map (Linux 6.18+, a loader with CheckHash). False means
 	// the blob's integrity was not verified.
 	IntegrityVerified bool
+	// StructOpsValues has, for each struct_ops map of Spec.Maps, the
+	// value that registers it (its data members and the fds of its
+	// programs, laid out for the running kernel): what AttachStructOps
+	// writes for a .struct_ops map. Nil for other maps.
+	StructOpsValues [][]byte
 }
 
 // Close closes every descriptor of r.
@@ -245,6 +255,12 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 	if err := spec.check(opts); err != nil {
 		return nil, err
 	}
+	// Struct_ops maps laid out for this kernel, before anything is
+	// created.
+	layouts, err := spec.structOpsLayouts()
+	if err != nil {
+		return nil, err
+	}
 	if opts.RequireSignature && len(spec.Signature) == 0 {
 		return nil, fmt.Errorf("%w (Options.RequireSignature)", ErrUnsigned)
 	}
@@ -295,6 +311,7 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 	}
 	defer unix.Close(progFD)
 
+	ins := ctxInputs{opts: opts, layouts: layouts}
 	lay := spec.Layout()
 	logLevel, logSize := opts.LogLevel, opts.LogSize
 	if logSize <= 0 {
@@ -304,14 +321,19 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 	if logLevel > 0 {
 		logBuf = make([]byte, logSize)
 	}
-	ctx := spec.newCtx(opts, logLevel, logBuf, &pins)
+	ctx, err := spec.newCtx(ins, logLevel, logBuf, &pins)
+	if err != nil {
+		return nil, err
+	}
 	ret, err := testRun(progFD, ctx, &pins)
 	// A load inside the loader answers EAGAIN when a signal is pending
 	// for this thread (the verifier gives up, e.g. on the Go runtime's
 	// preemption signals); the loader has closed everything it created,
 	// so run it again, as PROG_LOAD is retried elsewhere.
 	for try := 1; err == nil && ret == -int32(unix.EAGAIN) && try < runAttempts; try++ {
-		ctx = spec.newCtx(opts, logLevel, logBuf, &pins)
+		if ctx, err = spec.newCtx(ins, logLevel, logBuf, &pins); err != nil {
+			return nil, err
+		}
 		ret, err = testRun(progFD, ctx, &pins)
 	}
 	if err != nil {
@@ -324,7 +346,7 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 			// created and starts from a clean blob, so a second run
 			// repeats the same steps.
 			logBuf = make([]byte, logSize)
-			ctx2 := spec.newCtx(opts, 1, logBuf, &pins)
+			ctx2, _ := spec.newCtx(ins, 1, logBuf, &pins)
 			if ret2, err := testRun(progFD, ctx2, &pins); err == nil && ret2 < 0 {
 				serr.Log = cString(logBuf)
 			} else if err == nil && ret2 >= 0 {
@@ -338,6 +360,10 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 	res.ExclusiveBlob = excl
 	res.Signed = signed
 	res.IntegrityVerified = verified
+	if err := spec.structOpsValues(res, ins); err != nil {
+		res.Close()
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -404,7 +430,8 @@ func at(s []uint32, i int) uint32 {
 }
 
 // newCtx builds the loader context.
-func (spec *Spec) newCtx(opts *Options, logLevel uint32, logBuf []byte, pins *pinner) []byte {
+func (spec *Spec) newCtx(in ctxInputs, logLevel uint32, logBuf []byte, pins *pinner) ([]byte, error) {
+	opts := in.opts
 	lay := spec.Layout()
 	ctx := make([]byte, lay.Size())
 	ne.PutUint32(ctx[CtxOffSize:], uint32(len(ctx)))
@@ -426,14 +453,27 @@ func (spec *Spec) newCtx(opts *Options, logLevel uint32, logBuf []byte, pins *pi
 		ne.PutUint32(ctx[lay.MapSizes(i)+MapSizesOffKey:], at(opts.KeySizes, i))
 		ne.PutUint32(ctx[lay.MapSizes(i)+MapSizesOffValue:], at(opts.ValueSizes, i))
 	}
-	for i, v := range opts.InitialValues {
+	for i := range spec.Maps {
+		v, err := in.initialValue(spec, i)
+		if err != nil {
+			return nil, err
+		}
 		if v != nil {
 			pins.pin(v)
 			ne.PutUint64(ctx[lay.MapDesc(i)+MapDescOffInitialValue:], addr(v))
 		}
 	}
+	for k, slot := range spec.StructOpsSlots() {
+		l := in.layouts[slot.Map]
+		if l == nil {
+			continue // the generated layout
+		}
+		off := lay.StructOpsSlot(k)
+		ne.PutUint32(ctx[off+StructOpsSlotOffIndex:], uint32(l.Indices[slot.Member])+1)
+		ne.PutUint32(ctx[off+StructOpsSlotOffOffset:], l.Offsets[slot.Member]+1)
+	}
 	ne.PutUint32(ctx[lay.Step():], ^uint32(0))
-	return pins.pin(ctx)
+	return pins.pin(ctx), nil
 }
 
 // stepError decodes a failed run.

@@ -93,6 +93,7 @@ func TestConstants(t *testing.T) {
 		{"BPF_PROG_TEST_RUN", cmdProgTestRun, int64(sys.CmdProgTestRun)},
 		{"BPF_OBJ_GET_INFO_BY_FD", cmdObjGetInfoByFD, int64(sys.CmdObjGetInfoByFD)},
 		{"BPF_MAP_FREEZE", cmdMapFreeze, int64(sys.CmdMapFreeze)},
+		{"BPF_MAP_LOOKUP_ELEM", cmdMapLookupElem, int64(sys.CmdMapLookupElem)},
 		{"BPF_MAP_TYPE_ARRAY", mapTypeArray, int64(uapi.MapTypeArray)},
 		{"BPF_PROG_TYPE_SYSCALL", progTypeSyscall, int64(uapi.ProgTypeSyscall)},
 		{"BPF_F_SLEEPABLE", progFlagSleepable, int64(uapi.ProgFlagSleepable)},

@@ -36,6 +36,7 @@ type cGen struct {
 	l     *loaderprog.Loader
 	name  string
 	data  []*dataLayout
+	so    []*structOpsLayout
 	maps  []string // C member names of the maps
 	progs []string
 }
@@ -65,6 +66,9 @@ func WriteC(w io.Writer, l *loaderprog.Loader, obj *ir.Object, name string) erro
 	if g.data, _, err = layouts(l, obj); err != nil {
 		return fmt.Errorf("c skeleton of %s: %w", l.Object, err)
 	}
+	if g.so, err = structOpsLayouts(l, obj); err != nil {
+		return fmt.Errorf("c skeleton of %s: %w", l.Object, err)
+	}
 	seen := map[string]bool{}
 	uniq := func(n string) string {
 		base := n
@@ -83,6 +87,7 @@ func WriteC(w io.Writer, l *loaderprog.Loader, obj *ir.Object, name string) erro
 	}
 	g.header()
 	g.structDef()
+	g.structOpsTables()
 	g.attach()
 	g.destroy()
 	g.open()
@@ -192,6 +197,10 @@ func (g *cGen) structDef() {
 		}
 		g.p("\t} map_sizes;\n")
 	}
+	if n := l.Layout().StructOps; n > 0 {
+		g.p("\tstruct { /* bpfc: a struct_ops function pointer's member index + 1 and offset in the value + 1 for this kernel; 0 keeps the generated ones */\n")
+		g.p("\t\t__u32 index;\n\t\t__u32 offset;\n\t} struct_ops_slots[%d];\n", n)
+	}
 	if len(l.Progs) > 0 {
 		g.p("\tstruct {\n")
 		for _, n := range g.progs {
@@ -207,6 +216,7 @@ func (g *cGen) structDef() {
 		cFields(&b, d.t, "\t\t")
 		g.p("\tstruct %s__%s {\n%s\t} *%s;\n", g.name, d.field, b.String(), d.field)
 	}
+	g.structOpsDecls()
 	g.p("};\n\n")
 	g.p("static inline size_t %s__mmap_sz(size_t sz)\n{\n", g.name)
 	g.p("\tsize_t page = sysconf(_SC_PAGESIZE);\n\n\treturn (sz + page - 1) / page * page;\n}\n\n")
@@ -224,6 +234,7 @@ func (g *cGen) attach() {
 		g.attachProg(p)
 		g.p("\tif (fd > 0)\n\t\tskel->links.%s_fd = fd;\n\treturn fd;\n}\n\n", n)
 	}
+	g.structOpsAttach()
 	g.p("static inline int\n%s__attach(struct %s *skel)\n{\n\tint ret = 0;\n\n", g.name, g.name)
 	for j, n := range g.progs {
 		if !g.l.Progs[j].Autoload {
@@ -233,9 +244,13 @@ func (g *cGen) attach() {
 		}
 		g.p("\tret = ret < 0 ? ret : %s__%s__attach(skel);\n", g.name, n)
 	}
+	for _, d := range g.so {
+		g.p("\tret = ret < 0 ? ret : %s__%s__attach(skel); /* registers struct_ops %s */\n", g.name, d.field, d.m.Name)
+	}
 	g.p("\treturn ret < 0 ? ret : 0;\n}\n\n")
 	g.p("static inline void\n%s__detach(struct %s *skel)\n{\n", g.name, g.name)
-	if len(g.progs) == 0 {
+	g.structOpsDetach()
+	if len(g.progs) == 0 && len(g.so) == 0 {
 		g.p("\t(void)skel;\n")
 	}
 	for _, n := range g.progs {
@@ -507,13 +522,18 @@ func (g *cGen) destroy() {
 		}
 		g.p("\tskel_closenz(skel->maps.%s.map_fd);\n", n)
 	}
+	for _, d := range g.so {
+		g.p("\tskel_free(skel->struct_ops.%s);\n\tskel_free(skel->struct_ops_state.%s_value);\n", d.field, d.field)
+	}
 	g.p("\tskel_free(skel);\n}\n\n")
 }
 
 func (g *cGen) open() {
 	g.p("static inline struct %s *\n%s__open(void)\n{\n\tstruct %s *skel;\n\n", g.name, g.name, g.name)
 	g.p("\tskel = skel_alloc(sizeof(*skel));\n\tif (!skel)\n\t\tgoto cleanup;\n")
-	if len(g.l.Maps) > 0 {
+	if g.l.Layout().StructOps > 0 {
+		g.p("\tskel->ctx.sz = offsetof(struct %s, struct_ops_slots) + sizeof(skel->struct_ops_slots);\n", g.name)
+	} else if len(g.l.Maps) > 0 {
 		g.p("\tskel->ctx.sz = offsetof(struct %s, map_sizes) + sizeof(skel->map_sizes);\n", g.name)
 	} else {
 		g.p("\tskel->ctx.sz = offsetof(struct %s, loader_step) + sizeof(skel->loader_step);\n", g.name)
@@ -524,6 +544,14 @@ func (g *cGen) open() {
 		g.p(", %s__mmap_sz(%d), %d);\n", g.name, d.size, d.size)
 		g.p("\tif (!skel->%s)\n\t\tgoto cleanup;\n", d.field)
 		g.p("\tskel->maps.%s.initial_value = (__u64) (long) skel->%s;\n", g.maps[d.m.Index], d.field)
+	}
+	for _, d := range g.so {
+		g.p("\tskel->struct_ops.%s = skel_alloc(%d);\n\tif (!skel->struct_ops.%s)\n\t\tgoto cleanup;\n", d.field, d.size, d.field)
+		if !allZero(d.m.InitialValue) {
+			g.p("\tmemcpy(skel->struct_ops.%s, ", d.field)
+			g.cString(d.m.InitialValue, "\t\t")
+			g.p(", %d);\n", d.size)
+		}
 	}
 	g.p("\treturn skel;\ncleanup:\n\t%s__destroy(skel);\n\treturn NULL;\n}\n\n", g.name)
 }
@@ -567,6 +595,9 @@ func (g *cGen) load() {
 			}
 		}
 	}
+	if len(g.so) > 0 {
+		g.p("\terr = %s__struct_ops_prepare(skel); /* lays the struct_ops maps out for this kernel */\n\tif (err)\n\t\treturn err;\n", g.name)
+	}
 	g.p("\topts.ctx = (struct bpf_loader_ctx *)skel;\n")
 	g.p("\topts.data_sz = %d;\n\topts.data = (void *)", len(g.l.Blob))
 	g.cString(g.l.Blob, "\t\t")
@@ -581,6 +612,9 @@ func (g *cGen) load() {
 		g.p(";\n\topts.keyring_id = skel->keyring_id")
 	}
 	g.p(";\n\terr = bpf_load_and_run(&opts);\n\tif (err < 0)\n\t\treturn err;\n")
+	if len(g.so) > 0 {
+		g.p("\t%s__struct_ops_fds(skel);\n", g.name)
+	}
 	for _, d := range g.data {
 		prot := "PROT_READ | PROT_WRITE"
 		if d.m.ReadOnly {
@@ -603,11 +637,15 @@ func (g *cGen) openAndLoad() {
 func (g *cGen) asserts() {
 	g.p("__attribute__((unused)) static void\n%s__assert(struct %s *s __attribute__((unused)))\n{\n", g.name, g.name)
 	g.p("#ifdef __cplusplus\n#define _Static_assert static_assert\n#endif\n")
-	lay := rt.Layout{Maps: len(g.l.Maps), Progs: len(g.l.Progs)}
+	lay := g.l.Layout()
 	g.p("\t_Static_assert(offsetof(struct %s, loader_step) == %d, \"unexpected loader context layout\");\n", g.name, lay.Step())
 	if len(g.l.Maps) > 0 {
 		g.p("\t_Static_assert(offsetof(struct %s, map_sizes) == %d, \"unexpected loader context layout\");\n", g.name, lay.MapSizes(0))
 		g.p("\t_Static_assert(sizeof(s->map_sizes) == %d, \"unexpected loader context layout\");\n", rt.MapSizesSize*len(g.l.Maps))
+	}
+	if lay.StructOps > 0 {
+		g.p("\t_Static_assert(offsetof(struct %s, struct_ops_slots) == %d, \"unexpected loader context layout\");\n", g.name, lay.StructOpsSlot(0))
+		g.p("\t_Static_assert(sizeof(s->struct_ops_slots) == %d, \"unexpected loader context layout\");\n", rt.StructOpsSlotSize*lay.StructOps)
 	}
 	for _, d := range g.data {
 		st := fmt.Sprintf("struct %s__%s", g.name, d.field)
@@ -615,6 +653,13 @@ func (g *cGen) asserts() {
 		for _, f := range d.t.fields {
 			g.p("\t_Static_assert(offsetof(%s, %s) == %d, \"unexpected offset of '%s'\");\n", st, f.name, f.off, f.name)
 			g.p("\t_Static_assert(sizeof(s->%s->%s) == %d, \"unexpected size of '%s'\");\n", d.field, f.name, f.t.size, f.name)
+		}
+	}
+	for _, d := range g.so {
+		st := fmt.Sprintf("struct %s__%s", g.name, d.field)
+		g.p("\t_Static_assert(sizeof(%s) == %d, \"unexpected size of struct_ops %s\");\n", st, d.size, d.field)
+		for _, f := range d.t.fields {
+			g.p("\t_Static_assert(offsetof(%s, %s) == %d, \"unexpected offset of '%s'\");\n", st, f.name, f.off, f.name)
 		}
 	}
 	g.p("#ifdef __cplusplus\n#undef _Static_assert\n#endif\n}\n\n")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/bpfc/bpfc/attach"
 	"github.com/bpfc/bpfc/backend/loaderprog"
+	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -35,6 +36,7 @@ type goGen struct {
 	obj      *ir.Object
 	typ      string
 	data     []*dataLayout
+	so       []*structOpsLayout
 	enums    []*lEnum
 	mapNames []string // Go field names of the maps, in context order
 	prgNames []string
@@ -61,6 +63,9 @@ func WriteGo(w io.Writer, l *loaderprog.Loader, obj *ir.Object, pkg string) erro
 	if g.data, g.enums, err = layouts(l, obj); err != nil {
 		return fmt.Errorf("go skeleton of %s: %w", l.Object, err)
 	}
+	if g.so, err = structOpsLayouts(l, obj); err != nil {
+		return fmt.Errorf("go skeleton of %s: %w", l.Object, err)
+	}
 	g.names()
 	g.header(pkg)
 	g.types()
@@ -84,6 +89,9 @@ func (g *goGen) names() {
 	}
 	for _, d := range g.data {
 		g.used[g.typ+d.goName] = true
+	}
+	for _, d := range g.so {
+		g.used[g.soType(d)] = true
 	}
 	seen := map[string]bool{}
 	uniq := func(n string) string {
@@ -170,11 +178,11 @@ func (g *goGen) header(pkg string) {
 	}
 	g.p("package %s\n\n", pkg)
 	unsafeImport := ""
-	if len(g.data) > 0 {
+	if len(g.data) > 0 || len(g.so) > 0 {
 		unsafeImport = "\"unsafe\"\n"
 	}
 	bytesImport := ""
-	if g.l.Sealed && len(g.data) > 0 {
+	if g.l.Sealed && (len(g.data) > 0 || len(g.so) > 0) {
 		bytesImport = "\"bytes\"\n"
 	}
 	g.p("import (\n%s\"encoding/base64\"\n\"fmt\"\n%s\n%q\n)\n\n", bytesImport, unsafeImport, rtImport)
@@ -247,15 +255,27 @@ func (g *goGen) types() {
 		g.p("// %s%s mirrors the global data %s (%d bytes): %s.\n", g.typ, d.goName, d.m.Name, d.size, when)
 		g.p("type %s%s struct {\n%s}\n\n", g.typ, d.goName, b.String())
 	}
+	for _, d := range g.so {
+		var b strings.Builder
+		g.goFields(&b, d.t)
+		g.p("// %s is the shadow type of the struct_ops map\n// %s (struct %s): its value (%d bytes) as the kernel the skeleton\n", g.soType(d), d.m.Name, d.m.StructOps.Type, d.size)
+		g.p("// was generated for lays it out, with a field per data member. Set it\n// before Load, which lays the value out for the kernel it runs on.\n")
+		g.p("type %s struct {\n%s}\n\n", g.soType(d), b.String())
+	}
 	// Compile-time layout checks.
-	if len(g.data) > 0 {
+	if len(g.data) > 0 || len(g.so) > 0 {
 		g.p("// Layout checks: these fail to compile if Go lays a struct out\n// differently from the BPF object.\nvar (\n")
-		for _, d := range g.data {
-			tn := g.typ + d.goName
-			g.p("_ = [1]struct{}{}[unsafe.Sizeof(%s{})-%d]\n", tn, roundUp(d.size, d.t.align))
-			for _, f := range d.t.fields {
+		check := func(tn string, size uint32, t *lType) {
+			g.p("_ = [1]struct{}{}[unsafe.Sizeof(%s{})-%d]\n", tn, roundUp(size, t.align))
+			for _, f := range t.fields {
 				g.p("_ = [1]struct{}{}[unsafe.Offsetof(%s{}.%s)-%d]\n", tn, f.goName, f.off)
 			}
+		}
+		for _, d := range g.data {
+			check(g.typ+d.goName, d.size, d.t)
+		}
+		for _, d := range g.so {
+			check(g.soType(d), d.size, d.t)
 		}
 		g.p(")\n\n")
 	}
@@ -282,6 +302,18 @@ func (g *goGen) types() {
 		g.p("%s *rt.Link // %s\n", g.prgNames[j], p.Name)
 	}
 	g.p("}\n")
+	if len(g.so) > 0 {
+		g.p("// StructOps holds the shadow of each struct_ops map: set its data\n// members before Load.\nStructOps struct {\n")
+		for _, d := range g.so {
+			g.p("%s *%s // %s\n", d.goName, g.soType(d), d.m.Name)
+		}
+		g.p("}\n")
+		g.p("// StructOpsLinks holds the registrations of the struct_ops maps made\n// by Attach (Close one to unregister its map, UpdateMap to swap a\n// .struct_ops.link map for another).\nStructOpsLinks struct {\n")
+		for _, d := range g.so {
+			g.p("%s *rt.Link // %s\n", d.goName, d.m.Name)
+		}
+		g.p("}\n")
+	}
 	g.p("// IntegrityVerified reports, after Load, whether the loader checked\n// that its blob is the one it was generated with, against the kernel's\n// hash of the blob map (Linux 6.18+). Before 6.18 the blob's integrity is\n// not verified unless Load's options require it (rt.Options.RequireIntegrity).\n")
 	g.p("IntegrityVerified bool\n\n")
 	for _, d := range g.data {
@@ -290,6 +322,9 @@ func (g *goGen) types() {
 	}
 	if l.Signature != nil {
 		g.p("// Signed is set by Load when the kernel verified the loader's\n// signature.\nSigned bool\n")
+	}
+	if len(g.so) > 0 {
+		g.p("\nspec *rt.Spec // the loader, after Load\nsoValues [][]byte // the struct_ops values that register the maps, after Load\n")
 	}
 	g.p("\ninit [%d][]byte // initial values before Load\n", len(l.Maps))
 	g.p("mem [%d][]byte // mmaped values after Load\n", len(l.Maps))
@@ -321,6 +356,14 @@ func (g *goGen) newFunc() {
 			g.p("copy(s.init[%d], %s)\n", i, goString(d.m.InitialValue))
 		}
 		g.p("s.%s = (*%s%s)(unsafe.Pointer(&s.init[%d][0]))\n", d.goName, g.typ, d.goName, i)
+	}
+	for _, d := range g.so {
+		i := d.m.Index
+		g.p("s.init[%d] = rt.Alloc(int(max(unsafe.Sizeof(%s{}), %d)))\n", i, g.soType(d), d.size)
+		if !allZero(d.m.InitialValue) {
+			g.p("copy(s.init[%d], %s)\n", i, goString(d.m.InitialValue))
+		}
+		g.p("s.StructOps.%s = (*%s)(unsafe.Pointer(&s.init[%d][0]))\n", d.goName, g.soType(d), i)
 	}
 	g.p("return s\n}\n\n")
 }
@@ -399,7 +442,7 @@ func (s *%[1]s) Load(opts *rt.Options) error {
 		// A sealed loader creates its maps as signed: rt refuses other
 		// sizes, and global data changed before Load is an error.
 		g.p("for i, m := range s.maps() {\no.MaxEntries[i], o.KeySizes[i], o.ValueSizes[i] = m.MaxEntries, m.KeySize, m.ValueSize\n}\n")
-		if len(g.data) > 0 {
+		if len(g.data) > 0 || len(g.so) > 0 {
 			g.p("signed := New%s()\nfor i := range s.init {\nif !bytes.Equal(s.init[i], signed.init[i]) {\n", g.typ)
 			g.p("return fmt.Errorf(\"%s: global data set before Load: %%w\", rt.ErrSealed)\n}\n}\n", l.Object)
 		}
@@ -420,6 +463,9 @@ func (s *%[1]s) Load(opts *rt.Options) error {
 
 	g.p("s.IntegrityVerified = res.IntegrityVerified\n")
 	g.p("s.loaded = true\n")
+	if len(g.so) > 0 {
+		g.p("s.spec, s.soValues = spec, res.StructOpsValues\n")
+	}
 	if l.Signature != nil {
 		g.p("s.Signed = res.Signed\n")
 	}
@@ -464,7 +510,11 @@ func (g *goGen) attach() {
 	g.p("// s.Links.X.Iter()). Programs that need a target (XDP, tc, cgroup\n")
 	g.p("// programs, SEC(\"kprobe\") without a function...) are left alone: attach\n")
 	g.p("// them with s.Progs.X.Attach(&rt.AttachOptions{...}) (store the Link in\n")
-	g.p("// s.Links.X for Detach to close it). On error nothing stays attached.\n")
+	g.p("// s.Links.X for Detach to close it).")
+	if len(g.so) > 0 {
+		g.p(" Then it registers every struct_ops map\n// (s.StructOpsLinks): a .struct_ops.link map through a BPF link, a\n// .struct_ops map by writing its value.")
+	}
+	g.p(" On error nothing stays attached.\n")
 	g.p("func (s *%s) Attach() error {\n", g.typ)
 	for j, p := range g.l.Progs {
 		desc := attach.Program{Name: p.Name, Section: p.Section, Type: p.Type, AttachType: p.ExpectedAttachType}
@@ -474,8 +524,20 @@ func (g *goGen) attach() {
 		n := g.prgNames[j]
 		g.p("if s.Links.%[1]s == nil {\nl, err := s.Progs.%[1]s.Attach(nil)\nif err != nil {\ns.Detach()\nreturn err\n}\ns.Links.%[1]s = l\n}\n", n)
 	}
+	for _, d := range g.so {
+		i := d.m.Index
+		g.p("if s.StructOpsLinks.%[1]s == nil && s.spec != nil {\nl, err := s.Maps.%[2]s.AttachStructOps(s.spec.Maps[%[3]d].StructOps, s.soValues[%[3]d])\nif err != nil {\ns.Detach()\nreturn err\n}\ns.StructOpsLinks.%[1]s = l\n}\n",
+			d.goName, g.mapNames[i], i)
+	}
 	g.p("return nil\n}\n\n")
-	g.p("// Detach closes the links in s.Links.\nfunc (s *%s) Detach() {\n", g.typ)
+	g.p("// Detach closes the links in s.Links")
+	if len(g.so) > 0 {
+		g.p(" and s.StructOpsLinks (which unregisters the\n// struct_ops maps; the kernel registers a .struct_ops map once)")
+	}
+	g.p(".\nfunc (s *%s) Detach() {\n", g.typ)
+	for _, d := range g.so {
+		g.p("s.StructOpsLinks.%[1]s.Close()\ns.StructOpsLinks.%[1]s = nil\n", d.goName)
+	}
 	for _, n := range g.prgNames {
 		g.p("s.Links.%[1]s.Close()\ns.Links.%[1]s = nil\n", n)
 	}
@@ -495,6 +557,9 @@ func (g *goGen) close() {
 	}
 	if len(g.l.Progs) > 0 {
 		g.p("for _, p := range s.progs() {\nrt.CloseFDs(&p.FD)\n}\n")
+	}
+	if len(g.so) > 0 {
+		g.p("s.spec, s.soValues = nil, nil\n")
 	}
 	if len(g.l.Maps) > 0 {
 		g.p("for _, m := range s.maps() {\nrt.CloseFDs(&m.FD)\n}\n")
@@ -532,6 +597,9 @@ func (g *goGen) spec() {
 		g.p("{Name: %q, ValueSize: %d, HasInitialValue: %v, EntriesPerCPU: %v", m.Name, m.ValueSize, m.InitialValue != nil, m.EntriesPerCPU)
 		if m.NeedsMaxEntries || m.NeedsKeySize || m.NeedsValueSize {
 			g.p(", NeedsMaxEntries: %v, NeedsKeySize: %v, NeedsValueSize: %v", m.NeedsMaxEntries, m.NeedsKeySize, m.NeedsValueSize)
+		}
+		if m.StructOps != nil {
+			g.p(",\nStructOps: %s", goStructOpsSpec(m.StructOps))
 		}
 		g.p("},\n")
 	}
@@ -588,4 +656,22 @@ func unsetNote(m *loaderprog.MapDesc) string {
 		return ""
 	}
 	return ": set " + strings.Join(f, ", ") + " before Load"
+}
+
+// soType is the name of a struct_ops map's shadow type.
+func (g *goGen) soType(d *structOpsLayout) string { return g.typ + "StructOps" + d.goName }
+
+// goStructOpsSpec renders a struct_ops map's rt.StructOpsSpec.
+func goStructOpsSpec(so *rt.StructOpsSpec) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "&rt.StructOpsSpec{Type: %q, Link: %v", so.Type, so.Link)
+	if so.Module != "" {
+		fmt.Fprintf(&b, ", Module: %q", so.Module)
+	}
+	fmt.Fprintf(&b, ",\nValue: []byte(%s),\nMembers: []rt.StructOpsMember{\n", goString(so.Value))
+	for _, m := range so.Members {
+		fmt.Fprintf(&b, "{Name: %q, Index: %d, Offset: %d, Size: %d, Prog: %d},\n", m.Name, m.Index, m.Offset, m.Size, m.Prog)
+	}
+	b.WriteString("}}")
+	return b.String()
 }

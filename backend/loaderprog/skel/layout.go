@@ -410,3 +410,77 @@ func GoPackageName(object string) string {
 // CName returns the default C skeleton name of an object:
 // "xdp_globals.o" → "xdp_globals".
 func CName(object string) string { return cIdent(objectBase(object)) }
+
+// structOpsLayout is the shadow type of a struct_ops map (libbpf's): its
+// kernel value as the loader was generated for, with a field for every
+// data member the kernel's struct has, at its place in the value. Set
+// before Load, the fields are the map's initial value, which the run-time
+// lays out for the kernel it runs on.
+type structOpsLayout struct {
+	m      *loaderprog.MapDesc
+	field  string // C member name ("bpfc_reno")
+	goName string // Go field name ("BpfcReno")
+	size   uint32 // value size
+	t      *lType // a tStruct
+}
+
+// structOpsLayouts builds the shadow types of the struct_ops maps the
+// loader creates, in map order.
+func structOpsLayouts(l *loaderprog.Loader, obj *ir.Object) ([]*structOpsLayout, error) {
+	lb := &layoutBuilder{obj: obj, enums: map[btf.TypeID]*lEnum{}}
+	var out []*structOpsLayout
+	cSeen, goSeen := map[string]bool{}, map[string]bool{}
+	for i := range l.Maps {
+		m := &l.Maps[i]
+		if m.StructOps == nil || i >= len(obj.Maps) || obj.Maps[i].StructOps == nil {
+			continue
+		}
+		def := obj.Maps[i]
+		d := &structOpsLayout{m: m, field: uniqueName(cSeen, cIdent(m.Name), "_"), size: m.ValueSize}
+		d.goName = uniqueName(goSeen, goIdent(d.field), "")
+		st := &lType{kind: tStruct, size: m.ValueSize, align: 1}
+		local, err := obj.BTF.Type(def.ValueType)
+		if err != nil {
+			return nil, fmt.Errorf("map %s: %w", m.Name, err)
+		}
+		for _, mem := range def.StructOps.Members {
+			if mem.Func || mem.Missing || mem.Size == 0 {
+				continue
+			}
+			var typ btf.TypeID
+			for _, lm := range local.Members {
+				if lm.Name == mem.Name {
+					typ = lm.Type
+				}
+			}
+			t := noEnums(lb.typ(typ, mem.Size, 0))
+			if mem.KernelOffset%t.align != 0 {
+				t = bytesType(mem.Size)
+			}
+			st.fields = append(st.fields, lField{name: mem.Name, off: mem.KernelOffset, t: t})
+			st.align = max(st.align, t.align)
+		}
+		sort.SliceStable(st.fields, func(a, b int) bool { return st.fields[a].off < st.fields[b].off })
+		st.fields = uniqueGoNames(st.fields)
+		d.t = st
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// noEnums drops the enum names of t's scalars (the shadow types use
+// plain integers: their enums are the kernel's, not the object's data).
+func noEnums(t *lType) *lType {
+	c := *t
+	c.enum = nil
+	if c.elem != nil {
+		c.elem = noEnums(c.elem)
+	}
+	if len(c.fields) > 0 {
+		c.fields = append([]lField(nil), c.fields...)
+		for i := range c.fields {
+			c.fields[i].t = noEnums(c.fields[i].t)
+		}
+	}
+	return &c
+}

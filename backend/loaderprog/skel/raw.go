@@ -156,6 +156,19 @@ type ManifestContext struct {
 	MapSizesSize int `json:"map_sizes_size"`
 	MapKeySize   int `json:"map_key_size"`
 	MapValueSize int `json:"map_value_size"`
+	// StructOpsSlots is the offset of the first struct_ops function slot
+	// (bpfc's extension; StructOpsSlotSize bytes each, StructOpsSlotCount
+	// of them: the function pointers set to programs of the struct_ops
+	// maps, in map then member order): u32 member index + 1 at
+	// StructOpsIndex, u32 offset in the value + 1 at StructOpsOffset
+	// (inputs, 0 keeps the generated layout; a kernel that lays the
+	// struct out otherwise needs them, and the map's initial_value laid
+	// out for it).
+	StructOpsSlots     int `json:"struct_ops_slots"`
+	StructOpsSlotCount int `json:"struct_ops_slot_count"`
+	StructOpsSlotSize  int `json:"struct_ops_slot_size"`
+	StructOpsIndex     int `json:"struct_ops_index"`
+	StructOpsOffset    int `json:"struct_ops_offset"`
 }
 
 // ManifestMap describes one map as the blob creates it.
@@ -189,6 +202,33 @@ type ManifestMap struct {
 	NeedsMaxEntries bool `json:"needs_max_entries,omitempty"`
 	NeedsKeySize    bool `json:"needs_key_size,omitempty"`
 	NeedsValueSize  bool `json:"needs_value_size,omitempty"`
+	// NoAutocreate marks a map the loader does not create.
+	NoAutocreate bool `json:"no_autocreate,omitempty"`
+	// StructOps describes a struct_ops map: its InitialValue is the value
+	// as generated; the loader writes the value of a Link map, a tool
+	// registers it with BPF_LINK_CREATE (BPF_STRUCT_OPS); a map without
+	// Link registers when a tool writes its value with the program fds
+	// at the function pointers.
+	StructOps *ManifestStructOps `json:"struct_ops,omitempty"`
+}
+
+// ManifestStructOps describes a struct_ops map (see rt.StructOpsSpec).
+type ManifestStructOps struct {
+	Type    string                    `json:"type"`
+	Module  string                    `json:"module,omitempty"`
+	Link    bool                      `json:"link"`
+	Members []ManifestStructOpsMember `json:"members"`
+}
+
+// ManifestStructOpsMember is a member a struct_ops map sets: its index in
+// the kernel's struct and place in the value, as generated; Prog is the
+// index of the program of a function pointer, -1 for data.
+type ManifestStructOpsMember struct {
+	Name   string `json:"name"`
+	Index  int    `json:"index"`
+	Offset uint32 `json:"offset"`
+	Size   uint32 `json:"size"`
+	Prog   int    `json:"prog"`
 }
 
 // ManifestProg describes one program.
@@ -209,7 +249,7 @@ type ManifestProg struct {
 
 // NewManifest describes l; blob and insns name the binary files.
 func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
-	lay := rt.Layout{Maps: len(l.Maps), Progs: len(l.Progs)}
+	lay := l.Layout()
 	progHash := l.ProgHash()
 	order := "little"
 	if binary.NativeEndian.Uint16([]byte{0, 1}) == 1 {
@@ -232,6 +272,8 @@ func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
 			MapMaxEntries: rt.MapDescOffMaxEntries, MapInitialValue: rt.MapDescOffInitialValue,
 			ProgDescs: lay.ProgDesc(0), ProgDescSize: rt.ProgDescSize, Step: lay.Step(),
 			MapSizes: lay.MapSizes(0), MapSizesSize: rt.MapSizesSize, MapKeySize: rt.MapSizesOffKey, MapValueSize: rt.MapSizesOffValue,
+			StructOpsSlots: lay.StructOpsSlot(0), StructOpsSlotCount: lay.StructOps, StructOpsSlotSize: rt.StructOpsSlotSize,
+			StructOpsIndex: rt.StructOpsSlotOffIndex, StructOpsOffset: rt.StructOpsSlotOffOffset,
 		},
 		Maps:  []ManifestMap{},
 		Progs: []ManifestProg{},
@@ -243,6 +285,14 @@ func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
 			NeedsMaxEntries: d.NeedsMaxEntries, NeedsKeySize: d.NeedsKeySize, NeedsValueSize: d.NeedsValueSize}
 		if d.InitialValue != nil {
 			mm.InitialValue = hex.EncodeToString(d.InitialValue)
+		}
+		mm.NoAutocreate = d.NoAutocreate
+		if so := d.StructOps; so != nil {
+			ms := &ManifestStructOps{Type: so.Type, Module: so.Module, Link: so.Link}
+			for _, mem := range so.Members {
+				ms.Members = append(ms.Members, ManifestStructOpsMember{Name: mem.Name, Index: mem.Index, Offset: mem.Offset, Size: mem.Size, Prog: mem.Prog})
+			}
+			mm.StructOps = ms
 		}
 		m.Maps = append(m.Maps, mm)
 	}
