@@ -30,7 +30,7 @@ func runStructOpsPasses(t *testing.T, name string, tg Target, edit func(*ir.Obje
 	t.Helper()
 	obj := openTestObject(t, name)
 	ctx := &Context{Target: tg, CheckIR: true, Configure: edit}
-	return obj, RunPasses(ctx, obj, "datasec", "configure", "structops")
+	return obj, RunPasses(ctx, obj, "merge", "datasec", "configure", "structops")
 }
 
 // ciliumLayout is where cilium/ebpf's reading of a kernel's BTF puts the
