@@ -296,6 +296,15 @@ func (c *checker) mapDef(m *Map) {
 func (c *checker) structOps(m *Map) {
 	so := m.StructOps
 	for _, mem := range so.Members {
+		if mem.Extern {
+			if !mem.Func || mem.Program == "" {
+				c.fail("map %s: member %s is extern but names no function", m.Name, mem.Name)
+			}
+			if c.done&StageMerge != 0 {
+				c.fail("map %s: member %s: extern function %s left after the merge pass", m.Name, mem.Name, mem.Program)
+			}
+			continue
+		}
 		if mem.Program != "" && (!mem.Func || c.o.Program(mem.Program) == nil) {
 			c.fail("map %s: member %s refers to %s, which is not a program in a function pointer", m.Name, mem.Name, mem.Program)
 		}

@@ -57,6 +57,10 @@ type StructOpsMember struct {
 	// Program is the program a function pointer is set to, "" for NULL
 	// (and for data members).
 	Program string
+	// Extern reports that Program is not defined in the map's object: an
+	// extern function another object linked with it defines (the merge
+	// pass resolves it to that object's program).
+	Extern bool
 
 	// The fields below are set by the structops pass.
 

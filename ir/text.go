@@ -174,6 +174,9 @@ func (d *dumper) structOps(s *StructOps, indent string) {
 			if m.Program != "" {
 				d.f(" = %s", m.Program)
 			}
+			if m.Extern {
+				d.f(" (extern)")
+			}
 		}
 		if s.State == Resolved {
 			if m.Missing {

@@ -157,6 +157,9 @@ type reader struct {
 	externs map[int]*ir.Extern
 	// loaded are the externs some ld_imm64 refers to.
 	loaded map[*ir.Extern]bool
+	// opsExterns are the undefined functions struct_ops maps are set to:
+	// programs of another object, not externs of this one's code.
+	opsExterns map[string]bool
 	// relocs are unused relocation records, for newReloc.
 	relocs []ir.Reloc
 	// statics are the static functions of program sections, subprograms

@@ -61,6 +61,11 @@ func (rd *reader) readExterns() error {
 		case elf.STT_SECTION, elf.STT_FILE:
 			continue
 		}
+		if rd.opsExterns[s.Name] {
+			// Another object's program a struct_ops map names: the
+			// map's member records it (ir.StructOpsMember.Extern).
+			continue
+		}
 		vis := elf.ST_VISIBILITY(s.Other)
 		e := &ir.Extern{Name: s.Name, Weak: s.bind() == elf.STB_WEAK, State: ir.Pending,
 			Hidden: vis == elf.STV_HIDDEN || vis == elf.STV_INTERNAL}

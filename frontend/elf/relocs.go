@@ -138,6 +138,9 @@ func (rd *reader) insnReloc(fn *ir.Function, i int, rel relocation) error {
 
 	if sym.Section == elf.SHN_UNDEF {
 		e := rd.externs[sym.index]
+		if e == nil && rd.opsExterns[name] {
+			return fmt.Errorf("relocation against %q, another object's program that a struct_ops map is set to: code cannot refer to a program: %w", name, ErrBadReloc)
+		}
 		if e == nil {
 			return fmt.Errorf("relocation against unknown symbol %q: %w", name, ErrBadReloc)
 		}

@@ -250,6 +250,20 @@ func (rd *reader) structOpsReloc(idx int, locs []structOpsLoc, rel relocation) e
 		return fmt.Errorf("%s: symbol index %d out of range: %w", where, rel.sym, ErrBadReloc)
 	}
 	name := rd.symName(sym)
+	if sym.Section == elf.SHN_UNDEF && sym.bind() != elf.STB_LOCAL && name != "" {
+		// A program of another object, which the merge pass finds
+		// by name (libbpf's linker resolves the relocation).
+		if !rd.externFunc(name) {
+			return fmt.Errorf("%s: %q is undefined and the object's BTF has no extern function of that name: %w", where, name, ErrBadReloc)
+		}
+		if rd.opsExterns == nil {
+			rd.opsExterns = map[string]bool{}
+		}
+		rd.opsExterns[name] = true
+		mem.Program, mem.Extern = name, true
+		clear(m.Data[moff : moff+8])
+		return nil
+	}
 	if sym.Section == elf.SHN_UNDEF || sym.Section >= elf.SHN_LORESERVE || !rd.isCode(int(sym.Section)) {
 		return fmt.Errorf("%s: %q is not a function of this object: %w", where, name, ErrBadReloc)
 	}
@@ -272,10 +286,25 @@ func (rd *reader) structOpsReloc(idx int, locs []structOpsLoc, rel relocation) e
 	if p := rd.obj.Program(fn.Name); p == nil || &p.Function != fn {
 		return fmt.Errorf("%s: %s is a subprogram, not a program: %w", where, fn.Name, ErrBadReloc)
 	}
-	mem.Program = fn.Name
+	mem.Program, mem.Extern = fn.Name, false
 	if p := rd.obj.Program(fn.Name); p.Type == uapi.ProgTypeStructOps {
 		p.AttachTo = so.Type + ":" + mem.Name
 	}
 	clear(m.Data[moff : moff+8])
 	return nil
+}
+
+// externFunc reports whether the object's BTF has an extern FUNC called
+// name: what clang writes for a function declared extern and set in a
+// struct_ops map.
+func (rd *reader) externFunc(name string) bool {
+	if rd.spec == nil {
+		return false
+	}
+	for _, id := range rd.spec.FindByNameKind(name, btf.KindFunc) {
+		if t, err := rd.spec.Type(id); err == nil && t.Linkage == btf.LinkageExtern {
+			return true
+		}
+	}
+	return false
 }

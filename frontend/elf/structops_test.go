@@ -6,6 +6,7 @@ package elf
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/bpfc/bpfc/ir"
@@ -133,5 +134,32 @@ func TestStructOpsPrograms(t *testing.T) {
 		if got := cc.Program(prog).AttachTo; got != want {
 			t.Errorf("program %s: attach target %q, want %q", prog, got, want)
 		}
+	}
+}
+
+// TestStructOpsExternPrograms reads a part of the structops link set:
+// a.c's maps are set to b.c's programs, undefined symbols with extern
+// FUNCs in BTF. Members name them as extern, and they are no externs of
+// the object's code.
+func TestStructOpsExternPrograms(t *testing.T) {
+	obj := openObj(t, "link/structops/a.o")
+	m, _ := obj.Map("bpfc_link_a2")
+	if m == nil || m.StructOps == nil {
+		t.Fatalf("no struct_ops map bpfc_link_a2: %+v", m)
+	}
+	var got []string
+	for _, mem := range m.StructOps.Funcs() {
+		got = append(got, fmt.Sprintf("%s=%s extern=%v", mem.Name, mem.Program, mem.Extern))
+	}
+	want := []string{"init=init_a2 extern=false", "ssthresh=link_ssthresh extern=true",
+		"cong_avoid=link_cong_avoid extern=true", "undo_cwnd=link_undo_cwnd extern=true"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
+	}
+	if !bytes.Equal(m.Data[:32], make([]byte, 32)) {
+		t.Errorf("function pointers not zero: % x", m.Data[:32])
+	}
+	if len(obj.Externs) != 0 {
+		t.Errorf("externs %v, want none", obj.Externs)
 	}
 }
