@@ -19,7 +19,7 @@ import (
 // and that object is written as ELF (or refused with ErrNotWritable) and
 // reads back.
 func FuzzObjects(f *testing.F) {
-	for _, set := range []string{"basic", "weak", "legacy", "ksyms", "bad_map"} {
+	for _, set := range []string{"basic", "weak", "legacy", "ksyms", "structops", "bad_map"} {
 		paths, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "link", set, "*.o"))
 		if len(paths) < 2 {
 			f.Fatalf("link set %s", set)

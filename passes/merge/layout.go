@@ -12,6 +12,7 @@ import (
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // unit is one input object.
@@ -121,6 +122,16 @@ func (u *unit) varID(sec, name string) btf.TypeID {
 	return 0
 }
 
+// externFunc returns the extern FUNC called name in u's BTF, 0 if none.
+func (u *unit) externFunc(name string) btf.TypeID {
+	for i := range u.types {
+		if t := &u.types[i]; t.Kind == btf.KindFunc && t.Name == name && t.Linkage == btf.LinkageExtern {
+			return btf.TypeID(i + 1)
+		}
+	}
+	return 0
+}
+
 // codeSize returns the number of slots of u's section sec: the end of its
 // last function.
 func (u *unit) codeSize(sec string) int {
@@ -154,6 +165,7 @@ func (l *linker) link() (*ir.Object, error) {
 	if err := l.copyCode(out); err != nil {
 		return nil, err
 	}
+	structOpsTargets(out)
 	if err := l.mergeBTF(out); err != nil {
 		return nil, err
 	}
@@ -352,7 +364,58 @@ func (l *linker) mergeMaps(out *ir.Object) error {
 			return err
 		}
 	}
+	// struct_ops maps last, as the frontend lists them, their function
+	// pointers set to the programs' names in the linked object.
+	for _, u := range l.units {
+		for _, m := range u.obj.Maps {
+			if m.Kind != ir.MapStructOps {
+				continue
+			}
+			u.mapName[m.Name] = m.Name
+			if u.globalMap(m) && l.lost(m.Name, u) {
+				continue
+			}
+			c := copyMap(m)
+			c.Offset += u.dataBase[m.Section]
+			for i := range c.StructOps.Members {
+				mem := &c.StructOps.Members[i]
+				if !mem.Func || mem.Program == "" {
+					continue
+				}
+				name, err := l.funcName(u, mem.Program, mem.Extern)
+				if err != nil {
+					return fmt.Errorf("%s: struct_ops map %s: member %s: %w", u.name, m.Name, mem.Name, err)
+				}
+				mem.Program, mem.Extern = name, false
+			}
+			if err := add(u, c); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// funcName returns the name in the linked object of the function u calls
+// name: an extern's definition, the winner of a global one, a static one
+// as nameFunctions renamed it.
+func (l *linker) funcName(u *unit, name string, extern bool) (string, error) {
+	if extern {
+		if g := l.resolved(name); g != nil {
+			return g.name, nil
+		}
+		return "", fmt.Errorf("extern function %s: no object defines it: %w", name, ErrUnresolved)
+	}
+	fn := u.funcs[name]
+	if fn == nil {
+		return "", fmt.Errorf("unknown function %s", name)
+	}
+	if fn.Global {
+		if g := l.resolved(fn.Name); g != nil {
+			return g.name, nil
+		}
+	}
+	return u.fnName[fn], nil
 }
 
 // copyMap returns a copy of m safe to edit.
@@ -362,6 +425,11 @@ func copyMap(m *ir.Map) *ir.Map {
 	c.Data = slices.Clone(m.Data)
 	if m.Inner != nil {
 		c.Inner = copyMap(m.Inner)
+	}
+	if m.StructOps != nil {
+		so := *m.StructOps
+		so.Members = slices.Clone(so.Members)
+		c.StructOps = &so
 	}
 	return &c
 }
@@ -459,6 +527,27 @@ func sectionName(e *ir.Extern) string {
 		return "no section"
 	}
 	return e.Section
+}
+
+// structOpsTargets sets the attach target of every struct_ops program to
+// the "struct:member" it is set in, as the frontend does for one object
+// (the last such member): a program may be set in another object's map.
+func structOpsTargets(out *ir.Object) {
+	for _, p := range out.Programs {
+		if p.Type == uapi.ProgTypeStructOps {
+			p.AttachTo = ""
+		}
+	}
+	for _, m := range out.Maps {
+		if m.StructOps == nil {
+			continue
+		}
+		for _, mem := range m.StructOps.Funcs() {
+			if p := out.Program(mem.Program); p != nil && p.Type == uapi.ProgTypeStructOps {
+				p.AttachTo = m.StructOps.Type + ":" + mem.Name
+			}
+		}
+	}
 }
 
 // copyCode copies the code of every function kept into the linked object:

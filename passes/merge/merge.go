@@ -171,6 +171,26 @@ func checkSingle(o *ir.Object) error {
 			return fmt.Errorf("%s: extern %s %s: not defined in the object, and no other object is linked with it: %w", o.Name, e.Kind, e.Name, ErrUnresolved)
 		}
 	}
+	for _, m := range o.Maps {
+		if mem := externMember(m); mem != nil {
+			return fmt.Errorf("%s: section %s: struct_ops map %s: member %s: extern function %s: not defined in the object, and no other object is linked with it: %w",
+				o.Name, m.Section, m.Name, mem.Name, mem.Program, ErrUnresolved)
+		}
+	}
+	return nil
+}
+
+// externMember returns the first member of struct_ops map m set to an
+// extern function, nil if none is.
+func externMember(m *ir.Map) *ir.StructOpsMember {
+	if m.StructOps == nil {
+		return nil
+	}
+	for i := range m.StructOps.Members {
+		if mem := &m.StructOps.Members[i]; mem.Extern {
+			return mem
+		}
+	}
 	return nil
 }
 
@@ -206,6 +226,22 @@ func (l *linker) collect(u *unit) error {
 				}
 			}
 			if err := l.define(v.Name, kind, d, v.Hidden); err != nil {
+				return err
+			}
+		}
+	}
+	declared := map[string]bool{}
+	for _, m := range u.obj.Maps {
+		if m.StructOps == nil {
+			continue
+		}
+		for _, mem := range m.StructOps.Members {
+			if !mem.Extern || declared[mem.Program] {
+				continue
+			}
+			declared[mem.Program] = true
+			d := &decl{u: u, btfID: u.externFunc(mem.Program)}
+			if err := l.declare(mem.Program, symFunc, d, false); err != nil {
 				return err
 			}
 		}
@@ -329,11 +365,33 @@ func (l *linker) check(g *global, d *decl) error {
 	return nil
 }
 
-// checkResolved fails for extern variables and maps nothing defines.
+// checkResolved fails for extern variables and maps nothing defines, and
+// for struct_ops maps set to functions that are no other object's
+// programs.
 func (l *linker) checkResolved() error {
 	for _, g := range l.order {
 		if g.win == nil && g.kind != symFunc { // a function: a kfunc, for the externs pass
 			return fmt.Errorf("extern %s %s (declared in %s): no object defines it: %w", g.kind, g.name, g.first.u.name, ErrUnresolved)
+		}
+	}
+	for _, u := range l.units {
+		for _, m := range u.obj.Maps {
+			if m.StructOps == nil {
+				continue
+			}
+			for _, mem := range m.StructOps.Members {
+				if !mem.Extern {
+					continue
+				}
+				where := fmt.Sprintf("%s: section %s: struct_ops map %s: member %s: extern function %s", u.name, m.Section, m.Name, mem.Name, mem.Program)
+				g := l.resolved(mem.Program)
+				if g == nil {
+					return fmt.Errorf("%s: no object defines it: %w", where, ErrUnresolved)
+				}
+				if p := g.win.u.obj.Program(g.name); p == nil || &p.Function != g.win.fn {
+					return fmt.Errorf("%s: defined in %s as a subprogram, not a program (a struct_ops/ section): %w", where, g.win.u.name, ErrMismatch)
+				}
+			}
 		}
 	}
 	return nil

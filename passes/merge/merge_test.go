@@ -9,6 +9,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bpfc/bpfc/btf"
@@ -184,5 +185,75 @@ func TestDescribe(t *testing.T) {
 	ids := o.BTF.FindByNameKind("lib_add", btf.KindFunc)
 	if got := describe(o.BTF, ids[0]); got != "int (int, int)" {
 		t.Errorf("describe(lib_add) = %q", got)
+	}
+}
+
+func TestStructOps(t *testing.T) {
+	o := link(t, "structops")
+	// a.c's maps first, then b.c's, each at its place in .struct_ops.
+	want := map[string]struct {
+		off  uint32
+		init string
+	}{"bpfc_link_a": {0, "link_init"}, "bpfc_link_a2": {48, "init_a2"}, "bpfc_link_b": {96, "init_a2"}}
+	var names []string
+	for _, m := range o.Maps {
+		if m.StructOps == nil {
+			continue
+		}
+		names = append(names, m.Name)
+		w := want[m.Name]
+		if m.Offset != w.off {
+			t.Errorf("map %s at %d, want %d", m.Name, m.Offset, w.off)
+		}
+		for _, mem := range m.StructOps.Members {
+			if mem.Extern {
+				t.Errorf("map %s: member %s still extern", m.Name, mem.Name)
+			}
+			if mem.Name == "init" && mem.Program != w.init {
+				t.Errorf("map %s: init = %s, want %s", m.Name, mem.Program, w.init)
+			}
+		}
+	}
+	if !slices.Equal(names, []string{"bpfc_link_a", "bpfc_link_a2", "bpfc_link_b"}) {
+		t.Errorf("struct_ops maps %v", names)
+	}
+	// A program set in the other part's map gets its attach target.
+	if p := o.Program("link_init"); p == nil || p.AttachTo != "tcp_congestion_ops:init" {
+		t.Errorf("link_init: %+v", p)
+	}
+	// The extern FUNCs are gone: one FUNC per program.
+	for _, name := range []string{"link_init", "init_a2", "link_ssthresh"} {
+		if n := len(o.BTF.FindByNameKind(name, btf.KindFunc)); n != 1 {
+			t.Errorf("%d FUNC %s", n, name)
+		}
+	}
+
+	// a.o alone: its maps name b.o's programs.
+	units := open(t, "structops")
+	_, err := Objects(units[:1])
+	if !errors.Is(err, ErrUnresolved) || !strings.Contains(err.Error(), "struct_ops map bpfc_link_a: member init: extern function link_init") {
+		t.Errorf("a.o alone: %v", err)
+	}
+	// A program no part defines, and one defined as a subprogram.
+	for _, tc := range []struct {
+		edit   func(b *ir.Object)
+		target error
+		msg    string
+	}{
+		{func(b *ir.Object) {
+			b.Programs = slices.DeleteFunc(b.Programs, func(p *ir.Program) bool { return p.Name == "link_init" })
+		}, ErrUnresolved, "a.o: section .struct_ops: struct_ops map bpfc_link_a: member init: extern function link_init: no object defines it"},
+		{func(b *ir.Object) {
+			i := slices.IndexFunc(b.Programs, func(p *ir.Program) bool { return p.Name == "link_init" })
+			b.Subprogs = append(b.Subprogs, &b.Programs[i].Function)
+			b.Programs = slices.Delete(b.Programs, i, i+1)
+		}, ErrMismatch, "extern function link_init: defined in b.o as a subprogram, not a program"},
+	} {
+		units := open(t, "structops")
+		tc.edit(units[1])
+		_, err := Objects(units)
+		if !errors.Is(err, tc.target) || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%v, want %v saying %q", err, tc.target, tc.msg)
+		}
 	}
 }
