@@ -130,7 +130,7 @@ func TestRoundTripObjects(t *testing.T) {
 }
 
 func TestRoundTripLinked(t *testing.T) {
-	for _, set := range []string{"basic", "weak", "legacy", "ksyms"} {
+	for _, set := range []string{"basic", "weak", "legacy", "ksyms", "structops"} {
 		t.Run(set, func(t *testing.T) {
 			paths, _ := filepath.Glob(filepath.Join(testdataDir, "link", set, "*.o"))
 			slices.Sort(paths)

@@ -19,7 +19,7 @@ import (
 // ErrNotWritable), and the written object read again must give the same
 // IR, and written again the same bytes.
 func FuzzRoundTrip(f *testing.F) {
-	for _, name := range []string{"subprogs_insec.o", "tailcall.o", "legacy_maps.o", "mapinmap.o", "link/basic/a.o", "link/weak/b.o"} {
+	for _, name := range []string{"subprogs_insec.o", "tailcall.o", "legacy_maps.o", "mapinmap.o", "link/basic/a.o", "link/weak/b.o", "link/structops/a.o", "structops_cc.o"} {
 		raw, err := os.ReadFile(filepath.Join(testdataDir, name))
 		if err != nil {
 			f.Fatal(err)

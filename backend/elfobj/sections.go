@@ -144,6 +144,9 @@ func (e *encoder) build() error {
 	if err := e.mapSlots(); err != nil {
 		return err
 	}
+	if err := e.structOpsRelocs(); err != nil {
+		return err
+	}
 	if err := e.btfSections(); err != nil {
 		return err
 	}
@@ -236,7 +239,7 @@ func (e *encoder) dataSections() error {
 		names = append(names, "license")
 	}
 	for _, m := range obj.Maps {
-		if (m.Kind == ir.MapBTF || m.Kind == ir.MapLegacy) && !slices.Contains(names, m.Section) {
+		if (m.Kind == ir.MapBTF || m.Kind == ir.MapLegacy || m.Kind == ir.MapStructOps) && !slices.Contains(names, m.Section) {
 			names = append(names, m.Section)
 		}
 	}
@@ -264,8 +267,12 @@ func (e *encoder) dataSections() error {
 	}
 	// Static maps: a local symbol each.
 	for _, m := range obj.Maps {
-		if m.Kind != ir.MapBTF && m.Kind != ir.MapLegacy || e.mapSyms[m.Name] != nil {
+		if m.Kind != ir.MapBTF && m.Kind != ir.MapLegacy && m.Kind != ir.MapStructOps || e.mapSyms[m.Name] != nil {
 			continue
+		}
+		if ds := obj.DataSection(m.Section); m.Kind == ir.MapStructOps && ds != nil &&
+			slices.ContainsFunc(ds.Vars, func(v ir.DataVar) bool { return v.Name == m.Name }) {
+			continue // a global variable, written above
 		}
 		e.mapSyms[m.Name] = e.addSymbol(&symbol{name: m.Name, info: elf.ST_INFO(elf.STB_LOCAL, elf.STT_OBJECT),
 			sec: e.dataSecs[m.Section], value: uint64(m.Offset), size: uint64(e.mapSize(m))})
@@ -291,7 +298,7 @@ func (e *encoder) dataSection(name string) (*section, error) {
 		size = max(size, uint64(m.ValueSize))
 	}
 	for _, m := range obj.Maps {
-		if (m.Kind == ir.MapBTF || m.Kind == ir.MapLegacy) && m.Section == name {
+		if (m.Kind == ir.MapBTF || m.Kind == ir.MapLegacy || m.Kind == ir.MapStructOps) && m.Section == name {
 			size = max(size, uint64(m.Offset)+uint64(e.mapSize(m)))
 		}
 	}
@@ -333,6 +340,15 @@ func (e *encoder) dataSection(name string) (*section, error) {
 				}
 			}
 		}
+	case isStructOpsSection(name):
+		// The maps' structs, function pointers zero: relocations
+		// (structOpsRelocs) set them.
+		s.data = make([]byte, size)
+		for _, m := range obj.Maps {
+			if m.Kind == ir.MapStructOps && m.Section == name {
+				copy(s.data[m.Offset:m.Offset+e.mapSize(m)], m.Data)
+			}
+		}
 	default:
 		m, _ := obj.Map(name)
 		if m != nil && m.Kind == ir.MapData {
@@ -363,10 +379,20 @@ func (e *encoder) dataSection(name string) (*section, error) {
 	return s, nil
 }
 
+// isStructOpsSection reports whether name is a section of struct_ops
+// maps (".struct_ops", ".struct_ops.link", with or without a "?").
+func isStructOpsSection(name string) bool {
+	name = strings.TrimPrefix(name, "?")
+	return name == ".struct_ops" || name == ".struct_ops.link"
+}
+
 // mapSize returns the size of the definition of a BTF or legacy map: its
 // symbol's, else its VAR's in the .maps DATASEC, else that of a struct
-// bpf_map_def.
+// bpf_map_def; for a struct_ops map, its struct's.
 func (e *encoder) mapSize(m *ir.Map) uint32 {
+	if m.Kind == ir.MapStructOps {
+		return uint32(len(m.Data))
+	}
 	if ds := e.obj.DataSection(m.Section); ds != nil {
 		for _, v := range ds.Vars {
 			if v.Name == m.Name && v.Size > 0 {
@@ -549,6 +575,38 @@ func (e *encoder) mapSlots() error {
 				return fmt.Errorf("map %s: slot %d: no program or map %s", m.Name, sl.Index, sl.Target)
 			}
 			s.rels = append(s.rels, rel{uint64(m.Offset) + values + 8*uint64(sl.Index), sym, rBPF64Abs64})
+		}
+	}
+	return nil
+}
+
+// structOpsRelocs sets the function pointers of struct_ops maps: an
+// R_BPF_64_ABS64 relocation of the struct_ops section against the program
+// (or, left unresolved by a partial link, the extern function) each
+// member is set to, as clang writes them.
+func (e *encoder) structOpsRelocs() error {
+	for _, m := range e.obj.Maps {
+		if m.StructOps == nil {
+			continue
+		}
+		s := e.dataSecs[m.Section]
+		if s == nil {
+			return fmt.Errorf("struct_ops map %s: no section %s", m.Name, m.Section)
+		}
+		for _, mem := range m.StructOps.Funcs() {
+			var sym *symbol
+			if mem.Extern {
+				if sym = e.externs[mem.Program]; sym == nil {
+					sym = e.addSymbol(&symbol{name: mem.Program, info: elf.ST_INFO(elf.STB_GLOBAL, elf.STT_NOTYPE)})
+					e.externs[mem.Program] = sym
+				}
+			} else if sym = e.codeSyms[mem.Program]; sym == nil {
+				return fmt.Errorf("struct_ops map %s: member %s: no program %s", m.Name, mem.Name, mem.Program)
+			}
+			if uint64(mem.Offset)+8 > uint64(len(m.Data)) {
+				return fmt.Errorf("struct_ops map %s: member %s: an 8-byte pointer at %d outside the %d-byte struct", m.Name, mem.Name, mem.Offset, len(m.Data))
+			}
+			s.rels = append(s.rels, rel{uint64(m.Offset) + uint64(mem.Offset), sym, rBPF64Abs64})
 		}
 	}
 	return nil
