@@ -495,7 +495,7 @@ func libbpfViews(t *testing.T, path string) map[string]progView {
 func TestLinkedAgainstBpftool(t *testing.T) {
 	testutil.RequireKernel(t)
 	tool := bpftool(t)
-	for _, set := range []string{"basic", "weak", "legacy"} {
+	for _, set := range []string{"basic", "weak", "legacy", "structops"} {
 		t.Run(set, func(t *testing.T) {
 			defer testutil.CheckNoFDLeak(t)()
 			parts := linkSet(t, set)
@@ -616,11 +616,14 @@ func TestLinkedELF(t *testing.T) {
 		// libbpf >= 1.0 refuses legacy maps; cilium/ebpf 0.22 refuses
 		// typeless ksyms (basic, ksyms: "expected _stext to be *Void")
 		// and references to weak maps (weak: "unsupported binding:
-		// STB_WEAK"; ww_map stays weak, as libbpf's linker leaves it).
+		// STB_WEAK"; ww_map stays weak, as libbpf's linker leaves it)
+		// and .struct_ops sections (structops: "got '.struct_ops'
+		// section: not supported"; it reads .struct_ops.link only).
 		{"basic", true, false},
 		{"weak", true, false},
 		{"ksyms", true, false},
 		{"legacy", false, true},
+		{"structops", true, false},
 	} {
 		t.Run(tc.set, func(t *testing.T) {
 			defer testutil.CheckNoFDLeak(t)()
