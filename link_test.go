@@ -263,6 +263,7 @@ func TestLinkedBad(t *testing.T) {
 		{"bad_unresolved", merge.ErrUnresolved, []string{"extern variable nowhere", "a.o"}},
 		{"bad_section", merge.ErrMismatch, []string{"variable moved", ".data in a.o", ".bss in b.o"}},
 		{"bad_kconfig", merge.ErrMismatch, []string{"extern CONFIG_HZ", `"int" in a.o`, `"__u64" in b.o`}},
+		{"bad_staticmap", merge.ErrConflict, []string{"map counts", "a.o and in b.o", "static"}},
 	} {
 		t.Run(tc.set, func(t *testing.T) {
 			_, err := bpfc.CompileFiles(linkSet(t, tc.set), nil)

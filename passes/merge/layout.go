@@ -314,7 +314,10 @@ func (l *linker) mergeMaps(out *ir.Object) error {
 	taken := map[string]*unit{}
 	add := func(u *unit, m *ir.Map) error {
 		if prev := taken[m.Name]; prev != nil {
-			return fmt.Errorf("map %s: static maps of that name in %s and %s: %w", m.Name, prev.name, u.name, ErrConflict)
+			// libbpf's linker keeps both, but libbpf loads no static
+			// map, and the IR names maps uniquely.
+			return fmt.Errorf("map %s: defined in %s and in %s, static in at least one: a static map stays its object's own, but maps of a linked object need distinct names (rename one; libbpf loads no static map): %w",
+				m.Name, prev.name, u.name, ErrConflict)
 		}
 		taken[m.Name] = u
 		l.mapOrigin[m] = u

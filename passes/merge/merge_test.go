@@ -168,6 +168,7 @@ func TestErrors(t *testing.T) {
 	for set, want := range map[string]error{
 		"bad_strong": ErrConflict, "bad_vartype": ErrMismatch, "bad_functype": ErrMismatch,
 		"bad_map": ErrMismatch, "bad_unresolved": ErrUnresolved, "bad_section": ErrMismatch, "bad_kconfig": ErrMismatch,
+		"bad_staticmap": ErrConflict,
 	} {
 		if _, err := Objects(open(t, set)); !errors.Is(err, want) {
 			t.Errorf("%s: %v, want %v", set, err, want)
