@@ -65,6 +65,15 @@ type encoder struct {
 	dataSecs map[string]*section // data sections by name
 	mapSyms  map[string]*symbol  // map symbols by name
 	externs  map[string]*symbol
+	// varSyms are the global variables' symbols of each data section,
+	// with their extent.
+	varSyms map[string][]varSym
+}
+
+// varSym is the symbol of a global variable.
+type varSym struct {
+	sym       *symbol
+	off, size uint32
 }
 
 func newEncoder(obj *ir.Object) *encoder {
@@ -80,6 +89,7 @@ func newEncoder(obj *ir.Object) *encoder {
 		dataSecs: map[string]*section{},
 		mapSyms:  map[string]*symbol{},
 		externs:  map[string]*symbol{},
+		varSyms:  map[string][]varSym{},
 	}
 }
 
@@ -261,6 +271,8 @@ func (e *encoder) dataSections() error {
 					other: visibility(v.Hidden), sec: s, value: uint64(v.Offset), size: uint64(v.Size)})
 				if name == ".maps" || ir.IsLegacyMapsSection(name) {
 					e.mapSyms[v.Name] = sym
+				} else {
+					e.varSyms[name] = append(e.varSyms[name], varSym{sym, v.Offset, v.Size})
 				}
 			}
 		}
@@ -443,6 +455,17 @@ func (e *encoder) externSymbols() {
 	}
 }
 
+// varAt returns the global variable of data section sec that byte off
+// lies in (a variable of no size: at its offset).
+func (e *encoder) varAt(sec string, off int64) (varSym, bool) {
+	for _, v := range e.varSyms[sec] {
+		if off == int64(v.off) || off > int64(v.off) && off < int64(v.off)+int64(v.size) {
+			return v, true
+		}
+	}
+	return varSym{}, false
+}
+
 // functionAt returns the section and slot of function name.
 func (e *encoder) functionAt(name string) (*section, int, bool) {
 	sym := e.codeSyms[name]
@@ -505,6 +528,13 @@ func (e *encoder) reloc(s *section, f *ir.Function, insns []ir.Insn, r *ir.Reloc
 		if ds == nil || r.Offset < 0 || r.Offset > 1<<31-1 {
 			return fmt.Errorf("no such data section, or offset %d out of range", r.Offset)
 		}
+		// Into a global variable: against its symbol, as clang writes
+		// it, so that a later link can replace a weak one.
+		if v, ok := e.varAt(r.Symbol, r.Offset); ok {
+			in.Imm = int32(r.Offset - int64(v.off))
+			s.rels = append(s.rels, rel{off, v.sym, rBPF64_64})
+			return nil
+		}
 		in.Imm = int32(r.Offset)
 		s.rels = append(s.rels, rel{off, e.sectionSymbol(ds), rBPF64_64})
 	case ir.RelocCall, ir.RelocFunc:
@@ -516,6 +546,26 @@ func (e *encoder) reloc(s *section, f *ir.Function, insns []ir.Insn, r *ir.Reloc
 			return fmt.Errorf("offset %d into the function is not whole instructions", r.Offset)
 		}
 		target := int64(slot) + r.Offset/ir.InsnSize
+		if sym := e.codeSyms[r.Symbol]; elf.ST_BIND(sym.info) != elf.STB_LOCAL {
+			// A global function: against its symbol, as clang
+			// writes it, so that a later link can replace a weak
+			// one (libbpf: the callee is at the symbol plus imm+1
+			// slots for a call, plus imm bytes for an address).
+			if r.Kind == ir.RelocCall {
+				if !in.IsPseudoCall() {
+					return fmt.Errorf("not a bpf2bpf call")
+				}
+				in.Imm = int32(r.Offset/ir.InsnSize - 1)
+				s.rels = append(s.rels, rel{off, sym, rBPF64_32})
+				return nil
+			}
+			if err := ldImm64(); err != nil {
+				return err
+			}
+			in.Imm = int32(r.Offset)
+			s.rels = append(s.rels, rel{off, sym, rBPF64_64})
+			return nil
+		}
 		if r.Kind == ir.RelocCall {
 			if !in.IsPseudoCall() {
 				return fmt.Errorf("not a bpf2bpf call")
