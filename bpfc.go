@@ -84,6 +84,11 @@ type Options struct {
 	// first file's name); it names its skeleton and its kernel objects'
 	// prefixes as a file name would.
 	Name string
+	// PartialLink lets linking leave externs no file defines (variables,
+	// maps, programs of struct_ops maps), as libbpf's linker does, for a
+	// later link: only with StopAfter "merge", to write the object as ELF
+	// (backend/elfobj, bpfc -emit=elf).
+	PartialLink bool
 
 	// DumpAfter names a pass after which the IR is written to Dump.
 	DumpAfter string
@@ -122,14 +127,15 @@ func CompileFiles(paths []string, opts *Options) (*ir.Object, error) {
 		obj.Name = opts.Name
 	}
 	ctx := &passes.Context{
-		Target:    opts.Target(),
-		Defer:     opts.Defer,
-		CORE:      opts.CORE,
-		DumpAfter: opts.DumpAfter,
-		Dump:      opts.Dump,
-		StopAfter: opts.StopAfter,
-		CheckIR:   opts.CheckIR,
-		Configure: func(obj *ir.Object) error { return opts.apply(obj) },
+		Target:      opts.Target(),
+		Defer:       opts.Defer,
+		CORE:        opts.CORE,
+		DumpAfter:   opts.DumpAfter,
+		Dump:        opts.Dump,
+		StopAfter:   opts.StopAfter,
+		CheckIR:     opts.CheckIR,
+		PartialLink: opts.PartialLink,
+		Configure:   func(obj *ir.Object) error { return opts.apply(obj) },
 	}
 	if err := passes.Run(ctx, obj); err != nil {
 		return nil, err

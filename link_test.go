@@ -758,3 +758,71 @@ func TestLinkedFromZip(t *testing.T) {
 		t.Errorf("missing member: %v", err)
 	}
 }
+
+// writePartial links paths with externs left (PartialLink, as bpftool gen
+// object does) and writes the result with the ELF writer.
+func writePartial(t *testing.T, name string, paths ...string) string {
+	t.Helper()
+	obj, err := bpfc.CompileFiles(paths, &bpfc.Options{StopAfter: "merge", CheckIR: true, PartialLink: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := elfobj.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(out, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestPartialLink writes one part of a set alone (its externs left for a
+// later link, as libbpf's linker allows) and links the result with the
+// other parts, with bpfc and with libbpf's linker: the same translated
+// instructions as linking the parts at once. A partial link of a.o and
+// c.o of the basic set makes tunable strong (c.c's extern of it is not
+// weak), so that b.o's strong tunable then conflicts: libbpf's linker
+// does the same.
+func TestPartialLink(t *testing.T) {
+	testutil.RequireKernel(t)
+	tool := bpftool(t)
+	for _, set := range []string{"basic", "structops"} {
+		t.Run(set, func(t *testing.T) {
+			defer testutil.CheckNoFDLeak(t)()
+			parts := linkSet(t, set)
+			partial := writePartial(t, "a_partial.o", parts[0])
+			if _, err := bpfc.CompileFiles([]string{partial}, &bpfc.Options{StopAfter: "merge"}); !errors.Is(err, merge.ErrUnresolved) {
+				t.Errorf("the partial link alone: %v, want ErrUnresolved", err)
+			}
+			if unmetHere(t, "link/"+set, parts...) {
+				return
+			}
+			want := directViews(t, parts...)
+			rest := append([]string{partial}, parts[1:]...)
+			if diff := cmp.Diff(want, directViews(t, rest...)); diff != "" {
+				t.Errorf("bpfc linking the parts (-) and the partial link with the others (+) differ:\n%s", diff)
+			}
+			linked := filepath.Join(t.TempDir(), set+".o")
+			if out, err := exec.Command(tool, append([]string{"gen", "object", linked}, rest...)...).CombinedOutput(); err != nil {
+				t.Fatalf("bpftool gen object of the partial link and the others: %v\n%s", err, out)
+			}
+			if diff := cmp.Diff(want, libbpfViews(t, linked)); diff != "" {
+				t.Errorf("bpfc linking the parts (-) and libbpf loading its link of the partial one with the others (+) differ:\n%s", diff)
+			}
+		})
+	}
+	t.Run("tunable", func(t *testing.T) {
+		parts := linkSet(t, "basic")
+		ac := writePartial(t, "ac.o", parts[0], parts[2])
+		_, err := bpfc.CompileFiles([]string{ac, parts[1]}, &bpfc.Options{StopAfter: "merge"})
+		if !errors.Is(err, merge.ErrConflict) || !strings.Contains(err.Error(), "variable tunable: strong definitions in ac.o and b.o") {
+			t.Errorf("linking a.o+c.o with b.o: %v, want the conflict of tunable", err)
+		}
+		out, err := exec.Command(tool, "gen", "object", filepath.Join(t.TempDir(), "x.o"), ac, parts[1]).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "conflicting non-weak symbol") || !strings.Contains(string(out), "(tunable)") {
+			t.Errorf("bpftool gen object of a.o+c.o with b.o: %v\n%s\nwant the conflict of tunable", err, out)
+		}
+	})
+}

@@ -67,6 +67,11 @@ type Context struct {
 	StopAfter string
 	// CheckIR runs the IR checker after every pass (on in tests).
 	CheckIR bool
+	// PartialLink lets the merge pass leave externs no input defines, as
+	// libbpf's linker does (merge.Options.Partial): the linked object is
+	// for another link, so it needs StopAfter "merge" (an ELF object is
+	// written of it), and the checker does not expect a complete link.
+	PartialLink bool
 	// Configure, when set, is the configure pass, right after datasec in
 	// the table: it is where what user code does between opening and
 	// loading an object happens (overriding .rodata values, map sizes,

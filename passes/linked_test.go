@@ -13,7 +13,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bpfc/bpfc/frontend/elf"
 	"github.com/bpfc/bpfc/internal/errs"
+	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes"
 )
 
 // linkSets returns the link sets of testdata/link: set name -> its parts.
@@ -85,5 +88,30 @@ func TestGoldenLinked(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPartialLinkStops: a partial link leaves externs for another link,
+// so the pipeline must stop after the merge pass; there the IR checker
+// does not expect a complete link.
+func TestPartialLinkStops(t *testing.T) {
+	parts := linkSets(t)["basic"]
+	open := func() *ir.Object {
+		obj, err := elf.Open(parts[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return obj
+	}
+	err := passes.Run(&passes.Context{PartialLink: true, CheckIR: true}, open())
+	if !errors.Is(err, passes.ErrNotSupported) || !strings.Contains(err.Error(), "stop after the merge pass") {
+		t.Errorf("a partial link run through every pass: %v", err)
+	}
+	obj := open()
+	if err := passes.Run(&passes.Context{PartialLink: true, StopAfter: "merge", CheckIR: true}, obj); err != nil {
+		t.Fatalf("a partial link stopping after merge: %v", err)
+	}
+	if obj.Extern("lib_counter") == nil {
+		t.Error("the extern lib_counter is gone")
 	}
 }

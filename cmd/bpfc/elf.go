@@ -15,6 +15,9 @@ func emitELF(c *config, stdout io.Writer) error {
 	opts := c.opts
 	opts.StopAfter = "merge"
 	opts.CheckIR = true
+	// As bpftool gen object: externs no file defines stay, for a later
+	// link.
+	opts.PartialLink = true
 	obj, err := bpfc.CompileFiles(c.objects, &opts)
 	if err != nil {
 		return err

@@ -661,4 +661,20 @@ func TestLinkObjects(t *testing.T) {
 	if code != exitFailure || !strings.Contains(stderr, "strong definitions in a.o and b.o") {
 		t.Errorf("bad_strong: exit %d, stderr %q", code, stderr)
 	}
+
+	// A partial link, as bpftool gen object writes one: a.o's externs
+	// stay for a later link with b.o and c.o; loading a.o alone fails.
+	parts := linkParts(t, "basic")
+	partial := filepath.Join(t.TempDir(), "a_partial.o")
+	if code, _, stderr := runCLI("-emit=elf", "-o", partial, parts[0]); code != exitOK {
+		t.Fatalf("-emit=elf of a.o alone: exit %d: %s", code, stderr)
+	}
+	code, _, stderr = runCLI("-emit=ir", "-dump-after=merge", partial)
+	if code != exitFailure || !strings.Contains(stderr, "a_partial.o: extern var lib_counter: not defined in the object") {
+		t.Errorf("the partial link alone: exit %d, stderr %q", code, stderr)
+	}
+	code, stdout, stderr = runCLI("-emit=ir", "-dump-after=merge", partial, parts[1], parts[2])
+	if code != exitOK || strings.Count(stdout, "\nprogram ") != 3 {
+		t.Errorf("the partial link linked with b.o and c.o: exit %d, %d programs: %s", code, strings.Count(stdout, "\nprogram "), stderr)
+	}
 }

@@ -226,6 +226,12 @@ func (l *linker) addDatasecVars(u *unit, ds, t *btf.Type, replace map[btf.TypeID
 		}
 		if vt.Kind == btf.KindVar {
 			if vt.Linkage == btf.LinkageExtern {
+				// A partial link keeps the entries of unresolved
+				// externs (an extern map's in .maps), one per name.
+				if l.opts.Partial && l.resolved(vt.Name) == nil && !slices.ContainsFunc(ds.Vars, func(have btf.VarSecinfo) bool { return l.typeName(have.Type) == vt.Name }) {
+					vs.Type = id
+					ds.Vars = append(ds.Vars, vs)
+				}
 				continue
 			}
 			if vt.Linkage != btf.LinkageStatic && l.lost(vt.Name, u) {
@@ -288,6 +294,12 @@ func (l *linker) retype(out *ir.Object, b *btf.Builder, tid func(*unit, btf.Type
 	for _, e := range out.Externs {
 		u := l.externOrigin[e]
 		e.TypeID, e.LocalType = tid(u, e.TypeID), tid(u, e.LocalType)
+		if e.Map != nil { // an extern map a partial link left
+			e.Map = copyMap(e.Map)
+			for mm := e.Map; mm != nil; mm = mm.Inner {
+				mm.KeyType, mm.ValueType = tid(u, mm.KeyType), tid(u, mm.ValueType)
+			}
+		}
 	}
 	return nil
 }

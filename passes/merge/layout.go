@@ -385,6 +385,9 @@ func (l *linker) mergeMaps(out *ir.Object) error {
 				if !mem.Func || mem.Program == "" {
 					continue
 				}
+				if mem.Extern && l.opts.Partial && l.resolved(mem.Program) == nil {
+					continue // for another link
+				}
 				name, err := l.funcName(u, mem.Program, mem.Extern)
 				if err != nil {
 					return fmt.Errorf("%s: struct_ops map %s: member %s: %w", u.name, m.Name, mem.Name, err)
@@ -494,7 +497,9 @@ func (l *linker) mergeExterns(out *ir.Object) error {
 		for _, e := range u.obj.Externs {
 			switch e.Kind {
 			case ir.ExternVar, ir.ExternMap:
-				continue
+				if !l.opts.Partial || l.resolved(e.Name) != nil {
+					continue
+				}
 			case ir.ExternKfunc:
 				if e.Section == "" && l.resolved(e.Name) != nil {
 					continue
@@ -639,6 +644,11 @@ func (l *linker) relocate(u *unit, fn *ir.Function, r *ir.Reloc) error {
 		}
 		g := l.resolved(e.Name)
 		switch {
+		case g == nil && (e.Kind == ir.ExternVar || e.Kind == ir.ExternMap):
+			if !l.opts.Partial {
+				return fmt.Errorf("reference to extern %s %s, which no object defines: %w", e.Kind, e.Name, ErrUnresolved)
+			}
+			// Left for another link.
 		case e.Kind == ir.ExternVar:
 			w := g.win
 			r.Kind, r.Symbol = ir.RelocMapValue, w.sec

@@ -111,8 +111,19 @@ type global struct {
 	btfDecls []*decl
 }
 
+// Options are the choices of one link.
+type Options struct {
+	// Partial allows externs no input defines (variables, maps, the
+	// programs of struct_ops maps), as libbpf's linker does: they stay
+	// externs of the linked object, for another link to resolve. Such
+	// an object can only be written back as ELF (backend/elfobj), not
+	// loaded.
+	Partial bool
+}
+
 // linker is the state of one merge.
 type linker struct {
+	opts    Options
 	units   []*unit
 	globals map[string]*global
 	order   []*global
@@ -128,13 +139,21 @@ type linker struct {
 // Several are consumed: their code and records move into the linked
 // object, rewritten, so they must not be used afterwards.
 func Objects(units []*ir.Object) (*ir.Object, error) {
+	return Link(units, Options{})
+}
+
+// Link links units as Objects does, with opts.
+func Link(units []*ir.Object, opts Options) (*ir.Object, error) {
 	if len(units) == 0 {
 		return nil, errors.New("merge: no objects")
 	}
 	if len(units) == 1 {
+		if opts.Partial {
+			return units[0], nil
+		}
 		return units[0], checkSingle(units[0])
 	}
-	l := &linker{globals: map[string]*global{}, fnOrigin: map[*ir.Function]*unit{},
+	l := &linker{opts: opts, globals: map[string]*global{}, fnOrigin: map[*ir.Function]*unit{},
 		mapOrigin: map[*ir.Map]*unit{}, externOrigin: map[*ir.Extern]*unit{}}
 	for i, o := range units {
 		if o.ByteOrder != units[0].ByteOrder {
@@ -370,7 +389,7 @@ func (l *linker) check(g *global, d *decl) error {
 // programs.
 func (l *linker) checkResolved() error {
 	for _, g := range l.order {
-		if g.win == nil && g.kind != symFunc { // a function: a kfunc, for the externs pass
+		if g.win == nil && g.kind != symFunc && !l.opts.Partial { // a function: a kfunc, for the externs pass
 			return fmt.Errorf("extern %s %s (declared in %s): no object defines it: %w", g.kind, g.name, g.first.u.name, ErrUnresolved)
 		}
 	}
@@ -385,6 +404,9 @@ func (l *linker) checkResolved() error {
 				}
 				where := fmt.Sprintf("%s: section %s: struct_ops map %s: member %s: extern function %s", u.name, m.Section, m.Name, mem.Name, mem.Program)
 				g := l.resolved(mem.Program)
+				if g == nil && l.opts.Partial {
+					continue
+				}
 				if g == nil {
 					return fmt.Errorf("%s: no object defines it: %w", where, ErrUnresolved)
 				}

@@ -258,3 +258,59 @@ func TestStructOps(t *testing.T) {
 		}
 	}
 }
+
+// TestPartial links a.o and c.o of the basic set without b.o: what b.o
+// defines stays extern, once per name, in the IR and in the BTF.
+func TestPartial(t *testing.T) {
+	units := open(t, "basic")
+	if _, err := Objects([]*ir.Object{units[0], units[2]}); !errors.Is(err, ErrUnresolved) {
+		t.Fatalf("a.o and c.o, not partial: %v, want ErrUnresolved", err)
+	}
+	units = open(t, "basic")
+	o, err := Link([]*ir.Object{units[0], units[2]}, Options{Partial: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ir.Check(o, 0); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]ir.ExternKind{}
+	for _, e := range o.Externs {
+		if _, dup := kinds[e.Name]; dup {
+			t.Errorf("extern %s twice", e.Name)
+		}
+		kinds[e.Name] = e.Kind
+	}
+	for name, want := range map[string]ir.ExternKind{
+		"lib_counter": ir.ExternVar, "hidden_var": ir.ExternVar, "shared_map": ir.ExternMap,
+		"lib_add": ir.ExternKfunc, "tunable": 0, // c.c's extern tunable: a.c's weak one
+	} {
+		if kinds[name] != want {
+			t.Errorf("extern %s: kind %v, want %v", name, kinds[name], want)
+		}
+	}
+	if e := o.Extern("shared_map"); e == nil || e.Map == nil || e.Map.MaxEntries != 4 {
+		t.Errorf("extern map shared_map without its declared definition: %+v", e)
+	}
+	// One .maps DATASEC entry for shared_map, declared in both.
+	for _, id := range o.BTF.FindByNameKind(".maps", btf.KindDatasec) {
+		ds, err := o.BTF.Type(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds.Vars) != 1 || o.BTF.TypeName(ds.Vars[0].Type) != "shared_map" {
+			t.Errorf(".maps DATASEC: %+v", ds.Vars)
+		}
+	}
+	if n := len(o.BTF.FindByNameKind("shared_map", btf.KindVar)); n != 1 {
+		t.Errorf("%d VAR shared_map", n)
+	}
+	// The struct_ops set's a.o alone: its members stay extern.
+	so, err := Link(open(t, "structops")[:1], Options{Partial: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := so.Map("bpfc_link_a"); m == nil || externMember(m) == nil {
+		t.Errorf("bpfc_link_a lost its extern members: %+v", m)
+	}
+}
