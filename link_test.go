@@ -787,7 +787,6 @@ func writePartial(t *testing.T, name string, paths ...string) string {
 // does the same.
 func TestPartialLink(t *testing.T) {
 	testutil.RequireKernel(t)
-	tool := bpftool(t)
 	for _, set := range []string{"basic", "structops"} {
 		t.Run(set, func(t *testing.T) {
 			defer testutil.CheckNoFDLeak(t)()
@@ -796,21 +795,23 @@ func TestPartialLink(t *testing.T) {
 			if _, err := bpfc.CompileFiles([]string{partial}, &bpfc.Options{StopAfter: "merge"}); !errors.Is(err, merge.ErrUnresolved) {
 				t.Errorf("the partial link alone: %v, want ErrUnresolved", err)
 			}
+			rest := append([]string{partial}, parts[1:]...)
 			if unmetHere(t, "link/"+set, parts...) {
 				return
 			}
 			want := directViews(t, parts...)
-			rest := append([]string{partial}, parts[1:]...)
 			if diff := cmp.Diff(want, directViews(t, rest...)); diff != "" {
 				t.Errorf("bpfc linking the parts (-) and the partial link with the others (+) differ:\n%s", diff)
 			}
-			linked := filepath.Join(t.TempDir(), set+".o")
-			if out, err := exec.Command(tool, append([]string{"gen", "object", linked}, rest...)...).CombinedOutput(); err != nil {
-				t.Fatalf("bpftool gen object of the partial link and the others: %v\n%s", err, out)
-			}
-			if diff := cmp.Diff(want, libbpfViews(t, linked)); diff != "" {
-				t.Errorf("bpfc linking the parts (-) and libbpf loading its link of the partial one with the others (+) differ:\n%s", diff)
-			}
+			t.Run("libbpf", func(t *testing.T) {
+				linked := filepath.Join(t.TempDir(), set+".o")
+				if out, err := exec.Command(bpftool(t), append([]string{"gen", "object", linked}, rest...)...).CombinedOutput(); err != nil {
+					t.Fatalf("bpftool gen object of the partial link and the others: %v\n%s", err, out)
+				}
+				if diff := cmp.Diff(want, libbpfViews(t, linked)); diff != "" {
+					t.Errorf("bpfc linking the parts (-) and libbpf loading its link of the partial one with the others (+) differ:\n%s", diff)
+				}
+			})
 		})
 	}
 	t.Run("tunable", func(t *testing.T) {
@@ -820,9 +821,11 @@ func TestPartialLink(t *testing.T) {
 		if !errors.Is(err, merge.ErrConflict) || !strings.Contains(err.Error(), "variable tunable: strong definitions in ac.o and b.o") {
 			t.Errorf("linking a.o+c.o with b.o: %v, want the conflict of tunable", err)
 		}
-		out, err := exec.Command(tool, "gen", "object", filepath.Join(t.TempDir(), "x.o"), ac, parts[1]).CombinedOutput()
-		if err == nil || !strings.Contains(string(out), "conflicting non-weak symbol") || !strings.Contains(string(out), "(tunable)") {
-			t.Errorf("bpftool gen object of a.o+c.o with b.o: %v\n%s\nwant the conflict of tunable", err, out)
-		}
+		t.Run("libbpf", func(t *testing.T) {
+			out, err := exec.Command(bpftool(t), "gen", "object", filepath.Join(t.TempDir(), "x.o"), ac, parts[1]).CombinedOutput()
+			if err == nil || !strings.Contains(string(out), "conflicting non-weak symbol") || !strings.Contains(string(out), "(tunable)") {
+				t.Errorf("bpftool gen object of a.o+c.o with b.o: %v\n%s\nwant the conflict of tunable", err, out)
+			}
+		})
 	})
 }
