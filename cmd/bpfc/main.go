@@ -122,7 +122,9 @@ An object inside a zip archive (stored or deflated) is APP.zip!/PROG.o.
                                    check a signed skeleton (.go, .lskel.h or
                                    a raw loader's .json) offline
   bpfc -probe                      print which BPF features the running kernel has
-  bpfc -emit=elf -o OUT.o A.o B.o  link objects into one (bpftool gen object)
+  bpfc -emit=elf -o OUT.o A.o B.o  link objects into one (bpftool gen object);
+                                   externs no input defines stay, for a
+                                   later link
   bpfc -emit=direct A.o B.o        link and load them
 
 Exit status: 0 ok, 1 load or verification failure, 2 usage error.
