@@ -74,6 +74,13 @@ type Object struct {
 	// has fd_array index ModuleSlot(i) (index 0 means vmlinux in a kfunc
 	// call, so module slots never use it).
 	ModuleSlots []string
+	// ExplainCORE, set by the core pass, says in words why the verifier
+	// rejects the instruction of a CO-RE record that may poison it
+	// (CORERelo.MayPoison): "CO-RE relocation field_byte_offset of struct
+	// task_struct.foo: no candidate in target BTF". A backend calls it
+	// only for the record of a rejected instruction, so a load that
+	// succeeds never builds the words. nil before the core pass.
+	ExplainCORE func(*CORERelo) string
 }
 
 // DataSection is an ELF data section as the symbol table describes it.
@@ -284,13 +291,14 @@ type CORERelo struct {
 	// Note describes the match ("struct task_struct.pid -> id 123") or
 	// the reason for poisoning.
 	Note string
-	// Explain says in words why the verifier rejects a poisoned Insn
-	// when this record is the cause ("CO-RE relocation field_byte_offset
-	// of struct task_struct.foo: no candidate in target BTF"). The core
-	// pass sets it on the records it poisoned and on those it left to the
-	// kernel (which poisons the same way), so a backend that gets a
-	// verifier rejection only has to find the record of the instruction.
-	Explain string
+}
+
+// MayPoison reports whether a verifier rejection at r's instruction may be
+// r's doing: the core pass poisoned it, or left it to the kernel, which
+// poisons the same way when it cannot satisfy it. Object.ExplainCORE
+// explains such a rejection.
+func (r *CORERelo) MayPoison() bool {
+	return r.Poisoned || r.State == Deferred
 }
 
 // FuncInfo is one func_info record: the function starting at slot Insn
