@@ -20,8 +20,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ErrBlobHash is returned when the kernel's hash of the frozen blob map
-// differs from the hash of the blob the run-time wrote into it.
+// ErrBlobHash is wrapped by Load's error when the kernel's hash of the
+// frozen blob map differs from the hash of the blob the run-time wrote
+// into it.
 var ErrBlobHash = errors.New("blob map hash mismatch")
 
 // ErrBlobIntegrity is wrapped by the error of a loader whose own check
@@ -45,8 +46,8 @@ var ErrSignatureRejected = errors.New("kernel refused the loader's signature")
 // its maps as signed.
 var ErrSealed = errors.New("the loader is sealed: its maps are created as signed")
 
-// ErrUnsigned is returned by Load for a loader without a signature when
-// Options.RequireSignature is set.
+// ErrUnsigned is wrapped by Load's error for a loader without a signature
+// when Options.RequireSignature is set (and by loaderprog.VerifySigned's).
 var ErrUnsigned = errors.New("loader is not signed")
 
 // ErrSizeUnset is wrapped by Load's error for a map whose max_entries,
