@@ -29,6 +29,7 @@ const (
 	Deferred
 )
 
+// String returns the state's name in the IR's text form.
 func (s State) String() string {
 	switch s {
 	case Pending:
@@ -224,6 +225,7 @@ const (
 	RelocConst
 )
 
+// String returns the kind's name in the IR's text form.
 func (k RelocKind) String() string {
 	switch k {
 	case RelocMap:
@@ -344,6 +346,7 @@ const (
 // at load time, and is named after its section in the kernel.
 func (k MapKind) IsGlobalData() bool { return k == MapData || k == MapKconfig }
 
+// String returns the kind's name in the IR's text form.
 func (k MapKind) String() string {
 	switch k {
 	case MapBTF:
@@ -429,6 +432,7 @@ const (
 	ExternConst
 )
 
+// String returns the kind's name in the IR's text form.
 func (k ExternKind) String() string {
 	switch k {
 	case ExternKconfig:

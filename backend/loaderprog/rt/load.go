@@ -213,6 +213,8 @@ type StepError struct {
 // Is reports whether target is ErrBlobIntegrity for a failed blob check.
 func (e *StepError) Is(target error) bool { return target == ErrBlobIntegrity && e.Integrity }
 
+// Error says which step failed (its description) with which errno, or
+// that the loader refused its blob, and shows the log when there is one.
 func (e *StepError) Error() string {
 	var b strings.Builder
 	if e.Step == -1 && e.Integrity {
