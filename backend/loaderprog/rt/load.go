@@ -401,6 +401,11 @@ func (spec *Spec) check(opts *Options) error {
 			return fmt.Errorf("map %s: value_size is 0: set it before Load (Map.ValueSize of a skeleton, Options.ValueSizes): %w", m.Name, ErrSizeUnset)
 		}
 	}
+	for _, m := range spec.Maps {
+		if err := m.StructOps.check(len(spec.Progs)); err != nil {
+			return fmt.Errorf("loader spec: struct_ops map %s: %w", m.Name, err)
+		}
+	}
 	for i, n := range opts.MaxEntries {
 		if n != 0 && spec.Sealed && !spec.Maps[i].EntriesPerCPU {
 			return fmt.Errorf("map %s: max_entries %d: %w", spec.Maps[i].Name, n, ErrSealed)
