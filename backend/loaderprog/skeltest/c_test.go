@@ -165,7 +165,7 @@ int main(void)
 // arguments, e.g. include directories) and returns the binary.
 func buildC(t *testing.T, header []byte, mainSrc string, werror bool, extra ...string) string {
 	t.Helper()
-	gcc := requireTool(t, "gcc", skelInternal)
+	gcc := testutil.Tool(t, "gcc", skelInternal)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "skel.h"), header, 0o644); err != nil {
 		t.Fatal(err)
@@ -238,7 +238,7 @@ func TestCSkeletonTracing(t *testing.T) {
 // translated instructions.
 func TestCSkeletonBpftool(t *testing.T) {
 	testutil.RequireKernel(t)
-	bpftool := requireTool(t, "bpftool")
+	bpftool := testutil.Tool(t, "bpftool")
 	objPath := filepath.Join(repoRoot(t), "testdata", "xdp_globals.o")
 	theirs, err := exec.Command(bpftool, "gen", "skeleton", "-L", objPath, "name", "xdp_globals").Output()
 	if err != nil {
@@ -295,7 +295,7 @@ func normXlated(t *testing.T, h string) []byte {
 // Objects bpftool's loader cannot handle are documented skips.
 func TestCSkeletonBpftoolObjects(t *testing.T) {
 	testutil.RequireKernel(t)
-	bpftool := requireTool(t, "bpftool")
+	bpftool := testutil.Tool(t, "bpftool")
 	for _, name := range []string{"tracing.o", "sockfilter.o", "subprogs.o", "core_fields.o", "core_task.o", "multi_prog.o", "tailcall.o", "mapinmap.o"} {
 		t.Run(name, func(t *testing.T) {
 			obj, l := object(t, name, nil, &loaderprog.Options{NoIntegrity: true})
@@ -371,7 +371,7 @@ func firstLines(b []byte) string {
 // names (members, padding, functions) must not collide. All headers go
 // into one translation unit, which also checks they can be used together.
 func TestCSkeletonsBuild(t *testing.T) {
-	gcc := requireTool(t, "gcc", skelInternal)
+	gcc := testutil.Tool(t, "gcc", skelInternal)
 	root := repoRoot(t)
 	objs, err := filepath.Glob(filepath.Join(root, "testdata", "*.o"))
 	if err != nil {
