@@ -298,6 +298,16 @@ func TestLayering(t *testing.T) {
 			}
 		}
 	}
+	// Light skeletons import rt: they carry no ELF parser, BTF library,
+	// IR or passes (rt reads the kernel's BTF with a small reader of its
+	// own where struct_ops maps need it).
+	for _, p := range goList(t, "-deps", "./backend/loaderprog/rt") {
+		for _, bad := range []string{"btf", "frontend", "ir", "passes", "target", "backend/direct"} {
+			if bad := module + "/" + bad; p.ImportPath == bad || strings.HasPrefix(p.ImportPath, bad+"/") {
+				t.Errorf("backend/loaderprog/rt depends on %s", p.ImportPath)
+			}
+		}
+	}
 	for _, p := range goList(t, "./cmd/bpfc") {
 		if slices.Contains(p.Imports, module+"/internal/sys") {
 			t.Errorf("cmd/bpfc imports internal/sys: the command line makes no syscalls of its own")

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/attach"
@@ -60,24 +59,13 @@ func BenchmarkAttach(b *testing.B) {
 			b.Run("bpfc", func(b *testing.B) {
 				coll := loadForAttach(b, c)
 				opts := &attach.Options{Target: target}
-				times := make([]time.Duration, 0, b.N)
-				b.ReportAllocs()
-				cpu0 := cpuTime(b)
-				b.ResetTimer()
-				for range b.N {
-					t0 := time.Now()
+				timeOps(b, func() error {
 					l, err := coll.AttachProgram(c.prog, opts)
 					if err != nil {
-						b.Fatal(err)
+						return err
 					}
-					if err := l.Close(); err != nil {
-						b.Fatal(err)
-					}
-					times = append(times, time.Since(t0))
-				}
-				b.StopTimer()
-				b.ReportMetric(median(times), "med-ns/op")
-				b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+					return l.Close()
+				})
 			})
 			b.Run("libbpf", func(b *testing.B) {
 				reportHarness(b, runAttachHarness(b, c, target, b.N))

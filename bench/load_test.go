@@ -73,6 +73,26 @@ func cpuTime(tb testing.TB) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// timeOps runs op b.N times, failing the benchmark on its first error,
+// and reports with the Go figures (allocations included) each op's median
+// wall time (med-ns/op) and this process's CPU time per op (cpu-ns/op).
+func timeOps(b *testing.B, op func() error) {
+	times := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	cpu0 := cpuTime(b)
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		if err := op(); err != nil {
+			b.Fatal(err)
+		}
+		times = append(times, time.Since(t0))
+	}
+	b.StopTimer()
+	b.ReportMetric(median(times), "med-ns/op")
+	b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
 func median(ts []time.Duration) float64 {
 	if len(ts) == 0 {
 		return 0
@@ -102,27 +122,11 @@ func BenchmarkLoad(b *testing.B) {
 func BenchmarkStructOpsLoad(b *testing.B) {
 	testutil.RequireKernel(b)
 	path := filepath.Join(testdataDir, "structops_link.o")
-	bench := func(b *testing.B, load func() error) {
-		times := make([]time.Duration, 0, b.N)
-		b.ReportAllocs()
-		cpu0 := cpuTime(b)
-		b.ResetTimer()
-		for range b.N {
-			t0 := time.Now()
-			if err := load(); err != nil {
-				b.Fatal(err)
-			}
-			times = append(times, time.Since(t0))
-		}
-		b.StopTimer()
-		b.ReportMetric(median(times), "med-ns/op")
-		b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
-	}
 	b.Run("bpfc-direct", func(b *testing.B) {
-		bench(b, func() error { return loadBpfc(path, passes.COREUser) })
+		timeOps(b, func() error { return loadBpfc(path, passes.COREUser) })
 	})
 	b.Run("cilium", func(b *testing.B) {
-		bench(b, func() error {
+		timeOps(b, func() error {
 			spec, err := ebpf.LoadCollectionSpec(path)
 			if err != nil {
 				return err
@@ -145,21 +149,7 @@ func benchLoad(b *testing.B, files []string) {
 		b.Run(objectName(file), func(b *testing.B) {
 			for _, v := range bpfcVariants {
 				b.Run(v.name, func(b *testing.B) {
-					times := make([]time.Duration, 0, b.N)
-					b.ReportAllocs()
-					cpu0 := cpuTime(b)
-					b.ResetTimer()
-					for range b.N {
-						t0 := time.Now()
-						if err := loadBpfc(path, v.mode); err != nil {
-							b.Fatal(err)
-						}
-						times = append(times, time.Since(t0))
-					}
-					b.StopTimer()
-					cpu := cpuTime(b) - cpu0
-					b.ReportMetric(median(times), "med-ns/op")
-					b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+					timeOps(b, func() error { return loadBpfc(path, v.mode) })
 				})
 			}
 			b.Run("libbpf", func(b *testing.B) {

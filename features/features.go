@@ -34,6 +34,8 @@ type MissingError struct {
 	Detail string
 }
 
+// Error names what is missing, the running kernel's release and the first
+// kernel that has it.
 func (e *MissingError) Error() string {
 	msg := fmt.Sprintf("%s is not supported by this kernel (%s)", e.What, e.Release)
 	if e.Since != "" {

@@ -60,6 +60,7 @@ func (v Version) Less(w Version) bool {
 	return v.Minor < w.Minor
 }
 
+// String returns "major.minor".
 func (v Version) String() string { return strconv.Itoa(v.Major) + "." + strconv.Itoa(v.Minor) }
 
 // KernelVersion returns the running kernel's version from its release.

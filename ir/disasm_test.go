@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -142,13 +141,7 @@ func TestDisasm(t *testing.T) {
 // TestDisasmLLVM disassembles the table with llvm-mc-19 and checks that
 // llvm spells each instruction as the table says.
 func TestDisasmLLVM(t *testing.T) {
-	mc, err := exec.LookPath("llvm-mc-19")
-	if err != nil {
-		if os.Getenv(testutil.EnvRequireKernel) == "1" {
-			t.Fatalf("llvm-mc-19 (package llvm-19) needed: %v", err)
-		}
-		t.Skipf("skipping: %v", err)
-	}
+	mc := testutil.Tool(t, "llvm-mc-19") // package llvm-19
 	for _, v4 := range []bool{false, true} {
 		var input bytes.Buffer
 		var want []string

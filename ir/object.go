@@ -31,6 +31,7 @@ const (
 	Deferred
 )
 
+// String returns the state's name in the IR's text form.
 func (s State) String() string {
 	switch s {
 	case Pending:
@@ -80,6 +81,13 @@ type Object struct {
 	// order (the files of `bpfc a.o b.o`); empty for an object read from
 	// one file, and after the merge pass.
 	Inputs []*Object
+	// ExplainCORE, set by the core pass, says in words why the verifier
+	// rejects the instruction of a CO-RE record that may poison it
+	// (CORERelo.MayPoison): "CO-RE relocation field_byte_offset of struct
+	// task_struct.foo: no candidate in target BTF". A backend calls it
+	// only for the record of a rejected instruction, so a load that
+	// succeeds never builds the words. nil before the core pass.
+	ExplainCORE func(*CORERelo) string
 }
 
 // DataSection is an ELF data section as the symbol table describes it.
@@ -234,6 +242,7 @@ const (
 	RelocConst
 )
 
+// String returns the kind's name in the IR's text form.
 func (k RelocKind) String() string {
 	switch k {
 	case RelocMap:
@@ -301,13 +310,14 @@ type CORERelo struct {
 	// Note describes the match ("struct task_struct.pid -> id 123") or
 	// the reason for poisoning.
 	Note string
-	// Explain says in words why the verifier rejects a poisoned Insn
-	// when this record is the cause ("CO-RE relocation field_byte_offset
-	// of struct task_struct.foo: no candidate in target BTF"). The core
-	// pass sets it on the records it poisoned and on those it left to the
-	// kernel (which poisons the same way), so a backend that gets a
-	// verifier rejection only has to find the record of the instruction.
-	Explain string
+}
+
+// MayPoison reports whether a verifier rejection at r's instruction may be
+// r's doing: the core pass poisoned it, or left it to the kernel, which
+// poisons the same way when it cannot satisfy it. Object.ExplainCORE
+// explains such a rejection.
+func (r *CORERelo) MayPoison() bool {
+	return r.Poisoned || r.State == Deferred
 }
 
 // FuncInfo is one func_info record: the function starting at slot Insn
@@ -353,6 +363,7 @@ const (
 // at load time, and is named after its section in the kernel.
 func (k MapKind) IsGlobalData() bool { return k == MapData || k == MapKconfig }
 
+// String returns the kind's name in the IR's text form.
 func (k MapKind) String() string {
 	switch k {
 	case MapBTF:
@@ -448,6 +459,7 @@ const (
 	ExternMap
 )
 
+// String returns the kind's name in the IR's text form.
 func (k ExternKind) String() string {
 	switch k {
 	case ExternKconfig:

@@ -1,9 +1,10 @@
 // This file is the core pass: it applies every CO-RE relocation record of
 // the object, in user space against the target's BTF (package
 // passes/core does the work), or marks the records deferred so that the
-// kernel applies them from BPF_PROG_LOAD's core_relos. Either way it
-// leaves on each record that may poison its instruction the explanation a
-// backend shows if the verifier rejects it.
+// kernel applies them from BPF_PROG_LOAD's core_relos. It leaves on the
+// object the explainer (core.Explain over the object's BTF) a backend
+// calls when the verifier rejects an instruction a record may have
+// poisoned (ir.CORERelo.MayPoison); the words are built only then.
 
 package passes
 
@@ -69,12 +70,12 @@ func runCORE(ctx *Context, obj *ir.Object) error {
 	if err != nil {
 		return err
 	}
-	explain := core.Explainer{Local: obj.BTF}
+	local := obj.BTF
+	obj.ExplainCORE = func(r *ir.CORERelo) string { return core.Explain(local, r) }
 	if kernel {
 		for _, f := range units {
 			for _, r := range f.CORE {
 				r.State, r.Note = ir.Deferred, NoteKernelCORE
-				r.Explain = explain.Explain(r)
 			}
 		}
 		return nil
@@ -106,7 +107,6 @@ func runCORE(ctx *Context, obj *ir.Object) error {
 					"field size %d -> %d cannot be accessed with a %d-byte load or store (only pointers and unsigned integers may change size)",
 					res.LocalSize, res.TargetSize, res.LocalSize))
 			}
-			r.Explain = explain.Explain(r)
 		}
 	}
 	return nil

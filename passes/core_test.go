@@ -75,14 +75,13 @@ func TestCOREUser(t *testing.T) {
 		t.Errorf("IR check: %v", err)
 	}
 
-	// The record carries the explanation of a rejection at its
-	// instruction.
-	if poisoned.Explain != poisoned.Note {
-		t.Errorf("poisoned record explains %q, want its note %q", poisoned.Explain, poisoned.Note)
+	// The record keeps what explains a rejection at its instruction.
+	if got := obj.ExplainCORE(poisoned); !poisoned.MayPoison() || got != poisoned.Note {
+		t.Errorf("poisoned record (may poison: %v) explained %q, want its note %q", poisoned.MayPoison(), got, poisoned.Note)
 	}
 	for _, r := range p.CORE {
-		if !r.Poisoned && r.Explain != "" {
-			t.Errorf("insn %d: resolved record explains %q", r.Insn, r.Explain)
+		if got := obj.ExplainCORE(r); !r.Poisoned && (r.MayPoison() || got != "") {
+			t.Errorf("insn %d: resolved record may poison (%v), explained %q", r.Insn, r.MayPoison(), got)
 		}
 	}
 }
@@ -135,9 +134,10 @@ func TestCOREModes(t *testing.T) {
 							t.Fatalf("insn %d: %s %q, want deferred", r.Insn, r.State, r.Note)
 						}
 						// What the kernel's poisoning of it would mean.
-						if !strings.HasPrefix(r.Explain, "CO-RE relocation "+r.Kind.String()+" of ") ||
-							!strings.HasSuffix(r.Explain, ": not satisfied by the kernel's BTF (relocated by the kernel)") {
-							t.Errorf("insn %d: deferred record explains %q", r.Insn, r.Explain)
+						got := obj.ExplainCORE(r)
+						if !r.MayPoison() || !strings.HasPrefix(got, "CO-RE relocation "+r.Kind.String()+" of ") ||
+							!strings.HasSuffix(got, ": not satisfied by the kernel's BTF (relocated by the kernel)") {
+							t.Errorf("insn %d: deferred record (may poison: %v) explained %q", r.Insn, r.MayPoison(), got)
 						}
 					} else if r.State != ir.Resolved {
 						t.Fatalf("insn %d: %s, want resolved", r.Insn, r.State)

@@ -16,6 +16,7 @@ import (
 	cbtf "github.com/cilium/ebpf/btf"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/testutil"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/target"
 	"github.com/bpfc/bpfc/uapi"
@@ -138,9 +139,10 @@ func TestStructOpsLayout(t *testing.T) {
 // running kernel, whose tcp_congestion_ops differs from kernel S's (and
 // between 5.10, 6.x and 7.x), and checks them against cilium/ebpf.
 func TestStructOpsRunningKernel(t *testing.T) {
+	testutil.RequireKernel(t)
 	cspec, err := cbtf.LoadKernelSpec()
 	if err != nil {
-		t.Skipf("no kernel BTF: %v", err)
+		t.Fatalf("cilium/ebpf reading the kernel's BTF: %v", err)
 	}
 	for _, name := range []string{"structops_cc.o", "structops_link.o"} {
 		t.Run(name, func(t *testing.T) {

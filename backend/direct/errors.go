@@ -35,7 +35,8 @@ var (
 	ErrMaxEntries = mapdef.ErrMaxEntries
 	// ErrKeySize and ErrValueSize are wrapped likewise for a key_size or
 	// value_size of 0 that the kernel refuses (mapdef's).
-	ErrKeySize   = mapdef.ErrKeySize
+	ErrKeySize = mapdef.ErrKeySize
+	// ErrValueSize is mapdef.ErrValueSize (see ErrKeySize).
 	ErrValueSize = mapdef.ErrValueSize
 	// ErrPinMismatch is wrapped when a map pinned under PinPath cannot be
 	// reused because its definition differs from the object's.

@@ -1,6 +1,7 @@
 // This file explains a verifier rejection at a poisoned CO-RE instruction:
-// it finds the instruction in the verifier log and shows the explanation
-// the core pass left on the relocation record of that instruction.
+// it finds the instruction in the verifier log and has the relocation
+// record of that instruction explained, only then, by the explainer the
+// core pass left on the object (ir.Object.ExplainCORE).
 
 package direct
 
@@ -16,12 +17,13 @@ var poisonFunc = "unknown#" + strconv.Itoa(ir.PoisonCOREHelper)
 
 // explainPoison explains a verifier log that rejects program p at a
 // poisoned instruction ("invalid func unknown#195896080"): "prog P insn N:
-// " and the Explain of the CO-RE record of instruction N, the last one the
-// log printed before the rejection. Without instruction lines in the log,
-// the program's only record that can poison is taken. It returns "" when
-// the log does not mention the poison helper or no such record is found.
-func explainPoison(p *ir.Program, log string) string {
-	if p == nil || !strings.Contains(log, poisonFunc) {
+// " and explain's words for the CO-RE record of instruction N, the last
+// one the log printed before the rejection. Without instruction lines in
+// the log, the program's only record that may poison is taken. It returns
+// "" when the log does not mention the poison helper, no such record is
+// found or explain is nil (the core pass did not run).
+func explainPoison(explain func(*ir.CORERelo) string, p *ir.Program, log string) string {
+	if p == nil || explain == nil || !strings.Contains(log, poisonFunc) {
 		return ""
 	}
 	insn := -1
@@ -51,7 +53,7 @@ func explainPoison(p *ir.Program, log string) string {
 	} else {
 		// No instruction in the log: only a single candidate is certain.
 		for _, r := range p.CORE {
-			if r.Explain == "" {
+			if !r.MayPoison() {
 				continue
 			}
 			if found != nil {
@@ -60,10 +62,10 @@ func explainPoison(p *ir.Program, log string) string {
 			found = r
 		}
 	}
-	if found == nil || found.Explain == "" {
+	if found == nil || !found.MayPoison() {
 		return ""
 	}
-	return "prog " + p.Name + " insn " + strconv.Itoa(found.Insn) + ": " + found.Explain
+	return "prog " + p.Name + " insn " + strconv.Itoa(found.Insn) + ": " + explain(found)
 }
 
 // insnNumber parses the "N: (op) ..." prefix of a verifier log line.

@@ -55,39 +55,54 @@ func TestExplainPoison(t *testing.T) {
 			Insns: make([]ir.Insn, 10),
 			CORE: []*ir.CORERelo{
 				{Insn: 2, State: ir.Resolved},
-				{Insn: 5, State: ir.Resolved, Poisoned: true, Explain: explain},
+				{Insn: 5, State: ir.Resolved, Poisoned: true, Note: explain},
 			},
 		}}}
 	}
 	reject := "0: R1=ctx() R10=fp0\n4: (bf) r1 = r6\n5: (85) call unknown#195896080\ninvalid func unknown#195896080\nprocessed 6 insns\n"
 	tests := []struct {
-		name string
-		prog func() *ir.Program
-		log  string
-		want string
+		name        string
+		prog        func() *ir.Program
+		log         string
+		noExplainer bool // the core pass did not run
+		want        string
 	}{
-		{"call line", newProg, reject, "prog prog insn 5: " + explain},
-		{"only the rejection", newProg, "4: (bf) r1 = r6\n5: (85) call unknown#195896080 \ninvalid func unknown#195896080", "prog prog insn 5: " + explain},
-		{"no instruction lines", newProg, "invalid func unknown#195896080\n", "prog prog insn 5: " + explain},
+		{"call line", newProg, reject, false, "prog prog insn 5: " + explain},
+		{"only the rejection", newProg, "4: (bf) r1 = r6\n5: (85) call unknown#195896080 \ninvalid func unknown#195896080", false, "prog prog insn 5: " + explain},
+		{"no instruction lines", newProg, "invalid func unknown#195896080\n", false, "prog prog insn 5: " + explain},
 		{"no instruction lines, two candidates", func() *ir.Program {
 			p := newProg()
-			p.CORE[0].Explain = "other"
+			p.CORE[0].Poisoned, p.CORE[0].Note = true, "other"
 			return p
-		}, "invalid func unknown#195896080\n", ""},
-		{"other error", newProg, "R1 invalid mem access 'scalar'\n", ""},
-		{"no program", func() *ir.Program { return nil }, reject, ""},
-		{"not a poisoned record", newProg, "2: (85) call unknown#195896080\ninvalid func unknown#195896080\n", ""},
-		{"no record at the instruction", newProg, "7: (85) call unknown#195896080\ninvalid func unknown#195896080\n", ""},
+		}, "invalid func unknown#195896080\n", false, ""},
+		{"other error", newProg, "R1 invalid mem access 'scalar'\n", false, ""},
+		{"no program", func() *ir.Program { return nil }, reject, false, ""},
+		{"no explainer", newProg, reject, true, ""},
+		{"not a poisoned record", newProg, "2: (85) call unknown#195896080\ninvalid func unknown#195896080\n", false, ""},
+		{"no record at the instruction", newProg, "7: (85) call unknown#195896080\ninvalid func unknown#195896080\n", false, ""},
 		{"deferred to the kernel", func() *ir.Program {
 			p := newProg()
-			p.CORE[0].State, p.CORE[0].Explain = ir.Deferred, "relocated by the kernel"
+			p.CORE[0].State, p.CORE[0].Note = ir.Deferred, "relocated by the kernel"
 			return p
-		}, "2: (85) call unknown#195896080\ninvalid func unknown#195896080\n", "prog prog insn 2: relocated by the kernel"},
+		}, "2: (85) call unknown#195896080\ninvalid func unknown#195896080\n", false, "prog prog insn 2: relocated by the kernel"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := explainPoison(tt.prog(), tt.log); got != tt.want {
+			// Stands in for the core pass's explainer: the record's note,
+			// counting the records asked about.
+			var asked []int
+			explainer := func(r *ir.CORERelo) string {
+				asked = append(asked, r.Insn)
+				return r.Note
+			}
+			if tt.noExplainer {
+				explainer = nil
+			}
+			if got := explainPoison(explainer, tt.prog(), tt.log); got != tt.want {
 				t.Errorf("explainPoison = %q, want %q", got, tt.want)
+			}
+			if len(asked) > 1 || (len(asked) == 1) != (tt.want != "") {
+				t.Errorf("explainer asked about the records of insns %v", asked)
 			}
 		})
 	}

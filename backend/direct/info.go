@@ -1,6 +1,11 @@
 // This file holds what the kernel tells about a loaded map or program
 // (MapInfo, ProgramInfo, from BPF_OBJ_GET_INFO_BY_FD) and the inputs and
 // outputs of a program test run (BPF_PROG_TEST_RUN).
+//
+// They mirror internal/sys's types field for field, on purpose: the API
+// exposes no internal type (TestNoInternalTypesInAPI), and Info converts
+// sys.MapInfo and sys.ProgInfo to them (MapInfo(*info)), so the compiler
+// keeps the two field lists the same.
 
 package direct
 

@@ -248,7 +248,7 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	fd, log, err := sys.ProgLoadWithLog(&attr, logOpts)
 	keepAlive(code, funcInfo, lineInfo, coreRelos, l.fdArray)
 	if err != nil {
-		return &LoadError{Err: explainProgLoad(&attr, insns, err, log), Log: log, Explain: explainPoison(p, log)}
+		return &LoadError{Err: explainProgLoad(&attr, insns, err, log), Log: log, Explain: explainPoison(l.obj.ExplainCORE, p, log)}
 	}
 	prog.fd = fd
 	prog.VerifierLog = log

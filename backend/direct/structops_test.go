@@ -135,9 +135,7 @@ func TestStructOpsCongestionControl(t *testing.T) {
 			t.Errorf("program %s: %+v", name, p)
 		}
 	}
-	if testutil.HasCongestionControl(t, "bpfc_reno") {
-		t.Fatal("bpfc_reno is registered before AttachStructOps (left over from another run?)")
-	}
+	testutil.LockCongestionControl(t, "bpfc_reno")
 	if _, err := testutil.TCPTransfer("bpfc_reno", 1024); !errors.Is(err, unix.ENOENT) {
 		t.Errorf("selecting bpfc_reno before it is registered: %v, want ENOENT", err)
 	}
@@ -247,9 +245,7 @@ func TestStructOpsLinkSwap(t *testing.T) {
 			t.Errorf("map %s: state %d after Load, want READY", m.Name, state)
 		}
 	}
-	if testutil.HasCongestionControl(t, "bpfc_swap") {
-		t.Fatal("bpfc_swap registered before AttachStructOps")
-	}
+	testutil.LockCongestionControl(t, "bpfc_swap")
 	link, err := coll.AttachStructOps("cc_a")
 	if err != nil {
 		t.Fatal(err)

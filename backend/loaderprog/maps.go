@@ -156,13 +156,7 @@ func (g *gen) emitMap(i int, m *ir.Map) error {
 		e.checkErr(g.cleanup)
 		e.bind(keep)
 	}
-	e.blobLoad(ir.R0, g.mapFD(i), 4)
-	e.blobStore(attr+offElemMapFd, 4, ir.R0)
-	e.relStore(attr+offElemKey, key)
-	e.relStore(attr+offElemValue, value)
-	e.sysBPF(sys.CmdMapUpdateElem, attr, sizeMapElem)
-	g.traceResult("map_update_elem " + m.Name)
-	e.checkErr(g.cleanup)
+	g.emitUpdateElem(i, m, attr, key, value)
 	if m.ReadOnly {
 		attr := addAttr(&g.b, &sys.MapElemAttr{}, sizeMapElem)
 		g.step("BPF_MAP_FREEZE %s", m.Name)
@@ -173,6 +167,20 @@ func (g *gen) emitMap(i int, m *ir.Map) error {
 		e.checkErr(g.cleanup)
 	}
 	return nil
+}
+
+// emitUpdateElem emits BPF_MAP_UPDATE_ELEM of map i (m) with the
+// MapElemAttr at blob offset attr: the key and value at blob offsets key
+// and value.
+func (g *gen) emitUpdateElem(i int, m *ir.Map, attr, key, value int) {
+	e := &g.e
+	e.blobLoad(ir.R0, g.mapFD(i), 4)
+	e.blobStore(attr+offElemMapFd, 4, ir.R0)
+	e.relStore(attr+offElemKey, key)
+	e.relStore(attr+offElemValue, value)
+	e.sysBPF(sys.CmdMapUpdateElem, attr, sizeMapElem)
+	g.traceResult("map_update_elem " + m.Name)
+	e.checkErr(g.cleanup)
 }
 
 // emitSlots fills the initial entries of a prog array or map of maps.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/bpfc/bpfc/backend/mapdef"
+	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 )
@@ -216,17 +217,29 @@ func (g *gen) patchFound(lk *lookup, insnAt func(int) int) {
 // stores its BTF id and object fd into the PROG_LOAD attribute; it returns
 // the result slot holding the fd.
 func (g *gen) emitAttachTarget(p *ir.Program, attr int) int {
-	e := &g.e
 	target := p.AttachBTFName
-	name, size := g.b.addString(target)
+	res := g.emitFindType(target, p.AttachBTFKind, "attach target of program "+p.Name, "attach target "+target, attr+offProgAttachBtfID)
+	g.e.blobStore(attr+offProgAttachObjFd, 4, ir.R9)
+	return res
+}
+
+// emitFindType emits the bpf_btf_find_by_name_kind of a type the load
+// cannot do without (not found: the loader fails), for why (the step's
+// words) and trace (the traced result's). The result, the type's BTF id
+// in its low half and the fd of the module BTF holding it in its high
+// half, goes to a new fd result slot, which emitFindType returns; the id
+// goes to the attribute field at blob offset idOff, and the fd stays in
+// r9 (0 for vmlinux).
+func (g *gen) emitFindType(typ string, kind btf.Kind, why, trace string, idOff int) int {
+	e := &g.e
+	name, size := g.b.addString(typ)
 	res := g.result(true)
-	g.step("bpf_btf_find_by_name_kind %s %s (attach target of program %s)", p.AttachBTFKind, target, p.Name)
-	e.findByNameKind(name, size, uint32(p.AttachBTFKind))
-	g.traceResult("attach target " + target)
+	g.step("bpf_btf_find_by_name_kind %s %s (%s)", kind, typ, why)
+	e.findByNameKind(name, size, uint32(kind))
+	g.traceResult(trace)
 	e.checkErr(g.cleanup)
 	e.blobStore(res, 8, ir.R7)
-	e.blobStore(attr+offProgAttachBtfID, 4, ir.R7)
+	e.blobStore(idOff, 4, ir.R7)
 	e.emit(ir.Mov64Reg(ir.R9, ir.R7), ir.ALU64Imm(ir.ALURsh, ir.R9, 32))
-	e.blobStore(attr+offProgAttachObjFd, 4, ir.R9)
 	return res
 }

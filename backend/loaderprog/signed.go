@@ -13,16 +13,17 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/loaderprog/sign"
 	"github.com/bpfc/bpfc/ir"
 )
 
-// ErrUnprotectedBlob is returned by Sign for a loader generated with
+// ErrUnprotectedBlob is wrapped by Sign's error for a loader generated with
 // NoIntegrity: a signature covers the instructions only, and without the
 // blob hash in them it would say nothing about the blob.
 var ErrUnprotectedBlob = errors.New("loader without blob integrity check (NoIntegrity): a signature of its instructions would not cover its blob")
 
-// ErrNotSealed is returned by Sign for a loader generated without
+// ErrNotSealed is wrapped by Sign's error for a loader generated without
 // Options.Sealed: the context could then resize its maps and replace their
 // initial values, which the signature does not cover.
 var ErrNotSealed = errors.New("loader not sealed (Options.Sealed): its context could resize maps and replace initial values the signature does not cover")
@@ -30,6 +31,10 @@ var ErrNotSealed = errors.New("loader not sealed (Options.Sealed): its context c
 // ErrNoBakedHash is wrapped by BakedBlobHash's error for instructions that
 // do not start with bpfc's blob integrity check.
 var ErrNoBakedHash = errors.New("no blob integrity check in the loader's instructions")
+
+// ErrBlobAltered is wrapped by VerifySigned's error for a blob that is not
+// the one the signed instructions carry the hash of.
+var ErrBlobAltered = errors.New("blob altered")
 
 // Sign signs the loader's instructions with key, the private key of cert,
 // and keeps the signature in l.Signature (see package sign).
@@ -58,7 +63,7 @@ func BakedBlobHash(insnBytes []byte) ([32]byte, error) {
 	var h [32]byte
 	insns, err := ir.Unmarshal(insnBytes, hostOrder)
 	if err != nil {
-		return h, fmt.Errorf("%w: %v", ErrNoBakedHash, err)
+		return h, fmt.Errorf("%w: %w", ErrNoBakedHash, err)
 	}
 	// Look in the first instructions for four constants in a row, each
 	// followed (after at most two other instructions) by the comparison.
@@ -84,7 +89,7 @@ func BakedBlobHash(insnBytes []byte) ([32]byte, error) {
 		i++ // the second slot
 	}
 	if len(found) != 4 {
-		return h, ErrNoBakedHash
+		return h, fmt.Errorf("%w: %d of the 4 hash constants compared with r2 in the first %d instructions", ErrNoBakedHash, len(found), window)
 	}
 	for k, v := range found {
 		hostOrder.PutUint64(h[8*k:], v)
@@ -94,10 +99,11 @@ func BakedBlobHash(insnBytes []byte) ([32]byte, error) {
 
 // VerifySigned checks a signed loader offline, as the kernel and the
 // loader would: sig must be a signature of insns by cert's key, and the
-// hash the instructions carry must be the SHA-256 of blob.
+// hash the instructions carry must be the SHA-256 of blob. A loader
+// without a signature fails with rt.ErrUnsigned.
 func VerifySigned(blob, insns, sig []byte, cert *x509.Certificate) error {
 	if len(sig) == 0 {
-		return fmt.Errorf("loader: %w", errors.New("not signed"))
+		return fmt.Errorf("loader: %w", rt.ErrUnsigned)
 	}
 	if err := sign.Verify(insns, sig, cert); err != nil {
 		return fmt.Errorf("loader instructions: %w", err)
@@ -111,7 +117,3 @@ func VerifySigned(blob, insns, sig []byte, cert *x509.Certificate) error {
 	}
 	return nil
 }
-
-// ErrBlobAltered is wrapped by VerifySigned's error for a blob that is not
-// the one the signed instructions carry the hash of.
-var ErrBlobAltered = errors.New("blob altered")

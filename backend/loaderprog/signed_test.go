@@ -65,8 +65,8 @@ func TestSignLoader(t *testing.T) {
 	if err := VerifySigned(blob, insns, sig, other.Cert); !errors.Is(err, sign.ErrWrongSigner) {
 		t.Errorf("other certificate: %v, want ErrWrongSigner", err)
 	}
-	if err := VerifySigned(blob, insns, nil, key.Cert); err == nil {
-		t.Error("unsigned loader verified")
+	if err := VerifySigned(blob, insns, nil, key.Cert); !errors.Is(err, rt.ErrUnsigned) {
+		t.Errorf("unsigned loader: %v, want rt.ErrUnsigned", err)
 	}
 	flip := func(b []byte, i int) []byte {
 		c := bytes.Clone(b)

@@ -80,15 +80,7 @@ func (g *gen) planStructOps() error {
 func (g *gen) emitValueTypeLookup(m *ir.Map, attr int) {
 	e := &g.e
 	valueType := m.StructOps.ValueType
-	name, size := g.b.addString(valueType)
-	res := g.result(true)
-	g.step("bpf_btf_find_by_name_kind struct %s (struct_ops map %s)", valueType, m.Name)
-	e.findByNameKind(name, size, uint32(btf.KindStruct))
-	g.traceResult("find " + valueType)
-	e.checkErr(g.cleanup)
-	e.blobStore(res, 8, ir.R7)
-	e.blobStore(attr+offMapVmlinuxID, 4, ir.R7)
-	e.emit(ir.Mov64Reg(ir.R9, ir.R7), ir.ALU64Imm(ir.ALURsh, ir.R9, 32))
+	g.emitFindType(valueType, btf.KindStruct, "struct_ops map "+m.Name, "find "+valueType, attr+offMapVmlinuxID)
 	vmlinux := e.newLabel()
 	e.jumpIf(ir.JumpEq, ir.R9, 0, vmlinux)
 	e.blobStore(attr+offMapVtypeObjFd, 4, ir.R9)
@@ -174,12 +166,6 @@ func (g *gen) emitStructOpsFill() {
 		key := g.b.reserve(4)
 		attr := addAttr(&g.b, &sys.MapElemAttr{Flags: sys.UpdateAny}, sizeMapElem)
 		g.step("BPF_MAP_UPDATE_ELEM %s (struct_ops value)", m.Name)
-		e.blobLoad(ir.R0, g.mapFD(i), 4)
-		e.blobStore(attr+offElemMapFd, 4, ir.R0)
-		e.relStore(attr+offElemKey, key)
-		e.relStore(attr+offElemValue, value)
-		e.sysBPF(sys.CmdMapUpdateElem, attr, sizeMapElem)
-		g.traceResult("map_update_elem " + m.Name)
-		e.checkErr(g.cleanup)
+		g.emitUpdateElem(i, m, attr, key, value)
 	}
 }

@@ -120,6 +120,7 @@ func lookupU64(t *testing.T, fd, key int) uint64 {
 // one generated for kernel S.
 func TestStructOpsCongestionControl(t *testing.T) {
 	testutil.RequireKernel(t)
+	testutil.LockCongestionControl(t, "bpfc_reno")
 	for _, tc := range []struct {
 		name   string
 		target passes.Target
@@ -169,6 +170,7 @@ func TestStructOpsCongestionControl(t *testing.T) {
 func TestStructOpsLinkSwap(t *testing.T) {
 	testutil.RequireKernel(t)
 	t.Cleanup(testutil.CheckNoFDLeak(t))
+	testutil.LockCongestionControl(t, "bpfc_swap")
 	obj, l := generateFor(t, "structops_link.o", kernelS(), nil)
 	if testutil.KernelOlderThan("6.4") {
 		// BPF_F_LINK struct_ops maps came in 6.4: the loader fails

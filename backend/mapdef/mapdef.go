@@ -58,6 +58,7 @@ func (e *SizeError) Field() string {
 	return "MaxEntries"
 }
 
+// Error names the size, the map and how to set it.
 func (e *SizeError) Error() string {
 	return fmt.Sprintf("%v (set it with Options.%s[%q] or passes.Set%[2]s)", e.Size, e.Field(), e.Map)
 }

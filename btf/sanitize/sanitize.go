@@ -19,6 +19,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/bpfc/bpfc/btf"
 )
 
 // Kernel says which BTF kinds and flags the kernel accepts.
@@ -38,29 +40,6 @@ var All = Kernel{true, true, true, true, true, true, true, true}
 
 // ErrBadBTF is wrapped by the errors of BTF this package cannot walk.
 var ErrBadBTF = errors.New("malformed BTF")
-
-// BTF kinds.
-const (
-	kindInt       = 1
-	kindPtr       = 2
-	kindArray     = 3
-	kindStruct    = 4
-	kindUnion     = 5
-	kindEnum      = 6
-	kindFwd       = 7
-	kindTypedef   = 8
-	kindVolatile  = 9
-	kindConst     = 10
-	kindRestrict  = 11
-	kindFunc      = 12
-	kindFuncProto = 13
-	kindVar       = 14
-	kindDatasec   = 15
-	kindFloat     = 16
-	kindDeclTag   = 17
-	kindTypeTag   = 18
-	kindEnum64    = 19
-)
 
 var le = binary.LittleEndian
 
@@ -83,17 +62,17 @@ func parseHeader(raw []byte) (header, error) {
 }
 
 // trailing returns the size of the data after a type's 12-byte record.
-func trailing(kind, vlen int) (int, error) {
+func trailing(kind btf.Kind, vlen int) (int, error) {
 	switch kind {
-	case kindInt, kindVar, kindDeclTag:
+	case btf.KindInt, btf.KindVar, btf.KindDeclTag:
 		return 4, nil
-	case kindPtr, kindFwd, kindTypedef, kindVolatile, kindConst, kindRestrict, kindFunc, kindFloat, kindTypeTag:
+	case btf.KindPtr, btf.KindFwd, btf.KindTypedef, btf.KindVolatile, btf.KindConst, btf.KindRestrict, btf.KindFunc, btf.KindFloat, btf.KindTypeTag:
 		return 0, nil
-	case kindArray:
+	case btf.KindArray:
 		return 12, nil
-	case kindStruct, kindUnion, kindDatasec, kindEnum64:
+	case btf.KindStruct, btf.KindUnion, btf.KindDatasec, btf.KindEnum64:
 		return 12 * vlen, nil
-	case kindEnum, kindFuncProto:
+	case btf.KindEnum, btf.KindFuncProto:
 		return 8 * vlen, nil
 	}
 	return 0, fmt.Errorf("%w: unknown kind %d", ErrBadBTF, kind)
@@ -124,7 +103,7 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 			return nil, nil, fmt.Errorf("%w: truncated type %d", ErrBadBTF, len(offs)+1)
 		}
 		info := le.Uint32(types[off+4:])
-		n, err := trailing(int(info>>24&0x1f), int(info&0xffff))
+		n, err := trailing(btf.Kind(info>>24&0x1f), int(info&0xffff))
 		if err != nil {
 			return nil, nil, fmt.Errorf("type %d: %w", len(offs)+1, err)
 		}
@@ -154,7 +133,7 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 		}
 		counts[what]++
 	}
-	setInfo := func(t []byte, kind, vlen int, kflag bool) {
+	setInfo := func(t []byte, kind btf.Kind, vlen int, kflag bool) {
 		info := uint32(kind)<<24 | uint32(vlen)
 		if kflag {
 			info |= 1 << 31
@@ -165,18 +144,18 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 	for _, off := range offs {
 		t := types[off:]
 		info := le.Uint32(t[4:])
-		kind, vlen, kflag := int(info>>24&0x1f), int(info&0xffff), info>>31 == 1
+		kind, vlen, kflag := btf.Kind(info>>24&0x1f), int(info&0xffff), info>>31 == 1
 		switch {
-		case !k.Datasec && kind == kindVar || !k.DeclTag && kind == kindDeclTag:
-			if kind == kindVar {
+		case !k.Datasec && kind == btf.KindVar || !k.DeclTag && kind == btf.KindDeclTag:
+			if kind == btf.KindVar {
 				note("VAR as INT")
 			} else {
 				note("DECL_TAG as INT")
 			}
-			setInfo(t, kindInt, 0, false)
+			setInfo(t, btf.KindInt, 0, false)
 			le.PutUint32(t[8:], 1)  // size 1: never bigger than the variable
 			le.PutUint32(t[12:], 8) // 8 bits, unsigned
-		case !k.Datasec && kind == kindDatasec:
+		case !k.Datasec && kind == btf.KindDatasec:
 			note("DATASEC as STRUCT")
 			// A struct name is an identifier: '.', '?', '/' become '_'.
 			rename(le.Uint32(t[0:]), func(_ int, c byte) byte {
@@ -185,7 +164,7 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 				}
 				return '_'
 			})
-			setInfo(t, kindStruct, vlen, false)
+			setInfo(t, btf.KindStruct, vlen, false)
 			for j := 0; j < vlen; j++ {
 				m := t[12+12*j:]
 				varID, offset := le.Uint32(m[0:]), le.Uint32(m[4:])
@@ -198,7 +177,7 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 				le.PutUint32(m[4:], varID)
 				le.PutUint32(m[8:], offset*8)
 			}
-		case !k.QmarkDatasec && kind == kindDatasec:
+		case !k.QmarkDatasec && kind == btf.KindDatasec:
 			// Before 6.9 a DATASEC name is an identifier with dots:
 			// '?' (libbpf's optional sections), '/' ("maps/static")
 			// and the like become '_'.
@@ -213,33 +192,33 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 			if changed {
 				note("DATASEC name with '?' or '/' as '_'")
 			}
-		case !k.Func && kind == kindFuncProto:
+		case !k.Func && kind == btf.KindFuncProto:
 			note("FUNC_PROTO as ENUM")
-			setInfo(t, kindEnum, vlen, false)
+			setInfo(t, btf.KindEnum, vlen, false)
 			le.PutUint32(t[8:], 4)
-		case !k.Func && kind == kindFunc:
+		case !k.Func && kind == btf.KindFunc:
 			note("FUNC as TYPEDEF")
-			setInfo(t, kindTypedef, 0, false)
-		case !k.GlobalFunc && kind == kindFunc && vlen != 0:
+			setInfo(t, btf.KindTypedef, 0, false)
+		case !k.GlobalFunc && kind == btf.KindFunc && vlen != 0:
 			note("global FUNC as static")
-			setInfo(t, kindFunc, 0, false)
-		case !k.Float && kind == kindFloat:
+			setInfo(t, btf.KindFunc, 0, false)
+		case !k.Float && kind == btf.KindFloat:
 			note("FLOAT as STRUCT")
 			le.PutUint32(t[0:], 0) // anonymous: "float" is no struct name
-			setInfo(t, kindStruct, 0, false)
-		case !k.TypeTag && kind == kindTypeTag:
+			setInfo(t, btf.KindStruct, 0, false)
+		case !k.TypeTag && kind == btf.KindTypeTag:
 			note("TYPE_TAG as CONST")
 			le.PutUint32(t[0:], 0)
-			setInfo(t, kindConst, 0, false)
-		case !k.Enum64 && kind == kindEnum && kflag:
+			setInfo(t, btf.KindConst, 0, false)
+		case !k.Enum64 && kind == btf.KindEnum && kflag:
 			note("signed ENUM as unsigned")
-			setInfo(t, kindEnum, vlen, false)
-		case !k.Enum64 && kind == kindEnum64:
+			setInfo(t, btf.KindEnum, vlen, false)
+		case !k.Enum64 && kind == btf.KindEnum64:
 			note("ENUM64 as UNION")
 			if placeholder == 0 {
 				placeholder = uint32(len(offs)) + 1
 			}
-			setInfo(t, kindUnion, vlen, false)
+			setInfo(t, btf.KindUnion, vlen, false)
 			for j := 0; j < vlen; j++ {
 				m := t[12+12*j:]
 				// enum64 {name, lo32, hi32} -> member {name, type, offset 0}
@@ -282,7 +261,7 @@ func appendPlaceholder(raw []byte, h header) ([]byte, error) {
 	strsEnd := h.hdrLen + h.strOff + h.strLen
 	rec := make([]byte, 16)
 	le.PutUint32(rec[0:], h.strLen) // the name is appended to the strings
-	le.PutUint32(rec[4:], kindInt<<24)
+	le.PutUint32(rec[4:], uint32(btf.KindInt)<<24)
 	le.PutUint32(rec[8:], 1)
 	le.PutUint32(rec[12:], 8)
 	out := make([]byte, 0, len(raw)+len(rec)+len(placeholderName)+1)

@@ -69,6 +69,79 @@ func parseLinks(t *testing.T, lines []string) map[string]linkRow {
 	return rows
 }
 
+// attachRun is bpfc -attach running in a child process (the test binary
+// running the command line), waiting for SIGINT.
+type attachRun struct {
+	cmd    *exec.Cmd
+	out    *bufio.Scanner
+	stderr strings.Builder
+	// lines is what bpfc printed, up to the line saying it waits.
+	lines []string
+}
+
+// startAttach runs bpfc with args and reads its output up to the line
+// saying it waits for SIGINT, which must be waiting: otherwise it stops
+// bpfc and fails the test with bpfc's output. At cleanup a bpfc still
+// running is stopped with SIGINT, as a user would (a .struct_ops map
+// registered by its value outlives a killed process), and killed if it
+// does not exit within 5 s.
+func startAttach(t *testing.T, waiting string, args ...string) *attachRun {
+	t.Helper()
+	r := &attachRun{cmd: exec.Command(os.Args[0], args...)}
+	r.cmd.Env = append(os.Environ(), envRunCLI+"=1")
+	r.cmd.Stderr = &r.stderr
+	stdout, err := r.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.stop)
+	r.out = bufio.NewScanner(stdout)
+	for r.out.Scan() {
+		r.lines = append(r.lines, r.out.Text())
+		if strings.Contains(r.out.Text(), "; waiting for SIGINT") {
+			break
+		}
+	}
+	if len(r.lines) == 0 || r.lines[len(r.lines)-1] != waiting {
+		r.stop()
+		t.Fatalf("output %q, want it to end with %q; stderr:\n%s", r.lines, waiting, r.stderr.String())
+	}
+	return r
+}
+
+// stop ends bpfc if it still runs: SIGINT, then SIGKILL after 5 s.
+func (r *attachRun) stop() {
+	if r.cmd.ProcessState != nil {
+		return
+	}
+	r.cmd.Process.Signal(unix.SIGINT)
+	kill := time.AfterFunc(5*time.Second, func() { r.cmd.Process.Kill() })
+	r.cmd.Wait()
+	kill.Stop()
+}
+
+// interrupt sends bpfc SIGINT and checks that it detaches ("interrupt:
+// detached", its last words) and exits 0.
+func (r *attachRun) interrupt(t *testing.T) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(unix.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var rest []string
+	for r.out.Scan() {
+		rest = append(rest, r.out.Text())
+	}
+	if err := r.cmd.Wait(); err != nil {
+		t.Fatalf("bpfc -attach after SIGINT: %v; stderr:\n%s", err, r.stderr.String())
+	}
+	if strings.Join(rest, "\n") != "interrupt: detached" {
+		t.Errorf("after SIGINT: %q", rest)
+	}
+}
+
 // linkAlive reports whether the kernel still has link id.
 func linkAlive(t *testing.T, id uint32) bool {
 	t.Helper()
@@ -104,32 +177,8 @@ func TestAttachForeground(t *testing.T) {
 		testutil.CheckRefused(t, "tracing.o", unmet, errors.New(stderr))
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-attach", obj("tracing.o"))
-	cmd.Env = append(os.Environ(), envRunCLI+"=1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	sc := bufio.NewScanner(stdout)
-	var lines []string
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if strings.HasPrefix(sc.Text(), "attached ") {
-			break
-		}
-	}
-	if len(lines) == 0 || lines[len(lines)-1] != "attached 3 of 4 programs; waiting for SIGINT or SIGTERM" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("output %q; stderr:\n%s", lines, stderr.String())
-	}
-	rows := parseLinks(t, lines)
+	r := startAttach(t, "attached 3 of 4 programs; waiting for SIGINT or SIGTERM", "-attach", obj("tracing.o"))
+	rows := parseLinks(t, r.lines)
 	for prog, want := range map[string]linkRow{
 		"rawtp_sys_enter": {link: "raw_tracepoint", pin: "-", target: "sys_enter"},
 		"on_sched_switch": {link: "tracing", pin: "-", target: "sched_switch"},
@@ -144,19 +193,7 @@ func TestAttachForeground(t *testing.T) {
 			t.Errorf("%s: link %d is not in the kernel while bpfc waits", prog, got.id)
 		}
 	}
-	if err := cmd.Process.Signal(unix.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	var rest []string
-	for sc.Scan() {
-		rest = append(rest, sc.Text())
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("bpfc -attach after SIGINT: %v; stderr:\n%s", err, stderr.String())
-	}
-	if strings.Join(rest, "\n") != "interrupt: detached" {
-		t.Errorf("after SIGINT: %q", rest)
-	}
+	r.interrupt(t)
 	for prog, r := range rows {
 		if r.id != 0 && linkAlive(t, r.id) {
 			t.Errorf("%s: link %d still in the kernel after bpfc exited", prog, r.id)
@@ -223,44 +260,9 @@ func TestAttachRefused(t *testing.T) {
 // it on SIGINT.
 func TestAttachStructOps(t *testing.T) {
 	testutil.RequireKernel(t)
-	if testutil.HasCongestionControl(t, "bpfc_reno") {
-		t.Skip("bpfc_reno is registered already (another test, or a process left running)")
-	}
-	cmd := exec.Command(os.Args[0], "-attach", obj("structops_cc.o"))
-	cmd.Env = append(os.Environ(), envRunCLI+"=1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// A .struct_ops map registered by its value stays registered when its
-	// process is killed: stop bpfc with SIGINT, which unregisters.
-	stop := func() {
-		if cmd.ProcessState != nil {
-			return
-		}
-		cmd.Process.Signal(unix.SIGINT)
-		kill := time.AfterFunc(5*time.Second, func() { cmd.Process.Kill() })
-		cmd.Wait()
-		kill.Stop()
-	}
-	defer stop()
-	sc := bufio.NewScanner(stdout)
-	var lines []string
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if strings.Contains(sc.Text(), "; waiting for SIGINT") {
-			break
-		}
-	}
-	if len(lines) == 0 || lines[len(lines)-1] != "registered 1 struct_ops map; waiting for SIGINT or SIGTERM" {
-		stop()
-		t.Fatalf("output %q; stderr:\n%s", lines, stderr.String())
-	}
+	testutil.LockCongestionControl(t, "bpfc_reno")
+	r := startAttach(t, "registered 1 struct_ops map; waiting for SIGINT or SIGTERM", "-attach", obj("structops_cc.o"))
+	lines := r.lines
 	// The table's only row: the map, registered by its value (no link id;
 	// the type has spaces, which parseLinks does not take).
 	table := lines[slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "PROGRAM ") })+1 : len(lines)-1]
@@ -270,19 +272,7 @@ func TestAttachStructOps(t *testing.T) {
 	if !testutil.HasCongestionControl(t, "bpfc_reno") {
 		t.Error("bpfc_reno is not registered while bpfc waits")
 	}
-	if err := cmd.Process.Signal(unix.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	var rest []string
-	for sc.Scan() {
-		rest = append(rest, sc.Text())
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("bpfc -attach after SIGINT: %v; stderr:\n%s", err, stderr.String())
-	}
-	if strings.Join(rest, "\n") != "interrupt: detached" {
-		t.Errorf("after SIGINT: %q", rest)
-	}
+	r.interrupt(t)
 	if !testutil.WaitCongestionControlGone(t, "bpfc_reno") {
 		t.Error("bpfc_reno still registered after bpfc exited")
 	}

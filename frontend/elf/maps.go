@@ -411,19 +411,8 @@ func (rd *reader) readMapSlots() error {
 	if idx < 0 {
 		return nil
 	}
-	for ri, rs := range rd.f.Sections {
-		if rs.Type != elf.SHT_REL || int(rs.Info) != idx {
-			continue
-		}
-		rels, err := rd.relocations(ri)
-		if err != nil {
-			return err
-		}
-		for n, rel := range rels {
-			if err := rd.mapSlot(rs.Name, n, rel); err != nil {
-				return err
-			}
-		}
+	if err := rd.eachRelocation(idx, rd.mapSlot); err != nil {
+		return err
 	}
 	for _, l := range rd.btfMaps {
 		slices.SortStableFunc(l.m.Slots, func(a, b ir.MapSlot) int { return cmp.Compare(a.Index, b.Index) })

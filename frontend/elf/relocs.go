@@ -3,7 +3,8 @@
 // externs; bpf2bpf calls (with or without a relocation) and extern calls.
 // Relocation sections of .BTF, .BTF.ext, debug and data sections are not
 // needed to load a program and are ignored, as libbpf does; those of
-// .maps are read by maps.go.
+// .maps and of struct_ops sections are read by maps.go and structops.go
+// (eachRelocation).
 
 package elf
 
@@ -42,6 +43,28 @@ func (rd *reader) relocations(ri int) ([]relocation, error) {
 		rels[i] = relocation{off: rd.order.Uint64(e), sym: uint32(info >> 32), typ: uint32(info)}
 	}
 	return rels, nil
+}
+
+// eachRelocation calls fn with every relocation of the SHT_REL sections
+// that apply to section idx, the relocation section's name and the
+// relocation's index in it: the relocations of a data section (.maps,
+// .struct_ops), which only ever has one such section.
+func (rd *reader) eachRelocation(idx int, fn func(relSec string, n int, rel relocation) error) error {
+	for ri, rs := range rd.f.Sections {
+		if rs.Type != elf.SHT_REL || int(rs.Info) != idx {
+			continue
+		}
+		rels, err := rd.relocations(ri)
+		if err != nil {
+			return err
+		}
+		for n, rel := range rels {
+			if err := fn(rs.Name, n, rel); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // unit names a function in messages: "program x" or "subprog y".

@@ -69,19 +69,14 @@ func (rd *reader) readStructOps() error {
 		if err != nil {
 			return fmt.Errorf("section %q: %w", s.Name, err)
 		}
-		for ri, rs := range rd.f.Sections {
-			if rs.Type != elf.SHT_REL || int(rs.Info) != idx {
-				continue
+		err = rd.eachRelocation(idx, func(relSec string, n int, rel relocation) error {
+			if err := rd.structOpsReloc(idx, locs, rel); err != nil {
+				return fmt.Errorf("section %q: relocation %d at offset %d: %w", relSec, n, rel.off, err)
 			}
-			rels, err := rd.relocations(ri)
-			if err != nil {
-				return err
-			}
-			for n, rel := range rels {
-				if err := rd.structOpsReloc(idx, locs, rel); err != nil {
-					return fmt.Errorf("section %q: relocation %d at offset %d: %w", rs.Name, n, rel.off, err)
-				}
-			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil

@@ -1,7 +1,8 @@
 // This file holds what struct_ops tests need from the system: a TCP
 // connection over loopback that selects a congestion control, the list of
-// registered congestion controls, the sched_ext state in sysfs, and a
-// small workload for a scheduler to schedule.
+// registered congestion controls and a lock for the tests that register
+// them, the sched_ext state in sysfs, and a small workload for a scheduler
+// to schedule.
 
 package testutil
 
@@ -25,11 +26,51 @@ import (
 // registered (net.ipv4.tcp_available_congestion_control).
 func CongestionControls(tb testing.TB) []string {
 	tb.Helper()
-	raw, err := os.ReadFile("/proc/sys/net/ipv4/tcp_available_congestion_control")
+	raw, err := os.ReadFile(availableCC)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return strings.Fields(string(raw))
+}
+
+// availableCC lists the registered congestion controls.
+const availableCC = "/proc/sys/net/ipv4/tcp_available_congestion_control"
+
+// LockCongestionControl serializes the tests that register congestion
+// control cc: the test packages loading structops_cc.o or
+// structops_link.o register the same names (bpfc_reno, bpfc_swap), and go
+// test runs packages in parallel. It takes an exclusive flock(2) on the
+// kernel's list of congestion controls, shared by every process of the
+// machine, until the test's cleanup, then waits until cc is not
+// registered (a test that just finished drops it after an RCU grace
+// period) and fails the test if it stays registered (a process left
+// running). The locked file stays open until cleanup: a leak check taken
+// before must run at cleanup too (t.Cleanup(CheckNoFDLeak(t))), not in a
+// defer. A test takes one such lock, and its subtests none.
+func LockCongestionControl(tb testing.TB, cc string) {
+	tb.Helper()
+	f, err := os.Open(availableCC)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := flock(f, syscall.LOCK_EX); err != nil {
+		f.Close()
+		tb.Fatalf("lock %s: %v", availableCC, err)
+	}
+	tb.Cleanup(func() { f.Close() }) // closing drops the lock
+	if !WaitCongestionControlGone(tb, cc) {
+		tb.Fatalf("congestion control %s is registered before the test (by a process left running?)", cc)
+	}
+}
+
+// flock is flock(2) on f, retried when a signal interrupts it.
+func flock(f *os.File, how int) error {
+	for {
+		err := syscall.Flock(int(f.Fd()), how)
+		if err != syscall.EINTR {
+			return err
+		}
+	}
 }
 
 // HasCongestionControl reports whether cc is registered.

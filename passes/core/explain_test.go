@@ -36,28 +36,9 @@ func TestExplain(t *testing.T) {
 			if got := Explain(tt.local, &tt.r); got != tt.want {
 				t.Errorf("Explain = %q, want %q", got, tt.want)
 			}
+			if may := tt.r.MayPoison(); may != (tt.want != "") {
+				t.Errorf("MayPoison = %v for a record explained %q", may, tt.want)
+			}
 		})
-	}
-}
-
-// TestExplainerShares: records accessing the same field the same way get
-// one explanation, and a different access its own.
-func TestExplainerShares(t *testing.T) {
-	p := testPair()
-	s := p.local.id("s")
-	e := Explainer{Local: p.local.s}
-	a := &ir.CORERelo{TypeID: s, Access: "0:1", Kind: btf.FieldByteOffset, State: ir.Deferred}
-	b := &ir.CORERelo{TypeID: s, Access: "0:1", Kind: btf.FieldByteOffset, State: ir.Deferred}
-	c := &ir.CORERelo{TypeID: s, Access: "0:1", Kind: btf.FieldExists, State: ir.Deferred}
-	d := &ir.CORERelo{TypeID: s, Access: "0:1", Kind: btf.FieldByteOffset, State: ir.Resolved, Poisoned: true}
-	ea, eb, ec, ed := e.Explain(a), e.Explain(b), e.Explain(c), e.Explain(d)
-	if ea != eb || ea != Explain(p.local.s, a) {
-		t.Errorf("same access explained %q and %q", ea, eb)
-	}
-	if ec == ea || ec != Explain(p.local.s, c) || ed == ea || ed != Explain(p.local.s, d) {
-		t.Errorf("different records share an explanation: %q, %q, %q", ea, ec, ed)
-	}
-	if n := testing.AllocsPerRun(10, func() { e.Explain(b) }); n != 0 {
-		t.Errorf("a repeated explanation allocates %v times", n)
 	}
 }

@@ -2,10 +2,18 @@
 // carries the layout of the kernel it was generated for; struct_ops
 // structs change between kernels (tcp_congestion_ops was reordered in 6.0
 // and again in 7.x), so before a run Load reads the running kernel's BTF
-// with the small reader below (the run-time has no BTF library), finds
-// each member by name as the structops pass does, and hands the loader the
-// places that differ through its context. Reading vmlinux BTF is only done
-// for loaders with struct_ops maps.
+// with the small reader below, finds each member by name as the structops
+// pass does, and hands the loader the places that differ through its
+// context. Reading vmlinux BTF is only done for loaders with struct_ops
+// maps.
+//
+// Why a reader of its own rather than bpfc's btf package: every generated
+// light skeleton imports rt, and a light skeleton binary parses no BTF
+// and carries no BTF library (the point of a loader program, the
+// package's promise; TestLayering holds rt to it). This reader knows only
+// what a layout needs (struct members by name, sizes through typedefs,
+// modifiers and arrays), in some 200 lines; its kind numbers are the
+// kernel's uapi, as btf.Kind's are.
 
 package rt
 

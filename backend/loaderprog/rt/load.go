@@ -20,8 +20,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ErrBlobHash is returned when the kernel's hash of the frozen blob map
-// differs from the hash of the blob the run-time wrote into it.
+// ErrBlobHash is wrapped by Load's error when the kernel's hash of the
+// frozen blob map differs from the hash of the blob the run-time wrote
+// into it.
 var ErrBlobHash = errors.New("blob map hash mismatch")
 
 // ErrBlobIntegrity is wrapped by the error of a loader whose own check
@@ -45,8 +46,8 @@ var ErrSignatureRejected = errors.New("kernel refused the loader's signature")
 // its maps as signed.
 var ErrSealed = errors.New("the loader is sealed: its maps are created as signed")
 
-// ErrUnsigned is returned by Load for a loader without a signature when
-// Options.RequireSignature is set.
+// ErrUnsigned is wrapped by Load's error for a loader without a signature
+// when Options.RequireSignature is set (and by loaderprog.VerifySigned's).
 var ErrUnsigned = errors.New("loader is not signed")
 
 // ErrSizeUnset is wrapped by Load's error for a map whose max_entries,
@@ -212,6 +213,8 @@ type StepError struct {
 // Is reports whether target is ErrBlobIntegrity for a failed blob check.
 func (e *StepError) Is(target error) bool { return target == ErrBlobIntegrity && e.Integrity }
 
+// Error says which step failed (its description) with which errno, or
+// that the loader refused its blob, and shows the log when there is one.
 func (e *StepError) Error() string {
 	var b strings.Builder
 	if e.Step == -1 && e.Integrity {
@@ -396,6 +399,11 @@ func (spec *Spec) check(opts *Options) error {
 			return fmt.Errorf("map %s: key_size is 0: set it before Load (Map.KeySize of a skeleton, Options.KeySizes): %w", m.Name, ErrSizeUnset)
 		case m.NeedsValueSize && value == 0:
 			return fmt.Errorf("map %s: value_size is 0: set it before Load (Map.ValueSize of a skeleton, Options.ValueSizes): %w", m.Name, ErrSizeUnset)
+		}
+	}
+	for _, m := range spec.Maps {
+		if err := m.StructOps.check(len(spec.Progs)); err != nil {
+			return fmt.Errorf("loader spec: struct_ops map %s: %w", m.Name, err)
 		}
 	}
 	for i, n := range opts.MaxEntries {

@@ -38,6 +38,14 @@ func TestLayout(t *testing.T) {
 	}
 }
 
+// structOps is a spec with one program and a struct_ops map "ops" of a
+// 24-byte value with members.
+func structOps(members ...StructOpsMember) *Spec {
+	return &Spec{Blob: make([]byte, 8), Insns: make([]byte, 16), Progs: []string{"p"}, Maps: []MapSpec{
+		{Name: "ops", StructOps: &StructOpsSpec{Type: "t", Value: make([]byte, 24), Members: members}},
+	}}
+}
+
 func TestCheck(t *testing.T) {
 	good := &Spec{Blob: make([]byte, 8), Insns: make([]byte, 16), Maps: []MapSpec{{Name: ".data", ValueSize: 8, HasInitialValue: true}, {Name: "m"}}}
 	unsized := &Spec{Blob: make([]byte, 8), Insns: make([]byte, 16), Maps: []MapSpec{
@@ -64,6 +72,11 @@ func TestCheck(t *testing.T) {
 		{"unset key_size", unsized, &Options{MaxEntries: []uint32{0, 4}}, "map m: key_size is 0: set it before Load (Map.KeySize of a skeleton, Options.KeySizes)"},
 		{"unset value_size", unsized, &Options{MaxEntries: []uint32{0, 4}, KeySizes: []uint32{0, 8}}, "map m: value_size is 0: set it before Load (Map.ValueSize of a skeleton, Options.ValueSizes)"},
 		{"sized", unsized, &Options{MaxEntries: []uint32{0, 4}, KeySizes: []uint32{0, 8}, ValueSizes: []uint32{0, 8}}, ""},
+		{"struct_ops", structOps(StructOpsMember{Name: "f", Offset: 8, Size: 8, Prog: 0}, StructOpsMember{Name: "d", Offset: 16, Size: 4, Prog: -1}), &Options{}, ""},
+		{"struct_ops member past the value", structOps(StructOpsMember{Name: "d", Offset: 20, Size: 8, Prog: -1}), &Options{},
+			"loader spec: struct_ops map ops: member d: 8 bytes at offset 20 of a 24-byte value"},
+		{"struct_ops pointer not 8 bytes", structOps(StructOpsMember{Name: "f", Offset: 8, Size: 4, Prog: 0}), &Options{}, "member f: 4 bytes at offset 8"},
+		{"struct_ops unknown program", structOps(StructOpsMember{Name: "f", Offset: 8, Size: 8, Prog: 1}), &Options{}, "member f: program 1 of 1"},
 	}
 	for _, tt := range tests {
 		err := tt.spec.check(tt.opts)

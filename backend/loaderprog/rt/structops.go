@@ -67,6 +67,24 @@ type StructOpsSlot struct {
 	Map, Member int
 }
 
+// check reports a member of so (nil: no struct_ops map) that lies outside
+// its value or names a program past the nprogs of the spec, which laying
+// the value out would trip on.
+func (so *StructOpsSpec) check(nprogs int) error {
+	if so == nil {
+		return nil
+	}
+	for _, mem := range so.Members {
+		if uint64(mem.Offset)+uint64(mem.Size) > uint64(len(so.Value)) || mem.Prog >= 0 && mem.Size != 8 {
+			return fmt.Errorf("member %s: %d bytes at offset %d of a %d-byte value", mem.Name, mem.Size, mem.Offset, len(so.Value))
+		}
+		if mem.Prog >= nprogs {
+			return fmt.Errorf("member %s: program %d of %d", mem.Name, mem.Prog, nprogs)
+		}
+	}
+	return nil
+}
+
 // StructOpsSlots returns the struct_ops function slots of s: the function
 // pointers set to programs, in map then member order.
 func (s *Spec) StructOpsSlots() []StructOpsSlot {

@@ -59,7 +59,7 @@ func Read(path string) (*Embedded, error) {
 func readGo(src []byte) (*Embedded, error) {
 	f, err := parser.ParseFile(token.NewFileSet(), "skeleton.go", src, parser.SkipObjectResolution)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotSkeleton, err)
+		return nil, fmt.Errorf("%w: %w", ErrNotSkeleton, err)
 	}
 	consts := map[string]string{}
 	for _, d := range f.Decls {
@@ -116,7 +116,7 @@ func readGo(src []byte) (*Embedded, error) {
 func readRaw(dir string, src []byte) (*Embedded, error) {
 	var m Manifest
 	if err := json.Unmarshal(src, &m); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotSkeleton, err)
+		return nil, fmt.Errorf("%w: %w", ErrNotSkeleton, err)
 	}
 	if m.Blob == "" || m.Insns == "" {
 		return nil, fmt.Errorf("%w: manifest names no blob and instructions", ErrNotSkeleton)

@@ -75,7 +75,7 @@ func TestCSkeletonSigned(t *testing.T) {
 
 	// bookworm's libbpf 1.1 has no signature in bpf_load_and_run_opts.
 	if v, err := os.ReadFile(skelInternal); err == nil && !strings.Contains(string(v), "keyring_id") {
-		gcc := requireTool(t, "gcc")
+		gcc := testutil.Tool(t, "gcc")
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "skel.h"), header, 0o644)
 		os.WriteFile(filepath.Join(dir, "main.c"), []byte(cSignedMain), 0o644)

@@ -31,7 +31,7 @@ func TestGoSkeletonsBuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a scratch module")
 	}
-	requireTool(t, "go") // first: a guest says host-only before any log
+	testutil.Tool(t, "go") // first: a guest says host-only before any log
 	root := repoRoot(t)
 	objs, err := filepath.Glob(filepath.Join(root, "testdata", "*.o"))
 	if err != nil {

@@ -71,19 +71,12 @@ func goSkeleton(t *testing.T, l *loaderprog.Loader, obj *ir.Object, pkg string) 
 	return b.Bytes()
 }
 
-// requireTool returns the path of a host tool (see testutil.Tool: skipped
-// or failed when missing, host-only in the kernel matrix's guests).
-func requireTool(t *testing.T, tool string, paths ...string) string {
-	t.Helper()
-	return testutil.Tool(t, tool, paths...)
-}
-
 // goRun writes files into a scratch main module that uses the bpfc module
 // of this tree, runs it with `go run .` (offline, with the module cache
 // of the test) and returns its output.
 func goRun(t *testing.T, files map[string][]byte, args ...string) string {
 	t.Helper()
-	goTool := requireTool(t, "go")
+	goTool := testutil.Tool(t, "go")
 	root := repoRoot(t)
 	dir := t.TempDir()
 	// The scratch module requires what bpfc requires, at the same versions.
