@@ -74,6 +74,9 @@ func runLinkedCC(t *testing.T, cc string, register func() (func() error, error),
 
 func TestLinkedStructOps(t *testing.T) {
 	testutil.RequireKernel(t)
+	// Registering congestion controls one test at a time, as the other
+	// packages' struct_ops tests do.
+	testutil.LockCongestionControl(t, linkedCCs[0].cc)
 	parts := linkSet(t, "structops")
 	t.Run("direct", func(t *testing.T) {
 		defer testutil.CheckNoFDLeak(t)()
