@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -137,7 +138,7 @@ func attachTC(p *Program, opts *Options) (*Link, error) {
 		dir, at = "egress", uapi.AttachTCXEgress
 	}
 	target := ifaceName(opts.Ifindex) + " " + dir
-	tcx, err := haveTCX.get()
+	tcx, err := have(features.TCXLink)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -97,6 +98,9 @@ func attachUprobeMulti(p *Program, sec section, opts *Options) (*Link, error) {
 // with per-offset reference counter offsets and cookies (nil: none, or
 // every one cookie when it is not 0).
 func uprobeMultiLink(p *Program, at uapi.AttachType, flags uint32, path string, offsets, refCtrs, cookies []uint64, cookie uint64, pid int) (*sys.FD, error) {
+	if err := features.UprobeMultiLink.Check(); errors.Is(err, ErrNotSupported) {
+		return nil, err
+	}
 	if cookies == nil && cookie != 0 {
 		cookies = make([]uint64, len(offsets))
 		for i := range cookies {
@@ -122,11 +126,6 @@ func uprobeMultiLink(p *Program, at uapi.AttachType, flags uint32, path string, 
 	runtime.KeepAlive(refCtrs)
 	runtime.KeepAlive(cookies)
 	if err != nil {
-		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EOPNOTSUPP) {
-			if ok, _ := haveUprobeMulti.get(); !ok {
-				return nil, fmt.Errorf("%w: uprobe_multi links need Linux 6.6: %w", ErrNotSupported, err)
-			}
-		}
 		return nil, err
 	}
 	return fd, nil

@@ -209,7 +209,7 @@ func TestAttachRefused(t *testing.T) {
 		return
 	}
 	code, out, stderr := runCLI("-attach", obj("attach_probes.o"))
-	want := "bpfc: attach_probes.o: attach program ksys_getpid (section ksyscall/getpid): kprobe __se_sys_getpid+0x0: not supported"
+	want := "bpfc: attach_probes.o: attach program ksys_getpid (section ksyscall/getpid): kprobe __x64_sys_getpid+0x0: not supported"
 	if code != exitFailure || !strings.HasPrefix(stderr, want) {
 		t.Errorf("exit %d, stderr %q; want exit 1 and %q...", code, stderr, want)
 	}

@@ -77,7 +77,7 @@ func TestGoSkeletonAttachProbes(t *testing.T) {
 		// No kprobes (the test host): Attach fails at the first kernel
 		// probe and leaves nothing attached or open.
 		checkKV(t, out, map[string]string{
-			"attach_err": "attach program ksys_getpid (section ksyscall/getpid): kprobe __se_sys_getpid+0x0: not supported: the kernel has neither the kprobe PMU nor tracefs kprobe_events (no CONFIG_KPROBES, or locked down)",
+			"attach_err": "attach program ksys_getpid (section ksyscall/getpid): kprobe __x64_sys_getpid+0x0: not supported: the kernel has neither the kprobe PMU nor tracefs kprobe_events (no CONFIG_KPROBES, or locked down)",
 			"fds_after":  "0", "tp_fired": "false", "ksyscall_fired": "false", "kprobe_fired": "false", "iter_linked": "false", "tp_after_detach": "0",
 			"fds_after_detach": "0",
 		})
