@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -289,14 +290,22 @@ func TestCgroup(t *testing.T) {
 	}
 }
 
+// TestPerfEvent attaches a perf_event program to a software event this
+// test triggers itself: page faults of this thread, sampled at every one
+// (sample_period 1), from touching fresh pages. Each fault runs the
+// program once, whatever the load of the machine.
 func TestPerfEvent(t *testing.T) {
 	o := load(t, "attach_net.o", nil)
 	for _, mode := range []attach.Mode{attach.ModeDefault, attach.ModePerf} {
 		t.Run(fmt.Sprint(mode), func(t *testing.T) {
+			t.Cleanup(testutil.CheckNoFDLeak(t))
+			// The event counts this thread: keep the goroutine on it.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
 			attr := unix.PerfEventAttr{
 				Type:   unix.PERF_TYPE_SOFTWARE,
-				Config: unix.PERF_COUNT_SW_CPU_CLOCK,
-				Sample: 100000, // a sample every 100 µs of CPU time
+				Config: unix.PERF_COUNT_SW_PAGE_FAULTS,
+				Sample: 1, // sample_period: every fault
 			}
 			attr.Size = uint32(unsafe.Sizeof(attr))
 			pfd, err := unix.PerfEventOpen(&attr, 0, -1, -1, unix.PERF_FLAG_FD_CLOEXEC)
@@ -304,13 +313,38 @@ func TestPerfEvent(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer unix.Close(pfd)
-			before := o.bss(t, "perf_calls")
-			l := o.attach(t, "perf_count", &attach.Options{PerfEvent: pfd, Mode: mode})
-			for start := time.Now(); time.Since(start) < 50*time.Millisecond; {
+			// Fresh pages, too few for a huge page: the first write to
+			// each faults once.
+			const pages = 16
+			touch := func() {
+				size := pages * os.Getpagesize()
+				mem, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := 0; i < size; i += os.Getpagesize() {
+					mem[i] = 1
+				}
+				unix.Munmap(mem)
 			}
-			l.Close()
-			if got := o.bss(t, "perf_calls") - before; got == 0 {
-				t.Error("perf_event program did not run on 50 ms of CPU clock samples")
+			l := o.attach(t, "perf_count", &attach.Options{PerfEvent: pfd, Mode: mode})
+			if want := perfType(t, mode); l.Type != want {
+				t.Errorf("link type %q, want %q", l.Type, want)
+			}
+			before := o.bss(t, "perf_calls")
+			touch()
+			got := o.bss(t, "perf_calls") - before
+			if got < pages {
+				t.Errorf("perf_event program ran %d times for %d page faults, want at least %d", got, pages, pages)
+			}
+			t.Logf("%s: %d runs for %d pages touched", l.Type, got, pages)
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			before = o.bss(t, "perf_calls")
+			touch()
+			if got := o.bss(t, "perf_calls") - before; got != 0 {
+				t.Errorf("perf_event program ran %d times after Close", got)
 			}
 		})
 	}
