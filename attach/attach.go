@@ -202,9 +202,9 @@ func attach(p *Program, opts *Options) (*Link, error) {
 	case kindRawTracepoint:
 		return attachRawTracepoint(p, sec, opts)
 	case kindTracing:
-		return attachTracing(p, opts)
+		return attachTracing(p, sec, opts)
 	case kindIter:
-		return attachIter(p, opts)
+		return attachIter(p, sec, opts)
 	}
 	return attachByType(p, opts)
 }

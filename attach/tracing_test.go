@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -136,9 +137,12 @@ func TestPinnedLinkOutlivesClose(t *testing.T) {
 			if got := o.count(t, counter) - before; got < 3 {
 				t.Errorf("pinned and closed: %d hits, want at least 3", got)
 			}
-			// Take the link back from its pin, then unpin and close it:
-			// the last close detaches synchronously (an unpin that drops
-			// the last reference detaches later, from a work queue).
+			// Take the link back from its pin, then unpin and close it.
+			// The last reference goes with the pin or with the fd: an
+			// unpin drops its reference after an RCU grace period on
+			// some kernels (5.10 frees bpffs inodes so), and a reference
+			// dropped from there detaches from a work queue. Wait for
+			// the detach, with a generous deadline.
 			fd, err := sys.ObjGet(pin)
 			if err != nil {
 				t.Fatal(err)
@@ -150,12 +154,29 @@ func TestPinnedLinkOutlivesClose(t *testing.T) {
 				t.Errorf("pin %s after Unpin: %v", pin, err)
 			}
 			fd.Close()
-			before = o.count(t, counter)
-			getpids(3)
-			if got := o.count(t, counter) - before; got != 0 {
-				t.Errorf("unpinned and closed: %d hits, want 0", got)
-			}
+			waitDetached(t, func() uint64 {
+				before := o.count(t, counter)
+				getpids(3)
+				return o.count(t, counter) - before
+			})
 		})
+	}
+}
+
+// waitDetached waits until fire (which makes events and returns the
+// program's runs for them) sees no run, failing after 30 s.
+func waitDetached(t *testing.T, fire func() uint64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := fire()
+		if got == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("unpinned and closed: still %d runs after 30 s", got)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
