@@ -177,15 +177,18 @@ func TestXDPAndTC(t *testing.T) {
 		})
 	}
 	t.Run("tcx/ingress", func(t *testing.T) {
+		// Before 6.6 (no tcx links) the program goes on the clsact
+		// qdisc as a netlink cls_bpf filter, as every tc program does
+		// there.
+		typ := "tcx"
 		if !atLeast(t, 6, 6) {
-			t.Log("no tcx before 6.6: the tcx/ingress program does not load")
-			return
+			typ = "netlink tc"
 		}
 		ns.enter(t)
 		o := load(t, "attach_net.o", nil, "tcx_count")
 		l := o.attach(t, "tcx_count", &attach.Options{Ifindex: ns.veth1, Egress: true}) // the section's direction wins
-		if l.Type != "tcx" || !strings.HasSuffix(l.Target, " ingress") {
-			t.Errorf("link %q %q, want tcx ... ingress", l.Type, l.Target)
+		if l.Type != typ || !strings.HasSuffix(l.Target, " ingress") {
+			t.Errorf("link %q %q, want %s ... ingress", l.Type, l.Target, typ)
 		}
 		before := ns.warmUp(t, func() uint64 { return o.bss(t, "tcx_calls") })
 		ns.sendFrames(t, 3)
@@ -193,6 +196,17 @@ func TestXDPAndTC(t *testing.T) {
 			t.Errorf("tcx_count: %d runs for 3 frames", got)
 		}
 	})
+}
+
+// checkMissing checks the refusal of loading program prog, which needs
+// what the kernel lacks: ErrNotSupported naming the program and the first
+// kernel with it.
+func checkMissing(t *testing.T, prog string, err error, since string) {
+	t.Helper()
+	if !errors.Is(err, attach.ErrNotSupported) || !strings.Contains(err.Error(), "program "+prog+" (section ") || !strings.Contains(err.Error(), "first appeared in Linux "+since) {
+		t.Fatalf("load %s on %s: %v, want ErrNotSupported naming it and Linux %s", prog, testutil.KernelRelease(), err, since)
+	}
+	t.Logf("refused: %v", err)
 }
 
 func TestXDPUpdate(t *testing.T) {
@@ -236,7 +250,8 @@ func TestSKLookupNetfilter(t *testing.T) {
 			t.Errorf("netfilter link type %q", nl.Type)
 		}
 	} else {
-		t.Log("no netfilter links before 6.4: the netfilter program does not load")
+		_, err := loadSet(t, "attach_net.o", nil, "nf_accept")
+		checkMissing(t, "nf_accept", err, "6.4")
 	}
 	sendUDP(t, rx.LocalAddr().String())
 	if got := o.bss(t, "lookup_calls"); got == 0 {
