@@ -12,7 +12,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/bpfc/bpfc/btf/sanitize"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -508,20 +507,4 @@ func knownHelper(h uapi.HelperID) func() (bool, error) {
 // uapiSocketFilter is the attribute of a socket filter probe.
 func uapiSocketFilter() sys.ProgLoadAttr {
 	return sys.ProgLoadAttr{ProgType: uapi.ProgTypeSocketFilter}
-}
-
-// BTFKinds returns the BTF kinds and flags the running kernel's
-// BPF_BTF_LOAD accepts, for btf/sanitize. A probe that cannot tell counts
-// as accepting (the kernel's own error then speaks).
-func BTFKinds() sanitize.Kernel {
-	return sanitize.Kernel{
-		Func:         !BTFFunc.Missing(),
-		GlobalFunc:   !BTFGlobalFunc.Missing(),
-		Datasec:      !BTFDatasec.Missing(),
-		QmarkDatasec: !BTFQmarkDatasec.Missing(),
-		Float:        !BTFFloat.Missing(),
-		DeclTag:      !BTFDeclTag.Missing(),
-		TypeTag:      !BTFTypeTag.Missing(),
-		Enum64:       !BTFEnum64.Missing(),
-	}
 }
