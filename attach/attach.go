@@ -10,13 +10,15 @@
 // process exits, Update swaps its program where the kernel can.
 //
 // The package depends only on the standard library, golang.org/x/sys/unix,
-// package uapi and bpfc's bpf(2) layer (no BPF object or BTF parsing), so
-// the Go light skeletons' run-time uses it.
-// Kernel features (perf-event links, BPF cookies, uprobe_multi, tcx) are
-// probed once per process, as libbpf's features.c does, and what a kernel
-// lacks falls back the way libbpf falls back (PERF_EVENT_IOC_SET_BPF before
-// 5.15, tracefs kprobe_events without the kprobe PMU, netlink cls_bpf
-// before tcx in 6.6) or is refused with ErrNotSupported.
+// package uapi, bpfc's bpf(2) layer and package features (no BPF object or
+// BTF parsing), so the Go light skeletons' run-time uses it.
+// Kernel features (perf-event links, BPF cookies, kprobe_multi and
+// uprobe_multi links, tcx, uprobe reference counters, syscall wrappers)
+// are package features' probes, run once per process as libbpf's
+// features.c does, and what a kernel lacks falls back the way libbpf falls
+// back (PERF_EVENT_IOC_SET_BPF before 5.15, tracefs kprobe_events without
+// the kprobe PMU, netlink cls_bpf before tcx in 6.6) or is refused with
+// ErrNotSupported.
 //
 // This file holds the entry point, Attach, with its Program and Options,
 // and the errors it returns.
@@ -200,9 +202,9 @@ func attach(p *Program, opts *Options) (*Link, error) {
 	case kindRawTracepoint:
 		return attachRawTracepoint(p, sec, opts)
 	case kindTracing:
-		return attachTracing(p, opts)
+		return attachTracing(p, sec, opts)
 	case kindIter:
-		return attachIter(p, opts)
+		return attachIter(p, sec, opts)
 	}
 	return attachByType(p, opts)
 }

@@ -63,27 +63,23 @@ func loadSet(t *testing.T, name string, set map[string]string, enable ...string)
 	return &object{obj: obj, coll: coll}, nil
 }
 
+// pidSet sets target_tgid, the const volatile by which attach_probes.o's
+// programs count only the events of this process.
+func pidSet() map[string]string {
+	return map[string]string{"target_tgid": strconv.Itoa(os.Getpid())}
+}
+
 // tryLoad is loadMine that returns the error of a failed load.
 func tryLoad(t *testing.T, name string, enable ...string) (*object, error) {
 	t.Helper()
-	return loadSet(t, name, map[string]string{"target_tgid": strconv.Itoa(os.Getpid())}, enable...)
+	return loadSet(t, name, pidSet(), enable...)
 }
 
 // loadMine loads an object whose programs count only the events of this
-// process (the const volatile target_tgid). On a kernel that cannot load
-// the object (testutil.Unmet) it checks the refusal and returns nil: the
-// caller's test ends there.
+// process, with the "?" programs in enable switched on.
 func loadMine(t *testing.T, name string, enable ...string) *object {
 	t.Helper()
-	o, err := tryLoad(t, name, enable...)
-	if unmet := testutil.Unmet(name); len(unmet) > 0 {
-		testutil.CheckRefused(t, name, unmet, err)
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o
+	return load(t, name, pidSet(), enable...)
 }
 
 // attach attaches program name of o with opts and closes the link at
@@ -149,6 +145,11 @@ const (
 	cLSM
 	cIter
 	cKretmulti
+	cTPCookie
+	cKprobeCookie
+	cKmultiCookie
+	cRawTPCookie
+	cFentryCookie
 )
 
 // count reads counts[c] of attach_probes.o.
@@ -215,6 +216,22 @@ func kernelVersion(t *testing.T) (int, int) {
 // perfLinks reports whether the kernel has BPF_PERF_EVENT links and BPF
 // cookies (5.15); before, perf events are attached with an ioctl.
 func perfLinks(t *testing.T) bool { return atLeast(t, 5, 15) }
+
+// perfType is the Link.Type of a perf event attached in mode: a
+// BPF_PERF_EVENT link where the kernel has them (5.15) and the mode allows,
+// else the perf event itself, attached with PERF_EVENT_IOC_SET_BPF.
+func perfType(t *testing.T, mode attach.Mode) string {
+	if perfLinks(t) && (mode == attach.ModeDefault || mode == attach.ModeLink) {
+		return "perf_event"
+	}
+	return "perf_event (ioctl)"
+}
+
+// haveFprobes reports whether the kernel has kprobe_multi links: Linux
+// 5.18 built with CONFIG_FPROBE (Debian's 6.1 is not), and kprobes.
+func haveFprobes(t *testing.T) bool {
+	return haveKprobes() && atLeast(t, 5, 18) && kconfigSet(t, "CONFIG_FPROBE")
+}
 
 // atLeast reports whether the kernel is at least maj.min.
 func atLeast(t *testing.T, maj, min int) bool {

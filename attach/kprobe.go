@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -34,7 +35,7 @@ func attachKprobe(p *Program, sec section, opts *Options) (*Link, error) {
 		if strings.IndexFunc(sec.target, func(r rune) bool { return !isSymbolChar(r) }) >= 0 {
 			return nil, fmt.Errorf("%w: syscall name %q", ErrBadSection, sec.target)
 		}
-		ps.name = syscallFunc(sec.target)
+		ps.name = features.SyscallFunc(sec.target)
 	default:
 		if sec.target == "" {
 			return nil, sec.needTarget("kernel function")
@@ -74,15 +75,9 @@ func attachKprobeMulti(p *Program, sec section, opts *Options) (*Link, error) {
 	if sec.kind == kindKprobeSession {
 		attr.AttachType = uapi.AttachTraceKprobeSession
 	}
-	// A link of no functions: the kernel answers EOPNOTSUPP without
-	// fprobes (CONFIG_FPROBE) before it looks at anything else, EINVAL for
-	// the empty list otherwise. Ask before reading tracefs for the glob.
-	probe := attr
-	probe.KprobeFlags = 0
-	if fd, err := sys.LinkCreate(&probe); errors.Is(err, unix.EOPNOTSUPP) {
-		return nil, fmt.Errorf("%s %s: %w: the kernel has no kprobe_multi links (CONFIG_FPROBE): %w", sec.kind, pattern, ErrNotSupported, err)
-	} else if err == nil {
-		fd.Close()
+	// Ask before reading tracefs for the glob.
+	if err := features.KprobeMultiLink.Check(); errors.Is(err, ErrNotSupported) {
+		return nil, fmt.Errorf("%s %s: %w", sec.kind, pattern, err)
 	}
 	var (
 		syms  []*byte

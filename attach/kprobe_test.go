@@ -31,14 +31,16 @@ func opens(t *testing.T, n int) {
 }
 
 // kprobeCases are the kernel probes of attach_probes.o, with what fires
-// them and the Link they make.
+// them and the Link they make. None needs BPF cookies: they fire on every
+// kernel of the matrix (before 5.15 through PERF_EVENT_IOC_SET_BPF);
+// TestCookies has the cookies.
 var kprobeCases = []struct {
 	prog, target string
 	counter      int
 	fire         func(t *testing.T, n int)
 	opts         attach.Options
 }{
-	{"kp_openat2", "do_sys_openat2+0x0", cKprobe, opens, attach.Options{Cookie: 0xfeed}},
+	{"kp_openat2", "do_sys_openat2+0x0", cKprobe, opens, attach.Options{}},
 	{"kp_openat2", "do_sys_openat2+0x0", cKprobe, opens, attach.Options{Mode: attach.ModePerf}},
 	{"kp_openat2", "do_sys_openat2+0x0", cKprobe, opens, attach.Options{Mode: attach.ModeLegacy}},
 	{"krp_openat2", "do_sys_openat2+0x0", cKretprobe, opens, attach.Options{}},
@@ -47,46 +49,27 @@ var kprobeCases = []struct {
 
 func TestKprobes(t *testing.T) {
 	o := loadMine(t, "attach_probes.o")
-	if o == nil {
-		return // refused, as loadMine checked
-	}
 	tracefsDir(t) // ModeLegacy writes kprobe_events
 	for _, tt := range kprobeCases {
 		t.Run(tt.prog+"/"+modeName(tt.opts.Mode), func(t *testing.T) {
 			t.Cleanup(testutil.CheckNoFDLeak(t))
 			l, err := o.coll.AttachProgram(tt.prog, &tt.opts)
-			if haveKprobes() && !perfLinks(t) && tt.opts.Cookie != 0 {
-				if !errors.Is(err, attach.ErrNotSupported) || !strings.Contains(err.Error(), "cookie") {
-					t.Fatalf("a cookie without perf-event links: %v, want ErrNotSupported", err)
-				}
-				tt.opts.Cookie = 0
-				l, err = o.coll.AttachProgram(tt.prog, &tt.opts)
-			}
 			if !haveKprobes() {
-				// The test host: no CONFIG_KPROBES.
-				if !errors.Is(err, attach.ErrNotSupported) || !strings.Contains(err.Error(), "program "+tt.prog+" (section ") || !strings.Contains(err.Error(), "kprobe") {
-					t.Fatalf("kernel without kprobes: %v, want ErrNotSupported naming %s, its section and kprobes", err, tt.prog)
-				}
-				t.Logf("refused: %v", err)
+				checkNoKprobes(t, tt.prog, err)
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { l.Close() })
-			if !strings.HasSuffix(l.Target, tt.target) {
-				t.Errorf("target %q, want ...%q", l.Target, tt.target)
+			if !strings.HasSuffix(l.Target, tt.target) || l.Type != perfType(t, tt.opts.Mode) {
+				t.Errorf("link %q %q, want %q ...%q", l.Type, l.Target, perfType(t, tt.opts.Mode), tt.target)
 			}
 			before := o.count(t, tt.counter)
 			tt.fire(t, 4)
 			// At least: the Go run-time opens files and calls getpid too.
 			if got := o.count(t, tt.counter) - before; got < 4 {
 				t.Errorf("%d hits for 4 calls, want at least 4", got)
-			}
-			if tt.opts.Cookie != 0 {
-				if got := o.global(t, ".bss", "cookies", tt.counter); got != tt.opts.Cookie {
-					t.Errorf("bpf_get_attach_cookie() = %#x, want %#x", got, tt.opts.Cookie)
-				}
 			}
 			if err := l.Close(); err != nil {
 				t.Fatal(err)
@@ -120,14 +103,7 @@ func modeName(m attach.Mode) string {
 }
 
 func TestKprobeMulti(t *testing.T) {
-	if !atLeast(t, 5, 18) {
-		t.Log("no kprobe_multi links before 5.18: the programs do not load")
-		return
-	}
 	o := loadMine(t, "attach_probes.o", "kmulti_openat", "kretmulti_openat")
-	if o == nil {
-		return // refused, as loadMine checked
-	}
 	tracefsDir(t) // globs are matched against available_filter_functions
 	for _, tt := range []struct {
 		prog, target string
@@ -138,12 +114,9 @@ func TestKprobeMulti(t *testing.T) {
 	} {
 		t.Run(tt.prog, func(t *testing.T) {
 			t.Cleanup(testutil.CheckNoFDLeak(t))
-			l, err := o.coll.AttachProgram(tt.prog, &attach.Options{Cookie: 5})
-			if !haveKprobes() || errors.Is(err, attach.ErrNotSupported) && !kconfigSet(t, "CONFIG_FPROBE") {
-				if !errors.Is(err, attach.ErrNotSupported) || !strings.Contains(err.Error(), tt.prog) {
-					t.Fatalf("kernel without fprobes: %v, want ErrNotSupported naming %s", err, tt.prog)
-				}
-				t.Logf("refused: %v", err)
+			l, err := o.coll.AttachProgram(tt.prog, nil)
+			if !haveFprobes(t) {
+				checkNoKprobeMulti(t, tt.prog, err)
 				return
 			}
 			if err != nil {
@@ -160,6 +133,46 @@ func TestKprobeMulti(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkNoKprobes checks the refusal of a kernel probe where the kernel
+// has no kprobes (the test host, built without CONFIG_KPROBES).
+func checkNoKprobes(t *testing.T, prog string, err error) {
+	t.Helper()
+	if !errors.Is(err, attach.ErrNotSupported) || !strings.Contains(err.Error(), "program "+prog+" (section ") || !strings.Contains(err.Error(), "kprobe") {
+		t.Fatalf("kernel without kprobes: %v, want ErrNotSupported naming %s, its section and kprobes", err, prog)
+	}
+	t.Logf("refused: %v", err)
+}
+
+// checkLockedDown checks the refusal of loading trampolines (fentry,
+// fexit, fmod_ret, lsm) on the test host, whose lockdown refuses them with
+// EPERM; the kernel matrix guests have kprobes and load them.
+func checkLockedDown(t *testing.T, prog string, err error) {
+	t.Helper()
+	if haveKprobes() || !errors.Is(err, unix.EPERM) || !strings.Contains(err.Error(), prog) {
+		t.Fatalf("load %s: %v", prog, err)
+	}
+	t.Logf("refused: %v", err)
+}
+
+// checkNoKprobeMulti checks the refusal of a kprobe.multi program where
+// the kernel has no kprobe_multi links: ErrNotSupported naming the
+// program and what is missing (Linux 5.18, CONFIG_FPROBE, or kprobes at
+// all on the test host).
+func checkNoKprobeMulti(t *testing.T, prog string, err error) {
+	t.Helper()
+	want := "first appeared in Linux 5.18"
+	switch {
+	case !haveKprobes():
+		want = "kprobe"
+	case atLeast(t, 5, 18):
+		want = "CONFIG_FPROBE"
+	}
+	if !errors.Is(err, attach.ErrNotSupported) || !strings.Contains(err.Error(), "program "+prog+" (section ") || !strings.Contains(err.Error(), want) {
+		t.Fatalf("kprobe.multi on %s: %v, want ErrNotSupported naming %s and %q", testutil.KernelRelease(), err, prog, want)
+	}
+	t.Logf("refused: %v", err)
 }
 
 // kconfigSet reports whether the running kernel's config (from
@@ -188,16 +201,8 @@ func kconfigSet(t *testing.T, option string) bool {
 func TestTrampolines(t *testing.T) {
 	progs := []string{"fentry_openat2", "fexit_openat2", "fmodret_file_open", "lsm_file_open"}
 	o, err := tryLoad(t, "attach_probes.o", progs...)
-	if unmet := testutil.Unmet("attach_probes.o"); len(unmet) > 0 {
-		testutil.CheckRefused(t, "attach_probes.o", unmet, err)
-		return
-	}
 	if err != nil {
-		// The test host: locked down, trampolines are refused at load.
-		if haveKprobes() || !errors.Is(err, unix.EPERM) || !strings.Contains(err.Error(), "fentry_openat2") {
-			t.Fatalf("load fentry/fexit/fmod_ret/lsm: %v", err)
-		}
-		t.Logf("refused: %v", err)
+		checkLockedDown(t, "fentry_openat2", err)
 		return
 	}
 	bpfLSM := false
@@ -228,9 +233,6 @@ func TestTrampolines(t *testing.T) {
 
 func TestAttachAllProbes(t *testing.T) {
 	o := loadMine(t, "attach_probes.o")
-	if o == nil {
-		return // refused, as loadMine checked
-	}
 	tracefsDir(t)
 	t.Cleanup(testutil.CheckNoFDLeak(t))
 	ls, err := o.coll.Attach(nil)

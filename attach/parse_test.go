@@ -307,3 +307,52 @@ func TestNextUSDTNoteMalformed(t *testing.T) {
 		}
 	}
 }
+
+// TestSymbolPick: the choice among a symbol table's definitions of a
+// function, as libbpf's elf_find_func_offset makes it.
+func TestSymbolPick(t *testing.T) {
+	type def struct {
+		off  uint64
+		weak bool
+	}
+	for _, tt := range []struct {
+		name  string
+		defs  []def
+		found bool
+		off   uint64
+		err   string
+	}{
+		{"none", nil, false, 0, ""},
+		{"one", []def{{0x10, false}}, true, 0x10, ""},
+		{"aliases at one offset", []def{{0x10, false}, {0x10, false}}, true, 0x10, ""},
+		{"non-weak after weak", []def{{0x10, true}, {0x20, false}}, true, 0x20, ""},
+		{"weak after non-weak", []def{{0x20, false}, {0x10, true}}, true, 0x20, ""},
+		{"two weak: the first", []def{{0x10, true}, {0x20, true}}, true, 0x10, ""},
+		{"two non-weak", []def{{0x10, false}, {0x20, false}}, false, 0, "function f is ambiguous: defined at file offsets 0x10 and 0x20"},
+		{"at offset 0", []def{{0, false}}, true, 0, "function f is at offset 0"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var p symbolPick
+			var err error
+			for _, d := range tt.defs {
+				if err = p.add("bin", "f", d.off, d.weak); err != nil {
+					break
+				}
+			}
+			var off uint64
+			found := false
+			if err == nil {
+				off, found, err = p.result("bin", "f")
+			}
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.HasPrefix(err.Error(), "binary bin: ") {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || found != tt.found || off != tt.off {
+				t.Errorf("= %#x, %v, %v; want %#x, %v", off, found, err, tt.off, tt.found)
+			}
+		})
+	}
+}

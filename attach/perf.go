@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -70,7 +71,7 @@ func attachPerfEvent(p *Program, pfd *sys.FD, cookie uint64, mode Mode) (*part, 
 	useLink := false
 	switch mode {
 	case ModeDefault, ModeLink:
-		ok, err := havePerfLink.get()
+		ok, err := have(features.PerfLink)
 		if err != nil {
 			return nil, "", err
 		}

@@ -190,6 +190,25 @@ func parseUprobe(s string) (uprobeTarget, error) {
 	return t, nil
 }
 
+// parseTracepoint parses "CATEGORY/NAME".
+func parseTracepoint(s string) (category, name string, err error) {
+	category, name, ok := strings.Cut(s, "/")
+	if !ok || category == "" || name == "" {
+		return "", "", fmt.Errorf("%w: tracepoint %q: want CATEGORY/NAME", ErrBadSection, s)
+	}
+	return category, name, nil
+}
+
+// parseUprobeMulti parses the "PATH:GLOB" of a k (uprobe.multi,
+// uretprobe.multi, uprobe.session) section.
+func parseUprobeMulti(k kind, s string) (path, pattern string, err error) {
+	path, pattern, ok := strings.Cut(s, ":")
+	if !ok || path == "" || pattern == "" {
+		return "", "", fmt.Errorf("%w: %s target %q: want PATH:GLOB", ErrBadSection, k, s)
+	}
+	return path, pattern, nil
+}
+
 // usdtTarget is a parsed usdt target: PATH:PROVIDER:NAME.
 type usdtTarget struct {
 	path, provider, name string

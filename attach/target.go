@@ -10,12 +10,20 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/uapi"
 )
+
+// bySection is the section of a program attached by its type, whose
+// section bpfc does not know: the whole name labels the link.
+func bySection(p *Program) section {
+	return section{target: strings.TrimPrefix(p.Section, "?")}
+}
 
 // attachByType attaches p according to its type, to the target in opts.
 func attachByType(p *Program, opts *Options) (*Link, error) {
@@ -32,12 +40,12 @@ func attachByType(p *Program, opts *Options) (*Link, error) {
 		if p.AttachType == uapi.AttachLSMCgroup {
 			return attachCgroup(p, opts)
 		}
-		return attachTracing(p, opts)
+		return attachTracing(p, bySection(p), opts)
 	case uapi.ProgTypeTracing:
 		if p.AttachType == uapi.AttachTraceIter {
-			return attachIter(p, opts)
+			return attachIter(p, bySection(p), opts)
 		}
-		return attachTracing(p, opts)
+		return attachTracing(p, bySection(p), opts)
 	case uapi.ProgTypeSKLookup, uapi.ProgTypeFlowDissector:
 		return attachNetns(p, opts)
 	case uapi.ProgTypePerfEvent:
@@ -137,7 +145,7 @@ func attachTC(p *Program, opts *Options) (*Link, error) {
 		dir, at = "egress", uapi.AttachTCXEgress
 	}
 	target := ifaceName(opts.Ifindex) + " " + dir
-	tcx, err := haveTCX.get()
+	tcx, err := have(features.TCXLink)
 	if err != nil {
 		return nil, err
 	}

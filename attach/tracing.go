@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -25,9 +24,9 @@ func attachTracepoint(p *Program, sec section, opts *Options) (*Link, error) {
 	if sec.target == "" {
 		return nil, sec.needTarget("tracepoint")
 	}
-	category, name, ok := strings.Cut(sec.target, "/")
-	if !ok || category == "" || name == "" {
-		return nil, fmt.Errorf("%w: tracepoint %q: want CATEGORY/NAME", ErrBadSection, sec.target)
+	category, name, err := parseTracepoint(sec.target)
+	if err != nil {
+		return nil, err
 	}
 	id, err := tracepointID(category, name)
 	if err != nil {
@@ -72,15 +71,12 @@ func attachRawTracepoint(p *Program, sec section, opts *Options) (*Link, error) 
 // to the target it was loaded for: BPF_LINK_CREATE, or
 // BPF_RAW_TRACEPOINT_OPEN on kernels whose LINK_CREATE does not know
 // tracing programs (libbpf's fallback).
-func attachTracing(p *Program, opts *Options) (*Link, error) {
+func attachTracing(p *Program, sec section, opts *Options) (*Link, error) {
 	attr := sys.LinkCreateAttr{
 		LinkCreateHead: sys.LinkCreateHead{ProgFd: uint32(p.FD), AttachType: p.AttachType},
 		Cookie:         opts.Cookie,
 	}
-	target := strings.TrimPrefix(p.Section, "?")
-	if _, t, ok := strings.Cut(target, "/"); ok {
-		target = t
-	}
+	target := sec.target
 	fd, err := sys.LinkCreate(&attr)
 	if errors.Is(err, unix.EINVAL) && opts.Cookie == 0 {
 		prog, berr := borrowFD(p.FD)
@@ -102,7 +98,7 @@ func attachTracing(p *Program, opts *Options) (*Link, error) {
 
 // attachIter makes an iterator link (BPF_TRACE_ITER), with the map of a
 // map element iterator from opts.IterMap. Read from Link.Iter to run it.
-func attachIter(p *Program, opts *Options) (*Link, error) {
+func attachIter(p *Program, sec section, opts *Options) (*Link, error) {
 	attr := sys.LinkCreateIterAttr{
 		LinkCreateHead: sys.LinkCreateHead{ProgFd: uint32(p.FD), AttachType: uapi.AttachTraceIter},
 	}
@@ -121,7 +117,5 @@ func attachIter(p *Program, opts *Options) (*Link, error) {
 		}
 		return nil, err
 	}
-	target := strings.TrimPrefix(strings.TrimPrefix(p.Section, "?"), "iter")
-	target = strings.TrimPrefix(strings.TrimPrefix(target, ".s"), "/")
-	return newLink("iter", target, &part{link: fd}), nil
+	return newLink("iter", sec.target, &part{link: fd}), nil
 }

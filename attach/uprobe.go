@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -66,9 +67,9 @@ func attachUprobeMulti(p *Program, sec section, opts *Options) (*Link, error) {
 	if sec.target == "" {
 		return nil, sec.needTarget("binary and function pattern")
 	}
-	bin, pattern, ok := strings.Cut(sec.target, ":")
-	if !ok || bin == "" || pattern == "" {
-		return nil, fmt.Errorf("%w: %s target %q: want PATH:GLOB", ErrBadSection, sec.kind, sec.target)
+	bin, pattern, err := parseUprobeMulti(sec.kind, sec.target)
+	if err != nil {
+		return nil, err
 	}
 	path, err := resolveBinary(bin)
 	if err != nil {
@@ -97,6 +98,9 @@ func attachUprobeMulti(p *Program, sec section, opts *Options) (*Link, error) {
 // with per-offset reference counter offsets and cookies (nil: none, or
 // every one cookie when it is not 0).
 func uprobeMultiLink(p *Program, at uapi.AttachType, flags uint32, path string, offsets, refCtrs, cookies []uint64, cookie uint64, pid int) (*sys.FD, error) {
+	if err := features.UprobeMultiLink.Check(); errors.Is(err, ErrNotSupported) {
+		return nil, err
+	}
 	if cookies == nil && cookie != 0 {
 		cookies = make([]uint64, len(offsets))
 		for i := range cookies {
@@ -122,11 +126,6 @@ func uprobeMultiLink(p *Program, at uapi.AttachType, flags uint32, path string, 
 	runtime.KeepAlive(refCtrs)
 	runtime.KeepAlive(cookies)
 	if err != nil {
-		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EOPNOTSUPP) {
-			if ok, _ := haveUprobeMulti.get(); !ok {
-				return nil, fmt.Errorf("%w: uprobe_multi links need Linux 6.6: %w", ErrNotSupported, err)
-			}
-		}
 		return nil, err
 	}
 	return fd, nil
@@ -232,11 +231,7 @@ func funcOffset(path, name string) (uint64, error) {
 		if err != nil {
 			continue // no such table (stripped, or static)
 		}
-		var (
-			found    bool
-			off      uint64
-			lastWeak bool
-		)
+		var pick symbolPick
 		for _, s := range syms {
 			if elf.ST_TYPE(s.Info) != elf.STT_FUNC {
 				continue
@@ -255,29 +250,52 @@ func funcOffset(path, name string) (uint64, error) {
 					continue
 				}
 			}
-			o, ok := symbolFileOffset(f, s)
-			if !ok {
-				continue
-			}
-			weak := elf.ST_BIND(s.Info) == elf.STB_WEAK
-			if found && o != off {
-				switch {
-				case !lastWeak && !weak:
-					return 0, fmt.Errorf("binary %s: function %s is ambiguous: defined at file offsets %#x and %#x", path, name, off, o)
-				case weak:
-					continue // keep the non-weak one
+			if o, ok := symbolFileOffset(f, s); ok {
+				if err := pick.add(path, name, o, elf.ST_BIND(s.Info) == elf.STB_WEAK); err != nil {
+					return 0, err
 				}
 			}
-			found, off, lastWeak = true, o, weak
 		}
-		if found {
-			if off == 0 {
-				return 0, fmt.Errorf("binary %s: %w: function %s is at offset 0", path, ErrNotFound, name)
-			}
-			return off, nil
+		if off, ok, err := pick.result(path, name); ok {
+			return off, err
 		}
 	}
 	return 0, fmt.Errorf("binary %s: %w: no function %s", path, ErrNotFound, name)
+}
+
+// symbolPick chooses among the definitions of a function in one symbol
+// table as libbpf's elf_find_func_offset does: a non-weak definition wins
+// over weak ones, the first weak one over later weak ones, and two
+// non-weak definitions at different offsets are ambiguous.
+type symbolPick struct {
+	found, weak bool
+	off         uint64
+}
+
+// add considers a definition at file offset off.
+func (s *symbolPick) add(path, name string, off uint64, weak bool) error {
+	if s.found && off != s.off {
+		switch {
+		case !s.weak && !weak:
+			return fmt.Errorf("binary %s: function %s is ambiguous: defined at file offsets %#x and %#x", path, name, s.off, off)
+		case weak:
+			return nil // keep the non-weak one (or the first weak one)
+		}
+	}
+	s.found, s.off, s.weak = true, off, weak
+	return nil
+}
+
+// result returns the chosen offset, and false when the table had no
+// definition.
+func (s *symbolPick) result(path, name string) (uint64, bool, error) {
+	switch {
+	case !s.found:
+		return 0, false, nil
+	case s.off == 0:
+		return 0, true, fmt.Errorf("binary %s: %w: function %s is at offset 0", path, ErrNotFound, name)
+	}
+	return s.off, true, nil
 }
 
 // funcOffset64 is funcOffset for a name without a version in a 64-bit
@@ -299,10 +317,7 @@ func funcOffset64(f *elf.File, path, name string) (uint64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("binary %s: %s: %w", path, f.Sections[sec.Link].Name, err)
 		}
-		var (
-			found, lastWeak bool
-			off             uint64
-		)
+		var pick symbolPick
 		for i := symSize; i+symSize <= len(syms); i += symSize { // entry 0 is null
 			e := syms[i : i+symSize]
 			info := e[4]
@@ -316,26 +331,14 @@ func funcOffset64(f *elf.File, path, name string) (uint64, error) {
 			if c := strs[at+uint32(len(name))]; c != 0 && c != '@' { // .symtab keeps "name@VER"
 				continue
 			}
-			o, ok := symbolFileOffset(f, elf.Symbol{Section: elf.SectionIndex(f.ByteOrder.Uint16(e[6:])), Value: f.ByteOrder.Uint64(e[8:])})
-			if !ok {
-				continue
-			}
-			weak := elf.ST_BIND(info) == elf.STB_WEAK
-			if found && o != off {
-				switch {
-				case !lastWeak && !weak:
-					return 0, fmt.Errorf("binary %s: function %s is ambiguous: defined at file offsets %#x and %#x", path, name, off, o)
-				case weak:
-					continue // keep the non-weak one
+			if o, ok := symbolFileOffset(f, elf.Symbol{Section: elf.SectionIndex(f.ByteOrder.Uint16(e[6:])), Value: f.ByteOrder.Uint64(e[8:])}); ok {
+				if err := pick.add(path, name, o, elf.ST_BIND(info) == elf.STB_WEAK); err != nil {
+					return 0, err
 				}
 			}
-			found, off, lastWeak = true, o, weak
 		}
-		if found {
-			if off == 0 {
-				return 0, fmt.Errorf("binary %s: %w: function %s is at offset 0", path, ErrNotFound, name)
-			}
-			return off, nil
+		if off, ok, err := pick.result(path, name); ok {
+			return off, err
 		}
 	}
 	return 0, fmt.Errorf("binary %s: %w: no function %s", path, ErrNotFound, name)

@@ -159,14 +159,18 @@ func TestUprobeLibrary(t *testing.T) {
 }
 
 func TestUprobeMulti(t *testing.T) {
-	if !atLeast(t, 6, 6) {
-		t.Log("no uprobe_multi links before 6.6: the program does not load")
-		return
-	}
 	path := filepath.Join(probeTargets(t), "probe_target_pie")
 	o := load(t, "attach_uprobe.o", nil, "on_multi")
 	t.Cleanup(testutil.CheckNoFDLeak(t))
-	l := o.attach(t, "on_multi", &attach.Options{Target: path + ":bpfc_probe_*"})
+	l, err := o.coll.AttachProgram("on_multi", &attach.Options{Target: path + ":bpfc_probe_*"})
+	if !atLeast(t, 6, 6) {
+		checkNoUprobeMulti(t, "on_multi", err)
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
 	if l.Type != "uprobe_multi" || l.Target != path+":bpfc_probe_* (1 functions)" {
 		t.Errorf("link %q %q", l.Type, l.Target)
 	}
@@ -174,6 +178,15 @@ func TestUprobeMulti(t *testing.T) {
 	if c := o.bss(t, "multi_calls"); c != 4 {
 		t.Errorf("uprobe.multi: %d calls, want 4", c)
 	}
+}
+
+// checkNoUprobeMulti checks the refusal of a uprobe_multi link before 6.6.
+func checkNoUprobeMulti(t *testing.T, prog string, err error) {
+	t.Helper()
+	if !errors.Is(err, attach.ErrNotSupported) || !strings.Contains(err.Error(), "program "+prog+" (section ") || !strings.Contains(err.Error(), "uprobe multi links") || !strings.Contains(err.Error(), "first appeared in Linux 6.6") {
+		t.Fatalf("uprobe_multi link on %s: %v, want ErrNotSupported naming %s, uprobe multi links and 6.6", testutil.KernelRelease(), err, prog)
+	}
+	t.Logf("refused: %v", err)
 }
 
 func TestUSDT(t *testing.T) {
@@ -357,10 +370,6 @@ func TestAttachAllUprobeObject(t *testing.T) {
 // call site with one link, the spec ids in its cookies.
 func TestUSDTUprobeMulti(t *testing.T) {
 	testutil.RequireKernel(t)
-	if !atLeast(t, 6, 6) {
-		t.Log("no uprobe_multi links before 6.6")
-		return
-	}
 	path := filepath.Join(probeTargets(t), "probe_target_static")
 	obj, err := bpfc.Compile(filepath.Join("..", "testdata", "attach_uprobe.o"), nil)
 	if err != nil {
@@ -374,7 +383,13 @@ func TestUSDTUprobeMulti(t *testing.T) {
 	defer coll.Close()
 	o := &object{obj: obj, coll: coll}
 	t.Cleanup(testutil.CheckNoFDLeak(t))
-	l := o.attach(t, "on_hit", &attach.Options{Target: path + ":bpfc:hit", Cookie: 5})
+	opts := &attach.Options{Target: path + ":bpfc:hit", Cookie: 5}
+	if !atLeast(t, 6, 6) {
+		_, err := o.coll.AttachProgram("on_hit", opts)
+		checkNoUprobeMulti(t, "on_hit", err)
+		return
+	}
+	l := o.attach(t, "on_hit", opts)
 	if l.Type != "uprobe_multi" || l.Sites() != 1 || l.ID == 0 {
 		t.Errorf("link %q with %d parts, id %d: want one uprobe_multi link", l.Type, l.Sites(), l.ID)
 	}

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -248,8 +249,8 @@ func usdtSites(f *elf.File, path string, notes []usdtNote, pid int, needIP bool)
 			site.absIP = abs
 		}
 		if n.sema != 0 {
-			if !haveRefCtrOffset() {
-				return nil, fmt.Errorf("%w: USDT %s:%s has a semaphore and the kernel's uprobes have no reference counters (Linux 4.20)", ErrNotSupported, n.provider, n.name)
+			if err := features.UprobeRefCtr.Check(); err != nil {
+				return nil, fmt.Errorf("USDT %s:%s has a semaphore: %w", n.provider, n.name, err)
 			}
 			sema := n.sema
 			if base != 0 && n.base != 0 {
@@ -337,7 +338,7 @@ func attachUSDT(p *Program, sec section, opts *Options) (_ *Link, err error) {
 	if u == nil {
 		return nil, fmt.Errorf("%w: the object has no %s and %s maps (include <bpf/usdt.bpf.h> and use BPF_USDT)", ErrNotSupported, USDTSpecsMap, USDTIPMap)
 	}
-	cookies, err := haveBPFCookie.get()
+	cookies, err := have(features.BPFCookie)
 	if err != nil {
 		return nil, err
 	}

@@ -9,8 +9,27 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
+)
+
+// btfKind is a BTF type kind (linux/btf.h's BTF_KIND_*). The package keeps
+// its own few numbers instead of importing package btf: attach imports
+// features, every Go light skeleton imports attach, and a light skeleton
+// links no BTF library (TestLayering holds backend/loaderprog/rt to it).
+type btfKind uint32
+
+// The kinds the probes build.
+const (
+	kindInt       btfKind = 1
+	kindPtr       btfKind = 2
+	kindFunc      btfKind = 12
+	kindFuncProto btfKind = 13
+	kindVar       btfKind = 14
+	kindDatasec   btfKind = 15
+	kindFloat     btfKind = 16
+	kindDeclTag   btfKind = 17
+	kindTypeTag   btfKind = 18
+	kindEnum64    btfKind = 19
 )
 
 // rawBTF is a BTF blob being built: type words and a string table.
@@ -43,7 +62,7 @@ func (b *rawBTF) str(n int) uint32 {
 }
 
 // typ appends a btf_type and its trailing words.
-func (b *rawBTF) typ(name uint32, kind btf.Kind, vlen int, kflag bool, sizeOrType uint32, extra ...uint32) {
+func (b *rawBTF) typ(name uint32, kind btfKind, vlen int, kflag bool, sizeOrType uint32, extra ...uint32) {
 	info := uint32(kind)<<24 | uint32(vlen)
 	if kflag {
 		info |= 1 << 31
@@ -69,7 +88,7 @@ func (b *rawBTF) bytes() []byte {
 }
 
 // intType is the INT word: signed 32-bit int.
-func (b *rawBTF) intType(name uint32) { b.typ(name, btf.KindInt, 0, false, 4, 1<<24|32) }
+func (b *rawBTF) intType(name uint32) { b.typ(name, kindInt, 0, false, 4, 1<<24|32) }
 
 // btfInt: [1] int.
 func btfInt() *rawBTF {
@@ -83,8 +102,8 @@ func btfFunc(linkage int) btfBlob {
 	return func() *rawBTF {
 		b := newBTF("int", "x", "a")
 		b.intType(b.str(1))
-		b.typ(0, btf.KindFuncProto, 1, false, 1, b.str(3), 1)
-		b.typ(b.str(2), btf.KindFunc, linkage, false, 2)
+		b.typ(0, kindFuncProto, 1, false, 1, b.str(3), 1)
+		b.typ(b.str(2), kindFunc, linkage, false, 2)
 		return b
 	}
 }
@@ -93,8 +112,8 @@ func btfFunc(linkage int) btfBlob {
 func btfDatasec() *rawBTF {
 	b := newBTF("x", ".data")
 	b.intType(0)
-	b.typ(b.str(1), btf.KindVar, 0, false, 1, 0)
-	b.typ(b.str(2), btf.KindDatasec, 1, false, 4, 2, 0, 4)
+	b.typ(b.str(1), kindVar, 0, false, 1, 0)
+	b.typ(b.str(2), kindDatasec, 1, false, 4, 2, 0, 4)
 	return b
 }
 
@@ -102,15 +121,15 @@ func btfDatasec() *rawBTF {
 func btfQmarkDatasec() *rawBTF {
 	b := newBTF("x", "?.data/x")
 	b.intType(0)
-	b.typ(b.str(1), btf.KindVar, 0, false, 1, 0)
-	b.typ(b.str(2), btf.KindDatasec, 1, false, 4, 2, 0, 4)
+	b.typ(b.str(1), kindVar, 0, false, 1, 0)
+	b.typ(b.str(2), kindDatasec, 1, false, 4, 2, 0, 4)
 	return b
 }
 
 // btfFloat: [1] float.
 func btfFloat() *rawBTF {
 	b := newBTF("float")
-	b.typ(b.str(1), btf.KindFloat, 0, false, 4)
+	b.typ(b.str(1), kindFloat, 0, false, 4)
 	return b
 }
 
@@ -118,8 +137,8 @@ func btfFloat() *rawBTF {
 func btfDeclTag() *rawBTF {
 	b := newBTF("tag", "x")
 	b.intType(0)
-	b.typ(b.str(2), btf.KindVar, 0, false, 1, 0)
-	b.typ(b.str(1), btf.KindDeclTag, 0, false, 2, 0xffffffff)
+	b.typ(b.str(2), kindVar, 0, false, 1, 0)
+	b.typ(b.str(1), kindDeclTag, 0, false, 2, 0xffffffff)
 	return b
 }
 
@@ -127,15 +146,15 @@ func btfDeclTag() *rawBTF {
 func btfTypeTag() *rawBTF {
 	b := newBTF("tag")
 	b.intType(0)
-	b.typ(b.str(1), btf.KindTypeTag, 0, false, 1)
-	b.typ(0, btf.KindPtr, 0, false, 2)
+	b.typ(b.str(1), kindTypeTag, 0, false, 1)
+	b.typ(0, kindPtr, 0, false, 2)
 	return b
 }
 
 // btfEnum64: [1] enum64 with no values.
 func btfEnum64() *rawBTF {
 	b := newBTF("enum64")
-	b.typ(b.str(1), btf.KindEnum64, 0, false, 8)
+	b.typ(b.str(1), kindEnum64, 0, false, 8)
 	return b
 }
 

@@ -44,7 +44,7 @@ func TestFeaturesMatchVersion(t *testing.T) {
 	defer testutil.CheckNoFDLeak(t)()
 	v := runningVersion(t)
 	cfg := kernelConfig(t)
-	needs := map[*Feature]string{KprobeMultiLink: "CONFIG_FPROBE"}
+	needs := map[*Feature]string{KprobeMultiLink: "CONFIG_FPROBE", UprobeRefCtr: "CONFIG_UPROBE_EVENTS"}
 	// Stable kernels may have these before their first release (Debian's
 	// 5.10.262 accepts '?' DATASEC names, 6.1.192 does not): only their
 	// presence from Since on is checked.

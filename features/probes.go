@@ -6,12 +6,12 @@ package features
 
 import (
 	"encoding/binary"
+	"os"
 	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/bpfc/bpfc/btf/sanitize"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -59,10 +59,21 @@ var (
 	PerfLink = &Feature{Name: "perf_link", Desc: "perf event links (BPF_LINK_CREATE with BPF_PERF_EVENT)", Since: "5.15", probe: probePerfLink}
 	// KprobeMultiLink: kprobe.multi programs.
 	KprobeMultiLink = &Feature{Name: "kprobe_multi", Desc: "kprobe multi links", Since: "5.18", probe: probeKprobeMulti}
-	// UprobeMultiLink: uprobe.multi programs.
+	// UprobeMultiLink: uprobe.multi programs, with the pid filter of
+	// processes (not threads) libbpf waits for.
 	UprobeMultiLink = &Feature{Name: "uprobe_multi", Desc: "uprobe multi links", Since: "6.6", probe: probeUprobeMulti}
 	// BPFCookie: bpf_get_attach_cookie.
 	BPFCookie = &Feature{Name: "bpf_cookie", Desc: "BPF cookies (bpf_get_attach_cookie)", Since: "5.15", probe: helperProbe(uapi.ProgTypeTracepoint, 174)}
+	// TCXLink: tc programs attached with tcx links instead of netlink
+	// cls_bpf filters.
+	TCXLink = &Feature{Name: "tcx", Desc: "tcx links (BPF_TCX_INGRESS, BPF_TCX_EGRESS)", Since: "6.6", probe: probeTCX}
+	// UprobeRefCtr: uprobes with a reference counter, which USDT
+	// semaphores need.
+	UprobeRefCtr = &Feature{Name: "uprobe_ref_ctr", Desc: "uprobe reference counters (USDT semaphores)", Since: "4.20", probe: probeUprobeRefCtr}
+	// SyscallWrapper: syscalls entered through arch-specific wrappers
+	// (__x64_sys_bpf), where ksyscall programs attach
+	// (LINUX_HAS_SYSCALL_WRAPPER). HasSyscallWrapper decides.
+	SyscallWrapper = &Feature{Name: "syscall_wrapper", Desc: "arch-specific syscall wrappers (__<arch>_sys_*)", Since: "4.17", probe: probeSyscallWrapper}
 	// XDPFrags: XDP programs that handle multi-buffer packets
 	// (BPF_F_XDP_HAS_FRAGS, the xdp.frags sections).
 	XDPFrags = &Feature{Name: "xdp_frags", Desc: "XDP multi-buffer programs (BPF_F_XDP_HAS_FRAGS, SEC(\"xdp.frags\"))", Since: "5.18", probe: probeXDPFrags}
@@ -80,7 +91,7 @@ func All() []*Feature {
 		FDArray, SyscallProg, SysBPF, KernelCORE, MemcgAccount, GlobalData, ArrayMmap,
 		BTF, BTFFunc, BTFGlobalFunc, BTFDatasec, BTFQmarkDatasec, BTFFloat, BTFDeclTag, BTFTypeTag, BTFEnum64,
 		BTFFuncInProgram, ModuleBTF, MapHash, ExclusiveMap, PerfLink, KprobeMultiLink,
-		UprobeMultiLink, BPFCookie, XDPFrags, Callbacks, LogTrueSize,
+		UprobeMultiLink, BPFCookie, TCXLink, UprobeRefCtr, SyscallWrapper, XDPFrags, Callbacks, LogTrueSize,
 	}
 }
 
@@ -406,20 +417,54 @@ func probeKprobeMulti() (bool, error) {
 func probeUprobeMulti() (bool, error) {
 	prog, err := tracingProg(uapi.ProgTypeKprobe, uapi.AttachTraceUprobeMulti)
 	if err != nil {
-		return false, err
+		if errno, _ := sys.Errno(err); errno == unix.EPERM {
+			return false, err
+		}
+		return false, nil // the attach type is unknown to the kernel
 	}
 	defer prog.Close()
 	// A uprobe in "/", which is no binary: EBADF when uprobe multi
-	// links exist, EINVAL before (as libbpf probes it).
+	// links exist, EINVAL before (as libbpf probes it). Then pid -1: the
+	// first kernels with them filtered by thread, not process, and took
+	// it; since the fix the pid is checked first (EINVAL), and libbpf
+	// pretends there are no uprobe multi links before.
 	offsets := []uint64{0}
-	attr := uprobeMultiAttr{
-		linkHead: linkHead{ProgFD: prog.Uint(), AttachType: uapi.AttachTraceUprobeMulti},
-		Path:     sys.NewStringPointer("/"),
-		Offsets:  sys.NewPointer(unsafe.Pointer(&offsets[0])),
-		Cnt:      1,
+	try := func(pid uint32) unix.Errno {
+		attr := uprobeMultiAttr{
+			linkHead: linkHead{ProgFD: prog.Uint(), AttachType: uapi.AttachTraceUprobeMulti},
+			Path:     sys.NewStringPointer("/"),
+			Offsets:  sys.NewPointer(unsafe.Pointer(&offsets[0])),
+			Cnt:      1,
+			Pid:      pid,
+		}
+		return linkErrno(&attr)
 	}
-	errno := linkErrno(&attr)
-	return errno == 0 || errno == unix.EBADF, nil
+	if errno := try(0); errno != 0 && errno != unix.EBADF {
+		return false, nil
+	}
+	return try(^uint32(0)) == unix.EINVAL, nil
+}
+
+func probeTCX() (bool, error) {
+	prog, err := tracingProg(uapi.ProgTypeSchedCls, 0)
+	if err != nil {
+		return false, err
+	}
+	defer prog.Close()
+	// A tcx link on ifindex 0: ENODEV (no such device) when tcx exists,
+	// EINVAL before (the attach type is unknown to LINK_CREATE).
+	errno := linkErrno(&linkCreateAttr{ProgFD: prog.Uint(), AttachType: uapi.AttachTCXIngress})
+	return errno == unix.ENODEV, nil
+}
+
+func probeUprobeRefCtr() (bool, error) {
+	// No bpf() call tells: the uprobe PMU lists the field (4.20).
+	const dir = "/sys/bus/event_source/devices/uprobe"
+	if _, err := os.Stat(dir); err != nil {
+		return false, notBuilt("no uprobe PMU: built without CONFIG_UPROBE_EVENTS")
+	}
+	_, err := os.Stat(dir + "/format/ref_ctr_offset")
+	return err == nil, nil
 }
 
 func probeLogTrueSize() (bool, error) {
@@ -462,20 +507,4 @@ func knownHelper(h uapi.HelperID) func() (bool, error) {
 // uapiSocketFilter is the attribute of a socket filter probe.
 func uapiSocketFilter() sys.ProgLoadAttr {
 	return sys.ProgLoadAttr{ProgType: uapi.ProgTypeSocketFilter}
-}
-
-// BTFKinds returns the BTF kinds and flags the running kernel's
-// BPF_BTF_LOAD accepts, for btf/sanitize. A probe that cannot tell counts
-// as accepting (the kernel's own error then speaks).
-func BTFKinds() sanitize.Kernel {
-	return sanitize.Kernel{
-		Func:         !BTFFunc.Missing(),
-		GlobalFunc:   !BTFGlobalFunc.Missing(),
-		Datasec:      !BTFDatasec.Missing(),
-		QmarkDatasec: !BTFQmarkDatasec.Missing(),
-		Float:        !BTFFloat.Missing(),
-		DeclTag:      !BTFDeclTag.Missing(),
-		TypeTag:      !BTFTypeTag.Missing(),
-		Enum64:       !BTFEnum64.Missing(),
-	}
 }

@@ -19,12 +19,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -536,67 +536,28 @@ func (r *externResolver) hasBPFCookie() (bool, string, error) {
 	return ver >= kernelVersion515, "kernel version >= 5.15", nil
 }
 
-// syscallPrefixes are the architecture prefixes of syscall wrappers
-// ("__x64_sys_bpf"), as libbpf's arch_specific_syscall_pfx knows them.
-var syscallPrefixes = map[string]string{
-	"amd64":   "x64",
-	"386":     "ia32",
-	"s390x":   "s390x",
-	"arm":     "arm",
-	"arm64":   "arm64",
-	"mips":    "mips",
-	"mipsle":  "mips",
-	"mips64":  "mips",
-	"riscv64": "riscv",
-	"ppc64":   "powerpc",
-	"ppc64le": "powerpc",
-}
-
-// hasSyscallWrapper answers LINUX_HAS_SYSCALL_WRAPPER: whether the kernel
-// enters syscalls through arch-specific wrappers (__x64_sys_bpf). libbpf
-// probes by creating a kprobe on the wrapper; bpfc looks for the wrapper's
-// FUNC in the target BTF (any architecture's prefix, so a BTF file of
-// another architecture answers for itself), then in kallsyms.
+// hasSyscallWrapper answers LINUX_HAS_SYSCALL_WRAPPER from the target:
+// features.HasSyscallWrapper decides (as it does where attach puts
+// ksyscall programs), looking in the target's BTF, then its kallsyms.
 func (r *externResolver) hasSyscallWrapper() (bool, string, error) {
-	pfxs := make([]string, 0, len(syscallPrefixes))
-	for _, p := range syscallPrefixes {
-		if !slices.Contains(pfxs, p) {
-			pfxs = append(pfxs, p)
-		}
-	}
-	slices.Sort(pfxs)
-	// This architecture's prefix first: on the running kernel that is
-	// the one name lookup the answer takes.
-	if p, ok := syscallPrefixes[runtime.GOARCH]; ok {
-		i := slices.Index(pfxs, p)
-		pfxs = slices.Insert(slices.Delete(pfxs, i, i+1), 0, p)
-	}
-	spec, btfErr := r.targetBTF()
-	if btfErr == nil {
-		for _, p := range pfxs {
-			name := "__" + p + "_sys_bpf"
+	var src features.SymbolSource
+	if spec, err := r.targetBTF(); err == nil {
+		src.BTFFunc = func(name string) bool {
 			for _, id := range spec.FindByNameKind(name, btf.KindFunc) {
 				if spec.TypeKind(id) == btf.KindFunc {
-					return true, "target BTF has FUNC " + name, nil
+					return true
 				}
 			}
+			return false
+		}
+	} else {
+		src.BTFErr = err
+	}
+	if t := r.ctx.Target; t != nil {
+		src.Kallsyms = func(name string) (bool, error) {
+			_, found, err := t.Kallsyms(name)
+			return found, err
 		}
 	}
-	if r.ctx.Target == nil {
-		return false, "", errors.New("no target kernel to look for syscall wrappers in")
-	}
-	if p, ok := syscallPrefixes[runtime.GOARCH]; ok {
-		name := "__" + p + "_sys_bpf"
-		_, found, err := r.ctx.Target.Kallsyms(name)
-		if err == nil && found {
-			return true, "kallsyms has " + name, nil
-		}
-		if err != nil && btfErr != nil {
-			return false, "", fmt.Errorf("no target BTF (%w) and no kallsyms (%w)", btfErr, err)
-		}
-	}
-	if btfErr != nil {
-		return false, "no target BTF; kallsyms has no __<arch>_sys_bpf", nil
-	}
-	return false, "target BTF has no __<arch>_sys_bpf", nil
+	return features.HasSyscallWrapper(src)
 }

@@ -8,10 +8,10 @@ package passes
 import (
 	"bytes"
 	"errors"
-	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/irtest"
 	"github.com/bpfc/bpfc/ir"
 )
@@ -237,7 +237,7 @@ func TestExternsVirtual(t *testing.T) {
 }
 
 func TestExternsSyscallWrapperKallsyms(t *testing.T) {
-	pfx, ok := syscallPrefixes[runtime.GOARCH]
+	pfx, ok := features.SyscallPrefix()
 	if !ok {
 		t.Skip("no syscall wrapper prefix for this architecture")
 	}

@@ -19,7 +19,6 @@ import (
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/btf/sanitize"
-	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/frontend/elf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
@@ -366,7 +365,7 @@ func TestDatasecKernelBTF(t *testing.T) {
 			}
 			// Kinds the kernel lacks (5.10: FLOAT, DECL_TAG, TYPE_TAG,
 			// ENUM64) are rewritten as a loader does before BTF_LOAD.
-			if raw, _, err = sanitize.Sanitize(raw, features.BTFKinds()); err != nil {
+			if raw, _, err = sanitize.Sanitize(raw, sanitize.Running()); err != nil {
 				t.Fatal(err)
 			}
 			fd, err := sys.BtfLoad(raw)

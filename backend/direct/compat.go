@@ -31,7 +31,7 @@ func bumpMemlock() error { return features.BumpMemlock() }
 // sanitizeBTF rewrites the object's raw BTF for the kinds the kernel
 // lacks, with a warning saying what was rewritten.
 func (l *loader) sanitizeBTF(raw []byte) ([]byte, error) {
-	out, changes, err := sanitize.Sanitize(raw, features.BTFKinds())
+	out, changes, err := sanitize.Sanitize(raw, sanitize.Running())
 	if err != nil {
 		return nil, err
 	}

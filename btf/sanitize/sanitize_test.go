@@ -15,7 +15,6 @@ import (
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/btf/sanitize"
-	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/frontend/elf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
@@ -197,7 +196,7 @@ func TestSanitizedObjectsLoad(t *testing.T) {
 	if err != nil || len(objs) == 0 {
 		t.Fatalf("no test objects: %v", err)
 	}
-	running := features.BTFKinds()
+	running := sanitize.Running()
 	old := sanitize.Kernel{Func: true, GlobalFunc: true, Datasec: true}
 	for _, path := range objs {
 		t.Run(filepath.Base(path), func(t *testing.T) {

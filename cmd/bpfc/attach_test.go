@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -238,20 +239,94 @@ func TestAttachPin(t *testing.T) {
 	}
 }
 
-func TestAttachRefused(t *testing.T) {
+// TestAttachProbes: -attach attaches every kernel probe of
+// attach_probes.o where the kernel has kprobes (the kernel matrix guests;
+// before 5.15 the perf events with PERF_EVENT_IOC_SET_BPF, which have no
+// link id), and fails naming the first program it cannot attach where it
+// has none (the test host).
+func TestAttachProbes(t *testing.T) {
 	testutil.RequireKernel(t)
 	testutil.Tracefs(t)
-	if _, err := os.Stat("/sys/bus/event_source/devices/kprobe"); err == nil {
-		t.Log("this kernel has kprobes: attach_probes.o attaches (the attach package's tests check them)")
+	if _, err := os.Stat("/sys/bus/event_source/devices/kprobe"); err != nil {
+		code, out, stderr := runCLI("-attach", obj("attach_probes.o"))
+		want := "bpfc: attach_probes.o: attach program ksys_getpid (section ksyscall/getpid): kprobe __x64_sys_getpid+0x0: not supported"
+		if code != exitFailure || !strings.HasPrefix(stderr, want) {
+			t.Errorf("exit %d, stderr %q; want exit 1 and %q...", code, stderr, want)
+		}
+		if strings.Contains(out, "PROGRAM ") {
+			t.Errorf("a links table after a failed attach:\n%s", out)
+		}
 		return
 	}
-	code, out, stderr := runCLI("-attach", obj("attach_probes.o"))
-	want := "bpfc: attach_probes.o: attach program ksys_getpid (section ksyscall/getpid): kprobe __se_sys_getpid+0x0: not supported"
-	if code != exitFailure || !strings.HasPrefix(stderr, want) {
-		t.Errorf("exit %d, stderr %q; want exit 1 and %q...", code, stderr, want)
+	cmd := exec.Command(os.Args[0], "-attach", obj("attach_probes.o"))
+	cmd.Env = append(os.Environ(), envRunCLI+"=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if strings.Contains(out, "PROGRAM ") {
-		t.Errorf("a links table after a failed attach:\n%s", out)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(stdout)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.HasPrefix(sc.Text(), "attached ") {
+			break
+		}
+	}
+	if len(lines) == 0 || lines[len(lines)-1] != "attached 7 of 7 programs; waiting for SIGINT or SIGTERM" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("output %q; stderr:\n%s", lines, stderr.String())
+	}
+	perf, perfID := "perf_event (ioctl)", false
+	if !testutil.KernelOlderThan("5.15") {
+		perf, perfID = "perf_event", true
+	}
+	table := strings.Join(lines, "\n")
+	for _, want := range []struct {
+		prog, link, target string
+		id                 bool
+	}{
+		{"tp_getpid", perf, "syscalls/sys_enter_getpid", perfID},
+		{"rawtp_getpid", "raw_tracepoint", "sys_enter", true},
+		{"tpbtf_getpid", "tracing", "sys_enter", true},
+		{"ksys_getpid", perf, "__x64_sys_getpid+0x0", perfID},
+		{"kp_openat2", perf, "do_sys_openat2+0x0", perfID},
+		{"krp_openat2", perf, "do_sys_openat2+0x0", perfID},
+		{"iter_mine", "iter", "task", true},
+	} {
+		// PROGRAM LINK ID PIN TARGET; LINK may hold a space.
+		re := regexp.MustCompile(`(?m)^` + want.prog + ` +` + regexp.QuoteMeta(want.link) + ` +([0-9]+) +- +` + regexp.QuoteMeta(want.target) + `$`)
+		m := re.FindStringSubmatch(table)
+		if m == nil {
+			t.Errorf("no row %s %s ... %s in\n%s", want.prog, want.link, want.target, table)
+			continue
+		}
+		id, _ := strconv.ParseUint(m[1], 10, 32)
+		if (id != 0) != want.id {
+			t.Errorf("%s: link id %d", want.prog, id)
+		}
+		if id != 0 && !linkAlive(t, uint32(id)) {
+			t.Errorf("%s: link %d is not in the kernel while bpfc waits", want.prog, id)
+		}
+	}
+	if err := cmd.Process.Signal(unix.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var rest []string
+	for sc.Scan() {
+		rest = append(rest, sc.Text())
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("bpfc -attach after SIGINT: %v; stderr:\n%s", err, stderr.String())
+	}
+	if strings.Join(rest, "\n") != "interrupt: detached" {
+		t.Errorf("after SIGINT: %q", rest)
 	}
 }
 

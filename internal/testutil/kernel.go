@@ -41,10 +41,8 @@ var objectNeeds = map[string][]Need{
 		Match: []string{"helper bpf_get_current_task_btf is not supported by this kernel", "first appeared in Linux 5.11"}}},
 	"core_types.o": {syscallProgram},
 	"asm_const.o":  {syscallProgram},
-	"attach_probes.o": {{Since: "5.15", What: "helper bpf_get_attach_cookie",
-		Match: []string{"helper bpf_get_attach_cookie is not supported by this kernel"}}},
-	"sections.o": {syscallProgram},
-	"tracing.o":  {syscallProgram},
+	"sections.o":   {syscallProgram},
+	"tracing.o":    {syscallProgram},
 	"externs.o": {syscallProgram, {Since: "6.2", What: "kfunc bpf_task_from_pid",
 		Match: []string{"bpf_task_from_pid"}}},
 	"kfunc_noksym.o": {syscallProgram, {Since: "6.2", What: "kfunc bpf_task_from_pid", Match: []string{"bpf_task_from_pid"}}},
@@ -76,6 +74,12 @@ var structOpsLink = Need{Since: "6.4", What: "struct_ops maps with BPF_F_LINK (.
 // syscallProgram is the need of objects with a BPF_PROG_TYPE_SYSCALL
 // program.
 var syscallProgram = Need{Since: "5.14", What: "a syscall program", Match: []string{"program type syscall is not supported by this kernel"}}
+
+// BPFCookie is the need of programs calling bpf_get_attach_cookie
+// (attach_probes.o's "?" *_cookie programs): their load is refused before
+// 5.15 naming the helper.
+var BPFCookie = Need{Since: "5.15", What: "helper bpf_get_attach_cookie",
+	Match: []string{"helper bpf_get_attach_cookie is not supported by this kernel"}}
 
 // KernelCORE is the need of a load that leaves CO-RE relocations to the
 // kernel (-core=kernel).

@@ -2,7 +2,10 @@
  * section name, each counting its hits by the process whose tgid is in
  * target_tgid (set before load). Programs the host kernel (locked down, no
  * kprobes) or an old kernel cannot load are "?" (not loaded by default):
- * the attach tests enable them where the kernel has them.
+ * the attach tests enable them where the kernel has them. The programs
+ * loaded by default need nothing newer than Linux 5.10 (no
+ * bpf_get_attach_cookie, 5.15), so every probe fires there through
+ * PERF_EVENT_IOC_SET_BPF; the "?" *_cookie programs read their BPF cookie.
  */
 /* Kernel register names (di, ax...) in bpf_tracing.h's PT_REGS macros, to
  * match the struct pt_regs below and the kernel's for CO-RE. */
@@ -23,6 +26,11 @@ enum {
 	C_LSM,		/* lsm/file_open */
 	C_ITER,		/* iter/task: tasks of target_tgid */
 	C_KRETMULTI,	/* kretprobe.multi/do_sys_openat2 */
+	C_TP_COOKIE,	/* tracepoint/syscalls/sys_enter_getpid, with a cookie */
+	C_KPROBE_COOKIE, /* kprobe/do_sys_openat2, with a cookie */
+	C_KMULTI_COOKIE, /* kprobe.multi/do_sys_openat*, with a cookie */
+	C_RAWTP_COOKIE,	/* raw_tp/sys_enter, getpid only, with a cookie */
+	C_FENTRY_COOKIE, /* fentry/do_sys_openat2, with a cookie */
 	C_MAX,
 };
 
@@ -64,12 +72,26 @@ static __always_inline void hit(int c)
 		__sync_fetch_and_add(&counts[c], 1);
 }
 
+/* Counts c and keeps the program's BPF cookie (Linux 5.15). */
+static __always_inline void hit_cookie(void *ctx, int c)
+{
+	if (!mine())
+		return;
+	__sync_fetch_and_add(&counts[c], 1);
+	cookies[c] = bpf_get_attach_cookie(ctx);
+}
+
 SEC("tracepoint/syscalls/sys_enter_getpid")
 int tp_getpid(void *ctx)
 {
 	hit(C_TP);
-	if (mine())
-		cookies[C_TP] = bpf_get_attach_cookie(ctx);
+	return 0;
+}
+
+SEC("?tracepoint/syscalls/sys_enter_getpid")
+int tp_getpid_cookie(void *ctx)
+{
+	hit_cookie(ctx, C_TP_COOKIE);
 	return 0;
 }
 
@@ -78,6 +100,15 @@ int BPF_PROG(rawtp_getpid, struct pt_regs *regs, long id)
 {
 	if (id == NR_GETPID)
 		hit(C_RAWTP);
+	return 0;
+}
+
+/* Cookies of raw tracepoints: Linux 6.10. */
+SEC("?raw_tp/sys_enter")
+int BPF_PROG(rawtp_getpid_cookie, struct pt_regs *regs, long id)
+{
+	if (id == NR_GETPID)
+		hit_cookie(ctx, C_RAWTP_COOKIE);
 	return 0;
 }
 
@@ -100,8 +131,13 @@ SEC("kprobe/do_sys_openat2")
 int BPF_KPROBE(kp_openat2)
 {
 	hit(C_KPROBE);
-	if (mine())
-		cookies[C_KPROBE] = bpf_get_attach_cookie(ctx);
+	return 0;
+}
+
+SEC("?kprobe/do_sys_openat2")
+int BPF_KPROBE(kp_openat2_cookie)
+{
+	hit_cookie(ctx, C_KPROBE_COOKIE);
 	return 0;
 }
 
@@ -119,6 +155,13 @@ int kmulti_openat(struct pt_regs *ctx)
 	return 0;
 }
 
+SEC("?kprobe.multi/do_sys_openat*")
+int kmulti_openat_cookie(struct pt_regs *ctx)
+{
+	hit_cookie(ctx, C_KMULTI_COOKIE);
+	return 0;
+}
+
 SEC("?kretprobe.multi/do_sys_openat2")
 int kretmulti_openat(struct pt_regs *ctx)
 {
@@ -130,6 +173,14 @@ SEC("?fentry/do_sys_openat2")
 int BPF_PROG(fentry_openat2)
 {
 	hit(C_FENTRY);
+	return 0;
+}
+
+/* Cookies of trampolines: Linux 5.19. */
+SEC("?fentry/do_sys_openat2")
+int BPF_PROG(fentry_openat2_cookie)
+{
+	hit_cookie(ctx, C_FENTRY_COOKIE);
 	return 0;
 }
 

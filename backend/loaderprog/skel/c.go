@@ -262,12 +262,18 @@ func (g *cGen) attach() {
 // cAttach is how a C light skeleton attaches a program, from its section:
 // what skel_internal.h offers (raw tracepoints, tracing and LSM programs,
 // iterators) and perf events opened with the syscalls (tracepoints,
-// kprobes, kretprobes, syscall probes), as far as that goes without an
-// ELF reader: uprobes and USDT probes need the target binary's symbols and
-// notes, and programs that need a target (XDP, tc...) need the caller.
+// kprobes, kretprobes, syscall probes, and uprobes and uretprobes on a
+// binary named by absolute path, whose function a small ELF symbol lookup
+// in the header finds). What needs more is left to the Go skeleton or
+// libbpf, and its attach function says why: uprobes on a library or
+// program found by name (the search path), versioned symbols, USDT probes
+// (.note.stapsdt decoded into usdt.bpf.h's spec maps), kprobe.multi and
+// uprobe.multi (glob matching), and programs that need a target from the
+// caller (XDP, tc, cgroups...).
 type cAttach struct {
-	kind   string // "rawtp", "tracing", "iter", "tp", "kprobe", "ksyscall", "" (none)
-	target string // raw tracepoint, CATEGORY/NAME, FUNC, syscall name
+	kind   string // "rawtp", "tracing", "iter", "tp", "kprobe", "ksyscall", "uprobe", "" (none)
+	target string // raw tracepoint, CATEGORY/NAME, FUNC, syscall name, binary path
+	fn     string // a uprobe's function, "" for a file offset
 	offset uint64
 	ret    bool
 	why    string // for kind "": why not
@@ -310,13 +316,71 @@ func cAttachOf(p loaderprog.ProgDesc) cAttach {
 		if cSafe(target) {
 			return cAttach{kind: "ksyscall", target: target, ret: prefix == "kretsyscall"}
 		}
-	case "uprobe", "uprobe.s", "uretprobe", "uretprobe.s", "usdt", "usdt.s", "uprobe.multi", "uretprobe.multi":
-		return cAttach{why: "auto-attach not supported: needs the target binary's ELF symbols; use the Go skeleton or libbpf"}
-	case "kprobe.multi", "kretprobe.multi":
-		return cAttach{why: "auto-attach not supported: kprobe.multi; use the Go skeleton or libbpf"}
+	case "uprobe", "uprobe.s", "uretprobe", "uretprobe.s":
+		return cUprobe(target, strings.HasPrefix(prefix, "uretprobe"))
+	case "usdt", "usdt.s":
+		return cAttach{why: "auto-attach not supported: a USDT probe needs the binary's .note.stapsdt notes decoded into usdt.bpf.h's spec maps; use the Go skeleton or libbpf"}
+	case "uprobe.multi", "uprobe.multi.s", "uretprobe.multi", "uretprobe.multi.s", "uprobe.session", "uprobe.session.s":
+		return cAttach{why: "auto-attach not supported: uprobe.multi matches a glob against the binary's symbols; use the Go skeleton or libbpf"}
+	case "kprobe.multi", "kretprobe.multi", "kprobe.session":
+		return cAttach{why: "auto-attach not supported: kprobe.multi matches a glob against the kernel's functions; use the Go skeleton or libbpf"}
 	}
 	return cAttach{why: "auto-attach not supported"}
 }
+
+// cUprobe says how the C skeleton attaches a uprobe or uretprobe on target
+// (PATH:FUNC[+OFFSET] or PATH:0xOFFSET, parsed as the attach package
+// does): only on a binary named by absolute path and a function without a
+// symbol version, which the header's ELF symbol lookup finds.
+func cUprobe(target string, ret bool) cAttach {
+	path, fn, ok := strings.Cut(target, ":")
+	if !ok || path == "" || fn == "" {
+		return cAttach{why: "auto-attach not supported: a uprobe target is PATH:FUNC[+OFFSET]"}
+	}
+	if !strings.HasPrefix(path, "/") {
+		return cAttach{why: "auto-attach not supported: " + cComment(path) + " is not an absolute path (finding libraries and programs by name is left to the Go skeleton or libbpf)"}
+	}
+	var off uint64
+	if i := strings.LastIndexByte(fn, '+'); i >= 0 {
+		if v, err := strconv.ParseUint(fn[i+1:], 0, 64); err == nil {
+			fn, off = fn[:i], v
+		}
+	}
+	if strings.HasPrefix(fn, "0x") {
+		if v, err := strconv.ParseUint(fn, 0, 64); err == nil {
+			fn, off = "", off+v
+		}
+	}
+	switch {
+	case fn == "" && off == 0:
+		return cAttach{why: "auto-attach not supported: a uprobe target is PATH:FUNC[+OFFSET]"}
+	case !cLiteral(path):
+		return cAttach{why: "auto-attach not supported: the path has characters this header does not quote; use the Go skeleton or libbpf"}
+	case strings.IndexFunc(fn, func(r rune) bool { return !isCSymbolChar(r) }) >= 0:
+		return cAttach{why: "auto-attach not supported: " + cComment(fn) + " is not a plain symbol name (symbol versions are left to the Go skeleton or libbpf)"}
+	case ret && fn != "" && off != 0:
+		return cAttach{why: "auto-attach not supported: return probes take no offset"}
+	}
+	return cAttach{kind: "uprobe", target: path, fn: fn, offset: off, ret: ret}
+}
+
+// cLiteral reports whether s is printable ASCII that %q quotes as C does
+// (no quote, backslash or '?', which could start a trigraph).
+func cLiteral(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '?' {
+			return false
+		}
+	}
+	return true
+}
+
+func isCSymbolChar(r rune) bool {
+	return r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+}
+
+// cComment makes s safe inside a C comment.
+func cComment(s string) string { return strings.ReplaceAll(s, "*/", "* /") }
 
 // cSafe reports whether s can go into a C string literal and a tracefs
 // path as it is.
@@ -333,7 +397,7 @@ func cSafe(s string) bool {
 func (g *cGen) needsPerf() bool {
 	for _, p := range g.l.Progs {
 		switch cAttachOf(p).kind {
-		case "tp", "kprobe", "ksyscall":
+		case "tp", "kprobe", "ksyscall", "uprobe":
 			return true
 		}
 	}
@@ -360,19 +424,27 @@ func (g *cGen) attachProg(p loaderprog.ProgDesc) {
 		g.p("\tfd = bpfc__attach_perf(prog_fd, bpfc__kprobe_open(%q, %#x, %d));\n", a.target, a.offset, ret)
 	case "ksyscall":
 		g.p("\tfd = bpfc__attach_perf(prog_fd, bpfc__ksyscall_open(%q, %d));\n", a.target, ret)
+	case "uprobe":
+		fn := "NULL"
+		if a.fn != "" {
+			fn = strconv.Quote(a.fn)
+		}
+		g.p("\tfd = bpfc__attach_perf(prog_fd, bpfc__uprobe_open(%q, %s, %#x, %d));\n", a.target, fn, a.offset, ret)
 	default:
 		g.p("\tfd = ((void)prog_fd, 0); /* %s */\n", a.why)
 	}
 }
 
-// cPerfHelpers open tracepoint, kprobe and syscall-probe perf events and
-// attach programs to them (a BPF_PERF_EVENT link, 5.15, else
+// cPerfHelpers open tracepoint, kprobe, syscall-probe and uprobe perf
+// events and attach programs to them (a BPF_PERF_EVENT link, 5.15, else
 // PERF_EVENT_IOC_SET_BPF), shared by every skeleton of a translation
-// unit. They use the system calls directly, like skel_internal.h, and
-// return -1 with errno set on failure.
+// unit; a uprobe's function is found in the binary's ELF symbol tables
+// (.dynsym, then .symtab, as libbpf). They use the system calls directly,
+// like skel_internal.h, and return -1 with errno set on failure.
 const cPerfHelpers = `#ifndef __KERNEL__
 #ifndef BPFC_LSKEL_PERF_HELPERS
 #define BPFC_LSKEL_PERF_HELPERS
+#include <elf.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,23 +501,150 @@ static inline int bpfc__tracepoint_open(const char *tp)
 	return bpfc__perf_event_open(&attr);
 }
 
-/* A kprobe (ret 0) or kretprobe (ret 1) on func+offset, through the kprobe PMU (4.17). */
-static inline int bpfc__kprobe_open(const char *func, unsigned long offset, int ret)
+/* A probe of PMU "kprobe" (name: the function) or "uprobe" (name: the binary, offset: a file offset), a return probe with ret 1 (4.17). */
+static inline int bpfc__probe_open(const char *pmu, const char *name, unsigned long offset, int ret)
 {
 	struct perf_event_attr attr;
+	char path[128];
 	long type, bit = 0;
 
-	type = bpfc__read_num("/sys/bus/event_source/devices/kprobe/type", "");
+	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", pmu);
+	type = bpfc__read_num(path, "");
 	if (type < 0)
 		return -1;
-	if (ret && (bit = bpfc__read_num("/sys/bus/event_source/devices/kprobe/format/retprobe", "config:")) < 0)
+	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/format/retprobe", pmu);
+	if (ret && (bit = bpfc__read_num(path, "config:")) < 0)
 		return -1;
 	memset(&attr, 0, sizeof(attr));
 	attr.type = type;
 	attr.config = ret ? 1ULL << bit : 0;
-	attr.config1 = (unsigned long)func; /* kprobe_func */
+	attr.config1 = (unsigned long)name; /* kprobe_func, uprobe_path */
 	attr.config2 = offset;              /* probe_offset */
 	return bpfc__perf_event_open(&attr);
+}
+
+/* A kprobe (ret 0) or kretprobe (ret 1) on func+offset. */
+static inline int bpfc__kprobe_open(const char *func, unsigned long offset, int ret)
+{
+	return bpfc__probe_open("kprobe", func, offset, ret);
+}
+
+/* Reads size bytes at offset of fd into a new buffer (NULL, errno set, on failure). */
+static inline void *bpfc__pread_new(int fd, unsigned long size, unsigned long offset)
+{
+	void *buf = size ? malloc(size) : NULL;
+
+	if (!buf) {
+		errno = size ? ENOMEM : ENOEXEC;
+		return NULL;
+	}
+	if (pread(fd, buf, size, offset) != (ssize_t)size) {
+		free(buf);
+		errno = ENOEXEC;
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * The file offset of function name in the 64-bit ELF executable or library
+ * at path, as libbpf finds it: in .dynsym, else in .symtab (where a name may
+ * carry "@VERSION"); a non-weak definition wins over weak ones, and two
+ * non-weak ones at different offsets are ambiguous (EINVAL). 0 with errno
+ * set on failure (ENOENT: no such function).
+ */
+static inline unsigned long bpfc__elf_func_offset(const char *path, const char *name)
+{
+	Elf64_Ehdr eh;
+	Elf64_Shdr *sh = NULL;
+	unsigned long off = 0, len = strlen(name);
+	int fd, pass, err = ENOENT;
+	unsigned int i;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_shentsize != sizeof(Elf64_Shdr)) {
+		err = ENOEXEC;
+		goto out;
+	}
+	sh = (Elf64_Shdr *)bpfc__pread_new(fd, (unsigned long)eh.e_shnum * sizeof(*sh), eh.e_shoff);
+	if (!sh) {
+		err = errno;
+		goto out;
+	}
+	for (pass = 0; pass < 2 && !off && err == ENOENT; pass++) {
+		unsigned long found = 0;
+		int found_weak = 0;
+
+		for (i = 0; i < eh.e_shnum && err == ENOENT; i++) {
+			Elf64_Shdr *st = &sh[i];
+			Elf64_Sym *syms;
+			char *strs;
+			unsigned long j, n;
+
+			if (st->sh_type != (pass ? SHT_SYMTAB : SHT_DYNSYM) || st->sh_link >= eh.e_shnum ||
+			    st->sh_entsize != sizeof(Elf64_Sym) || sh[st->sh_link].sh_size == 0)
+				continue;
+			syms = (Elf64_Sym *)bpfc__pread_new(fd, st->sh_size, st->sh_offset);
+			strs = syms ? (char *)bpfc__pread_new(fd, sh[st->sh_link].sh_size, sh[st->sh_link].sh_offset) : NULL;
+			if (!strs) {
+				err = errno;
+				free(syms);
+				break;
+			}
+			strs[sh[st->sh_link].sh_size - 1] = 0;
+			n = st->sh_size / sizeof(Elf64_Sym);
+			for (j = 1; j < n; j++) {
+				Elf64_Sym *s = &syms[j];
+				const char *sname;
+				unsigned long o;
+				int weak = ELF64_ST_BIND(s->st_info) == STB_WEAK;
+
+				if (ELF64_ST_TYPE(s->st_info) != STT_FUNC || s->st_shndx == SHN_UNDEF ||
+				    s->st_shndx >= eh.e_shnum || s->st_name >= sh[st->sh_link].sh_size)
+					continue;
+				sname = strs + s->st_name;
+				if (strncmp(sname, name, len) || (sname[len] && sname[len] != '@'))
+					continue;
+				o = s->st_value - sh[s->st_shndx].sh_addr + sh[s->st_shndx].sh_offset;
+				if (found && o != found) {
+					if (!found_weak && !weak) {
+						err = EINVAL; /* ambiguous */
+						break;
+					}
+					if (weak)
+						continue;
+				}
+				found = o;
+				found_weak = weak;
+			}
+			free(syms);
+			free(strs);
+		}
+		if (found && err == ENOENT)
+			off = found;
+	}
+out:
+	free(sh);
+	close(fd);
+	if (!off)
+		errno = err;
+	return off;
+}
+
+/* A uprobe (ret 0) or uretprobe (ret 1) on func+offset of the binary at path (func NULL: offset is a file offset), in every process. */
+static inline int bpfc__uprobe_open(const char *path, const char *func, unsigned long offset, int ret)
+{
+	if (func) {
+		unsigned long base = bpfc__elf_func_offset(path, func);
+
+		if (!base)
+			return -1;
+		offset += base;
+	}
+	return bpfc__probe_open("uprobe", path, offset, ret);
 }
 
 /* A kprobe on syscall name: the arch's wrapper (__x64_sys_NAME) where the kernel has one, else __se_sys_NAME. */

@@ -7,9 +7,13 @@
 package skeltest
 
 import (
+	"debug/elf"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/testutil"
 )
@@ -77,7 +81,7 @@ func TestGoSkeletonAttachProbes(t *testing.T) {
 		// No kprobes (the test host): Attach fails at the first kernel
 		// probe and leaves nothing attached or open.
 		checkKV(t, out, map[string]string{
-			"attach_err": "attach program ksys_getpid (section ksyscall/getpid): kprobe __se_sys_getpid+0x0: not supported: the kernel has neither the kprobe PMU nor tracefs kprobe_events (no CONFIG_KPROBES, or locked down)",
+			"attach_err": "attach program ksys_getpid (section ksyscall/getpid): kprobe __x64_sys_getpid+0x0: not supported: the kernel has neither the kprobe PMU nor tracefs kprobe_events (no CONFIG_KPROBES, or locked down)",
 			"fds_after":  "0", "tp_fired": "false", "ksyscall_fired": "false", "kprobe_fired": "false", "iter_linked": "false", "tp_after_detach": "0",
 			"fds_after_detach": "0",
 		})
@@ -194,4 +198,91 @@ func TestCSkeletonAttachProbes(t *testing.T) {
 		want["kprobe_attached"], want["attach_all_ok"], want["ksyscall_hits"] = "1", "1", "2"
 	}
 	checkKV(t, runBin(t, bin), want)
+}
+
+const cUprobeSelfMain = cPrelude + `#include "skel.h"
+
+/* The function uprobe_self.o's sections probe, in this program. */
+__attribute__((noinline, used)) long bpfc_self_probe(long a)
+{
+	__asm__ volatile("");
+	return a + 1;
+}
+
+int main(void)
+{
+	long (*volatile probe)(long) = bpfc_self_probe;
+	struct uprobe_self *skel = uprobe_self__open_and_load();
+	unsigned long off;
+	int err, i;
+
+	if (!skel) {
+		printf("load=failed errno=%d\n", errno);
+		return 1;
+	}
+	printf("offset=%#lx\n", bpfc__elf_func_offset("/proc/self/exe", "bpfc_self_probe"));
+	err = uprobe_self__attach(skel);
+	printf("attach=%d\n", err);
+	if (err)
+		printf("attach_errno=%d\n", errno);
+	for (i = 0; i < 3; i++)
+		probe(10 + i);
+	printf("calls=%llu\nlast_a=%llu\nret_calls=%llu\nlast_ret=%llu\n",
+	       skel->bss->calls, skel->bss->last_a, skel->bss->ret_calls, skel->bss->last_ret);
+	uprobe_self__detach(skel);
+	probe(1);
+	printf("calls_after_detach=%llu\n", skel->bss->calls);
+	uprobe_self__destroy(skel);
+
+	off = bpfc__elf_func_offset("/proc/self/exe", "bpfc_no_such_func");
+	printf("missing_func=%lu,%d\n", off, off ? 0 : errno);
+	off = bpfc__elf_func_offset("/proc/self/status", "bpfc_self_probe");
+	printf("not_elf=%lu,%d\n", off, off ? 0 : errno);
+	off = bpfc__elf_func_offset("/nonexistent/bpfc", "bpfc_self_probe");
+	printf("missing_file=%lu,%d\n", off, off ? 0 : errno);
+	printf("uprobe_missing_func=%d,%d\n", bpfc__uprobe_open("/proc/self/exe", "bpfc_no_such_func", 0, 0), errno);
+	return 0;
+}
+`
+
+// TestCSkeletonAttachUprobe: the C skeleton's __attach attaches a uprobe
+// and a uretprobe whose sections name the binary by absolute path
+// (/proc/self/exe: the program probes itself), the function found by the
+// header's ELF symbol lookup at the file offset debug/elf says; the lookup
+// refuses a missing function, a file that is no ELF and a missing file.
+func TestCSkeletonAttachUprobe(t *testing.T) {
+	testutil.RequireKernel(t)
+	bin := buildC(t, cSkeleton(t, "uprobe_self.o"), cUprobeSelfMain, true)
+	want := map[string]string{
+		"offset": fmt.Sprintf("%#x", elfFuncOffset(t, bin, "bpfc_self_probe")),
+		"attach": "0", "calls": "3", "last_a": "12", "ret_calls": "3", "last_ret": "13",
+		"calls_after_detach": "3",
+		"missing_func":       fmt.Sprintf("0,%d", unix.ENOENT), "not_elf": fmt.Sprintf("0,%d", unix.ENOEXEC),
+		"missing_file": fmt.Sprintf("0,%d", unix.ENOENT), "uprobe_missing_func": fmt.Sprintf("-1,%d", unix.ENOENT),
+	}
+	checkKV(t, runBin(t, bin), want)
+}
+
+// elfFuncOffset is the file offset of function name in the ELF file at
+// path, by debug/elf (the second implementation the C lookup is checked
+// against).
+func elfFuncOffset(t *testing.T, path, name string) uint64 {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range syms {
+		if s.Name == name && elf.ST_TYPE(s.Info) == elf.STT_FUNC {
+			sec := f.Sections[s.Section]
+			return s.Value - sec.Addr + sec.Offset
+		}
+	}
+	t.Fatalf("%s has no function %s", path, name)
+	return 0
 }

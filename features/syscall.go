@@ -1,0 +1,145 @@
+// This file decides whether a kernel enters system calls through
+// architecture-specific wrappers (__x64_sys_bpf): where ksyscall programs
+// attach (package attach) and what usdt.bpf.h's and bpf_tracing.h's
+// LINUX_HAS_SYSCALL_WRAPPER says (package passes). One function decides,
+// from what the caller can look in; the running kernel's answer is a
+// feature like the others.
+
+package features
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+)
+
+// syscallPrefixes are the architecture prefixes of syscall wrappers
+// ("__x64_sys_bpf"), as libbpf's arch_specific_syscall_pfx knows them.
+var syscallPrefixes = map[string]string{
+	"amd64":   "x64",
+	"386":     "ia32",
+	"s390x":   "s390x",
+	"arm":     "arm",
+	"arm64":   "arm64",
+	"mips":    "mips",
+	"mipsle":  "mips",
+	"mips64":  "mips",
+	"riscv64": "riscv",
+	"ppc64":   "powerpc",
+	"ppc64le": "powerpc",
+}
+
+// SyscallPrefix returns the prefix of this architecture's syscall
+// wrappers ("x64" for amd64), or false where libbpf knows none.
+func SyscallPrefix() (string, bool) {
+	p, ok := syscallPrefixes[runtime.GOARCH]
+	return p, ok
+}
+
+// SymbolSource is where HasSyscallWrapper looks for a kernel's syscall
+// wrappers. Either function may be nil.
+type SymbolSource struct {
+	// BTFFunc reports whether the kernel's BTF has a FUNC of that name;
+	// nil without BTF, and BTFErr then says why.
+	BTFFunc func(name string) bool
+	BTFErr  error
+	// Kallsyms reports whether the kernel's kallsyms has the symbol.
+	Kallsyms func(name string) (bool, error)
+}
+
+// HasSyscallWrapper decides whether a kernel enters syscalls through
+// arch-specific wrappers (__<arch>_sys_bpf), libbpf's
+// LINUX_HAS_SYSCALL_WRAPPER and the ksyscall function choice. libbpf
+// probes by creating a kprobe on the wrapper; bpfc looks for the wrapper's
+// FUNC in the kernel's BTF (any architecture's prefix, so a BTF file of
+// another architecture answers for itself), then for this architecture's
+// wrapper in kallsyms. It returns the answer and why.
+func HasSyscallWrapper(src SymbolSource) (bool, string, error) {
+	pfxs := make([]string, 0, len(syscallPrefixes))
+	for _, p := range syscallPrefixes {
+		if !slices.Contains(pfxs, p) {
+			pfxs = append(pfxs, p)
+		}
+	}
+	slices.Sort(pfxs)
+	// This architecture's prefix first: on the running kernel that is
+	// the one name lookup the answer takes.
+	own, hasOwn := SyscallPrefix()
+	if hasOwn {
+		i := slices.Index(pfxs, own)
+		pfxs = slices.Insert(slices.Delete(pfxs, i, i+1), 0, own)
+	}
+	btfErr := src.BTFErr
+	if src.BTFFunc != nil {
+		btfErr = nil
+		for _, p := range pfxs {
+			if name := "__" + p + "_sys_bpf"; src.BTFFunc(name) {
+				return true, "target BTF has FUNC " + name, nil
+			}
+		}
+	} else if btfErr == nil {
+		btfErr = errors.New("no BTF")
+	}
+	if src.Kallsyms == nil && btfErr != nil {
+		return false, "", errors.New("no target kernel to look for syscall wrappers in")
+	}
+	if hasOwn && src.Kallsyms != nil {
+		name := "__" + own + "_sys_bpf"
+		found, err := src.Kallsyms(name)
+		if err == nil && found {
+			return true, "kallsyms has " + name, nil
+		}
+		if err != nil && btfErr != nil {
+			return false, "", fmt.Errorf("no target BTF (%w) and no kallsyms (%w)", btfErr, err)
+		}
+	}
+	if btfErr != nil {
+		return false, "no target BTF; kallsyms has no __<arch>_sys_bpf", nil
+	}
+	return false, "target BTF has no __<arch>_sys_bpf", nil
+}
+
+// SyscallFunc returns the kernel function a ksyscall program for syscall
+// name probes on the running kernel, as libbpf: __<arch>_sys_NAME with
+// syscall wrappers, __se_sys_NAME without (or when the probe cannot
+// tell).
+func SyscallFunc(name string) string {
+	if p, ok := SyscallPrefix(); ok && SyscallWrapper.Has() {
+		return "__" + p + "_sys_" + name
+	}
+	return "__se_sys_" + name
+}
+
+// probeSyscallWrapper asks HasSyscallWrapper about the running kernel,
+// through /proc/kallsyms (this package reads no BTF).
+func probeSyscallWrapper() (bool, error) {
+	if _, ok := SyscallPrefix(); !ok {
+		return false, nil
+	}
+	has, _, err := HasSyscallWrapper(SymbolSource{BTFErr: errors.New("not read"), Kallsyms: procKallsyms})
+	return has, err
+}
+
+// procKallsyms reports whether /proc/kallsyms lists symbol name.
+func procKallsyms(name string) (bool, error) {
+	f, err := os.Open("/proc/kallsyms")
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	want := []byte(name)
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// ffffffff81234560 T __x64_sys_bpf
+		line := sc.Bytes()
+		i := bytes.LastIndexByte(line, ' ')
+		if i >= 0 && bytes.Equal(line[i+1:], want) {
+			return true, nil
+		}
+	}
+	return false, sc.Err()
+}
