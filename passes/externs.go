@@ -29,8 +29,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/passes/core"
 )
@@ -156,6 +158,39 @@ func (r *externResolver) modules() ([]namedSpec, error) {
 	return r.mods, r.modErr
 }
 
+// searched says, for an error about a kernel type not found, which BTF
+// was searched: vmlinux and the modules' (a few named), or why no module's
+// (the running kernel has no module BTF before Linux 5.11, or without
+// CONFIG_DEBUG_INFO_BTF_MODULES).
+func (r *externResolver) searched() string {
+	mods, err := r.modules()
+	switch {
+	case err != nil:
+		return fmt.Sprintf("searched vmlinux; module BTF: %v", err)
+	case len(mods) > 0:
+		const named = 6
+		var names []string
+		for _, m := range mods[:min(len(mods), named)] {
+			names = append(names, m.name)
+		}
+		list := strings.Join(names, ", ")
+		if len(mods) > named {
+			list += fmt.Sprintf(" and %d more", len(mods)-named)
+		}
+		if len(mods) == 1 {
+			return "searched vmlinux and module " + list
+		}
+		return fmt.Sprintf("searched vmlinux and %d modules: %s", len(mods), list)
+	}
+	if rk, ok := r.ctx.Target.(RunningKernel); ok && rk.RunningKernel() {
+		if err := features.ModuleBTF.Check(); errors.Is(err, features.ErrNotSupported) {
+			return "searched vmlinux only: " + err.Error()
+		}
+		return "searched vmlinux only: no loaded module has BTF"
+	}
+	return "searched vmlinux only: the target has no module BTF"
+}
+
 // missing records a weak extern that was not found: it reads as zero.
 func (r *externResolver) missing(e *ir.Extern, note string) {
 	e.State = ir.Resolved
@@ -226,7 +261,7 @@ func (r *externResolver) typedKsym(e *ir.Extern) error {
 			r.missing(e, "ksym: no VAR in kernel BTF, __weak: zero")
 			return nil
 		}
-		return fmt.Errorf("no VAR %s in kernel BTF: %w", e.Name, ErrExternNotFound)
+		return fmt.Errorf("no VAR %s in kernel BTF (%s): %w", e.Name, r.searched(), ErrExternNotFound)
 	}
 	vt, err := spec.Type(id)
 	if err != nil {
@@ -308,9 +343,9 @@ func (r *externResolver) kfunc(e *ir.Extern) error {
 			// Most likely a function of another object that was not
 			// linked in (the merge pass resolves those): a kfunc would
 			// be declared __ksym.
-			return fmt.Errorf("no FUNC %s in kernel or module BTF, and no object linked with this one defines it: %w", name, ErrExternNotFound)
+			return fmt.Errorf("no FUNC %s in kernel or module BTF (%s), and no object linked with this one defines it: %w", name, r.searched(), ErrExternNotFound)
 		}
-		return fmt.Errorf("no FUNC %s in kernel or module BTF: %w", name, ErrExternNotFound)
+		return fmt.Errorf("no FUNC %s in kernel or module BTF (%s): %w", name, r.searched(), ErrExternNotFound)
 	}
 	ft, err := spec.Type(id)
 	if err != nil {

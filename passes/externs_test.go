@@ -294,7 +294,7 @@ func TestExternsKsymErrors(t *testing.T) {
 		msg   string
 	}{
 		{"typed missing", func(b *objBuilder) { b.ksym("bpfc_nope", "int", false) }, ErrExternNotFound,
-			"extern bpfc_nope (.ksyms): no VAR bpfc_nope in kernel BTF"},
+			"extern bpfc_nope (.ksyms): no VAR bpfc_nope in kernel BTF (searched vmlinux and module bpf_testmod)"},
 		{"typed incompatible", func(b *objBuilder) { b.ksym("runqueues", "int", false) }, ErrExternIncompatible,
 			"declared as [1] int, but vmlinux has"},
 		{"typed incompatible weak", func(b *objBuilder) { b.ksym("bpf_prog_active", "struct rq", true) }, ErrExternIncompatible,
@@ -303,9 +303,9 @@ func TestExternsKsymErrors(t *testing.T) {
 			"extern bpfc_nope (.ksyms): not in kallsyms"},
 		{"typeless hidden", func(b *objBuilder) { b.ksym("hidden", "", false) }, ErrExternNotFound, "address 0"},
 		{"kfunc missing", func(b *objBuilder) { b.kfunc("bpfc_nope", "proto int(int)", false) }, ErrExternNotFound,
-			"no FUNC bpfc_nope in kernel or module BTF"},
+			"no FUNC bpfc_nope in kernel or module BTF (searched vmlinux and module bpf_testmod)"},
 		{"function without __ksym missing", func(b *objBuilder) { b.externFunc("helper_elsewhere") }, ErrExternNotFound,
-			"extern helper_elsewhere (a function declared without __ksym): no FUNC helper_elsewhere in kernel or module BTF, and no object linked with this one defines it"},
+			"extern helper_elsewhere (a function declared without __ksym): no FUNC helper_elsewhere in kernel or module BTF (searched vmlinux and module bpf_testmod), and no object linked with this one defines it"},
 		{"kfunc param count", func(b *objBuilder) { b.kfunc("bpf_obj_drop_impl", "proto drop1", false) }, ErrExternIncompatible,
 			"func_proto"},
 		{"kfunc param type", func(b *objBuilder) { b.kfunc("bpf_task_acquire", "proto int(int)", false) }, ErrExternIncompatible,
@@ -321,6 +321,32 @@ func TestExternsKsymErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.msg) {
 				t.Errorf("error %q does not contain %q", err, tt.msg)
+			}
+		})
+	}
+}
+
+// An extern not found says which BTF was searched: vmlinux and the
+// target's modules (six named), or that the target has none.
+func TestExternsNotFoundSearched(t *testing.T) {
+	many := map[string]*btf.Spec{}
+	for _, m := range []string{"veth", "nf_conntrack", "cls_bpf", "sch_ingress", "nf_defrag_ipv4", "nf_defrag_ipv6", "libcrc32c", "bpf_testmod"} {
+		many[m] = moduleSpec()
+	}
+	for _, tt := range []struct {
+		name string
+		mods map[string]*btf.Spec
+		msg  string
+	}{
+		{"no modules", nil, "no FUNC bpfc_nope in kernel or module BTF (searched vmlinux only: the target has no module BTF)"},
+		{"eight modules", many, "no FUNC bpfc_nope in kernel or module BTF (searched vmlinux and 8 modules: bpf_testmod, cls_bpf, libcrc32c, nf_conntrack, nf_defrag_ipv4, nf_defrag_ipv6 and 2 more)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tg := testTarget()
+			tg.mods = tt.mods
+			err := runExterns(&Context{Target: tg}, newObjBuilder().kfunc("bpfc_nope", "proto int(int)", false).finish(t))
+			if !errors.Is(err, ErrExternNotFound) || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error %v, want ErrExternNotFound containing %q", err, tt.msg)
 			}
 		})
 	}
