@@ -44,6 +44,12 @@ const (
 	// structOpsBTF is "kernel S", the struct_ops types as Linux 7.2 lays
 	// them out: the golden target of objects with struct_ops maps.
 	structOpsBTF = "../testdata/btf/kernel_st.btf"
+	// conntrackBTF is "kernel C", whose connection tracking is the module
+	// nf_conntrack (conntrackModBTF, split BTF on top of it): the golden
+	// target of conntrack.o, whose kfuncs and struct bpf_ct_opts only the
+	// module has.
+	conntrackBTF    = "../testdata/btf/kernel_ct.btf"
+	conntrackModBTF = "../testdata/btf/module_ct.btf"
 )
 
 // goldenTarget is a fixed kernel: kernel_a.btf with the module bpfc_mod, a
@@ -77,16 +83,24 @@ func (t *goldenTarget) Kallsyms(name string) (uint64, bool, error) {
 
 func newGoldenTarget(tb testing.TB) *goldenTarget {
 	tb.Helper()
-	t := loadGoldenTarget(tb, targetBTF)
-	raw, err := os.ReadFile(moduleBTF)
+	return withModule(tb, loadGoldenTarget(tb, targetBTF), moduleName, moduleBTF)
+}
+
+// withModule gives t the module name, whose split BTF is the file path.
+func withModule(tb testing.TB, t *goldenTarget, name, path string) *goldenTarget {
+	tb.Helper()
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		tb.Fatalf("module BTF: %v", err)
 	}
 	mod, err := btf.ParseSplit(raw, t.spec)
 	if err != nil {
-		tb.Fatalf("module BTF %s: %v", moduleBTF, err)
+		tb.Fatalf("module BTF %s: %v", path, err)
 	}
-	t.mods = map[string]*btf.Spec{moduleName: mod}
+	if t.mods == nil {
+		t.mods = map[string]*btf.Spec{}
+	}
+	t.mods[name] = mod
 	return t
 }
 
@@ -100,14 +114,19 @@ func loadGoldenTarget(tb testing.TB, path string) *goldenTarget {
 }
 
 // goldenTargets are the fixed kernels objects are run against: kernel_a
-// with bpfc_mod, and kernel S for objects with struct_ops maps.
+// with bpfc_mod, kernel S for objects with struct_ops maps, and kernel C
+// with its module nf_conntrack for conntrack.o.
 type goldenTargets struct {
-	def, structOps *goldenTarget
+	def, structOps, conntrack *goldenTarget
 }
 
 func newGoldenTargets(tb testing.TB) goldenTargets {
 	tb.Helper()
-	return goldenTargets{def: newGoldenTarget(tb), structOps: loadGoldenTarget(tb, structOpsBTF)}
+	return goldenTargets{
+		def:       newGoldenTarget(tb),
+		structOps: loadGoldenTarget(tb, structOpsBTF),
+		conntrack: withModule(tb, loadGoldenTarget(tb, conntrackBTF), "nf_conntrack", conntrackModBTF),
+	}
 }
 
 // forObject returns the target of the object at path.
@@ -119,6 +138,9 @@ func (g goldenTargets) forObject(tb testing.TB, path string) *goldenTarget {
 	}
 	if hasStructOps(obj) {
 		return g.structOps
+	}
+	if filepath.Base(path) == "conntrack.o" {
+		return g.conntrack
 	}
 	return g.def
 }
