@@ -7,7 +7,12 @@ package direct
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
 
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
@@ -108,6 +113,67 @@ func (l *loader) findKernelType(name string, kind btf.Kind) (btf.TypeID, error) 
 	return 0, fmt.Errorf("kernel BTF has no %s %q: %w", kind, name, btf.ErrNotFound)
 }
 
+// findKernelSymbol finds a function or variable by name the way the
+// externs pass does (libbpf's find_ksym_btf_id): in vmlinux, then in the
+// own types of each loaded module's BTF (/sys/kernel/btf/<module>, by
+// module name). It returns the module holding it, "" for vmlinux.
+func (l *loader) findKernelSymbol(name string, kind btf.Kind) (btf.TypeID, string, error) {
+	id, err := l.findKernelType(name, kind)
+	if err == nil || !errors.Is(err, btf.ErrNotFound) {
+		return id, "", err
+	}
+	mods, merr := target.Running().ModuleBTFs()
+	if merr != nil {
+		return 0, "", fmt.Errorf("kernel BTF has no %s %q in vmlinux, and module BTF: %w", kind, name, merr)
+	}
+	names := slices.Sorted(maps.Keys(mods))
+	for _, mod := range names {
+		spec := mods[mod]
+		for _, id := range spec.FindByNameKind(name, kind) {
+			if id >= spec.FirstID() && (kind == btf.KindUnknown || spec.TypeKind(id) == kind) {
+				return id, mod, nil
+			}
+		}
+	}
+	searched := "vmlinux only: no loaded module has BTF"
+	switch {
+	case len(names) > 0:
+		searched = fmt.Sprintf("vmlinux and %d modules: %s", len(names), strings.Join(names, ", "))
+	case features.ModuleBTF.Missing():
+		searched = "vmlinux only: " + features.ModuleBTF.Check().Error()
+	}
+	return 0, "", fmt.Errorf("kernel BTF has no %s %q (searched %s): %w", kind, name, searched, btf.ErrNotFound)
+}
+
+// kfuncSlot returns the fd_array index (a kfunc call's off) of the BTF fd
+// of module: the slot the externs pass gave it, or, for kfuncs found at
+// load time, one after every other, opened once per Load.
+func (l *loader) kfuncSlot(module string) (int16, error) {
+	if i := slices.Index(l.obj.ModuleSlots, module); i >= 0 {
+		return int16(l.obj.ModuleSlot(i)), nil
+	}
+	if s, ok := l.modSlots[module]; ok {
+		return s, nil
+	}
+	fd, err := l.moduleBTF(module)
+	if err != nil {
+		return 0, err
+	}
+	if len(l.fdArray) == 0 {
+		l.fdArray = append(l.fdArray, -1) // off 0 is vmlinux: never a module's slot
+	}
+	if len(l.fdArray) > math.MaxInt16 {
+		return 0, fmt.Errorf("%w: fd_array index %d of module %s does not fit a call's offset", ErrNotSupported, len(l.fdArray), module)
+	}
+	l.fdArray = append(l.fdArray, int32(fd.Int()))
+	s := int16(len(l.fdArray) - 1)
+	if l.modSlots == nil {
+		l.modSlots = map[string]int16{}
+	}
+	l.modSlots[module] = s
+	return s, nil
+}
+
 // kernelBTF returns the running kernel's vmlinux BTF, parsed once per
 // process (the same Spec the passes' running target uses).
 func (l *loader) kernelBTF() (*btf.Spec, error) {
@@ -203,7 +269,14 @@ func (l *loader) loadProgram(p *ir.Program) error {
 		if mod := structOpsModule(l.obj, p); mod != "" {
 			id, modFD, err = l.structOpsKernelType(p.AttachBTFName, mod)
 		} else {
-			id, err = l.findKernelType(p.AttachBTFName, p.AttachBTFKind)
+			// A function of vmlinux or of a module (then with the
+			// module's BTF fd), as bpf_btf_find_by_name_kind finds it
+			// for loader programs.
+			var mod string
+			id, mod, err = l.findKernelSymbol(p.AttachBTFName, p.AttachBTFKind)
+			if err == nil && mod != "" {
+				modFD, err = l.moduleBTF(mod)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("attach target: %w", err)
@@ -300,7 +373,7 @@ func (l *loader) resolveKfunc(insns []ir.Insn, r *ir.Reloc) error {
 		return fmt.Errorf("%w: kfunc %s: insn %d is not a call", ErrInvalidObject, r.Symbol, r.Insn)
 	}
 	in := &insns[r.Insn]
-	id, err := l.findKernelType(r.Symbol, btf.KindFunc)
+	id, mod, err := l.findKernelSymbol(btf.EssentialName(r.Symbol), btf.KindFunc)
 	if err != nil {
 		for i, ext := range l.obj.Externs {
 			if ext.Name == r.Symbol && ext.Weak {
@@ -313,6 +386,13 @@ func (l *loader) resolveKfunc(insns []ir.Insn, r *ir.Reloc) error {
 	in.Src = ir.PseudoKfuncCall
 	in.Imm = int32(id)
 	in.Off = 0
+	if mod != "" {
+		slot, err := l.kfuncSlot(mod)
+		if err != nil {
+			return fmt.Errorf("kfunc %s (insn %d): module %s: %w", r.Symbol, r.Insn, mod, err)
+		}
+		in.Off = slot
+	}
 	return nil
 }
 
@@ -335,8 +415,18 @@ func (l *loader) resolveKsym(insns []ir.Insn, r *ir.Reloc) error {
 		return nil
 	}
 	if ext != nil && ext.Typed {
-		id, err := l.findKernelType(r.Symbol, btf.KindVar)
+		id, mod, err := l.findKernelSymbol(r.Symbol, btf.KindVar)
 		switch {
+		case err == nil && mod != "":
+			// A module's variable: its id, the module's BTF fd in the
+			// second half.
+			fd, err := l.moduleBTF(mod)
+			if err != nil {
+				return fmt.Errorf("ksym %s (insn %d): module %s: %w", r.Symbol, r.Insn, mod, err)
+			}
+			insns[r.Insn].Src = ir.PseudoBTFID
+			insns[r.Insn].Imm = int32(id)
+			insns[r.Insn+1].Imm = int32(fd.Int())
 		case err == nil:
 			insns[r.Insn].Src = ir.PseudoBTFID
 			ir.SetImm64(insns, r.Insn, uint64(id))
