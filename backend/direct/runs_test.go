@@ -303,6 +303,14 @@ var runs = []struct {
 		{prog: "count_stack", ctx: u64s(0, 39), want: 0x5e, check: checkStackCount},
 		{prog: "count_stack", ctx: u64s(0, 39), want: 0x5e, check: checkStackCount},
 	}},
+	{"conntrack.o", []step{
+		// The unknown tuple is not found (-ENOENT); a new entry is
+		// inserted and found again with CONFIRMED|SEEN_REPLY and its
+		// source address; bpf_ct_opts is 12 or 16 bytes (ct_zone_id).
+		{prog: "ct_xdp", want: 2, varsFn: conntrackVars},
+		{prog: "ct_xdp", want: 2, varsFn: conntrackVars},
+		{prog: "ct_tc", want: 0, vars: map[string]uint64{".bss:tc_miss_null": 1, ".bss:tc_miss_err": enoentU32}},
+	}},
 	{"kfunc_noksym.o", []step{
 		{prog: "noksym", ctxFn: func() []byte { return binary.LittleEndian.AppendUint32(nil, uint32(unix.Getpid())) }, want: 0,
 			varsFn: func(t *testing.T) map[string]uint64 {
@@ -310,6 +318,26 @@ var runs = []struct {
 			}},
 		{prog: "noksym", ctx: []byte{0xff, 0xff, 0xff, 0x7f}, want: 1},
 	}},
+}
+
+// enoentU32 is -ENOENT as a 32-bit global reads.
+var enoentU32 = uint64(^uint32(unix.ENOENT) + 1)
+
+// conntrackVars are conntrack.o's globals after ct_xdp: what the
+// conntrack kfuncs returned, and bpf_ct_opts as the kernel's BTF (read by
+// cilium/ebpf) lays it out.
+func conntrackVars(t *testing.T) map[string]uint64 {
+	size, zone := testutil.ConntrackOpts(t)
+	hasZone := uint64(0)
+	if zone {
+		hasZone = 1
+	}
+	return map[string]uint64{
+		".bss:ct_opts_size": uint64(size), ".bss:ct_has_zone": hasZone,
+		".bss:ct_miss_null": 1, ".bss:ct_miss_err": enoentU32,
+		".bss:ct_set_status": 0, ".bss:ct_inserted": 1, ".bss:ct_found": 1, ".bss:ct_found_dir": 0,
+		".bss:ct_status": 8 | 2, ".bss:ct_saddr_ok": 1,
+	}
 }
 
 // checkStackCount checks sized_maps.o's maps after count_stack ran: one
@@ -392,7 +420,7 @@ func TestRunObjects(t *testing.T) {
 		{"resolved", passes.Context{CORE: passes.COREUser}, nil},
 		// CO-RE records handed to the kernel in PROG_LOAD's core_relos;
 		// ksyms and kfuncs resolved by the backend at load time.
-		{"deferred", passes.Context{CORE: passes.COREKernel, Defer: true}, []string{"core_fields.o", "core_types.o", "core_task.o", "externs.o", "tracing.o", "kfunc_noksym.o"}},
+		{"deferred", passes.Context{CORE: passes.COREKernel, Defer: true}, []string{"core_fields.o", "core_types.o", "core_task.o", "externs.o", "tracing.o", "kfunc_noksym.o", "conntrack.o"}},
 	} {
 		t.Run(mode.name, func(t *testing.T) { runObjects(t, mode.ctx, mode.only) })
 	}

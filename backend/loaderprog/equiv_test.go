@@ -381,6 +381,8 @@ var wantRetval = map[string]uint32{
 	"asm_const.o/asm_xdp":      1,
 	"asm_const.o/asm_syscall":  0,
 	"sized_maps.o/count_stack": 0x5e,
+	"conntrack.o/ct_xdp":       2,
+	"conntrack.o/ct_tc":        0,
 }
 
 // notSupported are the objects whose struct_ops types the running kernel

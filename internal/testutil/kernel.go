@@ -52,6 +52,12 @@ var objectNeeds = map[string][]Need{
 		{Config: "CONFIG_KALLSYMS_ALL", What: "data symbols in kallsyms (runqueues)",
 			Match: []string{"failed to find the address for kernel symbol 'runqueues'"}},
 	},
+	// nf_conntrack's kfuncs came in 5.18; 5.10 has no module BTF either
+	// (5.11), which the refusal names with the kfunc.
+	"conntrack.o": {{Since: "5.18", What: "nf_conntrack's kfunc bpf_xdp_ct_lookup (5.18) in module BTF (5.11)", Match: []string{
+		`no FUNC bpf_xdp_ct_lookup in kernel or module BTF (searched vmlinux only: kernel module BTF is not supported by this kernel`,
+		`kernel BTF has no func "bpf_xdp_ct_lookup" (searched vmlinux only: kernel module BTF is not supported by this kernel`,
+	}}},
 	"maps_attrs.o":     {{Since: "5.16", What: "a bloom filter map", Match: []string{"map type bloom_filter is not supported by this kernel"}}},
 	"multi_prog.o":     {{Since: "5.18", What: "an xdp.frags program", Match: []string{"BPF_F_XDP_HAS_FRAGS"}}},
 	"subprogs.o":       {bpfLoop},
