@@ -90,11 +90,10 @@ type loader struct {
 	opts *Options
 	coll *Collection
 
-	btfFD    *sys.FD
-	modFDs   map[string]*sys.FD // module BTF fds by module name
-	modSlots map[string]int16   // fd_array slots of modules of kfuncs found at load time
-	fdArray  []int32            // map fds in obj.Maps order, then module BTF fds: the PROG_LOAD fd_array
-	newPins  []string           // pins created by this call, removed on failure
+	btfFD   *sys.FD
+	modFDs  map[string]*sys.FD // module BTF fds by module name
+	fdArray []int32            // map fds in obj.Maps order, then module BTF fds: the PROG_LOAD fd_array
+	newPins []string           // pins created by this call, removed on failure
 }
 
 // Load creates the maps and loads the programs of obj, which must have gone

@@ -145,33 +145,51 @@ func (l *loader) findKernelSymbol(name string, kind btf.Kind) (btf.TypeID, strin
 	return 0, "", fmt.Errorf("kernel BTF has no %s %q (searched %s): %w", kind, name, searched, btf.ErrNotFound)
 }
 
-// kfuncSlot returns the fd_array index (a kfunc call's off) of the BTF fd
-// of module: the slot the externs pass gave it, or, for kfuncs found at
-// load time, one after every other, opened once per Load.
-func (l *loader) kfuncSlot(module string) (int16, error) {
-	if i := slices.Index(l.obj.ModuleSlots, module); i >= 0 {
-		return int16(l.obj.ModuleSlot(i)), nil
+// deferredSlots is where the kfuncs a program calls, found at load time,
+// keep their modules' BTF fds: the fd_array of that program's load. Slots
+// are laid out as the loader backend lays them out (one per kfunc called,
+// in the order the program first refers to each deferred extern, after the
+// maps' and the passes' module slots; a vmlinux kfunc leaves its slot
+// unused), so that both backends load the same instructions.
+type deferredSlots struct {
+	fdArray []int32          // the program's fd_array: the loader's, then the slots
+	slot    map[string]int16 // fd_array index by kfunc name
+}
+
+// newDeferredSlots gives every kfunc that relocs call and leave to load
+// time a slot after l.fdArray's.
+func (l *loader) newDeferredSlots(relocs []*ir.Reloc) (*deferredSlots, error) {
+	d := &deferredSlots{fdArray: l.fdArray}
+	first := max(len(l.obj.Maps), 1) + len(l.obj.ModuleSlots)
+	var order []string
+	calls := map[string]bool{}
+	for _, r := range relocs {
+		if r.State != ir.Deferred || r.Kind != ir.RelocKfunc && r.Kind != ir.RelocKsym {
+			continue
+		}
+		if _, seen := calls[r.Symbol]; !seen {
+			order = append(order, r.Symbol)
+		}
+		calls[r.Symbol] = calls[r.Symbol] || r.Kind == ir.RelocKfunc
 	}
-	if s, ok := l.modSlots[module]; ok {
-		return s, nil
+	for _, name := range order {
+		if !calls[name] {
+			continue
+		}
+		i := first + len(d.slot)
+		if i > math.MaxInt16 {
+			return nil, fmt.Errorf("%w: fd_array index %d of kfunc %s does not fit a call's offset", ErrNotSupported, i, name)
+		}
+		if d.slot == nil {
+			d.slot = map[string]int16{}
+		}
+		d.slot[name] = int16(i)
 	}
-	fd, err := l.moduleBTF(module)
-	if err != nil {
-		return 0, err
+	if len(d.slot) > 0 {
+		d.fdArray = make([]int32, first+len(d.slot))
+		copy(d.fdArray, l.fdArray)
 	}
-	if len(l.fdArray) == 0 {
-		l.fdArray = append(l.fdArray, -1) // off 0 is vmlinux: never a module's slot
-	}
-	if len(l.fdArray) > math.MaxInt16 {
-		return 0, fmt.Errorf("%w: fd_array index %d of module %s does not fit a call's offset", ErrNotSupported, len(l.fdArray), module)
-	}
-	l.fdArray = append(l.fdArray, int32(fd.Int()))
-	s := int16(len(l.fdArray) - 1)
-	if l.modSlots == nil {
-		l.modSlots = map[string]int16{}
-	}
-	l.modSlots[module] = s
-	return s, nil
+	return d, nil
 }
 
 // kernelBTF returns the running kernel's vmlinux BTF, parsed once per
@@ -230,9 +248,14 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	}
 
 	insns := append([]ir.Insn(nil), p.Insns...)
-	if err := l.resolveDeferred(insns, p.Relocs); err != nil {
+	slots, err := l.newDeferredSlots(p.Relocs)
+	if err != nil {
 		return err
 	}
+	if err := l.resolveDeferred(insns, p.Relocs, slots); err != nil {
+		return err
+	}
+	fdArray := slots.fdArray
 	// Before 5.14 there is no fd_array: maps are referenced by fd.
 	withFDArray := !features.FDArray.Missing()
 	if !withFDArray {
@@ -253,8 +276,8 @@ func (l *loader) loadProgram(p *ir.Program) error {
 		ProgName:           sys.NewObjName(name),
 		ExpectedAttachType: p.ExpectedAttachType,
 	}
-	if len(l.fdArray) > 0 && withFDArray {
-		attr.FdArray = sys.NewPointer(unsafePointer(&l.fdArray[0]))
+	if len(fdArray) > 0 && withFDArray {
+		attr.FdArray = sys.NewPointer(unsafePointer(&fdArray[0]))
 	}
 
 	prog := &Program{
@@ -319,7 +342,7 @@ func (l *loader) loadProgram(p *ir.Program) error {
 
 	logOpts := sys.LogOptions{Level: l.opts.LogLevel, Size: l.opts.LogSize}
 	fd, log, err := sys.ProgLoadWithLog(&attr, logOpts)
-	keepAlive(code, funcInfo, lineInfo, coreRelos, l.fdArray)
+	keepAlive(code, funcInfo, lineInfo, coreRelos, fdArray)
 	if err != nil {
 		return &LoadError{Err: explainProgLoad(&attr, insns, err, log), Log: log, Explain: explainPoison(l.obj.ExplainCORE, p, log)}
 	}
@@ -336,8 +359,9 @@ func (l *loader) loadProgram(p *ir.Program) error {
 
 // resolveDeferred patches, in insns (a copy of a program's code), the
 // kfunc and ksym references the passes left for load time, by looking
-// their names up in the running kernel's BTF and kallsyms.
-func (l *loader) resolveDeferred(insns []ir.Insn, relocs []*ir.Reloc) error {
+// their names up in the running kernel's BTF and kallsyms; module kfuncs
+// get their modules' BTF fds in slots.
+func (l *loader) resolveDeferred(insns []ir.Insn, relocs []*ir.Reloc, slots *deferredSlots) error {
 	for _, r := range relocs {
 		if r.State == ir.Pending {
 			return fmt.Errorf("%w: %s relocation of %s at insn %d is still pending (run every pass first)", ErrInvalidObject, r.Kind, r.Symbol, r.Insn)
@@ -352,7 +376,7 @@ func (l *loader) resolveDeferred(insns []ir.Insn, relocs []*ir.Reloc) error {
 		case ir.RelocMap, ir.RelocMapValue:
 			// Encoded as fd_array indices: the kernel resolves them.
 		case ir.RelocKfunc:
-			if err := l.resolveKfunc(insns, r); err != nil {
+			if err := l.resolveKfunc(insns, r, slots); err != nil {
 				return err
 			}
 		case ir.RelocKsym:
@@ -367,8 +391,9 @@ func (l *loader) resolveDeferred(insns []ir.Insn, relocs []*ir.Reloc) error {
 }
 
 // resolveKfunc patches a kfunc call deferred to load time with the BTF id
-// of the function in vmlinux.
-func (l *loader) resolveKfunc(insns []ir.Insn, r *ir.Reloc) error {
+// of the function in vmlinux or in a module (then with the module's BTF fd
+// in the kfunc's fd_array slot, the slot's index in the call's off).
+func (l *loader) resolveKfunc(insns []ir.Insn, r *ir.Reloc, slots *deferredSlots) error {
 	if !insns[r.Insn].IsCall() {
 		return fmt.Errorf("%w: kfunc %s: insn %d is not a call", ErrInvalidObject, r.Symbol, r.Insn)
 	}
@@ -387,10 +412,15 @@ func (l *loader) resolveKfunc(insns []ir.Insn, r *ir.Reloc) error {
 	in.Imm = int32(id)
 	in.Off = 0
 	if mod != "" {
-		slot, err := l.kfuncSlot(mod)
+		slot, ok := slots.slot[r.Symbol]
+		if !ok {
+			return fmt.Errorf("%w: kfunc %s (insn %d) has no fd_array slot", ErrInvalidObject, r.Symbol, r.Insn)
+		}
+		fd, err := l.moduleBTF(mod)
 		if err != nil {
 			return fmt.Errorf("kfunc %s (insn %d): module %s: %w", r.Symbol, r.Insn, mod, err)
 		}
+		slots.fdArray[slot] = int32(fd.Int())
 		in.Off = slot
 	}
 	return nil
