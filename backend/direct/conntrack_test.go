@@ -81,7 +81,7 @@ func TestConntrackModuleBTF(t *testing.T) {
 			if !ctx.Defer {
 				// bpf_ct_opts is the module's type: its CO-RE records
 				// resolve there, its size as the kernel has it.
-				size, _ := testutil.ConntrackOpts(t)
+				size, hasZone := testutil.ConntrackOpts(t)
 				opts := 0
 				for _, p := range obj.Programs {
 					for _, c := range p.CORE {
@@ -89,6 +89,15 @@ func TestConntrackModuleBTF(t *testing.T) {
 							continue
 						}
 						opts++
+						if c.Kind == btf.FieldExists && strings.Contains(c.Access, ":") {
+							// ct_zone_id (6.11+): absent is no match.
+							if (c.Target == 1) != hasZone {
+								t.Errorf("program %s insn %d: ct_zone_id exists = %d, the kernel's BTF says %v", p.Name, c.Insn, c.Target, hasZone)
+							}
+							if !hasZone {
+								continue
+							}
+						}
 						if in := strings.Contains(c.Note, "=> module nf_conntrack "); in != (mod != "") || c.State != ir.Resolved || c.Poisoned {
 							t.Errorf("program %s insn %d: %s %s (%s), want resolved in %s", p.Name, c.Insn, c.Kind, c.State, c.Note, where)
 						}
