@@ -36,6 +36,14 @@ struct {
 	__type(value, __u32);
 } queue SEC(".maps");
 
+/* The value looked up in the bloom filter: a global, not a stack slot.
+ * bpf_map_peek_elem's prototype (shared with queues and stacks) says the
+ * helper writes its value argument, which a bloom filter reads: Linux
+ * 7.2's verifier then takes the store of a stack slot before the call for
+ * dead, poisons it and refuses the read ("slot poisoned by dead code
+ * elimination"). Global data is not subject to that. */
+__u32 bloom_probe = 7;
+
 /* Pushes 7 into the bloom filter and 11, 22 into the queue, sets
  * numa_array[0] = 5 and pinned_hash {1: 10}; returns bloom hits for 7
  * (expected 1) * 100 + the popped queue head (11), i.e. 111, or 1..5 for the
@@ -49,7 +57,7 @@ int use_attrs(struct xdp_md *ctx)
 
 	if (bpf_map_push_elem(&bloom, &v, 0))
 		return 1;
-	if (bpf_map_peek_elem(&bloom, &v) == 0)
+	if (bpf_map_peek_elem(&bloom, &bloom_probe) == 0)
 		hits++;
 	q = 11;
 	if (bpf_map_push_elem(&queue, &q, 0))
