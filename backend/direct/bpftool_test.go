@@ -106,7 +106,8 @@ func TestAgainstBpftool(t *testing.T) {
 }
 
 // xlatedNamed decodes translated instructions with the map ids of ld_imm64
-// map references replaced by the names in ids, one string per slot.
+// map references replaced by the names in ids, one string per slot; a
+// module kfunc call is marked, its fd_array slot left out.
 func xlatedNamed(t *testing.T, raw []byte, ids map[uint32]string) []string {
 	t.Helper()
 	insns, err := ir.Unmarshal(raw, binary.LittleEndian)
@@ -124,6 +125,14 @@ func xlatedNamed(t *testing.T, raw []byte, ids map[uint32]string) []string {
 			in.Imm = 0
 			out = append(out, fmt.Sprintf("%+v map %s", in, name), fmt.Sprintf("%+v", insns[i+1]))
 			i++
+			continue
+		}
+		if in.IsKfuncCall() && in.Off != 0 {
+			// A module kfunc: off is the fd_array slot of the module's
+			// BTF fd, which each loader numbers its own way (bpfc one
+			// per module or per kfunc, cilium/ebpf one per call).
+			in.Off = 0
+			out = append(out, fmt.Sprintf("%+v module kfunc", in))
 			continue
 		}
 		out = append(out, fmt.Sprintf("%+v", in))

@@ -1,8 +1,10 @@
 // This file loads the objects of forms cilium/ebpf reads and libbpf
 // refuses (prefix section names, static programs, legacy maps,
-// inline-assembly constants) with bpfc and with cilium/ebpf, runs the same
-// programs on both with the same input, and compares return values, map
-// contents and translated instructions (map ids as names).
+// inline-assembly constants), and conntrack.o (kfuncs and CO-RE of the
+// module nf_conntrack in the kernel matrix's guests), with bpfc and with
+// cilium/ebpf, runs the same programs on both with the same input, and
+// compares return values, map contents and translated instructions (map
+// ids as names, module kfunc calls without their fd_array slots).
 
 package direct
 
@@ -28,7 +30,7 @@ var ciliumConsts = map[string]int64{"MY_CONST": 41, "OTHER_CONST": -1}
 
 func TestAgainstCilium(t *testing.T) {
 	testutil.RequireKernel(t)
-	for _, name := range []string{"sections.o", "static_progs.o", "asm_const.o", "legacy_maps.o"} {
+	for _, name := range []string{"sections.o", "static_progs.o", "asm_const.o", "legacy_maps.o", "conntrack.o"} {
 		t.Run(name, func(t *testing.T) {
 			t.Cleanup(testutil.CheckNoFDLeak(t))
 			if refusedHere(t, name) {
