@@ -200,9 +200,11 @@ func results(pkg string, p *PackageRun, jsonl []byte) ([]Result, error) {
 		case "skip":
 			r.Reason = skipReason(s.output.String())
 			r.Outcome = Skip
-			if strings.HasPrefix(r.Reason, HostOnlyMark) {
+			// The skip's message is the test's last: a host-only test
+			// may have logged before it.
+			if last := lastMessage(s.output.String()); strings.HasPrefix(last, HostOnlyMark) {
 				r.Outcome = HostOnly
-				r.Reason = strings.TrimPrefix(r.Reason, HostOnlyMark)
+				r.Reason = strings.TrimPrefix(last, HostOnlyMark)
 			}
 		case "fail":
 			anyFail = true
@@ -259,6 +261,24 @@ func skipReason(out string) string {
 		lines = append(lines, t)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// lastMessage is the last message a test logged (t.Log, t.Skip: the lines
+// from the last "file.go:N: " on), without that prefix.
+func lastMessage(out string) string {
+	var msg []string
+	for _, l := range strings.Split(out, "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "=== ") || strings.HasPrefix(t, "--- ") {
+			continue
+		}
+		if i := strings.Index(t, ": "); i > 0 && strings.Contains(t[:i], ".go:") {
+			msg = []string{t[i+2:]}
+			continue
+		}
+		msg = append(msg, t)
+	}
+	return strings.Join(msg, "\n")
 }
 
 // failText is a failed test's output without the framing lines.

@@ -91,6 +91,14 @@ const sampleOutput = "\x16=== RUN   TestA\n" +
 	"\x16=== RUN   TestD\n" +
 	"    d_test.go:7: no kernel BTF\n" +
 	"\x16--- SKIP: TestD (0.00s)\n" +
+	"\x16=== RUN   TestE\n" +
+	"    e_test.go:4: linked in 70ms\n" +
+	"    e_test.go:9: host-only: harness: gcc not found\n" +
+	"\x16--- SKIP: TestE (0.00s)\n" +
+	"\x16=== RUN   TestF\n" +
+	"    f_test.go:2: host-only: needs gcc\n" +
+	"    f_test.go:5: but skipped for another reason\n" +
+	"\x16--- SKIP: TestF (0.00s)\n" +
 	"\x16FAIL\n"
 
 func TestParseAndClassify(t *testing.T) {
@@ -141,6 +149,8 @@ func TestParseAndClassify(t *testing.T) {
 		"pkg TestB/two":  Pass, // matched by the entry, but a sibling still fails
 		"pkg TestC":      HostOnly,
 		"pkg TestD":      Skip,
+		"pkg TestE":      HostOnly, // logged before its host-only skip
+		"pkg TestF":      Skip,     // its last message is not host-only
 		"crash TestHang": Fail,
 		"lost TestLost":  Fail,
 		"lost ":          Fail,
@@ -150,6 +160,9 @@ func TestParseAndClassify(t *testing.T) {
 	}
 	if r := reasons["pkg TestC"]; r != "needs gcc: not found" {
 		t.Errorf("host-only reason %q", r)
+	}
+	if r := reasons["pkg TestE"]; r != "harness: gcc not found" {
+		t.Errorf("host-only reason after a log %q", r)
 	}
 	if r := reasons["pkg TestD"]; r != "no kernel BTF" {
 		t.Errorf("skip reason %q", r)
