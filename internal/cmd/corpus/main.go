@@ -490,15 +490,17 @@ func (c *config) save(kr *kernelRun) {
 	}
 }
 
-// report prints the table and the objects libbpf loads and bpfc does not
-// (and, where syscall programs exist, those the direct backend loads and
-// the loader program does not), and says whether there were any.
+// report prints the table and the objects libbpf loads and bpfc does not,
+// and those the direct backend loads and the loader program does not
+// (a kernel without syscall programs refuses every loader: counted, not
+// listed), and says whether there were any.
 func report(w io.Writer, runs []*kernelRun, objs []string, verbose bool) bool {
 	bad := false
 	var details bytes.Buffer
 	fmt.Fprintf(w, "| kernel | release | objects | libbpf loads | bpfc -emit=direct | bpfc -emit=loader -run |\n|---|---|---|---|---|---|\n")
 	for _, kr := range runs {
 		n := map[string]int{}
+		noSyscall := 0
 		for _, obj := range objs {
 			byMode := kr.Loads[obj]
 			for _, m := range modes {
@@ -511,11 +513,17 @@ func report(w io.Writer, runs []*kernelRun, objs []string, verbose bool) bool {
 				bad = true
 				fmt.Fprintf(&details, "[%s] %s: libbpf loads it, bpfc -emit=direct does not:\n%s\n", kr.Label, obj, indent(errorOf(dir)))
 			}
-			if lib.ok() && !ldr.ok() {
-				fmt.Fprintf(&details, "[%s] %s: libbpf loads it, bpfc -emit=loader -run does not:\n%s\n", kr.Label, obj, indent(errorOf(ldr)))
-				if !syscallRefusal(ldr) {
-					bad = true
+			switch {
+			case ldr.ok():
+			case syscallRefusal(ldr):
+				noSyscall++
+			case lib.ok() || dir.ok():
+				bad = true
+				who := "libbpf"
+				if dir.ok() {
+					who = "bpfc -emit=direct"
 				}
+				fmt.Fprintf(&details, "[%s] %s: %s loads it, bpfc -emit=loader -run does not:\n%s\n", kr.Label, obj, who, indent(errorOf(ldr)))
 			}
 			if verbose {
 				for _, m := range modes {
@@ -527,6 +535,9 @@ func report(w io.Writer, runs []*kernelRun, objs []string, verbose bool) bool {
 					fmt.Fprintf(&details, "[%s] %s %s: %s\n", kr.Label, obj, m, state)
 				}
 			}
+		}
+		if noSyscall > 0 {
+			fmt.Fprintf(&details, "[%s] bpfc -emit=loader -run refused %d objects: the kernel has no syscall programs (5.14+)\n", kr.Label, noSyscall)
 		}
 		label := kr.Label
 		if kr.Err != "" {
