@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -230,10 +231,7 @@ func TestExternsRunningKernel(t *testing.T) {
 		}
 		return n
 	}
-	ver, err := target.ParseRelease(release())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ver := realKernelVersion(t)
 	vmlinux, err := btf.LoadKernel()
 	if err != nil {
 		t.Fatal(err)
@@ -271,5 +269,72 @@ func TestExternsRunningKernel(t *testing.T) {
 	host := []byte(strings.Trim(kc["CONFIG_DEFAULT_HOSTNAME"], `"`))
 	if got := read("kc_hostname"); !bytes.Equal(bytes.TrimRight(got, "\x00"), host) {
 		t.Errorf("kc_hostname = %q, want %q", got, host)
+	}
+}
+
+// realKernelVersion is KERNEL_VERSION of the running kernel read the way
+// libbpf reads it, for comparison with bpfc's: Ubuntu's
+// /proc/version_signature ("Ubuntu 5.4.0-12.15-generic 5.4.8"), a Debian
+// kernel's uname version ("#1 SMP Debian 5.10.237-1 (2025-05-19)"), else
+// the uname release.
+func realKernelVersion(t *testing.T) uint32 {
+	t.Helper()
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
+	full := regexp.MustCompile(`^(\d+)\.(\d+)\.(\d+)`)
+	var m []string
+	if sig, err := os.ReadFile("/proc/version_signature"); err == nil {
+		if f := strings.Fields(string(sig)); len(f) >= 3 {
+			m = full.FindStringSubmatch(f[2])
+		}
+	}
+	if d := regexp.MustCompile(` Debian (\d+\.\d+\.\d+)`).FindStringSubmatch(unix.ByteSliceToString(u.Version[:])); m == nil && d != nil {
+		m = full.FindStringSubmatch(d[1])
+	}
+	if m == nil {
+		m = regexp.MustCompile(`^(\d+)\.(\d+)(?:\.(\d+))?`).FindStringSubmatch(unix.ByteSliceToString(u.Release[:]))
+	}
+	if m == nil {
+		t.Fatalf("no version in uname release %q", unix.ByteSliceToString(u.Release[:]))
+	}
+	var v [3]uint32
+	for i := range v {
+		n, _ := strconv.ParseUint(m[i+1], 10, 32)
+		v[i] = uint32(n)
+	}
+	return v[0]<<16 | v[1]<<8 | min(v[2], 255)
+}
+
+// TestKernelVersionRunningKernel loads kernel_version.o, which chooses a
+// path by LINUX_KERNEL_VERSION, runs it and checks that it saw the
+// kernel's real version (Debian's 5.10 and 6.1 kernels have releases
+// ending in .0: the version is in uname's version string).
+func TestKernelVersionRunningKernel(t *testing.T) {
+	testutil.RequireKernel(t)
+	t.Cleanup(testutil.CheckNoFDLeak(t))
+	obj, err := elf.Open(filepath.Join(testdataDir, "kernel_version.o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := passes.Run(&passes.Context{Target: target.Running(), CheckIR: true}, obj); err != nil {
+		t.Fatal(err)
+	}
+	want := realKernelVersion(t)
+	if got := binary.LittleEndian.Uint32(kconfigBytes(t, obj, "LINUX_KERNEL_VERSION")); got != want {
+		t.Errorf("LINUX_KERNEL_VERSION = %#x, want %#x", got, want)
+	}
+	coll, err := direct.Load(obj, nil)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	defer coll.Close()
+	res, err := coll.Programs["backport"].TestRun(direct.TestRunOptions{DataIn: testutil.Packet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := want >= 5<<16|10<<8|137; res.Retval != map[bool]uint32{true: 1, false: 0}[w] {
+		t.Errorf("backport returned %d on %#x, want %v", res.Retval, want, w)
 	}
 }

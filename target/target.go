@@ -284,13 +284,52 @@ func ParseKconfig(data []byte) (map[string]string, error) {
 }
 
 // KernelVersion returns KERNEL_VERSION(a, b, c) of the target's release,
-// with the sublevel clamped to 255 as the kernel does.
+// with the sublevel clamped to 255 as the kernel does. For the running
+// kernel it is the version the distribution's kernel really is, as libbpf
+// computes it: Ubuntu's /proc/version_signature, or the "Debian a.b.c" of
+// a Debian kernel's uname version, else the uname release (Debian's
+// 5.10.237 says "5.10.0-46-cloud-amd64" there; objects testing
+// LINUX_KERNEL_VERSION for a stable backport take the other branch).
 func (t *Target) KernelVersion() (uint32, error) {
-	rel := t.opts.Release
-	if rel == "" {
-		rel = release()
+	if t.opts.Release != "" {
+		return ParseRelease(t.opts.Release)
 	}
-	return ParseRelease(rel)
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return 0, fmt.Errorf("uname: %w", err)
+	}
+	sig, _ := os.ReadFile("/proc/version_signature")
+	return RunningVersion(unix.ByteSliceToString(u.Release[:]), unix.ByteSliceToString(u.Version[:]), string(sig))
+}
+
+// RunningVersion is KERNEL_VERSION of a running kernel from its uname
+// release and version and its /proc/version_signature (Ubuntu's, e.g.
+// "Ubuntu 5.4.0-12.15-generic 5.4.8"; "" where the file is missing): the
+// signature's upstream version, else a Debian kernel's "Debian 5.10.237"
+// in the uname version, else the release.
+func RunningVersion(release, version, signature string) (uint32, error) {
+	if f := strings.Fields(signature); len(f) >= 3 {
+		if v, err := parseFullVersion(f[2]); err == nil {
+			return v, nil
+		}
+	}
+	if _, after, ok := strings.Cut(version, " Debian "); ok {
+		if f := strings.Fields(after); len(f) > 0 {
+			if v, err := parseFullVersion(f[0]); err == nil {
+				return v, nil
+			}
+		}
+	}
+	return ParseRelease(release)
+}
+
+// parseFullVersion parses "a.b.c" (a trailing "-..." allowed), all three
+// numbers required.
+func parseFullVersion(s string) (uint32, error) {
+	if strings.Count(strings.SplitN(s, "-", 2)[0], ".") != 2 {
+		return 0, fmt.Errorf("version %q: want a.b.c", s)
+	}
+	return ParseRelease(s)
 }
 
 // ParseRelease turns a release string ("6.18.44-fc") into

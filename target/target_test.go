@@ -324,3 +324,29 @@ func TestReadFile(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestRunningVersion(t *testing.T) {
+	for _, tc := range []struct {
+		name, release, version, signature string
+		want                              uint32
+	}{
+		{"debian 5.10", "5.10.0-46-cloud-amd64", "#1 SMP Debian 5.10.237-1 (2025-05-19)", "", 5<<16 | 10<<8 | 237},
+		{"debian 6.1", "6.1.0-57-cloud-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.158-1 (2025-11-09)", "", 6<<16 | 1<<8 | 158},
+		{"debian sublevel clamped", "4.19.0-27-amd64", "#1 SMP Debian 4.19.316-1 (2024-06-25)", "", 4<<16 | 19<<8 | 255},
+		{"ubuntu signature", "5.4.0-12-generic", "#15-Ubuntu SMP Mon Jan 20 17:17:25 UTC 2020", "Ubuntu 5.4.0-12.15-generic 5.4.8\n", 5<<16 | 4<<8 | 8},
+		{"ubuntu signature wins", "5.4.0-12-generic", "#1 SMP Debian 9.9.9", "Ubuntu 5.4.0-12.15-generic 5.4.8", 5<<16 | 4<<8 | 8},
+		{"plain", "6.18.44-fc-v1272", "#1 SMP PREEMPT_DYNAMIC", "", 6<<16 | 18<<8 | 44},
+		{"debian without sublevel", "6.1.0-57-cloud-amd64", "#1 SMP Debian 6.1", "", 6<<16 | 1<<8},
+		{"bad signature", "6.1.0-57-cloud-amd64", "", "Ubuntu", 6<<16 | 1<<8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := RunningVersion(tc.release, tc.version, tc.signature)
+			if err != nil || got != tc.want {
+				t.Errorf("RunningVersion(%q, %q, %q) = %#x, %v; want %#x", tc.release, tc.version, tc.signature, got, err, tc.want)
+			}
+		})
+	}
+	if _, err := RunningVersion("nonsense", "#1 SMP Debian junk", ""); err == nil {
+		t.Error("RunningVersion of a release without a version: no error")
+	}
+}

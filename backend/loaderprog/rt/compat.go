@@ -67,11 +67,30 @@ func haveSyscallPrograms() bool {
 		if err == nil {
 			unix.Close(r)
 		}
-		// An unknown program type is EINVAL; anything else (EPERM
-		// included) is not this kernel's lack of syscall programs.
-		syscallOK = !errors.Is(err, unix.EINVAL)
+		syscallOK = syscallVerdict(err, kernelRelease())
 	})
 	return syscallOK
+}
+
+// syscallVerdict is the answer of the syscall program probe from its
+// error: an unknown program type is EINVAL; success or another error means
+// the type exists, except EPERM, which says nothing: before 5.11 the
+// program is charged to RLIMIT_MEMLOCK before its type is looked at, and a
+// user whose locked memory is used up (by BPF objects another process just
+// closed, which the kernel frees later) gets EPERM for any type. The
+// release decides then: syscall programs came in 5.14.
+func syscallVerdict(err error, release string) bool {
+	switch {
+	case errors.Is(err, unix.EINVAL):
+		return false
+	case errors.Is(err, unix.EPERM):
+		var major, minor int
+		if n, _ := fmt.Sscanf(release, "%d.%d", &major, &minor); n != 2 {
+			return true // unknown: let the load's own error speak
+		}
+		return major > 5 || major == 5 && minor >= 14
+	}
+	return true
 }
 
 // tooOld turns the failure of the blob map or the loader program on a

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestUncheckedInsns(t *testing.T) {
@@ -29,6 +31,30 @@ func TestUncheckedInsns(t *testing.T) {
 		s.IntegrityCheck = r
 		if _, err := s.uncheckedInsns(); !errors.Is(err, ErrIntegrityUnsupported) {
 			t.Errorf("range %v: %v, want ErrIntegrityUnsupported", r, err)
+		}
+	}
+}
+
+func TestSyscallVerdict(t *testing.T) {
+	for _, c := range []struct {
+		err     error
+		release string
+		want    bool
+	}{
+		{nil, "5.10.0-46-cloud-amd64", true},
+		{unix.EINVAL, "6.18.44", false},
+		{unix.EINVAL, "5.10.0", false},
+		{unix.E2BIG, "5.10.0", true},
+		// EPERM: RLIMIT_MEMLOCK exhausted before 5.11, or no privileges;
+		// the release decides.
+		{unix.EPERM, "5.10.0-46-cloud-amd64", false},
+		{unix.EPERM, "5.13.19", false},
+		{unix.EPERM, "5.14.0", true},
+		{unix.EPERM, "6.1.0-57-cloud-amd64", true},
+		{unix.EPERM, "garbage", true},
+	} {
+		if got := syscallVerdict(c.err, c.release); got != c.want {
+			t.Errorf("syscallVerdict(%v, %q) = %v, want %v", c.err, c.release, got, c.want)
 		}
 	}
 }

@@ -1,0 +1,50 @@
+// This file checks that BumpMemlock lets a process whose RLIMIT_MEMLOCK is
+// exhausted create maps on every kernel: before 5.11 its memcg probe is
+// itself refused with EPERM then, and the limit must still be raised.
+
+package features
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/internal/sys"
+	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/uapi"
+)
+
+// envMemlockChild makes TestBumpMemlockExhausted's child process run.
+const envMemlockChild = "BPFC_FEATURES_MEMLOCK_CHILD"
+
+func TestBumpMemlockExhausted(t *testing.T) {
+	testutil.RequireKernel(t)
+	if os.Getenv(envMemlockChild) != "" {
+		memlockChild(t)
+		return
+	}
+	// A child process: the limit and BumpMemlock's once are per process.
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBumpMemlockExhausted$", "-test.count=1")
+	cmd.Env = append(os.Environ(), envMemlockChild+"=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child with RLIMIT_MEMLOCK 0: %v\n%s", err, out)
+	}
+}
+
+// memlockChild drops RLIMIT_MEMLOCK to 0 (as a user whose locked memory
+// is used up), then does what a load does: BumpMemlock, and a 1 MiB map.
+func memlockChild(t *testing.T) {
+	if err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, &unix.Rlimit{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := BumpMemlock(); err != nil {
+		t.Fatalf("BumpMemlock: %v", err)
+	}
+	m, err := sys.MapCreate(&sys.MapCreateAttr{MapType: uapi.MapTypeArray, KeySize: 4, ValueSize: 1024, MaxEntries: 1024})
+	if err != nil {
+		t.Fatalf("1 MiB array after BumpMemlock (memcg accounting: %v): %v", MemcgAccount.Check(), err)
+	}
+	m.Close()
+}
