@@ -23,7 +23,9 @@
 package btf
 
 import (
+	"bytes"
 	"encoding/binary"
+	"hash/maphash"
 	"slices"
 )
 
@@ -91,7 +93,7 @@ type deduper struct {
 func (d *deduper) refine() {
 	n := len(d.types)
 	d.class = make([]int32, n+1)
-	keys := make(map[string]int32, n)
+	keys := newKeyTable(n)
 	var buf []byte
 	for id := TypeID(1); int(id) <= n; id++ {
 		t := &d.types[id-1]
@@ -99,27 +101,27 @@ func (d *deduper) refine() {
 		if t.Kind == KindVar || t.Kind == KindDatasec {
 			buf = binary.LittleEndian.AppendUint32(buf, uint32(id)) // never merged
 		}
-		d.class[id] = classOf(keys, buf)
+		d.class[id] = keys.classOf(buf)
 	}
-	classes := len(keys)
+	classes := keys.len()
 	next := make([]int32, n+1)
 	for {
-		clear(keys)
+		keys.reset()
 		for id := TypeID(1); int(id) <= n; id++ {
 			t := &d.types[id-1]
 			buf = binary.LittleEndian.AppendUint32(buf[:0], uint32(d.class[id]))
 			forEachRef(t, func(ref *TypeID) {
 				buf = binary.LittleEndian.AppendUint32(buf, uint32(d.classOfRef(*ref)))
 			})
-			next[id] = classOf(keys, buf)
+			next[id] = keys.classOf(buf)
 		}
 		d.class, next = next, d.class
 		// Refinement only splits classes: the same count is the same
 		// partition.
-		if len(keys) == classes {
+		if keys.len() == classes {
 			break
 		}
-		classes = len(keys)
+		classes = keys.len()
 	}
 	// Resolved forward declarations share their target's class.
 	for id := TypeID(1); int(id) <= n; id++ {
@@ -138,14 +140,72 @@ func (d *deduper) classOfRef(ref TypeID) int32 {
 	return d.class[d.alias[ref]]
 }
 
-// classOf returns the class number of key, numbering new keys from 1.
-func classOf(keys map[string]int32, key []byte) int32 {
-	if c, ok := keys[string(key)]; ok {
-		return c
+// keyTable numbers distinct byte keys from 1, as a map[string]int32
+// would, without a string per key: the keys are appended to one arena
+// and an open-addressing table of class numbers finds them by hash. One
+// table serves every round of refine (reset keeps its memory).
+type keyTable struct {
+	seed  maphash.Seed
+	arena []byte
+	ends  []int    // key c (from 1) is arena[ends[c-1]:ends[c]]; ends[0] = 0
+	slots []int32  // 0: empty; else a class number
+	hash  []uint64 // hash of key c at hash[c-1]
+}
+
+// newKeyTable returns a table sized for about n keys.
+func newKeyTable(n int) *keyTable {
+	size := 16
+	for size < 2*n {
+		size *= 2
 	}
-	c := int32(len(keys) + 1)
-	keys[string(key)] = c
-	return c
+	return &keyTable{seed: maphash.MakeSeed(), ends: append(make([]int, 0, n+1), 0), slots: make([]int32, size), hash: make([]uint64, 0, n)}
+}
+
+// len returns the number of distinct keys.
+func (k *keyTable) len() int { return len(k.ends) - 1 }
+
+// reset forgets every key.
+func (k *keyTable) reset() {
+	k.arena = k.arena[:0]
+	k.ends = k.ends[:1]
+	k.hash = k.hash[:0]
+	clear(k.slots)
+}
+
+// classOf returns the class number of key, numbering new keys from 1.
+func (k *keyTable) classOf(key []byte) int32 {
+	h := maphash.Bytes(k.seed, key)
+	mask := uint64(len(k.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		c := k.slots[i]
+		if c == 0 {
+			k.arena = append(k.arena, key...)
+			k.ends = append(k.ends, len(k.arena))
+			k.hash = append(k.hash, h)
+			c = int32(k.len())
+			k.slots[i] = c
+			if 2*k.len() > len(k.slots) {
+				k.grow()
+			}
+			return c
+		}
+		if k.hash[c-1] == h && bytes.Equal(k.arena[k.ends[c-1]:k.ends[c]], key) {
+			return c
+		}
+	}
+}
+
+// grow doubles the slot table and re-inserts every class.
+func (k *keyTable) grow() {
+	k.slots = make([]int32, 2*len(k.slots))
+	mask := uint64(len(k.slots) - 1)
+	for c := 1; c <= k.len(); c++ {
+		i := k.hash[c-1] & mask
+		for k.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		k.slots[i] = int32(c)
+	}
 }
 
 // resolveForwards aliases each forward declaration (FWD, or an enum with

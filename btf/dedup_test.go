@@ -5,6 +5,7 @@
 package btf
 
 import (
+	"bytes"
 	"encoding/binary"
 	"path/filepath"
 	"testing"
@@ -286,5 +287,78 @@ func BenchmarkDedup(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Dedup(types)
+	}
+}
+
+// TestBuilderAddSpec checks that a Builder given a built Spec whole
+// (AddSpec, records copied) writes the same bytes as one given each of its
+// types (decoded and encoded again), with strings added before and a type
+// after; and that AddSpec refuses what it cannot copy.
+func TestBuilderAddSpec(t *testing.T) {
+	for name, s := range testObjectSpecs(t) {
+		types := decodeShifted(t, s, 0)
+		for _, in := range orders {
+			built := NewBuilder()
+			for _, ty := range types {
+				built.Add(ty)
+			}
+			spec, err := built.Build(in)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			for _, out := range orders {
+				whole, each := NewBuilder(), NewBuilder()
+				for _, b := range []*Builder{whole, each} {
+					if _, err := b.AddString("a string added first"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if !whole.AddSpec(spec) {
+					t.Fatalf("%s: AddSpec refused a built Spec", name)
+				}
+				for id := TypeID(1); int(id) < spec.NumTypes(); id++ {
+					ty, err := spec.Type(id)
+					if err != nil {
+						t.Fatal(err)
+					}
+					each.Add(*ty)
+				}
+				if whole.NumTypes() != each.NumTypes() {
+					t.Fatalf("%s: NumTypes %d, want %d", name, whole.NumTypes(), each.NumTypes())
+				}
+				extra := Type{Kind: KindPtr, Name: "", Type: 1}
+				if a, b := whole.Add(extra), each.Add(extra); a != b {
+					t.Fatalf("%s: Add after AddSpec gave id %d, want %d", name, a, b)
+				}
+				got, err := whole.Marshal(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := each.Marshal(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s (%v to %v): AddSpec's blob differs from adding each type", name, in, out)
+				}
+			}
+		}
+		if NewBuilder().AddSpec(s) {
+			t.Errorf("%s: AddSpec took a parsed (not built) Spec", name)
+		}
+	}
+	spec, err := NewBuilder().Build(binary.LittleEndian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBuilder()
+	b.Add(Type{Kind: KindInt, Name: "int", Size: 4, IntBits: 32})
+	if b.AddSpec(spec) {
+		t.Error("AddSpec took a Spec into a Builder with types")
+	}
+	edited := spec.Copy()
+	edited.Add(Type{Kind: KindInt, Name: "int", Size: 4, IntBits: 32})
+	if NewBuilder().AddSpec(edited) {
+		t.Error("AddSpec took an edited Spec")
 	}
 }

@@ -50,10 +50,13 @@ type data struct {
 	limit   TypeID // firstID + number of types in this blob
 
 	bigEndian bool
-	raw       []byte // whole blob as given to Parse
-	types     []byte // type section
-	strs      []byte // string section
-	strBase   uint32 // string offset where strs begins (base's total string length)
+	// built is set for a blob Builder.Build encoded: every record is
+	// in the form encodeType writes, so copying it is re-encoding it.
+	built   bool
+	raw     []byte // whole blob as given to Parse
+	types   []byte // type section
+	strs    []byte // string section
+	strBase uint32 // string offset where strs begins (base's total string length)
 
 	// Where each own type starts. offs holds the byte offset in types of
 	// type firstID+i (| coreFlag), in chunks; for a large blob (vmlinux:

@@ -699,12 +699,15 @@ func (e *encoder) btfSections() error {
 		return nil
 	}
 	b := btf.NewBuilder()
-	for id := btf.TypeID(1); int(id) < spec.NumTypes(); id++ {
-		t, err := spec.Type(id)
-		if err != nil {
-			return fmt.Errorf("BTF: %w", err)
+	if !b.AddSpec(spec) {
+		b.Grow(spec.NumTypes() - 1)
+		for id := btf.TypeID(1); int(id) < spec.NumTypes(); id++ {
+			t, err := spec.Type(id)
+			if err != nil {
+				return fmt.Errorf("BTF: %w", err)
+			}
+			b.Add(*t)
 		}
-		b.Add(*t)
 	}
 	var exts []*btf.ExtSection
 	for _, name := range e.codeOrder() {

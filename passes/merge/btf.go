@@ -123,6 +123,7 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 	final, remap := btf.Dedup(kept)
 
 	b := btf.NewBuilder()
+	b.Grow(len(final))
 	for _, t := range final {
 		b.Add(t)
 	}
