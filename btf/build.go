@@ -36,6 +36,17 @@ func (b *Builder) Add(t Type) TypeID {
 	return TypeID(b.NumTypes() - 1)
 }
 
+// AddAll appends ts, as Add would each; the Builder keeps ts itself
+// (not a copy) when it has no types yet, so the caller must not use ts
+// after.
+func (b *Builder) AddAll(ts []Type) {
+	if b.types == nil {
+		b.types = ts
+		return
+	}
+	b.types = append(b.types, ts...)
+}
+
 // Grow makes room for n more types, so that adding them does not
 // reallocate.
 func (b *Builder) Grow(n int) { b.types = slices.Grow(b.types, n) }

@@ -35,6 +35,21 @@ import (
 // the original order and with every reference rewritten, and remap, which
 // gives for each original id (and 0) its id in the new list.
 func Dedup(types []Type) ([]Type, []TypeID) {
+	return dedup(types, true)
+}
+
+// DedupOwned is Dedup for a caller that gives types up: the result reuses
+// the memory of types and of their member, enumerator, parameter and entry
+// slices (rewriting them) instead of copying. types and the slices of its
+// elements must not be used after, nor share memory with another
+// type's.
+func DedupOwned(types []Type) ([]Type, []TypeID) {
+	return dedup(types, false)
+}
+
+// dedup is Dedup, copying the representatives or moving them to the front
+// of types.
+func dedup(types []Type, copyTypes bool) ([]Type, []TypeID) {
 	n := len(types)
 	d := deduper{types: types, alias: make([]TypeID, n+1)}
 	for id := range d.alias {
@@ -49,19 +64,31 @@ func Dedup(types []Type) ([]Type, []TypeID) {
 	}
 
 	// The first member of each class represents it.
-	rep := make(map[int32]TypeID)
+	// Class numbers are at most n.
+	rep := make([]TypeID, n+1)
 	newID := make([]TypeID, n+1)
 	var out []Type
+	if copyTypes {
+		out = make([]Type, 0, n)
+	} else {
+		out = types[:0]
+	}
 	for id := TypeID(1); int(id) <= n; id++ {
 		if d.alias[id] != id {
 			continue
 		}
 		c := d.class[id]
-		if _, ok := rep[c]; ok {
+		if rep[c] != 0 {
 			continue
 		}
 		rep[c] = id
-		out = append(out, types[id-1].Copy())
+		if copyTypes {
+			out = append(out, types[id-1].Copy())
+		} else {
+			// A representative's new index is never above its
+			// old one.
+			out = append(out, types[id-1])
+		}
 		newID[id] = TypeID(len(out))
 	}
 	remap := make([]TypeID, n+1)

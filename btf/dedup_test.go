@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -360,5 +361,34 @@ func TestBuilderAddSpec(t *testing.T) {
 	edited.Add(Type{Kind: KindInt, Name: "int", Size: 4, IntBits: 32})
 	if NewBuilder().AddSpec(edited) {
 		t.Error("AddSpec took an edited Spec")
+	}
+}
+
+// TestDedupOwned checks that DedupOwned, which reuses its input, gives
+// what Dedup gives.
+func TestDedupOwned(t *testing.T) {
+	for name, s := range testObjectSpecs(t) {
+		n := TypeID(s.NumTypes() - 1)
+		types := append(decodeShifted(t, s, 0), decodeShifted(t, s, n)...)
+		want, wantRemap := Dedup(types)
+		owned := make([]Type, len(types))
+		for i := range types {
+			owned[i] = types[i].Copy()
+		}
+		got, gotRemap := DedupOwned(owned)
+		if !slices.Equal(gotRemap, wantRemap) {
+			t.Errorf("%s: remap differs", name)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d types, want %d", name, len(got), len(want))
+		}
+		for i := range got {
+			var g, w []TypeID
+			ForEachRef(&got[i], func(id TypeID) { g = append(g, id) })
+			ForEachRef(&want[i], func(id TypeID) { w = append(w, id) })
+			if string(localKey(nil, &got[i])) != string(localKey(nil, &want[i])) || !slices.Equal(g, w) {
+				t.Errorf("%s: type %d differs", name, i+1)
+			}
+		}
 	}
 }

@@ -710,15 +710,21 @@ func (e *encoder) btfSections() error {
 		}
 	}
 	var exts []*btf.ExtSection
+	bySection := map[string][]*ir.Function{}
+	for _, f := range e.obj.Units() {
+		bySection[f.Section] = append(bySection[f.Section], f)
+	}
 	for _, name := range e.codeOrder() {
 		es := &btf.ExtSection{Name: name}
-		var fns []*ir.Function
-		for _, f := range e.obj.Units() {
-			if f.Section == name {
-				fns = append(fns, f)
-			}
-		}
+		fns := bySection[name]
 		slices.SortStableFunc(fns, func(a, b *ir.Function) int { return cmp.Compare(a.SectionOffset, b.SectionOffset) })
+		var nfi, nli, ncr int
+		for _, f := range fns {
+			nfi, nli, ncr = nfi+len(f.FuncInfo), nli+len(f.LineInfo), ncr+len(f.CORE)
+		}
+		es.FuncInfos = make([]btf.FuncInfo, 0, nfi)
+		es.LineInfos = make([]btf.LineInfo, 0, nli)
+		es.CORERelos = make([]btf.CORERelo, 0, ncr)
 		for _, f := range fns {
 			at := func(slot int) uint32 { return uint32((f.SectionOffset + slot) * ir.InsnSize) }
 			for _, fi := range f.FuncInfo {

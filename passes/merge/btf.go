@@ -95,17 +95,13 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 		}
 	}
 	pre := make([]btf.TypeID, len(all)+1)
-	kept := make([]btf.Type, 0, len(all))
+	nkept := 0
 	for id := btf.TypeID(1); int(id) <= len(all); id++ {
-		t := &all[id-1]
-		if _, ok := replace[id]; ok || dropped[id] {
+		if isDropped(replace, dropped, dsID, &all[id-1], id) {
 			continue
 		}
-		if t.Kind == btf.KindDatasec && dsID[t.Name] != id {
-			continue
-		}
-		kept = append(kept, *t)
-		pre[id] = btf.TypeID(len(kept))
+		nkept++
+		pre[id] = btf.TypeID(nkept)
 	}
 	for id := btf.TypeID(1); int(id) <= len(all); id++ {
 		if pre[id] != 0 {
@@ -117,16 +113,22 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 			pre[id] = pre[dsID[t.Name]] // 0 if the section has none left
 		}
 	}
+	// The kept types, moved to the front of all (a kept type's new
+	// index is never above its old one), their references renumbered.
+	kept := all[:0]
+	for id := btf.TypeID(1); int(id) <= len(all); id++ {
+		if !isDropped(replace, dropped, dsID, &all[id-1], id) {
+			kept = append(kept, all[id-1])
+		}
+	}
 	for i := range kept {
 		btf.RemapRefs(&kept[i], func(id btf.TypeID) btf.TypeID { return pre[id] })
 	}
-	final, remap := btf.Dedup(kept)
+	// kept's slices are this function's own copies: Dedup may reuse them.
+	final, remap := btf.DedupOwned(kept)
 
 	b := btf.NewBuilder()
-	b.Grow(len(final))
-	for _, t := range final {
-		b.Add(t)
-	}
+	b.AddAll(final)
 	tid := func(u *unit, id btf.TypeID) btf.TypeID {
 		if id == 0 || int(id) > len(u.types) {
 			return 0
@@ -142,6 +144,16 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 	}
 	out.BTF = spec
 	return nil
+}
+
+// isDropped reports whether mergeBTF leaves out the type t with global id
+// id: replaced by another, dropped with its section, or a DATASEC other
+// than the merged one of its name.
+func isDropped(replace map[btf.TypeID]btf.TypeID, dropped map[btf.TypeID]bool, dsID map[string]btf.TypeID, t *btf.Type, id btf.TypeID) bool {
+	if _, ok := replace[id]; ok || dropped[id] {
+		return true
+	}
+	return t.Kind == btf.KindDatasec && dsID[t.Name] != id
 }
 
 // onlyProto returns the FUNC_PROTO of u's FUNC fn, and whether no other
