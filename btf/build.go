@@ -26,7 +26,7 @@ type Builder struct {
 
 // NewBuilder returns an empty Builder.
 func NewBuilder() *Builder {
-	return &Builder{st: &strtab{buf: []byte{0}, lookup: make(map[string]uint32)}}
+	return &Builder{st: newBuildStrtab()}
 }
 
 // Add appends t and returns its id. The Builder only reads t: its
@@ -63,6 +63,8 @@ func (b *Builder) AddSpec(spec *Spec) bool {
 		return false
 	}
 	b.from = spec
+	// Its strings go to b's table: room for them up front.
+	b.st.buf = slices.Grow(b.st.buf, len(spec.strs))
 	return true
 }
 

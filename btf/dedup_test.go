@@ -392,3 +392,39 @@ func TestDedupOwned(t *testing.T) {
 		}
 	}
 }
+
+// TestTypeCopy checks that TypeCopy gives what Type gives, as a copy:
+// editing it leaves the Spec's type alone, decoded first or not.
+func TestTypeCopy(t *testing.T) {
+	for name, s := range testObjectSpecs(t) {
+		for _, cachedFirst := range []bool{false, true} {
+			for id := TypeID(0); int(id) < s.NumTypes(); id++ {
+				if cachedFirst {
+					if _, err := s.Type(id); err != nil {
+						t.Fatal(err)
+					}
+				}
+				c, err := s.TypeCopy(id)
+				if err != nil {
+					t.Fatalf("%s: type %d: %v", name, id, err)
+				}
+				RemapRefs(&c, func(ref TypeID) TypeID { return ref + 1000 })
+				orig, err := s.Type(id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(localKey(nil, &c)) != string(localKey(nil, orig)) {
+					t.Errorf("%s: type %d: copy differs", name, id)
+				}
+				ForEachRef(orig, func(ref TypeID) {
+					if ref >= 1000 {
+						t.Errorf("%s: type %d: editing the copy edited the Spec's type", name, id)
+					}
+				})
+			}
+		}
+	}
+	if _, err := (&Spec{data: &data{limit: 1, firstID: 1}}).TypeCopy(5); err == nil {
+		t.Error("TypeCopy of an id out of range: no error")
+	}
+}

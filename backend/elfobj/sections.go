@@ -479,9 +479,10 @@ func (e *encoder) functionAt(name string) (*section, int, bool) {
 // relocations against section symbols carry, and records the
 // relocations.
 func (e *encoder) patchCode() error {
+	var insns []ir.Insn // one scratch copy for every function's patching
 	for _, f := range e.obj.Units() {
 		s := e.code[f.Section]
-		insns := slices.Clone(f.Insns)
+		insns = append(insns[:0], f.Insns...)
 		for _, r := range f.Relocs {
 			if err := e.reloc(s, f, insns, r); err != nil {
 				return fmt.Errorf("function %s: insn %d: %s relocation of %s: %w", f.Name, r.Insn, r.Kind, r.Symbol, err)

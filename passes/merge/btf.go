@@ -26,10 +26,12 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 		n += len(u.types)
 	}
 	all := make([]btf.Type, 0, n+16)
+	var ar arena
+	ar.size(l.units)
 	for _, u := range l.units {
 		u.typeBase = btf.TypeID(len(all))
-		for _, t := range u.types {
-			c := t.Copy()
+		for i := range u.types {
+			c := ar.copy(&u.types[i])
 			btf.RemapRefs(&c, func(id btf.TypeID) btf.TypeID {
 				if id == 0 {
 					return 0
@@ -144,6 +146,52 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 	}
 	out.BTF = spec
 	return nil
+}
+
+// arena holds the slices of mergeBTF's copies of the units' types: one
+// block per element type instead of an allocation per slice.
+type arena struct {
+	members []btf.Member
+	enums   []btf.EnumValue
+	params  []btf.Param
+	vars    []btf.VarSecinfo
+}
+
+// size allocates room for the slices of every type of units.
+func (a *arena) size(units []*unit) {
+	var m, e, p, v int
+	for _, u := range units {
+		for i := range u.types {
+			t := &u.types[i]
+			m, e, p, v = m+len(t.Members), e+len(t.Enums), p+len(t.Params), v+len(t.Vars)
+		}
+	}
+	a.members = make([]btf.Member, 0, m)
+	a.enums = make([]btf.EnumValue, 0, e)
+	a.params = make([]btf.Param, 0, p)
+	a.vars = make([]btf.VarSecinfo, 0, v)
+}
+
+// copy returns a deep copy of t (as t.Copy does) whose slices are parts of
+// the arena's blocks, each capped at its length.
+func (a *arena) copy(t *btf.Type) btf.Type {
+	c := *t
+	c.Members = carve(&a.members, t.Members)
+	c.Enums = carve(&a.enums, t.Enums)
+	c.Params = carve(&a.params, t.Params)
+	c.Vars = carve(&a.vars, t.Vars)
+	return c
+}
+
+// carve appends s to *block and returns the appended part, or nil for an
+// empty s (as Type.Copy gives).
+func carve[T any](block *[]T, s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	at := len(*block)
+	*block = append(*block, s...)
+	return (*block)[at:len(*block):len(*block)]
 }
 
 // isDropped reports whether mergeBTF leaves out the type t with global id
