@@ -23,7 +23,9 @@
 package btf
 
 import (
+	"bytes"
 	"encoding/binary"
+	"hash/maphash"
 	"slices"
 )
 
@@ -33,6 +35,21 @@ import (
 // the original order and with every reference rewritten, and remap, which
 // gives for each original id (and 0) its id in the new list.
 func Dedup(types []Type) ([]Type, []TypeID) {
+	return dedup(types, true)
+}
+
+// DedupOwned is Dedup for a caller that gives types up: the result reuses
+// the memory of types and of their member, enumerator, parameter and entry
+// slices (rewriting them) instead of copying. types and the slices of its
+// elements must not be used after, nor share memory with another
+// type's.
+func DedupOwned(types []Type) ([]Type, []TypeID) {
+	return dedup(types, false)
+}
+
+// dedup is Dedup, copying the representatives or moving them to the front
+// of types.
+func dedup(types []Type, copyTypes bool) ([]Type, []TypeID) {
 	n := len(types)
 	d := deduper{types: types, alias: make([]TypeID, n+1)}
 	for id := range d.alias {
@@ -47,19 +64,31 @@ func Dedup(types []Type) ([]Type, []TypeID) {
 	}
 
 	// The first member of each class represents it.
-	rep := make(map[int32]TypeID)
+	// Class numbers are at most n.
+	rep := make([]TypeID, n+1)
 	newID := make([]TypeID, n+1)
 	var out []Type
+	if copyTypes {
+		out = make([]Type, 0, n)
+	} else {
+		out = types[:0]
+	}
 	for id := TypeID(1); int(id) <= n; id++ {
 		if d.alias[id] != id {
 			continue
 		}
 		c := d.class[id]
-		if _, ok := rep[c]; ok {
+		if rep[c] != 0 {
 			continue
 		}
 		rep[c] = id
-		out = append(out, types[id-1].Copy())
+		if copyTypes {
+			out = append(out, types[id-1].Copy())
+		} else {
+			// A representative's new index is never above its
+			// old one.
+			out = append(out, types[id-1])
+		}
 		newID[id] = TypeID(len(out))
 	}
 	remap := make([]TypeID, n+1)
@@ -91,7 +120,7 @@ type deduper struct {
 func (d *deduper) refine() {
 	n := len(d.types)
 	d.class = make([]int32, n+1)
-	keys := make(map[string]int32, n)
+	keys := newKeyTable(n)
 	var buf []byte
 	for id := TypeID(1); int(id) <= n; id++ {
 		t := &d.types[id-1]
@@ -99,27 +128,27 @@ func (d *deduper) refine() {
 		if t.Kind == KindVar || t.Kind == KindDatasec {
 			buf = binary.LittleEndian.AppendUint32(buf, uint32(id)) // never merged
 		}
-		d.class[id] = classOf(keys, buf)
+		d.class[id] = keys.classOf(buf)
 	}
-	classes := len(keys)
+	classes := keys.len()
 	next := make([]int32, n+1)
 	for {
-		clear(keys)
+		keys.reset()
 		for id := TypeID(1); int(id) <= n; id++ {
 			t := &d.types[id-1]
 			buf = binary.LittleEndian.AppendUint32(buf[:0], uint32(d.class[id]))
 			forEachRef(t, func(ref *TypeID) {
 				buf = binary.LittleEndian.AppendUint32(buf, uint32(d.classOfRef(*ref)))
 			})
-			next[id] = classOf(keys, buf)
+			next[id] = keys.classOf(buf)
 		}
 		d.class, next = next, d.class
 		// Refinement only splits classes: the same count is the same
 		// partition.
-		if len(keys) == classes {
+		if keys.len() == classes {
 			break
 		}
-		classes = len(keys)
+		classes = keys.len()
 	}
 	// Resolved forward declarations share their target's class.
 	for id := TypeID(1); int(id) <= n; id++ {
@@ -138,14 +167,72 @@ func (d *deduper) classOfRef(ref TypeID) int32 {
 	return d.class[d.alias[ref]]
 }
 
-// classOf returns the class number of key, numbering new keys from 1.
-func classOf(keys map[string]int32, key []byte) int32 {
-	if c, ok := keys[string(key)]; ok {
-		return c
+// keyTable numbers distinct byte keys from 1, as a map[string]int32
+// would, without a string per key: the keys are appended to one arena
+// and an open-addressing table of class numbers finds them by hash. One
+// table serves every round of refine (reset keeps its memory).
+type keyTable struct {
+	seed  maphash.Seed
+	arena []byte
+	ends  []int    // key c (from 1) is arena[ends[c-1]:ends[c]]; ends[0] = 0
+	slots []int32  // 0: empty; else a class number
+	hash  []uint64 // hash of key c at hash[c-1]
+}
+
+// newKeyTable returns a table sized for about n keys.
+func newKeyTable(n int) *keyTable {
+	size := 16
+	for size < 2*n {
+		size *= 2
 	}
-	c := int32(len(keys) + 1)
-	keys[string(key)] = c
-	return c
+	return &keyTable{seed: maphash.MakeSeed(), ends: append(make([]int, 0, n+1), 0), slots: make([]int32, size), hash: make([]uint64, 0, n)}
+}
+
+// len returns the number of distinct keys.
+func (k *keyTable) len() int { return len(k.ends) - 1 }
+
+// reset forgets every key.
+func (k *keyTable) reset() {
+	k.arena = k.arena[:0]
+	k.ends = k.ends[:1]
+	k.hash = k.hash[:0]
+	clear(k.slots)
+}
+
+// classOf returns the class number of key, numbering new keys from 1.
+func (k *keyTable) classOf(key []byte) int32 {
+	h := maphash.Bytes(k.seed, key)
+	mask := uint64(len(k.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		c := k.slots[i]
+		if c == 0 {
+			k.arena = append(k.arena, key...)
+			k.ends = append(k.ends, len(k.arena))
+			k.hash = append(k.hash, h)
+			c = int32(k.len())
+			k.slots[i] = c
+			if 2*k.len() > len(k.slots) {
+				k.grow()
+			}
+			return c
+		}
+		if k.hash[c-1] == h && bytes.Equal(k.arena[k.ends[c-1]:k.ends[c]], key) {
+			return c
+		}
+	}
+}
+
+// grow doubles the slot table and re-inserts every class.
+func (k *keyTable) grow() {
+	k.slots = make([]int32, 2*len(k.slots))
+	mask := uint64(len(k.slots) - 1)
+	for c := 1; c <= k.len(); c++ {
+		i := k.hash[c-1] & mask
+		for k.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		k.slots[i] = int32(c)
+	}
 }
 
 // resolveForwards aliases each forward declaration (FWD, or an enum with

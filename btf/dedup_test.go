@@ -5,8 +5,10 @@
 package btf
 
 import (
+	"bytes"
 	"encoding/binary"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -286,5 +288,143 @@ func BenchmarkDedup(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Dedup(types)
+	}
+}
+
+// TestBuilderAddSpec checks that a Builder given a built Spec whole
+// (AddSpec, records copied) writes the same bytes as one given each of its
+// types (decoded and encoded again), with strings added before and a type
+// after; and that AddSpec refuses what it cannot copy.
+func TestBuilderAddSpec(t *testing.T) {
+	for name, s := range testObjectSpecs(t) {
+		types := decodeShifted(t, s, 0)
+		for _, in := range orders {
+			built := NewBuilder()
+			for _, ty := range types {
+				built.Add(ty)
+			}
+			spec, err := built.Build(in)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			for _, out := range orders {
+				whole, each := NewBuilder(), NewBuilder()
+				for _, b := range []*Builder{whole, each} {
+					if _, err := b.AddString("a string added first"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if !whole.AddSpec(spec) {
+					t.Fatalf("%s: AddSpec refused a built Spec", name)
+				}
+				for id := TypeID(1); int(id) < spec.NumTypes(); id++ {
+					ty, err := spec.Type(id)
+					if err != nil {
+						t.Fatal(err)
+					}
+					each.Add(*ty)
+				}
+				if whole.NumTypes() != each.NumTypes() {
+					t.Fatalf("%s: NumTypes %d, want %d", name, whole.NumTypes(), each.NumTypes())
+				}
+				extra := Type{Kind: KindPtr, Name: "", Type: 1}
+				if a, b := whole.Add(extra), each.Add(extra); a != b {
+					t.Fatalf("%s: Add after AddSpec gave id %d, want %d", name, a, b)
+				}
+				got, err := whole.Marshal(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := each.Marshal(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s (%v to %v): AddSpec's blob differs from adding each type", name, in, out)
+				}
+			}
+		}
+		if NewBuilder().AddSpec(s) {
+			t.Errorf("%s: AddSpec took a parsed (not built) Spec", name)
+		}
+	}
+	spec, err := NewBuilder().Build(binary.LittleEndian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBuilder()
+	b.Add(Type{Kind: KindInt, Name: "int", Size: 4, IntBits: 32})
+	if b.AddSpec(spec) {
+		t.Error("AddSpec took a Spec into a Builder with types")
+	}
+	edited := spec.Copy()
+	edited.Add(Type{Kind: KindInt, Name: "int", Size: 4, IntBits: 32})
+	if NewBuilder().AddSpec(edited) {
+		t.Error("AddSpec took an edited Spec")
+	}
+}
+
+// TestDedupOwned checks that DedupOwned, which reuses its input, gives
+// what Dedup gives.
+func TestDedupOwned(t *testing.T) {
+	for name, s := range testObjectSpecs(t) {
+		n := TypeID(s.NumTypes() - 1)
+		types := append(decodeShifted(t, s, 0), decodeShifted(t, s, n)...)
+		want, wantRemap := Dedup(types)
+		owned := make([]Type, len(types))
+		for i := range types {
+			owned[i] = types[i].Copy()
+		}
+		got, gotRemap := DedupOwned(owned)
+		if !slices.Equal(gotRemap, wantRemap) {
+			t.Errorf("%s: remap differs", name)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d types, want %d", name, len(got), len(want))
+		}
+		for i := range got {
+			var g, w []TypeID
+			ForEachRef(&got[i], func(id TypeID) { g = append(g, id) })
+			ForEachRef(&want[i], func(id TypeID) { w = append(w, id) })
+			if string(localKey(nil, &got[i])) != string(localKey(nil, &want[i])) || !slices.Equal(g, w) {
+				t.Errorf("%s: type %d differs", name, i+1)
+			}
+		}
+	}
+}
+
+// TestTypeCopy checks that TypeCopy gives what Type gives, as a copy:
+// editing it leaves the Spec's type alone, decoded first or not.
+func TestTypeCopy(t *testing.T) {
+	for name, s := range testObjectSpecs(t) {
+		for _, cachedFirst := range []bool{false, true} {
+			for id := TypeID(0); int(id) < s.NumTypes(); id++ {
+				if cachedFirst {
+					if _, err := s.Type(id); err != nil {
+						t.Fatal(err)
+					}
+				}
+				c, err := s.TypeCopy(id)
+				if err != nil {
+					t.Fatalf("%s: type %d: %v", name, id, err)
+				}
+				RemapRefs(&c, func(ref TypeID) TypeID { return ref + 1000 })
+				orig, err := s.Type(id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(localKey(nil, &c)) != string(localKey(nil, orig)) {
+					t.Errorf("%s: type %d: copy differs", name, id)
+				}
+				ForEachRef(orig, func(ref TypeID) {
+					if ref >= 1000 {
+						t.Errorf("%s: type %d: editing the copy edited the Spec's type", name, id)
+					}
+				})
+			}
+		}
+	}
+	if _, err := (&Spec{data: &data{limit: 1, firstID: 1}}).TypeCopy(5); err == nil {
+		t.Error("TypeCopy of an id out of range: no error")
 	}
 }

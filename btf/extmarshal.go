@@ -26,7 +26,18 @@ func MarshalExt(secs []*ExtSection, nameOff func(name string) (uint32, error), o
 	}
 	sizes := [3]uint32{FuncInfoMinSize, LineInfoMinSize, CORERelosMinSize}
 	for k := range subs {
-		var b []byte
+		// The exact size, so that b grows once.
+		size := 0
+		for _, s := range secs {
+			if n := counts[k](s); n > 0 {
+				size += 8 + n*int(sizes[k])
+			}
+		}
+		if size == 0 {
+			continue
+		}
+		b := make([]byte, 0, 4+size)
+		b = app.AppendUint32(b, sizes[k])
 		for _, s := range secs {
 			n := counts[k](s)
 			if n == 0 {
@@ -35,9 +46,6 @@ func MarshalExt(secs []*ExtSection, nameOff func(name string) (uint32, error), o
 			off, err := nameOff(s.Name)
 			if err != nil {
 				return nil, fmt.Errorf("btf.ext: section %s: name: %w", s.Name, err)
-			}
-			if b == nil {
-				b = app.AppendUint32(b, sizes[k])
 			}
 			b = app.AppendUint32(b, off)
 			b = app.AppendUint32(b, uint32(n))
@@ -58,7 +66,8 @@ func MarshalExt(secs []*ExtSection, nameOff func(name string) (uint32, error), o
 		}
 		subs[k] = b
 	}
-	out := app.AppendUint16(nil, btfMagic)
+	out := make([]byte, 0, extHeaderCoreLen+len(subs[0])+len(subs[1])+len(subs[2]))
+	out = app.AppendUint16(out, btfMagic)
 	out = append(out, btfVersion, 0)
 	out = app.AppendUint32(out, extHeaderCoreLen)
 	off := uint32(0)

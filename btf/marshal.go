@@ -73,19 +73,29 @@ func encodeType(buf []byte, order binary.AppendByteOrder, st *strtab, t *Type, l
 	if t.Kind == KindUnknown || t.Kind > maxKind {
 		return nil, fmt.Errorf("invalid kind %d: %w", t.Kind, ErrInvalid)
 	}
-	ref := func(what string, id TypeID) error {
+	// what describes the field for an error: what alone when i < 0, else
+	// "what i" (formatted only when there is an error to report).
+	what := func(what string, i int) string {
+		if i < 0 {
+			return what
+		}
+		return fmt.Sprintf("%s %d", what, i)
+	}
+	refAt := func(field string, i int, id TypeID) error {
 		if id >= limit {
-			return fmt.Errorf("%s: type id %d out of range: %w", what, id, ErrInvalid)
+			return fmt.Errorf("%s: type id %d out of range: %w", what(field, i), id, ErrInvalid)
 		}
 		return nil
 	}
-	name := func(what, str string) (uint32, error) {
+	ref := func(field string, id TypeID) error { return refAt(field, -1, id) }
+	nameAt := func(field string, i int, str string) (uint32, error) {
 		off, err := st.add(str)
 		if err != nil {
-			return 0, fmt.Errorf("%s: %w", what, err)
+			return 0, fmt.Errorf("%s: %w", what(field, i), err)
 		}
 		return off, nil
 	}
+	name := func(field, str string) (uint32, error) { return nameAt(field, -1, str) }
 
 	vlen := t.vlen()
 	if vlen > maxVlen {
@@ -131,11 +141,11 @@ func encodeType(buf []byte, order binary.AppendByteOrder, st *strtab, t *Type, l
 		buf = order.AppendUint32(buf, t.Array.Nelems)
 	case KindStruct, KindUnion:
 		for i, m := range t.Members {
-			off, err := name(fmt.Sprintf("member %d", i), m.Name)
+			off, err := nameAt("member", i, m.Name)
 			if err != nil {
 				return nil, err
 			}
-			if err := ref(fmt.Sprintf("member %d", i), m.Type); err != nil {
+			if err := refAt("member", i, m.Type); err != nil {
 				return nil, err
 			}
 			bits := m.BitOffset
@@ -153,7 +163,7 @@ func encodeType(buf []byte, order binary.AppendByteOrder, st *strtab, t *Type, l
 		}
 	case KindEnum:
 		for i, e := range t.Enums {
-			off, err := name(fmt.Sprintf("enum value %d", i), e.Name)
+			off, err := nameAt("enum value", i, e.Name)
 			if err != nil {
 				return nil, err
 			}
@@ -166,7 +176,7 @@ func encodeType(buf []byte, order binary.AppendByteOrder, st *strtab, t *Type, l
 		}
 	case KindEnum64:
 		for i, e := range t.Enums {
-			off, err := name(fmt.Sprintf("enum64 value %d", i), e.Name)
+			off, err := nameAt("enum64 value", i, e.Name)
 			if err != nil {
 				return nil, err
 			}
@@ -176,11 +186,11 @@ func encodeType(buf []byte, order binary.AppendByteOrder, st *strtab, t *Type, l
 		}
 	case KindFuncProto:
 		for i, p := range t.Params {
-			off, err := name(fmt.Sprintf("param %d", i), p.Name)
+			off, err := nameAt("param", i, p.Name)
 			if err != nil {
 				return nil, err
 			}
-			if err := ref(fmt.Sprintf("param %d", i), p.Type); err != nil {
+			if err := refAt("param", i, p.Type); err != nil {
 				return nil, err
 			}
 			buf = order.AppendUint32(buf, off)
@@ -190,7 +200,7 @@ func encodeType(buf []byte, order binary.AppendByteOrder, st *strtab, t *Type, l
 		buf = order.AppendUint32(buf, t.Linkage)
 	case KindDatasec:
 		for i, v := range t.Vars {
-			if err := ref(fmt.Sprintf("datasec var %d", i), v.Type); err != nil {
+			if err := refAt("datasec var", i, v.Type); err != nil {
 				return nil, err
 			}
 			buf = order.AppendUint32(buf, uint32(v.Type))

@@ -50,10 +50,13 @@ type data struct {
 	limit   TypeID // firstID + number of types in this blob
 
 	bigEndian bool
-	raw       []byte // whole blob as given to Parse
-	types     []byte // type section
-	strs      []byte // string section
-	strBase   uint32 // string offset where strs begins (base's total string length)
+	// built is set for a blob Builder.Build encoded: every record is
+	// in the form encodeType writes, so copying it is re-encoding it.
+	built   bool
+	raw     []byte // whole blob as given to Parse
+	types   []byte // type section
+	strs    []byte // string section
+	strBase uint32 // string offset where strs begins (base's total string length)
 
 	// Where each own type starts. offs holds the byte offset in types of
 	// type firstID+i (| coreFlag), in chunks; for a large blob (vmlinux:
@@ -560,18 +563,47 @@ func (s *Spec) Add(t Type) TypeID {
 	return TypeID(s.NumTypes() - 1)
 }
 
+// TypeCopy returns the type with the given id as a value the caller owns
+// (its slices shared with nothing), as Type followed by Type.Copy would,
+// but without keeping a decoded copy in the Spec: for a caller that reads
+// every type once (the static linker, whose inputs' Specs are dropped
+// after).
+func (s *Spec) TypeCopy(id TypeID) (Type, error) {
+	if s.edited(id) == nil && id >= s.firstID && id < s.limit && s.cache.load(uint32(id-s.firstID)) == nil {
+		var t Type
+		if err := s.decodeInto(id, &t); err != nil {
+			return Type{}, err
+		}
+		return t, nil
+	}
+	t, err := s.Type(id)
+	if err != nil {
+		return Type{}, err
+	}
+	return t.Copy(), nil
+}
+
 // decode decodes own type id from the raw type section.
 func (s *Spec) decode(id TypeID) (*Type, error) {
+	t := new(Type)
+	if err := s.decodeInto(id, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// decodeInto decodes own type id into *t, every slice freshly allocated.
+func (s *Spec) decodeInto(id TypeID, t *Type) error {
 	b := s.types[s.typeOffset(uint32(id-s.firstID)):]
 	info := s.u32(b[4:])
-	t := &Type{
+	*t = Type{
 		Kind:     Kind(info >> 24 & 0x1f),
 		KindFlag: info>>31 != 0,
 	}
 	vlen := int(info & 0xffff)
 	var err error
 	if t.Name, err = s.nameAt(s.u32(b)); err != nil {
-		return nil, fmt.Errorf("btf: type %d: name: %w", id, err)
+		return fmt.Errorf("btf: type %d: name: %w", id, err)
 	}
 	sizeType := s.u32(b[8:])
 	b = b[typeHeaderLen:]
@@ -580,10 +612,10 @@ func (s *Spec) decode(id TypeID) (*Type, error) {
 	} else if hasTypeRef(t.Kind) {
 		t.Type = TypeID(sizeType)
 		if err := s.checkRef(t.Type); err != nil {
-			return nil, fmt.Errorf("btf: type %d: %s: %w", id, t.Kind, err)
+			return fmt.Errorf("btf: type %d: %s: %w", id, t.Kind, err)
 		}
 	} else if sizeType != 0 {
-		return nil, fmt.Errorf("btf: type %d: %s with non-zero size/type %d: %w", id, t.Kind, sizeType, ErrInvalid)
+		return fmt.Errorf("btf: type %d: %s with non-zero size/type %d: %w", id, t.Kind, sizeType, ErrInvalid)
 	}
 
 	switch t.Kind {
@@ -593,15 +625,15 @@ func (s *Spec) decode(id TypeID) (*Type, error) {
 		t.IntOffset = uint8(enc >> 16)
 		t.IntBits = uint8(enc)
 		if enc&0xf000ff00 != 0 {
-			return nil, fmt.Errorf("btf: type %d: int: reserved bits set in %#x: %w", id, enc, ErrInvalid)
+			return fmt.Errorf("btf: type %d: int: reserved bits set in %#x: %w", id, enc, ErrInvalid)
 		}
 	case KindArray:
 		t.Array = Array{Type: TypeID(s.u32(b)), IndexType: TypeID(s.u32(b[4:])), Nelems: s.u32(b[8:])}
 		if err := s.checkRef(t.Array.Type); err != nil {
-			return nil, fmt.Errorf("btf: type %d: array element: %w", id, err)
+			return fmt.Errorf("btf: type %d: array element: %w", id, err)
 		}
 		if err := s.checkRef(t.Array.IndexType); err != nil {
-			return nil, fmt.Errorf("btf: type %d: array index: %w", id, err)
+			return fmt.Errorf("btf: type %d: array index: %w", id, err)
 		}
 	case KindStruct, KindUnion:
 		t.Members = make([]Member, vlen)
@@ -609,11 +641,11 @@ func (s *Spec) decode(id TypeID) (*Type, error) {
 			r := b[i*12:]
 			m := &t.Members[i]
 			if m.Name, err = s.nameAt(s.u32(r)); err != nil {
-				return nil, fmt.Errorf("btf: type %d: %s member %d: name: %w", id, t.Kind, i, err)
+				return fmt.Errorf("btf: type %d: %s member %d: name: %w", id, t.Kind, i, err)
 			}
 			m.Type = TypeID(s.u32(r[4:]))
 			if err := s.checkRef(m.Type); err != nil {
-				return nil, fmt.Errorf("btf: type %d: %s member %d: %w", id, t.Kind, i, err)
+				return fmt.Errorf("btf: type %d: %s member %d: %w", id, t.Kind, i, err)
 			}
 			off := s.u32(r[8:])
 			if t.KindFlag {
@@ -628,7 +660,7 @@ func (s *Spec) decode(id TypeID) (*Type, error) {
 			r := b[i*8:]
 			e := &t.Enums[i]
 			if e.Name, err = s.nameAt(s.u32(r)); err != nil {
-				return nil, fmt.Errorf("btf: type %d: enum value %d: name: %w", id, i, err)
+				return fmt.Errorf("btf: type %d: enum value %d: name: %w", id, i, err)
 			}
 			v := s.u32(r[4:])
 			if t.KindFlag {
@@ -643,7 +675,7 @@ func (s *Spec) decode(id TypeID) (*Type, error) {
 			r := b[i*12:]
 			e := &t.Enums[i]
 			if e.Name, err = s.nameAt(s.u32(r)); err != nil {
-				return nil, fmt.Errorf("btf: type %d: enum64 value %d: name: %w", id, i, err)
+				return fmt.Errorf("btf: type %d: enum64 value %d: name: %w", id, i, err)
 			}
 			e.Value = int64(uint64(s.u32(r[4:])) | uint64(s.u32(r[8:]))<<32)
 		}
@@ -655,11 +687,11 @@ func (s *Spec) decode(id TypeID) (*Type, error) {
 			r := b[i*8:]
 			p := &t.Params[i]
 			if p.Name, err = s.nameAt(s.u32(r)); err != nil {
-				return nil, fmt.Errorf("btf: type %d: func_proto param %d: name: %w", id, i, err)
+				return fmt.Errorf("btf: type %d: func_proto param %d: name: %w", id, i, err)
 			}
 			p.Type = TypeID(s.u32(r[4:]))
 			if err := s.checkRef(p.Type); err != nil {
-				return nil, fmt.Errorf("btf: type %d: func_proto param %d: %w", id, i, err)
+				return fmt.Errorf("btf: type %d: func_proto param %d: %w", id, i, err)
 			}
 		}
 	case KindVar:
@@ -671,17 +703,17 @@ func (s *Spec) decode(id TypeID) (*Type, error) {
 			v := &t.Vars[i]
 			v.Type = TypeID(s.u32(r))
 			if err := s.checkRef(v.Type); err != nil {
-				return nil, fmt.Errorf("btf: type %d: datasec var %d: %w", id, i, err)
+				return fmt.Errorf("btf: type %d: datasec var %d: %w", id, i, err)
 			}
 			v.Offset, v.Size = s.u32(r[4:]), s.u32(r[8:])
 		}
 	case KindDeclTag:
 		t.ComponentIdx = int32(s.u32(b))
 		if t.ComponentIdx < -1 {
-			return nil, fmt.Errorf("btf: type %d: decl_tag component_idx %d: %w", id, t.ComponentIdx, ErrInvalid)
+			return fmt.Errorf("btf: type %d: decl_tag component_idx %d: %w", id, t.ComponentIdx, ErrInvalid)
 		}
 	}
-	return t, nil
+	return nil
 }
 
 // checkRef checks that a type id referenced from an original type is in range.

@@ -7,6 +7,7 @@ package btf
 import (
 	"bytes"
 	"fmt"
+	"hash/maphash"
 	"strings"
 	"unsafe"
 )
@@ -132,10 +133,24 @@ func essentialLen[S ~string | ~[]byte](name S) int {
 // strtab builds the string section for Marshal: the original table byte for
 // byte, then new strings, each stored once.
 type strtab struct {
-	base   uint32 // offset of buf[0] in the combined table
-	orig   []byte // original own table (prefix of buf)
-	buf    []byte
-	lookup map[string]uint32 // new strings and original strings found so far
+	base uint32 // offset of buf[0] in the combined table
+	orig []byte // original own table (prefix of buf)
+	buf  []byte
+	// index finds the strings added so far (new ones, and original ones
+	// found in orig) by hash: an open-addressing table of their offsets
+	// in buf, compared against buf itself, so that a string costs no
+	// allocation of its own (a map[string]uint32 kept a string header
+	// per entry and grew by doubling).
+	seed  maphash.Seed
+	index []strSlot
+	count int
+}
+
+// strSlot is one entry of strtab.index: a string's offset in buf plus one
+// (0: empty) and its hash.
+type strSlot struct {
+	off  uint32
+	hash uint32
 }
 
 func newStrtab(d *data) *strtab {
@@ -144,7 +159,13 @@ func newStrtab(d *data) *strtab {
 	if len(buf) == 0 && d.base == nil {
 		buf = append(buf, 0)
 	}
-	return &strtab{base: d.strBase, orig: d.strs, buf: buf, lookup: make(map[string]uint32)}
+	return &strtab{base: d.strBase, orig: d.strs, buf: buf, seed: maphash.MakeSeed()}
+}
+
+// newBuildStrtab returns the empty table of a Builder: just the empty
+// string.
+func newBuildStrtab() *strtab {
+	return &strtab{buf: []byte{0}, seed: maphash.MakeSeed()}
 }
 
 // add returns the offset of str, appending it if the table lacks it.
@@ -155,17 +176,57 @@ func (t *strtab) add(str string) (uint32, error) {
 	if strings.IndexByte(str, 0) >= 0 {
 		return 0, fmt.Errorf("string %q contains NUL: %w", str, ErrInvalid)
 	}
-	if off, ok := t.lookup[str]; ok {
-		return off, nil
+	if len(t.index) == 0 {
+		t.index = make([]strSlot, 64)
+	}
+	h := maphash.String(t.seed, str)
+	mask := uint64(len(t.index) - 1)
+	i := h & mask
+	for ; t.index[i].off != 0; i = (i + 1) & mask {
+		if e := t.index[i]; e.hash == uint32(h) && t.at(e.off-1, str) {
+			return t.base + e.off - 1, nil
+		}
 	}
 	var off uint32
-	if i := findString(t.orig, str); i >= 0 {
-		off = t.base + uint32(i)
+	if j := findString(t.orig, str); j >= 0 {
+		off = uint32(j)
 	} else {
-		off = t.base + uint32(len(t.buf))
+		off = uint32(len(t.buf))
 		t.buf = append(t.buf, str...)
 		t.buf = append(t.buf, 0)
 	}
-	t.lookup[str] = off
-	return off, nil
+	t.index[i] = strSlot{off: off + 1, hash: uint32(h)}
+	t.count++
+	if 2*t.count > len(t.index) {
+		t.grow()
+	}
+	return t.base + off, nil
+}
+
+// at reports whether buf holds str, NUL-terminated, at off.
+func (t *strtab) at(off uint32, str string) bool {
+	end := uint64(off) + uint64(len(str))
+	return end < uint64(len(t.buf)) && t.buf[end] == 0 && string(t.buf[off:end]) == str
+}
+
+// grow doubles the index.
+func (t *strtab) grow() {
+	old := t.index
+	t.index = make([]strSlot, 2*len(old))
+	mask := uint64(len(t.index) - 1)
+	for _, e := range old {
+		if e.off == 0 {
+			continue
+		}
+		// Only 32 bits of the hash are kept: re-hash the string for
+		// the slot.
+		start := e.off - 1
+		n := bytes.IndexByte(t.buf[start:], 0)
+		h := maphash.Bytes(t.seed, t.buf[start:int(start)+n])
+		i := h & mask
+		for t.index[i].off != 0 {
+			i = (i + 1) & mask
+		}
+		t.index[i] = e
+	}
 }

@@ -67,11 +67,12 @@ func Marshal(b []byte, insns []Insn, order binary.ByteOrder) []byte {
 		} else {
 			regs = in.Src<<4 | in.Dst&0x0f
 		}
-		var s [InsnSize]byte
-		s[0], s[1] = in.Op, regs
-		order.PutUint16(s[2:], uint16(in.Off))
-		order.PutUint32(s[4:], uint32(in.Imm))
-		b = append(b, s[:]...)
+		// Written in place: a local array handed to order's methods
+		// would escape, one allocation per instruction.
+		n := len(b)
+		b = append(b, in.Op, regs, 0, 0, 0, 0, 0, 0)
+		order.PutUint16(b[n+2:], uint16(in.Off))
+		order.PutUint32(b[n+4:], uint32(in.Imm))
 	}
 	return b
 }

@@ -479,9 +479,10 @@ func (e *encoder) functionAt(name string) (*section, int, bool) {
 // relocations against section symbols carry, and records the
 // relocations.
 func (e *encoder) patchCode() error {
+	var insns []ir.Insn // one scratch copy for every function's patching
 	for _, f := range e.obj.Units() {
 		s := e.code[f.Section]
-		insns := slices.Clone(f.Insns)
+		insns = append(insns[:0], f.Insns...)
 		for _, r := range f.Relocs {
 			if err := e.reloc(s, f, insns, r); err != nil {
 				return fmt.Errorf("function %s: insn %d: %s relocation of %s: %w", f.Name, r.Insn, r.Kind, r.Symbol, err)
@@ -699,23 +700,32 @@ func (e *encoder) btfSections() error {
 		return nil
 	}
 	b := btf.NewBuilder()
-	for id := btf.TypeID(1); int(id) < spec.NumTypes(); id++ {
-		t, err := spec.Type(id)
-		if err != nil {
-			return fmt.Errorf("BTF: %w", err)
+	if !b.AddSpec(spec) {
+		b.Grow(spec.NumTypes() - 1)
+		for id := btf.TypeID(1); int(id) < spec.NumTypes(); id++ {
+			t, err := spec.Type(id)
+			if err != nil {
+				return fmt.Errorf("BTF: %w", err)
+			}
+			b.Add(*t)
 		}
-		b.Add(*t)
 	}
 	var exts []*btf.ExtSection
+	bySection := map[string][]*ir.Function{}
+	for _, f := range e.obj.Units() {
+		bySection[f.Section] = append(bySection[f.Section], f)
+	}
 	for _, name := range e.codeOrder() {
 		es := &btf.ExtSection{Name: name}
-		var fns []*ir.Function
-		for _, f := range e.obj.Units() {
-			if f.Section == name {
-				fns = append(fns, f)
-			}
-		}
+		fns := bySection[name]
 		slices.SortStableFunc(fns, func(a, b *ir.Function) int { return cmp.Compare(a.SectionOffset, b.SectionOffset) })
+		var nfi, nli, ncr int
+		for _, f := range fns {
+			nfi, nli, ncr = nfi+len(f.FuncInfo), nli+len(f.LineInfo), ncr+len(f.CORE)
+		}
+		es.FuncInfos = make([]btf.FuncInfo, 0, nfi)
+		es.LineInfos = make([]btf.LineInfo, 0, nli)
+		es.CORERelos = make([]btf.CORERelo, 0, ncr)
 		for _, f := range fns {
 			at := func(slot int) uint32 { return uint32((f.SectionOffset + slot) * ir.InsnSize) }
 			for _, fi := range f.FuncInfo {

@@ -26,10 +26,12 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 		n += len(u.types)
 	}
 	all := make([]btf.Type, 0, n+16)
+	var ar arena
+	ar.size(l.units)
 	for _, u := range l.units {
 		u.typeBase = btf.TypeID(len(all))
-		for _, t := range u.types {
-			c := t.Copy()
+		for i := range u.types {
+			c := ar.copy(&u.types[i])
 			btf.RemapRefs(&c, func(id btf.TypeID) btf.TypeID {
 				if id == 0 {
 					return 0
@@ -95,17 +97,13 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 		}
 	}
 	pre := make([]btf.TypeID, len(all)+1)
-	kept := make([]btf.Type, 0, len(all))
+	nkept := 0
 	for id := btf.TypeID(1); int(id) <= len(all); id++ {
-		t := &all[id-1]
-		if _, ok := replace[id]; ok || dropped[id] {
+		if isDropped(replace, dropped, dsID, &all[id-1], id) {
 			continue
 		}
-		if t.Kind == btf.KindDatasec && dsID[t.Name] != id {
-			continue
-		}
-		kept = append(kept, *t)
-		pre[id] = btf.TypeID(len(kept))
+		nkept++
+		pre[id] = btf.TypeID(nkept)
 	}
 	for id := btf.TypeID(1); int(id) <= len(all); id++ {
 		if pre[id] != 0 {
@@ -117,15 +115,22 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 			pre[id] = pre[dsID[t.Name]] // 0 if the section has none left
 		}
 	}
+	// The kept types, moved to the front of all (a kept type's new
+	// index is never above its old one), their references renumbered.
+	kept := all[:0]
+	for id := btf.TypeID(1); int(id) <= len(all); id++ {
+		if !isDropped(replace, dropped, dsID, &all[id-1], id) {
+			kept = append(kept, all[id-1])
+		}
+	}
 	for i := range kept {
 		btf.RemapRefs(&kept[i], func(id btf.TypeID) btf.TypeID { return pre[id] })
 	}
-	final, remap := btf.Dedup(kept)
+	// kept's slices are this function's own copies: Dedup may reuse them.
+	final, remap := btf.DedupOwned(kept)
 
 	b := btf.NewBuilder()
-	for _, t := range final {
-		b.Add(t)
-	}
+	b.AddAll(final)
 	tid := func(u *unit, id btf.TypeID) btf.TypeID {
 		if id == 0 || int(id) > len(u.types) {
 			return 0
@@ -141,6 +146,62 @@ func (l *linker) mergeBTF(out *ir.Object) error {
 	}
 	out.BTF = spec
 	return nil
+}
+
+// arena holds the slices of mergeBTF's copies of the units' types: one
+// block per element type instead of an allocation per slice.
+type arena struct {
+	members []btf.Member
+	enums   []btf.EnumValue
+	params  []btf.Param
+	vars    []btf.VarSecinfo
+}
+
+// size allocates room for the slices of every type of units.
+func (a *arena) size(units []*unit) {
+	var m, e, p, v int
+	for _, u := range units {
+		for i := range u.types {
+			t := &u.types[i]
+			m, e, p, v = m+len(t.Members), e+len(t.Enums), p+len(t.Params), v+len(t.Vars)
+		}
+	}
+	a.members = make([]btf.Member, 0, m)
+	a.enums = make([]btf.EnumValue, 0, e)
+	a.params = make([]btf.Param, 0, p)
+	a.vars = make([]btf.VarSecinfo, 0, v)
+}
+
+// copy returns a deep copy of t (as t.Copy does) whose slices are parts of
+// the arena's blocks, each capped at its length.
+func (a *arena) copy(t *btf.Type) btf.Type {
+	c := *t
+	c.Members = carve(&a.members, t.Members)
+	c.Enums = carve(&a.enums, t.Enums)
+	c.Params = carve(&a.params, t.Params)
+	c.Vars = carve(&a.vars, t.Vars)
+	return c
+}
+
+// carve appends s to *block and returns the appended part, or nil for an
+// empty s (as Type.Copy gives).
+func carve[T any](block *[]T, s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	at := len(*block)
+	*block = append(*block, s...)
+	return (*block)[at:len(*block):len(*block)]
+}
+
+// isDropped reports whether mergeBTF leaves out the type t with global id
+// id: replaced by another, dropped with its section, or a DATASEC other
+// than the merged one of its name.
+func isDropped(replace map[btf.TypeID]btf.TypeID, dropped map[btf.TypeID]bool, dsID map[string]btf.TypeID, t *btf.Type, id btf.TypeID) bool {
+	if _, ok := replace[id]; ok || dropped[id] {
+		return true
+	}
+	return t.Kind == btf.KindDatasec && dsID[t.Name] != id
 }
 
 // onlyProto returns the FUNC_PROTO of u's FUNC fn, and whether no other

@@ -52,17 +52,13 @@ func newUnit(idx int, o *ir.Object) (*unit, error) {
 	n := o.BTF.NumTypes()
 	u.types = make([]btf.Type, 0, n-1)
 	for id := btf.TypeID(1); int(id) < n; id++ {
-		t, err := o.BTF.Type(id)
+		// The unit's own copies (DATASECs are edited), not kept in
+		// the input's Spec: it is read once.
+		t, err := o.BTF.TypeCopy(id)
 		if err != nil {
 			return nil, fmt.Errorf("BTF: %w", err)
 		}
-		// Shared with the Spec's cache: only DATASECs, which are
-		// edited, are copied.
-		if t.Kind == btf.KindDatasec {
-			u.types = append(u.types, t.Copy())
-		} else {
-			u.types = append(u.types, *t)
-		}
+		u.types = append(u.types, t)
 	}
 	for i := range u.types {
 		if err := u.fixDatasec(&u.types[i]); err != nil {
