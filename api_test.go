@@ -313,4 +313,28 @@ func TestLayering(t *testing.T) {
 			t.Errorf("cmd/bpfc imports internal/sys: the command line makes no syscalls of its own")
 		}
 	}
+	// Every run of the command pays for what it links (start-up, package
+	// initialisation, pages): net would make it a dynamically linked cgo
+	// binary, crypto/x509 links net.
+	for _, p := range goList(t, "-deps", "./cmd/bpfc") {
+		switch p.ImportPath {
+		case "net", "crypto/x509", "runtime/cgo", "os/user":
+			t.Errorf("cmd/bpfc depends on %s (through %s)", p.ImportPath, importers(t, "./cmd/bpfc", p.ImportPath))
+		}
+	}
+}
+
+// importers lists the packages among root's dependencies that import
+// path directly.
+func importers(t *testing.T, root, path string) string {
+	var by []string
+	for _, p := range goList(t, "-deps", root) {
+		if slices.Contains(p.Imports, path) {
+			by = append(by, p.ImportPath)
+		}
+	}
+	if len(by) == 0 {
+		return "a package using cgo"
+	}
+	return strings.Join(by, ", ")
 }

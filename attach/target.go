@@ -9,7 +9,6 @@ package attach
 import (
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -80,10 +79,32 @@ func attachByType(p *Program, opts *Options) (*Link, error) {
 
 // ifaceName names an interface for Link.Target: "eth0 (ifindex 2)".
 func ifaceName(ifindex int) string {
-	if iface, err := net.InterfaceByIndex(ifindex); err == nil {
-		return fmt.Sprintf("%s (ifindex %d)", iface.Name, ifindex)
+	if name, err := interfaceName(ifindex); err == nil {
+		return fmt.Sprintf("%s (ifindex %d)", name, ifindex)
 	}
 	return fmt.Sprintf("ifindex %d", ifindex)
+}
+
+// interfaceName asks the kernel for the name of interface ifindex in this
+// network namespace: SIOCGIFNAME on a socket, which any socket family
+// passes on to the network devices' ioctls. (net.InterfaceByIndex would
+// do with netlink, but linking package net makes every program using
+// attach, the bpfc command included, a cgo binary.)
+func interfaceName(ifindex int) (string, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return "", fmt.Errorf("socket for SIOCGIFNAME: %w", err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("")
+	if err != nil {
+		return "", err
+	}
+	ifr.SetUint32(uint32(ifindex))
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFNAME, ifr); err != nil {
+		return "", fmt.Errorf("SIOCGIFNAME %d: %w", ifindex, err)
+	}
+	return ifr.Name(), nil
 }
 
 // linkCreate issues BPF_LINK_CREATE and names ENODEV as a missing

@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/sha256"
-	"crypto/x509"
 	"errors"
 	"fmt"
 
@@ -38,7 +37,7 @@ var ErrBlobAltered = errors.New("blob altered")
 
 // Sign signs the loader's instructions with key, the private key of cert,
 // and keeps the signature in l.Signature (see package sign).
-func (l *Loader) Sign(key crypto.Signer, cert *x509.Certificate) error {
+func (l *Loader) Sign(key crypto.Signer, cert *sign.Certificate) error {
 	if !l.CheckHash {
 		return fmt.Errorf("sign loader of %s: %w", l.Object, ErrUnprotectedBlob)
 	}
@@ -101,7 +100,7 @@ func BakedBlobHash(insnBytes []byte) ([32]byte, error) {
 // loader would: sig must be a signature of insns by cert's key, and the
 // hash the instructions carry must be the SHA-256 of blob. A loader
 // without a signature fails with rt.ErrUnsigned.
-func VerifySigned(blob, insns, sig []byte, cert *x509.Certificate) error {
+func VerifySigned(blob, insns, sig []byte, cert *sign.Certificate) error {
 	if len(sig) == 0 {
 		return fmt.Errorf("loader: %w", rt.ErrUnsigned)
 	}

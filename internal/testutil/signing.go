@@ -18,12 +18,17 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/bpfc/bpfc/backend/loaderprog/sign"
 )
 
 // SigningKey is a test key with its self-signed certificate.
 type SigningKey struct {
-	Key  crypto.Signer
-	Cert *x509.Certificate
+	Key crypto.Signer
+	// Cert is the certificate as package sign reads it, X509 as
+	// crypto/x509 does (for the tests that compare the two).
+	Cert *sign.Certificate
+	X509 *x509.Certificate
 	// KeyPEM is the key in PKCS #8 PEM, CertPEM the certificate in PEM;
 	// KeyFile and CertFile hold them in the test's temporary directory.
 	KeyPEM, CertPEM   []byte
@@ -93,12 +98,16 @@ func NewSigningKey(tb testing.TB, kind KeyKind, noKeyID bool) *SigningKey {
 	if noKeyID && len(cert.SubjectKeyId) != 0 {
 		tb.Fatalf("certificate got a key id %x", cert.SubjectKeyId)
 	}
+	scert, err := sign.ParseCert(der)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	p8, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	k := &SigningKey{
-		Key: key, Cert: cert,
+		Key: key, Cert: scert, X509: cert,
 		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: p8}),
 		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 	}

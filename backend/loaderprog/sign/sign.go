@@ -27,7 +27,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -105,7 +104,7 @@ type (
 // Sign returns the detached PKCS#7 signature of data by key, the private
 // key of cert: an *rsa.PrivateKey or *ecdsa.PrivateKey, or any
 // crypto.Signer with such a public key (a hardware token).
-func Sign(data []byte, key crypto.Signer, cert *x509.Certificate) ([]byte, error) {
+func Sign(data []byte, key crypto.Signer, cert *Certificate) ([]byte, error) {
 	if key == nil || cert == nil {
 		return nil, errors.New("sign: no key or no certificate")
 	}
@@ -160,7 +159,7 @@ func Sign(data []byte, key crypto.Signer, cert *x509.Certificate) ([]byte, error
 // signerID returns the SignerInfo (and SignedData) version and the signer
 // identifier for cert: its subject key identifier ([0] IMPLICIT, version
 // 3) when it has one, else its issuer and serial number (version 1).
-func signerID(cert *x509.Certificate) (int, asn1.RawValue, error) {
+func signerID(cert *Certificate) (int, asn1.RawValue, error) {
 	if len(cert.SubjectKeyId) > 0 {
 		return 3, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, Bytes: cert.SubjectKeyId}, nil
 	}
@@ -264,7 +263,7 @@ func Parse(sig []byte) (*Info, error) {
 // with cert's public key over SHA-256(data). It does not check cert
 // itself (validity dates, chain): the kernel trusts whatever key is in
 // the keyring.
-func Verify(data, sig []byte, cert *x509.Certificate) error {
+func Verify(data, sig []byte, cert *Certificate) error {
 	info, err := Parse(sig)
 	if err != nil {
 		return err

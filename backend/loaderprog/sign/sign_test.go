@@ -11,8 +11,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,7 +141,7 @@ func TestParseKeyForms(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		pem  []byte
-		cert *x509.Certificate
+		cert *sign.Certificate
 	}{
 		{"pkcs8 rsa", rsaKey.KeyPEM, rsaKey.Cert},
 		{"pkcs1 rsa", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(pkcs1.(*rsa.PrivateKey))}), rsaKey.Cert},
@@ -155,11 +158,17 @@ func TestParseKeyForms(t *testing.T) {
 			t.Errorf("%s: wrong key", tc.name)
 		}
 	}
+	// A changed prime or modulus makes an inconsistent RSA key.
+	broken := *pkcs1.(*rsa.PrivateKey)
+	broken.N = new(big.Int).Add(broken.N, big.NewInt(2))
 	for name, b := range map[string][]byte{
-		"no pem":    []byte("not a key"),
-		"only cert": ecKey.CertPEM,
-		"encrypted": pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1}}),
-		"bad der":   pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{1, 2}}),
+		"no pem":         []byte("not a key"),
+		"only cert":      ecKey.CertPEM,
+		"encrypted":      pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1}}),
+		"bad der":        pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{1, 2}}),
+		"trailing bytes": pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: append(bytes.Clone(sec1), 0)}),
+		"rsa as ec":      pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(pkcs1.(*rsa.PrivateKey))}),
+		"broken rsa":     pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(&broken)}),
 	} {
 		if _, err := sign.ParseKey(b); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -172,8 +181,125 @@ func TestParseKeyForms(t *testing.T) {
 			t.Errorf("cert %s: %v", name, err)
 		}
 	}
-	if _, err := sign.ParseCert([]byte("junk")); err == nil {
-		t.Error("junk certificate accepted")
+	for name, b := range map[string][]byte{
+		"junk":     []byte("junk"),
+		"trailing": append(bytes.Clone(ecKey.Cert.Raw), 0),
+		"key":      pemBytes(t, ecKey.KeyPEM),
+	} {
+		if _, err := sign.ParseCert(b); err == nil {
+			t.Errorf("%s certificate accepted", name)
+		}
+	}
+}
+
+// TestParseOpenSSL reads keys and certificates openssl makes, in every
+// form it writes them, and compares what ParseKey and ParseCert find with
+// what crypto/x509 finds in the same bytes.
+func TestParseOpenSSL(t *testing.T) {
+	dir := t.TempDir()
+	// A multi-valued RDN, the characters RFC 4514 escapes, and an
+	// attribute type without a short name.
+	subject := `/C=DE/ST=Land/L=Town, with a comma/O=bpfc+OU=#1 unit /CN=Signing key "quoted" a\+b;<c>/emailAddress=keys@example.org`
+	for _, tc := range []struct {
+		name    string
+		genkey  []string // openssl args writing key.pem
+		convert []string // then openssl args rewriting it into another form, or nil
+		noKeyID bool
+	}{
+		{"rsa2048-pkcs8", []string{"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"}, nil, false},
+		{"rsa3072-pkcs1", []string{"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"}, []string{"rsa", "-traditional"}, true},
+		{"p256-pkcs8", []string{"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"}, nil, false},
+		{"p256-sec1", []string{"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"}, []string{"ec"}, false},
+		{"p384-sec1", []string{"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"}, []string{"ec"}, true},
+		{"p521-pkcs8", []string{"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"}, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key, cert := filepath.Join(dir, tc.name+".key"), filepath.Join(dir, tc.name+".crt")
+			if out, err := openssl(t, dir, append(tc.genkey, "-out", key)...); err != nil {
+				t.Fatalf("openssl %s: %v\n%s", tc.genkey[0], err, out)
+			}
+			if tc.convert != nil {
+				if out, err := openssl(t, dir, append(tc.convert, "-in", key, "-out", key)...); err != nil {
+					t.Fatalf("openssl %s: %v\n%s", tc.convert[0], err, out)
+				}
+			}
+			args := []string{"req", "-x509", "-new", "-key", key, "-out", cert, "-days", "1", "-subj", subject, "-multivalue-rdn"}
+			if tc.noKeyID {
+				args = append(args, "-addext", "subjectKeyIdentifier=none")
+			}
+			if out, err := openssl(t, dir, args...); err != nil {
+				t.Fatalf("openssl req: %v\n%s", err, out)
+			}
+			keyPEM, err := os.ReadFile(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			blk, _ := pem.Decode(keyPEM)
+			var want any
+			switch blk.Type {
+			case "PRIVATE KEY":
+				want, err = x509.ParsePKCS8PrivateKey(blk.Bytes)
+			case "RSA PRIVATE KEY":
+				want, err = x509.ParsePKCS1PrivateKey(blk.Bytes)
+			case "EC PRIVATE KEY":
+				want, err = x509.ParseECPrivateKey(blk.Bytes)
+			default:
+				t.Fatalf("openssl wrote a %q", blk.Type)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := sign.LoadKey(key)
+			if err != nil {
+				t.Fatalf("%s key: %v", blk.Type, err)
+			}
+			if !got.(interface{ Equal(crypto.PrivateKey) bool }).Equal(want) {
+				t.Errorf("%s key differs from crypto/x509's", blk.Type)
+			}
+
+			c, err := sign.LoadCert(cert)
+			if err != nil {
+				t.Fatal(err)
+			}
+			certPEM, err := os.ReadFile(cert)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, err := x509.ParseCertificate(pemBytes(t, certPEM))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rdns pkix.RDNSequence
+			if _, err := asn1.Unmarshal(x.RawSubject, &rdns); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case !bytes.Equal(c.Raw, x.Raw), !bytes.Equal(c.RawIssuer, x.RawIssuer), !bytes.Equal(c.RawSubject, x.RawSubject):
+				t.Errorf("raw bytes differ from crypto/x509's")
+			case c.SerialNumber.Cmp(x.SerialNumber) != 0:
+				t.Errorf("serial %v, crypto/x509 %v", c.SerialNumber, x.SerialNumber)
+			case !bytes.Equal(c.SubjectKeyId, x.SubjectKeyId), (c.SubjectKeyId == nil) != tc.noKeyID:
+				t.Errorf("key id %x, crypto/x509 %x", c.SubjectKeyId, x.SubjectKeyId)
+			case !x.PublicKey.(interface{ Equal(crypto.PublicKey) bool }).Equal(c.PublicKey):
+				t.Errorf("public key differs from crypto/x509's")
+			case c.Subject != strings.Replace(rdns.String(), "=#0c", "=#16", 1):
+				// pkix prints a value of an unnamed type by encoding it
+				// again, the IA5String emailAddress as a UTF8String (tag
+				// 0x0c); its DER in the certificate has tag 0x16.
+				t.Errorf("subject %q, crypto/x509/pkix %q", c.Subject, rdns.String())
+			}
+			// What was parsed signs: openssl checks the signature.
+			sig, err := sign.Sign(insns, got, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, dir, "insns.bin", insns)
+			write(t, dir, "sig.der", sig)
+			if out, err := openssl(t, dir, "cms", "-verify", "-binary", "-inform", "DER", "-in", "sig.der", "-content", "insns.bin",
+				"-certfile", cert, "-CAfile", cert, "-purpose", "any", "-out", os.DevNull); err != nil {
+				t.Errorf("openssl cms -verify: %v\n%s", err, out)
+			}
+		})
 	}
 }
 
