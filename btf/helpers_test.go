@@ -122,7 +122,7 @@ func writeFile(path, content string) error {
 	return os.WriteFile(path, []byte(content), 0o644)
 }
 
-// unmapForBench releases a mapping made by readKernelFile in benchmarks
+// unmapForBench releases a mapping made by sysfile.Map in benchmarks
 // (outside benchmarks mappings live for the life of the process).
 func unmapForBench(b []byte) {
 	_ = unix.Munmap(b) // fails harmlessly for heap memory

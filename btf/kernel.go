@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/bpfc/bpfc/internal/sysfile"
 )
 
 const sysfsBTF = "/sys/kernel/btf"
@@ -39,7 +41,7 @@ func LoadKernel() (*Spec, error) {
 }
 
 func loadKernel() (*data, error) {
-	raw, err := readKernelFile(filepath.Join(sysfsBTF, "vmlinux"))
+	raw, err := sysfile.Map(filepath.Join(sysfsBTF, "vmlinux"))
 	if err == nil {
 		d, err := parse(raw, nil)
 		if err != nil {
@@ -77,45 +79,6 @@ func loadKernel() (*data, error) {
 	return nil, fmt.Errorf("btf: no kernel BTF (no %s/vmlinux, no vmlinux for %s): %w", sysfsBTF, release, ErrNotFound)
 }
 
-// readKernelFile maps a read-only sysfs BTF file, or reads it if mapping is
-// not supported. Mappings are never unmapped: strings handed out point
-// into them. It uses plain system calls: os.Open would set up the
-// runtime's poller, which a sysfs file never needs.
-func readKernelFile(path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	defer unix.Close(fd)
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
-	}
-	if size := st.Size; size > 0 && size < 1<<31 {
-		if raw, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE); err == nil {
-			return raw, nil
-		}
-	}
-	// Sysfs files report their size; read a bit more to see the end.
-	buf := make([]byte, 0, max(st.Size, 4096)+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
-		}
-		if n == 0 {
-			return buf, nil
-		}
-		buf = buf[:len(buf)+n]
-	}
-}
-
 // LoadKernelModule returns the split BTF of kernel module name, from
 // /sys/kernel/btf/<name>, on top of base (LoadKernel's Spec if base is nil).
 func LoadKernelModule(name string, base *Spec) (*Spec, error) {
@@ -128,7 +91,7 @@ func LoadKernelModule(name string, base *Spec) (*Spec, error) {
 			return nil, err
 		}
 	}
-	raw, err := readKernelFile(filepath.Join(sysfsBTF, name))
+	raw, err := sysfile.Map(filepath.Join(sysfsBTF, name))
 	if err != nil {
 		return nil, fmt.Errorf("btf: module %s: %w", name, err)
 	}

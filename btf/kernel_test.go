@@ -17,6 +17,8 @@ import (
 	cbtf "github.com/cilium/ebpf/btf"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/bpfc/bpfc/internal/sysfile"
 )
 
 const vmlinuxPath = "/sys/kernel/btf/vmlinux"
@@ -368,7 +370,7 @@ func BenchmarkLoadKernel(b *testing.B) {
 	b.Run("file", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			m, err := readKernelFile(vmlinuxPath)
+			m, err := sysfile.Map(vmlinuxPath)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -477,25 +479,4 @@ func BenchmarkCiliumLoadKernelSpec(b *testing.B) {
 			}
 		}
 	})
-}
-
-// TestReadKernelFile reads a file that can be mapped, one that cannot and
-// reports no size (as /proc files), and a missing one.
-func TestReadKernelFile(t *testing.T) {
-	p := t.TempDir() + "/blob"
-	want := bytes.Repeat([]byte("btf!"), 3000)
-	if err := os.WriteFile(p, want, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	got, err := readKernelFile(p)
-	if err != nil || !bytes.Equal(got, want) {
-		t.Errorf("readKernelFile(regular file) = %d bytes, %v", len(got), err)
-	}
-	got, err = readKernelFile("/proc/self/status")
-	if err != nil || !bytes.Contains(got, []byte("VmRSS")) {
-		t.Errorf("readKernelFile(/proc/self/status) = %q, %v", got, err)
-	}
-	if _, err := readKernelFile(p + ".missing"); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("missing file: %v", err)
-	}
 }

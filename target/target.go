@@ -21,6 +21,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/btf"
+
+	"github.com/bpfc/bpfc/internal/sysfile"
 )
 
 // ErrNoKconfig is returned when no kernel configuration can be found.
@@ -203,7 +205,7 @@ func (t *Target) Kconfig() (map[string]string, error) {
 }
 
 func readKconfig(path string) (map[string]string, error) {
-	data, err := readFile(path)
+	data, err := sysfile.Read(path)
 	if err != nil {
 		return nil, err
 	}
@@ -227,39 +229,6 @@ func readKconfig(path string) (map[string]string, error) {
 
 // maxKconfig bounds a decompressed kernel config.
 const maxKconfig = 64 << 20
-
-// readFile reads a whole file with plain open/read/close system calls
-// (os.ReadFile would set up the runtime's poller for nothing: kernel
-// files are never pollable).
-func readFile(path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	defer unix.Close(fd)
-	size := 4096
-	var st unix.Stat_t
-	if unix.Fstat(fd, &st) == nil && st.Size > 0 && st.Size < 1<<30 {
-		size = int(st.Size) + 1 // one more byte to see EOF in one read
-	}
-	buf := make([]byte, 0, size)
-	for {
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, cap(buf))
-		}
-		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
-		}
-		if n == 0 {
-			return buf, nil
-		}
-		buf = buf[:len(buf)+n]
-	}
-}
 
 // ParseKconfig parses a kernel config file. Lines "CONFIG_X=value" are
 // kept; comments, "# CONFIG_X is not set" and blank lines are skipped.

@@ -306,25 +306,6 @@ func TestKallsymsOneRead(t *testing.T) {
 		t.Errorf("file target: ok %v err %v reads %d", ok, err, files.symReads)
 	}
 }
-
-func TestReadFile(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "f")
-	content := strings.Repeat("0123456789", 1000)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := readFile(p); err != nil || string(got) != content {
-		t.Errorf("readFile = %d bytes, %v", len(got), err)
-	}
-	// /proc files report size 0: read to EOF anyway.
-	if got, err := readFile("/proc/self/status"); err != nil || !strings.Contains(string(got), "VmRSS") {
-		t.Errorf("readFile(/proc/self/status) = %q, %v", got, err)
-	}
-	if _, err := readFile(p + ".missing"); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), p+".missing") {
-		t.Errorf("missing file: %v", err)
-	}
-}
-
 func TestRunningVersion(t *testing.T) {
 	for _, tc := range []struct {
 		name, release, version, signature string

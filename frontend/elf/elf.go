@@ -15,13 +15,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/ir"
+
+	"github.com/bpfc/bpfc/internal/sysfile"
 )
 
 // Sentinel errors. Every error returned by this package wraps one of them,
@@ -68,12 +69,13 @@ const (
 // Open reads the BPF object at path and lowers it into the IR. The object's
 // Name is the file's base name. A path "app.zip!/prog.o" names the member
 // prog.o of the zip archive app.zip (zip.go); the object is then named
-// "app.zip!/prog.o".
+// "app.zip!/prog.o". The file is read with plain system calls (package
+// sysfile), without the run-time's poller.
 func Open(path string) (*ir.Object, error) {
 	if archive, member, ok := splitArchive(path); ok {
 		return openMember(archive, member)
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := sysfile.Read(path)
 	if err != nil {
 		return nil, err // an *fs.PathError: "open PATH: reason"
 	}
