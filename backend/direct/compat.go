@@ -11,7 +11,6 @@ package direct
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -79,14 +78,53 @@ func explainMapCreate(t uapi.MapType, err error) error {
 	return err
 }
 
-var (
-	// unknownHelper is the verifier's message for a helper id past the
-	// kernel's last one.
-	unknownHelper = regexp.MustCompile(`invalid func unknown#(\d+)`)
-	// forbiddenHelper is its message for a helper the program type may
-	// not call ("unknown func" before 5.13 or so).
-	forbiddenHelper = regexp.MustCompile(`(?:unknown func|program of this type cannot use helper) ([a-z0-9_]+)#(\d+)`)
-)
+// helperRef finds in a verifier log the first "PREFIX NAME#ID" with one of
+// the prefixes, NAME of [a-z0-9_] (empty if named is false: "PREFIX#ID"),
+// ID decimal, and returns NAME and ID. The verifier's messages about
+// helpers: "invalid func unknown#ID" for an id past the kernel's last
+// helper, "program of this type cannot use helper NAME#ID" (before 5.13
+// or so "unknown func NAME#ID") for one the program type may not call.
+// (Plain string scanning: a regexp would be compiled at start-up by every
+// process that links this package, the bpfc command included.)
+func helperRef(log string, named bool, prefixes ...string) (name, id string, ok bool) {
+	best := -1
+	for _, prefix := range prefixes {
+		for from := 0; from < len(log); {
+			i := strings.Index(log[from:], prefix)
+			if i < 0 {
+				break
+			}
+			at := from + i
+			from = at + 1
+			if best >= 0 && at >= best {
+				break
+			}
+			rest := log[at+len(prefix):]
+			n := 0
+			if named {
+				for n < len(rest) && (rest[n] >= 'a' && rest[n] <= 'z' || rest[n] >= '0' && rest[n] <= '9' || rest[n] == '_') {
+					n++
+				}
+				if n == 0 {
+					continue
+				}
+			}
+			if n >= len(rest) || rest[n] != '#' {
+				continue
+			}
+			d := n + 1
+			for d < len(rest) && rest[d] >= '0' && rest[d] <= '9' {
+				d++
+			}
+			if d == n+1 {
+				continue
+			}
+			best, name, id, ok = at, rest[:n], rest[n+1:d], true
+			break
+		}
+	}
+	return name, id, ok
+}
 
 // explainProgLoad says which part of a refused program the kernel lacks,
 // if the attribute, the instructions, the verifier log or a probe can
@@ -115,14 +153,14 @@ func explainProgLoad(attr *sys.ProgLoadAttr, insns []ir.Insn, err error, log str
 			break
 		}
 	}
-	if m := unknownHelper.FindStringSubmatch(log); m != nil {
-		id, _ := strconv.Atoi(m[1])
+	if _, num, ok := helperRef(log, false, "invalid func unknown"); ok {
+		id, _ := strconv.Atoi(num)
 		h := uapi.HelperID(id)
 		me := &features.MissingError{What: "helper " + h.String(), Since: features.HelperSince(h), Release: features.Release()}
 		return fmt.Errorf("%w: %w", me, err)
 	}
-	if m := forbiddenHelper.FindStringSubmatch(log); m != nil {
-		return fmt.Errorf("helper %s is not available to %s programs on this kernel (%s): %w: %w", m[1], pt, features.Release(), features.ErrNotSupported, err)
+	if name, _, ok := helperRef(log, true, "unknown func ", "program of this type cannot use helper "); ok {
+		return fmt.Errorf("helper %s is not available to %s programs on this kernel (%s): %w: %w", name, pt, features.Release(), features.ErrNotSupported, err)
 	}
 	if !errors.Is(err, unix.EINVAL) {
 		return err
