@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/bpfc/bpfc/btf"
+	// As cmd/bpfc: grow the stack once, no memory profile.
+	_ "github.com/bpfc/bpfc/internal/coldstart"
 )
 
 func main() {

@@ -16,6 +16,9 @@ import (
 	"strconv"
 	"strings"
 
+	// A bpfc run is short: grow the stack once, no memory profile.
+	_ "github.com/bpfc/bpfc/internal/coldstart"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc"
