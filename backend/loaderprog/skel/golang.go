@@ -11,10 +11,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"go/format"
-	"go/token"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/bpfc/bpfc/attach"
 	"github.com/bpfc/bpfc/backend/loaderprog"
@@ -55,7 +54,7 @@ func WriteGo(w io.Writer, l *loaderprog.Loader, obj *ir.Object, pkg string) erro
 	if pkg == "" {
 		pkg = GoPackageName(l.Object)
 	}
-	if !token.IsIdentifier(pkg) || token.IsKeyword(pkg) || pkg == "_" {
+	if !isGoIdentifier(pkg) || pkg == "_" {
 		return fmt.Errorf("go skeleton: package %q: %w", pkg, ErrBadName)
 	}
 	g := &goGen{l: l, obj: obj, typ: GoTypeName(l.Object), used: map[string]bool{}}
@@ -74,7 +73,7 @@ func WriteGo(w io.Writer, l *loaderprog.Loader, obj *ir.Object, pkg string) erro
 	g.attach()
 	g.close()
 	g.spec()
-	src, err := format.Source(g.b.Bytes())
+	src, err := formatGo(g.b.Bytes())
 	if err != nil {
 		return fmt.Errorf("go skeleton of %s: generated code does not parse (bpfc bug): %w", l.Object, err)
 	}
@@ -492,13 +491,13 @@ func (s *%[1]s) Load(opts *rt.Options) error {
 	g.p("return nil\n}\n\n")
 
 	g.p("func (s *%s) maps() []*rt.Map {\nreturn []*rt.Map{", g.typ)
-	for _, n := range g.mapNames {
-		g.p("&s.Maps.%s, ", n)
+	for i, n := range g.mapNames {
+		g.p("%s&s.Maps.%s", sep(i), n)
 	}
 	g.p("}\n}\n\n")
 	g.p("func (s *%s) progs() []*rt.Program {\nreturn []*rt.Program{", g.typ)
-	for _, n := range g.prgNames {
-		g.p("&s.Progs.%s, ", n)
+	for i, n := range g.prgNames {
+		g.p("%s&s.Progs.%s", sep(i), n)
 	}
 	g.p("}\n}\n\n")
 }
@@ -604,8 +603,8 @@ func (g *goGen) spec() {
 		g.p("},\n")
 	}
 	g.p("},\nProgs: []string{")
-	for _, p := range l.Progs {
-		g.p("%q, ", p.Name)
+	for i, p := range l.Progs {
+		g.p("%s%q", sep(i), p.Name)
 	}
 	g.p("},\nSteps: []string{\n")
 	for _, s := range l.Steps {
@@ -621,6 +620,34 @@ func (g *goGen) spec() {
 		g.p("\n// %sSignature is the detached PKCS#7 signature of %sInsns (%d bytes),\n// base64.\n", g.typ, g.typ, len(l.Signature))
 		g.p("const %sSignature = `%s`\n", g.typ, base64Lines(l.Signature))
 	}
+}
+
+// goKeywords are Go's keywords, which are not identifiers.
+const goKeywords = " break case chan const continue default defer else fallthrough for func go goto if import interface map package range return select struct switch type var "
+
+// isGoIdentifier reports whether name is a Go identifier: letters, digits
+// and underscores, not starting with a digit, not a keyword (as
+// go/token.IsIdentifier, which would link go/token into the bpfc
+// command).
+func isGoIdentifier(name string) bool {
+	if name == "" || strings.Contains(goKeywords, " "+name+" ") {
+		return false
+	}
+	for i, r := range name {
+		if !unicode.IsLetter(r) && r != '_' && (i == 0 || !unicode.IsDigit(r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// sep separates the elements of a list on one line: nothing before the
+// first.
+func sep(i int) string {
+	if i == 0 {
+		return ""
+	}
+	return ", "
 }
 
 // base64Lines encodes b in lines of 76 characters (the decoder skips the

@@ -5,7 +5,9 @@ package skel
 
 import (
 	"errors"
+	"go/token"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/bpfc/bpfc/backend/loaderprog"
@@ -24,5 +26,24 @@ func TestWriteGoPackageNames(t *testing.T) {
 	}
 	if err := WriteGo(io.Discard, l, obj, "skel"); err != nil {
 		t.Errorf("package skel: %v", err)
+	}
+}
+
+// TestIsGoIdentifier checks isGoIdentifier against go/token (a second
+// implementation).
+func TestIsGoIdentifier(t *testing.T) {
+	names := []string{"", "_", "a", "A1", "_x", "1a", "a-b", "a b", "é", "ünïcode", "x٣", "٣x", "日本", "a.b", "$"}
+	for _, kw := range strings.Fields(goKeywords) {
+		names = append(names, kw, kw+"x")
+	}
+	for i := token.Token(0); i < 100; i++ {
+		if s := i.String(); !strings.HasPrefix(s, "token(") {
+			names = append(names, s)
+		}
+	}
+	for _, n := range names {
+		if got, want := isGoIdentifier(n), token.IsIdentifier(n); got != want {
+			t.Errorf("isGoIdentifier(%q) = %v, go/token says %v", n, got, want)
+		}
 	}
 }

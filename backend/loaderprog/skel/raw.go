@@ -7,7 +7,6 @@ package skel
 import (
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -317,7 +316,7 @@ func WriteRaw(base string, l *loaderprog.Loader) ([]string, error) {
 		m.Signature = filepath.Base(sig)
 		files = append(files, rawFile{sig, l.Signature})
 	}
-	js, err := json.MarshalIndent(m, "", "  ")
+	js, err := marshalIndent(m)
 	if err != nil {
 		return nil, fmt.Errorf("raw loader of %s: %w", l.Object, err)
 	}

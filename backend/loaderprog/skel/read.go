@@ -7,12 +7,8 @@ package skel
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -57,29 +53,9 @@ func Read(path string) (*Embedded, error) {
 // readGo finds the constants NAMEBlob, NAMEInsns and NAMESignature of a Go
 // skeleton (base64 in raw string literals).
 func readGo(src []byte) (*Embedded, error) {
-	f, err := parser.ParseFile(token.NewFileSet(), "skeleton.go", src, parser.SkipObjectResolution)
+	consts, err := goStringConsts(src)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotSkeleton, err)
-	}
-	consts := map[string]string{}
-	for _, d := range f.Decls {
-		g, ok := d.(*ast.GenDecl)
-		if !ok || g.Tok != token.CONST {
-			continue
-		}
-		for _, spec := range g.Specs {
-			vs := spec.(*ast.ValueSpec)
-			for i, n := range vs.Names {
-				if i >= len(vs.Values) {
-					continue
-				}
-				if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-					if v, err := strconv.Unquote(lit.Value); err == nil {
-						consts[n.Name] = v
-					}
-				}
-			}
-		}
 	}
 	e := &Embedded{Format: "go"}
 	for name, v := range consts {
@@ -114,10 +90,12 @@ func readGo(src []byte) (*Embedded, error) {
 
 // readRaw reads the files a raw loader's manifest names.
 func readRaw(dir string, src []byte) (*Embedded, error) {
-	var m Manifest
-	if err := json.Unmarshal(src, &m); err != nil {
+	top, err := jsonTopStrings(src)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotSkeleton, err)
 	}
+	// The members a Manifest names blob, insns and signature.
+	m := Manifest{Blob: top["blob"], Insns: top["insns"], Signature: top["signature"]}
 	if m.Blob == "" || m.Insns == "" {
 		return nil, fmt.Errorf("%w: manifest names no blob and instructions", ErrNotSkeleton)
 	}
