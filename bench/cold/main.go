@@ -485,21 +485,21 @@ func inproc(s sample) float64 { return s.inproc }
 func report(w io.Writer, rounds int, cases []*benchCase, skipped []string) {
 	fmt.Fprintf(w, "cold start, whole process, median of %d alternating runs (ratio < 1: bpfc is faster / smaller)\n\n", rounds)
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\tgroup\tvs\tbpfc ms\tvs ms\twall ratio\tcpu ratio\tbpfc RSS KB\tvs RSS KB\tRSS ratio\t")
-	var coreR, nocoreR, coreCPU, nocoreCPU, rssR []float64
+	fmt.Fprintln(tw, "case\tgroup\tvs\tbpfc ms\tvs ms\twall ratio\tbpfc cpu ms\tvs cpu ms\tcpu ratio\tbpfc RSS KB\tvs RSS KB\tRSS ratio\t")
+	var coreR, nocoreR, coreCPU, nocoreCPU, rssR, coreRSS, nocoreRSS []float64
 	worst, worstName, worstCPU, worstCPUName := 0.0, "", 0.0, ""
 	for _, bc := range cases {
 		bw, vw := median(bc.bpfcSamples, wall), median(bc.baseSamples, wall)
 		bc2, vc := median(bc.bpfcSamples, cpu), median(bc.baseSamples, cpu)
 		br, vr := median(bc.bpfcSamples, rss), median(bc.baseSamples, rss)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\t%.2f\t\n",
-			bc.name, bc.group, bc.bName, bw/1e6, vw/1e6, bw/vw, bc2/vc, br, vr, br/vr)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\t%.2f\t\n",
+			bc.name, bc.group, bc.bName, bw/1e6, vw/1e6, bw/vw, bc2/1e6, vc/1e6, bc2/vc, br, vr, br/vr)
 		switch bc.group {
 		case "core", "nocore":
 			if bc.group == "core" {
-				coreR, coreCPU = append(coreR, bw/vw), append(coreCPU, bc2/vc)
+				coreR, coreCPU, coreRSS = append(coreR, bw/vw), append(coreCPU, bc2/vc), append(coreRSS, br/vr)
 			} else {
-				nocoreR, nocoreCPU = append(nocoreR, bw/vw), append(nocoreCPU, bc2/vc)
+				nocoreR, nocoreCPU, nocoreRSS = append(nocoreR, bw/vw), append(nocoreCPU, bc2/vc), append(nocoreRSS, br/vr)
 			}
 			rssR = append(rssR, br/vr)
 			if bw/vw > worst {
@@ -521,7 +521,7 @@ func report(w io.Writer, rounds int, cases []*benchCase, skipped []string) {
 	fmt.Fprintf(w, "objects with CO-RE:    geometric mean wall ratio %.2f, cpu ratio %.2f over %d objects\n", geomean(coreR), geomean(coreCPU), len(coreR))
 	fmt.Fprintf(w, "objects without CO-RE: geometric mean wall ratio %.2f, cpu ratio %.2f over %d objects\n", geomean(nocoreR), geomean(nocoreCPU), len(nocoreR))
 	fmt.Fprintf(w, "worst object:          wall %s %.2f, cpu %s %.2f\n", worstName, worst, worstCPUName, worstCPU)
-	fmt.Fprintf(w, "peak RSS:              median ratio %.2f over %d objects\n", medianOf(rssR), len(rssR))
+	fmt.Fprintf(w, "peak RSS:              median ratio %.2f over %d objects (with CO-RE %.2f, without %.2f)\n", medianOf(rssR), len(rssR), medianOf(coreRSS), medianOf(nocoreRSS))
 	if len(skipped) > 0 {
 		fmt.Fprintln(w, "\nnot timed:")
 		for _, s := range skipped {

@@ -82,7 +82,7 @@ func TestRun(t *testing.T) {
 	report := out.String()
 	for _, want := range []string{
 		"btf+kfunc", "bpfc -h", "go-hello", "core_task", "sockfilter",
-		"first call in a fresh process", "objects with CO-RE:    geometric mean wall ratio", "cpu ratio",
+		"first call in a fresh process", "objects with CO-RE:    geometric mean wall ratio", "cpu ratio", "bpfc cpu ms",
 		"over 1 objects", "peak RSS:", "legacy_maps: libbpf cannot load it",
 	} {
 		if !strings.Contains(report, want) {
