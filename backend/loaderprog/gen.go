@@ -22,8 +22,9 @@
 package loaderprog
 
 import (
-	"crypto/sha256"
 	"fmt"
+
+	"github.com/bpfc/bpfc/internal/sha256"
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/mapdef"

@@ -13,9 +13,10 @@
 package loaderprog
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"unsafe"
+
+	"github.com/bpfc/bpfc/internal/sha256"
 
 	"golang.org/x/sys/unix"
 

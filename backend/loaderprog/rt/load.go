@@ -12,10 +12,11 @@ package rt
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/bpfc/bpfc/internal/sha256"
 
 	"golang.org/x/sys/unix"
 )
