@@ -1,52 +1,64 @@
-// This file signs loaders and checks signed ones offline: the signature
-// covers the loader's instructions (package sign), and the instructions
+// This file holds what signed loaders need of the loader itself: the
+// signature (package sign makes and checks it, SignLoader and
+// VerifyLoader) covers the loader's instructions, and the instructions
 // carry the blob's SHA-256 in the integrity check of the prologue, which
 // BakedBlobHash reads back, so one signature covers the whole loader.
+// Nothing here is cryptography but the hash: this package is linked into
+// the bpfc command, whose loads must not pay for the crypto packages.
 
 package loaderprog
 
 import (
 	"bytes"
-	"crypto"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 
-	"github.com/bpfc/bpfc/backend/loaderprog/rt"
-	"github.com/bpfc/bpfc/backend/loaderprog/sign"
+	"github.com/bpfc/bpfc/internal/sha256"
+
 	"github.com/bpfc/bpfc/ir"
 )
 
-// ErrUnprotectedBlob is wrapped by Sign's error for a loader generated with
-// NoIntegrity: a signature covers the instructions only, and without the
-// blob hash in them it would say nothing about the blob.
+// ErrUnprotectedBlob is wrapped by Signable's error (and SetSignature's,
+// sign.SignLoader's) for a loader generated with NoIntegrity: a signature
+// covers the instructions only, and without the blob hash in them it would
+// say nothing about the blob.
 var ErrUnprotectedBlob = errors.New("loader without blob integrity check (NoIntegrity): a signature of its instructions would not cover its blob")
 
-// ErrNotSealed is wrapped by Sign's error for a loader generated without
-// Options.Sealed: the context could then resize its maps and replace their
-// initial values, which the signature does not cover.
+// ErrNotSealed is wrapped by Signable's error (and SetSignature's,
+// sign.SignLoader's) for a loader generated without Options.Sealed: the
+// context could then resize its maps and replace their initial values,
+// which the signature does not cover.
 var ErrNotSealed = errors.New("loader not sealed (Options.Sealed): its context could resize maps and replace initial values the signature does not cover")
 
 // ErrNoBakedHash is wrapped by BakedBlobHash's error for instructions that
 // do not start with bpfc's blob integrity check.
 var ErrNoBakedHash = errors.New("no blob integrity check in the loader's instructions")
 
-// ErrBlobAltered is wrapped by VerifySigned's error for a blob that is not
-// the one the signed instructions carry the hash of.
+// ErrBlobAltered is wrapped by CheckBlob's (and sign.VerifyLoader's) error
+// for a blob that is not the one the signed instructions carry the hash of.
 var ErrBlobAltered = errors.New("blob altered")
 
-// Sign signs the loader's instructions with key, the private key of cert,
-// and keeps the signature in l.Signature (see package sign).
-func (l *Loader) Sign(key crypto.Signer, cert *sign.Certificate) error {
+// Signable reports whether the loader can be signed: it must check the
+// blob's hash (not NoIntegrity) and be sealed.
+func (l *Loader) Signable() error {
 	if !l.CheckHash {
 		return fmt.Errorf("sign loader of %s: %w", l.Object, ErrUnprotectedBlob)
 	}
 	if !l.Sealed {
 		return fmt.Errorf("sign loader of %s: %w", l.Object, ErrNotSealed)
 	}
-	sig, err := sign.Sign(l.InsnBytes(), key, cert)
-	if err != nil {
-		return fmt.Errorf("sign loader of %s: %w", l.Object, err)
+	return nil
+}
+
+// SetSignature keeps sig, a signature of the loader's instructions (see
+// package sign, whose SignLoader makes and sets it), in l.Signature, if
+// the loader can be signed.
+func (l *Loader) SetSignature(sig []byte) error {
+	if err := l.Signable(); err != nil {
+		return err
+	}
+	if len(sig) == 0 {
+		return fmt.Errorf("sign loader of %s: empty signature", l.Object)
 	}
 	l.Signature = sig
 	return nil
@@ -62,7 +74,7 @@ func BakedBlobHash(insnBytes []byte) ([32]byte, error) {
 	var h [32]byte
 	insns, err := ir.Unmarshal(insnBytes, hostOrder)
 	if err != nil {
-		return h, fmt.Errorf("%w: %w", ErrNoBakedHash, err)
+		return h, fmt.Errorf("%w: %v", ErrNoBakedHash, err)
 	}
 	// Look in the first instructions for four constants in a row, each
 	// followed (after at most two other instructions) by the comparison.
@@ -88,7 +100,7 @@ func BakedBlobHash(insnBytes []byte) ([32]byte, error) {
 		i++ // the second slot
 	}
 	if len(found) != 4 {
-		return h, fmt.Errorf("%w: %d of the 4 hash constants compared with r2 in the first %d instructions", ErrNoBakedHash, len(found), window)
+		return h, ErrNoBakedHash
 	}
 	for k, v := range found {
 		hostOrder.PutUint64(h[8*k:], v)
@@ -96,17 +108,10 @@ func BakedBlobHash(insnBytes []byte) ([32]byte, error) {
 	return h, nil
 }
 
-// VerifySigned checks a signed loader offline, as the kernel and the
-// loader would: sig must be a signature of insns by cert's key, and the
-// hash the instructions carry must be the SHA-256 of blob. A loader
-// without a signature fails with rt.ErrUnsigned.
-func VerifySigned(blob, insns, sig []byte, cert *sign.Certificate) error {
-	if len(sig) == 0 {
-		return fmt.Errorf("loader: %w", rt.ErrUnsigned)
-	}
-	if err := sign.Verify(insns, sig, cert); err != nil {
-		return fmt.Errorf("loader instructions: %w", err)
-	}
+// CheckBlob checks that the hash the loader instructions insns carry (see
+// BakedBlobHash) is the SHA-256 of blob: with a signature of the
+// instructions (package sign's VerifyLoader), the blob is the signed one.
+func CheckBlob(blob, insns []byte) error {
 	baked, err := BakedBlobHash(insns)
 	if err != nil {
 		return fmt.Errorf("loader instructions: %w", err)

@@ -9,6 +9,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,19 +22,46 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc/internal/signcmd"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
 // envRunCLI makes the test binary run the command line with its arguments
-// instead of the tests (TestMain).
-const envRunCLI = "BPFC_TEST_RUN_CLI"
+// instead of the tests (TestMain); envRunSigner makes it run bpfc-sign's.
+const (
+	envRunCLI    = "BPFC_TEST_RUN_CLI"
+	envRunSigner = "BPFC_TEST_RUN_SIGNER"
+)
 
 func TestMain(m *testing.M) {
+	if os.Getenv(envRunSigner) == "1" {
+		os.Exit(signcmd.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	if os.Getenv(envRunCLI) == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	// The signing flags run bpfc-sign ($BPFC_SIGN): this test binary, by a
+	// script that says so (a kernel matrix guest has no go command to
+	// build cmd/bpfc-sign, but it has a shell).
+	dir, err := os.MkdirTemp("", "bpfc-test-signer-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		script := fmt.Sprintf("#!/bin/sh\n%s=1 exec '%s' \"$@\"\n", envRunSigner, exe)
+		err = os.WriteFile(filepath.Join(dir, "bpfc-sign"), []byte(script), 0o755)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv(envSigner, filepath.Join(dir, "bpfc-sign"))
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // linkRow is a row of the -attach table.

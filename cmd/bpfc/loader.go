@@ -16,7 +16,6 @@ import (
 	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
-	"github.com/bpfc/bpfc/backend/loaderprog/sign"
 	"github.com/bpfc/bpfc/backend/loaderprog/skel"
 	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/ir"
@@ -34,15 +33,7 @@ func emitLoader(c *config, stdout io.Writer) error {
 		return err
 	}
 	if c.signKey != "" {
-		key, err := sign.LoadKey(c.signKey)
-		if err != nil {
-			return err
-		}
-		cert, err := sign.LoadCert(c.signCert)
-		if err != nil {
-			return err
-		}
-		if err := l.Sign(key, cert); err != nil {
+		if err := signLoader(c, l); err != nil {
 			return err
 		}
 	}

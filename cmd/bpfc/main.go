@@ -117,13 +117,14 @@ An object inside a zip archive (stored or deflated) is APP.zip!/PROG.o.
   bpfc -emit=loader -run OBJ       generate the loader and run it at once
   bpfc -emit=loader -sign-key KEY.pem -sign-cert CERT.pem [-lang=...] OBJ
                                    sign the loader (PKCS#7 over its
-                                   instructions; Linux 6.18+ verifies it)
+                                   instructions; Linux 6.18+ verifies it;
+                                   runs bpfc-sign, beside bpfc or in PATH)
   bpfc -emit=loader -run -sign-key KEY.pem -sign-cert CERT.pem -keyring ID OBJ
                                    ... and load it signed, verified with the
                                    certificate in keyring ID
   bpfc -verify-sig FILE -sign-cert CERT.pem
                                    check a signed skeleton (.go, .lskel.h or
-                                   a raw loader's .json) offline
+                                   a raw loader's .json) offline (bpfc-sign)
   bpfc -probe                      print which BPF features the running kernel has
   bpfc -emit=elf -o OUT.o A.o B.o  link objects into one (bpftool gen object);
                                    externs no input defines stay, for a

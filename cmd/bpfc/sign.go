@@ -1,16 +1,21 @@
-// This file implements the signing flags' helpers: -keyring's value and
-// -verify-sig, which checks a generated skeleton's signature offline.
+// This file implements the signing flags' helpers: -keyring's value, and
+// the runs of the bpfc-sign program (cmd/bpfc-sign), which signs loaders
+// for -sign-key and checks skeletons for -verify-sig: the cryptography is
+// there so that bpfc links no crypto package, whose initialisation and
+// pages every bpfc run, plain loads included, would pay.
 
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/bpfc/bpfc/backend/loaderprog"
-	"github.com/bpfc/bpfc/backend/loaderprog/sign"
-	"github.com/bpfc/bpfc/backend/loaderprog/skel"
 )
 
 // keyringFlag is -keyring: a keyring serial, a special keyring by name,
@@ -41,23 +46,129 @@ func (k *keyringFlag) Set(v string) error {
 	return nil
 }
 
-// verifySig checks the skeleton -verify-sig names against -sign-cert.
+// verifySig checks the skeleton -verify-sig names against -sign-cert,
+// with bpfc-sign.
 func verifySig(c *config, stdout io.Writer) error {
-	cert, err := sign.LoadCert(c.signCert)
+	out, err := runSigner(nil, "-verify-sig", c.verifySig, "-sign-cert", c.signCert)
 	if err != nil {
 		return err
 	}
-	e, err := skel.Read(c.verifySig)
-	if err != nil {
+	_, err = stdout.Write(out)
+	return err
+}
+
+// signLoader signs l's instructions with -sign-key and -sign-cert, with
+// bpfc-sign.
+func signLoader(c *config, l *loaderprog.Loader) error {
+	if err := l.Signable(); err != nil {
 		return err
 	}
-	if e.Signature == nil {
-		return fmt.Errorf("%s: the %s skeleton is not signed", c.verifySig, e.Format)
+	sig, err := runSigner(l.InsnBytes(), "-sign-key", c.signKey, "-sign-cert", c.signCert)
+	if err != nil {
+		return fmt.Errorf("sign loader of %s: %w", l.Object, err)
 	}
-	if err := loaderprog.VerifySigned(e.Blob, e.Insns, e.Signature, cert); err != nil {
-		return fmt.Errorf("%s: %w", c.verifySig, err)
+	return l.SetSignature(sig)
+}
+
+// envSigner names the bpfc-sign program to run instead of the one beside
+// bpfc's executable or in PATH.
+const envSigner = "BPFC_SIGN"
+
+// signerPath finds the bpfc-sign program: $BPFC_SIGN, else beside bpfc's
+// own executable, else in PATH.
+func signerPath() (string, error) {
+	if p := os.Getenv(envSigner); p != "" {
+		return p, nil
 	}
-	fmt.Fprintf(stdout, "%s: signature OK: %s skeleton, %d loader instructions and a %d-byte blob signed by %s\n",
-		c.verifySig, e.Format, len(e.Insns)/8, len(e.Blob), cert.Subject)
-	return nil
+	var tried []string
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "bpfc-sign")
+		if isExecutable(p) {
+			return p, nil
+		}
+		tried = append(tried, p)
+	}
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		if dir == "" {
+			dir = "."
+		}
+		if p := filepath.Join(dir, "bpfc-sign"); isExecutable(p) {
+			return p, nil
+		}
+	}
+	tried = append(tried, "PATH")
+	return "", fmt.Errorf("signing needs the bpfc-sign program (go install github.com/bpfc/bpfc/cmd/bpfc-sign), not found (looked in %s; $%s names another)", strings.Join(tried, ", "), envSigner)
+}
+
+// isExecutable reports whether p is a regular file someone may execute.
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
+}
+
+// runSigner runs bpfc-sign with args and stdin as its standard input, and
+// returns its standard output; a failure is an error with what it printed
+// on its standard error.
+func runSigner(stdin []byte, args ...string) ([]byte, error) {
+	path, err := signerPath()
+	if err != nil {
+		return nil, err
+	}
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		return nil, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		outR.Close()
+		outW.Close()
+		return nil, err
+	}
+	proc, err := os.StartProcess(path, append([]string{path}, args...), &os.ProcAttr{Files: []*os.File{inR, outW, errW}})
+	// The child has its ends.
+	inR.Close()
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
+		errR.Close()
+		return nil, fmt.Errorf("bpfc-sign: %w", err)
+	}
+	go func() {
+		inW.Write(stdin) // a child that stops reading gets EPIPE's signal
+		inW.Close()
+	}()
+	errc := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(errR)
+		errR.Close()
+		errc <- b
+	}()
+	out, readErr := io.ReadAll(outR)
+	outR.Close()
+	errOut := <-errc
+	state, err := proc.Wait()
+	if err != nil {
+		return nil, fmt.Errorf("bpfc-sign: %w", err)
+	}
+	if !state.Success() {
+		msg := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(errOut)), "bpfc-sign: "))
+		if msg == "" {
+			msg = state.String()
+		}
+		return nil, errors.New(msg)
+	}
+	if readErr != nil {
+		return nil, fmt.Errorf("bpfc-sign: %w", readErr)
+	}
+	return out, nil
 }

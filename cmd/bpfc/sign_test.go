@@ -18,12 +18,13 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/internal/testsign"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
 func TestSignedSkeletons(t *testing.T) {
-	key := testutil.NewSigningKey(t, testutil.RSA2048, false)
-	other := testutil.NewSigningKey(t, testutil.RSA2048, false)
+	key := testsign.NewSigningKey(t, testsign.RSA2048, false)
+	other := testsign.NewSigningKey(t, testsign.RSA2048, false)
 	dir := t.TempDir()
 	x := obj("xdp_globals.o")
 	files := map[string]string{
@@ -113,7 +114,7 @@ func TestSignedSkeletons(t *testing.T) {
 
 func TestRunSigned(t *testing.T) {
 	testutil.RequireKernel(t)
-	key := testutil.NewSigningKey(t, testutil.ECP256, false)
+	key := testsign.NewSigningKey(t, testsign.ECP256, false)
 	x := obj("xdp_globals.o")
 	if err := rt.SignatureSupport(); err != nil {
 		if testutil.KernelVerifiesSignatures(t) {
@@ -138,5 +139,22 @@ func TestRunSigned(t *testing.T) {
 	code, _, stderr = runCLI("-emit=loader", "-run", "-sign-key", key.KeyFile, "-sign-cert", key.CertFile, "-keyring", strconv.Itoa(int(other)), x)
 	if code != exitFailure || !strings.Contains(stderr, "kernel refused the loader's signature") {
 		t.Errorf("signed -run with a keyring without the certificate: exit %d: %s", code, stderr)
+	}
+}
+
+// TestSignerMissing runs the signing flags without bpfc-sign anywhere: a
+// clear error, exit 1.
+func TestSignerMissing(t *testing.T) {
+	key := testsign.NewSigningKey(t, testsign.ECP256, false)
+	t.Setenv(envSigner, "")
+	t.Setenv("PATH", t.TempDir())
+	for _, args := range [][]string{
+		{"-emit=loader", "-sign-key", key.KeyFile, "-sign-cert", key.CertFile, "-o", filepath.Join(t.TempDir(), "s.go"), obj("xdp_globals.o")},
+		{"-verify-sig", obj("xdp_globals.o"), "-sign-cert", key.CertFile},
+	} {
+		code, _, stderr := runCLI(args...)
+		if code != exitFailure || !strings.Contains(stderr, "signing needs the bpfc-sign program") {
+			t.Errorf("%v: exit %d: %s", args, code, stderr)
+		}
 	}
 }

@@ -68,12 +68,12 @@ func TestBpftoolSignatureOffline(t *testing.T) {
 	}
 	// The offline check of -verify-sig: signature, and the blob hash
 	// libbpf's loader carries.
-	if err := loaderprog.VerifySigned(s.Blob, s.Insns, s.Signature, c); err != nil {
+	if err := sign.VerifyLoader(s.Blob, s.Insns, s.Signature, c); err != nil {
 		t.Fatal(err)
 	}
 	blob := bytes.Clone(s.Blob)
 	blob[100] ^= 1
-	if err := loaderprog.VerifySigned(blob, s.Insns, s.Signature, c); !errors.Is(err, loaderprog.ErrBlobAltered) {
+	if err := sign.VerifyLoader(blob, s.Insns, s.Signature, c); !errors.Is(err, loaderprog.ErrBlobAltered) {
 		t.Errorf("altered blob of bpftool's loader: %v, want ErrBlobAltered", err)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/loaderprog/sign"
 	"github.com/bpfc/bpfc/backend/loaderprog/skel"
+	"github.com/bpfc/bpfc/internal/testsign"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -38,7 +39,7 @@ func TestSkeletonUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Sign(key, cert); err != nil {
+	if err := sign.SignLoader(l, key, cert); err != nil {
 		t.Fatal(err)
 	}
 	var fresh bytes.Buffer
@@ -73,7 +74,7 @@ func TestVerifyOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := loaderprog.VerifySigned(spec.Blob, spec.Insns, spec.Signature, c); err != nil {
+	if err := sign.VerifyLoader(spec.Blob, spec.Insns, spec.Signature, c); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -109,7 +110,7 @@ func TestSignedRun(t *testing.T) {
 	if err != nil || ret != 127 || !signed {
 		t.Fatalf("signed load: returned %d, signed %v, %v; want 127, true", ret, signed, err)
 	}
-	other := testutil.NewSigningKey(t, testutil.RSA2048, false)
+	other := testsign.NewSigningKey(t, testsign.RSA2048, false)
 	for name, ring := range map[string]int32{
 		"keyring without the certificate": testutil.NewKeyring(t),
 		"keyring with another key":        testutil.NewKeyring(t, other.Cert.Raw),

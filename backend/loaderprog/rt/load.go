@@ -48,7 +48,7 @@ var ErrSignatureRejected = errors.New("kernel refused the loader's signature")
 var ErrSealed = errors.New("the loader is sealed: its maps are created as signed")
 
 // ErrUnsigned is wrapped by Load's error for a loader without a signature
-// when Options.RequireSignature is set (and by loaderprog.VerifySigned's).
+// when Options.RequireSignature is set (and by sign.VerifyLoader's).
 var ErrUnsigned = errors.New("loader is not signed")
 
 // ErrSizeUnset is wrapped by Load's error for a map whose max_entries,

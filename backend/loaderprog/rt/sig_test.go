@@ -20,11 +20,12 @@ import (
 
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/backend/loaderprog/sign"
+	"github.com/bpfc/bpfc/internal/testsign"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
 // signedSpec returns the loader of xdp_globals.o signed by key.
-func signedSpec(t *testing.T, key *testutil.SigningKey) *rt.Spec {
+func signedSpec(t *testing.T, key *testsign.SigningKey) *rt.Spec {
 	t.Helper()
 	s := spec(t, "xdp_globals.o")
 	sig, err := sign.Sign(s.Insns, key.Key, key.Cert)
@@ -48,7 +49,7 @@ func before618(t *testing.T) bool {
 
 func TestSignatureErrnos(t *testing.T) {
 	testutil.RequireKernel(t)
-	key := testutil.NewSigningKey(t, testutil.ECP256, false)
+	key := testsign.NewSigningKey(t, testsign.ECP256, false)
 	s := signedSpec(t, key)
 	if before618(t) {
 		// The blob's hash is refused before the loader is loaded: a
@@ -128,7 +129,7 @@ func TestRequireSignatureUnsigned(t *testing.T) {
 func TestSignedLoad(t *testing.T) {
 	testutil.RequireKernel(t)
 	defer testutil.CheckNoFDLeak(t)()
-	key := testutil.NewSigningKey(t, testutil.RSA2048, false)
+	key := testsign.NewSigningKey(t, testsign.RSA2048, false)
 	s := signedSpec(t, key)
 
 	probe := rt.SignatureSupport()
@@ -177,10 +178,10 @@ func TestSignedLoad(t *testing.T) {
 	// Other key kinds, and a signer named by issuer and serial number (a
 	// certificate without a subject key identifier).
 	for _, k := range []struct {
-		kind    testutil.KeyKind
+		kind    testsign.KeyKind
 		noKeyID bool
-	}{{testutil.ECP256, false}, {testutil.ECP384, false}, {testutil.RSA2048, true}, {testutil.ECP256, true}} {
-		key := testutil.NewSigningKey(t, k.kind, k.noKeyID)
+	}{{testsign.ECP256, false}, {testsign.ECP384, false}, {testsign.RSA2048, true}, {testsign.ECP256, true}} {
+		key := testsign.NewSigningKey(t, k.kind, k.noKeyID)
 		res, err := rt.Load(signedSpec(t, key), &rt.Options{KeyringID: testutil.NewKeyring(t, key.Cert.Raw), RequireSignature: true})
 		if err != nil {
 			t.Errorf("%s (no key id: %v): %v", k.kind, k.noKeyID, err)
@@ -209,7 +210,7 @@ func TestSignedLoad(t *testing.T) {
 	}
 	empty := testutil.NewKeyring(t)
 	refused("wrong keyring", s, &rt.Options{KeyringID: empty, RequireSignature: true}, rt.ErrSignatureRejected, unix.ENOKEY)
-	other := testutil.NewSigningKey(t, testutil.RSA2048, false)
+	other := testsign.NewSigningKey(t, testsign.RSA2048, false)
 	refused("another key's signature", signedSpec(t, other), ok, rt.ErrSignatureRejected, unix.ENOKEY)
 
 	flipped := func(b []byte, i int) []byte {

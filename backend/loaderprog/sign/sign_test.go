@@ -23,6 +23,7 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/backend/loaderprog/sign"
+	"github.com/bpfc/bpfc/internal/testsign"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -31,21 +32,21 @@ var insns = bytes.Repeat([]byte{0xb7, 0x00, 0x00, 0x00, 0x2a, 0x00, 0x00, 0x00},
 
 var kinds = []struct {
 	name    string
-	kind    testutil.KeyKind
+	kind    testsign.KeyKind
 	noKeyID bool
 	alg     string
 }{
-	{"rsa2048-keyid", testutil.RSA2048, false, "rsa"},
-	{"rsa2048-issuer-serial", testutil.RSA2048, true, "rsa"},
-	{"ecp256-keyid", testutil.ECP256, false, "ecdsa"},
-	{"ecp384-keyid", testutil.ECP384, false, "ecdsa"},
-	{"ecp256-issuer-serial", testutil.ECP256, true, "ecdsa"},
+	{"rsa2048-keyid", testsign.RSA2048, false, "rsa"},
+	{"rsa2048-issuer-serial", testsign.RSA2048, true, "rsa"},
+	{"ecp256-keyid", testsign.ECP256, false, "ecdsa"},
+	{"ecp384-keyid", testsign.ECP384, false, "ecdsa"},
+	{"ecp256-issuer-serial", testsign.ECP256, true, "ecdsa"},
 }
 
 func TestRoundTrip(t *testing.T) {
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
-			key := testutil.NewSigningKey(t, k.kind, k.noKeyID)
+			key := testsign.NewSigningKey(t, k.kind, k.noKeyID)
 			sig, err := sign.Sign(insns, key.Key, key.Cert)
 			if err != nil {
 				t.Fatal(err)
@@ -81,7 +82,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("flipped signature: %v, want ErrBadSignature or ErrMalformed", err)
 			}
 			// Another key's certificate is another signer.
-			other := testutil.NewSigningKey(t, k.kind, k.noKeyID)
+			other := testsign.NewSigningKey(t, k.kind, k.noKeyID)
 			if err := sign.Verify(insns, sig, other.Cert); !errors.Is(err, sign.ErrWrongSigner) {
 				t.Errorf("other certificate: %v, want ErrWrongSigner", err)
 			}
@@ -90,8 +91,8 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestSignRefuses(t *testing.T) {
-	a := testutil.NewSigningKey(t, testutil.ECP256, false)
-	b := testutil.NewSigningKey(t, testutil.ECP256, false)
+	a := testsign.NewSigningKey(t, testsign.ECP256, false)
+	b := testsign.NewSigningKey(t, testsign.ECP256, false)
 	if _, err := sign.Sign(insns, a.Key, b.Cert); !errors.Is(err, sign.ErrKeyMismatch) {
 		t.Errorf("key of another certificate: %v, want ErrKeyMismatch", err)
 	}
@@ -101,7 +102,7 @@ func TestSignRefuses(t *testing.T) {
 }
 
 func TestParseMalformed(t *testing.T) {
-	key := testutil.NewSigningKey(t, testutil.RSA2048, false)
+	key := testsign.NewSigningKey(t, testsign.RSA2048, false)
 	sig, err := sign.Sign(insns, key.Key, key.Cert)
 	if err != nil {
 		t.Fatal(err)
@@ -124,8 +125,8 @@ func TestParseMalformed(t *testing.T) {
 }
 
 func TestParseKeyForms(t *testing.T) {
-	rsaKey := testutil.NewSigningKey(t, testutil.RSA2048, false)
-	ecKey := testutil.NewSigningKey(t, testutil.ECP256, false)
+	rsaKey := testsign.NewSigningKey(t, testsign.RSA2048, false)
+	ecKey := testsign.NewSigningKey(t, testsign.ECP256, false)
 	pkcs1, err := x509.ParsePKCS8PrivateKey(pemBytes(t, rsaKey.KeyPEM))
 	if err != nil {
 		t.Fatal(err)
@@ -328,7 +329,7 @@ func openssl(t *testing.T, dir string, args ...string) (string, error) {
 func TestOpenSSLVerifies(t *testing.T) {
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
-			key := testutil.NewSigningKey(t, k.kind, k.noKeyID)
+			key := testsign.NewSigningKey(t, k.kind, k.noKeyID)
 			sig, err := sign.Sign(insns, key.Key, key.Cert)
 			if err != nil {
 				t.Fatal(err)
@@ -376,7 +377,7 @@ func TestOpenSSLVerifies(t *testing.T) {
 func TestSameAsOpenSSL(t *testing.T) {
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
-			key := testutil.NewSigningKey(t, k.kind, k.noKeyID)
+			key := testsign.NewSigningKey(t, k.kind, k.noKeyID)
 			dir := t.TempDir()
 			write(t, dir, "insns.bin", insns)
 			write(t, dir, "cert.pem", key.CertPEM)
@@ -418,8 +419,8 @@ func write(t *testing.T, dir, name string, b []byte) {
 // size of xdp_globals.o's).
 func BenchmarkSign(b *testing.B) {
 	data := bytes.Repeat(insns[:8], 563)
-	for _, k := range []testutil.KeyKind{testutil.RSA2048, testutil.ECP256} {
-		key := testutil.NewSigningKey(b, k, false)
+	for _, k := range []testsign.KeyKind{testsign.RSA2048, testsign.ECP256} {
+		key := testsign.NewSigningKey(b, k, false)
 		b.Run("sign-"+string(k), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -15,7 +15,8 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/backend/loaderprog"
-	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/backend/loaderprog/sign"
+	"github.com/bpfc/bpfc/internal/testsign"
 )
 
 // testLoaders generates the loader of every test object the generator
@@ -41,12 +42,12 @@ func testLoaders(t *testing.T) map[string]*loaderprog.Loader {
 	if len(out) < 20 {
 		t.Fatalf("only %d test objects make loaders", len(out))
 	}
-	key := testutil.NewSigningKey(t, testutil.ECP256, false)
+	key := testsign.NewSigningKey(t, testsign.ECP256, false)
 	l, err := loaderprog.Generate(compileObject(t, "xdp_globals.o"), &loaderprog.Options{Sealed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Sign(key.Key, key.Cert); err != nil {
+	if err := sign.SignLoader(l, key.Key, key.Cert); err != nil {
 		t.Fatal(err)
 	}
 	out["xdp_globals.o signed"] = l

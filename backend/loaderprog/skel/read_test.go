@@ -14,7 +14,7 @@ import (
 
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/sign"
-	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/internal/testsign"
 )
 
 // writeAll writes l in every form into dir and returns the files Read
@@ -50,12 +50,12 @@ func writeAll(t *testing.T, dir string, l *loaderprog.Loader, withC bool) map[st
 }
 
 func TestReadSigned(t *testing.T) {
-	key := testutil.NewSigningKey(t, testutil.ECP256, false)
+	key := testsign.NewSigningKey(t, testsign.ECP256, false)
 	l, err := loaderprog.Generate(compileObject(t, "xdp_globals.o"), &loaderprog.Options{Sealed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Sign(key.Key, key.Cert); err != nil {
+	if err := sign.SignLoader(l, key.Key, key.Cert); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -71,7 +71,7 @@ func TestReadSigned(t *testing.T) {
 		if e.Format != format || !bytes.Equal(e.Blob, l.Blob) || !bytes.Equal(e.Insns, l.InsnBytes()) || !bytes.Equal(e.Signature, l.Signature) {
 			t.Errorf("%s: read back differs (format %q)", format, e.Format)
 		}
-		if err := loaderprog.VerifySigned(e.Blob, e.Insns, e.Signature, key.Cert); err != nil {
+		if err := sign.VerifyLoader(e.Blob, e.Insns, e.Signature, key.Cert); err != nil {
 			t.Errorf("%s: %v", format, err)
 		}
 	}
@@ -114,7 +114,7 @@ func TestReadSigned(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = loaderprog.VerifySigned(e.Blob, e.Insns, e.Signature, key.Cert)
+		err = sign.VerifyLoader(e.Blob, e.Insns, e.Signature, key.Cert)
 		if !errors.Is(err, c.want) && !(c.want == sign.ErrBadSignature && errors.Is(err, sign.ErrMalformed)) {
 			t.Errorf("%s altered: %v, want %v", c.konst, err, c.want)
 		}

@@ -19,7 +19,9 @@ import (
 
 	"github.com/bpfc/bpfc/backend/loaderprog"
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
+	"github.com/bpfc/bpfc/backend/loaderprog/sign"
 	"github.com/bpfc/bpfc/backend/loaderprog/skel"
+	"github.com/bpfc/bpfc/internal/testsign"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -62,9 +64,9 @@ int main(int argc, char **argv)
 func TestCSkeletonSigned(t *testing.T) {
 	testutil.RequireKernel(t)
 	inc := sidIncludes(t)
-	key := testutil.NewSigningKey(t, testutil.ECP256, false)
+	key := testsign.NewSigningKey(t, testsign.ECP256, false)
 	obj, l := object(t, "xdp_globals.o", nil, &loaderprog.Options{Sealed: true})
-	if err := l.Sign(key.Key, key.Cert); err != nil {
+	if err := sign.SignLoader(l, key.Key, key.Cert); err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer

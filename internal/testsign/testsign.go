@@ -1,7 +1,8 @@
-// This file makes throw-away signing keys and self-signed certificates
-// for the tests of signed loader programs.
-
-package testutil
+// Package testsign makes throw-away signing keys and self-signed
+// certificates for the tests of signed loader programs. It is apart from
+// testutil because it imports package sign, which imports the loader
+// generator: the generator's own tests use testutil.
+package testsign
 
 import (
 	"crypto"
