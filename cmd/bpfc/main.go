@@ -2,7 +2,12 @@
 // writes light skeletons that load them through a loader program.
 //
 // This file parses the command line and dispatches to the emitters in
-// the other files of this directory.
+// the other files of this directory. A run is short: the go:debug
+// directive below spares the run-time's watch for a change of the CPUs it
+// may use (its monitor thread would read the CPU affinity and the cgroup
+// limits during the run).
+//
+//go:debug updatemaxprocs=0
 package main
 
 import (
