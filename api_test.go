@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -343,4 +344,48 @@ func importers(t *testing.T, root, path string) string {
 		return "a package using cgo"
 	}
 	return strings.Join(by, ", ")
+}
+
+// TestNoStartupWork checks that the packages of cmd/bpfc that a plain load
+// does not use have no initialisation code: the run-time runs every
+// linked package's, and each one touches a 64 KiB window of the binary
+// (see README, Performance). Error identities are re-exported as
+// addresses (&errs.NotSupported), which the linker lays out.
+func TestNoStartupWork(t *testing.T) {
+	exe := filepath.Join(t.TempDir(), "bpfc")
+	goTool := testutil.Tool(t, "go")
+	if out, err := exec.Command(goTool, "build", "-o", exe, "./cmd/bpfc").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(goTool, "tool", "nm", exe).Output()
+	if err != nil {
+		t.Fatalf("go tool nm: %v", err)
+	}
+	idle := []string{"backend/loaderprog", "backend/loaderprog/rt", "backend/loaderprog/skel", "backend/elfobj", "internal/sysfile", "internal/sha256"}
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) != 3 || f[1] != "T" {
+			continue
+		}
+		pkg, fn, ok := cutLastDot(f[2])
+		if !ok || !(fn == "init" || strings.HasPrefix(fn, "init.") || strings.HasPrefix(fn, "map.init.")) {
+			continue
+		}
+		for _, p := range idle {
+			if pkg == module+"/"+p {
+				t.Errorf("%s has initialisation code (%s), which every bpfc run would run", p, f[2])
+			}
+		}
+	}
+}
+
+// cutLastDot splits a symbol "pkg/path.name" into the package path and
+// the name (which may hold dots: "map.init.0").
+func cutLastDot(sym string) (pkg, name string, ok bool) {
+	slash := strings.LastIndexByte(sym, '/')
+	dot := strings.IndexByte(sym[slash+1:], '.')
+	if dot < 0 {
+		return "", "", false
+	}
+	return sym[:slash+1+dot], sym[slash+1+dot+1:], true
 }

@@ -37,19 +37,19 @@ var (
 	// section does not say where it goes (SEC("kprobe"), XDP, tc, cgroup
 	// programs...) when Options does not say either. Attaching every
 	// program of an object skips such programs, as libbpf's skeletons do.
-	ErrNeedsTarget = errors.New("needs an attach target")
+	ErrNeedsTarget error = &errs.NeedsTarget
 	// ErrNotSupported is matched when the running kernel (or bpfc) cannot
 	// attach the program this way: the error says what is missing. It is
 	// bpfc.ErrNotSupported.
-	ErrNotSupported = errs.ErrNotSupported
+	ErrNotSupported error = &errs.NotSupported
 	// ErrNotFound is matched when the target does not exist: a kernel
 	// function, tracepoint, binary, symbol, USDT probe or interface. It is
 	// bpfc.ErrNotFound.
-	ErrNotFound = errs.ErrNotFound
+	ErrNotFound error = &errs.NotFound
 	// ErrBadSection is matched when the section's attach target cannot be
 	// parsed (kprobe/FUNC+OFF, uprobe/PATH:FUNC, usdt/PATH:PROVIDER:NAME...);
 	// it is a kind of bpfc.ErrInvalidObject.
-	ErrBadSection = errs.Kind("malformed attach target", errs.ErrInvalidObject)
+	ErrBadSection error = &errs.Sentinel{Msg: "malformed attach target", Parent: &errs.InvalidObject}
 )
 
 // Program is a loaded program as attaching needs to know it.

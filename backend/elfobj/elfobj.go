@@ -27,7 +27,7 @@ import (
 // ErrNotWritable is returned for an object the writer cannot express as
 // an ELF object: one past the merge pass, or with records an ELF file has
 // no place for. It is a kind of errs.ErrInvalidObject.
-var ErrNotWritable = errs.Kind("object cannot be written as ELF", errs.ErrInvalidObject)
+var ErrNotWritable error = &errs.Sentinel{Msg: "object cannot be written as ELF", Parent: &errs.InvalidObject}
 
 // Write writes obj as a BPF ELF object to w.
 func Write(w io.Writer, obj *ir.Object) error {

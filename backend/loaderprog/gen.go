@@ -51,7 +51,7 @@ func Generate(obj *ir.Object, opts *Options) (*Loader, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	if obj.ByteOrder != nil && obj.ByteOrder.Uint16([]byte{1, 0}) != hostOrder.Uint16([]byte{1, 0}) {
+	if obj.ByteOrder != nil && obj.ByteOrder.Uint16([]byte{1, 0}) != hostOrder().Uint16([]byte{1, 0}) {
 		return nil, fmt.Errorf("%s: %w: object byte order differs from the machine's", obj.Name, errNotSupported)
 	}
 	g := &gen{obj: obj, opts: opts, lay: rt.Layout{Maps: len(obj.Maps), Progs: len(obj.Programs)}}
@@ -149,7 +149,7 @@ func (g *gen) generate() (*Loader, error) {
 	// The blob is complete: bake its hash into the integrity check.
 	hash := sha256.Sum256(g.b.buf)
 	for i, at := range hashAt {
-		ir.SetImm64(e.insns, at, hostOrder.Uint64(hash[8*i:]))
+		ir.SetImm64(e.insns, at, hostOrder().Uint64(hash[8*i:]))
 	}
 	insns, err := e.finish()
 	if err != nil {
@@ -284,14 +284,14 @@ func (g *gen) emitLogFields(level, size, buf int) {
 }
 
 func (g *gen) emitBTF() error {
-	raw, err := g.obj.BTF.Marshal(hostOrder)
+	raw, err := g.obj.BTF.Marshal(hostOrder())
 	if err != nil {
 		return fmt.Errorf("encode BTF: %w", err)
 	}
 	// One loader runs on many kernels: DATASEC names with '/' or '?'
 	// (legacy "maps/..." sections), which kernels before 6.9 refuse, are
 	// written with '_' (harmless: the kernel does not look them up).
-	if hostOrder.Uint16([]byte{1, 0}) == 1 {
+	if hostOrder().Uint16([]byte{1, 0}) == 1 {
 		k := sanitize.All
 		k.QmarkDatasec = false
 		if raw, _, err = sanitize.Sanitize(raw, k); err != nil {

@@ -14,7 +14,6 @@ package loaderprog
 
 import (
 	"encoding/binary"
-	"unsafe"
 
 	"github.com/bpfc/bpfc/internal/sha256"
 
@@ -29,15 +28,15 @@ import (
 // ErrNotSupported is wrapped by generation errors for objects (or parts of
 // them) a loader program cannot handle. It is the ErrNotSupported of
 // packages passes, core and direct too.
-var ErrNotSupported = errs.ErrNotSupported
+var ErrNotSupported error = &errs.NotSupported
 
 // errNotSupported is what this package wraps: ErrNotSupported with the
 // backend named in the message.
-var errNotSupported = errs.Kind("not supported by the loader backend", ErrNotSupported)
+var errNotSupported error = &errs.Sentinel{Msg: "not supported by the loader backend", Parent: &errs.NotSupported}
 
 // ErrInvalidObject is wrapped by errors for an IR that has not been through
 // every pass or is inconsistent. It is direct.ErrInvalidObject too.
-var ErrInvalidObject = errs.ErrInvalidObject
+var ErrInvalidObject error = &errs.InvalidObject
 
 // IntegrityErrno is what the loader returns when its blob's hash does not
 // match the hash baked into its instructions: EINVAL (rt reports "loader
@@ -154,18 +153,19 @@ type ProgDesc struct {
 	Autoload bool
 }
 
-// hostOrder is the machine's byte order: the loader runs on it.
-var hostOrder binary.ByteOrder = func() binary.ByteOrder {
-	x := uint16(1)
-	if *(*byte)(unsafe.Pointer(&x)) == 1 {
+// hostOrder returns the machine's byte order, binary.LittleEndian or
+// binary.BigEndian: the loader runs on it. (A function, not a variable
+// initialised at start-up: every run of the bpfc command would pay.)
+func hostOrder() binary.ByteOrder {
+	if binary.NativeEndian.Uint16([]byte{1, 0}) == 1 {
 		return binary.LittleEndian
 	}
 	return binary.BigEndian
-}()
+}
 
 // InsnBytes returns the loader program's instructions encoded in the
 // machine's byte order.
-func (l *Loader) InsnBytes() []byte { return ir.Marshal(nil, l.Insns, hostOrder) }
+func (l *Loader) InsnBytes() []byte { return ir.Marshal(nil, l.Insns, hostOrder()) }
 
 // ProgHash returns the SHA-256 of the loader program as the kernel
 // computes it (excl_prog_hash of the blob map).

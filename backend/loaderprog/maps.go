@@ -203,7 +203,7 @@ func (g *gen) emitSlots(i int, m *ir.Map) error {
 			return fmt.Errorf("%w: initial slots need a 4-byte key, have %d", errNotSupported, m.KeySize)
 		}
 		kb := make([]byte, 4)
-		hostOrder.PutUint32(kb, s.Index)
+		hostOrder().PutUint32(kb, s.Index)
 		key := g.b.add(kb)
 		value := g.b.reserve(4)
 		attr := addAttr(&g.b, &sys.MapElemAttr{Flags: sys.UpdateAny}, sizeMapElem)

@@ -50,7 +50,7 @@ func (g *gen) emitProgram(j int, p *ir.Program) error {
 	}
 
 	license := g.b.add(append([]byte(obj.License), 0))
-	code := g.b.add(ir.Marshal(nil, insns, hostOrder))
+	code := g.b.add(ir.Marshal(nil, insns, hostOrder()))
 	a := sys.ProgLoadAttr{
 		ProgType:           p.Type,
 		InsnCnt:            uint32(len(insns)),
@@ -60,7 +60,7 @@ func (g *gen) emitProgram(j int, p *ir.Program) error {
 		ExpectedAttachType: p.ExpectedAttachType,
 	}
 	funcInfo, lineInfo, coreRelos := -1, -1, -1
-	recs, err := obj.LoadRecords(p, hostOrder)
+	recs, err := obj.LoadRecords(p, hostOrder())
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidObject, err)
 	}
@@ -165,7 +165,7 @@ func (g *gen) emitLookup(p *ir.Program, lk *lookup, code int) int {
 	// call, a ld_imm64 a plain load of 0.
 	done := e.newLabel()
 	regMask := int32(0x0f) // keep dst_reg, clear src_reg (little endian)
-	if hostOrder == binary.BigEndian {
+	if hostOrder() == binary.BigEndian {
 		regMask = 0xf0
 	}
 	for _, r := range lk.refs {

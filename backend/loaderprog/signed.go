@@ -72,7 +72,7 @@ func (l *Loader) SetSignature(sig []byte) error {
 // -S), whose constants hold the digest the same way.
 func BakedBlobHash(insnBytes []byte) ([32]byte, error) {
 	var h [32]byte
-	insns, err := ir.Unmarshal(insnBytes, hostOrder)
+	insns, err := ir.Unmarshal(insnBytes, hostOrder())
 	if err != nil {
 		return h, fmt.Errorf("%w: %v", ErrNoBakedHash, err)
 	}
@@ -103,7 +103,7 @@ func BakedBlobHash(insnBytes []byte) ([32]byte, error) {
 		return h, ErrNoBakedHash
 	}
 	for k, v := range found {
-		hostOrder.PutUint64(h[8*k:], v)
+		hostOrder().PutUint64(h[8*k:], v)
 	}
 	return h, nil
 }

@@ -5,33 +5,50 @@
 // whichever name a caller uses, as cilium/ebpf re-exports its
 // internal.ErrNotSupported as ebpf.ErrNotSupported. The errors that wrap
 // them carry the context: object, section, program, instruction, feature.
+//
+// The identities are also values (NotSupported, ...) whose addresses a
+// package can re-export (var ErrNotSupported error = &errs.NotSupported):
+// unlike a copy of the ErrNotSupported variable, that needs no code at
+// start-up, which every program linking the package would run, the bpfc
+// command included, whether it uses the package or not.
 package errs
 
-import "errors"
+// Sentinel is an error identity: a message, and for a kind of another
+// error (errors.Is matches both), its parent.
+type Sentinel struct {
+	Msg    string
+	Parent error
+}
+
+func (e *Sentinel) Error() string { return e.Msg }
+
+// Unwrap returns the parent, nil for a root identity.
+func (e *Sentinel) Unwrap() error { return e.Parent }
+
+// The identities, as values.
+var (
+	NotSupported  = Sentinel{Msg: "not supported"}
+	NotFound      = Sentinel{Msg: "not found"}
+	InvalidObject = Sentinel{Msg: "invalid object"}
+	// NeedsTarget is attach.ErrNeedsTarget (and rt's).
+	NeedsTarget = Sentinel{Msg: "needs an attach target"}
+)
 
 var (
 	// ErrNotSupported is wrapped by errors for an object, or a part of
 	// one, that uses something bpfc does not support (yet).
-	ErrNotSupported = errors.New("not supported")
+	ErrNotSupported error = &NotSupported
 	// ErrNotFound is wrapped by errors about something looked up by name
 	// that does not exist: a map, program, variable, function, BTF type.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound error = &NotFound
 	// ErrInvalidObject is wrapped by errors for an object that is
 	// malformed or inconsistent: a bad ELF file, or an IR that has not
 	// been through every pass.
-	ErrInvalidObject = errors.New("invalid object")
+	ErrInvalidObject error = &InvalidObject
 )
 
 // Kind returns a new error identity with its own message that errors.Is
 // also matches against parent: frontend/elf's ErrBadELF is a kind of
-// ErrInvalidObject.
-func Kind(msg string, parent error) error { return &kind{msg, parent} }
-
-type kind struct {
-	msg    string
-	parent error
-}
-
-func (k *kind) Error() string { return k.msg }
-
-func (k *kind) Unwrap() error { return k.parent }
+// ErrInvalidObject. (A package-level &Sentinel{Msg: msg, Parent:
+// &InvalidObject} is the same without start-up code.)
+func Kind(msg string, parent error) error { return &Sentinel{msg, parent} }

@@ -3,7 +3,10 @@
 
 package rt
 
-import "testing"
+import (
+	"encoding/binary"
+	"testing"
+)
 
 // TestEntriesPerCPU: a map sized by CPUs gets this machine's count in the
 // context unless the caller overrides it; other maps keep 0 (the blob's
@@ -29,7 +32,7 @@ func TestEntriesPerCPU(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, want := range tc.want {
-			if got := ne.Uint32(ctx[lay.MapDesc(i)+MapDescOffMaxEntries:]); got != want {
+			if got := binary.NativeEndian.Uint32(ctx[lay.MapDesc(i)+MapDescOffMaxEntries:]); got != want {
 				t.Errorf("MaxEntries %v: map %d max_entries %d, want %d", tc.max, i, got, want)
 			}
 		}

@@ -12,6 +12,7 @@ package rt
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -443,12 +444,12 @@ func (spec *Spec) newCtx(in ctxInputs, logLevel uint32, logBuf []byte, pins *pin
 	opts := in.opts
 	lay := spec.Layout()
 	ctx := make([]byte, lay.Size())
-	ne.PutUint32(ctx[CtxOffSize:], uint32(len(ctx)))
+	binary.NativeEndian.PutUint32(ctx[CtxOffSize:], uint32(len(ctx)))
 	if logLevel > 0 && len(logBuf) > 0 {
 		pins.pin(logBuf)
-		ne.PutUint32(ctx[CtxOffLogLevel:], logLevel)
-		ne.PutUint32(ctx[CtxOffLogSize:], uint32(len(logBuf)))
-		ne.PutUint64(ctx[CtxOffLogBuf:], addr(logBuf))
+		binary.NativeEndian.PutUint32(ctx[CtxOffLogLevel:], logLevel)
+		binary.NativeEndian.PutUint32(ctx[CtxOffLogSize:], uint32(len(logBuf)))
+		binary.NativeEndian.PutUint64(ctx[CtxOffLogBuf:], addr(logBuf))
 	}
 	for i, m := range spec.Maps {
 		var n uint32
@@ -458,9 +459,9 @@ func (spec *Spec) newCtx(in ctxInputs, logLevel uint32, logBuf []byte, pins *pin
 		if n == 0 && m.EntriesPerCPU {
 			n = possibleCPUs()
 		}
-		ne.PutUint32(ctx[lay.MapDesc(i)+MapDescOffMaxEntries:], n)
-		ne.PutUint32(ctx[lay.MapSizes(i)+MapSizesOffKey:], at(opts.KeySizes, i))
-		ne.PutUint32(ctx[lay.MapSizes(i)+MapSizesOffValue:], at(opts.ValueSizes, i))
+		binary.NativeEndian.PutUint32(ctx[lay.MapDesc(i)+MapDescOffMaxEntries:], n)
+		binary.NativeEndian.PutUint32(ctx[lay.MapSizes(i)+MapSizesOffKey:], at(opts.KeySizes, i))
+		binary.NativeEndian.PutUint32(ctx[lay.MapSizes(i)+MapSizesOffValue:], at(opts.ValueSizes, i))
 	}
 	for i := range spec.Maps {
 		v, err := in.initialValue(spec, i)
@@ -469,7 +470,7 @@ func (spec *Spec) newCtx(in ctxInputs, logLevel uint32, logBuf []byte, pins *pin
 		}
 		if v != nil {
 			pins.pin(v)
-			ne.PutUint64(ctx[lay.MapDesc(i)+MapDescOffInitialValue:], addr(v))
+			binary.NativeEndian.PutUint64(ctx[lay.MapDesc(i)+MapDescOffInitialValue:], addr(v))
 		}
 	}
 	for k, slot := range spec.StructOpsSlots() {
@@ -478,16 +479,16 @@ func (spec *Spec) newCtx(in ctxInputs, logLevel uint32, logBuf []byte, pins *pin
 			continue // the generated layout
 		}
 		off := lay.StructOpsSlot(k)
-		ne.PutUint32(ctx[off+StructOpsSlotOffIndex:], uint32(l.Indices[slot.Member])+1)
-		ne.PutUint32(ctx[off+StructOpsSlotOffOffset:], l.Offsets[slot.Member]+1)
+		binary.NativeEndian.PutUint32(ctx[off+StructOpsSlotOffIndex:], uint32(l.Indices[slot.Member])+1)
+		binary.NativeEndian.PutUint32(ctx[off+StructOpsSlotOffOffset:], l.Offsets[slot.Member]+1)
 	}
-	ne.PutUint32(ctx[lay.Step():], ^uint32(0))
+	binary.NativeEndian.PutUint32(ctx[lay.Step():], ^uint32(0))
 	return pins.pin(ctx), nil
 }
 
 // stepError decodes a failed run.
 func (spec *Spec) stepError(ctx []byte, lay Layout, ret int32, logBuf []byte) *StepError {
-	step := int(int32(ne.Uint32(ctx[lay.Step():])))
+	step := int(int32(binary.NativeEndian.Uint32(ctx[lay.Step():])))
 	e := &StepError{Step: step, Errno: unix.Errno(-ret), Integrity: step == -1 && spec.CheckHash}
 	if step >= 0 && step < len(spec.Steps) {
 		e.Desc = spec.Steps[step]
@@ -507,10 +508,10 @@ func (e *StepError) wantsLog() bool {
 func (spec *Spec) result(ctx []byte, lay Layout) *Result {
 	res := &Result{MapFDs: make([]int, len(spec.Maps)), ProgFDs: make([]int, len(spec.Progs))}
 	for i := range res.MapFDs {
-		res.MapFDs[i] = fdOrNone(ne.Uint32(ctx[lay.MapDesc(i)+MapDescOffFD:]))
+		res.MapFDs[i] = fdOrNone(binary.NativeEndian.Uint32(ctx[lay.MapDesc(i)+MapDescOffFD:]))
 	}
 	for j := range res.ProgFDs {
-		res.ProgFDs[j] = fdOrNone(ne.Uint32(ctx[lay.ProgDesc(j):]))
+		res.ProgFDs[j] = fdOrNone(binary.NativeEndian.Uint32(ctx[lay.ProgDesc(j):]))
 	}
 	return res
 }
@@ -584,8 +585,8 @@ func mapHash(fd int, pins *pinner) ([32]byte, error) {
 	var h [32]byte
 	hash := pins.pin(make([]byte, hashSize))
 	info := pins.pin(make([]byte, mapInfoSize))
-	ne.PutUint64(info[offMapInfoHash:], addr(hash))
-	ne.PutUint32(info[offMapInfoHashSize:], hashSize)
+	binary.NativeEndian.PutUint64(info[offMapInfoHash:], addr(hash))
+	binary.NativeEndian.PutUint32(info[offMapInfoHashSize:], hashSize)
 	var a attr
 	a.u32(offInfoFD, uint32(fd))
 	a.u32(offInfoLen, mapInfoSize)
@@ -610,7 +611,7 @@ type signing struct {
 // unless the signature is required.
 func loadLoaderProg(insns []byte, mapFD int, sg signing, pins *pinner) (fd int, signed bool, err error) {
 	fdArray := pins.pin(make([]byte, 4))
-	ne.PutUint32(fdArray, uint32(mapFD))
+	binary.NativeEndian.PutUint32(fdArray, uint32(mapFD))
 	license := pins.pin(append([]byte(loaderProgLicense), 0))
 	load := func(logBuf, sig []byte) (int, error) {
 		var a attr
@@ -721,5 +722,5 @@ func testRun(progFD int, ctx []byte, pins *pinner) (int32, error) {
 	if _, err := sysBPF(cmdProgTestRun, &a, sizeTestRun); err != nil {
 		return 0, fmt.Errorf("BPF_PROG_TEST_RUN: %w", err)
 	}
-	return int32(ne.Uint32(a[offRunRetval:])), nil
+	return int32(binary.NativeEndian.Uint32(a[offRunRetval:])), nil
 }

@@ -7,12 +7,14 @@
 package rt
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/attach"
+	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/uapi"
 )
 
@@ -64,7 +66,7 @@ type USDT = attach.USDT
 // ErrNeedsTarget is matched by the error of attaching a program whose
 // section does not say where it goes (XDP, tc, cgroup programs,
 // SEC("kprobe")...) without AttachOptions saying it.
-var ErrNeedsTarget = attach.ErrNeedsTarget
+var ErrNeedsTarget error = &errs.NeedsTarget
 
 // HasBPFCookie reports whether the running kernel has BPF cookies (5.15):
 // set a skeleton's Kconfig.LinuxHasBpfCookie (usdt.bpf.h) from it before
@@ -139,7 +141,7 @@ func (p *Program) Run(opts *RunOptions) (uint32, error) {
 	if _, err := sysBPF(cmdProgTestRun, &a, sizeTestRun); err != nil {
 		return 0, fmt.Errorf("run %s: BPF_PROG_TEST_RUN: %w", p.Name, err)
 	}
-	return ne.Uint32(a[offRunRetval:]), nil
+	return binary.NativeEndian.Uint32(a[offRunRetval:]), nil
 }
 
 // Alloc returns size bytes of zeroed memory aligned to 8 bytes, suitable

@@ -9,6 +9,7 @@
 package rt
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -138,7 +139,7 @@ func (s *Spec) StructOpsValue(i int, value []byte, layout *StructOpsLayout, prog
 		if int(off)+8 > len(out) {
 			return nil, fmt.Errorf("map %s: member %s at +%d outside the %d-byte value", s.Maps[i].Name, mem.Name, off, len(out))
 		}
-		ne.PutUint64(out[off:], uint64(progFDs[mem.Prog]))
+		binary.NativeEndian.PutUint64(out[off:], uint64(progFDs[mem.Prog]))
 	}
 	return out, nil
 }

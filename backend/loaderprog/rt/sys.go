@@ -92,13 +92,11 @@ const (
 	sizeTestRun       = 80
 )
 
-var ne = binary.NativeEndian
-
 // attr is one union bpf_attr (or info struct) being built.
 type attr [attrSize]byte
 
-func (a *attr) u32(off int, v uint32) { ne.PutUint32(a[off:], v) }
-func (a *attr) u64(off int, v uint64) { ne.PutUint64(a[off:], v) }
+func (a *attr) u32(off int, v uint32) { binary.NativeEndian.PutUint32(a[off:], v) }
+func (a *attr) u64(off int, v uint64) { binary.NativeEndian.PutUint64(a[off:], v) }
 
 // ptr stores the address of buf's first byte at off. The caller keeps buf
 // pinned (see pinner) until the syscall returned.
