@@ -8,7 +8,6 @@ package skel
 
 import (
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -653,7 +652,7 @@ func sep(i int) string {
 // base64Lines encodes b in lines of 76 characters (the decoder skips the
 // newlines).
 func base64Lines(b []byte) string {
-	s := base64.StdEncoding.EncodeToString(b)
+	s := base64Encode(b)
 	var out strings.Builder
 	for len(s) > 76 {
 		out.WriteString("\n")

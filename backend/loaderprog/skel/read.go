@@ -6,7 +6,6 @@
 package skel
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -70,14 +69,14 @@ func readGo(src []byte) (*Embedded, error) {
 		if e.Blob != nil {
 			return nil, fmt.Errorf("%w: two loaders (%sBlob and another)", ErrNotSkeleton, base)
 		}
-		if e.Blob, err = base64.StdEncoding.DecodeString(v); err != nil {
+		if e.Blob, err = base64Decode(v); err != nil {
 			return nil, fmt.Errorf("%sBlob: %w", base, err)
 		}
-		if e.Insns, err = base64.StdEncoding.DecodeString(insns); err != nil {
+		if e.Insns, err = base64Decode(insns); err != nil {
 			return nil, fmt.Errorf("%sInsns: %w", base, err)
 		}
 		if sig, ok := consts[base+"Signature"]; ok {
-			if e.Signature, err = base64.StdEncoding.DecodeString(sig); err != nil {
+			if e.Signature, err = base64Decode(sig); err != nil {
 				return nil, fmt.Errorf("%sSignature: %w", base, err)
 			}
 		}
