@@ -10,10 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -354,5 +356,69 @@ func TestSymbolPick(t *testing.T) {
 				t.Errorf("= %#x, %v, %v; want %#x, %v", off, found, err, tt.off, tt.found)
 			}
 		})
+	}
+}
+
+// TestPtRegs checks the register tables: every name of a register at its
+// offset, the arm64 names, and on x86-64 the offsets against the running
+// kernel's struct pt_regs (vmlinux BTF, a second source).
+func TestPtRegs(t *testing.T) {
+	amd64, _ := ptRegs("amd64")
+	arm64, _ := ptRegs("arm64")
+	if _, ok := ptRegs("riscv64"); ok {
+		t.Error("riscv64 has a register table")
+	}
+	for _, r := range amd64Regs {
+		for _, n := range r.names {
+			if off, ok := amd64(n); n != "" && (!ok || off != r.off) {
+				t.Errorf("amd64 %s: %d, %v; want %d", n, off, ok, r.off)
+			}
+		}
+	}
+	for i := range 31 {
+		if off, ok := arm64("x" + strconv.Itoa(i)); !ok || off != int16(8*i) {
+			t.Errorf("arm64 x%d: %d, %v", i, off, ok)
+		}
+	}
+	if off, ok := arm64("sp"); !ok || off != 248 {
+		t.Errorf("arm64 sp: %d, %v", off, ok)
+	}
+	for _, n := range []string{"", "x31", "x01", "x", "x-1", "x+1", "w0", "rax"} {
+		if _, ok := arm64(n); ok {
+			t.Errorf("arm64 %q found", n)
+		}
+	}
+	for _, n := range []string{"", "xmm0", "r16", "eflags", "x0"} {
+		if _, ok := amd64(n); ok {
+			t.Errorf("amd64 %q found", n)
+		}
+	}
+	if runtime.GOARCH != "amd64" {
+		return
+	}
+	spec, err := btf.LoadKernel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := spec.FindByNameKind("pt_regs", btf.KindStruct)
+	if len(ids) != 1 {
+		t.Fatalf("vmlinux BTF has %d struct pt_regs", len(ids))
+	}
+	typ, err := spec.Type(ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	kernel := map[string]uint32{}
+	for _, m := range typ.Members {
+		kernel[m.Name] = m.BitOffset / 8
+	}
+	for _, r := range amd64Regs {
+		name := r.names[0]
+		if len(name) == 3 && name[0] == 'r' && (name[1] < '0' || name[1] > '9') {
+			name = name[1:] // rax is "ax" in struct pt_regs, r8 is r8
+		}
+		if off, ok := kernel[name]; !ok || off != uint32(r.off) {
+			t.Errorf("%s at %d, struct pt_regs has %s at %d (%v)", r.names[0], r.off, name, off, ok)
+		}
 	}
 }

@@ -91,53 +91,76 @@ func (l usdtLayout) encode(args []usdtArg, cookie uint64) ([]byte, error) {
 	return b, nil
 }
 
-// ptRegs are the offsets of registers in the struct pt_regs (user_pt_regs
-// on arm64) that BPF kprobe programs get, by architecture and by every
-// name the assembler may use for a part of the register.
-var ptRegs = map[string]map[string]int16{
-	"amd64": func() map[string]int16 {
-		m := map[string]int16{}
-		for _, r := range []struct {
-			names []string
-			off   int16
-		}{
-			{[]string{"r15", "r15d", "r15w", "r15b"}, 0},
-			{[]string{"r14", "r14d", "r14w", "r14b"}, 8},
-			{[]string{"r13", "r13d", "r13w", "r13b"}, 16},
-			{[]string{"r12", "r12d", "r12w", "r12b"}, 24},
-			{[]string{"rbp", "ebp", "bp", "bpl"}, 32},
-			{[]string{"rbx", "ebx", "bx", "bl"}, 40},
-			{[]string{"r11", "r11d", "r11w", "r11b"}, 48},
-			{[]string{"r10", "r10d", "r10w", "r10b"}, 56},
-			{[]string{"r9", "r9d", "r9w", "r9b"}, 64},
-			{[]string{"r8", "r8d", "r8w", "r8b"}, 72},
-			{[]string{"rax", "eax", "ax", "al"}, 80},
-			{[]string{"rcx", "ecx", "cx", "cl"}, 88},
-			{[]string{"rdx", "edx", "dx", "dl"}, 96},
-			{[]string{"rsi", "esi", "si", "sil"}, 104},
-			{[]string{"rdi", "edi", "di", "dil"}, 112},
-			{[]string{"rip", "eip"}, 128},
-			{[]string{"rsp", "esp", "sp", "spl"}, 152},
-		} {
-			for _, n := range r.names {
-				m[n] = r.off
+// regTable returns the offset of a register, by any name the assembler
+// may use for a part of it, in the struct pt_regs (user_pt_regs on arm64)
+// that BPF kprobe programs get.
+type regTable func(name string) (int16, bool)
+
+// ptRegs returns the register table of arch. (Functions over static
+// tables, not maps built at start-up: every program linking attach, the
+// bpfc command included, would build them.)
+func ptRegs(arch string) (regTable, bool) {
+	switch arch {
+	case "amd64":
+		return amd64Reg, true
+	case "arm64":
+		return arm64Reg, true
+	}
+	return nil, false
+}
+
+// amd64Regs are the x86-64 registers in struct pt_regs.
+var amd64Regs = [...]struct {
+	names [4]string
+	off   int16
+}{
+	{[4]string{"r15", "r15d", "r15w", "r15b"}, 0},
+	{[4]string{"r14", "r14d", "r14w", "r14b"}, 8},
+	{[4]string{"r13", "r13d", "r13w", "r13b"}, 16},
+	{[4]string{"r12", "r12d", "r12w", "r12b"}, 24},
+	{[4]string{"rbp", "ebp", "bp", "bpl"}, 32},
+	{[4]string{"rbx", "ebx", "bx", "bl"}, 40},
+	{[4]string{"r11", "r11d", "r11w", "r11b"}, 48},
+	{[4]string{"r10", "r10d", "r10w", "r10b"}, 56},
+	{[4]string{"r9", "r9d", "r9w", "r9b"}, 64},
+	{[4]string{"r8", "r8d", "r8w", "r8b"}, 72},
+	{[4]string{"rax", "eax", "ax", "al"}, 80},
+	{[4]string{"rcx", "ecx", "cx", "cl"}, 88},
+	{[4]string{"rdx", "edx", "dx", "dl"}, 96},
+	{[4]string{"rsi", "esi", "si", "sil"}, 104},
+	{[4]string{"rdi", "edi", "di", "dil"}, 112},
+	{[4]string{"rip", "eip"}, 128},
+	{[4]string{"rsp", "esp", "sp", "spl"}, 152},
+}
+
+func amd64Reg(name string) (int16, bool) {
+	for _, r := range amd64Regs {
+		for _, n := range r.names {
+			if n != "" && n == name {
+				return r.off, true
 			}
 		}
-		return m
-	}(),
-	"arm64": func() map[string]int16 {
-		m := map[string]int16{"sp": 31 * 8}
-		for i := range 31 {
-			m["x"+strconv.Itoa(i)] = int16(i * 8)
+	}
+	return 0, false
+}
+
+// arm64Reg knows x0 to x30 and sp.
+func arm64Reg(name string) (int16, bool) {
+	if name == "sp" {
+		return 31 * 8, true
+	}
+	if n, ok := strings.CutPrefix(name, "x"); ok {
+		if i, err := strconv.Atoi(n); err == nil && i >= 0 && i <= 30 && strconv.Itoa(i) == n {
+			return int16(i * 8), true
 		}
-		return m
-	}(),
+	}
+	return 0, false
 }
 
 // parseUSDTArgs parses a probe's argument string for arch ("amd64",
 // "arm64"), as libbpf's parse_usdt_spec does.
 func parseUSDTArgs(arch, s string) ([]usdtArg, error) {
-	regs, ok := ptRegs[arch]
+	regs, ok := ptRegs(arch)
 	if !ok {
 		return nil, fmt.Errorf("%w: USDT arguments on %s", ErrNotSupported, arch)
 	}
@@ -207,8 +230,8 @@ func splitUSDTArgs(s string) []string {
 }
 
 // reg looks up a register name.
-func reg(regs map[string]int16, name string) (int16, error) {
-	off, ok := regs[name]
+func reg(regs regTable, name string) (int16, error) {
+	off, ok := regs(name)
 	if !ok {
 		return 0, fmt.Errorf("%w: register %q", ErrNotSupported, name)
 	}
@@ -217,7 +240,7 @@ func reg(regs map[string]int16, name string) (int16, error) {
 
 // parseArgX86 parses an AT&T operand: $IMM, %REG, OFF(%REG),
 // OFF(%BASE,%INDEX[,SCALE]) (OFF optional).
-func parseArgX86(loc string, regs map[string]int16, a *usdtArg) error {
+func parseArgX86(loc string, regs regTable, a *usdtArg) error {
 	switch {
 	case strings.HasPrefix(loc, "$"):
 		v, err := strconv.ParseInt(loc[1:], 10, 64)
@@ -287,7 +310,7 @@ func parseArgX86(loc string, regs map[string]int16, a *usdtArg) error {
 }
 
 // parseArgARM64 parses an AArch64 operand: IMM, REG, [REG], [REG, OFF].
-func parseArgARM64(loc string, regs map[string]int16, a *usdtArg) error {
+func parseArgARM64(loc string, regs regTable, a *usdtArg) error {
 	if inner, ok := strings.CutPrefix(loc, "["); ok {
 		inner, ok = strings.CutSuffix(inner, "]")
 		if !ok {
