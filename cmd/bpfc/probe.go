@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -13,10 +14,12 @@ import (
 )
 
 // probe prints one table of named features, then the map and program
-// types. A probe that cannot tell (no privileges) is an error.
+// types, in one write (tabwriter writes every cell on its own). A probe
+// that cannot tell (no privileges) is an error.
 func probe(w io.Writer) error {
-	fmt.Fprintf(w, "kernel %s\n\n", features.Release())
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "kernel %s\n\n", features.Release())
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FEATURE\tKERNEL\tSINCE\tWHAT")
 	for _, f := range features.All() {
 		s, detail, err := status(f.Check())
@@ -43,7 +46,11 @@ func probe(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", t, s, features.ProgTypeSince(t))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 // status is "yes" or "no" for a probe's result, and the reason of a "no"
