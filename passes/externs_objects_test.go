@@ -242,6 +242,23 @@ func TestExternsRunningKernel(t *testing.T) {
 			wrapper = 1
 		}
 	}
+	// The pass probes the running kernel for BPF cookies; its BTF says
+	// too.
+	cookie := uint64(0)
+	for _, id := range vmlinux.FindByNameKind("bpf_func_id", btf.KindEnum) {
+		typ, err := vmlinux.Type(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range typ.Enums {
+			if v.Name == "BPF_FUNC_get_attach_cookie" {
+				cookie = 1
+			}
+		}
+	}
+	if note := obj.Extern("LINUX_HAS_BPF_COOKIE").Note; !strings.Contains(note, "(probed)") {
+		t.Errorf("LINUX_HAS_BPF_COOKIE resolved by %q, want a probe of the running kernel", note)
+	}
 	want := map[string]uint64{
 		"kc_bpf_syscall":      map[string]uint64{"y": 1}[kc["CONFIG_BPF_SYSCALL"]],
 		"kc_net_cls_bpf":      tri[kc["CONFIG_NET_CLS_BPF"]],
@@ -252,7 +269,7 @@ func TestExternsRunningKernel(t *testing.T) {
 		"kc_missing_bool":     0,
 		"kc_missing_tristate": 0,
 		"kernel_version":      uint64(ver),
-		"has_bpf_cookie":      1, // Linux >= 5.15
+		"has_bpf_cookie":      cookie,
 		"has_syscall_wrapper": wrapper,
 		"stext_addr":          kallsymsAddr(t, "_stext"),
 		"prog_fops_addr":      kallsymsAddr(t, "bpf_prog_fops"),

@@ -504,12 +504,24 @@ func parseKconfigInt(s string) (uint64, error) {
 	return n, nil
 }
 
-// hasBPFCookie answers LINUX_HAS_BPF_COOKIE. libbpf probes by loading a
-// program that calls bpf_get_attach_cookie; bpfc asks the target's BTF
-// whether enum bpf_func_id has BPF_FUNC_get_attach_cookie, and without BTF
-// compares the kernel version with 5.15.
+// hasBPFCookie answers LINUX_HAS_BPF_COOKIE. For the running kernel bpfc
+// probes as libbpf does, loading a program that calls
+// bpf_get_attach_cookie (features.BPFCookie, once per process): parsing
+// vmlinux BTF for one enum would be most of the load of an object without
+// CO-RE (usdt.bpf.h asks). For another target, or when the probe cannot
+// tell (no privileges), it asks the target's BTF whether enum bpf_func_id
+// has BPF_FUNC_get_attach_cookie, and without BTF compares the kernel
+// version with 5.15.
 func (r *externResolver) hasBPFCookie() (bool, string, error) {
 	const helper = "BPF_FUNC_get_attach_cookie"
+	if rk, ok := r.ctx.Target.(RunningKernel); ok && rk.RunningKernel() {
+		switch err := features.BPFCookie.Check(); {
+		case err == nil:
+			return true, "the running kernel has bpf_get_attach_cookie (probed)", nil
+		case errors.Is(err, features.ErrNotSupported):
+			return false, "the running kernel has no bpf_get_attach_cookie (probed)", nil
+		}
+	}
 	if spec, err := r.targetBTF(); err == nil {
 		for _, id := range spec.FindByNameKind("bpf_func_id", btf.KindEnum) {
 			t, err := spec.Type(id)
