@@ -105,7 +105,7 @@ func LoadKernelModule(name string, base *Spec) (*Spec, error) {
 // LoadTarget loads target BTF for CO-RE from a file: raw BTF (by its magic
 // number, either byte order) or an ELF file with a .BTF section.
 func LoadTarget(path string) (*Spec, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := sysfile.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("btf: %w", err)
 	}

@@ -169,7 +169,7 @@ func (t *Target) moduleFiles() (map[string]*btf.Spec, error) {
 		if name == "" || name == "vmlinux" || strings.ContainsAny(name, "/ \t\n") {
 			return nil, fmt.Errorf("module BTF %s: invalid module name %q", path, name)
 		}
-		raw, err := os.ReadFile(path)
+		raw, err := sysfile.Read(path)
 		if err != nil {
 			return nil, fmt.Errorf("module %s BTF: %w", name, err)
 		}
@@ -267,7 +267,7 @@ func (t *Target) KernelVersion() (uint32, error) {
 	if err := unix.Uname(&u); err != nil {
 		return 0, fmt.Errorf("uname: %w", err)
 	}
-	sig, _ := os.ReadFile("/proc/version_signature")
+	sig, _ := sysfile.Read("/proc/version_signature")
 	return RunningVersion(unix.ByteSliceToString(u.Release[:]), unix.ByteSliceToString(u.Version[:]), string(sig))
 }
 
