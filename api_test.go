@@ -361,7 +361,7 @@ func TestNoStartupWork(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go tool nm: %v", err)
 	}
-	idle := []string{"backend/loaderprog", "backend/loaderprog/rt", "backend/loaderprog/skel", "backend/elfobj", "internal/sysfile", "internal/sha256"}
+	idle := []string{"backend/loaderprog", "backend/loaderprog/rt", "backend/loaderprog/skel", "backend/elfobj", "internal/sysfile", "internal/sha256", "internal/cpus"}
 	for line := range strings.Lines(string(out)) {
 		f := strings.Fields(line)
 		if len(f) != 3 || f[1] != "T" {
