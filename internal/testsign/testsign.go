@@ -26,10 +26,8 @@ import (
 // SigningKey is a test key with its self-signed certificate.
 type SigningKey struct {
 	Key crypto.Signer
-	// Cert is the certificate as package sign reads it, X509 as
-	// crypto/x509 does (for the tests that compare the two).
+	// Cert is the certificate as package sign reads it.
 	Cert *sign.Certificate
-	X509 *x509.Certificate
 	// KeyPEM is the key in PKCS #8 PEM, CertPEM the certificate in PEM;
 	// KeyFile and CertFile hold them in the test's temporary directory.
 	KeyPEM, CertPEM   []byte
@@ -108,7 +106,7 @@ func NewSigningKey(tb testing.TB, kind KeyKind, noKeyID bool) *SigningKey {
 		tb.Fatal(err)
 	}
 	k := &SigningKey{
-		Key: key, Cert: scert, X509: cert,
+		Key: key, Cert: scert,
 		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: p8}),
 		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 	}

@@ -15,7 +15,10 @@
 //
 // The package is written with encoding/asn1 and the standard crypto
 // packages: the Go PKCS#7 modules on the module proxy always embed the
-// signer's certificate and always name the signer by issuer and serial.
+// signer's certificate and always name the signer by issuer and serial. It
+// reads keys and certificates itself too (keys.go, cert.go): crypto/x509
+// links package net, and with it cgo. The bpfc command links none of it:
+// its signing flags run bpfc-sign (internal/signcmd).
 //
 // This file holds Sign and Verify.
 package sign
