@@ -134,7 +134,7 @@ func (c *config) run(dir string) (bool, error) {
 	sort.Strings(objs)
 	var kernels []*vmtest.Kernel
 	if c.labels != "none" {
-		if kernels, err = vmtest.Kernels(c.cache, split(c.labels)); err != nil {
+		if kernels, err = vmtest.Kernels(c.cache, vmtest.Split(c.labels)); err != nil {
 			return false, err
 		}
 	}
@@ -153,7 +153,7 @@ func (c *config) run(dir string) (bool, error) {
 	}
 	if len(kernels) > 0 {
 		common := filepath.Join(work, "common.cpio")
-		if err := writeFile(common, func(w io.Writer) error { return initramfs(w, objs, bpfc, libbpfload, c.each) }); err != nil {
+		if err := vmtest.WriteFile(common, func(w io.Writer) error { return initramfs(w, objs, bpfc, libbpfload, c.each) }); err != nil {
 			return false, fmt.Errorf("initramfs: %w", err)
 		}
 		guests := make([]*kernelRun, len(kernels))
@@ -181,7 +181,7 @@ func (c *config) run(dir string) (bool, error) {
 // build compiles bpfc (static) and the libbpf harness (static, against
 // c.libbpf's libbpf.a) into work.
 func (c *config) build(work string) (bpfc, libbpfload string, err error) {
-	root, err := output("go", "list", "-m", "-f", "{{.Dir}}")
+	root, err := vmtest.Output("", "go", "list", "-m", "-f", "{{.Dir}}")
 	if err != nil {
 		return "", "", err
 	}
@@ -231,7 +231,7 @@ func commands(bpfc, libbpfload, obj string) map[string][]string {
 // runHost loads every object on this machine's kernel.
 func (c *config) runHost(objs []string, bpfc, libbpfload string) *kernelRun {
 	t0 := time.Now()
-	release, _ := output("uname", "-r")
+	release, _ := vmtest.Output("", "uname", "-r")
 	kr := &kernelRun{Label: "host", Release: release, Loads: map[string]map[string]*outcome{}}
 	fmt.Fprintf(os.Stderr, "corpus: [host] loading %d objects\n", len(objs))
 	for _, obj := range objs {
@@ -375,46 +375,24 @@ func (c *config) boot(work, common string, k *vmtest.Kernel) *kernelRun {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fail(err)
 	}
-	mods, err := vmtest.ResolveModules(k.Modules, split(c.modules))
+	mods, err := vmtest.ResolveModules(k.Modules, vmtest.Split(c.modules))
 	if err != nil {
 		return fail(err)
 	}
-	initrd := filepath.Join(work, k.Label+".initrd")
-	defer os.Remove(initrd)
-	if err := writeFile(initrd, func(w io.Writer) error {
-		f, err := os.Open(common)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if _, err := io.Copy(w, f); err != nil {
-			return err
-		}
-		return vmtest.KernelInitramfs(w, k, mods)
-	}); err != nil {
-		return fail(fmt.Errorf("initramfs: %w", err))
-	}
-	pr, pw := io.Pipe()
-	parsed := make(chan error, 1)
 	var release string
 	var done bool
-	go func() {
-		var err error
-		release, done, err = parse(pr, kr.Loads)
-		io.Copy(io.Discard, pr)
-		parsed <- err
-	}()
-	t0 := time.Now()
 	fmt.Fprintf(os.Stderr, "corpus: [%s] booting %s\n", k.Label, k.Release)
-	bootErr := vmtest.Boot(context.Background(), k, initrd, vmtest.BootOptions{
+	guest := &vmtest.GuestBoot{Kernel: k, Modules: mods, Common: common, Work: work, Boot: vmtest.BootOptions{
 		MemMB:      c.memMB,
 		Timeout:    c.timeout,
 		ConsoleLog: filepath.Join(outDir, "console.log"),
-		Results:    pw,
+	}}
+	bootErr, parseErr, took := guest.Run(func(r io.Reader) error {
+		var err error
+		release, done, err = parse(r, kr.Loads)
+		return err
 	})
-	pw.Close()
-	parseErr := <-parsed
-	kr.Seconds = time.Since(t0).Seconds()
+	kr.Seconds = took.Seconds()
 	fmt.Fprintf(os.Stderr, "corpus: [%s] done in %.0fs\n", k.Label, kr.Seconds)
 	switch {
 	case bootErr != nil:
@@ -581,37 +559,4 @@ func errorOf(o *outcome) string {
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
-}
-
-func writeFile(path string, fill func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := fill(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func split(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func output(name string, args ...string) (string, error) {
-	cmd := exec.Command(name, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return strings.TrimSpace(string(out)), nil
 }

@@ -12,7 +12,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -99,15 +98,15 @@ func (c *config) run() error {
 	if err != nil {
 		return err
 	}
-	root, err := output(goTool, "list", "-m", "-f", "{{.Dir}}")
+	root, err := vmtest.Output("", goTool, "list", "-m", "-f", "{{.Dir}}")
 	if err != nil {
 		return err
 	}
-	module, err := output(goTool, "list", "-m", "-f", "{{.Path}}")
+	module, err := vmtest.Output("", goTool, "list", "-m", "-f", "{{.Path}}")
 	if err != nil {
 		return err
 	}
-	kernels, err := vmtest.Kernels(c.cache, split(c.labels))
+	kernels, err := vmtest.Kernels(c.cache, vmtest.Split(c.labels))
 	if err != nil {
 		return err
 	}
@@ -115,7 +114,7 @@ func (c *config) run() error {
 	if err != nil {
 		return err
 	}
-	pkgs, err := kernelPackages(goTool, root, module, split(c.pkgs))
+	pkgs, err := kernelPackages(goTool, root, module, vmtest.Split(c.pkgs))
 	if err != nil {
 		return err
 	}
@@ -145,12 +144,12 @@ func (c *config) run() error {
 	}
 	built := time.Since(start)
 
-	names, err := output("git", "-C", root, "ls-files", "-co", "--exclude-standard")
+	names, err := vmtest.Output("", "git", "-C", root, "ls-files", "-co", "--exclude-standard")
 	if err != nil {
 		return err
 	}
 	common := filepath.Join(work, "common.cpio")
-	if err := writeFile(common, func(w io.Writer) error {
+	if err := vmtest.WriteFile(common, func(w io.Writer) error {
 		return vmtest.CommonInitramfs(w, "/bin/busybox", root, vmtest.RepoFiles(root, strings.Split(names, "\n")), bins, c.testArgs(), targets)
 	}); err != nil {
 		return fmt.Errorf("initramfs: %w", err)
@@ -208,23 +207,9 @@ func (c *config) boot(goTool, module, work, common string, k *vmtest.Kernel, bin
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fail(err)
 	}
-	mods, err := vmtest.ResolveModules(k.Modules, split(c.modules))
+	mods, err := vmtest.ResolveModules(k.Modules, vmtest.Split(c.modules))
 	if err != nil {
 		return fail(err)
-	}
-	initrd := filepath.Join(work, k.Label+".initrd")
-	if err := writeFile(initrd, func(w io.Writer) error {
-		f, err := os.Open(common)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if _, err := io.Copy(w, f); err != nil {
-			return err
-		}
-		return vmtest.KernelInitramfs(w, k, mods)
-	}); err != nil {
-		return fail(fmt.Errorf("initramfs: %w", err))
 	}
 	raw, err := os.Create(filepath.Join(outDir, "results.log"))
 	if err != nil {
@@ -232,31 +217,26 @@ func (c *config) boot(goTool, module, work, common string, k *vmtest.Kernel, bin
 	}
 	defer raw.Close()
 
-	pr, pw := io.Pipe()
-	parsed := make(chan error, 1)
-	go func() {
-		g, err := vmtest.ParseGuest(io.TeeReader(pr, raw), func(p *vmtest.PackageRun) {
-			fmt.Fprintf(os.Stderr, "vmtest: [%s] %-40s exit %d, %ds\n", k.Label, strings.TrimPrefix(p.ImportPath, module+"/"), p.RC, p.Seconds)
-		})
-		kr.guest = g
-		io.Copy(io.Discard, pr)
-		parsed <- err
-	}()
-	t0 := time.Now()
 	fmt.Fprintf(os.Stderr, "vmtest: [%s] booting %s\n", k.Label, k.Release)
-	bootErr := vmtest.Boot(context.Background(), k, initrd, vmtest.BootOptions{
+	guest := &vmtest.GuestBoot{Kernel: k, Modules: mods, Common: common, Work: work, Boot: vmtest.BootOptions{
 		MemMB:      c.memMB,
 		Timeout:    c.timeout,
 		ConsoleLog: filepath.Join(outDir, "console.log"),
-		Results:    pw,
+	}}
+	bootErr, parseErr, took := guest.Run(func(r io.Reader) error {
+		g, err := vmtest.ParseGuest(io.TeeReader(r, raw), func(p *vmtest.PackageRun) {
+			fmt.Fprintf(os.Stderr, "vmtest: [%s] %-40s exit %d, %ds\n", k.Label, strings.TrimPrefix(p.ImportPath, module+"/"), p.RC, p.Seconds)
+		})
+		kr.guest = g
+		return err
 	})
-	pw.Close()
-	parseErr := <-parsed
-	kr.Seconds = time.Since(t0).Seconds()
-	os.Remove(initrd)
+	kr.Seconds = took.Seconds()
 	g := kr.guest
 	if parseErr != nil {
 		return fail(parseErr)
+	}
+	if g == nil { // no guest: its initramfs could not be written
+		return fail(bootErr)
 	}
 
 	// What the guest reported, test by test; anything missing is a failure.
@@ -373,7 +353,7 @@ func report(w io.Writer, runs []*kernelRun, known []*vmtest.Known, labels []stri
 // kernelPackages lists the packages with kernel tests (a test file calls
 // testutil.RequireKernel), or those named in only.
 func kernelPackages(goTool, root, module string, only []string) ([]string, error) {
-	out, err := outputIn(root, goTool, "list", "-f", "{{.ImportPath}} {{.Dir}} {{join .TestGoFiles \" \"}} {{join .XTestGoFiles \" \"}}", "./...")
+	out, err := vmtest.Output(root, goTool, "list", "-f", "{{.ImportPath}} {{.Dir}} {{join .TestGoFiles \" \"}} {{join .XTestGoFiles \" \"}}", "./...")
 	if err != nil {
 		return nil, err
 	}
@@ -413,7 +393,7 @@ func kernelPackages(goTool, root, module string, only []string) ([]string, error
 
 // build compiles the static test binaries, two at a time.
 func build(goTool, root, work string, pkgs []string) ([]vmtest.Binary, error) {
-	module, err := outputIn(root, goTool, "list", "-m")
+	module, err := vmtest.Output(root, goTool, "list", "-m")
 	if err != nil {
 		return nil, err
 	}
@@ -455,18 +435,6 @@ func readKnown(path string) ([]*vmtest.Known, error) {
 	return vmtest.ParseKnown(f)
 }
 
-func writeFile(path string, fill func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := fill(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -476,30 +444,4 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
-}
-
-func split(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func output(name string, args ...string) (string, error) {
-	return outputIn("", name, args...)
-}
-
-func outputIn(dir, name string, args ...string) (string, error) {
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return strings.TrimSpace(string(out)), nil
 }
