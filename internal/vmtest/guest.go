@@ -29,10 +29,10 @@ type GuestBoot struct {
 
 // Run writes the guest's initramfs, boots it and feeds its result port to
 // parse while it runs (parse must read until EOF or return an error; what
-// it leaves is drained). It returns the boot's error, parse's error and
-// the time the guest took. An initramfs that cannot be written is a boot
+// it leaves is drained). It returns the time the guest took, the boot's error and parse's
+// error. An initramfs that cannot be written is a boot
 // error, and parse is not called.
-func (g *GuestBoot) Run(parse func(io.Reader) error) (bootErr, parseErr error, took time.Duration) {
+func (g *GuestBoot) Run(parse func(io.Reader) error) (took time.Duration, bootErr, parseErr error) {
 	initrd := filepath.Join(g.Work, g.Kernel.Label+".initrd")
 	defer os.Remove(initrd)
 	if err := WriteFile(initrd, func(w io.Writer) error {
@@ -46,7 +46,7 @@ func (g *GuestBoot) Run(parse func(io.Reader) error) (bootErr, parseErr error, t
 		}
 		return KernelInitramfs(w, g.Kernel, g.Modules)
 	}); err != nil {
-		return fmt.Errorf("initramfs: %w", err), nil, 0
+		return 0, fmt.Errorf("initramfs: %w", err), nil
 	}
 	pr, pw := io.Pipe()
 	parsed := make(chan error, 1)
@@ -61,7 +61,7 @@ func (g *GuestBoot) Run(parse func(io.Reader) error) (bootErr, parseErr error, t
 	bootErr = Boot(context.Background(), g.Kernel, initrd, opts)
 	pw.Close()
 	parseErr = <-parsed
-	return bootErr, parseErr, time.Since(t0)
+	return time.Since(t0), bootErr, parseErr
 }
 
 // WriteFile creates path and fills it.

@@ -387,7 +387,7 @@ func (c *config) boot(work, common string, k *vmtest.Kernel) *kernelRun {
 		Timeout:    c.timeout,
 		ConsoleLog: filepath.Join(outDir, "console.log"),
 	}}
-	bootErr, parseErr, took := guest.Run(func(r io.Reader) error {
+	took, bootErr, parseErr := guest.Run(func(r io.Reader) error {
 		var err error
 		release, done, err = parse(r, kr.Loads)
 		return err

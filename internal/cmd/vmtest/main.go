@@ -223,7 +223,7 @@ func (c *config) boot(goTool, module, work, common string, k *vmtest.Kernel, bin
 		Timeout:    c.timeout,
 		ConsoleLog: filepath.Join(outDir, "console.log"),
 	}}
-	bootErr, parseErr, took := guest.Run(func(r io.Reader) error {
+	took, bootErr, parseErr := guest.Run(func(r io.Reader) error {
 		g, err := vmtest.ParseGuest(io.TeeReader(r, raw), func(p *vmtest.PackageRun) {
 			fmt.Fprintf(os.Stderr, "vmtest: [%s] %-40s exit %d, %ds\n", k.Label, strings.TrimPrefix(p.ImportPath, module+"/"), p.RC, p.Seconds)
 		})
