@@ -29,8 +29,8 @@ type GuestBoot struct {
 
 // Run writes the guest's initramfs, boots it and feeds its result port to
 // parse while it runs (parse must read until EOF or return an error; what
-// it leaves is drained). It returns the time the guest took, the boot's error and parse's
-// error. An initramfs that cannot be written is a boot
+// it leaves is drained). It returns the time the guest took, the boot's
+// error and parse's error. An initramfs that cannot be written is a boot
 // error, and parse is not called.
 func (g *GuestBoot) Run(parse func(io.Reader) error) (took time.Duration, bootErr, parseErr error) {
 	initrd := filepath.Join(g.Work, g.Kernel.Label+".initrd")
