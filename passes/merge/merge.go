@@ -304,15 +304,10 @@ func (l *linker) lookup(name string, kind symKind, d *decl) (*global, error) {
 
 // define records a definition of name.
 func (l *linker) define(name string, kind symKind, d *decl, hidden bool) error {
-	g, err := l.lookup(name, kind, d)
+	g, err := l.record(name, kind, d, hidden)
 	if err != nil {
 		return err
 	}
-	if err := l.check(g, d); err != nil {
-		return err
-	}
-	g.hidden = g.hidden || hidden
-	g.btfDecls = append(g.btfDecls, d)
 	switch {
 	case g.win == nil:
 		g.win = d
@@ -326,16 +321,23 @@ func (l *linker) define(name string, kind symKind, d *decl, hidden bool) error {
 
 // declare records an extern declaration of name.
 func (l *linker) declare(name string, kind symKind, d *decl, hidden bool) error {
+	_, err := l.record(name, kind, d, hidden)
+	return err
+}
+
+// record finds name's global, checks d against it and adds d to its
+// declarations: what a definition and an extern declaration both do.
+func (l *linker) record(name string, kind symKind, d *decl, hidden bool) (*global, error) {
 	g, err := l.lookup(name, kind, d)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := l.check(g, d); err != nil {
-		return err
+		return nil, err
 	}
 	g.hidden = g.hidden || hidden
 	g.btfDecls = append(g.btfDecls, d)
-	return nil
+	return g, nil
 }
 
 // check compares a new declaration or definition of g with the first.
