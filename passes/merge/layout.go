@@ -326,12 +326,10 @@ func (l *linker) mergeMaps(out *ir.Object) error {
 				if m.Kind != kind {
 					continue
 				}
-				u.mapName[m.Name] = m.Name
-				if u.globalMap(m) && l.lost(m.Name, u) {
+				c := l.placeMap(u, m)
+				if c == nil {
 					continue
 				}
-				c := copyMap(m)
-				c.Offset += u.dataBase[m.Section]
 				if err := add(u, c); err != nil {
 					return err
 				}
@@ -370,12 +368,10 @@ func (l *linker) mergeMaps(out *ir.Object) error {
 			if m.Kind != ir.MapStructOps {
 				continue
 			}
-			u.mapName[m.Name] = m.Name
-			if u.globalMap(m) && l.lost(m.Name, u) {
+			c := l.placeMap(u, m)
+			if c == nil {
 				continue
 			}
-			c := copyMap(m)
-			c.Offset += u.dataBase[m.Section]
 			for i := range c.StructOps.Members {
 				mem := &c.StructOps.Members[i]
 				if !mem.Func || mem.Program == "" {
@@ -679,4 +675,17 @@ func (l *linker) dataRef(u *unit, sec string, off int64) (string, int64, error) 
 		}
 	}
 	return sec, int64(base) + off, nil
+}
+
+// placeMap names u's map m in the linked object and returns its copy at
+// its place in the merged sections, or nil when another unit's definition
+// of the global map wins.
+func (l *linker) placeMap(u *unit, m *ir.Map) *ir.Map {
+	u.mapName[m.Name] = m.Name
+	if u.globalMap(m) && l.lost(m.Name, u) {
+		return nil
+	}
+	c := copyMap(m)
+	c.Offset += u.dataBase[m.Section]
+	return c
 }
