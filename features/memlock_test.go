@@ -5,8 +5,6 @@
 package features
 
 import (
-	"os"
-	"os/exec"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -16,21 +14,10 @@ import (
 	"github.com/bpfc/bpfc/uapi"
 )
 
-// envMemlockChild makes TestBumpMemlockExhausted's child process run.
-const envMemlockChild = "BPFC_FEATURES_MEMLOCK_CHILD"
-
 func TestBumpMemlockExhausted(t *testing.T) {
 	testutil.RequireKernel(t)
-	if os.Getenv(envMemlockChild) != "" {
-		memlockChild(t)
-		return
-	}
-	// A child process: the limit and BumpMemlock's once are per process.
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBumpMemlockExhausted$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envMemlockChild+"=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("child with RLIMIT_MEMLOCK 0: %v\n%s", err, out)
-	}
+	// A child process with RLIMIT_MEMLOCK 0: the limit and BumpMemlock's once are per process.
+	testutil.InChild(t, memlockChild)
 }
 
 // memlockChild drops RLIMIT_MEMLOCK to 0 (as a user whose locked memory

@@ -187,3 +187,25 @@ func Tracefs(tb testing.TB) string {
 	})
 	return dir
 }
+
+// envChild names the test a child process of the test binary runs (see
+// InChild).
+const envChild = "BPFC_TESTUTIL_CHILD"
+
+// InChild runs child in a child process of the test binary, which runs
+// only the calling top-level test: for what is per process (resource
+// limits, once-per-process probes). In the child, InChild calls child with
+// t; in the parent, it fails t with the child's output if the child
+// fails.
+func InChild(t *testing.T, child func(t *testing.T)) {
+	t.Helper()
+	if os.Getenv(envChild) == t.Name() {
+		child(t)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), envChild+"="+t.Name())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child process: %v\n%s", err, out)
+	}
+}

@@ -7,8 +7,6 @@ package rt_test
 
 import (
 	"errors"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -19,21 +17,10 @@ import (
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
-// envMemlockChild makes TestLoadMemlockExhausted's child process run.
-const envMemlockChild = "BPFC_RT_MEMLOCK_CHILD"
-
 func TestLoadMemlockExhausted(t *testing.T) {
 	testutil.RequireKernel(t)
-	if os.Getenv(envMemlockChild) != "" {
-		memlockChild(t)
-		return
-	}
-	// A child process: the limit and the run-time's probe are per process.
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLoadMemlockExhausted$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envMemlockChild+"=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("child with RLIMIT_MEMLOCK 0: %v\n%s", err, out)
-	}
+	// A child process with RLIMIT_MEMLOCK 0: the limit and the run-time's probe are per process.
+	testutil.InChild(t, memlockChild)
 }
 
 // memlockChild generates a loader, drops RLIMIT_MEMLOCK to 0 and loads it:
