@@ -105,7 +105,7 @@ func BenchmarkLink(b *testing.B) {
 // TestLinkSets checks that both sides of the benchmark link every set and
 // write an object with BTF.
 func TestLinkSets(t *testing.T) {
-	libbpfHarness(t) // a host tool: in the kernel matrix, skipped as host-only before anything is logged
+	libbpfHarness(t) // a host tool: skip (host-only in the kernel matrix) before linking for nothing
 	for _, set := range linkSets {
 		var paths []string
 		for _, p := range set.paths {
