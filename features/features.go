@@ -16,13 +16,14 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bpfc/bpfc/internal/errs"
 )
 
 // ErrNotSupported is wrapped by every error saying the kernel lacks a
 // feature; it is the same value as bpfc.ErrNotSupported.
-var ErrNotSupported = errs.ErrNotSupported
+var ErrNotSupported error = &errs.NotSupported
 
 // MissingError says the running kernel lacks something bpfc or the object
 // needs, naming it and the first upstream kernel that has it.
@@ -58,6 +59,7 @@ type Feature struct {
 
 	probe func() (bool, error)
 	once  sync.Once
+	done  atomic.Bool // err is set
 	err   error
 }
 
@@ -67,10 +69,19 @@ type Feature struct {
 // bpf(), for one).
 func (f *Feature) Check() error {
 	f.once.Do(func() {
-		if f != MemcgAccount {
-			BumpMemlock() // a failure shows in the probes' errors
-		}
 		ok, err := f.probe()
+		if (!ok || err != nil) && f != MemcgAccount {
+			// Every probe answers "missing" or "cannot tell" where
+			// RLIMIT_MEMLOCK refused it (before 5.11): raise the
+			// limit where the kernel charges BPF memory to it, and
+			// ask again. A kernel that has the feature, or memcg
+			// accounting, is asked once. (A failure to raise the
+			// limit shows in the probe's answer.)
+			BumpMemlock()
+			if memlockRaised.Load() {
+				ok, err = f.probe()
+			}
+		}
 		var nb notBuilt
 		switch {
 		case errors.As(err, &nb):
@@ -80,8 +91,21 @@ func (f *Feature) Check() error {
 		case !ok:
 			f.err = &MissingError{What: f.Desc, Since: f.Since, Release: Release()}
 		}
+		f.done.Store(true)
 	})
 	return f.err
+}
+
+// Known reports whether the feature has been probed in this process, and
+// then what Check returns, without probing. A caller that can try the
+// feature at no extra cost (a load that a kernel lacking it refuses) tries
+// it first and asks Check only when the kernel refuses: a kernel that has
+// the feature is then never probed for it.
+func (f *Feature) Known() (bool, error) {
+	if !f.done.Load() {
+		return false, nil
+	}
+	return true, f.err
 }
 
 // notBuilt is what a probe returns when the kernel knows the feature but

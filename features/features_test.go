@@ -51,6 +51,9 @@ func TestFeaturesMatchVersion(t *testing.T) {
 	backported := map[*Feature]bool{BTFQmarkDatasec: true}
 	for _, f := range All() {
 		err := f.Check()
+		if known, kerr := f.Known(); !known || kerr != err {
+			t.Errorf("%s: Known() = %v, %v after Check() = %v", f.Name, known, kerr, err)
+		}
 		if err != nil && !errors.Is(err, ErrNotSupported) {
 			t.Errorf("%s: probe failed: %v", f.Name, err)
 			continue

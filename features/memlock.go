@@ -1,5 +1,6 @@
 // This file raises RLIMIT_MEMLOCK where the kernel charges BPF memory to
-// it, as libbpf does before its loads and probes.
+// it, as libbpf does, but only once the kernel refused something: a load
+// on a kernel with memcg accounting (5.11+) then never probes for it.
 
 package features
 
@@ -7,13 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
 
 var (
-	memlockOnce sync.Once
-	memlockErr  error
+	memlockOnce   sync.Once
+	memlockErr    error
+	memlockRaised atomic.Bool // BumpMemlock raised the limit
 )
 
 // BumpMemlock raises RLIMIT_MEMLOCK to infinity, once per process, unless
@@ -33,9 +36,29 @@ func BumpMemlock() error {
 			return
 		}
 		lim := unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
-		if err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, &lim); err != nil && errors.Is(probeErr, ErrNotSupported) {
+		err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, &lim)
+		switch {
+		case err == nil:
+			memlockRaised.Store(true)
+		case errors.Is(probeErr, ErrNotSupported):
 			memlockErr = fmt.Errorf("raise RLIMIT_MEMLOCK (this kernel charges BPF memory to it: %v): %w", probeErr, err)
 		}
 	})
 	return memlockErr
+}
+
+// MemlockRetry decides about a map, program or BTF the kernel refused with
+// err, for loaders that call BumpMemlock only once the kernel refused
+// something (on a kernel with memcg accounting, never): where err is EPERM
+// it calls BumpMemlock and reports whether BumpMemlock raised the limit,
+// so that the caller tries once more. Where raising it failed on a kernel
+// that charges BPF memory to it, it returns BumpMemlock's error.
+func MemlockRetry(err error) (bool, error) {
+	if !errors.Is(err, unix.EPERM) {
+		return false, nil
+	}
+	if err := BumpMemlock(); err != nil {
+		return false, err
+	}
+	return memlockRaised.Load(), nil
 }

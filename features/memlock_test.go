@@ -35,3 +35,21 @@ func memlockChild(t *testing.T) {
 	}
 	m.Close()
 }
+
+func TestCheckMemlockExhausted(t *testing.T) {
+	testutil.RequireKernel(t)
+	// A child process with RLIMIT_MEMLOCK 0: a probe refused for it
+	// (before 5.11) raises the limit and asks again; a kernel with memcg
+	// accounting is not probed for it.
+	testutil.InChild(t, func(t *testing.T) {
+		if err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, &unix.Rlimit{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := GlobalData.Check(); err != nil {
+			t.Errorf("global data (5.2) with RLIMIT_MEMLOCK 0: %v", err)
+		}
+		if known, err := MemcgAccount.Known(); known && err == nil {
+			t.Errorf("memcg accounting probed, and the kernel (%s) has it: a probe the kernel answered needs no RLIMIT_MEMLOCK", Release())
+		}
+	})
+}

@@ -138,6 +138,9 @@ func (c *typeCache) do(key string, probe func() error) error {
 	if err, ok := c.res[key]; ok {
 		return err
 	}
+	// Raised before the probe, not on a refusal as Feature.Check does:
+	// before 5.11 a program is charged to RLIMIT_MEMLOCK before its type
+	// is looked at, and the type probes take EPERM for a known type.
 	BumpMemlock()
 	if c.res == nil {
 		c.res = map[string]error{}

@@ -1,7 +1,8 @@
-// This file loads the object's BTF into the kernel, sanitized for the
-// kinds the kernel lacks (compat.go). If the kernel still refuses it, maps
-// and programs are loaded without BTF (as libbpf does) and the collection
-// records a warning.
+// This file loads the object's BTF into the kernel, as it is or, where
+// the kernel refuses it, sanitized for the kinds the kernel lacks
+// (compat.go). If the kernel still refuses it, maps and programs are
+// loaded without BTF (as libbpf does) and the collection records a
+// warning.
 
 package direct
 
@@ -9,6 +10,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -24,16 +27,38 @@ func (l *loader) loadBTF() error {
 	if err != nil {
 		return &LoadError{Object: l.obj.Name, Err: fmt.Errorf("encode BTF: %w", err)}
 	}
-	if raw, err = l.sanitizeBTF(raw); err != nil {
+	// As it is first: a kernel that takes it knows every kind it uses,
+	// and nothing is probed. A refusal probes for the kinds it uses.
+	if fd, err := btfLoadOnce(raw); err == nil {
+		l.btfFD = fd
+		return nil
+	}
+	sanitized, changed, err := l.sanitizeBTF(raw)
+	if err != nil {
 		return &LoadError{Object: l.obj.Name, Err: fmt.Errorf("sanitize BTF: %w", err)}
 	}
-	fd, log, err := sys.BtfLoadWithLog(raw, sys.LogOptions{Size: l.opts.LogSize})
+	opts := sys.LogOptions{Size: l.opts.LogSize}
+	if !changed {
+		opts.Level = 1 // refused as it is: load again for the log
+	}
+	fd, log, err := sys.BtfLoadWithLog(sanitized, opts)
 	if err != nil {
 		l.warnf("kernel refused the object's BTF, loading without it: %v%s", err, logSuffix(log))
 		return nil
 	}
 	l.btfFD = fd
 	return nil
+}
+
+// btfLoadOnce loads raw BTF once, without a log.
+func btfLoadOnce(raw []byte) (*sys.FD, error) {
+	attr := sys.BtfLoadAttr{}
+	attr.Btf, attr.BtfSize = sys.NewSlicePointerLen(raw)
+	r, err := sys.BPF(sys.CmdBTFLoad, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
+	if err != nil {
+		return nil, err
+	}
+	return sys.NewFD(r)
 }
 
 // logSuffix formats a BTF log for a warning.

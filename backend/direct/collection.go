@@ -119,9 +119,6 @@ func Load(obj *ir.Object, opts *Options) (_ *Collection, err error) {
 	if obj.ByteOrder != nil && obj.ByteOrder.Uint16([]byte{1, 0}) != 1 {
 		return nil, &LoadError{Object: obj.Name, Err: fmt.Errorf("%w: big-endian object on a little-endian kernel", ErrNotSupported)}
 	}
-	if err := bumpMemlock(); err != nil {
-		return nil, &LoadError{Object: obj.Name, Err: err}
-	}
 	if err := l.loadBTF(); err != nil {
 		return nil, err
 	}

@@ -1,10 +1,12 @@
 // This file adapts a load to what the running kernel has, decided by the
-// features package's probes as libbpf decides by its own: the object's BTF
-// sanitized for the kinds the kernel lacks, RLIMIT_MEMLOCK raised where
-// BPF memory is not charged to the memory cgroup (before 5.11), maps
-// referenced by fd where BPF_PROG_LOAD has no fd_array (before 5.14), and
-// kernel refusals turned into errors naming the map type, program type,
-// attach type or helper the kernel lacks and the first kernel with it.
+// features package's probes as libbpf decides by its own, but probing only
+// once the kernel refused something (a kernel that has everything an
+// object uses is not probed): the object's BTF sanitized for the kinds the
+// kernel lacks, RLIMIT_MEMLOCK raised where BPF memory is not charged to
+// the memory cgroup (before 5.11), maps referenced by fd where
+// BPF_PROG_LOAD has no fd_array (before 5.14), and kernel refusals turned
+// into errors naming the map type, program type, attach type or helper
+// the kernel lacks and the first kernel with it.
 
 package direct
 
@@ -23,21 +25,44 @@ import (
 	"github.com/bpfc/bpfc/uapi"
 )
 
-// bumpMemlock raises RLIMIT_MEMLOCK where the kernel charges BPF memory
-// to it (before 5.11), as libbpf does: see features.BumpMemlock.
-func bumpMemlock() error { return features.BumpMemlock() }
+// memlockRetry decides about a map or program the kernel refused with
+// err: where RLIMIT_MEMLOCK may have refused it (EPERM, before 5.11) it
+// raises the limit as libbpf does before its loads (features.BumpMemlock),
+// and reports whether to try again. A kernel with memcg accounting never
+// gets here, and is never probed for it. Where the limit cannot be raised
+// the error says so.
+func memlockRetry(err *error) bool {
+	retry, merr := features.MemlockRetry(*err)
+	if merr != nil {
+		*err = fmt.Errorf("%w (%w)", *err, merr)
+	}
+	return retry
+}
 
 // sanitizeBTF rewrites the object's raw BTF for the kinds the kernel
-// lacks, with a warning saying what was rewritten.
-func (l *loader) sanitizeBTF(raw []byte) ([]byte, error) {
-	out, changes, err := sanitize.Sanitize(raw, sanitize.Running())
+// lacks, probing for the kinds raw uses only, with a warning saying what
+// was rewritten. It reports whether anything was.
+func (l *loader) sanitizeBTF(raw []byte) ([]byte, bool, error) {
+	uses, err := sanitize.Uses(raw)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	out, changes, err := sanitize.Sanitize(raw, sanitize.RunningFor(uses))
+	if err != nil {
+		return nil, false, err
 	}
 	if len(changes) > 0 {
 		l.warnf("BTF sanitized for this kernel (%s): %s", features.Release(), strings.Join(changes, ", "))
 	}
-	return out, nil
+	return out, len(changes) > 0, nil
+}
+
+// fdArrayMissing reports whether this process already knows that the
+// kernel lacks fd_array in BPF_PROG_LOAD (before 5.14), without probing:
+// a load tries fd_array first and probes only when the kernel refuses it.
+func fdArrayMissing() bool {
+	known, err := features.FDArray.Known()
+	return known && errors.Is(err, features.ErrNotSupported)
 }
 
 // mapRefsByFD rewrites the fd_array map references of insns (a program's

@@ -197,6 +197,9 @@ func compatible(d mapdef.Def, info *sys.MapInfo) error {
 func (l *loader) createMap(d mapdef.Def, innerFD *sys.FD) (*sys.FD, btf.TypeID, btf.TypeID, error) {
 	attr := mapattr.Create(d, l.btfFD.Uint(), innerFD.Uint())
 	fd, err := sys.MapCreate(&attr)
+	if err != nil && memlockRetry(&err) {
+		fd, err = sys.MapCreate(&attr)
+	}
 	if err == nil {
 		return fd, btf.TypeID(attr.BtfKeyTypeId), btf.TypeID(attr.BtfValueTypeId), nil
 	}

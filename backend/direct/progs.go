@@ -256,8 +256,12 @@ func (l *loader) loadProgram(p *ir.Program) error {
 		return err
 	}
 	fdArray := slots.fdArray
-	// Before 5.14 there is no fd_array: maps are referenced by fd.
-	withFDArray := !features.FDArray.Missing()
+	// Maps are referenced by fd_array index, as the loader backend
+	// references them (the same instructions: the same program tag).
+	// Before 5.14 there is no fd_array, and the kernel refuses the
+	// attribute: the first refusal probes for it (below), and from then
+	// on maps are referenced by fd. A kernel with fd_array is not probed.
+	withFDArray := !fdArrayMissing()
 	if !withFDArray {
 		if err := l.mapRefsByFD(insns); err != nil {
 			return err
@@ -342,6 +346,18 @@ func (l *loader) loadProgram(p *ir.Program) error {
 
 	logOpts := sys.LogOptions{Level: l.opts.LogLevel, Size: l.opts.LogSize}
 	fd, log, err := sys.ProgLoadWithLog(&attr, logOpts)
+	if err != nil && attr.FdArray != (sys.Pointer{}) && features.FDArray.Missing() {
+		// Refused for the fd_array this kernel lacks: maps by fd.
+		if err := l.mapRefsByFD(insns); err != nil {
+			return err
+		}
+		code = ir.Marshal(nil, insns, binary.LittleEndian)
+		attr.Insns, attr.FdArray = sys.NewSlicePointer(code), sys.Pointer{}
+		fd, log, err = sys.ProgLoadWithLog(&attr, logOpts)
+	}
+	if err != nil && memlockRetry(&err) {
+		fd, log, err = sys.ProgLoadWithLog(&attr, logOpts)
+	}
 	keepAlive(code, funcInfo, lineInfo, coreRelos, fdArray)
 	if err != nil {
 		return &LoadError{Err: explainProgLoad(&attr, insns, err, log), Log: log, Explain: explainPoison(l.obj.ExplainCORE, p, log)}

@@ -78,6 +78,9 @@ func (l *loader) createStructOpsMap(m *ir.Map, d mapdef.Def) (*sys.FD, error) {
 		attr.MapFlags |= uapi.MapFlagVtypeBTFObjFD
 	}
 	fd, err := sys.MapCreate(&attr)
+	if err != nil && memlockRetry(&err) {
+		fd, err = sys.MapCreate(&attr)
+	}
 	if errors.Is(err, enotsupp) && parseKernelBTF() {
 		// The kernel knows its struct_ops types only once it parsed its
 		// own BTF, which it does when it first verifies a program: a

@@ -78,6 +78,62 @@ func trailing(kind btf.Kind, vlen int) (int, error) {
 	return 0, fmt.Errorf("%w: unknown kind %d", ErrBadBTF, kind)
 }
 
+// Uses returns the kinds and flags of k's fields that raw uses: a field is
+// true when some type of raw is rewritten by Sanitize for a kernel
+// lacking it, so that Sanitize(raw, k) depends on k's fields where Uses is
+// true only. A loader probes the running kernel for those alone.
+func Uses(raw []byte) (Kernel, error) {
+	var u Kernel
+	h, err := parseHeader(raw)
+	if err != nil {
+		return u, err
+	}
+	types := raw[h.hdrLen+h.typeOff : h.hdrLen+h.typeOff+h.typeLen]
+	strs := raw[h.hdrLen+h.strOff : h.hdrLen+h.strOff+h.strLen]
+	for off, id := 0, 1; off < len(types); id++ {
+		if off+12 > len(types) {
+			return u, fmt.Errorf("%w: truncated type %d", ErrBadBTF, id)
+		}
+		t := types[off:]
+		info := le.Uint32(t[4:])
+		kind, vlen, kflag := btf.Kind(info>>24&0x1f), int(info&0xffff), info>>31 == 1
+		n, err := trailing(kind, vlen)
+		if err != nil {
+			return u, fmt.Errorf("type %d: %w", id, err)
+		}
+		if off += 12 + n; off > len(types) {
+			return u, fmt.Errorf("%w: truncated type %d", ErrBadBTF, id)
+		}
+		switch kind {
+		case btf.KindVar:
+			u.Datasec = true
+		case btf.KindDatasec:
+			u.Datasec = true
+			for i := int(le.Uint32(t[0:])); i < len(strs) && strs[i] != 0; i++ {
+				if c := strs[i]; c != '.' && !identChar(c) {
+					u.QmarkDatasec = true
+				}
+			}
+		case btf.KindFuncProto:
+			u.Func = true
+		case btf.KindFunc:
+			u.Func = true
+			u.GlobalFunc = u.GlobalFunc || vlen != 0
+		case btf.KindFloat:
+			u.Float = true
+		case btf.KindDeclTag:
+			u.DeclTag = true
+		case btf.KindTypeTag:
+			u.TypeTag = true
+		case btf.KindEnum64:
+			u.Enum64 = true
+		case btf.KindEnum:
+			u.Enum64 = u.Enum64 || kflag
+		}
+	}
+	return u, nil
+}
+
 // Needed reports whether raw uses a kind or flag k lacks.
 func Needed(raw []byte, k Kernel) (bool, error) {
 	_, changes, err := Sanitize(raw, k)

@@ -1,7 +1,8 @@
 // This file tests the rewrites on a hand-built BTF holding every kind the
 // package rewrites (each checked with the btf package's parser), and on
 // the kernel: every test object's BTF, sanitized for the running kernel and
-// for a pretend 5.6 kernel, must load.
+// for a pretend 5.6 kernel, must load. Uses is checked against Sanitize on
+// the same BTF: a loader probes the kernel for what Uses reports only.
 
 package sanitize_test
 
@@ -167,6 +168,65 @@ func TestSanitizeOnlyWhatIsMissing(t *testing.T) {
 	k.GlobalFunc = false
 	if _, changes, _ := sanitize.Sanitize(everyKind(), k); !reflect.DeepEqual(changes, []string{"1 global FUNC as static"}) {
 		t.Errorf("global func only: %q", changes)
+	}
+}
+
+// checkUses checks Uses(raw) against Sanitize: each field is true exactly
+// when a kernel lacking that one kind or flag gets raw rewritten.
+func checkUses(t *testing.T, name string, raw []byte) {
+	t.Helper()
+	uses, err := sanitize.Uses(raw)
+	if err != nil {
+		t.Fatalf("%s: Uses: %v", name, err)
+	}
+	u := reflect.ValueOf(uses)
+	for i := range u.NumField() {
+		k := sanitize.All
+		reflect.ValueOf(&k).Elem().Field(i).SetBool(false)
+		_, changes, err := sanitize.Sanitize(raw, k)
+		if err != nil {
+			t.Fatalf("%s: Sanitize: %v", name, err)
+		}
+		if field := u.Type().Field(i).Name; u.Field(i).Bool() != (len(changes) > 0) {
+			t.Errorf("%s: Uses says %s %v, but a kernel without it rewrites %q", name, field, u.Field(i).Bool(), changes)
+		}
+	}
+}
+
+func TestUses(t *testing.T) {
+	checkUses(t, "every kind", everyKind())
+	var b builder
+	b.typ("int", 1, 0, false, 4, 1<<24|32)    // [1] int
+	b.typ("", 13, 0, false, 1)                // [2] int (void)
+	b.typ("f", 12, 0, false, 2)               // [3] static FUNC f
+	b.typ("e", 6, 1, false, 4, b.str("A"), 1) // [4] unsigned ENUM
+	b.typ(".data.x", 15, 0, false, 0)         // [5] DATASEC .data.x
+	checkUses(t, "static func, unsigned enum, plain datasec", b.bytes())
+	var empty builder
+	checkUses(t, "no types", empty.bytes())
+	if _, err := sanitize.Uses([]byte("BTF")); !errors.Is(err, sanitize.ErrBadBTF) {
+		t.Errorf("Uses of 3 bytes: %v, want ErrBadBTF", err)
+	}
+	objs, err := filepath.Glob("../../testdata/*.o")
+	if err != nil || len(objs) == 0 {
+		t.Fatalf("no test objects: %v", err)
+	}
+	for _, path := range objs {
+		obj, err := elf.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if obj.BTF == nil {
+			continue
+		}
+		if err := passes.RunPasses(&passes.Context{CheckIR: true}, obj, "merge", "datasec"); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := obj.BTF.Marshal(binary.LittleEndian)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkUses(t, filepath.Base(path), raw)
 	}
 }
 
