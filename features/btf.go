@@ -170,17 +170,15 @@ func loadBTF(blob btfBlob) (*sys.FD, error) {
 	return sys.NewFD(r)
 }
 
-// btfProbe: the kernel accepts the blob.
-func btfProbe(blob btfBlob) func() (bool, error) {
-	return func() (bool, error) {
-		fd, err := loadBTF(blob)
-		if err == nil {
-			fd.Close()
-			return true, nil
-		}
-		if errno, _ := sys.Errno(err); errno == unix.EPERM {
-			return false, err
-		}
-		return false, nil
+// btfLoads reports whether the kernel accepts the blob.
+func btfLoads(blob btfBlob) (bool, error) {
+	fd, err := loadBTF(blob)
+	if err == nil {
+		fd.Close()
+		return true, nil
 	}
+	if errno, _ := sys.Errno(err); errno == unix.EPERM {
+		return false, err
+	}
+	return false, nil
 }

@@ -119,7 +119,8 @@ func TestMapTypesMatchVersion(t *testing.T) {
 		uapi.MapTypeCgroupStorage: "CONFIG_CGROUP_BPF", uapi.MapTypePercpuCgroupStorage: "CONFIG_CGROUP_BPF",
 		uapi.MapTypeInodeStorage: "CONFIG_BPF_LSM",
 	}
-	for mt, since := range mapTypeSince {
+	for _, e := range mapTypeSince {
+		mt, since := e.t, e.since
 		err := MapType(mt)
 		if err != nil && !errors.Is(err, ErrNotSupported) {
 			t.Errorf("map type %s: probe failed: %v", mt, err)
@@ -150,7 +151,8 @@ func TestProgTypesMatchVersion(t *testing.T) {
 		uapi.ProgTypeCgroupSysctl: "CONFIG_CGROUP_BPF", uapi.ProgTypeCgroupSockopt: "CONFIG_CGROUP_BPF",
 		uapi.ProgTypeSockOps: "CONFIG_CGROUP_BPF",
 	}
-	for pt, since := range progTypeSince {
+	for _, e := range progTypeSince {
+		pt, since := e.t, e.since
 		err := ProgType(pt)
 		if err != nil && !errors.Is(err, ErrNotSupported) {
 			t.Errorf("program type %s: probe failed: %v", pt, err)
@@ -230,9 +232,9 @@ func TestAttachTypes(t *testing.T) {
 	} {
 		err := AttachType(c.pt, c.at)
 		has := err == nil
-		w := want(t, v, attachTypeSince[c.at]) && (c.at != uapi.AttachTraceKprobeMulti || configured(kernelConfig(t), "CONFIG_FPROBE"))
+		w := want(t, v, AttachTypeSince(c.at)) && (c.at != uapi.AttachTraceKprobeMulti || configured(kernelConfig(t), "CONFIG_FPROBE"))
 		if has != w {
-			t.Errorf("%s/%s: probe says %v on %s (since %s): %v", c.pt, c.at, has, Release(), attachTypeSince[c.at], err)
+			t.Errorf("%s/%s: probe says %v on %s (since %s): %v", c.pt, c.at, has, Release(), AttachTypeSince(c.at), err)
 		}
 	}
 }
@@ -270,5 +272,52 @@ func TestMissingError(t *testing.T) {
 	}
 	if got := HelperSince(10000); got != "" {
 		t.Errorf("HelperSince(10000) = %q", got)
+	}
+}
+
+// TestSinceTables checks that the first-kernel tables are in strictly
+// increasing type order (their lookups search them by halves) and that a
+// type without an entry has no first kernel.
+func TestSinceTables(t *testing.T) {
+	sorted := func(name string, types []uint32) {
+		for i := 1; i < len(types); i++ {
+			if types[i] <= types[i-1] {
+				t.Errorf("%s: type %d after %d", name, types[i], types[i-1])
+			}
+		}
+	}
+	var m, p, a []uint32
+	for _, e := range mapTypeSince {
+		m = append(m, uint32(e.t))
+		if got := MapTypeSince(e.t); got != e.since {
+			t.Errorf("MapTypeSince(%s) = %q, want %q", e.t, got, e.since)
+		}
+	}
+	for _, e := range progTypeSince {
+		p = append(p, uint32(e.t))
+		if got := ProgTypeSince(e.t); got != e.since {
+			t.Errorf("ProgTypeSince(%s) = %q, want %q", e.t, got, e.since)
+		}
+	}
+	for _, e := range attachTypeSince {
+		a = append(a, uint32(e.t))
+		if got := AttachTypeSince(e.t); got != e.since {
+			t.Errorf("AttachTypeSince(%s) = %q, want %q", e.t, got, e.since)
+		}
+	}
+	sorted("mapTypeSince", m)
+	sorted("progTypeSince", p)
+	sorted("attachTypeSince", a)
+	if s := MapTypeSince(0); s != "" {
+		t.Errorf("MapTypeSince(unspec) = %q", s)
+	}
+	if s := ProgTypeSince(9999); s != "" {
+		t.Errorf("ProgTypeSince(9999) = %q", s)
+	}
+	if s := AttachTypeSince(uapi.AttachCgroupInetIngress); s != "" {
+		t.Errorf("AttachTypeSince(%s) = %q, not in the table", uapi.AttachCgroupInetIngress, s)
+	}
+	if n := len(MapTypes()); n != len(mapTypeSince) {
+		t.Errorf("MapTypes: %d, want %d", n, len(mapTypeSince))
 	}
 }

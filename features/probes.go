@@ -37,15 +37,15 @@ var (
 	// ArrayMmap: BPF_F_MMAPABLE array maps.
 	ArrayMmap = &Feature{Name: "array_mmap", Desc: "mmapable ARRAY maps (BPF_F_MMAPABLE)", Since: "5.5", probe: probeArrayMmap}
 	// BTF and its kinds and flags.
-	BTF              = &Feature{Name: "btf", Desc: "BTF", Since: "4.18", probe: btfProbe(btfInt)}
-	BTFFunc          = &Feature{Name: "btf_func", Desc: "BTF FUNC and FUNC_PROTO", Since: "5.0", probe: btfProbe(btfFunc(0))}
-	BTFGlobalFunc    = &Feature{Name: "btf_global_func", Desc: "BTF FUNC with global linkage", Since: "5.6", probe: btfProbe(btfFunc(1))}
-	BTFDatasec       = &Feature{Name: "btf_datasec", Desc: "BTF VAR and DATASEC", Since: "5.2", probe: btfProbe(btfDatasec)}
-	BTFQmarkDatasec  = &Feature{Name: "btf_qmark_datasec", Desc: "BTF DATASEC names with any printable character ('?', '/')", Since: "6.9", probe: btfProbe(btfQmarkDatasec)}
-	BTFFloat         = &Feature{Name: "btf_float", Desc: "BTF FLOAT", Since: "5.13", probe: btfProbe(btfFloat)}
-	BTFDeclTag       = &Feature{Name: "btf_decl_tag", Desc: "BTF DECL_TAG", Since: "5.16", probe: btfProbe(btfDeclTag)}
-	BTFTypeTag       = &Feature{Name: "btf_type_tag", Desc: "BTF TYPE_TAG", Since: "5.17", probe: btfProbe(btfTypeTag)}
-	BTFEnum64        = &Feature{Name: "btf_enum64", Desc: "BTF ENUM64", Since: "6.0", probe: btfProbe(btfEnum64)}
+	BTF              = &Feature{Name: "btf", Desc: "BTF", Since: "4.18", probe: probeBTF}
+	BTFFunc          = &Feature{Name: "btf_func", Desc: "BTF FUNC and FUNC_PROTO", Since: "5.0", probe: probeBTFFunc}
+	BTFGlobalFunc    = &Feature{Name: "btf_global_func", Desc: "BTF FUNC with global linkage", Since: "5.6", probe: probeBTFGlobalFunc}
+	BTFDatasec       = &Feature{Name: "btf_datasec", Desc: "BTF VAR and DATASEC", Since: "5.2", probe: probeBTFDatasec}
+	BTFQmarkDatasec  = &Feature{Name: "btf_qmark_datasec", Desc: "BTF DATASEC names with any printable character ('?', '/')", Since: "6.9", probe: probeBTFQmarkDatasec}
+	BTFFloat         = &Feature{Name: "btf_float", Desc: "BTF FLOAT", Since: "5.13", probe: probeBTFFloat}
+	BTFDeclTag       = &Feature{Name: "btf_decl_tag", Desc: "BTF DECL_TAG", Since: "5.16", probe: probeBTFDeclTag}
+	BTFTypeTag       = &Feature{Name: "btf_type_tag", Desc: "BTF TYPE_TAG", Since: "5.17", probe: probeBTFTypeTag}
+	BTFEnum64        = &Feature{Name: "btf_enum64", Desc: "BTF ENUM64", Since: "6.0", probe: probeBTFEnum64}
 	BTFFuncInProgram = &Feature{Name: "btf_func_info", Desc: "BTF func_info in BPF_PROG_LOAD", Since: "5.0", probe: probeFuncInfo}
 	// ModuleBTF: kernel modules' BTF (name and kernel_btf in bpf_btf_info).
 	ModuleBTF = &Feature{Name: "module_btf", Desc: "kernel module BTF", Since: "5.11", probe: probeModuleBTF}
@@ -63,7 +63,7 @@ var (
 	// processes (not threads) libbpf waits for.
 	UprobeMultiLink = &Feature{Name: "uprobe_multi", Desc: "uprobe multi links", Since: "6.6", probe: probeUprobeMulti}
 	// BPFCookie: bpf_get_attach_cookie.
-	BPFCookie = &Feature{Name: "bpf_cookie", Desc: "BPF cookies (bpf_get_attach_cookie)", Since: "5.15", probe: helperProbe(uapi.ProgTypeTracepoint, 174)}
+	BPFCookie = &Feature{Name: "bpf_cookie", Desc: "BPF cookies (bpf_get_attach_cookie)", Since: "5.15", probe: probeBPFCookie}
 	// TCXLink: tc programs attached with tcx links instead of netlink
 	// cls_bpf filters.
 	TCXLink = &Feature{Name: "tcx", Desc: "tcx links (BPF_TCX_INGRESS, BPF_TCX_EGRESS)", Since: "6.6", probe: probeTCX}
@@ -79,7 +79,7 @@ var (
 	XDPFrags = &Feature{Name: "xdp_frags", Desc: "XDP multi-buffer programs (BPF_F_XDP_HAS_FRAGS, SEC(\"xdp.frags\"))", Since: "5.18", probe: probeXDPFrags}
 	// Callbacks: callback functions passed to helpers (ld_imm64
 	// BPF_PSEUDO_FUNC: bpf_for_each_map_elem, bpf_loop, timers).
-	Callbacks = &Feature{Name: "callbacks", Desc: "callback functions (BPF_PSEUDO_FUNC)", Since: "5.13", probe: knownHelper(164)}
+	Callbacks = &Feature{Name: "callbacks", Desc: "callback functions (BPF_PSEUDO_FUNC)", Since: "5.13", probe: probeCallbacks}
 	// LogTrueSize: BPF_PROG_LOAD and BPF_BTF_LOAD report the size a
 	// complete log needs, and a log too small keeps its end (rotating log).
 	LogTrueSize = &Feature{Name: "log_true_size", Desc: "rotating verifier log with log_true_size", Since: "6.4", probe: probeLogTrueSize}
@@ -94,6 +94,24 @@ func All() []*Feature {
 		UprobeMultiLink, BPFCookie, TCXLink, UprobeRefCtr, SyscallWrapper, XDPFrags, Callbacks, LogTrueSize,
 	}
 }
+
+// The probes of the BTF kinds: the kernel accepts a blob with the kind.
+func probeBTF() (bool, error)             { return btfLoads(btfInt) }
+func probeBTFFunc() (bool, error)         { return btfLoads(btfFunc(0)) }
+func probeBTFGlobalFunc() (bool, error)   { return btfLoads(btfFunc(1)) }
+func probeBTFDatasec() (bool, error)      { return btfLoads(btfDatasec) }
+func probeBTFQmarkDatasec() (bool, error) { return btfLoads(btfQmarkDatasec) }
+func probeBTFFloat() (bool, error)        { return btfLoads(btfFloat) }
+func probeBTFDeclTag() (bool, error)      { return btfLoads(btfDeclTag) }
+func probeBTFTypeTag() (bool, error)      { return btfLoads(btfTypeTag) }
+func probeBTFEnum64() (bool, error)       { return btfLoads(btfEnum64) }
+
+// probeBPFCookie: tracepoint programs may call bpf_get_attach_cookie.
+func probeBPFCookie() (bool, error) { return helperAvailable(uapi.ProgTypeTracepoint, 174) }
+
+// probeCallbacks: the verifier knows helper 164, the first of 5.13, the
+// release that brought callbacks.
+func probeCallbacks() (bool, error) { return helperKnown(164) }
 
 // Instructions of the probes.
 const (
@@ -207,7 +225,7 @@ func probeSysBPF() (bool, error) {
 	if ok, err := probeSyscallProg(); !ok || err != nil {
 		return ok, err
 	}
-	return helperProbe(uapi.ProgTypeSyscall, 166)()
+	return helperAvailable(uapi.ProgTypeSyscall, 166)
 }
 
 func probeKernelCORE() (bool, error) {
@@ -491,17 +509,15 @@ func probeXDPFrags() (bool, error) {
 	return loaded(progLoad(&attr, retZero(), false))
 }
 
-// knownHelper: the verifier knows helper h (whichever program types may
+// helperKnown: the verifier knows helper h (whichever program types may
 // call it), as the first helper of a release tells that release.
-func knownHelper(h uapi.HelperID) func() (bool, error) {
-	return func() (bool, error) {
-		attr := sys.ProgLoadAttr{ProgType: uapi.ProgTypeSocketFilter}
-		r := progLoad(&attr, callRet(int32(h)), true)
-		if r.errno == unix.EPERM {
-			return false, r.errno
-		}
-		return r.errno == 0 || !strings.Contains(r.log, "invalid func unknown#"), nil
+func helperKnown(h uapi.HelperID) (bool, error) {
+	attr := sys.ProgLoadAttr{ProgType: uapi.ProgTypeSocketFilter}
+	r := progLoad(&attr, callRet(int32(h)), true)
+	if r.errno == unix.EPERM {
+		return false, r.errno
 	}
+	return r.errno == 0 || !strings.Contains(r.log, "invalid func unknown#"), nil
 }
 
 // uapiSocketFilter is the attribute of a socket filter probe.

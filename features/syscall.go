@@ -14,31 +14,38 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"slices"
 )
-
-// syscallPrefixes are the architecture prefixes of syscall wrappers
-// ("__x64_sys_bpf"), as libbpf's arch_specific_syscall_pfx knows them.
-var syscallPrefixes = map[string]string{
-	"amd64":   "x64",
-	"386":     "ia32",
-	"s390x":   "s390x",
-	"arm":     "arm",
-	"arm64":   "arm64",
-	"mips":    "mips",
-	"mipsle":  "mips",
-	"mips64":  "mips",
-	"riscv64": "riscv",
-	"ppc64":   "powerpc",
-	"ppc64le": "powerpc",
-}
 
 // SyscallPrefix returns the prefix of this architecture's syscall
 // wrappers ("x64" for amd64), or false where libbpf knows none.
-func SyscallPrefix() (string, bool) {
-	p, ok := syscallPrefixes[runtime.GOARCH]
-	return p, ok
+func SyscallPrefix() (string, bool) { return syscallPrefix(runtime.GOARCH) }
+
+// syscallPrefix returns the prefix of the syscall wrappers of Go
+// architecture goarch, as libbpf's arch_specific_syscall_pfx knows them.
+func syscallPrefix(goarch string) (string, bool) {
+	switch goarch {
+	case "amd64":
+		return "x64", true
+	case "386":
+		return "ia32", true
+	case "s390x":
+		return "s390x", true
+	case "arm":
+		return "arm", true
+	case "arm64":
+		return "arm64", true
+	case "mips", "mipsle", "mips64":
+		return "mips", true
+	case "riscv64":
+		return "riscv", true
+	case "ppc64", "ppc64le":
+		return "powerpc", true
+	}
+	return "", false
 }
+
+// syscallPrefixes are the prefixes syscallPrefix knows, sorted.
+var syscallPrefixes = [...]string{"arm", "arm64", "ia32", "mips", "powerpc", "riscv", "s390x", "x64"}
 
 // SymbolSource is where HasSyscallWrapper looks for a kernel's syscall
 // wrappers. Either function may be nil.
@@ -59,19 +66,17 @@ type SymbolSource struct {
 // another architecture answers for itself), then for this architecture's
 // wrapper in kallsyms. It returns the answer and why.
 func HasSyscallWrapper(src SymbolSource) (bool, string, error) {
-	pfxs := make([]string, 0, len(syscallPrefixes))
-	for _, p := range syscallPrefixes {
-		if !slices.Contains(pfxs, p) {
-			pfxs = append(pfxs, p)
-		}
-	}
-	slices.Sort(pfxs)
 	// This architecture's prefix first: on the running kernel that is
 	// the one name lookup the answer takes.
+	pfxs := make([]string, 0, len(syscallPrefixes))
 	own, hasOwn := SyscallPrefix()
 	if hasOwn {
-		i := slices.Index(pfxs, own)
-		pfxs = slices.Insert(slices.Delete(pfxs, i, i+1), 0, own)
+		pfxs = append(pfxs, own)
+	}
+	for _, p := range syscallPrefixes {
+		if p != own {
+			pfxs = append(pfxs, p)
+		}
 	}
 	btfErr := src.BTFErr
 	if src.BTFFunc != nil {

@@ -6,6 +6,7 @@ package features
 
 import (
 	"errors"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -77,5 +78,30 @@ func TestSyscallFunc(t *testing.T) {
 	}
 	if pfx, ok := SyscallPrefix(); ok && fn != "__"+pfx+"_sys_getpid" {
 		t.Errorf("SyscallFunc(getpid) = %s on %s, whose every kernel of the matrix has wrappers", fn, Release())
+	}
+}
+
+// TestSyscallPrefixes checks that syscallPrefixes lists, sorted and once
+// each, exactly the prefixes syscallPrefix gives Go's architectures.
+func TestSyscallPrefixes(t *testing.T) {
+	want := map[string]bool{}
+	for _, arch := range []string{"386", "amd64", "arm", "arm64", "loong64", "mips", "mipsle", "mips64", "mips64le",
+		"ppc64", "ppc64le", "riscv64", "s390x", "wasm"} {
+		if p, ok := syscallPrefix(arch); ok {
+			want[p] = true
+		}
+	}
+	got := map[string]bool{}
+	for i, p := range syscallPrefixes {
+		if i > 0 && p <= syscallPrefixes[i-1] {
+			t.Errorf("syscallPrefixes: %q after %q", p, syscallPrefixes[i-1])
+		}
+		got[p] = true
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("syscallPrefixes %v, the architectures' %v", got, want)
+	}
+	if p, ok := syscallPrefix("amd64"); p != "x64" || !ok {
+		t.Errorf("amd64: %q %v", p, ok)
 	}
 }

@@ -5,6 +5,7 @@
 package features
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,55 +18,87 @@ import (
 	"github.com/bpfc/bpfc/uapi"
 )
 
+// since is a type number and the first upstream kernel with it. The tables
+// are arrays in numeric order, laid out by the linker: a map would be built
+// at start-up by every program linking this package, the bpfc command
+// included, whether it asks or not.
+type since[T ~uint32] struct {
+	t     T
+	since string
+}
+
+// sinceOf returns the first kernel of t in tab, or "".
+func sinceOf[T ~uint32](tab []since[T], t T) string {
+	i, ok := slices.BinarySearchFunc(tab, t, func(e since[T], t T) int { return cmp.Compare(e.t, t) })
+	if !ok {
+		return ""
+	}
+	return tab[i].since
+}
+
+// typesOf returns the types of tab, in numeric order.
+func typesOf[T ~uint32](tab []since[T]) []T {
+	ts := make([]T, len(tab))
+	for i, e := range tab {
+		ts[i] = e.t
+	}
+	return ts
+}
+
 // mapTypeSince is the first upstream kernel of each map type.
-var mapTypeSince = map[uapi.MapType]string{
-	uapi.MapTypeHash: "3.19", uapi.MapTypeArray: "3.19", uapi.MapTypeProgArray: "4.2",
-	uapi.MapTypePerfEventArray: "4.3", uapi.MapTypePercpuHash: "4.6", uapi.MapTypePercpuArray: "4.6",
-	uapi.MapTypeStackTrace: "4.6", uapi.MapTypeCgroupArray: "4.8", uapi.MapTypeLRUHash: "4.10",
-	uapi.MapTypeLRUPercpuHash: "4.10", uapi.MapTypeLPMTrie: "4.11", uapi.MapTypeArrayOfMaps: "4.12",
-	uapi.MapTypeHashOfMaps: "4.12", uapi.MapTypeDevmap: "4.14", uapi.MapTypeSockmap: "4.14",
-	uapi.MapTypeCpumap: "4.15", uapi.MapTypeXskmap: "4.18", uapi.MapTypeSockhash: "4.18",
-	uapi.MapTypeCgroupStorage: "4.19", uapi.MapTypeReuseportSockarray: "4.19",
-	uapi.MapTypePercpuCgroupStorage: "4.20", uapi.MapTypeQueue: "4.20", uapi.MapTypeStack: "4.20",
-	uapi.MapTypeSKStorage: "5.2", uapi.MapTypeDevmapHash: "5.4", uapi.MapTypeStructOps: "5.6",
-	uapi.MapTypeRingbuf: "5.8", uapi.MapTypeInodeStorage: "5.10", uapi.MapTypeTaskStorage: "5.11",
-	uapi.MapTypeBloomFilter: "5.16", uapi.MapTypeUserRingbuf: "6.1", uapi.MapTypeCgrpStorage: "6.2",
-	uapi.MapTypeArena: "6.9",
+var mapTypeSince = [...]since[uapi.MapType]{
+	{uapi.MapTypeHash, "3.19"}, {uapi.MapTypeArray, "3.19"}, {uapi.MapTypeProgArray, "4.2"},
+	{uapi.MapTypePerfEventArray, "4.3"}, {uapi.MapTypePercpuHash, "4.6"},
+	{uapi.MapTypePercpuArray, "4.6"}, {uapi.MapTypeStackTrace, "4.6"},
+	{uapi.MapTypeCgroupArray, "4.8"}, {uapi.MapTypeLRUHash, "4.10"},
+	{uapi.MapTypeLRUPercpuHash, "4.10"}, {uapi.MapTypeLPMTrie, "4.11"},
+	{uapi.MapTypeArrayOfMaps, "4.12"}, {uapi.MapTypeHashOfMaps, "4.12"}, {uapi.MapTypeDevmap, "4.14"},
+	{uapi.MapTypeSockmap, "4.14"}, {uapi.MapTypeCpumap, "4.15"}, {uapi.MapTypeXskmap, "4.18"},
+	{uapi.MapTypeSockhash, "4.18"}, {uapi.MapTypeCgroupStorage, "4.19"},
+	{uapi.MapTypeReuseportSockarray, "4.19"}, {uapi.MapTypePercpuCgroupStorage, "4.20"},
+	{uapi.MapTypeQueue, "4.20"}, {uapi.MapTypeStack, "4.20"}, {uapi.MapTypeSKStorage, "5.2"},
+	{uapi.MapTypeDevmapHash, "5.4"}, {uapi.MapTypeStructOps, "5.6"}, {uapi.MapTypeRingbuf, "5.8"},
+	{uapi.MapTypeInodeStorage, "5.10"}, {uapi.MapTypeTaskStorage, "5.11"},
+	{uapi.MapTypeBloomFilter, "5.16"}, {uapi.MapTypeUserRingbuf, "6.1"},
+	{uapi.MapTypeCgrpStorage, "6.2"}, {uapi.MapTypeArena, "6.9"},
 }
 
 // progTypeSince is the first upstream kernel of each program type.
-var progTypeSince = map[uapi.ProgType]string{
-	uapi.ProgTypeSocketFilter: "3.19", uapi.ProgTypeKprobe: "4.1", uapi.ProgTypeSchedCls: "4.1",
-	uapi.ProgTypeSchedAct: "4.1", uapi.ProgTypeTracepoint: "4.7", uapi.ProgTypeXDP: "4.8",
-	uapi.ProgTypePerfEvent: "4.9", uapi.ProgTypeCgroupSKB: "4.10", uapi.ProgTypeCgroupSock: "4.10",
-	uapi.ProgTypeLWTIn: "4.10", uapi.ProgTypeLWTOut: "4.10", uapi.ProgTypeLWTXmit: "4.10",
-	uapi.ProgTypeSockOps: "4.13", uapi.ProgTypeSKSKB: "4.14", uapi.ProgTypeCgroupDevice: "4.15",
-	uapi.ProgTypeSKMsg: "4.17", uapi.ProgTypeRawTracepoint: "4.17", uapi.ProgTypeCgroupSockAddr: "4.17",
-	uapi.ProgTypeLWTSeg6local: "4.18", uapi.ProgTypeLIRCMode2: "4.18", uapi.ProgTypeSKReuseport: "4.19",
-	uapi.ProgTypeFlowDissector: "4.20", uapi.ProgTypeCgroupSysctl: "5.2",
-	uapi.ProgTypeRawTracepointWritable: "5.2", uapi.ProgTypeCgroupSockopt: "5.3",
-	uapi.ProgTypeTracing: "5.5", uapi.ProgTypeStructOps: "5.6", uapi.ProgTypeExt: "5.6",
-	uapi.ProgTypeLSM: "5.7", uapi.ProgTypeSKLookup: "5.9", uapi.ProgTypeSyscall: "5.14",
-	uapi.ProgTypeNetfilter: "6.4",
+var progTypeSince = [...]since[uapi.ProgType]{
+	{uapi.ProgTypeSocketFilter, "3.19"}, {uapi.ProgTypeKprobe, "4.1"}, {uapi.ProgTypeSchedCls, "4.1"},
+	{uapi.ProgTypeSchedAct, "4.1"}, {uapi.ProgTypeTracepoint, "4.7"}, {uapi.ProgTypeXDP, "4.8"},
+	{uapi.ProgTypePerfEvent, "4.9"}, {uapi.ProgTypeCgroupSKB, "4.10"},
+	{uapi.ProgTypeCgroupSock, "4.10"}, {uapi.ProgTypeLWTIn, "4.10"}, {uapi.ProgTypeLWTOut, "4.10"},
+	{uapi.ProgTypeLWTXmit, "4.10"}, {uapi.ProgTypeSockOps, "4.13"}, {uapi.ProgTypeSKSKB, "4.14"},
+	{uapi.ProgTypeCgroupDevice, "4.15"}, {uapi.ProgTypeSKMsg, "4.17"},
+	{uapi.ProgTypeRawTracepoint, "4.17"}, {uapi.ProgTypeCgroupSockAddr, "4.17"},
+	{uapi.ProgTypeLWTSeg6local, "4.18"}, {uapi.ProgTypeLIRCMode2, "4.18"},
+	{uapi.ProgTypeSKReuseport, "4.19"}, {uapi.ProgTypeFlowDissector, "4.20"},
+	{uapi.ProgTypeCgroupSysctl, "5.2"}, {uapi.ProgTypeRawTracepointWritable, "5.2"},
+	{uapi.ProgTypeCgroupSockopt, "5.3"}, {uapi.ProgTypeTracing, "5.5"},
+	{uapi.ProgTypeStructOps, "5.6"}, {uapi.ProgTypeExt, "5.6"}, {uapi.ProgTypeLSM, "5.7"},
+	{uapi.ProgTypeSKLookup, "5.9"}, {uapi.ProgTypeSyscall, "5.14"}, {uapi.ProgTypeNetfilter, "6.4"},
 }
 
 // attachTypeSince is the first upstream kernel of the attach types a
 // program's section can ask for.
-var attachTypeSince = map[uapi.AttachType]string{
-	uapi.AttachTraceRawTp: "5.5", uapi.AttachTraceFentry: "5.5", uapi.AttachTraceFexit: "5.5",
-	uapi.AttachModifyReturn: "5.7", uapi.AttachLSMMac: "5.7", uapi.AttachTraceIter: "5.8",
-	uapi.AttachCgroupInet4Getpeername: "5.8", uapi.AttachCgroupInet6Getpeername: "5.8",
-	uapi.AttachCgroupInet4Getsockname: "5.8", uapi.AttachCgroupInet6Getsockname: "5.8",
-	uapi.AttachXDPDevmap: "5.8", uapi.AttachCgroupInetSockRelease: "5.9", uapi.AttachXDPCpumap: "5.9",
-	uapi.AttachSKLookup: "5.9", uapi.AttachXDP: "5.9", uapi.AttachSKSKBVerdict: "5.13",
-	uapi.AttachSKReuseportSelect: "5.14", uapi.AttachSKReuseportSelectOrMigrate: "5.14",
-	uapi.AttachPerfEvent: "5.15", uapi.AttachTraceKprobeMulti: "5.18", uapi.AttachLSMCgroup: "6.0",
-	uapi.AttachStructOps: "6.4", uapi.AttachNetfilter: "6.4", uapi.AttachTCXIngress: "6.6",
-	uapi.AttachTCXEgress: "6.6", uapi.AttachTraceUprobeMulti: "6.6",
-	uapi.AttachCgroupUnixConnect: "6.7", uapi.AttachCgroupUnixSendmsg: "6.7",
-	uapi.AttachCgroupUnixRecvmsg: "6.7", uapi.AttachCgroupUnixGetpeername: "6.7",
-	uapi.AttachCgroupUnixGetsockname: "6.7", uapi.AttachNetkitPrimary: "6.7", uapi.AttachNetkitPeer: "6.7",
-	uapi.AttachTraceKprobeSession: "6.10", uapi.AttachTraceUprobeSession: "6.13",
+var attachTypeSince = [...]since[uapi.AttachType]{
+	{uapi.AttachTraceRawTp, "5.5"}, {uapi.AttachTraceFentry, "5.5"}, {uapi.AttachTraceFexit, "5.5"},
+	{uapi.AttachModifyReturn, "5.7"}, {uapi.AttachLSMMac, "5.7"}, {uapi.AttachTraceIter, "5.8"},
+	{uapi.AttachCgroupInet4Getpeername, "5.8"}, {uapi.AttachCgroupInet6Getpeername, "5.8"},
+	{uapi.AttachCgroupInet4Getsockname, "5.8"}, {uapi.AttachCgroupInet6Getsockname, "5.8"},
+	{uapi.AttachXDPDevmap, "5.8"}, {uapi.AttachCgroupInetSockRelease, "5.9"},
+	{uapi.AttachXDPCpumap, "5.9"}, {uapi.AttachSKLookup, "5.9"}, {uapi.AttachXDP, "5.9"},
+	{uapi.AttachSKSKBVerdict, "5.13"}, {uapi.AttachSKReuseportSelect, "5.14"},
+	{uapi.AttachSKReuseportSelectOrMigrate, "5.14"}, {uapi.AttachPerfEvent, "5.15"},
+	{uapi.AttachTraceKprobeMulti, "5.18"}, {uapi.AttachLSMCgroup, "6.0"},
+	{uapi.AttachStructOps, "6.4"}, {uapi.AttachNetfilter, "6.4"}, {uapi.AttachTCXIngress, "6.6"},
+	{uapi.AttachTCXEgress, "6.6"}, {uapi.AttachTraceUprobeMulti, "6.6"},
+	{uapi.AttachCgroupUnixConnect, "6.7"}, {uapi.AttachCgroupUnixSendmsg, "6.7"},
+	{uapi.AttachCgroupUnixRecvmsg, "6.7"}, {uapi.AttachCgroupUnixGetpeername, "6.7"},
+	{uapi.AttachCgroupUnixGetsockname, "6.7"}, {uapi.AttachNetkitPrimary, "6.7"},
+	{uapi.AttachNetkitPeer, "6.7"}, {uapi.AttachTraceKprobeSession, "6.10"},
+	{uapi.AttachTraceUprobeSession, "6.13"},
 }
 
 // helperSince lists, for each kernel, the highest helper id it added:
@@ -87,34 +120,20 @@ var helperSince = []struct {
 
 // MapTypes returns every map type with a recorded first kernel, in
 // numeric order.
-func MapTypes() []uapi.MapType {
-	var ts []uapi.MapType
-	for t := range mapTypeSince {
-		ts = append(ts, t)
-	}
-	slices.Sort(ts)
-	return ts
-}
+func MapTypes() []uapi.MapType { return typesOf(mapTypeSince[:]) }
 
 // ProgTypes returns every program type with a recorded first kernel, in
 // numeric order.
-func ProgTypes() []uapi.ProgType {
-	var ts []uapi.ProgType
-	for t := range progTypeSince {
-		ts = append(ts, t)
-	}
-	slices.Sort(ts)
-	return ts
-}
+func ProgTypes() []uapi.ProgType { return typesOf(progTypeSince[:]) }
 
 // MapTypeSince returns the first upstream kernel with map type t, or "".
-func MapTypeSince(t uapi.MapType) string { return mapTypeSince[t] }
+func MapTypeSince(t uapi.MapType) string { return sinceOf(mapTypeSince[:], t) }
 
 // ProgTypeSince returns the first upstream kernel with program type t, or "".
-func ProgTypeSince(t uapi.ProgType) string { return progTypeSince[t] }
+func ProgTypeSince(t uapi.ProgType) string { return sinceOf(progTypeSince[:], t) }
 
 // AttachTypeSince returns the first upstream kernel with attach type t, or "".
-func AttachTypeSince(t uapi.AttachType) string { return attachTypeSince[t] }
+func AttachTypeSince(t uapi.AttachType) string { return sinceOf(attachTypeSince[:], t) }
 
 // HelperSince returns the first upstream kernel with helper id h, or "".
 func HelperSince(h uapi.HelperID) string {
@@ -166,7 +185,7 @@ func MapType(t uapi.MapType) error {
 			return fmt.Errorf("probing map type %s: %w", t, err)
 		}
 		if !ok {
-			return &MissingError{What: "map type " + t.String(), Since: mapTypeSince[t], Release: Release(), Detail: detail}
+			return &MissingError{What: "map type " + t.String(), Since: MapTypeSince(t), Release: Release(), Detail: detail}
 		}
 		return nil
 	})
@@ -201,7 +220,7 @@ func mapParams(t uapi.MapType) (attr sys.MapCreateAttr, needsBTF, inner bool) {
 func probeMapType(t uapi.MapType) (ok bool, detail string, err error) {
 	if t == uapi.MapTypeStructOps {
 		// Needs a struct_ops type of vmlinux; the type number tells.
-		return atLeast(mapTypeSince[t]), "by kernel version: no probe", nil
+		return atLeast(MapTypeSince(t)), "by kernel version: no probe", nil
 	}
 	attr, needsBTF, inner := mapParams(t)
 	if needsBTF {
@@ -241,7 +260,7 @@ func ProgType(t uapi.ProgType) error {
 			return fmt.Errorf("probing program type %s: %w", t, err)
 		}
 		if !ok {
-			return &MissingError{What: "program type " + t.String(), Since: progTypeSince[t], Release: Release()}
+			return &MissingError{What: "program type " + t.String(), Since: ProgTypeSince(t), Release: Release()}
 		}
 		return nil
 	})
@@ -288,7 +307,7 @@ func probeProgType(t uapi.ProgType) (bool, error) {
 	case t == uapi.ProgTypeTracing || t == uapi.ProgTypeExt || t == uapi.ProgTypeLSM || t == uapi.ProgTypeStructOps:
 		// These need a BTF target before the verifier runs; an
 		// unknown type and a missing target both give a bare EINVAL.
-		return atLeast(progTypeSince[t]), nil
+		return atLeast(ProgTypeSince(t)), nil
 	}
 	return false, nil
 }
@@ -317,18 +336,16 @@ func Helper(pt uapi.ProgType, h uapi.HelperID) error {
 	})
 }
 
-// helperProbe adapts Helper to a Feature probe.
-func helperProbe(pt uapi.ProgType, h uapi.HelperID) func() (bool, error) {
-	return func() (bool, error) {
-		err := Helper(pt, h)
-		if err == nil {
-			return true, nil
-		}
-		if errors.Is(err, ErrNotSupported) {
-			return false, nil
-		}
-		return false, err
+// helperAvailable adapts Helper to a Feature probe.
+func helperAvailable(pt uapi.ProgType, h uapi.HelperID) (bool, error) {
+	err := Helper(pt, h)
+	if err == nil {
+		return true, nil
 	}
+	if errors.Is(err, ErrNotSupported) {
+		return false, nil
+	}
+	return false, err
 }
 
 // AttachType returns nil when the kernel accepts programs of type pt with
@@ -350,8 +367,8 @@ func AttachType(pt uapi.ProgType, at uapi.AttachType) error {
 			case uapi.AttachTraceUprobeMulti:
 				err = UprobeMultiLink.Check()
 			default:
-				if !atLeast(attachTypeSince[at]) {
-					err = &MissingError{Since: attachTypeSince[at], Release: Release()}
+				if !atLeast(AttachTypeSince(at)) {
+					err = &MissingError{Since: AttachTypeSince(at), Release: Release()}
 				}
 			}
 			var me *MissingError
@@ -370,10 +387,10 @@ func AttachType(pt uapi.ProgType, at uapi.AttachType) error {
 		case r.errno == unix.EPERM:
 			return nil // known, refused to this process
 		case pt == uapi.ProgTypeTracing || pt == uapi.ProgTypeLSM || pt == uapi.ProgTypeExt:
-			if atLeast(attachTypeSince[at]) {
+			if atLeast(AttachTypeSince(at)) {
 				return nil
 			}
 		}
-		return &MissingError{What: "attach type " + at.String() + " for " + pt.String() + " programs", Since: attachTypeSince[at], Release: Release()}
+		return &MissingError{What: "attach type " + at.String() + " for " + pt.String() + " programs", Since: AttachTypeSince(at), Release: Release()}
 	})
 }
