@@ -35,12 +35,12 @@ import (
 // which every error of frontend/elf matches).
 var (
 	// ErrNotSupported: the object uses something bpfc does not support.
-	ErrNotSupported = errs.ErrNotSupported
+	ErrNotSupported error = &errs.NotSupported
 	// ErrNotFound: a map, program, variable or type named by the caller
 	// or the object does not exist.
-	ErrNotFound = errs.ErrNotFound
+	ErrNotFound error = &errs.NotFound
 	// ErrInvalidObject: the object is malformed or inconsistent.
-	ErrInvalidObject = errs.ErrInvalidObject
+	ErrInvalidObject error = &errs.InvalidObject
 )
 
 // Options are what a user sets between opening an object and loading it.

@@ -26,8 +26,6 @@ const (
 	sizeofTcMsg   = 20
 )
 
-var ne = binary.NativeEndian
-
 // nlRequest is an rtnetlink request being built: header, tcmsg,
 // attributes.
 type nlRequest struct {
@@ -38,15 +36,15 @@ type nlRequest struct {
 // ifindex with the given parent, handle and info.
 func newTCRequest(typ, flags uint16, ifindex int, parent, handle, info uint32) *nlRequest {
 	r := &nlRequest{buf: make([]byte, unix.SizeofNlMsghdr+sizeofTcMsg, 128)}
-	ne.PutUint16(r.buf[4:], typ)
-	ne.PutUint16(r.buf[6:], flags|unix.NLM_F_REQUEST|unix.NLM_F_ACK)
-	ne.PutUint32(r.buf[8:], 1) // sequence number
+	binary.NativeEndian.PutUint16(r.buf[4:], typ)
+	binary.NativeEndian.PutUint16(r.buf[6:], flags|unix.NLM_F_REQUEST|unix.NLM_F_ACK)
+	binary.NativeEndian.PutUint32(r.buf[8:], 1) // sequence number
 	tc := r.buf[unix.SizeofNlMsghdr:]
 	tc[0] = unix.AF_UNSPEC
-	ne.PutUint32(tc[4:], uint32(ifindex))
-	ne.PutUint32(tc[8:], handle)
-	ne.PutUint32(tc[12:], parent)
-	ne.PutUint32(tc[16:], info)
+	binary.NativeEndian.PutUint32(tc[4:], uint32(ifindex))
+	binary.NativeEndian.PutUint32(tc[8:], handle)
+	binary.NativeEndian.PutUint32(tc[12:], parent)
+	binary.NativeEndian.PutUint32(tc[16:], info)
 	return r
 }
 
@@ -54,8 +52,8 @@ func newTCRequest(typ, flags uint16, ifindex int, parent, handle, info uint32) *
 func (r *nlRequest) attr(typ uint16, data []byte) int {
 	off := len(r.buf)
 	hdr := make([]byte, unix.SizeofRtAttr)
-	ne.PutUint16(hdr[0:], uint16(unix.SizeofRtAttr+len(data)))
-	ne.PutUint16(hdr[2:], typ)
+	binary.NativeEndian.PutUint16(hdr[0:], uint16(unix.SizeofRtAttr+len(data)))
+	binary.NativeEndian.PutUint16(hdr[2:], typ)
 	r.buf = append(r.buf, hdr...)
 	r.buf = append(r.buf, data...)
 	for len(r.buf)%4 != 0 {
@@ -66,21 +64,21 @@ func (r *nlRequest) attr(typ uint16, data []byte) int {
 
 // endNested sets the length of the nested attribute started at off.
 func (r *nlRequest) endNested(off int) {
-	ne.PutUint16(r.buf[off:], uint16(len(r.buf)-off))
+	binary.NativeEndian.PutUint16(r.buf[off:], uint16(len(r.buf)-off))
 }
 
 func cstring(s string) []byte { return append([]byte(s), 0) }
 
 func u32Bytes(v uint32) []byte {
 	b := make([]byte, 4)
-	ne.PutUint32(b, v)
+	binary.NativeEndian.PutUint32(b, v)
 	return b
 }
 
 // send sends the request on a new rtnetlink socket and reads the answers
 // up to the ACK; echo, when set, gets each tcmsg the kernel echoes.
 func (r *nlRequest) send(echo func(tc []byte)) error {
-	ne.PutUint32(r.buf[0:], uint32(len(r.buf)))
+	binary.NativeEndian.PutUint32(r.buf[0:], uint32(len(r.buf)))
 	s, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
 	if err != nil {
 		return fmt.Errorf("netlink socket: %w", err)
@@ -99,18 +97,18 @@ func (r *nlRequest) send(echo func(tc []byte)) error {
 			return fmt.Errorf("netlink receive: %w", err)
 		}
 		for b := buf[:n]; len(b) >= unix.SizeofNlMsghdr; {
-			size := int(ne.Uint32(b))
+			size := int(binary.NativeEndian.Uint32(b))
 			if size < unix.SizeofNlMsghdr || size > len(b) {
 				return fmt.Errorf("netlink receive: malformed message of %d bytes", size)
 			}
-			typ, data := ne.Uint16(b[4:]), b[unix.SizeofNlMsghdr:size]
+			typ, data := binary.NativeEndian.Uint16(b[4:]), b[unix.SizeofNlMsghdr:size]
 			b = b[min((size+3)&^3, len(b)):]
 			switch typ {
 			case unix.NLMSG_ERROR:
 				if len(data) < 4 {
 					return errors.New("netlink: short error message")
 				}
-				if code := int32(ne.Uint32(data)); code != 0 {
+				if code := int32(binary.NativeEndian.Uint32(data)); code != 0 {
 					return unix.Errno(-code)
 				}
 				return nil // the ACK
@@ -156,8 +154,8 @@ func attachNetlinkTC(p *Program, ifindex int, egress bool) (*part, error) {
 	f.endNested(opts)
 	filter := &tcFilter{ifindex: ifindex, parent: parent}
 	err := f.send(func(tc []byte) {
-		filter.handle = ne.Uint32(tc[8:])
-		filter.info = ne.Uint32(tc[16:])
+		filter.handle = binary.NativeEndian.Uint32(tc[8:])
+		filter.info = binary.NativeEndian.Uint32(tc[16:])
 	})
 	if err != nil {
 		return nil, fmt.Errorf("add cls_bpf filter: %w", err)

@@ -6,6 +6,7 @@ package attach
 
 import (
 	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"os/exec"
 	"path/filepath"
@@ -291,7 +292,7 @@ func TestNextUSDTNoteMalformed(t *testing.T) {
 	le := func(v ...uint32) []byte {
 		var b []byte
 		for _, x := range v {
-			b = ne.AppendUint32(b, x)
+			b = binary.NativeEndian.AppendUint32(b, x)
 		}
 		return b
 	}
@@ -304,7 +305,7 @@ func TestNextUSDTNoteMalformed(t *testing.T) {
 		{"short desc", append(append(le(8, 8, 3), "stapsdt\x00"...), make([]byte, 8)...)},
 		{"no strings", append(append(le(8, 28, 3), "stapsdt\x00"...), make([]byte, 28)...)},
 	} {
-		if _, _, err := nextUSDTNote(tt.data, ne); err == nil {
+		if _, _, err := nextUSDTNote(tt.data, binary.NativeEndian); err == nil {
 			t.Errorf("%s: no error", tt.name)
 		}
 	}

@@ -36,65 +36,86 @@ const (
 	kindIter
 )
 
-// sectionKinds maps the section prefixes libbpf auto-attaches (its
-// section_defs entries with an attach function) to their kind.
-var sectionKinds = map[string]kind{
-	"kprobe":            kindKprobe,
-	"kretprobe":         kindKretprobe,
-	"ksyscall":          kindKsyscall,
-	"kretsyscall":       kindKretsyscall,
-	"kprobe.multi":      kindKprobeMulti,
-	"kretprobe.multi":   kindKretprobeMulti,
-	"kprobe.session":    kindKprobeSession,
-	"uprobe":            kindUprobe,
-	"uprobe.s":          kindUprobe,
-	"uretprobe":         kindUretprobe,
-	"uretprobe.s":       kindUretprobe,
-	"uprobe.multi":      kindUprobeMulti,
-	"uprobe.multi.s":    kindUprobeMulti,
-	"uretprobe.multi":   kindUretprobeMulti,
-	"uretprobe.multi.s": kindUretprobeMulti,
-	"uprobe.session":    kindUprobeSession,
-	"uprobe.session.s":  kindUprobeSession,
-	"usdt":              kindUSDT,
-	"usdt.s":            kindUSDT,
-	"tracepoint":        kindTracepoint,
-	"tracepoint.s":      kindTracepoint,
-	"tp":                kindTracepoint,
-	"tp.s":              kindTracepoint,
-	"raw_tracepoint":    kindRawTracepoint,
-	"raw_tracepoint.s":  kindRawTracepoint,
-	"raw_tracepoint.w":  kindRawTracepoint,
-	"raw_tp":            kindRawTracepoint,
-	"raw_tp.s":          kindRawTracepoint,
-	"raw_tp.w":          kindRawTracepoint,
-	"tp_btf":            kindTracing,
-	"tp_btf.s":          kindTracing,
-	"fentry":            kindTracing,
-	"fentry.s":          kindTracing,
-	"fexit":             kindTracing,
-	"fexit.s":           kindTracing,
-	"fmod_ret":          kindTracing,
-	"fmod_ret.s":        kindTracing,
-	"lsm":               kindTracing,
-	"lsm.s":             kindTracing,
-	"iter":              kindIter,
-	"iter.s":            kindIter,
-}
-
-var kindNames = map[kind]string{
-	kindKprobe: "kprobe", kindKretprobe: "kretprobe", kindKsyscall: "ksyscall",
-	kindKretsyscall: "kretsyscall", kindKprobeMulti: "kprobe.multi",
-	kindKretprobeMulti: "kretprobe.multi", kindKprobeSession: "kprobe.session",
-	kindUprobe: "uprobe", kindUretprobe: "uretprobe", kindUprobeMulti: "uprobe.multi",
-	kindUretprobeMulti: "uretprobe.multi", kindUprobeSession: "uprobe.session",
-	kindUSDT: "usdt", kindTracepoint: "tracepoint", kindRawTracepoint: "raw_tracepoint",
-	kindTracing: "tracing", kindIter: "iter",
+// sectionKind returns the kind of a section prefix libbpf auto-attaches
+// (its section_defs entries with an attach function). A switch, not a
+// map: a map would be built at start-up by every program linking this
+// package, the bpfc command included.
+func sectionKind(prefix string) (kind, bool) {
+	switch prefix {
+	case "kprobe":
+		return kindKprobe, true
+	case "kretprobe":
+		return kindKretprobe, true
+	case "ksyscall":
+		return kindKsyscall, true
+	case "kretsyscall":
+		return kindKretsyscall, true
+	case "kprobe.multi":
+		return kindKprobeMulti, true
+	case "kretprobe.multi":
+		return kindKretprobeMulti, true
+	case "kprobe.session":
+		return kindKprobeSession, true
+	case "uprobe", "uprobe.s":
+		return kindUprobe, true
+	case "uretprobe", "uretprobe.s":
+		return kindUretprobe, true
+	case "uprobe.multi", "uprobe.multi.s":
+		return kindUprobeMulti, true
+	case "uretprobe.multi", "uretprobe.multi.s":
+		return kindUretprobeMulti, true
+	case "uprobe.session", "uprobe.session.s":
+		return kindUprobeSession, true
+	case "usdt", "usdt.s":
+		return kindUSDT, true
+	case "tracepoint", "tracepoint.s", "tp", "tp.s":
+		return kindTracepoint, true
+	case "raw_tracepoint", "raw_tracepoint.s", "raw_tracepoint.w", "raw_tp", "raw_tp.s", "raw_tp.w":
+		return kindRawTracepoint, true
+	case "tp_btf", "tp_btf.s", "fentry", "fentry.s", "fexit", "fexit.s", "fmod_ret", "fmod_ret.s", "lsm", "lsm.s":
+		return kindTracing, true
+	case "iter", "iter.s":
+		return kindIter, true
+	}
+	return kindNone, false
 }
 
 func (k kind) String() string {
-	if n, ok := kindNames[k]; ok {
-		return n
+	switch k {
+	case kindKprobe:
+		return "kprobe"
+	case kindKretprobe:
+		return "kretprobe"
+	case kindKsyscall:
+		return "ksyscall"
+	case kindKretsyscall:
+		return "kretsyscall"
+	case kindKprobeMulti:
+		return "kprobe.multi"
+	case kindKretprobeMulti:
+		return "kretprobe.multi"
+	case kindKprobeSession:
+		return "kprobe.session"
+	case kindUprobe:
+		return "uprobe"
+	case kindUretprobe:
+		return "uretprobe"
+	case kindUprobeMulti:
+		return "uprobe.multi"
+	case kindUretprobeMulti:
+		return "uretprobe.multi"
+	case kindUprobeSession:
+		return "uprobe.session"
+	case kindUSDT:
+		return "usdt"
+	case kindTracepoint:
+		return "tracepoint"
+	case kindRawTracepoint:
+		return "raw_tracepoint"
+	case kindTracing:
+		return "tracing"
+	case kindIter:
+		return "iter"
 	}
 	return "none"
 }
@@ -112,7 +133,7 @@ type section struct {
 func parseSection(name, override string) section {
 	name = strings.TrimPrefix(name, "?")
 	prefix, target, _ := strings.Cut(name, "/")
-	k, ok := sectionKinds[prefix]
+	k, ok := sectionKind(prefix)
 	if !ok {
 		return section{}
 	}

@@ -8,6 +8,7 @@ package attach
 
 import (
 	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -131,18 +132,30 @@ func uprobeMultiLink(p *Program, at uapi.AttachType, flags uint32, path string, 
 	return fd, nil
 }
 
-// libDirs are the architecture's Debian library directories libbpf also
-// searches.
-var libDirs = map[string]string{
-	"amd64":    "/lib/x86_64-linux-gnu",
-	"386":      "/lib/i386-linux-gnu",
-	"s390x":    "/lib/s390x-linux-gnu",
-	"arm64":    "/lib/aarch64-linux-gnu",
-	"arm":      "/lib/arm-linux-gnueabihf",
-	"ppc64le":  "/lib/powerpc64le-linux-gnu",
-	"riscv64":  "/lib/riscv64-linux-gnu",
-	"mips64le": "/lib/mips64el-linux-gnuabi64",
-	"mipsle":   "/lib/mipsel-linux-gnu",
+// libDir returns the Debian library directory of Go architecture goarch,
+// which libbpf also searches ("" for one it does not know).
+func libDir(goarch string) string {
+	switch goarch {
+	case "amd64":
+		return "/lib/x86_64-linux-gnu"
+	case "386":
+		return "/lib/i386-linux-gnu"
+	case "s390x":
+		return "/lib/s390x-linux-gnu"
+	case "arm64":
+		return "/lib/aarch64-linux-gnu"
+	case "arm":
+		return "/lib/arm-linux-gnueabihf"
+	case "ppc64le":
+		return "/lib/powerpc64le-linux-gnu"
+	case "riscv64":
+		return "/lib/riscv64-linux-gnu"
+	case "mips64le":
+		return "/lib/mips64el-linux-gnuabi64"
+	case "mipsle":
+		return "/lib/mipsel-linux-gnu"
+	}
+	return ""
 }
 
 // resolveBinary finds the binary or library name as libbpf's
@@ -163,7 +176,7 @@ func resolveBinary(name string) (string, error) {
 	var search []string
 	mode := uint32(unix.R_OK)
 	if strings.HasSuffix(name, ".so") || strings.Contains(name, ".so.") {
-		search = []string{os.Getenv("LD_LIBRARY_PATH"), "/usr/lib64:/usr/lib", libDirs[runtime.GOARCH]}
+		search = []string{os.Getenv("LD_LIBRARY_PATH"), "/usr/lib64:/usr/lib", libDir(runtime.GOARCH)}
 	} else {
 		search = []string{os.Getenv("PATH"), "/usr/bin:/usr/sbin"}
 		mode |= unix.X_OK
@@ -193,7 +206,7 @@ func openELF(path string) (*elf.File, error) {
 		f.Close()
 		return nil, fmt.Errorf("binary %s: %s is neither an executable nor a shared library", path, f.Type)
 	}
-	if (f.Class == elf.ELFCLASS64) != (unsafe.Sizeof(uintptr(0)) == 8) || f.ByteOrder.Uint16([]byte{1, 0}) != ne.Uint16([]byte{1, 0}) {
+	if (f.Class == elf.ELFCLASS64) != (unsafe.Sizeof(uintptr(0)) == 8) || f.ByteOrder.Uint16([]byte{1, 0}) != binary.NativeEndian.Uint16([]byte{1, 0}) {
 		f.Close()
 		return nil, fmt.Errorf("binary %s: %w: %s %s, not this machine's word size and byte order", path, ErrNotSupported, f.Class, f.Data)
 	}

@@ -394,7 +394,7 @@ func attachUSDT(p *Program, sec section, opts *Options) (_ *Link, err error) {
 			}
 			ids = append(ids, id)
 			key := make([]byte, 4)
-			ne.PutUint32(key, id)
+			binary.NativeEndian.PutUint32(key, id)
 			if err := sys.MapUpdateElem(u.specs, key, spec, sys.UpdateAny); err != nil {
 				return nil, fmt.Errorf("%s[%d]: %w", USDTSpecsMap, id, err)
 			}
@@ -403,8 +403,8 @@ func attachUSDT(p *Program, sec section, opts *Options) (_ *Link, err error) {
 		siteID[i] = id
 		if !cookies {
 			key, val := make([]byte, 8), make([]byte, 4)
-			ne.PutUint64(key, s.absIP)
-			ne.PutUint32(val, id)
+			binary.NativeEndian.PutUint64(key, s.absIP)
+			binary.NativeEndian.PutUint32(val, id)
 			if err := sys.MapUpdateElem(u.ips, key, val, sys.UpdateNoExist); err != nil {
 				return nil, fmt.Errorf("%s[%#x] = %d (another attachment of this site?): %w", USDTIPMap, s.absIP, id, err)
 			}

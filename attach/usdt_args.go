@@ -7,6 +7,7 @@
 package attach
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -72,22 +73,22 @@ func (l usdtLayout) encode(args []usdtArg, cookie uint64) ([]byte, error) {
 	b := make([]byte, l.specSize)
 	for i, a := range args {
 		o := b[i*l.argSize:]
-		ne.PutUint64(o, a.valOff)
+		binary.NativeEndian.PutUint64(o, a.valOff)
 		o[8] = a.typ
 		if a.typ == usdtArgSIB {
 			if !l.sib {
 				return nil, fmt.Errorf("%w: argument #%d is a scale-index-base address, which needs an object built with libbpf 1.7's usdt.bpf.h", ErrNotSupported, i)
 			}
-			ne.PutUint16(o[10:], a.idxRegOff&0xfff|uint16(a.scaleShift)<<12)
+			binary.NativeEndian.PutUint16(o[10:], a.idxRegOff&0xfff|uint16(a.scaleShift)<<12)
 		}
-		ne.PutUint16(o[l.regOff:], uint16(a.regOff))
+		binary.NativeEndian.PutUint16(o[l.regOff:], uint16(a.regOff))
 		if a.signed {
 			o[l.regOff+2] = 1
 		}
 		o[l.regOff+3] = byte(a.bitshift)
 	}
-	ne.PutUint64(b[l.cookieOff:], cookie)
-	ne.PutUint16(b[l.cntOff:], uint16(len(args)))
+	binary.NativeEndian.PutUint64(b[l.cookieOff:], cookie)
+	binary.NativeEndian.PutUint16(b[l.cntOff:], uint16(len(args)))
 	return b, nil
 }
 

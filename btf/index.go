@@ -21,7 +21,18 @@ import (
 	"sync/atomic"
 )
 
-var nameSeed = maphash.MakeSeed()
+// The seed of the name index's hash, made with the first index: a seed
+// made at start-up would cost every program linking this package.
+var (
+	seedOnce sync.Once
+	seed     maphash.Seed
+)
+
+// nameSeed returns the seed of the name index's hash.
+func nameSeed() maphash.Seed {
+	seedOnce.Do(func() { seed = maphash.MakeSeed() })
+	return seed
+}
 
 // nameIndex is an open-addressed (linear probing) hash table of the ids of
 // this blob's own named types, split into parts that cover consecutive id
@@ -151,6 +162,7 @@ func (d *data) buildIndex(idx *nameIndex, core bool) {
 func (d *data) fillPart(p *indexPart, want uint32) {
 	left := d.numOwn() - p.firstChunk*chunkSize
 	id := uint32(d.firstID) + uint32(p.firstChunk*chunkSize)
+	seed := nameSeed()
 	for _, chunk := range d.dense()[p.firstChunk:p.endChunk] {
 		if left < len(chunk) {
 			chunk = chunk[:left]
@@ -166,7 +178,7 @@ func (d *data) fillPart(p *indexPart, want uint32) {
 			if len(name) == 0 || name[0] == 0 {
 				continue // anonymous (only possible here when !core)
 			}
-			for i := uint32(maphash.Bytes(nameSeed, nameKey(name))) & p.mask; ; i = (i + 1) & p.mask {
+			for i := uint32(maphash.Bytes(seed, nameKey(name))) & p.mask; ; i = (i + 1) & p.mask {
 				if p.slots[i] == 0 {
 					p.slots[i] = id - 1
 					break
@@ -223,7 +235,7 @@ func (d *data) essentialBytes(id TypeID) []byte {
 // lookup appends to ids the own types in idx whose essential name is
 // essential and that pass keep.
 func (d *data) lookup(ids []TypeID, idx *nameIndex, essential string, keep func(TypeID) bool) []TypeID {
-	h := uint32(maphash.String(nameSeed, nameKeyString(essential)))
+	h := uint32(maphash.String(nameSeed(), nameKeyString(essential)))
 	for p := range idx.parts {
 		part := &idx.parts[p]
 		for i := h & part.mask; part.slots[i] != 0; i = (i + 1) & part.mask {

@@ -184,23 +184,18 @@ func parse(raw []byte, base *Spec) (*data, error) {
 // for kind k, bits 2k..2k+1 of fixedWords hold the number of 32-bit words
 // after the header, those of vlenWords the words per vlen unit; bit k of
 // the masks says whether k is a valid kind, may have a non-zero vlen, and
-// goes into the CO-RE name index when named.
-var fixedWords, vlenWords, validKinds, vlenKinds, coreKinds = func() (fixed, vlen uint64, valid, vlenOK, core uint32) {
-	for k := KindInt; k <= maxKind; k++ {
-		f, _ := trailerSize(k, 0)
-		one, _ := trailerSize(k, 1)
-		fixed |= uint64(f/4) << (2 * k)
-		vlen |= uint64((one-f)/4) << (2 * k)
-		valid |= 1 << k
-		if one != f || k == KindFunc {
-			vlenOK |= 1 << k
-		}
-		if coreKind(k) {
-			core |= 1 << k
-		}
-	}
-	return
-}()
+// goes into the CO-RE name index when named. (TestFramingConstants
+// derives them from trailerSize and coreKind.)
+const (
+	fixedWords uint64 = 1<<(2*KindInt) | 3<<(2*KindArray) | 1<<(2*KindVar) | 1<<(2*KindDeclTag)
+	vlenWords  uint64 = 3<<(2*KindStruct) | 3<<(2*KindUnion) | 2<<(2*KindEnum) | 2<<(2*KindFuncProto) |
+		3<<(2*KindDatasec) | 3<<(2*KindEnum64)
+	validKinds uint32 = 1<<(maxKind+1) - 1<<KindInt // KindInt..maxKind
+	vlenKinds  uint32 = 1<<KindStruct | 1<<KindUnion | 1<<KindEnum | 1<<KindFunc | 1<<KindFuncProto |
+		1<<KindDatasec | 1<<KindEnum64
+	coreKinds uint32 = 1<<KindInt | 1<<KindStruct | 1<<KindUnion | 1<<KindEnum | 1<<KindEnum64 |
+		1<<KindFwd | 1<<KindTypedef | 1<<KindFloat
+)
 
 // indexTypes walks the type section once, validating each type's framing
 // and recording its offset. This loop is the whole cost of opening vmlinux,

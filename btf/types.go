@@ -15,7 +15,7 @@ import (
 var (
 	// ErrNotFound is returned when a type id, name or section does not
 	// exist. It is the ErrNotFound of package passes too.
-	ErrNotFound = errs.ErrNotFound
+	ErrNotFound error = &errs.NotFound
 	// ErrInvalid is returned for malformed BTF or .BTF.ext data and for
 	// types that cannot be encoded.
 	ErrInvalid = errors.New("invalid BTF")

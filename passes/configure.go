@@ -22,7 +22,7 @@ import (
 
 // ErrNotFound is wrapped by errors about a map, program, variable or
 // function that the object does not have. It is btf.ErrNotFound.
-var ErrNotFound = errs.ErrNotFound
+var ErrNotFound error = &errs.NotFound
 
 // SetVariable writes value into the initial contents of the global
 // variable called name, found through the object's BTF in a .data* or

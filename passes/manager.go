@@ -20,13 +20,15 @@ import (
 // ErrNotSupported is wrapped by errors for objects that use a feature bpfc
 // does not support (yet). It is the ErrNotSupported of packages core,
 // direct and loaderprog too: errors.Is matches any of them.
-var ErrNotSupported = errs.ErrNotSupported
+var ErrNotSupported error = &errs.NotSupported
 
 // Pass is one named rewrite of the IR. Like an analysis of
 // golang.org/x/tools/go/analysis, it declares what it needs (Requires) and
 // what it provides (Completes); the manager checks that every pass's needs
-// are completed by the passes that run before it, once for the table at
-// start-up and for every RunPasses.
+// are completed by the passes that run before it: for the table in its
+// tests (TestTableOrder; the table is fixed at compile time, and checking
+// it at start-up would cost every program linking this package, the bpfc
+// command included), and for every RunPasses.
 type Pass struct {
 	// Name is the pass's name (Context.DumpAfter, Context.StopAfter,
 	// golden file names).
@@ -92,12 +94,6 @@ var table = []*Pass{
 			{ir.StageMaps, "subprograms are appended once all their references are patched"},
 		},
 		Completes: ir.StageLink, Run: runLink},
-}
-
-func init() {
-	if err := checkOrder(table); err != nil {
-		panic("pass table: " + err.Error())
-	}
 }
 
 // runConfigure is the configure pass: the user's edits, if any.

@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/internal/sys"
 )
@@ -24,20 +23,20 @@ var (
 	// (yet): unsupported program kinds, unresolved relocations it cannot
 	// resolve at load time. It is the ErrNotSupported of packages passes,
 	// core and loaderprog too.
-	ErrNotSupported = errs.ErrNotSupported
+	ErrNotSupported error = &errs.NotSupported
 	// ErrInvalidObject is wrapped by errors for an IR object that has not
 	// been through every pass or is inconsistent. It is
 	// loaderprog.ErrInvalidObject too, and frontend/elf's errors match it.
-	ErrInvalidObject = errs.ErrInvalidObject
+	ErrInvalidObject error = &errs.InvalidObject
 	// ErrMaxEntries is wrapped by the error for a map whose max_entries is
 	// 0 and cannot be derived (objects leave it for user space to set).
 	// It is mapdef.ErrMaxEntries.
-	ErrMaxEntries = mapdef.ErrMaxEntries
+	ErrMaxEntries error = &errs.MaxEntries
 	// ErrKeySize and ErrValueSize are wrapped likewise for a key_size or
 	// value_size of 0 that the kernel refuses (mapdef's).
-	ErrKeySize = mapdef.ErrKeySize
+	ErrKeySize error = &errs.KeySize
 	// ErrValueSize is mapdef.ErrValueSize (see ErrKeySize).
-	ErrValueSize = mapdef.ErrValueSize
+	ErrValueSize error = &errs.ValueSize
 	// ErrPinMismatch is wrapped when a map pinned under PinPath cannot be
 	// reused because its definition differs from the object's.
 	ErrPinMismatch = errors.New("pinned map is incompatible")

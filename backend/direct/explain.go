@@ -12,8 +12,10 @@ import (
 	"github.com/bpfc/bpfc/ir"
 )
 
-// poisonFunc is how the verifier names the CO-RE poison helper.
-var poisonFunc = "unknown#" + strconv.Itoa(ir.PoisonCOREHelper)
+// poisonFunc is how the verifier names the CO-RE poison helper,
+// "unknown#" and ir.PoisonCOREHelper in decimal (a constant: TestPoisonFunc
+// checks it).
+const poisonFunc = "unknown#195896080"
 
 // explainPoison explains a verifier log that rejects program p at a
 // poisoned instruction ("invalid func unknown#195896080"): "prog P insn N:

@@ -6,6 +6,7 @@ package direct
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -108,5 +109,13 @@ func TestExplainPoison(t *testing.T) {
 	}
 	if !strings.Contains(reject, poisonFunc) {
 		t.Fatal("poisonFunc does not match the verifier's spelling")
+	}
+}
+
+// TestPoisonFunc checks the constant spelling of the poison helper's name
+// against ir.PoisonCOREHelper.
+func TestPoisonFunc(t *testing.T) {
+	if want := "unknown#" + strconv.Itoa(ir.PoisonCOREHelper); poisonFunc != want {
+		t.Errorf("poisonFunc = %q, want %q", poisonFunc, want)
 	}
 }

@@ -32,7 +32,7 @@ func TestLoadProbesOnlyRefusals(t *testing.T) {
 		big := globalsObject()
 		big.Maps[0].MaxEntries = 1 << 17 // 1 MiB of 8-byte values
 		mustLoad(t, big, nil).Close()
-		for _, name := range []string{"sockfilter.o", "xdp_globals.o", "kernel_version.o", "subprogs.o"} {
+		for _, name := range []string{"sockfilter.o", "xdp_globals.o", "kernel_version.o", "tailcall.o", "mapinmap.o"} {
 			loadObject(t, name, nil, nil)
 		}
 		var btfProbed, btfMissing []string

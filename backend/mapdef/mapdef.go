@@ -7,7 +7,6 @@
 package mapdef
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,12 +26,12 @@ import (
 var (
 	// ErrMaxEntries is wrapped by the error for a map whose max_entries
 	// is 0.
-	ErrMaxEntries = errors.New("max_entries is 0")
+	ErrMaxEntries error = &errs.MaxEntries
 	// ErrKeySize is wrapped by the error for a map whose key_size is 0.
-	ErrKeySize = errors.New("key_size is 0")
+	ErrKeySize error = &errs.KeySize
 	// ErrValueSize is wrapped by the error for a map whose value_size is
 	// 0.
-	ErrValueSize = errors.New("value_size is 0")
+	ErrValueSize error = &errs.ValueSize
 )
 
 // SizeError is the error of CheckSizes for a map whose max_entries,

@@ -41,18 +41,16 @@ var All = Kernel{true, true, true, true, true, true, true, true}
 // ErrBadBTF is wrapped by the errors of BTF this package cannot walk.
 var ErrBadBTF = errors.New("malformed BTF")
 
-var le = binary.LittleEndian
-
 // header is the BTF header, little-endian (as the kernel wants it).
 type header struct {
 	hdrLen, typeOff, typeLen, strOff, strLen uint32
 }
 
 func parseHeader(raw []byte) (header, error) {
-	if len(raw) < 24 || le.Uint16(raw) != 0xeb9f {
+	if len(raw) < 24 || binary.LittleEndian.Uint16(raw) != 0xeb9f {
 		return header{}, fmt.Errorf("%w: no little-endian BTF header", ErrBadBTF)
 	}
-	h := header{le.Uint32(raw[4:]), le.Uint32(raw[8:]), le.Uint32(raw[12:]), le.Uint32(raw[16:]), le.Uint32(raw[20:])}
+	h := header{binary.LittleEndian.Uint32(raw[4:]), binary.LittleEndian.Uint32(raw[8:]), binary.LittleEndian.Uint32(raw[12:]), binary.LittleEndian.Uint32(raw[16:]), binary.LittleEndian.Uint32(raw[20:])}
 	end := uint64(h.hdrLen)
 	if h.hdrLen < 24 || uint64(h.hdrLen)+uint64(h.typeOff)+uint64(h.typeLen) > uint64(len(raw)) ||
 		end+uint64(h.strOff)+uint64(h.strLen) > uint64(len(raw)) {
@@ -95,7 +93,7 @@ func Uses(raw []byte) (Kernel, error) {
 			return u, fmt.Errorf("%w: truncated type %d", ErrBadBTF, id)
 		}
 		t := types[off:]
-		info := le.Uint32(t[4:])
+		info := binary.LittleEndian.Uint32(t[4:])
 		kind, vlen, kflag := btf.Kind(info>>24&0x1f), int(info&0xffff), info>>31 == 1
 		n, err := trailing(kind, vlen)
 		if err != nil {
@@ -109,7 +107,7 @@ func Uses(raw []byte) (Kernel, error) {
 			u.Datasec = true
 		case btf.KindDatasec:
 			u.Datasec = true
-			for i := int(le.Uint32(t[0:])); i < len(strs) && strs[i] != 0; i++ {
+			for i := int(binary.LittleEndian.Uint32(t[0:])); i < len(strs) && strs[i] != 0; i++ {
 				if c := strs[i]; c != '.' && !identChar(c) {
 					u.QmarkDatasec = true
 				}
@@ -158,7 +156,7 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 		if off+12 > len(types) {
 			return nil, nil, fmt.Errorf("%w: truncated type %d", ErrBadBTF, len(offs)+1)
 		}
-		info := le.Uint32(types[off+4:])
+		info := binary.LittleEndian.Uint32(types[off+4:])
 		n, err := trailing(btf.Kind(info>>24&0x1f), int(info&0xffff))
 		if err != nil {
 			return nil, nil, fmt.Errorf("type %d: %w", len(offs)+1, err)
@@ -194,12 +192,12 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 		if kflag {
 			info |= 1 << 31
 		}
-		le.PutUint32(t[4:], info)
+		binary.LittleEndian.PutUint32(t[4:], info)
 	}
 	placeholder := uint32(0) // id of the INT enum64 members become
 	for _, off := range offs {
 		t := types[off:]
-		info := le.Uint32(t[4:])
+		info := binary.LittleEndian.Uint32(t[4:])
 		kind, vlen, kflag := btf.Kind(info>>24&0x1f), int(info&0xffff), info>>31 == 1
 		switch {
 		case !k.Datasec && kind == btf.KindVar || !k.DeclTag && kind == btf.KindDeclTag:
@@ -209,12 +207,12 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 				note("DECL_TAG as INT")
 			}
 			setInfo(t, btf.KindInt, 0, false)
-			le.PutUint32(t[8:], 1)  // size 1: never bigger than the variable
-			le.PutUint32(t[12:], 8) // 8 bits, unsigned
+			binary.LittleEndian.PutUint32(t[8:], 1)  // size 1: never bigger than the variable
+			binary.LittleEndian.PutUint32(t[12:], 8) // 8 bits, unsigned
 		case !k.Datasec && kind == btf.KindDatasec:
 			note("DATASEC as STRUCT")
 			// A struct name is an identifier: '.', '?', '/' become '_'.
-			rename(le.Uint32(t[0:]), func(_ int, c byte) byte {
+			rename(binary.LittleEndian.Uint32(t[0:]), func(_ int, c byte) byte {
 				if identChar(c) {
 					return c
 				}
@@ -223,22 +221,22 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 			setInfo(t, btf.KindStruct, vlen, false)
 			for j := 0; j < vlen; j++ {
 				m := t[12+12*j:]
-				varID, offset := le.Uint32(m[0:]), le.Uint32(m[4:])
+				varID, offset := binary.LittleEndian.Uint32(m[0:]), binary.LittleEndian.Uint32(m[4:])
 				name := uint32(0)
 				if vt := typeAt(varID); vt != nil {
-					name = le.Uint32(vt[0:])
+					name = binary.LittleEndian.Uint32(vt[0:])
 				}
 				// secinfo {type, offset, size} -> member {name, type, bit offset}
-				le.PutUint32(m[0:], name)
-				le.PutUint32(m[4:], varID)
-				le.PutUint32(m[8:], offset*8)
+				binary.LittleEndian.PutUint32(m[0:], name)
+				binary.LittleEndian.PutUint32(m[4:], varID)
+				binary.LittleEndian.PutUint32(m[8:], offset*8)
 			}
 		case !k.QmarkDatasec && kind == btf.KindDatasec:
 			// Before 6.9 a DATASEC name is an identifier with dots:
 			// '?' (libbpf's optional sections), '/' ("maps/static")
 			// and the like become '_'.
 			changed := false
-			rename(le.Uint32(t[0:]), func(_ int, c byte) byte {
+			rename(binary.LittleEndian.Uint32(t[0:]), func(_ int, c byte) byte {
 				if c == '.' || identChar(c) {
 					return c
 				}
@@ -251,7 +249,7 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 		case !k.Func && kind == btf.KindFuncProto:
 			note("FUNC_PROTO as ENUM")
 			setInfo(t, btf.KindEnum, vlen, false)
-			le.PutUint32(t[8:], 4)
+			binary.LittleEndian.PutUint32(t[8:], 4)
 		case !k.Func && kind == btf.KindFunc:
 			note("FUNC as TYPEDEF")
 			setInfo(t, btf.KindTypedef, 0, false)
@@ -260,11 +258,11 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 			setInfo(t, btf.KindFunc, 0, false)
 		case !k.Float && kind == btf.KindFloat:
 			note("FLOAT as STRUCT")
-			le.PutUint32(t[0:], 0) // anonymous: "float" is no struct name
+			binary.LittleEndian.PutUint32(t[0:], 0) // anonymous: "float" is no struct name
 			setInfo(t, btf.KindStruct, 0, false)
 		case !k.TypeTag && kind == btf.KindTypeTag:
 			note("TYPE_TAG as CONST")
-			le.PutUint32(t[0:], 0)
+			binary.LittleEndian.PutUint32(t[0:], 0)
 			setInfo(t, btf.KindConst, 0, false)
 		case !k.Enum64 && kind == btf.KindEnum && kflag:
 			note("signed ENUM as unsigned")
@@ -278,8 +276,8 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 			for j := 0; j < vlen; j++ {
 				m := t[12+12*j:]
 				// enum64 {name, lo32, hi32} -> member {name, type, offset 0}
-				le.PutUint32(m[4:], placeholder)
-				le.PutUint32(m[8:], 0)
+				binary.LittleEndian.PutUint32(m[4:], placeholder)
+				binary.LittleEndian.PutUint32(m[8:], 0)
 			}
 		}
 	}
@@ -316,18 +314,18 @@ func appendPlaceholder(raw []byte, h header) ([]byte, error) {
 	typesEnd := h.hdrLen + h.typeOff + h.typeLen
 	strsEnd := h.hdrLen + h.strOff + h.strLen
 	rec := make([]byte, 16)
-	le.PutUint32(rec[0:], h.strLen) // the name is appended to the strings
-	le.PutUint32(rec[4:], uint32(btf.KindInt)<<24)
-	le.PutUint32(rec[8:], 1)
-	le.PutUint32(rec[12:], 8)
+	binary.LittleEndian.PutUint32(rec[0:], h.strLen) // the name is appended to the strings
+	binary.LittleEndian.PutUint32(rec[4:], uint32(btf.KindInt)<<24)
+	binary.LittleEndian.PutUint32(rec[8:], 1)
+	binary.LittleEndian.PutUint32(rec[12:], 8)
 	out := make([]byte, 0, len(raw)+len(rec)+len(placeholderName)+1)
 	out = append(out, raw[:typesEnd]...)
 	out = append(out, rec...)
 	out = append(out, raw[typesEnd:strsEnd]...)
 	out = append(out, placeholderName...)
 	out = append(out, 0)
-	le.PutUint32(out[12:], h.typeLen+16)
-	le.PutUint32(out[16:], h.strOff+16)
-	le.PutUint32(out[20:], h.strLen+uint32(len(placeholderName))+1)
+	binary.LittleEndian.PutUint32(out[12:], h.typeLen+16)
+	binary.LittleEndian.PutUint32(out[16:], h.strOff+16)
+	binary.LittleEndian.PutUint32(out[20:], h.strLen+uint32(len(placeholderName))+1)
 	return out, nil
 }

@@ -33,25 +33,25 @@ import (
 var (
 	// ErrInvalidObject is matched by every error of this package. It is
 	// direct.ErrInvalidObject and loaderprog.ErrInvalidObject.
-	ErrInvalidObject = errs.ErrInvalidObject
+	ErrInvalidObject error = &errs.InvalidObject
 	// ErrBadELF is returned for input that is not a well-formed BPF ELF
 	// relocatable object (header, sections, symbols, functions).
-	ErrBadELF = errs.Kind("bad ELF", ErrInvalidObject)
+	ErrBadELF error = &errs.Sentinel{Msg: "bad ELF", Parent: &errs.InvalidObject}
 	// ErrBadBTF is returned for a malformed .BTF or .BTF.ext section, or
 	// BTF that does not describe the object (missing map or extern types,
 	// records outside every function).
-	ErrBadBTF = errs.Kind("bad BTF", ErrInvalidObject)
+	ErrBadBTF error = &errs.Sentinel{Msg: "bad BTF", Parent: &errs.InvalidObject}
 	// ErrBadReloc is returned for a relocation that cannot be understood:
 	// outside its section, on an instruction that takes none, against a
 	// symbol that is neither code, map, data nor extern.
-	ErrBadReloc = errs.Kind("bad relocation", ErrInvalidObject)
+	ErrBadReloc error = &errs.Sentinel{Msg: "bad relocation", Parent: &errs.InvalidObject}
 	// ErrMissingFunc is returned for a call or function reference whose
 	// target is not inside any function.
-	ErrMissingFunc = errs.Kind("missing function", ErrInvalidObject)
+	ErrMissingFunc error = &errs.Sentinel{Msg: "missing function", Parent: &errs.InvalidObject}
 	// ErrBadMap is returned for a map definition that cannot be decoded.
-	ErrBadMap = errs.Kind("bad map definition", ErrInvalidObject)
+	ErrBadMap error = &errs.Sentinel{Msg: "bad map definition", Parent: &errs.InvalidObject}
 	// ErrBadExtern is returned for an extern symbol bpfc cannot classify.
-	ErrBadExtern = errs.Kind("bad extern", ErrInvalidObject)
+	ErrBadExtern error = &errs.Sentinel{Msg: "bad extern", Parent: &errs.InvalidObject}
 )
 
 // Relocation types of the BPF ELF ABI (llvm's ELFRelocs/BPF.def).

@@ -34,10 +34,10 @@ const maxMember = maxSectionLen
 var (
 	// ErrBadArchive is returned for a zip archive that cannot be read,
 	// or a member compressed with a method other than store or deflate.
-	ErrBadArchive = errs.Kind("bad zip archive", errs.ErrInvalidObject)
+	ErrBadArchive error = &errs.Sentinel{Msg: "bad zip archive", Parent: &errs.InvalidObject}
 	// ErrNoMember is returned when the archive has no member of the
 	// name asked for.
-	ErrNoMember = errs.Kind("no such archive member", errs.ErrNotFound)
+	ErrNoMember error = &errs.Sentinel{Msg: "no such archive member", Parent: &errs.NotFound}
 )
 
 // splitArchive splits "app.zip!/prog.o" into the archive's path and the

@@ -32,6 +32,11 @@ var (
 	InvalidObject = Sentinel{Msg: "invalid object"}
 	// NeedsTarget is attach.ErrNeedsTarget (and rt's).
 	NeedsTarget = Sentinel{Msg: "needs an attach target"}
+	// MaxEntries, KeySize and ValueSize are mapdef's and direct's
+	// ErrMaxEntries, ErrKeySize and ErrValueSize.
+	MaxEntries = Sentinel{Msg: "max_entries is 0"}
+	KeySize    = Sentinel{Msg: "key_size is 0"}
+	ValueSize  = Sentinel{Msg: "value_size is 0"}
 )
 
 var (

@@ -276,13 +276,13 @@ func badSizeChange(local *btf.Spec, lt btf.TypeID, targ *btf.Spec, tt btf.TypeID
 	return true, nil
 }
 
-// hostOrder is the byte order of the machine bpfc runs on.
-var hostOrder binary.ByteOrder = func() binary.ByteOrder {
+// hostOrder returns the byte order of the machine bpfc runs on.
+func hostOrder() binary.ByteOrder {
 	if binary.NativeEndian.Uint16([]byte{1, 0}) == 1 {
 		return binary.LittleEndian
 	}
 	return binary.BigEndian
-}()
+}
 
 // Calculate computes relocation relo of the local BTF against target (the
 // vmlinux BTF; module BTFs come from cache), following libbpf's
@@ -297,14 +297,14 @@ var hostOrder binary.ByteOrder = func() binary.ByteOrder {
 // target. Bitfield shifts are computed for the byte order of the machine
 // bpfc runs on, as libbpf does; use CalculateOrder to choose another.
 func Calculate(local, target *btf.Spec, relo *ir.CORERelo, cache *CandCache) (Result, error) {
-	return CalculateOrder(local, target, relo, cache, hostOrder)
+	return CalculateOrder(local, target, relo, cache, hostOrder())
 }
 
 // CalculateOrder is Calculate for a target of byte order order (nil: the
 // host's).
 func CalculateOrder(local, target *btf.Spec, relo *ir.CORERelo, cache *CandCache, order binary.ByteOrder) (Result, error) {
 	if order == nil {
-		order = hostOrder
+		order = hostOrder()
 	}
 	if local == nil || relo == nil {
 		return Result{}, fmt.Errorf("CO-RE relocation without local BTF: %w", ErrInvalidAccess)

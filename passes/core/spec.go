@@ -31,10 +31,10 @@ var (
 	// either: unknown kinds, anonymous local types, bitfields that cannot
 	// be read with one load. It is the ErrNotSupported of packages passes,
 	// direct and loaderprog too.
-	ErrNotSupported = errs.ErrNotSupported
+	ErrNotSupported error = &errs.NotSupported
 	// errNotSupported is what this package wraps: ErrNotSupported saying
 	// what is not supported.
-	errNotSupported = errs.Kind("CO-RE relocation not supported", ErrNotSupported)
+	errNotSupported error = &errs.Sentinel{Msg: "CO-RE relocation not supported", Parent: &errs.NotSupported}
 	// ErrBadInsn is returned by Patch when the instruction does not have
 	// the form or the value the relocation expects.
 	ErrBadInsn = errors.New("instruction does not match CO-RE relocation")

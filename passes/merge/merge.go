@@ -46,17 +46,17 @@ import (
 var (
 	// ErrConflict is returned for two strong definitions of one symbol,
 	// or definitions of different kinds (a function and a variable).
-	ErrConflict = errs.Kind("conflicting definitions", errs.ErrInvalidObject)
+	ErrConflict error = &errs.Sentinel{Msg: "conflicting definitions", Parent: &errs.InvalidObject}
 	// ErrMismatch is returned when declarations of one symbol have
 	// incompatible types or map definitions, or sections of one name
 	// cannot be merged (license, section kinds).
-	ErrMismatch = errs.Kind("declarations do not match", errs.ErrInvalidObject)
+	ErrMismatch error = &errs.Sentinel{Msg: "declarations do not match", Parent: &errs.InvalidObject}
 	// ErrUnresolved is returned for an extern variable or map that no
 	// input defines.
-	ErrUnresolved = errs.Kind("unresolved extern", errs.ErrNotFound)
+	ErrUnresolved error = &errs.Sentinel{Msg: "unresolved extern", Parent: &errs.NotFound}
 	// ErrNoBTF is returned when an object to link has no BTF: the types
 	// of global symbols cannot be checked without it.
-	ErrNoBTF = errs.Kind("object without BTF", errs.ErrInvalidObject)
+	ErrNoBTF error = &errs.Sentinel{Msg: "object without BTF", Parent: &errs.InvalidObject}
 )
 
 // symKind says what a global symbol is.
