@@ -260,7 +260,8 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	// references them (the same instructions: the same program tag).
 	// Before 5.14 there is no fd_array, and the kernel refuses the
 	// attribute: the first refusal probes for it (below), and from then
-	// on maps are referenced by fd. A kernel with fd_array is not probed.
+	// on maps are referenced by fd. A kernel with fd_array is probed only
+	// when it refuses a program for another reason.
 	withFDArray := !fdArrayMissing()
 	if !withFDArray {
 		if err := l.mapRefsByFD(insns); err != nil {
