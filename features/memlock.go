@@ -49,7 +49,8 @@ func BumpMemlock() error {
 
 // MemlockRetry decides about a map, program or BTF the kernel refused with
 // err, for loaders that call BumpMemlock only once the kernel refused
-// something (on a kernel with memcg accounting, never): where err is EPERM
+// something (on a kernel with memcg accounting, only for an EPERM of
+// another cause: lockdown, capabilities): where err is EPERM
 // it calls BumpMemlock and reports whether BumpMemlock raised the limit,
 // so that the caller tries once more. Where raising it failed on a kernel
 // that charges BPF memory to it, it returns BumpMemlock's error.

@@ -28,8 +28,9 @@ import (
 // memlockRetry decides about a map or program the kernel refused with
 // err: where RLIMIT_MEMLOCK may have refused it (EPERM, before 5.11) it
 // raises the limit as libbpf does before its loads (features.BumpMemlock),
-// and reports whether to try again. A kernel with memcg accounting never
-// gets here, and is never probed for it. Where the limit cannot be raised
+// and reports whether to try again. A kernel with memcg accounting gets
+// here only for an EPERM of another cause (lockdown, capabilities), which
+// probes once and tries nothing again. Where the limit cannot be raised
 // the error says so.
 func memlockRetry(err *error) bool {
 	retry, merr := features.MemlockRetry(*err)
