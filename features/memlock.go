@@ -1,6 +1,6 @@
 // This file raises RLIMIT_MEMLOCK where the kernel charges BPF memory to
 // it, as libbpf does, but only once the kernel refused something: a load
-// on a kernel with memcg accounting (5.11+) then never probes for it.
+// the kernel takes never probes for memcg accounting.
 
 package features
 
