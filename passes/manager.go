@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/ir"
@@ -25,10 +26,10 @@ var ErrNotSupported error = &errs.NotSupported
 // Pass is one named rewrite of the IR. Like an analysis of
 // golang.org/x/tools/go/analysis, it declares what it needs (Requires) and
 // what it provides (Completes); the manager checks that every pass's needs
-// are completed by the passes that run before it: for the table in its
-// tests (TestTableOrder; the table is fixed at compile time, and checking
-// it at start-up would cost every program linking this package, the bpfc
-// command included), and for every RunPasses.
+// are completed by the passes that run before it: for the table once, when
+// the pipeline first runs (not in an init function, which every program
+// linking this package would pay for, the bpfc command included; the
+// table's test checks it too), and for every RunPasses.
 type Pass struct {
 	// Name is the pass's name (Context.DumpAfter, Context.StopAfter,
 	// golden file names).
@@ -179,7 +180,27 @@ func Run(ctx *Context, obj *ir.Object) error {
 	if ctx.StopAfter != "" && lookup(ctx.StopAfter) == nil {
 		return noSuchPass("StopAfter", ctx.StopAfter)
 	}
+	if err := checkTable(); err != nil {
+		return err
+	}
 	return runTable(ctx, obj, table)
+}
+
+// tableChecked and tableErr hold checkTable's answer: the table is fixed
+// at compile time, so it is checked once, on the pipeline's first run.
+var (
+	tableChecked sync.Once
+	tableErr     error
+)
+
+// checkTable checks the pass table's order once per process.
+func checkTable() error {
+	tableChecked.Do(func() {
+		if err := checkOrder(table); err != nil {
+			tableErr = fmt.Errorf("pass table: %w", err)
+		}
+	})
+	return tableErr
 }
 
 // RunPasses runs only the named passes over obj, in table order (the order
