@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/internal/errs"
+	"github.com/bpfc/bpfc/internal/zipfile"
 )
 
 // writeZip writes an archive of members (name -> contents), stored or
@@ -82,6 +83,17 @@ func TestOpenZipErrors(t *testing.T) {
 	if err := os.WriteFile(bz, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A stored member with a byte changed after its CRC was taken.
+	raw := readObj(t, "tailcall.o")
+	data, err := os.ReadFile(writeZip(t, map[string][]byte{"a.o": raw}, zip.Store))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[bytes.Index(data, raw)+100] ^= 1
+	crc := filepath.Join(t.TempDir(), "crc.zip")
+	if err := os.WriteFile(crc, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		path   string
 		target error
@@ -91,6 +103,7 @@ func TestOpenZipErrors(t *testing.T) {
 		{archive + "!/bad.o", ErrBadELF, []string{"app.zip!/bad.o"}},
 		{notZip + "!/a.o", ErrBadArchive, []string{"plain.zip"}},
 		{bz + "!/bz.o", ErrBadArchive, []string{"bz.zip!/bz.o", "compression method 12"}},
+		{crc + "!/a.o", zipfile.ErrChecksum, []string{"crc.zip!/a.o", "member a.o of", "CRC-32"}},
 		{filepath.Join(t.TempDir(), "nosuch.zip") + "!/a.o", fs.ErrNotExist, []string{"nosuch.zip"}},
 	} {
 		_, err := Open(tc.path)
@@ -103,6 +116,9 @@ func TestOpenZipErrors(t *testing.T) {
 				t.Errorf("%s: error %q does not say %q", tc.path, err, w)
 			}
 		}
+	}
+	if _, err := Open(crc + "!/a.o"); !errors.Is(err, ErrBadArchive) {
+		t.Errorf("CRC mismatch: not ErrBadArchive: %v", err)
 	}
 	if _, err := Open(archive + "!/missing.o"); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("missing member: not errs.ErrNotFound: %v", err)
