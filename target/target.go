@@ -7,11 +7,8 @@ package target
 
 import (
 	"bytes"
-	"compress/gzip"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -22,6 +19,7 @@ import (
 
 	"github.com/bpfc/bpfc/btf"
 
+	"github.com/bpfc/bpfc/internal/inflate"
 	"github.com/bpfc/bpfc/internal/sysfile"
 )
 
@@ -210,19 +208,13 @@ func readKconfig(path string) (map[string]string, error) {
 		return nil, err
 	}
 	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
+		// inflate, not compress/gzip: linking compress/flate costs every
+		// run its encoder tables at start-up.
+		out, err := inflate.Gunzip(data, maxKconfig)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		// The gzip trailer ends with the uncompressed size (mod 4 GiB).
-		var out bytes.Buffer
-		if len(data) >= 4 {
-			out.Grow(min(int(binary.LittleEndian.Uint32(data[len(data)-4:])), maxKconfig) + 1)
-		}
-		if _, err := out.ReadFrom(io.LimitReader(zr, maxKconfig)); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		data = out.Bytes()
+		data = out
 	}
 	return ParseKconfig(data)
 }
