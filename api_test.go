@@ -331,6 +331,31 @@ func TestLayering(t *testing.T) {
 	}
 }
 
+// TestNoDecompressors checks that the command reads zip members and
+// /proc/config.gz with internal/zipfile and internal/inflate (#10):
+// archive/zip, compress/gzip and hash/crc32 build tables or pick
+// implementations at start-up, compress/flate builds its encoder's
+// tables, and archive/zip brings time's formatting. None of the module's
+// packages the command links imports any of them, and the command links
+// none of them; compress/zlib and compress/flate only come with
+// debug/elf, which TestLayering keeps out.
+func TestNoDecompressors(t *testing.T) {
+	banned := []string{"archive/zip", "compress/gzip", "compress/flate", "compress/zlib", "hash/crc32"}
+	for _, p := range goList(t, "-deps", "./cmd/bpfc") {
+		if strings.HasPrefix(p.ImportPath, module+"/") || p.ImportPath == module {
+			for _, imp := range p.Imports {
+				if slices.Contains(banned, imp) {
+					t.Errorf("%s imports %s: use internal/zipfile, internal/inflate or internal/crc32", p.ImportPath, imp)
+				}
+			}
+			continue
+		}
+		if slices.Contains(banned, p.ImportPath) && p.ImportPath != "compress/flate" && p.ImportPath != "compress/zlib" {
+			t.Errorf("cmd/bpfc depends on %s (through %s)", p.ImportPath, importers(t, "./cmd/bpfc", p.ImportPath))
+		}
+	}
+}
+
 // importers lists the packages among root's dependencies that import
 // path directly.
 func importers(t *testing.T, root, path string) string {

@@ -181,7 +181,7 @@ func New(r io.ReaderAt, size int64) (*Archive, error) {
 	for {
 		m, err := readCentral(&cur)
 		if err != nil {
-			if !errors.Is(err, ErrFormat) || err == errAtEnd {
+			if !errors.Is(err, ErrFormat) || errors.Is(err, errAtEnd) {
 				return nil, err
 			}
 			if len(a.Members)&0xffff != int(end.records&0xffff) {
@@ -314,17 +314,17 @@ type cursor struct {
 	buf  []byte
 }
 
-// errAtEnd wraps ErrFormat for a directory that runs into the file's end
-// exactly at an entry's boundary (archive/zip refuses it, whatever the
-// count of entries).
-var errAtEnd = fmt.Errorf("%w: central directory runs to the end of the file", ErrFormat)
+// errAtEnd is a directory that runs into the file's end exactly at an
+// entry's boundary (archive/zip refuses it, whatever the count of
+// entries). next wraps it with ErrFormat.
+var errAtEnd = errors.New("central directory runs to the end of the file")
 
 // next returns the next n bytes, or an error wrapping ErrFormat where
 // the file ends first.
 func (c *cursor) next(n int) ([]byte, error) {
 	if len(c.buf) < n {
 		if c.off >= c.size && n > 0 {
-			return nil, errAtEnd
+			return nil, fmt.Errorf("%w: %w", ErrFormat, errAtEnd)
 		}
 		if int64(n) > c.size-c.off {
 			return nil, fmt.Errorf("%w: truncated at %d", ErrFormat, c.size)
