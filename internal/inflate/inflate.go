@@ -9,6 +9,7 @@
 package inflate
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -287,53 +288,63 @@ var (
 )
 
 // huffmanBlock decodes a compressed block's symbols up to its end. The
-// hot loop keeps the bit buffer in locals and refills it once per symbol
-// (a literal/length code, its extra bits, a distance code and its extra
-// bits take at most 48 bits); near the end of the input every step checks
-// that its bits are there.
+// hot loop keeps the input position, the bit buffer and the output in
+// locals and refills the buffer once per symbol (a literal/length code,
+// its extra bits, a distance code and its extra bits take at most 48
+// bits); near the end of the input every step checks that its bits are
+// there.
 func (d *decoder) huffmanBlock(lit, dist *huffman) error {
-	out := d.out
-	defer func() { d.out = out }()
+	in, pos, bits, nbits, out := d.in, d.pos, d.bits, d.nbits, d.out
+	var err error
+loop:
 	for {
-		if d.nbits < 48 {
-			d.refill()
+		if nbits < 48 {
+			if pos+8 <= len(in) {
+				bits |= binary.LittleEndian.Uint64(in[pos:]) << nbits
+				n := (63 - nbits) >> 3
+				pos += int(n)
+				nbits += n * 8
+			} else {
+				d.pos, d.bits, d.nbits = pos, bits, nbits
+				d.refill()
+				pos, bits, nbits = d.pos, d.bits, d.nbits
+			}
 		}
-		bits, nbits := d.bits, d.nbits
 		e := lit.table[bits&lit.mask]
 		if e&linkFlag != 0 {
 			e = lit.table[uint(e>>8)+uint(bits>>lit.primary)&(1<<(e&15)-1)]
 		}
 		n := uint(e & 15)
 		if n == 0 || n > nbits {
-			_, err := d.decode(lit) // the error, worded
-			return err
+			d.pos, d.bits, d.nbits = pos, bits, nbits
+			_, err = d.decode(lit) // the error, worded
+			break
 		}
 		bits >>= n
 		nbits -= n
 		sym := int(e >> 8)
 		if sym < eob {
 			if len(out) >= d.limit {
-				d.bits, d.nbits = bits, nbits
-				return d.tooLarge()
+				err = d.tooLarge()
+				break
 			}
 			out = append(out, byte(sym))
-			d.bits, d.nbits = bits, nbits
 			continue
 		}
 		if sym == eob {
-			d.bits, d.nbits = bits, nbits
-			return nil
+			break
 		}
 		sym -= 257
 		if sym >= len(lenBase) {
-			d.bits, d.nbits = bits, nbits
-			return d.corrupt("literal/length symbol %d", sym+257)
+			d.pos, d.bits, d.nbits = pos, bits, nbits
+			err = d.corrupt("literal/length symbol %d", sym+257)
+			break
 		}
 		length := int(lenBase[sym])
 		if x := uint(lenExtra[sym]); x > 0 {
 			if x > nbits {
-				d.bits, d.nbits = bits, nbits
-				return d.truncated()
+				err = d.truncated()
+				break
 			}
 			length += int(bits & (1<<x - 1))
 			bits >>= x
@@ -345,48 +356,60 @@ func (d *decoder) huffmanBlock(lit, dist *huffman) error {
 		}
 		n = uint(e & 15)
 		if n == 0 || n > nbits {
-			d.bits, d.nbits = bits, nbits
-			_, err := d.decode(dist)
-			return err
+			d.pos, d.bits, d.nbits = pos, bits, nbits
+			_, err = d.decode(dist)
+			break
 		}
 		bits >>= n
 		nbits -= n
 		dsym := int(e >> 8)
 		if dsym >= len(distBase) {
-			d.bits, d.nbits = bits, nbits
-			return d.corrupt("distance symbol %d", dsym)
+			d.pos, d.bits, d.nbits = pos, bits, nbits
+			err = d.corrupt("distance symbol %d", dsym)
+			break
 		}
 		distance := int(distBase[dsym])
 		if x := uint(distExtra[dsym]); x > 0 {
 			if x > nbits {
-				d.bits, d.nbits = bits, nbits
-				return d.truncated()
+				err = d.truncated()
+				break
 			}
 			distance += int(bits & (1<<x - 1))
 			bits >>= x
 			nbits -= x
 		}
-		d.bits, d.nbits = bits, nbits
-		have := len(out) - d.start
-		if distance > have {
-			return d.corrupt("distance %d back from the %d bytes inflated", distance, have)
+		if have := len(out) - d.start; distance > have {
+			d.pos, d.bits, d.nbits = pos, bits, nbits
+			err = d.corrupt("distance %d back from the %d bytes inflated", distance, have)
+			break
 		}
 		if length > d.limit-len(out) {
-			return d.tooLarge()
+			err = d.tooLarge()
+			break
 		}
 		at := len(out)
 		out = slices.Grow(out, length)[:at+length]
 		from := at - distance
-		if distance >= length {
+		switch {
+		case distance >= length:
 			copy(out[at:], out[from:from+length])
-			continue
+		case distance == 1:
+			// A run of one byte.
+			b := out[from]
+			for i := at; i < at+length; i++ {
+				out[i] = b
+			}
+		default:
+			// An overlapping copy repeats the last distance bytes:
+			// copy them, then twice as many, and so on.
+			for i := at; i < at+length; {
+				i += copy(out[i:at+length], out[from:i])
+			}
 		}
-		// An overlapping copy repeats the last distance bytes: copy
-		// them, then twice as many, and so on.
-		for i := at; i < at+length; {
-			i += copy(out[i:at+length], out[from:i])
-		}
+		continue loop
 	}
+	d.pos, d.bits, d.nbits, d.out = pos, bits, nbits, out
+	return err
 }
 
 // huffman is a decoding table of a canonical Huffman code (zlib's
