@@ -452,8 +452,10 @@ func (a *Archive) Read(m *Member, limit uint64) ([]byte, error) {
 		}
 	}
 	raw := make([]byte, n)
-	if _, err := a.r.ReadAt(raw, dataOff); err != nil && err != io.EOF {
-		return nil, err
+	if n > 0 {
+		if _, err := a.r.ReadAt(raw, dataOff); err != nil && err != io.EOF {
+			return nil, err
+		}
 	}
 	var data []byte
 	switch m.Method {
