@@ -64,6 +64,38 @@ func TestOpenZip(t *testing.T) {
 	}
 }
 
+// TestOpenZipAll puts every testdata object in archives, stored and
+// deflated by archive/zip's writer, and
+// opens each member: it lowers as the file does, or fails as it does.
+func TestOpenZipAll(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join(objDir, "*.o"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no testdata objects: %v", err)
+	}
+	members := make(map[string][]byte)
+	for _, p := range paths {
+		members["objs/"+filepath.Base(p)] = readObj(t, filepath.Base(p))
+	}
+	for _, method := range []uint16{zip.Store, zip.Deflate} {
+		archive := writeZip(t, members, method)
+		for _, p := range paths {
+			plain, perr := Open(p)
+			obj, err := Open(archive + "!/objs/" + filepath.Base(p))
+			if (err == nil) != (perr == nil) {
+				t.Errorf("method %d: %s: %v; the file: %v", method, filepath.Base(p), err, perr)
+				continue
+			}
+			if err != nil {
+				continue
+			}
+			obj.Name = plain.Name
+			if obj.String() != plain.String() {
+				t.Errorf("method %d: %s: the member lowers differently from the file", method, filepath.Base(p))
+			}
+		}
+	}
+}
+
 func TestOpenZipErrors(t *testing.T) {
 	archive := writeZip(t, map[string][]byte{"a.o": readObj(t, "tailcall.o"), "bad.o": []byte("not ELF")}, zip.Deflate)
 	notZip := filepath.Join(t.TempDir(), "plain.zip")
