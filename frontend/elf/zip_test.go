@@ -65,8 +65,8 @@ func TestOpenZip(t *testing.T) {
 }
 
 // TestOpenZipAll puts every testdata object in archives, stored and
-// deflated by archive/zip's writer, and
-// opens each member: it lowers as the file does, or fails as it does.
+// deflated by archive/zip's writer, and opens each member: it lowers as
+// the file does, or fails as it does.
 func TestOpenZipAll(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join(objDir, "*.o"))
 	if err != nil || len(paths) == 0 {
