@@ -317,7 +317,9 @@ loop:
 		n := uint(e & 15)
 		if n == 0 || n > nbits {
 			d.pos, d.bits, d.nbits = pos, bits, nbits
-			_, err = d.decode(lit) // the error, worded
+			if _, err = d.decode(lit); err == nil { // the error, worded
+				err = d.corrupt("invalid Huffman code")
+			}
 			break
 		}
 		bits >>= n
@@ -357,7 +359,9 @@ loop:
 		n = uint(e & 15)
 		if n == 0 || n > nbits {
 			d.pos, d.bits, d.nbits = pos, bits, nbits
-			_, err = d.decode(dist)
+			if _, err = d.decode(dist); err == nil {
+				err = d.corrupt("invalid Huffman code")
+			}
 			break
 		}
 		bits >>= n
