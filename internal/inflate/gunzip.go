@@ -67,6 +67,10 @@ func gzipSizeHint(src []byte, limit int) int {
 	return min(int(binary.LittleEndian.Uint32(src[len(src)-4:])), limit, 64<<20)
 }
 
+// maxGzipString bounds a header's name and comment with their NUL, as
+// compress/gzip does.
+const maxGzipString = 512
+
 // gzipHeader checks a member's header and returns its length.
 func gzipHeader(b []byte) (int, error) {
 	if len(b) < 10 {
@@ -87,8 +91,12 @@ func gzipHeader(b []byte) (int, error) {
 		if flags&f == 0 || n > len(b) {
 			continue
 		}
-		end := 0
-		for end = n; end < len(b) && b[end] != 0; end++ {
+		end := n
+		for end < len(b) && b[end] != 0 {
+			end++
+		}
+		if end-n >= maxGzipString && end < len(b) {
+			return 0, fmt.Errorf("%w: a header string of more than %d bytes", ErrGzip, maxGzipString-1)
 		}
 		n = end + 1
 	}

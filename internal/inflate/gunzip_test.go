@@ -151,3 +151,37 @@ func BenchmarkGunzip(b *testing.B) {
 		}
 	})
 }
+
+// FuzzGunzip compares Gunzip with compress/gzip on any input: the same
+// data where either reads it.
+func FuzzGunzip(f *testing.F) {
+	c := corpus(f)
+	var plain bytes.Buffer
+	w := gzip.NewWriter(&plain)
+	w.Write(c["text"][:3000])
+	w.Close()
+	f.Add(plain.Bytes())
+	var named bytes.Buffer
+	w = gzip.NewWriter(&named)
+	w.Header.Name, w.Header.Comment, w.Header.Extra = "config", "kernel config", []byte("xy")
+	w.Write(c["tailcall.o"][:500])
+	w.Close()
+	f.Add(named.Bytes())
+	f.Add(append(bytes.Clone(plain.Bytes()), named.Bytes()...))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		got, err := Gunzip(in, fuzzLimit)
+		want, serr := gunzipStd(in)
+		switch {
+		case serr == nil && len(want) > fuzzLimit:
+			if !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("compress/gzip reads more than %d bytes; Gunzip: %v", fuzzLimit, err)
+			}
+		case serr == nil:
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("compress/gzip reads %d bytes; Gunzip: %v (%d bytes, equal %v)", len(want), err, len(got), bytes.Equal(got, want))
+			}
+		case err == nil:
+			t.Fatalf("Gunzip reads %d bytes; compress/gzip: %v", len(got), serr)
+		}
+	})
+}
