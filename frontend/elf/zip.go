@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/internal/zipfile"
@@ -49,7 +50,10 @@ func splitArchive(path string) (archive, member string, ok bool) {
 	if i <= 0 || i+len(ArchiveSep) == len(path) {
 		return "", "", false
 	}
-	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+	// syscall.Stat, not os.Stat: an os.FileInfo keeps time's formatting
+	// and zone code linked (through its ModTime).
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err == nil && st.Mode&syscall.S_IFMT == syscall.S_IFREG {
 		return "", "", false
 	}
 	return path[:i], path[i+len(ArchiveSep):], true

@@ -48,6 +48,17 @@ func TestOpenZip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A path with "!/" that names a file as it stands is that file.
+	dir := filepath.Join(t.TempDir(), "app.zip!")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tailcall.o"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if obj, err := Open(filepath.Join(dir, "tailcall.o")); err != nil || obj.Name != "tailcall.o" {
+		t.Errorf("a file under a directory named app.zip!: %v", err)
+	}
 	for _, method := range []uint16{zip.Store, zip.Deflate} {
 		archive := writeZip(t, map[string][]byte{"bpf/tailcall.o": raw, "README": []byte("hi")}, method)
 		obj, err := Open(archive + "!/bpf/tailcall.o")
