@@ -10,9 +10,13 @@
 //   - typed ksyms (kernel variables with a BTF type) get the BTF id of the
 //     VAR of that name in vmlinux or module BTF, after a type
 //     compatibility check; typeless ksyms get their address from kallsyms.
-//   - kfuncs get the BTF id of the FUNC of that name (flavor suffix
-//     ignored) in vmlinux or module BTF, after a prototype compatibility
-//     check; a module kfunc takes a module slot in fd_array.
+//   - kfuncs get the BTF id of the FUNC of that name (its ___flavor suffix
+//     dropped: ir.Extern.KernelName, which the backends' load-time lookups
+//     use too) in vmlinux or module BTF, after a prototype compatibility
+//     check (a __weak kfunc whose prototype differs reads as missing, so
+//     that of several flavors only the compatible one resolves); a module
+//     kfunc takes a module slot in fd_array. A ksym's flavor is part of
+//     its name, as for libbpf.
 //   - with Context.Defer (or no target), ksyms and kfuncs are left for the
 //     loader to look up at load time.
 //   - constants of inline assembly (ir.ExternConst) keep the value the
@@ -252,7 +256,7 @@ func (r *externResolver) typedKsym(e *ir.Extern) error {
 	if r.obj.BTF == nil {
 		return fmt.Errorf("a typed ksym needs the object's BTF: %w", btf.ErrInvalid)
 	}
-	spec, mod, id, err := r.findKernelType(e.Name, btf.KindVar)
+	spec, mod, id, err := r.findKernelType(e.KernelName(), btf.KindVar)
 	if err != nil {
 		return err
 	}
@@ -322,14 +326,15 @@ func (r *externResolver) typelessKsym(e *ir.Extern) error {
 }
 
 // kfunc resolves a kernel function to the BTF id of its FUNC (libbpf's
-// bpf_object__resolve_ksym_func_btf_id). The name's ___flavor suffix is
-// ignored. A kfunc of a module takes a module slot.
+// bpf_object__resolve_ksym_func_btf_id), looked up by the extern's
+// KernelName (its ___flavor suffix dropped), after the prototype check
+// (core.CheckKfuncProto). A kfunc of a module takes a module slot.
 func (r *externResolver) kfunc(e *ir.Extern) error {
 	if r.deferred() {
 		e.State, e.Note = ir.Deferred, noteDeferBTF
 		return nil
 	}
-	name := btf.EssentialName(e.Name)
+	name := e.KernelName()
 	spec, mod, id, err := r.findKernelType(name, btf.KindFunc)
 	if err != nil {
 		return err
@@ -347,25 +352,21 @@ func (r *externResolver) kfunc(e *ir.Extern) error {
 		}
 		return fmt.Errorf("no FUNC %s in kernel or module BTF (%s): %w", name, r.searched(), ErrExternNotFound)
 	}
-	ft, err := spec.Type(id)
+	proto, err := core.CheckKfuncProto(r.obj.BTF, e, spec, id)
 	if err != nil {
-		return err
-	}
-	ok, checked := true, "checked"
-	if e.TypeID == 0 || r.obj.BTF == nil {
-		// Called as a kfunc without a FUNC in the object's BTF: there is
-		// no declared prototype to compare.
-		checked = "prototype not checked: no local BTF"
-	} else if ok, err = core.TypesAreCompat(r.obj.BTF, e.LocalType, spec, ft.Type); err != nil {
 		return fmt.Errorf("comparing with %s [%d]: %w", where(mod), id, err)
 	}
-	if !ok {
+	if proto == core.ProtoIncompatible {
+		ft, err := spec.Type(id)
+		if err != nil {
+			return err
+		}
 		if e.Weak {
-			r.missing(e, fmt.Sprintf("kfunc: prototype incompatible with %s [%d], __weak: zero", where(mod), ft.Type))
+			r.missing(e, fmt.Sprintf("kfunc: prototype incompatible with %s's %s [%d], __weak: zero", where(mod), name, ft.Type))
 			return nil
 		}
-		return fmt.Errorf("func_proto [%d] %s incompatible with %s func_proto [%d] %s: %w",
-			e.LocalType, describeType(r.obj.BTF, e.LocalType), where(mod), ft.Type, describeType(spec, ft.Type), ErrExternIncompatible)
+		return fmt.Errorf("func_proto [%d] %s incompatible with %s func_proto [%d] %s of %s: %w: %w",
+			e.LocalType, describeType(r.obj.BTF, e.LocalType), where(mod), ft.Type, describeType(spec, ft.Type), name, ErrExternIncompatible, core.ErrKfuncIncompatible)
 	}
 	if mod != "" && !slices.Contains(r.obj.ModuleSlots, mod) {
 		r.obj.ModuleSlots = append(r.obj.ModuleSlots, mod)
@@ -375,8 +376,10 @@ func (r *externResolver) kfunc(e *ir.Extern) error {
 	e.BTFID = uint32(id)
 	e.BTFModule = mod
 	e.Note = fmt.Sprintf("kfunc: FUNC %s [%d] in %s", name, id, where(mod))
-	if checked != "checked" {
-		e.Note += " (" + checked + ")"
+	if proto == core.ProtoUnchecked {
+		// Called as a kfunc without a FUNC in the object's BTF: there is
+		// no declared prototype to compare.
+		e.Note += " (prototype not checked: no local BTF)"
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes/core"
 	"github.com/bpfc/bpfc/target"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -407,23 +408,73 @@ func (l *loader) resolveDeferred(insns []ir.Insn, relocs []*ir.Reloc, slots *def
 	return nil
 }
 
+// deferredKfunc finds a kfunc left to load time as the externs pass would
+// have: by its KernelName (the ___flavor suffix dropped) in vmlinux, then
+// in module BTF, with the prototype check (core.CheckKfuncProto). It
+// returns the FUNC's id and module ("" for vmlinux), or found false for a
+// __weak kfunc that is absent or declared with another prototype (it
+// reads as missing, so that of several flavors only the compatible one
+// resolves).
+func (l *loader) deferredKfunc(ext *ir.Extern) (id btf.TypeID, mod string, found bool, err error) {
+	name := ext.KernelName()
+	id, mod, err = l.findKernelSymbol(name, btf.KindFunc)
+	if err != nil {
+		if ext.Weak && errors.Is(err, btf.ErrNotFound) {
+			return 0, "", false, nil
+		}
+		return 0, "", false, err
+	}
+	spec, err := l.kernelBTF()
+	if err == nil && mod != "" {
+		var mods map[string]*btf.Spec
+		if mods, err = target.Running().ModuleBTFs(); err == nil {
+			spec = mods[mod]
+		}
+	}
+	if err != nil {
+		return 0, "", false, err
+	}
+	proto, err := core.CheckKfuncProto(l.obj.BTF, ext, spec, id)
+	if err != nil {
+		return 0, "", false, fmt.Errorf("comparing with %s's %s [%d]: %w", moduleOrVmlinux(mod), name, id, err)
+	}
+	if proto == core.ProtoIncompatible {
+		if ext.Weak {
+			return 0, "", false, nil
+		}
+		return 0, "", false, fmt.Errorf("declared prototype incompatible with %s's FUNC %s [%d]: %w", moduleOrVmlinux(mod), name, id, core.ErrKfuncIncompatible)
+	}
+	return id, mod, true, nil
+}
+
+// moduleOrVmlinux names the BTF a kernel symbol was found in.
+func moduleOrVmlinux(mod string) string {
+	if mod == "" {
+		return "vmlinux"
+	}
+	return "module " + mod
+}
+
 // resolveKfunc patches a kfunc call deferred to load time with the BTF id
 // of the function in vmlinux or in a module (then with the module's BTF fd
-// in the kfunc's fd_array slot, the slot's index in the call's off).
+// in the kfunc's fd_array slot, the slot's index in the call's off); a
+// __weak kfunc not found becomes libbpf's poisoned call.
 func (l *loader) resolveKfunc(insns []ir.Insn, r *ir.Reloc, slots *deferredSlots) error {
 	if !insns[r.Insn].IsCall() {
 		return fmt.Errorf("%w: kfunc %s: insn %d is not a call", ErrInvalidObject, r.Symbol, r.Insn)
 	}
 	in := &insns[r.Insn]
-	id, mod, err := l.findKernelSymbol(btf.EssentialName(r.Symbol), btf.KindFunc)
+	idx := slices.IndexFunc(l.obj.Externs, func(e *ir.Extern) bool { return e.Name == r.Symbol })
+	if idx < 0 {
+		return fmt.Errorf("%w: kfunc %s (insn %d) is no extern of the object", ErrInvalidObject, r.Symbol, r.Insn)
+	}
+	id, mod, found, err := l.deferredKfunc(l.obj.Externs[idx])
 	if err != nil {
-		for i, ext := range l.obj.Externs {
-			if ext.Name == r.Symbol && ext.Weak {
-				ir.PoisonKfuncCall(in, i)
-				return nil
-			}
-		}
 		return fmt.Errorf("kfunc %s (insn %d): %w", r.Symbol, r.Insn, err)
+	}
+	if !found {
+		ir.PoisonKfuncCall(in, idx)
+		return nil
 	}
 	in.Src = ir.PseudoKfuncCall
 	in.Imm = int32(id)
@@ -461,8 +512,31 @@ func (l *loader) resolveKsym(insns []ir.Insn, r *ir.Reloc) error {
 		insns[r.Insn+1].Imm = int32(fd.Int())
 		return nil
 	}
+	if ext != nil && ext.Kind == ir.ExternKfunc {
+		// A kfunc's address (bpf_ksym_exists): its FUNC's id, and a
+		// module's BTF fd in the second half; 0 when missing.
+		id, mod, found, err := l.deferredKfunc(ext)
+		if err != nil {
+			return fmt.Errorf("kfunc %s (insn %d): %w", r.Symbol, r.Insn, err)
+		}
+		if !found {
+			insns[r.Insn].Src = 0
+			ir.SetImm64(insns, r.Insn, 0)
+			return nil
+		}
+		insns[r.Insn].Src = ir.PseudoBTFID
+		ir.SetImm64(insns, r.Insn, uint64(id))
+		if mod != "" {
+			fd, err := l.moduleBTF(mod)
+			if err != nil {
+				return fmt.Errorf("kfunc %s (insn %d): module %s: %w", r.Symbol, r.Insn, mod, err)
+			}
+			insns[r.Insn+1].Imm = int32(fd.Int())
+		}
+		return nil
+	}
 	if ext != nil && ext.Typed {
-		id, mod, err := l.findKernelSymbol(r.Symbol, btf.KindVar)
+		id, mod, err := l.findKernelSymbol(ext.KernelName(), btf.KindVar)
 		switch {
 		case err == nil && mod != "":
 			// A module's variable: its id, the module's BTF fd in the

@@ -12,6 +12,7 @@ import (
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes/core"
 )
 
 // gen is the state of one Generate.
@@ -187,6 +188,9 @@ func (g *gen) plan() error {
 		}
 		maxKfuncs = max(maxKfuncs, n)
 	}
+	if err := g.checkFlavors(); err != nil {
+		return err
+	}
 	if len(obj.ModuleSlots) > 0 {
 		return fmt.Errorf("%w: kfuncs resolved in kernel modules (%s) at generation time; generate with deferred externs",
 			errNotSupported, strings.Join(obj.ModuleSlots, ", "))
@@ -221,4 +225,42 @@ func (g *gen) progIndex(name string) int {
 		}
 	}
 	return -1
+}
+
+// checkFlavors refuses an object declaring several flavors of one kfunc
+// (bpf_foo___old, bpf_foo___new) with prototypes incompatible with each
+// other, when they are left to load time. Elsewhere only the flavor whose
+// prototype is compatible with the kernel's resolves (the others, __weak,
+// read as missing: core.CheckKfuncProto), which is what a program testing
+// bpf_ksym_exists(bpf_foo___old) relies on; a loader program finds each by
+// name with bpf_btf_find_by_name_kind and cannot compare prototypes (the
+// kernel's BTF is not readable from it), so every flavor would resolve,
+// and the verifier would reject the call of the wrong one.
+func (g *gen) checkFlavors() error {
+	if g.obj.BTF == nil {
+		return nil
+	}
+	first := map[string]*ir.Extern{}
+	for _, e := range g.obj.Externs {
+		if e.Kind != ir.ExternKfunc || e.State != ir.Deferred || e.TypeID == 0 {
+			continue
+		}
+		kname := e.KernelName()
+		f, ok := first[kname]
+		if !ok {
+			first[kname] = e
+			continue
+		}
+		compat, err := core.TypesAreCompat(g.obj.BTF, f.LocalType, g.obj.BTF, e.LocalType)
+		if err != nil {
+			return fmt.Errorf("%w: comparing the prototypes of kfuncs %s and %s: %w", ErrInvalidObject, f.Name, e.Name, err)
+		}
+		if !compat {
+			return fmt.Errorf("%w: kfuncs %s and %s, flavors of %s, are declared with incompatible prototypes: "+
+				"only the one matching the kernel's may resolve, and a loader program cannot compare prototypes at load time; "+
+				"load with the direct backend, or generate with the kfuncs resolved against the target kernel (externs not deferred)",
+				errNotSupported, f.Name, e.Name, kname)
+		}
+	}
+	return nil
 }

@@ -124,7 +124,9 @@ func (g *gen) emitLookup(p *ir.Program, lk *lookup, code int) int {
 	e := &g.e
 	ext := lk.ext
 	insnAt := func(at int) int { return code + at*ir.InsnSize }
-	name, size := g.b.addString(ext.Name)
+	// The name the kernel knows it by: a kfunc's without its ___flavor
+	// suffix, as the externs pass and the direct backend look it up.
+	name, size := g.b.addString(ext.KernelName())
 	found := e.newLabel()
 
 	if lk.typeless() {
@@ -150,7 +152,11 @@ func (g *gen) emitLookup(p *ir.Program, lk *lookup, code int) int {
 	}
 
 	res := g.result(true)
-	g.step("bpf_btf_find_by_name_kind %s %s (program %s)", lk.kind(), ext.Name, p.Name)
+	if kname := ext.KernelName(); kname != ext.Name {
+		g.step("bpf_btf_find_by_name_kind %s %s (extern %s, program %s)", lk.kind(), kname, ext.Name, p.Name)
+	} else {
+		g.step("bpf_btf_find_by_name_kind %s %s (program %s)", lk.kind(), kname, p.Name)
+	}
 	e.findByNameKind(name, size, uint32(lk.kind()))
 	g.traceResult("find " + ext.Name)
 	e.jumpIf(ir.JumpSGE, ir.R7, 0, found)

@@ -1,0 +1,59 @@
+// This file holds the kfunc prototype check every resolution of a kfunc
+// makes, wherever it happens: the externs pass against a target, and the
+// direct backend when it resolves kfuncs left to load time. It is
+// libbpf's check in bpf_object__resolve_ksym_func_btf_id.
+
+package core
+
+import (
+	"errors"
+
+	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/ir"
+)
+
+// ErrKfuncIncompatible is wrapped by the error for a kfunc (not __weak)
+// declared with a prototype the kernel's is not compatible with, by the
+// externs pass (with passes.ErrExternIncompatible) and by the direct
+// backend's load-time resolution alike.
+var ErrKfuncIncompatible = errors.New("kfunc prototype incompatible with the kernel's")
+
+// KfuncProto says how a kfunc's declared prototype compares with the
+// kernel's.
+type KfuncProto uint8
+
+const (
+	// ProtoCompatible: the declared FUNC_PROTO is compatible with the
+	// kernel's (bpf_core_types_are_compat).
+	ProtoCompatible KfuncProto = iota
+	// ProtoIncompatible: it is not; a __weak kfunc then reads as missing
+	// (libbpf), another is an error. This is how, of several flavors of
+	// one kfunc declared with different prototypes (bpf_foo___old and
+	// bpf_foo___new), only the one the kernel has resolves.
+	ProtoIncompatible
+	// ProtoUnchecked: the object's BTF does not describe the kfunc (a
+	// function called as a kfunc without a FUNC), so there is nothing to
+	// compare.
+	ProtoUnchecked
+)
+
+// CheckKfuncProto compares the prototype kfunc e was declared with in the
+// object's BTF (local, nil without one) with the prototype of FUNC fn of
+// target, the kernel's (vmlinux or module) BTF.
+func CheckKfuncProto(local *btf.Spec, e *ir.Extern, target *btf.Spec, fn btf.TypeID) (KfuncProto, error) {
+	if local == nil || e.TypeID == 0 {
+		return ProtoUnchecked, nil
+	}
+	ft, err := target.Type(fn)
+	if err != nil {
+		return 0, err
+	}
+	ok, err := TypesAreCompat(local, e.LocalType, target, ft.Type)
+	switch {
+	case err != nil:
+		return 0, err
+	case !ok:
+		return ProtoIncompatible, nil
+	}
+	return ProtoCompatible, nil
+}
