@@ -526,21 +526,6 @@ type Extern struct {
 	Note string
 }
 
-// KernelName returns the name the kernel knows the extern by, the one
-// every backend looks it up with: for a kfunc its essential name, the
-// name without a "___flavor" suffix (btf.EssentialName; libbpf's
-// bpf_core_essential_name_len), so that bpf_foo___v2 resolves to the
-// kernel's bpf_foo and several flavors of one kfunc may be declared with
-// different prototypes; for every other extern its whole name, as libbpf
-// looks up ksyms (a typed ksym's VAR, a typeless ksym in kallsyms) and
-// kconfig values by their full name: a flavored ksym is not found.
-func (e *Extern) KernelName() string {
-	if e.Kind == ExternKfunc {
-		return btf.EssentialName(e.Name)
-	}
-	return e.Name
-}
-
 // Units returns every piece of code of the object: programs first, then
 // subprograms, so that passes can visit each once.
 func (o *Object) Units() []*Function {

@@ -328,7 +328,7 @@ func (r *externResolver) typelessKsym(e *ir.Extern) error {
 // kfunc resolves a kernel function to the BTF id of its FUNC (libbpf's
 // bpf_object__resolve_ksym_func_btf_id), looked up by the extern's
 // KernelName (its ___flavor suffix dropped), after the prototype check
-// (core.CheckKfuncProto). A kfunc of a module takes a module slot.
+// (ir.CheckKfuncProto). A kfunc of a module takes a module slot.
 func (r *externResolver) kfunc(e *ir.Extern) error {
 	if r.deferred() {
 		e.State, e.Note = ir.Deferred, noteDeferBTF
@@ -352,21 +352,21 @@ func (r *externResolver) kfunc(e *ir.Extern) error {
 		}
 		return fmt.Errorf("no FUNC %s in kernel or module BTF (%s): %w", name, r.searched(), ErrExternNotFound)
 	}
-	proto, err := core.CheckKfuncProto(r.obj.BTF, e, spec, id)
+	proto, err := ir.CheckKfuncProto(r.obj.BTF, e, spec, id)
 	if err != nil {
 		return fmt.Errorf("comparing with %s [%d]: %w", where(mod), id, err)
 	}
-	if proto == core.ProtoIncompatible {
+	if proto == ir.ProtoIncompatible {
+		if e.Weak {
+			r.missing(e, fmt.Sprintf("kfunc: prototype incompatible with FUNC %s [%d] in %s, __weak: zero", name, id, where(mod)))
+			return nil
+		}
 		ft, err := spec.Type(id)
 		if err != nil {
 			return err
 		}
-		if e.Weak {
-			r.missing(e, fmt.Sprintf("kfunc: prototype incompatible with %s's %s [%d], __weak: zero", where(mod), name, ft.Type))
-			return nil
-		}
 		return fmt.Errorf("func_proto [%d] %s incompatible with %s func_proto [%d] %s of %s: %w: %w",
-			e.LocalType, describeType(r.obj.BTF, e.LocalType), where(mod), ft.Type, describeType(spec, ft.Type), name, ErrExternIncompatible, core.ErrKfuncIncompatible)
+			e.LocalType, describeType(r.obj.BTF, e.LocalType), where(mod), ft.Type, describeType(spec, ft.Type), name, ErrExternIncompatible, ir.ErrKfuncIncompatible)
 	}
 	if mod != "" && !slices.Contains(r.obj.ModuleSlots, mod) {
 		r.obj.ModuleSlots = append(r.obj.ModuleSlots, mod)
@@ -376,7 +376,7 @@ func (r *externResolver) kfunc(e *ir.Extern) error {
 	e.BTFID = uint32(id)
 	e.BTFModule = mod
 	e.Note = fmt.Sprintf("kfunc: FUNC %s [%d] in %s", name, id, where(mod))
-	if proto == core.ProtoUnchecked {
+	if proto == ir.ProtoUnchecked {
 		// Called as a kfunc without a FUNC in the object's BTF: there is
 		// no declared prototype to compare.
 		e.Note += " (prototype not checked: no local BTF)"

@@ -115,7 +115,8 @@ func loadGoldenTarget(tb testing.TB, path string) *goldenTarget {
 
 // goldenTargets are the fixed kernels objects are run against: kernel_a
 // with bpfc_mod, kernel S for objects with struct_ops maps, and kernel C
-// with its module nf_conntrack for conntrack.o.
+// with its module nf_conntrack for conntrack.o and the kfunc_flavor*.o
+// objects, which call its kfuncs under flavored names.
 type goldenTargets struct {
 	def, structOps, conntrack *goldenTarget
 }
@@ -139,7 +140,8 @@ func (g goldenTargets) forObject(tb testing.TB, path string) *goldenTarget {
 	if hasStructOps(obj) {
 		return g.structOps
 	}
-	if filepath.Base(path) == "conntrack.o" {
+	switch filepath.Base(path) {
+	case "conntrack.o", "kfunc_flavors.o", "kfunc_flavor_protos.o":
 		return g.conntrack
 	}
 	return g.def

@@ -19,7 +19,6 @@ import (
 	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
-	"github.com/bpfc/bpfc/passes/core"
 	"github.com/bpfc/bpfc/target"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -410,7 +409,7 @@ func (l *loader) resolveDeferred(insns []ir.Insn, relocs []*ir.Reloc, slots *def
 
 // deferredKfunc finds a kfunc left to load time as the externs pass would
 // have: by its KernelName (the ___flavor suffix dropped) in vmlinux, then
-// in module BTF, with the prototype check (core.CheckKfuncProto). It
+// in module BTF, with the prototype check (ir.CheckKfuncProto). It
 // returns the FUNC's id and module ("" for vmlinux), or found false for a
 // __weak kfunc that is absent or declared with another prototype (it
 // reads as missing, so that of several flavors only the compatible one
@@ -434,15 +433,15 @@ func (l *loader) deferredKfunc(ext *ir.Extern) (id btf.TypeID, mod string, found
 	if err != nil {
 		return 0, "", false, err
 	}
-	proto, err := core.CheckKfuncProto(l.obj.BTF, ext, spec, id)
+	proto, err := ir.CheckKfuncProto(l.obj.BTF, ext, spec, id)
 	if err != nil {
 		return 0, "", false, fmt.Errorf("comparing with %s's %s [%d]: %w", moduleOrVmlinux(mod), name, id, err)
 	}
-	if proto == core.ProtoIncompatible {
+	if proto == ir.ProtoIncompatible {
 		if ext.Weak {
 			return 0, "", false, nil
 		}
-		return 0, "", false, fmt.Errorf("declared prototype incompatible with %s's FUNC %s [%d]: %w", moduleOrVmlinux(mod), name, id, core.ErrKfuncIncompatible)
+		return 0, "", false, fmt.Errorf("declared prototype incompatible with %s's FUNC %s [%d]: %w", moduleOrVmlinux(mod), name, id, ir.ErrKfuncIncompatible)
 	}
 	return id, mod, true, nil
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/bpfc/bpfc/backend/loaderprog/rt"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
-	"github.com/bpfc/bpfc/passes/core"
 )
 
 // gen is the state of one Generate.
@@ -251,7 +250,7 @@ func (g *gen) checkFlavors() error {
 			first[kname] = e
 			continue
 		}
-		compat, err := core.TypesAreCompat(g.obj.BTF, f.LocalType, g.obj.BTF, e.LocalType)
+		compat, err := btf.TypesAreCompat(g.obj.BTF, f.LocalType, g.obj.BTF, e.LocalType)
 		if err != nil {
 			return fmt.Errorf("%w: comparing the prototypes of kfuncs %s and %s: %w", ErrInvalidObject, f.Name, e.Name, err)
 		}

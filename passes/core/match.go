@@ -345,77 +345,10 @@ func Match(ls *Spec, targ *btf.Spec, tid btf.TypeID) (*Spec, bool, error) {
 // TypesAreCompat reports whether type lid of local and type tid of target
 // are compatible as libbpf's bpf_core_types_are_compat defines it: the
 // relation of type id, type exists and type size relocations, and of
-// typed ksyms and kfunc prototypes against the kernel's BTF. See
-// typesAreCompat for the rules.
+// typed ksyms and kfunc prototypes against the kernel's BTF. It is
+// btf.TypesAreCompat, which the direct backend shares.
 func TypesAreCompat(local *btf.Spec, lid btf.TypeID, target *btf.Spec, tid btf.TypeID) (bool, error) {
-	return typesAreCompat(local, lid, target, tid, maxRecursion, map[visit]uint8{})
-}
-
-// typesAreCompat is libbpf's bpf_core_types_are_compat, the relation of
-// type id, type exists and type size relocations: after skipping
-// modifiers and typedefs the kinds must be compatible; structs, unions,
-// enums, fwds and void always are; ints unless old-style bitfield ints;
-// pointers and arrays if their targets are; function prototypes if they
-// have as many parameters and all parameter and return types are.
-func typesAreCompat(local *btf.Spec, lid btf.TypeID, targ *btf.Spec, tid btf.TypeID, level int, seen map[visit]uint8) (bool, error) {
-	if !kindsCompat(local.TypeKind(lid), targ.TypeKind(tid)) {
-		return false, nil
-	}
-	for depth := 0; depth < maxLevel; depth++ {
-		lt, tt, err := skippedPair(local, lid, targ, tid)
-		if err != nil {
-			return false, err
-		}
-		if !kindsCompat(lt.Kind, tt.Kind) {
-			return false, nil
-		}
-		switch lt.Kind {
-		case btf.KindUnknown, btf.KindStruct, btf.KindUnion, btf.KindEnum, btf.KindEnum64, btf.KindFwd:
-			return true, nil
-		case btf.KindInt:
-			return lt.IntOffset == 0 && tt.IntOffset == 0, nil
-		case btf.KindPtr:
-			lid, tid = lt.Type, tt.Type
-		case btf.KindArray:
-			lid, tid = lt.Array.Type, tt.Array.Type
-		case btf.KindFuncProto:
-			if len(lt.Params) != len(tt.Params) {
-				return false, nil
-			}
-			for i := range lt.Params {
-				if level <= 0 {
-					return false, fmt.Errorf("function prototypes nest deeper than %d: %w", maxRecursion, btf.ErrInvalid)
-				}
-				pl, err := local.Skip(lt.Params[i].Type)
-				if err != nil {
-					return false, err
-				}
-				pt, err := targ.Skip(tt.Params[i].Type)
-				if err != nil {
-					return false, err
-				}
-				k := visit{pl, pt, false}
-				if v, ok := seen[k]; ok {
-					if v == visitFailed {
-						return false, nil
-					}
-					continue
-				}
-				seen[k] = visitHolds
-				ok, err := typesAreCompat(local, pl, targ, pt, level-1, seen)
-				if err == nil && !ok {
-					seen[k] = visitFailed
-				}
-				if err != nil || !ok {
-					return false, err
-				}
-			}
-			lid, tid = lt.Type, tt.Type
-		default:
-			return false, nil
-		}
-	}
-	return false, fmt.Errorf("type references nest deeper than %d: %w", maxLevel, btf.ErrInvalid)
+	return btf.TypesAreCompat(local, lid, target, tid)
 }
 
 // namesMatchTM is libbpf's bpf_core_names_match: an anonymous target only

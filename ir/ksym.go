@@ -1,16 +1,31 @@
-// This file holds the kfunc prototype check every resolution of a kfunc
-// makes, wherever it happens: the externs pass against a target, and the
-// direct backend when it resolves kfuncs left to load time. It is
-// libbpf's check in bpf_object__resolve_ksym_func_btf_id.
+// This file holds the two rules every resolution of a kfunc or ksym
+// follows, wherever it happens (the externs pass against a target, the
+// direct backend for what was left to load time, the loader backend's
+// load-time lookups): the name the kernel knows an extern by, and the
+// kfunc prototype check of libbpf's bpf_object__resolve_ksym_func_btf_id.
 
-package core
+package ir
 
 import (
 	"errors"
 
 	"github.com/bpfc/bpfc/btf"
-	"github.com/bpfc/bpfc/ir"
 )
+
+// KernelName returns the name the kernel knows the extern by, the one
+// every backend looks it up with: for a kfunc its essential name, the
+// name without a "___flavor" suffix (btf.EssentialName; libbpf's
+// bpf_core_essential_name_len), so that bpf_foo___v2 resolves to the
+// kernel's bpf_foo and several flavors of one kfunc may be declared with
+// different prototypes; for every other extern its whole name, as libbpf
+// looks up ksyms (a typed ksym's VAR, a typeless ksym in kallsyms) and
+// kconfig values by their full name: a flavored ksym is not found.
+func (e *Extern) KernelName() string {
+	if e.Kind == ExternKfunc {
+		return btf.EssentialName(e.Name)
+	}
+	return e.Name
+}
 
 // ErrKfuncIncompatible is wrapped by the error for a kfunc (not __weak)
 // declared with a prototype the kernel's is not compatible with, by the
@@ -40,7 +55,7 @@ const (
 // CheckKfuncProto compares the prototype kfunc e was declared with in the
 // object's BTF (local, nil without one) with the prototype of FUNC fn of
 // target, the kernel's (vmlinux or module) BTF.
-func CheckKfuncProto(local *btf.Spec, e *ir.Extern, target *btf.Spec, fn btf.TypeID) (KfuncProto, error) {
+func CheckKfuncProto(local *btf.Spec, e *Extern, target *btf.Spec, fn btf.TypeID) (KfuncProto, error) {
 	if local == nil || e.TypeID == 0 {
 		return ProtoUnchecked, nil
 	}
@@ -48,7 +63,7 @@ func CheckKfuncProto(local *btf.Spec, e *ir.Extern, target *btf.Spec, fn btf.Typ
 	if err != nil {
 		return 0, err
 	}
-	ok, err := TypesAreCompat(local, e.LocalType, target, ft.Type)
+	ok, err := btf.TypesAreCompat(local, e.LocalType, target, ft.Type)
 	switch {
 	case err != nil:
 		return 0, err
