@@ -257,7 +257,7 @@ func (g *gen) checkFlavors() error {
 		if !compat {
 			return fmt.Errorf("%w: kfuncs %s and %s, flavors of %s, are declared with incompatible prototypes: "+
 				"only the one matching the kernel's may resolve, and a loader program cannot compare prototypes at load time; "+
-				"load with the direct backend, or generate with the kfuncs resolved against the target kernel (externs not deferred)",
+				"load with the direct backend (or, for kfuncs of vmlinux, generate against the target kernel without deferring externs)",
 				errNotSupported, f.Name, e.Name, kname)
 		}
 	}
