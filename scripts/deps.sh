@@ -12,6 +12,10 @@ set -euo pipefail
 pkgs=()
 command -v bpftool >/dev/null 2>&1 || pkgs+=(bpftool)
 [ -f /usr/include/bpf/skel_internal.h ] || pkgs+=(libbpf-dev)
+# For linking Debian sid's libbpf.a statically (the flavor comparison).
+[ -f /usr/include/libelf.h ] || pkgs+=(libelf-dev)
+[ -f /usr/include/zlib.h ] || pkgs+=(zlib1g-dev)
+[ -f /usr/include/zstd.h ] || pkgs+=(libzstd-dev)
 command -v gcc >/dev/null 2>&1 || pkgs+=(gcc)
 command -v llvm-mc-19 >/dev/null 2>&1 || pkgs+=(llvm-19)
 command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
