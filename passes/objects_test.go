@@ -141,7 +141,7 @@ func (g goldenTargets) forObject(tb testing.TB, path string) *goldenTarget {
 		return g.structOps
 	}
 	switch filepath.Base(path) {
-	case "conntrack.o", "kfunc_flavors.o", "kfunc_flavor_protos.o":
+	case "conntrack.o", "kfunc_flavors.o", "kfunc_flavor_protos.o", "kfunc_flavor_exists.o":
 		return g.conntrack
 	}
 	return g.def

@@ -1,6 +1,6 @@
 // This file compares the direct backend with libbpf on the objects whose
 // kfuncs and ksyms have "___flavor" names (kfunc_flavors.o,
-// kfunc_flavor_protos.o): a C program linked statically with Debian
+// kfunc_flavor_protos.o, kfunc_flavor_exists.o): a C program linked statically with Debian
 // sid's libbpf (1.3+ resolves kfunc flavors; bookworm's 1.1 does not),
 // which scripts/libbpf-sid.sh extracts, loads each object, runs its
 // program on the test packet and prints the return value, the .bss map's
@@ -151,6 +151,7 @@ func TestFlavorsAgainstLibbpf(t *testing.T) {
 	for _, tc := range []struct{ object, prog string }{
 		{"kfunc_flavors.o", "flavors"},
 		{"kfunc_flavor_protos.o", "protos"},
+		{"kfunc_flavor_exists.o", "exists"},
 	} {
 		t.Run(tc.object, func(t *testing.T) {
 			raw, err := exec.Command(bin, filepath.Join(testdataDir, tc.object), tc.prog).Output()

@@ -272,9 +272,12 @@ var runs = []struct {
 	// prototypes only the kernel's resolves.
 	{"kfunc_flavors.o", []step{
 		{prog: "flavors", want: 2, vars: map[string]uint64{
-			".bss:release_exists": 1, ".bss:missing_exists": 0, ".bss:missing_result": 0xfffe,
+			".bss:missing_exists": 0, ".bss:missing_result": 0xfffe,
 			".bss:ksym_exists": 0, ".bss:miss_null": 1, ".bss:miss_err": enoentU32,
 		}},
+	}},
+	{"kfunc_flavor_exists.o", []step{
+		{prog: "exists", want: 2, vars: map[string]uint64{".bss:release_exists": 1, ".bss:missing_exists": 0, ".bss:lookup_addr_set": 1}},
 	}},
 	{"kfunc_flavor_protos.o", []step{
 		{prog: "protos", want: 2, vars: map[string]uint64{".bss:which": 2, ".bss:miss_err": enoentU32}},
@@ -432,7 +435,7 @@ func TestRunObjects(t *testing.T) {
 		{"resolved", passes.Context{CORE: passes.COREUser}, nil},
 		// CO-RE records handed to the kernel in PROG_LOAD's core_relos;
 		// ksyms and kfuncs resolved by the backend at load time.
-		{"deferred", passes.Context{CORE: passes.COREKernel, Defer: true}, []string{"core_fields.o", "core_types.o", "core_task.o", "externs.o", "tracing.o", "kfunc_noksym.o", "conntrack.o", "kfunc_flavors.o", "kfunc_flavor_protos.o"}},
+		{"deferred", passes.Context{CORE: passes.COREKernel, Defer: true}, []string{"core_fields.o", "core_types.o", "core_task.o", "externs.o", "tracing.o", "kfunc_noksym.o", "conntrack.o", "kfunc_flavors.o", "kfunc_flavor_protos.o", "kfunc_flavor_exists.o"}},
 	} {
 		t.Run(mode.name, func(t *testing.T) { runObjects(t, mode.ctx, mode.only) })
 	}

@@ -378,12 +378,13 @@ var wantRetval = map[string]uint32{
 	"static_progs.o/static_xdp":  128,
 	"static_progs.o/global_sock": 1,
 	// Constants not set: 0.
-	"asm_const.o/asm_xdp":      1,
-	"asm_const.o/asm_syscall":  0,
-	"sized_maps.o/count_stack": 0x5e,
-	"conntrack.o/ct_xdp":       2,
-	"conntrack.o/ct_tc":        0,
-	"kfunc_flavors.o/flavors":  2,
+	"asm_const.o/asm_xdp":          1,
+	"asm_const.o/asm_syscall":      0,
+	"sized_maps.o/count_stack":     0x5e,
+	"conntrack.o/ct_xdp":           2,
+	"conntrack.o/ct_tc":            0,
+	"kfunc_flavors.o/flavors":      2,
+	"kfunc_flavor_exists.o/exists": 2,
 }
 
 // loaderRefuses are the objects the loader backend refuses to generate a

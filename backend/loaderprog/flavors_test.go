@@ -40,7 +40,6 @@ func TestGenerateFlavoredKfuncs(t *testing.T) {
 		t.Fatalf("Generate: %v", err)
 	}
 	for _, want := range []string{
-		"bpf_btf_find_by_name_kind func bpf_ct_release (extern bpf_ct_release___v3, program flavors)",
 		"bpf_btf_find_by_name_kind func bpfc_no_such_kfunc (extern bpfc_no_such_kfunc___v2, program flavors)",
 		"bpf_btf_find_by_name_kind var bpf_prog_active___v2 (program flavors)",
 		"bpf_btf_find_by_name_kind func bpf_xdp_ct_lookup (extern bpf_xdp_ct_lookup___v2, program flavors)",

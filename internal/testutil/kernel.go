@@ -64,10 +64,19 @@ var objectNeeds = map[string][]Need{
 		`no FUNC bpf_xdp_ct_lookup in kernel or module BTF (searched vmlinux only: kernel module BTF is not supported by this kernel`,
 		`kernel BTF has no func "bpf_xdp_ct_lookup" (searched vmlinux only: kernel module BTF is not supported by this kernel`,
 	}}},
-	"kfunc_flavor_protos.o": {{Since: "5.18", What: "nf_conntrack's kfunc bpf_ct_release (5.18) in module BTF (5.11)", Match: []string{
+	"kfunc_flavor_protos.o": {{Since: "5.18", What: "nf_conntrack's kfuncs (5.18) in module BTF (5.11)", Match: []string{
 		`no FUNC bpf_ct_release in kernel or module BTF (searched vmlinux only: kernel module BTF is not supported by this kernel`,
-		`kernel BTF has no func "bpf_ct_release" (searched vmlinux only: kernel module BTF is not supported by this kernel`,
+		`kernel BTF has no func "bpf_xdp_ct_lookup" (searched vmlinux only: kernel module BTF is not supported by this kernel`,
 	}}},
+	// bpf_ksym_exists of a kfunc that exists: a ld_imm64 of a FUNC's BTF
+	// id, which 6.1 refuses; 5.10 lacks the kfuncs.
+	"kfunc_flavor_exists.o": {
+		{Since: "5.18", What: "nf_conntrack's kfuncs (5.18) in module BTF (5.11)", Match: []string{
+			`no FUNC bpf_xdp_ct_lookup in kernel or module BTF (searched vmlinux only: kernel module BTF is not supported by this kernel`,
+			`kernel BTF has no func "bpf_xdp_ct_lookup" (searched vmlinux only: kernel module BTF is not supported by this kernel`,
+		}},
+		{Since: "6.4", What: "a kfunc's address in a ld_imm64 (bpf_ksym_exists of a kfunc that exists)", Match: []string{"in ldimm64 isn't KIND_VAR"}},
+	},
 	"maps_attrs.o":     {{Since: "5.16", What: "a bloom filter map", Match: []string{"map type bloom_filter is not supported by this kernel"}}},
 	"multi_prog.o":     {{Since: "5.18", What: "an xdp.frags program", Match: []string{"BPF_F_XDP_HAS_FRAGS"}}},
 	"subprogs.o":       {bpfLoop},

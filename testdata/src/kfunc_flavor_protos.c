@@ -2,18 +2,17 @@
  * prototypes, the pattern libbpf's flavors are for (a kfunc whose
  * signature changed between kernels): bpf_xdp_ct_lookup___old with four
  * parameters, which no kernel has, and bpf_xdp_ct_lookup___new with the
- * five every kernel since 5.18 has. Both are __weak: the one whose
- * prototype is not compatible with the kernel's reads as missing
+ * five every kernel since 5.18 has. The old one is __weak: as its
+ * prototype is not compatible with the kernel's it reads as missing
  * (libbpf's bpf_core_types_are_compat check), so bpf_ksym_exists picks
  * the right call and the verifier never sees the other. A loader program
  * cannot compare prototypes at load time: the loader backend refuses to
  * leave these to load time.
  *
  * protos (xdp), on the test packet: looks up a tuple no one inserted
- * through whichever flavor exists; which records it (1: old, 2: new, 3:
- * neither); returns XDP_PASS (2) when the lookup returned NULL with
+ * through whichever flavor exists; which records it (1: old, 2: new); returns XDP_PASS (2) when the lookup returned NULL with
  * opts.error -ENOENT, else 100 + step. Linux 5.10 lacks the kfuncs (and
- * module BTF): bpf_ct_release, not __weak, refuses the object there.
+ * module BTF): the object is refused there.
  */
 #include "common.h"
 
@@ -39,7 +38,7 @@ struct nf_conn {
 extern struct nf_conn *bpf_xdp_ct_lookup___old(struct xdp_md *ctx, struct bpf_sock_tuple *tuple,
 					       __u32 tuple__sz, struct bpf_ct_opts *opts) __ksym __weak;
 extern struct nf_conn *bpf_xdp_ct_lookup___new(struct xdp_md *ctx, struct bpf_sock_tuple *tuple,
-					       __u32 tuple__sz, struct bpf_ct_opts *opts, __u32 opts__sz) __ksym __weak;
+					       __u32 tuple__sz, struct bpf_ct_opts *opts, __u32 opts__sz) __ksym;
 extern void bpf_ct_release(struct nf_conn *ct) __ksym;
 
 __u32 which;		/* 2: the new flavor resolved, the old one did not */
@@ -60,14 +59,14 @@ int protos(struct xdp_md *ctx)
 	__builtin_memset(&opts, 0, sizeof(opts));
 	opts.netns_id = -1;	/* BPF_F_CURRENT_NETNS */
 	opts.l4proto = IPPROTO_UDP;
+	/* Only asked of the flavor that is missing: a ld_imm64 of a kfunc
+	 * that exists needs Linux 6.4. */
 	if (bpf_ksym_exists(bpf_xdp_ct_lookup___old)) {
 		which = 1;
 		ct = bpf_xdp_ct_lookup___old(ctx, &t, sizeof(t.ipv4), &opts);
-	} else if (bpf_ksym_exists(bpf_xdp_ct_lookup___new)) {
+	} else {
 		which = 2;
 		ct = bpf_xdp_ct_lookup___new(ctx, &t, sizeof(t.ipv4), &opts, bpf_core_type_size(struct bpf_ct_opts));
-	} else {
-		which = 3;
 	}
 	if (ct) {
 		bpf_ct_release(ct);

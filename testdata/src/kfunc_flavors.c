@@ -10,7 +10,8 @@
  * flavors (xdp), on the test packet: looks up a tuple no one inserted
  * (192.0.2.1:1 -> 198.51.100.1:1) through bpf_xdp_ct_lookup___v2: NULL
  * and opts.error -ENOENT; records what bpf_ksym_exists says of the
- * __weak externs (the __weak flavor bpf_ct_release___v3 exists); returns XDP_PASS (2) when everything is as said here, else 100
+ * missing __weak externs (kfunc_flavor_exists.c asks it of a kfunc that
+ * exists, which needs Linux 6.4); returns XDP_PASS (2) when everything is as said here, else 100
  * + the first step that is not. Linux 5.10 has neither module BTF nor the
  * conntrack kfuncs: the object is refused there, naming the kfunc.
  */
@@ -39,14 +40,11 @@ struct nf_conn {
 extern struct nf_conn *bpf_xdp_ct_lookup___v2(struct xdp_md *ctx, struct bpf_sock_tuple *tuple,
 					      __u32 tuple__sz, struct bpf_ct_opts *opts, __u32 opts__sz) __ksym;
 extern void bpf_ct_release___v2(struct nf_conn *ct) __ksym;
-/* Another flavor of bpf_ct_release, __weak: bpf_ksym_exists says 1. */
-extern void bpf_ct_release___v3(struct nf_conn *ct) __ksym __weak;
 /* A flavor of a kfunc no kernel has. */
 extern int bpfc_no_such_kfunc___v2(int x) __ksym __weak;
 /* A flavored typed ksym: looked up whole, so missing. */
 extern const int bpf_prog_active___v2 __ksym __weak;
 
-__u32 release_exists;	/* bpf_ksym_exists(bpf_ct_release___v3): 1 */
 __u32 missing_exists;	/* bpf_ksym_exists(bpfc_no_such_kfunc___v2): 0 */
 __s32 missing_result;	/* 0xfffe: the weak kfunc was not called */
 __u32 ksym_exists;	/* bpf_ksym_exists(&bpf_prog_active___v2): 0 */
@@ -61,7 +59,6 @@ int flavors(struct xdp_md *ctx)
 	struct bpf_ct_opts opts;
 	struct nf_conn *ct;
 
-	release_exists = bpf_ksym_exists(bpf_ct_release___v3);
 	missing_exists = bpf_ksym_exists(bpfc_no_such_kfunc___v2);
 	if (bpf_ksym_exists(bpfc_no_such_kfunc___v2))
 		missing_result = bpfc_no_such_kfunc___v2(1);
@@ -88,7 +85,7 @@ int flavors(struct xdp_md *ctx)
 	miss_err = opts.error;
 	if (opts.error != -ENOENT)
 		return 102;
-	if (release_exists != 1 || missing_exists != 0 || ksym_exists != 0)
+	if (missing_exists != 0 || ksym_exists != 0)
 		return 103;
 	return XDP_PASS;
 }

@@ -1,7 +1,7 @@
 // This file runs the objects of forms libbpf or cilium/ebpf load and bpfc
 // once refused (issue 9: hidden functions, prefix section names, static
 // programs with legacy maps, inline-assembly constants, maps sized by user
-// space), and flavored kfuncs (kfunc_flavors.o), through Go and C light
+// space), and flavored kfuncs (kfunc_flavor*.o), through Go and C light
 // skeletons: each program that can be run returns what testdata/README.md
 // says, and unsized maps are sized before Load through the skeleton (Go:
 // Maps.X.KeySize...; C: skel->map_sizes).
@@ -32,6 +32,7 @@ var conformObjects = []struct {
 	{"asm_const.o", &bpfc.Options{Set: map[string]string{"MY_CONST": "41", "OTHER_CONST": "-1"}}},
 	{"sized_maps.o", nil},
 	{"kfunc_flavors.o", nil},
+	{"kfunc_flavor_exists.o", nil},
 }
 
 const conformGoMain = mainPrelude + `
@@ -99,8 +100,15 @@ func main() {
 		s := kfuncflavors.NewKfuncFlavors()
 		check(s.Load(nil))
 		fmt.Printf("flavors=%d\n", run(&s.Progs.Flavors))
-		fmt.Printf("release_exists=%d\nmissing_exists=%d\nmissing_result=%#x\nksym_exists=%d\nmiss_null=%d\nmiss_err=%d\n",
-			s.Bss.ReleaseExists, s.Bss.MissingExists, s.Bss.MissingResult, s.Bss.KsymExists, s.Bss.MissNull, s.Bss.MissErr)
+		fmt.Printf("missing_exists=%d\nmissing_result=%#x\nksym_exists=%d\nmiss_null=%d\nmiss_err=%d\n",
+			s.Bss.MissingExists, s.Bss.MissingResult, s.Bss.KsymExists, s.Bss.MissNull, s.Bss.MissErr)
+		check(s.Close())
+	}
+	{
+		s := kfuncflavorexists.NewKfuncFlavorExists()
+		check(s.Load(nil))
+		fmt.Printf("exists=%d\n", run(&s.Progs.Exists))
+		fmt.Printf("release_exists=%d\nlookup_addr_set=%d\n", s.Bss.ReleaseExists, s.Bss.LookupAddrSet)
 		check(s.Close())
 	}
 	fmt.Printf("fds_leaked=%d\n", fds()-before)
@@ -132,8 +140,8 @@ func TestGoSkeletonConformance(t *testing.T) {
 		"asm_xdp": "42", "asm_seen": "41", "asm_syscall": "0", "asm_sum": "40",
 		"unsized_err": "sized_maps.o: map stackmap: max_entries is 0: set it before Load (Map.MaxEntries of a skeleton, Options.MaxEntries): map size not set",
 		"unsized_is":  "true", "count_stack": "0x5e", "stackmap": "4/1016/256", "counts": "8/8/16",
-		"flavors": "2", "release_exists": "1", "missing_exists": "0", "missing_result": "0xfffe", "ksym_exists": "0",
-		"miss_null": "1", "miss_err": "-2",
+		"flavors": "2", "missing_exists": "0", "missing_result": "0xfffe", "ksym_exists": "0",
+		"miss_null": "1", "miss_err": "-2", "exists": "2", "release_exists": "1", "lookup_addr_set": "1",
 		"fds_leaked": "0",
 	})
 }
@@ -240,10 +248,19 @@ int main(void)
 		if (!s)
 			return printf("kfunc_flavors=failed\n"), 1;
 		printf("flavors=%ld\n", run_prog(s->progs.flavors.prog_fd));
-		printf("release_exists=%u\nmissing_exists=%u\nmissing_result=%#x\nksym_exists=%u\nmiss_null=%u\nmiss_err=%d\n",
-		       s->bss->release_exists, s->bss->missing_exists, s->bss->missing_result, s->bss->ksym_exists,
+		printf("missing_exists=%u\nmissing_result=%#x\nksym_exists=%u\nmiss_null=%u\nmiss_err=%d\n",
+		       s->bss->missing_exists, s->bss->missing_result, s->bss->ksym_exists,
 		       s->bss->miss_null, s->bss->miss_err);
 		kfunc_flavors__destroy(s);
+	}
+	{
+		struct kfunc_flavor_exists *s = kfunc_flavor_exists__open_and_load();
+
+		if (!s)
+			return printf("kfunc_flavor_exists=failed\n"), 1;
+		printf("exists=%ld\n", run_prog(s->progs.exists.prog_fd));
+		printf("release_exists=%u\nlookup_addr_set=%u\n", s->bss->release_exists, s->bss->lookup_addr_set);
+		kfunc_flavor_exists__destroy(s);
 	}
 	return 0;
 }
@@ -267,7 +284,7 @@ func TestCSkeletonConformance(t *testing.T) {
 		"static_sock": "150", "static_xdp": "128", "global_sock": "1", "static_runs": "2",
 		"asm_xdp": "42", "asm_seen": "41", "asm_syscall": "0", "asm_sum": "40",
 		"unsized_load": "-22", "sized_load": "0", "count_stack": "0x5e", "stackmap": "4/1016/256", "counts": "8/8/16",
-		"flavors": "2", "release_exists": "1", "missing_exists": "0", "missing_result": "0xfffe", "ksym_exists": "0",
-		"miss_null": "1", "miss_err": "-2",
+		"flavors": "2", "missing_exists": "0", "missing_result": "0xfffe", "ksym_exists": "0",
+		"miss_null": "1", "miss_err": "-2", "exists": "2", "release_exists": "1", "lookup_addr_set": "1",
 	})
 }
