@@ -9,9 +9,15 @@
 //	                  vmlinux), then one slot per distinct kfunc of the
 //	                  program with the most (module BTF fds)
 //	result slots      one u64 per bpf_btf_find_by_name_kind or
-//	                  bpf_kallsyms_lookup_name of the loader; with the
-//	                  fd_array region, the scratch area the prologue
-//	                  zeroes (so a second run starts clean)
+//	                  bpf_kallsyms_lookup_name of the loader
+//	program fds       one int per program: its fd once loaded. With the
+//	                  map fds of the fd_array region, what a run leaves
+//	                  open, which a run-time reads back from the blob map
+//	                  when the context cannot be copied back
+//	                  (rt.FDRecord); the cleanup zeroes the slots it
+//	                  closes. With the two regions above, the scratch
+//	                  area the prologue zeroes (so a second run starts
+//	                  clean)
 //	BTF               the object's BTF bytes and the BTF_LOAD attr
 //	per map           the MAP_CREATE attr (inner template's first); for
 //	                  global data the initial value, key 0, the

@@ -4,11 +4,12 @@
 //	integrity check: the blob map's kernel-computed SHA-256 (cached at
 //	  the start of the map object) against the hash baked in here;
 //	  mismatch: return -EINVAL before anything else
-//	zero the stack slots, the blob's fd_array and result slots, the
-//	  context's program fds
+//	zero the stack slots, the blob's fd_array, result slots and program
+//	  fds, the context's program fds
 //	goto steps
-//	cleanup: close every program, map, BTF and module BTF fd created;
-//	  return r7 (the failing step's negative errno)
+//	cleanup: close every program, map, BTF and module BTF fd created,
+//	  zeroing their blob slots; return r7 (the failing step's negative
+//	  errno)
 //	steps: BTF_LOAD; per map MAP_CREATE (inner template first), initial
 //	  value MAP_UPDATE_ELEM and MAP_FREEZE; per autoloaded program extern
 //	  and attach-target lookups, PROG_LOAD; prog-array and map-in-map
@@ -16,6 +17,10 @@
 //	epilogue: close the BTF fd, copy map fds into the context, return 0
 //
 // Stack: fp-8 BTF fd, fp-16 inner map fd, fp-48..fp-16 the hash read.
+// The map and program fds the loader creates are kept in the blob (the
+// fd_array region, and one slot per program) as well as copied to the
+// context, so that they can be read back from the blob map when the
+// kernel cannot copy the context back to user space (rt.FDRecord).
 // Before each step the loader stores the step's number in the context's
 // step word (see rt.Layout), so a failure names its step.
 
@@ -85,6 +90,10 @@ func (g *gen) traceResult(what string) {
 // mapFD returns the blob offset of map i's fd in the fd_array region.
 func (g *gen) mapFD(i int) int { return g.fdArray + 4*i }
 
+// progFD returns the blob offset where program j's fd is kept while the
+// loader runs (the context gets it too).
+func (g *gen) progFD(j int) int { return g.progFDs + 4*j }
+
 func (g *gen) generate() (*Loader, error) {
 	obj, e := g.obj, &g.e
 	g.cleanup = e.newLabel()
@@ -100,7 +109,7 @@ func (g *gen) generate() (*Loader, error) {
 		check[1] = e.pc()
 	}
 	e.emit(ir.St(8, ir.R10, stackBTF, 0), ir.St(8, ir.R10, stackInner, 0))
-	e.zeroBlob(g.fdArray, g.results+8*g.nResults-g.fdArray)
+	e.zeroBlob(g.fdArray, g.progFDs+4*len(obj.Programs)-g.fdArray)
 	e.emit(ir.Mov64Imm(ir.R0, 0)) // the verifier refuses BPF_ST into the context
 	for j := range obj.Programs {
 		e.emit(ir.Stx(4, ir.R6, ir.R0, int16(g.lay.ProgDesc(j))))
@@ -118,8 +127,7 @@ func (g *gen) generate() (*Loader, error) {
 	e.bind(g.cleanup)
 	for j, p := range obj.Programs {
 		if p.Autoload {
-			e.emit(ir.Ldx(4, ir.R1, ir.R6, int16(g.lay.ProgDesc(j))))
-			e.closeR1()
+			e.closeBlob(g.progFD(j))
 		}
 	}
 	for i := range obj.Maps {
@@ -166,6 +174,7 @@ func (g *gen) generate() (*Loader, error) {
 		Sealed:    g.opts.Sealed,
 
 		IntegrityCheck: check,
+		FDs:            &rt.FDRecord{Maps: g.fdArray, Progs: g.progFDs},
 	}
 	for i, m := range obj.Maps {
 		d := MapDesc{

@@ -93,6 +93,9 @@ type Loader struct {
 	// which a run-time leaves out where the kernel cannot hash maps
 	// (before 6.18): nothing outside jumps into it.
 	IntegrityCheck [2]int
+	// FDs locates the fds the loader keeps in its blob while it runs
+	// (rt.FDRecord).
+	FDs *rt.FDRecord
 }
 
 // MapDesc describes one map the loader creates.
@@ -185,6 +188,7 @@ func (l *Loader) Spec() *rt.Spec {
 		Sealed:    l.Sealed,
 
 		IntegrityCheck: l.IntegrityCheck,
+		FDs:            l.FDs,
 	}
 	for _, m := range l.Maps {
 		s.Maps = append(s.Maps, rt.MapSpec{Name: m.Name, ValueSize: m.ValueSize, HasInitialValue: m.InitialValue != nil, EntriesPerCPU: m.EntriesPerCPU,

@@ -29,6 +29,7 @@ type gen struct {
 	fdArray    int // blob offset of the fd_array region
 	modFirst   int // first fd_array index for module BTF fds of kfuncs
 	results    int // blob offset of the result slots
+	progFDs    int // blob offset of the programs' fds (rt.FDRecord)
 	nResults   int // number of u64 result slots
 	nextResult int
 	fdResults  []int // result slots that may hold a BTF fd in their upper half
@@ -199,6 +200,7 @@ func (g *gen) plan() error {
 	}
 	g.fdArray = g.b.reserve(4 * (g.modFirst + maxKfuncs))
 	g.results = g.b.reserve(8 * g.nResults)
+	g.progFDs = g.b.reserve(4 * len(obj.Programs))
 	return nil
 }
 

@@ -114,6 +114,7 @@ func (g *gen) emitProgram(j int, p *ir.Program) error {
 	}
 	e.checkErr(g.cleanup)
 	e.emit(ir.Stx(4, ir.R6, ir.R7, int16(g.lay.ProgDesc(j))))
+	e.blobStore(g.progFD(j), 4, ir.R7)
 	return nil
 }
 

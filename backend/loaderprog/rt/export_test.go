@@ -25,3 +25,10 @@ const (
 	CmdProgLoad      = cmdProgLoad
 	CmdProgTestRun   = cmdProgTestRun
 )
+
+// Offsets of BPF_PROG_TEST_RUN's attribute fields the hook of SetSysBPF
+// may rewrite.
+const (
+	OffRunCtxSizeIn = offRunCtxSizeIn
+	OffRunCtxIn     = offRunCtxIn
+)

@@ -86,6 +86,10 @@ type Spec struct {
 	// of Insns, which Load leaves out on kernels that cannot hash maps
 	// (before 6.18) unless Options.RequireIntegrity.
 	IntegrityCheck [2]int
+	// FDs locates the fds the loader keeps in its blob, nil for a loader
+	// that keeps none (Load then cannot close what a run created when
+	// the kernel fails to copy the context back: see FDRecord).
+	FDs *FDRecord
 }
 
 // MapSpec describes one map descriptor of the context.
@@ -342,7 +346,7 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 		ret, err = testRun(progFD, ctx, &pins)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("run loader program: %w", err)
+		return nil, fmt.Errorf("run loader program: %w", spec.closeRecorded(mapFD, err, &pins))
 	}
 	if ret < 0 {
 		serr := spec.stepError(ctx, lay, ret, logBuf)
@@ -357,6 +361,8 @@ func Load(spec *Spec, opts *Options) (*Result, error) {
 			} else if err == nil && ret2 >= 0 {
 				// Cannot happen for a deterministic failure; do not leak.
 				spec.result(ctx2, lay).Close()
+			} else if err != nil {
+				_ = spec.closeRecorded(mapFD, err, &pins)
 			}
 		}
 		return nil, serr

@@ -46,7 +46,7 @@ const (
 	sizeMapCreate       = 96
 	sizeMapCreateNoExcl = 80 // up to excl_prog_hash, for kernels before 6.18
 
-	// BPF_MAP_UPDATE_ELEM, BPF_MAP_FREEZE
+	// BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, BPF_MAP_FREEZE
 	offElemMapFD = 0
 	offElemKey   = 8
 	offElemValue = 16

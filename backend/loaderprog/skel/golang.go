@@ -590,6 +590,9 @@ func (g *goGen) spec() {
 	if l.CheckHash {
 		g.p("IntegrityCheck: [2]int{%d, %d},\n", l.IntegrityCheck[0], l.IntegrityCheck[1])
 	}
+	if l.FDs != nil {
+		g.p("FDs: &rt.FDRecord{Maps: %d, Progs: %d},\n", l.FDs.Maps, l.FDs.Progs)
+	}
 	g.p("Maps: []rt.MapSpec{\n")
 	for _, m := range l.Maps {
 		g.p("{Name: %q, ValueSize: %d, HasInitialValue: %v, EntriesPerCPU: %v", m.Name, m.ValueSize, m.InitialValue != nil, m.EntriesPerCPU)
