@@ -81,6 +81,11 @@ type Manifest struct {
 	// IntegrityCheck is the loader's blob check, instructions [from, to)
 	// of the insns file, to leave out where the kernel cannot hash maps.
 	IntegrityCheck [2]int `json:"integrity_check"`
+	// FDRecord locates in the blob the fds the loader keeps while it
+	// runs (rt.FDRecord): should BPF_PROG_TEST_RUN fail with EFAULT after
+	// the loader ran (the return value or the context not copied back),
+	// a run-time reads them from the blob map and closes them.
+	FDRecord *ManifestFDRecord `json:"fd_record,omitempty"`
 	// Loader says how to create the blob map and load the loader program.
 	Loader ManifestLoader `json:"loader"`
 	// Context describes the loader's context (the light-skeleton ABI).
@@ -246,6 +251,13 @@ type ManifestProg struct {
 	Autoload bool `json:"autoload"`
 }
 
+// ManifestFDRecord is rt.FDRecord: map i's fd at blob offset Maps+4*i,
+// program j's at Progs+4*j, non-zero while open.
+type ManifestFDRecord struct {
+	Maps  int `json:"maps"`
+	Progs int `json:"progs"`
+}
+
 // NewManifest describes l; blob and insns name the binary files.
 func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
 	lay := l.Layout()
@@ -277,6 +289,9 @@ func NewManifest(l *loaderprog.Loader, blob, insns string) *Manifest {
 		Maps:  []ManifestMap{},
 		Progs: []ManifestProg{},
 		Steps: l.Steps,
+	}
+	if l.FDs != nil {
+		m.FDRecord = &ManifestFDRecord{Maps: l.FDs.Maps, Progs: l.FDs.Progs}
 	}
 	for _, d := range l.Maps {
 		mm := ManifestMap{Name: d.Name, KernelName: d.KernelName, Type: uint32(d.Type), KeySize: d.KeySize, ValueSize: d.ValueSize,
