@@ -65,7 +65,7 @@ var objectNeeds = map[string][]Need{
 		`kernel BTF has no func "bpf_xdp_ct_lookup" (searched vmlinux only: kernel module BTF is not supported by this kernel`,
 	}}},
 	"kfunc_flavor_protos.o": {{Since: "5.18", What: "nf_conntrack's kfuncs (5.18) in module BTF (5.11)", Match: []string{
-		`no FUNC bpf_ct_release in kernel or module BTF (searched vmlinux only: kernel module BTF is not supported by this kernel`,
+		`no FUNC bpf_xdp_ct_lookup in kernel or module BTF (searched vmlinux only: kernel module BTF is not supported by this kernel`,
 		`kernel BTF has no func "bpf_xdp_ct_lookup" (searched vmlinux only: kernel module BTF is not supported by this kernel`,
 	}}},
 	// bpf_ksym_exists of a kfunc that exists: a ld_imm64 of a FUNC's BTF
