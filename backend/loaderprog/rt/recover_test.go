@@ -27,45 +27,63 @@ import (
 
 // protectedRun makes the loader's BPF_PROG_TEST_RUN run with the
 // attribute (what "attr") or the context ("ctx") copied into a page of its
-// own, given protection prot before the call.
-func protectedRun(t *testing.T, what string, prot int) (restore func()) {
+// own, given protection prot before the call. With untilCreated, a run
+// that created nothing is repeated (up to 5 times), as Load repeats a run
+// whose loader answered EAGAIN (a signal pending during a load inside
+// it), which it cannot see when the return value is lost.
+func protectedRun(t *testing.T, what string, prot int, untilCreated bool) (restore func()) {
 	t.Helper()
 	return rt.SetSysBPF(func(c int, a []byte, size int) (int, error) {
 		if c != rt.CmdProgTestRun {
 			return rt.RealSysBPF(c, a, size)
 		}
-		page, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+		for try := 1; ; try++ {
+			before := len(bpfFDs(t))
+			r, err := protectedCall(t, what, prot, c, append([]byte(nil), a...), size)
+			if !untilCreated || len(bpfFDs(t)) > before {
+				return r, err
+			}
+			if try == 5 {
+				t.Fatalf("5 runs of the loader created nothing: %v", err)
+			}
+		}
+	})
+}
+
+// protectedCall makes one call of protectedRun.
+func protectedCall(t *testing.T, what string, prot, c int, a []byte, size int) (int, error) {
+	t.Helper()
+	page, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(page)
+	switch what {
+	case "attr":
+		copy(page, a)
+		a = page[:len(a)]
+	case "ctx":
+		// The context, read through /proc/self/mem: the hook has
+		// only its address.
+		n := int(binary.NativeEndian.Uint32(a[rt.OffRunCtxSizeIn:]))
+		if n > len(page) {
+			t.Fatalf("context of %d bytes does not fit a page", n)
+		}
+		mem, err := os.Open("/proc/self/mem")
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer unix.Munmap(page)
-		switch what {
-		case "attr":
-			copy(page, a)
-			a = page[:len(a)]
-		case "ctx":
-			// The context, read through /proc/self/mem: the hook has
-			// only its address.
-			n := int(binary.NativeEndian.Uint32(a[rt.OffRunCtxSizeIn:]))
-			if n > len(page) {
-				t.Fatalf("context of %d bytes does not fit a page", n)
-			}
-			mem, err := os.Open("/proc/self/mem")
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = mem.ReadAt(page[:n], int64(binary.NativeEndian.Uint64(a[rt.OffRunCtxIn:])))
-			mem.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			binary.NativeEndian.PutUint64(a[rt.OffRunCtxIn:], uint64(uintptr(unsafe.Pointer(&page[0]))))
-		}
-		if err := unix.Mprotect(page, prot); err != nil {
+		_, err = mem.ReadAt(page[:n], int64(binary.NativeEndian.Uint64(a[rt.OffRunCtxIn:])))
+		mem.Close()
+		if err != nil {
 			t.Fatal(err)
 		}
-		return rt.RealSysBPF(c, a, size)
-	})
+		binary.NativeEndian.PutUint64(a[rt.OffRunCtxIn:], uint64(uintptr(unsafe.Pointer(&page[0]))))
+	}
+	if err := unix.Mprotect(page, prot); err != nil {
+		t.Fatal(err)
+	}
+	return rt.RealSysBPF(c, a, size)
 }
 
 // bpfFDs returns the fds of this process that are BPF objects.
@@ -110,7 +128,7 @@ func TestLoadRunResultsLost(t *testing.T) {
 			if c.noRec {
 				s.FDs = nil
 			}
-			restore := protectedRun(t, c.what, c.prot)
+			restore := protectedRun(t, c.what, c.prot, c.prot != unix.PROT_NONE)
 			res, err := rt.Load(&s, nil)
 			restore()
 			if err == nil {
