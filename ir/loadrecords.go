@@ -34,21 +34,34 @@ type LoadRecords struct {
 // wrapping ErrInvalid.
 func (o *Object) LoadRecords(p *Program, order binary.ByteOrder) (LoadRecords, error) {
 	var r LoadRecords
-	if o.BTF != nil && len(p.FuncInfo) > 0 {
-		r.FuncInfo = make([]byte, 0, len(p.FuncInfo)*FuncInfoRecSize)
+	// The three encodings share one allocation, sized up front.
+	nFunc, nLine, nCORE := 0, 0, 0
+	if o.BTF != nil {
+		nFunc, nLine = len(p.FuncInfo), len(p.LineInfo)
+	}
+	for _, cr := range p.CORE {
+		if cr.State != Resolved {
+			nCORE++
+		}
+	}
+	buf := make([]byte, 0, nFunc*FuncInfoRecSize+nLine*LineInfoRecSize+nCORE*CORERelosRecSize)
+	if nFunc > 0 {
+		r.FuncInfo = buf[: 0 : nFunc*FuncInfoRecSize]
 		for _, fi := range p.FuncInfo {
 			r.FuncInfo = btf.AppendFuncInfo(r.FuncInfo, btf.FuncInfo{InsnOff: uint32(fi.Insn), TypeID: fi.TypeID}, order)
 		}
-		r.NFuncInfo = uint32(len(p.FuncInfo))
+		r.NFuncInfo = uint32(nFunc)
+		buf = buf[len(r.FuncInfo):len(r.FuncInfo)]
 	}
-	if o.BTF != nil && len(p.LineInfo) > 0 {
-		r.LineInfo = make([]byte, 0, len(p.LineInfo)*LineInfoRecSize)
+	if nLine > 0 {
+		r.LineInfo = buf[: 0 : nLine*LineInfoRecSize]
 		for _, li := range p.LineInfo {
 			r.LineInfo = btf.AppendLineInfo(r.LineInfo, btf.LineInfo{
 				InsnOff: uint32(li.Insn), FileNameOff: li.FileNameOff, LineOff: li.LineOff, LineNum: li.LineNum, Col: li.Col,
 			}, order)
 		}
-		r.NLineInfo = uint32(len(p.LineInfo))
+		r.NLineInfo = uint32(nLine)
+		buf = buf[len(r.LineInfo):len(r.LineInfo)]
 	}
 	for _, cr := range p.CORE {
 		switch cr.State {
@@ -63,6 +76,9 @@ func (o *Object) LoadRecords(p *Program, order binary.ByteOrder) (LoadRecords, e
 		off, ok := o.BTF.StringOffset(cr.Access)
 		if !ok {
 			return r, fmt.Errorf("program %s: insn %d: CO-RE access string %q not in the object's BTF: %w", p.Name, cr.Insn, cr.Access, ErrInvalid)
+		}
+		if r.CORERelos == nil {
+			r.CORERelos = buf[: 0 : nCORE*CORERelosRecSize]
 		}
 		r.CORERelos = btf.AppendCORERelo(r.CORERelos, btf.CORERelo{InsnOff: uint32(cr.Insn * InsnSize), TypeID: cr.TypeID, AccessOff: off, Kind: cr.Kind}, order)
 		r.NCORERelos++

@@ -73,14 +73,20 @@ func (c *Collection) Close() error {
 	if c == nil {
 		return nil
 	}
-	var errs []error
+	var errs []error // only the failures: a clean close allocates nothing
 	for _, name := range c.ProgramOrder {
-		errs = append(errs, c.Programs[name].Close())
+		if err := c.Programs[name].Close(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	for _, name := range c.MapOrder {
-		errs = append(errs, c.Maps[name].Close())
+		if err := c.Maps[name].Close(); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	errs = append(errs, c.btf.Close())
+	if err := c.btf.Close(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

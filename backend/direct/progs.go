@@ -247,7 +247,19 @@ func (l *loader) loadProgram(p *ir.Program) error {
 		return fmt.Errorf("%w: no instructions", ErrInvalidObject)
 	}
 
-	insns := append([]ir.Insn(nil), p.Insns...)
+	// Maps are referenced by fd_array index, as the loader backend
+	// references them (the same instructions: the same program tag).
+	// Before 5.14 there is no fd_array, and the kernel refuses the
+	// attribute: the first refusal probes for it (below), and from then
+	// on maps are referenced by fd. A kernel with fd_array is probed only
+	// when it refuses a program for another reason.
+	withFDArray := !fdArrayMissing()
+	// The program's own instructions, unless something is patched at
+	// load time: then a copy, so that the IR stays as the passes left it.
+	insns, copied := p.Insns, false
+	if !withFDArray || hasDeferredSymbols(p.Relocs) {
+		insns, copied = slices.Clone(p.Insns), true
+	}
 	slots, err := l.newDeferredSlots(p.Relocs)
 	if err != nil {
 		return err
@@ -256,19 +268,12 @@ func (l *loader) loadProgram(p *ir.Program) error {
 		return err
 	}
 	fdArray := slots.fdArray
-	// Maps are referenced by fd_array index, as the loader backend
-	// references them (the same instructions: the same program tag).
-	// Before 5.14 there is no fd_array, and the kernel refuses the
-	// attribute: the first refusal probes for it (below), and from then
-	// on maps are referenced by fd. A kernel with fd_array is probed only
-	// when it refuses a program for another reason.
-	withFDArray := !fdArrayMissing()
 	if !withFDArray {
 		if err := l.mapRefsByFD(insns); err != nil {
 			return err
 		}
 	}
-	code := ir.Marshal(nil, insns, binary.LittleEndian)
+	code := ir.Marshal(make([]byte, 0, len(insns)*ir.InsnSize), insns, binary.LittleEndian)
 
 	name := mapdef.ProgramKernelName(p.Name)
 	attr := sys.ProgLoadAttr{
@@ -348,11 +353,15 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	logOpts := sys.LogOptions{Level: l.opts.LogLevel, Size: l.opts.LogSize}
 	fd, log, err := sys.ProgLoadWithLog(&attr, logOpts)
 	if err != nil && attr.FdArray != (sys.Pointer{}) && features.FDArray.Missing() {
-		// Refused for the fd_array this kernel lacks: maps by fd.
+		// Refused for the fd_array this kernel lacks: maps by fd, in a
+		// copy of the instructions if they are still the program's own.
+		if !copied {
+			insns = slices.Clone(insns)
+		}
 		if err := l.mapRefsByFD(insns); err != nil {
 			return err
 		}
-		code = ir.Marshal(nil, insns, binary.LittleEndian)
+		code = ir.Marshal(code[:0], insns, binary.LittleEndian)
 		attr.Insns, attr.FdArray = sys.NewSlicePointer(code), sys.Pointer{}
 		fd, log, err = sys.ProgLoadWithLog(&attr, logOpts)
 	}
@@ -372,6 +381,17 @@ func (l *loader) loadProgram(p *ir.Program) error {
 	}
 	prog.ID = id
 	return nil
+}
+
+// hasDeferredSymbols reports whether relocs leave a kfunc or ksym to load
+// time, which resolveDeferred patches into the instructions.
+func hasDeferredSymbols(relocs []*ir.Reloc) bool {
+	for _, r := range relocs {
+		if r.State == ir.Deferred && r.Kind != ir.RelocMap && r.Kind != ir.RelocMapValue {
+			return true
+		}
+	}
+	return false
 }
 
 // resolveDeferred patches, in insns (a copy of a program's code), the
