@@ -15,7 +15,6 @@ package bpfc
 import (
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strconv"
 
@@ -205,32 +204,46 @@ func (o *Options) apply(obj *ir.Object) error {
 			return &OptionError{Option: "Disable", Key: g, Err: err}
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(o.MaxEntries)) {
+	for _, name := range sortedKeys(o.MaxEntries) {
 		if err := passes.SetMaxEntries(obj, name, o.MaxEntries[name]); err != nil {
 			return &OptionError{Option: "MaxEntries", Key: name, Value: strconv.FormatUint(uint64(o.MaxEntries[name]), 10), Err: err}
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(o.KeySize)) {
+	for _, name := range sortedKeys(o.KeySize) {
 		if err := passes.SetKeySize(obj, name, o.KeySize[name]); err != nil {
 			return &OptionError{Option: "KeySize", Key: name, Value: strconv.FormatUint(uint64(o.KeySize[name]), 10), Err: err}
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(o.ValueSize)) {
+	for _, name := range sortedKeys(o.ValueSize) {
 		if err := passes.SetValueSize(obj, name, o.ValueSize[name]); err != nil {
 			return &OptionError{Option: "ValueSize", Key: name, Value: strconv.FormatUint(uint64(o.ValueSize[name]), 10), Err: err}
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(o.Autocreate)) {
+	for _, name := range sortedKeys(o.Autocreate) {
 		if err := passes.SetAutocreate(obj, name, o.Autocreate[name]); err != nil {
 			return &OptionError{Option: "Autocreate", Key: name, Value: strconv.FormatBool(o.Autocreate[name]), Err: err}
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(o.Set)) {
+	for _, name := range sortedKeys(o.Set) {
 		if err := passes.SetVariable(obj, name, o.Set[name]); err != nil {
 			return &OptionError{Option: "Set", Key: name, Value: o.Set[name], Err: err}
 		}
 	}
 	return nil
+}
+
+// sortedKeys returns m's keys in order; nil, allocating nothing, when m is
+// empty (a plain load sets no edits).
+func sortedKeys[V any](m map[string]V) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func programNames(obj *ir.Object) string {

@@ -26,12 +26,15 @@ func (s *Spec) Marshal(order binary.ByteOrder) ([]byte, error) {
 	be := isBigEndian(order)
 	app := appender(order)
 	st := newStrtab(s.data)
-	types := make([]byte, 0, len(s.types)+64*len(s.added))
+	// One buffer: the header (written last), the types encoded in place,
+	// then the strings. Room for the strings as they are now; added ones
+	// may grow it once.
+	out := make([]byte, headerLen, headerLen+len(s.types)+64*len(s.added)+len(st.buf)+64)
 	n := TypeID(s.NumTypes())
 	for id := s.firstID; id < n; id++ {
 		if t := s.edited(id); t != nil {
 			var err error
-			if types, err = encodeType(types, app, st, t, n); err != nil {
+			if out, err = encodeType(out, app, st, t, n); err != nil {
 				return nil, fmt.Errorf("btf: marshal type %d: %w", id, err)
 			}
 			continue
@@ -39,15 +42,34 @@ func (s *Spec) Marshal(order binary.ByteOrder) ([]byte, error) {
 		start := s.typeOffset(uint32(id - s.firstID))
 		raw := s.types[start : start+typeSize(s.u32(s.types[start+4:]))]
 		if be == s.bigEndian {
-			types = append(types, raw...)
+			out = append(out, raw...)
 			continue
 		}
 		// Every field of an encoded type is a 32-bit word.
 		for w := 0; w+4 <= len(raw); w += 4 {
-			types = app.AppendUint32(types, s.u32(raw[w:]))
+			out = app.AppendUint32(out, s.u32(raw[w:]))
 		}
 	}
-	return blob(app, types, st.buf)
+	typeLen := len(out) - headerLen
+	if uint64(typeLen)+uint64(len(st.buf)) > math.MaxUint32-headerLen {
+		return nil, fmt.Errorf("btf: marshal: %d bytes of types and strings: %w", typeLen+len(st.buf), ErrInvalid)
+	}
+	out = append(out, st.buf...)
+	putHeader(out[:0], app, typeLen, len(st.buf))
+	return out, nil
+}
+
+// putHeader appends a BTF header for a type section of typeLen bytes
+// followed by a string section of strLen bytes to out (which, given a
+// zero-length slice of a buffer, writes the header in place).
+func putHeader(out []byte, app binary.AppendByteOrder, typeLen, strLen int) []byte {
+	out = app.AppendUint16(out, btfMagic)
+	out = append(out, btfVersion, 0)
+	out = app.AppendUint32(out, headerLen)
+	out = app.AppendUint32(out, 0)               // type_off
+	out = app.AppendUint32(out, uint32(typeLen)) // type_len
+	out = app.AppendUint32(out, uint32(typeLen)) // str_off
+	return app.AppendUint32(out, uint32(strLen)) // str_len
 }
 
 // blob frames a type section and a string section with a BTF header.
@@ -55,14 +77,7 @@ func blob(app binary.AppendByteOrder, types, strs []byte) ([]byte, error) {
 	if uint64(len(types))+uint64(len(strs)) > math.MaxUint32-headerLen {
 		return nil, fmt.Errorf("btf: marshal: %d bytes of types and strings: %w", len(types)+len(strs), ErrInvalid)
 	}
-	out := make([]byte, 0, headerLen+len(types)+len(strs))
-	out = app.AppendUint16(out, btfMagic)
-	out = append(out, btfVersion, 0)
-	out = app.AppendUint32(out, headerLen)
-	out = app.AppendUint32(out, 0)                  // type_off
-	out = app.AppendUint32(out, uint32(len(types))) // type_len
-	out = app.AppendUint32(out, uint32(len(types))) // str_off
-	out = app.AppendUint32(out, uint32(len(strs)))  // str_len
+	out := putHeader(make([]byte, 0, headerLen+len(types)+len(strs)), app, len(types), len(strs))
 	out = append(out, types...)
 	out = append(out, strs...)
 	return out, nil

@@ -154,8 +154,9 @@ type strSlot struct {
 }
 
 func newStrtab(d *data) *strtab {
-	buf := make([]byte, len(d.strs), len(d.strs)+256)
-	copy(buf, d.strs)
+	// The parsed strings themselves, capacity capped: the first string
+	// added copies them (most marshals add none).
+	buf := d.strs[:len(d.strs):len(d.strs)]
 	if len(buf) == 0 && d.base == nil {
 		buf = append(buf, 0)
 	}
@@ -177,7 +178,7 @@ func (t *strtab) add(str string) (uint32, error) {
 		return 0, fmt.Errorf("string %q contains NUL: %w", str, ErrInvalid)
 	}
 	if len(t.index) == 0 {
-		t.index = make([]strSlot, 64)
+		t.index = make([]strSlot, 16)
 	}
 	h := maphash.String(t.seed, str)
 	mask := uint64(len(t.index) - 1)

@@ -146,26 +146,22 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if k == All {
+		// Nothing to rewrite: check that the types can be walked, and
+		// hand raw back without copying it.
+		if _, err := typeOffsets(raw[h.hdrLen+h.typeOff:h.hdrLen+h.typeOff+h.typeLen], nil); err != nil {
+			return nil, nil, err
+		}
+		return raw, nil, nil
+	}
 	out := append([]byte(nil), raw...)
 	types := out[h.hdrLen+h.typeOff : h.hdrLen+h.typeOff+h.typeLen]
 	strs := out[h.hdrLen+h.strOff : h.hdrLen+h.strOff+h.strLen]
 
 	// First pass: the offset of every type record, by id.
-	var offs []int
-	for off := 0; off < len(types); {
-		if off+12 > len(types) {
-			return nil, nil, fmt.Errorf("%w: truncated type %d", ErrBadBTF, len(offs)+1)
-		}
-		info := binary.LittleEndian.Uint32(types[off+4:])
-		n, err := trailing(btf.Kind(info>>24&0x1f), int(info&0xffff))
-		if err != nil {
-			return nil, nil, fmt.Errorf("type %d: %w", len(offs)+1, err)
-		}
-		offs = append(offs, off)
-		off += 12 + n
-		if off > len(types) {
-			return nil, nil, fmt.Errorf("%w: truncated type %d", ErrBadBTF, len(offs))
-		}
+	offs, err := typeOffsets(types, []int{})
+	if err != nil {
+		return nil, nil, err
 	}
 	typeAt := func(id uint32) []byte {
 		if id == 0 || int(id) > len(offs) {
@@ -295,6 +291,32 @@ func Sanitize(raw []byte, k Kernel) ([]byte, []string, error) {
 		changes[i] = fmt.Sprintf("%d %s", counts[what], what)
 	}
 	return out, changes, nil
+}
+
+// typeOffsets walks the type section types and returns offs with the
+// offset of every type record appended, by id (with offs nil, it only
+// counts and checks the records, and returns nil).
+func typeOffsets(types []byte, offs []int) ([]int, error) {
+	n := 0
+	for off := 0; off < len(types); {
+		if off+12 > len(types) {
+			return nil, fmt.Errorf("%w: truncated type %d", ErrBadBTF, n+1)
+		}
+		info := binary.LittleEndian.Uint32(types[off+4:])
+		size, err := trailing(btf.Kind(info>>24&0x1f), int(info&0xffff))
+		if err != nil {
+			return nil, fmt.Errorf("type %d: %w", n+1, err)
+		}
+		if offs != nil {
+			offs = append(offs, off)
+		}
+		n++
+		off += 12 + size
+		if off > len(types) {
+			return nil, fmt.Errorf("%w: truncated type %d", ErrBadBTF, n)
+		}
+	}
+	return offs, nil
 }
 
 // identChar reports whether c may appear in a C identifier.
