@@ -8,6 +8,7 @@ package elf
 import (
 	"debug/elf"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bpfc/bpfc/ir"
@@ -33,8 +34,23 @@ func (rd *reader) dataKind(idx int) string {
 	return ""
 }
 
-// readData creates a map for every non-empty global data section.
+// readData creates a map for every non-empty global data section. Their
+// initial values share one allocation.
 func (rd *reader) readData() error {
+	nMaps, nBytes := 0, 0
+	for idx, s := range rd.f.Sections {
+		if kind := rd.dataKind(idx); kind == "" || s.Size == 0 {
+			continue
+		} else if kind != ".bss" && s.Size <= 1<<32-1 {
+			nBytes += int(s.Size)
+		}
+		nMaps++
+	}
+	if nMaps == 0 {
+		return nil
+	}
+	values := make([]byte, 0, nBytes)
+	rd.obj.Maps = slices.Grow(rd.obj.Maps, nMaps)
 	for idx, s := range rd.f.Sections {
 		kind := rd.dataKind(idx)
 		if kind == "" || s.Size == 0 {
@@ -62,13 +78,20 @@ func (rd *reader) readData() error {
 			if err != nil {
 				return err
 			}
-			m.Data = append([]byte(nil), b...)
+			// A copy (the passes write initial values in place), capacity
+			// capped: appending to one value must not run into the next.
+			n := len(values)
+			values = append(values, b...)
+			m.Data = values[n:len(values):len(values)]
 		}
 		id, _, err := rd.datasec(s.Name)
 		if err != nil {
 			return err
 		}
 		m.ValueType = id
+		if rd.dataMaps == nil {
+			rd.dataMaps = make(map[int]*ir.Map, nMaps)
+		}
 		rd.dataMaps[idx] = m
 		rd.obj.Maps = append(rd.obj.Maps, m)
 	}
@@ -99,10 +122,18 @@ func (rd *reader) readDataSections() error {
 			return fmt.Errorf("section %q: %d bytes is too large: %w", s.Name, s.Size, ErrBadELF)
 		}
 		ds := &ir.DataSection{Name: s.Name, Size: uint32(s.Size), Align: uint32(max(1, min(s.Addralign, 1<<12)))}
+		n := 0
+		for k := 1; k < len(rd.syms); k++ {
+			if rd.isDataVar(&rd.syms[k], idx) {
+				n++
+			}
+		}
+		if n > 0 {
+			ds.Vars = make([]ir.DataVar, 0, n) // sized once
+		}
 		for k := 1; k < len(rd.syms); k++ {
 			sym := &rd.syms[k]
-			if int(sym.Section) != idx || sym.typ() != elf.STT_OBJECT ||
-				(sym.bind() != elf.STB_GLOBAL && sym.bind() != elf.STB_WEAK) {
+			if !rd.isDataVar(sym, idx) {
 				continue
 			}
 			if sym.Value > uint64(s.Size) || sym.Size > uint64(s.Size)-sym.Value {
@@ -121,4 +152,11 @@ func (rd *reader) readDataSections() error {
 		rd.obj.DataSections = append(rd.obj.DataSections, ds)
 	}
 	return nil
+}
+
+// isDataVar reports whether sym is a global or weak variable of section
+// idx, which readDataSections records.
+func (rd *reader) isDataVar(sym *symbol, idx int) bool {
+	return int(sym.Section) == idx && sym.typ() == elf.STT_OBJECT &&
+		(sym.bind() == elf.STB_GLOBAL || sym.bind() == elf.STB_WEAK)
 }

@@ -147,7 +147,7 @@ type reader struct {
 	obj   *ir.Object
 
 	syms []symbol       // index i is ELF symbol i (0 is the null symbol)
-	data map[int][]byte // section contents read so far
+	data map[int][]byte // section contents read from the file (none when the input is at hand)
 	spec *btf.Spec      // object BTF, nil without .BTF
 	code map[int]*codeSection
 	// maps by defining section and offset (.maps and maps).
@@ -209,16 +209,14 @@ func newReader(r io.ReaderAt, name string) (*reader, error) {
 		return nil, fmt.Errorf("ELF type %v, want ET_REL (a relocatable object): %w", f.Type, ErrBadELF)
 	}
 	rd := &reader{
-		name:     name,
-		f:        f,
-		order:    f.ByteOrder,
-		data:     make(map[int][]byte),
-		code:     make(map[int]*codeSection),
-		mapAt:    make(map[int]map[uint64]*ir.Map),
-		dataMaps: make(map[int]*ir.Map),
-		externs:  make(map[int]*ir.Extern),
-		loaded:   make(map[*ir.Extern]bool),
-		obj:      &ir.Object{Name: name, ByteOrder: f.ByteOrder},
+		name:    name,
+		f:       f,
+		order:   f.ByteOrder,
+		code:    make(map[int]*codeSection),
+		mapAt:   make(map[int]map[uint64]*ir.Map),
+		externs: make(map[int]*ir.Extern),
+		loaded:  make(map[*ir.Extern]bool),
+		obj:     &ir.Object{Name: name, ByteOrder: f.ByteOrder},
 	}
 	return rd, nil
 }
@@ -268,8 +266,21 @@ func (rd *reader) lower() error {
 // name (code, data, .maps, .BTF), and neither clang nor libbpf's linker
 // writes such a pair.
 func (rd *reader) uniqueSections() error {
-	seen := make(map[string]int, len(rd.f.Sections))
-	for i, s := range rd.f.Sections {
+	secs := rd.f.Sections
+	if len(secs) <= uniqueScan {
+		// Few sections (clang writes a dozen or two): compare names
+		// pairwise rather than build a map.
+		for i := 1; i < len(secs); i++ {
+			for j := 1; j < i; j++ {
+				if secs[i].Name != "" && secs[i].Name == secs[j].Name {
+					return fmt.Errorf("sections %d and %d are both named %q: %w", j, i, secs[i].Name, ErrBadELF)
+				}
+			}
+		}
+		return nil
+	}
+	seen := make(map[string]int, len(secs))
+	for i, s := range secs {
 		if i == 0 || s.Name == "" {
 			continue
 		}
@@ -280,6 +291,9 @@ func (rd *reader) uniqueSections() error {
 	}
 	return nil
 }
+
+// uniqueScan is the most sections uniqueSections compares pairwise.
+const uniqueScan = 48
 
 // byInsn orders relocation records by instruction.
 func byInsn(a, b *ir.Reloc) int { return a.Insn - b.Insn }
@@ -386,6 +400,8 @@ func (rd *reader) sectionIndex(name string) int {
 }
 
 // sectionData returns the contents of section i (nil for SHT_NOBITS).
+// A section of the input at hand is a slice of it, made anew each time;
+// one read from the file is kept.
 func (rd *reader) sectionData(i int) ([]byte, error) {
 	if b, ok := rd.data[i]; ok {
 		return b, nil
@@ -404,12 +420,14 @@ func (rd *reader) sectionData(i int) ([]byte, error) {
 		return nil, fmt.Errorf("section %q: %d bytes is too large: %w", s.Name, s.Size, ErrBadELF)
 	}
 	if b, ok := rd.fileBytes(s); ok {
-		rd.data[i] = b
 		return b, nil
 	}
 	b, err := s.Data()
 	if err != nil {
 		return nil, fmt.Errorf("section %q: %w: %w", s.Name, err, ErrBadELF)
+	}
+	if rd.data == nil {
+		rd.data = make(map[int][]byte)
 	}
 	rd.data[i] = b
 	return b, nil
