@@ -120,8 +120,7 @@ type namedSpec struct {
 // names (package target's WantKallsyms) which typeless ksyms the pass is
 // about to ask for, so that one read of /proc/kallsyms answers them all.
 func (r *externResolver) announceKallsyms() {
-	w, ok := r.ctx.Target.(interface{ WantKallsyms(names ...string) })
-	if !ok || r.deferred() {
+	if r.deferred() {
 		return
 	}
 	var names []string
@@ -130,7 +129,10 @@ func (r *externResolver) announceKallsyms() {
 			names = append(names, e.Name)
 		}
 	}
-	if len(names) > 0 {
+	if len(names) == 0 {
+		return // most objects: not even the interface check (its method table is built at first use)
+	}
+	if w, ok := r.ctx.Target.(interface{ WantKallsyms(names ...string) }); ok {
 		w.WantKallsyms(names...)
 	}
 }
