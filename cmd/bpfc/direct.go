@@ -13,8 +13,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 
@@ -30,24 +32,48 @@ type row struct {
 	pin             string
 }
 
-// printTable prints the table of what was loaded in one write (tabwriter
-// writes every cell on its own).
+// printTable prints the table of what was loaded in one write. It lays
+// the columns out as text/tabwriter would (padding 2, spaces), without
+// it: a load's output needs neither its per-cell buffers nor fmt.
 func printTable(w io.Writer, rows []row) error {
-	var b bytes.Buffer
-	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tNAME\tTYPE\tID\tPIN")
+	cells := make([][5]string, 0, len(rows)+1)
+	cells = append(cells, [5]string{"KIND", "NAME", "TYPE", "ID", "PIN"})
+	var ids []byte
 	for _, r := range rows {
 		pin := r.pin
 		if pin == "" {
 			pin = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.kind, r.name, r.typ, r.id, pin)
+		n := len(ids)
+		ids = strconv.AppendUint(ids, uint64(r.id), 10)
+		cells = append(cells, [5]string{r.kind, r.name, r.typ, string(ids[n:]), pin})
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	_, err := w.Write(b.Bytes())
+	_, err := w.Write(appendColumns(nil, cells))
 	return err
+}
+
+// appendColumns appends lines of cells to b, each cell but the last padded
+// with spaces to its column's widest cell plus two, as a tabwriter.Writer
+// with padding 2 and padchar ' ' writes cells separated by tabs.
+func appendColumns(b []byte, lines [][5]string) []byte {
+	const N = 5
+	var widths [N]int
+	for _, l := range lines {
+		for j := 0; j < N-1; j++ {
+			widths[j] = max(widths[j], utf8.RuneCountInString(l[j])+2)
+		}
+	}
+	for _, l := range lines {
+		for j := 0; j < N-1; j++ {
+			b = append(b, l[j]...)
+			for k := utf8.RuneCountInString(l[j]); k < widths[j]; k++ {
+				b = append(b, ' ')
+			}
+		}
+		b = append(b, l[N-1]...)
+		b = append(b, '\n')
+	}
+	return b
 }
 
 // printLinks prints the links of -attach and the programs left alone, in
@@ -156,7 +182,7 @@ func printCollection(c *config, coll *direct.Collection, stdout io.Writer) error
 	// Warnings and table in one write.
 	var b bytes.Buffer
 	for _, w := range coll.Warnings {
-		fmt.Fprintf(&b, "warning: %s\n", w)
+		b.WriteString("warning: " + w + "\n")
 	}
 	if err := printTable(&b, rows); err != nil {
 		return err
