@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -32,45 +33,56 @@ type row struct {
 	pin             string
 }
 
-// printTable prints the table of what was loaded in one write. It lays
-// the columns out as text/tabwriter would (padding 2, spaces), without
-// it: a load's output needs neither its per-cell buffers nor fmt.
+// printTable prints the table of what was loaded in one write.
 func printTable(w io.Writer, rows []row) error {
-	cells := make([][5]string, 0, len(rows)+1)
-	cells = append(cells, [5]string{"KIND", "NAME", "TYPE", "ID", "PIN"})
-	var ids []byte
-	for _, r := range rows {
-		pin := r.pin
-		if pin == "" {
-			pin = "-"
-		}
-		n := len(ids)
-		ids = strconv.AppendUint(ids, uint64(r.id), 10)
-		cells = append(cells, [5]string{r.kind, r.name, r.typ, string(ids[n:]), pin})
-	}
-	_, err := w.Write(appendColumns(nil, cells))
+	_, err := w.Write(appendTable(nil, rows))
 	return err
 }
 
-// appendColumns appends lines of cells to b, each cell but the last padded
-// with spaces to its column's widest cell plus two, as a tabwriter.Writer
-// with padding 2 and padchar ' ' writes cells separated by tabs.
-func appendColumns(b []byte, lines [][5]string) []byte {
-	const N = 5
-	var widths [N]int
-	for _, l := range lines {
-		for j := 0; j < N-1; j++ {
-			widths[j] = max(widths[j], utf8.RuneCountInString(l[j])+2)
-		}
+// tableHeader is the first line of the table.
+var tableHeader = [5]string{"KIND", "NAME", "TYPE", "ID", "PIN"}
+
+// tableLine returns the cells of line i of the table of rows: the header,
+// then one line per row.
+func tableLine(rows []row, i int) [5]string {
+	if i == 0 {
+		return tableHeader
 	}
-	for _, l := range lines {
-		for j := 0; j < N-1; j++ {
+	r := &rows[i-1]
+	pin := r.pin
+	if pin == "" {
+		pin = "-"
+	}
+	return [5]string{r.kind, r.name, r.typ, strconv.FormatUint(uint64(r.id), 10), pin}
+}
+
+// appendTable appends the table of rows to b, laid out as text/tabwriter
+// lays out cells separated by tabs with padding 2 and padchar ' ' (every
+// cell but a line's last padded with spaces to its column's widest cell
+// plus two), in a buffer grown once: a load's output needs neither
+// tabwriter's per-cell buffers nor fmt.
+func appendTable(b []byte, rows []row) []byte {
+	var widths [4]int
+	size := 0
+	for i := 0; i <= len(rows); i++ {
+		l := tableLine(rows, i)
+		for j := range widths {
+			widths[j] = max(widths[j], utf8.RuneCountInString(l[j])+2)
+			size += len(l[j]) - utf8.RuneCountInString(l[j]) // bytes beyond one per rune
+		}
+		size += len(l[4]) + 1
+	}
+	size += (len(rows) + 1) * (widths[0] + widths[1] + widths[2] + widths[3])
+	b = slices.Grow(b, size)
+	for i := 0; i <= len(rows); i++ {
+		l := tableLine(rows, i)
+		for j, w := range widths {
 			b = append(b, l[j]...)
-			for k := utf8.RuneCountInString(l[j]); k < widths[j]; k++ {
+			for k := utf8.RuneCountInString(l[j]); k < w; k++ {
 				b = append(b, ' ')
 			}
 		}
-		b = append(b, l[N-1]...)
+		b = append(b, l[4]...)
 		b = append(b, '\n')
 	}
 	return b
@@ -170,7 +182,7 @@ func printCollection(c *config, coll *direct.Collection, stdout io.Writer) error
 			return err
 		}
 	}
-	var rows []row
+	rows := make([]row, 0, len(coll.MapOrder)+len(coll.ProgramOrder))
 	for _, name := range coll.MapOrder {
 		m := coll.Maps[name]
 		rows = append(rows, row{kind: "map", name: name, typ: m.Type.String(), id: m.ID, pin: m.PinPath})
@@ -180,17 +192,17 @@ func printCollection(c *config, coll *direct.Collection, stdout io.Writer) error
 		rows = append(rows, row{kind: "prog", name: name, typ: p.Type.String(), id: p.ID, pin: p.PinPath})
 	}
 	// Warnings and table in one write.
-	var b bytes.Buffer
+	var b []byte
 	for _, w := range coll.Warnings {
-		b.WriteString("warning: " + w + "\n")
+		b = append(b, "warning: "...)
+		b = append(b, w...)
+		b = append(b, '\n')
 	}
-	if err := printTable(&b, rows); err != nil {
-		return err
-	}
+	b = appendTable(b, rows)
 	if c.attach {
-		b.WriteString("\n")
+		b = append(b, '\n')
 	}
-	if _, err := stdout.Write(b.Bytes()); err != nil {
+	if _, err := stdout.Write(b); err != nil {
 		return err
 	}
 	if c.attach {
