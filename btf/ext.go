@@ -154,55 +154,68 @@ func ParseExt(raw []byte, order binary.ByteOrder, strs *Spec) (*Ext, error) {
 	body := raw[hdrLen:]
 	ext := &Ext{Sections: make(map[string]*ExtSection)}
 
+	// The three subsections, decoded by one loop that switches on the
+	// kind (closures per kind would each be an allocation).
+	const (
+		subFunc = iota
+		subLine
+		subCORE
+	)
 	type sub struct {
 		name    string
 		off     uint32
 		len     uint32
 		minSize uint32
 		recSize *uint32
-		parse   func(sec *ExtSection, rec []byte) error
-		grow    func(sec *ExtSection, n int) // room for n more records
 	}
-	subs := []sub{
-		{"func_info", order.Uint32(raw[8:]), order.Uint32(raw[12:]), FuncInfoMinSize, &ext.FuncInfoRecSize,
-			func(sec *ExtSection, r []byte) error {
-				sec.FuncInfos = append(sec.FuncInfos, FuncInfo{InsnOff: order.Uint32(r), TypeID: TypeID(order.Uint32(r[4:]))})
-				return nil
-			},
-			func(sec *ExtSection, n int) { sec.FuncInfos = slices.Grow(sec.FuncInfos, n) }},
-		{"line_info", order.Uint32(raw[16:]), order.Uint32(raw[20:]), LineInfoMinSize, &ext.LineInfoRecSize,
-			func(sec *ExtSection, r []byte) error {
-				li := LineInfo{InsnOff: order.Uint32(r), FileNameOff: order.Uint32(r[4:]), LineOff: order.Uint32(r[8:])}
-				lc := order.Uint32(r[12:])
-				li.LineNum, li.Col = lc>>10, lc&0x3ff
-				var err error
-				if li.FileName, err = strs.String(li.FileNameOff); err != nil {
-					return fmt.Errorf("file name: %w", err)
-				}
-				if li.Line, err = strs.String(li.LineOff); err != nil {
-					return fmt.Errorf("line: %w", err)
-				}
-				sec.LineInfos = append(sec.LineInfos, li)
-				return nil
-			},
-			func(sec *ExtSection, n int) { sec.LineInfos = slices.Grow(sec.LineInfos, n) }},
+	subs := [3]sub{
+		subFunc: {"func_info", order.Uint32(raw[8:]), order.Uint32(raw[12:]), FuncInfoMinSize, &ext.FuncInfoRecSize},
+		subLine: {"line_info", order.Uint32(raw[16:]), order.Uint32(raw[20:]), LineInfoMinSize, &ext.LineInfoRecSize},
 	}
+	nsubs := 2
 	if hdrLen >= extHeaderCoreLen {
-		subs = append(subs, sub{"core_relo", order.Uint32(raw[24:]), order.Uint32(raw[28:]), CORERelosMinSize, &ext.CORERecSize,
-			func(sec *ExtSection, r []byte) error {
-				cr := CORERelo{InsnOff: order.Uint32(r), TypeID: TypeID(order.Uint32(r[4:])),
-					AccessOff: order.Uint32(r[8:]), Kind: COREKind(order.Uint32(r[12:]))}
-				var err error
-				if cr.Access, err = strs.String(cr.AccessOff); err != nil {
-					return fmt.Errorf("access string: %w", err)
-				}
-				sec.CORERelos = append(sec.CORERelos, cr)
-				return nil
-			},
-			func(sec *ExtSection, n int) { sec.CORERelos = slices.Grow(sec.CORERelos, n) }})
+		nsubs = 3
+		subs[subCORE] = sub{"core_relo", order.Uint32(raw[24:]), order.Uint32(raw[28:]), CORERelosMinSize, &ext.CORERecSize}
+	}
+	parse := func(kind int, sec *ExtSection, r []byte) error {
+		switch kind {
+		case subFunc:
+			sec.FuncInfos = append(sec.FuncInfos, FuncInfo{InsnOff: order.Uint32(r), TypeID: TypeID(order.Uint32(r[4:]))})
+		case subLine:
+			li := LineInfo{InsnOff: order.Uint32(r), FileNameOff: order.Uint32(r[4:]), LineOff: order.Uint32(r[8:])}
+			lc := order.Uint32(r[12:])
+			li.LineNum, li.Col = lc>>10, lc&0x3ff
+			var err error
+			if li.FileName, err = strs.String(li.FileNameOff); err != nil {
+				return fmt.Errorf("file name: %w", err)
+			}
+			if li.Line, err = strs.String(li.LineOff); err != nil {
+				return fmt.Errorf("line: %w", err)
+			}
+			sec.LineInfos = append(sec.LineInfos, li)
+		case subCORE:
+			cr := CORERelo{InsnOff: order.Uint32(r), TypeID: TypeID(order.Uint32(r[4:])),
+				AccessOff: order.Uint32(r[8:]), Kind: COREKind(order.Uint32(r[12:]))}
+			var err error
+			if cr.Access, err = strs.String(cr.AccessOff); err != nil {
+				return fmt.Errorf("access string: %w", err)
+			}
+			sec.CORERelos = append(sec.CORERelos, cr)
+		}
+		return nil
+	}
+	grow := func(kind int, sec *ExtSection, n int) { // room for n more records
+		switch kind {
+		case subFunc:
+			sec.FuncInfos = slices.Grow(sec.FuncInfos, n)
+		case subLine:
+			sec.LineInfos = slices.Grow(sec.LineInfos, n)
+		case subCORE:
+			sec.CORERelos = slices.Grow(sec.CORERelos, n)
+		}
 	}
 
-	for _, sb := range subs {
+	for kind, sb := range subs[:nsubs] {
 		if sb.len == 0 {
 			continue
 		}
@@ -237,9 +250,9 @@ func ParseExt(raw []byte, order binary.ByteOrder, strs *Spec) (*Ext, error) {
 					sb.name, name, num, recSize, len(data), ErrInvalid)
 			}
 			sec := ext.section(name)
-			sb.grow(sec, int(num))
+			grow(kind, sec, int(num))
 			for i := uint32(0); i < num; i++ {
-				if err := sb.parse(sec, data[:recSize]); err != nil {
+				if err := parse(kind, sec, data[:recSize]); err != nil {
 					return nil, fmt.Errorf("btf.ext: %s: section %s: record %d: %w", sb.name, name, i, err)
 				}
 				data = data[recSize:]
