@@ -95,6 +95,7 @@ func (rd *reader) readRelocs() error {
 		}
 		cs := rd.code[target]
 		rd.reserveRelocs(len(rels))
+		sizeFuncRelocs(cs, rels)
 		for n, rel := range rels {
 			if err := rd.codeReloc(cs, rd.section(target).Name, n, rel); err != nil {
 				return err
@@ -102,6 +103,33 @@ func (rd *reader) readRelocs() error {
 		}
 	}
 	return rd.plainCalls()
+}
+
+// sizeFuncRelocs gives each function of cs room for the records that rels
+// will add to it, carved out of one allocation (appending one by one grew
+// each function's slice through every size up to its count).
+func sizeFuncRelocs(cs *codeSection, rels []relocation) {
+	if cs == nil || len(cs.funcs) == 0 {
+		return
+	}
+	var small [16]int
+	var counts []int
+	if len(cs.funcs) <= len(small) {
+		counts = small[:len(cs.funcs)]
+	} else {
+		counts = make([]int, len(cs.funcs))
+	}
+	total := 0
+	for _, rel := range rels {
+		if rel.typ == rBPFNone || rel.off%ir.InsnSize != 0 || rel.off/ir.InsnSize >= uint64(cs.slots) {
+			continue // codeReloc skips it or refuses it
+		}
+		if k := cs.funcIndex(int(rel.off / ir.InsnSize)); k >= 0 {
+			counts[k]++
+			total++
+		}
+	}
+	carve(cs.funcs, counts, total, func(fn *ir.Function) *[]*ir.Reloc { return &fn.Relocs })
 }
 
 // codeReloc handles relocation n of code section cs (nil if the section
