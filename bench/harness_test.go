@@ -26,6 +26,11 @@ const testdataDir = "../testdata"
 // benchObjects are the CO-RE tools every load benchmark loads.
 var benchObjects = []string{"biolat.o", "execsnoop.o", "core_task.o"}
 
+// smallObjects are small objects without CO-RE (a few KiB each: socket
+// filter, global data, .kconfig, several XDP programs), whose load is
+// mostly fixed costs: ELF and BTF decoding, allocations, a few syscalls.
+var smallObjects = []string{"sockfilter.o", "xdp_globals.o", "kernel_version.o", "multi_prog.o"}
+
 var (
 	buildDir string // removed by TestMain
 

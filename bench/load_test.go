@@ -112,6 +112,13 @@ func BenchmarkLoad(b *testing.B) {
 	benchLoad(b, benchObjects)
 }
 
+// BenchmarkLoadSmall is BenchmarkLoad on small objects without CO-RE,
+// where allocations and decoding, not the kernel, are most of bpfc's
+// share.
+func BenchmarkLoadSmall(b *testing.B) {
+	benchLoad(b, smallObjects)
+}
+
 // BenchmarkStructOpsLoad loads structops_link.o (two .struct_ops.link
 // maps, created and written at load, and their programs) with bpfc's Go
 // API and with cilium/ebpf (LoadCollectionSpec and NewCollection), each
