@@ -122,6 +122,23 @@ func (e *Ext) section(name string) *ExtSection {
 	return sec
 }
 
+// ExtVisitor receives the records of a .BTF.ext section from WalkExt.
+type ExtVisitor interface {
+	// ExtSection announces n records of kind ("func_info", "line_info"
+	// or "core_relo") of ELF section name, which the calls that follow
+	// hand over one by one.
+	ExtSection(kind, name string, n int) error
+	FuncInfo(fi FuncInfo) error
+	LineInfo(li LineInfo) error
+	CORERelo(cr CORERelo) error
+}
+
+// ExtRecSizes are the record sizes of a .BTF.ext section (0 for a
+// subsection it does not have).
+type ExtRecSizes struct {
+	FuncInfo, LineInfo, CORE uint32
+}
+
 // ParseExt parses a .BTF.ext section in byte order order. Section names,
 // line_info strings and CO-RE access strings are resolved through strs, the
 // BTF the records belong to. It checks the header, each subsection's bounds,
@@ -129,30 +146,80 @@ func (e *Ext) section(name string) *ExtSection {
 // accepted and their tails ignored), that record counts fit in the data, and
 // every string offset; memory used is proportional to len(raw).
 func ParseExt(raw []byte, order binary.ByteOrder, strs *Spec) (*Ext, error) {
+	b := &extBuilder{ext: &Ext{Sections: make(map[string]*ExtSection)}}
+	sizes, err := WalkExt(raw, order, strs, b)
+	if err != nil {
+		return nil, err
+	}
+	b.ext.FuncInfoRecSize, b.ext.LineInfoRecSize, b.ext.CORERecSize = sizes.FuncInfo, sizes.LineInfo, sizes.CORE
+	return b.ext, nil
+}
+
+// extBuilder is the ExtVisitor of ParseExt: it keeps every record.
+type extBuilder struct {
+	ext *Ext
+	cur *ExtSection
+}
+
+func (b *extBuilder) ExtSection(kind, name string, n int) error {
+	b.cur = b.ext.section(name)
+	switch kind {
+	case "func_info":
+		b.cur.FuncInfos = slices.Grow(b.cur.FuncInfos, n)
+	case "line_info":
+		b.cur.LineInfos = slices.Grow(b.cur.LineInfos, n)
+	case "core_relo":
+		b.cur.CORERelos = slices.Grow(b.cur.CORERelos, n)
+	}
+	return nil
+}
+
+func (b *extBuilder) FuncInfo(fi FuncInfo) error {
+	b.cur.FuncInfos = append(b.cur.FuncInfos, fi)
+	return nil
+}
+
+func (b *extBuilder) LineInfo(li LineInfo) error {
+	b.cur.LineInfos = append(b.cur.LineInfos, li)
+	return nil
+}
+
+func (b *extBuilder) CORERelo(cr CORERelo) error {
+	b.cur.CORERelos = append(b.cur.CORERelos, cr)
+	return nil
+}
+
+// WalkExt checks a .BTF.ext section as ParseExt does and hands its records
+// to v as it decodes them, keeping none: a caller that moves the records
+// into structures of its own (the ELF frontend) does not hold them twice.
+// Subsections come in the order func_info, line_info, core_relo, each
+// section's records in file order. An error of v stops the walk and is
+// returned as it is.
+func WalkExt(raw []byte, order binary.ByteOrder, strs *Spec, v ExtVisitor) (ExtRecSizes, error) {
+	var sizes ExtRecSizes
 	if strs == nil {
-		return nil, fmt.Errorf("btf.ext: no BTF to resolve strings: %w", ErrInvalid)
+		return sizes, fmt.Errorf("btf.ext: no BTF to resolve strings: %w", ErrInvalid)
 	}
 	if len(raw) < extHeaderLen {
-		return nil, fmt.Errorf("btf.ext: header: %d bytes, need %d: %w", len(raw), extHeaderLen, ErrInvalid)
+		return sizes, fmt.Errorf("btf.ext: header: %d bytes, need %d: %w", len(raw), extHeaderLen, ErrInvalid)
 	}
 	if m := order.Uint16(raw); m != btfMagic {
 		if m == btfMagic>>8|btfMagic<<8&0xff00 {
-			return nil, fmt.Errorf("btf.ext: header: magic in the other byte order: %w", ErrInvalid)
+			return sizes, fmt.Errorf("btf.ext: header: magic in the other byte order: %w", ErrInvalid)
 		}
-		return nil, fmt.Errorf("btf.ext: header: bad magic %#04x: %w", m, ErrInvalid)
+		return sizes, fmt.Errorf("btf.ext: header: bad magic %#04x: %w", m, ErrInvalid)
 	}
 	if raw[2] != btfVersion {
-		return nil, fmt.Errorf("btf.ext: header: unsupported version %d: %w", raw[2], ErrInvalid)
+		return sizes, fmt.Errorf("btf.ext: header: unsupported version %d: %w", raw[2], ErrInvalid)
 	}
 	if raw[3] != 0 {
-		return nil, fmt.Errorf("btf.ext: header: unsupported flags %#x: %w", raw[3], ErrInvalid)
+		return sizes, fmt.Errorf("btf.ext: header: unsupported flags %#x: %w", raw[3], ErrInvalid)
 	}
 	hdrLen := order.Uint32(raw[4:])
 	if hdrLen < extHeaderLen || uint64(hdrLen) > uint64(len(raw)) {
-		return nil, fmt.Errorf("btf.ext: header: hdr_len %d out of range [%d, %d]: %w", hdrLen, extHeaderLen, len(raw), ErrInvalid)
+		return sizes, fmt.Errorf("btf.ext: header: hdr_len %d out of range [%d, %d]: %w", hdrLen, extHeaderLen, len(raw), ErrInvalid)
 	}
 	body := raw[hdrLen:]
-	ext := &Ext{Sections: make(map[string]*ExtSection)}
 
 	// The three subsections, decoded by one loop that switches on the
 	// kind (closures per kind would each be an allocation).
@@ -169,18 +236,21 @@ func ParseExt(raw []byte, order binary.ByteOrder, strs *Spec) (*Ext, error) {
 		recSize *uint32
 	}
 	subs := [3]sub{
-		subFunc: {"func_info", order.Uint32(raw[8:]), order.Uint32(raw[12:]), FuncInfoMinSize, &ext.FuncInfoRecSize},
-		subLine: {"line_info", order.Uint32(raw[16:]), order.Uint32(raw[20:]), LineInfoMinSize, &ext.LineInfoRecSize},
+		subFunc: {"func_info", order.Uint32(raw[8:]), order.Uint32(raw[12:]), FuncInfoMinSize, &sizes.FuncInfo},
+		subLine: {"line_info", order.Uint32(raw[16:]), order.Uint32(raw[20:]), LineInfoMinSize, &sizes.LineInfo},
 	}
 	nsubs := 2
 	if hdrLen >= extHeaderCoreLen {
 		nsubs = 3
-		subs[subCORE] = sub{"core_relo", order.Uint32(raw[24:]), order.Uint32(raw[28:]), CORERelosMinSize, &ext.CORERecSize}
+		subs[subCORE] = sub{"core_relo", order.Uint32(raw[24:]), order.Uint32(raw[28:]), CORERelosMinSize, &sizes.CORE}
 	}
-	parse := func(kind int, sec *ExtSection, r []byte) error {
+	// decode hands record r of a kind to v; a string it cannot resolve is
+	// an error of the walk, v's errors are its own (visitErr).
+	var visitErr error
+	decode := func(kind int, r []byte) error {
 		switch kind {
 		case subFunc:
-			sec.FuncInfos = append(sec.FuncInfos, FuncInfo{InsnOff: order.Uint32(r), TypeID: TypeID(order.Uint32(r[4:]))})
+			visitErr = v.FuncInfo(FuncInfo{InsnOff: order.Uint32(r), TypeID: TypeID(order.Uint32(r[4:]))})
 		case subLine:
 			li := LineInfo{InsnOff: order.Uint32(r), FileNameOff: order.Uint32(r[4:]), LineOff: order.Uint32(r[8:])}
 			lc := order.Uint32(r[12:])
@@ -192,7 +262,7 @@ func ParseExt(raw []byte, order binary.ByteOrder, strs *Spec) (*Ext, error) {
 			if li.Line, err = strs.String(li.LineOff); err != nil {
 				return fmt.Errorf("line: %w", err)
 			}
-			sec.LineInfos = append(sec.LineInfos, li)
+			visitErr = v.LineInfo(li)
 		case subCORE:
 			cr := CORERelo{InsnOff: order.Uint32(r), TypeID: TypeID(order.Uint32(r[4:])),
 				AccessOff: order.Uint32(r[8:]), Kind: COREKind(order.Uint32(r[12:]))}
@@ -200,19 +270,9 @@ func ParseExt(raw []byte, order binary.ByteOrder, strs *Spec) (*Ext, error) {
 			if cr.Access, err = strs.String(cr.AccessOff); err != nil {
 				return fmt.Errorf("access string: %w", err)
 			}
-			sec.CORERelos = append(sec.CORERelos, cr)
+			visitErr = v.CORERelo(cr)
 		}
 		return nil
-	}
-	grow := func(kind int, sec *ExtSection, n int) { // room for n more records
-		switch kind {
-		case subFunc:
-			sec.FuncInfos = slices.Grow(sec.FuncInfos, n)
-		case subLine:
-			sec.LineInfos = slices.Grow(sec.LineInfos, n)
-		case subCORE:
-			sec.CORERelos = slices.Grow(sec.CORERelos, n)
-		}
 	}
 
 	for kind, sb := range subs[:nsubs] {
@@ -220,46 +280,50 @@ func ParseExt(raw []byte, order binary.ByteOrder, strs *Spec) (*Ext, error) {
 			continue
 		}
 		if uint64(sb.off)+uint64(sb.len) > uint64(len(body)) {
-			return nil, fmt.Errorf("btf.ext: %s: [%d, +%d) beyond end of data (%d bytes): %w", sb.name, sb.off, sb.len, len(body), ErrInvalid)
+			return sizes, fmt.Errorf("btf.ext: %s: [%d, +%d) beyond end of data (%d bytes): %w", sb.name, sb.off, sb.len, len(body), ErrInvalid)
 		}
 		data := body[sb.off : sb.off+sb.len]
 		if len(data) < 4 {
-			return nil, fmt.Errorf("btf.ext: %s: %d bytes, too short for record size: %w", sb.name, len(data), ErrInvalid)
+			return sizes, fmt.Errorf("btf.ext: %s: %d bytes, too short for record size: %w", sb.name, len(data), ErrInvalid)
 		}
 		recSize := order.Uint32(data)
 		if recSize < sb.minSize || recSize%4 != 0 {
-			return nil, fmt.Errorf("btf.ext: %s: record size %d (need a multiple of 4, at least %d): %w", sb.name, recSize, sb.minSize, ErrInvalid)
+			return sizes, fmt.Errorf("btf.ext: %s: record size %d (need a multiple of 4, at least %d): %w", sb.name, recSize, sb.minSize, ErrInvalid)
 		}
 		*sb.recSize = recSize
 		data = data[4:]
 		for len(data) > 0 {
 			if len(data) < 8 {
-				return nil, fmt.Errorf("btf.ext: %s: truncated section header (%d bytes): %w", sb.name, len(data), ErrInvalid)
+				return sizes, fmt.Errorf("btf.ext: %s: truncated section header (%d bytes): %w", sb.name, len(data), ErrInvalid)
 			}
 			nameOff, num := order.Uint32(data), order.Uint32(data[4:])
 			data = data[8:]
 			name, err := strs.String(nameOff)
 			if err != nil {
-				return nil, fmt.Errorf("btf.ext: %s: section name: %w", sb.name, err)
+				return sizes, fmt.Errorf("btf.ext: %s: section name: %w", sb.name, err)
 			}
 			if num == 0 {
-				return nil, fmt.Errorf("btf.ext: %s: section %s: no records: %w", sb.name, name, ErrInvalid)
+				return sizes, fmt.Errorf("btf.ext: %s: section %s: no records: %w", sb.name, name, ErrInvalid)
 			}
 			if uint64(num)*uint64(recSize) > uint64(len(data)) {
-				return nil, fmt.Errorf("btf.ext: %s: section %s: %d records of %d bytes exceed the %d bytes left: %w",
+				return sizes, fmt.Errorf("btf.ext: %s: section %s: %d records of %d bytes exceed the %d bytes left: %w",
 					sb.name, name, num, recSize, len(data), ErrInvalid)
 			}
-			sec := ext.section(name)
-			grow(kind, sec, int(num))
+			if err := v.ExtSection(sb.name, name, int(num)); err != nil {
+				return sizes, err
+			}
 			for i := uint32(0); i < num; i++ {
-				if err := parse(kind, sec, data[:recSize]); err != nil {
-					return nil, fmt.Errorf("btf.ext: %s: section %s: record %d: %w", sb.name, name, i, err)
+				if err := decode(kind, data[:recSize]); err != nil {
+					return sizes, fmt.Errorf("btf.ext: %s: section %s: record %d: %w", sb.name, name, i, err)
+				}
+				if visitErr != nil {
+					return sizes, visitErr
 				}
 				data = data[recSize:]
 			}
 		}
 	}
-	return ext, nil
+	return sizes, nil
 }
 
 // AppendFuncInfo appends fi encoded as a bpf_func_info record for

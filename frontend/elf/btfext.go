@@ -8,7 +8,6 @@ package elf
 import (
 	"fmt"
 	"slices"
-	"sort"
 
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
@@ -75,18 +74,21 @@ func (rd *reader) readBTFExt() error {
 	if err != nil {
 		return err
 	}
-	ext, err := btf.ParseExt(raw, rd.order, rd.spec)
-	if err != nil {
-		return fmt.Errorf("section .BTF.ext: %w: %w", err, ErrBadBTF)
-	}
-	names := make([]string, 0, len(ext.Sections))
-	for name := range ext.Sections {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if err := rd.distributeExt(name, ext.Sections[name]); err != nil {
-			return fmt.Errorf("section .BTF.ext: %w", err)
+	// Two walks: the first counts each function's records (and checks
+	// where they point), the second fills slices sized by the counts. The
+	// records go straight from the section into the functions: a parsed
+	// btf.Ext would hold them all a second time.
+	d := &extDistributor{rd: rd}
+	for _, fill := range []bool{false, true} {
+		d.fill = fill
+		if _, err := btf.WalkExt(raw, rd.order, rd.spec, d); err != nil {
+			if d.err != nil {
+				return fmt.Errorf("section .BTF.ext: %w", d.err)
+			}
+			return fmt.Errorf("section .BTF.ext: %w: %w", err, ErrBadBTF)
+		}
+		if !fill {
+			d.size()
 		}
 	}
 	for _, fn := range rd.obj.Units() {
@@ -137,74 +139,162 @@ func (rd *reader) locateIndex(cs *codeSection, kind string, n int, off uint32) (
 	return k, int(off/ir.InsnSize) - cs.funcs[k].SectionOffset, nil
 }
 
-// distributeExt moves the records of one section to its functions.
-func (rd *reader) distributeExt(name string, es *btf.ExtSection) error {
-	idx := rd.sectionIndex(name)
-	cs := rd.code[idx]
-	if idx < 0 || cs == nil {
-		return fmt.Errorf("records for section %q, which is not a code section of the object: %w", name, ErrBadBTF)
+// extDistributor is the btf.ExtVisitor that hands .BTF.ext records to
+// the functions containing their instructions, as slot indexes relative to
+// each function. A counting walk (fill false) checks every func_info and
+// line_info record's place and counts them by function; size then carves
+// each function's slices out of one allocation per kind and section; the
+// filling walk appends the records. Its errors are kept in err.
+type extDistributor struct {
+	rd   *reader
+	fill bool
+	secs []*extSec
+	cur  *extSec
+	kind int
+	// relos are the CO-RE records of the current block of a section
+	// (filling walk): one allocation, next is the next to fill.
+	relos []ir.CORERelo
+	next  int
+	err   error
+}
+
+// extSec is a code section's state during the walks.
+type extSec struct {
+	cs     *codeSection
+	name   string
+	n      [3]int   // records of each kind seen so far in this walk, for messages
+	counts [2][]int // func_info and line_info records by function
+}
+
+// The kinds of records, indexes of extSec.n.
+const (
+	extFunc = iota
+	extLine
+	extCORE
+)
+
+// extKinds names the kinds of records in messages.
+var extKinds = [3]string{"func_info", "line_info", "core_relo"}
+
+func (d *extDistributor) fail(err error) error {
+	d.err = err
+	return err
+}
+
+// ExtSection starts the n records of kind of section name.
+func (d *extDistributor) ExtSection(kind, name string, n int) error {
+	switch kind {
+	case "func_info":
+		d.kind = extFunc
+	case "line_info":
+		d.kind = extLine
+	default:
+		d.kind = extCORE
 	}
-	// Size each function's slices first: the records of one kind share
-	// one allocation.
-	counts := make([]int, len(cs.funcs))
-	for n, r := range es.FuncInfos {
-		k, _, err := rd.locateIndex(cs, "func_info", n, r.InsnOff)
-		if err != nil {
-			return err
-		}
-		if k >= 0 {
-			counts[k]++
+	d.cur = nil
+	for _, es := range d.secs {
+		if es.name == name {
+			d.cur = es
+			break
 		}
 	}
-	carve(cs.funcs, counts, len(es.FuncInfos), func(fn *ir.Function) *[]ir.FuncInfo { return &fn.FuncInfo })
-	for n, r := range es.FuncInfos {
-		fn, slot, err := rd.locate(cs, "func_info", n, r.InsnOff)
-		if err != nil {
-			return err
+	if d.cur == nil {
+		idx := d.rd.sectionIndex(name)
+		if idx < 0 || d.rd.code[idx] == nil {
+			return d.fail(fmt.Errorf("records for section %q, which is not a code section of the object: %w", name, ErrBadBTF))
 		}
-		if fn == nil {
-			continue
-		}
+		cs := d.rd.code[idx]
+		counts := make([]int, 2*len(cs.funcs))
+		d.cur = &extSec{cs: cs, name: name, counts: [2][]int{counts[:len(cs.funcs)], counts[len(cs.funcs):]}}
+		d.secs = append(d.secs, d.cur)
+	}
+	if d.fill && d.kind == extCORE {
+		// The CO-RE records of a block share one allocation.
+		d.relos, d.next = make([]ir.CORERelo, n), 0
+	}
+	return nil
+}
+
+// count counts, in the counting walk, a func_info or line_info record at
+// off by function.
+func (d *extDistributor) count(off uint32) error {
+	es := d.cur
+	k, _, err := d.rd.locateIndex(es.cs, extKinds[d.kind], es.n[d.kind], off)
+	es.n[d.kind]++
+	if err != nil {
+		return d.fail(err)
+	}
+	if k >= 0 {
+		es.counts[d.kind][k]++
+	}
+	return nil
+}
+
+// place returns the function and slot of the record at off (filling
+// walk), a nil function for dead code between functions.
+func (d *extDistributor) place(off uint32) (*ir.Function, int, error) {
+	es := d.cur
+	fn, slot, err := d.rd.locate(es.cs, extKinds[d.kind], es.n[d.kind], off)
+	es.n[d.kind]++
+	if err != nil {
+		return nil, 0, d.fail(err)
+	}
+	return fn, slot, nil
+}
+
+func (d *extDistributor) FuncInfo(r btf.FuncInfo) error {
+	if !d.fill {
+		return d.count(r.InsnOff)
+	}
+	fn, slot, err := d.place(r.InsnOff)
+	if err == nil && fn != nil {
 		fn.FuncInfo = append(fn.FuncInfo, ir.FuncInfo{Insn: slot, TypeID: r.TypeID})
 	}
-	clear(counts)
-	for n, r := range es.LineInfos {
-		k, _, err := rd.locateIndex(cs, "line_info", n, r.InsnOff)
-		if err != nil {
-			return err
-		}
-		if k >= 0 {
-			counts[k]++
-		}
+	return err
+}
+
+func (d *extDistributor) LineInfo(r btf.LineInfo) error {
+	if !d.fill {
+		return d.count(r.InsnOff)
 	}
-	carve(cs.funcs, counts, len(es.LineInfos), func(fn *ir.Function) *[]ir.LineInfo { return &fn.LineInfo })
-	for n, r := range es.LineInfos {
-		fn, slot, err := rd.locate(cs, "line_info", n, r.InsnOff)
-		if err != nil {
-			return err
-		}
-		if fn == nil {
-			continue
-		}
+	fn, slot, err := d.place(r.InsnOff)
+	if err == nil && fn != nil {
 		fn.LineInfo = append(fn.LineInfo, ir.LineInfo{
 			Insn: slot, FileNameOff: r.FileNameOff, LineOff: r.LineOff,
 			LineNum: r.LineNum, Col: r.Col, FileName: r.FileName, Line: r.Line,
 		})
 	}
-	// The CO-RE records of a section share one allocation too.
-	relos := make([]ir.CORERelo, len(es.CORERelos))
-	for n, r := range es.CORERelos {
-		fn, slot, err := rd.locate(cs, "core_relo", n, r.InsnOff)
-		if err != nil {
-			return err
-		}
-		if fn == nil {
-			continue
-		}
-		relos[n] = ir.CORERelo{Insn: slot, TypeID: r.TypeID, Access: r.Access, Kind: r.Kind, State: ir.Pending}
-		fn.CORE = append(fn.CORE, &relos[n])
+	return err
+}
+
+func (d *extDistributor) CORERelo(r btf.CORERelo) error {
+	if !d.fill {
+		return nil // placed (and checked) by the filling walk
 	}
-	return nil
+	fn, slot, err := d.place(r.InsnOff)
+	if err == nil && fn != nil {
+		cr := &d.relos[d.next]
+		*cr = ir.CORERelo{Insn: slot, TypeID: r.TypeID, Access: r.Access, Kind: r.Kind, State: ir.Pending}
+		fn.CORE = append(fn.CORE, cr)
+	}
+	d.next++
+	return err
+}
+
+// size gives, after the counting walk, each function room for its
+// func_info and line_info records, and restarts the record numbering.
+func (d *extDistributor) size() {
+	for _, es := range d.secs {
+		total := [2]int{}
+		for kind, counts := range es.counts {
+			for _, c := range counts {
+				total[kind] += c
+			}
+		}
+		carve(es.cs.funcs, es.counts[extFunc], total[extFunc], func(fn *ir.Function) *[]ir.FuncInfo { return &fn.FuncInfo })
+		carve(es.cs.funcs, es.counts[extLine], total[extLine], func(fn *ir.Function) *[]ir.LineInfo { return &fn.LineInfo })
+		es.n = [3]int{}
+	}
 }
 
 // carve makes room for counts[k] more records in the slice field(funcs[k])
