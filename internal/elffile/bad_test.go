@@ -228,7 +228,7 @@ func TestOpen(t *testing.T) {
 	if _, err := Open("/nonexistent/x.o"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
-	if _, err := Open("bad_test.go"); !errors.Is(err, ErrMalformed) || !strings.HasPrefix(err.Error(), "bad_test.go: not an ELF file") {
+	if _, err := Open("bad_test.go"); !errors.Is(err, ErrMalformed) || !strings.HasPrefix(err.Error(), "not an ELF file: it starts with") {
 		t.Errorf("not ELF: %v", err)
 	}
 	f, err := Open("testdata/sample_ppc.o")

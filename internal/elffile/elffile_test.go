@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -29,11 +30,16 @@ func testFiles(t testing.TB) []string {
 		}
 		files = append(files, m...)
 	}
-	exe, err := os.Executable() // a Go binary: compressed DWARF, no .dynsym
+	exe, err := os.Executable() // a Go test binary: no .symtab, no .dynsym
 	if err != nil {
 		t.Fatal(err)
 	}
-	files = append(files, exe, "/bin/true")
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gofmt := filepath.Join(filepath.Dir(goTool), "gofmt") // a Go binary with .symtab
+	files = append(files, exe, gofmt, "/bin/true")
 	libc := ""
 	for _, p := range []string{"/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6", "/lib64/libc.so.6", "/usr/lib/libc.so.6"} {
 		if _, err := os.Stat(p); err == nil {

@@ -113,7 +113,8 @@ func NewFile(r io.ReaderAt) (*File, error) {
 	return newFile(f)
 }
 
-// Open opens the ELF file at path. Close it when done.
+// Open opens the ELF file at path. Close it when done. Errors about its
+// contents do not name the file (the caller does); the os package's name it.
 func Open(path string) (*File, error) {
 	file, err := os.Open(path)
 	if err != nil {
@@ -122,7 +123,7 @@ func Open(path string) (*File, error) {
 	f, err := NewFile(file)
 	if err != nil {
 		file.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	f.closer = file
 	return f, nil
