@@ -323,21 +323,37 @@ func FuzzNewFile(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := NewFileBytes(data)
+		// The same read in chunks through a reader of unknown size.
+		chunked, cerr := NewFile(unsized{bytes.NewReader(data)})
+		if (err == nil) != (cerr == nil) {
+			t.Fatalf("NewFileBytes: %v, NewFile: %v", err, cerr)
+		}
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) {
-				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			if !errors.Is(err, ErrMalformed) || !errors.Is(cerr, ErrMalformed) {
+				t.Fatalf("errors %v, %v do not wrap ErrMalformed", err, cerr)
 			}
 			return
+		}
+		if !slices.Equal(got.Sections, chunked.Sections) || !slices.Equal(got.Progs, chunked.Progs) {
+			t.Fatalf("headers differ between NewFileBytes and NewFile")
 		}
 		// Everything the reader offers, as the frontend and attach use it.
 		for i := range got.Sections {
 			s := &got.Sections[i]
-			got.SectionData(s)
+			b, err := got.SectionData(s)
+			cb, cerr := chunked.SectionData(s)
+			if (err == nil) != (cerr == nil) || !bytes.Equal(b, cb) {
+				t.Fatalf("section %d: NewFileBytes %v, NewFile %v", i, err, cerr)
+			}
 			if s.Type == SHT_REL || s.Type == SHT_RELA {
 				got.Relocations(s)
 			}
 		}
-		got.Symbols()
+		syms, err := got.Symbols()
+		csyms, cerr := chunked.Symbols()
+		if (err == nil) != (cerr == nil) || !slices.Equal(syms, csyms) {
+			t.Fatalf("symbols: NewFileBytes %v, NewFile %v", err, cerr)
+		}
 		got.DynamicSymbols()
 		want, ok := debugELF(data)
 		if !ok {
