@@ -387,3 +387,84 @@ func compareAccepted(want *elf.File, got *File) (diffs []string) {
 	}()
 	return compare(want, got, false)
 }
+
+// BenchmarkRead reads what the frontend reads of a BPF object (headers,
+// symbols, every section's contents and relocations) and what a uprobe
+// on a versioned function reads of the C library (headers, dynamic
+// symbols with versions), with this package and with debug/elf in the
+// same run: compare the two ns/op, B/op and allocs/op of each file.
+func BenchmarkRead(b *testing.B) {
+	for _, path := range []string{"../../testdata/execsnoop.o", "/lib/x86_64-linux-gnu/libc.so.6"} {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			b.Skip(err)
+		}
+		dynamic := filepath.Ext(path) != ".o"
+		name := filepath.Base(path)
+		b.Run("elffile/"+name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				f, err := NewFileBytes(raw)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if dynamic {
+					if _, err := f.DynamicSymbols(); err != nil {
+						b.Fatal(err)
+					}
+					continue
+				}
+				if _, err := f.Symbols(); err != nil {
+					b.Fatal(err)
+				}
+				for i := range f.Sections {
+					s := &f.Sections[i]
+					if s.Type == SHT_NOBITS {
+						continue
+					}
+					if _, err := f.SectionData(s); err != nil {
+						b.Fatal(err)
+					}
+					if s.Type == SHT_REL {
+						if _, err := f.Relocations(s); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			}
+		})
+		b.Run("debug_elf/"+name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				f, err := elf.NewFile(bytes.NewReader(raw))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if dynamic {
+					if _, err := f.DynamicSymbols(); err != nil {
+						b.Fatal(err)
+					}
+					continue
+				}
+				if _, err := f.Symbols(); err != nil {
+					b.Fatal(err)
+				}
+				for _, s := range f.Sections {
+					if s.Type == elf.SHT_NOBITS {
+						continue
+					}
+					data, err := s.Data()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if s.Type == elf.SHT_REL {
+						rels := make([]elf.Rel64, len(data)/16)
+						if err := binary.Read(bytes.NewReader(data), f.ByteOrder, rels); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			}
+		})
+	}
+}
