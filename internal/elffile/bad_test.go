@@ -218,6 +218,20 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+	// An empty section has no bytes wherever its offset points.
+	raw, err := os.ReadFile(bpf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	le.PutUint64(raw[shdr(t, raw, ".BTF")+24:], 1<<40)
+	le.PutUint64(raw[shdr(t, raw, ".BTF")+32:], 0)
+	f, err := NewFileBytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := f.SectionData(f.Section(".BTF")); err != nil || len(b) != 0 {
+		t.Errorf("empty section past the end: %q, %v", b, err)
+	}
 	if !errors.Is(ErrCompressed, errs.ErrNotSupported) {
 		t.Error("ErrCompressed is not a kind of ErrNotSupported")
 	}

@@ -93,6 +93,9 @@ type Prog struct {
 // NewFileBytes decodes the ELF file held in b. Section contents are slices
 // of b (with their capacity capped): b must not change while they are used.
 func NewFileBytes(b []byte) (*File, error) {
+	if b == nil {
+		b = []byte{}
+	}
 	return newFile(&File{raw: b, size: int64(len(b))})
 }
 
@@ -144,8 +147,12 @@ const readChunk = 1 << 20
 
 // read returns n bytes at offset off of the file: a slice of the whole
 // file if it is at hand, else a new buffer. what, and name if not "",
-// name the bytes in errors.
+// name the bytes in errors. No bytes are there at any offset (an empty
+// section's offset need not be inside the file).
 func (f *File) read(off, n uint64, what, name string) ([]byte, error) {
+	if n == 0 {
+		return []byte{}, nil
+	}
 	if f.raw != nil {
 		if off > uint64(len(f.raw)) || n > uint64(len(f.raw))-off {
 			return nil, f.pastEnd(off, n, what, name)
