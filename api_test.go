@@ -337,8 +337,8 @@ func TestLayering(t *testing.T) {
 // implementations at start-up, compress/flate builds its encoder's
 // tables, and archive/zip brings time's formatting. None of the module's
 // packages the command links imports any of them, and the command links
-// none of them; compress/zlib and compress/flate only come with
-// debug/elf, which TestLayering keeps out.
+// none of them (compress/zlib and compress/flate came with debug/elf too,
+// which TestNoReplacedStdPackages keeps out).
 func TestNoDecompressors(t *testing.T) {
 	banned := []string{"archive/zip", "compress/gzip", "compress/flate", "compress/zlib", "hash/crc32"}
 	for _, p := range goList(t, "-deps", "./cmd/bpfc") {
@@ -350,8 +350,37 @@ func TestNoDecompressors(t *testing.T) {
 			}
 			continue
 		}
-		if slices.Contains(banned, p.ImportPath) && p.ImportPath != "compress/flate" && p.ImportPath != "compress/zlib" {
+		if slices.Contains(banned, p.ImportPath) {
 			t.Errorf("cmd/bpfc depends on %s (through %s)", p.ImportPath, importers(t, "./cmd/bpfc", p.ImportPath))
+		}
+	}
+}
+
+// TestNoReplacedStdPackages checks that cmd/bpfc links none of the
+// standard packages bpfc replaced with small readers of its own: each
+// costs text, resident pages and package initialisation in every run
+// (issue #10). debug/elf came with debug/dwarf, compress/zlib,
+// hash/adler32 and internal/zstd (DWARF and compressed sections, which a
+// BPF object load never reads); internal/elffile reads ELF instead.
+// (TestNoDecompressors keeps out the zip and gzip decoders.)
+func TestNoReplacedStdPackages(t *testing.T) {
+	replaced := []struct{ pkg, by string }{
+		{"debug/elf", "internal/elffile"},
+		{"debug/dwarf", "internal/elffile (debug/elf brought it)"},
+		{"compress/zlib", "internal/elffile (debug/elf brought it)"},
+		{"hash/adler32", "internal/elffile (debug/elf brought it)"},
+		{"internal/zstd", "internal/elffile (debug/elf brought it)"},
+	}
+	deps := map[string]bool{}
+	for _, p := range goList(t, "-deps", "./cmd/bpfc") {
+		deps[p.ImportPath] = true
+	}
+	if !deps[module+"/internal/elffile"] {
+		t.Errorf("cmd/bpfc does not link internal/elffile: is the list of its dependencies complete?")
+	}
+	for _, r := range replaced {
+		if deps[r.pkg] {
+			t.Errorf("cmd/bpfc depends on %s (through %s): bpfc uses %s", r.pkg, importers(t, "./cmd/bpfc", r.pkg), r.by)
 		}
 	}
 }

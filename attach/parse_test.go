@@ -1,6 +1,7 @@
 // Tests of the parsers that need no kernel: section names and their
-// targets, globs, USDT argument strings and spec layouts, and USDT notes
-// (checked against readelf -n, a second implementation).
+// targets, globs, USDT argument strings and spec layouts, USDT notes
+// (checked against readelf -n, a second implementation) and function
+// offsets in binaries (checked against debug/elf).
 
 package attach
 
@@ -8,6 +9,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -17,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/elffile"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -258,7 +261,7 @@ func TestUSDTNotesReadelf(t *testing.T) {
 	if len(want) != 3 {
 		t.Fatalf("readelf shows %d stapsdt notes, want 3:\n%s", len(want), out)
 	}
-	f, err := elf.Open(bin)
+	f, err := elffile.Open(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,4 +425,108 @@ func TestPtRegs(t *testing.T) {
 			t.Errorf("%s at %d, struct pt_regs has %s at %d (%v)", r.names[0], r.off, name, off, ok)
 		}
 	}
+}
+
+// debugELFOffsets returns the file offsets of the definitions of function
+// name (NAME or NAME@VERSION) in the first symbol table of the binary at
+// path that has one, .dynsym before .symtab, as debug/elf reads them.
+func debugELFOffsets(t *testing.T, path, name string) map[uint64]bool {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	base, ver, hasVer := strings.Cut(name, "@")
+	ver = strings.TrimPrefix(ver, "@")
+	for ti, table := range []func() ([]elf.Symbol, error){f.DynamicSymbols, f.Symbols} {
+		syms, err := table()
+		if err != nil {
+			continue
+		}
+		offs := map[uint64]bool{}
+		for _, s := range syms {
+			sname, sver, _ := strings.Cut(s.Name, "@")
+			if ti == 0 {
+				sver = s.Version
+			}
+			if elf.ST_TYPE(s.Info) != elf.STT_FUNC || sname != base || hasVer && strings.TrimPrefix(sver, "@") != ver ||
+				s.Section == elf.SHN_UNDEF || int(s.Section) >= len(f.Sections) {
+				continue
+			}
+			sec := f.Sections[s.Section]
+			offs[s.Value-sec.Addr+sec.Offset] = true
+		}
+		if len(offs) > 0 {
+			return offs
+		}
+	}
+	t.Fatalf("debug/elf finds no function %s in %s", name, path)
+	return nil
+}
+
+// TestFuncOffsetMatchesDebugELF checks the uprobe offsets of functions of
+// gofmt (a static Go binary: .symtab only) and of the C library (.dynsym
+// with GNU versions; a function defined at two versions must resolve to
+// each one's definition) against debug/elf's reading.
+func TestFuncOffsetMatchesDebugELF(t *testing.T) {
+	goTool := testutil.Tool(t, "go")
+	exe := filepath.Join(filepath.Dir(goTool), "gofmt")
+	if _, err := os.Stat(exe); err != nil {
+		testutil.MissingTool(t, "gofmt next to go: %v", err)
+	}
+	check := func(path, name string) uint64 {
+		t.Helper()
+		got, err := funcOffset(path, name)
+		if want := debugELFOffsets(t, path, name); err != nil || !want[got] {
+			t.Errorf("funcOffset(%s, %s) = %#x, %v; debug/elf has it at %v", path, name, got, err, want)
+		}
+		return got
+	}
+	check(exe, "runtime.main")
+	check(exe, "main.main")
+	if _, err := funcOffset(exe, "no_such_function"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing function: %v", err)
+	}
+	offs, err := funcOffsets(exe, "runtime.mallocgc*")
+	if err != nil || len(offs) < 2 {
+		t.Errorf("funcOffsets(runtime.mallocgc*) = %v, %v; want several", offs, err)
+	}
+
+	testutil.NeedCLibrary(t)
+	libc, err := resolveBinary("libc.so.6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(libc, "malloc")
+	// A function defined at two versions with different code (memcpy,
+	// realpath, ... depending on the architecture).
+	f, err := elf.Open(libc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.DynamicSymbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]elf.Symbol{}
+	for _, s := range syms {
+		if elf.ST_TYPE(s.Info) != elf.STT_FUNC || s.Version == "" || s.Section == elf.SHN_UNDEF {
+			continue
+		}
+		if o, ok := byName[s.Name]; ok && o.Version != s.Version && o.Value != s.Value {
+			a, b := check(libc, s.Name+"@"+o.Version), check(libc, s.Name+"@@"+s.Version)
+			if a == b {
+				t.Errorf("%s@%s and %s@%s resolve to the same offset %#x", s.Name, o.Version, s.Name, s.Version, a)
+			}
+			t.Logf("%s@%s at %#x, %s@@%s at %#x", s.Name, o.Version, a, s.Name, s.Version, b)
+			if _, err := funcOffset(libc, s.Name+"@NO_SUCH_VERSION"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("%s at a missing version: %v", s.Name, err)
+			}
+			return
+		}
+		byName[s.Name] = s
+	}
+	t.Fatalf("%s defines no function at two versions", libc)
 }

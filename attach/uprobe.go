@@ -7,7 +7,6 @@
 package attach
 
 import (
-	"debug/elf"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/features"
+	"github.com/bpfc/bpfc/internal/elffile"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -197,16 +197,16 @@ func resolveBinary(name string) (string, error) {
 
 // openELF opens an ELF binary or shared library of this machine's
 // architecture.
-func openELF(path string) (*elf.File, error) {
-	f, err := elf.Open(path)
+func openELF(path string) (*elffile.File, error) {
+	f, err := elffile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("binary %s: %w", path, err)
 	}
-	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
+	if f.Type != elffile.ET_EXEC && f.Type != elffile.ET_DYN {
 		f.Close()
 		return nil, fmt.Errorf("binary %s: %s is neither an executable nor a shared library", path, f.Type)
 	}
-	if (f.Class == elf.ELFCLASS64) != (unsafe.Sizeof(uintptr(0)) == 8) || f.ByteOrder.Uint16([]byte{1, 0}) != binary.NativeEndian.Uint16([]byte{1, 0}) {
+	if (f.Class == elffile.ELFCLASS64) != (unsafe.Sizeof(uintptr(0)) == 8) || f.ByteOrder.Uint16([]byte{1, 0}) != binary.NativeEndian.Uint16([]byte{1, 0}) {
 		f.Close()
 		return nil, fmt.Errorf("binary %s: %w: %s %s, not this machine's word size and byte order", path, ErrNotSupported, f.Class, f.Data)
 	}
@@ -215,8 +215,8 @@ func openELF(path string) (*elf.File, error) {
 
 // symbolFileOffset turns a symbol's virtual address into the file offset
 // the kernel wants, through the section that holds it.
-func symbolFileOffset(f *elf.File, s elf.Symbol) (uint64, bool) {
-	if s.Section == elf.SHN_UNDEF || int(s.Section) >= len(f.Sections) {
+func symbolFileOffset(f *elffile.File, s elffile.Symbol) (uint64, bool) {
+	if s.Section == elffile.SHN_UNDEF || int(s.Section) >= len(f.Sections) {
 		return 0, false
 	}
 	sh := f.Sections[s.Section]
@@ -235,10 +235,10 @@ func funcOffset(path, name string) (uint64, error) {
 	defer f.Close()
 	base, ver, hasVer := strings.Cut(name, "@")
 	ver = strings.TrimPrefix(ver, "@")
-	if !hasVer && f.Class == elf.ELFCLASS64 {
+	if !hasVer && f.Class == elffile.ELFCLASS64 {
 		return funcOffset64(f, path, name)
 	}
-	tables := []func() ([]elf.Symbol, error){f.DynamicSymbols, f.Symbols}
+	tables := []func() ([]elffile.Symbol, error){f.DynamicSymbols, f.Symbols}
 	for ti, table := range tables {
 		syms, err := table()
 		if err != nil {
@@ -246,7 +246,7 @@ func funcOffset(path, name string) (uint64, error) {
 		}
 		var pick symbolPick
 		for _, s := range syms {
-			if elf.ST_TYPE(s.Info) != elf.STT_FUNC {
+			if s.Type() != elffile.STT_FUNC {
 				continue
 			}
 			sname, sver, _ := strings.Cut(s.Name, "@") // .symtab keeps "name@VER"
@@ -264,7 +264,7 @@ func funcOffset(path, name string) (uint64, error) {
 				}
 			}
 			if o, ok := symbolFileOffset(f, s); ok {
-				if err := pick.add(path, name, o, elf.ST_BIND(s.Info) == elf.STB_WEAK); err != nil {
+				if err := pick.add(path, name, o, s.Bind() == elffile.STB_WEAK); err != nil {
 					return 0, err
 				}
 			}
@@ -312,29 +312,29 @@ func (s *symbolPick) result(path, name string) (uint64, bool, error) {
 }
 
 // funcOffset64 is funcOffset for a name without a version in a 64-bit
-// ELF file, scanning the symbol tables in place: debug/elf's Symbols
-// makes a string of every name of a table (thousands, for a static
-// binary), this compares bytes.
-func funcOffset64(f *elf.File, path, name string) (uint64, error) {
-	const symSize = 24 // Elf64_Sym
-	for _, typ := range []elf.SectionType{elf.SHT_DYNSYM, elf.SHT_SYMTAB} {
+// ELF file, scanning the symbol tables in place: Symbols makes a Symbol
+// of every entry of a table (thousands, for a static binary), this
+// compares bytes.
+func funcOffset64(f *elffile.File, path, name string) (uint64, error) {
+	const symSize = elffile.Sym64Size
+	for _, typ := range []elffile.SectionType{elffile.SHT_DYNSYM, elffile.SHT_SYMTAB} {
 		sec := f.SectionByType(typ)
 		if sec == nil || sec.Link >= uint32(len(f.Sections)) {
 			continue
 		}
-		syms, err := sec.Data()
+		syms, err := f.SectionData(sec)
 		if err != nil {
-			return 0, fmt.Errorf("binary %s: %s: %w", path, sec.Name, err)
+			return 0, fmt.Errorf("binary %s: %w", path, err)
 		}
-		strs, err := f.Sections[sec.Link].Data()
+		strs, err := f.SectionData(&f.Sections[sec.Link])
 		if err != nil {
-			return 0, fmt.Errorf("binary %s: %s: %w", path, f.Sections[sec.Link].Name, err)
+			return 0, fmt.Errorf("binary %s: %w", path, err)
 		}
 		var pick symbolPick
 		for i := symSize; i+symSize <= len(syms); i += symSize { // entry 0 is null
 			e := syms[i : i+symSize]
-			info := e[4]
-			if elf.ST_TYPE(info) != elf.STT_FUNC {
+			s := elffile.Symbol{Info: e[4], Section: elffile.SectionIndex(f.ByteOrder.Uint16(e[6:])), Value: f.ByteOrder.Uint64(e[8:])}
+			if s.Type() != elffile.STT_FUNC {
 				continue
 			}
 			at := f.ByteOrder.Uint32(e[0:])
@@ -344,8 +344,8 @@ func funcOffset64(f *elf.File, path, name string) (uint64, error) {
 			if c := strs[at+uint32(len(name))]; c != 0 && c != '@' { // .symtab keeps "name@VER"
 				continue
 			}
-			if o, ok := symbolFileOffset(f, elf.Symbol{Section: elf.SectionIndex(f.ByteOrder.Uint16(e[6:])), Value: f.ByteOrder.Uint64(e[8:])}); ok {
-				if err := pick.add(path, name, o, elf.ST_BIND(info) == elf.STB_WEAK); err != nil {
+			if o, ok := symbolFileOffset(f, s); ok {
+				if err := pick.add(path, name, o, s.Bind() == elffile.STB_WEAK); err != nil {
 					return 0, err
 				}
 			}
@@ -366,14 +366,14 @@ func funcOffsets(path, pattern string) ([]uint64, error) {
 		return nil, err
 	}
 	defer f.Close()
-	for _, table := range []func() ([]elf.Symbol, error){f.Symbols, f.DynamicSymbols} {
+	for _, table := range []func() ([]elffile.Symbol, error){f.Symbols, f.DynamicSymbols} {
 		syms, err := table()
 		if err != nil {
 			continue
 		}
 		var offsets []uint64
 		for _, s := range syms {
-			if elf.ST_TYPE(s.Info) != elf.STT_FUNC || !globMatch(s.Name, pattern) {
+			if s.Type() != elffile.STT_FUNC || !globMatch(s.Name, pattern) {
 				continue
 			}
 			if o, ok := symbolFileOffset(f, s); ok && o != 0 {

@@ -12,7 +12,6 @@ package attach
 
 import (
 	"bufio"
-	"debug/elf"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 	"sync"
 
 	"github.com/bpfc/bpfc/features"
+	"github.com/bpfc/bpfc/internal/elffile"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -118,17 +118,17 @@ type usdtSite struct {
 }
 
 // readUSDTNotes returns the notes of the USDT probe provider:name in f.
-func readUSDTNotes(f *elf.File, path, provider, name string) ([]usdtNote, error) {
+func readUSDTNotes(f *elffile.File, path, provider, name string) ([]usdtNote, error) {
 	sec := f.Section(".note.stapsdt")
 	if sec == nil {
 		return nil, fmt.Errorf("binary %s: %w: no .note.stapsdt section (no USDT probes)", path, ErrNotFound)
 	}
-	if sec.Type != elf.SHT_NOTE {
+	if sec.Type != elffile.SHT_NOTE {
 		return nil, fmt.Errorf("binary %s: .note.stapsdt is a %s, not SHT_NOTE", path, sec.Type)
 	}
-	data, err := sec.Data()
+	data, err := f.SectionData(sec)
 	if err != nil {
-		return nil, fmt.Errorf("binary %s: .note.stapsdt: %w", path, err)
+		return nil, fmt.Errorf("binary %s: %w", path, err)
 	}
 	var notes []usdtNote
 	for len(data) > 0 {
@@ -186,11 +186,11 @@ type loadSegment struct {
 	exec                 bool
 }
 
-func loadSegments(f *elf.File) []loadSegment {
+func loadSegments(f *elffile.File) []loadSegment {
 	var segs []loadSegment
 	for _, p := range f.Progs {
-		if p.Type == elf.PT_LOAD {
-			segs = append(segs, loadSegment{vaddr: p.Vaddr, memsz: p.Memsz, offset: p.Off, exec: p.Flags&elf.PF_X != 0})
+		if p.Type == elffile.PT_LOAD {
+			segs = append(segs, loadSegment{vaddr: p.Vaddr, memsz: p.Memsz, offset: p.Off, exec: p.Flags&elffile.PF_X != 0})
 		}
 	}
 	return segs
@@ -208,7 +208,7 @@ func findSegment(segs []loadSegment, addr uint64) *loadSegment {
 // usdtSites turns the notes into sites: the address adjusted for prelink
 // (.stapsdt.base), its file offset, the semaphore's file offset, and the
 // address in process pid for the ip map (needIP: only without cookies).
-func usdtSites(f *elf.File, path string, notes []usdtNote, pid int, needIP bool) ([]usdtSite, error) {
+func usdtSites(f *elffile.File, path string, notes []usdtNote, pid int, needIP bool) ([]usdtSite, error) {
 	segs := loadSegments(f)
 	if len(segs) == 0 {
 		return nil, fmt.Errorf("binary %s: no PT_LOAD segment", path)
@@ -229,7 +229,7 @@ func usdtSites(f *elf.File, path string, notes []usdtNote, pid int, needIP bool)
 			return nil, fmt.Errorf("binary %s: USDT %s:%s at %#x is not in an executable segment", path, n.provider, n.name, ip)
 		}
 		site := usdtSite{note: n, absIP: ip, offset: ip - seg.vaddr + seg.offset}
-		if needIP && f.Type == elf.ET_DYN {
+		if needIP && f.Type == elffile.ET_DYN {
 			// Without cookies the program looks its spec up by address,
 			// which for a position-independent binary depends on where
 			// a process mapped it.

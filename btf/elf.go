@@ -4,10 +4,12 @@
 package btf
 
 import (
-	"debug/elf"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/bpfc/bpfc/internal/elffile"
 )
 
 // LoadSpecFromELF parses the .BTF section of the ELF file at path.
@@ -24,16 +26,14 @@ func LoadSpecFromELF(path string) (*Spec, error) {
 	return spec, nil
 }
 
-// ParseELF parses the .BTF section of an ELF file. The section is copied
-// into memory, so r need not stay open.
-func ParseELF(r io.ReaderAt) (spec *Spec, err error) {
-	// debug/elf may panic on some malformed files; turn that into an error.
-	defer func() {
-		if p := recover(); p != nil {
-			spec, err = nil, fmt.Errorf("btf: malformed ELF: %v: %w", p, ErrInvalid)
-		}
-	}()
-	f, err := elf.NewFile(r)
+// ParseELF parses the .BTF section of an ELF file. Only the ELF headers
+// and the section are read; the section is copied into memory, so r need
+// not stay open.
+func ParseELF(r io.ReaderAt) (*Spec, error) {
+	f, err := elffile.NewFile(r)
+	if errors.Is(err, elffile.ErrMalformed) {
+		return nil, fmt.Errorf("btf: %w: %w", err, ErrInvalid)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("btf: %w", err)
 	}
@@ -41,10 +41,13 @@ func ParseELF(r io.ReaderAt) (spec *Spec, err error) {
 	if sec == nil {
 		return nil, fmt.Errorf("btf: ELF has no .BTF section: %w", ErrNotFound)
 	}
-	if sec.Type == elf.SHT_NOBITS {
+	if sec.Type == elffile.SHT_NOBITS {
 		return nil, fmt.Errorf("btf: .BTF section has no data: %w", ErrInvalid)
 	}
-	raw, err := sec.Data()
+	raw, err := f.SectionData(sec)
+	if errors.Is(err, elffile.ErrMalformed) {
+		return nil, fmt.Errorf("btf: %w: %w", err, ErrInvalid)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("btf: read .BTF: %w", err)
 	}

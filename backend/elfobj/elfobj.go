@@ -15,11 +15,11 @@
 package elfobj
 
 import (
-	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"io"
 
+	"github.com/bpfc/bpfc/internal/elffile"
 	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/ir"
 )
@@ -93,31 +93,14 @@ func writable(obj *ir.Object) error {
 	return nil
 }
 
-// ELF constants the writer needs beyond debug/elf's.
-const (
-	ehdrSize     = 64
-	shdrSize     = 64
-	symSize      = elf.Sym64Size
-	relSize      = 16
-	rBPF64_64    = 1  // ld_imm64
-	rBPF64Abs64  = 2  // 64-bit data (.maps .values)
-	rBPF64_32    = 10 // call
-	stvHidden    = 2
-	shfInfoLink  = 0x40
-	emBPF        = 247
-	evCurrent    = 1
-	elfClass64   = 2
-	elfData2LSB  = 1
-	elfData2MSB  = 2
-	etRel        = 1
-	sectionAlign = 8
-)
+// sectionAlign is the alignment of code sections.
+const sectionAlign = 8
 
 // section is one ELF section being built.
 type section struct {
 	name    string
-	typ     elf.SectionType
-	flags   elf.SectionFlag
+	typ     elffile.SectionType
+	flags   elffile.SectionFlag
 	align   uint64
 	data    []byte // nil for SHT_NOBITS
 	size    uint64 // for SHT_NOBITS
@@ -154,15 +137,15 @@ type symbol struct {
 // encode lays the sections out after the ELF header, then the section
 // header table.
 func (e *encoder) encode() []byte {
-	app, data := e.app, byte(elfData2LSB)
+	app, data := e.app, byte(elffile.ELFDATA2LSB)
 	if e.order == binary.BigEndian {
-		data = elfData2MSB
+		data = byte(elffile.ELFDATA2MSB)
 	}
-	total := uint64(ehdrSize + shdrSize*len(e.secs))
+	total := uint64(elffile.Header64Size + elffile.Section64Size*len(e.secs))
 	for _, s := range e.secs {
 		total += uint64(len(s.data)) + s.align
 	}
-	out := make([]byte, ehdrSize, total)
+	out := make([]byte, elffile.Header64Size, total)
 	offs := make([]uint64, len(e.secs))
 	for i, s := range e.secs {
 		if i == 0 {
@@ -178,10 +161,10 @@ func (e *encoder) encode() []byte {
 		out = append(out, 0)
 	}
 	shoff := uint64(len(out))
-	out = append(out, make([]byte, shdrSize)...) // section 0
+	out = append(out, make([]byte, elffile.Section64Size)...) // section 0
 	for _, s := range e.secs[1:] {
 		size := uint64(len(s.data))
-		if s.typ == elf.SHT_NOBITS {
+		if s.typ == elffile.SHT_NOBITS {
 			size = s.size
 		}
 		out = app.AppendUint32(out, e.strtab.offset(s.name))
@@ -195,20 +178,21 @@ func (e *encoder) encode() []byte {
 		out = app.AppendUint64(out, s.align)
 		out = app.AppendUint64(out, s.entsize)
 	}
-	h := make([]byte, 0, ehdrSize)
-	h = append(h, 0x7f, 'E', 'L', 'F', elfClass64, data, evCurrent, 0)
+	h := make([]byte, 0, elffile.Header64Size)
+	h = append(h, elffile.Magic...)
+	h = append(h, byte(elffile.ELFCLASS64), data, elffile.EV_CURRENT, 0)
 	h = append(h, make([]byte, 8)...)
-	h = app.AppendUint16(h, etRel)
-	h = app.AppendUint16(h, emBPF)
-	h = app.AppendUint32(h, evCurrent)
+	h = app.AppendUint16(h, uint16(elffile.ET_REL))
+	h = app.AppendUint16(h, uint16(elffile.EM_BPF))
+	h = app.AppendUint32(h, elffile.EV_CURRENT)
 	h = app.AppendUint64(h, 0) // entry
 	h = app.AppendUint64(h, 0) // phoff
 	h = app.AppendUint64(h, shoff)
 	h = app.AppendUint32(h, 0) // flags
-	h = app.AppendUint16(h, ehdrSize)
+	h = app.AppendUint16(h, elffile.Header64Size)
 	h = app.AppendUint16(h, 0) // phentsize
 	h = app.AppendUint16(h, 0) // phnum
-	h = app.AppendUint16(h, shdrSize)
+	h = app.AppendUint16(h, elffile.Section64Size)
 	h = app.AppendUint16(h, uint16(len(e.secs)))
 	h = app.AppendUint16(h, uint16(e.strtabSec.index))
 	copy(out, h)

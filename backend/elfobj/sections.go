@@ -7,13 +7,13 @@ package elfobj
 
 import (
 	"cmp"
-	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/elffile"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -103,7 +103,7 @@ func (e *encoder) addSection(s *section) *section {
 // sectionSymbol returns s's STT_SECTION symbol, making it.
 func (e *encoder) sectionSymbol(s *section) *symbol {
 	if s.sym == nil {
-		s.sym = &symbol{info: elf.ST_INFO(elf.STB_LOCAL, elf.STT_SECTION), sec: s}
+		s.sym = &symbol{info: elffile.SymInfo(elffile.STB_LOCAL, elffile.STT_SECTION), sec: s}
 		e.locals = append(e.locals, s.sym)
 	}
 	return s.sym
@@ -111,7 +111,7 @@ func (e *encoder) sectionSymbol(s *section) *symbol {
 
 // addSymbol records a symbol: locals first in the table, then globals.
 func (e *encoder) addSymbol(sym *symbol) *symbol {
-	if elf.ST_BIND(sym.info) == elf.STB_LOCAL {
+	if elffile.SymBind(sym.info>>4) == elffile.STB_LOCAL {
 		e.locals = append(e.locals, sym)
 	} else {
 		e.globals = append(e.globals, sym)
@@ -120,19 +120,19 @@ func (e *encoder) addSymbol(sym *symbol) *symbol {
 }
 
 // bind returns the binding of a global or static symbol.
-func bind(global, weak bool) elf.SymBind {
+func bind(global, weak bool) elffile.SymBind {
 	switch {
 	case weak:
-		return elf.STB_WEAK
+		return elffile.STB_WEAK
 	case global:
-		return elf.STB_GLOBAL
+		return elffile.STB_GLOBAL
 	}
-	return elf.STB_LOCAL
+	return elffile.STB_LOCAL
 }
 
 func visibility(hidden bool) byte {
 	if hidden {
-		return stvHidden
+		return byte(elffile.STV_HIDDEN)
 	}
 	return 0
 }
@@ -140,7 +140,7 @@ func visibility(hidden bool) byte {
 // build makes every section.
 func (e *encoder) build() error {
 	e.addSection(&section{}) // SHN_UNDEF
-	e.strtabSec = e.addSection(&section{name: ".strtab", typ: elf.SHT_STRTAB, align: 1})
+	e.strtabSec = e.addSection(&section{name: ".strtab", typ: elffile.SHT_STRTAB, align: 1})
 	if err := e.codeSections(); err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (e *encoder) codeOrder() []string {
 // symbol per function.
 func (e *encoder) codeSections() error {
 	for _, name := range e.codeOrder() {
-		s := e.addSection(&section{name: name, typ: elf.SHT_PROGBITS, flags: elf.SHF_ALLOC | elf.SHF_EXECINSTR, align: sectionAlign})
+		s := e.addSection(&section{name: name, typ: elffile.SHT_PROGBITS, flags: elffile.SHF_ALLOC | elffile.SHF_EXECINSTR, align: sectionAlign})
 		e.code[name] = s
 		e.sectionSymbol(s)
 		var fns []*ir.Function
@@ -222,7 +222,7 @@ func (e *encoder) codeSections() error {
 				return fmt.Errorf("function %s: defined twice", f.Name)
 			}
 			e.codeSyms[f.Name] = e.addSymbol(&symbol{name: f.Name,
-				info:  elf.ST_INFO(bind(f.Global, f.Weak), elf.STT_FUNC),
+				info:  elffile.SymInfo(bind(f.Global, f.Weak), elffile.STT_FUNC),
 				other: visibility(f.Hidden), sec: s,
 				value: uint64(f.SectionOffset * ir.InsnSize), size: uint64(len(f.Insns) * ir.InsnSize)})
 		}
@@ -267,7 +267,7 @@ func (e *encoder) dataSections() error {
 				if uint64(v.Offset)+uint64(v.Size) > max(uint64(len(s.data)), s.size) {
 					return fmt.Errorf("section %s: variable %s [%d, +%d) outside the section", name, v.Name, v.Offset, v.Size)
 				}
-				sym := e.addSymbol(&symbol{name: v.Name, info: elf.ST_INFO(bind(true, v.Weak), elf.STT_OBJECT),
+				sym := e.addSymbol(&symbol{name: v.Name, info: elffile.SymInfo(bind(true, v.Weak), elffile.STT_OBJECT),
 					other: visibility(v.Hidden), sec: s, value: uint64(v.Offset), size: uint64(v.Size)})
 				if name == ".maps" || ir.IsLegacyMapsSection(name) {
 					e.mapSyms[v.Name] = sym
@@ -286,11 +286,11 @@ func (e *encoder) dataSections() error {
 			slices.ContainsFunc(ds.Vars, func(v ir.DataVar) bool { return v.Name == m.Name }) {
 			continue // a global variable, written above
 		}
-		e.mapSyms[m.Name] = e.addSymbol(&symbol{name: m.Name, info: elf.ST_INFO(elf.STB_LOCAL, elf.STT_OBJECT),
+		e.mapSyms[m.Name] = e.addSymbol(&symbol{name: m.Name, info: elffile.SymInfo(elffile.STB_LOCAL, elffile.STT_OBJECT),
 			sec: e.dataSecs[m.Section], value: uint64(m.Offset), size: uint64(e.mapSize(m))})
 	}
 	if obj.KernVersion != 0 {
-		s := e.addSection(&section{name: "version", typ: elf.SHT_PROGBITS, flags: elf.SHF_ALLOC | elf.SHF_WRITE, align: 4})
+		s := e.addSection(&section{name: "version", typ: elffile.SHT_PROGBITS, flags: elffile.SHF_ALLOC | elffile.SHF_WRITE, align: 4})
 		s.data = e.app.AppendUint32(nil, obj.KernVersion)
 	}
 	return nil
@@ -300,7 +300,7 @@ func (e *encoder) dataSections() error {
 func (e *encoder) dataSection(name string) (*section, error) {
 	obj := e.obj
 	ds := obj.DataSection(name)
-	s := &section{name: name, typ: elf.SHT_PROGBITS, flags: elf.SHF_ALLOC | elf.SHF_WRITE, align: 8}
+	s := &section{name: name, typ: elffile.SHT_PROGBITS, flags: elffile.SHF_ALLOC | elffile.SHF_WRITE, align: 8}
 	size := uint64(0)
 	if ds != nil {
 		size, s.align = uint64(ds.Size), uint64(max(ds.Align, 1))
@@ -366,7 +366,7 @@ func (e *encoder) dataSection(name string) (*section, error) {
 		if m != nil && m.Kind == ir.MapData {
 			size = uint64(m.ValueSize)
 			if m.Data == nil && isKind(".bss") {
-				s.typ, s.size = elf.SHT_NOBITS, size
+				s.typ, s.size = elffile.SHT_NOBITS, size
 				break
 			}
 			s.data = make([]byte, size)
@@ -375,12 +375,12 @@ func (e *encoder) dataSection(name string) (*section, error) {
 			// A section of data that is no global data map (the
 			// input's was not PROGBITS): written so that it is none
 			// when read back either.
-			s.typ, s.size = elf.SHT_NOBITS, size
+			s.typ, s.size = elffile.SHT_NOBITS, size
 		} else {
 			s.data = make([]byte, size)
 		}
 		if isKind(".rodata") {
-			s.flags = elf.SHF_ALLOC
+			s.flags = elffile.SHF_ALLOC
 		}
 	}
 	if s.align&(s.align-1) != 0 {
@@ -450,7 +450,7 @@ func (e *encoder) mapVar(name string) (*btf.VarSecinfo, *btf.Type) {
 func (e *encoder) externSymbols() {
 	for _, x := range e.obj.Externs {
 		e.externs[x.Name] = e.addSymbol(&symbol{name: x.Name,
-			info:  elf.ST_INFO(bind(true, x.Weak), elf.STT_NOTYPE),
+			info:  elffile.SymInfo(bind(true, x.Weak), elffile.STT_NOTYPE),
 			other: visibility(x.Hidden)})
 	}
 }
@@ -520,7 +520,7 @@ func (e *encoder) reloc(s *section, f *ir.Function, insns []ir.Insn, r *ir.Reloc
 			return fmt.Errorf("no such map")
 		}
 		in.Imm = 0
-		s.rels = append(s.rels, rel{off, sym, rBPF64_64})
+		s.rels = append(s.rels, rel{off, sym, elffile.R_BPF_64_64})
 	case ir.RelocMapValue:
 		if err := ldImm64(); err != nil {
 			return err
@@ -533,11 +533,11 @@ func (e *encoder) reloc(s *section, f *ir.Function, insns []ir.Insn, r *ir.Reloc
 		// it, so that a later link can replace a weak one.
 		if v, ok := e.varAt(r.Symbol, r.Offset); ok {
 			in.Imm = int32(r.Offset - int64(v.off))
-			s.rels = append(s.rels, rel{off, v.sym, rBPF64_64})
+			s.rels = append(s.rels, rel{off, v.sym, elffile.R_BPF_64_64})
 			return nil
 		}
 		in.Imm = int32(r.Offset)
-		s.rels = append(s.rels, rel{off, e.sectionSymbol(ds), rBPF64_64})
+		s.rels = append(s.rels, rel{off, e.sectionSymbol(ds), elffile.R_BPF_64_64})
 	case ir.RelocCall, ir.RelocFunc:
 		ts, slot, ok := e.functionAt(r.Symbol)
 		if !ok {
@@ -547,7 +547,7 @@ func (e *encoder) reloc(s *section, f *ir.Function, insns []ir.Insn, r *ir.Reloc
 			return fmt.Errorf("offset %d into the function is not whole instructions", r.Offset)
 		}
 		target := int64(slot) + r.Offset/ir.InsnSize
-		if sym := e.codeSyms[r.Symbol]; elf.ST_BIND(sym.info) != elf.STB_LOCAL {
+		if sym := e.codeSyms[r.Symbol]; elffile.SymBind(sym.info>>4) != elffile.STB_LOCAL {
 			// A global function: against its symbol, as clang
 			// writes it, so that a later link can replace a weak
 			// one (libbpf: the callee is at the symbol plus imm+1
@@ -557,14 +557,14 @@ func (e *encoder) reloc(s *section, f *ir.Function, insns []ir.Insn, r *ir.Reloc
 					return fmt.Errorf("not a bpf2bpf call")
 				}
 				in.Imm = int32(r.Offset/ir.InsnSize - 1)
-				s.rels = append(s.rels, rel{off, sym, rBPF64_32})
+				s.rels = append(s.rels, rel{off, sym, elffile.R_BPF_64_32})
 				return nil
 			}
 			if err := ldImm64(); err != nil {
 				return err
 			}
 			in.Imm = int32(r.Offset)
-			s.rels = append(s.rels, rel{off, sym, rBPF64_64})
+			s.rels = append(s.rels, rel{off, sym, elffile.R_BPF_64_64})
 			return nil
 		}
 		if r.Kind == ir.RelocCall {
@@ -576,22 +576,22 @@ func (e *encoder) reloc(s *section, f *ir.Function, insns []ir.Insn, r *ir.Reloc
 				return nil
 			}
 			in.Imm = int32(target - 1)
-			s.rels = append(s.rels, rel{off, e.sectionSymbol(ts), rBPF64_32})
+			s.rels = append(s.rels, rel{off, e.sectionSymbol(ts), elffile.R_BPF_64_32})
 			return nil
 		}
 		if err := ldImm64(); err != nil {
 			return err
 		}
 		in.Imm = int32(target * ir.InsnSize)
-		s.rels = append(s.rels, rel{off, e.sectionSymbol(ts), rBPF64_64})
+		s.rels = append(s.rels, rel{off, e.sectionSymbol(ts), elffile.R_BPF_64_64})
 	case ir.RelocExtern:
 		sym := e.externs[r.Symbol]
 		if sym == nil {
 			return fmt.Errorf("no such extern")
 		}
-		typ := uint32(rBPF64_64)
+		typ := uint32(elffile.R_BPF_64_64)
 		if in.IsCall() {
-			typ = rBPF64_32
+			typ = elffile.R_BPF_64_32
 		} else if err := ldImm64(); err != nil {
 			return err
 		}
@@ -625,7 +625,7 @@ func (e *encoder) mapSlots() error {
 			if sym == nil {
 				return fmt.Errorf("map %s: slot %d: no program or map %s", m.Name, sl.Index, sl.Target)
 			}
-			s.rels = append(s.rels, rel{uint64(m.Offset) + values + 8*uint64(sl.Index), sym, rBPF64Abs64})
+			s.rels = append(s.rels, rel{uint64(m.Offset) + values + 8*uint64(sl.Index), sym, elffile.R_BPF_64_ABS64})
 		}
 	}
 	return nil
@@ -648,7 +648,7 @@ func (e *encoder) structOpsRelocs() error {
 			var sym *symbol
 			if mem.Extern {
 				if sym = e.externs[mem.Program]; sym == nil {
-					sym = e.addSymbol(&symbol{name: mem.Program, info: elf.ST_INFO(elf.STB_GLOBAL, elf.STT_NOTYPE)})
+					sym = e.addSymbol(&symbol{name: mem.Program, info: elffile.SymInfo(elffile.STB_GLOBAL, elffile.STT_NOTYPE)})
 					e.externs[mem.Program] = sym
 				}
 			} else if sym = e.codeSyms[mem.Program]; sym == nil {
@@ -657,7 +657,7 @@ func (e *encoder) structOpsRelocs() error {
 			if uint64(mem.Offset)+8 > uint64(len(m.Data)) {
 				return fmt.Errorf("struct_ops map %s: member %s: an 8-byte pointer at %d outside the %d-byte struct", m.Name, mem.Name, mem.Offset, len(m.Data))
 			}
-			s.rels = append(s.rels, rel{uint64(m.Offset) + uint64(mem.Offset), sym, rBPF64Abs64})
+			s.rels = append(s.rels, rel{uint64(m.Offset) + uint64(mem.Offset), sym, elffile.R_BPF_64_ABS64})
 		}
 	}
 	return nil
@@ -766,9 +766,9 @@ func (e *encoder) btfSections() error {
 	if err != nil {
 		return fmt.Errorf("BTF: %w", err)
 	}
-	e.addSection(&section{name: ".BTF", typ: elf.SHT_PROGBITS, align: 4, data: raw})
+	e.addSection(&section{name: ".BTF", typ: elffile.SHT_PROGBITS, align: 4, data: raw})
 	if hasExt {
-		e.addSection(&section{name: ".BTF.ext", typ: elf.SHT_PROGBITS, align: 4, data: ext})
+		e.addSection(&section{name: ".BTF.ext", typ: elffile.SHT_PROGBITS, align: 4, data: ext})
 	}
 	return nil
 }
@@ -780,8 +780,8 @@ func (e *encoder) relocationSections() {
 		if len(s.rels) == 0 {
 			continue
 		}
-		s.relSec = e.addSection(&section{name: ".rel" + s.name, typ: elf.SHT_REL, flags: shfInfoLink,
-			align: 8, entsize: relSize, info: uint32(s.index)})
+		s.relSec = e.addSection(&section{name: ".rel" + s.name, typ: elffile.SHT_REL, flags: elffile.SHF_INFO_LINK,
+			align: 8, entsize: elffile.Rel64Size, info: uint32(s.index)})
 	}
 }
 
@@ -792,11 +792,11 @@ func (e *encoder) symtab() {
 	for i, sym := range syms {
 		sym.index = i
 	}
-	tab := e.addSection(&section{name: ".symtab", typ: elf.SHT_SYMTAB, align: 8, entsize: symSize,
+	tab := e.addSection(&section{name: ".symtab", typ: elffile.SHT_SYMTAB, align: 8, entsize: elffile.Sym64Size,
 		link: uint32(e.strtabSec.index), info: uint32(1 + len(e.locals))})
 	app := e.app
 	for _, sym := range syms {
-		shndx := uint16(elf.SHN_UNDEF)
+		shndx := uint16(elffile.SHN_UNDEF)
 		if sym.sec != nil {
 			shndx = uint16(sym.sec.index)
 		}

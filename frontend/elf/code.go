@@ -16,12 +16,12 @@
 package elf
 
 import (
-	"debug/elf"
 	"fmt"
 	"slices"
 	"sort"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/elffile"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -120,7 +120,7 @@ func (rd *reader) readCodeSection(idx int) error {
 	var syms []*symbol
 	for k := range rd.syms {
 		s := &rd.syms[k]
-		if k > 0 && int(s.Section) == idx && s.typ() == elf.STT_FUNC {
+		if k > 0 && int(s.Section) == idx && s.Type() == elffile.STT_FUNC {
 			syms = append(syms, s)
 		}
 	}
@@ -130,7 +130,7 @@ func (rd *reader) readCodeSection(idx int) error {
 	// The section's subprograms, and its programs, share one allocation.
 	nSub := 0
 	for _, s := range syms {
-		if sec.Name == ".text" || s.bind() == elf.STB_LOCAL {
+		if sec.Name == ".text" || s.Bind() == elffile.STB_LOCAL {
 			nSub++
 		}
 	}
@@ -163,10 +163,10 @@ func (rd *reader) readCodeSection(idx int) error {
 			Name:          s.Name,
 			Section:       sec.Name,
 			SectionOffset: start,
-			Global:        s.bind() != elf.STB_LOCAL,
-			Weak:          s.bind() == elf.STB_WEAK,
+			Global:        s.Bind() != elffile.STB_LOCAL,
+			Weak:          s.Bind() == elffile.STB_WEAK,
 		}
-		if vis := elf.ST_VISIBILITY(s.Other); fn.Global && (vis == elf.STV_HIDDEN || vis == elf.STV_INTERNAL) {
+		if vis := s.Visibility(); fn.Global && (vis == elffile.STV_HIDDEN || vis == elffile.STV_INTERNAL) {
 			fn.Hidden = true
 		}
 		// Functions share the section's decoded instructions; the
@@ -179,7 +179,7 @@ func (rd *reader) readCodeSection(idx int) error {
 			return fmt.Errorf("section %q: function %s: insn %d: jump to insn %d, outside the function's %d insns: %w", sec.Name, s.Name, i, t, n, ErrBadELF)
 		}
 		fn.BTFType = rd.firstNamed(s.Name, btf.KindFunc)
-		if sec.Name == ".text" || s.bind() == elf.STB_LOCAL {
+		if sec.Name == ".text" || s.Bind() == elffile.STB_LOCAL {
 			f := &subs[0]
 			subs = subs[1:]
 			*f = fn

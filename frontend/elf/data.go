@@ -6,11 +6,11 @@
 package elf
 
 import (
-	"debug/elf"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/bpfc/bpfc/internal/elffile"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -19,16 +19,16 @@ import (
 // ".bss" or "" for other sections.
 func (rd *reader) dataKind(idx int) string {
 	s := rd.section(idx)
-	if s == nil || s.Flags&elf.SHF_EXECINSTR != 0 {
+	if s == nil || s.Flags&elffile.SHF_EXECINSTR != 0 {
 		return ""
 	}
 	isKind := func(k string) bool { return s.Name == k || strings.HasPrefix(s.Name, k+".") }
 	switch {
-	case s.Type == elf.SHT_PROGBITS && isKind(".data"):
+	case s.Type == elffile.SHT_PROGBITS && isKind(".data"):
 		return ".data"
-	case s.Type == elf.SHT_PROGBITS && isKind(".rodata"):
+	case s.Type == elffile.SHT_PROGBITS && isKind(".rodata"):
 		return ".rodata"
-	case s.Type == elf.SHT_NOBITS && isKind(".bss"):
+	case s.Type == elffile.SHT_NOBITS && isKind(".bss"):
 		return ".bss"
 	}
 	return ""
@@ -107,7 +107,7 @@ func (rd *reader) readData() error {
 // resolves symbols by name.
 func (rd *reader) readDataSections() error {
 	for idx, s := range rd.f.Sections {
-		if idx == 0 || s.Flags&elf.SHF_EXECINSTR != 0 {
+		if idx == 0 || s.Flags&elffile.SHF_EXECINSTR != 0 {
 			continue
 		}
 		if id, _, err := rd.datasec(s.Name); err != nil || id == 0 {
@@ -140,13 +140,13 @@ func (rd *reader) readDataSections() error {
 				return fmt.Errorf("section %q: symbol %s at %d size %d is outside the %d-byte section: %w",
 					s.Name, sym.Name, sym.Value, sym.Size, s.Size, ErrBadELF)
 			}
-			vis := elf.ST_VISIBILITY(sym.Other)
+			vis := sym.Visibility()
 			ds.Vars = append(ds.Vars, ir.DataVar{
 				Name:   sym.Name,
 				Offset: uint32(sym.Value),
 				Size:   uint32(sym.Size),
-				Hidden: vis == elf.STV_HIDDEN || vis == elf.STV_INTERNAL,
-				Weak:   sym.bind() == elf.STB_WEAK,
+				Hidden: vis == elffile.STV_HIDDEN || vis == elffile.STV_INTERNAL,
+				Weak:   sym.Bind() == elffile.STB_WEAK,
 			})
 		}
 		rd.obj.DataSections = append(rd.obj.DataSections, ds)
@@ -157,6 +157,6 @@ func (rd *reader) readDataSections() error {
 // isDataVar reports whether sym is a global or weak variable of section
 // idx, which readDataSections records.
 func (rd *reader) isDataVar(sym *symbol, idx int) bool {
-	return int(sym.Section) == idx && sym.typ() == elf.STT_OBJECT &&
-		(sym.bind() == elf.STB_GLOBAL || sym.bind() == elf.STB_WEAK)
+	return int(sym.Section) == idx && sym.Type() == elffile.STT_OBJECT &&
+		(sym.Bind() == elffile.STB_GLOBAL || sym.Bind() == elffile.STB_WEAK)
 }

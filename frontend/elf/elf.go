@@ -10,7 +10,6 @@ package elf
 
 import (
 	"bytes"
-	"debug/elf"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"slices"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/elffile"
 	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/ir"
 
@@ -54,17 +54,8 @@ var (
 	ErrBadExtern error = &errs.Sentinel{Msg: "bad extern", Parent: &errs.InvalidObject}
 )
 
-// Relocation types of the BPF ELF ABI (llvm's ELFRelocs/BPF.def).
-const (
-	rBPFNone      = 0
-	rBPF64_64     = 1  // ld_imm64
-	rBPF64Abs64   = 2  // 64-bit data (.maps .values, debug info)
-	rBPF64Abs32   = 3  // 32-bit data
-	rBPF64NoDyld  = 4  // .BTF/.BTF.ext/debug, not applied at load
-	rBPF64_32     = 10 // call
-	relEntrySize  = 16 // sizeof(Elf64_Rel)
-	maxSectionLen = 1 << 30
-)
+// maxSectionLen bounds the section (and zip member) read.
+const maxSectionLen = 1 << 30
 
 // Open reads the BPF object at path and lowers it into the IR. The object's
 // Name is the file's base name. A path "app.zip!/prog.o" names the member
@@ -109,8 +100,8 @@ func Parse(r io.ReaderAt, name string) (*ir.Object, error) {
 // not): section contents are then sliced from it, not read.
 func parse(r io.ReaderAt, file []byte, name string) (obj *ir.Object, err error) {
 	defer func() {
-		// debug/elf and the decoders are written not to panic, but the
-		// frontend must never take the process down on bad input.
+		// The ELF reader and the decoders are written not to panic, but
+		// the frontend must never take the process down on bad input.
 		if !recoverPanics {
 			return
 		}
@@ -118,11 +109,10 @@ func parse(r io.ReaderAt, file []byte, name string) (obj *ir.Object, err error) 
 			obj, err = nil, fmt.Errorf("%s: internal error on malformed input: %v: %w", name, p, ErrBadELF)
 		}
 	}()
-	rd, err := newReader(r, name)
+	rd, err := newReader(r, file, name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	rd.file = file
 	if err := rd.lower(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -131,18 +121,14 @@ func parse(r io.ReaderAt, file []byte, name string) (obj *ir.Object, err error) 
 
 // symbol is an ELF symbol with its table index.
 type symbol struct {
-	elf.Symbol
+	elffile.Symbol
 	index int
 }
-
-func (s *symbol) bind() elf.SymBind { return elf.ST_BIND(s.Info) }
-func (s *symbol) typ() elf.SymType  { return elf.ST_TYPE(s.Info) }
 
 // reader holds the state of one lowering.
 type reader struct {
 	name  string
-	f     *elf.File
-	file  []byte // the whole input, nil if it is read section by section
+	f     *elffile.File
 	order binary.ByteOrder
 	obj   *ir.Object
 
@@ -173,39 +159,47 @@ type reader struct {
 // source file, an archive, a skeleton given by mistake), or "" for input
 // that does.
 func notELF(r io.ReaderAt) string {
-	var magic [len(elf.ELFMAG)]byte
+	var magic [len(elffile.Magic)]byte
 	n, _ := r.ReadAt(magic[:], 0)
 	switch {
 	case n == 0:
 		return "not an ELF file: it is empty"
-	case n < len(magic) || string(magic[:]) != elf.ELFMAG:
-		return fmt.Sprintf("not an ELF file: it starts with %q, not %q", magic[:n], elf.ELFMAG)
+	case n < len(magic) || string(magic[:]) != elffile.Magic:
+		return fmt.Sprintf("not an ELF file: it starts with %q, not %q", magic[:n], elffile.Magic)
 	}
 	return ""
 }
 
-func newReader(r io.ReaderAt, name string) (*reader, error) {
+// newReader decodes the ELF headers of the object read from r, or of file
+// when the whole input is at hand (then section contents are slices of it).
+func newReader(r io.ReaderAt, file []byte, name string) (*reader, error) {
 	if why := notELF(r); why != "" {
 		return nil, fmt.Errorf("%s (want a BPF object, as clang -target bpf -c writes): %w", why, ErrBadELF)
 	}
-	f, err := elf.NewFile(r)
+	var f *elffile.File
+	var err error
+	if file != nil {
+		f, err = elffile.NewFileBytes(file)
+	} else {
+		f, err = elffile.NewFile(r)
+	}
 	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if errors.Is(err, elffile.ErrTruncated) {
 			return nil, fmt.Errorf("ELF header or section headers cut off (truncated file?): %w: %w", err, ErrBadELF)
 		}
 		return nil, fmt.Errorf("%w: %w", err, ErrBadELF)
 	}
-	if f.Class != elf.ELFCLASS64 {
+	if f.Class != elffile.ELFCLASS64 {
 		return nil, fmt.Errorf("ELF class %v, want ELFCLASS64: %w", f.Class, ErrBadELF)
 	}
-	if f.Machine != elf.EM_BPF {
+	if f.Machine != elffile.EM_BPF {
 		hint := ""
-		if swapped := elf.Machine(uint16(f.Machine)>>8 | uint16(f.Machine)<<8); swapped == elf.EM_BPF {
+		if swapped := elffile.Machine(uint16(f.Machine)>>8 | uint16(f.Machine)<<8); swapped == elffile.EM_BPF {
 			hint = fmt.Sprintf(" (EM_BPF in the other byte order: the header's %v byte order is wrong)", f.Data)
 		}
 		return nil, fmt.Errorf("machine %v, want EM_BPF%s: %w", f.Machine, hint, ErrBadELF)
 	}
-	if f.Type != elf.ET_REL {
+	if f.Type != elffile.ET_REL {
 		return nil, fmt.Errorf("ELF type %v, want ET_REL (a relocatable object): %w", f.Type, ErrBadELF)
 	}
 	rd := &reader{
@@ -280,7 +274,8 @@ func (rd *reader) uniqueSections() error {
 		return nil
 	}
 	seen := make(map[string]int, len(secs))
-	for i, s := range secs {
+	for i := range secs {
+		s := &secs[i]
 		if i == 0 || s.Name == "" {
 			continue
 		}
@@ -298,79 +293,22 @@ const uniqueScan = 48
 // byInsn orders relocation records by instruction.
 func byInsn(a, b *ir.Reloc) int { return a.Insn - b.Insn }
 
-// readSymbols reads the symbol table, keeping ELF indexes.
+// readSymbols reads the symbol table, keeping ELF indexes (names are
+// substrings of one copy of the string table).
 func (rd *reader) readSymbols() error {
-	if rd.fastSymbols() {
+	syms, err := rd.f.Symbols()
+	if errors.Is(err, elffile.ErrNoSymbols) {
+		rd.syms = make([]symbol, 1) // the null symbol
 		return nil
 	}
-	syms, err := rd.f.Symbols()
-	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
+	if err != nil {
 		return fmt.Errorf("symbol table: %w: %w", err, ErrBadELF)
 	}
-	rd.syms = make([]symbol, len(syms)+1)
-	for i, s := range syms {
-		rd.syms[i+1] = symbol{Symbol: s, index: i + 1}
+	rd.syms = make([]symbol, len(syms))
+	for i := 1; i < len(syms); i++ {
+		rd.syms[i] = symbol{Symbol: syms[i], index: i}
 	}
 	return nil
-}
-
-// fastSymbols decodes the symbol table from the whole input, as
-// debug/elf's Symbols does but with every name a substring of one copy of
-// the string table. It reports false, having done nothing, when the table
-// is not a plain in-file one: readSymbols then leaves it, and its errors,
-// to debug/elf.
-func (rd *reader) fastSymbols() bool {
-	var tab *elf.Section
-	for _, s := range rd.f.Sections {
-		if s.Type == elf.SHT_SYMTAB {
-			tab = s
-			break
-		}
-	}
-	if tab == nil {
-		return false
-	}
-	raw, ok := rd.fileBytes(tab)
-	if !ok || len(raw) == 0 || len(raw)%elf.Sym64Size != 0 {
-		return false
-	}
-	strtab := rd.section(int(tab.Link))
-	if strtab == nil || strtab.Type != elf.SHT_STRTAB {
-		return false
-	}
-	strRaw, ok := rd.fileBytes(strtab)
-	if !ok {
-		return false
-	}
-	strs := string(strRaw)
-	n := len(raw) / elf.Sym64Size
-	rd.syms = make([]symbol, n)
-	for i := 1; i < n; i++ {
-		e := raw[i*elf.Sym64Size:]
-		s := &rd.syms[i]
-		s.index = i
-		s.Name = cString(strs, rd.order.Uint32(e))
-		s.Info, s.Other = e[4], e[5]
-		s.Section = elf.SectionIndex(rd.order.Uint16(e[6:]))
-		s.Value = rd.order.Uint64(e[8:])
-		s.Size = rd.order.Uint64(e[16:])
-	}
-	return true
-}
-
-// cString returns the NUL-terminated string at off of a string table, ""
-// if off is out of range or the string is not terminated (as debug/elf).
-func cString(strs string, off uint32) string {
-	if uint64(off) >= uint64(len(strs)) {
-		return ""
-	}
-	s := strs[off:]
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return s[:i]
-		}
-	}
-	return ""
 }
 
 // symbolAt returns ELF symbol i.
@@ -382,17 +320,17 @@ func (rd *reader) symbolAt(i uint32) (*symbol, bool) {
 }
 
 // section returns ELF section i, or nil.
-func (rd *reader) section(i int) *elf.Section {
+func (rd *reader) section(i int) *elffile.Section {
 	if i <= 0 || i >= len(rd.f.Sections) {
 		return nil
 	}
-	return rd.f.Sections[i]
+	return &rd.f.Sections[i]
 }
 
 // sectionIndex returns the index of the section called name, or -1.
 func (rd *reader) sectionIndex(name string) int {
-	for i, s := range rd.f.Sections {
-		if i > 0 && s.Name == name {
+	for i := 1; i < len(rd.f.Sections); i++ {
+		if rd.f.Sections[i].Name == name {
 			return i
 		}
 	}
@@ -410,21 +348,20 @@ func (rd *reader) sectionData(i int) ([]byte, error) {
 	if s == nil {
 		return nil, fmt.Errorf("section %d does not exist: %w", i, ErrBadELF)
 	}
-	if s.Type == elf.SHT_NOBITS {
+	if s.Type == elffile.SHT_NOBITS {
 		return nil, nil
-	}
-	if s.Flags&elf.SHF_COMPRESSED != 0 {
-		return nil, fmt.Errorf("section %q: compressed sections are not supported: %w", s.Name, ErrBadELF)
 	}
 	if s.Size > maxSectionLen {
 		return nil, fmt.Errorf("section %q: %d bytes is too large: %w", s.Name, s.Size, ErrBadELF)
 	}
-	if b, ok := rd.fileBytes(s); ok {
-		return b, nil
-	}
-	b, err := s.Data()
+	// A slice of the whole input when it is at hand (capacity capped, so
+	// appending copies).
+	b, err := rd.f.SectionData(s)
 	if err != nil {
-		return nil, fmt.Errorf("section %q: %w: %w", s.Name, err, ErrBadELF)
+		return nil, fmt.Errorf("%w: %w", err, ErrBadELF)
+	}
+	if rd.f.InMemory() {
+		return b, nil // a slice of the input: made again at no cost
 	}
 	if rd.data == nil {
 		rd.data = make(map[int][]byte)
@@ -433,22 +370,10 @@ func (rd *reader) sectionData(i int) ([]byte, error) {
 	return b, nil
 }
 
-// fileBytes returns the contents of a section as a slice of the whole
-// input (capacity capped, so appending copies), if the input is at hand
-// and the section is an uncompressed one that lies inside it.
-func (rd *reader) fileBytes(s *elf.Section) ([]byte, bool) {
-	if rd.file == nil || s.Type == elf.SHT_NOBITS || s.Flags&elf.SHF_COMPRESSED != 0 ||
-		s.Offset > uint64(len(rd.file)) || s.Size > uint64(len(rd.file))-s.Offset {
-		return nil, false
-	}
-	end := s.Offset + s.Size
-	return rd.file[s.Offset:end:end], true
-}
-
 // symName returns a symbol's name for messages and records: section
 // symbols are named after their section, as libbpf does.
 func (rd *reader) symName(s *symbol) string {
-	if s.typ() == elf.STT_SECTION && s.Name == "" {
+	if s.Type() == elffile.STT_SECTION && s.Name == "" {
 		if sec := rd.section(int(s.Section)); sec != nil {
 			return sec.Name
 		}
@@ -459,7 +384,7 @@ func (rd *reader) symName(s *symbol) string {
 // readLicense reads the "license" and "version" sections.
 func (rd *reader) readLicense() error {
 	for _, name := range []string{"license", "version", ".maps", "maps"} {
-		if i := rd.sectionIndex(name); i > 0 && rd.section(i).Flags&elf.SHF_EXECINSTR != 0 {
+		if i := rd.sectionIndex(name); i > 0 && rd.section(i).Flags&elffile.SHF_EXECINSTR != 0 {
 			return fmt.Errorf("section %q: executable: %w", name, ErrBadELF)
 		}
 	}
@@ -490,5 +415,5 @@ func (rd *reader) readLicense() error {
 // SHT_PROGBITS with SHF_EXECINSTR.
 func (rd *reader) isCode(i int) bool {
 	s := rd.section(i)
-	return s != nil && s.Type == elf.SHT_PROGBITS && s.Flags&elf.SHF_EXECINSTR != 0
+	return s != nil && s.Type == elffile.SHT_PROGBITS && s.Flags&elffile.SHF_EXECINSTR != 0
 }

@@ -8,11 +8,11 @@
 package elf
 
 import (
-	"debug/elf"
 	"fmt"
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/elffile"
 	"github.com/bpfc/bpfc/ir"
 )
 
@@ -54,11 +54,11 @@ func (rd *reader) readExterns() error {
 	}
 	for k := 1; k < len(rd.syms); k++ {
 		s := &rd.syms[k]
-		if s.Section != elf.SHN_UNDEF || s.Name == "" {
+		if s.Section != elffile.SHN_UNDEF || s.Name == "" {
 			continue
 		}
-		switch s.typ() {
-		case elf.STT_SECTION, elf.STT_FILE:
+		switch s.Type() {
+		case elffile.STT_SECTION, elffile.STT_FILE:
 			continue
 		}
 		if rd.opsExterns[s.Name] {
@@ -66,9 +66,9 @@ func (rd *reader) readExterns() error {
 			// map's member records it (ir.StructOpsMember.Extern).
 			continue
 		}
-		vis := elf.ST_VISIBILITY(s.Other)
-		e := &ir.Extern{Name: s.Name, Weak: s.bind() == elf.STB_WEAK, State: ir.Pending,
-			Hidden: vis == elf.STV_HIDDEN || vis == elf.STV_INTERNAL}
+		vis := s.Visibility()
+		e := &ir.Extern{Name: s.Name, Weak: s.Bind() == elffile.STB_WEAK, State: ir.Pending,
+			Hidden: vis == elffile.STV_HIDDEN || vis == elffile.STV_INTERNAL}
 		where := fmt.Sprintf("extern %s", s.Name)
 		if b, ok := byName[s.Name]; ok && b.sec == mapsSec {
 			if err := rd.externMap(e, b.info.Type); err != nil {

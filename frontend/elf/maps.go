@@ -7,12 +7,12 @@ package elf
 
 import (
 	"cmp"
-	"debug/elf"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/elffile"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -39,8 +39,8 @@ func (rd *reader) dataSymbols(idx int) []*symbol {
 		if int(s.Section) != idx || s.Name == "" {
 			continue
 		}
-		switch s.typ() {
-		case elf.STT_SECTION, elf.STT_FILE, elf.STT_FUNC:
+		switch s.Type() {
+		case elffile.STT_SECTION, elffile.STT_FILE, elffile.STT_FUNC:
 			continue
 		}
 		syms = append(syms, s)
@@ -67,7 +67,7 @@ func (rd *reader) addMap(idx int, off uint64, m *ir.Map) {
 // theirs).
 func (rd *reader) isLegacyMaps(i int) bool {
 	s := rd.section(i)
-	return s != nil && strings.HasPrefix(s.Name, "maps") && s.Flags&elf.SHF_EXECINSTR == 0 && s.Type != elf.SHT_REL && s.Type != elf.SHT_RELA
+	return s != nil && strings.HasPrefix(s.Name, "maps") && s.Flags&elffile.SHF_EXECINSTR == 0 && s.Type != elffile.SHT_REL && s.Type != elffile.SHT_RELA
 }
 
 // readLegacyMaps decodes the legacy map sections.
@@ -421,11 +421,11 @@ func (rd *reader) readMapSlots() error {
 }
 
 func (rd *reader) mapSlot(relSec string, n int, rel relocation) error {
-	where := fmt.Sprintf("section %q: relocation %d at offset %d", relSec, n, rel.off)
+	where := fmt.Sprintf("section %q: relocation %d at offset %d", relSec, n, rel.Offset)
 	var loc *btfMapLoc
 	for i := range rd.btfMaps {
 		l := &rd.btfMaps[i]
-		if rel.off >= l.off && rel.off < l.off+l.size {
+		if rel.Offset >= l.off && rel.Offset < l.off+l.size {
 			loc = l
 			break
 		}
@@ -434,19 +434,19 @@ func (rd *reader) mapSlot(relSec string, n int, rel relocation) error {
 		return fmt.Errorf("%s: not inside any map definition: %w", where, ErrBadReloc)
 	}
 	where += ": map " + loc.m.Name
-	if rel.typ != rBPF64Abs64 && rel.typ != rBPF64_64 {
-		return fmt.Errorf("%s: relocation type %d, want R_BPF_64_ABS64: %w", where, rel.typ, ErrBadReloc)
+	if rel.Type != elffile.R_BPF_64_ABS64 && rel.Type != elffile.R_BPF_64_64 {
+		return fmt.Errorf("%s: relocation type %d, want R_BPF_64_ABS64: %w", where, rel.Type, ErrBadReloc)
 	}
-	if loc.valuesOff < 0 || int64(rel.off-loc.off) < loc.valuesOff || (int64(rel.off-loc.off)-loc.valuesOff)%8 != 0 {
+	if loc.valuesOff < 0 || int64(rel.Offset-loc.off) < loc.valuesOff || (int64(rel.Offset-loc.off)-loc.valuesOff)%8 != 0 {
 		return fmt.Errorf("%s: not at an element of 'values': %w", where, ErrBadReloc)
 	}
-	slot := uint64(int64(rel.off-loc.off)-loc.valuesOff) / 8
+	slot := uint64(int64(rel.Offset-loc.off)-loc.valuesOff) / 8
 	if loc.m.MaxEntries != 0 && slot >= uint64(loc.m.MaxEntries) {
 		return fmt.Errorf("%s: slot %d beyond max_entries %d: %w", where, slot, loc.m.MaxEntries, ErrBadMap)
 	}
-	sym, ok := rd.symbolAt(rel.sym)
+	sym, ok := rd.symbolAt(rel.Sym)
 	if !ok {
-		return fmt.Errorf("%s: symbol index %d out of range: %w", where, rel.sym, ErrBadReloc)
+		return fmt.Errorf("%s: symbol index %d out of range: %w", where, rel.Sym, ErrBadReloc)
 	}
 	var target string
 	if uapi.MapType(loc.m.Type) == uapi.MapTypeProgArray {
@@ -457,7 +457,7 @@ func (rd *reader) mapSlot(relSec string, n int, rel relocation) error {
 		target = fn.Name
 	} else {
 		m := rd.mapAt[int(sym.Section)][sym.Value]
-		if m == nil || sym.Section == elf.SHN_UNDEF {
+		if m == nil || sym.Section == elffile.SHN_UNDEF {
 			return fmt.Errorf("%s: slot %d: %q is not a map: %w", where, slot, rd.symName(sym), ErrBadReloc)
 		}
 		target = m.Name

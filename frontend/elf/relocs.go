@@ -9,38 +9,25 @@
 package elf
 
 import (
-	"debug/elf"
 	"fmt"
 	"slices"
 
+	"github.com/bpfc/bpfc/internal/elffile"
 	"github.com/bpfc/bpfc/ir"
 )
 
 // relocation is one Elf64_Rel entry.
-type relocation struct {
-	off uint64
-	sym uint32
-	typ uint32
-}
+type relocation = elffile.Reloc
 
 // relocations decodes the SHT_REL section ri.
 func (rd *reader) relocations(ri int) ([]relocation, error) {
 	rs := rd.section(ri)
-	if rs.Entsize != 0 && rs.Entsize != relEntrySize {
-		return nil, fmt.Errorf("section %q: entry size %d, want %d: %w", rs.Name, rs.Entsize, relEntrySize, ErrBadELF)
+	if rs.Size > maxSectionLen {
+		return nil, fmt.Errorf("section %q: %d bytes is too large: %w", rs.Name, rs.Size, ErrBadELF)
 	}
-	raw, err := rd.sectionData(ri)
+	rels, err := rd.f.Relocations(rs)
 	if err != nil {
-		return nil, err
-	}
-	if len(raw)%relEntrySize != 0 {
-		return nil, fmt.Errorf("section %q: %d bytes is not a whole number of relocations: %w", rs.Name, len(raw), ErrBadELF)
-	}
-	rels := make([]relocation, len(raw)/relEntrySize)
-	for i := range rels {
-		e := raw[i*relEntrySize:]
-		info := rd.order.Uint64(e[8:])
-		rels[i] = relocation{off: rd.order.Uint64(e), sym: uint32(info >> 32), typ: uint32(info)}
+		return nil, fmt.Errorf("%w: %w", err, ErrBadELF)
 	}
 	return rels, nil
 }
@@ -51,7 +38,7 @@ func (rd *reader) relocations(ri int) ([]relocation, error) {
 // .struct_ops), which only ever has one such section.
 func (rd *reader) eachRelocation(idx int, fn func(relSec string, n int, rel relocation) error) error {
 	for ri, rs := range rd.f.Sections {
-		if rs.Type != elf.SHT_REL || int(rs.Info) != idx {
+		if rs.Type != elffile.SHT_REL || int(rs.Info) != idx {
 			continue
 		}
 		rels, err := rd.relocations(ri)
@@ -79,14 +66,14 @@ func (rd *reader) unit(fn *ir.Function) string {
 // the pc-relative calls clang resolved without a relocation.
 func (rd *reader) readRelocs() error {
 	for ri, rs := range rd.f.Sections {
-		if rs.Type != elf.SHT_REL && rs.Type != elf.SHT_RELA {
+		if rs.Type != elffile.SHT_REL && rs.Type != elffile.SHT_RELA {
 			continue
 		}
 		target := int(rs.Info)
 		if !rd.isCode(target) {
 			continue
 		}
-		if rs.Type == elf.SHT_RELA {
+		if rs.Type == elffile.SHT_RELA {
 			return fmt.Errorf("section %q: SHT_RELA relocations for code are not used by BPF: %w", rs.Name, ErrBadReloc)
 		}
 		rels, err := rd.relocations(ri)
@@ -121,10 +108,10 @@ func sizeFuncRelocs(cs *codeSection, rels []relocation) {
 	}
 	total := 0
 	for _, rel := range rels {
-		if rel.typ == rBPFNone || rel.off%ir.InsnSize != 0 || rel.off/ir.InsnSize >= uint64(cs.slots) {
+		if rel.Type == elffile.R_BPF_NONE || rel.Offset%ir.InsnSize != 0 || rel.Offset/ir.InsnSize >= uint64(cs.slots) {
 			continue // codeReloc skips it or refuses it
 		}
-		if k := cs.funcIndex(int(rel.off / ir.InsnSize)); k >= 0 {
+		if k := cs.funcIndex(int(rel.Offset / ir.InsnSize)); k >= 0 {
 			counts[k]++
 			total++
 		}
@@ -135,18 +122,18 @@ func sizeFuncRelocs(cs *codeSection, rels []relocation) {
 // codeReloc handles relocation n of code section cs (nil if the section
 // is empty).
 func (rd *reader) codeReloc(cs *codeSection, secName string, n int, rel relocation) error {
-	if rel.typ == rBPFNone {
+	if rel.Type == elffile.R_BPF_NONE {
 		return nil
 	}
-	if cs == nil || rel.off%ir.InsnSize != 0 || rel.off/ir.InsnSize >= uint64(cs.slots) {
+	if cs == nil || rel.Offset%ir.InsnSize != 0 || rel.Offset/ir.InsnSize >= uint64(cs.slots) {
 		size := 0
 		if cs != nil {
 			size = cs.slots * ir.InsnSize
 		}
 		return fmt.Errorf("section %q: relocation %d at offset %d: outside the section (%d bytes) or not at an instruction: %w",
-			secName, n, rel.off, size, ErrBadReloc)
+			secName, n, rel.Offset, size, ErrBadReloc)
 	}
-	slot := int(rel.off / ir.InsnSize)
+	slot := int(rel.Offset / ir.InsnSize)
 	fn := cs.funcAt(slot)
 	if fn == nil {
 		// Code between functions: in an object written by libbpf's
@@ -166,9 +153,9 @@ func (rd *reader) codeReloc(cs *codeSection, secName string, n int, rel relocati
 // insnReloc handles a relocation of instruction i of fn; its errors leave
 // out where the instruction is (codeReloc adds that).
 func (rd *reader) insnReloc(fn *ir.Function, i int, rel relocation) error {
-	sym, ok := rd.symbolAt(rel.sym)
+	sym, ok := rd.symbolAt(rel.Sym)
 	if !ok {
-		return fmt.Errorf("relocation against symbol index %d, which is not in the symbol table: %w", rel.sym, ErrBadReloc)
+		return fmt.Errorf("relocation against symbol index %d, which is not in the symbol table: %w", rel.Sym, ErrBadReloc)
 	}
 	name := rd.symName(sym)
 	in := &fn.Insns[i]
@@ -187,7 +174,7 @@ func (rd *reader) insnReloc(fn *ir.Function, i int, rel relocation) error {
 		fn.Relocs = append(fn.Relocs, r)
 	}
 
-	if sym.Section == elf.SHN_UNDEF {
+	if sym.Section == elffile.SHN_UNDEF {
 		e := rd.externs[sym.index]
 		if e == nil && rd.opsExterns[name] {
 			return fmt.Errorf("relocation against %q, another object's program that a struct_ops map is set to: code cannot refer to a program: %w", name, ErrBadReloc)
@@ -206,7 +193,7 @@ func (rd *reader) insnReloc(fn *ir.Function, i int, rel relocation) error {
 		add(ir.RelocExtern, e.Name, int64(uint64(uint32(in.Imm))|uint64(uint32(fn.Insns[i+1].Imm))<<32))
 		return nil
 	}
-	if sym.Section >= elf.SHN_LORESERVE {
+	if sym.Section >= elffile.SHN_LORESERVE {
 		return fmt.Errorf("relocation against %q in special section %#x (an uninitialised common symbol?): %w", name, uint16(sym.Section), ErrBadReloc)
 	}
 	tidx := int(sym.Section)
@@ -215,8 +202,8 @@ func (rd *reader) insnReloc(fn *ir.Function, i int, rel relocation) error {
 		return fmt.Errorf("relocation against %q in section %d, which does not exist: %w", name, tidx, ErrBadReloc)
 	}
 
-	if rd.isCode(tidx) && sym.typ() != elf.STT_FUNC && sym.typ() != elf.STT_SECTION {
-		return fmt.Errorf("relocation against %v symbol %q in code section %q, which is not a function: %w", sym.typ(), name, tsec.Name, ErrBadReloc)
+	if rd.isCode(tidx) && sym.Type() != elffile.STT_FUNC && sym.Type() != elffile.STT_SECTION {
+		return fmt.Errorf("relocation against %v symbol %q in code section %q, which is not a function: %w", sym.Type(), name, tsec.Name, ErrBadReloc)
 	}
 	if in.IsCall() {
 		if in.Src != ir.PseudoCall {
@@ -257,7 +244,7 @@ func (rd *reader) insnReloc(fn *ir.Function, i int, rel relocation) error {
 		add(ir.RelocFunc, tfn.Name, off-int64(tfn.SectionOffset)*ir.InsnSize)
 	case rd.mapAt[tidx] != nil || tsec.Name == ".maps" || rd.isLegacyMaps(tidx):
 		off := sym.Value
-		if sym.typ() == elf.STT_SECTION {
+		if sym.Type() == elffile.STT_SECTION {
 			off = uint64(int64(off) + addend)
 		}
 		m := rd.mapAt[tidx][off]

@@ -9,11 +9,11 @@
 package elf
 
 import (
-	"debug/elf"
 	"fmt"
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/elffile"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/uapi"
 )
@@ -62,7 +62,7 @@ func (rd *reader) readStructOps() error {
 	}
 	for idx, s := range rd.f.Sections {
 		ok, link, autocreate := structOpsSection(s.Name)
-		if idx == 0 || !ok || s.Flags&elf.SHF_EXECINSTR != 0 {
+		if idx == 0 || !ok || s.Flags&elffile.SHF_EXECINSTR != 0 {
 			continue
 		}
 		locs, err := rd.structOpsMaps(idx, link, autocreate)
@@ -71,7 +71,7 @@ func (rd *reader) readStructOps() error {
 		}
 		err = rd.eachRelocation(idx, func(relSec string, n int, rel relocation) error {
 			if err := rd.structOpsReloc(idx, locs, rel); err != nil {
-				return fmt.Errorf("section %q: relocation %d at offset %d: %w", relSec, n, rel.off, err)
+				return fmt.Errorf("section %q: relocation %d at offset %d: %w", relSec, n, rel.Offset, err)
 			}
 			return nil
 		})
@@ -211,7 +211,7 @@ func (rd *reader) isFuncPtr(typ btf.TypeID) (bool, error) {
 func (rd *reader) structOpsReloc(idx int, locs []structOpsLoc, rel relocation) error {
 	var loc *structOpsLoc
 	for i := range locs {
-		if rel.off >= locs[i].off && rel.off-locs[i].off < locs[i].size {
+		if rel.Offset >= locs[i].off && rel.Offset-locs[i].off < locs[i].size {
 			loc = &locs[i]
 			break
 		}
@@ -220,7 +220,7 @@ func (rd *reader) structOpsReloc(idx int, locs []structOpsLoc, rel relocation) e
 		return fmt.Errorf("not inside any struct_ops map: %w", ErrBadReloc)
 	}
 	m, so := loc.m, loc.m.StructOps
-	moff := rel.off - loc.off
+	moff := rel.Offset - loc.off
 	var mem *ir.StructOpsMember
 	for i := range so.Members {
 		if uint64(so.Members[i].Offset) == moff {
@@ -234,18 +234,18 @@ func (rd *reader) structOpsReloc(idx int, locs []structOpsLoc, rel relocation) e
 	if !mem.Func {
 		return fmt.Errorf("%s: not a function pointer: %w", where, ErrBadReloc)
 	}
-	if rel.typ != rBPF64Abs64 {
-		return fmt.Errorf("%s: relocation type %d, want R_BPF_64_ABS64: %w", where, rel.typ, ErrBadReloc)
+	if rel.Type != elffile.R_BPF_64_ABS64 {
+		return fmt.Errorf("%s: relocation type %d, want R_BPF_64_ABS64: %w", where, rel.Type, ErrBadReloc)
 	}
 	if moff+8 > uint64(len(m.Data)) {
 		return fmt.Errorf("%s: an 8-byte pointer at offset %d does not fit the %d-byte struct: %w", where, moff, len(m.Data), ErrBadReloc)
 	}
-	sym, ok := rd.symbolAt(rel.sym)
+	sym, ok := rd.symbolAt(rel.Sym)
 	if !ok {
-		return fmt.Errorf("%s: symbol index %d out of range: %w", where, rel.sym, ErrBadReloc)
+		return fmt.Errorf("%s: symbol index %d out of range: %w", where, rel.Sym, ErrBadReloc)
 	}
 	name := rd.symName(sym)
-	if sym.Section == elf.SHN_UNDEF && sym.bind() != elf.STB_LOCAL && name != "" {
+	if sym.Section == elffile.SHN_UNDEF && sym.Bind() != elffile.STB_LOCAL && name != "" {
 		// A program of another object, which the merge pass finds
 		// by name (libbpf's linker resolves the relocation).
 		if !rd.externFunc(name) {
@@ -259,13 +259,13 @@ func (rd *reader) structOpsReloc(idx int, locs []structOpsLoc, rel relocation) e
 		clear(m.Data[moff : moff+8])
 		return nil
 	}
-	if sym.Section == elf.SHN_UNDEF || sym.Section >= elf.SHN_LORESERVE || !rd.isCode(int(sym.Section)) {
+	if sym.Section == elffile.SHN_UNDEF || sym.Section >= elffile.SHN_LORESERVE || !rd.isCode(int(sym.Section)) {
 		return fmt.Errorf("%s: %q is not a function of this object: %w", where, name, ErrBadReloc)
 	}
 	// A section symbol carries the function's offset as the implicit
 	// addend stored in the pointer itself.
 	off := sym.Value
-	if sym.typ() == elf.STT_SECTION {
+	if sym.Type() == elffile.STT_SECTION {
 		off += rd.order.Uint64(m.Data[moff:])
 	}
 	cs := rd.code[int(sym.Section)]
