@@ -11,9 +11,7 @@
 package main
 
 import (
-	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -143,59 +141,21 @@ Flags:
 
 func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
-	fs := flag.NewFlagSet("bpfc", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		// One write: PrintDefaults writes every flag on its own.
-		var b bytes.Buffer
-		b.WriteString(usageText)
-		fs.SetOutput(&b)
-		fs.PrintDefaults()
-		fs.SetOutput(stderr)
-		stderr.Write(b.Bytes())
+	var v flagValues
+	for i := range flagDefs {
+		if d := &flagDefs[i]; d.def != "" {
+			v.store(c, d, d.def)
+		}
 	}
-	fs.StringVar(&c.emit, "emit", "direct", "what to do: `direct` (load into the kernel), loader (write a light skeleton), elf (write the linked object) or ir (print the IR)")
-	fs.StringVar(&c.lang, "lang", "go", "light skeleton language with -emit=loader: `go`, c or raw")
-	fs.StringVar(&c.out, "o", "", "output `FILE` for -emit=loader, -emit=elf and -emit=ir (default: standard output)")
-	fs.StringVar(&c.pkg, "pkg", "", "Go package `NAME` of a Go light skeleton (default: derived from the object name)")
-	fs.BoolVar(&c.run, "run", false, "with -emit=loader: run the generated loader now and print what it loaded")
-	fs.BoolVar(&c.attach, "attach", false, "with -emit=direct: attach every program whose section says where (kprobe/..., tracepoint/..., usdt/...), print the links and stay until SIGINT or SIGTERM, then detach; with -pin, pin the links and exit")
-	fs.StringVar(&c.opts.Name, "name", "", "`NAME` of the object linked from several files (default: the first file's name), as a file name would name it: skeleton type, kernel map name prefix")
-	fs.StringVar(&c.pin, "pin", "", "pin every map and program (and link, with -attach) under `DIR` (on bpffs) so they stay loaded after exit")
-	fs.StringVar(&c.dumpAfter, "dump-after", "", "with -emit=ir: print the IR after `PASS` ("+strings.Join(passes.Names(), ", ")+")")
-	fs.StringVar(&c.opts.BTF, "btf", "", "target BTF `FILE` for CO-RE (raw BTF or ELF with .BTF) instead of the running kernel")
-	moduleBTF := &assignFlag{what: "MODULE"}
-	fs.Var(moduleBTF, "module-btf", "split BTF `NAME=FILE` of kernel module NAME on top of the target BTF, standing for the target's modules instead of /sys/kernel/btf/* (repeatable; raw BTF as in /sys/kernel/btf/NAME)")
-	fs.StringVar(&c.opts.Kconfig, "kconfig", "", "kernel config `FILE` for .kconfig externs instead of /proc/config.gz")
-	fs.StringVar(&c.core, "core", "auto", "where CO-RE relocations are computed: `auto` (the running kernel >= 5.17 when loading into it; bpfc for -btf targets, older kernels and -emit=ir), user (in bpfc) or kernel (BPF_PROG_LOAD core_relos)")
-	fs.UintVar(&c.logLevel, "log-level", 0, "verifier log `LEVEL` requested on every load (a rejected program's log is always printed)")
-	fs.BoolVar(&c.trace, "trace", false, "with -emit=loader: the loader prints each step's result with bpf_trace_printk (read /sys/kernel/tracing/trace_pipe)")
-	fs.BoolVar(&c.probe, "probe", false, "print the running kernel's BPF features (each probed with a tiny bpf() call), map and program types, and exit")
-	fs.BoolVar(&c.integrity, "require-integrity", false, "with -emit=loader -run: fail rather than run the loader without its blob check where the kernel cannot hash maps (before Linux 6.18)")
-	var disable listFlag
-	fs.Var(&disable, "disable", "do not load programs whose name or section matches `GLOB` (repeatable), e.g. -disable 'fentry/*'")
-	maxEntries := &assignFlag{what: "MAP"}
-	fs.Var(maxEntries, "max-entries", "set a map's max_entries: `MAP=N` (repeatable)")
-	keySize := &assignFlag{what: "MAP"}
-	fs.Var(keySize, "key-size", "set a map's key_size in bytes: `MAP=N` (repeatable; objects leave some maps unsized for user space, as bcc's tools do)")
-	valueSize := &assignFlag{what: "MAP"}
-	fs.Var(valueSize, "value-size", "set a map's value_size in bytes: `MAP=N` (repeatable; a stack trace map's is 8 × the stack depth)")
-	autocreate := &assignFlag{what: "MAP"}
-	fs.Var(autocreate, "autocreate", "create a struct_ops map or not: `MAP=true|false` (repeatable; a map of a \"?.struct_ops\" section is not created unless set true, and the programs only uncreated maps use do not load)")
-	set := &assignFlag{what: "VAR"}
-	fs.Var(set, "set", "set a .rodata/.data variable, or a constant of inline assembly (\"r0 = NAME ll\", 0 unless set), before load: `VAR=VALUE` (repeatable; ints, bools, enums, strings)")
-	fs.StringVar(&c.signKey, "sign-key", "", "with -emit=loader: sign the loader with the private key in PEM `FILE` (RSA or ECDSA; needs -sign-cert)")
-	fs.StringVar(&c.signCert, "sign-cert", "", "the signer's X.509 certificate `FILE` (PEM or DER), for -sign-key and -verify-sig")
-	fs.Var(&c.keyring, "keyring", "with -emit=loader -run and -sign-key: the keyring `ID` holding the signer's certificate: a keyring serial, session, user, process, or builtin (0), secondary (1), platform (2)")
-	fs.StringVar(&c.verifySig, "verify-sig", "", "check the signature of the skeleton `FILE` (Go, C or raw .json) with -sign-cert, offline, and exit")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	rest, err := parseFlags(c, &v, args, stderr)
+	if err != nil {
+		if errors.Is(err, errHelp) {
 			return nil, err
 		}
 		return nil, usageError{err.Error()}
 	}
 	if c.verifySig != "" {
-		if fs.NArg() != 0 {
+		if len(rest) != 0 {
 			return nil, usageError{"-verify-sig takes no object file"}
 		}
 		if c.signCert == "" {
@@ -207,16 +167,16 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		return c, nil
 	}
 	if c.probe {
-		if fs.NArg() != 0 {
+		if len(rest) != 0 {
 			return nil, usageError{"-probe takes no object file"}
 		}
 		return c, nil
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
+	if len(rest) == 0 {
+		printUsage(stderr)
 		return nil, usageError{"want at least one object file"}
 	}
-	c.objects = fs.Args()
+	c.objects = rest
 	switch c.emit {
 	case "direct", "ir", "loader", "elf":
 	default:
@@ -249,8 +209,8 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		if c.out == "" || c.out == "-" {
 			return nil, usageError{"-emit=elf writes an ELF object: give its file with -o"}
 		}
-		if len(disable) > 0 || len(set.m) > 0 || len(maxEntries.m) > 0 || len(keySize.m) > 0 || len(valueSize.m) > 0 ||
-			len(autocreate.m) > 0 || c.pin != "" {
+		if len(v.disable) > 0 || len(v.set.m) > 0 || len(v.maxEntries.m) > 0 || len(v.keySize.m) > 0 || len(v.valueSize.m) > 0 ||
+			len(v.autocreate.m) > 0 || c.pin != "" {
 			return nil, usageError{"-disable, -set, -max-entries, -key-size, -value-size, -autocreate and -pin apply when loading, not to -emit=elf"}
 		}
 	}
@@ -278,20 +238,19 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	if c.attach && c.emit != "direct" {
 		return nil, usageError{"-attach needs -emit=direct"}
 	}
-	c.opts.Disable = disable
-	c.opts.Set = set.m
-	c.opts.ModuleBTF = moduleBTF.m
-	var err error
-	if c.opts.MaxEntries, err = sizes("max-entries", maxEntries.m); err != nil {
+	c.opts.Disable = v.disable
+	c.opts.Set = v.set.m
+	c.opts.ModuleBTF = v.moduleBTF.m
+	if c.opts.MaxEntries, err = sizes("max-entries", v.maxEntries.m); err != nil {
 		return nil, err
 	}
-	if c.opts.KeySize, err = sizes("key-size", keySize.m); err != nil {
+	if c.opts.KeySize, err = sizes("key-size", v.keySize.m); err != nil {
 		return nil, err
 	}
-	if c.opts.ValueSize, err = sizes("value-size", valueSize.m); err != nil {
+	if c.opts.ValueSize, err = sizes("value-size", v.valueSize.m); err != nil {
 		return nil, err
 	}
-	for k, v := range autocreate.m {
+	for k, v := range v.autocreate.m {
 		on, err := strconv.ParseBool(v)
 		if err != nil {
 			return nil, usageError{fmt.Sprintf("-autocreate %s=%s: want true or false", k, v)}
@@ -327,7 +286,7 @@ func main() {
 // run is main without the process: it returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	c, err := parseArgs(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	if errors.Is(err, errHelp) {
 		return exitOK
 	}
 	if err != nil {
