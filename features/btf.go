@@ -5,7 +5,6 @@ package features
 
 import (
 	"encoding/binary"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -160,14 +159,7 @@ func btfEnum64() *rawBTF {
 
 // loadBTF loads a probe's BTF once (no log, no retry).
 func loadBTF(blob btfBlob) (*sys.FD, error) {
-	raw := blob().bytes()
-	attr := sys.BtfLoadAttr{}
-	attr.Btf, attr.BtfSize = sys.NewSlicePointerLen(raw)
-	r, err := sys.BPF(sys.CmdBTFLoad, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
-	if err != nil {
-		return nil, err
-	}
-	return sys.NewFD(r)
+	return sys.BtfLoadOnce(blob().bytes())
 }
 
 // btfLoads reports whether the kernel accepts the blob.

@@ -11,8 +11,6 @@ import (
 	"errors"
 	"fmt"
 
-	"unsafe"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/sys"
@@ -29,7 +27,7 @@ func (l *loader) loadBTF() error {
 	}
 	// As it is first: a kernel that takes it knows every kind it uses,
 	// and nothing is probed. A refusal probes for the kinds it uses.
-	if fd, err := btfLoadOnce(raw); err == nil {
+	if fd, err := sys.BtfLoadOnce(raw); err == nil {
 		l.btfFD = fd
 		return nil
 	}
@@ -48,17 +46,6 @@ func (l *loader) loadBTF() error {
 	}
 	l.btfFD = fd
 	return nil
-}
-
-// btfLoadOnce loads raw BTF once, without a log.
-func btfLoadOnce(raw []byte) (*sys.FD, error) {
-	attr := sys.BtfLoadAttr{}
-	attr.Btf, attr.BtfSize = sys.NewSlicePointerLen(raw)
-	r, err := sys.BPF(sys.CmdBTFLoad, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
-	if err != nil {
-		return nil, err
-	}
-	return sys.NewFD(r)
 }
 
 // logSuffix formats a BTF log for a warning.

@@ -31,3 +31,16 @@ func BtfLoadWithLog(btf []byte, opts LogOptions) (*FD, string, error) {
 		return fd, attr.BtfLogTrueSize, err
 	})
 }
+
+// BtfLoadOnce loads raw BTF once, without a log and without retrying: for
+// probes, and for a first attempt whose refusal the caller handles (a log
+// is then asked for by BtfLoadWithLog).
+func BtfLoadOnce(btf []byte) (*FD, error) {
+	attr := BtfLoadAttr{}
+	attr.Btf, attr.BtfSize = NewSlicePointerLen(btf)
+	r, err := BPF(CmdBTFLoad, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
+	if err != nil {
+		return nil, err
+	}
+	return NewFD(r)
+}
