@@ -18,7 +18,7 @@ import (
 
 // referenceFlags parses args with package flag, the flags registered as
 // bpfc registered them before it had its own parser.
-func referenceFlags(args []string) (*config, *flagValues, []string, error, string) {
+func referenceFlags(args []string) (*config, *flagValues, []string, string, error) {
 	c := &config{}
 	v := &flagValues{}
 	var out bytes.Buffer
@@ -59,7 +59,7 @@ func referenceFlags(args []string) (*config, *flagValues, []string, error, strin
 	if errors.Is(err, flag.ErrHelp) {
 		err = errHelp
 	}
-	return c, v, fs.Args(), err, out.String()
+	return c, v, fs.Args(), out.String(), err
 }
 
 func TestFlagsAsPackageFlag(t *testing.T) {
@@ -97,7 +97,7 @@ func TestFlagsAsPackageFlag(t *testing.T) {
 		{"-name", "n", "-dump-after=core", "-emit=ir", "x.o"},
 		{"-emit=direct", "-emit=ir", "x.o"},
 	} {
-		wantC, wantV, wantRest, wantErr, wantOut := referenceFlags(args)
+		wantC, wantV, wantRest, wantOut, wantErr := referenceFlags(args)
 		c := &config{}
 		v := &flagValues{}
 		for i := range flagDefs {
