@@ -128,6 +128,9 @@ type ExtVisitor interface {
 	// or "core_relo") of ELF section name, which the calls that follow
 	// hand over one by one.
 	ExtSection(kind, name string, n int) error
+	// FuncInfo, LineInfo and CORERelo hand over one record of the
+	// section ExtSection announced last; an error stops the walk and is
+	// WalkExt's.
 	FuncInfo(fi FuncInfo) error
 	LineInfo(li LineInfo) error
 	CORERelo(cr CORERelo) error
