@@ -10,8 +10,13 @@ import (
 
 // isBigEndian reports whether order is big endian.
 func isBigEndian(order binary.ByteOrder) bool {
-	return order.Uint16([]byte{0x12, 0x34}) == 0x1234
+	return order.Uint16(orderProbe[:]) == 0x1234
 }
+
+// orderProbe is what isBigEndian decodes: a slice of a variable, so that
+// handing it to an interface method allocates nothing (a slice literal
+// would escape to the heap on every call).
+var orderProbe = [2]byte{0x12, 0x34}
 
 // Marshal encodes the Spec's own types (not a base's) into a BTF blob in the
 // given byte order.
