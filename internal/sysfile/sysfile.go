@@ -7,6 +7,7 @@
 package sysfile
 
 import (
+	"io"
 	"os"
 	"syscall"
 )
@@ -52,6 +53,84 @@ func Map(path string) ([]byte, error) {
 	}
 	// Sysfs files report their size; read a bit more to see the end.
 	return readAll(fd, path, make([]byte, 0, max(st.Size, 4096)+1))
+}
+
+// File is a file opened read-only for reads at offsets (pread), with
+// plain system calls: an io.ReaderAt with a Size, for a reader that wants
+// a few parts of a large file (an object's code and BTF without its
+// DWARF) instead of all of it.
+type File struct {
+	fd   int
+	path string
+	size int64
+}
+
+// Open opens the file at path for ReadAt. Its size is taken once, at
+// open; a file that reports none (procfs, sysfs) has Size -1. Errors are
+// *os.PathError.
+func Open(path string) (*File, error) {
+	fd, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	size := int64(-1)
+	var st syscall.Stat_t
+	if syscall.Fstat(fd, &st) == nil && st.Size > 0 && st.Mode&syscall.S_IFMT == syscall.S_IFREG {
+		// Only a regular file's size is its length (sysfs reports a
+		// page, a pipe what it holds).
+		size = st.Size
+	}
+	return &File{fd: fd, path: path, size: size}, nil
+}
+
+// Size is the file's size when it was opened, or -1 if it reports none.
+func (f *File) Size() int64 { return f.size }
+
+// ReadAt reads len(p) bytes at off, as io.ReaderAt: fewer only at the
+// end of the file (with io.EOF) or on an error (an *os.PathError).
+func (f *File) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, &os.PathError{Op: "read", Path: f.path, Err: syscall.EINVAL}
+	}
+	n := 0
+	for n < len(p) {
+		k, err := syscall.Pread(f.fd, p[n:], off+int64(n))
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, &os.PathError{Op: "read", Path: f.path, Err: err}
+		}
+		if k == 0 {
+			return n, io.EOF
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// ReadAll reads the whole file from its start with read(2), as Read
+// does: it also reads what has no size and cannot be read at offsets (a
+// pipe, procfs). Call it once, before any other read of the file.
+func (f *File) ReadAll() ([]byte, error) {
+	size := 4096
+	if f.size > 0 && f.size < 1<<30 {
+		size = int(f.size) + 1 // one more byte to see the end in one read
+	}
+	return readAll(f.fd, f.path, make([]byte, 0, size))
+}
+
+// Close closes the file.
+func (f *File) Close() error {
+	if f.fd < 0 {
+		return nil
+	}
+	err := syscall.Close(f.fd)
+	f.fd = -1
+	if err != nil {
+		return &os.PathError{Op: "close", Path: f.path, Err: err}
+	}
+	return nil
 }
 
 // open opens path read-only, retrying on EINTR.
