@@ -8,6 +8,7 @@
 //	go run ./bench/cold                  # 21 rounds, every testdata object
 //	go run ./bench/cold -n 51 -v         # more rounds, every sample printed
 //	go run ./bench/cold -bpfc /tmp/old/bpfc -coldbtf /tmp/old/coldbtf
+//	go run ./bench/cold -libbpf /tmp/load-libbpf-1.7   # another libbpf
 //
 // It builds what it runs into a temporary directory: cmd/bpfc, the
 // coldbtf helper (../coldbtf), a Go hello-world, the libbpf harness
@@ -62,6 +63,7 @@ type config struct {
 	verbose bool
 	bpfc    string // prebuilt cmd/bpfc, or "" to build
 	coldbtf string // prebuilt bench/coldbtf, or "" to build
+	libbpf  string // prebuilt libbpf harness (../libbpf/load.c), or "" to build
 	root    string // the repository
 	objects []string
 }
@@ -72,6 +74,7 @@ func main() {
 	flag.BoolVar(&c.verbose, "v", false, "print every sample")
 	flag.StringVar(&c.bpfc, "bpfc", "", "use this bpfc `binary` instead of building cmd/bpfc")
 	flag.StringVar(&c.coldbtf, "coldbtf", "", "use this coldbtf `binary` instead of building bench/coldbtf")
+	flag.StringVar(&c.libbpf, "libbpf", "", "use this libbpf harness `binary` (bench/libbpf/load.c built against another libbpf) instead of building it against the system's")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: cold [flags] [OBJECT.o ...]  (default: testdata/*.o)\n")
 		flag.PrintDefaults()
@@ -136,7 +139,9 @@ func build(c *config, dir string) (*tools, error) {
 			return nil, err
 		}
 	}
-	if err := command(c.root, "gcc", "-O2", "-Wall", "-o", t.load, filepath.Join(bench, "libbpf", "load.c"), "-lbpf", "-lelf", "-lz"); err != nil {
+	if c.libbpf != "" {
+		t.load = c.libbpf
+	} else if err := command(c.root, "gcc", "-O2", "-Wall", "-o", t.load, filepath.Join(bench, "libbpf", "load.c"), "-lbpf", "-lelf", "-lz"); err != nil {
 		return nil, fmt.Errorf("%w (needs gcc and libbpf-dev: scripts/deps.sh)", err)
 	}
 	t.bpfc = c.bpfc
