@@ -20,6 +20,7 @@ import (
 	"unsafe"
 
 	"github.com/bpfc/bpfc/attach"
+	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/target"
@@ -100,6 +101,9 @@ type loader struct {
 	modFDs  map[string]*sys.FD // module BTF fds by module name
 	fdArray []int32            // map fds in obj.Maps order, then module BTF fds: the PROG_LOAD fd_array
 	newPins []string           // pins created by this call, removed on failure
+	// kernelIDs are attach targets' vmlinux BTF ids the kernel found
+	// (resolveAttachTargets).
+	kernelIDs map[kernelQuery]btf.TypeID
 }
 
 // Load creates the maps and loads the programs of obj, which must have gone
@@ -137,6 +141,7 @@ func Load(obj *ir.Object, opts *Options) (_ *Collection, err error) {
 	if err := l.fillMapSlots(false); err != nil {
 		return nil, err
 	}
+	l.resolveAttachTargets()
 	if err := l.loadPrograms(); err != nil {
 		return nil, err
 	}

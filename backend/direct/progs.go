@@ -99,6 +99,9 @@ func (p *Program) Close() error { return p.fd.Close() }
 // findKernelType returns the id of the vmlinux type called name of kind
 // kind (any kind for btf.KindUnknown).
 func (l *loader) findKernelType(name string, kind btf.Kind) (btf.TypeID, error) {
+	if id, ok := l.kernelIDs[kernelQuery{name, kind}]; ok {
+		return id, nil
+	}
 	spec, err := l.kernelBTF()
 	if err != nil {
 		return 0, err
