@@ -46,13 +46,23 @@ func coreInKernel(ctx *Context) (bool, error) {
 		if ctx.Defer || ctx.Target == nil {
 			return true, nil
 		}
-		if rk, ok := ctx.Target.(RunningKernel); ok && rk.RunningKernel() && !features.KernelCORE.Missing() {
+		if rk, ok := ctx.Target.(RunningKernel); !ok || !rk.RunningKernel() {
+			return false, nil
+		}
+		// A kernel released after core_relos came (5.17) has them: no
+		// probe. An older version may be a distribution's kernel with
+		// them backported: ask it.
+		if v, err := ctx.Target.KernelVersion(); err == nil && v >= kernelCOREVersion {
 			return true, nil
 		}
-		return false, nil
+		return !features.KernelCORE.Missing(), nil
 	}
 	return false, fmt.Errorf("unknown CO-RE mode %d", ctx.CORE)
 }
+
+// kernelCOREVersion is KERNEL_VERSION(5, 17, 0), the first release whose
+// BPF_PROG_LOAD takes CO-RE relocations.
+const kernelCOREVersion = 5<<16 | 17<<8
 
 func runCORE(ctx *Context, obj *ir.Object) error {
 	units := obj.Units()

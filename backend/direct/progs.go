@@ -343,9 +343,8 @@ func (l *loader) loadProgram(p *ir.Program) error {
 		}
 	}
 	if recs.NCORERelos > 0 {
-		if err := features.KernelCORE.Check(); err != nil {
-			return fmt.Errorf("%d CO-RE relocations deferred to the kernel (compute them in bpfc: -core=user or auto): %w", recs.NCORERelos, err)
-		}
+		// Whether the kernel takes core_relos is asked only if it
+		// refuses the load (below).
 		if l.btfFD == nil {
 			return fmt.Errorf("%w: %d CO-RE relocations deferred to the kernel, but the object's BTF was not loaded", ErrNotSupported, recs.NCORERelos)
 		}
@@ -372,6 +371,11 @@ func (l *loader) loadProgram(p *ir.Program) error {
 		fd, log, err = sys.ProgLoadWithLog(&attr, logOpts)
 	}
 	keepAlive(code, funcInfo, lineInfo, coreRelos, fdArray)
+	if err != nil && recs.NCORERelos > 0 {
+		if cerr := features.KernelCORE.Check(); cerr != nil {
+			return fmt.Errorf("%d CO-RE relocations deferred to the kernel (compute them in bpfc: -core=user or auto): %w", recs.NCORERelos, cerr)
+		}
+	}
 	if err != nil {
 		return &LoadError{Err: explainProgLoad(&attr, insns, err, log), Log: log, Explain: explainPoison(l.obj.ExplainCORE, p, log)}
 	}
