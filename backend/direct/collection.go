@@ -21,6 +21,7 @@ import (
 
 	"github.com/bpfc/bpfc/attach"
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/internal/kbtf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/target"
@@ -103,7 +104,7 @@ type loader struct {
 	newPins []string           // pins created by this call, removed on failure
 	// kernelIDs are attach targets' vmlinux BTF ids the kernel found
 	// (resolveAttachTargets).
-	kernelIDs map[kernelQuery]btf.TypeID
+	kernelIDs map[kbtf.Query]btf.TypeID
 }
 
 // Load creates the maps and loads the programs of obj, which must have gone
