@@ -58,16 +58,22 @@ type SymbolSource struct {
 	Kallsyms func(name string) (bool, error)
 }
 
-// HasSyscallWrapper decides whether a kernel enters syscalls through
-// arch-specific wrappers (__<arch>_sys_bpf), libbpf's
-// LINUX_HAS_SYSCALL_WRAPPER and the ksyscall function choice. libbpf
-// probes by creating a kprobe on the wrapper; bpfc looks for the wrapper's
-// FUNC in the kernel's BTF (any architecture's prefix, so a BTF file of
-// another architecture answers for itself), then for this architecture's
-// wrapper in kallsyms. It returns the answer and why.
-func HasSyscallWrapper(src SymbolSource) (bool, string, error) {
-	// This architecture's prefix first: on the running kernel that is
-	// the one name lookup the answer takes.
+// SyscallWrapperNames are the functions HasSyscallWrapper looks for in a
+// kernel's BTF: __<arch>_sys_bpf for every architecture's prefix, this
+// architecture's first (the only one the running kernel can have).
+func SyscallWrapperNames() []string {
+	pfxs := wrapperPrefixes()
+	names := make([]string, len(pfxs))
+	for i, p := range pfxs {
+		names[i] = "__" + p + "_sys_bpf"
+	}
+	return names
+}
+
+// wrapperPrefixes are the syscall wrapper prefixes, this architecture's
+// first: on the running kernel that is the one name lookup the answer
+// takes.
+func wrapperPrefixes() []string {
 	pfxs := make([]string, 0, len(syscallPrefixes))
 	own, hasOwn := SyscallPrefix()
 	if hasOwn {
@@ -78,6 +84,19 @@ func HasSyscallWrapper(src SymbolSource) (bool, string, error) {
 			pfxs = append(pfxs, p)
 		}
 	}
+	return pfxs
+}
+
+// HasSyscallWrapper decides whether a kernel enters syscalls through
+// arch-specific wrappers (__<arch>_sys_bpf), libbpf's
+// LINUX_HAS_SYSCALL_WRAPPER and the ksyscall function choice. libbpf
+// probes by creating a kprobe on the wrapper; bpfc looks for the wrapper's
+// FUNC in the kernel's BTF (any architecture's prefix, so a BTF file of
+// another architecture answers for itself), then for this architecture's
+// wrapper in kallsyms. It returns the answer and why.
+func HasSyscallWrapper(src SymbolSource) (bool, string, error) {
+	pfxs := wrapperPrefixes()
+	own, hasOwn := SyscallPrefix()
 	btfErr := src.BTFErr
 	if src.BTFFunc != nil {
 		btfErr = nil

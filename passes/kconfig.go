@@ -248,11 +248,27 @@ func alignof(spec *btf.Spec, id btf.TypeID) (uint32, error) {
 	return 0, fmt.Errorf("type %d: reference chain too long: %w", id, btf.ErrInvalid)
 }
 
-func (r *externResolver) kconfigMap() (map[string]string, error) {
+// kconfigValuer is implemented by targets that answer one config name
+// without building the map of them all (target.Target).
+type kconfigValuer interface {
+	KconfigValue(name string) (string, bool, error)
+}
+
+// kconfigValue returns the value the target's kernel config sets name
+// to; ok is false if it does not set it.
+func (r *externResolver) kconfigValue(name string) (value string, ok bool, err error) {
 	if r.ctx.Target == nil {
-		return nil, errors.New("no target kernel to read the kernel config of")
+		return "", false, errors.New("no target kernel to read the kernel config of")
 	}
-	return r.ctx.Target.Kconfig()
+	if kv, isKV := r.ctx.Target.(kconfigValuer); isKV {
+		return kv.KconfigValue(name)
+	}
+	kc, err := r.ctx.Target.Kconfig()
+	if err != nil {
+		return "", false, err
+	}
+	value, ok = kc[name]
+	return value, ok, nil
 }
 
 // kconfig resolves one .kconfig extern and stores its value into the
@@ -287,11 +303,10 @@ func (r *externResolver) kconfig(e *ir.Extern) error {
 	var note string
 	switch {
 	case strings.HasPrefix(e.Name, kconfigPrefix):
-		kc, err := r.kconfigMap()
+		s, ok, err := r.kconfigValue(e.Name)
 		if err != nil {
 			return fmt.Errorf("reading the kernel config: %w", err)
 		}
-		s, ok := kc[e.Name]
 		if !ok {
 			if !e.Weak {
 				return fmt.Errorf("not found in the kernel config: %w", ErrExternNotFound)
@@ -553,7 +568,11 @@ func (r *externResolver) hasBPFCookie() (bool, string, error) {
 // ksyscall programs), looking in the target's BTF, then its kallsyms.
 func (r *externResolver) hasSyscallWrapper() (bool, string, error) {
 	var src features.SymbolSource
-	if spec, err := r.targetBTF(); err == nil {
+	if found, ok := r.kernelHasFuncs(features.SyscallWrapperNames()[:1]); ok {
+		// The running kernel looked this architecture's wrapper up
+		// itself (no vmlinux BTF read here); it has no other's.
+		src.BTFFunc = func(name string) bool { return found[name] }
+	} else if spec, err := r.targetBTF(); err == nil {
 		src.BTFFunc = func(name string) bool {
 			for _, id := range spec.FindByNameKind(name, btf.KindFunc) {
 				if spec.TypeKind(id) == btf.KindFunc {
@@ -572,4 +591,28 @@ func (r *externResolver) hasSyscallWrapper() (bool, string, error) {
 		}
 	}
 	return features.HasSyscallWrapper(src)
+}
+
+// kernelIDer is implemented by targets whose kernel can look names up in
+// its own BTF (target.Target for the running kernel).
+type kernelIDer interface {
+	KernelIDs(names []string, kind btf.Kind) ([]btf.TypeID, bool)
+}
+
+// kernelHasFuncs asks the target's kernel which of names are FUNCs of its
+// vmlinux BTF; ok is false if it cannot answer (then look in BTF).
+func (r *externResolver) kernelHasFuncs(names []string) (found map[string]bool, ok bool) {
+	k, isK := r.ctx.Target.(kernelIDer)
+	if !isK {
+		return nil, false
+	}
+	ids, ok := k.KernelIDs(names, btf.KindFunc)
+	if !ok {
+		return nil, false
+	}
+	found = make(map[string]bool, len(names))
+	for i, id := range ids {
+		found[names[i]] = id != 0
+	}
+	return found, true
 }

@@ -14,12 +14,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/btf"
 
 	"github.com/bpfc/bpfc/internal/inflate"
+	"github.com/bpfc/bpfc/internal/kbtf"
 	"github.com/bpfc/bpfc/internal/sysfile"
 )
 
@@ -58,9 +60,11 @@ type Target struct {
 	mods    map[string]*btf.Spec
 	modErr  error
 
-	kcOnce sync.Once
-	kc     map[string]string
-	kcErr  error
+	kcOnce    sync.Once
+	kcText    []byte // the config file's text, its lines checked
+	kcErr     error
+	kcMapOnce sync.Once
+	kc        map[string]string
 
 	symMu    sync.Mutex
 	symDone  map[string]kallsym // names looked up, and their answers
@@ -109,6 +113,23 @@ func (t *Target) BTF() (*btf.Spec, error) {
 		}
 	})
 	return t.btfSpec, t.btfErr
+}
+
+// KernelIDs returns the vmlinux BTF ids of names, each of kind kind, as
+// the running kernel's own lookup finds them (bpf_btf_find_by_name_kind,
+// from a syscall program: package kbtf), without reading vmlinux BTF in
+// this process; 0 for a name vmlinux does not have. ok is false when the
+// kernel cannot answer (before Linux 5.14, or without the privilege) and
+// for a target that is not the running kernel: then ask BTF.
+func (t *Target) KernelIDs(names []string, kind btf.Kind) (ids []btf.TypeID, ok bool) {
+	if !t.RunningKernel() {
+		return nil, false
+	}
+	qs := make([]kbtf.Query, len(names))
+	for i, n := range names {
+		qs[i] = kbtf.Query{Name: n, Kind: kind}
+	}
+	return kbtf.Lookup(qs)
 }
 
 // ModuleBTFs returns the BTF of every kernel module of the target: the
@@ -181,8 +202,36 @@ func (t *Target) moduleFiles() (map[string]*btf.Spec, error) {
 }
 
 // Kconfig returns the kernel configuration: CONFIG_X -> value as written
-// in the config file ("y", "m", "42", "\"str\"").
+// in the config file ("y", "m", "42", "\"str\""). KconfigValue answers one
+// name without building the map.
 func (t *Target) Kconfig() (map[string]string, error) {
+	text, err := t.kconfigText()
+	if err != nil {
+		return nil, err
+	}
+	t.kcMapOnce.Do(func() {
+		t.kc, _ = ParseKconfig(text) // checked by kconfigText
+	})
+	return t.kc, nil
+}
+
+// KconfigValue returns the value of one CONFIG_ name as Kconfig's map
+// has it, found in the config file's text (the last line setting it)
+// rather than in a map of all of them: an object's few .kconfig externs
+// need a few lines of the thousands a config has. ok is false when the
+// config does not set it.
+func (t *Target) KconfigValue(name string) (value string, ok bool, err error) {
+	text, err := t.kconfigText()
+	if err != nil {
+		return "", false, err
+	}
+	v, ok := kconfigLookup(text, name)
+	return v, ok, nil
+}
+
+// kconfigText reads the target's config file once: Options.Kconfig, or
+// the running kernel's /proc/config.gz or /boot/config-RELEASE.
+func (t *Target) kconfigText() ([]byte, error) {
 	t.kcOnce.Do(func() {
 		paths := []string{t.opts.Kconfig}
 		if t.opts.Kconfig == "" {
@@ -190,19 +239,21 @@ func (t *Target) Kconfig() (map[string]string, error) {
 		}
 		var errs []error
 		for _, p := range paths {
-			kc, err := readKconfig(p)
+			text, err := readKconfig(p)
 			if err == nil {
-				t.kc = kc
+				t.kcText = text
 				return
 			}
 			errs = append(errs, err)
 		}
 		t.kcErr = fmt.Errorf("%w: %w", ErrNoKconfig, errors.Join(errs...))
 	})
-	return t.kc, t.kcErr
+	return t.kcText, t.kcErr
 }
 
-func readKconfig(path string) (map[string]string, error) {
+// readKconfig reads a kernel config file, gzip'd or not, and checks its
+// lines.
+func readKconfig(path string) ([]byte, error) {
 	data, err := sysfile.Read(path)
 	if err != nil {
 		return nil, err
@@ -216,7 +267,10 @@ func readKconfig(path string) (map[string]string, error) {
 		}
 		data = out
 	}
-	return ParseKconfig(data)
+	if err := eachKconfig(data, nil); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
 }
 
 // maxKconfig bounds a decompressed kernel config.
@@ -225,23 +279,72 @@ const maxKconfig = 64 << 20
 // ParseKconfig parses a kernel config file. Lines "CONFIG_X=value" are
 // kept; comments, "# CONFIG_X is not set" and blank lines are skipped.
 func ParseKconfig(data []byte) (map[string]string, error) {
-	// One copy of the text: keys and values are substrings of it.
-	text := string(data)
-	kc := make(map[string]string, strings.Count(text, "\nCONFIG_")+1)
-	n := 0
-	for line := range strings.Lines(text) {
-		n++
-		line = strings.TrimSpace(line)
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || !strings.HasPrefix(k, "CONFIG_") {
-			return nil, fmt.Errorf("kconfig line %d: %q is not CONFIG_X=value", n, line)
-		}
-		kc[k] = v
+	kc := make(map[string]string, bytes.Count(data, []byte("\nCONFIG_"))+1)
+	err := eachKconfig(data, func(k, v []byte) { kc[string(k)] = string(v) })
+	if err != nil {
+		return nil, err
 	}
 	return kc, nil
+}
+
+// eachKconfig calls fn (if not nil) with the name and value of every
+// "CONFIG_X=value" line of a config file, and fails on a line that is
+// neither that, a comment nor blank (spaces around a line are trimmed).
+func eachKconfig(data []byte, fn func(k, v []byte)) error {
+	n := 0
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		n++
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		k, v, ok := bytes.Cut(line, []byte("="))
+		if !ok || !bytes.HasPrefix(k, []byte("CONFIG_")) {
+			return fmt.Errorf("kconfig line %d: %q is not CONFIG_X=value", n, line)
+		}
+		if fn != nil {
+			fn(k, v)
+		}
+	}
+	return nil
+}
+
+// kconfigLookup finds the value the last line setting name gives it in
+// a config file's text (checked by eachKconfig), as ParseKconfig's map has
+// it.
+func kconfigLookup(text []byte, name string) (string, bool) {
+	if name == "" || strings.ContainsAny(name, "=\n") {
+		return "", false
+	}
+	key := []byte(name + "=")
+	value, found := "", false
+	for pos := 0; ; {
+		i := bytes.Index(text[pos:], key)
+		if i < 0 {
+			return value, found
+		}
+		i += pos
+		pos = i + len(key)
+		// The line holding the match: its key must be the whole of
+		// name (after the line's leading spaces). A later line setting
+		// it wins, as in ParseKconfig's map.
+		start := bytes.LastIndexByte(text[:i], '\n') + 1
+		if len(bytes.TrimSpace(text[start:i])) != 0 {
+			continue
+		}
+		line := text[pos:]
+		if j := bytes.IndexByte(line, '\n'); j >= 0 {
+			line = line[:j]
+		}
+		// ParseKconfig trims the line, not the value's start.
+		value, found = string(bytes.TrimRightFunc(line, unicode.IsSpace)), true
+	}
 }
 
 // KernelVersion returns KERNEL_VERSION(a, b, c) of the target's release,

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
 
@@ -329,5 +330,92 @@ func TestRunningVersion(t *testing.T) {
 	}
 	if _, err := RunningVersion("nonsense", "#1 SMP Debian junk", ""); err == nil {
 		t.Error("RunningVersion of a release without a version: no error")
+	}
+}
+
+// TestKernelIDs checks the running kernel's own lookup against its BTF
+// read here, and that other targets do not answer.
+func TestKernelIDs(t *testing.T) {
+	testutil.RequireKernel(t)
+	spec, err := Running().BTF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"__x64_sys_bpf", "__se_sys_bpf", "bpf_prog_load", "bpfc_no_such_function"}
+	ids, ok := Running().KernelIDs(names, btf.KindFunc)
+	if !ok {
+		if !features.SyscallProg.Missing() {
+			t.Fatal("the running kernel has syscall programs but did not answer")
+		}
+	} else {
+		for i, n := range names {
+			var want btf.TypeID
+			for _, id := range spec.FindByNameKind(n, btf.KindFunc) {
+				if spec.TypeKind(id) == btf.KindFunc {
+					want = id
+					break
+				}
+			}
+			if (ids[i] == 0) != (want == 0) {
+				t.Errorf("%s: kernel's id %d, BTF's %d", n, ids[i], want)
+			}
+		}
+	}
+	if _, ok := New(Options{Release: "6.1.0"}).KernelIDs(names, btf.KindFunc); ok {
+		t.Error("a target with a given release answered from the running kernel")
+	}
+}
+
+// TestKconfigValue checks KconfigValue's search of the text against
+// ParseKconfig's map (a second implementation) on edge cases and on the
+// running kernel's config.
+func TestKconfigValue(t *testing.T) {
+	text := "# comment\n" +
+		"CONFIG_A=y\n" +
+		"CONFIG_AB=m\n" +
+		"# CONFIG_C is not set\n" +
+		"# CONFIG_D=y\n" +
+		"  CONFIG_E=  spaced value  \t\n" +
+		"CONFIG_F=1\n" +
+		"\n" +
+		"CONFIG_F=2\n" +
+		"CONFIG_G=\n" +
+		"CONFIG_S=\"a=b c\"\r\n" +
+		"CONFIG_LAST=end"
+	p := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check := func(t *testing.T, tg *Target, names []string) {
+		kc, err := tg.Kconfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range names {
+			want, wantOK := kc[n]
+			got, ok, err := tg.KconfigValue(n)
+			if err != nil || ok != wantOK || got != want {
+				t.Errorf("KconfigValue(%q) = %q, %v, %v; the map has %q, %v", n, got, ok, err, want, wantOK)
+			}
+		}
+	}
+	t.Run("edges", func(t *testing.T) {
+		check(t, New(Options{Kconfig: p}), []string{"CONFIG_A", "CONFIG_AB", "CONFIG_C", "CONFIG_D", "CONFIG_E",
+			"CONFIG_F", "CONFIG_G", "CONFIG_S", "CONFIG_LAST", "CONFIG_", "CONFIG_X", "A", "", "CONFIG_A=y"})
+	})
+	t.Run("running", func(t *testing.T) {
+		kc, err := Running().Kconfig()
+		if err != nil {
+			testutil.HostOnly(t, "a kernel config (/proc/config.gz or /boot/config-*)")
+			t.Fatal(err)
+		}
+		names := []string{"CONFIG_BPFC_NO_SUCH_OPTION", "CONFIG_BPF_SYSCALL"}
+		for n := range kc {
+			names = append(names, n)
+		}
+		check(t, Running(), names)
+	})
+	if _, _, err := New(Options{Kconfig: p + ".missing"}).KconfigValue("CONFIG_A"); !errors.Is(err, ErrNoKconfig) {
+		t.Errorf("KconfigValue of a missing config file: %v", err)
 	}
 }
