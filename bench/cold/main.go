@@ -8,7 +8,8 @@
 //	go run ./bench/cold                  # 21 rounds, every testdata object
 //	go run ./bench/cold -n 51 -v         # more rounds, every sample printed
 //	go run ./bench/cold -bpfc /tmp/old/bpfc -coldbtf /tmp/old/coldbtf
-//	go run ./bench/cold -libbpf /tmp/load-libbpf-1.7   # another libbpf
+//	go run ./bench/cold -libbpf sid      # against Debian sid's libbpf (1.7)
+//	go run ./bench/cold -libbpf /tmp/load   # a harness built another way
 //
 // It builds what it runs into a temporary directory: cmd/bpfc, the
 // coldbtf helper (../coldbtf), a Go hello-world, the libbpf harness
@@ -74,7 +75,7 @@ func main() {
 	flag.BoolVar(&c.verbose, "v", false, "print every sample")
 	flag.StringVar(&c.bpfc, "bpfc", "", "use this bpfc `binary` instead of building cmd/bpfc")
 	flag.StringVar(&c.coldbtf, "coldbtf", "", "use this coldbtf `binary` instead of building bench/coldbtf")
-	flag.StringVar(&c.libbpf, "libbpf", "", "use this libbpf harness `binary` (bench/libbpf/load.c built against another libbpf) instead of building it against the system's")
+	flag.StringVar(&c.libbpf, "libbpf", "", "use this libbpf harness `binary` (bench/libbpf/load.c built against another libbpf) instead of building it against the system's; \"sid\" builds it against Debian sid's libbpf (scripts/libbpf-sid.sh)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: cold [flags] [OBJECT.o ...]  (default: testdata/*.o)\n")
 		flag.PrintDefaults()
@@ -139,10 +140,17 @@ func build(c *config, dir string) (*tools, error) {
 			return nil, err
 		}
 	}
-	if c.libbpf != "" {
+	switch c.libbpf {
+	case "sid":
+		if err := buildSidHarness(c.root, t.load); err != nil {
+			return nil, err
+		}
+	case "":
+		if err := command(c.root, "gcc", "-O2", "-Wall", "-o", t.load, filepath.Join(bench, "libbpf", "load.c"), "-lbpf", "-lelf", "-lz"); err != nil {
+			return nil, fmt.Errorf("%w (needs gcc and libbpf-dev: scripts/deps.sh)", err)
+		}
+	default:
 		t.load = c.libbpf
-	} else if err := command(c.root, "gcc", "-O2", "-Wall", "-o", t.load, filepath.Join(bench, "libbpf", "load.c"), "-lbpf", "-lelf", "-lz"); err != nil {
-		return nil, fmt.Errorf("%w (needs gcc and libbpf-dev: scripts/deps.sh)", err)
 	}
 	t.bpfc = c.bpfc
 	if t.bpfc == "" {
@@ -177,6 +185,28 @@ func build(c *config, dir string) (*tools, error) {
 		return nil, fmt.Errorf("building the Go hello-world: %w\n%s", err, out)
 	}
 	return t, nil
+}
+
+// buildSidHarness builds the libbpf harness into out against Debian sid's
+// libbpf.a (scripts/libbpf-sid.sh fetches it), linked into the harness,
+// with the C23 scanf entry points it calls (glibc 2.38's) provided for
+// an older glibc.
+func buildSidHarness(root, out string) error {
+	cmd := exec.Command("bash", filepath.Join(root, "scripts", "libbpf-sid.sh"))
+	inc, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("scripts/libbpf-sid.sh: %w", err)
+	}
+	include := strings.TrimSpace(string(inc))
+	lib := filepath.Join(filepath.Dir(include), "lib", "x86_64-linux-gnu", "libbpf.a")
+	src := filepath.Join(root, "bench", "libbpf", "load.c")
+	isoc23 := filepath.Join(root, "internal", "cmd", "corpus", "libbpfload", "isoc23.c")
+	if err := command(root, "gcc", "-O2", "-Wall", "-I", include, "-o", out, src, lib, "-lelf", "-lz"); err != nil {
+		if err := command(root, "gcc", "-O2", "-Wall", "-I", include, "-o", out, src, isoc23, lib, "-lelf", "-lz"); err != nil {
+			return fmt.Errorf("building the harness against sid's libbpf: %w", err)
+		}
+	}
+	return nil
 }
 
 // command runs a build command in dir.
