@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"golang.org/x/sys/unix"
@@ -53,6 +54,7 @@ type Target struct {
 	opts Options
 
 	btfOnce sync.Once
+	btfRead atomic.Bool // BTF has been called (and the BTF read)
 	btfSpec *btf.Spec
 	btfErr  error
 
@@ -112,17 +114,24 @@ func (t *Target) BTF() (*btf.Spec, error) {
 			t.btfErr = fmt.Errorf("kernel BTF: %w", t.btfErr)
 		}
 	})
+	t.btfRead.Store(true)
 	return t.btfSpec, t.btfErr
 }
+
+// BTFLoaded reports whether BTF has been read already, so that a lookup
+// in it reads nothing more: a process that loads many objects then looks
+// names up there rather than asking the kernel (KernelIDs) each time.
+func (t *Target) BTFLoaded() bool { return t.btfRead.Load() }
 
 // KernelIDs returns the vmlinux BTF ids of names, each of kind kind, as
 // the running kernel's own lookup finds them (bpf_btf_find_by_name_kind,
 // from a syscall program: package kbtf), without reading vmlinux BTF in
 // this process; 0 for a name vmlinux does not have. ok is false when the
-// kernel cannot answer (before Linux 5.14, or without the privilege) and
-// for a target that is not the running kernel: then ask BTF.
+// kernel cannot answer (before Linux 5.14, or without the privilege), for
+// a target that is not the running kernel, and once BTF has been read
+// (BTFLoaded: a lookup there is then cheaper): then ask BTF.
 func (t *Target) KernelIDs(names []string, kind btf.Kind) (ids []btf.TypeID, ok bool) {
-	if !t.RunningKernel() {
+	if !t.RunningKernel() || t.BTFLoaded() {
 		return nil, false
 	}
 	qs := make([]kbtf.Query, len(names))

@@ -334,15 +334,17 @@ func TestRunningVersion(t *testing.T) {
 }
 
 // TestKernelIDs checks the running kernel's own lookup against its BTF
-// read here, and that other targets do not answer.
+// read here, and that it is not asked once the target's BTF is read, nor
+// for other targets.
 func TestKernelIDs(t *testing.T) {
 	testutil.RequireKernel(t)
-	spec, err := Running().BTF()
+	spec, err := btf.LoadKernel()
 	if err != nil {
 		t.Fatal(err)
 	}
+	tg := &Target{} // the running kernel, its BTF not read (as Running's may be)
 	names := []string{"__x64_sys_bpf", "__se_sys_bpf", "bpf_prog_load", "bpfc_no_such_function"}
-	ids, ok := Running().KernelIDs(names, btf.KindFunc)
+	ids, ok := tg.KernelIDs(names, btf.KindFunc)
 	if !ok {
 		if !features.SyscallProg.Missing() {
 			t.Fatal("the running kernel has syscall programs but did not answer")
@@ -360,6 +362,12 @@ func TestKernelIDs(t *testing.T) {
 				t.Errorf("%s: kernel's id %d, BTF's %d", n, ids[i], want)
 			}
 		}
+	}
+	if _, err := tg.BTF(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tg.KernelIDs(names, btf.KindFunc); ok || !tg.BTFLoaded() {
+		t.Error("the kernel was asked after the target's BTF was read")
 	}
 	if _, ok := New(Options{Release: "6.1.0"}).KernelIDs(names, btf.KindFunc); ok {
 		t.Error("a target with a given release answered from the running kernel")

@@ -2,21 +2,32 @@
 // attach targets (the functions of fentry/fexit/lsm programs, the
 // btf_trace_* typedefs of tp_btf programs, bpf_iter_* functions) before
 // they load: one lookup program for all of them (package kbtf) instead of
-// mapping and walking vmlinux BTF in user space. findKernelType uses the
-// answers; what the kernel does not answer (modules, kernels without
-// syscall programs) it looks up in user space as before.
+// mapping and walking vmlinux BTF in user space (unless this process has
+// read it already). findKernelType uses the answers; what the kernel does
+// not answer (modules, kernels without syscall programs) it looks up in
+// user space as before.
 
 package direct
 
 import (
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/kbtf"
+	"github.com/bpfc/bpfc/target"
 )
 
 // resolveAttachTargets asks the kernel for the vmlinux BTF ids of the
 // attach targets of the programs about to be loaded and keeps those it
-// finds for findKernelType.
+// finds for findKernelType. Once this process has read vmlinux BTF (an
+// earlier load, the passes), looking there costs less: it does nothing.
 func (l *loader) resolveAttachTargets() {
+	if !target.Running().BTFLoaded() {
+		l.askKernelForAttachTargets()
+	}
+}
+
+// askKernelForAttachTargets asks the kernel (kbtf.Lookup) for the attach
+// targets of the autoloaded programs and keeps the vmlinux ids found.
+func (l *loader) askKernelForAttachTargets() {
 	var qs []kbtf.Query
 	seen := map[kbtf.Query]bool{}
 	for _, p := range l.obj.Programs {
@@ -38,4 +49,9 @@ func (l *loader) resolveAttachTargets() {
 			l.kernelIDs[q] = ids[i]
 		}
 	}
+}
+
+// kbtfQuery is the key of an attach target in loader.kernelIDs.
+func kbtfQuery(name string, kind btf.Kind) kbtf.Query {
+	return kbtf.Query{Name: name, Kind: kind}
 }

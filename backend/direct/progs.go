@@ -17,7 +17,6 @@ import (
 	"github.com/bpfc/bpfc/backend/mapdef"
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/features"
-	"github.com/bpfc/bpfc/internal/kbtf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/target"
@@ -100,7 +99,7 @@ func (p *Program) Close() error { return p.fd.Close() }
 // findKernelType returns the id of the vmlinux type called name of kind
 // kind (any kind for btf.KindUnknown).
 func (l *loader) findKernelType(name string, kind btf.Kind) (btf.TypeID, error) {
-	if id, ok := l.kernelIDs[kbtf.Query{Name: name, Kind: kind}]; ok {
+	if id, ok := l.kernelIDs[kbtfQuery(name, kind)]; ok {
 		return id, nil
 	}
 	spec, err := l.kernelBTF()
