@@ -522,6 +522,11 @@ type Extern struct {
 	// BTFModule the kernel module whose BTF holds it ("" for vmlinux).
 	BTFID     uint32
 	BTFModule string
+	// ProtoUnchecked reports a kfunc resolved by name without comparing
+	// its declared prototype with the kernel's (the running kernel found
+	// it, and its verifier checks every call): a backend whose load is
+	// refused compares them then, to name a wrong declaration.
+	ProtoUnchecked bool
 	// Note describes the resolution.
 	Note string
 }

@@ -60,6 +60,7 @@ const (
 func runExterns(ctx *Context, obj *ir.Object) error {
 	r := &externResolver{ctx: ctx, obj: obj}
 	r.announceKallsyms()
+	r.askKernelForKfuncs()
 	for _, e := range obj.Externs {
 		var err error
 		switch e.Kind {
@@ -108,6 +109,49 @@ type externResolver struct {
 	mods    []namedSpec
 	modErr  error
 	modDone bool
+
+	// kernelKfuncs are the vmlinux BTF ids the kernel found for kfuncs
+	// (askKernelForKfuncs); 0 for a name it found in none.
+	kernelKfuncs map[string]btf.TypeID
+}
+
+// askKernelForKfuncs has the running kernel look up, in one go, the
+// kfuncs the object calls whose prototype decides nothing here: strong
+// externs without a ___flavor, where a mismatch is an error whoever finds
+// it, and the verifier checks every call's arguments against the
+// kernel's prototype at load. Then the object needs no vmlinux BTF in
+// this process. It asks nothing when some other extern needs vmlinux BTF
+// anyway (a typed ksym, a weak or flavored kfunc, whose choice rests on
+// the prototype check), when the target cannot ask its kernel
+// (target.Target.KernelIDs), or when loading is deferred.
+func (r *externResolver) askKernelForKfuncs() {
+	k, ok := r.ctx.Target.(kernelIDer)
+	if !ok || r.deferred() {
+		return
+	}
+	var names []string
+	for _, e := range r.obj.Externs {
+		switch {
+		case e.Kind == ir.ExternKsym && e.Typed:
+			return
+		case e.Kind != ir.ExternKfunc:
+		case e.Weak || e.KernelName() != e.Name:
+			return
+		default:
+			names = append(names, e.Name)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	ids, ok := k.KernelIDs(names, btf.KindFunc)
+	if !ok {
+		return
+	}
+	r.kernelKfuncs = make(map[string]btf.TypeID, len(names))
+	for i, n := range names {
+		r.kernelKfuncs[n] = ids[i]
+	}
 }
 
 // namedSpec is a module's BTF with the module's name.
@@ -337,6 +381,15 @@ func (r *externResolver) kfunc(e *ir.Extern) error {
 		return nil
 	}
 	name := e.KernelName()
+	if id := r.kernelKfuncs[e.Name]; id != 0 {
+		e.State = ir.Resolved
+		e.Missing = false
+		e.BTFID = uint32(id)
+		e.BTFModule = ""
+		e.ProtoUnchecked = true
+		e.Note = fmt.Sprintf("kfunc: FUNC %s [%d] in vmlinux, found by the kernel (prototype checked by the verifier)", name, id)
+		return nil
+	}
 	spec, mod, id, err := r.findKernelType(name, btf.KindFunc)
 	if err != nil {
 		return err
@@ -377,6 +430,7 @@ func (r *externResolver) kfunc(e *ir.Extern) error {
 	e.Missing = false
 	e.BTFID = uint32(id)
 	e.BTFModule = mod
+	e.ProtoUnchecked = false
 	e.Note = fmt.Sprintf("kfunc: FUNC %s [%d] in %s", name, id, where(mod))
 	if proto == ir.ProtoUnchecked {
 		// Called as a kfunc without a FUNC in the object's BTF: there is

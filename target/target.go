@@ -87,6 +87,11 @@ func New(opts Options) *Target {
 
 var running = &Target{}
 
+// NewRunning returns a Target of the running kernel that shares nothing
+// with Running's: it reads each fact again, once. For tests and tools that
+// must see what a fresh process sees.
+func NewRunning() *Target { return &Target{} }
+
 // Running returns the Target of the running kernel. It is one value per
 // process, so its facts (vmlinux and module BTF, Kconfig, kallsyms) are read
 // at most once however many objects are compiled and loaded: kallsyms

@@ -1,14 +1,20 @@
 // Tests that the attach targets the kernel finds (kbtf.go) are the ids
-// the user space lookup finds, for every testdata object's programs.
+// the user space lookup finds, for every testdata object's programs, and
+// that a refused load compares the prototypes of kfuncs the kernel found.
 
 package direct
 
 import (
+	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/bpfc/bpfc/features"
 	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/passes"
+	"github.com/bpfc/bpfc/target"
 )
 
 func TestAttachTargetsFromKernel(t *testing.T) {
@@ -51,4 +57,43 @@ func TestAttachTargetsFromKernel(t *testing.T) {
 		t.Fatal("no testdata program has an attach target")
 	}
 	t.Logf("%d attach targets", asked)
+}
+
+// TestKfuncProtoExplained loads nothing: it checks that a kfunc the
+// running kernel found (its prototype left to the verifier) is compared
+// with the kernel's when a load is refused, and that the comparison
+// names a wrong declaration and passes a right one.
+func TestKfuncProtoExplained(t *testing.T) {
+	testutil.RequireKernel(t)
+	obj, err := compileCtx(t, "kfunc_noksym.o", nil, &passes.Context{Target: target.NewRunning(), CheckIR: true})
+	if err != nil {
+		if len(testutil.Unmet("kfunc_noksym.o")) > 0 {
+			return // a kernel without these kfuncs (before 6.2): objects_test.go
+		}
+		t.Fatal(err)
+	}
+	var unchecked []*ir.Extern
+	for _, e := range obj.Externs {
+		if e.Kind == ir.ExternKfunc && e.ProtoUnchecked {
+			unchecked = append(unchecked, e)
+		}
+	}
+	if len(unchecked) != 2 {
+		if features.SyscallProg.Missing() && len(unchecked) == 0 {
+			return // found in vmlinux BTF, prototypes checked there
+		}
+		t.Fatalf("%d kfuncs resolved by the kernel, want 2", len(unchecked))
+	}
+	p := obj.Program("noksym")
+	l := &loader{obj: obj, opts: &Options{}}
+	if err := l.kfuncProtoMismatch(p); err != nil {
+		t.Fatalf("declared as the kernel has them: %v", err)
+	}
+	// bpf_task_from_pid(__s32) declared as bpf_task_release(struct
+	// task_struct *) is, and the other way round.
+	unchecked[0].LocalType, unchecked[1].LocalType = unchecked[1].LocalType, unchecked[0].LocalType
+	err = l.kfuncProtoMismatch(p)
+	if !errors.Is(err, ir.ErrKfuncIncompatible) || !strings.Contains(err.Error(), "kfunc bpf_task_") {
+		t.Fatalf("swapped prototypes: %v", err)
+	}
 }

@@ -377,7 +377,11 @@ func (l *loader) loadProgram(p *ir.Program) error {
 		}
 	}
 	if err != nil {
-		return &LoadError{Err: explainProgLoad(&attr, insns, err, log), Log: log, Explain: explainPoison(l.obj.ExplainCORE, p, log)}
+		err = explainProgLoad(&attr, insns, err, log)
+		if perr := l.kfuncProtoMismatch(p); perr != nil {
+			err = fmt.Errorf("%w; the kernel: %w", perr, err)
+		}
+		return &LoadError{Err: err, Log: log, Explain: explainPoison(l.obj.ExplainCORE, p, log)}
 	}
 	prog.fd = fd
 	prog.VerifierLog = log
@@ -594,5 +598,34 @@ func (l *loader) resolveKsym(insns []ir.Insn, r *ir.Reloc) error {
 	}
 	insns[r.Insn].Src = 0
 	ir.SetImm64(insns, r.Insn, addr)
+	return nil
+}
+
+// kfuncProtoMismatch compares, after the kernel refused p, the prototypes
+// of the kfuncs p calls that were resolved without that check (found by
+// the running kernel: ir.Extern.ProtoUnchecked) with the kernel's, and
+// names the first one declared incompatibly. It returns nil when all
+// agree or vmlinux BTF cannot be read.
+func (l *loader) kfuncProtoMismatch(p *ir.Program) error {
+	seen := map[string]bool{}
+	for _, r := range p.Relocs {
+		if r.Kind != ir.RelocKfunc || seen[r.Symbol] {
+			continue
+		}
+		seen[r.Symbol] = true
+		e := l.obj.Extern(r.Symbol)
+		if e == nil || !e.ProtoUnchecked || e.BTFModule != "" {
+			continue
+		}
+		spec, err := l.kernelBTF()
+		if err != nil {
+			return nil
+		}
+		proto, err := ir.CheckKfuncProto(l.obj.BTF, e, spec, btf.TypeID(e.BTFID))
+		if err == nil && proto == ir.ProtoIncompatible {
+			return fmt.Errorf("kfunc %s: declared with a prototype (func_proto [%d] of the object's BTF) incompatible with the kernel's FUNC %s [%d]: %w",
+				e.Name, e.LocalType, e.KernelName(), e.BTFID, ir.ErrKfuncIncompatible)
+		}
+	}
 	return nil
 }
