@@ -13,10 +13,12 @@
 package bpfc
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/backend/loaderprog"
@@ -97,6 +99,9 @@ type Options struct {
 	StopAfter string
 	// CheckIR runs the IR checker between passes.
 	CheckIR bool
+	// NoKernelLookups has kernel names looked up in vmlinux BTF read by
+	// bpfc, never by the running kernel (passes.Context.NoKernelLookups).
+	NoKernelLookups bool
 }
 
 // Target returns the target kernel described by the options.
@@ -118,6 +123,11 @@ func CompileFiles(paths []string, opts *Options) (*ir.Object, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
+	return compileFiles(paths, opts, opts.Target())
+}
+
+// compileFiles is CompileFiles against tg (tests give a fresh target).
+func compileFiles(paths []string, opts *Options, tg passes.Target) (*ir.Object, error) {
 	obj, err := Open(paths...)
 	if err != nil {
 		return nil, err
@@ -126,7 +136,7 @@ func CompileFiles(paths []string, opts *Options) (*ir.Object, error) {
 		obj.Name = opts.Name
 	}
 	ctx := &passes.Context{
-		Target:      opts.Target(),
+		Target:      tg,
 		Defer:       opts.Defer,
 		CORE:        opts.CORE,
 		DumpAfter:   opts.DumpAfter,
@@ -135,6 +145,8 @@ func CompileFiles(paths []string, opts *Options) (*ir.Object, error) {
 		CheckIR:     opts.CheckIR,
 		PartialLink: opts.PartialLink,
 		Configure:   func(obj *ir.Object) error { return opts.apply(obj) },
+
+		NoKernelLookups: opts.NoKernelLookups,
 	}
 	if err := passes.Run(ctx, obj); err != nil {
 		return nil, err
@@ -264,13 +276,54 @@ func Load(path string, opts *Options, dopts *direct.Options) (*direct.Collection
 }
 
 // LoadFiles links the objects at paths (CompileFiles) and loads the result
-// into the running kernel with the direct backend.
+// into the running kernel with the direct backend. When the kernel refuses
+// a call to a __weak kfunc that it found by name and whose declared
+// prototype does not match its own (ir.ErrWeakKfuncIncompatible), the
+// objects are compiled again with every kfunc's prototype checked here,
+// which leaves that kfunc out (as libbpf does), and loaded again; the
+// Collection's Warnings say so.
 func LoadFiles(paths []string, opts *Options, dopts *direct.Options) (*direct.Collection, error) {
-	obj, err := CompileFiles(paths, opts)
+	if opts == nil {
+		opts = &Options{}
+	}
+	return loadFiles(paths, opts, dopts, opts.Target())
+}
+
+// loadFiles is LoadFiles against tg (tests give a fresh target).
+func loadFiles(paths []string, opts *Options, dopts *direct.Options, tg passes.Target) (*direct.Collection, error) {
+	obj, err := compileFiles(paths, opts, tg)
 	if err != nil {
 		return nil, err
 	}
-	return direct.Load(obj, dopts)
+	coll, err := direct.Load(obj, dopts)
+	if !errors.Is(err, ir.ErrWeakKfuncIncompatible) {
+		return coll, err
+	}
+	first := err
+	again := *opts
+	again.NoKernelLookups = true
+	if obj, err = compileFiles(paths, &again, tg); err != nil {
+		return nil, err
+	}
+	if coll, err = direct.Load(obj, dopts); err != nil {
+		return nil, err
+	}
+	coll.Warnings = append(coll.Warnings, weakKfuncMessage(first)+": left out, as libbpf leaves it (compiled and loaded again with every kfunc's prototype checked in bpfc)")
+	return coll, nil
+}
+
+// weakKfuncMessage is the part of a refused load's error that names the
+// __weak kfunc declared incompatibly (the direct backend puts it before
+// the kernel's own words).
+func weakKfuncMessage(err error) string {
+	msg := err.Error()
+	var le *direct.LoadError
+	if errors.As(err, &le) && le.Err != nil {
+		msg = le.Err.Error()
+	}
+	msg, _, _ = strings.Cut(msg, "; the kernel: ")
+	msg, _, _ = strings.Cut(msg, ": "+ir.ErrWeakKfuncIncompatible.Error())
+	return msg
 }
 
 // GenerateLoader compiles the object at path for a loader program (every

@@ -33,6 +33,14 @@ func (e *Extern) KernelName() string {
 // backend's load-time resolution alike.
 var ErrKfuncIncompatible = errors.New("kfunc prototype incompatible with the kernel's")
 
+// ErrWeakKfuncIncompatible is wrapped, with ErrKfuncIncompatible, by a
+// refused load's error when a __weak kfunc the running kernel found by
+// name (Extern.ProtoUnchecked) turns out declared incompatibly: the
+// prototype check would have left it out (a missing weak extern reads as
+// zero). Compiling again with passes.Context.NoKernelLookups does that;
+// bpfc.LoadFiles does it by itself.
+var ErrWeakKfuncIncompatible = errors.New("a __weak kfunc found by the kernel is declared incompatibly: compile again without kernel lookups to leave it out")
+
 // KfuncProto says how a kfunc's declared prototype compares with the
 // kernel's.
 type KfuncProto uint8

@@ -80,4 +80,10 @@ type Context struct {
 	Configure func(obj *ir.Object) error
 	// AfterPass, when set, is called after each pass (golden tests).
 	AfterPass func(pass string, obj *ir.Object)
+	// NoKernelLookups has names in the running kernel's BTF (kfuncs, the
+	// syscall wrapper) looked up in vmlinux BTF read by bpfc, never by
+	// the kernel itself: bpfc otherwise asks the kernel wherever that
+	// spares reading vmlinux BTF, and leaves those kfuncs' prototypes to
+	// the verifier (see ir.ErrWeakKfuncIncompatible).
+	NoKernelLookups bool
 }

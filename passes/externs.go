@@ -110,23 +110,33 @@ type externResolver struct {
 	modErr  error
 	modDone bool
 
-	// kernelKfuncs are the vmlinux BTF ids the kernel found for kfuncs
-	// (askKernelForKfuncs); 0 for a name it found in none.
-	kernelKfuncs map[string]btf.TypeID
+	// kernelKfuncs are what the kernel found for kfuncs, by name
+	// (askKernelForKfuncs).
+	kernelKfuncs map[string]kernelKfunc
+}
+
+// kernelKfunc is where the kernel found a kfunc: id in vmlinux, else in a
+// module, else (neither) nowhere.
+type kernelKfunc struct {
+	id       btf.TypeID
+	inModule bool
 }
 
 // askKernelForKfuncs has the running kernel look up, in one go, the
-// kfuncs the object calls whose prototype decides nothing here: strong
-// externs without a ___flavor, where a mismatch is an error whoever finds
-// it, and the verifier checks every call's arguments against the
-// kernel's prototype at load. Then the object needs no vmlinux BTF in
-// this process. It asks nothing when some other extern needs vmlinux BTF
-// anyway (a typed ksym, a weak or flavored kfunc, whose choice rests on
-// the prototype check), when the target cannot ask its kernel
-// (target.Target.KernelIDs), or when loading is deferred.
+// kfuncs the object calls, so that it needs no vmlinux BTF in this
+// process; their prototypes are left to the verifier, which checks every
+// call's arguments against the kernel's at load. For a strong kfunc a
+// mismatch is an error whoever finds it; a __weak one (as vmlinux.h
+// declares every kfunc) that the check would have left out fails the load,
+// which the direct backend then explains with ir.ErrWeakKfuncIncompatible
+// (bpfc.LoadFiles compiles again with NoKernelLookups). It asks nothing
+// when some extern needs vmlinux BTF anyway (a typed ksym, a ___flavored
+// kfunc: the choice of flavor rests on the prototype check), when the
+// target cannot ask its kernel (target.Target.KernelIDs), when loading is
+// deferred, or with NoKernelLookups.
 func (r *externResolver) askKernelForKfuncs() {
 	k, ok := r.ctx.Target.(kernelIDer)
-	if !ok || r.deferred() {
+	if !ok || r.deferred() || r.ctx.NoKernelLookups {
 		return
 	}
 	var names []string
@@ -135,7 +145,7 @@ func (r *externResolver) askKernelForKfuncs() {
 		case e.Kind == ir.ExternKsym && e.Typed:
 			return
 		case e.Kind != ir.ExternKfunc:
-		case e.Weak || e.KernelName() != e.Name:
+		case e.KernelName() != e.Name:
 			return
 		default:
 			names = append(names, e.Name)
@@ -144,13 +154,13 @@ func (r *externResolver) askKernelForKfuncs() {
 	if len(names) == 0 {
 		return
 	}
-	ids, ok := k.KernelIDs(names, btf.KindFunc)
+	ids, inModule, ok := k.KernelIDs(names, btf.KindFunc)
 	if !ok {
 		return
 	}
-	r.kernelKfuncs = make(map[string]btf.TypeID, len(names))
+	r.kernelKfuncs = make(map[string]kernelKfunc, len(names))
 	for i, n := range names {
-		r.kernelKfuncs[n] = ids[i]
+		r.kernelKfuncs[n] = kernelKfunc{ids[i], inModule[i]}
 	}
 }
 
@@ -381,14 +391,22 @@ func (r *externResolver) kfunc(e *ir.Extern) error {
 		return nil
 	}
 	name := e.KernelName()
-	if id := r.kernelKfuncs[e.Name]; id != 0 {
-		e.State = ir.Resolved
-		e.Missing = false
-		e.BTFID = uint32(id)
-		e.BTFModule = ""
-		e.ProtoUnchecked = true
-		e.Note = fmt.Sprintf("kfunc: FUNC %s [%d] in vmlinux, found by the kernel (prototype checked by the verifier)", name, id)
-		return nil
+	if k, asked := r.kernelKfuncs[e.Name]; asked {
+		switch {
+		case k.id != 0:
+			e.State = ir.Resolved
+			e.Missing = false
+			e.BTFID = uint32(k.id)
+			e.BTFModule = ""
+			e.ProtoUnchecked = true
+			e.Note = fmt.Sprintf("kfunc: FUNC %s [%d] in vmlinux, found by the kernel (prototype checked by the verifier)", name, k.id)
+			return nil
+		case !k.inModule && e.Weak:
+			r.missing(e, "kfunc: in no kernel or module BTF (the kernel looked), __weak: zero")
+			return nil
+		}
+		// In a module, or a strong kfunc nowhere: looked up here, for
+		// the module's BTF or for the error's detail.
 	}
 	spec, mod, id, err := r.findKernelType(name, btf.KindFunc)
 	if err != nil {

@@ -596,17 +596,17 @@ func (r *externResolver) hasSyscallWrapper() (bool, string, error) {
 // kernelIDer is implemented by targets whose kernel can look names up in
 // its own BTF (target.Target for the running kernel).
 type kernelIDer interface {
-	KernelIDs(names []string, kind btf.Kind) ([]btf.TypeID, bool)
+	KernelIDs(names []string, kind btf.Kind) (ids []btf.TypeID, inModule []bool, ok bool)
 }
 
 // kernelHasFuncs asks the target's kernel which of names are FUNCs of its
 // vmlinux BTF; ok is false if it cannot answer (then look in BTF).
 func (r *externResolver) kernelHasFuncs(names []string) (found map[string]bool, ok bool) {
 	k, isK := r.ctx.Target.(kernelIDer)
-	if !isK {
+	if !isK || r.ctx.NoKernelLookups {
 		return nil, false
 	}
-	ids, ok := k.KernelIDs(names, btf.KindFunc)
+	ids, _, ok := k.KernelIDs(names, btf.KindFunc)
 	if !ok {
 		return nil, false
 	}

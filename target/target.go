@@ -131,13 +131,15 @@ func (t *Target) BTFLoaded() bool { return t.btfRead.Load() }
 // KernelIDs returns the vmlinux BTF ids of names, each of kind kind, as
 // the running kernel's own lookup finds them (bpf_btf_find_by_name_kind,
 // from a syscall program: package kbtf), without reading vmlinux BTF in
-// this process; 0 for a name vmlinux does not have. ok is false when the
-// kernel cannot answer (before Linux 5.14, or without the privilege), for
-// a target that is not the running kernel, and once BTF has been read
-// (BTFLoaded: a lookup there is then cheaper): then ask BTF.
-func (t *Target) KernelIDs(names []string, kind btf.Kind) (ids []btf.TypeID, ok bool) {
+// this process: 0 for a name vmlinux does not have, and then inModule
+// says whether a module has it (a name neither in vmlinux nor in a module
+// is in none of the kernel's BTF). ok is false when the kernel cannot
+// answer (before Linux 5.14, or without the privilege), for a target that
+// is not the running kernel, and once BTF has been read (BTFLoaded: a
+// lookup there is then cheaper): then ask BTF.
+func (t *Target) KernelIDs(names []string, kind btf.Kind) (ids []btf.TypeID, inModule []bool, ok bool) {
 	if !t.RunningKernel() || t.BTFLoaded() {
-		return nil, false
+		return nil, nil, false
 	}
 	qs := make([]kbtf.Query, len(names))
 	for i, n := range names {

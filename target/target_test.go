@@ -344,7 +344,7 @@ func TestKernelIDs(t *testing.T) {
 	}
 	tg := &Target{} // the running kernel, its BTF not read (as Running's may be)
 	names := []string{"__x64_sys_bpf", "__se_sys_bpf", "bpf_prog_load", "bpfc_no_such_function"}
-	ids, ok := tg.KernelIDs(names, btf.KindFunc)
+	ids, _, ok := tg.KernelIDs(names, btf.KindFunc)
 	if !ok {
 		if !features.SyscallProg.Missing() {
 			t.Fatal("the running kernel has syscall programs but did not answer")
@@ -366,10 +366,10 @@ func TestKernelIDs(t *testing.T) {
 	if _, err := tg.BTF(); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := tg.KernelIDs(names, btf.KindFunc); ok || !tg.BTFLoaded() {
+	if _, _, ok := tg.KernelIDs(names, btf.KindFunc); ok || !tg.BTFLoaded() {
 		t.Error("the kernel was asked after the target's BTF was read")
 	}
-	if _, ok := New(Options{Release: "6.1.0"}).KernelIDs(names, btf.KindFunc); ok {
+	if _, _, ok := New(Options{Release: "6.1.0"}).KernelIDs(names, btf.KindFunc); ok {
 		t.Error("a target with a given release answered from the running kernel")
 	}
 }

@@ -40,7 +40,7 @@ func (l *loader) askKernelForAttachTargets() {
 			qs = append(qs, q)
 		}
 	}
-	ids, _ := kbtf.Lookup(qs)
+	ids, _, _ := kbtf.Lookup(qs)
 	for i, q := range qs {
 		if ids[i] != 0 {
 			if l.kernelIDs == nil {

@@ -622,7 +622,12 @@ func (l *loader) kfuncProtoMismatch(p *ir.Program) error {
 			return nil
 		}
 		proto, err := ir.CheckKfuncProto(l.obj.BTF, e, spec, btf.TypeID(e.BTFID))
-		if err == nil && proto == ir.ProtoIncompatible {
+		switch {
+		case err != nil || proto != ir.ProtoIncompatible:
+		case e.Weak:
+			return fmt.Errorf("kfunc %s (__weak): declared with a prototype (func_proto [%d] of the object's BTF) incompatible with the kernel's FUNC %s [%d]: %w: %w",
+				e.Name, e.LocalType, e.KernelName(), e.BTFID, ir.ErrWeakKfuncIncompatible, ir.ErrKfuncIncompatible)
+		default:
 			return fmt.Errorf("kfunc %s: declared with a prototype (func_proto [%d] of the object's BTF) incompatible with the kernel's FUNC %s [%d]: %w",
 				e.Name, e.LocalType, e.KernelName(), e.BTFID, ir.ErrKfuncIncompatible)
 		}

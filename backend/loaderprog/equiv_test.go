@@ -397,6 +397,16 @@ var loaderRefuses = map[string]string{
 	"kfunc_flavor_protos.o": "kfuncs bpf_xdp_ct_lookup___old and bpf_xdp_ct_lookup___new, flavors of bpf_xdp_ct_lookup, are declared with incompatible prototypes",
 }
 
+// loaderLoadRefused are the objects whose loader the kernel refuses from
+// a release on (since) while the direct backend loads them, with the step
+// that fails: a __weak kfunc declared with a prototype the kernel's does
+// not match is left out by the direct backend's check, as libbpf's load
+// leaves it out, but a loader program finds kfuncs by name only, as
+// libbpf's gen_loader does, and the verifier refuses the call.
+var loaderLoadRefused = map[string]struct{ since, step string }{
+	"kfunc_weak.o": {"6.2", "BPF_PROG_LOAD weak"},
+}
+
 // notSupported are the objects whose struct_ops types the running kernel
 // may lack (sched_ext): the passes then refuse them for both backends.
 var notSupported = map[string]bool{"structops_scx.o": true}
@@ -501,6 +511,14 @@ func TestEquivalence(t *testing.T) {
 				}
 				if !errors.Is(errL, rt.ErrNoSyscallPrograms) || !strings.Contains(errL.Error(), "Linux 5.14") {
 					t.Fatalf("rt.Load on %s: %v; want the refusal naming syscall programs and 5.14", features.Release(), errL)
+				}
+				return
+			}
+			if lr, ok := loaderLoadRefused[name]; ok && !testutil.KernelOlderThan(lr.since) {
+				forget()
+				var se *rt.StepError
+				if errD != nil || !errors.As(errL, &se) || !strings.Contains(se.Desc, lr.step) {
+					t.Fatalf("direct.Load: %v; rt.Load: %v; want the loader refused at %q, the direct backend loading", errD, errL, lr.step)
 				}
 				return
 			}

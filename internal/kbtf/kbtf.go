@@ -43,21 +43,23 @@ var refused struct {
 }
 
 // Lookup asks the running kernel for each query's vmlinux BTF id, all in
-// one run of one program. An id is 0 where vmlinux has no such name (or
-// only a module has it: the kernel's lookup tries modules after vmlinux,
-// and the module BTF descriptor it opens is closed here). ok is false if
-// the kernel cannot run the lookup at all; every id is then 0, and the
-// caller must look in user space.
-func Lookup(qs []Query) (ids []btf.TypeID, ok bool) {
+// one run of one program. An id is 0 where vmlinux has no such name;
+// inModule then says that a module has it (the kernel's lookup tries
+// modules after vmlinux; the module BTF descriptor it opens for the answer
+// is closed here), and a query neither found nor in a module is in no BTF
+// of the kernel. ok is false if the kernel cannot run the lookup at all;
+// every id is then 0, and the caller must look in user space.
+func Lookup(qs []Query) (ids []btf.TypeID, inModule []bool, ok bool) {
 	ids = make([]btf.TypeID, len(qs))
+	inModule = make([]bool, len(qs))
 	if len(qs) == 0 {
-		return ids, true
+		return ids, inModule, true
 	}
 	refused.Lock()
 	no := refused.yes
 	refused.Unlock()
 	if no {
-		return ids, false
+		return ids, inModule, false
 	}
 	var results []int64
 	for start := 0; start < len(qs); start += maxBatch {
@@ -67,7 +69,7 @@ func Lookup(qs []Query) (ids []btf.TypeID, ok bool) {
 			refused.yes = true
 			refused.Unlock()
 			clear(ids)
-			return ids, false
+			return ids, inModule, false
 		}
 		results = append(results, r...)
 	}
@@ -78,11 +80,12 @@ func Lookup(qs []Query) (ids []btf.TypeID, ok bool) {
 			// In a module: the kernel opened the module's BTF in this
 			// process for the answer.
 			unix.Close(int(r >> 32))
+			inModule[i] = true
 		default:
 			ids[i] = btf.TypeID(r)
 		}
 	}
-	return ids, true
+	return ids, inModule, true
 }
 
 // run loads the lookup program for qs, runs it once and returns each

@@ -46,9 +46,12 @@ func TestLookup(t *testing.T) {
 		Query{Name: "task_struct", Kind: btf.KindFunc}, // a struct, not a function
 		Query{Name: strings.Repeat("x", MaxName), Kind: btf.KindFunc},
 		Query{Name: "bpf_map_lookup_elem" + strings.Repeat("x", MaxName), Kind: btf.KindFunc}, // too long: not asked
+		// nf_conntrack's kfunc: in vmlinux here, in a module in the
+		// kernel matrix's guests.
+		Query{Name: "bpf_xdp_ct_lookup", Kind: btf.KindFunc},
 	)
 	fds := openFDs(t)
-	got, ok := Lookup(qs)
+	got, inModule, ok := Lookup(qs)
 	if after := openFDs(t); after != fds {
 		t.Errorf("%d descriptors open before the lookup, %d after", fds, after)
 	}
@@ -88,8 +91,37 @@ func TestLookup(t *testing.T) {
 			t.Errorf("%s %q: the kernel found id %d, vmlinux BTF has none", q.Kind, q.Name, got[i])
 		case len(want) > 0 && !slices.Contains(want, got[i]):
 			t.Errorf("%s %q: the kernel found id %d, vmlinux BTF has %v", q.Kind, q.Name, got[i], want)
+		case len(want) > 0 && inModule[i]:
+			t.Errorf("%s %q: in vmlinux, and said to be in a module", q.Kind, q.Name)
+		case len(want) == 0 && inModule[i] != inSomeModule(t, spec, q):
+			t.Errorf("%s %q: in a module: the kernel says %v", q.Kind, q.Name, inModule[i])
 		}
 	}
+}
+
+// inSomeModule reports whether a loaded module's BTF has q among its own
+// types (read here: /sys/kernel/btf/<module> on top of vmlinux's).
+func inSomeModule(t *testing.T, vmlinux *btf.Spec, q Query) bool {
+	t.Helper()
+	ents, err := os.ReadDir("/sys/kernel/btf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ent := range ents {
+		if ent.Name() == "vmlinux" {
+			continue
+		}
+		mod, err := btf.LoadKernelModule(ent.Name(), vmlinux)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range mod.FindByNameKind(q.Name, q.Kind) {
+			if id >= mod.FirstID() && mod.TypeKind(id) == q.Kind {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // openFDs counts this process's open descriptors.
@@ -126,7 +158,7 @@ func TestLookupBatches(t *testing.T) {
 	if len(qs) <= maxBatch {
 		t.Fatalf("vmlinux BTF has only %d distinct structs", len(qs))
 	}
-	got, ok := Lookup(qs)
+	got, _, ok := Lookup(qs)
 	if features.SyscallProg.Missing() {
 		// As TestLookup: nothing answered.
 		if ok || slices.ContainsFunc(got, func(id btf.TypeID) bool { return id != 0 }) {
