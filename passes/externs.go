@@ -164,6 +164,30 @@ func (r *externResolver) askKernelForKfuncs() {
 	}
 }
 
+// kernelIDer is implemented by targets whose kernel can look names up in
+// its own BTF (target.Target for the running kernel).
+type kernelIDer interface {
+	KernelIDs(names []string, kind btf.Kind) (ids []btf.TypeID, inModule []bool, ok bool)
+}
+
+// kernelHasFuncs asks the target's kernel which of names are FUNCs of its
+// vmlinux BTF; ok is false if it cannot answer (then look in BTF).
+func (r *externResolver) kernelHasFuncs(names []string) (found map[string]bool, ok bool) {
+	k, isK := r.ctx.Target.(kernelIDer)
+	if !isK || r.ctx.NoKernelLookups {
+		return nil, false
+	}
+	ids, _, ok := k.KernelIDs(names, btf.KindFunc)
+	if !ok {
+		return nil, false
+	}
+	found = make(map[string]bool, len(names))
+	for i, id := range ids {
+		found[names[i]] = id != 0
+	}
+	return found, true
+}
+
 // namedSpec is a module's BTF with the module's name.
 type namedSpec struct {
 	name string

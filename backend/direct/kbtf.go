@@ -12,6 +12,7 @@ package direct
 import (
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/kbtf"
+	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/target"
 )
 
@@ -31,7 +32,7 @@ func (l *loader) askKernelForAttachTargets() {
 	var qs []kbtf.Query
 	seen := map[kbtf.Query]bool{}
 	for _, p := range l.obj.Programs {
-		if !p.Autoload || p.Unsupported != "" || p.AttachBTFKind == 0 || p.AttachBTFName == "" || structOpsModule(l.obj, p) != "" {
+		if !attachLookup(l.obj, p) {
 			continue
 		}
 		q := kbtf.Query{Name: p.AttachBTFName, Kind: p.AttachBTFKind}
@@ -49,6 +50,13 @@ func (l *loader) askKernelForAttachTargets() {
 			l.kernelIDs[q] = ids[i]
 		}
 	}
+}
+
+// attachLookup reports whether loading p looks its attach target up in
+// vmlinux (or a module) by name: a program to load with an attach target
+// that is not a struct_ops member (structOpsKernelType finds those).
+func attachLookup(obj *ir.Object, p *ir.Program) bool {
+	return p.Autoload && p.Unsupported == "" && p.AttachBTFKind != 0 && p.AttachBTFName != "" && structOpsModule(obj, p) == ""
 }
 
 // kbtfQuery is the key of an attach target in loader.kernelIDs.

@@ -33,7 +33,7 @@ func TestAttachTargetsFromKernel(t *testing.T) {
 		l := &loader{obj: obj, opts: &Options{}}
 		l.askKernelForAttachTargets()
 		for _, p := range obj.Programs {
-			if !p.Autoload || p.Unsupported != "" || p.AttachBTFKind == 0 || p.AttachBTFName == "" || structOpsModule(obj, p) != "" {
+			if !attachLookup(obj, p) {
 				continue
 			}
 			asked++
