@@ -45,14 +45,19 @@ func TestFuzzCorpus(t *testing.T) {
 
 // FuzzParse feeds arbitrary bytes to Parse: it must return an object or an
 // error, never panic or hang, and an object it returns must pass the IR
-// checker.
+// checker. The same bytes lowered a section at a time (as Open lowers a
+// large file) must give the same answer: an error, or the same IR.
 func FuzzParse(f *testing.F) {
 	recoverPanics = false
 	f.Cleanup(func() { recoverPanics = true })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		obj, err := Parse(bytes.NewReader(data), "fuzz.o")
+		byParts, partsErr := parse(bytes.NewReader(data), nil, "fuzz.o")
+		if (err == nil) != (partsErr == nil) {
+			t.Fatalf("from memory: %v; a section at a time: %v", err, partsErr)
+		}
 		if err != nil {
-			if obj != nil {
+			if obj != nil || byParts != nil {
 				t.Fatalf("object and error %v", err)
 			}
 			return
@@ -60,7 +65,9 @@ func FuzzParse(f *testing.F) {
 		if err := ir.Check(obj, 0); err != nil {
 			t.Fatalf("Parse returned invalid IR: %v", err)
 		}
-		_ = obj.String()
+		if got, want := byParts.String(), obj.String(); got != want {
+			t.Fatalf("a section at a time:\n%s\nfrom memory:\n%s", got, want)
+		}
 	})
 }
 
