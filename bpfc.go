@@ -18,7 +18,6 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/bpfc/bpfc/backend/direct"
 	"github.com/bpfc/bpfc/backend/loaderprog"
@@ -278,7 +277,7 @@ func Load(path string, opts *Options, dopts *direct.Options) (*direct.Collection
 // LoadFiles links the objects at paths (CompileFiles) and loads the result
 // into the running kernel with the direct backend. When the kernel refuses
 // a call to a __weak kfunc that it found by name and whose declared
-// prototype does not match its own (ir.ErrWeakKfuncIncompatible), the
+// prototype does not match its own (a weak direct.KfuncProtoError), the
 // objects are compiled again with every kfunc's prototype checked here,
 // which leaves that kfunc out (as libbpf does), and loaded again; the
 // Collection's Warnings say so.
@@ -296,10 +295,10 @@ func loadFiles(paths []string, opts *Options, dopts *direct.Options, tg passes.T
 		return nil, err
 	}
 	coll, err := direct.Load(obj, dopts)
-	if !errors.Is(err, ir.ErrWeakKfuncIncompatible) {
+	var kerr *direct.KfuncProtoError
+	if !errors.As(err, &kerr) || !kerr.Weak {
 		return coll, err
 	}
-	first := err
 	again := *opts
 	again.NoKernelLookups = true
 	if obj, err = compileFiles(paths, &again, tg); err != nil {
@@ -308,22 +307,9 @@ func loadFiles(paths []string, opts *Options, dopts *direct.Options, tg passes.T
 	if coll, err = direct.Load(obj, dopts); err != nil {
 		return nil, err
 	}
-	coll.Warnings = append(coll.Warnings, weakKfuncMessage(first)+": left out, as libbpf leaves it (compiled and loaded again with every kfunc's prototype checked in bpfc)")
+	coll.Warnings = append(coll.Warnings, fmt.Sprintf("kfunc %s (__weak) is declared with a prototype (func_proto [%d]) incompatible with the kernel's FUNC [%d]: left out, as libbpf leaves it (compiled and loaded again with every kfunc's prototype checked in bpfc)",
+		kerr.Extern, kerr.LocalType, kerr.KernelFunc))
 	return coll, nil
-}
-
-// weakKfuncMessage is the part of a refused load's error that names the
-// __weak kfunc declared incompatibly (the direct backend puts it before
-// the kernel's own words).
-func weakKfuncMessage(err error) string {
-	msg := err.Error()
-	var le *direct.LoadError
-	if errors.As(err, &le) && le.Err != nil {
-		msg = le.Err.Error()
-	}
-	msg, _, _ = strings.Cut(msg, "; the kernel: ")
-	msg, _, _ = strings.Cut(msg, ": "+ir.ErrWeakKfuncIncompatible.Error())
-	return msg
 }
 
 // GenerateLoader compiles the object at path for a loader program (every

@@ -93,7 +93,16 @@ func TestKfuncProtoExplained(t *testing.T) {
 	// task_struct *) is, and the other way round.
 	unchecked[0].LocalType, unchecked[1].LocalType = unchecked[1].LocalType, unchecked[0].LocalType
 	err = l.kfuncProtoMismatch(p)
-	if !errors.Is(err, ir.ErrKfuncIncompatible) || !strings.Contains(err.Error(), "kfunc bpf_task_") {
-		t.Fatalf("swapped prototypes: %v", err)
+	var ke *KfuncProtoError
+	if !errors.Is(err, ir.ErrKfuncIncompatible) || errors.Is(err, ir.ErrWeakKfuncIncompatible) || !errors.As(err, &ke) ||
+		!strings.HasPrefix(ke.Extern, "bpf_task_") || ke.Weak || !strings.Contains(err.Error(), "kfunc "+ke.Extern+": ") {
+		t.Fatalf("swapped prototypes of strong kfuncs: %v", err)
+	}
+	// __weak, the error says libbpf would leave it out.
+	for _, e := range unchecked {
+		e.Weak = true
+	}
+	if err := l.kfuncProtoMismatch(p); !errors.Is(err, ir.ErrWeakKfuncIncompatible) || !errors.As(err, &ke) || !ke.Weak {
+		t.Fatalf("swapped prototypes of weak kfuncs: %v", err)
 	}
 }

@@ -601,6 +601,38 @@ func (l *loader) resolveKsym(insns []ir.Insn, r *ir.Reloc) error {
 	return nil
 }
 
+// KfuncProtoError is the error of a load the kernel refused where a kfunc
+// the running kernel had found by name (ir.Extern.ProtoUnchecked) is
+// declared with a prototype its own is not compatible with. It wraps
+// ir.ErrKfuncIncompatible, and for a __weak kfunc (which libbpf's check
+// leaves out) ir.ErrWeakKfuncIncompatible too.
+type KfuncProtoError struct {
+	// Extern is the kfunc's name in the object; Weak says it is __weak.
+	Extern string
+	Weak   bool
+	// LocalType is the FUNC_PROTO it is declared with (object BTF),
+	// KernelFunc the kernel's FUNC it was resolved to (vmlinux BTF).
+	LocalType  btf.TypeID
+	KernelFunc btf.TypeID
+}
+
+func (e *KfuncProtoError) Error() string {
+	msg := fmt.Sprintf("kfunc %s: declared with a prototype (func_proto [%d] of the object's BTF) incompatible with the kernel's FUNC %[1]s [%[3]d]",
+		e.Extern, e.LocalType, e.KernelFunc)
+	if e.Weak {
+		msg += " (__weak: libbpf's check leaves it out; compile again with NoKernelLookups, as bpfc.LoadFiles does)"
+	}
+	return msg
+}
+
+// Unwrap returns the sentinels the error matches.
+func (e *KfuncProtoError) Unwrap() []error {
+	if e.Weak {
+		return []error{ir.ErrWeakKfuncIncompatible, ir.ErrKfuncIncompatible}
+	}
+	return []error{ir.ErrKfuncIncompatible}
+}
+
 // kfuncProtoMismatch compares, after the kernel refused p, the prototypes
 // of the kfuncs p calls that were resolved without that check (found by
 // the running kernel: ir.Extern.ProtoUnchecked) with the kernel's, and
@@ -614,7 +646,7 @@ func (l *loader) kfuncProtoMismatch(p *ir.Program) error {
 		}
 		seen[r.Symbol] = true
 		e := l.obj.Extern(r.Symbol)
-		if e == nil || !e.ProtoUnchecked || e.BTFModule != "" {
+		if e == nil || !e.ProtoUnchecked {
 			continue
 		}
 		spec, err := l.kernelBTF()
@@ -622,14 +654,8 @@ func (l *loader) kfuncProtoMismatch(p *ir.Program) error {
 			return nil
 		}
 		proto, err := ir.CheckKfuncProto(l.obj.BTF, e, spec, btf.TypeID(e.BTFID))
-		switch {
-		case err != nil || proto != ir.ProtoIncompatible:
-		case e.Weak:
-			return fmt.Errorf("kfunc %s (__weak): declared with a prototype (func_proto [%d] of the object's BTF) incompatible with the kernel's FUNC %s [%d]: %w: %w",
-				e.Name, e.LocalType, e.KernelName(), e.BTFID, ir.ErrWeakKfuncIncompatible, ir.ErrKfuncIncompatible)
-		default:
-			return fmt.Errorf("kfunc %s: declared with a prototype (func_proto [%d] of the object's BTF) incompatible with the kernel's FUNC %s [%d]: %w",
-				e.Name, e.LocalType, e.KernelName(), e.BTFID, ir.ErrKfuncIncompatible)
+		if err == nil && proto == ir.ProtoIncompatible {
+			return &KfuncProtoError{Extern: e.Name, Weak: e.Weak, LocalType: e.LocalType, KernelFunc: btf.TypeID(e.BTFID)}
 		}
 	}
 	return nil
