@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode"
 
 	"golang.org/x/sys/unix"
 
@@ -232,17 +231,21 @@ func (t *Target) Kconfig() (map[string]string, error) {
 }
 
 // KconfigValue returns the value of one CONFIG_ name as Kconfig's map
-// has it, found in the config file's text (the last line setting it)
-// rather than in a map of all of them: an object's few .kconfig externs
-// need a few lines of the thousands a config has. ok is false when the
-// config does not set it.
+// has it, found by a walk of the config file's lines rather than in a map
+// of all of them: an object's few .kconfig externs need a few lines of
+// the thousands a config has. ok is false when the config does not set it.
 func (t *Target) KconfigValue(name string) (value string, ok bool, err error) {
 	text, err := t.kconfigText()
 	if err != nil {
 		return "", false, err
 	}
-	v, ok := kconfigLookup(text, name)
-	return v, ok, nil
+	// The last line setting it wins, as in ParseKconfig's map.
+	eachKconfig(text, func(k, v []byte) {
+		if string(k) == name {
+			value, ok = string(v), true
+		}
+	})
+	return value, ok, nil
 }
 
 // kconfigText reads the target's config file once: Options.Kconfig, or
@@ -329,38 +332,6 @@ func eachKconfig(data []byte, fn func(k, v []byte)) error {
 		}
 	}
 	return nil
-}
-
-// kconfigLookup finds the value the last line setting name gives it in
-// a config file's text (checked by eachKconfig), as ParseKconfig's map has
-// it.
-func kconfigLookup(text []byte, name string) (string, bool) {
-	if name == "" || strings.ContainsAny(name, "=\n") {
-		return "", false
-	}
-	key := []byte(name + "=")
-	value, found := "", false
-	for pos := 0; ; {
-		i := bytes.Index(text[pos:], key)
-		if i < 0 {
-			return value, found
-		}
-		i += pos
-		pos = i + len(key)
-		// The line holding the match: its key must be the whole of
-		// name (after the line's leading spaces). A later line setting
-		// it wins, as in ParseKconfig's map.
-		start := bytes.LastIndexByte(text[:i], '\n') + 1
-		if len(bytes.TrimSpace(text[start:i])) != 0 {
-			continue
-		}
-		line := text[pos:]
-		if j := bytes.IndexByte(line, '\n'); j >= 0 {
-			line = line[:j]
-		}
-		// ParseKconfig trims the line, not the value's start.
-		value, found = string(bytes.TrimRightFunc(line, unicode.IsSpace)), true
-	}
 }
 
 // KernelVersion returns KERNEL_VERSION(a, b, c) of the target's release,
