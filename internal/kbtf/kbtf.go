@@ -11,7 +11,7 @@ package kbtf
 
 import (
 	"encoding/binary"
-	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -41,10 +41,7 @@ const maxQueries = 32
 
 // refused remembers, for the life of the process, that the kernel would
 // not load or run the lookup program: later lookups report it at once.
-var refused struct {
-	sync.Mutex
-	yes bool
-}
+var refused atomic.Bool
 
 // Lookup asks the running kernel for each query's vmlinux BTF id, all in
 // one run of one program. An id is 0 where vmlinux has no such name;
@@ -63,17 +60,12 @@ func Lookup(qs []Query) (ids []btf.TypeID, inModule []bool, ok bool) {
 	if len(qs) > maxQueries {
 		return ids, inModule, false
 	}
-	refused.Lock()
-	no := refused.yes
-	refused.Unlock()
-	if no {
+	if refused.Load() {
 		return ids, inModule, false
 	}
 	results, err := run(qs)
 	if err != nil {
-		refused.Lock()
-		refused.yes = true
-		refused.Unlock()
+		refused.Store(true)
 		return ids, inModule, false
 	}
 	for i, r := range results {

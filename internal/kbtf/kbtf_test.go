@@ -66,7 +66,7 @@ func TestLookup(t *testing.T) {
 				t.Errorf("%s %q: id %d from a kernel without syscall programs", qs[i].Kind, qs[i].Name, id)
 			}
 		}
-		if !refused.yes {
+		if !refused.Load() {
 			t.Error("the refusal is not remembered")
 		}
 		return
