@@ -354,32 +354,10 @@ func (s *Spec) findMode(q query, mode lookupMode) []TypeID {
 		ids = s.base.findMode(q, mode)
 	}
 	n := len(ids)
-	keep := func(id TypeID) bool {
-		if s.mods[id] != nil {
-			return false // checked below with its new name and kind
+	for _, id := range s.findOwn(q, mode) {
+		if s.mods[id] == nil { // an edited type is checked below with its new name and kind
+			ids = append(ids, id)
 		}
-		return kindMatches(q.kind, s.rawKind(id)) && q.nameOK(s.TypeName(id))
-	}
-	// Which index classes the kind needs, and which of them scan.
-	core, other := q.kind == KindUnknown || coreKind(q.kind), q.kind == KindUnknown || !coreKind(q.kind)
-	var scan [2]bool // [core, other]
-	if core {
-		if mode.useIndex(&s.coreIdx, coreScanLimit) {
-			ids = s.lookup(ids, s.index(true), q.essential(), keep)
-		} else {
-			scan[0] = true
-		}
-	}
-	if other {
-		if mode.useIndex(&s.otherIdx, otherScanLimit) {
-			ids = s.lookup(ids, s.index(false), q.essential(), keep)
-		} else {
-			scan[1] = true
-		}
-	}
-	if scan[0] || scan[1] {
-		byStrings := s.base == nil && (s.numOwn() >= scanStringsMin || mode == lookupScanStrings || mode == lookupScanWalk)
-		ids = s.scan(ids, &q, scan, byStrings, mode == lookupScanWalk, keep)
 	}
 	for id, t := range s.mods {
 		if id >= s.firstID && kindMatches(q.kind, t.Kind) && t.Name != "" && q.nameOK(t.Name) {
@@ -393,6 +371,76 @@ func (s *Spec) findMode(q query, mode lookupMode) []TypeID {
 	}
 	slices.Sort(ids[n:])
 	return ids
+}
+
+// findOwn returns the unedited own types of the blob that answer q, in
+// no particular order. A query the blob has answered by a scan before is
+// answered again from its memo, and does not count towards the scan
+// limits: a load asks for the same few names over and over (a struct_ops
+// object's kernel struct: once in the structops pass, then once for each
+// of its programs' attach targets), and they should not build an index.
+func (d *data) findOwn(q query, mode lookupMode) []TypeID {
+	if mode == lookupAuto {
+		if own, ok := d.memo.get(q); ok {
+			return own
+		}
+	}
+	var own []TypeID
+	keep := func(id TypeID) bool {
+		return kindMatches(q.kind, d.rawKind(id)) && q.nameOK(d.rawName(id))
+	}
+	// Which index classes the kind needs, and which of them scan.
+	core, other := q.kind == KindUnknown || coreKind(q.kind), q.kind == KindUnknown || !coreKind(q.kind)
+	var scan [2]bool // [core, other]
+	if core {
+		if mode.useIndex(&d.coreIdx, coreScanLimit) {
+			own = d.lookup(own, d.index(true), q.essential(), keep)
+		} else {
+			scan[0] = true
+		}
+	}
+	if other {
+		if mode.useIndex(&d.otherIdx, otherScanLimit) {
+			own = d.lookup(own, d.index(false), q.essential(), keep)
+		} else {
+			scan[1] = true
+		}
+	}
+	if scan[0] || scan[1] {
+		byStrings := d.base == nil && (d.numOwn() >= scanStringsMin || mode == lookupScanStrings || mode == lookupScanWalk)
+		own = d.scan(own, &q, scan, byStrings, mode == lookupScanWalk, keep)
+		if mode == lookupAuto {
+			d.memo.put(q, own)
+		}
+	}
+	return own
+}
+
+// scanMemo holds the answers of a blob's scans, by query. It stays small:
+// once the lookups of a kind class pass its scan limit, the index answers
+// them and nothing more is added.
+type scanMemo struct {
+	mu      sync.Mutex
+	answers map[query][]TypeID
+}
+
+// get returns the memorised answer to q, if any. The caller must not
+// modify it.
+func (m *scanMemo) get(q query) ([]TypeID, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	own, ok := m.answers[q]
+	return own, ok
+}
+
+// put memorises own as the answer to q.
+func (m *scanMemo) put(q query, own []TypeID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.answers == nil {
+		m.answers = make(map[query][]TypeID)
+	}
+	m.answers[q] = slices.Clip(own)
 }
 
 // scan appends to ids the own types of the index classes selected by

@@ -308,7 +308,8 @@ func TestTypeOffsets(t *testing.T) {
 func TestLookupSwitchesToIndex(t *testing.T) {
 	s := sampleSpec(t, binary.LittleEndian)
 	for i := range otherScanLimit {
-		if got := s.FindByNameKind("f", KindFunc); !slices.Equal(got, []TypeID{13}) {
+		// Distinct names: a repeated query is answered from the memo.
+		if got := s.FindByNameKind(fmt.Sprintf("absent%d", i), KindFunc); got != nil {
 			t.Fatalf("lookup %d: %v", i, got)
 		}
 		if s.otherIdx.built.Load() {
@@ -323,7 +324,7 @@ func TestLookupSwitchesToIndex(t *testing.T) {
 			otherScanLimit+1, s.otherIdx.built.Load(), s.coreIdx.built.Load())
 	}
 	for i := range coreScanLimit {
-		if got := s.FindByNameKind("int", KindInt); !slices.Equal(got, []TypeID{1}) || s.coreIdx.built.Load() {
+		if got := s.FindByNameKind(fmt.Sprintf("absent%d", i), KindInt); got != nil || s.coreIdx.built.Load() {
 			t.Fatalf("CO-RE lookup %d: %v, index built %v", i, got, s.coreIdx.built.Load())
 		}
 	}
@@ -339,16 +340,59 @@ func TestScanWalksFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range walkLimit {
-		if ids := s.FindByNameKind("bpf_map_lookup_elem", KindFunc); len(ids) != 1 {
-			t.Fatalf("lookup %d: %v", i, ids)
+	// Distinct names: a repeated query is answered from the memo.
+	funcs := []string{"bpf_map_lookup_elem", "bpf_map_update_elem", "bpf_map_delete_elem", "bpf_map_push_elem", "bpf_map_pop_elem"}
+	for i, name := range funcs[:walkLimit] {
+		if ids := s.FindByNameKind(name, KindFunc); len(ids) != 1 {
+			t.Fatalf("lookup %d (%s): %v", i, name, ids)
 		}
 		if s.offs.Load() != nil {
 			t.Fatalf("offsets built after %d scans", i+1)
 		}
 	}
-	if ids := s.FindByNameKind("bpf_map_lookup_elem", KindFunc); len(ids) != 1 || s.offs.Load() == nil {
+	if ids := s.FindByNameKind(funcs[walkLimit], KindFunc); len(ids) != 1 || s.offs.Load() == nil {
 		t.Fatalf("scan past the walk limit: %v, offsets built %v", ids, s.offs.Load() != nil)
+	}
+}
+
+// TestLookupMemo checks that a repeated query is answered from the memo
+// (it does not count towards the scan limit, so no index is built), and
+// that the memo's answers still follow a view's edits.
+func TestLookupMemo(t *testing.T) {
+	s := sampleSpec(t, binary.LittleEndian)
+	for i := range 4 * (coreScanLimit + otherScanLimit) {
+		if got := s.FindByNameKind("f", KindFunc); !slices.Equal(got, []TypeID{13}) {
+			t.Fatalf("func lookup %d: %v", i, got)
+		}
+		if got := s.FindByNameKind("int", KindInt); !slices.Equal(got, []TypeID{1}) {
+			t.Fatalf("int lookup %d: %v", i, got)
+		}
+	}
+	if s.coreIdx.built.Load() || s.otherIdx.built.Load() {
+		t.Fatalf("repeated lookups built an index: CO-RE %v, other %v", s.coreIdx.built.Load(), s.otherIdx.built.Load())
+	}
+	if n := len(s.memo.answers); n != 2 {
+		t.Errorf("memo holds %d answers, want 2", n)
+	}
+	// Another view of the same data renames f: it answers from the memo
+	// without f, and finds f under its new name; the first view is unchanged.
+	v := s.Copy()
+	f, err := v.TypeCopy(13)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Name = "g"
+	if err := v.Set(13, f); err != nil {
+		t.Fatal(err)
+	}
+	if got := v.FindByNameKind("f", KindFunc); got != nil {
+		t.Errorf("renamed view: f found at %v", got)
+	}
+	if got := v.FindByNameKind("g", KindFunc); !slices.Equal(got, []TypeID{13}) {
+		t.Errorf("renamed view: g found at %v, want [13]", got)
+	}
+	if got := s.FindByNameKind("f", KindFunc); !slices.Equal(got, []TypeID{13}) {
+		t.Errorf("first view after the other's edit: f found at %v, want [13]", got)
 	}
 }
 

@@ -74,6 +74,7 @@ type data struct {
 
 	coreIdx  nameIndex // named types of the kinds CO-RE looks up
 	otherIdx nameIndex // every other named type
+	memo     scanMemo  // answers of the lookups that scanned
 }
 
 // Parse parses a complete BTF blob (header, type and string sections), in
@@ -521,6 +522,13 @@ func (s *Spec) TypeKind(id TypeID) Kind {
 		return KindUnknown
 	}
 	return s.rawKind(id)
+}
+
+// rawName returns the name of own, unedited type id.
+func (d *data) rawName(id TypeID) string {
+	off := d.typeOffset(uint32(id - d.firstID))
+	name, _ := d.str(d.u32(d.types[off:]))
+	return name
 }
 
 // rawKind returns the kind of own, unedited type id.
