@@ -47,6 +47,25 @@ func syscallPrefix(goarch string) (string, bool) {
 // syscallPrefixes are the prefixes syscallPrefix knows, sorted.
 var syscallPrefixes = [...]string{"arm", "arm64", "ia32", "mips", "powerpc", "riscv", "s390x", "x64"}
 
+// SyscallWrapperAlways returns the first kernel version from which every
+// kernel of this architecture enters syscalls through wrappers, where its
+// Kconfig selects ARCH_HAS_SYSCALL_WRAPPER unconditionally: x86-64 from
+// 4.17, arm64 from 4.19. Elsewhere it returns false, and the wrappers are
+// looked for. A running kernel of that version or newer needs no look:
+// that spares a load its kernel lookup or its scan of /proc/kallsyms.
+func SyscallWrapperAlways() (Version, bool) { return wrapperAlways(runtime.GOARCH) }
+
+// wrapperAlways is SyscallWrapperAlways for Go architecture goarch.
+func wrapperAlways(goarch string) (Version, bool) {
+	switch goarch {
+	case "amd64":
+		return Version{4, 17}, true
+	case "arm64":
+		return Version{4, 19}, true
+	}
+	return Version{}, false
+}
+
 // SymbolSource is where HasSyscallWrapper looks for a kernel's syscall
 // wrappers. Either function may be nil.
 type SymbolSource struct {
@@ -138,11 +157,17 @@ func SyscallFunc(name string) string {
 	return "__se_sys_" + name
 }
 
-// probeSyscallWrapper asks HasSyscallWrapper about the running kernel,
-// through /proc/kallsyms (this package reads no BTF).
+// probeSyscallWrapper answers for the running kernel: by its version
+// where SyscallWrapperAlways knows one, otherwise HasSyscallWrapper looks
+// in /proc/kallsyms (this package reads no BTF).
 func probeSyscallWrapper() (bool, error) {
 	if _, ok := SyscallPrefix(); !ok {
 		return false, nil
+	}
+	if always, ok := SyscallWrapperAlways(); ok {
+		if k, ok := KernelVersion(); ok && !k.Less(always) {
+			return true, nil
+		}
 	}
 	has, _, err := HasSyscallWrapper(SymbolSource{BTFErr: errors.New("not read"), Kallsyms: procKallsyms})
 	return has, err

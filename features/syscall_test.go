@@ -105,3 +105,24 @@ func TestSyscallPrefixes(t *testing.T) {
 		t.Errorf("amd64: %q %v", p, ok)
 	}
 }
+
+// TestWrapperAlways checks the architectures whose kernels always have
+// syscall wrappers from a version on, and that the others have none.
+func TestWrapperAlways(t *testing.T) {
+	for _, tt := range []struct {
+		goarch string
+		want   Version
+		ok     bool
+	}{
+		{"amd64", Version{4, 17}, true},
+		{"arm64", Version{4, 19}, true},
+		{"386", Version{}, false},
+		{"riscv64", Version{}, false},
+		{"s390x", Version{}, false},
+	} {
+		got, ok := wrapperAlways(tt.goarch)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("wrapperAlways(%s) = %v, %v; want %v, %v", tt.goarch, got, ok, tt.want, tt.ok)
+		}
+	}
+}

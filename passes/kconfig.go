@@ -19,6 +19,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -563,10 +564,22 @@ func (r *externResolver) hasBPFCookie() (bool, string, error) {
 	return ver >= kernelVersion515, "kernel version >= 5.15", nil
 }
 
-// hasSyscallWrapper answers LINUX_HAS_SYSCALL_WRAPPER from the target:
-// features.HasSyscallWrapper decides (as it does where attach puts
-// ksyscall programs), looking in the target's BTF, then its kallsyms.
+// hasSyscallWrapper answers LINUX_HAS_SYSCALL_WRAPPER from the target: for
+// the running kernel by its version where features.SyscallWrapperAlways
+// knows one (as attach does where it puts ksyscall programs); otherwise
+// features.HasSyscallWrapper decides, looking in the target's BTF (or
+// asking the running kernel), then its kallsyms.
 func (r *externResolver) hasSyscallWrapper() (bool, string, error) {
+	if rk, ok := r.ctx.Target.(RunningKernel); ok && rk.RunningKernel() {
+		// The running kernel's architecture is this process's: from some
+		// version on it always has the wrappers, with nothing to look up.
+		if always, ok := features.SyscallWrapperAlways(); ok {
+			ver, err := r.ctx.Target.KernelVersion()
+			if err == nil && ver >= uint32(always.Major)<<16|uint32(always.Minor)<<8 {
+				return true, "Linux " + always.String() + " and later on " + runtime.GOARCH + " always have syscall wrappers", nil
+			}
+		}
+	}
 	var src features.SymbolSource
 	if found, ok := r.kernelHasFuncs(features.SyscallWrapperNames()[:1]); ok {
 		// The running kernel looked this architecture's wrapper up

@@ -61,6 +61,10 @@ type Target struct {
 	mods    map[string]*btf.Spec
 	modErr  error
 
+	verOnce sync.Once
+	ver     uint32
+	verErr  error
+
 	kcOnce    sync.Once
 	kcText    []byte // the config file's text, its lines checked
 	kcErr     error
@@ -341,7 +345,13 @@ func eachKconfig(data []byte, fn func(k, v []byte)) error {
 // a Debian kernel's uname version, else the uname release (Debian's
 // 5.10.237 says "5.10.0-46-cloud-amd64" there; objects testing
 // LINUX_KERNEL_VERSION for a stable backport take the other branch).
+// It is computed once per Target.
 func (t *Target) KernelVersion() (uint32, error) {
+	t.verOnce.Do(func() { t.ver, t.verErr = t.kernelVersion() })
+	return t.ver, t.verErr
+}
+
+func (t *Target) kernelVersion() (uint32, error) {
 	if t.opts.Release != "" {
 		return ParseRelease(t.opts.Release)
 	}
