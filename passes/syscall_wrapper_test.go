@@ -3,11 +3,10 @@
 // pass answers by the version, and the answer agrees with the kernel's
 // own kallsyms.
 
-package passes_test
+package passes
 
 import (
 	"bytes"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,14 +22,11 @@ func TestSyscallWrapperOfRunningKernel(t *testing.T) {
 		t.Skip("no syscall wrapper prefix for this architecture")
 	}
 	tg := target.NewRunning()
-	obj, err := externsOf(filepath.Join(testdataDir, "externs.o"), tg)
-	if err != nil {
+	obj := newObjBuilder().kconfigVar("LINUX_HAS_SYSCALL_WRAPPER", "bool", false).finish(t)
+	if err := runExterns(&Context{Target: tg}, obj); err != nil {
 		t.Fatal(err)
 	}
-	e := obj.Extern("LINUX_HAS_SYSCALL_WRAPPER")
-	if e == nil {
-		t.Fatal("externs.o has no LINUX_HAS_SYSCALL_WRAPPER")
-	}
+	e := obj.Externs[0]
 	// The second implementation: the kernel's symbol table.
 	_, inKallsyms, err := tg.Kallsyms("__" + pfx + "_sys_bpf")
 	if err != nil {
