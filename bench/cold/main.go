@@ -10,6 +10,7 @@
 //	go run ./bench/cold -bpfc /tmp/old/bpfc -coldbtf /tmp/old/coldbtf
 //	go run ./bench/cold -libbpf sid      # against Debian sid's libbpf (1.7)
 //	go run ./bench/cold -libbpf /tmp/load   # a harness built another way
+//	go run ./bench/cold -inproc          # also each object's first load by the process's own clock
 //
 // It builds what it runs into a temporary directory: cmd/bpfc, the
 // coldbtf helper (../coldbtf), a Go hello-world, the libbpf harness
@@ -28,6 +29,10 @@
 //   - every testdata object both bpfc and libbpf load: `bpfc -emit=direct
 //     OBJ` against `load OBJ 1` (bpf_object__open_file + __load +
 //     __close). Objects either cannot load are listed with the reason.
+//     With -inproc the bpfc side is ../coldload (bpfc.LoadFiles, as the
+//     command loads) and both sides also report their first load by their
+//     own clock (coldload's load_ns, the harness's first_ns): the price of
+//     the library's work without the process's start.
 //
 // The summary gives the geometric mean of the wall-time and CPU-time
 // ratios over objects with CO-RE relocations and over the others, the
@@ -65,6 +70,7 @@ type config struct {
 	bpfc    string // prebuilt cmd/bpfc, or "" to build
 	coldbtf string // prebuilt bench/coldbtf, or "" to build
 	libbpf  string // prebuilt libbpf harness (../libbpf/load.c), or "" to build
+	inproc  bool   // objects through ../coldload, with in-process figures
 	root    string // the repository
 	objects []string
 }
@@ -75,6 +81,7 @@ func main() {
 	flag.BoolVar(&c.verbose, "v", false, "print every sample")
 	flag.StringVar(&c.bpfc, "bpfc", "", "use this bpfc `binary` instead of building cmd/bpfc")
 	flag.StringVar(&c.coldbtf, "coldbtf", "", "use this coldbtf `binary` instead of building bench/coldbtf")
+	flag.BoolVar(&c.inproc, "inproc", false, "load objects with bench/coldload (bpfc.LoadFiles) and also report each side's first load by its own clock")
 	flag.StringVar(&c.libbpf, "libbpf", "", "use this libbpf harness `binary` (bench/libbpf/load.c built against another libbpf) instead of building it against the system's; \"sid\" builds it against Debian sid's libbpf (scripts/libbpf-sid.sh)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: cold [flags] [OBJECT.o ...]  (default: testdata/*.o)\n")
@@ -122,7 +129,7 @@ func repoRoot() (string, error) {
 
 // tools are the programs a run needs.
 type tools struct {
-	spawn, load, bpfc, coldbtf, hello string
+	spawn, load, bpfc, coldbtf, coldload, hello string
 }
 
 // build compiles every tool into dir.
@@ -163,6 +170,12 @@ func build(c *config, dir string) (*tools, error) {
 	if t.coldbtf == "" {
 		t.coldbtf = filepath.Join(dir, "coldbtf")
 		if err := command(c.root, "go", "build", "-o", t.coldbtf, "./bench/coldbtf"); err != nil {
+			return nil, err
+		}
+	}
+	if c.inproc {
+		t.coldload = filepath.Join(dir, "coldload")
+		if err := command(c.root, "go", "build", "-o", t.coldload, "./bench/coldload"); err != nil {
 			return nil, err
 		}
 	}
@@ -422,6 +435,10 @@ func run(c *config, stdout, stderr io.Writer) error {
 			bpfc: side{argv: append(append([]string{t.bpfc, "-emit=direct"}, info.sizeArg...), path)},
 			base: side{argv: []string{t.load, path, "1"}},
 		}
+		if c.inproc {
+			bc.bpfc = side{argv: append(append([]string{t.coldload}, info.sizeArg...), path), inproc: "load_ns"}
+			bc.base.inproc = "first_ns"
+		}
 		if info.core {
 			bc.group = "core"
 		}
@@ -468,6 +485,9 @@ func run(c *config, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr)
 	report(stdout, c.rounds, cases, skipped)
+	if c.inproc {
+		reportInproc(stdout, cases)
+	}
 	return nil
 }
 
@@ -563,4 +583,34 @@ func report(w io.Writer, rounds int, cases []*benchCase, skipped []string) {
 			fmt.Fprintf(w, "  %s\n", s)
 		}
 	}
+}
+
+// reportInproc prints each object's first load by the process's own clock
+// (-inproc) and the geometric means of the ratios.
+func reportInproc(w io.Writer, cases []*benchCase) {
+	fmt.Fprintf(w, "\nfirst load in a fresh process, in-process clock (bpfc.LoadFiles + Close against bpf_object__open_file + __load + __close), medians\n\n")
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "case\tgroup\tbpfc ms\tlibbpf ms\tratio\t")
+	var coreR, nocoreR []float64
+	worst, worstName := 0.0, ""
+	for _, bc := range cases {
+		if bc.group != "core" && bc.group != "nocore" {
+			continue
+		}
+		bi, vi := median(bc.bpfcSamples, inproc), median(bc.baseSamples, inproc)
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.2f\t\n", bc.name, bc.group, bi/1e6, vi/1e6, bi/vi)
+		if bc.group == "core" {
+			coreR = append(coreR, bi/vi)
+		} else {
+			nocoreR = append(nocoreR, bi/vi)
+		}
+		if bi/vi > worst {
+			worst, worstName = bi/vi, bc.name
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "in process, objects with CO-RE:    geometric mean ratio %.2f over %d objects\n", geomean(coreR), len(coreR))
+	fmt.Fprintf(w, "in process, objects without CO-RE: geometric mean ratio %.2f over %d objects\n", geomean(nocoreR), len(nocoreR))
+	fmt.Fprintf(w, "in process, worst object:          %s %.2f\n", worstName, worst)
 }

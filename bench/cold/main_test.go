@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -61,7 +62,8 @@ func TestStatistics(t *testing.T) {
 }
 
 // TestRun runs the benchmark for one round on a CO-RE object and one
-// without, and checks that the report has every row and summary line.
+// without, whole processes only and with -inproc, and checks that the
+// report has every row and summary line.
 func TestRun(t *testing.T) {
 	testutil.RequireKernel(t)
 	testutil.Tool(t, "gcc", "/usr/include/bpf/libbpf.h", "/usr/include/gelf.h")
@@ -70,29 +72,42 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &config{
-		rounds:  1,
-		root:    root,
-		objects: []string{filepath.Join(root, "testdata", "core_task.o"), filepath.Join(root, "testdata", "sockfilter.o"), filepath.Join(root, "testdata", "legacy_maps.o")},
-	}
-	var out, log bytes.Buffer
-	if err := run(c, &out, &log); err != nil {
-		t.Fatalf("%v\n%s", err, log.String())
-	}
-	report := out.String()
-	for _, want := range []string{
-		"btf+kfunc", "bpfc -h", "go-hello", "core_task", "sockfilter",
-		"first call in a fresh process", "objects with CO-RE:    geometric mean wall ratio", "cpu ratio", "bpfc cpu ms",
-		"over 1 objects", "peak RSS:", "legacy_maps: libbpf cannot load it",
-	} {
-		if !strings.Contains(report, want) {
-			t.Errorf("report lacks %q:\n%s", want, report)
-		}
-	}
-	if strings.Contains(report, "NaN") {
-		t.Errorf("report has NaN figures:\n%s", report)
-	}
-	if testing.Verbose() {
-		os.Stdout.WriteString(report)
+	for _, inproc := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inproc=%v", inproc), func(t *testing.T) {
+			c := &config{
+				rounds:  1,
+				root:    root,
+				inproc:  inproc,
+				objects: []string{filepath.Join(root, "testdata", "core_task.o"), filepath.Join(root, "testdata", "sockfilter.o"), filepath.Join(root, "testdata", "legacy_maps.o")},
+			}
+			var out, log bytes.Buffer
+			if err := run(c, &out, &log); err != nil {
+				t.Fatalf("%v\n%s", err, log.String())
+			}
+			report := out.String()
+			want := []string{
+				"btf+kfunc", "bpfc -h", "go-hello", "core_task", "sockfilter",
+				"first call in a fresh process", "objects with CO-RE:    geometric mean wall ratio", "cpu ratio", "bpfc cpu ms",
+				"over 1 objects", "peak RSS:", "legacy_maps: libbpf cannot load it",
+			}
+			if inproc {
+				want = append(want, "first load in a fresh process, in-process clock",
+					"in process, objects with CO-RE:    geometric mean ratio", "in process, objects without CO-RE: geometric mean ratio", "in process, worst object:")
+			}
+			for _, w := range want {
+				if !strings.Contains(report, w) {
+					t.Errorf("report lacks %q:\n%s", w, report)
+				}
+			}
+			if !inproc && strings.Contains(report, "in-process clock (bpfc.LoadFiles") {
+				t.Errorf("report without -inproc has the in-process table:\n%s", report)
+			}
+			if strings.Contains(report, "NaN") {
+				t.Errorf("report has NaN figures:\n%s", report)
+			}
+			if testing.Verbose() {
+				os.Stdout.WriteString(report)
+			}
+		})
 	}
 }
