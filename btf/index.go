@@ -374,13 +374,16 @@ func (s *Spec) findMode(q query, mode lookupMode) []TypeID {
 }
 
 // findOwn returns the unedited own types of the blob that answer q, in
-// no particular order. A query the blob has answered by a scan before is
-// answered again from its memo, and does not count towards the scan
-// limits: a load asks for the same few names over and over (a struct_ops
-// object's kernel struct: once in the structops pass, then once for each
-// of its programs' attach targets), and they should not build an index.
+// no particular order. A query a large blob (vmlinux) has answered by a
+// scan before is answered again from its memo, and does not count towards
+// the scan limits: a load asks for the same few names over and over (a
+// struct_ops object's kernel struct: once in the structops pass, then
+// once for each of its programs' attach targets), and they should not
+// build an index. A small blob (an object's BTF) scans in microseconds,
+// and keeps no memo.
 func (d *data) findOwn(q query, mode lookupMode) []TypeID {
-	if mode == lookupAuto {
+	memo := mode == lookupAuto && d.numOwn() >= scanStringsMin
+	if memo {
 		if own, ok := d.memo.get(q); ok {
 			return own
 		}
@@ -409,7 +412,7 @@ func (d *data) findOwn(q query, mode lookupMode) []TypeID {
 	if scan[0] || scan[1] {
 		byStrings := d.base == nil && (d.numOwn() >= scanStringsMin || mode == lookupScanStrings || mode == lookupScanWalk)
 		own = d.scan(own, &q, scan, byStrings, mode == lookupScanWalk, keep)
-		if mode == lookupAuto {
+		if memo {
 			d.memo.put(q, own)
 		}
 	}

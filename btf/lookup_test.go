@@ -355,17 +355,26 @@ func TestScanWalksFirst(t *testing.T) {
 	}
 }
 
-// TestLookupMemo checks that a repeated query is answered from the memo
-// (it does not count towards the scan limit, so no index is built), and
-// that the memo's answers still follow a view's edits.
+// TestLookupMemo checks that a large blob answers a repeated query from
+// its memo (it does not count towards the scan limit, so no index is
+// built), that the memo's answers still follow a view's edits, and that a
+// small blob keeps no memo.
 func TestLookupMemo(t *testing.T) {
-	s := sampleSpec(t, binary.LittleEndian)
+	s, err := Parse(readVmlinux(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := s.FindByNameKind("task_struct", KindStruct)
+	fn := s.FindByNameKind("bpf_map_lookup_elem", KindFunc)
+	if len(task) != 1 || len(fn) != 1 {
+		t.Fatalf("vmlinux: task_struct %v, bpf_map_lookup_elem %v", task, fn)
+	}
 	for i := range 4 * (coreScanLimit + otherScanLimit) {
-		if got := s.FindByNameKind("f", KindFunc); !slices.Equal(got, []TypeID{13}) {
-			t.Fatalf("func lookup %d: %v", i, got)
+		if got := s.FindByNameKind("bpf_map_lookup_elem", KindFunc); !slices.Equal(got, fn) {
+			t.Fatalf("func lookup %d: %v, want %v", i, got, fn)
 		}
-		if got := s.FindByNameKind("int", KindInt); !slices.Equal(got, []TypeID{1}) {
-			t.Fatalf("int lookup %d: %v", i, got)
+		if got := s.FindByNameKind("task_struct", KindStruct); !slices.Equal(got, task) {
+			t.Fatalf("struct lookup %d: %v, want %v", i, got, task)
 		}
 	}
 	if s.coreIdx.built.Load() || s.otherIdx.built.Load() {
@@ -374,25 +383,36 @@ func TestLookupMemo(t *testing.T) {
 	if n := len(s.memo.answers); n != 2 {
 		t.Errorf("memo holds %d answers, want 2", n)
 	}
-	// Another view of the same data renames f: it answers from the memo
-	// without f, and finds f under its new name; the first view is unchanged.
+	// Another view of the same data renames task_struct: it answers from
+	// the memo without it, and finds it under its new name; the first view
+	// is unchanged.
 	v := s.Copy()
-	f, err := v.TypeCopy(13)
+	ty, err := v.TypeCopy(task[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Name = "g"
-	if err := v.Set(13, f); err != nil {
+	ty.Name = "bpfc_renamed_task"
+	if err := v.Set(task[0], ty); err != nil {
 		t.Fatal(err)
 	}
-	if got := v.FindByNameKind("f", KindFunc); got != nil {
-		t.Errorf("renamed view: f found at %v", got)
+	if got := v.FindByNameKind("task_struct", KindStruct); got != nil {
+		t.Errorf("renamed view: task_struct found at %v", got)
 	}
-	if got := v.FindByNameKind("g", KindFunc); !slices.Equal(got, []TypeID{13}) {
-		t.Errorf("renamed view: g found at %v, want [13]", got)
+	if got := v.FindByNameKind("bpfc_renamed_task", KindStruct); !slices.Equal(got, task) {
+		t.Errorf("renamed view: bpfc_renamed_task found at %v, want %v", got, task)
 	}
-	if got := s.FindByNameKind("f", KindFunc); !slices.Equal(got, []TypeID{13}) {
-		t.Errorf("first view after the other's edit: f found at %v, want [13]", got)
+	if got := s.FindByNameKind("task_struct", KindStruct); !slices.Equal(got, task) {
+		t.Errorf("first view after the other's edit: task_struct found at %v, want %v", got, task)
+	}
+
+	small := sampleSpec(t, binary.LittleEndian)
+	for range 2 {
+		if got := small.FindByNameKind("f", KindFunc); !slices.Equal(got, []TypeID{13}) {
+			t.Fatalf("small blob: f found at %v", got)
+		}
+	}
+	if small.memo.answers != nil {
+		t.Errorf("a small blob kept a memo: %v", small.memo.answers)
 	}
 }
 
