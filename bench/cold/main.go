@@ -484,6 +484,9 @@ func run(c *config, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintln(stderr)
+	if c.inproc {
+		fmt.Fprintln(stdout, "-inproc: the objects' bpfc side is bench/coldload (bpfc.LoadFiles + Close), not the bpfc command")
+	}
 	report(stdout, c.rounds, cases, skipped)
 	if c.inproc {
 		reportInproc(stdout, cases)

@@ -91,7 +91,7 @@ func TestRun(t *testing.T) {
 				"over 1 objects", "peak RSS:", "legacy_maps: libbpf cannot load it",
 			}
 			if inproc {
-				want = append(want, "first load in a fresh process, in-process clock",
+				want = append(want, "the objects' bpfc side is bench/coldload", "first load in a fresh process, in-process clock",
 					"in process, objects with CO-RE:    geometric mean ratio", "in process, objects without CO-RE: geometric mean ratio", "in process, worst object:")
 			}
 			for _, w := range want {
