@@ -232,20 +232,31 @@ func flagFail(stderr io.Writer, msg string) error {
 }
 
 // printUsage writes the usage text and the flags, in one write, as
-// flag.PrintDefaults lays them out.
+// flag.PrintDefaults lays them out, into a buffer sized once (-h is a
+// whole process: each string built on the way was fresh memory).
 func printUsage(w io.Writer) {
-	var b strings.Builder
-	b.WriteString(usageText)
+	passNames := strings.Join(passes.Names(), ", ")
+	size := len(usageText)
+	for i := range flagDefs {
+		size += len(flagDefs[i].name) + len(flagDefs[i].usage) + len(flagDefs[i].def) + 64
+		size += strings.Count(flagDefs[i].usage, "\n") * 5
+		if strings.Contains(flagDefs[i].usage, passList) {
+			size += len(passNames)
+		}
+	}
+	b := make([]byte, 0, size)
+	b = append(b, usageText...)
 	for i := range flagDefs {
 		d := &flagDefs[i]
-		b.WriteString("  -")
-		b.WriteString(d.name)
-		usage := strings.Replace(d.usage, passList, strings.Join(passes.Names(), ", "), 1)
-		name := ""
+		b = append(b, "  -"...)
+		b = append(b, d.name...)
+		// The value's name: the usage's `quoted` word, which the text
+		// keeps unquoted, or the kind's.
+		usage, name, quoted, rest := d.usage, "", "", ""
 		if i := strings.IndexByte(usage, '`'); i >= 0 {
 			if j := strings.IndexByte(usage[i+1:], '`'); j >= 0 {
-				name = usage[i+1 : i+1+j]
-				usage = usage[:i] + name + usage[i+1+j+1:]
+				quoted, rest = usage[i+1:i+1+j], usage[i+1+j+1:]
+				usage, name = usage[:i], quoted
 			}
 		}
 		if name == "" {
@@ -259,19 +270,48 @@ func printUsage(w io.Writer) {
 			}
 		}
 		if name != "" {
-			b.WriteString(" ")
-			b.WriteString(name)
+			b = append(b, ' ')
+			b = append(b, name...)
 		}
 		if len(d.name) == 1 && name == "" {
-			b.WriteString("\t")
+			b = append(b, '\t')
 		} else {
-			b.WriteString("\n    \t")
+			b = append(b, "\n    \t"...)
 		}
-		b.WriteString(strings.ReplaceAll(usage, "\n", "\n    \t"))
+		b = appendUsage(b, usage, passNames)
+		b = appendUsage(b, quoted, passNames)
+		b = appendUsage(b, rest, passNames)
 		if d.def != "" {
-			b.WriteString(" (default " + strconv.Quote(d.def) + ")")
+			b = append(b, " (default "...)
+			b = strconv.AppendQuote(b, d.def)
+			b = append(b, ')')
 		}
-		b.WriteString("\n")
+		b = append(b, '\n')
 	}
-	io.WriteString(w, b.String())
+	w.Write(b)
+}
+
+// appendUsage appends a piece of a flag's usage text to b, its line breaks
+// indented as package flag indents them and passList replaced by the pass
+// names.
+func appendUsage(b []byte, s, passNames string) []byte {
+	for s != "" {
+		i := strings.IndexAny(s, "\n{")
+		if i < 0 {
+			return append(b, s...)
+		}
+		b = append(b, s[:i]...)
+		switch {
+		case s[i] == '\n':
+			b = append(b, "\n    \t"...)
+			s = s[i+1:]
+		case strings.HasPrefix(s[i:], passList):
+			b = append(b, passNames...)
+			s = s[i+len(passList):]
+		default:
+			b = append(b, '{')
+			s = s[i+1:]
+		}
+	}
+	return b
 }
