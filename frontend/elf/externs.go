@@ -69,10 +69,10 @@ func (rd *reader) readExterns() error {
 		vis := s.Visibility()
 		e := &ir.Extern{Name: s.Name, Weak: s.Bind() == elffile.STB_WEAK, State: ir.Pending,
 			Hidden: vis == elffile.STV_HIDDEN || vis == elffile.STV_INTERNAL}
-		where := fmt.Sprintf("extern %s", s.Name)
+		where := func() string { return "extern " + s.Name } // the errors' context
 		if b, ok := byName[s.Name]; ok && b.sec == mapsSec {
 			if err := rd.externMap(e, b.info.Type); err != nil {
-				return fmt.Errorf("%s: %w", where, err)
+				return fmt.Errorf("%s: %w", where(), err)
 			}
 		} else if ok {
 			e.Section, e.TypeID = b.sec, b.info.Type
@@ -80,17 +80,17 @@ func (rd *reader) readExterns() error {
 			switch rd.spec.TypeKind(b.info.Type) {
 			case btf.KindFunc:
 				if b.sec != ksymsSec {
-					return fmt.Errorf("%s: function in DATASEC %s, want %s: %w", where, b.sec, ksymsSec, ErrBadExtern)
+					return fmt.Errorf("%s: function in DATASEC %s, want %s: %w", where(), b.sec, ksymsSec, ErrBadExtern)
 				}
 				e.Kind, e.Typed = ir.ExternKfunc, true
 			case btf.KindVar:
 				v, err := rd.spec.Type(b.info.Type)
 				if err != nil {
-					return fmt.Errorf("%s: %w: %w", where, err, ErrBadBTF)
+					return fmt.Errorf("%s: %w: %w", where(), err, ErrBadBTF)
 				}
 				under, err := rd.spec.Skip(v.Type)
 				if err != nil {
-					return fmt.Errorf("%s: %w: %w", where, err, ErrBadBTF)
+					return fmt.Errorf("%s: %w: %w", where(), err, ErrBadBTF)
 				}
 				e.Typed = under != 0
 				e.Kind = ir.ExternKsym
@@ -99,7 +99,7 @@ func (rd *reader) readExterns() error {
 				}
 			default:
 				return fmt.Errorf("%s: BTF type %d in DATASEC %s is a %s, not a var or func: %w",
-					where, b.info.Type, b.sec, rd.spec.TypeKind(b.info.Type), ErrBadBTF)
+					where(), b.info.Type, b.sec, rd.spec.TypeKind(b.info.Type), ErrBadBTF)
 			}
 		} else if strings.HasPrefix(s.Name, "LINUX_") {
 			e.Kind, e.Section = ir.ExternKconfig, kconfigSec

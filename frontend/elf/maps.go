@@ -95,12 +95,13 @@ func (rd *reader) readLegacyMapSection(idx int) error {
 		if size == 0 {
 			size = uint64(len(raw)) / uint64(len(syms))
 		}
-		where := fmt.Sprintf("section %q: map %s", secName, s.Name)
+		// The errors' context, formatted only for an error.
+		where := func() string { return fmt.Sprintf("section %q: map %s", secName, s.Name) }
 		if size < legacyMapMinSize {
-			return fmt.Errorf("%s: %d-byte definition, need at least %d: %w", where, size, legacyMapMinSize, ErrBadMap)
+			return fmt.Errorf("%s: %d-byte definition, need at least %d: %w", where(), size, legacyMapMinSize, ErrBadMap)
 		}
 		if s.Value+size > uint64(len(raw)) || s.Value+size < s.Value {
-			return fmt.Errorf("%s: [%d, +%d) crosses the end of the section (%d bytes): %w", where, s.Value, size, len(raw), ErrBadMap)
+			return fmt.Errorf("%s: [%d, +%d) crosses the end of the section (%d bytes): %w", where(), s.Value, size, len(raw), ErrBadMap)
 		}
 		def := raw[s.Value : s.Value+size]
 		m := &ir.Map{
@@ -117,7 +118,7 @@ func (rd *reader) readLegacyMapSection(idx int) error {
 		}
 		for i := legacyMapSize; i < len(def); i++ {
 			if def[i] != 0 {
-				return fmt.Errorf("%s: non-zero bytes after map_flags (offset %d) in a %d-byte definition: unknown fields: %w", where, i, size, ErrBadMap)
+				return fmt.Errorf("%s: non-zero bytes after map_flags (offset %d) in a %d-byte definition: unknown fields: %w", where(), i, size, ErrBadMap)
 			}
 		}
 		rd.addMap(idx, s.Value, m)
@@ -154,21 +155,21 @@ func (rd *reader) readBTFMaps() error {
 	secSize := rd.section(idx).Size
 	end := uint64(0)
 	for _, s := range syms {
-		where := fmt.Sprintf("section \".maps\": map %s", s.Name)
+		where := func() string { return "section \".maps\": map " + s.Name }
 		if s.Value+s.Size > secSize || s.Value+s.Size < s.Value {
-			return fmt.Errorf("%s: [%d, +%d) crosses the end of the section (%d bytes): %w", where, s.Value, s.Size, secSize, ErrBadMap)
+			return fmt.Errorf("%s: [%d, +%d) crosses the end of the section (%d bytes): %w", where(), s.Value, s.Size, secSize, ErrBadMap)
 		}
 		if s.Value < end {
-			return fmt.Errorf("%s: at offset %d overlaps the map before: %w", where, s.Value, ErrBadMap)
+			return fmt.Errorf("%s: at offset %d overlaps the map before: %w", where(), s.Value, ErrBadMap)
 		}
 		end = s.Value + s.Size
 		vid, ok := vars[s.Name]
 		if !ok {
-			return fmt.Errorf("%s: no VAR in BTF DATASEC .maps: %w", where, ErrBadBTF)
+			return fmt.Errorf("%s: no VAR in BTF DATASEC .maps: %w", where(), ErrBadBTF)
 		}
 		v, err := rd.spec.Type(vid)
 		if err != nil {
-			return fmt.Errorf("%s: %w: %w", where, err, ErrBadBTF)
+			return fmt.Errorf("%s: %w: %w", where(), err, ErrBadBTF)
 		}
 		m, valuesOff, err := rd.mapDef(s.Name, v.Type, true)
 		if err != nil {
@@ -421,7 +422,15 @@ func (rd *reader) readMapSlots() error {
 }
 
 func (rd *reader) mapSlot(relSec string, n int, rel relocation) error {
-	where := fmt.Sprintf("section %q: relocation %d at offset %d", relSec, n, rel.Offset)
+	// The errors' context, formatted only for an error.
+	var mapName string
+	where := func() string {
+		w := fmt.Sprintf("section %q: relocation %d at offset %d", relSec, n, rel.Offset)
+		if mapName != "" {
+			w += ": map " + mapName
+		}
+		return w
+	}
 	var loc *btfMapLoc
 	for i := range rd.btfMaps {
 		l := &rd.btfMaps[i]
@@ -431,34 +440,34 @@ func (rd *reader) mapSlot(relSec string, n int, rel relocation) error {
 		}
 	}
 	if loc == nil {
-		return fmt.Errorf("%s: not inside any map definition: %w", where, ErrBadReloc)
+		return fmt.Errorf("%s: not inside any map definition: %w", where(), ErrBadReloc)
 	}
-	where += ": map " + loc.m.Name
+	mapName = loc.m.Name
 	if rel.Type != elffile.R_BPF_64_ABS64 && rel.Type != elffile.R_BPF_64_64 {
-		return fmt.Errorf("%s: relocation type %d, want R_BPF_64_ABS64: %w", where, rel.Type, ErrBadReloc)
+		return fmt.Errorf("%s: relocation type %d, want R_BPF_64_ABS64: %w", where(), rel.Type, ErrBadReloc)
 	}
 	if loc.valuesOff < 0 || int64(rel.Offset-loc.off) < loc.valuesOff || (int64(rel.Offset-loc.off)-loc.valuesOff)%8 != 0 {
-		return fmt.Errorf("%s: not at an element of 'values': %w", where, ErrBadReloc)
+		return fmt.Errorf("%s: not at an element of 'values': %w", where(), ErrBadReloc)
 	}
 	slot := uint64(int64(rel.Offset-loc.off)-loc.valuesOff) / 8
 	if loc.m.MaxEntries != 0 && slot >= uint64(loc.m.MaxEntries) {
-		return fmt.Errorf("%s: slot %d beyond max_entries %d: %w", where, slot, loc.m.MaxEntries, ErrBadMap)
+		return fmt.Errorf("%s: slot %d beyond max_entries %d: %w", where(), slot, loc.m.MaxEntries, ErrBadMap)
 	}
 	sym, ok := rd.symbolAt(rel.Sym)
 	if !ok {
-		return fmt.Errorf("%s: symbol index %d out of range: %w", where, rel.Sym, ErrBadReloc)
+		return fmt.Errorf("%s: symbol index %d out of range: %w", where(), rel.Sym, ErrBadReloc)
 	}
 	var target string
 	if uapi.MapType(loc.m.Type) == uapi.MapTypeProgArray {
 		fn := rd.funcBySymbol(sym)
 		if fn == nil || rd.obj.Program(fn.Name) == nil {
-			return fmt.Errorf("%s: slot %d: %q is not a program: %w", where, slot, rd.symName(sym), ErrBadReloc)
+			return fmt.Errorf("%s: slot %d: %q is not a program: %w", where(), slot, rd.symName(sym), ErrBadReloc)
 		}
 		target = fn.Name
 	} else {
 		m := rd.mapAt[int(sym.Section)][sym.Value]
 		if m == nil || sym.Section == elffile.SHN_UNDEF {
-			return fmt.Errorf("%s: slot %d: %q is not a map: %w", where, slot, rd.symName(sym), ErrBadReloc)
+			return fmt.Errorf("%s: slot %d: %q is not a map: %w", where(), slot, rd.symName(sym), ErrBadReloc)
 		}
 		target = m.Name
 	}

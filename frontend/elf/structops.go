@@ -111,36 +111,36 @@ func (rd *reader) structOpsMaps(idx int, link, autocreate bool) ([]structOpsLoc,
 	}
 	var locs []structOpsLoc
 	for _, s := range syms {
-		where := "map " + s.Name
+		where := func() string { return "map " + s.Name } // the errors' context
 		vid, ok := vars[s.Name]
 		if !ok {
-			return nil, fmt.Errorf("%s: no VAR in BTF DATASEC %s: %w", where, sec.Name, ErrBadBTF)
+			return nil, fmt.Errorf("%s: no VAR in BTF DATASEC %s: %w", where(), sec.Name, ErrBadBTF)
 		}
 		v, err := rd.spec.Type(vid)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w: %w", where, err, ErrBadBTF)
+			return nil, fmt.Errorf("%s: %w: %w", where(), err, ErrBadBTF)
 		}
 		sid, err := rd.spec.Skip(v.Type)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w: %w", where, err, ErrBadBTF)
+			return nil, fmt.Errorf("%s: %w: %w", where(), err, ErrBadBTF)
 		}
 		st, err := rd.spec.Type(sid)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w: %w", where, err, ErrBadBTF)
+			return nil, fmt.Errorf("%s: %w: %w", where(), err, ErrBadBTF)
 		}
 		if st.Kind != btf.KindStruct {
-			return nil, fmt.Errorf("%s: a %s, not a struct: %w", where, st.Kind, ErrBadMap)
+			return nil, fmt.Errorf("%s: a %s, not a struct: %w", where(), st.Kind, ErrBadMap)
 		}
 		if st.Name == "" {
-			return nil, fmt.Errorf("%s: an anonymous struct: the kernel type is found by the struct's name: %w", where, ErrBadMap)
+			return nil, fmt.Errorf("%s: an anonymous struct: the kernel type is found by the struct's name: %w", where(), ErrBadMap)
 		}
 		size := uint64(st.Size)
 		if s.Value+size > sec.Size || s.Value+size < s.Value {
-			return nil, fmt.Errorf("%s: struct %s [%d, +%d) crosses the end of the section (%d bytes): %w", where, st.Name, s.Value, size, sec.Size, ErrBadMap)
+			return nil, fmt.Errorf("%s: struct %s [%d, +%d) crosses the end of the section (%d bytes): %w", where(), st.Name, s.Value, size, sec.Size, ErrBadMap)
 		}
 		members, err := rd.structOpsMembers(st)
 		if err != nil {
-			return nil, fmt.Errorf("%s: struct %s: %w", where, st.Name, err)
+			return nil, fmt.Errorf("%s: struct %s: %w", where(), st.Name, err)
 		}
 		data := make([]byte, size)
 		if raw != nil { // SHT_NOBITS: all zero
@@ -230,26 +230,26 @@ func (rd *reader) structOpsReloc(idx int, locs []structOpsLoc, rel relocation) e
 	if mem == nil {
 		return fmt.Errorf("map %s: offset %d of struct %s is not at a member: %w", m.Name, moff, so.Type, ErrBadReloc)
 	}
-	where := fmt.Sprintf("map %s: member %s", m.Name, mem.Name)
+	where := func() string { return "map " + m.Name + ": member " + mem.Name } // the errors' context
 	if !mem.Func {
-		return fmt.Errorf("%s: not a function pointer: %w", where, ErrBadReloc)
+		return fmt.Errorf("%s: not a function pointer: %w", where(), ErrBadReloc)
 	}
 	if rel.Type != elffile.R_BPF_64_ABS64 {
-		return fmt.Errorf("%s: relocation type %d, want R_BPF_64_ABS64: %w", where, rel.Type, ErrBadReloc)
+		return fmt.Errorf("%s: relocation type %d, want R_BPF_64_ABS64: %w", where(), rel.Type, ErrBadReloc)
 	}
 	if moff+8 > uint64(len(m.Data)) {
-		return fmt.Errorf("%s: an 8-byte pointer at offset %d does not fit the %d-byte struct: %w", where, moff, len(m.Data), ErrBadReloc)
+		return fmt.Errorf("%s: an 8-byte pointer at offset %d does not fit the %d-byte struct: %w", where(), moff, len(m.Data), ErrBadReloc)
 	}
 	sym, ok := rd.symbolAt(rel.Sym)
 	if !ok {
-		return fmt.Errorf("%s: symbol index %d out of range: %w", where, rel.Sym, ErrBadReloc)
+		return fmt.Errorf("%s: symbol index %d out of range: %w", where(), rel.Sym, ErrBadReloc)
 	}
 	name := rd.symName(sym)
 	if sym.Section == elffile.SHN_UNDEF && sym.Bind() != elffile.STB_LOCAL && name != "" {
 		// A program of another object, which the merge pass finds
 		// by name (libbpf's linker resolves the relocation).
 		if !rd.externFunc(name) {
-			return fmt.Errorf("%s: %q is undefined and the object's BTF has no extern function of that name: %w", where, name, ErrBadReloc)
+			return fmt.Errorf("%s: %q is undefined and the object's BTF has no extern function of that name: %w", where(), name, ErrBadReloc)
 		}
 		if rd.opsExterns == nil {
 			rd.opsExterns = map[string]bool{}
@@ -260,7 +260,7 @@ func (rd *reader) structOpsReloc(idx int, locs []structOpsLoc, rel relocation) e
 		return nil
 	}
 	if sym.Section == elffile.SHN_UNDEF || sym.Section >= elffile.SHN_LORESERVE || !rd.isCode(int(sym.Section)) {
-		return fmt.Errorf("%s: %q is not a function of this object: %w", where, name, ErrBadReloc)
+		return fmt.Errorf("%s: %q is not a function of this object: %w", where(), name, ErrBadReloc)
 	}
 	// A section symbol carries the function's offset as the implicit
 	// addend stored in the pointer itself.
@@ -276,10 +276,10 @@ func (rd *reader) structOpsReloc(idx int, locs []structOpsLoc, rel relocation) e
 		}
 	}
 	if fn == nil {
-		return fmt.Errorf("%s: %q (offset %d of section %q) is not the start of a function: %w", where, name, off, rd.section(int(sym.Section)).Name, ErrMissingFunc)
+		return fmt.Errorf("%s: %q (offset %d of section %q) is not the start of a function: %w", where(), name, off, rd.section(int(sym.Section)).Name, ErrMissingFunc)
 	}
 	if p := rd.obj.Program(fn.Name); p == nil || &p.Function != fn {
-		return fmt.Errorf("%s: %s is a subprogram, not a program: %w", where, fn.Name, ErrBadReloc)
+		return fmt.Errorf("%s: %s is a subprogram, not a program: %w", where(), fn.Name, ErrBadReloc)
 	}
 	mem.Program, mem.Extern = fn.Name, false
 	if p := rd.obj.Program(fn.Name); p.Type == uapi.ProgTypeStructOps {
