@@ -2,8 +2,11 @@
 // resolved at the end, the helper-call sequences the loader uses, and one
 // sticky error (the first failure wins; later emits are harmless and the
 // error is reported by finish). Instructions, opcodes and registers come
-// from package ir; the loader keeps the context in r6 and the last
-// syscall's result in r7.
+// from package ir; the loader keeps the context in r6, the last
+// syscall's result in r7 and, once setBase has run, the blob's address in
+// r8: a field of the blob within reach of a 16-bit offset is read or
+// written in one instruction off r8, not through a ld_imm64 of its own
+// address (two slots) and a store.
 //
 // Long loaders: a conditional jump has a 16-bit offset, so jumps to a far
 // label are emitted as the inverted condition over a `gotol` (BPF_JMP32 |
@@ -52,7 +55,11 @@ type emitter struct {
 	labels []int // slot of each label, -1 while unbound
 	fixups []fixup
 	err    error
+	base   bool // r8 holds the blob's address (setBase)
 }
+
+// blobBase is the register that holds the blob's address after setBase.
+const blobBase = ir.R8
 
 // fail records err unless an error is already recorded.
 func (e *emitter) fail(err error) {
@@ -159,6 +166,24 @@ func (e *emitter) ldBlob(dst uint8, off int) {
 	e.emit(ir.LdMapIdxValue(dst, 0, int32(off))...)
 }
 
+// setBase loads the blob's address into blobBase, for the rest of the
+// program: it must run before every other use of the blob, on every path
+// (the prologue), and nothing may write blobBase after it.
+func (e *emitter) setBase() {
+	e.ldBlob(blobBase, 0)
+	e.base = true
+}
+
+// at returns the register and offset that address blob byte off in one
+// instruction: blobBase and off when setBase has run and off fits an
+// instruction's 16-bit offset.
+func (e *emitter) at(off int) (uint8, int16, bool) {
+	if !e.base || off < 0 || off > math.MaxInt16 {
+		return 0, 0, false
+	}
+	return blobBase, int16(off), true
+}
+
 // ldBlobMap loads the blob map's own pointer (BPF_PSEUDO_MAP_IDX, index 0).
 func (e *emitter) ldBlobMap(dst uint8) {
 	e.emit(ir.LdMapIdx(dst, 0)...)
@@ -172,6 +197,10 @@ func (e *emitter) ldConst64(dst uint8, v uint64) {
 // blobStore writes width bytes of register src at blob byte off
 // (clobbers r0 unless src is r0, then r1).
 func (e *emitter) blobStore(off, width int, src uint8) {
+	if reg, d, ok := e.at(off); ok {
+		e.emit(ir.Stx(width, reg, src, d))
+		return
+	}
 	tmp := uint8(ir.R0)
 	if src == ir.R0 {
 		tmp = ir.R1
@@ -182,12 +211,20 @@ func (e *emitter) blobStore(off, width int, src uint8) {
 
 // blobStoreImm writes a width-byte constant at blob byte off (clobbers r0).
 func (e *emitter) blobStoreImm(off, width int, imm int32) {
+	if reg, d, ok := e.at(off); ok {
+		e.emit(ir.St(width, reg, d, imm))
+		return
+	}
 	e.ldBlob(ir.R0, off)
 	e.emit(ir.St(width, ir.R0, 0, imm))
 }
 
 // blobLoad reads width bytes at blob byte off into dst.
 func (e *emitter) blobLoad(dst uint8, off, width int) {
+	if reg, d, ok := e.at(off); ok {
+		e.emit(ir.Ldx(width, dst, reg, d))
+		return
+	}
 	e.ldBlob(dst, off)
 	e.emit(ir.Ldx(width, dst, dst, 0))
 }
@@ -196,26 +233,28 @@ func (e *emitter) blobLoad(dst uint8, off, width int) {
 // pointer field of an attribute). Clobbers r0, r1.
 func (e *emitter) relStore(off, target int) {
 	e.ldBlob(ir.R0, target)
-	e.ldBlob(ir.R1, off)
-	e.emit(ir.Stx(8, ir.R1, ir.R0, 0))
+	e.blobStore(off, 8, ir.R0)
 }
 
 // ctxToBlob copies width bytes from ctx offset ctxOff to blob byte off.
 // With nonZero, a zero value in the context leaves the blob unchanged.
+// Clobbers r0 (and r1 for a field out of blobBase's reach).
 func (e *emitter) ctxToBlob(off, width, ctxOff int, nonZero bool) {
 	e.emit(ir.Ldx(width, ir.R0, ir.R6, int16(ctxOff)))
 	if nonZero {
-		e.skipIf(ir.JumpEq, ir.R0, 0, 3)
+		n := 3 // ld_imm64 and store
+		if _, _, ok := e.at(off); ok {
+			n = 1
+		}
+		e.skipIf(ir.JumpEq, ir.R0, 0, n)
 	}
-	e.ldBlob(ir.R1, off)
-	e.emit(ir.Stx(width, ir.R1, ir.R0, 0))
+	e.blobStore(off, width, ir.R0)
 }
 
 // stackToBlob copies a 4-byte stack slot to blob byte off.
 func (e *emitter) stackToBlob(off int, stackOff int16) {
 	e.emit(ir.Ldx(4, ir.R0, ir.R10, stackOff))
-	e.ldBlob(ir.R1, off)
-	e.emit(ir.Stx(4, ir.R1, ir.R0, 0))
+	e.blobStore(off, 4, ir.R0)
 }
 
 // sysBPF emits r7 = bpf_sys_bpf(cmd, blob+attr, size).
@@ -247,19 +286,30 @@ func (e *emitter) closeStack(stackOff int16) {
 
 // closeBlob closes the 4-byte fd at blob byte off and zeroes it.
 func (e *emitter) closeBlob(off int) {
-	e.ldBlob(ir.R8, off)
-	e.emit(ir.Ldx(4, ir.R1, ir.R8, 0))
+	reg, d := e.keptAddr(off)
+	e.emit(ir.Ldx(4, ir.R1, reg, d))
 	e.closeR1()
-	e.emit(ir.St(4, ir.R8, 0, 0))
+	e.emit(ir.St(4, reg, d, 0))
 }
 
 // closeBlobHigh closes the fd in the upper 32 bits of the u64 at blob byte
 // off (a bpf_btf_find_by_name_kind result) and zeroes the u64.
 func (e *emitter) closeBlobHigh(off int) {
-	e.ldBlob(ir.R8, off)
-	e.emit(ir.Ldx(8, ir.R1, ir.R8, 0), ir.ALU64Imm(ir.ALURsh, ir.R1, 32))
+	reg, d := e.keptAddr(off)
+	e.emit(ir.Ldx(8, ir.R1, reg, d), ir.ALU64Imm(ir.ALURsh, ir.R1, 32))
 	e.closeR1()
-	e.emit(ir.St(8, ir.R8, 0, 0))
+	e.emit(ir.St(8, reg, d, 0))
+}
+
+// keptAddr returns the register and offset that address blob byte off
+// across a helper call: blobBase, or r9 loaded with the address when the
+// field is out of blobBase's reach.
+func (e *emitter) keptAddr(off int) (uint8, int16) {
+	if reg, d, ok := e.at(off); ok {
+		return reg, d
+	}
+	e.ldBlob(ir.R9, off)
+	return ir.R9, 0
 }
 
 // findByNameKind emits r7 = bpf_btf_find_by_name_kind(blob+name, size,

@@ -4,6 +4,7 @@
 //	integrity check: the blob map's kernel-computed SHA-256 (cached at
 //	  the start of the map object) against the hash baked in here;
 //	  mismatch: return -EINVAL before anything else
+//	r8 = the blob's address (see emit.go)
 //	zero the stack slots, the blob's fd_array, result slots and program
 //	  fds, the context's program fds
 //	goto steps
@@ -108,6 +109,7 @@ func (g *gen) generate() (*Loader, error) {
 		hashAt = g.emitIntegrity()
 		check[1] = e.pc()
 	}
+	e.setBase() // r8: the blob, from here to the end
 	e.emit(ir.St(8, ir.R10, stackBTF, 0), ir.St(8, ir.R10, stackInner, 0))
 	e.zeroBlob(g.fdArray, g.progFDs+4*len(obj.Programs)-g.fdArray)
 	e.emit(ir.Mov64Imm(ir.R0, 0)) // the verifier refuses BPF_ST into the context

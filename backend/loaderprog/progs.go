@@ -176,10 +176,16 @@ func (g *gen) emitLookup(p *ir.Program, lk *lookup, code int) int {
 		regMask = 0xf0
 	}
 	for _, r := range lk.refs {
-		e.ldBlob(ir.R8, insnAt(r.at))
-		e.emit(ir.Ldx(1, ir.R9, ir.R8, 1), ir.ALU32Imm(ir.ALUAnd, ir.R9, regMask), ir.Stx(1, ir.R8, ir.R9, 1))
+		reg, d, ok := e.at(insnAt(r.at) + ir.InsnSize - 1) // the instruction's last byte within reach
+		if ok {
+			d = int16(insnAt(r.at))
+		} else {
+			e.ldBlob(ir.R1, insnAt(r.at))
+			reg, d = ir.R1, 0
+		}
+		e.emit(ir.Ldx(1, ir.R9, reg, d+1), ir.ALU32Imm(ir.ALUAnd, ir.R9, regMask), ir.Stx(1, reg, ir.R9, d+1))
 		if r.call {
-			e.emit(ir.St(4, ir.R8, 4, int32(ir.PoisonKfuncBase+lk.index)), ir.St(2, ir.R8, 2, 0))
+			e.emit(ir.St(4, reg, d+4, int32(ir.PoisonKfuncBase+lk.index)), ir.St(2, reg, d+2, 0))
 		}
 	}
 	e.emit(ir.Mov64Imm(ir.R7, 0))
