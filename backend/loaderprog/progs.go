@@ -176,12 +176,12 @@ func (g *gen) emitLookup(p *ir.Program, lk *lookup, code int) int {
 		regMask = 0xf0
 	}
 	for _, r := range lk.refs {
-		reg, d, ok := e.at(insnAt(r.at) + ir.InsnSize - 1) // the instruction's last byte within reach
-		if ok {
-			d = int16(insnAt(r.at))
+		// Off blobBase when the instruction's last byte is within reach.
+		reg, d := uint8(ir.R1), int16(0)
+		if base, _, ok := e.at(insnAt(r.at) + ir.InsnSize - 1); ok {
+			reg, d = base, int16(insnAt(r.at))
 		} else {
 			e.ldBlob(ir.R1, insnAt(r.at))
-			reg, d = ir.R1, 0
 		}
 		e.emit(ir.Ldx(1, ir.R9, reg, d+1), ir.ALU32Imm(ir.ALUAnd, ir.R9, regMask), ir.Stx(1, reg, ir.R9, d+1))
 		if r.call {
