@@ -215,6 +215,15 @@ func TestHelperErrors(t *testing.T) {
 	if err := Helper(uapi.ProgTypeSocketFilter, 1); err != nil {
 		t.Errorf("bpf_map_lookup_elem: %v", err)
 	}
+	// A helper of a program type the kernel lacks (netfilter, 6.4): the
+	// helper's probe is refused before the verifier, and the program
+	// type's probe names what is missing.
+	err = Helper(uapi.ProgTypeNetfilter, 1)
+	var me *MissingError
+	isTypeMissing := errors.As(err, &me) && strings.Contains(me.What, "program type")
+	if want(t, v, "6.4") == isTypeMissing {
+		t.Errorf("bpf_map_lookup_elem in a netfilter program on %s: %v", Release(), err)
+	}
 }
 
 func TestAttachTypes(t *testing.T) {

@@ -237,6 +237,24 @@ func probeKernelCORE() (bool, error) {
 }
 
 func probeMemcg() (bool, error) {
+	if memcgByVersion() {
+		return true, nil
+	}
+	return probeMemcgLoad()
+}
+
+// memcgByVersion reports whether the running kernel's version says it
+// charges BPF memory to the memory cgroup: 5.11 did so and dropped
+// RLIMIT_MEMLOCK from it in one change, so from 5.11 on no probe is
+// loaded (a backport to an older kernel is probed).
+func memcgByVersion() bool {
+	k, ok := KernelVersion()
+	return ok && !k.Less(Version{5, 11})
+}
+
+// probeMemcgLoad is the probe for the kernels memcgByVersion cannot
+// answer.
+func probeMemcgLoad() (bool, error) {
 	// No probe sees the accounting itself; bpf_ktime_get_coarse_ns came
 	// in the same release (5.11), as libbpf also reasons. (Loaded here
 	// directly: the type probes raise RLIMIT_MEMLOCK by this answer.)

@@ -317,20 +317,27 @@ func probeProgType(t uapi.ProgType) (bool, error) {
 // helper (with its first kernel) or only forbids it to that program type.
 func Helper(pt uapi.ProgType, h uapi.HelperID) error {
 	return helpers.do(pt.String()+"/"+h.String(), func() error {
-		if err := ProgType(pt); err != nil {
-			return err
-		}
+		// The program type is probed only when the helper's probe is
+		// refused before the verifier ran (no log: EINVAL for an
+		// unknown type): a type the kernel has costs one load, not two.
 		attr := progAttr(pt)
 		r := progLoad(&attr, callRet(int32(h)), true)
 		switch {
 		case r.errno == 0:
 			return nil
 		case r.errno == unix.EPERM:
+			if err := ProgType(pt); err != nil {
+				return err
+			}
 			return fmt.Errorf("probing helper %s: %w", h, r.errno)
 		case strings.Contains(r.log, "invalid func unknown#"):
 			return &MissingError{What: "helper " + h.String(), Since: HelperSince(h), Release: Release()}
 		case strings.Contains(r.log, "unknown func "), strings.Contains(r.log, "program of this type cannot use helper"):
 			return fmt.Errorf("helper %s is not available to %s programs on this kernel (%s): %w", h, pt, Release(), ErrNotSupported)
+		case r.log == "":
+			if err := ProgType(pt); err != nil {
+				return err
+			}
 		}
 		return nil // known and allowed; the probe's zero arguments were refused
 	})
