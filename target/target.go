@@ -141,14 +141,30 @@ func (t *Target) BTFLoaded() bool { return t.btfRead.Load() }
 // is not the running kernel, and once BTF has been read (BTFLoaded: a
 // lookup there is then cheaper): then ask BTF.
 func (t *Target) KernelIDs(names []string, kind btf.Kind) (ids []btf.TypeID, inModule []bool, ok bool) {
+	qs := make([]NameKind, len(names))
+	for i, n := range names {
+		qs[i] = NameKind{Name: n, Kind: kind}
+	}
+	return t.KernelIDsOf(qs)
+}
+
+// NameKind is a name to look up in kernel BTF, of one kind.
+type NameKind struct {
+	Name string
+	Kind btf.Kind
+}
+
+// KernelIDsOf is KernelIDs for names of different kinds (fentry targets
+// are FUNCs, tp_btf targets TYPEDEFs), all answered by one lookup.
+func (t *Target) KernelIDsOf(qs []NameKind) (ids []btf.TypeID, inModule []bool, ok bool) {
 	if !t.RunningKernel() || t.BTFLoaded() {
 		return nil, nil, false
 	}
-	qs := make([]kbtf.Query, len(names))
-	for i, n := range names {
-		qs[i] = kbtf.Query{Name: n, Kind: kind}
+	kqs := make([]kbtf.Query, len(qs))
+	for i, q := range qs {
+		kqs[i] = kbtf.Query{Name: q.Name, Kind: q.Kind}
 	}
-	return kbtf.Lookup(qs)
+	return kbtf.Lookup(kqs)
 }
 
 // ModuleBTFs returns the BTF of every kernel module of the target: the

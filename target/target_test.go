@@ -363,6 +363,16 @@ func TestKernelIDs(t *testing.T) {
 			}
 		}
 	}
+	// Names of different kinds, one lookup (fentry and tp_btf targets).
+	qs := []NameKind{{"bpf_prog_load", btf.KindFunc}, {"btf_trace_sched_switch", btf.KindTypedef}, {"task_struct", btf.KindStruct}}
+	if ids, _, ok := tg.KernelIDsOf(qs); ok {
+		for i, q := range qs {
+			want := spec.FindByNameKind(q.Name, q.Kind)
+			if len(want) != 1 || ids[i] != want[0] {
+				t.Errorf("%s %s: kernel's id %d, BTF's %v", q.Kind, q.Name, ids[i], want)
+			}
+		}
+	}
 	if _, err := tg.BTF(); err != nil {
 		t.Fatal(err)
 	}

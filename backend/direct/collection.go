@@ -21,7 +21,6 @@ import (
 
 	"github.com/bpfc/bpfc/attach"
 	"github.com/bpfc/bpfc/btf"
-	"github.com/bpfc/bpfc/internal/kbtf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/target"
@@ -104,7 +103,7 @@ type loader struct {
 	newPins []string           // pins created by this call, removed on failure
 	// kernelIDs are attach targets' vmlinux BTF ids the kernel found
 	// (resolveAttachTargets).
-	kernelIDs map[kbtf.Query]btf.TypeID
+	kernelIDs map[target.NameKind]btf.TypeID
 }
 
 // Load creates the maps and loads the programs of obj, which must have gone
@@ -142,7 +141,7 @@ func Load(obj *ir.Object, opts *Options) (_ *Collection, err error) {
 	if err := l.fillMapSlots(false); err != nil {
 		return nil, err
 	}
-	l.resolveAttachTargets()
+	l.resolveAttachTargets(target.Running())
 	if err := l.loadPrograms(); err != nil {
 		return nil, err
 	}

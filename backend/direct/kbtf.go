@@ -11,41 +11,39 @@ package direct
 
 import (
 	"github.com/bpfc/bpfc/btf"
-	"github.com/bpfc/bpfc/internal/kbtf"
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/target"
 )
 
-// resolveAttachTargets asks the kernel for the vmlinux BTF ids of the
-// attach targets of the programs about to be loaded and keeps those it
-// finds for findKernelType. Once this process has read vmlinux BTF (an
-// earlier load, the passes), looking there costs less: it does nothing.
-func (l *loader) resolveAttachTargets() {
-	if !target.Running().BTFLoaded() {
-		l.askKernelForAttachTargets()
-	}
-}
-
-// askKernelForAttachTargets asks the kernel (kbtf.Lookup) for the attach
-// targets of the autoloaded programs and keeps the vmlinux ids found.
-func (l *loader) askKernelForAttachTargets() {
-	var qs []kbtf.Query
-	seen := map[kbtf.Query]bool{}
+// resolveAttachTargets asks the running kernel, tg (target.Running, or a
+// fresh one in tests; KernelIDsOf does not ask once the process has read
+// vmlinux BTF, where looking costs less), for the vmlinux BTF ids of the
+// attach targets of the programs about to be loaded, and keeps those it
+// finds for findKernelType.
+func (l *loader) resolveAttachTargets(tg *target.Target) {
+	var qs []target.NameKind
+	seen := map[target.NameKind]bool{}
 	for _, p := range l.obj.Programs {
 		if !attachLookup(l.obj, p) {
 			continue
 		}
-		q := kbtf.Query{Name: p.AttachBTFName, Kind: p.AttachBTFKind}
+		q := target.NameKind{Name: p.AttachBTFName, Kind: p.AttachBTFKind}
 		if !seen[q] {
 			seen[q] = true
 			qs = append(qs, q)
 		}
 	}
-	ids, _, _ := kbtf.Lookup(qs)
+	if len(qs) == 0 {
+		return
+	}
+	ids, _, ok := tg.KernelIDsOf(qs)
+	if !ok {
+		return
+	}
 	for i, q := range qs {
 		if ids[i] != 0 {
 			if l.kernelIDs == nil {
-				l.kernelIDs = map[kbtf.Query]btf.TypeID{}
+				l.kernelIDs = map[target.NameKind]btf.TypeID{}
 			}
 			l.kernelIDs[q] = ids[i]
 		}
@@ -57,9 +55,4 @@ func (l *loader) askKernelForAttachTargets() {
 // that is not a struct_ops member (structOpsKernelType finds those).
 func attachLookup(obj *ir.Object, p *ir.Program) bool {
 	return p.Autoload && p.Unsupported == "" && p.AttachBTFKind != 0 && p.AttachBTFName != "" && structOpsModule(obj, p) == ""
-}
-
-// kbtfQuery is the key of an attach target in loader.kernelIDs.
-func kbtfQuery(name string, kind btf.Kind) kbtf.Query {
-	return kbtf.Query{Name: name, Kind: kind}
 }

@@ -31,14 +31,14 @@ func TestAttachTargetsFromKernel(t *testing.T) {
 			continue // objects this kernel cannot compile for: objects_test.go
 		}
 		l := &loader{obj: obj, opts: &Options{}}
-		l.askKernelForAttachTargets()
+		l.resolveAttachTargets(target.NewRunning()) // as in a fresh process: no BTF read
 		for _, p := range obj.Programs {
 			if !attachLookup(obj, p) {
 				continue
 			}
 			asked++
 			want, mod, werr := (&loader{obj: obj, opts: &Options{}}).findKernelSymbol(p.AttachBTFName, p.AttachBTFKind)
-			got, ok := l.kernelIDs[kbtfQuery(p.AttachBTFName, p.AttachBTFKind)]
+			got, ok := l.kernelIDs[target.NameKind{Name: p.AttachBTFName, Kind: p.AttachBTFKind}]
 			switch {
 			case features.SyscallProg.Missing():
 				if ok {

@@ -99,7 +99,7 @@ func (p *Program) Close() error { return p.fd.Close() }
 // findKernelType returns the id of the vmlinux type called name of kind
 // kind (any kind for btf.KindUnknown).
 func (l *loader) findKernelType(name string, kind btf.Kind) (btf.TypeID, error) {
-	if id, ok := l.kernelIDs[kbtfQuery(name, kind)]; ok {
+	if id, ok := l.kernelIDs[target.NameKind{Name: name, Kind: kind}]; ok {
 		return id, nil
 	}
 	spec, err := l.kernelBTF()
