@@ -411,6 +411,7 @@ func TestKconfigValue(t *testing.T) {
 		}
 		for _, n := range names {
 			want, wantOK := kc[n]
+			tg.kcWalks.Store(0) // the walk answers, not the map
 			got, ok, err := tg.KconfigValue(n)
 			if err != nil || ok != wantOK || got != want {
 				t.Errorf("KconfigValue(%q) = %q, %v, %v; the map has %q, %v", n, got, ok, err, want, wantOK)
@@ -420,6 +421,17 @@ func TestKconfigValue(t *testing.T) {
 	t.Run("edges", func(t *testing.T) {
 		check(t, New(Options{Kconfig: p}), []string{"CONFIG_A", "CONFIG_AB", "CONFIG_C", "CONFIG_D", "CONFIG_E",
 			"CONFIG_F", "CONFIG_G", "CONFIG_S", "CONFIG_LAST", "CONFIG_", "CONFIG_X", "A", "", "CONFIG_A=y"})
+	})
+	t.Run("walks, then the map", func(t *testing.T) {
+		tg := New(Options{Kconfig: p})
+		for i := range kconfigWalks + 2 {
+			if v, ok, err := tg.KconfigValue("CONFIG_F"); err != nil || !ok || v != "2" {
+				t.Fatalf("call %d: %q, %v, %v", i, v, ok, err)
+			}
+			if built := tg.kc != nil; built != (i >= kconfigWalks) {
+				t.Fatalf("after %d calls: map built %v", i+1, built)
+			}
+		}
 	})
 	t.Run("running", func(t *testing.T) {
 		kc, err := Running().Kconfig()
