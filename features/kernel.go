@@ -77,3 +77,12 @@ func atLeast(since string) bool {
 	}
 	return !k.Less(s)
 }
+
+// knownAtLeast reports whether the running kernel's version is known to be
+// v or newer: the probes of features every release from v on has answer
+// by it without loading anything. Unlike atLeast, an unparsable version
+// counts as older (then the probe runs).
+func knownAtLeast(v Version) bool {
+	k, ok := KernelVersion()
+	return ok && !k.Less(v)
+}

@@ -54,23 +54,38 @@ func TestCheckMemlockExhausted(t *testing.T) {
 	})
 }
 
-// TestMemcgByVersion checks the version's answer about memcg accounting
-// against the probe's on the running kernel: from 5.11 on both say yes,
-// before it both say no (the guest kernels of the matrix cover both).
-func TestMemcgByVersion(t *testing.T) {
+// TestProbedByVersion checks, on the running kernel, the answer of the
+// features that the version answers from some release on against their
+// probes: from that release on both say yes, before it the version says
+// no (the guest kernels of the matrix cover both sides of 5.11 and 5.17).
+func TestProbedByVersion(t *testing.T) {
 	testutil.RequireKernel(t)
-	testutil.InChild(t, func(t *testing.T) {
-		// The probe's own program may need locked memory before 5.11
-		// (where raising the limit is refused, the default suffices).
-		_ = unix.Setrlimit(unix.RLIMIT_MEMLOCK, &unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY})
-		loaded, err := probeMemcgLoad()
-		if err != nil {
-			t.Fatalf("probe: %v", err)
-		}
-		if byVersion := memcgByVersion(); byVersion && !loaded {
-			t.Errorf("Linux %s: the version says memcg accounting, the probe (bpf_ktime_get_coarse_ns) says none", Release())
-		} else if !byVersion && loaded && !testutil.KernelOlderThan("5.11") {
-			t.Errorf("Linux %s: the version was not read as 5.11 or later", Release())
-		}
-	})
+	for _, tc := range []struct {
+		name  string
+		since Version
+		probe func() (bool, error)
+	}{
+		{"memcg accounting", Version{5, 11}, probeMemcgLoad},
+		{"kernel CO-RE", Version{5, 17}, probeKernelCORELoad},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testutil.InChild(t, func(t *testing.T) {
+				// A probe's own program may need locked memory before
+				// 5.11 (where raising the limit is refused, the default
+				// suffices).
+				_ = unix.Setrlimit(unix.RLIMIT_MEMLOCK, &unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY})
+				loaded, err := tc.probe()
+				if err != nil {
+					t.Fatalf("probe: %v", err)
+				}
+				byVersion := knownAtLeast(tc.since)
+				if byVersion && !loaded {
+					t.Errorf("Linux %s: the version says %s, the probe says none", Release(), tc.name)
+				}
+				if byVersion != !testutil.KernelOlderThan(tc.since.String()) {
+					t.Errorf("Linux %s: the version was read as %s or later: %v", Release(), tc.since, byVersion)
+				}
+			})
+		})
+	}
 }

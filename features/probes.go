@@ -229,6 +229,16 @@ func probeSysBPF() (bool, error) {
 }
 
 func probeKernelCORE() (bool, error) {
+	// A kernel released after core_relos came (5.17) has them; an older
+	// version may be a distribution's kernel with them backported: ask it.
+	if knownAtLeast(Version{5, 17}) {
+		return true, nil
+	}
+	return probeKernelCORELoad()
+}
+
+// probeKernelCORELoad is the probe for kernels before 5.17.
+func probeKernelCORELoad() (bool, error) {
 	// core_relo_rec_size is past the end of 5.16's bpf_attr: a non-zero
 	// value there is refused with E2BIG by older kernels; with no
 	// records, newer kernels load the program.
@@ -237,23 +247,16 @@ func probeKernelCORE() (bool, error) {
 }
 
 func probeMemcg() (bool, error) {
-	if memcgByVersion() {
+	// 5.11 charged BPF memory to the memory cgroup and dropped
+	// RLIMIT_MEMLOCK from it in one change: from 5.11 on no probe is
+	// loaded (a backport to an older kernel is probed).
+	if knownAtLeast(Version{5, 11}) {
 		return true, nil
 	}
 	return probeMemcgLoad()
 }
 
-// memcgByVersion reports whether the running kernel's version says it
-// charges BPF memory to the memory cgroup: 5.11 did so and dropped
-// RLIMIT_MEMLOCK from it in one change, so from 5.11 on no probe is
-// loaded (a backport to an older kernel is probed).
-func memcgByVersion() bool {
-	k, ok := KernelVersion()
-	return ok && !k.Less(Version{5, 11})
-}
-
-// probeMemcgLoad is the probe for the kernels memcgByVersion cannot
-// answer.
+// probeMemcgLoad is the probe for kernels before 5.11.
 func probeMemcgLoad() (bool, error) {
 	// No probe sees the accounting itself; bpf_ktime_get_coarse_ns came
 	// in the same release (5.11), as libbpf also reasons. (Loaded here

@@ -164,10 +164,8 @@ func probeSyscallWrapper() (bool, error) {
 	if _, ok := SyscallPrefix(); !ok {
 		return false, nil
 	}
-	if always, ok := SyscallWrapperAlways(); ok {
-		if k, ok := KernelVersion(); ok && !k.Less(always) {
-			return true, nil
-		}
+	if always, ok := SyscallWrapperAlways(); ok && knownAtLeast(always) {
+		return true, nil
 	}
 	has, _, err := HasSyscallWrapper(SymbolSource{BTFErr: errors.New("not read"), Kallsyms: procKallsyms})
 	return has, err

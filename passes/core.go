@@ -49,20 +49,11 @@ func coreInKernel(ctx *Context) (bool, error) {
 		if rk, ok := ctx.Target.(RunningKernel); !ok || !rk.RunningKernel() {
 			return false, nil
 		}
-		// A kernel released after core_relos came (5.17) has them: no
-		// probe. An older version may be a distribution's kernel with
-		// them backported: ask it.
-		if v, err := ctx.Target.KernelVersion(); err == nil && v >= kernelCOREVersion {
-			return true, nil
-		}
+		// From 5.17 on by the version, before it by a probe (a backport).
 		return !features.KernelCORE.Missing(), nil
 	}
 	return false, fmt.Errorf("unknown CO-RE mode %d", ctx.CORE)
 }
-
-// kernelCOREVersion is KERNEL_VERSION(5, 17, 0), the first release whose
-// BPF_PROG_LOAD takes CO-RE relocations.
-const kernelCOREVersion = 5<<16 | 17<<8
 
 func runCORE(ctx *Context, obj *ir.Object) error {
 	units := obj.Units()

@@ -93,12 +93,11 @@ func (runningTarget) RunningKernel() bool { return true }
 
 func TestCOREModes(t *testing.T) {
 	target := &fakeTarget{vmlinux: btf.NewSpec()}
-	// On the running kernel, auto defers to the kernel from 5.17 on (by
-	// its version) and, on an older version, where the features probe
-	// finds kernel CO-RE (a backport): so a running target that says
-	// 5.15 is relocated in user space on 5.10 only.
+	// On the running kernel, auto defers to the kernel where it has
+	// kernel CO-RE (features.KernelCORE: from 5.17 by the version, a probe
+	// before): so the running target is relocated in user space on 5.10
+	// only.
 	running := runningTarget{&fakeTarget{vmlinux: btf.NewSpec(), version: 5<<16 | 15<<8}}
-	running517 := runningTarget{&fakeTarget{vmlinux: btf.NewSpec(), version: 5<<16 | 17<<8}}
 	kernelCORE := !features.KernelCORE.Missing()
 	tests := []struct {
 		name   string
@@ -110,7 +109,6 @@ func TestCOREModes(t *testing.T) {
 		{"auto deferring: kernel", &Context{Target: target, Defer: true}, true, false},
 		{"auto without target: kernel", &Context{}, true, false},
 		{"auto, running: kernel CO-RE if probed", &Context{Target: running}, kernelCORE, false},
-		{"auto, running 5.17: kernel", &Context{Target: running517}, true, false},
 		{"user, running", &Context{Target: running, CORE: COREUser}, false, false},
 		{"kernel", &Context{Target: target, CORE: COREKernel}, true, false},
 		{"user without target", &Context{CORE: COREUser}, false, true},
