@@ -55,6 +55,14 @@ var syscallPrefixes = [...]string{"arm", "arm64", "ia32", "mips", "powerpc", "ri
 // that spares a load its kernel lookup or its scan of /proc/kallsyms.
 func SyscallWrapperAlways() (Version, bool) { return wrapperAlways(runtime.GOARCH) }
 
+// SyscallWrapperByVersion reports whether the running kernel has syscall
+// wrappers by its version alone (SyscallWrapperAlways), and from which
+// version on.
+func SyscallWrapperByVersion() (since Version, ok bool) {
+	always, ok := SyscallWrapperAlways()
+	return always, ok && knownAtLeast(always)
+}
+
 // wrapperAlways is SyscallWrapperAlways for Go architecture goarch.
 func wrapperAlways(goarch string) (Version, bool) {
 	switch goarch {
@@ -164,7 +172,7 @@ func probeSyscallWrapper() (bool, error) {
 	if _, ok := SyscallPrefix(); !ok {
 		return false, nil
 	}
-	if always, ok := SyscallWrapperAlways(); ok && knownAtLeast(always) {
+	if _, ok := SyscallWrapperByVersion(); ok {
 		return true, nil
 	}
 	has, _, err := HasSyscallWrapper(SymbolSource{BTFErr: errors.New("not read"), Kallsyms: procKallsyms})

@@ -573,11 +573,8 @@ func (r *externResolver) hasSyscallWrapper() (bool, string, error) {
 	if rk, ok := r.ctx.Target.(RunningKernel); ok && rk.RunningKernel() {
 		// The running kernel's architecture is this process's: from some
 		// version on it always has the wrappers, with nothing to look up.
-		if always, ok := features.SyscallWrapperAlways(); ok {
-			ver, err := r.ctx.Target.KernelVersion()
-			if err == nil && ver >= uint32(always.Major)<<16|uint32(always.Minor)<<8 {
-				return true, "Linux " + always.String() + " and later on " + runtime.GOARCH + " always have syscall wrappers", nil
-			}
+		if since, ok := features.SyscallWrapperByVersion(); ok {
+			return true, "Linux " + since.String() + " and later on " + runtime.GOARCH + " always have syscall wrappers", nil
 		}
 	}
 	var src features.SymbolSource
