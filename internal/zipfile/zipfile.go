@@ -15,12 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
-	"syscall"
 
 	"github.com/bpfc/bpfc/internal/crc32"
 	"github.com/bpfc/bpfc/internal/inflate"
+	"github.com/bpfc/bpfc/internal/sysfile"
 )
 
 // Errors, for errors.Is.
@@ -70,7 +69,7 @@ type Archive struct {
 
 	r    io.ReaderAt
 	size int64
-	fd   int // the file Open opened, or -1
+	file *sysfile.File // the file Open opened, or nil
 }
 
 // Record signatures and sizes.
@@ -96,70 +95,38 @@ const (
 )
 
 // Open opens the zip archive at path and reads its central directory. The
-// file is read with pread, without the Go run-time's poller (see package
+// file is read with pread, without the Go run-time's poller (package
 // sysfile); errors reading it are *os.PathError. Close closes it.
 func Open(path string) (*Archive, error) {
-	var fd int
-	for {
-		var err error
-		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "open", Path: path, Err: err}
-		}
-		break
-	}
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil {
-		syscall.Close(fd)
-		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
-	}
-	a, err := New(fileReader{fd, path}, st.Size)
+	f, err := sysfile.Open(path)
 	if err != nil {
-		syscall.Close(fd)
 		return nil, err
 	}
-	a.fd = fd
+	if f.Size() < 0 {
+		// Not a regular file: say what reading it says (a directory:
+		// EISDIR), else that it is no archive.
+		if _, err := f.ReadAt(make([]byte, 1), 0); err != nil && err != io.EOF {
+			f.Close()
+			return nil, err
+		}
+	}
+	a, err := New(f, f.Size())
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	a.file = f
 	return a, nil
 }
 
 // Close closes the file Open opened.
 func (a *Archive) Close() error {
-	if a.fd < 0 {
+	if a.file == nil {
 		return nil
 	}
-	err := syscall.Close(a.fd)
-	a.fd = -1
+	err := a.file.Close()
+	a.file = nil
 	return err
-}
-
-// fileReader reads a file with pread.
-type fileReader struct {
-	fd   int
-	path string
-}
-
-func (f fileReader) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, &os.PathError{Op: "read", Path: f.path, Err: syscall.EINVAL}
-	}
-	n := 0
-	for n < len(p) {
-		m, err := syscall.Pread(f.fd, p[n:], off+int64(n))
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return n, &os.PathError{Op: "read", Path: f.path, Err: err}
-		}
-		if m == 0 {
-			return n, io.EOF
-		}
-		n += m
-	}
-	return n, nil
 }
 
 // New reads the central directory of the zip archive r holds, size bytes.
@@ -171,7 +138,7 @@ func New(r io.ReaderAt, size int64) (*Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Archive{r: r, size: size, fd: -1}
+	a := &Archive{r: r, size: size}
 	// The count of entries may have been cut to 16 bits: read entries up
 	// to the first that is not one, and compare counts in 16 bits.
 	if end.dirSize < uint64(size) && (uint64(size)-end.dirSize)/localLen >= end.records {
