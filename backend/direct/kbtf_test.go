@@ -67,8 +67,10 @@ func TestKfuncProtoExplained(t *testing.T) {
 	testutil.RequireKernel(t)
 	obj, err := compileCtx(t, "kfunc_noksym.o", nil, &passes.Context{Target: target.NewRunning(), CheckIR: true})
 	if err != nil {
-		if len(testutil.Unmet("kfunc_noksym.o")) > 0 {
-			return // a kernel without these kfuncs (before 6.2): objects_test.go
+		if unmet := testutil.Unmet("kfunc_noksym.o"); len(unmet) > 0 {
+			// A kernel without these kfuncs (before 6.2): refused for that.
+			testutil.CheckRefused(t, "kfunc_noksym.o", unmet, err)
+			return
 		}
 		t.Fatal(err)
 	}
