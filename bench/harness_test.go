@@ -51,6 +51,7 @@ func TestMain(m *testing.M) {
 	buildDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
+	testutil.RemoveProbeTargets()
 	os.Exit(code)
 }
 
