@@ -154,3 +154,40 @@ func TestFlagTable(t *testing.T) {
 		}()
 	}
 }
+
+// TestKeyringFlag checks -keyring's names (each to the id the kernel's
+// headers give it), serials, and the error for anything else.
+func TestKeyringFlag(t *testing.T) {
+	for _, c := range []struct {
+		arg string
+		id  int32
+		err string
+	}{
+		{arg: "session", id: -3},
+		{arg: "user", id: -4},
+		{arg: "process", id: -2},
+		{arg: "thread", id: -1},
+		{arg: "user-session", id: -5},
+		{arg: "builtin", id: 0},
+		{arg: "secondary", id: 1},
+		{arg: "platform", id: 2},
+		{arg: "17", id: 17},
+		{arg: "0x10", id: 16},
+		{arg: "-7", id: -7},
+		{arg: "nope", err: "want a keyring serial or one of session, user, process, thread, user-session, builtin, secondary, platform"},
+		{arg: "4294967296", err: "want a keyring serial"},
+	} {
+		var k keyringFlag
+		err := k.Set(c.arg)
+		switch {
+		case c.err != "":
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("-keyring %s: error %v, want %q", c.arg, err, c.err)
+			}
+		case err != nil:
+			t.Errorf("-keyring %s: %v", c.arg, err)
+		case !k.set || k.id != c.id:
+			t.Errorf("-keyring %s: id %d (set %v), want %d", c.arg, k.id, k.set, c.id)
+		}
+	}
+}

@@ -26,21 +26,31 @@ type keyringFlag struct {
 }
 
 // keyringNames are the special and system keyrings -keyring knows by name
-// (linux/keyctl.h KEY_SPEC_*, and the kernel's VERIFY_USE_* ids).
-var keyringNames = map[string]int32{
-	"session": -3, "user": -4, "process": -2, "thread": -1, "user-session": -5,
-	"builtin": 0, "secondary": 1, "platform": 2,
+// (linux/keyctl.h KEY_SPEC_*, and the kernel's VERIFY_USE_* ids). A table
+// the linker lays out, not a map: a map would be built at every start.
+var keyringNames = [...]struct {
+	name string
+	id   int32
+}{
+	{"session", -3}, {"user", -4}, {"process", -2}, {"thread", -1}, {"user-session", -5},
+	{"builtin", 0}, {"secondary", 1}, {"platform", 2},
 }
 
 func (k *keyringFlag) String() string { return strconv.Itoa(int(k.id)) }
 func (k *keyringFlag) Set(v string) error {
-	if id, ok := keyringNames[v]; ok {
-		k.id, k.set = id, true
-		return nil
+	for _, kr := range keyringNames {
+		if kr.name == v {
+			k.id, k.set = kr.id, true
+			return nil
+		}
 	}
 	n, err := strconv.ParseInt(v, 0, 32)
 	if err != nil {
-		return fmt.Errorf("want a keyring serial or one of session, user, process, builtin, secondary, platform")
+		names := make([]string, len(keyringNames))
+		for i, kr := range keyringNames {
+			names[i] = kr.name
+		}
+		return fmt.Errorf("want a keyring serial or one of %s", strings.Join(names, ", "))
 	}
 	k.id, k.set = int32(n), true
 	return nil
