@@ -41,7 +41,9 @@ type listedPackage struct {
 // goList runs go list -json with args and decodes its packages.
 func goList(t *testing.T, args ...string) []listedPackage {
 	t.Helper()
-	cmd := exec.Command(testutil.Tool(t, "go"), append([]string{"list", "-json"}, args...)...)
+	goTool := testutil.Tool(t, "go") // first: a guest says host-only
+	testutil.DependOnModule(t)
+	cmd := exec.Command(goTool, append([]string{"list", "-json"}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -410,6 +412,7 @@ func importers(t *testing.T, root, path string) string {
 func TestNoStartupWork(t *testing.T) {
 	exe := filepath.Join(t.TempDir(), "bpfc")
 	goTool := testutil.Tool(t, "go")
+	testutil.DependOnModule(t)
 	if out, err := exec.Command(goTool, "build", "-o", exe, "./cmd/bpfc").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -1,13 +1,18 @@
 // Package testutil holds helpers shared by bpfc's tests: the kernel
 // requirement check that turns a skipped kernel test into a failure in CI,
 // host-only tests (they need a tool the guests of the kernel matrix lack),
-// an open-file-descriptor counter for leak checks, and the test packet.
+// an open-file-descriptor counter for leak checks, the test packet, and
+// the test cache's dependency on the module for tests that run the go tool.
 package testutil
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"unsafe"
@@ -208,4 +213,47 @@ func InChild(t *testing.T, child func(t *testing.T)) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("child process: %v\n%s", err, out)
 	}
+}
+
+// DependOnModule makes the go command's test cache key the test's result
+// on the module's Go sources, for a test that runs the go tool on the
+// module (go build, go list): the cache sees only what the test binary
+// links and the files the test opens, so such a test's cached pass would
+// survive a change to any package it does not import. Opening a
+// directory keys the result on its entries' sizes and modification
+// times; DependOnModule opens every directory of the module that is not
+// testdata or hidden, and go.mod and go.sum. Call it after Tool(tb, "go"):
+// the kernel matrix guests have neither the go tool nor the sources.
+func DependOnModule(tb testing.TB) {
+	tb.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if !d.IsDir() {
+			if path == filepath.Join(root, name) && (name == "go.mod" || name == "go.sum") {
+				return touchOpen(path)
+			}
+			return nil
+		}
+		if path != root && (name == "testdata" || strings.HasPrefix(name, ".")) {
+			return filepath.SkipDir
+		}
+		return touchOpen(path)
+	})
+	if err != nil {
+		tb.Fatalf("listing the module's sources: %v", err)
+	}
+}
+
+// touchOpen opens and closes path, so the test log records it.
+func touchOpen(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

@@ -77,6 +77,7 @@ func goSkeleton(t *testing.T, l *loaderprog.Loader, obj *ir.Object, pkg string) 
 func goRun(t *testing.T, files map[string][]byte, args ...string) string {
 	t.Helper()
 	goTool := testutil.Tool(t, "go")
+	testutil.DependOnModule(t)
 	root := repoRoot(t)
 	dir := t.TempDir()
 	// The scratch module requires what bpfc requires, at the same versions.
