@@ -181,6 +181,12 @@ func explainProgLoad(attr *sys.ProgLoadAttr, insns []ir.Insn, err error, log str
 	}
 	if _, num, ok := helperRef(log, false, "invalid func unknown"); ok {
 		id, _ := strconv.Atoi(num)
+		if id == ir.PoisonCOREHelper {
+			// Not a helper the kernel lacks: the call a CO-RE relocation
+			// that could not be satisfied left in its instruction, which
+			// the program reaches (explainPoison names the relocation).
+			return fmt.Errorf("%w: %w", errPoisonReached, err)
+		}
 		h := uapi.HelperID(id)
 		me := &features.MissingError{What: "helper " + h.String(), Since: features.HelperSince(h), Release: features.Release()}
 		return fmt.Errorf("%w: %w", me, err)

@@ -6,11 +6,17 @@
 package direct
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/bpfc/bpfc/ir"
 )
+
+// errPoisonReached heads the error of a program the verifier refused at a
+// poisoned CO-RE instruction; the load error's explanation names the
+// relocation (explainPoison).
+var errPoisonReached = errors.New("the program reaches an instruction whose CO-RE relocation the target's types do not satisfy (poisoned: the verifier refuses its call of 0xbad2310)")
 
 // poisonFunc is how the verifier names the CO-RE poison helper,
 // "unknown#" and ir.PoisonCOREHelper in decimal (a constant: TestPoisonFunc

@@ -47,6 +47,11 @@ func TestPoisonedCOREExplained(t *testing.T) {
 			t.Errorf("explanation %q (error %q) does not contain %q", le.Explain, err, want)
 		}
 	}
+	// The first line says what happened: not a helper the kernel lacks.
+	head, _, _ := strings.Cut(err.Error(), "\n")
+	if !errors.Is(err, errPoisonReached) || errors.Is(err, ErrNotSupported) || !strings.Contains(head, "CO-RE relocation") || strings.Contains(head, "helper") {
+		t.Errorf("first line %q: want the poisoned CO-RE instruction, not a missing helper", head)
+	}
 }
 
 func TestExplainPoison(t *testing.T) {
