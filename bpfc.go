@@ -61,8 +61,13 @@ type Options struct {
 	// resolved at load time is deferred.
 	Defer bool
 
+	// Enable lists globs (path.Match) of program names or sections that
+	// are loaded although their section starts with "?" (libbpf's
+	// bpf_program__set_autoload(prog, true)).
+	Enable []string
 	// Disable lists globs (path.Match) of program names or sections that
-	// are not loaded, as libbpf's autoload switch.
+	// are not loaded, as libbpf's autoload switch; applied after Enable,
+	// so a program both match is not loaded.
 	Disable []string
 	// MaxEntries overrides the max_entries of maps by map name.
 	MaxEntries map[string]uint32
@@ -157,13 +162,13 @@ func compileFiles(paths []string, opts *Options, tg passes.Target) (*ir.Object, 
 // applied. It names the Options field; a command line can spell it as the
 // flag that set it.
 type OptionError struct {
-	// Option is the field: "Disable", "MaxEntries", "KeySize",
+	// Option is the field: "Enable", "Disable", "MaxEntries", "KeySize",
 	// "ValueSize", "Autocreate" or "Set".
 	Option string
-	// Key is the glob of Disable, the map of MaxEntries, KeySize,
-	// ValueSize or Autocreate, or the variable of Set.
+	// Key is the glob of Enable or Disable, the map of MaxEntries,
+	// KeySize, ValueSize or Autocreate, or the variable of Set.
 	Key string
-	// Value is the value asked for (all but Disable).
+	// Value is the value asked for (all but Enable and Disable).
 	Value string
 	// Err says why the edit failed.
 	Err error
@@ -172,8 +177,8 @@ type OptionError struct {
 // Error names the field and entry: `Options.Set["mode"] = "X": ...`.
 func (e *OptionError) Error() string {
 	switch e.Option {
-	case "Disable":
-		return fmt.Sprintf("Options.Disable %q: %v", e.Key, e.Err)
+	case "Enable", "Disable":
+		return fmt.Sprintf("Options.%s %q: %v", e.Option, e.Key, e.Err)
 	case "MaxEntries", "KeySize", "ValueSize", "Autocreate":
 		return fmt.Sprintf("Options.%s[%q] = %s: %v", e.Option, e.Key, e.Value, e.Err)
 	}
@@ -206,13 +211,19 @@ func Open(paths ...string) (*ir.Object, error) {
 
 // apply performs the user's edits on obj in a deterministic order.
 func (o *Options) apply(obj *ir.Object) error {
-	for _, g := range o.Disable {
-		n, err := passes.Disable(obj, g)
-		if err == nil && n == 0 {
-			err = fmt.Errorf("no program matches (programs: %s)", programNames(obj))
-		}
-		if err != nil {
-			return &OptionError{Option: "Disable", Key: g, Err: err}
+	for _, sw := range [...]struct {
+		option string
+		globs  []string
+		set    func(*ir.Object, string) (int, error)
+	}{{"Enable", o.Enable, passes.Enable}, {"Disable", o.Disable, passes.Disable}} {
+		for _, g := range sw.globs {
+			n, err := sw.set(obj, g)
+			if err == nil && n == 0 {
+				err = fmt.Errorf("no program matches (programs: %s)", programNames(obj))
+			}
+			if err != nil {
+				return &OptionError{Option: sw.option, Key: g, Err: err}
+			}
 		}
 	}
 	for _, name := range sortedKeys(o.MaxEntries) {

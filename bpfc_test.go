@@ -60,6 +60,34 @@ func TestCompileOptions(t *testing.T) {
 	}
 }
 
+// TestCompileEnable checks Options.Enable: the programs of "?" sections it
+// matches load, the others do not, and Disable wins over it.
+func TestCompileEnable(t *testing.T) {
+	obj, err := bpfc.Compile("testdata/attach_probes.o", &bpfc.Options{
+		BTF:     kernelA,
+		Enable:  []string{"*_cookie", "?lsm/*"},
+		Disable: []string{"kp_*"},
+		CheckIR: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{
+		"tp_getpid":             true, // autoloaded, untouched
+		"tp_getpid_cookie":      true, // "?" section, enabled by name
+		"rawtp_getpid_cookie":   true,
+		"fentry_openat2_cookie": true,
+		"lsm_file_open":         true,  // enabled by section
+		"fentry_openat2":        false, // "?" section, not matched
+		"kp_openat2":            false, // disabled
+		"kp_openat2_cookie":     false, // enabled, then disabled
+	} {
+		if p := obj.Program(name); p == nil || p.Autoload != want {
+			t.Errorf("program %s: %+v, want autoload %v", name, p, want)
+		}
+	}
+}
+
 func TestCompileOptionErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -70,6 +98,8 @@ func TestCompileOptionErrors(t *testing.T) {
 		{"unknown variable", globals, bpfc.Options{Set: map[string]string{"nosuch": "1"}}, `configure pass: Options.Set["nosuch"] = "1": variable nosuch`},
 		{"bad enum", globals, bpfc.Options{Set: map[string]string{"rodata_mode": "MODE_NONE"}}, `Options.Set["rodata_mode"] = "MODE_NONE": `},
 		{"no program matches", globals, bpfc.Options{Disable: []string{"fentry/*"}}, `Options.Disable "fentry/*": no program matches (programs: xdp_compute (xdp), xdp_bump (xdp))`},
+		{"no program to enable", globals, bpfc.Options{Enable: []string{"xdp_nosuch"}}, `Options.Enable "xdp_nosuch": no program matches (programs: xdp_compute (xdp), xdp_bump (xdp))`},
+		{"bad glob", globals, bpfc.Options{Enable: []string{"[x"}}, `Options.Enable "[x": enable "[x": syntax error in pattern`},
 		{"unknown map", mapsKinds, bpfc.Options{MaxEntries: map[string]uint32{"nosuch": 4}}, `Options.MaxEntries["nosuch"] = 4: map nosuch: not found`},
 		{"autocreate of an array", "testdata/structops_cc.o", bpfc.Options{Autocreate: map[string]bool{"cc_calls": false}}, `Options.Autocreate["cc_calls"] = false: map cc_calls: only struct_ops maps can be left uncreated`},
 		{"missing object", "testdata/nosuch.o", bpfc.Options{}, "nosuch.o"},

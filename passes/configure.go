@@ -320,15 +320,33 @@ func SetAutocreate(obj *ir.Object, mapName string, on bool) error {
 // bpf_program__set_autoload(prog, false) does. It returns the number of
 // programs matched.
 func Disable(obj *ir.Object, glob string) (int, error) {
+	return setAutoload(obj, glob, false)
+}
+
+// Enable turns on autoload for every program whose name or section
+// matches glob, as libbpf's bpf_program__set_autoload(prog, true) does
+// for a program of a "?"-prefixed section, which is not loaded unless
+// turned on. It returns the number of programs matched.
+func Enable(obj *ir.Object, glob string) (int, error) {
+	return setAutoload(obj, glob, true)
+}
+
+// setAutoload sets the autoload of the programs glob matches by name or
+// section to on, as the user's choice (the structops pass keeps it).
+func setAutoload(obj *ir.Object, glob string, on bool) (int, error) {
 	if _, err := path.Match(glob, ""); err != nil {
-		return 0, fmt.Errorf("disable %q: %w", glob, err)
+		verb := "disable"
+		if on {
+			verb = "enable"
+		}
+		return 0, fmt.Errorf("%s %q: %w", verb, glob, err)
 	}
 	n := 0
 	for _, p := range obj.Programs {
 		byName, _ := path.Match(glob, p.Name)
 		bySec, _ := path.Match(glob, p.Section)
 		if byName || bySec {
-			p.Autoload, p.AutoloadSet = false, true
+			p.Autoload, p.AutoloadSet = on, true
 			n++
 		}
 	}

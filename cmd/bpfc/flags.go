@@ -51,6 +51,7 @@ var flagDefs = [...]flagDef{
 	{"disable", flagValue, "", "do not load programs whose name or section matches `GLOB` (repeatable), e.g. -disable 'fentry/*'"},
 	{"dump-after", flagString, "", "with -emit=ir: print the IR after `PASS` (" + passList + ")"},
 	{"emit", flagString, "direct", "what to do: `direct` (load into the kernel), loader (write a light skeleton), elf (write the linked object) or ir (print the IR)"},
+	{"enable", flagValue, "", "load programs whose name or section matches `GLOB` although their section starts with \"?\" (repeatable; -disable wins), e.g. -enable 'tcx/*'"},
 	{"kconfig", flagString, "", "kernel config `FILE` for .kconfig externs instead of /proc/config.gz"},
 	{"key-size", flagValue, "", "set a map's key_size in bytes: `MAP=N` (repeatable; objects leave some maps unsized for user space, as bcc's tools do)"},
 	{"keyring", flagValue, "", "with -emit=loader -run and -sign-key: the keyring `ID` holding the signer's certificate: a keyring serial, session, user, process, or builtin (0), secondary (1), platform (2)"},
@@ -85,7 +86,7 @@ func lookupFlag(name string) *flagDef {
 
 // flagValues holds the repeatable flags until parseArgs checks them.
 type flagValues struct {
-	disable                                                    listFlag
+	enable, disable                                            listFlag
 	moduleBTF, maxEntries, keySize, valueSize, autocreate, set assignFlag
 }
 
@@ -134,6 +135,8 @@ func (v *flagValues) store(c *config, d *flagDef, value string) error {
 			return numError(err)
 		}
 		c.logLevel = uint(n)
+	case "enable":
+		return v.enable.Set(value)
 	case "disable":
 		return v.disable.Set(value)
 	case "keyring":

@@ -45,6 +45,7 @@ func referenceFlags(args []string) (*config, *flagValues, []string, string, erro
 	fs.BoolVar(&c.trace, "trace", false, "with -emit=loader: the loader prints each step's result with bpf_trace_printk (read /sys/kernel/tracing/trace_pipe)")
 	fs.BoolVar(&c.probe, "probe", false, "print the running kernel's BPF features (each probed with a tiny bpf() call), map and program types, and exit")
 	fs.BoolVar(&c.integrity, "require-integrity", false, "with -emit=loader -run: fail rather than run the loader without its blob check where the kernel cannot hash maps (before Linux 6.18)")
+	fs.Var(&v.enable, "enable", "load programs whose name or section matches `GLOB` although their section starts with \"?\" (repeatable; -disable wins), e.g. -enable 'tcx/*'")
 	fs.Var(&v.disable, "disable", "do not load programs whose name or section matches `GLOB` (repeatable), e.g. -disable 'fentry/*'")
 	fs.Var(&v.maxEntries, "max-entries", "set a map's max_entries: `MAP=N` (repeatable)")
 	fs.Var(&v.keySize, "key-size", "set a map's key_size in bytes: `MAP=N` (repeatable; objects leave some maps unsized for user space, as bcc's tools do)")
@@ -87,6 +88,7 @@ func TestFlagsAsPackageFlag(t *testing.T) {
 		{"x.o", "-emit=ir"},
 		{"", "x.o"},
 		{"-disable", "a*", "-disable=b", "-set", "v=1", "-set", "w=s", "x.o"},
+		{"-enable", "tcx/*", "-enable=b", "-disable", "b", "x.o"},
 		{"-set", "novalue", "x.o"},
 		{"-max-entries", "m=4", "-key-size=m=8", "-value-size", "m=16", "-autocreate", "ops=true", "x.o"},
 		{"-module-btf", "nf=n.btf", "-btf", "k.btf", "-kconfig", "c", "-core=user", "x.o"},

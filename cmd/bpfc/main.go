@@ -209,9 +209,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		if c.out == "" || c.out == "-" {
 			return nil, usageError{"-emit=elf writes an ELF object: give its file with -o"}
 		}
-		if len(v.disable) > 0 || len(v.set.m) > 0 || len(v.maxEntries.m) > 0 || len(v.keySize.m) > 0 || len(v.valueSize.m) > 0 ||
+		if len(v.enable) > 0 || len(v.disable) > 0 || len(v.set.m) > 0 || len(v.maxEntries.m) > 0 || len(v.keySize.m) > 0 || len(v.valueSize.m) > 0 ||
 			len(v.autocreate.m) > 0 || c.pin != "" {
-			return nil, usageError{"-disable, -set, -max-entries, -key-size, -value-size, -autocreate and -pin apply when loading, not to -emit=elf"}
+			return nil, usageError{"-enable, -disable, -set, -max-entries, -key-size, -value-size, -autocreate and -pin apply when loading, not to -emit=elf"}
 		}
 	}
 	if c.pin != "" && c.emit == "ir" {
@@ -238,7 +238,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	if c.attach && c.emit != "direct" {
 		return nil, usageError{"-attach needs -emit=direct"}
 	}
-	c.opts.Disable = v.disable
+	c.opts.Enable, c.opts.Disable = v.enable, v.disable
 	c.opts.Set = v.set.m
 	c.opts.ModuleBTF = v.moduleBTF.m
 	if c.opts.MaxEntries, err = sizes("max-entries", v.maxEntries.m); err != nil {
@@ -337,6 +337,8 @@ func flagMessage(err error) string {
 	if errors.As(err, &oe) {
 		flag := ""
 		switch oe.Option {
+		case "Enable":
+			flag = "-enable " + oe.Key
 		case "Disable":
 			flag = "-disable " + oe.Key
 		case "MaxEntries", "KeySize", "ValueSize":

@@ -190,6 +190,7 @@ func TestFlagSpelling(t *testing.T) {
 	}{
 		{[]string{"-emit=ir", "-set", "nosuch=1", obj("xdp_globals.o")}, "xdp_globals.o: configure pass: -set nosuch=1: variable nosuch: "},
 		{[]string{"-emit=ir", "-disable", "fentry/*", obj("xdp_globals.o")}, "-disable fentry/*: no program matches"},
+		{[]string{"-emit=ir", "-enable", "fentry/*", obj("xdp_globals.o")}, "-enable fentry/*: no program matches"},
 		{[]string{"-emit=ir", "-max-entries", "nosuch=3", obj("maps_kinds.o")}, "-max-entries nosuch=3: map nosuch: not found"},
 		{[]string{"-emit=ir", "-value-size", "nosuch=8", obj("maps_kinds.o")}, "-value-size nosuch=8: map nosuch: not found"},
 		{[]string{"-emit=ir", "-key-size", ".rodata.cst16=8", obj("maps_kinds.o")}, "-key-size .rodata.cst16=8: map .rodata.cst16: global data maps take their sizes"},
@@ -676,5 +677,37 @@ func TestLinkObjects(t *testing.T) {
 	code, stdout, stderr = runCLI("-emit=ir", "-dump-after=merge", partial, parts[1], parts[2])
 	if code != exitOK || strings.Count(stdout, "\nprogram ") != 3 {
 		t.Errorf("the partial link linked with b.o and c.o: exit %d, %d programs: %s", code, strings.Count(stdout, "\nprogram "), stderr)
+	}
+}
+
+// TestEnableLoads loads a program of a "?" section with -enable, directly
+// and through the loader: it is loaded, its "?" neighbours are not.
+// Everything but attach_probes.o's tracepoints is disabled, so the object
+// loads on every kernel of the matrix.
+func TestEnableLoads(t *testing.T) {
+	testutil.RequireKernel(t)
+	for _, mode := range modes[:2] {
+		t.Run(mode.name, func(t *testing.T) {
+			if loaderRefused(t, mode.args, "attach_probes.o") {
+				return
+			}
+			args := append(append([]string(nil), mode.args...), "-enable", "tp_getpid_cookie", "-enable", "rawtp_getpid_cookie",
+				"-disable", "raw*", "-disable", "k*", "-disable", "tpbtf_*", "-disable", "iter_*", obj("attach_probes.o"))
+			code, out, stderr := runCLI(args...)
+			if code != exitOK {
+				t.Fatalf("%q: exit %d: %s", args, code, stderr)
+			}
+			rows := parseTable(t, out)
+			var progs []string
+			for k := range rows {
+				if name, ok := strings.CutPrefix(k, "prog "); ok {
+					progs = append(progs, name)
+				}
+			}
+			slices.Sort(progs)
+			if want := []string{"tp_getpid", "tp_getpid_cookie"}; !slices.Equal(progs, want) {
+				t.Errorf("loaded programs %q, want %q", progs, want)
+			}
+		})
 	}
 }
