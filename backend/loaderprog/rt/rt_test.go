@@ -5,12 +5,14 @@ package rt
 import (
 	"crypto/sha256"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/testutil"
+	"github.com/bpfc/bpfc/ir"
 )
 
 func TestLayout(t *testing.T) {
@@ -96,6 +98,15 @@ func TestStepError(t *testing.T) {
 	}
 	if !errors.Is(e, unix.EACCES) || !e.wantsLog() {
 		t.Errorf("unwrap or wantsLog wrong")
+	}
+	// A log that ends at a poisoned CO-RE instruction (the verifier's
+	// words, as a kernel relocating for the loader writes them).
+	e = &StepError{Step: 1, Desc: "BPF_PROG_LOAD p", Errno: unix.EINVAL, Log: "prog '': relo #1: substituting insn #6 w/ invalid insn\n6: (85) call unknown#195896080\ninvalid func unknown#195896080\n"}
+	if got, want := e.Error(), "loader step failed: EINVAL (step 1: BPF_PROG_LOAD p): the program reaches an instruction whose CO-RE relocation"; !strings.HasPrefix(got, want) {
+		t.Errorf("Error() = %q, want it to start with %q", got, want)
+	}
+	if want := "unknown#" + strconv.Itoa(ir.PoisonCOREHelper); poisonedCORE != want {
+		t.Errorf("poisonedCORE = %q, want %q", poisonedCORE, want)
 	}
 }
 
