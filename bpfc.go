@@ -69,6 +69,13 @@ type Options struct {
 	// are not loaded, as libbpf's autoload switch; applied after Enable,
 	// so a program both match is not loaded.
 	Disable []string
+	// AttachTarget sets, by program name, where a program attaches instead
+	// of the target its section names, as libbpf's
+	// bpf_program__set_attach_target: the kernel function of fentry,
+	// fexit and fmod_ret, the tracepoint of tp_btf, the hook of lsm (looked
+	// up when loading), or the kprobe's function, the tracepoint's
+	// "category/name", the uprobe's "binary:function" used when attaching.
+	AttachTarget map[string]string
 	// MaxEntries overrides the max_entries of maps by map name.
 	MaxEntries map[string]uint32
 	// KeySize and ValueSize override the key_size and value_size of maps
@@ -162,11 +169,12 @@ func compileFiles(paths []string, opts *Options, tg passes.Target) (*ir.Object, 
 // applied. It names the Options field; a command line can spell it as the
 // flag that set it.
 type OptionError struct {
-	// Option is the field: "Enable", "Disable", "MaxEntries", "KeySize",
-	// "ValueSize", "Autocreate" or "Set".
+	// Option is the field: "Enable", "Disable", "AttachTarget",
+	// "MaxEntries", "KeySize", "ValueSize", "Autocreate" or "Set".
 	Option string
-	// Key is the glob of Enable or Disable, the map of MaxEntries,
-	// KeySize, ValueSize or Autocreate, or the variable of Set.
+	// Key is the glob of Enable or Disable, the program of AttachTarget,
+	// the map of MaxEntries, KeySize, ValueSize or Autocreate, or the
+	// variable of Set.
 	Key string
 	// Value is the value asked for (all but Enable and Disable).
 	Value string
@@ -224,6 +232,14 @@ func (o *Options) apply(obj *ir.Object) error {
 			if err != nil {
 				return &OptionError{Option: sw.option, Key: g, Err: err}
 			}
+		}
+	}
+	for _, name := range sortedKeys(o.AttachTarget) {
+		if err := passes.SetAttachTarget(obj, name, o.AttachTarget[name]); err != nil {
+			if errors.Is(err, passes.ErrNotFound) {
+				err = fmt.Errorf("%w (programs: %s)", err, programNames(obj))
+			}
+			return &OptionError{Option: "AttachTarget", Key: name, Value: o.AttachTarget[name], Err: err}
 		}
 	}
 	for _, name := range sortedKeys(o.MaxEntries) {

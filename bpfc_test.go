@@ -88,6 +88,30 @@ func TestCompileEnable(t *testing.T) {
 	}
 }
 
+// TestCompileAttachTarget checks Options.AttachTarget on programs that
+// attach by BTF (the name looked up gets the attach type's prefix) and by
+// name.
+func TestCompileAttachTarget(t *testing.T) {
+	obj, err := bpfc.Compile("testdata/attach_probes.o", &bpfc.Options{
+		BTF:          kernelA,
+		AttachTarget: map[string]string{"tpbtf_getpid": "sys_exit", "kp_openat2": "do_sys_open", "tp_getpid": "syscalls/sys_enter_getppid"},
+		CheckIR:      true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][2]string{
+		"tpbtf_getpid": {"sys_exit", "btf_trace_sys_exit"},
+		"kp_openat2":   {"do_sys_open", ""},
+		"tp_getpid":    {"syscalls/sys_enter_getppid", ""},
+		"rawtp_getpid": {"sys_enter", ""}, // untouched
+	} {
+		if p := obj.Program(name); p == nil || p.AttachTo != want[0] || p.AttachBTFName != want[1] {
+			t.Errorf("program %s: %+v, want attach to %q (BTF name %q)", name, p, want[0], want[1])
+		}
+	}
+}
+
 func TestCompileOptionErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -99,6 +123,8 @@ func TestCompileOptionErrors(t *testing.T) {
 		{"bad enum", globals, bpfc.Options{Set: map[string]string{"rodata_mode": "MODE_NONE"}}, `Options.Set["rodata_mode"] = "MODE_NONE": `},
 		{"no program matches", globals, bpfc.Options{Disable: []string{"fentry/*"}}, `Options.Disable "fentry/*": no program matches (programs: xdp_compute (xdp), xdp_bump (xdp))`},
 		{"no program to enable", globals, bpfc.Options{Enable: []string{"xdp_nosuch"}}, `Options.Enable "xdp_nosuch": no program matches (programs: xdp_compute (xdp), xdp_bump (xdp))`},
+		{"attach target of no program", globals, bpfc.Options{AttachTarget: map[string]string{"nosuch": "vfs_read"}}, `Options.AttachTarget["nosuch"] = "vfs_read": program nosuch: not found (programs: xdp_compute (xdp), xdp_bump (xdp))`},
+		{"attach target of an XDP program", globals, bpfc.Options{AttachTarget: map[string]string{"xdp_bump": "eth0"}}, `Options.AttachTarget["xdp_bump"] = "eth0": program xdp_bump (section "xdp", xdp) has no attach target to set`},
 		{"bad glob", globals, bpfc.Options{Enable: []string{"[x"}}, `Options.Enable "[x": enable "[x": syntax error in pattern`},
 		{"unknown map", mapsKinds, bpfc.Options{MaxEntries: map[string]uint32{"nosuch": 4}}, `Options.MaxEntries["nosuch"] = 4: map nosuch: not found`},
 		{"autocreate of an array", "testdata/structops_cc.o", bpfc.Options{Autocreate: map[string]bool{"cc_calls": false}}, `Options.Autocreate["cc_calls"] = false: map cc_calls: only struct_ops maps can be left uncreated`},

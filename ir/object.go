@@ -197,8 +197,8 @@ type Program struct {
 	AttachBTFKind btf.Kind
 	// AttachBTFName is the name the attach target is looked up by in
 	// BTF: AttachTo with libbpf's prefix for the attach type
-	// ("btf_trace_" for tp_btf, "bpf_iter_" for iter, "bpf_lsm_" for
-	// lsm); "" when AttachBTFKind is 0 or there is no target.
+	// (AttachBTFPrefix); "" when AttachBTFKind is 0 or there is no
+	// target.
 	AttachBTFName string
 	// Flags are the BPF_F_* program flags (sleepable, xdp frags, ...).
 	Flags uapi.ProgFlags
@@ -595,4 +595,21 @@ func UniqueName(name string, taken func(string) bool) string {
 			return c
 		}
 	}
+}
+
+// AttachBTFPrefix is libbpf's prefix of the BTF name of an attach target
+// by the program's expected attach type: a tp_btf program's tracepoint
+// is the typedef "btf_trace_" + name, an iterator the function
+// "bpf_iter_" + name, an LSM hook the function "bpf_lsm_" + name; the
+// others (fentry, fexit, fmod_ret) name the function itself.
+func AttachBTFPrefix(at uapi.AttachType) string {
+	switch at {
+	case uapi.AttachTraceRawTp:
+		return "btf_trace_"
+	case uapi.AttachTraceIter:
+		return "bpf_iter_"
+	case uapi.AttachLSMMac, uapi.AttachLSMCgroup:
+		return "bpf_lsm_"
+	}
+	return ""
 }

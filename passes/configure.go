@@ -18,6 +18,7 @@ import (
 	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/errs"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // ErrNotFound is wrapped by errors about a map, program, variable or
@@ -329,6 +330,40 @@ func Disable(obj *ir.Object, glob string) (int, error) {
 // turned on. It returns the number of programs matched.
 func Enable(obj *ir.Object, glob string) (int, error) {
 	return setAutoload(obj, glob, true)
+}
+
+// SetAttachTarget sets where program progName attaches to target, as
+// libbpf's bpf_program__set_attach_target(prog, 0, target) does for the
+// programs that attach by BTF (fentry, fexit, fmod_ret, tp_btf, lsm,
+// iter: the kernel function, tracepoint, hook or iterator named target
+// is looked up when loading, with the attach type's BTF prefix), and as
+// bpf_program__attach_kprobe and its kin take a target for those that
+// attach by name when attached (kprobe, uprobe, ksyscall, usdt: the
+// section's text after the type; tracepoint: "category/name"; raw_tp).
+// Tools compiled with a placeholder target (libbpf-tools' "dummy_fentry")
+// are loaded so.
+func SetAttachTarget(obj *ir.Object, progName, target string) error {
+	p := obj.Program(progName)
+	if p == nil {
+		return fmt.Errorf("program %s: %w", progName, ErrNotFound)
+	}
+	if target == "" {
+		return fmt.Errorf("program %s: empty attach target", progName)
+	}
+	switch p.Type {
+	case uapi.ProgTypeKprobe, uapi.ProgTypeTracepoint, uapi.ProgTypeRawTracepoint, uapi.ProgTypeRawTracepointWritable:
+		p.AttachTo = target
+		return nil
+	case uapi.ProgTypeTracing, uapi.ProgTypeLSM:
+		if p.AttachBTFKind != 0 {
+			p.AttachTo = target
+			p.AttachBTFName = ir.AttachBTFPrefix(p.ExpectedAttachType) + target
+			return nil
+		}
+	case uapi.ProgTypeExt:
+		return fmt.Errorf("program %s (section %q): a freplace program's target is a function of another BPF program, which bpfc does not load against: %w", progName, p.Section, ErrNotSupported)
+	}
+	return fmt.Errorf("program %s (section %q, %s) has no attach target to set", progName, p.Section, p.Type)
 }
 
 // setAutoload sets the autoload of the programs glob matches by name or

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // globalsAfterDatasec opens xdp_globals.o and runs the datasec pass.
@@ -289,6 +291,62 @@ func TestSetSizes(t *testing.T) {
 		err := c.set(obj, c.name, c.n)
 		if err == nil || err.Error() != c.want || errors.Is(err, ErrNotFound) != c.notFound {
 			t.Errorf("%s %d: %v, want %q", c.name, c.n, err, c.want)
+		}
+	}
+}
+
+func TestSetAttachTarget(t *testing.T) {
+	prog := func(name, sec string, pt uapi.ProgType, at uapi.AttachType, kind btf.Kind, to, btfName string) *ir.Program {
+		return &ir.Program{Function: ir.Function{Name: name, Section: sec}, Type: pt, ExpectedAttachType: at,
+			AttachBTFKind: kind, AttachTo: to, AttachBTFName: btfName, Autoload: true}
+	}
+	newObj := func() *ir.Object {
+		return &ir.Object{Programs: []*ir.Program{
+			prog("fe", "fentry/dummy_fentry", uapi.ProgTypeTracing, uapi.AttachTraceFentry, btf.KindFunc, "dummy_fentry", "dummy_fentry"),
+			prog("bare", "fexit", uapi.ProgTypeTracing, uapi.AttachTraceFexit, btf.KindFunc, "", ""),
+			prog("tp", "tp_btf/sys_enter", uapi.ProgTypeTracing, uapi.AttachTraceRawTp, btf.KindTypedef, "sys_enter", "btf_trace_sys_enter"),
+			prog("hook", "lsm/file_open", uapi.ProgTypeLSM, uapi.AttachLSMMac, btf.KindFunc, "file_open", "bpf_lsm_file_open"),
+			prog("it", "iter/task", uapi.ProgTypeTracing, uapi.AttachTraceIter, btf.KindFunc, "task", "bpf_iter_task"),
+			prog("kp", "kprobe/do_sys_openat2", uapi.ProgTypeKprobe, 0, 0, "do_sys_openat2", ""),
+			prog("tpo", "tracepoint/syscalls/sys_enter_getpid", uapi.ProgTypeTracepoint, 0, 0, "syscalls/sys_enter_getpid", ""),
+			prog("rtp", "raw_tp/sys_enter", uapi.ProgTypeRawTracepoint, 0, 0, "sys_enter", ""),
+			prog("xdp", "xdp", uapi.ProgTypeXDP, 0, 0, "", ""),
+			prog("ext", "freplace/subprog", uapi.ProgTypeExt, 0, btf.KindFunc, "subprog", "subprog"),
+		}}
+	}
+	for _, tt := range []struct {
+		prog, target      string
+		attachTo, btfName string
+		err               string
+	}{
+		{prog: "fe", target: "vfs_read", attachTo: "vfs_read", btfName: "vfs_read"},
+		{prog: "bare", target: "vfs_write", attachTo: "vfs_write", btfName: "vfs_write"},
+		{prog: "tp", target: "sys_exit", attachTo: "sys_exit", btfName: "btf_trace_sys_exit"},
+		{prog: "hook", target: "bprm_check_security", attachTo: "bprm_check_security", btfName: "bpf_lsm_bprm_check_security"},
+		{prog: "it", target: "task_file", attachTo: "task_file", btfName: "bpf_iter_task_file"},
+		{prog: "kp", target: "do_sys_open", attachTo: "do_sys_open"},
+		{prog: "tpo", target: "sched/sched_switch", attachTo: "sched/sched_switch"},
+		{prog: "rtp", target: "sys_exit", attachTo: "sys_exit"},
+		{prog: "xdp", target: "eth0", err: `program xdp (section "xdp", xdp) has no attach target to set`},
+		{prog: "ext", target: "other", err: "a freplace program's target is a function of another BPF program"},
+		{prog: "nosuch", target: "x", err: "program nosuch: not found"},
+		{prog: "fe", target: "", err: "program fe: empty attach target"},
+	} {
+		obj := newObj()
+		err := SetAttachTarget(obj, tt.prog, tt.target)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s=%s: %v, want an error with %q", tt.prog, tt.target, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s=%s: %v", tt.prog, tt.target, err)
+			continue
+		}
+		p := obj.Program(tt.prog)
+		if p.AttachTo != tt.attachTo || p.AttachBTFName != tt.btfName {
+			t.Errorf("%s=%s: attach to %q (BTF name %q), want %q (%q)", tt.prog, tt.target, p.AttachTo, p.AttachBTFName, tt.attachTo, tt.btfName)
 		}
 	}
 }

@@ -45,6 +45,7 @@ const passList = "{passes}"
 // flagDefs is every flag, sorted by name (-h lists them in this order).
 var flagDefs = [...]flagDef{
 	{"attach", flagBool, "", "with -emit=direct: attach every program whose section says where (kprobe/..., tracepoint/..., usdt/...), print the links and stay until SIGINT or SIGTERM, then detach; with -pin, pin the links and exit"},
+	{"attach-target", flagValue, "", "set where program PROG attaches: `PROG=TARGET` (repeatable), as bpf_program__set_attach_target: the kernel function of fentry/fexit/fmod_ret, the tracepoint of tp_btf, the hook of lsm, or the target a kprobe, uprobe or tracepoint attaches to with -attach"},
 	{"autocreate", flagValue, "", "create a struct_ops map or not: `MAP=true|false` (repeatable; a map of a \"?.struct_ops\" section is not created unless set true, and the programs only uncreated maps use do not load)"},
 	{"btf", flagString, "", "target BTF `FILE` for CO-RE (raw BTF or ELF with .BTF) instead of the running kernel"},
 	{"core", flagString, "auto", "where CO-RE relocations are computed: `auto` (the running kernel >= 5.17 when loading into it; bpfc for -btf targets, older kernels and -emit=ir), user (in bpfc) or kernel (BPF_PROG_LOAD core_relos)"},
@@ -86,8 +87,8 @@ func lookupFlag(name string) *flagDef {
 
 // flagValues holds the repeatable flags until parseArgs checks them.
 type flagValues struct {
-	enable, disable                                            listFlag
-	moduleBTF, maxEntries, keySize, valueSize, autocreate, set assignFlag
+	enable, disable                                                          listFlag
+	moduleBTF, attachTarget, maxEntries, keySize, valueSize, autocreate, set assignFlag
 }
 
 // store stores value of flag d in c or v.
@@ -143,6 +144,8 @@ func (v *flagValues) store(c *config, d *flagDef, value string) error {
 		return c.keyring.Set(value)
 	case "autocreate":
 		return v.autocreate.Set(value)
+	case "attach-target":
+		return v.attachTarget.Set(value)
 	case "key-size":
 		return v.keySize.Set(value)
 	case "max-entries":

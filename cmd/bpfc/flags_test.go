@@ -50,6 +50,7 @@ func referenceFlags(args []string) (*config, *flagValues, []string, string, erro
 	fs.Var(&v.maxEntries, "max-entries", "set a map's max_entries: `MAP=N` (repeatable)")
 	fs.Var(&v.keySize, "key-size", "set a map's key_size in bytes: `MAP=N` (repeatable; objects leave some maps unsized for user space, as bcc's tools do)")
 	fs.Var(&v.valueSize, "value-size", "set a map's value_size in bytes: `MAP=N` (repeatable; a stack trace map's is 8 × the stack depth)")
+	fs.Var(&v.attachTarget, "attach-target", "set where program PROG attaches: `PROG=TARGET` (repeatable), as bpf_program__set_attach_target: the kernel function of fentry/fexit/fmod_ret, the tracepoint of tp_btf, the hook of lsm, or the target a kprobe, uprobe or tracepoint attaches to with -attach")
 	fs.Var(&v.autocreate, "autocreate", "create a struct_ops map or not: `MAP=true|false` (repeatable; a map of a \"?.struct_ops\" section is not created unless set true, and the programs only uncreated maps use do not load)")
 	fs.Var(&v.set, "set", "set a .rodata/.data variable, or a constant of inline assembly (\"r0 = NAME ll\", 0 unless set), before load: `VAR=VALUE` (repeatable; ints, bools, enums, strings)")
 	fs.StringVar(&c.signKey, "sign-key", "", "with -emit=loader: sign the loader with the private key in PEM `FILE` (RSA or ECDSA; needs -sign-cert)")
@@ -89,6 +90,8 @@ func TestFlagsAsPackageFlag(t *testing.T) {
 		{"", "x.o"},
 		{"-disable", "a*", "-disable=b", "-set", "v=1", "-set", "w=s", "x.o"},
 		{"-enable", "tcx/*", "-enable=b", "-disable", "b", "x.o"},
+		{"-attach-target", "p=vfs_read", "-attach-target=q=sys_exit", "x.o"},
+		{"-attach-target", "novalue", "x.o"},
 		{"-set", "novalue", "x.o"},
 		{"-max-entries", "m=4", "-key-size=m=8", "-value-size", "m=16", "-autocreate", "ops=true", "x.o"},
 		{"-module-btf", "nf=n.btf", "-btf", "k.btf", "-kconfig", "c", "-core=user", "x.o"},

@@ -209,9 +209,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		if c.out == "" || c.out == "-" {
 			return nil, usageError{"-emit=elf writes an ELF object: give its file with -o"}
 		}
-		if len(v.enable) > 0 || len(v.disable) > 0 || len(v.set.m) > 0 || len(v.maxEntries.m) > 0 || len(v.keySize.m) > 0 || len(v.valueSize.m) > 0 ||
+		if len(v.enable) > 0 || len(v.disable) > 0 || len(v.attachTarget.m) > 0 || len(v.set.m) > 0 || len(v.maxEntries.m) > 0 || len(v.keySize.m) > 0 || len(v.valueSize.m) > 0 ||
 			len(v.autocreate.m) > 0 || c.pin != "" {
-			return nil, usageError{"-enable, -disable, -set, -max-entries, -key-size, -value-size, -autocreate and -pin apply when loading, not to -emit=elf"}
+			return nil, usageError{"-enable, -disable, -attach-target, -set, -max-entries, -key-size, -value-size, -autocreate and -pin apply when loading, not to -emit=elf"}
 		}
 	}
 	if c.pin != "" && c.emit == "ir" {
@@ -239,6 +239,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		return nil, usageError{"-attach needs -emit=direct"}
 	}
 	c.opts.Enable, c.opts.Disable = v.enable, v.disable
+	c.opts.AttachTarget = v.attachTarget.m
 	c.opts.Set = v.set.m
 	c.opts.ModuleBTF = v.moduleBTF.m
 	if c.opts.MaxEntries, err = sizes("max-entries", v.maxEntries.m); err != nil {
@@ -345,6 +346,8 @@ func flagMessage(err error) string {
 			flag = fmt.Sprintf("-%s %s=%s", sizeFlag(oe.Option), oe.Key, oe.Value)
 		case "Autocreate":
 			flag = fmt.Sprintf("-autocreate %s=%s", oe.Key, oe.Value)
+		case "AttachTarget":
+			flag = fmt.Sprintf("-attach-target %s=%s", oe.Key, oe.Value)
 		case "Set":
 			flag = fmt.Sprintf("-set %s=%s", oe.Key, oe.Value)
 		}

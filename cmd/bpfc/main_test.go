@@ -191,6 +191,7 @@ func TestFlagSpelling(t *testing.T) {
 		{[]string{"-emit=ir", "-set", "nosuch=1", obj("xdp_globals.o")}, "xdp_globals.o: configure pass: -set nosuch=1: variable nosuch: "},
 		{[]string{"-emit=ir", "-disable", "fentry/*", obj("xdp_globals.o")}, "-disable fentry/*: no program matches"},
 		{[]string{"-emit=ir", "-enable", "fentry/*", obj("xdp_globals.o")}, "-enable fentry/*: no program matches"},
+		{[]string{"-emit=ir", "-attach-target", "xdp_bump=eth0", obj("xdp_globals.o")}, "-attach-target xdp_bump=eth0: program xdp_bump (section \"xdp\", xdp) has no attach target to set"},
 		{[]string{"-emit=ir", "-max-entries", "nosuch=3", obj("maps_kinds.o")}, "-max-entries nosuch=3: map nosuch: not found"},
 		{[]string{"-emit=ir", "-value-size", "nosuch=8", obj("maps_kinds.o")}, "-value-size nosuch=8: map nosuch: not found"},
 		{[]string{"-emit=ir", "-key-size", ".rodata.cst16=8", obj("maps_kinds.o")}, "-key-size .rodata.cst16=8: map .rodata.cst16: global data maps take their sizes"},
@@ -707,6 +708,35 @@ func TestEnableLoads(t *testing.T) {
 			slices.Sort(progs)
 			if want := []string{"tp_getpid", "tp_getpid_cookie"}; !slices.Equal(progs, want) {
 				t.Errorf("loaded programs %q, want %q", progs, want)
+			}
+		})
+	}
+}
+
+// TestAttachTargetLoads loads a tp_btf program against another tracepoint
+// with -attach-target, directly and through the loader (the kernel looks
+// the new name up), and checks that a target the kernel has not is
+// refused naming the name looked up.
+func TestAttachTargetLoads(t *testing.T) {
+	testutil.RequireKernel(t)
+	only := []string{"-disable", "raw*", "-disable", "k*", "-disable", "iter_*", "-disable", "tp_*"}
+	for _, mode := range modes[:2] {
+		t.Run(mode.name, func(t *testing.T) {
+			if loaderRefused(t, mode.args, "attach_probes.o") {
+				return
+			}
+			args := append(append(append([]string(nil), mode.args...), only...), "-attach-target", "tpbtf_getpid=sys_exit", obj("attach_probes.o"))
+			code, out, stderr := runCLI(args...)
+			if code != exitOK {
+				t.Fatalf("%q: exit %d: %s", args, code, stderr)
+			}
+			if _, ok := parseTable(t, out)["prog tpbtf_getpid"]; !ok {
+				t.Errorf("tpbtf_getpid not loaded:\n%s", out)
+			}
+			args = append(append(append([]string(nil), mode.args...), only...), "-attach-target", "tpbtf_getpid=bpfc_no_such_tp", obj("attach_probes.o"))
+			code, _, stderr = runCLI(args...)
+			if code != exitFailure || !strings.Contains(stderr, "btf_trace_bpfc_no_such_tp") || !strings.Contains(stderr, "tpbtf_getpid") {
+				t.Errorf("%q: exit %d, %q; want a refusal naming btf_trace_bpfc_no_such_tp and the program", args, code, stderr)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/bpfc/bpfc/btf"
+	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/uapi"
 )
 
@@ -63,7 +64,6 @@ type secDef struct {
 	typ     uapi.ProgType
 	attach  uapi.AttachType
 	flags   secFlags
-	prefix  string // BTF name prefix of the attach target
 	unsupp  string
 }
 
@@ -111,8 +111,8 @@ var sectionDefs = []secDef{
 	{pattern: "raw_tp.s+", typ: uapi.ProgTypeRawTracepoint, flags: secSleepable},
 	{pattern: "raw_tracepoint.w+", typ: uapi.ProgTypeRawTracepointWritable},
 	{pattern: "raw_tp.w+", typ: uapi.ProgTypeRawTracepointWritable},
-	{pattern: "tp_btf+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceRawTp, flags: secAttachBTF | secBTFTypedef, prefix: "btf_trace_"},
-	{pattern: "tp_btf.s+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceRawTp, flags: secAttachBTF | secBTFTypedef | secSleepable, prefix: "btf_trace_"},
+	{pattern: "tp_btf+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceRawTp, flags: secAttachBTF | secBTFTypedef},
+	{pattern: "tp_btf.s+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceRawTp, flags: secAttachBTF | secBTFTypedef | secSleepable},
 	{pattern: "fentry+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceFentry, flags: secAttachBTF},
 	{pattern: "fmod_ret+", typ: uapi.ProgTypeTracing, attach: uapi.AttachModifyReturn, flags: secAttachBTF},
 	{pattern: "fexit+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceFexit, flags: secAttachBTF},
@@ -122,11 +122,11 @@ var sectionDefs = []secDef{
 	{pattern: "fsession+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceFsession, flags: secAttachBTF},
 	{pattern: "fsession.s+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceFsession, flags: secAttachBTF | secSleepable},
 	{pattern: "freplace+", typ: uapi.ProgTypeExt, flags: secAttachBTF},
-	{pattern: "lsm+", typ: uapi.ProgTypeLSM, attach: uapi.AttachLSMMac, flags: secAttachBTF, prefix: "bpf_lsm_"},
-	{pattern: "lsm.s+", typ: uapi.ProgTypeLSM, attach: uapi.AttachLSMMac, flags: secAttachBTF | secSleepable, prefix: "bpf_lsm_"},
-	{pattern: "lsm_cgroup+", typ: uapi.ProgTypeLSM, attach: uapi.AttachLSMCgroup, flags: secAttachBTF, prefix: "bpf_lsm_"},
-	{pattern: "iter+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceIter, flags: secAttachBTF, prefix: "bpf_iter_"},
-	{pattern: "iter.s+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceIter, flags: secAttachBTF | secSleepable, prefix: "bpf_iter_"},
+	{pattern: "lsm+", typ: uapi.ProgTypeLSM, attach: uapi.AttachLSMMac, flags: secAttachBTF},
+	{pattern: "lsm.s+", typ: uapi.ProgTypeLSM, attach: uapi.AttachLSMMac, flags: secAttachBTF | secSleepable},
+	{pattern: "lsm_cgroup+", typ: uapi.ProgTypeLSM, attach: uapi.AttachLSMCgroup, flags: secAttachBTF},
+	{pattern: "iter+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceIter, flags: secAttachBTF},
+	{pattern: "iter.s+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceIter, flags: secAttachBTF | secSleepable},
 	{pattern: "syscall", typ: uapi.ProgTypeSyscall, flags: secSleepable},
 	{pattern: "xdp.frags/devmap", typ: uapi.ProgTypeXDP, attach: uapi.AttachXDPDevmap, flags: secXDPFrags},
 	{pattern: "xdp/devmap", typ: uapi.ProgTypeXDP, attach: uapi.AttachXDPDevmap},
@@ -252,7 +252,7 @@ func lookup(info SectionInfo, name string, prefix bool) (SectionInfo, bool) {
 				info.AttachBTFKind = btf.KindTypedef
 			}
 			if target != "" {
-				info.AttachBTFName = d.prefix + target
+				info.AttachBTFName = ir.AttachBTFPrefix(d.attach) + target
 			}
 		}
 		return info, true
