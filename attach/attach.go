@@ -57,6 +57,11 @@ type Program struct {
 	// Name is the program's function name, Section its ELF section name
 	// (which says where to attach it).
 	Name, Section string
+	// Target is where the program attaches when Options.Target is empty:
+	// the target its section names, as the loader read it, or the one the
+	// user set instead (bpfc.Options.AttachTarget, libbpf's
+	// bpf_program__set_attach_target); empty: the section's.
+	Target string
 	// Type is the program's BPF_PROG_TYPE_*, AttachType the expected
 	// attach type it was loaded with.
 	Type       uapi.ProgType
@@ -185,7 +190,11 @@ func attach(p *Program, opts *Options) (*Link, error) {
 	if p.FD <= 0 {
 		return nil, errors.New("program is not loaded")
 	}
-	sec := parseSection(p.Section, opts.Target)
+	target := opts.Target
+	if target == "" {
+		target = p.Target
+	}
+	sec := parseSection(p.Section, target)
 	switch sec.kind {
 	case kindKprobe, kindKretprobe, kindKsyscall, kindKretsyscall:
 		return attachKprobe(p, sec, opts)
@@ -210,12 +219,13 @@ func attach(p *Program, opts *Options) (*Link, error) {
 }
 
 // CanAttach reports whether Attach can attach p without options: its
-// section names the target (kprobe/FUNC, tracepoint/CAT/NAME...) or its
-// type needs none (tp_btf, fentry, lsm, iter). Programs for which it is
+// section (or p.Target) names the target (kprobe/FUNC,
+// tracepoint/CAT/NAME...) or its type needs none (tp_btf, fentry, lsm,
+// iter). Programs for which it is
 // false need a target in Options (or cannot be attached at all); attaching
 // every program of an object skips them.
 func CanAttach(p *Program) bool {
-	sec := parseSection(p.Section, "")
+	sec := parseSection(p.Section, p.Target)
 	switch sec.kind {
 	case kindNone:
 		return false

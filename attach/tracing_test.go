@@ -1,6 +1,7 @@
 // Kernel tests of the attachments that need no kprobes: tracepoints (perf
 // events, with a BPF link and with PERF_EVENT_IOC_SET_BPF), raw
-// tracepoints, tp_btf and iterators, plus pinning and detaching.
+// tracepoints, tp_btf and iterators, plus pinning and detaching, and
+// attach targets set instead of the section's.
 
 package attach_test
 
@@ -16,7 +17,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfc/bpfc"
 	"github.com/bpfc/bpfc/attach"
+	"github.com/bpfc/bpfc/backend/direct"
+	"github.com/bpfc/bpfc/btf"
 	"github.com/bpfc/bpfc/internal/sys"
 	"github.com/bpfc/bpfc/internal/testutil"
 )
@@ -188,5 +192,50 @@ func TestPinIoctlRefused(t *testing.T) {
 	err := l.Pin(filepath.Join(dir, "x"))
 	if !errors.Is(err, attach.ErrNotSupported) || !strings.Contains(err.Error(), "tp_getpid") {
 		t.Errorf("Pin of an ioctl perf event: %v, want ErrNotSupported naming tp_getpid", err)
+	}
+}
+
+// TestAttachTargetOverride loads and attaches programs whose attach target
+// was set instead of their section's (bpfc.Options.AttachTarget, libbpf's
+// bpf_program__set_attach_target): a tracepoint program attaches to the
+// other syscall's tracepoint and counts its calls, and a tp_btf program
+// is loaded against the kernel's btf_trace_sys_exit.
+func TestAttachTargetOverride(t *testing.T) {
+	testutil.RequireKernel(t)
+	tracefsDir(t)
+	obj, err := bpfc.Compile("../testdata/attach_probes.o", &bpfc.Options{
+		Set:          pidSet(),
+		AttachTarget: map[string]string{"tp_getpid": "syscalls/sys_enter_getppid", "tpbtf_getpid": "sys_exit"},
+		Disable:      []string{"k*", "raw*", "iter_*"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	coll, err := direct.Load(obj, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { coll.Close() })
+	o := &object{obj: obj, coll: coll}
+
+	vmlinux, err := btf.LoadKernel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := vmlinux.FindByNameKind("btf_trace_sys_exit", btf.KindTypedef)
+	if p := coll.Programs["tpbtf_getpid"]; len(want) != 1 || p.AttachBTFID != want[0] || p.AttachTo != "sys_exit" {
+		t.Errorf("tpbtf_getpid: attach BTF id %d (to %q), want btf_trace_sys_exit's %v", p.AttachBTFID, p.AttachTo, want)
+	}
+
+	before := o.count(t, cTP)
+	l := o.attach(t, "tp_getpid", nil)
+	if l.Target != "syscalls/sys_enter_getppid" {
+		t.Errorf("tp_getpid attached to %q, want syscalls/sys_enter_getppid", l.Target)
+	}
+	for range 5 {
+		unix.Getppid()
+	}
+	if got := o.count(t, cTP) - before; got < 5 {
+		t.Errorf("%d hits after 5 getppid calls, want at least 5", got)
 	}
 }

@@ -123,7 +123,7 @@ func adoptProgram(def *ir.Program, fd *sys.FD) (*Program, error) {
 	}
 	return &Program{
 		Name: def.Name, Section: def.Section, KernelName: mapdef.ProgramKernelName(def.Name),
-		Type: info.Type, AttachType: def.ExpectedAttachType, AttachBTFID: btf.TypeID(info.AttachBTFID),
+		Type: info.Type, AttachType: def.ExpectedAttachType, AttachTo: def.AttachTo, AttachBTFID: btf.TypeID(info.AttachBTFID),
 		ID: info.ID, fd: fd,
 	}, nil
 }

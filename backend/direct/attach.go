@@ -14,7 +14,7 @@ import (
 // attachProgram describes p to the attach package.
 func (c *Collection) attachProgram(p *Program) (*attach.Program, error) {
 	ap := &attach.Program{
-		Name: p.Name, Section: p.Section,
+		Name: p.Name, Section: p.Section, Target: p.AttachTo,
 		Type: p.Type, AttachType: p.AttachType,
 		FD: p.FD(),
 	}

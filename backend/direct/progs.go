@@ -33,6 +33,10 @@ type Program struct {
 	// attach type.
 	Type       uapi.ProgType
 	AttachType uapi.AttachType
+	// AttachTo is the program's attach target: the one its section names,
+	// or the one set instead (bpfc.Options.AttachTarget); Attach attaches
+	// there.
+	AttachTo string
 	// AttachBTFID is the vmlinux BTF id of the attach target (tp_btf,
 	// fentry, lsm, iter), 0 if none.
 	AttachBTFID btf.TypeID
@@ -295,7 +299,7 @@ func (l *loader) loadProgram(p *ir.Program) error {
 
 	prog := &Program{
 		Name: p.Name, Section: p.Section, KernelName: name,
-		Type: attr.ProgType, AttachType: attr.ExpectedAttachType,
+		Type: attr.ProgType, AttachType: attr.ExpectedAttachType, AttachTo: p.AttachTo,
 	}
 
 	if p.AttachBTFKind != 0 && p.AttachBTFName != "" {

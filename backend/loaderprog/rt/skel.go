@@ -41,7 +41,8 @@ type Program struct {
 	// Type is its BPF_PROG_TYPE_*, AttachType its expected attach type.
 	Type, AttachType uint32
 	// AttachTo is the attach target named by the section ("sys_enter"
-	// of raw_tp/sys_enter), if any.
+	// of raw_tp/sys_enter), or set instead when the skeleton was
+	// generated (-attach-target), if any.
 	AttachTo string
 	// FD is the program's descriptor after Load, -1 when it is not
 	// loaded. The skeleton owns it: give a duplicate (unix.Dup) to
@@ -80,7 +81,7 @@ func NewUSDT(specs, ips int) (*USDT, error) { return attach.NewUSDT(specs, ips) 
 // desc describes the program to the attach package.
 func (p *Program) desc() *attach.Program {
 	return &attach.Program{
-		Name: p.Name, Section: p.Section,
+		Name: p.Name, Section: p.Section, Target: p.AttachTo,
 		Type: uapi.ProgType(p.Type), AttachType: uapi.AttachType(p.AttachType),
 		FD: p.FD, USDT: p.USDT,
 	}

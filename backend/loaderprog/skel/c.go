@@ -260,7 +260,8 @@ func (g *cGen) attach() {
 	g.p("}\n\n")
 }
 
-// cAttach is how a C light skeleton attaches a program, from its section:
+// cAttach is how a C light skeleton attaches a program, from its section
+// (and its attach target, which -attach-target may have set instead):
 // what skel_internal.h offers (raw tracepoints, tracing and LSM programs,
 // iterators) and perf events opened with the syscalls (tracepoints,
 // kprobes, kretprobes, syscall probes, and uprobes and uretprobes on a
@@ -284,6 +285,9 @@ type cAttach struct {
 func cAttachOf(p loaderprog.ProgDesc) cAttach {
 	sec := strings.TrimPrefix(p.Section, "?")
 	prefix, target, _ := strings.Cut(sec, "/")
+	if p.AttachTo != "" {
+		target = p.AttachTo // the section's, or -attach-target's
+	}
 	switch {
 	case (p.Type == uapi.ProgTypeRawTracepoint || p.Type == uapi.ProgTypeRawTracepointWritable) && p.AttachTo != "":
 		return cAttach{kind: "rawtp", target: p.AttachTo}
