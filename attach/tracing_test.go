@@ -197,45 +197,105 @@ func TestPinIoctlRefused(t *testing.T) {
 
 // TestAttachTargetOverride loads and attaches programs whose attach target
 // was set instead of their section's (bpfc.Options.AttachTarget, libbpf's
-// bpf_program__set_attach_target): a tracepoint program attaches to the
-// other syscall's tracepoint and counts its calls, and a tp_btf program
-// is loaded against the kernel's btf_trace_sys_exit.
+// bpf_program__set_attach_target), where their sections name another
+// function or tracepoint. A tracepoint program attaches to getppid's
+// tracepoint and counts its calls; a tp_btf program is loaded against the
+// kernel's btf_trace_sys_exit; fentry (loaded against the function) and
+// kprobe programs count fsync(2)'s calls of vfs_fsync_range where the
+// kernel allows them (not on the locked-down test host).
 func TestAttachTargetOverride(t *testing.T) {
 	testutil.RequireKernel(t)
 	tracefsDir(t)
-	obj, err := bpfc.Compile("../testdata/attach_probes.o", &bpfc.Options{
-		Set:          pidSet(),
-		AttachTarget: map[string]string{"tp_getpid": "syscalls/sys_enter_getppid", "tpbtf_getpid": "sys_exit"},
-		Disable:      []string{"k*", "raw*", "iter_*"},
+	getppids := func() {
+		for range 5 {
+			unix.Getppid()
+		}
+	}
+	load := func(t *testing.T, enable, disable []string, targets map[string]string) (*object, error) {
+		t.Helper()
+		obj, err := bpfc.Compile("../testdata/attach_probes.o", &bpfc.Options{
+			Set:          pidSet(),
+			Enable:       enable,
+			AttachTarget: targets,
+			Disable:      disable,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		coll, err := direct.Load(obj, nil)
+		if err != nil {
+			return nil, err
+		}
+		t.Cleanup(func() { coll.Close() })
+		return &object{obj: obj, coll: coll}, nil
+	}
+
+	t.Run("tracepoint and tp_btf", func(t *testing.T) {
+		o, err := load(t, nil, []string{"k*", "raw*", "iter_*"}, map[string]string{"tp_getpid": "syscalls/sys_enter_getppid", "tpbtf_getpid": "sys_exit"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vmlinux, err := btf.LoadKernel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := vmlinux.FindByNameKind("btf_trace_sys_exit", btf.KindTypedef)
+		if p := o.coll.Programs["tpbtf_getpid"]; len(want) != 1 || p.AttachBTFID != want[0] || p.AttachTo != "sys_exit" {
+			t.Errorf("tpbtf_getpid: attach BTF id %d (to %q), want btf_trace_sys_exit's %v", p.AttachBTFID, p.AttachTo, want)
+		}
+		before := o.count(t, cTP)
+		l := o.attach(t, "tp_getpid", nil)
+		if l.Target != "syscalls/sys_enter_getppid" {
+			t.Errorf("tp_getpid attached to %q, want syscalls/sys_enter_getppid", l.Target)
+		}
+		getppids()
+		if got := o.count(t, cTP) - before; got < 5 {
+			t.Errorf("%d hits after 5 getppid calls, want at least 5", got)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	coll, err := direct.Load(obj, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { coll.Close() })
-	o := &object{obj: obj, coll: coll}
 
-	vmlinux, err := btf.LoadKernel()
+	// fsync(2) calls vfs_fsync_range (every kernel; in BTF and kallsyms).
+	f, err := os.CreateTemp(t.TempDir(), "fsync")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := vmlinux.FindByNameKind("btf_trace_sys_exit", btf.KindTypedef)
-	if p := coll.Programs["tpbtf_getpid"]; len(want) != 1 || p.AttachBTFID != want[0] || p.AttachTo != "sys_exit" {
-		t.Errorf("tpbtf_getpid: attach BTF id %d (to %q), want btf_trace_sys_exit's %v", p.AttachBTFID, p.AttachTo, want)
+	defer f.Close()
+	fsyncs := func() {
+		for range 5 {
+			unix.Fsync(int(f.Fd()))
+		}
 	}
-
-	before := o.count(t, cTP)
-	l := o.attach(t, "tp_getpid", nil)
-	if l.Target != "syscalls/sys_enter_getppid" {
-		t.Errorf("tp_getpid attached to %q, want syscalls/sys_enter_getppid", l.Target)
-	}
-	for range 5 {
-		unix.Getppid()
-	}
-	if got := o.count(t, cTP) - before; got < 5 {
-		t.Errorf("%d hits after 5 getppid calls, want at least 5", got)
+	for _, tt := range []struct {
+		prog, section string
+		counter       int
+		disable       []string
+	}{
+		{"fentry_openat2", "?fentry/do_sys_openat2", cFentry, []string{"k*", "raw*", "iter_*"}},
+		{"kp_openat2", "kprobe/do_sys_openat2", cKprobe, []string{"krp_*", "ksys_*", "raw*", "iter_*"}},
+	} {
+		t.Run(tt.prog, func(t *testing.T) {
+			o, err := load(t, []string{tt.prog}, tt.disable, map[string]string{tt.prog: "vfs_fsync_range"})
+			if err != nil {
+				checkLockedDown(t, tt.prog, err)
+				return
+			}
+			if p := o.coll.Programs[tt.prog]; p.Section != tt.section || p.AttachTo != "vfs_fsync_range" {
+				t.Errorf("%s: section %q, attach to %q; want %q, vfs_fsync_range", tt.prog, p.Section, p.AttachTo, tt.section)
+			}
+			before := o.count(t, tt.counter)
+			l, err := o.coll.AttachProgram(tt.prog, nil)
+			if err != nil && !haveKprobes() {
+				checkNoKprobes(t, tt.prog, err)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			fsyncs()
+			if got := o.count(t, tt.counter) - before; got < 5 {
+				t.Errorf("%d hits after 5 fsync calls, want at least 5", got)
+			}
+		})
 	}
 }
