@@ -201,7 +201,7 @@ func TestPinIoctlRefused(t *testing.T) {
 // function or tracepoint. A tracepoint program attaches to getppid's
 // tracepoint and counts its calls; a tp_btf program is loaded against the
 // kernel's btf_trace_sys_exit; fentry (loaded against the function) and
-// kprobe programs count fsync(2)'s calls of vfs_fsync_range where the
+// kprobe programs count the kernel's calls of bpf_fentry_test1 where the
 // kernel allows them (not on the locked-down test host).
 func TestAttachTargetOverride(t *testing.T) {
 	testutil.RequireKernel(t)
@@ -254,48 +254,33 @@ func TestAttachTargetOverride(t *testing.T) {
 		}
 	})
 
-	// fsync(2) calls vfs_fsync_range (every kernel; in BTF and kallsyms).
-	f, err := os.CreateTemp(t.TempDir(), "fsync")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	fsyncs := func() {
-		for range 5 {
-			unix.Fsync(int(f.Fd()))
+	// fentry and kprobe: both moved to bpf_fentry_test1, which the kernel
+	// calls (and only then) when a tracing program is test-run (5.5+).
+	t.Run("fentry and kprobe", func(t *testing.T) {
+		const target = "bpf_fentry_test1"
+		o, err := load(t, []string{"fentry_openat2"}, []string{"krp_*", "ksys_*", "raw*", "iter_*"},
+			map[string]string{"fentry_openat2": target, "kp_openat2": target})
+		if err != nil {
+			checkLockedDown(t, "fentry_openat2", err)
+			return
 		}
-	}
-	for _, tt := range []struct {
-		prog, section string
-		counter       int
-		disable       []string
-	}{
-		{"fentry_openat2", "?fentry/do_sys_openat2", cFentry, []string{"k*", "raw*", "iter_*"}},
-		{"kp_openat2", "kprobe/do_sys_openat2", cKprobe, []string{"krp_*", "ksys_*", "raw*", "iter_*"}},
-	} {
-		t.Run(tt.prog, func(t *testing.T) {
-			o, err := load(t, []string{tt.prog}, tt.disable, map[string]string{tt.prog: "vfs_fsync_range"})
-			if err != nil {
-				checkLockedDown(t, tt.prog, err)
-				return
+		fe := o.coll.Programs["fentry_openat2"]
+		for name, sec := range map[string]string{"fentry_openat2": "?fentry/do_sys_openat2", "kp_openat2": "kprobe/do_sys_openat2"} {
+			if p := o.coll.Programs[name]; p.Section != sec || p.AttachTo != target {
+				t.Errorf("%s: section %q, attach to %q; want %q, %s", name, p.Section, p.AttachTo, sec, target)
 			}
-			if p := o.coll.Programs[tt.prog]; p.Section != tt.section || p.AttachTo != "vfs_fsync_range" {
-				t.Errorf("%s: section %q, attach to %q; want %q, vfs_fsync_range", tt.prog, p.Section, p.AttachTo, tt.section)
-			}
-			before := o.count(t, tt.counter)
-			l, err := o.coll.AttachProgram(tt.prog, nil)
-			if err != nil && !haveKprobes() {
-				checkNoKprobes(t, tt.prog, err)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			fsyncs()
-			if got := o.count(t, tt.counter) - before; got < 5 {
-				t.Errorf("%d hits after 5 fsync calls, want at least 5", got)
-			}
-		})
-	}
+		}
+		beforeFentry, beforeKprobe := o.count(t, cFentry), o.count(t, cKprobe)
+		o.attach(t, "fentry_openat2", nil)
+		o.attach(t, "kp_openat2", nil)
+		if _, err := fe.TestRun(direct.TestRunOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := o.count(t, cFentry) - beforeFentry; got < 1 {
+			t.Errorf("fentry: %d hits after test runs that call %s", got, target)
+		}
+		if got := o.count(t, cKprobe) - beforeKprobe; got < 1 {
+			t.Errorf("kprobe: %d hits after test runs that call %s", got, target)
+		}
+	})
 }

@@ -682,7 +682,8 @@ func TestLinkObjects(t *testing.T) {
 }
 
 // TestEnableLoads loads a program of a "?" section with -enable, directly
-// and through the loader: it is loaded, its "?" neighbours are not.
+// and through the loader: it is loaded (refused before 5.15, for the BPF
+// cookie it reads), its "?" neighbours are not.
 // Everything but attach_probes.o's tracepoints is disabled, so the object
 // loads on every kernel of the matrix.
 func TestEnableLoads(t *testing.T) {
@@ -695,6 +696,13 @@ func TestEnableLoads(t *testing.T) {
 			args := append(append([]string(nil), mode.args...), "-enable", "tp_getpid_cookie", "-enable", "rawtp_getpid_cookie",
 				"-disable", "raw*", "-disable", "k*", "-disable", "tpbtf_*", "-disable", "iter_*", obj("attach_probes.o"))
 			code, out, stderr := runCLI(args...)
+			if testutil.KernelOlderThan("5.15") {
+				// Enabled, and so refused: it reads its BPF cookie.
+				if code != exitFailure || !strings.Contains(stderr, "tp_getpid_cookie") || !strings.Contains(stderr, "bpf_get_attach_cookie") {
+					t.Errorf("%q on %s: exit %d, %q; want the refusal of tp_getpid_cookie naming bpf_get_attach_cookie", args, testutil.KernelRelease(), code, stderr)
+				}
+				return
+			}
 			if code != exitOK {
 				t.Fatalf("%q: exit %d: %s", args, code, stderr)
 			}
