@@ -218,12 +218,11 @@ func attach(p *Program, opts *Options) (*Link, error) {
 	return attachByType(p, opts)
 }
 
-// CanAttach reports whether Attach can attach p without options: its
-// section (or p.Target) names the target (kprobe/FUNC,
-// tracepoint/CAT/NAME...) or its type needs none (tp_btf, fentry, lsm,
-// iter). Programs for which it is
-// false need a target in Options (or cannot be attached at all); attaching
-// every program of an object skips them.
+// CanAttach reports whether Attach can attach p without options: p.Target
+// or its section names the target (kprobe/FUNC, tracepoint/CAT/NAME...)
+// or its type needs none (tp_btf, fentry, lsm, iter). Programs for which
+// it is false need a target in Options (or cannot be attached at all);
+// attaching every program of an object skips them.
 func CanAttach(p *Program) bool {
 	sec := parseSection(p.Section, p.Target)
 	switch sec.kind {
