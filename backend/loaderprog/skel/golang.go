@@ -515,7 +515,7 @@ func (g *goGen) attach() {
 	g.p(" On error nothing stays attached.\n")
 	g.p("func (s *%s) Attach() error {\n", g.typ)
 	for j, p := range g.l.Progs {
-		desc := attach.Program{Name: p.Name, Section: p.Section, Type: p.Type, AttachType: p.ExpectedAttachType}
+		desc := attach.Program{Name: p.Name, Section: p.Section, Target: p.AttachTo, Type: p.Type, AttachType: p.ExpectedAttachType}
 		if !p.Autoload || !attach.CanAttach(&desc) {
 			continue
 		}
