@@ -444,3 +444,30 @@ func TestCollectionPinFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestUnsupportedProgram checks that a program the frontend marked
+// unsupported (a freplace program: its target is another program's
+// function) is refused with the reason, leaving nothing open, and that
+// the object loads without it when it is disabled.
+func TestUnsupportedProgram(t *testing.T) {
+	testutil.RequireKernel(t)
+	defer testutil.CheckNoFDLeak(t)()
+	obj := globalsObject()
+	ext := irtest.Program("replacement", uapi.ProgTypeExt, []ir.Insn{ir.Mov64Imm(0, 0), ir.Exit()})
+	ext.Unsupported = "a freplace program replaces a function of another loaded BPF program"
+	obj.Programs = append(obj.Programs, ext)
+	coll, err := Load(obj, &Options{})
+	if err == nil {
+		coll.Close()
+		t.Fatal("Load succeeded, want the program refused")
+	}
+	if !errors.Is(err, ErrNotSupported) || !strings.Contains(err.Error(), "replacement") || !strings.Contains(err.Error(), ext.Unsupported) {
+		t.Errorf("error %v: want ErrNotSupported naming the program and the reason", err)
+	}
+	ext.Autoload = false
+	coll = mustLoad(t, obj, &Options{})
+	defer coll.Close()
+	if _, ok := coll.Programs["replacement"]; ok {
+		t.Error("the disabled program was loaded")
+	}
+}

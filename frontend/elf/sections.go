@@ -67,6 +67,9 @@ type secDef struct {
 	unsupp  string
 }
 
+// freplaceUnsupported is why a freplace program cannot be loaded.
+const freplaceUnsupported = "a freplace program replaces a function of another loaded BPF program, which its loader names by file descriptor (libbpf: bpf_program__set_attach_target with the program's fd); bpfc does not load freplace programs"
+
 // sectionDefs follows libbpf's section_defs, in its order (the first match
 // wins, so specific names precede general ones).
 var sectionDefs = []secDef{
@@ -121,7 +124,7 @@ var sectionDefs = []secDef{
 	{pattern: "fexit.s+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceFexit, flags: secAttachBTF | secSleepable},
 	{pattern: "fsession+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceFsession, flags: secAttachBTF},
 	{pattern: "fsession.s+", typ: uapi.ProgTypeTracing, attach: uapi.AttachTraceFsession, flags: secAttachBTF | secSleepable},
-	{pattern: "freplace+", typ: uapi.ProgTypeExt, flags: secAttachBTF},
+	{pattern: "freplace+", typ: uapi.ProgTypeExt, flags: secAttachBTF, unsupp: freplaceUnsupported},
 	{pattern: "lsm+", typ: uapi.ProgTypeLSM, attach: uapi.AttachLSMMac, flags: secAttachBTF},
 	{pattern: "lsm.s+", typ: uapi.ProgTypeLSM, attach: uapi.AttachLSMMac, flags: secAttachBTF | secSleepable},
 	{pattern: "lsm_cgroup+", typ: uapi.ProgTypeLSM, attach: uapi.AttachLSMCgroup, flags: secAttachBTF},

@@ -77,7 +77,7 @@ func TestSectionDef(t *testing.T) {
 		{"fsession/f", true, SectionInfo{Pattern: "fsession+", Type: uapi.ProgTypeTracing, ExpectedAttachType: uapi.AttachTraceFsession, AttachTo: "f", AttachBTFKind: btf.KindFunc, AttachBTFName: "f"}},
 		{"fsession.s/f", true, SectionInfo{Pattern: "fsession.s+", Type: uapi.ProgTypeTracing, ExpectedAttachType: uapi.AttachTraceFsession, AttachTo: "f", AttachBTFKind: btf.KindFunc, AttachBTFName: "f", Flags: sleep}},
 		{"fmod_ret.s/f", true, SectionInfo{Pattern: "fmod_ret.s+", Type: uapi.ProgTypeTracing, ExpectedAttachType: uapi.AttachModifyReturn, AttachTo: "f", AttachBTFKind: btf.KindFunc, AttachBTFName: "f", Flags: sleep}},
-		{"freplace/handler", true, SectionInfo{Pattern: "freplace+", Type: uapi.ProgTypeExt, AttachTo: "handler", AttachBTFKind: btf.KindFunc, AttachBTFName: "handler"}},
+		{"freplace/handler", true, SectionInfo{Pattern: "freplace+", Type: uapi.ProgTypeExt, AttachTo: "handler", AttachBTFKind: btf.KindFunc, AttachBTFName: "handler", Unsupported: freplaceUnsupported}},
 		{"lsm/file_open", true, SectionInfo{Pattern: "lsm+", Type: uapi.ProgTypeLSM, ExpectedAttachType: uapi.AttachLSMMac, AttachTo: "file_open", AttachBTFKind: btf.KindFunc, AttachBTFName: "bpf_lsm_file_open"}},
 		{"lsm.s/file_open", true, SectionInfo{Pattern: "lsm.s+", Type: uapi.ProgTypeLSM, ExpectedAttachType: uapi.AttachLSMMac, AttachTo: "file_open", AttachBTFKind: btf.KindFunc, AttachBTFName: "bpf_lsm_file_open", Flags: sleep}},
 		{"lsm_cgroup/sk_alloc", true, SectionInfo{Pattern: "lsm_cgroup+", Type: uapi.ProgTypeLSM, ExpectedAttachType: uapi.AttachLSMCgroup, AttachTo: "sk_alloc", AttachBTFKind: btf.KindFunc, AttachBTFName: "bpf_lsm_sk_alloc"}},
