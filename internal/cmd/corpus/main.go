@@ -3,7 +3,10 @@
 // the matrix (booted under qemu as internal/cmd/vmtest does) and on the
 // host, prints per kernel how many objects each loads, and lists every
 // object libbpf loads that bpfc refuses, with bpfc's error. The rule it
-// checks: whatever libbpf loads on a kernel, bpfc loads there too.
+// checks: whatever libbpf loads on a kernel, bpfc loads there too. Objects
+// of tools that size maps, choose programs or set attach targets before
+// loading are loaded so on both sides, as the tools do by default
+// (settings.go).
 //
 //	go run ./internal/cmd/corpus [-kernels 5.10,6.1] [-host=false] DIR
 //
@@ -219,12 +222,17 @@ func (c *config) build(work string) (bpfc, libbpfload string, err error) {
 	return bpfc, libbpfload, nil
 }
 
-// commands are the three loads of obj, by mode.
+// commands are the three loads of obj, by mode, each with the settings
+// of its tool (toolSettings).
 func commands(bpfc, libbpfload, obj string) map[string][]string {
+	set := toolSettings[filepath.Base(obj)]
+	cmd := func(head ...string) []string {
+		return append(append(head, set...), obj)
+	}
 	return map[string][]string{
-		modeLibbpf: {libbpfload, obj},
-		modeDirect: {bpfc, "-emit=direct", obj},
-		modeLoader: {bpfc, "-emit=loader", "-run", obj},
+		modeLibbpf: cmd(libbpfload),
+		modeDirect: cmd(bpfc, "-emit=direct"),
+		modeLoader: cmd(bpfc, "-emit=loader", "-run"),
 	}
 }
 
@@ -280,8 +288,9 @@ const (
 
 // initScript is the guest's /init: the mounts of vmtest's guests, the
 // modules vmtest.KernelInitramfs lists in /vmtest/mods, then the three
-// loads of every object, each one's output (head and tail) between
-// markers on the result port.
+// loads of every object (with the flags of OBJ.args, its tool's
+// settings), each one's output (head and tail) between markers on the
+// result port.
 const initScript = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin HOME=/root TMPDIR=/tmp
@@ -303,11 +312,12 @@ done </vmtest/mods
 each=$(cat /corpus-each)
 for o in ` + guestObjs + `/*.o; do
 	n=${o##*/}
+	args=$(cat "$o.args" 2>/dev/null)
 	for m in libbpf direct loader; do
 		case $m in
-		libbpf) set -- /bin/libbpfload "$o" ;;
-		direct) set -- /bin/bpfc -emit=direct "$o" ;;
-		loader) set -- /bin/bpfc -emit=loader -run "$o" ;;
+		libbpf) set -- /bin/libbpfload $args "$o" ;;
+		direct) set -- /bin/bpfc -emit=direct $args "$o" ;;
+		loader) set -- /bin/bpfc -emit=loader -run $args "$o" ;;
 		esac
 		timeout "$each" "$@" >/tmp/out 2>&1 </dev/null
 		rc=$?
@@ -358,6 +368,11 @@ func initramfs(w io.Writer, objs []string, bpfc, libbpfload string, each time.Du
 		}
 		if err := c.File(filepath.Join(guestObjs, filepath.Base(o)), 0o644, b); err != nil {
 			return err
+		}
+		if set := toolSettings[filepath.Base(o)]; len(set) > 0 {
+			if err := c.File(filepath.Join(guestObjs, filepath.Base(o)+".args"), 0o644, []byte(strings.Join(set, " ")+"\n")); err != nil {
+				return err
+			}
 		}
 	}
 	return c.Close()

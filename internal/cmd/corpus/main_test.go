@@ -67,3 +67,24 @@ func TestParseTruncated(t *testing.T) {
 		t.Errorf("an unfinished load = %+v, want a failure", o)
 	}
 }
+
+// TestCommandsCarrySettings checks that both loaders get a tool's
+// settings, the same flags before the object, and other objects none.
+func TestCommandsCarrySettings(t *testing.T) {
+	cmds := commands("bpfc", "libbpfload", "/c/bcc-funclatency.o")
+	set := toolSettings["bcc-funclatency.o"]
+	for m, head := range map[string][]string{modeLibbpf: {"libbpfload"}, modeDirect: {"bpfc", "-emit=direct"}, modeLoader: {"bpfc", "-emit=loader", "-run"}} {
+		want := append(append(append([]string(nil), head...), set...), "/c/bcc-funclatency.o")
+		if got := cmds[m]; strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: %q, want %q", m, got, want)
+		}
+	}
+	if got := commands("bpfc", "libbpfload", "/c/other.o")[modeLibbpf]; len(got) != 2 {
+		t.Errorf("an object without settings: %q", got)
+	}
+	for name, set := range toolSettings {
+		if len(set)%2 != 0 {
+			t.Errorf("%s: settings %q are not flag-argument pairs (libbpfload reads pairs)", name, set)
+		}
+	}
+}
