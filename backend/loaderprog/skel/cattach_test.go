@@ -56,3 +56,21 @@ func TestCAttachOf(t *testing.T) {
 		})
 	}
 }
+
+// TestCAttachOfTarget checks that a target set at generation
+// (-attach-target: ProgDesc.AttachTo) wins over the section's.
+func TestCAttachOfTarget(t *testing.T) {
+	for _, tt := range []struct {
+		section, attachTo string
+		typ               uapi.ProgType
+		want              cAttach
+	}{
+		{"kprobe/do_sys_openat2", "vfs_read", uapi.ProgTypeKprobe, cAttach{kind: "kprobe", target: "vfs_read"}},
+		{"uprobe", "/bin/true:main", uapi.ProgTypeKprobe, cAttach{kind: "uprobe", target: "/bin/true", fn: "main"}},
+		{"tracepoint/syscalls/sys_enter_getpid", "syscalls/sys_enter_getppid", uapi.ProgTypeTracepoint, cAttach{kind: "tp", target: "syscalls/sys_enter_getppid"}},
+	} {
+		if got := cAttachOf(loaderprog.ProgDesc{Section: tt.section, Type: tt.typ, AttachTo: tt.attachTo}); got != tt.want {
+			t.Errorf("%s with target %s: %+v, want %+v", tt.section, tt.attachTo, got, tt.want)
+		}
+	}
+}
