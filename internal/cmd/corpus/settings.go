@@ -28,6 +28,10 @@ var toolSettings = map[string][]string{
 	// cpudist.c: start sized to pid_max (32768, the default), hists to 1
 	// (no -P/-L); sched_switch_btf where fentry can attach.
 	"bcc-cpudist.o": {"-max-entries", "start=32768", "-max-entries", "hists=1", "-disable", "sched_switch_tp"},
+	// softirqs.c, tcppktlat.c: the tp_btf programs where probe_tp_btf
+	// succeeds, the raw_tp ones off.
+	"bcc-softirqs.o":  {"-disable", "softirq_entry", "-disable", "softirq_exit"},
+	"bcc-tcppktlat.o": {"-disable", "tcp_probe", "-disable", "tcp_rcv_space_adjust", "-disable", "tcp_destroy_sock"},
 	// funclatency.c: fentry and fexit moved to the function measured
 	// (here vfs_read) where fentry can attach, the kprobes off.
 	"bcc-funclatency.o": {"-attach-target", "dummy_fentry=vfs_read", "-attach-target", "dummy_fexit=vfs_read",
