@@ -77,6 +77,11 @@ func TestBadInput(t *testing.T) {
 			le.PutUint32(raw[shdr(t, raw, ".strtab")+4:], uint32(SHT_PROGBITS))
 			return raw
 		}, nil, ErrMalformed, "is of type SHT_PROGBITS, want SHT_STRTAB"},
+		{"name table compressed", bpf, func(t *testing.T, raw []byte) []byte {
+			off := shdr(t, raw, ".strtab") + 8 // sh_flags
+			le.PutUint64(raw[off:], le.Uint64(raw[off:])|uint64(SHF_COMPRESSED))
+			return raw
+		}, nil, ErrMalformed, "is marked compressed (SHF_COMPRESSED)"},
 		{"name offset", bpf, func(t *testing.T, raw []byte) []byte {
 			le.PutUint32(raw[shdr(t, raw, ".BTF"):], 1<<30)
 			return raw

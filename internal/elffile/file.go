@@ -369,7 +369,9 @@ func (f *File) readSections(h *header, shSize uint64) error {
 		return fmt.Errorf("section name table (section %d) is of type %v, want SHT_STRTAB: %w", h.shstrndx, shstr.Type, ErrMalformed)
 	}
 	if shstr.Flags&SHF_COMPRESSED != 0 {
-		return fmt.Errorf("section name table: %w", ErrCompressed)
+		// Names are needed to find anything, so no linker compresses
+		// them: a file that says so is broken, and says nothing else.
+		return fmt.Errorf("section name table (section %d) is marked compressed (SHF_COMPRESSED): %w", h.shstrndx, ErrMalformed)
 	}
 	raw, err := f.read(shstr.Offset, shstr.Size, "section name table", "")
 	if err != nil {
