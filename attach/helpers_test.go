@@ -43,17 +43,17 @@ func load(t *testing.T, name string, set map[string]string, enable ...string) *o
 // loadSet is load that returns the error of a failed load.
 func loadSet(t *testing.T, name string, set map[string]string, enable ...string) (*object, error) {
 	t.Helper()
+	return loadOpts(t, name, &bpfc.Options{Set: set, Enable: enable})
+}
+
+// loadOpts compiles testdata/name with opts and loads it, closing it at
+// cleanup; it returns the error of a failed load.
+func loadOpts(t *testing.T, name string, opts *bpfc.Options) (*object, error) {
+	t.Helper()
 	testutil.RequireKernel(t)
-	obj, err := bpfc.Compile(filepath.Join("..", "testdata", name), &bpfc.Options{Set: set})
+	obj, err := bpfc.Compile(filepath.Join("..", "testdata", name), opts)
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, n := range enable {
-		p := obj.Program(n)
-		if p == nil {
-			t.Fatalf("%s has no program %s", name, n)
-		}
-		p.Autoload = true
 	}
 	coll, err := direct.Load(obj, nil)
 	if err != nil {

@@ -213,21 +213,7 @@ func TestAttachTargetOverride(t *testing.T) {
 	}
 	load := func(t *testing.T, enable, disable []string, targets map[string]string) (*object, error) {
 		t.Helper()
-		obj, err := bpfc.Compile("../testdata/attach_probes.o", &bpfc.Options{
-			Set:          pidSet(),
-			Enable:       enable,
-			AttachTarget: targets,
-			Disable:      disable,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		coll, err := direct.Load(obj, nil)
-		if err != nil {
-			return nil, err
-		}
-		t.Cleanup(func() { coll.Close() })
-		return &object{obj: obj, coll: coll}, nil
+		return loadOpts(t, "attach_probes.o", &bpfc.Options{Set: pidSet(), Enable: enable, AttachTarget: targets, Disable: disable})
 	}
 
 	t.Run("tracepoint and tp_btf", func(t *testing.T) {
