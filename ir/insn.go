@@ -8,6 +8,8 @@ package ir
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // InsnSize is the size in bytes of one instruction slot.
@@ -111,11 +113,11 @@ func SetImm64(insns []Insn, i int, v uint64) {
 }
 
 // PoisonCOREHelper is the helper id a CO-RE relocation that cannot be
-// satisfied makes its instruction call (libbpf's 0xbad2310, "bad relo"):
-// the verifier rejects a reachable poisoned instruction with "invalid func
-// unknown#195896080" and removes an unreachable one. The kernel poisons
-// the same way when it relocates (core_relos).
-const PoisonCOREHelper = 0xbad2310
+// satisfied makes its instruction call (uapi.PoisonCOREHelper, libbpf's
+// 0xbad2310): the verifier rejects a reachable poisoned instruction with
+// "invalid func " + uapi.PoisonCOREFunc and removes an unreachable one.
+// The kernel poisons the same way when it relocates (core_relos).
+const PoisonCOREHelper = uapi.PoisonCOREHelper
 
 // PoisonKfuncBase is libbpf's POISON_CALL_KFUNC_BASE: a call to a weak
 // kfunc that is missing becomes a call of helper PoisonKfuncBase + the

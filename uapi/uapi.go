@@ -104,3 +104,14 @@ func (f MapFlags) String() string { return flagsString(mapFlagNames[:], uint32(f
 
 // String returns the set flags' C names, e.g. "BPF_F_SLEEPABLE".
 func (f ProgFlags) String() string { return flagsString(progFlagNames[:], uint32(f)) }
+
+// PoisonCOREHelper is the helper id a CO-RE relocation that cannot be
+// satisfied makes its instruction call (0xbad2310, "bad relo", in libbpf's
+// and the kernel's relo_core.c): the verifier rejects a reachable poisoned
+// instruction and removes an unreachable one.
+const PoisonCOREHelper = 0xbad2310
+
+// PoisonCOREFunc is how the verifier's log names that call ("call
+// unknown#195896080", "invalid func unknown#195896080"): "unknown#" and
+// PoisonCOREHelper in decimal.
+const PoisonCOREFunc = "unknown#195896080"

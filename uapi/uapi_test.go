@@ -4,6 +4,7 @@
 package uapi
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -156,4 +157,12 @@ func TestKernelEnums(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPoisonCOREFunc checks the verifier's name of the CO-RE poison call
+// against the helper id.
+func TestPoisonCOREFunc(t *testing.T) {
+	if want := "unknown#" + strconv.Itoa(PoisonCOREHelper); PoisonCOREFunc != want {
+		t.Errorf("PoisonCOREFunc = %q, want %q", PoisonCOREFunc, want)
+	}
 }

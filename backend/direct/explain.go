@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/bpfc/bpfc/ir"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 // errPoisonReached heads the error of a program the verifier refused at a
@@ -18,20 +19,15 @@ import (
 // relocation (explainPoison).
 var errPoisonReached = errors.New("the program reaches an instruction whose CO-RE relocation the target's types do not satisfy (poisoned: the verifier refuses its call of 0xbad2310)")
 
-// poisonFunc is how the verifier names the CO-RE poison helper,
-// "unknown#" and ir.PoisonCOREHelper in decimal (a constant: TestPoisonFunc
-// checks it).
-const poisonFunc = "unknown#195896080"
-
 // explainPoison explains a verifier log that rejects program p at a
-// poisoned instruction ("invalid func unknown#195896080"): "prog P insn N:
+// poisoned instruction ("invalid func " + uapi.PoisonCOREFunc): "prog P insn N:
 // " and explain's words for the CO-RE record of instruction N, the last
 // one the log printed before the rejection. Without instruction lines in
 // the log, the program's only record that may poison is taken. It returns
 // "" when the log does not mention the poison helper, no such record is
 // found or explain is nil (the core pass did not run).
 func explainPoison(explain func(*ir.CORERelo) string, p *ir.Program, log string) string {
-	if p == nil || explain == nil || !strings.Contains(log, poisonFunc) {
+	if p == nil || explain == nil || !strings.Contains(log, uapi.PoisonCOREFunc) {
 		return ""
 	}
 	insn := -1
@@ -40,12 +36,12 @@ func explainPoison(explain func(*ir.CORERelo) string, p *ir.Program, log string)
 		line = strings.TrimSpace(line)
 		if n, ok := insnNumber(line); ok {
 			last = n
-			if strings.Contains(line, "call "+poisonFunc) {
+			if strings.Contains(line, "call "+uapi.PoisonCOREFunc) {
 				insn = n
 				break
 			}
 		}
-		if strings.Contains(line, "invalid func "+poisonFunc) {
+		if strings.Contains(line, "invalid func "+uapi.PoisonCOREFunc) {
 			insn = last
 			break
 		}

@@ -6,7 +6,6 @@ package direct
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/bpfc/bpfc/ir"
 	"github.com/bpfc/bpfc/passes"
 	"github.com/bpfc/bpfc/target"
+	"github.com/bpfc/bpfc/uapi"
 )
 
 func TestPoisonedCOREExplained(t *testing.T) {
@@ -112,15 +112,7 @@ func TestExplainPoison(t *testing.T) {
 			}
 		})
 	}
-	if !strings.Contains(reject, poisonFunc) {
-		t.Fatal("poisonFunc does not match the verifier's spelling")
-	}
-}
-
-// TestPoisonFunc checks the constant spelling of the poison helper's name
-// against ir.PoisonCOREHelper.
-func TestPoisonFunc(t *testing.T) {
-	if want := "unknown#" + strconv.Itoa(ir.PoisonCOREHelper); poisonFunc != want {
-		t.Errorf("poisonFunc = %q, want %q", poisonFunc, want)
+	if !strings.Contains(reject, uapi.PoisonCOREFunc) {
+		t.Fatal("uapi.PoisonCOREFunc does not match the verifier's spelling")
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/bpfc/bpfc/internal/sha256"
+	"github.com/bpfc/bpfc/uapi"
 
 	"golang.org/x/sys/unix"
 )
@@ -201,12 +202,6 @@ func (r *Result) Close() error {
 	return first
 }
 
-// poisonedCORE is how the verifier names the call a CO-RE relocation
-// that cannot be satisfied leaves in its instruction (libbpf's 0xbad2310,
-// ir.PoisonCOREHelper; the kernel relocating a loader's programs poisons
-// so too).
-const poisonedCORE = "unknown#195896080"
-
 // StepError is a failure reported by the loader program itself: its step
 // Step (described by Desc) returned Errno.
 type StepError struct {
@@ -239,7 +234,8 @@ func (e *StepError) Error() string {
 	} else {
 		fmt.Fprintf(&b, " (step %d)", e.Step)
 	}
-	if strings.Contains(e.Log, "invalid func "+poisonedCORE) {
+	// The kernel relocating a loader's programs poisons as libbpf does.
+	if strings.Contains(e.Log, "invalid func "+uapi.PoisonCOREFunc) {
 		b.WriteString(": the program reaches an instruction whose CO-RE relocation the running kernel's types do not satisfy (poisoned; the log's \"relo #\" lines name it)")
 	}
 	if log := strings.TrimSpace(e.Log); log != "" {

@@ -5,14 +5,12 @@ package rt
 import (
 	"crypto/sha256"
 	"errors"
-	"strconv"
 	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfc/bpfc/internal/testutil"
-	"github.com/bpfc/bpfc/ir"
 )
 
 func TestLayout(t *testing.T) {
@@ -104,9 +102,6 @@ func TestStepError(t *testing.T) {
 	e = &StepError{Step: 1, Desc: "BPF_PROG_LOAD p", Errno: unix.EINVAL, Log: "prog '': relo #1: substituting insn #6 w/ invalid insn\n6: (85) call unknown#195896080\ninvalid func unknown#195896080\n"}
 	if got, want := e.Error(), "loader step failed: EINVAL (step 1: BPF_PROG_LOAD p): the program reaches an instruction whose CO-RE relocation"; !strings.HasPrefix(got, want) {
 		t.Errorf("Error() = %q, want it to start with %q", got, want)
-	}
-	if want := "unknown#" + strconv.Itoa(ir.PoisonCOREHelper); poisonedCORE != want {
-		t.Errorf("poisonedCORE = %q, want %q", poisonedCORE, want)
 	}
 }
 
