@@ -350,6 +350,9 @@ func SetAttachTarget(obj *ir.Object, progName, target string) error {
 	if target == "" {
 		return fmt.Errorf("program %s: empty attach target", progName)
 	}
+	if p.Unsupported != "" { // freplace: its target is another program's function
+		return fmt.Errorf("program %s (section %q): %s: %w", progName, p.Section, p.Unsupported, ErrNotSupported)
+	}
 	switch p.Type {
 	case uapi.ProgTypeKprobe, uapi.ProgTypeTracepoint, uapi.ProgTypeRawTracepoint, uapi.ProgTypeRawTracepointWritable:
 		p.AttachTo = target
@@ -360,8 +363,6 @@ func SetAttachTarget(obj *ir.Object, progName, target string) error {
 			p.AttachBTFName = ir.AttachBTFPrefix(p.ExpectedAttachType) + target
 			return nil
 		}
-	case uapi.ProgTypeExt:
-		return fmt.Errorf("program %s (section %q): a freplace program's target is a function of another BPF program, which bpfc does not load against: %w", progName, p.Section, ErrNotSupported)
 	}
 	return fmt.Errorf("program %s (section %q, %s) has no attach target to set", progName, p.Section, p.Type)
 }

@@ -301,7 +301,7 @@ func TestSetAttachTarget(t *testing.T) {
 			AttachBTFKind: kind, AttachTo: to, AttachBTFName: btfName, Autoload: true}
 	}
 	newObj := func() *ir.Object {
-		return &ir.Object{Programs: []*ir.Program{
+		o := &ir.Object{Programs: []*ir.Program{
 			prog("fe", "fentry/dummy_fentry", uapi.ProgTypeTracing, uapi.AttachTraceFentry, btf.KindFunc, "dummy_fentry", "dummy_fentry"),
 			prog("bare", "fexit", uapi.ProgTypeTracing, uapi.AttachTraceFexit, btf.KindFunc, "", ""),
 			prog("tp", "tp_btf/sys_enter", uapi.ProgTypeTracing, uapi.AttachTraceRawTp, btf.KindTypedef, "sys_enter", "btf_trace_sys_enter"),
@@ -313,6 +313,8 @@ func TestSetAttachTarget(t *testing.T) {
 			prog("xdp", "xdp", uapi.ProgTypeXDP, 0, 0, "", ""),
 			prog("ext", "freplace/subprog", uapi.ProgTypeExt, 0, btf.KindFunc, "subprog", "subprog"),
 		}}
+		o.Programs[len(o.Programs)-1].Unsupported = "a freplace program replaces a function of another loaded BPF program"
+		return o
 	}
 	for _, tt := range []struct {
 		prog, target      string
@@ -328,7 +330,7 @@ func TestSetAttachTarget(t *testing.T) {
 		{prog: "tpo", target: "sched/sched_switch", attachTo: "sched/sched_switch"},
 		{prog: "rtp", target: "sys_exit", attachTo: "sys_exit"},
 		{prog: "xdp", target: "eth0", err: `program xdp (section "xdp", xdp) has no attach target to set`},
-		{prog: "ext", target: "other", err: "a freplace program's target is a function of another BPF program"},
+		{prog: "ext", target: "other", err: `program ext (section "freplace/subprog"): a freplace program replaces a function of another loaded BPF program`},
 		{prog: "nosuch", target: "x", err: "program nosuch: not found"},
 		{prog: "fe", target: "", err: "program fe: empty attach target"},
 	} {
